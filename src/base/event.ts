@@ -1,0 +1,89 @@
+/**
+ * Typed events (VS Code event.ts) over eventemitter3 — the only file that imports it. An
+ * `Emitter<T>` owns an `Event<T>` that listeners subscribe to; subscribing returns an
+ * IDisposable. Delivery is synchronous and in subscription order; a listener that throws is
+ * reported to the error handler and never stops delivery to the others.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { IDisposable } from './lifecycle.js';
+
+/** Subscribe a listener; the returned disposable unsubscribes. */
+export type Event<T> = (listener: (e: T) => void) => IDisposable;
+
+let unexpectedErrorHandler: (e: unknown) => void = (e) => {
+  queueMicrotask(() => {
+    throw e;
+  });
+};
+
+/** Where listener exceptions go (tests install a collector). Returns the previous handler. */
+export function setUnexpectedErrorHandler(handler: (e: unknown) => void): (e: unknown) => void {
+  const previous = unexpectedErrorHandler;
+  unexpectedErrorHandler = handler;
+  return previous;
+}
+
+const FIRE = 'fire';
+
+export class Emitter<T> implements IDisposable {
+  readonly #ee = new EventEmitter();
+  #disposed = false;
+
+  /** The event consumers subscribe to. */
+  readonly event: Event<T> = (listener) => {
+    if (this.#disposed) return { dispose() {} };
+    const wrapped = (e: T) => {
+      try {
+        listener(e);
+      } catch (err) {
+        unexpectedErrorHandler(err);
+      }
+    };
+    this.#ee.on(FIRE, wrapped);
+    return {
+      dispose: () => {
+        this.#ee.off(FIRE, wrapped);
+      },
+    };
+  };
+
+  fire(e: T): void {
+    if (!this.#disposed) this.#ee.emit(FIRE, e);
+  }
+
+  get hasListeners(): boolean {
+    return this.#ee.listenerCount(FIRE) > 0;
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#ee.removeAllListeners();
+  }
+}
+
+/** Event combinators. */
+export const Event = {
+  None: (() => ({ dispose() {} })) as Event<never>,
+  /** Only the events for which `predicate` holds. */
+  filter<T>(event: Event<T>, predicate: (e: T) => boolean): Event<T> {
+    return (listener) => event((e) => {
+      if (predicate(e)) listener(e);
+    });
+  },
+  /** Fires once, then unsubscribes. */
+  once<T>(event: Event<T>): Event<T> {
+    return (listener) => {
+      let fired = false;
+      const sub = event((e) => {
+        if (fired) return;
+        fired = true;
+        sub.dispose();
+        listener(e);
+      });
+      return sub;
+    };
+  },
+  map<T, U>(event: Event<T>, fn: (e: T) => U): Event<U> {
+    return (listener) => event((e) => listener(fn(e)));
+  },
+};

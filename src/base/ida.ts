@@ -1,0 +1,34 @@
+/**
+ * IdAllocator: the lowest free non-negative integer, like the kernel's ida_alloc/ida_free
+ * (auxiliary ids per match name, mlx5 adev_idx, fwctl minors, ethN names).
+ */
+import { BugIndicatingError } from './errors.js';
+
+export class IdAllocator {
+  readonly #used = new Set<number>();
+
+  constructor(readonly min = 0) {}
+
+  /** Allocate the lowest free id ≥ `min`. */
+  alloc(): number {
+    let id = this.min;
+    while (this.#used.has(id)) id++;
+    this.#used.add(id);
+    return id;
+  }
+
+  /** Mark `id` used; false if it already was. */
+  take(id: number): boolean {
+    if (this.#used.has(id)) return false;
+    this.#used.add(id);
+    return true;
+  }
+
+  free(id: number): void {
+    if (!this.#used.delete(id)) throw new BugIndicatingError(`ida: freeing unallocated id ${id}`);
+  }
+
+  has(id: number): boolean {
+    return this.#used.has(id);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * base — leaf utilities every other folder builds on: the errno table and the one error class,
+ * typed events, disposables, the virtual clock and deterministic scheduler, id allocation and
+ * the log. Imports nothing from other src folders.
+ */
+export { Errno, type ErrnoName, errnoName, isErrnoName, strerror } from './errno.js';
+export { DriverModelError, type DriverModelErrorOptions, BugIndicatingError, kerr } from './errors.js';
+export { Emitter, Event, setUnexpectedErrorHandler } from './event.js';
+export { type IDisposable, toDisposable, DisposableStore, Disposable } from './lifecycle.js';
+export { IClock, SimulatedClock } from './clock.js';
+export { IScheduler, Scheduler, type ChoicePolicy, type ReadyTask, type QueueOptions } from './scheduler.js';
+export { IdAllocator } from './ida.js';
+export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';

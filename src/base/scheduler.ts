@@ -1,0 +1,187 @@
+/**
+ * The deterministic scheduler: every piece of asynchronous kernel or udev work (deferred-probe
+ * retries, uevent delivery, udev workers, DOE polling and timeouts) is a task here. `settle()`
+ * runs ready tasks until none is left; `advance(ms)` moves the virtual clock, releasing timed
+ * tasks in deadline order. Which ready task runs next is a pluggable policy: in order (FIFO,
+ * the default), seeded random, or a hook the race explorer drives.
+ *
+ * A task never runs inside another task: `queue()` only records it.
+ */
+import { BugIndicatingError } from './errors.js';
+import type { IDisposable } from './lifecycle.js';
+import { SimulatedClock } from './clock.js';
+
+export const IScheduler = Symbol.for('IScheduler');
+
+/** What a choice policy sees of a ready task. */
+export interface ReadyTask {
+  readonly id: number;
+  /** Human-readable, e.g. `udev-worker add /devices/...`, `deferred-probe`. */
+  readonly name: string;
+  /** Optional grouping key (e.g. a devpath), for explorers that reason about conflicts. */
+  readonly key: string | undefined;
+}
+
+export type ChoicePolicy =
+  | { readonly kind: 'in-order' }
+  | { readonly kind: 'random'; readonly seed: number }
+  | { readonly kind: 'hook'; readonly choose: (ready: readonly ReadyTask[]) => number };
+
+interface Task extends ReadyTask {
+  readonly due: number;
+  readonly run: () => void;
+  cancelled: boolean;
+}
+
+export interface QueueOptions {
+  /** Run no earlier than this many ms from now (a timer). */
+  readonly delay?: number;
+  readonly key?: string;
+}
+
+/** mulberry32: a tiny seeded PRNG, enough for reproducible shuffles. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface IScheduler {
+  readonly clock: SimulatedClock;
+  queue(name: string, run: () => void, options?: QueueOptions): IDisposable;
+  settle(): number;
+  advance(ms: number): number;
+  runOne(): boolean;
+  readonly pending: number;
+  setPolicy(policy: ChoicePolicy): void;
+}
+
+export class Scheduler implements IScheduler {
+  readonly clock: SimulatedClock;
+  #ready: Task[] = [];
+  #timers: Task[] = [];
+  #nextId = 1;
+  #running = false;
+  #policy: ChoicePolicy = { kind: 'in-order' };
+  #random: () => number = mulberry32(0);
+  /** Safety valve: a settle that runs this many tasks is a livelock in the model. */
+  static readonly MAX_TASKS_PER_SETTLE = 1_000_000;
+
+  constructor(clock: SimulatedClock = new SimulatedClock()) {
+    this.clock = clock;
+  }
+
+  setPolicy(policy: ChoicePolicy): void {
+    this.#policy = policy;
+    if (policy.kind === 'random') this.#random = mulberry32(policy.seed);
+  }
+
+  /** Record a task; it runs at the next settle (or when its delay has passed). */
+  queue(name: string, run: () => void, options: QueueOptions = {}): IDisposable {
+    const delay = options.delay ?? 0;
+    const task: Task = {
+      id: this.#nextId++,
+      name,
+      key: options.key,
+      due: this.clock.now() + delay,
+      run,
+      cancelled: false,
+    };
+    if (delay > 0) {
+      // Timers stay sorted by (due, id) so equal deadlines fire in queue order.
+      let i = this.#timers.length;
+      while (i > 0 && this.#timers[i - 1]!.due > task.due) i--;
+      this.#timers.splice(i, 0, task);
+    } else {
+      this.#ready.push(task);
+    }
+    return {
+      dispose: () => {
+        task.cancelled = true;
+      },
+    };
+  }
+
+  get pending(): number {
+    return this.#ready.filter((t) => !t.cancelled).length + this.#timers.filter((t) => !t.cancelled).length;
+  }
+
+  /** Ready tasks (due now), for explorers. */
+  get ready(): readonly ReadyTask[] {
+    return this.#ready.filter((t) => !t.cancelled);
+  }
+
+  #pick(): Task | undefined {
+    this.#ready = this.#ready.filter((t) => !t.cancelled);
+    if (this.#ready.length === 0) return undefined;
+    let index = 0;
+    switch (this.#policy.kind) {
+      case 'in-order':
+        index = 0;
+        break;
+      case 'random':
+        index = Math.floor(this.#random() * this.#ready.length);
+        break;
+      case 'hook':
+        index = this.#policy.choose(this.#ready);
+        if (!Number.isInteger(index) || index < 0 || index >= this.#ready.length) {
+          throw new BugIndicatingError(`scheduler: policy chose ${index} of ${this.#ready.length} ready tasks`);
+        }
+        break;
+      default: {
+        const never: never = this.#policy;
+        throw new BugIndicatingError(`scheduler: unknown policy ${String(never)}`);
+      }
+    }
+    return this.#ready.splice(index, 1)[0];
+  }
+
+  /** Run one ready task; false if none was ready. */
+  runOne(): boolean {
+    if (this.#running) throw new BugIndicatingError('scheduler: runOne() called from inside a task');
+    const task = this.#pick();
+    if (!task) return false;
+    this.#running = true;
+    try {
+      task.run();
+    } finally {
+      this.#running = false;
+    }
+    return true;
+  }
+
+  /** Run ready tasks until none is left; returns how many ran. Timers in the future stay. */
+  settle(): number {
+    if (this.#running) return 0; // nested settle from inside a task: the outer loop continues
+    let n = 0;
+    while (this.runOne()) {
+      if (++n > Scheduler.MAX_TASKS_PER_SETTLE) {
+        throw new BugIndicatingError('scheduler: settle() did not converge (livelock in the model)');
+      }
+    }
+    return n;
+  }
+
+  /** Advance virtual time by `ms`, firing timers in deadline order and settling at each. */
+  advance(ms: number): number {
+    const target = this.clock.now() + Math.max(0, ms);
+    let n = this.settle();
+    for (;;) {
+      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      const next = this.#timers[0];
+      if (!next || next.due > target) break;
+      this.clock.set(next.due);
+      while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) {
+        this.#ready.push(this.#timers.shift()!);
+      }
+      n += this.settle();
+    }
+    this.clock.set(target);
+    return n;
+  }
+}
