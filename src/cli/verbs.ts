@@ -1,0 +1,40 @@
+/**
+ * The verb table (P11): name, one-line help and handler. Adding a verb touches this file and
+ * the verb's own file. Each handler parses its own options and returns the exit status.
+ */
+import { type CliIo, ExitStatus } from './io.js';
+
+export interface Verb {
+  readonly name: string;
+  readonly summary: string;
+  readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
+}
+
+/** Filled in verb by verb; lazily imported so `auxbus --help` stays fast. */
+export const verbs: readonly Verb[] = [];
+
+function usage(io: CliIo): void {
+  io.stdout('usage: auxbus <verb> [options]\n\nverbs:\n');
+  for (const v of verbs) io.stdout(`  ${v.name.padEnd(10)} ${v.summary}\n`);
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    usage(io);
+    return name === undefined ? ExitStatus.BAD_INPUT : ExitStatus.OK;
+  }
+  const verb = verbs.find((v) => v.name === name);
+  if (!verb) {
+    io.stderr(`auxbus: unknown verb '${name}' (try 'auxbus --help')\n`);
+    return ExitStatus.BAD_INPUT;
+  }
+  try {
+    return await verb.run(rest, io);
+  } catch (e) {
+    const err = e as Error;
+    io.stderr(`auxbus ${name}: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.AUXBUS_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
+    return ExitStatus.BAD_INPUT;
+  }
+}
