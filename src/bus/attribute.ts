@@ -1,0 +1,75 @@
+/**
+ * sysfs attributes as the driver core declares them: a name, a mode, and show/store callbacks
+ * over the owning object (DEVICE_ATTR, DRIVER_ATTR, BUS_ATTR), plus binary attributes
+ * (BIN_ATTR: `config`, `resourceN`) read and written at an offset. Groups may live in a
+ * subdirectory and hide members per object (`is_visible`).
+ */
+
+/** A text attribute. `store` returns the byte count consumed (normally `buf.length`) or throws
+ * DriverModelError; `show` returns the whole file (at most PAGE_SIZE). */
+export interface Attribute<O> {
+  readonly name: string;
+  readonly mode: number;
+  readonly show?: (obj: O) => string;
+  readonly store?: (obj: O, buf: string) => number;
+}
+
+/** A binary attribute (`config`, `resourceN`): positioned reads and writes. */
+export interface BinAttribute<O> {
+  readonly name: string;
+  readonly mode: number;
+  readonly binary: true;
+  /** Current size of the file (`config` is 256 or 4096). */
+  readonly size: (obj: O) => number;
+  readonly read?: (obj: O, offset: number, length: number, reader: AttributeAccessor) => Uint8Array;
+  readonly write?: (obj: O, offset: number, data: Uint8Array, writer: AttributeAccessor) => number;
+}
+
+/** Who performs a binary access: attributes such as `config` check capabilities themselves. */
+export interface AttributeAccessor {
+  hasCapability(cap: string): boolean;
+  readonly comm: string;
+}
+
+export type AnyAttribute<O> = Attribute<O> | BinAttribute<O>;
+
+export interface AttributeGroup<O> {
+  /** Subdirectory name (`power`, `doe_features`), or none for the object's own directory. */
+  readonly name?: string;
+  readonly attrs: readonly AnyAttribute<O>[];
+  /** Return 0 to hide `attr` for this object, or a mode to override its mode. */
+  readonly isVisible?: (obj: O, attr: AnyAttribute<O>) => number;
+}
+
+export function isBinAttribute<O>(a: AnyAttribute<O>): a is BinAttribute<O> {
+  return (a as BinAttribute<O>).binary === true;
+}
+
+/** Read-only 0444 attribute shorthand (DEVICE_ATTR_RO). */
+export function attrRO<O>(name: string, show: (obj: O) => string, mode = 0o444): Attribute<O> {
+  return { name, mode, show };
+}
+
+/** Write-only 0200 attribute shorthand (DEVICE_ATTR_WO). */
+export function attrWO<O>(name: string, store: (obj: O, buf: string) => number, mode = 0o200): Attribute<O> {
+  return { name, mode, store };
+}
+
+/** Read-write 0644 attribute shorthand (DEVICE_ATTR_RW). */
+export function attrRW<O>(
+  name: string,
+  show: (obj: O) => string,
+  store: (obj: O, buf: string) => number,
+  mode = 0o644,
+): Attribute<O> {
+  return { name, mode, show, store };
+}
+
+/** sysfs_streq: equal, allowing one trailing newline on either side. */
+export function sysfsStreq(a: string, b: string): boolean {
+  const strip = (s: string) => (s.endsWith('\n') ? s.slice(0, -1) : s);
+  return strip(a) === strip(b);
+}
+
+/** PAGE_SIZE: the largest sysfs text write (longer writes fail with E2BIG in kernfs). */
+export const PAGE_SIZE = 4096;

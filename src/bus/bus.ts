@@ -1,0 +1,224 @@
+/**
+ * Buses, classes and driver registration (drivers/base/bus.c, driver.c, class.c): bus_register,
+ * driver_register/unregister with bus_add_driver's order (attach first, then the driver's own
+ * `add` uevent), and the bus-level sysfs files userspace writes: bind, unbind, drivers_probe,
+ * drivers_autoprobe, uevent, driver_override.
+ */
+import { inject, injectable } from 'inversify';
+import { kerr } from '../base/index.js';
+import { type Attribute, PAGE_SIZE, attrRW, attrWO } from './attribute.js';
+import { BusType } from './bus-type.js';
+import type { DeviceClass } from './class.js';
+import type { Device } from './device.js';
+import type { DeviceDriver } from './driver.js';
+import { DriverBinder, IDriverBinder } from './dd.js';
+import { IKobjectUevent, type IKobjectUevent as KobjectUevent, type Kobject, deviceKobject, fillDeviceUevent } from './uevent.js';
+import { UeventEnv } from './uevent-env.js';
+
+export const IBusRegistry = Symbol.for('IBusRegistry');
+
+export function busKobject(bus: BusType): Kobject {
+  return { devpath: `/bus/${bus.name}`, subsystem: 'bus' };
+}
+
+export function driverKobject(drv: DeviceDriver): Kobject {
+  return { devpath: `/bus/${drv.bus.name}/drivers/${drv.name}`, subsystem: 'drivers' };
+}
+
+/**
+ * driver_set_override semantics (driver.c): ≥ PAGE_SIZE-1 bytes → EINVAL; the effective text is
+ * up to the first NUL; empty or starting with '\n' clears; otherwise up to the first newline.
+ * Returns the new override (undefined = cleared).
+ */
+export function parseDriverOverride(buf: string): string | undefined {
+  if (buf.length >= PAGE_SIZE - 1) throw kerr('EINVAL', 'driver_override: too long');
+  const nul = buf.indexOf('\0');
+  const text = nul >= 0 ? buf.slice(0, nul) : buf;
+  if (text.length === 0 || text.startsWith('\n')) return undefined;
+  const nl = text.indexOf('\n');
+  return nl >= 0 ? text.slice(0, nl) : text;
+}
+
+/** sysfs_streq-style name from a write: one trailing newline is tolerated. */
+function nameFromWrite(buf: string): string {
+  return buf.endsWith('\n') ? buf.slice(0, -1) : buf;
+}
+
+@injectable()
+export class BusRegistry {
+  readonly #buses = new Map<string, BusType>();
+  readonly #classes = new Map<string, DeviceClass>();
+
+  constructor(
+    @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
+    @inject(IDriverBinder) private readonly binder: DriverBinder,
+  ) {}
+
+  get buses(): readonly BusType[] {
+    return [...this.#buses.values()];
+  }
+
+  get classes(): readonly DeviceClass[] {
+    return [...this.#classes.values()];
+  }
+
+  bus(name: string): BusType | undefined {
+    return this.#buses.get(name);
+  }
+
+  class(name: string): DeviceClass | undefined {
+    return this.#classes.get(name);
+  }
+
+  /** bus_register: /sys/bus/<name>/ with drivers_autoprobe = 1, and the bus's `add` uevent. */
+  busRegister(bus: BusType): void {
+    if (this.#buses.has(bus.name)) throw kerr('EEXIST', `bus ${bus.name} already registered`);
+    this.#buses.set(bus.name, bus);
+    bus.p.registered = true;
+    bus.p.autoprobe = true;
+    this.uevent.send(busKobject(bus), 'add');
+  }
+
+  /** class_register: /sys/class/<name>/ (no uevent for the class itself). */
+  classRegister(cls: DeviceClass): void {
+    if (this.#classes.has(cls.name)) throw kerr('EEXIST', `class ${cls.name} already registered`);
+    this.#classes.set(cls.name, cls);
+    cls.p.registered = true;
+  }
+
+  classUnregister(cls: DeviceClass): void {
+    this.#classes.delete(cls.name);
+    cls.p.registered = false;
+  }
+
+  /**
+   * driver_register + bus_add_driver: existing devices bind first (their `bind` uevents), then
+   * the driver's own `add` uevent.
+   * @throws {DriverModelError} EINVAL when the bus is not registered; EBUSY for a duplicate name.
+   */
+  driverRegister(drv: DeviceDriver): void {
+    if (!drv.bus.p.registered) {
+      throw kerr('EINVAL', `Driver '${drv.name}' was unable to register with bus_type '${drv.bus.name}' because the bus was not initialized`);
+    }
+    if (drv.bus.findDriver(drv.name)) throw kerr('EBUSY', `Driver '${drv.name}' is already registered, aborting...`);
+    drv.p.registered = true;
+    drv.bus.p.drivers.push(drv);
+    if (drv.bus.p.autoprobe) this.binder.driverAttach(drv);
+    this.uevent.send(driverKobject(drv), 'add');
+  }
+
+  /** driver_unregister: leave the list, unbind every device (last bound first), `remove` uevent. */
+  driverUnregister(drv: DeviceDriver): void {
+    if (!drv.p.registered) return;
+    const list = drv.bus.p.drivers;
+    list.splice(list.indexOf(drv), 1);
+    this.binder.driverDetach(drv);
+    drv.p.registered = false;
+    this.uevent.send(driverKobject(drv), 'remove');
+  }
+
+  /** bus_find_device_by_name, for the sysfs files below. */
+  #findDevice(bus: BusType, buf: string): Device {
+    const dev = bus.findDevice(nameFromWrite(buf));
+    if (!dev) throw kerr('ENODEV', `${bus.name}: no device '${nameFromWrite(buf)}'`);
+    return dev;
+  }
+
+  /** /sys/bus/<bus>/drivers_probe, drivers_autoprobe, uevent. */
+  busAttributes(): Attribute<BusType>[] {
+    return [
+      attrWO('drivers_probe', (bus, buf) => {
+        const dev = this.#findDevice(bus, buf);
+        // bus_rescan_devices_helper: bound devices are left alone; attach errors < 0 → EINVAL.
+        if (!dev.driver && this.binder.deviceAttach(dev) < 0) throw kerr('EINVAL', `${dev.displayName}: attach failed`);
+        return buf.length;
+      }),
+      attrRW(
+        'drivers_autoprobe',
+        (bus) => `${bus.p.autoprobe ? 1 : 0}\n`,
+        (bus, buf) => {
+          bus.p.autoprobe = buf[0] !== '0';
+          return buf.length;
+        },
+      ),
+      attrWO('uevent', (bus, buf) => {
+        this.uevent.synthesize(busKobject(bus), buf);
+        return buf.length;
+      }),
+    ];
+  }
+
+  /** /sys/bus/<bus>/drivers/<drv>/{bind,unbind,uevent}; bind/unbind absent with suppress_bind_attrs. */
+  driverAttributes(drv: DeviceDriver): Attribute<DeviceDriver>[] {
+    const attrs: Attribute<DeviceDriver>[] = [
+      attrWO('uevent', (d, buf) => {
+        this.uevent.synthesize(driverKobject(d), buf);
+        return buf.length;
+      }),
+    ];
+    if (drv.suppressBindAttrs) return attrs;
+    attrs.push(
+      attrWO('bind', (d, buf) => {
+        const dev = this.#findDevice(d.bus, buf);
+        // bind_store: the bus must say match (a deferral counts as "try"); bound → EBUSY.
+        if (this.binder.matchDevice(d, dev) === 0) throw kerr('ENODEV', `${d.name}: ${dev.name} does not match`);
+        this.binder.deviceDriverAttach(d, dev);
+        return buf.length;
+      }),
+      attrWO('unbind', (d, buf) => {
+        const dev = this.#findDevice(d.bus, buf);
+        if (dev.driver !== d) throw kerr('ENODEV', `${dev.name} is not bound to ${d.name}`);
+        this.binder.deviceDriverDetach(dev);
+        return buf.length;
+      }),
+    );
+    return attrs;
+  }
+
+  /** The device's own core files: `uevent`, and `driver_override` when its bus opts in. */
+  deviceCoreAttributes(dev: Device): Attribute<Device>[] {
+    const attrs: Attribute<Device>[] = [
+      attrRW(
+        'uevent',
+        (d) => {
+          const env = new UeventEnv();
+          fillDeviceUevent(d, env);
+          return env.entries().map(([k, v]) => `${k}=${v}\n`).join('');
+        },
+        (d, buf) => {
+          this.uevent.synthesize(deviceKobject(d), buf);
+          return buf.length;
+        },
+      ),
+    ];
+    if (dev.bus?.driverOverride && dev.p.busAdded) attrs.push(driverOverrideAttribute);
+    return attrs;
+  }
+}
+
+/** `driver_override` (0644): "(null)\n" when unset; never unbinds, never probes. */
+export const driverOverrideAttribute: Attribute<Device> = attrRW(
+  'driver_override',
+  (dev) => `${dev.p.driverOverride ?? '(null)'}\n`,
+  (dev, buf) => {
+    dev.p.driverOverride = parseDriverOverride(buf);
+    return buf.length;
+  },
+);
+
+/**
+ * device_match_driver_override: > 0 the override names `drv`, 0 it names another driver,
+ * < 0 no override is set. Buses consult it first in match().
+ */
+export function deviceMatchDriverOverride(dev: Device, drv: DeviceDriver): number {
+  const override = dev.p.driverOverride;
+  if (override === undefined) return -1;
+  return override === drv.name ? 1 : 0;
+}
+
+/** Set or clear driver_override from kernel code (driverctl-style users go through sysfs). */
+export function deviceSetDriverOverride(dev: Device, name: string | undefined): void {
+  dev.p.driverOverride = name === undefined ? undefined : parseDriverOverride(name);
+}
+
+export { BusType };

@@ -1,0 +1,48 @@
+/**
+ * struct class: class devices (net, infiniband, fwctl, doe, devlink) get /sys/class/<name>/
+ * links, a `subsystem` link to the class, and, with a devt, a node named by `devnode()`.
+ */
+import type { AttributeGroup } from './attribute.js';
+import type { Device } from './device.js';
+import type { UeventEnv } from './uevent-env.js';
+import { ClassPrivate } from './private.js';
+
+/** What class->devnode returns: the node name below /dev and an optional mode. */
+export interface DevnodeInfo {
+  readonly name: string;
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export interface DeviceClassOptions {
+  readonly name: string;
+  /** Node name below /dev; default: the device name. */
+  readonly devnode?: (dev: Device) => Partial<DevnodeInfo> | undefined;
+  readonly devUevent?: (dev: Device, env: UeventEnv) => void;
+  readonly devGroups?: readonly AttributeGroup<Device>[];
+}
+
+export class DeviceClass {
+  readonly name: string;
+  readonly devnode: DeviceClassOptions['devnode'];
+  readonly devUevent: DeviceClassOptions['devUevent'];
+  readonly devGroups: readonly AttributeGroup<Device>[];
+  /** @internal */
+  readonly p = new ClassPrivate();
+
+  constructor(options: DeviceClassOptions) {
+    this.name = options.name;
+    this.devnode = options.devnode;
+    this.devUevent = options.devUevent;
+    this.devGroups = options.devGroups ?? [];
+  }
+
+  get devices(): readonly Device[] {
+    return this.p.devices;
+  }
+
+  findDevice(name: string): Device | undefined {
+    return this.p.devices.find((d) => d.name === name);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * Device links (the device_link part of core.c): a consumer depends on a supplier. Managed
+ * links gate the consumer's probe (it defers until the supplier is bound), force-unbind active
+ * consumers before the supplier unbinds, and follow the state machine of the `status` file.
+ * Each link is a class device of class `devlink` with its own add/remove uevents.
+ */
+import { inject, injectable } from 'inversify';
+import { BugIndicatingError, kerr } from '../base/index.js';
+import { attrRO } from './attribute.js';
+import { DeviceClass } from './class.js';
+import { Device } from './device.js';
+import { IDeferredProbe, type DeferredProbe } from './deferred-probe.js';
+
+/** DL_FLAG_* (include/linux/device.h). */
+export const DL_FLAG = {
+  STATELESS: 1 << 0, // no state tracking; the caller manages the link
+  AUTOREMOVE_CONSUMER: 1 << 1, // delete when the consumer unbinds
+  PM_RUNTIME: 1 << 2, // runtime PM follows the link
+  RPM_ACTIVE: 1 << 3, // resume the supplier on creation
+  AUTOREMOVE_SUPPLIER: 1 << 4, // delete when the supplier unbinds
+  AUTOPROBE_CONSUMER: 1 << 5, // probe the consumer when the supplier binds
+  MANAGED: 1 << 6, // internal: every non-stateless link
+  SYNC_STATE_ONLY: 1 << 7, // only affects sync_state
+  INFERRED: 1 << 8, // inferred from firmware
+} as const;
+
+const ACCEPTED_FLAGS =
+  DL_FLAG.STATELESS |
+  DL_FLAG.AUTOREMOVE_CONSUMER |
+  DL_FLAG.PM_RUNTIME |
+  DL_FLAG.RPM_ACTIVE |
+  DL_FLAG.AUTOREMOVE_SUPPLIER |
+  DL_FLAG.AUTOPROBE_CONSUMER |
+  DL_FLAG.SYNC_STATE_ONLY |
+  DL_FLAG.INFERRED;
+
+/** Link states as the `status` file prints them. */
+export const linkStates = {
+  NONE: 'not tracked', // stateless link
+  DORMANT: 'dormant', // neither end is bound (or the supplier is not)
+  AVAILABLE: 'available', // supplier bound, consumer not
+  CONSUMER_PROBE: 'consumer probing', // consumer's probe is running
+  ACTIVE: 'active', // both ends bound
+  SUPPLIER_UNBIND: 'supplier unbinding', // supplier's unbind is running
+} as const;
+export type LinkState = (typeof linkStates)[keyof typeof linkStates];
+
+export class DeviceLink {
+  status: LinkState;
+  readonly device: Device;
+
+  constructor(
+    readonly supplier: Device,
+    readonly consumer: Device,
+    public flags: number,
+    status: LinkState,
+  ) {
+    this.status = status;
+    this.device = new Device({ name: linkName(supplier, consumer), class: devlinkClass });
+    this.device.driverData = this;
+  }
+
+  get managed(): boolean {
+    return (this.flags & DL_FLAG.MANAGED) !== 0;
+  }
+}
+
+function linkName(supplier: Device, consumer: Device): string {
+  const tag = (d: Device) => `${d.bus?.name ?? d.class?.name ?? 'none'}:${d.name}`;
+  return `${tag(supplier)}--${tag(consumer)}`;
+}
+
+const linkOf = (dev: Device) => dev.driverData as DeviceLink;
+
+/** The `devlink` class: /sys/class/devlink/<sup>--<con>/ with status and flags files. */
+export const devlinkClass = new DeviceClass({
+  name: 'devlink',
+  devGroups: [
+    {
+      attrs: [
+        attrRO('status', (d: Device) => `${linkOf(d).status}\n`),
+        attrRO('auto_remove_on', (d: Device) => {
+          const f = linkOf(d).flags;
+          if (f & DL_FLAG.AUTOREMOVE_SUPPLIER) return 'supplier unbind\n';
+          if (f & DL_FLAG.AUTOREMOVE_CONSUMER) return 'consumer unbind\n';
+          return 'never\n';
+        }),
+        attrRO('runtime_pm', (d: Device) => `${linkOf(d).flags & DL_FLAG.PM_RUNTIME ? 1 : 0}\n`),
+        attrRO('sync_state_only', (d: Device) => `${linkOf(d).flags & DL_FLAG.SYNC_STATE_ONLY ? 1 : 0}\n`),
+      ],
+    },
+  ],
+});
+
+/** What device links need from the core (set once by DeviceCore, breaking the cycle). */
+export interface LinkCoreHooks {
+  addDevice(dev: Device): void;
+  delDevice(dev: Device): void;
+  /** device_release_driver_internal on a consumer. */
+  releaseDriver(dev: Device): void;
+}
+
+export const IDeviceLinks = Symbol.for('IDeviceLinks');
+
+@injectable()
+export class DeviceLinks {
+  #hooks: LinkCoreHooks | undefined;
+
+  constructor(@inject(IDeferredProbe) private readonly deferred: DeferredProbe) {}
+
+  setHooks(hooks: LinkCoreHooks): void {
+    this.#hooks = hooks;
+  }
+
+  get #core(): LinkCoreHooks {
+    if (!this.#hooks) throw new BugIndicatingError('device links used before the core was wired');
+    return this.#hooks;
+  }
+
+  /**
+   * device_link_add: returns the link, or undefined where the kernel returns NULL (bad flags,
+   * identical or unregistered endpoints, a reverse dependency).
+   */
+  add(consumer: Device, supplier: Device, flags: number): DeviceLink | undefined {
+    if (consumer === supplier) return undefined;
+    if (flags & ~ACCEPTED_FLAGS) return undefined;
+    if (flags & DL_FLAG.STATELESS && flags & ~(DL_FLAG.STATELESS | DL_FLAG.PM_RUNTIME | DL_FLAG.RPM_ACTIVE)) return undefined;
+    if (flags & DL_FLAG.AUTOPROBE_CONSUMER && flags & (DL_FLAG.AUTOREMOVE_CONSUMER | DL_FLAG.AUTOREMOVE_SUPPLIER)) return undefined;
+    if (!supplier.isRegistered) return undefined;
+    if (this.#dependsOn(supplier, consumer)) return undefined;
+    if (flags & DL_FLAG.AUTOREMOVE_SUPPLIER) flags &= ~DL_FLAG.AUTOREMOVE_CONSUMER;
+    if (!(flags & DL_FLAG.STATELESS)) flags |= DL_FLAG.MANAGED;
+
+    const existing = consumer.p.suppliers.find((l) => l.supplier === supplier);
+    if (existing) {
+      existing.flags |= flags;
+      return existing;
+    }
+    const link = new DeviceLink(supplier, consumer, flags, this.#initialState(supplier, consumer, flags));
+    supplier.p.consumers.push(link);
+    consumer.p.suppliers.push(link);
+    this.#core.addDevice(link.device);
+    return link;
+  }
+
+  #initialState(supplier: Device, consumer: Device, flags: number): LinkState {
+    if (!(flags & DL_FLAG.MANAGED)) return linkStates.NONE;
+    if (supplier.p.bound) {
+      if (consumer.p.probing) return linkStates.CONSUMER_PROBE;
+      if (consumer.p.bound) return linkStates.ACTIVE;
+      return linkStates.AVAILABLE;
+    }
+    return linkStates.DORMANT;
+  }
+
+  /** True if `dev` (transitively) consumes `target`, or is its descendant. */
+  #dependsOn(dev: Device, target: Device): boolean {
+    if (dev === target) return true;
+    for (const child of dev.p.children) if (this.#dependsOn(child, target)) return true;
+    for (const link of dev.p.consumers) if (this.#dependsOn(link.consumer, target)) return true;
+    return false;
+  }
+
+  /** device_link_del / device_link_drop_managed. */
+  del(link: DeviceLink): void {
+    removeItem(link.supplier.p.consumers, link);
+    removeItem(link.consumer.p.suppliers, link);
+    if (link.device.isRegistered) this.#core.delDevice(link.device);
+  }
+
+  /** device_links_check_suppliers: every managed supplier must be available, else defer. */
+  checkSuppliers(dev: Device): void {
+    const moved: DeviceLink[] = [];
+    for (const link of dev.p.suppliers) {
+      if (!link.managed) continue;
+      if (link.status !== linkStates.AVAILABLE && !(link.flags & DL_FLAG.SYNC_STATE_ONLY)) {
+        for (const l of moved) l.status = linkStates.AVAILABLE;
+        dev.p.deferredReason = `supplier ${link.supplier.bus?.name ?? ''}:${link.supplier.name} not ready`;
+        throw kerr('EPROBE_DEFER', `${dev.displayName}: ${dev.p.deferredReason}`);
+      }
+      link.status = linkStates.CONSUMER_PROBE;
+      moved.push(link);
+    }
+  }
+
+  /** device_links_driver_bound: consumers may now probe; our supplier links become active. */
+  driverBound(dev: Device): void {
+    for (const link of dev.p.consumers) {
+      if (!link.managed) continue;
+      if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) continue;
+      link.status = linkStates.AVAILABLE;
+      if (link.flags & DL_FLAG.AUTOPROBE_CONSUMER) {
+        link.consumer.p.canMatch = true;
+        this.deferred.add(link.consumer);
+      }
+    }
+    for (const link of [...dev.p.suppliers]) {
+      if (!link.managed) continue;
+      if (link.flags & DL_FLAG.SYNC_STATE_ONLY) this.del(link);
+      else link.status = linkStates.ACTIVE;
+    }
+  }
+
+  /** __device_links_no_driver: the consumer's probe failed or it unbound. */
+  noDriver(dev: Device): void {
+    for (const link of [...dev.p.suppliers].reverse()) {
+      if (!link.managed) continue;
+      if (link.flags & DL_FLAG.AUTOREMOVE_CONSUMER) {
+        this.del(link);
+        continue;
+      }
+      if (link.status !== linkStates.CONSUMER_PROBE && link.status !== linkStates.ACTIVE) continue;
+      link.status = link.supplier.p.bound ? linkStates.AVAILABLE : linkStates.DORMANT;
+    }
+  }
+
+  /** device_links_busy: a consumer is probing or bound; idle links go to "supplier unbinding". */
+  busy(dev: Device): boolean {
+    let busy = false;
+    for (const link of dev.p.consumers) {
+      if (!link.managed) continue;
+      if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) busy = true;
+      else link.status = linkStates.SUPPLIER_UNBIND;
+    }
+    return busy;
+  }
+
+  /** device_links_unbind_consumers: force-unbind every active consumer first. */
+  unbindConsumers(dev: Device): void {
+    for (;;) {
+      const link = dev.p.consumers.find((l) => l.managed && l.status === linkStates.ACTIVE);
+      if (!link) return;
+      link.status = linkStates.SUPPLIER_UNBIND;
+      this.#core.releaseDriver(link.consumer);
+    }
+  }
+
+  /** device_links_driver_cleanup: after the supplier's remove(). */
+  driverCleanup(dev: Device): void {
+    for (const link of [...dev.p.consumers]) {
+      if (!link.managed) continue;
+      if (link.status === linkStates.SUPPLIER_UNBIND && link.flags & DL_FLAG.AUTOREMOVE_SUPPLIER) {
+        this.del(link);
+        continue;
+      }
+      link.status = linkStates.DORMANT;
+    }
+    this.noDriver(dev);
+  }
+
+  /** device_links_purge: the device is going away; every link to it is deleted. */
+  purge(dev: Device): void {
+    for (const link of [...dev.p.suppliers, ...dev.p.consumers]) this.del(link);
+  }
+}
+
+function removeItem<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

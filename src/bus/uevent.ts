@@ -1,0 +1,170 @@
+/**
+ * kobject_uevent (lib/kobject_uevent.c) and dev_uevent (core.c): composes the environment of a
+ * uevent in the kernel's key order, numbers it with the global SEQNUM and broadcasts it to the
+ * netlink listeners (udevd, monitors) synchronously and in order. Also parses synthetic uevent
+ * writes (`echo "add UUID K=V" > uevent`).
+ */
+import { injectable } from 'inversify';
+import { Emitter, type Event, kerr } from '../base/index.js';
+import type { Device } from './device.js';
+import { UeventEnv } from './uevent-env.js';
+
+/** kobject_actions: the closed set of uevent actions. */
+export const ueventActions = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const;
+export type UeventAction = (typeof ueventActions)[number];
+
+export function isUeventAction(s: string): s is UeventAction {
+  return (ueventActions as readonly string[]).includes(s);
+}
+
+/** One kernel uevent as udevd receives it. */
+export interface Uevent {
+  readonly seqnum: number;
+  readonly action: UeventAction;
+  /** Kobject path without /sys, e.g. `/devices/pci0000:00/…`, `/bus/pci/drivers/cxl_pci`. */
+  readonly devpath: string;
+  readonly subsystem: string;
+  /** Every variable, in message order, ACTION … SEQNUM included. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly envOrder: readonly string[];
+}
+
+/** Anything that can send a uevent: a device, a driver, a bus, a module. */
+export interface Kobject {
+  readonly devpath: string;
+  /** undefined: the kset filter drops the event (e.g. a device with neither bus nor class). */
+  readonly subsystem: string | undefined;
+  /** Adds the object's own variables (dev_uevent and friends). */
+  readonly fill?: (env: UeventEnv) => void;
+}
+
+export const IKobjectUevent = Symbol.for('IKobjectUevent');
+
+/** Node name below /dev for a device with a devt (device_get_devnode). */
+export function deviceDevnodeName(dev: Device): string | undefined {
+  if (!dev.devt) return undefined;
+  const info = dev.class?.devnode?.(dev);
+  return info?.name ?? dev.name.replace(/!/g, '/');
+}
+
+/**
+ * dev_uevent: MAJOR/MINOR/DEVNAME(/DEVMODE/DEVUID/DEVGID) for devices with a devt, DEVTYPE,
+ * DRIVER only while dev->driver is set, then the bus, class and type additions.
+ */
+export function fillDeviceUevent(dev: Device, env: UeventEnv): void {
+  if (dev.devt) {
+    env.add('MAJOR', String(dev.devt.major));
+    env.add('MINOR', String(dev.devt.minor));
+    const info = dev.class?.devnode?.(dev);
+    env.add('DEVNAME', deviceDevnodeName(dev)!);
+    if (info?.mode !== undefined) env.add('DEVMODE', `0${(info.mode & 0o777).toString(8)}`);
+    if (info?.uid) env.add('DEVUID', String(info.uid));
+    if (info?.gid) env.add('DEVGID', String(info.gid));
+  }
+  if (dev.type?.name) env.add('DEVTYPE', dev.type.name);
+  if (dev.driver) env.add('DRIVER', dev.driver.name);
+  dev.bus?.uevent?.(dev, env);
+  dev.class?.devUevent?.(dev, env);
+  dev.type?.uevent?.(dev, env);
+}
+
+export function deviceKobject(dev: Device): Kobject {
+  return {
+    devpath: dev.devpath,
+    subsystem: dev.bus?.name ?? dev.class?.name,
+    fill: (env) => fillDeviceUevent(dev, env),
+  };
+}
+
+export interface IKobjectUevent {
+  /** Every uevent since boot, in SEQNUM order. */
+  readonly log: readonly Uevent[];
+  readonly onDidSend: Event<Uevent>;
+  /** The last SEQNUM handed out (/sys/kernel/uevent_seqnum). */
+  readonly seqnum: number;
+  /** kobject_uevent_env. Returns the event, or undefined when the kset filter dropped it. */
+  send(kobj: Kobject, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined;
+  sendDevice(dev: Device, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined;
+  /** kobject_synth_uevent: parse a write to a `uevent` file and send it. Throws EINVAL. */
+  synthesize(kobj: Kobject, buf: string): void;
+}
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ALNUM_RE = /^[0-9A-Za-z]+$/;
+
+@injectable()
+export class KobjectUevent implements IKobjectUevent {
+  readonly #log: Uevent[] = [];
+  readonly #onDidSend = new Emitter<Uevent>();
+  readonly onDidSend = this.#onDidSend.event;
+  #seqnum = 0;
+
+  get log(): readonly Uevent[] {
+    return this.#log;
+  }
+
+  get seqnum(): number {
+    return this.#seqnum;
+  }
+
+  send(kobj: Kobject, action: UeventAction, extra: readonly (readonly [string, string])[] = []): Uevent | undefined {
+    if (kobj.subsystem === undefined) return undefined;
+    const env = new UeventEnv();
+    env.add('ACTION', action);
+    env.add('DEVPATH', kobj.devpath);
+    env.add('SUBSYSTEM', kobj.subsystem);
+    for (const [k, v] of extra) env.add(k, v);
+    kobj.fill?.(env);
+    const seqnum = ++this.#seqnum;
+    env.add('SEQNUM', String(seqnum));
+    const event: Uevent = {
+      seqnum,
+      action,
+      devpath: kobj.devpath,
+      subsystem: kobj.subsystem,
+      env: env.toRecord(),
+      envOrder: env.entries().map(([k]) => k),
+    };
+    this.#log.push(event);
+    this.#onDidSend.fire(event);
+    return event;
+  }
+
+  sendDevice(dev: Device, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined {
+    if (dev.p.ueventSuppress) return undefined;
+    const ev = this.send(deviceKobject(dev), action, extra);
+    if (action === 'add') dev.p.addUeventSent = true;
+    if (action === 'remove') dev.p.removeUeventSent = true;
+    return ev;
+  }
+
+  synthesize(kobj: Kobject, buf: string): void {
+    // One trailing newline or NUL is stripped; the action word must match exactly.
+    let text = buf;
+    if (text.endsWith('\n') || text.endsWith('\0')) text = text.slice(0, -1);
+    const space = text.indexOf(' ');
+    const word = space < 0 ? text : text.slice(0, space);
+    if (!isUeventAction(word)) throw kerr('EINVAL', 'unknown uevent action string');
+    const extra: [string, string][] = [];
+    const args = space < 0 ? '' : text.slice(space + 1);
+    if (args.length === 0) {
+      extra.push(['SYNTH_UUID', '0']);
+    } else {
+      const parts = args.split(' ');
+      const uuid = parts.shift() ?? '';
+      if (!UUID_RE.test(uuid)) throw kerr('EINVAL', 'synthetic uevent: invalid UUID');
+      extra.push(['SYNTH_UUID', uuid]);
+      for (const part of parts) {
+        if (part === '') continue;
+        const eq = part.indexOf('=');
+        const key = eq < 0 ? '' : part.slice(0, eq);
+        const value = eq < 0 ? '' : part.slice(eq + 1);
+        if (!ALNUM_RE.test(key) || !ALNUM_RE.test(value)) {
+          throw kerr('EINVAL', `synthetic uevent: invalid argument '${part}'`);
+        }
+        extra.push([`SYNTH_ARG_${key}`, value]);
+      }
+    }
+    this.send(kobj, word, extra);
+  }
+}
