@@ -1,0 +1,103 @@
+/**
+ * Character devices (fs/char_dev.c): drivers register file operations for a range of device
+ * numbers; opening a /dev node finds them by devt. Dynamic majors are handed out as
+ * find_dynamic_major does (254 down to 234, then 511 down to 384). Each cdev remembers the
+ * module that owns it, so rmmod can refuse while a file is open.
+ */
+import { injectable } from 'inversify';
+import { type IDisposable, kerr } from '../base/index.js';
+import type { DevT } from './device.js';
+
+/** An open file of a character device, as the driver sees it (struct file). */
+export interface CharDevFile {
+  /** Opening process's name in the machine, for ownership queries. */
+  readonly owner: string;
+  readonly pid: number;
+  readonly flags: { readonly read: boolean; readonly write: boolean };
+  readonly devt: DevT;
+  /** Driver-private state (file->private_data). */
+  privateData: unknown;
+  /** Capability check of the opener (capable() at ioctl time). */
+  hasCapability(cap: string): boolean;
+}
+
+/** struct file_operations: each throws DriverModelError; absent ones fail as the VFS does. */
+export interface FileOperations {
+  open?(file: CharDevFile): void;
+  release?(file: CharDevFile): void;
+  read?(file: CharDevFile, length: number, offset: number): Uint8Array;
+  write?(file: CharDevFile, data: Uint8Array, offset: number): number;
+  ioctl?(file: CharDevFile, cmd: string, arg: unknown): unknown;
+}
+
+export interface CharDev {
+  readonly name: string;
+  readonly major: number;
+  readonly baseMinor: number;
+  readonly count: number;
+  readonly fops: FileOperations;
+  readonly module: string | undefined;
+  /** Files open on it right now. */
+  readonly openFiles: Set<CharDevFile>;
+}
+
+export const ICharDevRegistry = Symbol.for('ICharDevRegistry');
+
+@injectable()
+export class CharDevRegistry {
+  readonly #cdevs: CharDev[] = [];
+  readonly #regions = new Map<number, string>();
+
+  /** alloc_chrdev_region: a free dynamic major. */
+  allocMajor(name: string): number {
+    const candidates = [...range(254, 234), ...range(511, 384)];
+    for (const major of candidates) {
+      if (!this.#regions.has(major)) {
+        this.#regions.set(major, name);
+        return major;
+      }
+    }
+    throw kerr('EBUSY', `${name}: no free dynamic major`);
+  }
+
+  /** register_chrdev_region for a fixed major. */
+  reserveMajor(major: number, name: string): void {
+    if (this.#regions.has(major)) throw kerr('EBUSY', `${name}: major ${major} in use`);
+    this.#regions.set(major, name);
+  }
+
+  unregisterMajor(major: number): void {
+    this.#regions.delete(major);
+  }
+
+  /** cdev_add: minors [baseMinor, baseMinor+count) of `major` now open through `fops`. */
+  add(name: string, major: number, baseMinor: number, count: number, fops: FileOperations, module?: string): IDisposable {
+    const clash = this.#cdevs.find((c) => c.major === major && c.baseMinor < baseMinor + count && baseMinor < c.baseMinor + c.count);
+    if (clash) throw kerr('EBUSY', `${name}: minors in use by ${clash.name}`);
+    const cdev: CharDev = { name, major, baseMinor, count, fops, module, openFiles: new Set() };
+    this.#cdevs.push(cdev);
+    return {
+      dispose: () => {
+        const i = this.#cdevs.indexOf(cdev);
+        if (i >= 0) this.#cdevs.splice(i, 1);
+      },
+    };
+  }
+
+  lookup(devt: DevT): CharDev | undefined {
+    return this.#cdevs.find((c) => c.major === devt.major && devt.minor >= c.baseMinor && devt.minor < c.baseMinor + c.count);
+  }
+
+  /** True while a file is open on a cdev owned by `module` (rmmod refuses: EBUSY). */
+  moduleInUse(module: string): boolean {
+    return this.#cdevs.some((c) => c.module === module && c.openFiles.size > 0);
+  }
+
+  get all(): readonly CharDev[] {
+    return this.#cdevs;
+  }
+}
+
+function* range(from: number, downTo: number): Generator<number> {
+  for (let i = from; i >= downTo; i--) yield i;
+}

@@ -1,0 +1,181 @@
+/**
+ * devtmpfs (drivers/base/devtmpfs.c) plus what udev adds to /dev: the kernel creates a node for
+ * every device with a devt (0600 root:root unless the class says otherwise) and deletes it when
+ * the device goes, even with files open; udev changes mode and ownership and adds symlinks.
+ * Nodes are keyed by device, so their existence follows the object model.
+ */
+import { inject, injectable } from 'inversify';
+import { kerr } from '../base/index.js';
+import { DeviceCore, IDeviceCore } from './core.js';
+import type { Device, DevT } from './device.js';
+import { deviceDevnodeName } from './uevent.js';
+
+export type DevNode =
+  | { readonly kind: 'chr'; readonly path: string; readonly devt: DevT; mode: number; uid: number; gid: number; readonly device: Device }
+  | { readonly kind: 'dir'; readonly path: string; readonly mode: number }
+  | { readonly kind: 'link'; readonly path: string; readonly target: string };
+
+interface NodeState {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export const IDevtmpfs = Symbol.for('IDevtmpfs');
+
+@injectable()
+export class Devtmpfs {
+  readonly #nodes = new Map<Device, NodeState>();
+  /** Symlinks created by userspace (udev), path → target text. */
+  readonly #links = new Map<string, string>();
+  /** Directories created by userspace (udev's mkdir -p for links). */
+  readonly #dirs = new Set<string>();
+
+  constructor(@inject(IDeviceCore) core: DeviceCore) {
+    core.setDevtmpfs({
+      createNode: (dev) => {
+        const info = dev.class?.devnode?.(dev);
+        this.#nodes.set(dev, { mode: info?.mode ?? 0o600, uid: info?.uid ?? 0, gid: info?.gid ?? 0 });
+      },
+      deleteNode: (dev) => {
+        this.#nodes.delete(dev);
+      },
+    });
+  }
+
+  /** /dev/<devnode name> of a device with a node. */
+  static nodePath(dev: Device): string | undefined {
+    const name = deviceDevnodeName(dev);
+    return name === undefined ? undefined : `/dev/${name}`;
+  }
+
+  #nodeEntries(): [string, Device, NodeState][] {
+    const out: [string, Device, NodeState][] = [];
+    for (const [dev, state] of this.#nodes) out.push([Devtmpfs.nodePath(dev)!, dev, state]);
+    return out;
+  }
+
+  /** The node, link or directory at an absolute /dev path (no symlink following). */
+  lookup(path: string): DevNode | undefined {
+    const norm = normalize(path);
+    if (norm === '/dev') return { kind: 'dir', path: norm, mode: 0o755 };
+    for (const [p, dev, st] of this.#nodeEntries()) {
+      if (p === norm) {
+        return {
+          kind: 'chr',
+          path: p,
+          devt: dev.devt!,
+          device: dev,
+          get mode() {
+            return st.mode;
+          },
+          set mode(m: number) {
+            st.mode = m;
+          },
+          get uid() {
+            return st.uid;
+          },
+          set uid(u: number) {
+            st.uid = u;
+          },
+          get gid() {
+            return st.gid;
+          },
+          set gid(g: number) {
+            st.gid = g;
+          },
+        };
+      }
+    }
+    const link = this.#links.get(norm);
+    if (link !== undefined) return { kind: 'link', path: norm, target: link };
+    if (this.#isDir(norm)) return { kind: 'dir', path: norm, mode: 0o755 };
+    return undefined;
+  }
+
+  #isDir(path: string): boolean {
+    if (this.#dirs.has(path)) return true;
+    const prefix = `${path}/`;
+    for (const [p] of this.#nodeEntries()) if (p.startsWith(prefix)) return true;
+    for (const p of this.#links.keys()) if (p.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Entries of a directory. */
+  readdir(path: string): string[] {
+    const norm = normalize(path);
+    const node = this.lookup(norm);
+    if (!node) throw kerr('ENOENT', `${path}: no such file or directory`);
+    if (node.kind !== 'dir') throw kerr('ENOTDIR', `${path}: not a directory`);
+    const prefix = norm === '/dev' ? '/dev/' : `${norm}/`;
+    const names = new Set<string>();
+    const all = [...this.#nodeEntries().map(([p]) => p), ...this.#links.keys(), ...this.#dirs];
+    for (const p of all) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
+    return [...names].sort();
+  }
+
+  /** Follow symlinks to the final node (ELOOP after 40). */
+  resolve(path: string): DevNode | undefined {
+    let current = normalize(path);
+    for (let i = 0; i < 40; i++) {
+      const node = this.lookup(current);
+      if (!node || node.kind !== 'link') return node;
+      current = node.target.startsWith('/') ? normalize(node.target) : normalize(`${parentOf(current)}/${node.target}`);
+    }
+    throw kerr('ELOOP', path);
+  }
+
+  chmod(path: string, mode: number): void {
+    const node = this.resolve(path);
+    if (!node || node.kind !== 'chr') throw kerr('ENOENT', path);
+    node.mode = mode & 0o7777;
+  }
+
+  chown(path: string, uid: number, gid: number): void {
+    const node = this.resolve(path);
+    if (!node || node.kind !== 'chr') throw kerr('ENOENT', path);
+    node.uid = uid;
+    node.gid = gid;
+  }
+
+  /** symlink(2) by userspace; EEXIST if the path is taken. */
+  symlink(target: string, path: string): void {
+    const norm = normalize(path);
+    if (this.lookup(norm)) throw kerr('EEXIST', path);
+    this.#links.set(norm, target);
+  }
+
+  mkdir(path: string): void {
+    this.#dirs.add(normalize(path));
+  }
+
+  /** unlink(2) of a userspace symlink. */
+  unlink(path: string): void {
+    const norm = normalize(path);
+    if (!this.#links.delete(norm)) throw kerr('ENOENT', path);
+  }
+
+  /** Every symlink, path → target. */
+  get links(): ReadonlyMap<string, string> {
+    return this.#links;
+  }
+
+  /** Every device node currently present. */
+  nodes(): DevNode[] {
+    return this.#nodeEntries().map(([p]) => this.lookup(p)!);
+  }
+}
+
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+function parentOf(path: string): string {
+  return path.split('/').slice(0, -1).join('/') || '/';
+}

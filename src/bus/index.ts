@@ -1,0 +1,76 @@
+/**
+ * bus — the generic driver core (drivers/base): devices, drivers, bus types and classes;
+ * device_add/device_del; binding (match, probe, remove, deferred probe, device links, devres);
+ * uevents; the sysfs and devtmpfs views; character devices; kernel modules; taint, lockdown
+ * and the resource tree.
+ *
+ * Purpose: reproduce the kernel's orders and errno exactly (reference/kernel-driver-model.md
+ * §1–§2), so that what a test observes here is what a real kernel would do.
+ *
+ * Usage: resolve the services from a Machine's container (`machine.core`, `machine.buses`,
+ * …); create a `Device`, set its name/parent/bus, then `core.add(dev)`; register a
+ * `DeviceDriver` with `buses.driverRegister(drv)`.
+ */
+export {
+  type Attribute,
+  type BinAttribute,
+  type AnyAttribute,
+  type AttributeGroup,
+  type AttributeAccessor,
+  attrRO,
+  attrRW,
+  attrWO,
+  isBinAttribute,
+  sysfsStreq,
+  PAGE_SIZE,
+} from './attribute.js';
+export { BusType, type BusTypeOptions, type MatchResult } from './bus-type.js';
+export {
+  BusRegistry,
+  IBusRegistry,
+  busKobject,
+  driverKobject,
+  parseDriverOverride,
+  driverOverrideAttribute,
+  deviceMatchDriverOverride,
+  deviceSetDriverOverride,
+} from './bus.js';
+export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations } from './char-dev.js';
+export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
+export { DeviceCore, IDeviceCore } from './core.js';
+export { DriverBinder, IDriverBinder } from './dd.js';
+export { DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './deferred-probe.js';
+export { Device, type DevT, type DeviceType, devicePath } from './device.js';
+export { DeviceLinks, IDeviceLinks, DeviceLink, DL_FLAG, linkStates, type LinkState, devlinkClass } from './devlink.js';
+export { devmAddAction, devmAddActionOrReset, devresOpenGroup, devresReleaseGroup, devresReleaseAll, devresNames } from './devres.js';
+export { Devtmpfs, IDevtmpfs, type DevNode } from './devtmpfs.js';
+export { DeviceDriver, type DeviceDriverOptions } from './driver.js';
+export { Lockdown, ILockdown, lockdownLevels, type LockdownLevel, type LockdownReason } from './lockdown.js';
+export {
+  ModuleLoader,
+  IModuleLoader,
+  IKernelContainer,
+  type KernelModuleInfo,
+  type ModuleEntry,
+  moduleName,
+  aliasMatch,
+  defineModule,
+} from './modules.js';
+export { busModule } from './module.js';
+export { BusNotifier, IBusNotifier } from './notifier.js';
+export { ResourceTree, IResourceTree, type Resource } from './resource.js';
+export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
+export { Taint, ITaint, taintFlags, type TaintFlag } from './taint.js';
+export {
+  KobjectUevent,
+  IKobjectUevent,
+  type Uevent,
+  type UeventAction,
+  type Kobject,
+  ueventActions,
+  isUeventAction,
+  deviceKobject,
+  fillDeviceUevent,
+  deviceDevnodeName,
+} from './uevent.js';
+export { UeventEnv } from './uevent-env.js';

@@ -1,0 +1,35 @@
+/**
+ * The driver core's services as one inversify ContainerModule: every service a singleton.
+ */
+import { ContainerModule } from 'inversify';
+import { BusRegistry, IBusRegistry } from './bus.js';
+import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
+import { DeviceCore, IDeviceCore } from './core.js';
+import { DriverBinder, IDriverBinder } from './dd.js';
+import { DeferredProbe, IDeferredProbe } from './deferred-probe.js';
+import { DeviceLinks, IDeviceLinks } from './devlink.js';
+import { Devtmpfs, IDevtmpfs } from './devtmpfs.js';
+import { ILockdown, Lockdown } from './lockdown.js';
+import { IModuleLoader, ModuleLoader } from './modules.js';
+import { BusNotifier, IBusNotifier } from './notifier.js';
+import { IResourceTree, ResourceTree } from './resource.js';
+import { ISysfs, Sysfs } from './sysfs.js';
+import { ITaint, Taint } from './taint.js';
+import { IKobjectUevent, KobjectUevent } from './uevent.js';
+
+export const busModule = new ContainerModule(({ bind }) => {
+  bind(IKobjectUevent).to(KobjectUevent).inSingletonScope();
+  bind(IBusNotifier).to(BusNotifier).inSingletonScope();
+  bind(IDeferredProbe).to(DeferredProbe).inSingletonScope();
+  bind(IDeviceLinks).to(DeviceLinks).inSingletonScope();
+  bind(IDriverBinder).to(DriverBinder).inSingletonScope();
+  bind(IDeviceCore).to(DeviceCore).inSingletonScope();
+  bind(IBusRegistry).to(BusRegistry).inSingletonScope();
+  bind(ISysfs).to(Sysfs).inSingletonScope();
+  bind(IDevtmpfs).to(Devtmpfs).inSingletonScope();
+  bind(ICharDevRegistry).to(CharDevRegistry).inSingletonScope();
+  bind(IModuleLoader).to(ModuleLoader).inSingletonScope();
+  bind(ITaint).to(Taint).inSingletonScope();
+  bind(ILockdown).to(Lockdown).inSingletonScope();
+  bind(IResourceTree).to(ResourceTree).inSingletonScope();
+});
