@@ -1,0 +1,345 @@
+/**
+ * Runs a loaded scenario against a host: creates the machine and processes, performs each step
+ * as its process, settles after acting steps, and judges the step's `expect:` (checks.ts judges
+ * `check:` steps). Every step runs and yields one result, whatever happened before it. A
+ * `DriverModelError` is an outcome to judge; anything else thrown is a bug, reported as a
+ * failed step with its message.
+ */
+import { DriverModelError } from '../base/index.js';
+import { evaluateCheck } from './checks.js';
+import { buildDoeObject, unwrapDoeResponse } from './doe-requests.js';
+import { bytesToHex, hexToBytes } from './hex.js';
+import type { ScenarioHost, ScenarioMachine, ScenarioVerb } from './host.js';
+import type { Diagnostic, LoadedScenario } from './loader.js';
+import type { Expect, Step } from './schema.js';
+import type { SourcePath } from './yaml-source.js';
+
+/** The judged result of one step. `expected`/`actual` are JSON values (see report.ts). */
+export interface StepResult {
+  /** 1-based position in `steps:`. */
+  readonly step: number;
+  /** Line of the step in the file. */
+  readonly line: number;
+  readonly verb: ScenarioVerb;
+  readonly ok: boolean;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  /** Why the step failed, one sentence each ("expected …, got …"); empty when ok. */
+  readonly failures: readonly string[];
+  /** The step in a few words, e.g. `write /sys/… "1"`. */
+  readonly summary: string;
+}
+
+/** Everything one file produced. `status`: 0 all held, 1 a step failed, 2 invalid file. */
+export interface ScenarioRunResult {
+  readonly file: string;
+  readonly name: string | undefined;
+  readonly status: 0 | 1 | 2;
+  /** Why the file is invalid (status 2); then no step ran. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly steps: readonly StepResult[];
+  readonly failed: number;
+}
+
+export interface RunOptions {
+  /** Called as each step finishes, before the next starts. */
+  readonly onStep?: (result: StepResult) => void;
+}
+
+/** What performing a step gave: success (with data for read/ls/ioctl/doe), an errno, or a bug. */
+type Outcome =
+  | { readonly kind: 'done'; readonly data?: StepData }
+  | { readonly kind: 'errno'; readonly errno: string; readonly message: string }
+  | { readonly kind: 'bug'; readonly message: string };
+
+type StepData =
+  | { readonly value: string }
+  | { readonly entries: readonly string[] }
+  | { readonly response: string; readonly out_len: number; readonly problem?: string };
+
+/** An fd name's state at run time: the process that opened it and its number, null once unusable. */
+interface FdSlot {
+  readonly proc: string;
+  fd: number | null;
+}
+
+/** Runs `loaded` on a fresh machine of `host`. */
+export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, options: RunOptions = {}): ScenarioRunResult {
+  const { file, scenario } = loaded;
+  const invalid = (path: SourcePath, message: string): ScenarioRunResult => {
+    const pos = loaded.locate(path, 'value');
+    return { file, name: scenario.name, status: 2, diagnostics: [{ file, line: pos.line, col: pos.col, message }], steps: [], failed: 0 };
+  };
+
+  let machine: ScenarioMachine;
+  try {
+    machine = host.createMachine(loaded.machineOptions);
+  } catch (e) {
+    const where: SourcePath = scenario.rules.length > 0 ? ['rules'] : ['machine'];
+    return invalid(where, `cannot build the machine: ${errorText(e)}`);
+  }
+  for (const [name, spec] of loaded.processes) {
+    try {
+      machine.addProcess(name, spec);
+    } catch (e) {
+      safeDispose(machine);
+      return invalid(['processes', name], `process '${name}': ${errorText(e)}`);
+    }
+  }
+
+  const fds = new Map<string, FdSlot>();
+  let windowStart = 0;
+  const results: StepResult[] = [];
+  for (const step of scenario.steps) {
+    let result: StepResult;
+    const line = loaded.locate(step.node).line;
+    if (step.verb === 'check') {
+      const judged = evaluateCheck(machine, step.check, windowStart);
+      windowStart = judged.windowEnd;
+      result = { step: step.index, line, verb: step.verb, ...judged.result, summary: summarize(step) };
+    } else {
+      const outcome = perform(machine, step, fds);
+      const failures = judge(step.expect, outcome);
+      if (step.settle) {
+        try {
+          machine.settle();
+        } catch (e) {
+          failures.push(`settling after the step failed: ${errorText(e)}`);
+        }
+      }
+      result = {
+        step: step.index,
+        line,
+        verb: step.verb,
+        ok: failures.length === 0,
+        expected: expectedJson(step.expect),
+        actual: actualJson(outcome),
+        failures,
+        summary: summarize(step),
+      };
+    }
+    results.push(result);
+    options.onStep?.(result);
+  }
+  safeDispose(machine);
+  const failed = results.filter((r) => !r.ok).length;
+  return { file, name: scenario.name, status: failed > 0 ? 1 : 0, diagnostics: [], steps: results, failed };
+}
+
+function safeDispose(machine: ScenarioMachine): void {
+  try {
+    machine.dispose?.();
+  } catch {
+    // A machine that fails to dispose has already produced every result; nothing to report.
+  }
+}
+
+/** "EBUSY: message" for a DriverModelError, "internal error: message" for anything else. */
+export function errorText(e: unknown): string {
+  if (DriverModelError.is(e)) return `${e.errno}: ${e.message}`;
+  return `internal error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** The process a step runs as: `as:`, else the opener of its fd, else root. */
+function procOf(step: Step, fds: ReadonlyMap<string, FdSlot>): string {
+  if (step.as !== undefined) return step.as;
+  const fd = step.verb === 'close' || step.verb === 'ioctl' ? step.fd : step.verb === 'doe' && 'fd' in step.target ? step.target.fd : undefined;
+  return (fd !== undefined ? fds.get(fd)?.proc : undefined) ?? 'root';
+}
+
+/**
+ * The fd number behind a name. A name whose open failed, or that was closed, is a bad fd: the
+ * runner answers EBADF itself rather than pass a number the machine may have reused.
+ */
+function fdOf(fds: ReadonlyMap<string, FdSlot>, name: string): number {
+  const fd = fds.get(name)?.fd;
+  if (fd === null || fd === undefined) throw new DriverModelError('EBADF', `fd '${name}' is not open`);
+  return fd;
+}
+
+function perform(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): Outcome {
+  const proc = procOf(step, fds);
+  try {
+    switch (step.verb) {
+      case 'boot':
+        m.boot();
+        return { kind: 'done' };
+      case 'modprobe':
+        m.modprobe(step.module);
+        return { kind: 'done' };
+      case 'rmmod':
+        m.rmmod(step.module);
+        return { kind: 'done' };
+      case 'hotplug':
+        m.hotplug(step.preset);
+        return { kind: 'done' };
+      case 'unplug':
+        m.unplug(step.bdf);
+        return { kind: 'done' };
+      case 'write':
+        m.write(proc, step.path, step.value);
+        return { kind: 'done' };
+      case 'read':
+        return { kind: 'done', data: { value: m.read(proc, step.path) } };
+      case 'ls':
+        return { kind: 'done', data: { entries: [...m.ls(proc, step.path)].sort() } };
+      case 'open': {
+        const slot: FdSlot = { proc, fd: null };
+        fds.set(step.fd, slot);
+        slot.fd = m.open(proc, step.path, step.mode);
+        return { kind: 'done' };
+      }
+      case 'close': {
+        const fd = fdOf(fds, step.fd);
+        // close(2) releases the descriptor even when it reports an error.
+        fds.get(step.fd)!.fd = null;
+        m.close(proc, fd);
+        return { kind: 'done' };
+      }
+      case 'ioctl': {
+        const fd = fdOf(fds, step.fd);
+        const r = m.ioctl(proc, fd, step.op, {
+          ...(step.scope !== undefined && { scope: step.scope }),
+          ...(step.payload !== undefined && { payload: hexToBytes(step.payload) }),
+        });
+        return { kind: 'done', data: { response: bytesToHex(r.response), out_len: r.outLen } };
+      }
+      case 'doe': {
+        const target = 'fd' in step.target ? { fd: fdOf(fds, step.target.fd) } : step.target;
+        const object = m.doe(proc, target, buildDoeObject(step.protocol, hexToBytes(step.request)));
+        const unwrapped = unwrapDoeResponse(step.protocol, object);
+        if ('problem' in unwrapped) return { kind: 'done', data: { response: bytesToHex(object), out_len: object.length, problem: unwrapped.problem } };
+        return { kind: 'done', data: { response: bytesToHex(unwrapped.payload), out_len: unwrapped.payload.length } };
+      }
+      case 'trigger':
+        m.trigger({
+          ...(step.action !== undefined && { action: step.action }),
+          ...(step.subsystem !== undefined && { subsystem: step.subsystem }),
+          ...(step.attrs !== undefined && { attrs: step.attrs }),
+        });
+        return { kind: 'done' };
+      case 'settle':
+        m.settle();
+        return { kind: 'done' };
+      case 'advance':
+        m.advance(step.ms);
+        return { kind: 'done' };
+      case 'check':
+        return { kind: 'bug', message: 'check steps are judged by checks.ts' };
+    }
+  } catch (e) {
+    if (DriverModelError.is(e)) return { kind: 'errno', errno: e.errno, message: e.message };
+    return { kind: 'bug', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Why `outcome` does not meet `expect` (empty when it does). */
+function judge(expect: Expect, outcome: Outcome): string[] {
+  if (outcome.kind === 'bug') return [`${expect.kind === 'errno' ? `expected errno ${expect.errno}, ` : ''}internal error: ${outcome.message}`];
+  if (expect.kind === 'errno') {
+    if (outcome.kind === 'errno') {
+      return outcome.errno === expect.errno ? [] : [`expected errno ${expect.errno}, got ${outcome.errno} (${outcome.message})`];
+    }
+    return [`expected errno ${expect.errno}, but the step succeeded`];
+  }
+  if (outcome.kind === 'errno') return [`expected success, got ${outcome.errno} (${outcome.message})`];
+  const data = outcome.data;
+  const failures: string[] = [];
+  if (data && 'problem' in data && data.problem !== undefined) failures.push(data.problem);
+  if (data && 'value' in data) {
+    if (expect.value !== undefined && data.value !== expect.value) {
+      failures.push(`expected value ${JSON.stringify(expect.value)}, got ${JSON.stringify(data.value)}`);
+    }
+    if (expect.match !== undefined && !new RegExp(expect.match).test(data.value)) {
+      failures.push(`expected value matching /${expect.match}/, got ${JSON.stringify(data.value)}`);
+    }
+  }
+  if (data && 'entries' in data) {
+    const got = new Set(data.entries);
+    if (expect.entries !== undefined) {
+      const want = new Set(expect.entries);
+      const missing = [...want].filter((e) => !got.has(e));
+      const extra = [...got].filter((e) => !want.has(e));
+      if (missing.length > 0 || extra.length > 0) {
+        const parts = [missing.length > 0 && `missing ${missing.join(', ')}`, extra.length > 0 && `unexpected ${extra.join(', ')}`].filter(Boolean);
+        failures.push(`expected entries [${[...want].sort().join(', ')}], got [${data.entries.join(', ')}] (${parts.join('; ')})`);
+      }
+    }
+    if (expect.contains !== undefined) {
+      const missing = expect.contains.filter((e) => !got.has(e));
+      if (missing.length > 0) failures.push(`expected entries to include ${missing.join(', ')}, got [${data.entries.join(', ')}]`);
+    }
+  }
+  if (data && 'response' in data) {
+    if (expect.response !== undefined && data.response !== expect.response) {
+      failures.push(`expected response ${expect.response || '(empty)'}, got ${data.response || '(empty)'}`);
+    }
+    if (expect.responseMatch !== undefined && !new RegExp(expect.responseMatch).test(data.response)) {
+      failures.push(`expected response matching /${expect.responseMatch}/, got ${data.response || '(empty)'}`);
+    }
+    if (expect.outLen !== undefined && data.out_len !== expect.outLen) {
+      failures.push(`expected out_len ${expect.outLen}, got ${data.out_len}`);
+    }
+  }
+  return failures;
+}
+
+/** `expected` of a step: "ok", {errno}, or the data the step must show. */
+function expectedJson(expect: Expect): unknown {
+  if (expect.kind === 'errno') return { errno: expect.errno };
+  const out: Record<string, unknown> = {};
+  if (expect.value !== undefined) out.value = expect.value;
+  if (expect.match !== undefined) out.match = expect.match;
+  if (expect.entries !== undefined) out.entries = [...expect.entries].sort();
+  if (expect.contains !== undefined) out.contains = expect.contains;
+  if (expect.response !== undefined) out.response = expect.response;
+  if (expect.responseMatch !== undefined) out.response_match = expect.responseMatch;
+  if (expect.outLen !== undefined) out.out_len = expect.outLen;
+  return Object.keys(out).length === 0 ? 'ok' : out;
+}
+
+/** `actual` of a step: "ok", the data it produced, {errno, message}, or {error} for a bug. */
+function actualJson(outcome: Outcome): unknown {
+  if (outcome.kind === 'errno') return { errno: outcome.errno, message: outcome.message };
+  if (outcome.kind === 'bug') return { error: outcome.message };
+  return outcome.data ?? 'ok';
+}
+
+/** The step in a few words, for the text report. */
+export function summarize(step: Step): string {
+  const as = step.as !== undefined ? ` (as ${step.as})` : '';
+  const s = ((): string => {
+    switch (step.verb) {
+      case 'boot':
+      case 'settle':
+        return step.verb;
+      case 'modprobe':
+      case 'rmmod':
+        return `${step.verb} ${step.module}`;
+      case 'hotplug':
+        return `hotplug ${step.preset}`;
+      case 'unplug':
+        return `unplug ${step.bdf}`;
+      case 'write':
+        return `write ${step.path} ${JSON.stringify(step.value)}`;
+      case 'read':
+      case 'ls':
+        return `${step.verb} ${step.path}`;
+      case 'open':
+        return `open ${step.path} (${step.mode}) as ${step.fd}`;
+      case 'close':
+        return `close ${step.fd}`;
+      case 'ioctl':
+        return `ioctl ${step.fd} ${step.op}${step.scope !== undefined ? ` ${step.scope}` : ''}`;
+      case 'doe':
+        return `doe ${'fd' in step.target ? step.target.fd : `${step.target.config} mailbox ${step.target.mailbox}`} ${step.protocol}`;
+      case 'trigger':
+        return ['trigger', step.action ?? 'change', step.subsystem].filter(Boolean).join(' ');
+      case 'advance':
+        return `advance ${step.ms}ms`;
+      case 'check':
+        return `check ${Object.keys(step.check).join(', ') || '(nothing)'}`;
+    }
+  })();
+  return s + as;
+}

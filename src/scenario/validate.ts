@@ -1,0 +1,109 @@
+/**
+ * Cross-reference checks on a scenario that already has the right shape: presets and verbs this
+ * build supports, processes named by `as:` and `owner:`, fd names opened before they are used
+ * and used by the process that opened them, unique rules names. Shape is schema.ts's concern.
+ */
+import type { ScenarioHost } from './host.js';
+import { RESERVED_OWNERS } from './names.js';
+import type { ScenarioFile, Step } from './schema.js';
+import type { PathIssue } from './yaml-source.js';
+
+/** The process names a file may use: `root` and its `processes:`. */
+export function processNames(file: ScenarioFile): Set<string> {
+  return new Set(['root', ...file.processes.map(([name]) => name)]);
+}
+
+/** Every cross-reference problem of `file` against `host`, each with the node it is about. */
+export function validateScenario(file: ScenarioFile, host: ScenarioHost, ruleNames: readonly { name: string; index: number }[]): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const add = (path: (string | number)[], message: string, anchor: 'key' | 'value' = 'value') => issues.push({ path, message, anchor });
+
+  (file.machine.presets ?? []).forEach((p, i) => {
+    if (!host.presets.has(p)) add(['machine', 'presets', i], unknownPreset(p, host));
+  });
+
+  const seenRules = new Map<string, number>();
+  for (const { name, index } of ruleNames) {
+    const first = seenRules.get(name);
+    if (first !== undefined) add(['rules', index], `rules name '${name}' is also used by rules entry ${first + 1}; names must be unique`);
+    else seenRules.set(name, index);
+  }
+
+  for (const [name] of file.processes) {
+    if (name === 'root') add(['processes', name], "'root' always exists (uid 0, gid 0, every capability) and cannot be redefined", 'key');
+    else if ((RESERVED_OWNERS as readonly string[]).includes(name)) add(['processes', name], `'${name}' is reserved (it is an owner: value)`, 'key');
+    else if (!/^[A-Za-z_][\w.-]*$/.test(name)) add(['processes', name], `process name '${name}' must be letters, digits, _ . - (not starting with a digit)`, 'key');
+  }
+
+  const procs = processNames(file);
+  const fds = new Map<string, { proc: string; open: boolean; step: number }>();
+  for (const step of file.steps) validateStep(step, host, procs, fds, add);
+  return issues;
+}
+
+function unknownPreset(p: string, host: ScenarioHost): string {
+  return `unknown preset '${p}' (this build has: ${[...host.presets].join(', ') || 'none'})`;
+}
+
+function validateStep(
+  step: Step,
+  host: ScenarioHost,
+  procs: ReadonlySet<string>,
+  fds: Map<string, { proc: string; open: boolean; step: number }>,
+  add: (path: (string | number)[], message: string, anchor?: 'key' | 'value') => void,
+): void {
+  const at = (...rest: (string | number)[]) => [...step.node, ...rest];
+  if (!host.supportedVerbs.has(step.verb)) {
+    add(at(step.verb), `verb '${step.verb}' is not supported by this build: its subsystem has not landed`, 'key');
+  }
+  if (step.as !== undefined && !procs.has(step.as)) {
+    add(at('as'), `unknown process '${step.as}' (declare it under processes:; known: ${[...procs].join(', ')})`);
+  }
+  const fdUse = (fd: string, key: string) => {
+    const entry = fds.get(fd);
+    if (!entry) {
+      add(at(key), `fd '${fd}' was never opened (no earlier open step has fd: ${fd})`);
+      return;
+    }
+    if (step.as !== undefined && step.as !== entry.proc) {
+      add(at('as'), `fd '${fd}' belongs to '${entry.proc}', which opened it in step ${entry.step}; a step on it runs as that process`);
+    }
+  };
+  switch (step.verb) {
+    case 'hotplug':
+      if (!host.presets.has(step.preset)) add(at('hotplug'), unknownPreset(step.preset, host));
+      break;
+    case 'open': {
+      const entry = fds.get(step.fd);
+      if (entry?.open) add(at('fd'), `fd '${step.fd}' is already open (step ${entry.step}); close it first or pick another name`);
+      fds.set(step.fd, { proc: step.as ?? 'root', open: true, step: step.index });
+      break;
+    }
+    case 'close': {
+      fdUse(step.fd, 'close');
+      const entry = fds.get(step.fd);
+      if (entry) entry.open = false;
+      break;
+    }
+    case 'ioctl':
+      fdUse(step.fd, 'ioctl');
+      break;
+    case 'doe':
+      if ('fd' in step.target) fdUse(step.target.fd, 'doe');
+      break;
+    case 'check':
+      for (const key of Object.keys(step.check)) {
+        if (!host.supportedChecks.has(key)) {
+          add(at('check', key), `check '${key}' is not supported by this build: its subsystem has not landed`, 'key');
+        }
+      }
+      for (const [device, owner] of step.check.owner ?? []) {
+        if (!(RESERVED_OWNERS as readonly string[]).includes(owner) && !procs.has(owner)) {
+          add(at('check', 'owner', device), `owner '${owner}' is neither kernel, none nor a process (known: ${[...procs].join(', ')})`);
+        }
+      }
+      break;
+    default:
+      break;
+  }
+}
