@@ -52,7 +52,10 @@ export class BusRegistry {
   constructor(
     @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
     @inject(IDriverBinder) private readonly binder: DriverBinder,
-  ) {}
+  ) {
+    [this.#driverUevent, this.#driverBindAttrs] = this.#makeDriverAttributes();
+    this.#deviceUevent = this.#makeDeviceUevent();
+  }
 
   get buses(): readonly BusType[] {
     return [...this.#buses.values()];
@@ -124,8 +127,18 @@ export class BusRegistry {
     return dev;
   }
 
+  /** Attribute objects are created once: an open file keeps identifying its attribute. */
+  readonly #busAttrs: Attribute<BusType>[] = this.#makeBusAttributes();
+  readonly #driverUevent: Attribute<DeviceDriver>;
+  readonly #driverBindAttrs: Attribute<DeviceDriver>[];
+  readonly #deviceUevent: Attribute<Device>;
+
   /** /sys/bus/<bus>/drivers_probe, drivers_autoprobe, uevent. */
-  busAttributes(): Attribute<BusType>[] {
+  busAttributes(): readonly Attribute<BusType>[] {
+    return this.#busAttrs;
+  }
+
+  #makeBusAttributes(): Attribute<BusType>[] {
     return [
       attrWO('drivers_probe', (bus, buf) => {
         const dev = this.#findDevice(bus, buf);
@@ -149,15 +162,16 @@ export class BusRegistry {
   }
 
   /** /sys/bus/<bus>/drivers/<drv>/{bind,unbind,uevent}; bind/unbind absent with suppress_bind_attrs. */
-  driverAttributes(drv: DeviceDriver): Attribute<DeviceDriver>[] {
-    const attrs: Attribute<DeviceDriver>[] = [
-      attrWO('uevent', (d, buf) => {
-        this.uevent.synthesize(driverKobject(d), buf);
-        return buf.length;
-      }),
-    ];
-    if (drv.suppressBindAttrs) return attrs;
-    attrs.push(
+  driverAttributes(drv: DeviceDriver): readonly Attribute<DeviceDriver>[] {
+    return drv.suppressBindAttrs ? [this.#driverUevent] : [this.#driverUevent, ...this.#driverBindAttrs];
+  }
+
+  #makeDriverAttributes(): [Attribute<DeviceDriver>, Attribute<DeviceDriver>[]] {
+    const uevent = attrWO('uevent', (d: DeviceDriver, buf) => {
+      this.uevent.synthesize(driverKobject(d), buf);
+      return buf.length;
+    });
+    return [uevent, [
       attrWO('bind', (d, buf) => {
         const dev = this.#findDevice(d.bus, buf);
         // bind_store: the bus must say match (a deferral counts as "try"); bound → EBUSY.
@@ -171,14 +185,17 @@ export class BusRegistry {
         this.binder.deviceDriverDetach(dev);
         return buf.length;
       }),
-    );
-    return attrs;
+    ]];
   }
 
   /** The device's own core files: `uevent`, and `driver_override` when its bus opts in. */
-  deviceCoreAttributes(dev: Device): Attribute<Device>[] {
-    const attrs: Attribute<Device>[] = [
-      attrRW(
+  deviceCoreAttributes(dev: Device): readonly Attribute<Device>[] {
+    if (dev.bus?.driverOverride && dev.p.busAdded) return [this.#deviceUevent, driverOverrideAttribute];
+    return [this.#deviceUevent];
+  }
+
+  #makeDeviceUevent(): Attribute<Device> {
+    return attrRW(
         'uevent',
         (d) => {
           const env = new UeventEnv();
@@ -189,10 +206,7 @@ export class BusRegistry {
           this.uevent.synthesize(deviceKobject(d), buf);
           return buf.length;
         },
-      ),
-    ];
-    if (dev.bus?.driverOverride && dev.p.busAdded) attrs.push(driverOverrideAttribute);
-    return attrs;
+      );
   }
 }
 

@@ -123,6 +123,7 @@ export class SysfsDirBuilder {
 @injectable()
 export class Sysfs {
   readonly #providers = new Map<string, SysfsDirProvider>();
+  readonly #seqnumAttr = attrRO('uevent_seqnum', () => `${this.uevent.seqnum}\n`);
 
   constructor(
     @inject(IDeviceCore) private readonly core: DeviceCore,
@@ -370,7 +371,7 @@ export class Sysfs {
   #kernelDir(path: string): SysfsDir {
     return dir(path, () => {
       const b = new SysfsDirBuilder(path);
-      b.file(attrRO('uevent_seqnum', () => `${this.uevent.seqnum}\n`), undefined);
+      b.file(this.#seqnumAttr, undefined);
       const extra = this.#providers.get('kernel');
       if (extra) {
         const d = extra(path);

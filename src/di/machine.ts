@@ -48,6 +48,7 @@ import {
   IBusNotifier,
   BusNotifier,
 } from '../bus/index.js';
+import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
 import { IPresetHost, IUdevDaemonHost } from './hooks.js';
 import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
 import type { Subsystem } from './subsystem.js';
@@ -136,6 +137,13 @@ export class Machine {
   }
   get resources(): ResourceTree {
     return this.get(IResourceTree);
+  }
+
+  get processes(): ProcessTable {
+    return this.get(IProcessTable);
+  }
+  get vfs(): Vfs {
+    return this.get(IVfs);
   }
 
   get booted(): boolean {

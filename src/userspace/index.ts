@@ -1,0 +1,16 @@
+/**
+ * userspace — what a process sees: credentials and capabilities, file descriptors, and the
+ * system calls (open/read/write/ioctl/close, readdir, readlink, stat) over /sys, /dev and /proc,
+ * returning errno exactly as a real process would.
+ *
+ * Usage: `const proc = machine.processes.spawn('alice', { uid: 1000, gid: 1000, caps: [] })`,
+ * then `proc.writeFile('/sys/bus/pci/drivers_probe', '0000:0d:00.0')`; failures throw
+ * DriverModelError with `.errno` such as 'EACCES'.
+ */
+export { capabilities, type Capability, isCapability, allCapabilities } from './capabilities.js';
+export { type Credentials, checkPermission, inGroup, MAY_READ, MAY_WRITE, MAY_EXEC } from './cred.js';
+export { Process, type ProcessSpec } from './process.js';
+export { ProcessTable, IProcessTable } from './process-table.js';
+export { Procfs, IProcfs, type ProcFile } from './procfs.js';
+export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, type Opener, normalizePath } from './vfs.js';
+export { userspaceSubsystem } from './subsystem.js';

@@ -1,0 +1,305 @@
+/**
+ * The path walk a simulated process sees: /sys (sysfs over the object model), /dev (devtmpfs,
+ * opening character devices through their file operations) and /proc. It applies the DAC check
+ * and kernfs's open rules, and returns open file descriptions for the process layer.
+ *
+ * kernfs rule (fs/kernfs/file.c kernfs_fop_open): opening an attribute for write when it has no
+ * write bits or no store, or for read when it has no read bits or no show, fails with EACCES —
+ * even for root, after the generic permission check passed.
+ */
+import { inject, injectable } from 'inversify';
+import { kerr } from '../base/index.js';
+import {
+  type AnyAttribute,
+  type CharDev,
+  type CharDevFile,
+  CharDevRegistry,
+  Devtmpfs,
+  ICharDevRegistry,
+  IDevtmpfs,
+  ISysfs,
+  PAGE_SIZE,
+  type Sysfs,
+  isBinAttribute,
+} from '../bus/index.js';
+import { type Credentials, MAY_READ, MAY_WRITE, checkPermission } from './cred.js';
+import { IProcfs, type ProcFile, type Procfs } from './procfs.js';
+
+export type OpenMode = 'r' | 'w' | 'rw';
+
+/** struct file: one open of a path. */
+export type OpenFileDescription =
+  | { readonly kind: 'sysfs'; readonly path: string; readonly attr: AnyAttribute<unknown>; readonly obj: unknown; pos: number; readonly mode: OpenMode }
+  | { readonly kind: 'chr'; readonly path: string; readonly cdev: CharDev; readonly file: CharDevFile; pos: number; readonly mode: OpenMode }
+  | { readonly kind: 'proc'; readonly path: string; readonly proc: ProcFile; pos: number; readonly mode: OpenMode }
+  | { readonly kind: 'dir'; readonly path: string; pos: number; readonly mode: OpenMode };
+
+export interface StatResult {
+  readonly type: 'file' | 'dir' | 'link' | 'chr';
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly rdev?: { readonly major: number; readonly minor: number };
+}
+
+/** Who is opening: credentials plus the identity recorded in device files. */
+export interface Opener {
+  readonly cred: Credentials;
+  readonly name: string;
+  readonly pid: number;
+}
+
+export const IVfs = Symbol.for('IVfs');
+
+export function normalizePath(path: string): string {
+  if (!path.startsWith('/')) throw kerr('ENOENT', `${path}: relative paths are not supported`);
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+function wants(mode: OpenMode): number {
+  return (mode.includes('r') ? MAY_READ : 0) | (mode.includes('w') ? MAY_WRITE : 0);
+}
+
+@injectable()
+export class Vfs {
+  constructor(
+    @inject(ISysfs) private readonly sysfs: Sysfs,
+    @inject(IDevtmpfs) private readonly devtmpfs: Devtmpfs,
+    @inject(ICharDevRegistry) private readonly cdevs: CharDevRegistry,
+    @inject(IProcfs) private readonly procfs: Procfs,
+  ) {}
+
+  /** open(2). Throws ENOENT, EACCES, EISDIR, ENXIO, or whatever the driver's open() throws. */
+  open(path: string, mode: OpenMode, who: Opener): OpenFileDescription {
+    const p = normalizePath(path);
+    if (p === '/sys' || p.startsWith('/sys/')) return this.#openSysfs(p, mode, who);
+    if (p === '/dev' || p.startsWith('/dev/')) return this.#openDev(p, mode, who);
+    if (p.startsWith('/proc/')) return this.#openProc(p, mode, who);
+    throw kerr('ENOENT', `${path}: no such file or directory`);
+  }
+
+  #openSysfs(p: string, mode: OpenMode, who: Opener): OpenFileDescription {
+    const node = this.sysfs.lookup(p);
+    if (node.kind === 'dir') {
+      if (mode !== 'r') throw kerr('EISDIR', `${p}: Is a directory`);
+      return { kind: 'dir', path: p, pos: 0, mode };
+    }
+    if (node.kind !== 'file') throw kerr('ENOENT', p);
+    checkPermission(who.cred, { mode: node.mode, uid: 0, gid: 0 }, wants(mode), p);
+    const attr = node.attr;
+    const canRead = isBinAttribute(attr) ? Boolean(attr.read) : Boolean(attr.show);
+    const canWrite = isBinAttribute(attr) ? Boolean(attr.write) : Boolean(attr.store);
+    if (mode.includes('w') && (!(node.mode & 0o222) || !canWrite)) throw kerr('EACCES', `${p}: Permission denied`);
+    if (mode.includes('r') && (!(node.mode & 0o444) || !canRead)) throw kerr('EACCES', `${p}: Permission denied`);
+    return { kind: 'sysfs', path: p, attr, obj: node.obj, pos: 0, mode };
+  }
+
+  #openDev(p: string, mode: OpenMode, who: Opener): OpenFileDescription {
+    const node = this.devtmpfs.resolve(p);
+    if (!node) throw kerr('ENOENT', `${p}: no such file or directory`);
+    if (node.kind === 'dir') {
+      if (mode !== 'r') throw kerr('EISDIR', `${p}: Is a directory`);
+      return { kind: 'dir', path: node.path, pos: 0, mode };
+    }
+    if (node.kind !== 'chr') throw kerr('ENOENT', p);
+    checkPermission(who.cred, node, wants(mode), p);
+    const cdev = this.cdevs.lookup(node.devt);
+    if (!cdev) throw kerr('ENXIO', `${p}: No such device or address`);
+    const file: CharDevFile = {
+      owner: who.name,
+      pid: who.pid,
+      flags: { read: mode.includes('r'), write: mode.includes('w') },
+      devt: node.devt,
+      privateData: undefined,
+      hasCapability: (cap) => who.cred.caps.has(cap as never),
+    };
+    cdev.fops.open?.(file);
+    cdev.openFiles.add(file);
+    return { kind: 'chr', path: p, cdev, file, pos: 0, mode };
+  }
+
+  #openProc(p: string, mode: OpenMode, who: Opener): OpenFileDescription {
+    if (this.procfs.isDir(p)) {
+      if (mode !== 'r') throw kerr('EISDIR', `${p}: Is a directory`);
+      return { kind: 'dir', path: p, pos: 0, mode };
+    }
+    const proc = this.procfs.lookup(p);
+    if (!proc) throw kerr('ENOENT', `${p}: no such file or directory`);
+    checkPermission(who.cred, { mode: proc.mode, uid: 0, gid: 0 }, wants(mode), p);
+    if (mode.includes('w') && !proc.write) throw kerr('EACCES', `${p}: Permission denied`);
+    return { kind: 'proc', path: p, proc, pos: 0, mode };
+  }
+
+  /** kernfs_get_active: an attribute whose object left sysfs answers ENODEV. */
+  #checkActive(f: Extract<OpenFileDescription, { kind: 'sysfs' }>): void {
+    const node = this.sysfs.tryLookup(f.path);
+    if (!node || node.kind !== 'file' || node.attr !== f.attr || node.obj !== f.obj) {
+      throw kerr('ENODEV', `${f.path}: No such device`);
+    }
+  }
+
+  /** read(2) at the file position; `length` defaults to "everything". */
+  read(f: OpenFileDescription, length: number, who: Opener): Uint8Array {
+    if (!f.mode.includes('r')) throw kerr('EBADF', `${f.path}: not open for reading`);
+    switch (f.kind) {
+      case 'dir':
+        throw kerr('EISDIR', `${f.path}: Is a directory`);
+      case 'sysfs': {
+        this.#checkActive(f);
+        const attr = f.attr;
+        let data: Uint8Array;
+        if (isBinAttribute(attr)) {
+          const size = attr.size(f.obj);
+          const n = Math.max(0, Math.min(length, size - f.pos));
+          data = n === 0 ? new Uint8Array(0) : attr.read!(f.obj, f.pos, n, accessor(who));
+        } else {
+          const text = new TextEncoder().encode(attr.show!(f.obj).slice(0, PAGE_SIZE));
+          data = text.slice(f.pos, f.pos + length);
+        }
+        f.pos += data.length;
+        return data;
+      }
+      case 'proc': {
+        const text = new TextEncoder().encode(f.proc.read());
+        const data = text.slice(f.pos, f.pos + length);
+        f.pos += data.length;
+        return data;
+      }
+      case 'chr': {
+        if (!f.cdev.fops.read) throw kerr('EINVAL', `${f.path}: read not supported`);
+        const data = f.cdev.fops.read(f.file, length, f.pos);
+        f.pos += data.length;
+        return data;
+      }
+      default: {
+        const never: never = f;
+        throw kerr('EINVAL', String(never));
+      }
+    }
+  }
+
+  /** write(2). sysfs text attributes: E2BIG above PAGE_SIZE, 0-byte writes do nothing. */
+  write(f: OpenFileDescription, data: Uint8Array, who: Opener): number {
+    if (!f.mode.includes('w')) throw kerr('EBADF', `${f.path}: not open for writing`);
+    switch (f.kind) {
+      case 'dir':
+        throw kerr('EISDIR', `${f.path}: Is a directory`);
+      case 'sysfs': {
+        this.#checkActive(f);
+        const attr = f.attr;
+        if (isBinAttribute(attr)) {
+          const n = attr.write!(f.obj, f.pos, data, accessor(who));
+          f.pos += n;
+          return n;
+        }
+        if (data.length > PAGE_SIZE) throw kerr('E2BIG', `${f.path}: write of ${data.length} bytes`);
+        if (data.length === 0) return 0;
+        const text = new TextDecoder('latin1').decode(data);
+        const n = attr.store!(f.obj, text);
+        return Math.min(n, data.length);
+      }
+      case 'proc': {
+        f.proc.write!(new TextDecoder().decode(data));
+        return data.length;
+      }
+      case 'chr': {
+        if (!f.cdev.fops.write) throw kerr('EINVAL', `${f.path}: write not supported`);
+        const n = f.cdev.fops.write(f.file, data, f.pos);
+        f.pos += n;
+        return n;
+      }
+      default: {
+        const never: never = f;
+        throw kerr('EINVAL', String(never));
+      }
+    }
+  }
+
+  ioctl(f: OpenFileDescription, cmd: string, arg: unknown): unknown {
+    if (f.kind !== 'chr' || !f.cdev.fops.ioctl) throw kerr('ENOTTY', `${f.path}: Inappropriate ioctl for device`);
+    return f.cdev.fops.ioctl(f.file, cmd, arg);
+  }
+
+  /** close(2): the driver's release runs; it cannot fail. */
+  close(f: OpenFileDescription): void {
+    if (f.kind === 'chr') {
+      f.cdev.openFiles.delete(f.file);
+      f.cdev.fops.release?.(f.file);
+    }
+  }
+
+  readdir(path: string, who: Opener): string[] {
+    const p = normalizePath(path);
+    if (p === '/') return ['dev', 'proc', 'sys'];
+    if (p === '/sys' || p.startsWith('/sys/')) {
+      const node = this.sysfs.lookup(p);
+      if (node.kind !== 'dir') throw kerr('ENOTDIR', `${path}: Not a directory`);
+      return node.entries();
+    }
+    if (p === '/dev' || p.startsWith('/dev/')) {
+      const node = this.devtmpfs.resolve(p);
+      if (!node) throw kerr('ENOENT', `${path}: no such file or directory`);
+      return this.devtmpfs.readdir(node.path);
+    }
+    if (p === '/proc' || p.startsWith('/proc/')) return this.procfs.readdir(p);
+    void who;
+    throw kerr('ENOENT', `${path}: no such file or directory`);
+  }
+
+  readlink(path: string): string {
+    const p = normalizePath(path);
+    if (p.startsWith('/sys/')) return this.sysfs.readlink(p);
+    if (p.startsWith('/dev/')) {
+      const node = this.devtmpfs.lookup(p);
+      if (!node) throw kerr('ENOENT', path);
+      if (node.kind !== 'link') throw kerr('EINVAL', `${path}: not a symlink`);
+      return node.target;
+    }
+    throw kerr('EINVAL', `${path}: not a symlink`);
+  }
+
+  /** stat(2) (follows links) or lstat(2). */
+  stat(path: string, noFollow = false): StatResult {
+    const p = normalizePath(path);
+    if (p === '/' || p === '/sys' || p === '/dev' || p === '/proc') return { type: 'dir', mode: 0o755, uid: 0, gid: 0 };
+    if (p.startsWith('/sys/')) {
+      const node = this.sysfs.lookup(p, noFollow);
+      if (node.kind === 'dir') return { type: 'dir', mode: node.mode, uid: 0, gid: 0 };
+      if (node.kind === 'link') return { type: 'link', mode: 0o777, uid: 0, gid: 0 };
+      return { type: 'file', mode: node.mode, uid: 0, gid: 0 };
+    }
+    if (p.startsWith('/dev/')) {
+      const node = noFollow ? this.devtmpfs.lookup(p) : this.devtmpfs.resolve(p);
+      if (!node) throw kerr('ENOENT', `${path}: no such file or directory`);
+      if (node.kind === 'dir') return { type: 'dir', mode: node.mode, uid: 0, gid: 0 };
+      if (node.kind === 'link') return { type: 'link', mode: 0o777, uid: 0, gid: 0 };
+      return { type: 'chr', mode: node.mode, uid: node.uid, gid: node.gid, rdev: node.devt };
+    }
+    if (p.startsWith('/proc/')) {
+      if (this.procfs.isDir(p)) return { type: 'dir', mode: 0o555, uid: 0, gid: 0 };
+      const f = this.procfs.lookup(p);
+      if (!f) throw kerr('ENOENT', `${path}: no such file or directory`);
+      return { type: 'file', mode: f.mode, uid: 0, gid: 0 };
+    }
+    throw kerr('ENOENT', `${path}: no such file or directory`);
+  }
+
+  exists(path: string): boolean {
+    try {
+      this.stat(path, true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function accessor(who: Opener) {
+  return { hasCapability: (cap: string) => who.cred.caps.has(cap as never), comm: who.name };
+}
