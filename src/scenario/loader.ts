@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { ScenarioHost, ScenarioMachineOptions, ScenarioProcessSpec } from './host.js';
 import { type ScenarioFile, scenarioSchema } from './schema.js';
-import { UNKNOWN_KEY, isMissing } from './schema-values.js';
+import { UNKNOWN_KEY, isMissing, unknownKeysOf } from './schema-values.js';
 import { validateScenario } from './validate.js';
 import { type PathIssue, type SourceAnchor, type SourcePath, type SourcePosition, parseSource } from './yaml-source.js';
 
@@ -116,8 +116,9 @@ export function loadScenario(text: string, file: string, host: ScenarioHost, opt
 /** A zod issue as path issues: unknown keys point at each key, missing keys at their map. */
 function toPathIssues(issue: z.core.$ZodIssue): PathIssue[] {
   const path = issue.path as (string | number)[];
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: [...path, key], anchor: 'key' as const, message: issue.message.replace(UNKNOWN_KEY, key) }));
+  const unknownKeys = unknownKeysOf(issue);
+  if (unknownKeys) {
+    return unknownKeys.map((key) => ({ path: [...path, key], anchor: 'key' as const, message: issue.message.replace(UNKNOWN_KEY, key) }));
   }
   if (isMissing(issue)) {
     const key = path[path.length - 1];

@@ -132,8 +132,24 @@ export function errno() {
   });
 }
 
-function forward(ctx: Ctx, issues: readonly z.core.$ZodIssue[]): void {
-  for (const issue of issues) ctx.addIssue({ ...issue } as Parameters<Ctx['addIssue']>[0]);
+/**
+ * Re-raises issues of an inner parse in `ctx` (paths stay relative). Unknown keys become custom
+ * issues carrying `params.unknownKeys`: zod lets an `unrecognized_keys` issue flow on into later
+ * transforms, while any other issue stops them.
+ */
+export function forward(ctx: Ctx, issues: readonly z.core.$ZodIssue[]): void {
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message, params: { unknownKeys: issue.keys } });
+    } else ctx.addIssue({ ...issue } as Parameters<Ctx['addIssue']>[0]);
+  }
+}
+
+/** The unknown keys a forwarded issue reports, if it is one. */
+export function unknownKeysOf(issue: z.core.$ZodIssue): readonly string[] | undefined {
+  if (issue.code === 'unrecognized_keys') return issue.keys;
+  if (issue.code !== 'custom') return undefined;
+  return (issue.params as { unknownKeys?: string[] } | undefined)?.unknownKeys;
 }
 
 /**

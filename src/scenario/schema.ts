@@ -14,6 +14,7 @@ import {
   bool,
   empty,
   errno,
+  forward,
   hex,
   int,
   isMap,
@@ -220,7 +221,7 @@ function expectSchema(verb: ScenarioVerb) {
     }
     const r = map.safeParse(v);
     if (!r.success) {
-      for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+      forward(ctx, r.error.issues);
       return z.NEVER as never;
     }
     const e = r.data as z.output<z.ZodObject<typeof shape>>;
@@ -263,7 +264,7 @@ const uevent = () =>
     if (isMap(v)) {
       const r = obj('uevent entry', { event: str(), env: record(nullableStr()).optional() }).safeParse(v);
       if (!r.success) {
-        for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+        forward(ctx, r.error.issues);
         return z.NEVER as never;
       }
       const ev = parseEvent(r.data.event, ['event']);
@@ -287,7 +288,7 @@ const devnodeExpectation = () =>
       group: name('a group name').optional(),
     }).safeParse(v);
     if (!r.success) {
-      for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+      forward(ctx, r.error.issues);
       return z.NEVER as never;
     }
     const d = r.data;
@@ -372,7 +373,7 @@ function verbSchema(verb: ScenarioVerb) {
             if (isMap(v)) {
               const r = obj('doe target', { config: bdf(), mailbox: int(0, 255) }).safeParse(v);
               if (r.success) return r.data;
-              for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+              forward(ctx, r.error.issues);
               return z.NEVER as never;
             }
             const r = fdName().safeParse(v);
@@ -385,7 +386,7 @@ function verbSchema(verb: ScenarioVerb) {
             return z.NEVER as never;
           }),
           protocol: oneOf(Object.keys(DOE_PROTOCOLS) as DoeProtocol[]),
-          request: z.unknown(),
+          request: z.unknown().optional(),
         },
         body: (o: Record<string, unknown>) => ({ verb, target: o.doe as DoeTarget, protocol: o.protocol as DoeProtocol, request: o.request as string }),
       };
@@ -400,7 +401,7 @@ function verbSchema(verb: ScenarioVerb) {
               attrs: record(str()).optional(),
             }).safeParse(v);
             if (r.success) return r.data;
-            for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+            forward(ctx, r.error.issues);
             return z.NEVER as never;
           }),
         },
@@ -463,7 +464,7 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
   if (acting) fullShape.settle = bool().optional();
   const r = obj(`${verb} step`, fullShape).safeParse(raw);
   if (!r.success) {
-    for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+    forward(ctx, r.error.issues);
     return z.NEVER as never;
   }
   const o = r.data as Record<string, unknown>;
@@ -504,7 +505,7 @@ const rulesEntry = z.unknown().transform((v, ctx): RulesEntry => {
     ? obj('rules entry', { file: str() }).safeParse(v)
     : obj('rules entry', { name: name('a rules file name'), text: str() }).safeParse(v);
   if (!r.success) {
-    for (const i of r.error.issues) ctx.addIssue({ ...i } as Parameters<typeof ctx.addIssue>[0]);
+    forward(ctx, r.error.issues);
     return z.NEVER as never;
   }
   const d = r.data as { file?: string; name?: string; text?: string };

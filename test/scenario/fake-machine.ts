@@ -74,7 +74,7 @@ export class FakeMachine implements ScenarioMachine {
   }
   modprobe(module: string): void {
     this.calls.push(`modprobe ${module}`);
-    if (module === 'nope') throw new DriverModelError('ENOENT', `module ${module} not found`);
+    if (module.startsWith('no_such')) throw new DriverModelError('ENOENT', `module ${module} not found`);
     this.loaded.add(module);
     this.pending.push(() => this.#emit('add', `/module/${module}`));
   }
