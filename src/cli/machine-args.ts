@@ -1,0 +1,47 @@
+/**
+ * Options shared by every verb that builds a machine (--preset, --module, --no-autoload,
+ * --doe, --lockdown, --rules), parsed with commander and validated into MachineOptions.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { kerr } from '../base/index.js';
+import { lockdownLevels } from '../bus/index.js';
+import { type MachineOptions, doePolicies } from '../di/index.js';
+
+export function addMachineOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--preset <name...>', 'preset hardware to boot with').default(['cxl-type3', 'mlx5-nic']))
+    .addOption(new Option('--module <name...>', 'modules to load at boot').default([]))
+    .addOption(new Option('--no-autoload', 'do not load modules by MODALIAS through udev'))
+    .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
+    .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))
+    .addOption(new Option('--rules <file...>', 'udev rules files to install').default([]));
+}
+
+export interface MachineArgs {
+  preset: string[];
+  module: string[];
+  autoload: boolean;
+  doe: (typeof doePolicies)[number];
+  lockdown: (typeof lockdownLevels)[number];
+  rules: string[];
+}
+
+export function machineOptionsFrom(args: MachineArgs, cwd: string): MachineOptions {
+  const rules = args.rules.map((file) => {
+    try {
+      return { name: basename(file), text: readFileSync(resolve(cwd, file), 'latin1') };
+    } catch {
+      throw kerr('ENOENT', `${file}: cannot read rules file`);
+    }
+  });
+  return {
+    presets: args.preset,
+    modules: args.module,
+    autoload: args.autoload,
+    doe: args.doe,
+    lockdown: args.lockdown,
+    rules,
+  };
+}
