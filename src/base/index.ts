@@ -11,3 +11,4 @@ export { IClock, SimulatedClock } from './clock.js';
 export { IScheduler, Scheduler, type ChoicePolicy, type ReadyTask, type QueueOptions } from './scheduler.js';
 export { IdAllocator } from './ida.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
+export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';

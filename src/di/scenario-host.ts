@@ -1,0 +1,158 @@
+/**
+ * The scenario runner's host over the real machine: each `ScenarioMachine` call maps onto the
+ * machine's services exactly as a process or the kernel would act. Verbs and check keys whose
+ * subsystem has not landed are absent from the supported sets, so the runner rejects them.
+ */
+import { debianPasswd, kerr } from '../base/index.js';
+import type { Device } from '../bus/index.js';
+import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
+import { type Capability, allCapabilities, isCapability } from '../userspace/index.js';
+import { createMachine } from './container.js';
+import { IPresetHost } from './hooks.js';
+import type { Machine } from './machine.js';
+
+/** Drivers that hand a device to userspace: bound to one of these, the kernel does not own it. */
+const USERSPACE_DRIVERS = new Set(['doe_user.doe', 'vfio-pci']);
+
+const passwd = debianPasswd();
+
+/** Options a scenario may not express are fixed here; the rest map one to one. */
+function toMachine(options: ScenarioMachineOptions): Machine {
+  return createMachine({
+    presets: options.presets,
+    lockdown: options.lockdown,
+    doe: options.doe,
+    autoload: options.autoload,
+    modules: options.modules,
+    rules: options.rules,
+  });
+}
+
+/** The device's own node and the nodes of class devices directly below it. */
+function nodesOf(machine: Machine, dev: Device): Device[] {
+  const out: Device[] = [];
+  if (dev.devt) out.push(dev);
+  for (const d of machine.core.devices) if (d.parent === dev && d.class && d.devt) out.push(d);
+  return out;
+}
+
+/** DESIGN.md §3 "Who is the owner": an open file's process, else the kernel driver, else none. */
+export function ownerOf(machine: Machine, dev: Device): string {
+  for (const node of nodesOf(machine, dev)) {
+    const cdev = machine.cdevs.lookup(node.devt!);
+    const file = cdev ? [...cdev.openFiles].find((f) => f.devt.major === node.devt!.major && f.devt.minor === node.devt!.minor) : undefined;
+    if (file) return file.owner;
+  }
+  if (dev.driver && !USERSPACE_DRIVERS.has(dev.driver.name)) return 'kernel';
+  return 'none';
+}
+
+class MachineScenario implements ScenarioMachine {
+  constructor(readonly machine: Machine) {}
+
+  addProcess(name: string, spec: ScenarioProcessSpec): void {
+    const groups = spec.groups.map((g) => {
+      const entry = passwd.groupByName(g);
+      if (!entry) throw kerr('EINVAL', `unknown group '${g}'`);
+      return entry.gid;
+    });
+    let caps: readonly Capability[];
+    if (spec.caps === 'all') caps = allCapabilities;
+    else {
+      for (const c of spec.caps) if (!isCapability(c)) throw kerr('EINVAL', `unknown capability '${c}'`);
+      caps = spec.caps as Capability[];
+    }
+    this.machine.processes.spawn(name, { uid: spec.uid, gid: spec.gid, groups, caps });
+  }
+
+  boot(): void {
+    this.machine.boot();
+  }
+  modprobe(module: string): void {
+    this.machine.modprobe(module);
+  }
+  rmmod(module: string): void {
+    this.machine.rmmod(module);
+  }
+  hotplug(preset: string): void {
+    this.machine.hotplug(preset);
+  }
+  unplug(bdf: string): void {
+    this.machine.unplug(bdf);
+  }
+  settle(): void {
+    this.machine.settle();
+  }
+  advance(ms: number): void {
+    this.machine.advance(ms);
+  }
+  write(proc: string, path: string, value: string): void {
+    this.machine.processes.get(proc).writeFile(path, value);
+  }
+  read(proc: string, path: string): string {
+    return this.machine.processes.get(proc).readFile(path);
+  }
+  ls(proc: string, path: string): string[] {
+    return this.machine.processes.get(proc).readdir(path);
+  }
+  open(proc: string, path: string, mode: 'r' | 'w' | 'rw'): number {
+    return this.machine.processes.get(proc).open(path, mode);
+  }
+  close(proc: string, fd: number): void {
+    this.machine.processes.get(proc).close(fd);
+  }
+  ioctl(): { response: Uint8Array; outLen: number } {
+    throw kerr('ENOSYS', 'ioctl: the fwctl subsystem has not landed');
+  }
+  doe(): Uint8Array {
+    throw kerr('ENOSYS', 'doe: the DOE exchange engine has not landed');
+  }
+  trigger(): void {
+    throw kerr('ENOSYS', 'trigger: udevd has not landed');
+  }
+  boundDriver(device: string): string | null {
+    return this.machine.findDevice(device).driver?.name ?? null;
+  }
+  exists(path: string): boolean {
+    return this.machine.vfs.exists(path);
+  }
+  owner(device: string): string {
+    return ownerOf(this.machine, this.machine.findDevice(device));
+  }
+  taint(): string {
+    return this.machine.taint.letters;
+  }
+  uevents() {
+    return this.machine.uevent.log;
+  }
+  udevProperty(): string | undefined {
+    throw kerr('ENOSYS', 'property: udevd has not landed');
+  }
+  devnode(path: string): { mode: string; owner: string; group: string } | undefined {
+    const node = this.machine.devtmpfs.resolve(path);
+    if (!node || node.kind !== 'chr') return undefined;
+    return {
+      mode: `0${(node.mode & 0o7777).toString(8).padStart(3, '0')}`,
+      owner: passwd.userById(node.uid)?.name ?? String(node.uid),
+      group: passwd.groupById(node.gid)?.name ?? String(node.gid),
+    };
+  }
+  dispose(): void {
+    for (const p of this.machine.processes.all) p.exit();
+  }
+}
+
+/** The verbs and checks this build implements. */
+const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'settle', 'advance', 'check'];
+const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'devnode'];
+
+export function machineScenarioHost(): ScenarioHost {
+  const probe = createMachine();
+  const presets = probe.container.isBound(IPresetHost) ? probe.get<IPresetHost>(IPresetHost).names : [];
+  return {
+    supportedVerbs: new Set(VERBS),
+    supportedChecks: new Set(CHECKS),
+    presets: new Set(presets),
+    createMachine: (options) => new MachineScenario(toMachine(options)),
+  };
+}
