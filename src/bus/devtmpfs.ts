@@ -149,6 +149,16 @@ export class Devtmpfs {
     this.#dirs.add(normalize(path));
   }
 
+  /** rmdir(2) of a userspace directory: ENOTEMPTY while anything lives below it. */
+  rmdir(path: string): void {
+    const norm = normalize(path);
+    if (!this.#dirs.has(norm)) throw kerr('ENOENT', path);
+    const prefix = `${norm}/`;
+    const all = [...this.#nodeEntries().map(([p]) => p), ...this.#links.keys(), ...this.#dirs];
+    if (all.some((p) => p.startsWith(prefix))) throw kerr('ENOTEMPTY', path);
+    this.#dirs.delete(norm);
+  }
+
   /** unlink(2) of a userspace symlink. */
   unlink(path: string): void {
     const norm = normalize(path);
