@@ -28,11 +28,25 @@ Exit status: 0 every step held, 1 a step failed, 2 bad input.
 `;
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  return runWithHost(argv, io, defaultScenarioHost());
+  return runVerb(argv, io, buildHost);
+}
+
+/**
+ * The real machine's host when the composition root exports `machineScenarioHost`; until then
+ * the host of a build where nothing has landed (every verb rejected, exit 2).
+ */
+async function buildHost(): Promise<ScenarioHost> {
+  const di = (await import('../di/index.js')) as unknown as { machineScenarioHost?: () => ScenarioHost };
+  return typeof di.machineScenarioHost === 'function' ? di.machineScenarioHost() : defaultScenarioHost();
 }
 
 /** `run` against a given host (tests, and builds that supply their own machine). */
 export async function runWithHost(argv: readonly string[], io: CliIo, host: ScenarioHost): Promise<number> {
+  return runVerb(argv, io, async () => host);
+}
+
+/** The verb; the host is built only once the arguments are known to be good. */
+async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
   let json = false;
   const targets: string[] = [];
   for (const arg of argv) {
@@ -69,6 +83,7 @@ export async function runWithHost(argv: readonly string[], io: CliIo, host: Scen
     } else files.push(target);
   }
 
+  const host = files.length > 0 ? await getHost() : defaultScenarioHost();
   const c = colors(io);
   let totalSteps = 0;
   let totalFailed = 0;
