@@ -54,7 +54,10 @@ export function parseSource(text: string): ParsedSource {
     const offset = offsetOf(doc, path, anchor);
     return at(offset ?? firstContentOffset(text));
   };
-  const syntaxErrors = doc.errors.map((e) => ({ ...at(e.pos[0]), message: yamlMessage(e.message) }));
+  const syntaxErrors = doc.errors.map((e) => ({
+    ...at(e.pos[0]),
+    message: e.code === 'MULTIPLE_DOCS' ? 'YAML syntax: a scenario file holds one document (no second ---)' : yamlMessage(e.message),
+  }));
   if (syntaxErrors.length > 0) return { value: undefined, syntaxErrors, conversionIssues: [], locate };
   const conversionIssues: PathIssue[] = [];
   const value = convert(doc, doc.contents, [], conversionIssues, text, 0);

@@ -183,6 +183,11 @@ const cases: Case[] = [
     diagnostic: `${F}:3:1: YAML syntax: tabs are not allowed as indentation`,
   },
   {
+    why: 'malformed YAML: two documents',
+    text: 'name: x\nsteps: []\n---\nname: y\n',
+    diagnostic: `${F}:3:1: YAML syntax: a scenario file holds one document (no second ---)`,
+  },
+  {
     why: 'unresolved alias',
     text: 'name: x\nsteps:\n  - modprobe: *mod\n',
     diagnostic: `${F}:3:15: unresolved alias *mod`,
