@@ -9,7 +9,6 @@ import {
   type ScenarioHost,
   type ScenarioRunResult,
   collectScenarioFiles,
-  defaultScenarioHost,
   formatDiagnosticsText,
   formatStepText,
   formatSummaryText,
@@ -31,13 +30,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runVerb(argv, io, buildHost);
 }
 
-/**
- * The real machine's host when the composition root exports `machineScenarioHost`; until then
- * the host of a build where nothing has landed (every verb rejected, exit 2).
- */
+/** The real machine's host (imported lazily: argument errors need no machine). */
 async function buildHost(): Promise<ScenarioHost> {
-  const di = (await import('../di/index.js')) as unknown as { machineScenarioHost?: () => ScenarioHost };
-  return typeof di.machineScenarioHost === 'function' ? di.machineScenarioHost() : defaultScenarioHost();
+  return (await import('../di/index.js')).machineScenarioHost();
 }
 
 /** `run` against a given host (tests, and builds that supply their own machine). */
@@ -83,7 +78,8 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
     } else files.push(target);
   }
 
-  const host = files.length > 0 ? await getHost() : defaultScenarioHost();
+  if (files.length === 0) return worst;
+  const host = await getHost();
   const c = colors(io);
   let totalSteps = 0;
   let totalFailed = 0;
