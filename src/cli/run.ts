@@ -9,6 +9,7 @@ import {
   type ScenarioHost,
   type ScenarioRunResult,
   collectScenarioFiles,
+  defaultScenarioHost,
   formatDiagnosticsText,
   formatStepText,
   formatSummaryText,
@@ -78,8 +79,7 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
     } else files.push(target);
   }
 
-  if (files.length === 0) return worst;
-  const host = await getHost();
+  const host = files.length > 0 ? await getHost() : defaultScenarioHost();
   const c = colors(io);
   let totalSteps = 0;
   let totalFailed = 0;
