@@ -90,7 +90,8 @@ export interface IKobjectUevent {
 }
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const ALNUM_RE = /^[0-9A-Za-z]+$/;
+/** One " KEY=VALUE" argument; the value ends at the next space or at the end. */
+const SYNTH_ARG_RE = /^ ([0-9A-Za-z]+)=([0-9A-Za-z]+)(?=$| )/;
 
 @injectable()
 export class KobjectUevent implements IKobjectUevent {
@@ -139,32 +140,38 @@ export class KobjectUevent implements IKobjectUevent {
   }
 
   synthesize(kobj: Kobject, buf: string): void {
-    // One trailing newline or NUL is stripped; the action word must match exactly.
-    let text = buf;
-    if (text.endsWith('\n') || text.endsWith('\0')) text = text.slice(0, -1);
+    // kobject_action_type: one trailing newline or NUL is stripped; the first word (up to the
+    // first space) must equal an action exactly.
+    const text = stripOne(buf);
     const space = text.indexOf(' ');
     const word = space < 0 ? text : text.slice(0, space);
     if (!isUeventAction(word)) throw kerr('EINVAL', 'unknown uevent action string');
-    const extra: [string, string][] = [];
-    const args = space < 0 ? '' : text.slice(space + 1);
-    if (args.length === 0) {
-      extra.push(['SYNTH_UUID', '0']);
-    } else {
-      const parts = args.split(' ');
-      const uuid = parts.shift() ?? '';
-      if (!UUID_RE.test(uuid)) throw kerr('EINVAL', 'synthetic uevent: invalid UUID');
-      extra.push(['SYNTH_UUID', uuid]);
-      for (const part of parts) {
-        if (part === '') continue;
-        const eq = part.indexOf('=');
-        const key = eq < 0 ? '' : part.slice(0, eq);
-        const value = eq < 0 ? '' : part.slice(eq + 1);
-        if (!ALNUM_RE.test(key) || !ALNUM_RE.test(value)) {
-          throw kerr('EINVAL', `synthetic uevent: invalid argument '${part}'`);
-        }
-        extra.push([`SYNTH_ARG_${key}`, value]);
-      }
-    }
+    // No space at all: no arguments. A space, even with nothing after it, starts an argument
+    // list that kobject_action_args must accept (so "add " is EINVAL).
+    const extra = space < 0 ? [['SYNTH_UUID', '0'] as [string, string]] : synthArgs(buf.slice(space + 1));
     this.send(kobj, word, extra);
   }
+}
+
+function stripOne(s: string): string {
+  return s.endsWith('\n') || s.endsWith('\0') ? s.slice(0, -1) : s;
+}
+
+/**
+ * kobject_action_args: a 36-character UUID, then zero or more " KEY=VALUE" with KEY and VALUE
+ * non-empty and alphanumeric, separated by exactly one space and nothing after the last one.
+ */
+function synthArgs(raw: string): [string, string][] {
+  const args = stripOne(raw);
+  const uuid = args.slice(0, 36);
+  if (args.length < 36 || !UUID_RE.test(uuid)) throw kerr('EINVAL', 'incorrect uevent action arguments');
+  const out: [string, string][] = [['SYNTH_UUID', uuid]];
+  let rest = args.slice(36);
+  while (rest.length > 0) {
+    const m = SYNTH_ARG_RE.exec(rest);
+    if (!m) throw kerr('EINVAL', 'incorrect uevent action arguments');
+    out.push([`SYNTH_ARG_${m[1]}`, m[2]!]);
+    rest = rest.slice(m[0].length);
+  }
+  return out;
 }
