@@ -12,6 +12,7 @@ import type { DeviceClass } from './class.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import { DriverBinder, IDriverBinder } from './dd.js';
+import { type DeviceLinks, IDeviceLinks } from './devlink.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent, type Kobject, deviceKobject, fillDeviceUevent } from './uevent.js';
 import { UeventEnv } from './uevent-env.js';
 
@@ -52,9 +53,12 @@ export class BusRegistry {
   constructor(
     @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
     @inject(IDriverBinder) private readonly binder: DriverBinder,
+    @inject(IDeviceLinks) links: DeviceLinks,
   ) {
     [this.#driverUevent, this.#driverBindAttrs] = this.#makeDriverAttributes();
     this.#deviceUevent = this.#makeDeviceUevent();
+    // devlink_class_init (a postcore initcall): /sys/class/devlink exists from boot.
+    this.classRegister(links.devlinkClass);
   }
 
   get buses(): readonly BusType[] {

@@ -145,6 +145,8 @@ export class DriverBinder {
     try {
       this.links.checkSuppliers(dev);
     } catch (e) {
+      // dev_err_probe(-EPROBE_DEFER): a debug message, and the reason devices_deferred shows.
+      this.log.log('debug', 'kernel', `${dev.displayName}: error -EPROBE_DEFER: ${dev.p.deferredReason ?? 'supplier not ready'}`);
       return -probeErrno(e);
     }
     if (dev.p.devres.length > 0) {

@@ -54,9 +54,10 @@ export class DeviceLink {
     readonly consumer: Device,
     public flags: number,
     status: LinkState,
+    cls: DeviceClass,
   ) {
     this.status = status;
-    this.device = new Device({ name: linkName(supplier, consumer), class: devlinkClass });
+    this.device = new Device({ name: linkName(supplier, consumer), class: cls });
     this.device.driverData = this;
   }
 
@@ -72,25 +73,30 @@ function linkName(supplier: Device, consumer: Device): string {
 
 const linkOf = (dev: Device) => dev.driverData as DeviceLink;
 
-/** The `devlink` class: /sys/class/devlink/<sup>--<con>/ with status and flags files. */
-export const devlinkClass = new DeviceClass({
-  name: 'devlink',
-  devGroups: [
-    {
-      attrs: [
-        attrRO('status', (d: Device) => `${linkOf(d).status}\n`),
-        attrRO('auto_remove_on', (d: Device) => {
-          const f = linkOf(d).flags;
-          if (f & DL_FLAG.AUTOREMOVE_SUPPLIER) return 'supplier unbind\n';
-          if (f & DL_FLAG.AUTOREMOVE_CONSUMER) return 'consumer unbind\n';
-          return 'never\n';
-        }),
-        attrRO('runtime_pm', (d: Device) => `${linkOf(d).flags & DL_FLAG.PM_RUNTIME ? 1 : 0}\n`),
-        attrRO('sync_state_only', (d: Device) => `${linkOf(d).flags & DL_FLAG.SYNC_STATE_ONLY ? 1 : 0}\n`),
-      ],
-    },
-  ],
-});
+/**
+ * The `devlink` class: /sys/class/devlink/<sup>--<con>/ with status and flags files. One per
+ * machine (a class keeps its device list), registered by BusRegistry at kernel init.
+ */
+export function createDevlinkClass(): DeviceClass {
+  return new DeviceClass({
+    name: 'devlink',
+    devGroups: [
+      {
+        attrs: [
+          attrRO('status', (d: Device) => `${linkOf(d).status}\n`),
+          attrRO('auto_remove_on', (d: Device) => {
+            const f = linkOf(d).flags;
+            if (f & DL_FLAG.AUTOREMOVE_SUPPLIER) return 'supplier unbind\n';
+            if (f & DL_FLAG.AUTOREMOVE_CONSUMER) return 'consumer unbind\n';
+            return 'never\n';
+          }),
+          attrRO('runtime_pm', (d: Device) => `${linkOf(d).flags & DL_FLAG.PM_RUNTIME ? 1 : 0}\n`),
+          attrRO('sync_state_only', (d: Device) => `${linkOf(d).flags & DL_FLAG.SYNC_STATE_ONLY ? 1 : 0}\n`),
+        ],
+      },
+    ],
+  });
+}
 
 /** What device links need from the core (set once by DeviceCore, breaking the cycle). */
 export interface LinkCoreHooks {
@@ -105,6 +111,8 @@ export const IDeviceLinks = Symbol.for('IDeviceLinks');
 @injectable()
 export class DeviceLinks {
   #hooks: LinkCoreHooks | undefined;
+  /** This machine's `devlink` class. */
+  readonly devlinkClass = createDevlinkClass();
 
   constructor(@inject(IDeferredProbe) private readonly deferred: DeferredProbe) {}
 
@@ -127,7 +135,9 @@ export class DeviceLinks {
     if (flags & DL_FLAG.STATELESS && flags & ~(DL_FLAG.STATELESS | DL_FLAG.PM_RUNTIME | DL_FLAG.RPM_ACTIVE)) return undefined;
     if (flags & DL_FLAG.AUTOPROBE_CONSUMER && flags & (DL_FLAG.AUTOREMOVE_CONSUMER | DL_FLAG.AUTOREMOVE_SUPPLIER)) return undefined;
     if (!supplier.isRegistered) return undefined;
-    if (this.#dependsOn(supplier, consumer)) return undefined;
+    // device_is_dependent(consumer, supplier): refuse when the supplier already depends on the
+    // consumer (is the consumer itself, its descendant, or its transitive consumer).
+    if (!(flags & DL_FLAG.SYNC_STATE_ONLY) && this.#dependsOn(consumer, supplier)) return undefined;
     if (flags & DL_FLAG.AUTOREMOVE_SUPPLIER) flags &= ~DL_FLAG.AUTOREMOVE_CONSUMER;
     if (!(flags & DL_FLAG.STATELESS)) flags |= DL_FLAG.MANAGED;
 
@@ -136,7 +146,7 @@ export class DeviceLinks {
       existing.flags |= flags;
       return existing;
     }
-    const link = new DeviceLink(supplier, consumer, flags, this.#initialState(supplier, consumer, flags));
+    const link = new DeviceLink(supplier, consumer, flags, this.#initialState(supplier, consumer, flags), this.devlinkClass);
     supplier.p.consumers.push(link);
     consumer.p.suppliers.push(link);
     this.#core.addDevice(link.device);
@@ -153,11 +163,18 @@ export class DeviceLinks {
     return linkStates.DORMANT;
   }
 
-  /** True if `dev` (transitively) consumes `target`, or is its descendant. */
+  /**
+   * device_is_dependent(dev, target): true if `target` is `dev`, a descendant of `dev` (by its
+   * parent chain, as children join the list only after probing), or a transitive consumer of it.
+   */
   #dependsOn(dev: Device, target: Device): boolean {
     if (dev === target) return true;
+    for (let p = target.parent; p; p = p.parent) if (p === dev) return true;
     for (const child of dev.p.children) if (this.#dependsOn(child, target)) return true;
-    for (const link of dev.p.consumers) if (this.#dependsOn(link.consumer, target)) return true;
+    for (const link of dev.p.consumers) {
+      if ((link.flags & ~DL_FLAG.INFERRED) === (DL_FLAG.SYNC_STATE_ONLY | DL_FLAG.MANAGED)) continue;
+      if (this.#dependsOn(link.consumer, target)) return true;
+    }
     return false;
   }
 
@@ -175,7 +192,7 @@ export class DeviceLinks {
       if (!link.managed) continue;
       if (link.status !== linkStates.AVAILABLE && !(link.flags & DL_FLAG.SYNC_STATE_ONLY)) {
         for (const l of moved) l.status = linkStates.AVAILABLE;
-        dev.p.deferredReason = `supplier ${link.supplier.bus?.name ?? ''}:${link.supplier.name} not ready`;
+        dev.p.deferredReason = `supplier ${link.supplier.name} not ready`; // dev_name(link->supplier)
         throw kerr('EPROBE_DEFER', `${dev.displayName}: ${dev.p.deferredReason}`);
       }
       link.status = linkStates.CONSUMER_PROBE;
@@ -189,10 +206,8 @@ export class DeviceLinks {
       if (!link.managed) continue;
       if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) continue;
       link.status = linkStates.AVAILABLE;
-      if (link.flags & DL_FLAG.AUTOPROBE_CONSUMER) {
-        link.consumer.p.canMatch = true;
-        this.deferred.add(link.consumer);
-      }
+      // driver_deferred_probe_add: only a consumer some driver matched (can_match) is queued.
+      if (link.flags & DL_FLAG.AUTOPROBE_CONSUMER) this.deferred.add(link.consumer);
     }
     for (const link of [...dev.p.suppliers]) {
       if (!link.managed) continue;

@@ -41,7 +41,7 @@ export { DeviceCore, IDeviceCore } from './core.js';
 export { DriverBinder, IDriverBinder } from './dd.js';
 export { DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './deferred-probe.js';
 export { Device, type DevT, type DeviceType, devicePath } from './device.js';
-export { DeviceLinks, IDeviceLinks, DeviceLink, DL_FLAG, linkStates, type LinkState, devlinkClass } from './devlink.js';
+export { DeviceLinks, IDeviceLinks, DeviceLink, DL_FLAG, linkStates, type LinkState, createDevlinkClass } from './devlink.js';
 export { devmAddAction, devmAddActionOrReset, devresOpenGroup, devresReleaseGroup, devresReleaseAll, devresNames } from './devres.js';
 export { Devtmpfs, IDevtmpfs, type DevNode } from './devtmpfs.js';
 export { DeviceDriver, type DeviceDriverOptions } from './driver.js';

@@ -12,6 +12,7 @@ import { BusRegistry, IBusRegistry } from './bus.js';
 import type { DeviceClass } from './class.js';
 import { DeviceCore, IDeviceCore } from './core.js';
 import type { Device } from './device.js';
+import { DeviceLink } from './devlink.js';
 import type { DeviceDriver } from './driver.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
 
@@ -235,8 +236,10 @@ export class Sysfs {
     const path = `/sys${dev.devpath}`;
     return dir(path, () => {
       const b = new SysfsDirBuilder(path);
-      if (dev.p.kobjAdded) for (const attr of this.buses.deviceCoreAttributes(dev)) b.file(attr, dev);
       if (dev.p.attrsAdded) {
+        // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
+        // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
+        for (const attr of this.buses.deviceCoreAttributes(dev)) b.file(attr, dev);
         if (dev.devt) b.file(devAttribute, dev);
         if (dev.class) b.groups(dev.class.devGroups, dev);
         if (dev.type?.groups) b.groups(dev.type.groups, dev);
@@ -254,6 +257,11 @@ export class Sysfs {
         b.link('driver', `/sys/bus/${dev.driver.bus.name}/drivers/${dev.driver.name}`);
       }
       if (dev.driver && dev.p.driverGroupsAdded) b.groups(dev.driver.devGroups, dev);
+      if (dev.driverData instanceof DeviceLink && dev.class?.name === 'devlink') {
+        // A device link's own directory: `supplier` and `consumer` point at the two devices.
+        b.link('supplier', `/sys${dev.driverData.supplier.devpath}`);
+        b.link('consumer', `/sys${dev.driverData.consumer.devpath}`);
+      }
       for (const link of dev.p.consumers) {
         const c = link.consumer;
         b.link(`consumer:${c.bus?.name ?? c.class?.name}:${c.name}`, `/sys${link.device.devpath}`);

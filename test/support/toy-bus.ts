@@ -170,10 +170,11 @@ export class ToyBus {
   }
 
   /**
-   * Record bus notifier events (for devices of this bus) and every uevent into `log`:
-   * `ADD_DEVICE a0`, `uevent add /devices/a0`, `uevent bind /devices/a0 DRIVER=x`, …
+   * Empty `log`, then record bus notifier events (for devices of this bus) and every uevent into
+   * it: `ADD_DEVICE a0`, `uevent add /devices/a0`, `uevent bind /devices/a0 DRIVER=x`, …
    */
   trace(): IDisposable {
+    this.log.length = 0;
     const n = this.machine.notifier;
     const mine = (tag: string) => (dev: Device) => {
       if (dev.bus === this.bus) this.log.push(`${tag} ${dev.name}`);
