@@ -1,0 +1,41 @@
+/**
+ * The builtin interface (udev-builtin.h): what a builtin gets (the device, its argv, the host
+ * hooks) and returns (undefined on success, else an errno name, which makes IMPORT{builtin}
+ * fail). Builtins set properties with `dev.addProperty`, as udev_builtin_add_property does.
+ */
+import type { UdevDevice } from '../device.js';
+import type { FsError } from '../sysfs-access.js';
+
+/** Optional host services a builtin may use. */
+export interface BuiltinHost {
+  /**
+   * `kmod`: load a module by name or modalias (module_load_and_warn). Without it the kmod builtin
+   * has no module context and does nothing, successfully.
+   */
+  readonly loadModule?: (nameOrAlias: string) => void;
+  /**
+   * `net_setup_link`: the .link configuration of a netdev (driver, file applied, name chosen).
+   * Without it the builtin behaves as for a vanished link: success, no properties.
+   */
+  readonly linkConfig?: (dev: UdevDevice) => { driver?: string; linkFile?: string; name?: string } | undefined;
+  /** The kernel command line (net.naming-scheme=). */
+  readonly cmdline: string;
+  /** log_device_*() of the builtin, without rules location. */
+  log(level: 'error' | 'warning' | 'debug', message: string): void;
+}
+
+/** What a builtin runs with. All strings are byte strings. */
+export interface BuiltinContext {
+  readonly dev: UdevDevice;
+  /** The command split like a program's argv (argv[0] is the builtin name as written). */
+  readonly argv: readonly string[];
+  readonly host: BuiltinHost;
+}
+
+/** One builtin command. */
+export interface Builtin {
+  readonly name: string;
+  /** path_id, usb_id and blkid run at most once per event via IMPORT. */
+  readonly runOnce: boolean;
+  run(ctx: BuiltinContext): FsError | undefined;
+}

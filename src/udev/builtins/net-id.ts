@@ -1,0 +1,273 @@
+/**
+ * The `net_id` builtin (udev-builtin-net_id.c) for naming scheme v252: ID_NET_NAMING_SCHEME,
+ * ID_NET_NAME_MAC, and for a netdev whose direct parent is a PCI function the onboard
+ * (o<index>), slot (s<slot>) and path (p<bus>s<slot>[f<fn>][n<port>|d<devport>]) names, with
+ * SR-IOV `v<n>` suffixes, ARI function numbering and the hotplug-slot lookup in
+ * /sys/bus/pci/slots. USB, BCMA, CCW, VIO, platform, netdevsim and Xen naming are not modelled.
+ */
+import { UdevDevice } from '../device.js';
+import type { Builtin, BuiltinContext } from './builtin.js';
+
+/** Naming scheme flags (netif-naming-scheme.h). */
+const Naming = {
+  SR_IOV_V: 1 << 0, // "v" suffix for SR-IOV virtual functions
+  NPAR_ARI: 1 << 1, // ARI function numbering
+  INFINIBAND: 1 << 2, // "ib" prefix
+  ZERO_ACPI_INDEX: 1 << 3, // acpi_index 0 is valid
+  ALLOW_RERENAMES: 1 << 4, // renaming twice
+  STABLE_VIRTUAL_MACS: 1 << 5, // MAC from name
+  NETDEVSIM: 1 << 6, // netdevsim names
+  LABEL_NOPREFIX: 1 << 7, // no prefix for ID_NET_LABEL_ONBOARD
+  NSPAWN_LONG_HASH: 1 << 8, // nspawn names
+  BRIDGE_NO_SLOT: 1 << 9, // no slot from a bridge's hotplug slot
+  SLOT_FUNCTION_ID: 1 << 10, // s390 function_id slots
+  INDEX_16BIT: 1 << 11, // onboard index up to 65535
+  REPLACE_STRICTLY: 1 << 12, // udev_replace_ifname for NAME=
+  XEN_VIF: 1 << 13, // Xen netfront names
+  BRIDGE_MULTIFUNCTION_SLOT: 1 << 14, // bridge slot only for multifunction devices
+  DEVICETREE_ALIASES: 1 << 15, // devicetree aliases
+} as const;
+
+const v238 = 0;
+const v239 = v238 | Naming.SR_IOV_V | Naming.NPAR_ARI;
+const v240 = v239 | Naming.INFINIBAND | Naming.ZERO_ACPI_INDEX | Naming.ALLOW_RERENAMES;
+const v241 = v240 | Naming.STABLE_VIRTUAL_MACS;
+const v243 = v241 | Naming.NETDEVSIM | Naming.LABEL_NOPREFIX;
+const v245 = v243 | Naming.NSPAWN_LONG_HASH;
+const v247 = v245 | Naming.BRIDGE_NO_SLOT;
+const v249 = v247 | Naming.SLOT_FUNCTION_ID | Naming.INDEX_16BIT | Naming.REPLACE_STRICTLY;
+const v250 = v249 | Naming.XEN_VIF;
+const v251 = v250 | Naming.BRIDGE_MULTIFUNCTION_SLOT;
+const v252 = v251 | Naming.DEVICETREE_ALIASES;
+
+/** The schemes 252 knows, by name. */
+const schemes: ReadonlyArray<readonly [string, number]> = [
+  ['v238', v238],
+  ['v239', v239],
+  ['v240', v240],
+  ['v241', v241],
+  ['v243', v243],
+  ['v245', v245],
+  ['v247', v247],
+  ['v249', v249],
+  ['v250', v250],
+  ['v251', v251],
+  ['v252', v252],
+];
+
+/** The naming scheme in force: net.naming-scheme= on the command line, else v252 (Debian's default). */
+export function namingScheme(cmdline: string): { name: string; flags: number } {
+  let chosen: string | undefined;
+  for (const word of cmdline.split(/\s+/)) {
+    const m = /^net[._-]naming[._-]scheme=(.*)$/.exec(word);
+    if (m) chosen = m[1];
+  }
+  if (chosen === 'latest') chosen = 'v252';
+  const found = schemes.find(([n]) => n === chosen);
+  const [name, flags] = found ?? ['v252', v252];
+  return { name, flags };
+}
+
+/** ARPHRD_* values net_id handles. */
+const ARPHRD_ETHER = 1;
+const ARPHRD_SLIP = 256;
+const ARPHRD_INFINIBAND = 32;
+const NET_ADDR_PERM = 0;
+
+function attrInt(dev: UdevDevice, name: string): number | undefined {
+  const v = dev.sysattr(name);
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (!/^[-+]?\d+$/.test(t)) return undefined;
+  return Number(t);
+}
+
+function parseHwAddr(s: string): number[] | undefined {
+  const parts = s.split(/[:.-]/);
+  if (parts.length < 1 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
+  return parts.map((p) => Number.parseInt(p, 16));
+}
+
+/** Multi-function bit of the PCI header type byte (config offset 0x0e). */
+function isPciMultifunction(pci: UdevDevice): boolean {
+  const data = pci.fs.readFile(pci.syspath + '/config');
+  if (typeof data !== 'string' || data.length < 15) return false;
+  return (data.charCodeAt(14) & 0x80) !== 0;
+}
+
+function isPciAriEnabled(pci: UdevDevice): boolean {
+  return pci.sysattr('ari_enabled') === '1';
+}
+
+function isPciBridge(pci: UdevDevice): boolean {
+  const v = pci.sysattr('modalias');
+  if (v === undefined || !v.startsWith('pci:')) return false;
+  const p = v.lastIndexOf('s');
+  if (p < 0 || v[p + 1] !== 'c') return false;
+  return v.slice(p + 2, p + 4) === '04';
+}
+
+interface PciNames {
+  onboard: string;
+  onboardLabel: string | undefined;
+  path: string;
+  slot: string;
+}
+
+/** Ports suffix: n<phys_port_name> or d<dev_port>. */
+function portSuffix(physPortName: string | undefined, devPort: number): string {
+  if (physPortName) return `n${physPortName}`;
+  if (devPort > 0) return `d${devPort}`;
+  return '';
+}
+
+function devPortOf(dev: UdevDevice, iftype: number): number {
+  let port = 0;
+  const a = dev.sysattr('dev_port');
+  if (a !== undefined) {
+    port = /^\d+$/.test(a) ? Number(a) : 0;
+    if (port === 0 && iftype === ARPHRD_INFINIBAND) {
+      const id = dev.sysattr('dev_id');
+      if (id !== undefined && /^\d+$/.test(id)) port = Number(id);
+    }
+  }
+  return port;
+}
+
+/** dev_pci_onboard(): o<index> from acpi_index or SMBIOS index. */
+function pciOnboard(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | undefined, names: PciNames): void {
+  const attr = pci.sysattr('acpi_index') ?? pci.sysattr('index');
+  if (attr === undefined || !/^\d+$/.test(attr.trim())) return;
+  const idx = Number(attr.trim());
+  if (idx === 0 && !(flags & Naming.ZERO_ACPI_INDEX)) return;
+  if (idx > (flags & Naming.INDEX_16BIT ? 0xffff : 0x3fff)) return;
+  let port = 0;
+  const dp = dev.sysattr('dev_port');
+  if (dp !== undefined && /^\d+$/.test(dp)) port = Number(dp);
+  names.onboard = `o${idx}${portSuffix(ppn, port)}`;
+  names.onboardLabel = pci.sysattr('label');
+}
+
+/** dev_pci_slot(): p<bus>s<slot>… and the hotplug slot name. */
+function pciSlot(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | undefined, iftype: number, names: PciNames): void {
+  const m = /^([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+)\.(\d+)/.exec(pci.sysname);
+  if (!m) return;
+  let domain = Number.parseInt(m[1]!, 16);
+  const bus = Number.parseInt(m[2]!, 16);
+  const slot = Number.parseInt(m[3]!, 16);
+  let func = Number(m[4]);
+  if (flags & Naming.NPAR_ARI && isPciAriEnabled(pci)) func += slot * 8;
+  const devPort = devPortOf(dev, iftype);
+  const multi = (): boolean => isPciMultifunction(pci);
+  names.path = `${domain > 0 ? `P${domain}` : ''}p${bus}s${slot}${func > 0 || multi() ? `f${func}` : ''}${portSuffix(ppn, devPort)}`;
+  // ACPI _SUN: /sys/bus/pci/slots/<n>/address matched against the function or its bridges.
+  const slotsDir = '/sys/bus/pci/slots';
+  const entries = dev.fs.readdir(slotsDir);
+  if (!entries) return;
+  let hotplugSlot = 0;
+  for (let hp: UdevDevice | undefined = pci; hp; hp = hp.parentWithSubsystem('pci')) {
+    const fid = hp.sysattr('function_id');
+    if (flags & Naming.SLOT_FUNCTION_ID && fid !== undefined && /^\d+$/.test(fid)) {
+      const id = Number(fid);
+      const dir = id.toString(16).padStart(8, '0');
+      if (id > 0 && id <= 0xffffffff && entries.includes(dir)) {
+        hotplugSlot = id;
+        domain = 0;
+        break;
+      }
+    }
+    for (const name of entries) {
+      if (!/^\d+$/.test(name) || Number(name) <= 0) continue;
+      const data = dev.fs.readFile(`${slotsDir}/${name}/address`);
+      if (typeof data !== 'string') continue;
+      const address = data.replace(/[\n\r]+$/, '');
+      if (!hp.sysname.startsWith(address)) continue;
+      hotplugSlot = Number(name);
+      if (flags & Naming.BRIDGE_NO_SLOT && isPciBridge(hp)) {
+        if (flags & Naming.BRIDGE_MULTIFUNCTION_SLOT && !multi()) return;
+        if (!(flags & Naming.BRIDGE_MULTIFUNCTION_SLOT)) return;
+      }
+      break;
+    }
+    if (hotplugSlot > 0) break;
+  }
+  if (hotplugSlot > 0)
+    names.slot = `${domain > 0 ? `P${domain}` : ''}s${hotplugSlot}${func > 0 || multi() ? `f${func}` : ''}${portSuffix(ppn, devPort)}`;
+}
+
+/** get_virtfn_info(): for an SR-IOV VF, its PF and the "v<n>" suffix. */
+function virtfnInfo(pci: UdevDevice): { pf: UdevDevice; suffix: string } | undefined {
+  const pfPath = pci.fs.realpath(pci.syspath + '/physfn');
+  if (pfPath.charCodeAt(0) !== 47) return undefined;
+  const pfDev = UdevDevice.fromSyspath(pci.fs, pci.db, pfPath);
+  if (typeof pfDev === 'string') return undefined;
+  for (const name of pci.fs.readdir(pfPath) ?? []) {
+    const n = name.startsWith('virtfn') ? name.slice(6) : '';
+    if (!/^\d+$/.test(n)) continue;
+    if (pci.fs.realpath(`${pfPath}/${name}`) === pci.syspath) return { pf: pfDev, suffix: `v${n}` };
+  }
+  return undefined;
+}
+
+function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
+  const dev = ctx.dev;
+  const ifindex = dev.getIfindex();
+  if (ifindex === undefined) return 'ENOENT';
+  const iflink = attrInt(dev, 'iflink');
+  const iftype = attrInt(dev, 'type');
+  if (iflink === undefined || iftype === undefined) return 'ENOENT';
+  const devtype = dev.getDevtype();
+  const ppn = dev.sysattr('phys_port_name');
+  const address = dev.sysattr('address');
+  const hw = address === undefined ? undefined : parseHwAddr(address);
+  if (ifindex !== iflink) return undefined;
+  const { name: schemeName, flags } = namingScheme(ctx.host.cmdline);
+  let prefix: string;
+  switch (iftype) {
+    case ARPHRD_ETHER:
+      prefix = 'en';
+      break;
+    case ARPHRD_INFINIBAND:
+      if (!(flags & Naming.INFINIBAND)) return undefined;
+      prefix = 'ib';
+      break;
+    case ARPHRD_SLIP:
+      prefix = 'sl';
+      break;
+    default:
+      return undefined;
+  }
+  if (devtype === 'wlan') prefix = 'wl';
+  else if (devtype === 'wwan') prefix = 'ww';
+  dev.addProperty('ID_NET_NAMING_SCHEME', schemeName);
+  if (iftype !== ARPHRD_INFINIBAND && hw && hw.length === 6) {
+    const aat = dev.sysattr('addr_assign_type');
+    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM)
+      dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hw.map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+  }
+  // Only a netdev whose direct parent is a PCI function gets PCI names (virtio skipped).
+  let parent = dev.parent;
+  while (parent && parent.subsystem === 'virtio') parent = parent.parent;
+  if (!parent || parent.subsystem !== 'pci') return undefined;
+  const names: PciNames = { onboard: '', onboardLabel: undefined, path: '', slot: '' };
+  const vf = flags & Naming.SR_IOV_V ? virtfnInfo(parent) : undefined;
+  if (vf) {
+    const vfNames: PciNames = { onboard: '', onboardLabel: undefined, path: '', slot: '' };
+    pciOnboard(dev, vf.pf, flags, ppn, vfNames);
+    pciSlot(dev, vf.pf, flags, ppn, iftype, vfNames);
+    if (vfNames.onboard) names.onboard = vfNames.onboard + vf.suffix;
+    if (vfNames.slot) names.slot = vfNames.slot + vf.suffix;
+    if (vfNames.path) names.path = vfNames.path + vf.suffix;
+  } else {
+    pciOnboard(dev, parent, flags, ppn, names);
+    pciSlot(dev, parent, flags, ppn, iftype, names);
+  }
+  if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
+  if (names.onboardLabel !== undefined)
+    dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
+  if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
+  if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
+  return undefined;
+}
+
+export const netIdBuiltin: Builtin = { name: 'net_id', runOnce: false, run };

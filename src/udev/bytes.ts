@@ -1,0 +1,94 @@
+/**
+ * Byte strings: inside the udev engine every string is a "byte string", a JavaScript string
+ * whose char codes are the bytes 0..255 (latin1), because udev works on bytes (buffer sizes,
+ * UTF-8 validity checks, NUL-terminated values). This file owns the conversions at the
+ * boundaries: host strings (UTF-16) and Uint8Array in, UTF-8 text out.
+ */
+
+/** True when every char code of `s` is below 0x80 (then bytes and text coincide). */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+/** Host text → byte string (UTF-8 encoded). */
+export function textToBytes(s: string): string {
+  if (isAscii(s)) return s;
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** Byte string → host text (UTF-8 decoded; invalid sequences become U+FFFD). */
+export function bytesToText(b: string): string {
+  if (isAscii(b)) return b;
+  return Buffer.from(b, 'latin1').toString('utf8');
+}
+
+/** Uint8Array → byte string. */
+export function arrayToBytes(a: Uint8Array): string {
+  if (a.length < 64) {
+    let s = '';
+    for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]!);
+    return s;
+  }
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1');
+}
+
+/** Byte string → Uint8Array. */
+export function bytesToArray(b: string): Uint8Array {
+  const out = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = b.charCodeAt(i) & 0xff;
+  return out;
+}
+
+/** Host input (text or raw bytes) → byte string. */
+export function inputToBytes(input: string | Uint8Array): string {
+  return typeof input === 'string' ? textToBytes(input) : arrayToBytes(input);
+}
+
+/**
+ * Length in bytes of the valid UTF-8 sequence starting at `i`, or 0 when the bytes there are
+ * not a valid multi-byte sequence (systemd's utf8_encoded_valid_unichar, for lengths > 1).
+ */
+export function utf8SequenceLength(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  let len: number;
+  let min: number;
+  let cp: number;
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) === 0xc0) {
+    len = 2;
+    min = 0x80;
+    cp = c & 0x1f;
+  } else if ((c & 0xf0) === 0xe0) {
+    len = 3;
+    min = 0x800;
+    cp = c & 0x0f;
+  } else if ((c & 0xf8) === 0xf0) {
+    len = 4;
+    min = 0x10000;
+    cp = c & 0x07;
+  } else return 0;
+  if (i + len > s.length) return 0;
+  for (let k = 1; k < len; k++) {
+    const d = s.charCodeAt(i + k);
+    if ((d & 0xc0) !== 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  // Overlong forms, surrogates and code points above U+10FFFF are invalid.
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return len;
+}
+
+/** Encode one Unicode code point as a UTF-8 byte string (utf8_encode_unichar). */
+export function encodeUtf8CodePoint(cp: number): string {
+  if (cp < 0x80) return String.fromCharCode(cp);
+  if (cp < 0x800) return String.fromCharCode(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+  if (cp < 0x10000)
+    return String.fromCharCode(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+  return String.fromCharCode(
+    0xf0 | (cp >> 18),
+    0x80 | ((cp >> 12) & 0x3f),
+    0x80 | ((cp >> 6) & 0x3f),
+    0x80 | (cp & 0x3f),
+  );
+}

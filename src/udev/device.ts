@@ -1,0 +1,615 @@
+/**
+ * The device view udev works on (twin of sd-device.c and device-private.c): syspath, sysname,
+ * subsystem/driver links, the uevent file, ordered properties (with the subset stored in the
+ * database), tags and current tags, devlinks, the per-object attribute cache, the lazily found
+ * parent, and reading/writing the device's udev database entry. All strings are byte strings.
+ */
+import type { DbEntry, UdevDatabase } from './database.js';
+import { baseName, dirName, type FsError, isNormalizedPath, joinPath, simplifyPath, type SysfsAccess } from './sysfs-access.js';
+
+/** The actions a uevent can carry (sd_device_action_t). */
+export const deviceActions = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const;
+export type DeviceAction = (typeof deviceActions)[number];
+
+/** strtoul()-style unsigned decimal parse; undefined on anything but digits. */
+function parseUnsigned(s: string): number | undefined {
+  let i = 0;
+  while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  if (i >= s.length) return undefined;
+  let v = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+/** A device: what one sd_device object knows. */
+export class UdevDevice {
+  #syspath: string;
+  #devpath: string;
+  #sysname: string | undefined;
+  #sysnum: string | undefined;
+  #subsystemSet = false;
+  #subsystem: string | undefined;
+  #driverSubsystem: string | undefined;
+  #driverSet = false;
+  #driver: string | undefined;
+  #parentSet = false;
+  #parent: UdevDevice | undefined;
+  #deviceId: string | undefined;
+
+  /** MAJOR/MINOR of the device node, if it has one. */
+  devnum: { readonly major: number; readonly minor: number } | undefined;
+  /** Absolute /dev path of the node (DEVNAME), if any. */
+  devname: string | undefined;
+  /** Network interface index, if it is a netdev. */
+  ifindex: number | undefined;
+  devtype: string | undefined;
+  /** DEVMODE of the uevent (permission the node was created with), if given. */
+  devmode: number | undefined;
+
+  /** All properties, in insertion order (a replaced value keeps its position). */
+  readonly properties = new Map<string, string>();
+  /** The properties that go to the database: added by rules/imports, never '.'-prefixed. */
+  readonly propertiesDb = new Map<string, string>();
+  /** All tags, sticky across events (database G:). */
+  readonly allTags = new Set<string>();
+  /** Tags set by the current event (database Q:). */
+  readonly currentTags = new Set<string>();
+  readonly devlinks = new Set<string>();
+  devlinkPriority = 0;
+  usecInitialized = 0;
+  /** Database version read (0: no database entry, or pre-current-tags format). */
+  databaseVersion = 0;
+  dbPersist = false;
+  action: DeviceAction | undefined;
+
+  #ueventLoaded = false;
+  #dbLoaded = false;
+  /** A sealed device reads neither its uevent file nor its database again. */
+  sealed = false;
+  #propertyTagsOutdated = false;
+  #propertyDevlinksOutdated = false;
+  readonly #sysattrCache = new Map<string, string | undefined>();
+
+  private constructor(
+    readonly fs: SysfsAccess,
+    readonly db: UdevDatabase | undefined,
+    syspath: string,
+  ) {
+    this.#syspath = syspath;
+    this.#devpath = syspath.slice(4);
+    this.addPropertyInternal('DEVPATH', this.#devpath);
+  }
+
+  /**
+   * sd_device_new_from_syspath(): the device at `syspath` (a byte string below /sys), after
+   * chasing symlinks; /sys/devices/… paths need a `uevent` file, others only a directory.
+   */
+  static fromSyspath(fs: SysfsAccess, db: UdevDatabase | undefined, syspath: string): UdevDevice | FsError {
+    if (!syspath.startsWith('/sys/')) return 'EINVAL';
+    const real = fs.realpath(syspath);
+    if (real.charCodeAt(0) !== 47) return 'ENODEV';
+    if (!real.startsWith('/sys/')) return 'ENODEV';
+    if (!UdevDevice.isDevice(fs, real)) return 'ENODEV';
+    return new UdevDevice(fs, db, real);
+  }
+
+  /** True if the (canonical) path is a device directory by sd-device's rules. */
+  static isDevice(fs: SysfsAccess, real: string): boolean {
+    if (real.startsWith('/sys/devices/')) {
+      return fs.lstat(real + '/uevent') !== undefined;
+    }
+    const st = fs.lstat(real);
+    return st !== undefined && st.type === 'dir';
+  }
+
+  /** A device object for a path already known to be canonical and a device (no checks). */
+  static unchecked(fs: SysfsAccess, db: UdevDatabase | undefined, syspath: string): UdevDevice {
+    return new UdevDevice(fs, db, syspath);
+  }
+
+  /**
+   * device_new_from_strv(): the device of a kernel uevent (what udevd receives on netlink). The
+   * object is sealed: it never reads its uevent file or database.
+   */
+  static fromUevent(fs: SysfsAccess, db: UdevDatabase | undefined, env: ReadonlyArray<readonly [string, string]>): UdevDevice | FsError {
+    const devpathEntry = env.find(([k]) => k === 'DEVPATH');
+    if (!devpathEntry) return 'EINVAL';
+    const dev = new UdevDevice(fs, db, simplifyPath('/sys' + devpathEntry[1]));
+    let major: string | undefined;
+    let minor: string | undefined;
+    for (const [k, v] of env) {
+      switch (k) {
+        case 'DEVPATH':
+          break;
+        case 'ACTION':
+          if ((deviceActions as readonly string[]).includes(v)) dev.setAction(v as DeviceAction);
+          break;
+        case 'SUBSYSTEM':
+          dev.#setSubsystem(v);
+          break;
+        case 'DRIVER':
+          dev.#setDriver(v);
+          break;
+        case 'MAJOR':
+          major = v;
+          break;
+        case 'MINOR':
+          minor = v;
+          break;
+        default:
+          dev.#handleUeventLine(k, v);
+      }
+    }
+    if (major !== undefined) dev.#setDevnum(major, minor);
+    dev.#ueventLoaded = true;
+    dev.sealed = true;
+    return dev;
+  }
+
+  get syspath(): string {
+    return this.#syspath;
+  }
+
+  get devpath(): string {
+    return this.#devpath;
+  }
+
+  /** Last devpath component, '!' translated to '/'. */
+  get sysname(): string {
+    if (this.#sysname === undefined) this.#setSysname();
+    return this.#sysname!;
+  }
+
+  /** Trailing digits of the sysname (undefined if none, or if the sysname is all digits). */
+  get sysnum(): string | undefined {
+    if (this.#sysname === undefined) this.#setSysname();
+    return this.#sysnum;
+  }
+
+  #setSysname(): void {
+    const name = baseName(this.#devpath).replaceAll('!', '/');
+    let n = 0;
+    while (n < name.length) {
+      const c = name.charCodeAt(name.length - 1 - n);
+      if (c < 48 || c > 57) break;
+      n++;
+    }
+    if (n === name.length) n = 0;
+    this.#sysname = name;
+    this.#sysnum = n > 0 ? name.slice(name.length - n) : undefined;
+  }
+
+  /** sd_device_get_subsystem(): from the `subsystem` link, or implied by the path. */
+  get subsystem(): string | undefined {
+    if (!this.#subsystemSet) {
+      const link = this.fs.readlinkValue(this.#syspath + '/subsystem');
+      if (link !== undefined) this.#setSubsystem(link);
+      else if (this.#devpath.startsWith('/module/') && this.#devpath.length > 8) this.#setSubsystem('module');
+      else if (this.#syspath.includes('/drivers/') || this.#syspath.endsWith('/drivers')) this.#setDriversSubsystem();
+      else if (
+        (this.#devpath.startsWith('/class/') && this.#devpath.length > 7) ||
+        (this.#devpath.startsWith('/bus/') && this.#devpath.length > 5)
+      )
+        this.#setSubsystem('subsystem');
+      else this.#subsystemSet = true;
+    }
+    return this.#subsystem;
+  }
+
+  /** For the 'drivers' pseudo subsystem: the bus the driver directory belongs to. */
+  get driverSubsystem(): string | undefined {
+    return this.#driverSubsystem;
+  }
+
+  #setSubsystem(s: string | undefined): void {
+    this.addPropertyInternal('SUBSYSTEM', s);
+    this.#subsystemSet = true;
+    this.#subsystem = s;
+  }
+
+  #setDriversSubsystem(): void {
+    const dp = this.#devpath;
+    let idx = dp.indexOf('/drivers/');
+    if (idx < 0 && dp.endsWith('/drivers')) idx = dp.length - 8;
+    const before = dp.slice(0, idx);
+    const sub = baseName(before);
+    this.#setSubsystem('drivers');
+    this.#driverSubsystem = sub;
+  }
+
+  /** sd_device_get_driver(): the `driver` link's last component (also sets/clears DRIVER). */
+  get driver(): string | undefined {
+    if (!this.#driverSet) this.#setDriver(this.fs.readlinkValue(this.#syspath + '/driver'));
+    return this.#driver;
+  }
+
+  #setDriver(d: string | undefined): void {
+    this.addPropertyInternal('DRIVER', d);
+    this.#driverSet = true;
+    this.#driver = d;
+  }
+
+  /** sd_device_get_parent(): nearest ancestor directory that is a device (cached). */
+  get parent(): UdevDevice | undefined {
+    if (!this.#parentSet) {
+      this.#parentSet = true;
+      let p = this.#syspath;
+      for (;;) {
+        p = dirName(p);
+        if (p === '/sys' || p === '/' || p === '.') break;
+        if (UdevDevice.isDevice(this.fs, p)) {
+          this.#parent = new UdevDevice(this.fs, this.db, p);
+          break;
+        }
+      }
+    }
+    return this.#parent;
+  }
+
+  /** The ancestor with the given subsystem (sd_device_get_parent_with_subsystem_devtype). */
+  parentWithSubsystem(subsystem: string): UdevDevice | undefined {
+    for (let p = this.parent; p; p = p.parent) if (p.subsystem === subsystem) return p;
+    return undefined;
+  }
+
+  setAction(a: DeviceAction): void {
+    this.action = a;
+    this.addPropertyInternal('ACTION', a);
+  }
+
+  // ---------------------------------------------------------------- uevent file
+
+  /** device_read_uevent_file(): once, unless sealed. */
+  readUevent(): void {
+    if (this.#ueventLoaded || this.sealed) return;
+    this.#ueventLoaded = true;
+    const text = this.fs.readFile(this.#syspath + '/uevent');
+    if (typeof text !== 'string') return;
+    let major: string | undefined;
+    let minor: string | undefined;
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      // Skip newline runs, then read KEY up to '=' (a line without '=' is ignored).
+      while (i < n && (text[i] === '\n' || text[i] === '\r')) i++;
+      if (i >= n) break;
+      const keyStart = i;
+      while (i < n && text[i] !== '=' && text[i] !== '\n' && text[i] !== '\r') i++;
+      if (i >= n || text[i] !== '=') continue;
+      const key = text.slice(keyStart, i);
+      i++;
+      const valStart = i;
+      while (i < n && text[i] !== '\n' && text[i] !== '\r') i++;
+      // A last line without a newline is not handled (the state machine never finishes it).
+      if (i >= n) break;
+      const value = text.slice(valStart, i);
+      if (key === 'MAJOR') major = value;
+      else if (key === 'MINOR') minor = value;
+      else this.#handleUeventLine(key, value);
+    }
+    if (major !== undefined) this.#setDevnum(major, minor);
+  }
+
+  #handleUeventLine(key: string, value: string): void {
+    switch (key) {
+      case 'DEVTYPE':
+        this.devtype = value;
+        this.addPropertyInternal('DEVTYPE', value);
+        return;
+      case 'IFINDEX': {
+        const v = parseUnsigned(value);
+        if (v === undefined || v <= 0) return;
+        this.ifindex = v;
+        this.addPropertyInternal('IFINDEX', value);
+        return;
+      }
+      case 'DEVNAME': {
+        const name = value.startsWith('/') ? value : '/dev/' + value;
+        this.devname = name;
+        this.addPropertyInternal('DEVNAME', name);
+        return;
+      }
+      case 'DEVMODE': {
+        const m = Number.parseInt(value, 8);
+        if (!/^[0-7]+$/.test(value) || m > 0o7777) return;
+        this.devmode = m;
+        this.addPropertyInternal('DEVMODE', value);
+        return;
+      }
+      default:
+        this.addPropertyInternal(key, value);
+    }
+  }
+
+  #setDevnum(major: string, minor: string | undefined): void {
+    const ma = parseUnsigned(major);
+    const mi = minor === undefined ? 0 : parseUnsigned(minor);
+    if (ma === undefined || mi === undefined) return;
+    this.devnum = { major: ma, minor: mi };
+    this.addPropertyInternal('MAJOR', major);
+    if (minor !== undefined) this.addPropertyInternal('MINOR', minor);
+  }
+
+  /** sd_device_get_devnum(): reads the uevent file first. */
+  getDevnum(): { readonly major: number; readonly minor: number } | undefined {
+    this.readUevent();
+    return this.devnum;
+  }
+
+  getDevname(): string | undefined {
+    this.readUevent();
+    return this.devname;
+  }
+
+  getIfindex(): number | undefined {
+    this.readUevent();
+    return this.ifindex;
+  }
+
+  getDevtype(): string | undefined {
+    this.readUevent();
+    return this.devtype;
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  /** device_add_property_internal(): set (or with undefined, remove) a property. */
+  addPropertyInternal(key: string, value: string | undefined): void {
+    if (value === undefined) this.properties.delete(key);
+    else this.properties.set(key, value);
+  }
+
+  /** device_add_property(): a property set by rules/imports; also stored in the database unless '.'-prefixed. */
+  addProperty(key: string, value: string | undefined): void {
+    this.addPropertyInternal(key, value);
+    if (key.charCodeAt(0) !== 46 /* . */) {
+      if (value === undefined) this.propertiesDb.delete(key);
+      else this.propertiesDb.set(key, value);
+    }
+  }
+
+  /**
+   * device_properties_prepare(): load the uevent file and database if not done (and not
+   * sealed), then refresh DEVLINKS/TAGS/CURRENT_TAGS if they changed. An emptied set leaves the
+   * old property value in place, as 252 does.
+   */
+  prepareProperties(): void {
+    if (!this.#ueventLoaded && !this.sealed) this.readUevent();
+    if (!this.#dbLoaded && !this.sealed) this.readDb(false);
+    if (this.#propertyDevlinksOutdated) {
+      if (this.devlinks.size > 0) this.addPropertyInternal('DEVLINKS', [...this.devlinks].join(' '));
+      this.#propertyDevlinksOutdated = false;
+    }
+    if (this.#propertyTagsOutdated) {
+      if (this.allTags.size > 0) this.addPropertyInternal('TAGS', ':' + [...this.allTags].join(':') + ':');
+      if (this.currentTags.size > 0) this.addPropertyInternal('CURRENT_TAGS', ':' + [...this.currentTags].join(':') + ':');
+      this.#propertyTagsOutdated = false;
+    }
+  }
+
+  /** sd_device_get_property_value(). */
+  getProperty(key: string): string | undefined {
+    this.prepareProperties();
+    return this.properties.get(key);
+  }
+
+  /** FOREACH_DEVICE_PROPERTY: all properties after preparing. */
+  allProperties(): Map<string, string> {
+    this.prepareProperties();
+    return this.properties;
+  }
+
+  // ---------------------------------------------------------------- tags and links
+
+  /** device_add_tag(): all tags always, current tags when `both`. */
+  addTag(tag: string, both: boolean): boolean {
+    if (tag.includes(':') || tag.includes(' ')) return false;
+    this.allTags.add(tag);
+    if (both) this.currentTags.add(tag);
+    this.#propertyTagsOutdated = true;
+    return true;
+  }
+
+  /** device_remove_tag(): only from the current tags. */
+  removeTag(tag: string): void {
+    this.currentTags.delete(tag);
+    this.#propertyTagsOutdated = true;
+  }
+
+  /** device_cleanup_tags(): TAG= clears both sets. */
+  cleanupTags(): void {
+    this.allTags.clear();
+    this.currentTags.clear();
+    this.#propertyTagsOutdated = true;
+  }
+
+  /**
+   * The tags TAG==/TAGS look at (FOREACH_DEVICE_CURRENT_TAG): current tags when the database
+   * entry read had version ≥ 1, else all tags (so a sealed event device matches every tag,
+   * including ones removed with TAG-=).
+   */
+  matchTags(): ReadonlySet<string> {
+    if (!this.#dbLoaded && !this.sealed) this.readDb(false);
+    return this.databaseVersion >= 1 ? this.currentTags : this.allTags;
+  }
+
+  addDevlink(link: string): void {
+    this.devlinks.add(link);
+    this.#propertyDevlinksOutdated = true;
+  }
+
+  cleanupDevlinks(): void {
+    this.devlinks.clear();
+    this.#propertyDevlinksOutdated = true;
+  }
+
+  /** Devlinks, loading the database first (FOREACH_DEVICE_DEVLINK). */
+  getDevlinks(): ReadonlySet<string> {
+    if (!this.#dbLoaded && !this.sealed) this.readDb(false);
+    return this.devlinks;
+  }
+
+  setUsecInitialized(usec: number): void {
+    this.usecInitialized = usec;
+    this.addPropertyInternal('USEC_INITIALIZED', String(usec));
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  /**
+   * sd_device_get_sysattr_value(): the attribute's value with trailing newlines dropped, cut at
+   * an embedded NUL. Symlinks give their target's last component for driver/subsystem/module
+   * only; directories, unreadable files and other symlinks give undefined.
+   */
+  sysattr(name: string): string | undefined {
+    if (this.#sysattrCache.has(name)) return this.#sysattrCache.get(name);
+    const path = name.length === 0 ? this.#syspath : joinPath(this.#syspath, name);
+    const st = this.fs.lstat(path);
+    if (!st) {
+      this.#sysattrCache.set(name, undefined);
+      return undefined;
+    }
+    let value: string;
+    if (st.type === 'link') {
+      if (name !== 'driver' && name !== 'subsystem' && name !== 'module') return undefined;
+      const v = this.fs.readlinkValue(path);
+      if (v === undefined) return undefined;
+      value = v;
+    } else if (st.type === 'dir') return undefined;
+    else if ((st.mode & 0o400) === 0) return undefined;
+    else {
+      const data = this.fs.readFile(path);
+      if (typeof data !== 'string') return undefined;
+      let end = data.length;
+      while (end > 0 && (data.charCodeAt(end - 1) === 10 || data.charCodeAt(end - 1) === 13)) end--;
+      value = data.slice(0, end);
+      const nul = value.indexOf('\0');
+      if (nul >= 0) value = value.slice(0, nul);
+    }
+    this.#sysattrCache.set(name, value);
+    return value;
+  }
+
+  // ---------------------------------------------------------------- database
+
+  /** device_get_device_id(): c/b<maj>:<min>, n<ifindex>, +<subsystem>:<sysname>; needs a subsystem. */
+  get deviceId(): string | undefined {
+    if (this.#deviceId === undefined) {
+      const subsystem = this.subsystem;
+      if (subsystem === undefined) return undefined;
+      const devnum = this.getDevnum();
+      let id: string;
+      if (devnum) id = `${subsystem === 'block' ? 'b' : 'c'}${devnum.major}:${devnum.minor}`;
+      else if (this.getIfindex() !== undefined) id = `n${this.ifindex}`;
+      else {
+        const sysname = baseName(this.#devpath);
+        if (subsystem === 'drivers') id = `+drivers:${this.#driverSubsystem ?? ''}:${sysname}`;
+        else id = `+${subsystem}:${sysname}`;
+      }
+      if (id.includes('/') || id.length > 255) return undefined;
+      this.#deviceId = id;
+    }
+    return this.#deviceId;
+  }
+
+  /** device_read_db_internal(): load this device's database entry (once; `force` ignores the seal). */
+  readDb(force: boolean): void {
+    if (this.#dbLoaded || (!force && this.sealed)) return;
+    const id = this.deviceId;
+    if (id === undefined || !this.db) return;
+    const entry = this.db.get(id);
+    if (!entry) return;
+    this.#dbLoaded = true;
+    this.#loadDbEntry(entry);
+  }
+
+  #loadDbEntry(e: DbEntry): void {
+    for (const link of e.devlinks) this.addDevlink('/dev/' + link);
+    if (e.priority !== 0) this.devlinkPriority = e.priority;
+    if (e.usec !== undefined) this.setUsecInitialized(e.usec);
+    for (const [k, v] of e.properties) this.addPropertyInternal(k, v);
+    for (const t of e.tags) this.addTag(t, false);
+    for (const t of e.currentTags) this.addTag(t, true);
+    this.databaseVersion = e.version;
+  }
+
+  /** device_has_info(): anything worth a database entry. */
+  hasInfo(): boolean {
+    return (
+      this.devlinks.size > 0 ||
+      this.devlinkPriority !== 0 ||
+      this.propertiesDb.size > 0 ||
+      this.allTags.size > 0 ||
+      this.currentTags.size > 0
+    );
+  }
+
+  /** device_update_db(): write (or for an empty device, delete) the database entry. */
+  updateDb(): void {
+    const id = this.deviceId;
+    if (id === undefined || !this.db) return;
+    const devnum = this.devnum;
+    const hasInfo = this.hasInfo();
+    if (!hasInfo && (devnum === undefined || devnum.major === 0) && (this.ifindex ?? 0) === 0) {
+      this.db.delete(id);
+      return;
+    }
+    const hasNode = devnum !== undefined && devnum.major > 0;
+    this.db.set(id, {
+      devlinks: hasInfo && hasNode ? [...this.devlinks].map((l) => (l.startsWith('/dev/') ? l.slice(5) : l)) : [],
+      priority: hasInfo && hasNode ? this.devlinkPriority : 0,
+      usec: hasInfo && this.usecInitialized > 0 ? this.usecInitialized : undefined,
+      properties: hasInfo ? [...this.propertiesDb] : [],
+      tags: hasInfo ? [...this.allTags] : [],
+      currentTags: hasInfo ? [...this.currentTags] : [],
+      version: 1,
+      persist: this.dbPersist,
+    });
+  }
+
+  /** device_delete_db(). */
+  deleteDb(): void {
+    const id = this.deviceId;
+    if (id !== undefined && this.db) this.db.delete(id);
+  }
+
+  /**
+   * device_clone_with_db(): a second object for the same device holding its previous database
+   * entry (read before the rules run; the uevent file is read too).
+   */
+  cloneWithDb(): UdevDevice {
+    const c = new UdevDevice(this.fs, this.db, this.#syspath);
+    c.#setSubsystem(this.subsystem);
+    if (this.#driverSubsystem !== undefined) c.#driverSubsystem = this.#driverSubsystem;
+    c.readUevent();
+    if (this.ifindex !== undefined && c.ifindex === undefined) c.ifindex = this.ifindex;
+    if (this.devnum !== undefined && c.devnum === undefined) c.devnum = this.devnum;
+    c.readDb(false);
+    c.sealed = true;
+    return c;
+  }
+
+  /**
+   * device_rename(): the netdev's new name; DEVPATH changes, INTERFACE_OLD keeps the old
+   * INTERFACE. Returns false for a name that is not a valid file name.
+   */
+  rename(name: string): boolean {
+    if (name.length === 0 || name.length > 255 || name === '.' || name === '..' || name.includes('/')) return false;
+    const newSyspath = dirName(this.#syspath) + '/' + name;
+    if (!isNormalizedPath(newSyspath)) return false;
+    this.#syspath = newSyspath;
+    this.#devpath = newSyspath.slice(4);
+    this.addPropertyInternal('DEVPATH', this.#devpath);
+    this.#sysname = undefined;
+    this.#sysnum = undefined;
+    const iface = this.properties.get('INTERFACE');
+    if (iface === undefined) return true;
+    this.addPropertyInternal('INTERFACE_OLD', iface);
+    this.addPropertyInternal('INTERFACE', name);
+    return true;
+  }
+}

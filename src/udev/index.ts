@@ -1,0 +1,76 @@
+/**
+ * udev — a model of systemd-udevd 252 (Debian bookworm): the rules language (lexer, compiler,
+ * interpreter), builtins, the device database, event execution and the `udevadm test` /
+ * `udevadm verify` verbs as library calls.
+ *
+ * Purpose: run real udev rules files against devices described by a `SysfsSource` and get what
+ * udev 252 would do: properties, RUN list, /dev symlinks and node permissions, attribute and
+ * sysctl writes, and the diagnostics 252 logs — byte for byte as the oracle recorded them.
+ *
+ * Usage:
+ * - `runUdevTest({ rules, sysfs, events, ... })` runs events in order against one udev
+ *   database and one /dev, like the oracle (shared/tools/udev-oracle) does, and returns the
+ *   oracle's JSON-lines records (`formatRecords()` prints them).
+ *   - `rules`: `{ name, text }[]` (name: a file name or path; only the base name is used for
+ *     ordering and in diagnostics; same base name twice: the first wins, as a higher-priority
+ *     rules directory does) or rules compiled once with `compileRules()`.
+ *   - `sysfs`: a `SysfsSource` (see sysfs-source.ts): `loadDeviceDesc(text).sysfs` for the
+ *     oracle's device.desc format, or `new DiskSysfs(dir)` for a sysfs tree on disk.
+ *   - `devfs` (optional): the /dev to use; defaults to an empty in-memory one. `loadDeviceDesc`
+ *     returns a matching one with the described device nodes.
+ *   - `database` (optional): the udev database; `loadDeviceDesc` returns one holding the
+ *     description's D:/G:/S: lines.
+ *   - `events`: `{ action, devpath }[]` (devpath without /sys).
+ *   - `cmdline` (optional): the kernel command line for IMPORT{cmdline}.
+ * - `compileRules(files)` compiles once; the result is reusable across events and runs.
+ * - `verify(files)` returns the diagnostics 252 logs while parsing.
+ *
+ * Example:
+ * ```ts
+ * const desc = loadDeviceDesc(readFileSync('device.desc', 'utf8'));
+ * const result = runUdevTest({ rules: [{ name: '50-x.rules', text }], ...desc,
+ *   events: [{ action: 'add', devpath: desc.devpaths[0] }] });
+ * process.stdout.write(formatRecords(result.records));
+ * ```
+ */
+export type { SysfsSource, SysfsStat, SysfsNodeType, DevFs, DevEntry, DevNodeEntry } from './sysfs-source.js';
+export {
+  type UdevRecord,
+  type EventRecord,
+  type PropertyRecord,
+  type RunRecord,
+  type SymlinkRecord,
+  type DevnodeRecord,
+  type NameRecord,
+  type AttrWriteRecord,
+  type SysctlWriteRecord,
+  type ExecRecord,
+  type TraceRecord,
+  type DiagRecord,
+  type DiagLevel,
+  type DiagPhase,
+  recordKinds,
+  formatRecords,
+} from './records.js';
+export {
+  runUdevTest,
+  type RunUdevTestOptions,
+  type UdevTestEvent,
+  type UdevTestResult,
+  type UdevTestEventOutput,
+} from './udevadm-test.js';
+export { loadDeviceDesc, type DeviceDescEnvironment, busSubsystems } from './device-desc.js';
+export { MemorySysfs, type MemorySysfsOptions } from './sysfs-memory.js';
+export { MemoryDevFs } from './devfs-memory.js';
+export { UdevDatabase, type DbEntry, type LinkClaim } from './database.js';
+export {
+  compileRules,
+  type CompiledRules,
+  type CompileOptions,
+  type RulesFileInput,
+  type ResolveNames,
+} from './rules/compiler.js';
+export { type Diagnostic, type LogLevel } from './diagnostics.js';
+export { ProgramRegistry, type ProgramHandler, type ProgramContext, type ProgramResult } from './spawn.js';
+export { defaultPrograms } from './programs.js';
+export { type ExplainEntry, formatExplain } from './rules/explain.js';
