@@ -6,7 +6,7 @@
  * and drops the links afterwards. `executeRunList` runs the RUN list as udevd does afterwards.
  */
 import type { PasswdDatabase } from '../base/passwd.js';
-import { DriverModelError } from '../base/index.js';
+import { DriverModelError, type ErrnoName } from '../base/index.js';
 import { bytesToText } from './bytes.js';
 import { type BuiltinHost, runBuiltin } from './builtins/index.js';
 import type { UdevDatabase } from './database.js';
@@ -44,6 +44,8 @@ export interface UdevContext {
    */
   readonly renameNetif?: (ifindex: number, oldName: string, newName: string) => void;
   readonly builtinHost: Omit<BuiltinHost, 'log' | 'cmdline'>;
+  /** Told about every RUN entry executeRunList() ran: 'ok', or the errno/exit failure. */
+  readonly onRun?: (entry: RunEntry, result: 'ok' | ErrnoName | `exit ${number}`) => void;
 }
 
 /** OPTIONS="string_escape=…" of the current line. */
@@ -89,6 +91,8 @@ export class UdevEvent implements FormatEnv {
   currentLine: RuleLine | undefined;
   /** The value the last match token compared (for explain). */
   lastValue: string | undefined;
+  /** Why executeRules() did not complete ('ok' leaves it undefined): the errno 252 returns. */
+  errno: ErrnoName | undefined;
 
   constructor(
     readonly ctx: UdevContext,
@@ -143,6 +147,7 @@ function renameNetif(event: UdevEvent): number {
   dev.addProperty('ID_RENAMING', '1');
   if (!dev.rename(name)) {
     event.deviceLog('warning', `Failed to update properties with new name '${name}': Invalid argument`);
+    event.errno = 'EINVAL';
     return -1;
   }
   // The database gets ID_RENAMING before the rename is attempted (clients see it first).
@@ -162,6 +167,7 @@ function renameNetif(event: UdevEvent): number {
         'error',
         `Failed to rename network interface ${ifindex} from '${oldName}' to '${name}': ${strerrorName(errno)}`,
       );
+      event.errno = errno;
       return -1;
     }
   }
@@ -201,11 +207,15 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
     dev.deleteDb();
     const r = applyRules(rules, event, explain);
     if (dev.getDevnum()) nodeRemove(event.nodeContext, dev);
-    if (r === 'fatal') return 'rules-failed';
+    if (r === 'fatal') {
+      event.errno ??= 'EINVAL';
+      return 'rules-failed';
+    }
     return 'ok';
   }
   if (dev.deviceId === undefined) {
     event.deviceLog('debug', 'Failed to clone sd_device object: No such file or directory');
+    event.errno = 'ENOENT';
     return 'no-device-id';
   }
   const clone = dev.cloneWithDb();
@@ -213,7 +223,8 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
   for (const t of clone.allTags) dev.addTag(t, false);
   if (dev.action === 'move') dev.addProperty('ID_RENAMING', undefined);
   if (applyRules(rules, event, explain) === 'fatal') {
-    event.deviceLog('debug', 'Failed to apply udev rules: Invalid argument');
+    event.errno ??= 'EINVAL';
+    event.deviceLog('debug', `Failed to apply udev rules: ${strerrorName(event.errno)}`);
     return 'rules-failed';
   }
   if (renameNetif(event) < 0) return 'rename-failed';
@@ -235,6 +246,7 @@ export function executeRunList(event: UdevEvent, rules: CompiledRules): void {
       event.deviceLog('debug', `Running built-in command "${entry.cmd}"`);
       const r = runBuiltin(entry.builtin, event.dev, entry.cmd, event.builtinHost());
       if (r) event.deviceLog('debug', `Failed to run built-in command "${entry.cmd}", ignoring: ${strerrorName(r)}`);
+      event.ctx.onRun?.(entry, r ?? 'ok');
       continue;
     }
     event.deviceLog('debug', `Running command "${entry.cmd}"`);
@@ -242,9 +254,11 @@ export function executeRunList(event: UdevEvent, rules: CompiledRules): void {
     if (out.kind === 'error') {
       event.deviceLog('error', out.message);
       event.deviceLog('warning', `Failed to execute '${entry.cmd}', ignoring: ${strerrorName(out.errno)}`);
+      event.ctx.onRun?.(entry, out.errno);
     } else if (out.exitCode !== 0) {
       event.deviceLog('warning', `Process '${entry.cmd}' failed with exit code ${out.exitCode}.`);
       event.deviceLog('debug', `Command "${entry.cmd}" returned ${out.exitCode} (error), ignoring.`);
-    }
+      event.ctx.onRun?.(entry, `exit ${out.exitCode}`);
+    } else event.ctx.onRun?.(entry, 'ok');
   }
 }

@@ -74,3 +74,17 @@ export { type Diagnostic, type LogLevel } from './diagnostics.js';
 export { ProgramRegistry, type ProgramHandler, type ProgramContext, type ProgramResult } from './spawn.js';
 export { defaultPrograms } from './programs.js';
 export { type ExplainEntry, formatExplain } from './rules/explain.js';
+export { UdevDevice, type DeviceAction, deviceActions } from './device.js';
+export {
+  UdevEvent,
+  type UdevContext,
+  executeRules,
+  executeRunList,
+  type ExecuteResult,
+  type RunEntry,
+  Escape,
+} from './event.js';
+export { SysfsAccess, type FsError, type FsFailure } from './sysfs-access.js';
+export { type DiagnosticSink, DiagnosticCollector } from './diagnostics.js';
+export { type BuiltinHost } from './builtins/index.js';
+export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './event-queue.js';

@@ -10,7 +10,7 @@ import { bytesToText, textToBytes } from './bytes.js';
 import { UdevDatabase } from './database.js';
 import { MemoryDevFs } from './devfs-memory.js';
 import { type DeviceAction, deviceActions, UdevDevice } from './device.js';
-import { type Diagnostic, DiagnosticCollector, type DiagnosticSink, plainDiagnostic, strerrorName } from './diagnostics.js';
+import { type Diagnostic, type DiagnosticSink, plainDiagnostic, strerrorName } from './diagnostics.js';
 import { executeRules, type UdevContext, UdevEvent } from './event.js';
 import { defaultPrograms } from './programs.js';
 import type { DiagRecord, UdevRecord } from './records.js';
@@ -298,6 +298,3 @@ export function runUdevTest(options: RunUdevTestOptions): UdevTestResult {
   });
   return { records, events: outputs, parseDiagnostics: rules.diagnostics };
 }
-
-/** The collector type used internally, exported for hosts that want parse messages only. */
-export { DiagnosticCollector };

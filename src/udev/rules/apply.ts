@@ -6,6 +6,7 @@
  * message 252 logs while applying. Values were classified and formats compiled by the compiler;
  * nothing here re-parses rule text. One cohesive engine, like its twin, hence its size.
  */
+import type { ErrnoName } from '../../base/index.js';
 import type { UdevDevice } from '../device.js';
 import { strerrorName } from '../diagnostics.js';
 import { type Escape as EscapeT, Escape, type UdevEvent } from '../event.js';
@@ -238,6 +239,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       const a = dev.action;
       if (a === undefined) {
         ev.ruleLog('error', 'Failed to get uevent action type: No such file or directory', dev);
+        ev.errno = 'ENOENT';
         return FATAL;
       }
       ev.lastValue = a;
@@ -299,6 +301,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       if (typeof data === 'string') v = data.trim();
       else if (data.errno !== 'ENOENT') {
         ev.ruleLog('error', `Failed to read sysctl '${key}': ${strerrorName(data.errno)}`, dev);
+        ev.errno = data.errno;
         return FATAL;
       }
       ev.lastValue = v;
@@ -327,6 +330,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       if (typeof sub !== 'string') {
         if (sub.errno === 'ENOENT') return t.op === Op.NOMATCH ? PASS : FAIL;
         ev.ruleLog('error', `Failed to test for the existence of '${path}': ${strerrorName(sub.errno)}`, dev);
+        ev.errno = sub.errno as ErrnoName;
         return FATAL;
       }
       ev.lastValue = sub;
@@ -388,6 +392,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
           return t.op === Op.NOMATCH ? PASS : FAIL;
         }
         ev.ruleLog('error', `Failed to open '${r.value}': ${strerrorName(data.errno)}`, dev);
+        ev.errno = data.errno;
         return FATAL;
       }
       const lines: string[] = [];
@@ -470,6 +475,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
     case TokenType.M_IMPORT_CMDLINE: {
       if (t.value.length === 0) {
         ev.ruleLog('error', `Failed to read '${t.value}' option from /proc/cmdline: Invalid argument`, dev);
+        ev.errno = 'EINVAL';
         return FATAL;
       }
       const v = cmdlineGetKey(ev.ctx.cmdline, t.value);
