@@ -74,3 +74,76 @@ export {
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv } from './uevent-env.js';
+export {
+  PciCore,
+  IPciCore,
+  pciDoePolicies,
+  type PciDoePolicy,
+  PCI_HOST_MEM_WINDOW,
+} from './pci-probe.js';
+export { pciModule } from './pci-module.js';
+export {
+  PciDevice,
+  PciBus,
+  type PciResource,
+  type PciDoeMailbox,
+  type PciConfigClaim,
+  type PciIdentity,
+  ioresource,
+  pciResourceIndex,
+  pciName,
+  parsePciName,
+  isPciDevice,
+  pciFindCapability,
+  pciFindExtCapability,
+  pciFindNextExtCapability,
+  pciDoeCapabilityOffsets,
+} from './pci-device.js';
+export {
+  PciDriver,
+  type PciDriverOptions,
+  type PciDeviceId,
+  type PciDriverRegistrar,
+  PCI_ANY_ID,
+  pciDevice,
+  pciDeviceClass,
+  pciDeviceIdAny,
+  pciMatchOneDevice,
+  pciMatchDevice,
+  pciModalias,
+  pciIdAlias,
+  pciModuleAliases,
+  pciRegisterDriver,
+  pciUnregisterDriver,
+  toPciDriver,
+} from './pci-driver.js';
+export { pciBusMatch, pciUevent, scanHexFields } from './pci-bus.js';
+export { kstrtoul, doeFeatureName, pciResourceText, pciResourceLen } from './pci-sysfs.js';
+export {
+  type PciFunctionHw,
+  type PciBarInfo,
+  type PciAccessWidth,
+  type PciResetMethod,
+  type PciDoeProtocol,
+  pciResetMethods,
+  isPciResetMethod,
+} from './pci-hw.js';
+export {
+  pciRegs,
+  pciCommand,
+  pciStatus,
+  pciHeaderType,
+  pciBaseAddress,
+  pciCapIds,
+  pciExtCapIds,
+  pciExpRegs,
+  pciExpTypes,
+  PCI_EXP_DEVCAP_FLR,
+  pciDoeRegs,
+  pciDoeCtrl,
+  pciDoeStatus,
+  PCI_DOE_CAP_SIZEOF,
+  PCI_CFG_SPACE_SIZE,
+  PCI_CFG_SPACE_EXP_SIZE,
+  PCI_STD_NUM_BARS,
+} from './pci-regs.js';

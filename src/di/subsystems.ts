@@ -1,8 +1,40 @@
 /**
  * The built-in subsystems every machine has, in kernel init order.
  */
+import { ContainerModule } from 'inversify';
+import { type AuxiliaryBus, IAuxiliaryBus, auxiliaryModule } from '../aux/index.js';
+import { IModuleLoader, IPciCore, type ModuleLoader, type PciCore, pciModule } from '../bus/index.js';
+import { PresetHost, builtinKernelModules } from '../drivers/index.js';
 import { userspaceSubsystem } from '../userspace/subsystem.js';
+import { IPresetHost } from './hooks.js';
+import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
 import type { Subsystem } from './subsystem.js';
 
+/** The PCI core: the `pci` bus, the host bridge, and the boot scan queued for after coldplug. */
+const pciSubsystem: Subsystem = {
+  name: 'pci',
+  bindings: pciModule,
+  init: (c) => c.get<PciCore>(IPciCore).init(c.get<ResolvedMachineOptions>(IMachineOptions).doe),
+};
+
+/** The auxiliary bus. */
+const auxiliarySubsystem: Subsystem = {
+  name: 'auxiliary',
+  bindings: auxiliaryModule,
+  init: (c) => c.get<AuxiliaryBus>(IAuxiliaryBus).init(),
+};
+
+/** Preset hardware and the kernel modules on disk (installed, none loaded). */
+const driversSubsystem: Subsystem = {
+  name: 'drivers',
+  bindings: new ContainerModule(({ bind }) => {
+    bind(IPresetHost).to(PresetHost).inSingletonScope();
+  }),
+  init: (c) => {
+    const loader = c.get<ModuleLoader>(IModuleLoader);
+    for (const info of builtinKernelModules) loader.install(info);
+  },
+};
+
 /** Kernel subsystems first (buses before the drivers that use them), userspace last. */
-export const builtinSubsystems: Subsystem[] = [userspaceSubsystem];
+export const builtinSubsystems: Subsystem[] = [pciSubsystem, auxiliarySubsystem, driversSubsystem, userspaceSubsystem];

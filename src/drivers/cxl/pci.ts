@@ -1,0 +1,91 @@
+/**
+ * cxl_pci (drivers/cxl/pci.c, with the DOE split of the 2021 auxiliary-device proposal): binds
+ * CXL memory devices by class, enables them and claims their BARs, and splits off one
+ * auxiliary device per DOE capability (`cxl_pci.doe.N`, config-space order; only under the
+ * `aux-exclusive` policy) plus `cxl_pci.fwctl.N`, numbered from per-name IDAs. Every child is
+ * devm-managed, so it goes when cxl_pci unbinds: after remove(), newest first, before the
+ * function's `unbind` uevent. The memdev/port/region side of the real driver is not modelled.
+ */
+import { inject, injectable } from 'inversify';
+import { kerr } from '../../base/index.js';
+import { AuxiliaryBus, IAuxiliaryBus } from '../../aux/index.js';
+import {
+  IPciCore,
+  type ModuleEntry,
+  type PciCore,
+  type PciDevice,
+  PciDriver,
+  defineModule,
+  devmAddAction,
+  pciDeviceClass,
+  pciModuleAliases,
+} from '../../bus/index.js';
+import type { DoeMailboxRef } from '../doe/mailbox.js';
+
+export const CXL_PCI_MODNAME = 'cxl_pci';
+
+/** PCI_DEVICE_CLASS((PCI_CLASS_MEMORY_CXL << 8) | CXL_MEMORY_PROGIF, ~0): class 05 02 10 exactly. */
+export const cxlPciIdTable = [pciDeviceClass(0x050210, 0xffffff)];
+
+/** What `cxl_pci.fwctl.N` carries for the fwctl driver that will bind it. */
+export interface CxlFwctlRef {
+  readonly kind: 'cxl-fwctl';
+  readonly pdev: PciDevice;
+}
+
+@injectable()
+export class CxlPciModule implements ModuleEntry {
+  readonly driver: PciDriver;
+
+  constructor(
+    @inject(IPciCore) private readonly pci: PciCore,
+    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+  ) {
+    this.driver = new PciDriver({
+      name: CXL_PCI_MODNAME,
+      idTable: cxlPciIdTable,
+      module: CXL_PCI_MODNAME,
+      probe: (pdev) => this.#probe(pdev),
+    });
+  }
+
+  init(): void {
+    this.pci.registerDriver(this.driver);
+  }
+
+  exit(): void {
+    this.pci.unregisterDriver(this.driver);
+  }
+
+  /** cxl_pci_probe: enable, claim the BARs, then the children in DOE order and fwctl last. */
+  #probe(pdev: PciDevice): void {
+    this.pci.pcimEnableDevice(pdev);
+    this.pci.pcimRequestRegions(pdev, CXL_PCI_MODNAME);
+    if (this.pci.doePolicy === 'aux-exclusive') {
+      pdev.doeMailboxes.forEach((mb, index) => {
+        const ref: DoeMailboxRef = { kind: 'doe-mailbox', pdev, capOffset: mb.offset, index, protocols: mb.features };
+        this.#addChild(pdev, 'doe', ref);
+      });
+    }
+    const fwctl: CxlFwctlRef = { kind: 'cxl-fwctl', pdev };
+    this.#addChild(pdev, 'fwctl', fwctl);
+  }
+
+  /** One devm child with an id from the IDA of its match name (freed after the child is gone). */
+  #addChild(pdev: PciDevice, devname: string, data: unknown): void {
+    const matchName = `${CXL_PCI_MODNAME}.${devname}`;
+    const id = this.aux.idaAlloc(matchName);
+    devmAddAction(pdev, `ida_free ${matchName}.${id}`, () => this.aux.idaFree(matchName, id));
+    const adev = this.aux.devmDeviceCreate(pdev, CXL_PCI_MODNAME, devname, data, id);
+    if (!adev) throw kerr('ENOMEM', `${pdev.name}: failed to create ${matchName}.${id}`);
+  }
+}
+
+export const cxlPciModuleInfo = defineModule(
+  {
+    name: CXL_PCI_MODNAME,
+    aliases: pciModuleAliases(cxlPciIdTable),
+    description: 'CXL memory expander PCI driver (DOE mailboxes as auxiliary devices)',
+  },
+  CxlPciModule,
+);

@@ -1,0 +1,205 @@
+/**
+ * A simulated PCI function's configuration space: bytes with per-bit write masks and RW1C bits,
+ * capability and extended-capability list builders that chain `next` pointers in the order
+ * they are added, BAR registers that decode their size, and register blocks with side effects
+ * (DOE mailboxes). `SimulatedPciFunction` wraps it as the PciFunctionHw the PCI core talks to.
+ */
+import { BugIndicatingError } from '../../base/index.js';
+import {
+  PCI_CFG_SPACE_SIZE,
+  type PciAccessWidth,
+  type PciBarInfo,
+  type PciDoeProtocol,
+  type PciFunctionHw,
+  type PciResetMethod,
+  pciBaseAddress,
+  pciRegs,
+  pciStatus,
+} from '../../bus/index.js';
+
+/** Registers whose reads and writes have side effects (a DOE mailbox's five registers). */
+export interface RegisterBlock {
+  readonly start: number;
+  readonly size: number;
+  read(offset: number, width: PciAccessWidth): number;
+  write(offset: number, width: PciAccessWidth, value: number): void;
+  /** Back to power-on state (function reset). */
+  reset(): void;
+}
+
+export class ConfigSpace {
+  readonly bytes: Uint8Array;
+  readonly #wmask: Uint8Array;
+  readonly #w1c: Uint8Array;
+  readonly #blocks: RegisterBlock[] = [];
+  #powerOn: Uint8Array | undefined;
+  #lastCap = 0;
+  #lastExtCap = 0;
+
+  constructor(readonly size: number) {
+    this.bytes = new Uint8Array(size);
+    this.#wmask = new Uint8Array(size);
+    this.#w1c = new Uint8Array(size);
+  }
+
+  set(offset: number, width: PciAccessWidth, value: number): void {
+    for (let b = 0; b < width; b++) this.bytes[offset + b] = (value >>> (8 * b)) & 0xff;
+  }
+
+  get(offset: number, width: PciAccessWidth): number {
+    let v = 0;
+    for (let b = 0; b < width; b++) v |= this.bytes[offset + b]! << (8 * b);
+    return v >>> 0;
+  }
+
+  /** Bits of [offset, offset+width) software may change. */
+  writable(offset: number, width: PciAccessWidth, mask: number): void {
+    for (let b = 0; b < width; b++) this.#wmask[offset + b] = (mask >>> (8 * b)) & 0xff;
+  }
+
+  /** Bits that clear when written with 1. */
+  writeOneToClear(offset: number, width: PciAccessWidth, mask: number): void {
+    for (let b = 0; b < width; b++) this.#w1c[offset + b] = (mask >>> (8 * b)) & 0xff;
+  }
+
+  /** Append a capability to the standard list at `offset` (the list starts at CAPABILITY_LIST). */
+  addCapability(id: number, offset: number): void {
+    if (offset < 0x40 || offset > 0xfc || offset & 3) throw new BugIndicatingError(`capability at 0x${offset.toString(16)}`);
+    this.set(offset, 1, id);
+    this.set(offset + 1, 1, 0);
+    if (this.#lastCap === 0) this.set(pciRegs.CAPABILITY_LIST, 1, offset);
+    else this.set(this.#lastCap + 1, 1, offset);
+    this.#lastCap = offset;
+    this.set(pciRegs.STATUS, 2, this.get(pciRegs.STATUS, 2) | pciStatus.CAP_LIST);
+  }
+
+  /** Append an extended capability at `offset` (the first must sit at 0x100). */
+  addExtCapability(id: number, version: number, offset: number): void {
+    if (offset < PCI_CFG_SPACE_SIZE || offset + 4 > this.size || offset & 3) {
+      throw new BugIndicatingError(`extended capability at 0x${offset.toString(16)}`);
+    }
+    if (this.#lastExtCap === 0 && offset !== PCI_CFG_SPACE_SIZE) throw new BugIndicatingError('the first extended capability sits at 0x100');
+    this.set(offset, 4, (id & 0xffff) | ((version & 0xf) << 16));
+    if (this.#lastExtCap !== 0) {
+      const prev = this.get(this.#lastExtCap, 4);
+      this.set(this.#lastExtCap, 4, (prev & 0x000fffff) | (offset << 20));
+    }
+    this.#lastExtCap = offset;
+  }
+
+  /** A BAR register decoding `info` (size bits read back as zero, type bits read-only). */
+  bar(index: number, info: PciBarInfo): void {
+    const reg = pciRegs.BASE_ADDRESS_0 + 4 * index;
+    if (info.kind === 'io') {
+      this.set(reg, 4, pciBaseAddress.SPACE_IO);
+      this.writable(reg, 4, ~(info.size - 1) & pciBaseAddress.IO_MASK);
+      return;
+    }
+    const low = (info.is64 ? pciBaseAddress.MEM_TYPE_64 : 0) | (info.prefetchable ? pciBaseAddress.MEM_PREFETCH : 0);
+    this.set(reg, 4, low);
+    this.writable(reg, 4, (~(Math.min(info.size, 2 ** 31) - 1) & pciBaseAddress.MEM_MASK) >>> 0);
+    if (info.is64) this.writable(reg + 4, 4, info.size > 2 ** 32 ? ~(info.size / 2 ** 32 - 1) >>> 0 : 0xffffffff);
+  }
+
+  addBlock(block: RegisterBlock): void {
+    this.#blocks.push(block);
+  }
+
+  /** Record the current contents as the power-on state (call once the layout is built). */
+  seal(): void {
+    this.#powerOn = this.bytes.slice();
+  }
+
+  #block(offset: number): RegisterBlock | undefined {
+    return this.#blocks.find((b) => offset >= b.start && offset < b.start + b.size);
+  }
+
+  read(offset: number, width: PciAccessWidth): number {
+    if (offset + width > this.size) return width === 4 ? 0xffffffff : (1 << (8 * width)) - 1;
+    const block = this.#block(offset);
+    if (block) return block.read(offset - block.start, width) >>> 0;
+    return this.get(offset, width);
+  }
+
+  write(offset: number, width: PciAccessWidth, value: number): void {
+    if (offset + width > this.size) return;
+    const block = this.#block(offset);
+    if (block) {
+      block.write(offset - block.start, width, value >>> 0);
+      return;
+    }
+    for (let b = 0; b < width; b++) {
+      const i = offset + b;
+      const v = (value >>> (8 * b)) & 0xff;
+      const wm = this.#wmask[i]!;
+      const cleared = this.bytes[i]! & ~(v & this.#w1c[i]!);
+      this.bytes[i] = (cleared & ~wm) | (v & wm);
+    }
+  }
+
+  /** Function reset: registers and blocks back to power-on. */
+  reset(): void {
+    if (this.#powerOn) this.bytes.set(this.#powerOn);
+    for (const b of this.#blocks) b.reset();
+  }
+}
+
+export interface SimulatedPciFunctionOptions {
+  readonly config: ConfigSpace;
+  readonly bars?: readonly (PciBarInfo | undefined)[];
+  readonly resetMethods?: readonly PciResetMethod[];
+  readonly irq: number;
+  /** DOE Discovery tables by capability offset. */
+  readonly doeTables?: ReadonlyMap<number, readonly PciDoeProtocol[]>;
+}
+
+/** A PCI function built from a ConfigSpace. After disconnect() every read answers all ones. */
+export class SimulatedPciFunction implements PciFunctionHw {
+  readonly config: ConfigSpace;
+  readonly bars: readonly (PciBarInfo | undefined)[];
+  readonly resetMethods: readonly PciResetMethod[];
+  readonly irq: number;
+  readonly #doeTables: ReadonlyMap<number, readonly PciDoeProtocol[]>;
+  #disconnected = false;
+  /** Resets performed, newest last (for tests and traces). */
+  readonly resets: PciResetMethod[] = [];
+
+  constructor(options: SimulatedPciFunctionOptions) {
+    this.config = options.config;
+    this.bars = options.bars ?? [];
+    this.resetMethods = options.resetMethods ?? [];
+    this.irq = options.irq;
+    this.#doeTables = options.doeTables ?? new Map();
+    this.config.seal();
+  }
+
+  get configSize(): number {
+    return this.config.size;
+  }
+
+  get isDisconnected(): boolean {
+    return this.#disconnected;
+  }
+
+  configRead(offset: number, width: PciAccessWidth): number {
+    if (this.#disconnected) return width === 4 ? 0xffffffff : (1 << (8 * width)) - 1;
+    return this.config.read(offset, width);
+  }
+
+  configWrite(offset: number, width: PciAccessWidth, value: number): void {
+    if (!this.#disconnected) this.config.write(offset, width, value);
+  }
+
+  reset(method: PciResetMethod): void {
+    this.resets.push(method);
+    this.config.reset();
+  }
+
+  doeDiscovery(capOffset: number): readonly PciDoeProtocol[] {
+    return this.#doeTables.get(capOffset) ?? [];
+  }
+
+  disconnect(): void {
+    this.#disconnected = true;
+  }
+}

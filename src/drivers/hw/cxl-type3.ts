@@ -1,0 +1,92 @@
+/**
+ * The `cxl-type3` preset's PCI function (DESIGN.md §4): a CXL type-3 memory expander as QEMU's
+ * cxl-type3 presents it — 8086:0d93, class 0x050210, two 64-bit register BARs, PM, MSI-X and
+ * PCIe capabilities, and an extended list with AER, the CXL device and register-locator DVSECs,
+ * a serial number and exactly three DOE mailboxes in this order: CDAT (1E98:02), Compliance
+ * (1E98:00), CMA/SPDM (0001:01), each answering Discovery with itself listed at index 1.
+ */
+import { type PciBarInfo, type PciDoeProtocol, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../bus/index.js';
+import {
+  aerCapability,
+  dsnCapability,
+  dvsecCapability,
+  expressCapability,
+  msixCapability,
+  pmCapability,
+  type0Header,
+} from './capabilities.js';
+import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
+import { DoeMailboxRegisters } from './doe-mailbox.js';
+
+export const CXL_TYPE3_IDS = {
+  vendor: 0x8086, // Intel (QEMU's CXL type-3 device)
+  device: 0x0d93, // CXL type-3 memory device
+  classCode: 0x050210, // memory controller, CXL, CXL.mem device
+  revision: 0x01, // as QEMU
+  subsystemVendor: 0x1af4, // Red Hat / QEMU
+  subsystemDevice: 0x1100, // QEMU
+} as const;
+
+/** PCI_VENDOR_ID_CXL, the DVSEC and DOE vendor of CXL-defined structures. */
+export const CXL_DVSEC_VENDOR = 0x1e98;
+
+/** The three DOE capabilities, in configuration-space order (CDAT at QEMU's 0x190). */
+export const cxlType3DoeLayout = [
+  { offset: 0x190, protocol: { vendor: 0x1e98, type: 0x02 }, name: 'CDAT' }, // CXL Table Access
+  { offset: 0x1a8, protocol: { vendor: 0x1e98, type: 0x00 }, name: 'Compliance' }, // CXL 2.0 §14.16.4
+  { offset: 0x1c0, protocol: { vendor: 0x0001, type: 0x01 }, name: 'CMA/SPDM' }, // PCI-SIG CMA over SPDM
+] as const;
+
+const DISCOVERY: PciDoeProtocol = { vendor: 0x0001, type: 0x00 };
+
+export const cxlType3Bars: readonly (PciBarInfo | undefined)[] = [
+  { size: 0x10000, kind: 'mem', is64: true, prefetchable: false }, // BAR0: CXL component registers
+  undefined,
+  { size: 0x10000, kind: 'mem', is64: true, prefetchable: false }, // BAR2: device registers, mailbox, MSI-X
+  undefined,
+];
+
+export interface CxlType3Options {
+  readonly serial?: bigint;
+  readonly irq?: number;
+}
+
+export interface CxlType3Function extends SimulatedPciFunction {
+  /** The DOE register blocks, in configuration-space order. */
+  readonly doeMailboxes: readonly DoeMailboxRegisters[];
+}
+
+export function createCxlType3(options: CxlType3Options = {}): CxlType3Function {
+  const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
+  type0Header(cs, { ...CXL_TYPE3_IDS, interruptPin: 1 });
+  cs.bar(0, cxlType3Bars[0]!);
+  cs.bar(2, cxlType3Bars[2]!);
+  pmCapability(cs, 0x40);
+  msixCapability(cs, 0x50, 4, 2, 0x8000, 0x9000);
+  expressCapability(cs, 0x70, pciExpTypes.ENDPOINT, true);
+  aerCapability(cs, 0x100);
+  dvsecCapability(cs, 0x150, CXL_DVSEC_VENDOR, 1, 0x3c, 0x0000); // PCIe DVSEC for CXL devices
+  const tables = new Map<number, readonly PciDoeProtocol[]>();
+  const mailboxes: DoeMailboxRegisters[] = [];
+  for (const doe of cxlType3DoeLayout) {
+    cs.addExtCapability(pciExtCapIds.DOE, 1, doe.offset);
+    const table = [DISCOVERY, doe.protocol];
+    tables.set(doe.offset, table);
+    const regs = new DoeMailboxRegisters(doe.offset, table);
+    cs.addBlock(regs);
+    mailboxes.push(regs);
+  }
+  // Register Locator DVSEC (id 8): component registers in BAR0, memory device registers in BAR2.
+  dvsecCapability(cs, 0x1d8, CXL_DVSEC_VENDOR, 0, 0x1c, 0x0008);
+  cs.set(0x1d8 + 0x0c, 4, 0 | (0x01 << 8));
+  cs.set(0x1d8 + 0x14, 4, 2 | (0x03 << 8));
+  dsnCapability(cs, 0x200, options.serial ?? 0x0000_0000_cafe_0d93n);
+  const fn = new SimulatedPciFunction({
+    config: cs,
+    bars: cxlType3Bars,
+    resetMethods: ['flr', 'bus'],
+    irq: options.irq ?? 16,
+    doeTables: tables,
+  });
+  return Object.assign(fn, { doeMailboxes: mailboxes });
+}

@@ -1,0 +1,129 @@
+/**
+ * mlx5_core's PCI driver (drivers/net/ethernet/mellanox/mlx5/core/main.c and dev.c): enables the
+ * function, claims its BARs, takes one `adev_idx` from the module-wide IDA and adds
+ * `mlx5_core.eth.N`, `mlx5_core.rdma.N`, `mlx5_core.fwctl.N` with init/add; remove() deletes
+ * them from the end of the table, then releases the BARs and the index. The `mlx5_core.eth`
+ * auxiliary driver (registered before the PCI driver, as mlx5_init does) comes with netdev.
+ */
+import { inject, injectable } from 'inversify';
+import { IdAllocator } from '../../base/index.js';
+import { AuxiliaryBus, AuxiliaryDevice, IAuxiliaryBus } from '../../aux/index.js';
+import {
+  IPciCore,
+  type ModuleEntry,
+  type PciCore,
+  type PciDevice,
+  PciDriver,
+  defineModule,
+  pciDevice,
+  pciModuleAliases,
+} from '../../bus/index.js';
+
+export const MLX5_CORE_MODNAME = 'mlx5_core';
+
+/** The preset's entry of mlx5_core_pci_table: ConnectX-6 Dx. */
+export const mlx5CoreIdTable = [pciDevice(0x15b3, 0x101d)];
+
+/** mlx5_adev_devices, in table order (the subset this function exposes). */
+export const mlx5AuxiliaryDevnames = ['eth', 'rdma', 'fwctl'] as const;
+
+/** What each mlx5 auxiliary device carries (its mlx5_adev's mdev). */
+export interface Mlx5AdevRef {
+  readonly kind: 'mlx5-adev';
+  readonly pdev: PciDevice;
+  readonly adevIdx: number;
+}
+
+/** pci_set_drvdata of a bound function. */
+interface Mlx5CoreDev {
+  readonly adevIdx: number;
+  readonly adevs: AuxiliaryDevice[];
+}
+
+@injectable()
+export class Mlx5CoreModule implements ModuleEntry {
+  readonly driver: PciDriver;
+  /** mlx5_adev_ida: one index per function, shared by its auxiliary devices. */
+  readonly #adevIda = new IdAllocator();
+
+  constructor(
+    @inject(IPciCore) private readonly pci: PciCore,
+    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+  ) {
+    this.driver = new PciDriver({
+      name: MLX5_CORE_MODNAME,
+      idTable: mlx5CoreIdTable,
+      module: MLX5_CORE_MODNAME,
+      probe: (pdev) => this.#probe(pdev),
+      remove: (pdev) => this.#remove(pdev),
+    });
+  }
+
+  init(): void {
+    this.pci.registerDriver(this.driver);
+  }
+
+  exit(): void {
+    this.pci.unregisterDriver(this.driver);
+  }
+
+  /** init_one: mlx5_pci_init, then the auxiliary devices; any failure unwinds in reverse. */
+  #probe(pdev: PciDevice): void {
+    this.pci.enableDevice(pdev);
+    try {
+      this.pci.requestRegions(pdev, MLX5_CORE_MODNAME);
+    } catch (e) {
+      this.pci.disableDevice(pdev);
+      throw e;
+    }
+    const state: Mlx5CoreDev = { adevIdx: this.#adevIda.alloc(), adevs: [] };
+    try {
+      for (const devname of mlx5AuxiliaryDevnames) state.adevs.push(this.#addAdev(pdev, devname, state.adevIdx));
+    } catch (e) {
+      this.#teardown(pdev, state);
+      throw e;
+    }
+    pdev.driverData = state;
+  }
+
+  /** add_adev: init, then add; a failed add drops the half-made device. */
+  #addAdev(pdev: PciDevice, devname: string, adevIdx: number): AuxiliaryDevice {
+    const ref: Mlx5AdevRef = { kind: 'mlx5-adev', pdev, adevIdx };
+    const adev = new AuxiliaryDevice({ devname, id: adevIdx, parent: pdev, platformData: ref });
+    this.aux.deviceInit(adev);
+    try {
+      this.aux.deviceAdd(adev, MLX5_CORE_MODNAME);
+    } catch (e) {
+      this.aux.deviceUninit(adev);
+      throw e;
+    }
+    return adev;
+  }
+
+  /** remove_one. */
+  #remove(pdev: PciDevice): void {
+    const state = pdev.driverData as Mlx5CoreDev | undefined;
+    if (state) this.#teardown(pdev, state);
+  }
+
+  /** Children from the end of the table, then the index, the BARs and the enable. */
+  #teardown(pdev: PciDevice, state: Mlx5CoreDev): void {
+    for (const adev of [...state.adevs].reverse()) {
+      this.aux.deviceDelete(adev);
+      this.aux.deviceUninit(adev);
+    }
+    state.adevs.length = 0;
+    this.#adevIda.free(state.adevIdx);
+    this.pci.releaseRegions(pdev);
+    this.pci.disableDevice(pdev);
+  }
+}
+
+export const mlx5CoreModuleInfo = defineModule(
+  {
+    name: MLX5_CORE_MODNAME,
+    aliases: pciModuleAliases(mlx5CoreIdTable),
+    description: 'Mellanox 5th generation network adapters (ConnectX series) core driver',
+  },
+  Mlx5CoreModule,
+);

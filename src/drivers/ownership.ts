@@ -1,0 +1,59 @@
+/**
+ * Who owns a resource (DESIGN.md §3, "Who is the owner"), derived from the driver model alone:
+ * the kernel while a kernel driver is bound (pci_doe.doe, cxl_pci, mlx5_*…); the process holding
+ * the open file of a userspace driver (doe_user's /dev/doe/*) while one does; nobody otherwise —
+ * unbound, or bound to a userspace driver whose file nobody holds.
+ */
+import type { AuxiliaryBus } from '../aux/index.js';
+import type { CharDevFile, Device, PciCore, PciDevice } from '../bus/index.js';
+import { doeMailboxOf } from './doe/mailbox.js';
+
+export type Owner = 'kernel' | 'none' | { readonly pid: number; readonly process: string };
+
+const userspaceHandleBrand = Symbol.for('auxbus.UserspaceHandle');
+
+/**
+ * Implemented by the driver data of a userspace driver (doe_user; later vfio-pci): the open file
+ * that currently holds the device, if any. Revoked handles report none.
+ */
+export interface UserspaceHandle {
+  readonly [userspaceHandleBrand]: true;
+  readonly holder: CharDevFile | undefined;
+}
+
+export function isUserspaceHandle(x: unknown): x is UserspaceHandle {
+  return typeof x === 'object' && x !== null && (x as { [userspaceHandleBrand]?: unknown })[userspaceHandleBrand] === true;
+}
+
+export { userspaceHandleBrand };
+
+/** The owner of a device: a DOE auxiliary device, a whole PCI function, any bound device. */
+export function ownerOf(dev: Device): Owner {
+  if (!dev.driver) return 'none';
+  if (isUserspaceHandle(dev.driverData)) {
+    const file = dev.driverData.holder;
+    return file ? { pid: file.pid, process: file.owner } : 'none';
+  }
+  return 'kernel';
+}
+
+/** The services a mailbox query needs. */
+export interface OwnershipServices {
+  readonly pci: PciCore;
+  readonly auxiliary: AuxiliaryBus;
+}
+
+/**
+ * The owner of DOE mailbox `index` (config-space order) of `pdev`. Under `pci-core-shared` the
+ * PCI core owns every mailbox; under `aux-exclusive` it is the owner of the mailbox's auxiliary
+ * device, or none while no such device exists (its parent driver is not bound).
+ */
+export function doeMailboxOwner(services: OwnershipServices, pdev: PciDevice, index: number): Owner {
+  if (index < 0 || index >= pdev.doeMailboxes.length) return 'none';
+  if (services.pci.doePolicy === 'pci-core-shared') return 'kernel';
+  const adev = services.auxiliary.bus.devices.find((d) => {
+    const mb = doeMailboxOf(d);
+    return mb?.pdev === pdev && mb.index === index;
+  });
+  return adev ? ownerOf(adev) : 'none';
+}
