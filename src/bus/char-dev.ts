@@ -88,9 +88,11 @@ export class CharDevRegistry {
     return this.#cdevs.find((c) => c.major === devt.major && devt.minor >= c.baseMinor && devt.minor < c.baseMinor + c.count);
   }
 
-  /** True while a file is open on a cdev owned by `module` (rmmod refuses: EBUSY). */
+  /** True while a file is open on a cdev owned by `module` (rmmod refuses: EBUSY). Module
+   * names compare as modprobe compares them ('-' and '_' alike). */
   moduleInUse(module: string): boolean {
-    return this.#cdevs.some((c) => c.module === module && c.openFiles.size > 0);
+    const norm = (m: string) => m.replace(/-/g, '_');
+    return this.#cdevs.some((c) => c.module !== undefined && norm(c.module) === norm(module) && c.openFiles.size > 0);
   }
 
   get all(): readonly CharDev[] {

@@ -83,7 +83,8 @@ export class DeviceCore {
       dev.p.busAdded = true;
     }
     if (dev.devt) this.#devtmpfs?.createNode(dev);
-    this.notifier._onDidAddDevice.fire(dev);
+    // bus_notify: only devices on a bus reach the bus notifier (class devices do not).
+    if (dev.bus) this.notifier._onDidAddDevice.fire(dev);
     this.uevent.sendDevice(dev, 'add');
     // bus_probe_device, then the parent's children list (after probing, as in the kernel).
     if (dev.bus) this.binder.busProbeDevice(dev);
@@ -110,7 +111,7 @@ export class DeviceCore {
   del(dev: Device): void {
     if (dev.p.state !== 'added') throw new BugIndicatingError(`${dev.displayName}: device_del of a device not added`);
     dev.p.dead = true;
-    this.notifier._onWillRemoveDevice.fire(dev);
+    if (dev.bus) this.notifier._onWillRemoveDevice.fire(dev);
     if (dev.parent) removeItem(dev.parent.p.children, dev);
     if (dev.devt) this.#devtmpfs?.deleteNode(dev);
     removeItem(dev.class?.p.devices, dev);
@@ -122,7 +123,7 @@ export class DeviceCore {
     }
     this.deferred.del(dev);
     this.links.purge(dev);
-    this.notifier._onDidRemoveDevice.fire(dev);
+    if (dev.bus) this.notifier._onDidRemoveDevice.fire(dev);
     this.uevent.sendDevice(dev, 'remove');
     this.#byPath.delete(dev.devpath);
     dev.p.kobjAdded = false;

@@ -77,7 +77,7 @@ export class ModuleLoader {
   /** Modules that depend on `name` and are loaded (the "used by" column). */
   holders(name: string): string[] {
     const n = moduleName(name);
-    return [...this.#loaded.values()].filter((l) => (l.info.depends ?? []).map(moduleName).includes(n)).map((l) => l.info.name);
+    return [...this.#loaded.values()].filter((l) => (l.info.depends ?? []).map(moduleName).includes(n)).map((l) => moduleName(l.info.name));
   }
 
   /** modules.alias text: `alias <pattern> <module>` lines, sorted like depmod output. */

@@ -197,9 +197,13 @@ export class ToyBus {
   }
 }
 
-/** A machine with no preset hardware and no module autoload, plus a registered toy bus. */
+/**
+ * A machine with no preset hardware and no module autoload, its init work settled (so the
+ * scheduler is idle), plus a registered toy bus. The machine is not booted: no udevd.
+ */
 export function createToyMachine(options: MachineOptions = {}): { machine: Machine; toy: ToyBus } {
   const machine = createMachine({ presets: [], autoload: false, ...options });
+  machine.settle();
   const toy = new ToyBus(machine);
   return { machine, toy };
 }

@@ -1,0 +1,123 @@
+/**
+ * Reference §1.11 (deferred probe): a deferral waits on the pending list and is retried only
+ * after another successful bind, as one scheduler task that re-probes in FIFO order — never
+ * synchronously; sysfs bind never queues; a deleted device leaves the lists.
+ */
+import { describe, expect, it } from 'vitest';
+import { createToyMachine, errnoOf } from '../support/toy-bus.js';
+
+function fixture() {
+  const { machine, toy } = createToyMachine();
+  const root = machine.processes.root;
+  const alpha = toy.register('alpha', { prefix: 'a', outcome: ['EPROBE_DEFER', 'EPROBE_DEFER', 'ok'] });
+  const beta = toy.register('beta', { prefix: 'b' });
+  return { machine, toy, root, alpha, beta };
+}
+
+describe('DeferredProbe', () => {
+  it('should queue a deferring device and schedule nothing until another bind succeeds', () => {
+    const { machine, toy } = fixture();
+    const a0 = toy.add('a0');
+    expect(machine.deferred.devices).toEqual([a0]);
+    expect(machine.scheduler.pending).toBe(0);
+    machine.settle();
+    expect(toy.log).toEqual(['probe alpha a0']);
+  });
+
+  it('should retry as a scheduler task after a successful bind elsewhere, not synchronously', () => {
+    const { machine, toy, alpha } = fixture();
+    const calls = new Map<string, number>();
+    // a0 succeeds at its second probe; a1 always defers.
+    toy.spec(alpha).outcome = (dev) => {
+      const n = (calls.get(dev.name) ?? 0) + 1;
+      calls.set(dev.name, n);
+      return dev.name === 'a0' && n >= 2 ? 'ok' : 'EPROBE_DEFER';
+    };
+    const a0 = toy.add('a0');
+    const a1 = toy.add('a1');
+    toy.add('b0');
+    // The bind of b0 triggered the retry; it has not run yet.
+    expect(toy.log).toEqual(['probe alpha a0', 'probe alpha a1', 'probe beta b0']);
+    expect(machine.scheduler.ready.map((t) => t.name)).toEqual(['deferred_probe_work']);
+    // FIFO: a0 then a1. a0's bind triggers one more round, which finds nothing new to retry.
+    expect(machine.settle()).toBe(2);
+    expect(toy.log.slice(3)).toEqual(['probe alpha a0', 'probe alpha a1']);
+    expect(a0.driver?.name).toBe('alpha');
+    expect(a1.driver).toBeUndefined();
+    expect(machine.deferred.devices).toEqual([a1]);
+  });
+
+  it('should not retry after a failed bind or a driver registration that binds nothing', () => {
+    const { machine, toy, beta } = fixture();
+    toy.add('a0');
+    toy.spec(beta).outcome = 'EIO';
+    toy.add('b0');
+    toy.register('gamma', { prefix: 'g' });
+    expect(machine.scheduler.pending).toBe(0);
+    machine.settle();
+    expect(toy.log).toEqual(['probe alpha a0', 'probe beta b0']);
+  });
+
+  it('should retry after a successful sysfs bind elsewhere', () => {
+    const { machine, toy, root } = fixture();
+    root.writeFile('/sys/bus/toy/drivers_autoprobe', '0');
+    toy.add('b0');
+    root.writeFile('/sys/bus/toy/drivers_autoprobe', '1');
+    toy.add('a0');
+    root.writeFile('/sys/bus/toy/drivers/beta/bind', 'b0');
+    machine.settle();
+    expect(toy.log).toEqual(['probe alpha a0', 'probe beta b0', 'probe alpha a0']);
+  });
+
+  it('should never queue from a sysfs bind (EAGAIN instead)', () => {
+    const { machine, toy, root } = fixture();
+    root.writeFile('/sys/bus/toy/drivers_autoprobe', '0');
+    toy.add('a0');
+    expect(errnoOf(() => root.writeFile('/sys/bus/toy/drivers/alpha/bind', 'a0'))).toBe('EAGAIN');
+    expect(machine.deferred.devices).toEqual([]);
+    toy.add('b0');
+    root.writeFile('/sys/bus/toy/drivers/beta/bind', 'b0');
+    machine.settle();
+    expect(toy.log).toEqual(['probe alpha a0', 'probe beta b0']);
+  });
+
+  it('should queue a device whose match() defers, and retry it', () => {
+    const { machine, toy } = fixture();
+    toy.deferMatch.add('a5');
+    const a5 = toy.add('a5');
+    expect(machine.deferred.devices).toEqual([a5]);
+    toy.deferMatch.delete('a5');
+    toy.add('b0');
+    machine.settle();
+    expect(toy.log).toEqual(['probe beta b0', 'probe alpha a5']);
+  });
+
+  it('should drop a deleted device from the lists (even with a retry already queued)', () => {
+    const { machine, toy } = fixture();
+    const a0 = toy.add('a0');
+    toy.add('b0');
+    toy.remove(a0);
+    expect(machine.deferred.devices).toEqual([]);
+    machine.settle();
+    expect(toy.log).toEqual(['probe alpha a0', 'probe beta b0']);
+  });
+
+  it('should drop a device from the list when it binds to another driver', () => {
+    const { machine, toy } = fixture();
+    const a0 = toy.add('a0');
+    toy.register('alpha2', { prefix: 'a' });
+    expect(a0.driver?.name).toBe('alpha2');
+    expect(machine.deferred.devices).toEqual([]);
+  });
+
+  it('should log "deferred probe pending" for waiting devices when the timeout expires', () => {
+    const { machine, toy } = fixture();
+    toy.add('a0');
+    machine.deferred.armTimeout();
+    machine.advance(9_999);
+    expect(machine.deferred.timeoutExpired).toBe(false);
+    machine.advance(1);
+    expect(machine.deferred.timeoutExpired).toBe(true);
+    expect(machine.log.records.some((r) => r.message.includes('a0: deferred probe pending'))).toBe(true);
+  });
+});
