@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { BugIndicatingError, Scheduler, SimulatedClock } from '../../src/base/index.js';
+
+function run(s: Scheduler, names: string[]): string[] {
+  const order: string[] = [];
+  for (const n of names) s.queue(n, () => order.push(n));
+  s.settle();
+  return order;
+}
+
+const TEN = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9'];
+
+describe('Scheduler.settle', () => {
+  it('should run ready tasks in queue order by default, including tasks queued by tasks', () => {
+    const s = new Scheduler();
+    const order: string[] = [];
+    s.queue('a', () => {
+      order.push('a');
+      s.queue('c', () => order.push('c'));
+    });
+    s.queue('b', () => order.push('b'));
+    expect(s.settle()).toBe(3);
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(s.pending).toBe(0);
+  });
+
+  it('should never run a task inside another task', () => {
+    const s = new Scheduler();
+    const order: string[] = [];
+    s.queue('outer', () => {
+      s.queue('inner', () => order.push('inner'));
+      expect(s.settle()).toBe(0); // nested settle is a no-op
+      expect(() => s.runOne()).toThrow(BugIndicatingError);
+      order.push('outer done');
+    });
+    s.settle();
+    expect(order).toEqual(['outer done', 'inner']);
+  });
+
+  it('should skip cancelled tasks', () => {
+    const s = new Scheduler();
+    const order: string[] = [];
+    s.queue('a', () => order.push('a'));
+    s.queue('b', () => order.push('b')).dispose();
+    expect(s.pending).toBe(1);
+    expect(s.settle()).toBe(1);
+    expect(order).toEqual(['a']);
+  });
+
+  it('should not advance time and leave future timers alone', () => {
+    const clock = new SimulatedClock();
+    const s = new Scheduler(clock);
+    const order: string[] = [];
+    s.queue('later', () => order.push('later'), { delay: 5 });
+    s.queue('now', () => order.push('now'));
+    expect(s.settle()).toBe(1);
+    expect(clock.now()).toBe(0);
+    expect(order).toEqual(['now']);
+    expect(s.pending).toBe(1);
+  });
+
+  it('should stop a livelock with a BugIndicatingError', () => {
+    const s = new Scheduler();
+    const forever = () => {
+      s.queue('again', forever);
+    };
+    s.queue('again', forever);
+    expect(() => s.settle()).toThrow(/did not converge/);
+  });
+});
+
+describe('Scheduler policies', () => {
+  it('should reproduce the same order for the same seed', () => {
+    const a = new Scheduler();
+    const b = new Scheduler();
+    a.setPolicy({ kind: 'random', seed: 42 });
+    b.setPolicy({ kind: 'random', seed: 42 });
+    const first = run(a, TEN);
+    expect(run(b, TEN)).toEqual(first);
+    expect([...first].sort()).toEqual(TEN);
+    expect(first).not.toEqual(TEN);
+  });
+
+  it('should give different orders for different seeds', () => {
+    const orders = new Set<string>();
+    for (const seed of [1, 2, 3, 4]) {
+      const s = new Scheduler();
+      s.setPolicy({ kind: 'random', seed });
+      orders.add(run(s, TEN).join(','));
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it('should restart the sequence when the same seed is set again', () => {
+    const s = new Scheduler();
+    s.setPolicy({ kind: 'random', seed: 7 });
+    const first = run(s, TEN);
+    s.setPolicy({ kind: 'random', seed: 7 });
+    expect(run(s, TEN)).toEqual(first);
+  });
+
+  it('should let a hook choose among the ready tasks (here: always the last)', () => {
+    const s = new Scheduler();
+    const seen: string[][] = [];
+    s.setPolicy({
+      kind: 'hook',
+      choose: (ready) => {
+        seen.push(ready.map((t) => t.name));
+        return ready.length - 1;
+      },
+    });
+    s.queue('a', () => {}, { key: 'k' });
+    expect(run(s, ['b', 'c'])).toEqual(['c', 'b']);
+    expect(seen).toEqual([['a', 'b', 'c'], ['a', 'b'], ['a']]);
+  });
+
+  it.each([-1, 3, 0.5, Number.NaN])('should refuse a hook choice of %d', (choice) => {
+    const s = new Scheduler();
+    s.setPolicy({ kind: 'hook', choose: () => choice });
+    for (const n of ['a', 'b', 'c']) s.queue(n, () => {});
+    expect(() => s.runOne()).toThrow(BugIndicatingError);
+    expect(s.pending).toBe(3);
+  });
+
+  it('should expose the key of a ready task', () => {
+    const s = new Scheduler();
+    s.queue('w', () => {}, { key: '/devices/a0' });
+    expect(s.ready.map((t) => [t.name, t.key])).toEqual([['w', '/devices/a0']]);
+  });
+});
+
+describe('Scheduler.advance', () => {
+  it('should fire timers in deadline order, equal deadlines in queue order, settling at each', () => {
+    const clock = new SimulatedClock();
+    const s = new Scheduler(clock);
+    const order: string[] = [];
+    s.queue('t30', () => order.push(`t30@${clock.now()}`), { delay: 30 });
+    s.queue('t10a', () => {
+      order.push(`t10a@${clock.now()}`);
+      s.queue('follow-up', () => order.push(`follow-up@${clock.now()}`));
+      s.queue('t10+5', () => order.push(`t10+5@${clock.now()}`), { delay: 5 });
+    }, { delay: 10 });
+    s.queue('t10b', () => order.push(`t10b@${clock.now()}`), { delay: 10 });
+    s.queue('t50', () => order.push(`t50@${clock.now()}`), { delay: 50 });
+    expect(s.advance(40)).toBe(5);
+    expect(order).toEqual(['t10a@10', 't10b@10', 'follow-up@10', 't10+5@15', 't30@30']);
+    expect(clock.now()).toBe(40);
+    expect(s.pending).toBe(1);
+    s.advance(10);
+    expect(order.at(-1)).toBe('t50@50');
+  });
+
+  it('should never move time backwards', () => {
+    const clock = new SimulatedClock();
+    clock.set(100);
+    clock.set(50);
+    clock.increment(-5);
+    expect(clock.now()).toBe(100);
+    expect(clock.nowUsec()).toBe(100_000);
+  });
+});
