@@ -9,6 +9,7 @@ import { userspaceSubsystem } from '../userspace/subsystem.js';
 import { IPresetHost } from './hooks.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
 import type { Subsystem } from './subsystem.js';
+import { udevSubsystem } from './udev-subsystem.js';
 
 /** The PCI core: the `pci` bus, the host bridge, and the boot scan queued for after coldplug. */
 const pciSubsystem: Subsystem = {
@@ -36,5 +37,5 @@ const driversSubsystem: Subsystem = {
   },
 };
 
-/** Kernel subsystems first (buses before the drivers that use them), userspace last. */
-export const builtinSubsystems: Subsystem[] = [pciSubsystem, auxiliarySubsystem, driversSubsystem, userspaceSubsystem];
+/** Kernel subsystems first (buses before the drivers that use them), then userspace, then udevd. */
+export const builtinSubsystems: Subsystem[] = [pciSubsystem, auxiliarySubsystem, driversSubsystem, userspaceSubsystem, udevSubsystem];
