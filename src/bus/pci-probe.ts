@@ -143,7 +143,7 @@ export class PciCore {
 
   // --- enumeration ------------------------------------------------------------------------
 
-  /** Every PCI function in the device tree, in bus and scan order. */
+  /** Every PCI function in the device tree, depth first (a bridge, then what is below it). */
   get devices(): PciDevice[] {
     const out: PciDevice[] = [];
     const walk = (bus: PciBus) => {
