@@ -7,3 +7,4 @@ export { type MachineOptions, type ResolvedMachineOptions, type DoePolicy, doePo
 export { type Subsystem } from './subsystem.js';
 export { IPresetHost, IUdevDaemonHost } from './hooks.js';
 export { machineScenarioHost, ownerOf } from './scenario-host.js';
+export { MachineUdev, IMachineUdev, IUdevNetifRenamer, machineUdev, udevSubsystem } from './udev-subsystem.js';
