@@ -155,6 +155,9 @@ export class DeviceLinks {
 
   #initialState(supplier: Device, consumer: Device, flags: number): LinkState {
     if (!(flags & DL_FLAG.MANAGED)) return linkStates.NONE;
+    // device_link_init_status: a probing consumer of a probing or bound supplier is "consumer
+    // probing" (e.g. a child adding a link to its parent from its probe, inside the parent's).
+    if (supplier.p.probing) return consumer.p.probing ? linkStates.CONSUMER_PROBE : linkStates.DORMANT;
     if (supplier.p.bound) {
       if (consumer.p.probing) return linkStates.CONSUMER_PROBE;
       if (consumer.p.bound) return linkStates.ACTIVE;
@@ -216,8 +219,21 @@ export class DeviceLinks {
     }
   }
 
-  /** __device_links_no_driver: the consumer's probe failed or it unbound. */
+  /**
+   * device_links_no_driver (probe failed): consumer links a probing consumer added while this
+   * device was still probing ("consumer probing" or "active") fall back to "dormant"; then
+   * __device_links_no_driver for its own supplier links.
+   */
   noDriver(dev: Device): void {
+    for (const link of dev.p.consumers) {
+      if (!link.managed) continue;
+      if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) link.status = linkStates.DORMANT;
+    }
+    this.#noDriverSuppliers(dev);
+  }
+
+  /** __device_links_no_driver: the consumer's probe failed or it unbound. */
+  #noDriverSuppliers(dev: Device): void {
     for (const link of [...dev.p.suppliers].reverse()) {
       if (!link.managed) continue;
       if (link.flags & DL_FLAG.AUTOREMOVE_CONSUMER) {
@@ -260,7 +276,7 @@ export class DeviceLinks {
       }
       link.status = linkStates.DORMANT;
     }
-    this.noDriver(dev);
+    this.#noDriverSuppliers(dev);
   }
 
   /** device_links_purge: the device is going away; every link to it is deleted. */

@@ -110,6 +110,20 @@ describe('DeferredProbe', () => {
     expect(machine.deferred.devices).toEqual([]);
   });
 
+  it('should re-trigger a device that deferred while another bind happened during its probe', () => {
+    const { machine, toy } = fixture();
+    toy.register('kid', { prefix: 'kid' });
+    // p0's probe creates a child that binds (a trigger) and then defers, once.
+    toy.register('parent', { prefix: 'p', children: (dev) => [`kid-${dev.name}`], outcome: ['EPROBE_DEFER', 'ok'] });
+    const p0 = toy.add('p0');
+    expect(p0.driver).toBeUndefined();
+    expect(machine.deferred.devices).toEqual([p0]);
+    expect(machine.scheduler.ready.map((t) => t.name)).toEqual(['deferred_probe_work']);
+    machine.settle();
+    expect(p0.driver?.name).toBe('parent');
+    expect(toy.log.filter((l) => l.startsWith('probe'))).toEqual(['probe parent p0', 'probe kid kid-p0', 'probe parent p0', 'probe kid kid-p0']);
+  });
+
   it('should log "deferred probe pending" for waiting devices when the timeout expires', () => {
     const { machine, toy } = fixture();
     toy.add('a0');

@@ -253,3 +253,53 @@ describe('DeviceLinks state machine', () => {
     ]);
   });
 });
+
+describe('DeviceLinks during nested probes', () => {
+  /** p0's probe creates k0 (not devm-managed); k0's probe links itself to its probing parent. */
+  function nested(parentOutcome: 'ok' | 'EIO') {
+    const { machine, toy } = createToyMachine();
+    const root = machine.processes.root;
+    const K_LINK = '/sys/class/devlink/toy:p0--toy:k0';
+    const seen: string[] = [];
+    toy.register('kdrv', {
+      prefix: 'k',
+      onProbe: (dev) => {
+        machine.links.add(dev, dev.parent!, 0);
+        seen.push(root.readFile(`${K_LINK}/status`));
+      },
+    });
+    toy.register('pdrv', {
+      prefix: 'p',
+      outcome: parentOutcome,
+      onProbe: (dev) => {
+        toy.add('k0', { parent: dev });
+        seen.push(root.readFile(`${K_LINK}/status`));
+      },
+    });
+    const p0 = toy.add('p0');
+    return { p0, k0: toy.device('k0'), seen, status: () => root.readFile(`${K_LINK}/status`) };
+  }
+
+  it('should start "consumer probing" when both ends are probing, "active" once the consumer bound', () => {
+    const { p0, k0, seen, status } = nested('ok');
+    expect(seen).toEqual(['consumer probing\n', 'active\n']);
+    expect([p0.driver?.name, k0.driver?.name]).toEqual(['pdrv', 'kdrv']);
+    expect(status()).toBe('active\n');
+  });
+
+  it("should fall back to dormant when the supplier's probe fails (device_links_no_driver)", () => {
+    const { p0, k0, status } = nested('EIO');
+    expect(p0.driver).toBeUndefined();
+    expect(k0.driver?.name).toBe('kdrv');
+    expect(status()).toBe('dormant\n');
+  });
+});
+
+describe('SYNC_STATE_ONLY links', () => {
+  it('should not gate probing and be dropped when the consumer binds', () => {
+    const { machine, root, c0 } = fixture(DL_FLAG.SYNC_STATE_ONLY);
+    expect(root.writeFile('/sys/bus/toy/drivers_probe', 'c0')).toBe(2);
+    expect(c0.driver?.name).toBe('cdrv');
+    expect(machine.vfs.exists(LINK)).toBe(false);
+  });
+});
