@@ -5,6 +5,8 @@
  * and rescans, registers PCI drivers, and offers drivers enable/disable, BAR region claims and
  * exclusive config ranges. What userspace may do through `config`, `reset` and `resourceN` is
  * decided here too. One cohesive engine: scan, remove and claims share the same tree state.
+ * Not modelled: pcieport (root ports stay driverless), pci_bus class devices (no `pci_bus`
+ * uevents), SR-IOV, and port I/O through `resourceN`.
  */
 import { inject, injectable } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';

@@ -17,7 +17,7 @@ import {
 import { errnoOf } from '../support/pci-machine.js';
 
 const cxl: PciIdentity = { vendor: 0x8086, device: 0x0d93, subsystemVendor: 0x1af4, subsystemDevice: 0x1100, classCode: 0x050210 };
-const nic: PciIdentity = { vendor: 0x15b3, device: 0x101d, subsystemVendor: 0x15b3, subsystemDevice: 0x0042, classCode: 0x020000 };
+const nic: PciIdentity = { vendor: 0x15b3, device: 0x101d, subsystemVendor: 0x15b3, subsystemDevice: 0x0016, classCode: 0x020000 };
 
 describe('pciMatchOneDevice', () => {
   it.each([
@@ -70,7 +70,7 @@ describe('pciMatchDevice (reference §4.2 order)', () => {
 describe('modalias and modules.alias (file2alias)', () => {
   it('should print the device modalias in upper-case hex with class bytes', () => {
     expect(pciModalias(cxl)).toBe('pci:v00008086d00000D93sv00001AF4sd00001100bc05sc02i10');
-    expect(pciModalias(nic)).toBe('pci:v000015B3d0000101Dsv000015B3sd00000042bc02sc00i00');
+    expect(pciModalias(nic)).toBe('pci:v000015B3d0000101Dsv000015B3sd00000016bc02sc00i00');
   });
 
   it.each([

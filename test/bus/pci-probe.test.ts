@@ -72,11 +72,11 @@ describe('PCI enumeration at boot', () => {
       '0x15b3\n',
       '0x101d\n',
       '0x15b3\n',
-      '0x0042\n',
+      '0x0016\n',
       '0x00\n',
       '0x020000\n',
     ]);
-    expect(root.readFile(`${dir}/modalias`)).toBe('pci:v000015B3d0000101Dsv000015B3sd00000042bc02sc00i00\n');
+    expect(root.readFile(`${dir}/modalias`)).toBe('pci:v000015B3d0000101Dsv000015B3sd00000016bc02sc00i00\n');
     expect(root.readFile(`${dir}/irq`)).toBe('17\n');
   });
 });

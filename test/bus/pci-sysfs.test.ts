@@ -197,3 +197,18 @@ describe('config writes (reference §4.4, DESIGN.md Departures 4 and 5)', () => 
     expect(write(m, 4094, [1, 2, 3, 4])()).toBe(2);
   });
 });
+
+describe('resourceN mmap rules (reference §4.4, §6.2)', () => {
+  it.each([
+    ['an unclaimed BAR', {}, [], 0, 0x1000, 'ok'],
+    ['past the end of the 32 MiB BAR', {}, [], 0x1fff000, 0x2000, 'EINVAL'],
+    ['the last page of the BAR', {}, [], 0x1fff000, 0x1000, 'ok'],
+    ['a BAR a driver claimed (strict devmem)', {}, ['mlx5_core'], 0, 0x1000, 'EINVAL'],
+    ['lockdown', { lockdown: 'integrity' as const }, [], 0, 0x1000, 'EPERM'],
+  ])('%s', (_what, options, modules, offset, length, expected) => {
+    const m = bootMachine({ presets: ['mlx5-nic'], modules, ...options });
+    const pci = pciOf(m);
+    const nic = pci.findDevice(NIC)!;
+    expect(errnoOf(() => pci.checkResourceMmap(nic, 0, offset, length, 'tool'))).toBe(expected);
+  });
+});

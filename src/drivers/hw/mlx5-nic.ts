@@ -14,7 +14,7 @@ export const MLX5_NIC_IDS = {
   classCode: 0x020000, // Ethernet controller
   revision: 0x00, // as shipped
   subsystemVendor: 0x15b3, // Mellanox
-  subsystemDevice: 0x0042, // a ConnectX-6 Dx board
+  subsystemDevice: 0x0016, // a ConnectX-6 Dx board (as the udev conformance fixtures use)
 } as const;
 
 export const mlx5NicBars: readonly (PciBarInfo | undefined)[] = [
