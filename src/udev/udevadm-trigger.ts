@@ -50,17 +50,21 @@ export function triggerTargets(host: TriggerHost, o: UdevadmTriggerOptions = {})
 }
 
 /** trigger_main() after option parsing. */
-export function udevadmTrigger(host: TriggerHost, o: UdevadmTriggerOptions = {}): UdevadmResult & { readonly triggered: readonly string[] } {
+export function udevadmTrigger(
+  host: TriggerHost,
+  o: UdevadmTriggerOptions = {},
+): UdevadmResult & { readonly devices: readonly string[]; readonly triggered: readonly string[] } {
   const action = o.action ?? 'change';
-  if (action === 'help') return { out: `${deviceActions.join('\n')}\n`, err: '', status: 0, triggered: [] };
+  if (action === 'help') return { out: `${deviceActions.join('\n')}\n`, err: '', status: 0, devices: [], triggered: [] };
   if (!(deviceActions as readonly string[]).includes(action))
-    return { out: '', err: `Unknown action '${action}'\n`, status: 2, triggered: [] };
+    return { out: '', err: `Unknown action '${action}'\n`, status: 2, devices: [], triggered: [] };
   const fs = new SysfsAccess(host.sysfs);
   const devices = enumerateDevices(fs, host.db, o.matches ?? {}, o.type ?? 'devices');
   let out = '';
   let err = '';
   let status: 0 | 1 = 0;
   const triggered: string[] = [];
+  const walked = devices.map((d) => bytesToText(d.syspath));
   for (const dev of devices) {
     const syspath = bytesToText(dev.syspath);
     if (o.verbose) out += `${syspath}\n`;
@@ -74,9 +78,9 @@ export function udevadmTrigger(host: TriggerHost, o: UdevadmTriggerOptions = {})
     const shown = !o.quiet && r !== 'ENOENT';
     if (shown)
       err += `${bytesToText(dev.sysname)}: Failed to write '${action}' to '${syspath}/uevent'${ignore ? ', ignoring' : ''}: ${strerrorName(r)}\n`;
-    if (r === 'EROFS') return { out, err, status: 1, triggered };
+    if (r === 'EROFS') return { out, err, status: 1, devices: walked, triggered };
     if (!ignore) status = 1;
   }
   if (o.settle && !o.dryRun) host.settle?.();
-  return { out, err, status, triggered };
+  return { out, err, status, devices: walked, triggered };
 }

@@ -1,0 +1,57 @@
+/**
+ * `auxbus udevadm monitor [-k] [-u] [-p] [-s SUBSYSTEM[/DEVTYPE]…] [-t TAG…]`: boot a machine and
+ * print the kernel uevents and processed udev events of that boot as udevadm monitor 252 prints
+ * them, with virtual timestamps; --json prints the messages as JSON.
+ */
+// TODO(U1): import through ../udev/index.js once it exports these (.coordination/udev-hooks.md).
+import { monitorPassesFilter } from '../udev/monitor.js';
+import { monitorGroupsOf, parseSubsystemMatch, udevadmMonitor } from '../udev/udevadm-monitor.js';
+import { newCommand, runCommand } from './command.js';
+import { type CliIo, ExitStatus } from './io.js';
+import { type MachineArgs, addMachineOptions } from './machine-args.js';
+import { bootMachine } from './udevadm.js';
+
+interface MonitorArgs extends MachineArgs {
+  kernel?: boolean;
+  udev?: boolean;
+  property?: boolean;
+  environment?: boolean;
+  subsystemMatch?: string[];
+  tagMatch?: string[];
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const cmd = addMachineOptions(newCommand('udevadm monitor', io).description('the kernel and udev events of a machine boot'))
+    .option('-k, --kernel', 'print kernel uevents')
+    .option('-u, --udev', 'print udev events')
+    .option('-p, --property', 'print the event properties')
+    .option('-e, --environment', 'alias for --property')
+    .option('-s, --subsystem-match <subsystem[/devtype]>', 'filter events by subsystem', collect)
+    .option('-t, --tag-match <tag>', 'filter events by tag', collect)
+    .option('--json', 'machine-readable output');
+  return runCommand(cmd, argv, io, () => {
+    const o = cmd.opts<MonitorArgs>();
+    const { udev } = bootMachine(o, io);
+    const options = {
+      kernel: o.kernel,
+      udev: o.udev,
+      property: o.property || o.environment,
+      subsystemMatch: o.subsystemMatch,
+      tagMatch: o.tagMatch,
+    };
+    if (o.json) {
+      const groups = monitorGroupsOf(options);
+      const filter = { subsystems: (o.subsystemMatch ?? []).map(parseSubsystemMatch), tags: o.tagMatch ?? [] };
+      const events = udev.monitor.messages
+        .filter((m) => groups.includes(m.group) && monitorPassesFilter(m, filter))
+        .map((m) => ({ ...m, properties: Object.fromEntries(m.properties) }));
+      io.stdout(`${JSON.stringify({ events })}\n`);
+      return ExitStatus.OK;
+    }
+    io.stdout(udevadmMonitor(udev.monitor.messages, options));
+    return ExitStatus.OK;
+  });
+}
