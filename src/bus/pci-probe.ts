@@ -387,8 +387,11 @@ export class PciCore {
   surpriseRemove(busNr: number, devfn: number): void {
     const bus = this.#findBus(busNr);
     const pdev = bus?.findDevfn(devfn);
-    const present = this.#hardware.get(hwKey(busNr, devfn));
-    if (!pdev && !present) throw kerr('ENODEV', `pci: nothing at ${hex(busNr, 2)}:${hex(devfn >> 3, 2)}.${devfn & 7}`);
+    if (!pdev && !this.#hardware.has(hwKey(busNr, devfn))) {
+      throw kerr('ENODEV', `pci: nothing at ${hex(busNr, 2)}:${hex(devfn >> 3, 2)}.${devfn & 7}`);
+    }
+    // Which slots empty is decided before anything is disconnected (a gone bridge reads all ones).
+    const slots = this.#hardwareSubtree(busNr, devfn);
     if (pdev) {
       const subtree: PciDevice[] = [];
       const walk = (d: PciDevice) => {
@@ -402,17 +405,19 @@ export class PciCore {
       }
       this.stopAndRemoveBusDevice(pdev);
     }
-    this.#removeHardwareSubtree(busNr, devfn);
+    for (const key of slots) this.#hardware.delete(key);
   }
 
-  #removeHardwareSubtree(busNr: number, devfn: number): void {
+  /** The slot keys of a function and, for a bridge, of everything present behind it. */
+  #hardwareSubtree(busNr: number, devfn: number): string[] {
     const hw = this.#hardware.get(hwKey(busNr, devfn));
-    if (!hw) return;
-    this.#hardware.delete(hwKey(busNr, devfn));
-    const header = hw.configRead(pciRegs.HEADER_TYPE, 1) & 0x7f;
-    if (header !== pciHeaderType.BRIDGE) return;
+    if (!hw) return [];
+    const keys = [hwKey(busNr, devfn)];
+    if ((hw.configRead(pciRegs.HEADER_TYPE, 1) & 0x7f) !== pciHeaderType.BRIDGE) return keys;
     const secondary = hw.configRead(pciRegs.SECONDARY_BUS, 1);
-    for (const [b, fn] of this.presentHardware) if (b === secondary && secondary !== 0) this.#removeHardwareSubtree(b, fn);
+    if (secondary === 0) return keys;
+    for (const [b, fn] of this.presentHardware) if (b === secondary) keys.push(...this.#hardwareSubtree(b, fn));
+    return keys;
   }
 
   #findBus(busNr: number): PciBus | undefined {

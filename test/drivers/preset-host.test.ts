@@ -80,6 +80,19 @@ describe('unplug', () => {
     expect(pciOf(m).findDevice(CXL)).toBeUndefined();
   });
 
+  it('should empty every slot below an unplugged root port, so the preset can come back to it', () => {
+    const m = bootMachine({ presets: ['cxl-type3', 'mlx5-nic'] });
+    const pci = pciOf(m);
+    const before = m.uevent.seqnum;
+    m.unplug('0000:00:01.0');
+    expect(eventsSince(m, before, ['pci'])).toEqual([`remove ${CXL_PATH}`, 'remove /devices/pci0000:00/0000:00:01.0']);
+    expect([pci.hardwareAt(0, 1 << 3), pci.hardwareAt(0x0d, 0)]).toEqual([undefined, undefined]);
+    m.processes.root.writeFile('/sys/bus/pci/rescan', '1');
+    expect(pci.findDevice(CXL)).toBeUndefined();
+    m.hotplug('cxl-type3');
+    expect(pci.findDevice(CXL)!.devpath).toBe(CXL_PATH);
+  });
+
   it('should refuse an unknown preset with EINVAL', () => {
     const m = bootMachine({ presets: [] });
     expect(errnoOf(() => m.hotplug('nvme'))).toBe('EINVAL');
