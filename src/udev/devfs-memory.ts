@@ -4,7 +4,7 @@
  * (removing the last symlink removes its now-empty parents, as udev's rmdir_parents does).
  */
 import { kerr } from '../base/index.js';
-import type { DevEntry, DevFs, DevNodeEntry } from './sysfs-source.js';
+import type { DevEntry, DevFs, DevNodeEntry, SysfsSource } from './sysfs-source.js';
 
 function parentsOf(path: string): string[] {
   const out: string[] = [];
@@ -70,4 +70,43 @@ export class MemoryDevFs implements DevFs {
     const e = this.#entries.get(path);
     if (e && e.type !== 'link') this.#entries.delete(path);
   }
+}
+
+/**
+ * Create the device nodes devtmpfs would have for a sysfs tree (the oracle's `-s DIR` mode):
+ * every /sys/devices/…/uevent with MAJOR, MINOR and DEVNAME gets a node, mode 0600, root:root,
+ * block for subsystem `block`, else char.
+ */
+export function populateDevFsFromSysfs(devfs: MemoryDevFs, sysfs: SysfsSource): void {
+  const walk = (dir: string): void => {
+    for (const name of sysfs.readdir(dir) ?? []) {
+      const p = `${dir}/${name}`;
+      const st = sysfs.lstat(p);
+      if (!st) continue;
+      if (st.type === 'dir') walk(p);
+      else if (st.type === 'file' && name === 'uevent') {
+        let text: string;
+        try {
+          text = new TextDecoder().decode(sysfs.readFile(p));
+        } catch {
+          continue;
+        }
+        const env = new Map<string, string>();
+        for (const line of text.split('\n')) {
+          const eq = line.indexOf('=');
+          if (eq > 0) env.set(line.slice(0, eq), line.slice(eq + 1));
+        }
+        const major = env.get('MAJOR');
+        const minor = env.get('MINOR');
+        const devname = env.get('DEVNAME');
+        if (!major || !minor || !devname) continue;
+        const node = devname.startsWith('/') ? devname : `/dev/${devname}`;
+        if (devfs.lstat(node)) continue;
+        const sub = sysfs.readlink(`${dir}/subsystem`);
+        const isBlock = sub !== undefined && sub.slice(sub.lastIndexOf('/') + 1) === 'block';
+        devfs.mknod(node, { type: isBlock ? 'block' : 'char', major: Number(major), minor: Number(minor), mode: 0o600, uid: 0, gid: 0 });
+      }
+    }
+  };
+  walk('/sys/devices');
 }

@@ -548,15 +548,18 @@ export class UdevDevice {
     );
   }
 
-  /** device_update_db(): write (or for an empty device, delete) the database entry. */
-  updateDb(): void {
+  /**
+   * device_update_db(): write the database entry ('db'; 'empty' for a device with a node or
+   * ifindex but nothing stored), or delete it for an empty device ('deleted').
+   */
+  updateDb(): 'db' | 'empty' | 'deleted' | undefined {
     const id = this.deviceId;
-    if (id === undefined || !this.db) return;
+    if (id === undefined || !this.db) return undefined;
     const devnum = this.devnum;
     const hasInfo = this.hasInfo();
     if (!hasInfo && (devnum === undefined || devnum.major === 0) && (this.ifindex ?? 0) === 0) {
       this.db.delete(id);
-      return;
+      return 'deleted';
     }
     const hasNode = devnum !== undefined && devnum.major > 0;
     this.db.set(id, {
@@ -569,6 +572,7 @@ export class UdevDevice {
       version: 1,
       persist: this.dbPersist,
     });
+    return hasInfo ? 'db' : 'empty';
   }
 
   /** device_delete_db(). */

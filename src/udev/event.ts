@@ -231,7 +231,9 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
   updateDevnode(event);
   dev.setUsecInitialized(clone.usecInitialized > 0 ? clone.usecInitialized : event.ctx.now());
   tagIndex(event, dev, clone, true);
-  dev.updateDb();
+  const written = dev.updateDb();
+  if (written === 'db' || written === 'empty')
+    event.deviceLog('debug', `sd-device: Created ${written} file '/run/udev/data/${dev.deviceId}' for '${dev.devpath}'`);
   return 'ok';
 }
 

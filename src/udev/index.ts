@@ -61,7 +61,7 @@ export {
 } from './udevadm-test.js';
 export { loadDeviceDesc, type DeviceDescEnvironment, busSubsystems } from './device-desc.js';
 export { MemorySysfs, type MemorySysfsOptions } from './sysfs-memory.js';
-export { MemoryDevFs } from './devfs-memory.js';
+export { MemoryDevFs, populateDevFsFromSysfs } from './devfs-memory.js';
 export { UdevDatabase, type DbEntry, type LinkClaim } from './database.js';
 export {
   compileRules,
@@ -88,3 +88,5 @@ export { SysfsAccess, type FsError, type FsFailure } from './sysfs-access.js';
 export { type DiagnosticSink, DiagnosticCollector } from './diagnostics.js';
 export { type BuiltinHost } from './builtins/index.js';
 export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './event-queue.js';
+export { verify, type VerifyOptions, type VerifyResult, type VerifiedFile } from './udevadm-verify.js';
+export { DiskSysfs } from './sysfs-disk.js';

@@ -458,17 +458,6 @@ function sh(ctx: ProgramContext): ProgramResult {
       case 'exit':
         exit = rest[0] === undefined ? status : Number(rest[0]) & 0xff;
         break;
-      case 'cat': {
-        for (const f of rest) {
-          const data = ctx.fs.readFile(textToBytes(shellResolve(f)));
-          if (typeof data === 'string') out += bytesToText(data);
-          else {
-            err += `cat: ${f}: ${data.errno === 'ENOENT' ? 'No such file or directory' : 'Permission denied'}\n`;
-            code = 1;
-          }
-        }
-        break;
-      }
       default: {
         const path = name.includes('/') ? name : ['/usr/bin/', '/bin/', '/usr/sbin/', '/sbin/'].map((d) => d + name).find((p) => ctx.has(p));
         if (path === undefined) {
@@ -514,6 +503,22 @@ function sh(ctx: ProgramContext): ProgramResult {
   return ok(stdout, stderr, status);
 }
 
+/** cat(1): the files' contents, read as root through the SysfsSource. */
+function cat(ctx: ProgramContext): ProgramResult {
+  let out = '';
+  let err = '';
+  let code = 0;
+  for (const f of ctx.argv.slice(1)) {
+    const data = ctx.fs.readFile(textToBytes(shellResolve(f)));
+    if (typeof data === 'string') out += bytesToText(data);
+    else {
+      err += `cat: ${f}: ${data.errno === 'ENOENT' ? 'No such file or directory' : data.errno === 'EISDIR' ? 'Is a directory' : 'Permission denied'}\n`;
+      code = 1;
+    }
+  }
+  return ok(out, err, code);
+}
+
 /** The default programs, registered for /bin and /usr/bin. */
 const registry = new ProgramRegistry();
 for (const dir of ['/bin/', '/usr/bin/']) {
@@ -525,6 +530,7 @@ for (const dir of ['/bin/', '/usr/bin/']) {
   registry.register(dir + 'true', () => ok());
   registry.register(dir + 'false', () => ok('', '', 1));
   registry.register(dir + 'sh', sh);
+  registry.register(dir + 'cat', cat);
   registry.register(dir + 'dash', sh);
 }
 

@@ -5,7 +5,7 @@
  * the /dev/{char,block}/MAJ:MIN link. Link claims live in the UdevDatabase (/run/udev/links).
  */
 import { DriverModelError } from '../base/index.js';
-import { bytesToText, textToBytes } from './bytes.js';
+import { bytesToText } from './bytes.js';
 import type { UdevDatabase } from './database.js';
 import type { UdevDevice } from './device.js';
 import { type DiagnosticSink, deviceDiagnostic, strerrorName, type LogLevel } from './diagnostics.js';
@@ -32,6 +32,11 @@ function errnoOf(e: unknown): string {
 
 /** node_symlink(): point `slink` at `devnode` with a relative target. */
 function nodeSymlink(ctx: NodeContext, dev: UdevDevice, devnode: string, slink: string): Result {
+  // A name ending in '/' cannot be created as a symlink (symlink_atomic fails with ENOTDIR).
+  if (slink.endsWith('/')) {
+    log(ctx, dev, 'debug', `Failed to create symlink '${slink}' to '${devnode}': Not a directory`);
+    return 'ENOTDIR';
+  }
   const path = simplifyPath(slink);
   const st = ctx.devfs.lstat(bytesToText(path));
   if (st && st.type !== 'link') {
@@ -176,9 +181,4 @@ export function applyPermissions(
       log(ctx, dev, errno === 'ENOENT' ? 'debug' : 'error', `Failed to set owner/mode of ${desc}: ${strerrorName(errno)}`);
     }
   } else if (applyMac) log(ctx, dev, 'debug', `Preserve permissions ${desc}`);
-}
-
-/** Convert a host path to the engine's byte string (exported for tests of this module). */
-export function hostPath(p: string): string {
-  return textToBytes(p);
 }

@@ -5,19 +5,16 @@
  * compiled once into a matcher; matching never allocates and uses no regular expressions.
  */
 
-/** One element of a compiled pattern. */
+/** One element of a compiled pattern without brackets or escapes. */
 const enum Op {
   Literal, // a run of literal bytes
   Any, // ?  one byte
   Star, // *  any run of bytes
-  Set, // [..] one byte in (or not in) a set
-  Fail, // a construct that can never match (trailing backslash, bad class name)
 }
 
 interface Element {
   readonly op: Op;
   readonly text: string; // Literal: the bytes
-  readonly set: Uint8Array | undefined; // Set: 256 membership flags (negation already applied)
 }
 
 /** The POSIX character classes glibc knows, for bytes 0..255 in the C locale. */
@@ -36,120 +33,23 @@ const charClasses: Readonly<Record<string, (c: number) => boolean>> = {
   xdigit: (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102), // [0-9A-Fa-f]
 };
 
-/**
- * Parse a bracket expression starting after `[` at `start`. Returns the element and the index
- * after the closing `]`, or undefined when the bracket is not closed (then `[` is literal).
- */
-function parseBracket(p: string, start: number): { el: Element; next: number } | undefined {
-  let i = start;
-  let negate = false;
-  if (p[i] === '!' || p[i] === '^') {
-    negate = true;
-    i++;
-  }
-  const set = new Uint8Array(256);
-  let first = true;
-  let invalid = false;
-  for (;;) {
-    if (i >= p.length) return undefined;
-    let c = p.charCodeAt(i);
-    if (c === 93 /* ] */ && !first) {
-      i++;
-      break;
-    }
-    first = false;
-    if (c === 91 /* [ */ && (p[i + 1] === ':' || p[i + 1] === '=' || p[i + 1] === '.')) {
-      const kind = p[i + 1]!;
-      const end = p.indexOf(kind + ']', i + 2);
-      if (end < 0) return undefined;
-      const name = p.slice(i + 2, end);
-      i = end + 2;
-      if (kind === ':') {
-        const cls = charClasses[name];
-        if (!cls) invalid = true;
-        else for (let b = 0; b < 256; b++) if (cls(b)) set[b] = 1;
-        continue;
-      }
-      // [=c=] and [.c.]: in the C locale only single bytes name themselves.
-      if (name.length !== 1) invalid = true;
-      else c = name.charCodeAt(0);
-      if (invalid) continue;
-    } else {
-      if (c === 92 /* \ */) {
-        i++;
-        if (i >= p.length) return undefined;
-        c = p.charCodeAt(i);
-      }
-      i++;
-    }
-    // A range "c-d" unless the '-' is the last character before ']'.
-    if (p[i] === '-' && i + 1 < p.length && p[i + 1] !== ']') {
-      let d = p.charCodeAt(i + 1);
-      let step = 2;
-      if (d === 92 /* \ */ && i + 2 < p.length) {
-        d = p.charCodeAt(i + 2);
-        step = 3;
-      } else if (d === 91 /* [ */ && p[i + 2] === '.') {
-        const end = p.indexOf('.]', i + 3);
-        if (end < 0) return undefined;
-        const name = p.slice(i + 3, end);
-        if (name.length !== 1) invalid = true;
-        d = name.charCodeAt(0);
-        step = end + 2 - i;
-      }
-      i += step;
-      for (let b = c; b <= d && b < 256; b++) set[b] = 1;
-      continue;
-    }
-    if (c < 256) set[c] = 1;
-  }
-  if (invalid) return { el: { op: Op.Fail, text: '', set: undefined }, next: i };
-  if (negate) for (let b = 0; b < 256; b++) set[b] = set[b] ? 0 : 1;
-  return { el: { op: Op.Set, text: '', set }, next: i };
-}
-
+/** Split a pattern made only of literals, `*` and `?` into elements. */
 function compileElements(pattern: string): Element[] {
   const out: Element[] = [];
   let lit = '';
   const flush = (): void => {
-    if (lit) out.push({ op: Op.Literal, text: lit, set: undefined });
+    if (lit) out.push({ op: Op.Literal, text: lit });
     lit = '';
   };
-  for (let i = 0; i < pattern.length; ) {
-    const c = pattern[i]!;
+  for (const c of pattern) {
     if (c === '*') {
       flush();
       // Consecutive stars are one star.
-      if (out.length === 0 || out[out.length - 1]!.op !== Op.Star) out.push({ op: Op.Star, text: '', set: undefined });
-      i++;
+      if (out.length === 0 || out[out.length - 1]!.op !== Op.Star) out.push({ op: Op.Star, text: '' });
     } else if (c === '?') {
       flush();
-      out.push({ op: Op.Any, text: '', set: undefined });
-      i++;
-    } else if (c === '[') {
-      const b = parseBracket(pattern, i + 1);
-      if (!b) {
-        lit += '[';
-        i++;
-      } else {
-        flush();
-        out.push(b.el);
-        i = b.next;
-      }
-    } else if (c === '\\') {
-      if (i + 1 >= pattern.length) {
-        // glibc: a trailing backslash never matches.
-        flush();
-        out.push({ op: Op.Fail, text: '', set: undefined });
-        i++;
-      } else {
-        lit += pattern[i + 1];
-        i += 2;
-      }
-    } else {
-      lit += c;
-      i++;
-    }
+      out.push({ op: Op.Any, text: '' });
+    } else lit += c;
   }
   flush();
   return out;
@@ -167,17 +67,11 @@ function matchAt(els: readonly Element[], ei: number, s: string, si: number): bo
         if (si >= s.length) return false;
         si++;
         break;
-      case Op.Set:
-        if (si >= s.length || !el.set![s.charCodeAt(si) & 0xff]) return false;
-        si++;
-        break;
       case Op.Star: {
         if (ei === els.length - 1) return true;
         for (let k = si; k <= s.length; k++) if (matchAt(els, ei + 1, s, k)) return true;
         return false;
       }
-      case Op.Fail:
-        return false;
       default: {
         const never: never = el.op;
         return never;
@@ -185,6 +79,222 @@ function matchAt(els: readonly Element[], ei: number, s: string, si: number): bo
     }
   }
   return si === s.length;
+}
+
+/**
+ * glibc's internal_fnmatch() for flags 0 in the C locale, for patterns with brackets or
+ * backslashes: a bracket is evaluated lazily while it is scanned (so a malformed range or
+ * collating element only fails when reached), and an unterminated one makes '[' an ordinary
+ * character, after which the pattern continues right after it. Returns true on a match.
+ */
+export function glibcFnmatch(p: string, s: string, pi = 0, si = 0): boolean {
+  for (;;) {
+    if (pi >= p.length) return si >= s.length;
+    let c = p[pi++]!;
+    switch (c) {
+      case '?':
+        if (si >= s.length) return false;
+        break;
+      case '\\':
+        if (pi >= p.length) return false;
+        c = p[pi++]!;
+        if (si >= s.length || s[si] !== c) return false;
+        break;
+      case '*': {
+        for (c = p[pi++] ?? ''; c === '?' || c === '*'; c = p[pi++] ?? '') {
+          if (c === '?') {
+            if (si >= s.length) return false;
+            si++;
+          }
+        }
+        if (c === '') return true;
+        pi--;
+        if (c === '[') {
+          for (; si < s.length; si++) if (glibcFnmatch(p, s, pi, si)) return true;
+          return false;
+        }
+        const c1 = c === '\\' ? (p[pi + 1] ?? '') : c;
+        for (; si < s.length; si++) if (s[si] === c1 && glibcFnmatch(p, s, pi, si)) return true;
+        return false;
+      }
+      case '[': {
+        const r = bracket(p, pi, s, si);
+        if (r === 'fail') return false;
+        if (r === 'literal') {
+          // Unterminated: '[' is an ordinary character, the rest is pattern again.
+          if (si >= s.length || s[si] !== '[') return false;
+          break;
+        }
+        pi = r;
+        break;
+      }
+      default:
+        if (si >= s.length || s[si] !== c) return false;
+    }
+    si++;
+  }
+}
+
+/**
+ * One bracket expression at `pi` (after '[') against s[si]: the pattern index after it when
+ * the character is accepted, 'fail' (no match or malformed), or 'literal' (unterminated).
+ */
+function bracket(p: string, pi: number, s: string, si: number): number | 'fail' | 'literal' {
+  if (si >= s.length) return 'fail';
+  const fn = s.charCodeAt(si);
+  const not = p[pi] === '!' || p[pi] === '^';
+  if (not) pi++;
+  let c = p[pi++] ?? '';
+  let matched = false;
+  for (;;) {
+    if (c === '\\') {
+      if (pi >= p.length) return 'fail';
+      c = p[pi++]!;
+      // falls into the normal-character handling below
+    } else if (c === '[' && p[pi] === ':') {
+      const startp = pi;
+      let name = '';
+      let ok = true;
+      for (;;) {
+        if (name.length === 256) return 'fail';
+        const d = p[++pi] ?? '';
+        if (d === ':' && p[pi + 1] === ']') {
+          pi += 2;
+          break;
+        }
+        if (d < 'a' || d >= 'z' || d === '') {
+          pi = startp;
+          ok = false;
+          break;
+        }
+        name += d;
+      }
+      if (ok) {
+        const cls = charClasses[name];
+        if (!cls) return 'fail';
+        if (cls(fn)) {
+          matched = true;
+          break;
+        }
+        c = p[pi++] ?? '';
+        if (c === ']') break;
+        continue;
+      }
+      c = '[';
+    } else if (c === '[' && p[pi] === '=') {
+      const startp = pi;
+      const e = p[pi + 1];
+      if (e !== undefined && p[pi + 2] === '=' && p[pi + 3] === ']') {
+        pi += 4;
+        if (e.charCodeAt(0) === fn) {
+          matched = true;
+          break;
+        }
+        c = p[pi++] ?? '';
+        if (c === ']') break;
+        continue;
+      }
+      pi = startp;
+      c = '[';
+    } else if (c === '') return 'literal';
+    let cold: number;
+    if (c === '[' && p[pi] === '.') {
+      const startp = pi;
+      let n = 0;
+      for (;;) {
+        const d = p[++pi];
+        if (d === undefined) return 'fail';
+        if (d === '.' && p[pi + 1] === ']') {
+          pi += 2;
+          break;
+        }
+        n++;
+      }
+      if (n !== 1) return 'fail';
+      const isRange = p[pi] === '-' && pi + 1 < p.length;
+      cold = p.charCodeAt(startp + 1);
+      if (!isRange && cold === fn) {
+        matched = true;
+        break;
+      }
+      c = p[pi++] ?? '';
+    } else {
+      const isRange = p[pi] === '-' && pi + 1 < p.length && p[pi + 1] !== ']';
+      cold = c.charCodeAt(0);
+      if (!isRange && cold === fn) {
+        matched = true;
+        break;
+      }
+      c = p[pi++] ?? '';
+    }
+    if (c === '-' && p[pi] !== ']') {
+      let cend = p[pi++] ?? '';
+      let end: number;
+      if (cend === '[' && p[pi] === '.') {
+        const startp = pi;
+        let n = 0;
+        for (;;) {
+          const d = p[++pi];
+          if (d === undefined) return 'fail';
+          if (d === '.' && p[pi + 1] === ']') {
+            pi += 2;
+            break;
+          }
+          n++;
+        }
+        if (n !== 1) return 'fail';
+        end = p.charCodeAt(startp + 1);
+      } else {
+        if (cend === '\\') cend = p[pi++] ?? '';
+        if (cend === '') return 'fail';
+        end = cend.charCodeAt(0);
+      }
+      if (cold <= fn && fn <= end) {
+        matched = true;
+        break;
+      }
+      c = p[pi++] ?? '';
+    }
+    if (c === ']') break;
+  }
+  if (!matched) return not ? pi : 'fail';
+  // Skip the rest of a bracket that matched; glibc 2.36 treats a bracket found unterminated
+  // here like one found unterminated while scanning: '[' is then an ordinary character.
+  for (;;) {
+    const c2 = p[pi++];
+    if (c2 === undefined) return 'literal';
+    if (c2 === '\\') {
+      if (pi >= p.length) return 'fail';
+      pi++;
+    } else if (c2 === '[' && p[pi] === ':') {
+      const startp = pi;
+      let n = 0;
+      let ok = true;
+      for (;;) {
+        const d = p[++pi] ?? '';
+        if (++n === 256) return 'fail';
+        if (p[pi] === ':' && p[pi + 1] === ']') break;
+        if (d < 'a' || d >= 'z' || d === '') {
+          pi = startp;
+          ok = false;
+          break;
+        }
+      }
+      if (ok) pi += 2;
+    } else if (c2 === '[' && p[pi] === '=') {
+      if (pi + 1 >= p.length) return 'fail';
+      if (p[pi + 2] !== '=' || p[pi + 3] !== ']') return 'fail';
+      pi += 4;
+    } else if (c2 === '[' && p[pi] === '.') {
+      for (;;) {
+        const d = p[++pi];
+        if (d === undefined) return 'fail';
+        if (d === '.' && p[pi + 1] === ']') break;
+      }
+      pi += 2;
+    } else if (c2 === ']') break;
+  }
+  return not ? 'fail' : pi;
 }
 
 /** A compiled fnmatch pattern. */
@@ -197,6 +307,8 @@ export interface Glob {
 
 /** Compile `pattern` (a byte string) once; the common shapes get a fast path. */
 export function compileGlob(pattern: string): Glob {
+  // Brackets and escapes follow glibc's lazy evaluation exactly; those go to the interpreter.
+  if (pattern.includes('[') || pattern.includes('\\')) return { pattern, match: (s) => glibcFnmatch(pattern, s) };
   const els = compileElements(pattern);
   if (els.length === 0) return { pattern, match: (s) => s.length === 0 };
   if (els.length === 1 && els[0]!.op === Op.Literal) {
