@@ -18,7 +18,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-oracle_dir=${UDEV_ORACLE_DIR:-/work/shared/tools/udev-oracle}
+oracle_dir=${UDEV_ORACLE_DIR:-$repo/../shared/tools/udev-oracle}
 record=1 jobs=${JOBS:-$(nproc)}
 while (($#)); do
         case $1 in
