@@ -18,7 +18,7 @@ import argparse, concurrent.futures as cf, grp, json, os, pwd, subprocess, sys, 
 
 ap = argparse.ArgumentParser()
 ap.add_argument('corpus')
-ap.add_argument('--oracle', default='/work/shared/tools/udev-oracle/udev-oracle.sh')
+ap.add_argument('--oracle', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'tools', 'udev-oracle', 'udev-oracle.sh'))
 ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
 ap.add_argument('--out')
 ap.add_argument('--check-only', action='store_true')
