@@ -74,13 +74,10 @@ export {
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv } from './uevent-env.js';
-export {
-  PciCore,
-  IPciCore,
-  pciDoePolicies,
-  type PciDoePolicy,
-  PCI_HOST_MEM_WINDOW,
-} from './pci-probe.js';
+export { PciCore, IPciCore } from './pci-probe.js';
+export { pciDoePolicies, type PciDoePolicy, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './pci-access.js';
+export { PciResources, PCI_HOST_MEM_WINDOW } from './pci-resource.js';
+export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './pci-reset.js';
 export { pciModule } from './pci-module.js';
 export {
   PciDevice,

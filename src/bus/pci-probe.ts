@@ -1,12 +1,9 @@
 /**
- * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c, remove.c, pci.c): registers
- * the `pci` bus and the host bridge `pci0000:00` at kernel init, enumerates functions from the
- * physically present hardware (every `add` of a scan first, then attach each, §2.3), removes
- * and rescans, registers PCI drivers, and offers drivers enable/disable, BAR region claims and
- * exclusive config ranges. What userspace may do through `config`, `reset` and `resourceN` is
- * decided here too. One cohesive engine: scan, remove and claims share the same tree state.
- * Not modelled: pcieport (root ports stay driverless), pci_bus class devices (no `pci_bus`
- * uevents), SR-IOV, and port I/O through `resourceN`.
+ * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c, remove.c): the `pci` bus and
+ * host bridge at init, enumeration (every `add` of a scan first, then attach, §2.3), removal and
+ * rescan over one tree state, driver registration and enable; the facade over pci-resource.ts,
+ * pci-access.ts and pci-reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
+ * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
  */
 import { inject, injectable } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
@@ -29,30 +26,26 @@ import {
   pciFindCapability,
   pciResourceIndex,
 } from './pci-device.js';
-import { type PciDriver, toPciDriver } from './pci-driver.js';
-import type { PciAccessWidth, PciFunctionHw, PciResetMethod } from './pci-hw.js';
+import { PciConfigWriter, type PciDoePolicy, pciUserReadConfig } from './pci-access.js';
+import type { PciDriver } from './pci-driver.js';
+import type { PciFunctionHw, PciResetMethod } from './pci-hw.js';
 import {
   PCI_CFG_SPACE_EXP_SIZE,
   PCI_CFG_SPACE_SIZE,
-  PCI_DOE_CAP_SIZEOF,
   pciBaseAddress,
   pciCapIds,
   pciCommand,
   pciHeaderType,
   pciRegs,
 } from './pci-regs.js';
-import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup, pciResourceLen } from './pci-sysfs.js';
-import { IResourceTree, type Resource, ResourceTree } from './resource.js';
+import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './pci-reset.js';
+import { PCI_HOST_MEM_WINDOW, PciResources } from './pci-resource.js';
+import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
+import { IResourceTree, ResourceTree } from './resource.js';
 import { ITaint, Taint } from './taint.js';
 
 export const IPciCore = Symbol.for('IPciCore');
 
-/** Who owns DOE mailboxes (DESIGN.md §3): auxiliary devices, or the PCI core as mainline. */
-export const pciDoePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
-export type PciDoePolicy = (typeof pciDoePolicies)[number];
-
-/** The root complex's memory window ("PCI Bus 0000:00" in /proc/iomem). */
-export const PCI_HOST_MEM_WINDOW = { start: 0xe0000000, end: 0xfebfffff } as const;
 const BRIDGE_WINDOW_ALIGN = 0x100000;
 
 function alignUp(n: number, align: number): number {
@@ -78,22 +71,24 @@ export class PciCore {
   #rootScanned = false;
   #initialized = false;
   #mmioNext: number = PCI_HOST_MEM_WINDOW.start;
-  /** pci_warn_once at the exclusive-config write site. */
-  #warnedExclusiveWrite = false;
+  readonly #claims: PciResources;
+  readonly #configWriter: PciConfigWriter;
 
   constructor(
     @inject(IDeviceCore) private readonly core: DeviceCore,
     @inject(IBusRegistry) private readonly buses: BusRegistry,
     @inject(IDriverBinder) readonly binder: DriverBinder,
-    @inject(ILockdown) private readonly lockdown: Lockdown,
-    @inject(ITaint) private readonly taint: Taint,
-    @inject(IResourceTree) private readonly resources: ResourceTree,
+    @inject(ILockdown) lockdown: Lockdown,
+    @inject(ITaint) taint: Taint,
+    @inject(IResourceTree) resources: ResourceTree,
     @inject(ILogService) private readonly log: ILogService,
     @inject(IScheduler) private readonly scheduler: IScheduler,
   ) {
     this.bus = createPciBusType(this, pciDeviceGroups(this));
     this.hostBridge = new Device({ name: 'pci0000:00' });
     this.rootBus = new PciBus(0, 0, undefined, this.hostBridge, undefined);
+    this.#claims = new PciResources(resources, lockdown, log);
+    this.#configWriter = new PciConfigWriter(lockdown, taint, log);
   }
 
   /**
@@ -488,251 +483,71 @@ export class PciCore {
     devmAddAction(pdev, 'pcim_enable_device', () => this.disableDevice(pdev));
   }
 
-  /**
-   * pci_request_region: claim BAR `bar` for `name` (a BUSY child in /proc/iomem). A BAR without a
-   * length is ignored.
-   * @throws {DriverModelError} EBUSY when the range is claimed already.
-   */
+  // --- claims, config access, reset (pci-resource.ts, pci-access.ts, pci-reset.ts) ---------
+
+  /** pci_request_region. @throws {DriverModelError} EBUSY when the range is claimed already. */
   requestRegion(pdev: PciDevice, bar: number, name: string, exclusive = false): void {
-    const len = pciResourceLen(pdev, bar);
-    if (len === 0) return;
-    const r = pdev.resources[bar]!;
-    try {
-      pdev.regionClaims[bar] = this.resources.request(r.flags & ioresource.IO ? 'io' : 'mem', r.start, len, name, exclusive);
-    } catch (e) {
-      this.log.log('warning', 'kernel', `${name} ${pdev.name}: BAR ${bar}: can't reserve [mem 0x${hex(r.start, 8)}-0x${hex(r.end, 8)}]`);
-      throw kerr('EBUSY', `${pdev.name}: BAR ${bar}: can't reserve`, { cause: e, device: pdev.name });
-    }
+    this.#claims.requestRegion(pdev, bar, name, exclusive);
   }
 
   releaseRegion(pdev: PciDevice, bar: number): void {
-    const claim = pdev.regionClaims[bar];
-    if (!claim) return;
-    this.resources.release(claim);
-    pdev.regionClaims[bar] = undefined;
+    this.#claims.releaseRegion(pdev, bar);
   }
 
   /** pci_request_regions: every BAR or none. @throws {DriverModelError} EBUSY. */
   requestRegions(pdev: PciDevice, name: string, exclusive = false): void {
-    const taken: number[] = [];
-    try {
-      for (let bar = 0; bar < 6; bar++) {
-        this.requestRegion(pdev, bar, name, exclusive);
-        if (pdev.regionClaims[bar]) taken.push(bar);
-      }
-    } catch (e) {
-      for (const bar of taken) this.releaseRegion(pdev, bar);
-      throw e;
-    }
+    this.#claims.requestRegions(pdev, name, exclusive);
   }
 
   releaseRegions(pdev: PciDevice): void {
-    for (let bar = 0; bar < 6; bar++) this.releaseRegion(pdev, bar);
+    this.#claims.releaseRegions(pdev);
   }
 
-  /** pcim_request_all_regions: like requestRegions, released when the driver unbinds. */
+  /** pcim_request_all_regions: released when the driver unbinds. Context: probe. */
   pcimRequestRegions(pdev: PciDevice, name: string): void {
-    this.requestRegions(pdev, name);
-    devmAddAction(pdev, 'pcim_request_all_regions', () => this.releaseRegions(pdev));
+    this.#claims.pcimRequestRegions(pdev, name);
   }
 
-  /**
-   * pci_request_config_region_exclusive: mark [offset, offset+size) of config space as the
-   * driver's. What a userspace `config` write into it does depends on the DOE policy (see
-   * userWriteConfig).
-   * @throws {DriverModelError} EBUSY when the range overlaps an existing claim.
-   */
+  /** pci_request_config_region_exclusive. @throws {DriverModelError} EBUSY on overlap. */
   requestConfigRegionExclusive(pdev: PciDevice, offset: number, size: number, name: string): PciConfigClaim {
-    const clash = pdev.exclusiveConfig.find((c) => c.offset < offset + size && offset < c.offset + c.size);
-    if (clash) throw kerr('EBUSY', `${pdev.name}: config [0x${hex(offset, 3)}-0x${hex(offset + size - 1, 3)}] held by ${clash.owner}`);
-    const claim: PciConfigClaim = { offset, size, owner: name };
-    pdev.exclusiveConfig.push(claim);
-    return claim;
+    return this.#claims.requestConfigRegionExclusive(pdev, offset, size, name);
   }
 
   /** pci_release_config_region. */
   releaseConfigRegion(pdev: PciDevice, offset: number, size: number): void {
-    const i = pdev.exclusiveConfig.findIndex((c) => c.offset === offset && c.size === size);
-    if (i >= 0) pdev.exclusiveConfig.splice(i, 1);
+    this.#claims.releaseConfigRegion(pdev, offset, size);
   }
 
-  /** True when [offset, offset+length) touches a DOE capability of the function. */
-  touchesDoe(pdev: PciDevice, offset: number, length: number): boolean {
-    return pdev.doeMailboxes.some((mb) => mb.offset < offset + length && offset < mb.offset + PCI_DOE_CAP_SIZEOF);
-  }
-
-  // --- userspace access through sysfs -----------------------------------------------------
-
-  /**
-   * pci_read_config (`config` read): 64 bytes (128 on CardBus) without CAP_SYS_ADMIN, silently
-   * truncated; accesses are split into naturally aligned 1/2/4-byte reads as the kernel does.
-   */
-  userReadConfig(pdev: PciDevice, offset: number, length: number, reader: AttributeAccessor): Uint8Array {
-    let size = reader.hasCapability('CAP_SYS_ADMIN')
-      ? pdev.cfgSize
-      : (pdev.hdrType & 0x7f) === pciHeaderType.CARDBUS
-        ? 128
-        : 64;
-    if (offset > size) return new Uint8Array(0);
-    size = offset + length > size ? size - offset : length;
-    const out = new Uint8Array(size);
-    forEachAlignedAccess(offset, size, (off, width) => {
-      const v = pdev.configRead(off, width);
-      for (let b = 0; b < width; b++) out[off - offset + b] = (v >>> (8 * b)) & 0xff;
-    });
-    return out;
-  }
-
-  /**
-   * pci_write_config (`config` write). Lockdown PCI_ACCESS refuses with EPERM. Then the exclusive
-   * ranges: under `aux-exclusive` a write into a range claimed over a DOE capability fails with
-   * EPERM (DESIGN.md Departure 4); a write into any other claimed range goes through with one
-   * warning per boot and taint U, as the kernel does. Under `pci-core-shared` a write into any
-   * DOE capability taints U (Departure 5). Writes past the config size are truncated.
-   */
-  userWriteConfig(pdev: PciDevice, offset: number, data: Uint8Array, writer: AttributeAccessor): number {
-    this.lockdown.check('PCI_ACCESS', writer.comm);
-    const count0 = data.length;
-    const hits = pdev.exclusiveConfig.filter((c) => c.offset < offset + count0 && offset < c.offset + c.size);
-    if (this.doePolicy === 'aux-exclusive') {
-      const doeClaim = hits.find((c) => this.touchesDoe(pdev, c.offset, c.size));
-      if (doeClaim) {
-        throw kerr('EPERM', `${writer.comm}: ${pdev.name}: config offset 0x${hex(offset, 3)} is a DOE mailbox held by ${doeClaim.owner}`, {
-          device: pdev.name,
-        });
-      }
-    }
-    if (hits.length > 0) {
-      if (!this.#warnedExclusiveWrite) {
-        this.#warnedExclusiveWrite = true;
-        this.log.log('warning', 'kernel', `pci ${pdev.name}: ${writer.comm}: Unexpected write to kernel-exclusive config offset ${hex(offset, 0)}`);
-      }
-      this.taint.add('USER');
-    }
-    if (this.doePolicy === 'pci-core-shared' && this.touchesDoe(pdev, offset, count0)) {
-      this.log.log('warning', 'kernel', `pci ${pdev.name}: ${writer.comm}: write to DOE mailbox at config offset ${hex(offset, 0)} from userspace`);
-      this.taint.add('USER');
-    }
-    if (offset > pdev.cfgSize) return 0;
-    const count = offset + count0 > pdev.cfgSize ? pdev.cfgSize - offset : count0;
-    forEachAlignedAccess(offset, count, (off, width) => {
-      let v = 0;
-      for (let b = 0; b < width; b++) v |= data[off - offset + b]! << (8 * b);
-      pdev.configWrite(off, width, v >>> 0);
-    });
-    return count;
-  }
-
-  /**
-   * What mmap of `resourceN` would say (pci_mmap_resource): lockdown → EPERM; a range
-   * iomem_is_exclusive (claimed by a driver under strict devmem) → EINVAL; outside the BAR → EINVAL.
-   */
+  /** mmap of `resourceN`: EPERM under lockdown, EINVAL outside the BAR or on a claimed range. */
   checkResourceMmap(pdev: PciDevice, bar: number, offset: number, length: number, comm: string): void {
-    this.lockdown.check('PCI_ACCESS', comm);
-    const len = pciResourceLen(pdev, bar);
-    if (offset + length > len) throw kerr('EINVAL', `${pdev.name}: mmap beyond BAR ${bar}`);
-    const r = pdev.resources[bar]!;
-    if (r.flags & ioresource.MEM && this.resources.iomemIsExclusive(r.start + offset, length)) {
-      throw kerr('EINVAL', `${comm}: ${pdev.name}: BAR ${bar} is claimed by a driver`);
-    }
+    this.#claims.checkResourceMmap(pdev, bar, offset, length, comm);
   }
 
-  // --- reset ------------------------------------------------------------------------------
+  /** /proc/iomem below the host bridge window. */
+  iomem(): string {
+    return this.#claims.iomem(this.rootBus);
+  }
+
+  /** `config` read (pci_read_config). */
+  userReadConfig(pdev: PciDevice, offset: number, length: number, reader: AttributeAccessor): Uint8Array {
+    return pciUserReadConfig(pdev, offset, length, reader);
+  }
+
+  /** `config` write (pci_write_config) under this machine's DOE policy. @throws {DriverModelError} EPERM. */
+  userWriteConfig(pdev: PciDevice, offset: number, data: Uint8Array, writer: AttributeAccessor): number {
+    return this.#configWriter.write(this.doePolicy, pdev, offset, data, writer);
+  }
 
   defaultResetMethods(pdev: PciDevice): PciResetMethod[] {
-    return [...pdev.hw.resetMethods];
+    return pciDefaultResetMethods(pdev);
   }
 
   probeResetMethod(pdev: PciDevice, method: PciResetMethod): boolean {
-    return pdev.hw.resetMethods.includes(method);
+    return pciProbeResetMethod(pdev, method);
   }
 
-  /**
-   * pci_reset_function: the driver stays bound; its reset_prepare runs, the header is saved and
-   * INTx disabled, the first enabled method that works resets the function, the header is
-   * restored and reset_done runs.
-   * @throws {DriverModelError} ENOTTY when no reset method is enabled.
-   */
+  /** pci_reset_function. @throws {DriverModelError} ENOTTY without a usable method. */
   resetFunction(pdev: PciDevice): void {
-    if (pdev.resetMethods.length === 0) throw kerr('ENOTTY', `${pdev.name}: no reset method`);
-    const pdrv = toPciDriver(pdev.driver);
-    pdrv?.resetPrepare?.(pdev);
-    const saved = Array.from({ length: 16 }, (_, i) => pdev.configRead(i * 4, 4));
-    pdev.configWrite(pciRegs.COMMAND, 2, pciCommand.INTX_DISABLE);
-    const method = pdev.resetMethods.find((m) => this.probeResetMethod(pdev, m));
-    if (method) pdev.hw.reset(method);
-    // pci_restore_config_space: dwords 4..15, then 0..3, only where the value changed.
-    for (const i of [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3]) {
-      if (pdev.configRead(i * 4, 4) !== saved[i]) pdev.configWrite(i * 4, 4, saved[i]!);
-    }
-    pdrv?.resetDone?.(pdev);
-    if (!method) throw kerr('ENOTTY', `${pdev.name}: no usable reset method`);
-    this.log.log('info', 'kernel', `pci ${pdev.name}: reset done (${method})`);
+    pciResetFunction(pdev, this.log);
   }
-
-  // --- /proc/iomem ------------------------------------------------------------------------
-
-  /** /proc/iomem below the host window: bridge windows, BARs by function, driver claims by name. */
-  iomem(): string {
-    interface Node {
-      start: number;
-      end: number;
-      name: string;
-      children: Node[];
-    }
-    const root: Node = { ...PCI_HOST_MEM_WINDOW, name: 'PCI Bus 0000:00', children: [] };
-    const claims = this.resources.claims.filter((r: Resource) => r.kind === 'mem');
-    const addBus = (bus: PciBus, into: Node) => {
-      for (const dev of bus.devices) {
-        for (let i = 0; i < 6; i++) {
-          const r = dev.resources[i]!;
-          if (!(r.flags & ioresource.MEM) || r.start === 0) continue;
-          const node: Node = { start: r.start, end: r.end, name: dev.name, children: [] };
-          for (const c of claims) if (c.start >= r.start && c.end <= r.end) node.children.push({ start: c.start, end: c.end, name: c.owner, children: [] });
-          into.children.push(node);
-        }
-        const win = dev.resources[pciResourceIndex.BRIDGE_START + 1]!;
-        if (dev.subordinate && win.flags) {
-          const node: Node = { start: win.start, end: win.end, name: `PCI Bus ${dev.subordinate.name}`, children: [] };
-          into.children.push(node);
-          addBus(dev.subordinate, node);
-        }
-      }
-    };
-    addBus(this.rootBus, root);
-    let out = '';
-    const print = (n: Node, depth: number) => {
-      out += `${'  '.repeat(depth)}${hex(n.start, 8)}-${hex(n.end, 8)} : ${n.name}\n`;
-      for (const c of [...n.children].sort((a, b) => a.start - b.start)) print(c, depth + 1);
-    };
-    print(root, 0);
-    return out;
-  }
-}
-
-/** The kernel's split of a config access: a byte to reach even, a word to reach dword, dwords, then a word and a byte. */
-function forEachAlignedAccess(offset: number, size: number, access: (off: number, width: PciAccessWidth) => void): void {
-  let off = offset;
-  let left = size;
-  if (off & 1 && left > 0) {
-    access(off, 1);
-    off += 1;
-    left -= 1;
-  }
-  if (off & 3 && left > 2) {
-    access(off, 2);
-    off += 2;
-    left -= 2;
-  }
-  while (left > 3) {
-    access(off, 4);
-    off += 4;
-    left -= 4;
-  }
-  if (left >= 2) {
-    access(off, 2);
-    off += 2;
-    left -= 2;
-  }
-  if (left > 0) access(off, 1);
 }
