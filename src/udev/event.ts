@@ -252,7 +252,7 @@ export function executeRunList(event: UdevEvent, rules: CompiledRules): void {
       continue;
     }
     event.deviceLog('debug', `Running command "${entry.cmd}"`);
-    const out = spawnProgram(event.ctx.programs, event.ctx.fs, entry.cmd, event.dev.allProperties());
+    const out = spawnProgram(event.ctx.programs, event.ctx.fs, event.ctx.devfs, entry.cmd, event.dev.allProperties());
     if (out.kind === 'error') {
       event.deviceLog('error', out.message);
       event.deviceLog('warning', `Failed to execute '${entry.cmd}', ignoring: ${strerrorName(out.errno)}`);

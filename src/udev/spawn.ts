@@ -5,20 +5,28 @@
  * No process is ever started: programs are handlers in a registry the host can extend
  * (programs.ts provides echo, printf, true, false and sh -c).
  */
-import { bytesToText, textToBytes } from './bytes.js';
 import type { SysfsAccess } from './sysfs-access.js';
+import type { DevFs } from './sysfs-source.js';
 
 /** Where relative program names are looked up (UDEVLIBEXECDIR). */
 export const UDEV_LIBEXEC_DIR = '/usr/lib/udev';
 
-/** What a program handler gets: argv (argv[0] the resolved path), environment and sysfs. */
+/**
+ * What a program handler gets: argv (argv[0] the resolved path), environment, stdin and the
+ * filesystems. All strings are byte strings (one char per byte, as `bytes.ts` converts them),
+ * because programs see and print bytes; for ASCII they are ordinary text.
+ */
 export interface ProgramContext {
   readonly argv: readonly string[];
   readonly env: ReadonlyMap<string, string>;
+  /** Standard input ("" for programs udev starts; a pipe's data inside sh). */
+  readonly stdin: string;
   /** Filesystem access as root: /sys, /proc/sys and whatever else the SysfsSource serves. */
   readonly fs: SysfsAccess;
+  /** /dev, when the host has one (for `test -b /dev/sda` and the like). */
+  readonly devfs: DevFs | undefined;
   /** Run another registered program (for shells); same contract as the handler's result. */
-  exec(argv: readonly string[]): ProgramResult;
+  exec(argv: readonly string[], stdin?: string): ProgramResult;
   /** True if a program is registered at this absolute path. */
   has(path: string): boolean;
 }
@@ -30,7 +38,7 @@ export interface ProgramResult {
   readonly stderr: string;
 }
 
-/** A program: synchronous and deterministic. Strings are host text (UTF-8 decoded). */
+/** A program: synchronous and deterministic. Strings are byte strings. */
 export type ProgramHandler = (ctx: ProgramContext) => ProgramResult;
 
 /** Programs by absolute path. */
@@ -109,6 +117,7 @@ const RESULT_SIZE = 16384;
 export function spawnProgram(
   registry: ProgramRegistry,
   fs: SysfsAccess,
+  devfs: DevFs | undefined,
   cmd: string,
   env: ReadonlyMap<string, string>,
 ): SpawnOutcome {
@@ -116,33 +125,37 @@ export function spawnProgram(
   if (argv.length === 0 || argv[0]!.length === 0)
     return { kind: 'error', errno: 'EINVAL', message: `Invalid command '${cmd}'` };
   if (argv[0]!.charCodeAt(0) !== 47) argv[0] = UDEV_LIBEXEC_DIR + '/' + argv[0];
-  const hostEnv = new Map<string, string>();
-  hostEnv.set('UDEV_DATABASE_VERSION', '1');
-  for (const [k, v] of env) hostEnv.set(bytesToText(k), bytesToText(v));
-  const r = runRegistered(registry, fs, argv.map(bytesToText), hostEnv);
-  let stdout = textToBytes(r.stdout);
+  const progEnv = new Map<string, string>();
+  progEnv.set('UDEV_DATABASE_VERSION', '1');
+  for (const [k, v] of env) progEnv.set(k, v);
+  const r = runRegistered(registry, fs, devfs, argv, progEnv, '');
+  let stdout = r.stdout;
   let truncated = false;
   if (stdout.length >= RESULT_SIZE) {
     stdout = stdout.slice(0, RESULT_SIZE - 1);
     truncated = true;
   }
-  return { kind: 'exited', exitCode: r.exitCode, stdout, stderr: textToBytes(r.stderr), truncated };
+  return { kind: 'exited', exitCode: r.exitCode, stdout, stderr: r.stderr, truncated };
 }
 
-/** Run argv (host text) through the registry; unknown programs fail like a failed exec. */
+/** Run argv through the registry; unknown programs fail like a failed exec (status 1). */
 export function runRegistered(
   registry: ProgramRegistry,
   fs: SysfsAccess,
+  devfs: DevFs | undefined,
   argv: readonly string[],
   env: ReadonlyMap<string, string>,
+  stdin: string,
 ): ProgramResult {
   const handler = registry.get(argv[0] ?? '');
   if (!handler) return { exitCode: 1, stdout: '', stderr: '' };
   const ctx: ProgramContext = {
     argv,
     env,
+    stdin,
     fs,
-    exec: (a) => runRegistered(registry, fs, a, env),
+    devfs,
+    exec: (a, input = '') => runRegistered(registry, fs, devfs, a, env, input),
     has: (p) => registry.has(p),
   };
   try {

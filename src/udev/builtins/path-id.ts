@@ -3,7 +3,8 @@
  * the device to the root and prepending one element per bus that has a stable address (pci,
  * usb, platform, acpi, serio, spi, virtio, xen, ccw, …). Buses it does not know (auxiliary,
  * net, fwctl, …) are walked through silently, so an auxiliary device below 0000:03:00.0 gets
- * `pci-0000:03:00.0`. SCSI/ATA/NVMe transports are not modelled (no ID_PATH for them).
+ * `pci-0000:03:00.0`. SCSI gives `scsi-H:B:T:L` (host rebased, and FireWire); its FC, SAS,
+ * iSCSI, ATA and Hyper-V transports and NVMe are not modelled (no ID_PATH for them).
  */
 import type { UdevDevice } from '../device.js';
 import type { Builtin, BuiltinContext } from './builtin.js';
@@ -26,6 +27,50 @@ function handleUsb(parent: UdevDevice, prepend: (s: string) => void): UdevDevice
   if (dash < 0) return parent;
   prepend(`usb-0:${name.slice(dash + 1)}`);
   return skipSubsystem(parent, 'usb');
+}
+
+/** sd_device_get_parent_with_subsystem_devtype(): the nearest ancestor of that kind. */
+function ancestorOfType(dev: UdevDevice, subsystem: string, devtype: string): UdevDevice | undefined {
+  for (let p = dev.parent; p; p = p.parent) if (p.subsystem === subsystem && p.getDevtype() === devtype) return p;
+  return undefined;
+}
+
+/** handle_scsi_default(): "scsi-H:B:T:L" with the host number rebased to the lowest hostN sibling. */
+function handleScsiDefault(parent: UdevDevice, prepend: (s: string) => void): UdevDevice | undefined {
+  const hostdev = ancestorOfType(parent, 'scsi', 'scsi_host');
+  if (!hostdev) return undefined;
+  const m = /^(-?\d+):(-?\d+):(-?\d+):(-?\d+)/.exec(parent.sysname);
+  if (!m) return undefined;
+  const base = hostdev.syspath.slice(0, hostdev.syspath.lastIndexOf('/'));
+  let basenum = -1;
+  for (const name of parent.fs.readdir(base) ?? []) {
+    if (!name.startsWith('host') || !/^\d+$/.test(name.slice(4))) continue;
+    const st = parent.fs.lstat(`${base}/${name}`);
+    if (!st || (st.type !== 'dir' && st.type !== 'link')) continue;
+    const n = Number(name.slice(4));
+    if (basenum === -1 || n < basenum) basenum = n;
+  }
+  if (basenum === -1) return hostdev;
+  prepend(`scsi-${Number(m[1]) - basenum}:${Number(m[2])}:${Number(m[3])}:${Number(m[4])}`);
+  return hostdev;
+}
+
+/** handle_scsi(): only scsi_device nodes contribute; transports that need more sysfs stop the walk. */
+function handleScsi(parent: UdevDevice, prepend: (s: string) => void, supported: { parent: boolean }): UdevDevice | undefined {
+  if (parent.getDevtype() !== 'scsi_device') return parent;
+  const id = parent.sysattr('ieee1394_id');
+  if (id !== undefined) {
+    prepend(`ieee1394-0x${id}`);
+    supported.parent = true;
+    return skipSubsystem(parent, 'scsi');
+  }
+  const name = parent.syspath;
+  if (name.includes('/rport-') || name.includes('/end_device-') || name.includes('/session')) {
+    supported.parent = true;
+    return undefined;
+  }
+  if (name.includes('/ata') || name.includes('/vmbus_') || name.includes('/VMBUS')) return undefined;
+  return handleScsiDefault(parent, prepend);
 }
 
 /** Buses that contribute "<bus>-<sysname>" and are then skipped: [supportedTransport, supportedParent]. */
@@ -74,6 +119,13 @@ function run(ctx: BuiltinContext): 'ENOENT' | undefined {
         parent = skipSubsystem(parent, subsys);
         supportedTransport ||= simple[0];
         supportedParent ||= simple[1];
+      } else if (subsys === 'scsi') {
+        const supported: { parent: boolean } = { parent: supportedParent };
+        const next = handleScsi(parent, prepend, supported);
+        supportedParent = supported.parent;
+        supportedTransport = true;
+        if (!next) break;
+        parent = next;
       } else if (subsys === 'usb') {
         parent = handleUsb(parent, prepend);
         supportedTransport = true;

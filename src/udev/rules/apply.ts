@@ -192,7 +192,7 @@ function programEnv(dev: UdevDevice): Map<string, string> {
 /** Spawn with 252's logging; the outcome for PROGRAM / IMPORT{program}. */
 function spawn(ev: UdevEvent, cmd: string): ReturnType<typeof spawnProgram> {
   if (ev.ctx.sink.debug) ev.deviceLog('debug', `Starting '${cmd}'`);
-  const out = spawnProgram(ev.ctx.programs, ev.ctx.fs, cmd, programEnv(ev.dev));
+  const out = spawnProgram(ev.ctx.programs, ev.ctx.fs, ev.ctx.devfs, cmd, programEnv(ev.dev));
   if (out.kind === 'error') {
     ev.deviceLog('error', out.message);
     return out;
