@@ -7,9 +7,13 @@ import { debianPasswd, kerr } from '../base/index.js';
 import type { Device } from '../bus/index.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
 import { type Capability, allCapabilities, isCapability } from '../userspace/index.js';
+import { SysfsAccess, UdevDevice } from '../udev/index.js';
+// TODO(U1): import through ../udev/index.js once it exports udevadmTrigger (.coordination/udev-hooks.md).
+import { udevadmTrigger } from '../udev/udevadm-trigger.js';
 import { createMachine } from './container.js';
 import { IPresetHost } from './hooks.js';
 import type { Machine } from './machine.js';
+import { machineUdev } from './udev-subsystem.js';
 
 /** Drivers that hand a device to userspace: bound to one of these, the kernel does not own it. */
 const USERSPACE_DRIVERS = new Set(['doe_user.doe', 'vfio-pci']);
@@ -107,8 +111,22 @@ class MachineScenario implements ScenarioMachine {
   doe(): Uint8Array {
     throw kerr('ENOSYS', 'doe: the DOE exchange engine has not landed');
   }
-  trigger(): void {
-    throw kerr('ENOSYS', 'trigger: udevd has not landed');
+  /** `udevadm trigger [--action=A] [--subsystem-match=S] [--attr-match=K=V…]`; the runner settles. */
+  trigger(options: { readonly action?: string; readonly subsystem?: string; readonly attrs?: Readonly<Record<string, string>> }): void {
+    const udev = machineUdev(this.machine);
+    const r = udevadmTrigger(
+      { sysfs: udev.sysfs, db: udev.daemon.db },
+      {
+        action: options.action,
+        matches: {
+          subsystems: options.subsystem === undefined ? undefined : [options.subsystem],
+          sysattrs: Object.entries(options.attrs ?? {}),
+        },
+      },
+    );
+    if (r.status === 2) throw kerr('EINVAL', r.err.trim());
+    const failed = r.failures.find((f) => f.errno !== 'ENOENT' && f.errno !== 'ENODEV');
+    if (failed) throw kerr(failed.errno, `trigger: cannot write ${failed.syspath}/uevent`);
   }
   boundDriver(device: string): string | null {
     return this.machine.findDevice(device).driver?.name ?? null;
@@ -125,8 +143,13 @@ class MachineScenario implements ScenarioMachine {
   uevents() {
     return this.machine.uevent.log;
   }
-  udevProperty(): string | undefined {
-    throw kerr('ENOSYS', 'property: udevd has not landed');
+  /** The device's properties as `udevadm info -q property` shows them: uevent file, then database. */
+  udevProperty(device: string, key: string): string | undefined {
+    const dev = this.machine.findDevice(device);
+    const udev = machineUdev(this.machine);
+    const d = UdevDevice.fromSyspath(new SysfsAccess(udev.sysfs), udev.daemon.db, `/sys${dev.devpath}`);
+    if (typeof d === 'string') throw kerr('ENODEV', `no device '${device}' in sysfs`);
+    return d.getProperty(key);
   }
   devnode(path: string): { mode: string; owner: string; group: string } | undefined {
     const node = this.machine.devtmpfs.resolve(path);
@@ -143,8 +166,8 @@ class MachineScenario implements ScenarioMachine {
 }
 
 /** The verbs and checks this build implements. */
-const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'settle', 'advance', 'check'];
-const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'devnode'];
+const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'trigger', 'settle', 'advance', 'check'];
+const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {
   const probe = createMachine();

@@ -9,7 +9,7 @@ import { bytesToText } from './bytes.js';
 import { deviceActions } from './device.js';
 import { type EnumerationType, type EnumeratorMatches, enumerateDevices } from './device-enumerator.js';
 import { strerrorName } from './diagnostics.js';
-import { SysfsAccess } from './sysfs-access.js';
+import { type FsError, SysfsAccess } from './sysfs-access.js';
 import type { SysfsSource } from './sysfs-source.js';
 import type { UdevadmResult } from './udevadm-info.js';
 
@@ -49,15 +49,22 @@ export function triggerTargets(host: TriggerHost, o: UdevadmTriggerOptions = {})
   return enumerateDevices(fs, host.db, o.matches ?? {}, o.type ?? 'devices').map((d) => bytesToText(d.syspath));
 }
 
+/** What a trigger did: every device walked, those whose `uevent` write succeeded, the failures. */
+export interface UdevadmTriggerResult extends UdevadmResult {
+  readonly devices: readonly string[];
+  readonly triggered: readonly string[];
+  readonly failures: readonly { readonly syspath: string; readonly errno: FsError }[];
+}
+
 /** trigger_main() after option parsing. */
 export function udevadmTrigger(
   host: TriggerHost,
   o: UdevadmTriggerOptions = {},
-): UdevadmResult & { readonly devices: readonly string[]; readonly triggered: readonly string[] } {
+): UdevadmTriggerResult {
   const action = o.action ?? 'change';
-  if (action === 'help') return { out: `${deviceActions.join('\n')}\n`, err: '', status: 0, devices: [], triggered: [] };
+  if (action === 'help') return { out: `${deviceActions.join('\n')}\n`, err: '', status: 0, devices: [], triggered: [], failures: [] };
   if (!(deviceActions as readonly string[]).includes(action))
-    return { out: '', err: `Unknown action '${action}'\n`, status: 2, devices: [], triggered: [] };
+    return { out: '', err: `Unknown action '${action}'\n`, status: 2, devices: [], triggered: [], failures: [] };
   const fs = new SysfsAccess(host.sysfs);
   const devices = enumerateDevices(fs, host.db, o.matches ?? {}, o.type ?? 'devices');
   let out = '';
@@ -65,6 +72,7 @@ export function udevadmTrigger(
   let status: 0 | 1 = 0;
   const triggered: string[] = [];
   const walked = devices.map((d) => bytesToText(d.syspath));
+  const failures: { syspath: string; errno: FsError }[] = [];
   for (const dev of devices) {
     const syspath = bytesToText(dev.syspath);
     if (o.verbose) out += `${syspath}\n`;
@@ -74,13 +82,14 @@ export function udevadmTrigger(
       triggered.push(syspath);
       continue;
     }
+    failures.push({ syspath, errno: r });
     const ignore = r === 'ENOENT' || r === 'ENODEV';
     const shown = !o.quiet && r !== 'ENOENT';
     if (shown)
       err += `${bytesToText(dev.sysname)}: Failed to write '${action}' to '${syspath}/uevent'${ignore ? ', ignoring' : ''}: ${strerrorName(r)}\n`;
-    if (r === 'EROFS') return { out, err, status: 1, devices: walked, triggered };
+    if (r === 'EROFS') return { out, err, status: 1, devices: walked, triggered, failures };
     if (!ignore) status = 1;
   }
   if (o.settle && !o.dryRun) host.settle?.();
-  return { out, err, status, devices: walked, triggered };
+  return { out, err, status, devices: walked, triggered, failures };
 }
