@@ -6,7 +6,6 @@
 import { BugIndicatingError } from '../base/index.js';
 import type { Device } from './device.js';
 
-let nextGroup = 1;
 
 /** devm_add_action: `release` runs when the device's driver unbinds (or probe fails). */
 export function devmAddAction(dev: Device, name: string, release: () => void): void {
@@ -27,7 +26,8 @@ export function devmAddActionOrReset(dev: Device, name: string, release: () => v
 
 /** devres_open_group: returns a group id; nodes added after it belong to the group. */
 export function devresOpenGroup(dev: Device): number {
-  const group = nextGroup++;
+  // Group ids are per device: one past the largest id still on its list.
+  const group = dev.p.devres.reduce((m, n) => Math.max(m, n.group ?? 0), 0) + 1;
   dev.p.devres.push({ name: `group-${group}`, release: () => {}, group });
   return group;
 }

@@ -12,6 +12,11 @@ export class UeventEnv {
     else this.#entries.push([key, value]);
   }
 
+  delete(key: string): void {
+    const i = this.#entries.findIndex(([k]) => k === key);
+    if (i >= 0) this.#entries.splice(i, 1);
+  }
+
   get(key: string): string | undefined {
     return this.#entries.find(([k]) => k === key)?.[1];
   }

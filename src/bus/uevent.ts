@@ -116,6 +116,9 @@ export class KobjectUevent implements IKobjectUevent {
     env.add('SUBSYSTEM', kobj.subsystem);
     for (const [k, v] of extra) env.add(k, v);
     kobj.fill?.(env);
+    // zap_modalias_env: an unbind event carries no MODALIAS (v4.15+), so udev rules that load
+    // modules on any event with a MODALIAS do not fire on unbind.
+    if (action === 'unbind') env.delete('MODALIAS');
     const seqnum = ++this.#seqnum;
     env.add('SEQNUM', String(seqnum));
     const event: Uevent = {
