@@ -11,7 +11,9 @@ export interface Attribute<O> {
   readonly name: string;
   readonly mode: number;
   readonly show?: (obj: O) => string;
-  readonly store?: (obj: O, buf: string) => number;
+  /** `writer` is the process performing the write(2), for attributes that check capabilities
+   * themselves (PCI `enable` needs CAP_SYS_ADMIN); kernel-internal writes pass none. */
+  readonly store?: (obj: O, buf: string, writer?: AttributeAccessor) => number;
 }
 
 /** A binary attribute (`config`, `resourceN`): positioned reads and writes. */
@@ -51,7 +53,7 @@ export function attrRO<O>(name: string, show: (obj: O) => string, mode = 0o444):
 }
 
 /** Write-only 0200 attribute shorthand (DEVICE_ATTR_WO). */
-export function attrWO<O>(name: string, store: (obj: O, buf: string) => number, mode = 0o200): Attribute<O> {
+export function attrWO<O>(name: string, store: (obj: O, buf: string, writer?: AttributeAccessor) => number, mode = 0o200): Attribute<O> {
   return { name, mode, store };
 }
 
@@ -59,7 +61,7 @@ export function attrWO<O>(name: string, store: (obj: O, buf: string) => number, 
 export function attrRW<O>(
   name: string,
   show: (obj: O) => string,
-  store: (obj: O, buf: string) => number,
+  store: (obj: O, buf: string, writer?: AttributeAccessor) => number,
   mode = 0o644,
 ): Attribute<O> {
   return { name, mode, show, store };

@@ -6,6 +6,7 @@
 import { debianPasswd, kerr } from '../base/index.js';
 import type { Device } from '../bus/index.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
+import { ownerOf } from '../drivers/index.js';
 import { type Capability, allCapabilities, isCapability } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice } from '../udev/index.js';
 // TODO(U1): import through ../udev/index.js once it exports udevadmTrigger (.coordination/udev-hooks.md).
@@ -14,9 +15,6 @@ import { createMachine } from './container.js';
 import { IPresetHost } from './hooks.js';
 import type { Machine } from './machine.js';
 import { machineUdev } from './udev-subsystem.js';
-
-/** Drivers that hand a device to userspace: bound to one of these, the kernel does not own it. */
-const USERSPACE_DRIVERS = new Set(['doe_user.doe', 'vfio-pci']);
 
 const passwd = debianPasswd();
 
@@ -32,23 +30,10 @@ function toMachine(options: ScenarioMachineOptions): Machine {
   });
 }
 
-/** The device's own node and the nodes of class devices directly below it. */
-function nodesOf(machine: Machine, dev: Device): Device[] {
-  const out: Device[] = [];
-  if (dev.devt) out.push(dev);
-  for (const d of machine.core.devices) if (d.parent === dev && d.class && d.devt) out.push(d);
-  return out;
-}
-
-/** DESIGN.md §3 "Who is the owner": an open file's process, else the kernel driver, else none. */
-export function ownerOf(machine: Machine, dev: Device): string {
-  for (const node of nodesOf(machine, dev)) {
-    const cdev = machine.cdevs.lookup(node.devt!);
-    const file = cdev ? [...cdev.openFiles].find((f) => f.devt.major === node.devt!.major && f.devt.minor === node.devt!.minor) : undefined;
-    if (file) return file.owner;
-  }
-  if (dev.driver && !USERSPACE_DRIVERS.has(dev.driver.name)) return 'kernel';
-  return 'none';
+/** DESIGN.md §3 "Who is the owner", as the scenario format writes it: kernel, none or a process name. */
+export function ownerName(dev: Device): string {
+  const owner = ownerOf(dev);
+  return typeof owner === 'string' ? owner : owner.process;
 }
 
 class MachineScenario implements ScenarioMachine {
@@ -135,7 +120,7 @@ class MachineScenario implements ScenarioMachine {
     return this.machine.vfs.exists(path);
   }
   owner(device: string): string {
-    return ownerOf(this.machine, this.machine.findDevice(device));
+    return ownerName(this.machine.findDevice(device));
   }
   taint(): string {
     return this.machine.taint.letters;

@@ -201,7 +201,7 @@ export class Vfs {
         if (data.length > PAGE_SIZE) throw kerr('E2BIG', `${f.path}: write of ${data.length} bytes`);
         if (data.length === 0) return 0;
         const text = new TextDecoder('latin1').decode(data);
-        const n = attr.store!(f.obj, text);
+        const n = attr.store!(f.obj, text, accessor(who));
         return Math.min(n, data.length);
       }
       case 'proc': {
