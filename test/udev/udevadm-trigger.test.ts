@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Machine, createMachine, machineUdev } from '../../src/di/index.js';
 import { enumerateDevices, pathCompare } from '../../src/udev/device-enumerator.js';
 import { SysfsAccess } from '../../src/udev/sysfs-access.js';
-import { type TriggerHost, parseKeyValue, udevadmTrigger } from '../../src/udev/udevadm-trigger.js';
+import { type TriggerHost, type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../src/udev/udevadm-trigger.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 
@@ -37,7 +37,7 @@ describe('udevadm trigger --dry-run', () => {
 
   it('filters by subsystem, attribute, sysname and parent', () => {
     const { host } = machine();
-    const list = (matches: Parameters<typeof udevadmTrigger>[1]['matches']) =>
+    const list = (matches: UdevadmTriggerOptions['matches']) =>
       udevadmTrigger(host, { dryRun: true, verbose: true, matches }).out.trimEnd().split('\n');
     expect(list({ subsystems: ['auxiliary'], sysnames: ['cxl_pci.doe.*'] })).toEqual([0, 1, 2].map((i) => `/sys${CXL}/cxl_pci.doe.${i}`));
     expect(list({ subsystems: ['pci'], sysattrs: [parseKeyValue('vendor=0x15b3')] })).toEqual([
