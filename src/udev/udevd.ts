@@ -15,6 +15,7 @@ import { defaultPrograms } from './programs.js';
 import { type CompiledRules, type RulesFileInput, compileRules } from './rules/compiler.js';
 import type { ProgramHandler, ProgramRegistry } from './spawn.js';
 import { SysfsAccess } from './sysfs-access.js';
+import { cmdlineGetKey } from './udev-util.js';
 import type { DevFs, SysfsSource } from './sysfs-source.js';
 
 /** Where the distribution's rules live and where the administrator's go (udev(7)). */
@@ -86,7 +87,10 @@ export interface UdevDaemonHost {
 export interface UdevDaemonOptions {
   /** The rules files (see `udevRulesFiles`). */
   readonly rules: readonly RulesFileInput[];
-  /** Workers running at once (udevd's children_max; 252 gives 2×CPUs+16, here one CPU). */
+  /**
+   * Workers running at once (udevd's children_max; 252 gives 2×CPUs+16, here one CPU). The
+   * kernel command line's `udev.children_max=N` overrides it, as in udevd.
+   */
   readonly childrenMax?: number;
   /** Keep debug messages in the journal too. */
   readonly debug?: boolean;
@@ -150,6 +154,7 @@ export class UdevDaemon {
   #inboxScheduled = false;
   #rules: CompiledRules | undefined;
   #started = false;
+  readonly #childrenMax: number;
   readonly #onDidBroadcast = new Emitter<ProcessedUevent>();
   /** Fires when a processed event is sent to udev monitors (the udev netlink group). */
   readonly onDidBroadcast: Event<ProcessedUevent> = this.#onDidBroadcast.event;
@@ -169,6 +174,9 @@ export class UdevDaemon {
         if (d.level !== 'debug' || debug) journal.push(d);
       },
     };
+    const fromCmdline = cmdlineGetKey(host.cmdline, 'udev.children_max');
+    const n = typeof fromCmdline === 'string' && /^\d+$/.test(fromCmdline) ? Number(fromCmdline) : 0;
+    this.#childrenMax = n > 0 ? n : (options.childrenMax ?? DEFAULT_CHILDREN_MAX);
     this.programs = defaultPrograms();
     for (const [path, handler] of options.programs ?? []) this.programs.register(path, handler);
     this.#ctx = {
@@ -195,6 +203,11 @@ export class UdevDaemon {
     this.#started = true;
     this.#rules = compileRules(this.#options.rules, { passwd: this.#ctx.passwd });
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
+  }
+
+  /** children_max in effect. */
+  get childrenMax(): number {
+    return this.#childrenMax;
   }
 
   get started(): boolean {
@@ -258,7 +271,7 @@ export class UdevDaemon {
 
   /** event_queue_start(): in queue order, start every unblocked queued event while workers are free. */
   #startQueue(): void {
-    const max = this.#options.childrenMax ?? DEFAULT_CHILDREN_MAX;
+    const max = this.#childrenMax;
     for (const ev of this.#queue.events) {
       if (ev.state !== 'queued') continue;
       if (this.#queue.isBlocked(ev)) continue;

@@ -124,4 +124,37 @@ describe('udevd event ordering', () => {
     expect(sent).toHaveLength(4);
     expect(udev.daemon.processed.map((p) => p.seqnum)).toEqual(sent);
   });
+
+  it('runs at most udev.children_max events at once (kernel command line)', () => {
+    const { machine, toy } = createToyMachine({ cmdline: 'quiet udev.children_max=1', policy: { kind: 'random', seed: 3 } });
+    machine.boot();
+    const udev = machineUdev(machine);
+    expect(udev.daemon.childrenMax).toBe(1);
+    let running = 0;
+    let most = 0;
+    udev.daemon.onWorkerStep((s) => {
+      if (s.phase === 'rules') most = Math.max(most, ++running);
+      if (s.phase === 'done') running--;
+    });
+    for (let i = 0; i < 6; i++) toy.add(`x${i}`);
+    machine.settle();
+    expect(udev.daemon.isIdle).toBe(true);
+    expect(most).toBe(1);
+  });
+
+  it('runs unrelated events side by side by default (children_max 18)', () => {
+    const { machine, toy } = createToyMachine({ policy: { kind: 'random', seed: 3 } });
+    machine.boot();
+    const udev = machineUdev(machine);
+    expect(udev.daemon.childrenMax).toBe(18);
+    let running = 0;
+    let most = 0;
+    udev.daemon.onWorkerStep((s) => {
+      if (s.phase === 'rules') most = Math.max(most, ++running);
+      if (s.phase === 'done') running--;
+    });
+    for (let i = 0; i < 6; i++) toy.add(`x${i}`);
+    machine.settle();
+    expect(most).toBeGreaterThan(1);
+  });
 });
