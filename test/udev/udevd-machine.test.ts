@@ -123,6 +123,22 @@ describe('device nodes and links', () => {
     expect([...machineUdev(m).daemon.db.entries()].some(([, e]) => e.devlinks.includes('doe-compliance'))).toBe(false);
   });
 
+  it('drops links and database entries when the hardware is unplugged', () => {
+    const m = boot({ modules: ['pci_doe', 'doe_user'], rules });
+    bindDoeUser(m);
+    const udev = machineUdev(m);
+    const before = m.uevent.seqnum;
+    m.unplug('0000:0d:00.0');
+    m.settle();
+    expect(m.vfs.exists('/dev/doe-compliance')).toBe(false);
+    expect([...udev.daemon.db.entries()]).toEqual([]);
+    // Every remove was processed, children before their parents.
+    const removes = udev.daemon.processed.filter((p) => p.seqnum > before && p.action === 'remove').map((p) => p.devpath);
+    expect(removes).toContain(CXL);
+    expect(removes.indexOf(DOE1)).toBeLessThan(removes.indexOf(CXL));
+    expect(udev.daemon.isIdle).toBe(true);
+  });
+
   it('leaves nodes 0600 root:root without rules', () => {
     const m = boot({ modules: ['pci_doe', 'doe_user'], rules: [rules[0]!] });
     bindDoeUser(m);
