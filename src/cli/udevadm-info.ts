@@ -5,15 +5,7 @@
  */
 import { Option } from 'commander';
 import pc from 'picocolors';
-// TODO(U1): import through ../udev/index.js once it exports these (.coordination/udev-hooks.md).
-import {
-  type RecordStyle,
-  findDevice,
-  infoDeviceArg,
-  infoQueries,
-  parseInfoQuery,
-  udevadmInfo,
-} from '../udev/udevadm-info.js';
+import { type RecordStyle, findDevice, infoDeviceArg, infoQueries, parseInfoQuery, udevadmInfo } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 import { type MachineArgs, addMachineOptions } from './machine-args.js';

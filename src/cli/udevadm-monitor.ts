@@ -3,9 +3,7 @@
  * print the kernel uevents and processed udev events of that boot as udevadm monitor 252 prints
  * them, with virtual timestamps; --json prints the messages as JSON.
  */
-// TODO(U1): import through ../udev/index.js once it exports these (.coordination/udev-hooks.md).
-import { monitorPassesFilter } from '../udev/monitor.js';
-import { monitorGroupsOf, parseSubsystemMatch, udevadmMonitor } from '../udev/udevadm-monitor.js';
+import { monitorGroupsOf, monitorPassesFilter, parseSubsystemMatch, udevadmMonitor } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions } from './machine-args.js';

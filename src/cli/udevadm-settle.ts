@@ -2,8 +2,7 @@
  * `auxbus udevadm settle [-t SECONDS] [-E FILE]`: boot a machine and wait until udevd's queue is
  * empty, as udevadm settle 252 does (exit 1 on timeout); --json prints the outcome.
  */
-// TODO(U1): import through ../udev/index.js once it exports these (.coordination/udev-hooks.md).
-import { udevadmSettle } from '../udev/udevadm-settle.js';
+import { udevadmSettle } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions } from './machine-args.js';

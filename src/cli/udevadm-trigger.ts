@@ -4,10 +4,7 @@
  * default `change`), and let udevd process them. With --json: the devices and the uevents sent.
  */
 import { Option } from 'commander';
-// TODO(U1): import through ../udev/index.js once it exports these (.coordination/udev-hooks.md).
-import { enumerationTypes } from '../udev/device-enumerator.js';
-import { findDevice } from '../udev/udevadm-info.js';
-import { parseKeyValue, udevadmTrigger } from '../udev/udevadm-trigger.js';
+import { enumerationTypes, findDevice, parseKeyValue, udevadmTrigger } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions } from './machine-args.js';

@@ -8,9 +8,7 @@ import type { Device } from '../bus/index.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
 import { ownerOf } from '../drivers/index.js';
 import { type Capability, allCapabilities, isCapability } from '../userspace/index.js';
-import { SysfsAccess, UdevDevice } from '../udev/index.js';
-// TODO(U1): import through ../udev/index.js once it exports udevadmTrigger (.coordination/udev-hooks.md).
-import { udevadmTrigger } from '../udev/udevadm-trigger.js';
+import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import { IPresetHost } from './hooks.js';
 import type { Machine } from './machine.js';

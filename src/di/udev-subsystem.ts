@@ -8,9 +8,7 @@ import { inject, injectable } from 'inversify';
 import { ContainerModule } from 'inversify';
 import { type IDisposable, kerr } from '../base/index.js';
 import { moduleName } from '../bus/index.js';
-// TODO(U1): import through ../udev/index.js once it exports the daemon (.coordination/udev-hooks.md).
-import { type KmodHost, UdevDaemon, udevRulesFiles } from '../udev/udevd.js';
-import { MonitorLog, monitorMessage } from '../udev/monitor.js';
+import { type KmodHost, MonitorLog, UdevDaemon, monitorMessage, udevRulesFiles } from '../udev/index.js';
 import { IUdevDaemonHost } from './hooks.js';
 import { IMachine, type Machine } from './machine.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';

@@ -90,3 +90,58 @@ export { type BuiltinHost } from './builtins/index.js';
 export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './event-queue.js';
 export { verify, type VerifyOptions, type VerifyResult, type VerifiedFile } from './udevadm-verify.js';
 export { DiskSysfs } from './sysfs-disk.js';
+export {
+  UdevDaemon,
+  type UdevDaemonHost,
+  type UdevDaemonOptions,
+  type KmodHost,
+  type ReceivedUevent,
+  type ProcessedUevent,
+  type WorkerStep,
+  DEFAULT_CHILDREN_MAX,
+  DEBIAN_DRIVERS_RULES,
+  SYSTEM_RULES_DIR,
+  ADMIN_RULES_DIR,
+  udevRulesFiles,
+} from './udevd.js';
+export {
+  MonitorLog,
+  type MonitorMessage,
+  type MonitorGroup,
+  type MonitorFilter,
+  monitorGroups,
+  monitorMessage,
+  receivedProperties,
+  monitorPassesFilter,
+  formatMonitorLine,
+  formatMonotonic,
+} from './monitor.js';
+export { enumerateDevices, enumerationTypes, type EnumerationType, type EnumeratorMatches, pathCompare } from './device-enumerator.js';
+export {
+  udevadmInfo,
+  type UdevadmInfoOptions,
+  type UdevadmHost,
+  type UdevadmResult,
+  findDevice,
+  formatRecord,
+  queryDevice,
+  attributeWalk,
+  exportDb,
+  infoQueries,
+  type InfoQuery,
+  parseInfoQuery,
+  infoDeviceArg,
+  type InfoQueryOptions,
+  type RecordStyle,
+  plainRecordStyle,
+} from './udevadm-info.js';
+export {
+  udevadmTrigger,
+  triggerTargets,
+  type TriggerHost,
+  type UdevadmTriggerOptions,
+  type UdevadmTriggerResult,
+  parseKeyValue,
+} from './udevadm-trigger.js';
+export { udevadmSettle, type SettleHost, type UdevadmSettleOptions } from './udevadm-settle.js';
+export { udevadmMonitor, type UdevadmMonitorOptions, parseSubsystemMatch, monitorGroupsOf } from './udevadm-monitor.js';
