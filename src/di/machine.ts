@@ -199,7 +199,7 @@ export class Machine {
 
   /**
    * A device by name: its bus name (`0000:0d:00.0`, `cxl_pci.doe.1`), class name (`eth0`), or
-   * `bus:name` / `class:name`.
+   * `bus:name` / `class:name`. A bus name wins over a class name of the same spelling.
    * @throws {DriverModelError} ENODEV when nothing matches; EINVAL when a bare name is ambiguous.
    */
   findDevice(name: string): Device {
@@ -212,15 +212,10 @@ export class Machine {
       const dev = bus?.findDevice(rest) ?? cls?.findDevice(rest);
       if (dev) return dev;
     }
-    const hits: Device[] = [];
-    for (const bus of this.buses.buses) {
-      const d = bus.findDevice(name);
-      if (d) hits.push(d);
-    }
-    for (const cls of this.buses.classes) {
-      const d = cls.findDevice(name);
-      if (d) hits.push(d);
-    }
+    // A bus name is the device's primary name; a class name is consulted only when no bus has
+    // it (cxl_pci.doe.1 is both an auxiliary device and the doe class device below it).
+    const onBuses = this.buses.buses.map((b) => b.findDevice(name)).filter((d): d is Device => d !== undefined);
+    const hits = onBuses.length > 0 ? onBuses : this.buses.classes.map((c) => c.findDevice(name)).filter((d): d is Device => d !== undefined);
     if (hits.length === 1) return hits[0]!;
     if (hits.length > 1) throw kerr('EINVAL', `device name '${name}' is ambiguous: use bus:name`);
     throw kerr('ENODEV', `no device '${name}'`);

@@ -35,7 +35,12 @@ export function ownerName(dev: Device): string {
 }
 
 class MachineScenario implements ScenarioMachine {
-  constructor(readonly machine: Machine) {}
+  /** Uevents of kernel init (bus_register) precede the scenario: no process could see them. */
+  readonly #firstEvent: number;
+
+  constructor(readonly machine: Machine) {
+    this.#firstEvent = machine.uevent.log.length;
+  }
 
   addProcess(name: string, spec: ScenarioProcessSpec): void {
     const groups = spec.groups.map((g) => {
@@ -124,7 +129,7 @@ class MachineScenario implements ScenarioMachine {
     return this.machine.taint.letters;
   }
   uevents() {
-    return this.machine.uevent.log;
+    return this.machine.uevent.log.slice(this.#firstEvent);
   }
   /** The device's properties as `udevadm info -q property` shows them: uevent file, then database. */
   udevProperty(device: string, key: string): string | undefined {

@@ -5,10 +5,11 @@
  * boundaries: host strings (UTF-16) and Uint8Array in, UTF-8 text out.
  */
 
+const nonAscii = /[^\x00-\x7f]/;
+
 /** True when every char code of `s` is below 0x80 (then bytes and text coincide). */
 export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+  return !nonAscii.test(s);
 }
 
 /** Host text → byte string (UTF-8 encoded). */

@@ -6,6 +6,7 @@
  * entries of D:/G:/S: lines.
  */
 import { kerr } from '../base/index.js';
+import { bytesToArray, textToBytes } from './bytes.js';
 import { UdevDatabase } from './database.js';
 import { MemoryDevFs } from './devfs-memory.js';
 import { relativePath, simplifyPath } from './sysfs-access.js';
@@ -145,20 +146,24 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
     const tag = m[1]!;
     const payload = m[2]!;
     if (tag === 'P') {
-      devices.push({ path: payload.startsWith('/') ? payload : '/' + payload, env: [], links: [], node: undefined, db: [] });
+      const path = textToBytes(payload);
+      devices.push({ path: path.startsWith('/') ? path : '/' + path, env: [], links: [], node: undefined, db: [] });
       continue;
     }
     if (tag === 'Y') {
       const eq = payload.indexOf('=');
-      sysctl.push(eq < 0 ? [payload, ''] : [payload.slice(0, eq), payload.slice(eq + 1)]);
+      const b = textToBytes(payload);
+      const e = b.indexOf('=');
+      sysctl.push(e < 0 ? [b, ''] : [b.slice(0, e), b.slice(e + 1)]);
       continue;
     }
     if (!'EAHLNSDG'.includes(tag)) throw kerr('EINVAL', `${where}: unknown description tag '${tag}:'`);
     const cur = devices[devices.length - 1];
     if (!cur) throw kerr('EINVAL', `${where}: '${tag}:' line before any 'P:' line`);
     const eq = payload.indexOf('=');
-    const key = eq < 0 ? payload : payload.slice(0, eq);
-    const val = eq < 0 ? '' : payload.slice(eq + 1);
+    const key = textToBytes(eq < 0 ? payload : payload.slice(0, eq));
+    const rawVal = eq < 0 ? '' : payload.slice(eq + 1);
+    const val = textToBytes(rawVal);
     switch (tag) {
       case 'E':
         cur.env.push([key, val]);
@@ -172,13 +177,13 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
       case 'S':
       case 'D':
       case 'G':
-        cur.db.push([tag, payload]);
+        cur.db.push([tag, textToBytes(payload)]);
         break;
       case 'A':
-        attrs.push({ dev: cur, name: key, data: printfB(val) });
+        attrs.push({ dev: cur, name: key, data: printfB(rawVal) });
         break;
       case 'H':
-        attrs.push({ dev: cur, name: key, data: hexBytes(val, where) });
+        attrs.push({ dev: cur, name: key, data: hexBytes(rawVal, where) });
         break;
     }
   }
@@ -232,7 +237,7 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
       devname = d.node;
       uevent += `DEVNAME=${devname}\n`;
     }
-    sysfs.putFile(dir + '/uevent', uevent);
+    sysfs.putFile(dir + '/uevent', bytesToArray(uevent));
     let hasSubLink = false;
     let hasDrvLink = false;
     for (const [k, v] of d.links) {
@@ -263,7 +268,7 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
       const kind = subsys === 'block' ? 'block' : 'char';
       sysfs.mkdir(`/sys/dev/${kind}`);
       sysfs.putSymlink(`/sys/dev/${kind}/${major}:${minor}`, relativePath(`/sys/dev/${kind}`, dir));
-      if (!sysfs.exists(`${dir}/dev`)) sysfs.putFile(`${dir}/dev`, `${major}:${minor}\n`);
+      if (!sysfs.exists(`${dir}/dev`)) sysfs.putFile(`${dir}/dev`, bytesToArray(`${major}:${minor}\n`));
       if (devname) {
         const mode = devmode ? Number.parseInt(devmode, 8) : 0o600;
         devfs.mknod(`/dev/${devname}`, {
@@ -305,6 +310,6 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
     }
   }
   for (const a of attrs) sysfs.putFile(`/sys${a.dev.path}/${a.name}`.replace(/\/+/g, '/'), a.data);
-  for (const [k, v] of sysctl) sysfs.putFile(`/proc/sys/${k.replaceAll('.', '/')}`, v + '\n');
+  for (const [k, v] of sysctl) sysfs.putFile(`/proc/sys/${k.replaceAll('.', '/')}`, bytesToArray(v + '\n'));
   return { sysfs, devfs, database, devpaths: devices.map((d) => d.path) };
 }

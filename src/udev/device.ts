@@ -25,6 +25,40 @@ function parseUnsigned(s: string): number | undefined {
   return v;
 }
 
+/**
+ * Path strings are interned: a device's syspath and the paths of its files are created once and
+ * then reused by every later device object for the same path, so filesystems that key on the
+ * path string hash it once instead of per event.
+ */
+const internedPaths = new Map<string, string>();
+const childPaths = new Map<string, Map<string, string>>();
+
+function internPath(p: string): string {
+  const known = internedPaths.get(p);
+  if (known !== undefined) return known;
+  if (internedPaths.size > 65536) {
+    internedPaths.clear();
+    childPaths.clear();
+  }
+  internedPaths.set(p, p);
+  return p;
+}
+
+/** `${dir}/${name}` for an interned directory path, itself interned. */
+function childPath(dir: string, name: string): string {
+  let m = childPaths.get(dir);
+  if (m === undefined) {
+    m = new Map();
+    childPaths.set(dir, m);
+  }
+  let p = m.get(name);
+  if (p === undefined) {
+    p = internPath(joinPath(dir, name));
+    m.set(name, p);
+  }
+  return p;
+}
+
 /** A device: what one sd_device object knows. */
 export class UdevDevice {
   #syspath: string;
@@ -72,15 +106,15 @@ export class UdevDevice {
   sealed = false;
   #propertyTagsOutdated = false;
   #propertyDevlinksOutdated = false;
-  readonly #sysattrCache = new Map<string, string | undefined>();
+  #sysattrCache: Map<string, string | undefined> | undefined;
 
   private constructor(
     readonly fs: SysfsAccess,
     readonly db: UdevDatabase | undefined,
     syspath: string,
   ) {
-    this.#syspath = syspath;
-    this.#devpath = syspath.slice(4);
+    this.#syspath = internPath(syspath);
+    this.#devpath = this.#syspath.slice(4);
     this.addPropertyInternal('DEVPATH', this.#devpath);
   }
 
@@ -100,7 +134,7 @@ export class UdevDevice {
   /** True if the (canonical) path is a device directory by sd-device's rules. */
   static isDevice(fs: SysfsAccess, real: string): boolean {
     if (real.startsWith('/sys/devices/')) {
-      return fs.lstat(real + '/uevent') !== undefined;
+      return fs.lstat(childPath(internPath(real), 'uevent')) !== undefined;
     }
     const st = fs.lstat(real);
     return st !== undefined && st.type === 'dir';
@@ -118,7 +152,8 @@ export class UdevDevice {
   static fromUevent(fs: SysfsAccess, db: UdevDatabase | undefined, env: ReadonlyArray<readonly [string, string]>): UdevDevice | FsError {
     const devpathEntry = env.find(([k]) => k === 'DEVPATH');
     if (!devpathEntry) return 'EINVAL';
-    const dev = new UdevDevice(fs, db, simplifyPath('/sys' + devpathEntry[1]));
+    const raw = '/sys' + devpathEntry[1];
+    const dev = new UdevDevice(fs, db, raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
     let major: string | undefined;
     let minor: string | undefined;
     for (const [k, v] of env) {
@@ -186,7 +221,7 @@ export class UdevDevice {
   /** sd_device_get_subsystem(): from the `subsystem` link, or implied by the path. */
   get subsystem(): string | undefined {
     if (!this.#subsystemSet) {
-      const link = this.fs.readlinkValue(this.#syspath + '/subsystem');
+      const link = this.fs.readlinkValue(childPath(this.#syspath, 'subsystem'));
       if (link !== undefined) this.#setSubsystem(link);
       else if (this.#devpath.startsWith('/module/') && this.#devpath.length > 8) this.#setSubsystem('module');
       else if (this.#syspath.includes('/drivers/') || this.#syspath.endsWith('/drivers')) this.#setDriversSubsystem();
@@ -223,7 +258,7 @@ export class UdevDevice {
 
   /** sd_device_get_driver(): the `driver` link's last component (also sets/clears DRIVER). */
   get driver(): string | undefined {
-    if (!this.#driverSet) this.#setDriver(this.fs.readlinkValue(this.#syspath + '/driver'));
+    if (!this.#driverSet) this.#setDriver(this.fs.readlinkValue(childPath(this.#syspath, 'driver')));
     return this.#driver;
   }
 
@@ -233,14 +268,18 @@ export class UdevDevice {
     this.#driver = d;
   }
 
-  /** sd_device_get_parent(): nearest ancestor directory that is a device (cached). */
+  /**
+   * sd_device_get_parent(): nearest ancestor directory that is a device (cached). The walk
+   * stops below the top-level directories: /sys/devices itself is never a parent (as 252
+   * behaves: KERNELS=="devices" matches nothing).
+   */
   get parent(): UdevDevice | undefined {
     if (!this.#parentSet) {
       this.#parentSet = true;
       let p = this.#syspath;
       for (;;) {
         p = dirName(p);
-        if (p === '/sys' || p === '/' || p === '.') break;
+        if (p.lastIndexOf('/') <= 4) break;
         if (UdevDevice.isDevice(this.fs, p)) {
           this.#parent = new UdevDevice(this.fs, this.db, p);
           break;
@@ -267,24 +306,27 @@ export class UdevDevice {
   readUevent(): void {
     if (this.#ueventLoaded || this.sealed) return;
     this.#ueventLoaded = true;
-    const text = this.fs.readFile(this.#syspath + '/uevent');
+    const text = this.fs.readFile(childPath(this.#syspath, 'uevent'));
     if (typeof text !== 'string') return;
     let major: string | undefined;
     let minor: string | undefined;
-    let i = 0;
     const n = text.length;
+    let i = 0;
     while (i < n) {
-      // Skip newline runs, then read KEY up to '=' (a line without '=' is ignored).
-      while (i < n && (text[i] === '\n' || text[i] === '\r')) i++;
-      if (i >= n) break;
+      // Skip newline runs, then KEY up to '=' (a line without '=' is ignored) and VALUE up to
+      // the next newline. A last line without a newline is not handled, as in 252.
+      let c = text.charCodeAt(i);
+      if (c === 10 || c === 13) {
+        i++;
+        continue;
+      }
       const keyStart = i;
-      while (i < n && text[i] !== '=' && text[i] !== '\n' && text[i] !== '\r') i++;
-      if (i >= n || text[i] !== '=') continue;
+      while (i < n && (c = text.charCodeAt(i)) !== 61 && c !== 10 && c !== 13) i++;
+      if (i >= n) break;
+      if (c !== 61) continue;
       const key = text.slice(keyStart, i);
-      i++;
-      const valStart = i;
-      while (i < n && text[i] !== '\n' && text[i] !== '\r') i++;
-      // A last line without a newline is not handled (the state machine never finishes it).
+      const valStart = ++i;
+      while (i < n && (c = text.charCodeAt(i)) !== 10 && c !== 13) i++;
       if (i >= n) break;
       const value = text.slice(valStart, i);
       if (key === 'MAJOR') major = value;
@@ -378,6 +420,12 @@ export class UdevDevice {
    * old property value in place, as 252 does.
    */
   prepareProperties(): void {
+    if (this.#cloneUeventPending) {
+      this.#cloneUeventPending = false;
+      this.sealed = false;
+      this.readUevent();
+      this.sealed = true;
+    }
     if (!this.#ueventLoaded && !this.sealed) this.readUevent();
     if (!this.#dbLoaded && !this.sealed) this.readDb(false);
     if (this.#propertyDevlinksOutdated) {
@@ -466,11 +514,12 @@ export class UdevDevice {
    * only; directories, unreadable files and other symlinks give undefined.
    */
   sysattr(name: string): string | undefined {
-    if (this.#sysattrCache.has(name)) return this.#sysattrCache.get(name);
-    const path = name.length === 0 ? this.#syspath : joinPath(this.#syspath, name);
+    const cache = (this.#sysattrCache ??= new Map());
+    if (cache.has(name)) return cache.get(name);
+    const path = name.length === 0 ? this.#syspath : childPath(this.#syspath, name);
     const st = this.fs.lstat(path);
     if (!st) {
-      this.#sysattrCache.set(name, undefined);
+      cache.set(name, undefined);
       return undefined;
     }
     let value: string;
@@ -490,7 +539,7 @@ export class UdevDevice {
       const nul = value.indexOf('\0');
       if (nul >= 0) value = value.slice(0, nul);
     }
-    this.#sysattrCache.set(name, value);
+    cache.set(name, value);
     return value;
   }
 
@@ -589,13 +638,19 @@ export class UdevDevice {
     const c = new UdevDevice(this.fs, this.db, this.#syspath);
     c.#setSubsystem(this.subsystem);
     if (this.#driverSubsystem !== undefined) c.#driverSubsystem = this.#driverSubsystem;
-    c.readUevent();
-    if (this.ifindex !== undefined && c.ifindex === undefined) c.ifindex = this.ifindex;
-    if (this.devnum !== undefined && c.devnum === undefined) c.devnum = this.devnum;
+    // The device id comes from the event device's numbers; the clone's uevent file is read
+    // when one of its properties is first asked for (252 reads it while computing the id).
+    c.ifindex = this.ifindex;
+    c.devnum = this.devnum;
+    c.#deviceId = this.deviceId;
     c.readDb(false);
+    c.#cloneUeventPending = true;
     c.sealed = true;
     return c;
   }
+
+  /** Set on a database clone whose uevent file has not been read yet. */
+  #cloneUeventPending = false;
 
   /**
    * device_rename(): the netdev's new name; DEVPATH changes, INTERFACE_OLD keeps the old
@@ -605,8 +660,8 @@ export class UdevDevice {
     if (name.length === 0 || name.length > 255 || name === '.' || name === '..' || name.includes('/')) return false;
     const newSyspath = dirName(this.#syspath) + '/' + name;
     if (!isNormalizedPath(newSyspath)) return false;
-    this.#syspath = newSyspath;
-    this.#devpath = newSyspath.slice(4);
+    this.#syspath = internPath(newSyspath);
+    this.#devpath = this.#syspath.slice(4);
     this.addPropertyInternal('DEVPATH', this.#devpath);
     this.#sysname = undefined;
     this.#sysnum = undefined;

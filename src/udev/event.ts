@@ -91,6 +91,8 @@ export class UdevEvent implements FormatEnv {
   currentLine: RuleLine | undefined;
   /** The value the last match token compared (for explain). */
   lastValue: string | undefined;
+  /** True while an explain sink listens (list-valued keys then record their values). */
+  explaining = false;
   /** Why executeRules() did not complete ('ok' leaves it undefined): the errno 252 returns. */
   errno: ErrnoName | undefined;
 
@@ -120,9 +122,16 @@ export class UdevEvent implements FormatEnv {
     return resolveSubsysValue(this.ctx.fs, this.ctx.db, spec);
   }
 
-  /** The builtin host with logging bound to this event. */
+  #builtinHost: BuiltinHost | undefined;
+
+  /** The builtin host with logging bound to this event (made once per event). */
   builtinHost(): BuiltinHost {
-    return { ...this.ctx.builtinHost, cmdline: this.ctx.cmdline, log: (level, message) => this.deviceLog(level, message) };
+    this.#builtinHost ??= {
+      ...this.ctx.builtinHost,
+      cmdline: this.ctx.cmdline,
+      log: (level, message) => this.deviceLog(level, message),
+    };
+    return this.#builtinHost;
   }
 
   get nodeContext(): NodeContext {
@@ -201,6 +210,7 @@ export type ExecuteResult = 'ok' | 'rules-failed' | 'no-device-id' | 'rename-fai
  */
 export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: ExplainSink): ExecuteResult {
   const dev = event.dev;
+  event.explaining = explain !== undefined;
   if (dev.action === 'remove') {
     dev.readDb(true);
     tagIndex(event, dev, undefined, false);

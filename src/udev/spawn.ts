@@ -73,33 +73,44 @@ export class ProgramRegistry {
  * backslashes are kept as they are; `''` gives an empty word.
  */
 export function splitCommand(cmd: string): string[] {
+  const cached = splitCache.get(cmd);
+  if (cached) return cached.slice();
   const out: string[] = [];
-  let i = 0;
   const n = cmd.length;
-  const isSep = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  let i = 0;
   for (;;) {
-    while (i < n && isSep(cmd[i]!)) i++;
+    while (i < n && isSep(cmd.charCodeAt(i))) i++;
     if (i >= n) break;
     let word = '';
-    let quote = '';
+    let quote = 0;
     for (; i < n; i++) {
-      const c = cmd[i]!;
-      if (quote) {
-        if (c === quote) quote = '';
-        else word += c;
+      const c = cmd.charCodeAt(i);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+        else word += cmd[i];
         continue;
       }
-      if (c === "'" || c === '"') {
+      if (c === 39 /* ' */ || c === 34 /* " */) {
         quote = c;
         continue;
       }
       if (isSep(c)) break;
-      word += c;
+      word += cmd[i];
     }
     out.push(word);
   }
-  return out;
+  if (splitCache.size > 1024) splitCache.clear();
+  splitCache.set(cmd, out);
+  return out.slice();
 }
+
+/** WHITESPACE separators. */
+function isSep(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** Builtin and program command lines repeat across events: their splits are memoised. */
+const splitCache = new Map<string, string[]>();
 
 /** The outcome of udev_event_spawn(). */
 export type SpawnOutcome =

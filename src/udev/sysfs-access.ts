@@ -5,7 +5,7 @@
  * filesystem goes through one `SysfsAccess`.
  */
 import { DriverModelError, type ErrnoName } from '../base/index.js';
-import { arrayToBytes, bytesToArray, bytesToText, textToBytes } from './bytes.js';
+import { arrayToBytes, bytesToArray } from './bytes.js';
 import type { SysfsSource, SysfsStat } from './sysfs-source.js';
 
 /** A failed filesystem operation: the Linux errno name. */
@@ -76,31 +76,29 @@ export function relativePath(fromDir: string, to: string): string {
 }
 
 /**
- * Byte-string filesystem access over a SysfsSource. All paths here are byte strings; they are
- * converted to host strings only when handed to the source.
+ * Errno-returning filesystem access over a SysfsSource. Paths are byte strings on both sides
+ * (the SysfsSource contract), so nothing is converted on the hot path; file contents are
+ * turned from Uint8Array into byte strings here.
  */
 export class SysfsAccess {
   constructor(readonly source: SysfsSource) {}
 
   lstat(path: string): SysfsStat | undefined {
-    return this.source.lstat(bytesToText(path));
+    return this.source.lstat(path);
   }
 
   readlink(path: string): string | undefined {
-    const t = this.source.readlink(bytesToText(path));
-    return t === undefined ? undefined : textToBytes(t);
+    return this.source.readlink(path);
   }
 
   readdir(path: string): readonly string[] | undefined {
-    const names = this.source.readdir(bytesToText(path));
-    if (!names) return undefined;
-    return names.map(textToBytes);
+    return this.source.readdir(path);
   }
 
   /** Read a whole file (following a final symlink) as a byte string, or the failure. */
   readFile(path: string): string | FsFailure {
     try {
-      return arrayToBytes(this.source.readFile(bytesToText(path)));
+      return arrayToBytes(this.source.readFile(path));
     } catch (e) {
       return { errno: DriverModelError.is(e) ? e.errno : 'EIO' };
     }
@@ -109,7 +107,7 @@ export class SysfsAccess {
   /** Write a byte string to a file; undefined on success, else the errno. */
   writeFile(path: string, data: string): FsError | undefined {
     try {
-      this.source.writeFile(bytesToText(path), bytesToArray(data));
+      this.source.writeFile(path, bytesToArray(data));
       return undefined;
     } catch (e) {
       if (DriverModelError.is(e)) return e.errno;

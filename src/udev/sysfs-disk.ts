@@ -17,6 +17,8 @@ function errnoOf(e: unknown): string {
 
 export class DiskSysfs implements SysfsSource {
   readonly #root: string;
+  /** The root directory as a byte string (latin1 of its UTF-8 bytes). */
+  readonly #rootBytes: string;
 
   /**
    * @param root directory standing for /sys
@@ -27,10 +29,19 @@ export class DiskSysfs implements SysfsSource {
     private readonly other?: SysfsSource,
   ) {
     this.#root = nodePath.resolve(root);
+    this.#rootBytes = Buffer.from(this.#root, 'utf8').toString('latin1');
   }
 
-  /** Map an absolute /sys path into the directory, resolving symlinks component by component. */
-  #resolve(path: string, followLast: boolean): string | undefined {
+  /**
+   * Map an absolute /sys path (a byte string) into the directory, resolving symlinks component
+   * by component. The result is a Buffer path, so non-ASCII bytes reach the disk unchanged.
+   */
+  #resolve(path: string, followLast: boolean): Buffer | undefined {
+    const p = this.#resolveText(path, followLast);
+    return p === undefined ? undefined : Buffer.from(p, 'latin1');
+  }
+
+  #resolveText(path: string, followLast: boolean): string | undefined {
     let todo = path.split('/').filter((p) => p.length > 0 && p !== '.');
     if (todo[0] !== 'sys') return undefined;
     todo = todo.slice(1);
@@ -41,17 +52,17 @@ export class DiskSysfs implements SysfsSource {
         done.pop();
         continue;
       }
-      const real = nodePath.join(this.#root, ...done, part);
+      const real = Buffer.from(nodePath.join(this.#rootBytes, ...done, part), 'latin1');
       let st: fs.Stats;
       try {
         st = fs.lstatSync(real);
       } catch {
         done.push(part);
-        return todo.length === 0 ? nodePath.join(this.#root, ...done) : undefined;
+        return todo.length === 0 ? nodePath.join(this.#rootBytes, ...done) : undefined;
       }
       if (st.isSymbolicLink() && (todo.length > 0 || followLast)) {
         if (++links > 40) return undefined;
-        const target = fs.readlinkSync(real);
+        const target = fs.readlinkSync(real, { encoding: 'buffer' }).toString('latin1');
         const parts = target.split('/').filter((p) => p.length > 0 && p !== '.');
         if (target.startsWith('/')) {
           if (parts[0] !== 'sys') return undefined;
@@ -62,7 +73,7 @@ export class DiskSysfs implements SysfsSource {
       }
       done.push(part);
     }
-    return nodePath.join(this.#root, ...done);
+    return nodePath.join(this.#rootBytes, ...done);
   }
 
   #inSys(path: string): boolean {
@@ -87,7 +98,7 @@ export class DiskSysfs implements SysfsSource {
     const p = this.#resolve(path, false);
     if (p === undefined) return undefined;
     try {
-      return fs.readlinkSync(p);
+      return fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1');
     } catch {
       return undefined;
     }
@@ -98,7 +109,7 @@ export class DiskSysfs implements SysfsSource {
     const p = this.#resolve(path, true);
     if (p === undefined) return undefined;
     try {
-      return fs.readdirSync(p);
+      return fs.readdirSync(p, { encoding: 'buffer' }).map((b) => b.toString('latin1'));
     } catch {
       return undefined;
     }

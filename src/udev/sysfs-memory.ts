@@ -37,6 +37,9 @@ export interface MemorySysfsOptions {
 export class MemorySysfs implements SysfsSource {
   readonly #root: DirNode = { type: 'dir', mode: 0o755, children: new Map() };
   readonly #truncate: boolean;
+  /** Path walks are memoised until the tree's shape changes (writes only change contents). */
+  readonly #cacheFollow = new Map<string, ReturnType<MemorySysfs['walkUncached']>>();
+  readonly #cacheNoFollow = new Map<string, ReturnType<MemorySysfs['walkUncached']>>();
 
   constructor(options: MemorySysfsOptions = {}) {
     this.#truncate = options.truncateOnWrite ?? false;
@@ -47,6 +50,17 @@ export class MemorySysfs implements SysfsSource {
    * symlinks are always followed; the last one only with `follow`.
    */
   #walk(path: string, follow: boolean): { node: Node; path: string[] } | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
+    const cache = follow ? this.#cacheFollow : this.#cacheNoFollow;
+    let r = cache.get(path);
+    if (r === undefined) {
+      r = this.walkUncached(path, follow);
+      cache.set(path, r);
+    }
+    return r;
+  }
+
+  /** @internal the walk itself (public only so its return type can be named above). */
+  walkUncached(path: string, follow: boolean): { node: Node; path: string[] } | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
     let todo = path.split('/').filter((p) => p.length > 0 && p !== '.');
     const dirs: DirNode[] = [this.#root];
     const names: string[] = [];
@@ -126,8 +140,14 @@ export class MemorySysfs implements SysfsSource {
 
   // ------------------------------------------------------------------ building the tree
 
+  #invalidate(): void {
+    this.#cacheFollow.clear();
+    this.#cacheNoFollow.clear();
+  }
+
   /** mkdir -p (following symlinks in the path). */
   mkdir(path: string): void {
+    this.#invalidate();
     let cur: DirNode = this.#root;
     let done = '';
     for (const part of path.split('/').filter((p) => p.length > 0)) {
@@ -161,6 +181,7 @@ export class MemorySysfs implements SysfsSource {
   /** Create or replace a file (parents created). */
   putFile(path: string, data: Uint8Array | string, mode = 0o644): void {
     const { dir, name } = this.#parentDir(path);
+    this.#invalidate();
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data.slice();
     dir.children.set(name, { type: 'file', mode, data: bytes });
   }
@@ -168,6 +189,7 @@ export class MemorySysfs implements SysfsSource {
   /** Create or replace a symlink (parents created); `target` is stored verbatim. */
   putSymlink(path: string, target: string): void {
     const { dir, name } = this.#parentDir(path);
+    this.#invalidate();
     dir.children.set(name, { type: 'link', target });
   }
 

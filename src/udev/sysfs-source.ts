@@ -20,10 +20,11 @@ export interface SysfsStat {
  * `writeFile`.
  *
  * Contract (what the engine relies on):
- * - Paths are absolute byte-for-byte paths as JavaScript strings (`/sys/devices/...`,
- *   `/proc/sys/net/...`). They may contain `..` components and symlinks in any but the last
- *   component; implementations resolve both physically, as the kernel's path walk does (a `..`
- *   after a symlink goes to the parent of the link's target).
+ * - Paths are absolute (`/sys/devices/...`, `/proc/sys/net/...`) and are *byte strings*: each
+ *   char is one byte (latin1), which for the ASCII names sysfs uses is simply the path. Link
+ *   targets and directory entries come back the same way. They may contain `..` components
+ *   and symlinks in any but the last component; implementations resolve both physically, as
+ *   the kernel's path walk does (a `..` after a symlink goes to the parent of its target).
  * - `lstat` does not follow a symlink in the last component; it returns undefined when the path
  *   does not exist (ENOENT, ENOTDIR).
  * - `readlink` returns the link's target text exactly as stored (relative like
@@ -63,7 +64,7 @@ export type DevEntry = DevNodeEntry | { readonly type: 'link'; readonly target: 
  * /dev as udev sees it: device nodes (created by devtmpfs, never by udev) and symlinks.
  *
  * Contract:
- * - Paths are absolute (`/dev/fwctl/fwctl0`).
+ * - Paths are absolute byte strings like SysfsSource's (`/dev/fwctl/fwctl0`).
  * - `symlink(target, path)` creates missing parent directories and atomically replaces an
  *   existing symlink at `path`; it throws `DriverModelError('EEXIST')` when something other than
  *   a symlink is there. `target` is stored as given (udev passes relative targets).

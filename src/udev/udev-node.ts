@@ -5,7 +5,6 @@
  * the /dev/{char,block}/MAJ:MIN link. Link claims live in the UdevDatabase (/run/udev/links).
  */
 import { DriverModelError } from '../base/index.js';
-import { bytesToText } from './bytes.js';
 import type { UdevDatabase } from './database.js';
 import type { UdevDevice } from './device.js';
 import { type DiagnosticSink, deviceDiagnostic, strerrorName, type LogLevel } from './diagnostics.js';
@@ -38,14 +37,14 @@ function nodeSymlink(ctx: NodeContext, dev: UdevDevice, devnode: string, slink: 
     return 'ENOTDIR';
   }
   const path = simplifyPath(slink);
-  const st = ctx.devfs.lstat(bytesToText(path));
+  const st = ctx.devfs.lstat((path));
   if (st && st.type !== 'link') {
     log(ctx, dev, 'debug', `Conflicting inode '${slink}' found, symlink to '${devnode}' will not be created.`);
     return 'EEXIST';
   }
   const target = relativePath(dirName(path), simplifyPath(devnode));
   try {
-    ctx.devfs.symlink(bytesToText(target), bytesToText(path));
+    ctx.devfs.symlink((target), (path));
   } catch (e) {
     const errno = errnoOf(e);
     log(ctx, dev, 'debug', `Failed to create symlink '${slink}' to '${devnode}': ${strerrorName(errno)}`);
@@ -84,7 +83,7 @@ function linkUpdate(ctx: NodeContext, dev: UdevDevice, slink: string, add: boole
   for (const [otherId, claim] of ctx.db.linkClaims(name)) {
     if (otherId === id) continue;
     // A claim whose node is gone is ignored (it is dropped on that device's remove event).
-    if (!ctx.devfs.lstat(bytesToText(claim.devnode))) continue;
+    if (!ctx.devfs.lstat((claim.devnode))) continue;
     if (devnode !== undefined && claim.priority <= priority) continue;
     devnode = claim.devnode;
     priority = claim.priority;
@@ -92,7 +91,7 @@ function linkUpdate(ctx: NodeContext, dev: UdevDevice, slink: string, add: boole
   if (devnode !== undefined) return nodeSymlink(ctx, dev, devnode, slink);
   log(ctx, dev, 'debug', `No reference left for '${slink}', removing`);
   try {
-    ctx.devfs.unlink(bytesToText(simplifyPath(slink)));
+    ctx.devfs.unlink((simplifyPath(slink)));
   } catch (e) {
     log(ctx, dev, 'debug', `Failed to remove '${slink}', ignoring: ${strerrorName(errnoOf(e))}`);
   }
@@ -135,7 +134,7 @@ export function nodeRemove(ctx: NodeContext, dev: UdevDevice): void {
   const filename = devnumPath(dev);
   if (filename === undefined) return;
   try {
-    ctx.devfs.unlink(bytesToText(filename));
+    ctx.devfs.unlink((filename));
   } catch (e) {
     log(ctx, dev, 'debug', `Failed to remove '${filename}': ${strerrorName(errnoOf(e))}`);
   }
@@ -155,7 +154,7 @@ export function applyPermissions(
 ): void {
   const devname = dev.getDevname();
   if (devname === undefined) return;
-  const st = ctx.devfs.lstat(bytesToText(devname));
+  const st = ctx.devfs.lstat((devname));
   const devnum = dev.getDevnum();
   if (!st || st.type === 'link' || st.type === 'dir' || (devnum && (st.major !== devnum.major || st.minor !== devnum.minor))) {
     log(ctx, dev, 'debug', `Device node ${devname} is missing, skipping handling.`);
@@ -171,7 +170,7 @@ export function applyPermissions(
     log(ctx, dev, 'debug', `Setting permissions ${desc}`);
     try {
       ctx.devfs.chmodChown(
-        bytesToText(devname),
+        (devname),
         mode === undefined ? undefined : mode & 0o7777,
         applyUid ? uid : undefined,
         applyGid ? gid : undefined,

@@ -255,10 +255,11 @@ export function runUdevTest(options: RunUdevTestOptions): UdevTestResult {
     const hidden = new Set(['/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr']);
     const entries = [...devfs.list()].sort((a, b) => byteOrder(a[0], b[0]));
     for (const [path, e] of entries)
-      if (e.type === 'link' && !hidden.has(path)) records.push({ kind: 'symlink', event: index, path, target: e.target });
+      if (e.type === 'link' && !hidden.has(path))
+        records.push({ kind: 'symlink', event: index, path: bytesToText(path), target: bytesToText(e.target) });
     if (devname !== undefined) {
       const path = bytesToText(devname);
-      const e = devfs.lstat(path);
+      const e = devfs.lstat(devname);
       if (e && (e.type === 'char' || e.type === 'block'))
         records.push({
           kind: 'devnode',

@@ -6,6 +6,7 @@
  * /sys/bus/pci/slots. USB, BCMA, CCW, VIO, platform, netdevsim and Xen naming are not modelled.
  */
 import { UdevDevice } from '../device.js';
+import { safeAtoi } from '../udev-util.js';
 import type { Builtin, BuiltinContext } from './builtin.js';
 
 /** Naming scheme flags (netif-naming-scheme.h). */
@@ -55,8 +56,19 @@ const schemes: ReadonlyArray<readonly [string, number]> = [
   ['v252', v252],
 ];
 
+const schemeCache = new Map<string, { name: string; flags: number }>();
+
 /** The naming scheme in force: net.naming-scheme= on the command line, else v252 (Debian's default). */
 export function namingScheme(cmdline: string): { name: string; flags: number } {
+  let r = schemeCache.get(cmdline);
+  if (!r) {
+    r = computeNamingScheme(cmdline);
+    schemeCache.set(cmdline, r);
+  }
+  return r;
+}
+
+function computeNamingScheme(cmdline: string): { name: string; flags: number } {
   let chosen: string | undefined;
   for (const word of cmdline.split(/\s+/)) {
     const m = /^net[._-]naming[._-]scheme=(.*)$/.exec(word);
@@ -74,18 +86,40 @@ const ARPHRD_SLIP = 256;
 const ARPHRD_INFINIBAND = 32;
 const NET_ADDR_PERM = 0;
 
+/** device_get_sysattr_int(): safe_atoi of the attribute. */
 function attrInt(dev: UdevDevice, name: string): number | undefined {
   const v = dev.sysattr(name);
   if (v === undefined) return undefined;
-  const t = v.trim();
-  if (!/^[-+]?\d+$/.test(t)) return undefined;
-  return Number(t);
+  return safeAtoi(v);
 }
 
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** parse_hw_addr(): bytes separated by ':', '-' or '.' (one or two hex digits each). */
 function parseHwAddr(s: string): number[] | undefined {
-  const parts = s.split(/[:.-]/);
-  if (parts.length < 1 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
-  return parts.map((p) => Number.parseInt(p, 16));
+  const out: number[] = [];
+  let cur = -1;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 58;
+    if (c === 58 || c === 45 || c === 46) {
+      if (digits === 0) return undefined;
+      out.push(cur);
+      cur = -1;
+      digits = 0;
+      continue;
+    }
+    const d = hexDigit(c);
+    if (d < 0 || digits === 2) return undefined;
+    cur = digits === 0 ? d : cur * 16 + d;
+    digits++;
+  }
+  return out;
 }
 
 /** Multi-function bit of the PCI header type byte (config offset 0x0e). */
@@ -197,6 +231,7 @@ function pciSlot(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | 
 
 /** get_virtfn_info(): for an SR-IOV VF, its PF and the "v<n>" suffix. */
 function virtfnInfo(pci: UdevDevice): { pf: UdevDevice; suffix: string } | undefined {
+  if (!pci.fs.lstat(pci.syspath + '/physfn')) return undefined;
   const pfPath = pci.fs.realpath(pci.syspath + '/physfn');
   if (pfPath.charCodeAt(0) !== 47) return undefined;
   const pfDev = UdevDevice.fromSyspath(pci.fs, pci.db, pfPath);

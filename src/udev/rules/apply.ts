@@ -30,7 +30,7 @@ import {
 import { namingScheme } from '../builtins/net-id.js';
 import type { CompiledRules } from './compiler.js';
 import { ID_INVALID, MODE_INVALID } from './compiler.js';
-import { compileGlob } from './fnmatch.js';
+import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
@@ -50,6 +50,27 @@ export interface ExplainSink {
   failed(line: RuleLine, token: RuleToken, value: string | undefined, device: string): void;
   /** All tokens passed; `jumped` is the GOTO target line if it jumped. */
   matched(line: RuleLine, jumped: RuleLine | undefined): void;
+}
+
+/** True if fnmatch would treat `p` differently from a plain string (wildcards, brackets, escapes). */
+function hasGlobSyntax(p: string): boolean {
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (c === 42 || c === 63 || c === 91 || c === 92) return true;
+  }
+  return false;
+}
+
+/** IMPORT{parent} patterns are substituted per event; their compiled forms are memoised. */
+const parentGlobs = new Map<string, Glob>();
+function parentGlob(pattern: string): Glob {
+  let g = parentGlobs.get(pattern);
+  if (!g) {
+    if (parentGlobs.size > 256) parentGlobs.clear();
+    g = compileGlob(pattern);
+    parentGlobs.set(pattern, g);
+  }
+  return g;
 }
 
 /** token_match_string(): compare one value (absent = "") with the token's pattern. */
@@ -253,7 +274,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       ev.lastValue = dev.sysname;
       return matchString(t, dev.sysname) ? PASS : FAIL;
     case TokenType.M_DEVLINK:
-      ev.lastValue = [...dev.getDevlinks()].join(' ');
+      if (ev.explaining) ev.lastValue = [...dev.getDevlinks()].join(' ');
       return matchList(t, dev.getDevlinks(), true) ? PASS : FAIL;
     case TokenType.M_NAME:
       ev.lastValue = ev.name;
@@ -271,7 +292,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
     case TokenType.M_TAG:
     case TokenType.M_PARENTS_TAG: {
       const tags = dev.matchTags();
-      ev.lastValue = [...tags].join(':');
+      if (ev.explaining) ev.lastValue = [...tags].join(':');
       return matchList(t, tags, false) ? PASS : FAIL;
     }
     case TokenType.M_SUBSYSTEM:
@@ -495,7 +516,14 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       }
       const parent = dev.parent;
       if (!parent) return t.op === Op.NOMATCH ? PASS : FAIL;
-      const glob = compileGlob(r.value);
+      const pattern = r.value;
+      if (!hasGlobSyntax(pattern)) {
+        // No wildcard or escape: fnmatch is equality, so at most this one key is copied.
+        const v = parent.getProperty(pattern);
+        if (v !== undefined) dev.addProperty(pattern, v);
+        return t.op === Op.MATCH ? PASS : FAIL;
+      }
+      const glob = parentGlob(pattern);
       for (const [k, v] of parent.allProperties()) if (glob.match(k)) dev.addProperty(k, v);
       return t.op === Op.MATCH ? PASS : FAIL;
     }
@@ -906,13 +934,8 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
 }
 
 /** udev_rule_apply_line_to_event(): returns FATAL, or the next line index. */
-function applyLine(ev: UdevEvent, line: RuleLine, index: number, explain: ExplainSink | undefined): number {
+function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, explain: ExplainSink | undefined): number {
   const dev = ev.dev;
-  let mask = LineFlag.HAS_GOTO | LineFlag.UPDATE_SOMETHING;
-  if (dev.action !== 'remove') {
-    if (dev.devnum) mask |= LineFlag.HAS_DEVLINK;
-    if (dev.ifindex !== undefined) mask |= LineFlag.HAS_NAME;
-  }
   if ((line.flags & mask) === 0) {
     if (explain) explain.skipped(line);
     return index + 1;
@@ -948,10 +971,17 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, explain: Explai
  */
 export function applyRules(rules: CompiledRules, ev: UdevEvent, explain?: ExplainSink): 'ok' | 'fatal' {
   const files = rules.files;
+  // The pre-filter mask depends only on the event device, which lines cannot change.
+  const dev = ev.dev;
+  let mask: number = LineFlag.HAS_GOTO | LineFlag.UPDATE_SOMETHING;
+  if (dev.action !== 'remove') {
+    if (dev.devnum) mask |= LineFlag.HAS_DEVLINK;
+    if (dev.ifindex !== undefined) mask |= LineFlag.HAS_NAME;
+  }
   for (let f = 0; f < files.length; f++) {
     const lines = files[f]!.lines;
     for (let i = 0; i < lines.length; ) {
-      const next = applyLine(ev, lines[i]!, i, explain);
+      const next = applyLine(ev, lines[i]!, i, mask, explain);
       if (next < 0) return 'fatal';
       i = next;
     }
