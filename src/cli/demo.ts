@@ -1,10 +1,11 @@
 /**
  * `auxbus demo` (what `npm start` runs): a narrated boot of the presets, the device tree with
  * bindings, and the uevent log of an auxiliary child being unbound from its kernel driver and
- * handed to the userspace driver, the DOE hand-off in four sysfs writes.
+ * handed to the userspace driver, the DOE hand-off in four sysfs writes; then who owns the
+ * mailbox while a process holds it, and what that process sees when the driver unbinds.
  */
 import { DriverModelError } from '../base/index.js';
-import { type Machine, createMachine } from '../di/index.js';
+import { type Machine, createMachine, ownerName } from '../di/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 import { renderTree, renderUevents } from './render.js';
@@ -72,7 +73,34 @@ function tour(io: CliIo): void {
     root.readFile('/sys/bus/auxiliary/drivers/doe_user.doe/bind');
   });
 
-  say('5. The tree now');
+  say('5. A process takes the mailbox: the owner is whoever holds the open file');
+  const mailbox = machine.findDevice('auxiliary:cxl_pci.doe.1');
+  const owner = () => note(`owner of cxl_pci.doe.1: ${ownerName(mailbox)}`);
+  owner();
+  const tool = machine.processes.spawn('cxl-compliance', { uid: 0, gid: 0, caps: [] });
+  const spdm = machine.processes.spawn('spdm-agent', { uid: 0, gid: 0, caps: [] });
+  let fd = -1;
+  step('cxl-compliance: open("/dev/doe/cxl_pci.doe.1", O_RDWR)', () => {
+    fd = tool.open('/dev/doe/cxl_pci.doe.1', 'rw');
+  });
+  owner();
+  step('spdm-agent: open("/dev/doe/cxl_pci.doe.1", O_RDWR)', () => {
+    spdm.open('/dev/doe/cxl_pci.doe.1', 'rw');
+  });
+  note('One holder at a time: the second open is refused, the first holder keeps it.');
+
+  say('6. The driver goes away underneath the holder');
+  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers/doe_user.doe/unbind', () =>
+    root.writeFile('/sys/bus/auxiliary/drivers/doe_user.doe/unbind', 'cxl_pci.doe.1\n'),
+  );
+  step('cxl-compliance: read(fd)', () => {
+    tool.read(fd);
+  });
+  note('The open file outlives the device: every operation fails with ENODEV, but close works.');
+  step('cxl-compliance: close(fd)', () => tool.close(fd));
+  owner();
+
+  say('7. The tree now');
   io.stdout(renderTree(machine, io));
 }
 

@@ -1,0 +1,60 @@
+/**
+ * `npm start` (auxbus demo): the narrated tour must tell the truth about the machine it runs:
+ * the hand-off uevents in the kernel's order, the errno a real process would see, and the
+ * owner as the ownership model derives it.
+ */
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/demo.js';
+import { captureIo } from '../../src/cli/io.js';
+
+async function tour() {
+  const io = captureIo();
+  const status = await run([], io);
+  return { status, out: io.out, lines: io.out.split('\n') };
+}
+
+const indexOf = (lines: string[], re: RegExp) => lines.findIndex((l) => re.test(l));
+
+describe('auxbus demo', () => {
+  it('should finish with status 0 and no colour escapes on a non-TTY', async () => {
+    const { status, out } = await tour();
+    expect(status).toBe(0);
+    expect(out).not.toMatch(/\x1b\[/);
+  });
+
+  it('should show the doe class device added before the bind of its auxiliary parent', async () => {
+    const { lines } = await tour();
+    const add = indexOf(lines, /^\s+\d+ add\s+\S+\/cxl_pci\.doe\.1\/doe\/cxl_pci\.doe\.1 \(doe\)/);
+    const bind = indexOf(lines, /^\s+\d+ bind\s+\S+\/cxl_pci\.doe\.1 \(auxiliary\) DRIVER=doe_user\.doe/);
+    expect(add).toBeGreaterThan(0);
+    expect(bind).toBeGreaterThan(add);
+  });
+
+  it('should show the unbind uevent without DRIVER=', async () => {
+    const { lines } = await tour();
+    const unbinds = lines.filter((l) => /^\s+\d+ unbind\s+\S+\/cxl_pci\.doe\.1 \(auxiliary\)/.test(l));
+    expect(unbinds.length).toBe(2);
+    for (const l of unbinds) expect(l).not.toContain('DRIVER=');
+  });
+
+  it('should report EBUSY for a second bind and EACCES for reading bind', async () => {
+    const { out } = await tour();
+    expect(out).toMatch(/drivers\/doe_user\.doe\/bind\n\s+→ EBUSY/);
+    expect(out).toMatch(/cat \/sys\/bus\/auxiliary\/drivers\/doe_user\.doe\/bind\n\s+→ EACCES/);
+  });
+
+  it('should move ownership none → holder → none, refuse a second opener, and revoke on unbind', async () => {
+    const { lines, out } = await tour();
+    const owners = lines.filter((l) => l.startsWith('owner of cxl_pci.doe.1:')).map((l) => l.split(': ')[1]);
+    expect(owners).toEqual(['none', 'cxl-compliance', 'none']);
+    expect(out).toMatch(/spdm-agent: open\("\/dev\/doe\/cxl_pci\.doe\.1", O_RDWR\)\n\s+→ EBUSY .*held by cxl-compliance/);
+    expect(out).toMatch(/cxl-compliance: read\(fd\)\n\s+→ ENODEV/);
+    expect(out).toMatch(/cxl-compliance: close\(fd\)\nowner of cxl_pci\.doe\.1: none/);
+  });
+
+  it('should print the same tour twice, byte for byte', async () => {
+    const a = await tour();
+    const b = await tour();
+    expect(a.out).toBe(b.out);
+  });
+});
