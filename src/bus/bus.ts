@@ -5,7 +5,7 @@
  * drivers_autoprobe, uevent, driver_override.
  */
 import { inject, injectable } from 'inversify';
-import { kerr } from '../base/index.js';
+import { ILogService, kerr } from '../base/index.js';
 import { type Attribute, PAGE_SIZE, attrRW, attrWO } from './attribute.js';
 import { BusType } from './bus-type.js';
 import type { DeviceClass } from './class.js';
@@ -54,6 +54,7 @@ export class BusRegistry {
     @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
     @inject(IDriverBinder) private readonly binder: DriverBinder,
     @inject(IDeviceLinks) links: DeviceLinks,
+    @inject(ILogService) private readonly log: ILogService,
   ) {
     [this.#driverUevent, this.#driverBindAttrs] = this.#makeDriverAttributes();
     this.#deviceUevent = this.#makeDeviceUevent();
@@ -106,6 +107,12 @@ export class BusRegistry {
   driverRegister(drv: DeviceDriver): void {
     if (!drv.bus.p.registered) {
       throw kerr('EINVAL', `Driver '${drv.name}' was unable to register with bus_type '${drv.bus.name}' because the bus was not initialized`);
+    }
+    // A driver that brings its own probe/remove/shutdown on a bus that has them is only warned
+    // about (the bus's method wins, really_probe step 8); registration goes on.
+    const bus = drv.bus;
+    if ((bus.probe && drv.probe) || (bus.remove && drv.remove) || (bus.shutdown && drv.shutdown)) {
+      this.log.log('warning', 'kernel', `Driver '${drv.name}' needs updating - please use bus_type methods`);
     }
     if (drv.bus.findDriver(drv.name)) throw kerr('EBUSY', `Driver '${drv.name}' is already registered, aborting...`);
     drv.p.registered = true;

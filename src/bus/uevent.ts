@@ -57,7 +57,8 @@ export function fillDeviceUevent(dev: Device, env: UeventEnv): void {
     env.add('MINOR', String(dev.devt.minor));
     const info = dev.class?.devnode?.(dev);
     env.add('DEVNAME', deviceDevnodeName(dev)!);
-    if (info?.mode !== undefined) env.add('DEVMODE', `0${(info.mode & 0o777).toString(8)}`);
+    // `if (mode)` then "%#o" of the permission bits: no DEVMODE for mode 0, "0" for type bits only.
+    if (info?.mode) env.add('DEVMODE', (info.mode & 0o777) === 0 ? '0' : `0${(info.mode & 0o777).toString(8)}`);
     if (info?.uid) env.add('DEVUID', String(info.uid));
     if (info?.gid) env.add('DEVGID', String(info.gid));
   }
