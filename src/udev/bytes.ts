@@ -24,6 +24,24 @@ export function bytesToText(b: string): string {
   return Buffer.from(b, 'latin1').toString('utf8');
 }
 
+const canonicalStrings = new Map<string, string>();
+
+/**
+ * The canonical copy of a string the engine compares often (rule alternatives, device names):
+ * flat and internalized by the JavaScript engine, so `===` against another canonical string is
+ * a pointer test and against any other string never walks a rope. Same value as `s`.
+ */
+export function canonicalString(s: string): string {
+  let c = canonicalStrings.get(s);
+  if (c === undefined) {
+    if (canonicalStrings.size > 65536) canonicalStrings.clear();
+    // A property key is internalized; reading it back gives the engine's internal copy.
+    c = Object.keys({ [s]: 0 })[0]!;
+    canonicalStrings.set(c, c);
+  }
+  return c;
+}
+
 /** Uint8Array → byte string. */
 export function arrayToBytes(a: Uint8Array): string {
   if (a.length < 64) {

@@ -4,6 +4,7 @@
  * database), tags and current tags, devlinks, the per-object attribute cache, the lazily found
  * parent, and reading/writing the device's udev database entry. All strings are byte strings.
  */
+import { canonicalString } from './bytes.js';
 import type { DbEntry, UdevDatabase } from './database.js';
 import { baseName, dirName, type FsError, isNormalizedPath, joinPath, simplifyPath, type SysfsAccess } from './sysfs-access.js';
 
@@ -39,9 +40,38 @@ function internPath(p: string): string {
   if (internedPaths.size > 65536) {
     internedPaths.clear();
     childPaths.clear();
+    pathNames.clear();
   }
   internedPaths.set(p, p);
   return p;
+}
+
+/** What a syspath's text alone determines; computed once per interned path. */
+interface PathNames {
+  readonly devpath: string;
+  /** Last component with '!' as '/', and its trailing digits (see UdevDevice.sysname). */
+  sysname: string | undefined;
+  sysnum: string | undefined;
+  /** The interned directory part (dirName). */
+  dir: string | undefined;
+  /** At most one '/' after "/sys": the parent walk stops here. */
+  readonly top: boolean;
+}
+const pathNames = new Map<string, PathNames>();
+
+function namesOf(syspath: string): PathNames {
+  let n = pathNames.get(syspath);
+  if (n === undefined) {
+    n = { devpath: syspath.slice(4), sysname: undefined, sysnum: undefined, dir: undefined, top: syspath.lastIndexOf('/') <= 4 };
+    pathNames.set(syspath, n);
+  }
+  return n;
+}
+
+/** dirName() of an interned path, itself interned. */
+function parentDir(syspath: string): string {
+  const n = namesOf(syspath);
+  return (n.dir ??= internPath(dirName(syspath)));
 }
 
 /** `${dir}/${name}` for an interned directory path, itself interned. */
@@ -114,7 +144,7 @@ export class UdevDevice {
     syspath: string,
   ) {
     this.#syspath = internPath(syspath);
-    this.#devpath = this.#syspath.slice(4);
+    this.#devpath = namesOf(this.#syspath).devpath;
     this.addPropertyInternal('DEVPATH', this.#devpath);
   }
 
@@ -206,16 +236,21 @@ export class UdevDevice {
   }
 
   #setSysname(): void {
-    const name = baseName(this.#devpath).replaceAll('!', '/');
-    let n = 0;
-    while (n < name.length) {
-      const c = name.charCodeAt(name.length - 1 - n);
-      if (c < 48 || c > 57) break;
-      n++;
+    const names = namesOf(this.#syspath);
+    if (names.sysname === undefined) {
+      const name = baseName(this.#devpath).replaceAll('!', '/');
+      let n = 0;
+      while (n < name.length) {
+        const c = name.charCodeAt(name.length - 1 - n);
+        if (c < 48 || c > 57) break;
+        n++;
+      }
+      if (n === name.length) n = 0;
+      names.sysname = name;
+      names.sysnum = n > 0 ? name.slice(name.length - n) : undefined;
     }
-    if (n === name.length) n = 0;
-    this.#sysname = name;
-    this.#sysnum = n > 0 ? name.slice(name.length - n) : undefined;
+    this.#sysname = names.sysname;
+    this.#sysnum = names.sysnum;
   }
 
   /** sd_device_get_subsystem(): from the `subsystem` link, or implied by the path. */
@@ -278,8 +313,8 @@ export class UdevDevice {
       this.#parentSet = true;
       let p = this.#syspath;
       for (;;) {
-        p = dirName(p);
-        if (p.lastIndexOf('/') <= 4) break;
+        p = parentDir(p);
+        if (namesOf(p).top) break;
         if (UdevDevice.isDevice(this.fs, p)) {
           this.#parent = new UdevDevice(this.fs, this.db, p);
           break;
@@ -336,7 +371,8 @@ export class UdevDevice {
     if (major !== undefined) this.#setDevnum(major, minor);
   }
 
-  #handleUeventLine(key: string, value: string): void {
+  #handleUeventLine(rawKey: string, value: string): void {
+    const key = canonicalString(rawKey);
     switch (key) {
       case 'DEVTYPE':
         this.devtype = value;
@@ -661,7 +697,7 @@ export class UdevDevice {
     const newSyspath = dirName(this.#syspath) + '/' + name;
     if (!isNormalizedPath(newSyspath)) return false;
     this.#syspath = internPath(newSyspath);
-    this.#devpath = this.#syspath.slice(4);
+    this.#devpath = namesOf(this.#syspath).devpath;
     this.addPropertyInternal('DEVPATH', this.#devpath);
     this.#sysname = undefined;
     this.#sysnum = undefined;

@@ -98,7 +98,8 @@ export class SysfsAccess {
   /** Read a whole file (following a final symlink) as a byte string, or the failure. */
   readFile(path: string): string | FsFailure {
     try {
-      return arrayToBytes(this.source.readFile(path));
+      const src = this.source;
+      return src.readFileBytes ? src.readFileBytes(path) : arrayToBytes(src.readFile(path));
     } catch (e) {
       return { errno: DriverModelError.is(e) ? e.errno : 'EIO' };
     }

@@ -5,6 +5,7 @@
  * truncating, as the oracle's writes do, unless `truncateOnWrite` asks for real sysfs behaviour.
  */
 import { kerr } from '../base/index.js';
+import { arrayToBytes } from './bytes.js';
 import type { SysfsSource, SysfsStat } from './sysfs-source.js';
 
 type Node = DirNode | FileNode | LinkNode;
@@ -19,6 +20,8 @@ interface FileNode {
   readonly type: 'file';
   mode: number;
   data: Uint8Array;
+  /** `data` as a byte string, made on the first readFileBytes after each change. */
+  bytes: string | undefined;
 }
 
 interface LinkNode {
@@ -124,12 +127,22 @@ export class MemorySysfs implements SysfsSource {
     return r.node.data.slice();
   }
 
+  readFileBytes(path: string): string {
+    const r = this.#walk(path, true);
+    if (typeof r === 'string') throw kerr(r, `${path}: cannot read`);
+    if (r.node.type === 'dir') throw kerr('EISDIR', `${path}: is a directory`);
+    if (r.node.type !== 'file') throw kerr('ENOENT', path);
+    const f = r.node;
+    return (f.bytes ??= arrayToBytes(f.data));
+  }
+
   writeFile(path: string, data: Uint8Array): void {
     const r = this.#walk(path, true);
     if (typeof r === 'string') throw kerr(r, `${path}: cannot write`);
     if (r.node.type === 'dir') throw kerr('EISDIR', `${path}: is a directory`);
     if (r.node.type !== 'file') throw kerr('ENOENT', path);
     const f = r.node;
+    f.bytes = undefined;
     if (this.#truncate || data.length >= f.data.length) f.data = data.slice();
     else {
       const merged = f.data.slice();
@@ -183,7 +196,7 @@ export class MemorySysfs implements SysfsSource {
     const { dir, name } = this.#parentDir(path);
     this.#invalidate();
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data.slice();
-    dir.children.set(name, { type: 'file', mode, data: bytes });
+    dir.children.set(name, { type: 'file', mode, data: bytes, bytes: undefined });
   }
 
   /** Create or replace a symlink (parents created); `target` is stored verbatim. */

@@ -43,6 +43,12 @@ export interface SysfsSource {
   readlink(path: string): string | undefined;
   readdir(path: string): readonly string[] | undefined;
   readFile(path: string): Uint8Array;
+  /**
+   * Optional fast path: the same bytes as `readFile` gives, as a byte string, with the same
+   * failures. Implementations that can hand out a cached string save the engine a copy and a
+   * conversion per read.
+   */
+  readFileBytes?(path: string): string;
   writeFile(path: string, data: Uint8Array): void;
 }
 

@@ -122,6 +122,35 @@ function parseHwAddr(s: string): number[] | undefined {
   return out;
 }
 
+const HEX = '0123456789abcdef';
+
+/** Bytes as lowercase hex, two digits each. */
+function hexBytes(bytes: readonly number[]): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+  return out;
+}
+
+/** A PCI function name split into its numbers ("0000:03:00.1"), or undefined. */
+interface PciAddress {
+  readonly domain: number;
+  readonly bus: number;
+  readonly slot: number;
+  readonly func: number;
+}
+const pciAddresses = new Map<string, PciAddress | undefined>();
+
+function parsePciAddress(sysname: string): PciAddress | undefined {
+  if (pciAddresses.has(sysname)) return pciAddresses.get(sysname);
+  const m = /^([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+)\.(\d+)/.exec(sysname);
+  const a = m
+    ? { domain: Number.parseInt(m[1]!, 16), bus: Number.parseInt(m[2]!, 16), slot: Number.parseInt(m[3]!, 16), func: Number(m[4]) }
+    : undefined;
+  if (pciAddresses.size > 4096) pciAddresses.clear();
+  pciAddresses.set(sysname, a);
+  return a;
+}
+
 /** Multi-function bit of the PCI header type byte (config offset 0x0e). */
 function isPciMultifunction(pci: UdevDevice): boolean {
   const data = pci.fs.readFile(pci.syspath + '/config');
@@ -184,12 +213,11 @@ function pciOnboard(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string
 
 /** dev_pci_slot(): p<bus>s<slot>… and the hotplug slot name. */
 function pciSlot(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | undefined, iftype: number, names: PciNames): void {
-  const m = /^([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+)\.(\d+)/.exec(pci.sysname);
-  if (!m) return;
-  let domain = Number.parseInt(m[1]!, 16);
-  const bus = Number.parseInt(m[2]!, 16);
-  const slot = Number.parseInt(m[3]!, 16);
-  let func = Number(m[4]);
+  const pciAddress = parsePciAddress(pci.sysname);
+  if (!pciAddress) return;
+  let domain = pciAddress.domain;
+  const { bus, slot } = pciAddress;
+  let func = pciAddress.func;
   if (flags & Naming.NPAR_ARI && isPciAriEnabled(pci)) func += slot * 8;
   const devPort = devPortOf(dev, iftype);
   const multi = (): boolean => isPciMultifunction(pci);
@@ -278,7 +306,7 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
   if (iftype !== ARPHRD_INFINIBAND && hw && hw.length === 6) {
     const aat = dev.sysattr('addr_assign_type');
     if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM)
-      dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hw.map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+      dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hexBytes(hw)}`);
   }
   // Only a netdev whose direct parent is a PCI function gets PCI names (virtio skipped).
   let parent = dev.parent;

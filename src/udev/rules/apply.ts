@@ -91,11 +91,15 @@ function matchString(t: RuleToken, str: string | undefined): boolean {
         break;
       }
       const alts = t.alternatives;
-      for (let i = 0; i < alts.length; i++)
-        if (alts[i] === s) {
+      const n = s.length;
+      for (let i = 0; i < alts.length; i++) {
+        // The length test first keeps the common mismatch out of the string comparison.
+        const a = alts[i]!;
+        if (a.length === n && a === s) {
           match = true;
           break;
         }
+      }
       break;
     }
     case MatchType.GLOB_WITH_EMPTY:

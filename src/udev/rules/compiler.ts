@@ -7,7 +7,7 @@
  * the same level, file and line. One cohesive engine, like its twin, hence its size.
  */
 import { debianPasswd, type PasswdDatabase } from '../../base/passwd.js';
-import { inputToBytes } from '../bytes.js';
+import { canonicalString, inputToBytes } from '../bytes.js';
 import {
   type Diagnostic,
   plainDiagnostic,
@@ -359,13 +359,14 @@ class FileCompiler {
           }
         }
         if (!bar) alternatives.push(cur);
+        alternatives = alternatives.map(canonicalString);
         if (bar) empty = true;
         if (empty) {
           if (matchType === MatchType.GLOB) matchType = MatchType.GLOB_WITH_EMPTY;
           if (matchType === MatchType.PLAIN) matchType = MatchType.PLAIN_WITH_EMPTY;
         }
         if (matchType === MatchType.GLOB || matchType === MatchType.GLOB_WITH_EMPTY) globs = alternatives.map(compileGlob);
-      } else alternatives = [value];
+      } else alternatives = [canonicalString(value)];
     }
     if (type === TokenType.M_ATTR || type === TokenType.M_PARENTS_ATTR) {
       removeTrailingWhitespace = value.length > 0 && !isCSpace(value.charCodeAt(value.length - 1));
@@ -383,8 +384,9 @@ class FileCompiler {
       type,
       op,
       key,
-      attr,
-      value,
+      // Canonical: the attribute is a property name looked up in every event (ENV{}, IMPORT{db}).
+      attr: attr === undefined ? undefined : canonicalString(attr),
+      value: type === TokenType.M_IMPORT_DB || type === TokenType.M_IMPORT_CMDLINE ? canonicalString(value) : value,
       matchType,
       alternatives,
       globs,
