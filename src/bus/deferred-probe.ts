@@ -5,7 +5,7 @@
  * queues a deferral (it reports EAGAIN instead). A timer gives up after the timeout.
  */
 import { inject, injectable } from 'inversify';
-import { IScheduler, ILogService } from '../base/index.js';
+import { type IDisposable, IScheduler, ILogService } from '../base/index.js';
 import type { Device } from './device.js';
 
 export const IDeferredProbe = Symbol.for('IDeferredProbe');
@@ -24,7 +24,7 @@ export class DeferredProbe {
   readonly #active: Device[] = [];
   #prober: DeferredProber | undefined;
   #triggerCount = 0;
-  #workQueued = false;
+  #work: IDisposable | undefined;
   #timeoutExpired = false;
 
   constructor(
@@ -66,13 +66,12 @@ export class DeferredProbe {
     for (const dev of this.#pending.splice(0)) {
       if (!this.#active.includes(dev)) this.#active.push(dev);
     }
-    if (this.#active.length === 0 || this.#workQueued) return;
-    this.#workQueued = true;
-    this.scheduler.queue('deferred_probe_work', () => this.#work(), { key: 'deferred-probe' });
+    if (this.#active.length === 0 || this.#work) return;
+    this.#work = this.scheduler.queue('deferred_probe_work', () => this.#runWork(), { key: 'deferred-probe' });
   }
 
-  #work(): void {
-    this.#workQueued = false;
+  #runWork(): void {
+    this.#work = undefined;
     // deferred_probe_work_func: take devices from the head of the active list one at a time.
     while (this.#active.length > 0) {
       const dev = this.#active.shift()!;
@@ -86,11 +85,18 @@ export class DeferredProbe {
     this.scheduler.queue(
       'deferred_probe_timeout_work',
       () => {
+        // deferred_probe_timeout_work_func: trigger, flush_work (the retry runs now, inside
+        // this work), and only then report the devices that are still waiting.
         this.#timeoutExpired = true;
+        this.trigger();
+        const queued = this.#work;
+        if (queued) {
+          queued.dispose();
+          this.#runWork();
+        }
         for (const dev of this.devices) {
           this.log.log('info', 'kernel', `${dev.displayName}: deferred probe pending: ${dev.p.deferredReason ?? '(reason unknown)'}`);
         }
-        this.trigger();
       },
       { delay: DEFERRED_PROBE_TIMEOUT_MS },
     );

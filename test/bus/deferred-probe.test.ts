@@ -134,4 +134,28 @@ describe('DeferredProbe', () => {
     expect(machine.deferred.timeoutExpired).toBe(true);
     expect(machine.log.records.some((r) => r.message.includes('a0: deferred probe pending'))).toBe(true);
   });
+
+  it('should retry at the timeout first (trigger + flush_work) and report only the devices still waiting', () => {
+    const { machine, toy, alpha } = fixture();
+    // a0 would now bind; a1 keeps deferring. No bind elsewhere has triggered a retry.
+    toy.spec(alpha).outcome = (dev) => (dev.name === 'a0' ? 'ok' : 'EPROBE_DEFER');
+    machine.processes.root.writeFile('/sys/bus/toy/drivers_autoprobe', '0');
+    const a0 = toy.add('a0');
+    const a1 = toy.add('a1');
+    machine.processes.root.writeFile('/sys/bus/toy/drivers_autoprobe', '1');
+    toy.spec(alpha).outcome = 'EPROBE_DEFER';
+    machine.processes.root.writeFile('/sys/bus/toy/drivers_probe', 'a0');
+    machine.processes.root.writeFile('/sys/bus/toy/drivers_probe', 'a1');
+    expect(machine.deferred.devices).toEqual([a0, a1]);
+    toy.spec(alpha).outcome = (dev) => (dev.name === 'a0' ? 'ok' : 'EPROBE_DEFER');
+    const trace: string[] = [];
+    machine.uevent.onDidSend((e) => trace.push(`${e.action} ${e.devpath}`));
+    const mark = machine.log.records.length;
+    machine.deferred.armTimeout();
+    machine.advance(10_000);
+    const pending = machine.log.records.slice(mark).filter((r) => r.message.includes('deferred probe pending')).map((r) => r.message);
+    expect(a0.driver?.name).toBe('alpha');
+    expect(trace[0]).toBe('bind /devices/a0');
+    expect(pending).toEqual(['toy a1: deferred probe pending: (reason unknown)']);
+  });
 });
