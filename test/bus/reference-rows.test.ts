@@ -63,6 +63,20 @@ function scripted(verdicts: Record<string, number> = {}, busOptions: { probe?: (
   return { machine, root: machine.processes.root, bus, log, driver, add };
 }
 
+describe('defer_all_probes (really_probe step 1)', () => {
+  it('should defer before probe() is called: queued from device_add, EAGAIN from sysfs bind', () => {
+    const { machine, toy } = createToyMachine();
+    toy.register('alpha', { prefix: 'a' });
+    machine.binder.deferAllProbes = true;
+    const a0 = toy.add('a0');
+    expect(toy.log).toEqual([]);
+    expect(machine.deferred.devices).toEqual([a0]);
+    toy.add('a1');
+    expect(errnoOf(() => machine.processes.root.writeFile('/sys/bus/toy/drivers/alpha/bind', 'a1'))).toBe('EAGAIN');
+    expect(toy.log).toEqual([]);
+  });
+});
+
 describe('driver dev_groups (really_probe step 9, __device_release_driver step 5)', () => {
   it('should create driver device attributes only after probe() returned, and drop them before remove()', () => {
     const s = scripted();
