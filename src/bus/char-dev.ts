@@ -95,6 +95,14 @@ export class CharDevRegistry {
     return this.#cdevs.some((c) => c.module !== undefined && norm(c.module) === norm(module) && c.openFiles.size > 0);
   }
 
+  /** Files open on cdevs owned by `module`: each holds a module reference (fops_get). */
+  moduleOpenCount(module: string): number {
+    const norm = (m: string) => m.replace(/-/g, '_');
+    let n = 0;
+    for (const c of this.#cdevs) if (c.module !== undefined && norm(c.module) === norm(module)) n += c.openFiles.size;
+    return n;
+  }
+
   get all(): readonly CharDev[] {
     return this.#cdevs;
   }

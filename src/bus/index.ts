@@ -56,6 +56,7 @@ export {
   aliasMatch,
   defineModule,
 } from './modules.js';
+export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
 export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';

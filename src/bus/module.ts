@@ -10,6 +10,7 @@ import { DeferredProbe, IDeferredProbe } from './deferred-probe.js';
 import { DeviceLinks, IDeviceLinks } from './devlink.js';
 import { Devtmpfs, IDevtmpfs } from './devtmpfs.js';
 import { ILockdown, Lockdown } from './lockdown.js';
+import { IModuleSysfs, ModuleSysfs } from './module-sysfs.js';
 import { IModuleLoader, ModuleLoader } from './modules.js';
 import { BusNotifier, IBusNotifier } from './notifier.js';
 import { IResourceTree, ResourceTree } from './resource.js';
@@ -29,6 +30,7 @@ export const busModule = new ContainerModule(({ bind }) => {
   bind(IDevtmpfs).to(Devtmpfs).inSingletonScope();
   bind(ICharDevRegistry).to(CharDevRegistry).inSingletonScope();
   bind(IModuleLoader).to(ModuleLoader).inSingletonScope();
+  bind(IModuleSysfs).to(ModuleSysfs).inSingletonScope();
   bind(ITaint).to(Taint).inSingletonScope();
   bind(ILockdown).to(Lockdown).inSingletonScope();
   bind(IResourceTree).to(ResourceTree).inSingletonScope();

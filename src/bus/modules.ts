@@ -80,6 +80,15 @@ export class ModuleLoader {
     return [...this.#loaded.values()].filter((l) => (l.info.depends ?? []).map(moduleName).includes(n)).map((l) => moduleName(l.info.name));
   }
 
+  /**
+   * module_refcount(): one reference per loaded module that uses it (ref_module) and per open
+   * file of a cdev it provides (try_module_get in chrdev_open). rmmod refuses while it is not 0.
+   */
+  refcount(name: string): number {
+    const n = moduleName(name);
+    return this.holders(n).length + this.cdevs.moduleOpenCount(n);
+  }
+
   /** modules.alias text: `alias <pattern> <module>` lines, sorted like depmod output. */
   modulesAlias(): string {
     const lines: string[] = [];

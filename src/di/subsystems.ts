@@ -3,7 +3,7 @@
  */
 import { ContainerModule } from 'inversify';
 import { type AuxiliaryBus, IAuxiliaryBus, auxiliaryModule } from '../aux/index.js';
-import { IModuleLoader, IPciCore, type ModuleLoader, type PciCore, pciModule } from '../bus/index.js';
+import { IModuleLoader, IModuleSysfs, IPciCore, type ModuleLoader, type ModuleSysfs, type PciCore, pciModule } from '../bus/index.js';
 import { PresetHost, builtinKernelModules } from '../drivers/index.js';
 import { userspaceSubsystem } from '../userspace/subsystem.js';
 import { IPresetHost } from './hooks.js';
@@ -25,7 +25,7 @@ const auxiliarySubsystem: Subsystem = {
   init: (c) => c.get<AuxiliaryBus>(IAuxiliaryBus).init(),
 };
 
-/** Preset hardware and the kernel modules on disk (installed, none loaded). */
+/** Preset hardware, the kernel modules on disk (installed, none loaded) and /sys/module. */
 const driversSubsystem: Subsystem = {
   name: 'drivers',
   bindings: new ContainerModule(({ bind }) => {
@@ -34,6 +34,7 @@ const driversSubsystem: Subsystem = {
   init: (c) => {
     const loader = c.get<ModuleLoader>(IModuleLoader);
     for (const info of builtinKernelModules) loader.install(info);
+    c.get<ModuleSysfs>(IModuleSysfs).init();
   },
 };
 

@@ -39,11 +39,13 @@ export class Procfs {
     const files = new Map<string, ProcFile>();
     const ro = (path: string, read: () => string) => files.set(path, { path, mode: 0o444, read });
     ro('/proc/cmdline', () => `${this.options.cmdline}\n`);
+    // Newest first (load_module adds at the head of the list); the count is module_refcount().
     ro('/proc/modules', () =>
-      this.modules.loaded
+      [...this.modules.loaded]
+        .reverse()
         .map((m) => {
           const holders = this.modules.holders(m);
-          return `${m} 16384 ${holders.length} ${holders.length ? `${holders.join(',')},` : '-'} Live 0x0000000000000000\n`;
+          return `${m} 16384 ${this.modules.refcount(m)} ${holders.length ? `${holders.join(',')},` : '-'} Live 0x0000000000000000\n`;
         })
         .join(''),
     );

@@ -70,11 +70,11 @@ describe('ModuleLoader.modprobe', () => {
     expect(moduleEvents(machine, mark)).toEqual([]);
   });
 
-  it('should show modules and holders in /proc/modules', () => {
+  it('should show modules newest first (as lsmod does) and holders in /proc/modules', () => {
     const { machine, m } = fixture();
     m.modprobe('toy_ext');
     expect(machine.processes.root.readFile('/proc/modules')).toBe(
-      'toy_core 16384 1 toy_ext, Live 0x0000000000000000\ntoy_ext 16384 0 - Live 0x0000000000000000\n',
+      'toy_ext 16384 0 - Live 0x0000000000000000\ntoy_core 16384 1 toy_ext, Live 0x0000000000000000\n',
     );
   });
 });
