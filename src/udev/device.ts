@@ -89,6 +89,40 @@ function childPath(dir: string, name: string): string {
   return p;
 }
 
+/** Parsed uevent files by content (an unchanged file reads back as the same string). */
+const ueventFiles = new Map<string, ReadonlyArray<readonly [string, string]>>();
+
+/**
+ * The KEY=VALUE lines of a uevent file, keys canonical. Newline runs are skipped, a line
+ * without '=' is ignored, and a last line without a newline is not used, as in 252.
+ */
+function parseUeventFile(text: string): ReadonlyArray<readonly [string, string]> {
+  const known = ueventFiles.get(text);
+  if (known !== undefined) return known;
+  const pairs: Array<readonly [string, string]> = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      i++;
+      continue;
+    }
+    const keyStart = i;
+    while (i < n && (c = text.charCodeAt(i)) !== 61 && c !== 10 && c !== 13) i++;
+    if (i >= n) break;
+    if (c !== 61) continue;
+    const key = text.slice(keyStart, i);
+    const valStart = ++i;
+    while (i < n && (c = text.charCodeAt(i)) !== 10 && c !== 13) i++;
+    if (i >= n) break;
+    pairs.push([canonicalString(key), text.slice(valStart, i)]);
+  }
+  if (ueventFiles.size > 4096) ueventFiles.clear();
+  ueventFiles.set(text, pairs);
+  return pairs;
+}
+
 /** A device: what one sd_device object knows. */
 export class UdevDevice {
   #syspath: string;
@@ -116,13 +150,31 @@ export class UdevDevice {
 
   /** All properties, in insertion order (a replaced value keeps its position). */
   readonly properties = new Map<string, string>();
+  // The sets below are made on first use: most device objects are ancestors that never need them.
+  #propertiesDb: Map<string, string> | undefined;
+  #allTags: Set<string> | undefined;
+  #currentTags: Set<string> | undefined;
+  #devlinks: Set<string> | undefined;
+
   /** The properties that go to the database: added by rules/imports, never '.'-prefixed. */
-  readonly propertiesDb = new Map<string, string>();
+  get propertiesDb(): Map<string, string> {
+    return (this.#propertiesDb ??= new Map());
+  }
+
   /** All tags, sticky across events (database G:). */
-  readonly allTags = new Set<string>();
+  get allTags(): Set<string> {
+    return (this.#allTags ??= new Set());
+  }
+
   /** Tags set by the current event (database Q:). */
-  readonly currentTags = new Set<string>();
-  readonly devlinks = new Set<string>();
+  get currentTags(): Set<string> {
+    return (this.#currentTags ??= new Set());
+  }
+
+  get devlinks(): Set<string> {
+    return (this.#devlinks ??= new Set());
+  }
+
   devlinkPriority = 0;
   usecInitialized = 0;
   /** Database version read (0: no database entry, or pre-current-tags format). */
@@ -206,7 +258,7 @@ export class UdevDevice {
           minor = v;
           break;
         default:
-          dev.#handleUeventLine(k, v);
+          dev.#handleUeventLine(canonicalString(k), v);
       }
     }
     if (major !== undefined) dev.#setDevnum(major, minor);
@@ -345,25 +397,7 @@ export class UdevDevice {
     if (typeof text !== 'string') return;
     let major: string | undefined;
     let minor: string | undefined;
-    const n = text.length;
-    let i = 0;
-    while (i < n) {
-      // Skip newline runs, then KEY up to '=' (a line without '=' is ignored) and VALUE up to
-      // the next newline. A last line without a newline is not handled, as in 252.
-      let c = text.charCodeAt(i);
-      if (c === 10 || c === 13) {
-        i++;
-        continue;
-      }
-      const keyStart = i;
-      while (i < n && (c = text.charCodeAt(i)) !== 61 && c !== 10 && c !== 13) i++;
-      if (i >= n) break;
-      if (c !== 61) continue;
-      const key = text.slice(keyStart, i);
-      const valStart = ++i;
-      while (i < n && (c = text.charCodeAt(i)) !== 10 && c !== 13) i++;
-      if (i >= n) break;
-      const value = text.slice(valStart, i);
+    for (const [key, value] of parseUeventFile(text)) {
       if (key === 'MAJOR') major = value;
       else if (key === 'MINOR') minor = value;
       else this.#handleUeventLine(key, value);
@@ -371,8 +405,7 @@ export class UdevDevice {
     if (major !== undefined) this.#setDevnum(major, minor);
   }
 
-  #handleUeventLine(rawKey: string, value: string): void {
-    const key = canonicalString(rawKey);
+  #handleUeventLine(key: string, value: string): void {
     switch (key) {
       case 'DEVTYPE':
         this.devtype = value;

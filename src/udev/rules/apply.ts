@@ -73,9 +73,26 @@ function parentGlob(pattern: string): Glob {
   return g;
 }
 
+/** True if one of the literal alternatives equals `s`. */
+function plainMatches(alts: readonly string[], s: string): boolean {
+  const n = s.length;
+  for (let i = 0; i < alts.length; i++) {
+    // The length test first keeps the common mismatch out of the string comparison.
+    const a = alts[i]!;
+    if (a.length === n && a === s) return true;
+  }
+  return false;
+}
+
 /** token_match_string(): compare one value (absent = "") with the token's pattern. */
 function matchString(t: RuleToken, str: string | undefined): boolean {
-  const s = str ?? '';
+  // Literal patterns are most tokens; kept small so that callers inline it.
+  if (t.matchType === MatchType.PLAIN) return t.op === (plainMatches(t.alternatives, str ?? '') ? Op.MATCH : Op.NOMATCH);
+  return matchPattern(t, str ?? '');
+}
+
+/** matchString() for the other match types. */
+function matchPattern(t: RuleToken, s: string): boolean {
   let match = false;
   switch (t.matchType) {
     case MatchType.EMPTY:
@@ -90,16 +107,7 @@ function matchString(t: RuleToken, str: string | undefined): boolean {
         match = true;
         break;
       }
-      const alts = t.alternatives;
-      const n = s.length;
-      for (let i = 0; i < alts.length; i++) {
-        // The length test first keeps the common mismatch out of the string comparison.
-        const a = alts[i]!;
-        if (a.length === n && a === s) {
-          match = true;
-          break;
-        }
-      }
+      match = plainMatches(t.alternatives, s);
       break;
     }
     case MatchType.GLOB_WITH_EMPTY:
@@ -937,6 +945,43 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
   }
 }
 
+/** Not a token quickToken() evaluates. */
+const UNHANDLED = 2;
+
+/**
+ * The common leading tokens (ACTION, DEVPATH, KERNEL, SUBSYSTEM, DRIVER, ENV{} on the event
+ * device) evaluated without the general dispatch: the same result and the same side effects as
+ * applyToken, or UNHANDLED for every other token. Most lines stop at their first token, so this
+ * is the interpreter's hot path.
+ */
+function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | typeof UNHANDLED {
+  let v: string | undefined;
+  switch (t.type) {
+    case TokenType.M_ACTION:
+      v = dev.action;
+      if (v === undefined) return UNHANDLED;
+      break;
+    case TokenType.M_DEVPATH:
+      v = dev.devpath;
+      break;
+    case TokenType.M_KERNEL:
+      v = dev.sysname;
+      break;
+    case TokenType.M_ENV:
+      v = dev.getProperty(t.attr!);
+      break;
+    case TokenType.M_SUBSYSTEM:
+      v = dev.subsystem;
+      break;
+    case TokenType.M_DRIVER:
+      v = dev.driver;
+      break;
+    default:
+      return UNHANDLED;
+  }
+  return matchString(t, v) ? PASS : FAIL;
+}
+
 /** udev_rule_apply_line_to_event(): returns FATAL, or the next line index. */
 function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, explain: ExplainSink | undefined): number {
   const dev = ev.dev;
@@ -944,11 +989,17 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
     if (explain) explain.skipped(line);
     return index + 1;
   }
+  const tokens = line.tokens;
+  let k = 0;
+  if (!explain && tokens.length > 0) {
+    const q = quickToken(tokens[0]!, dev);
+    if (q === FAIL) return index + 1;
+    if (q === PASS) k = 1;
+  }
   ev.esc = Escape.UNSET;
   ev.currentLine = line;
-  const tokens = line.tokens;
   let parentsDone = false;
-  for (let k = 0; k < tokens.length; k++) {
+  for (; k < tokens.length; k++) {
     const t = tokens[k]!;
     if (t.type >= TokenType.M_PARENTS_KERNEL && t.type <= TokenType.M_PARENTS_TAG) {
       if (parentsDone) continue;
