@@ -25,6 +25,9 @@ export interface BinAttribute<O> {
   readonly size: (obj: O) => number;
   readonly read?: (obj: O, offset: number, length: number, reader: AttributeAccessor) => Uint8Array;
   readonly write?: (obj: O, offset: number, data: Uint8Array, writer: AttributeAccessor) => number;
+  /** The file can be mmap()ed (memory BARs): kernfs then opens it for read and write, and a
+   * read() or write() without a handler fails with EIO (sysfs_kf_bin_read/write). */
+  readonly mmap?: true;
 }
 
 /** Who performs a binary access: attributes such as `config` check capabilities themselves. */

@@ -207,11 +207,12 @@ export function pciResourceGroup(pdev: PciDevice): AttributeGroup<Device> {
   for (let i = 0; i < PCI_STD_NUM_BARS; i++) {
     const len = pciResourceLen(pdev, i);
     if (len === 0) continue;
-    // Memory BARs are mmap-only (no read/write); I/O BAR port access is not modelled.
-    attrs.push({ name: `resource${i}`, mode: 0o600, binary: true, size: () => len });
+    // Memory BARs are mmap-only: open works, read()/write() fail with EIO. I/O BAR port access
+    // (pci_read_resource_io) is not modelled.
+    attrs.push({ name: `resource${i}`, mode: 0o600, binary: true, size: () => len, mmap: true });
     const r = pdev.resources[i]!;
     if (r.flags & ioresource.MEM && r.flags & ioresource.PREFETCH) {
-      attrs.push({ name: `resource${i}_wc`, mode: 0o600, binary: true, size: () => len });
+      attrs.push({ name: `resource${i}_wc`, mode: 0o600, binary: true, size: () => len, mmap: true });
     }
   }
   return { attrs };

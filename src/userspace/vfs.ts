@@ -93,8 +93,8 @@ export class Vfs {
     if (node.kind !== 'file') throw kerr('ENOENT', p);
     checkPermission(who.cred, { mode: node.mode, uid: 0, gid: 0 }, wants(mode), p);
     const attr = node.attr;
-    const canRead = isBinAttribute(attr) ? Boolean(attr.read) : Boolean(attr.show);
-    const canWrite = isBinAttribute(attr) ? Boolean(attr.write) : Boolean(attr.store);
+    const canRead = isBinAttribute(attr) ? Boolean(attr.read || attr.mmap) : Boolean(attr.show);
+    const canWrite = isBinAttribute(attr) ? Boolean(attr.write || attr.mmap) : Boolean(attr.store);
     if (mode.includes('w') && (!(node.mode & 0o222) || !canWrite)) throw kerr('EACCES', `${p}: Permission denied`);
     if (mode.includes('r') && (!(node.mode & 0o444) || !canRead)) throw kerr('EACCES', `${p}: Permission denied`);
     return { kind: 'sysfs', path: p, attr, obj: node.obj, pos: 0, mode };
@@ -157,6 +157,7 @@ export class Vfs {
         if (isBinAttribute(attr)) {
           const size = attr.size(f.obj);
           const n = Math.max(0, Math.min(length, size - f.pos));
+          if (n > 0 && !attr.read) throw kerr('EIO', `${f.path}: mmap only`);
           data = n === 0 ? new Uint8Array(0) : attr.read!(f.obj, f.pos, n, accessor(who));
         } else {
           const text = new TextEncoder().encode(attr.show!(f.obj).slice(0, PAGE_SIZE));
@@ -194,7 +195,13 @@ export class Vfs {
         this.#checkActive(f);
         const attr = f.attr;
         if (isBinAttribute(attr)) {
-          const n = attr.write!(f.obj, f.pos, data, accessor(who));
+          if (!attr.write) {
+            const size = attr.size(f.obj);
+            if (size > 0 && f.pos >= size) throw kerr('EFBIG', `${f.path}: write beyond the end`);
+            if (data.length === 0) return 0;
+            throw kerr('EIO', `${f.path}: mmap only`);
+          }
+          const n = attr.write(f.obj, f.pos, data, accessor(who));
           f.pos += n;
           return n;
         }

@@ -46,6 +46,19 @@ describe('PCI device attribute modes (reference §4.4)', () => {
     expect(m.processes.root.stat(`${dev(NIC)}/resource0_wc`)).toMatchObject({ type: 'file', mode: 0o600 });
   });
 
+  it('should open a memory BAR resourceN (mmap-only) but fail read() and write() with EIO', () => {
+    const m = bootMachine({ presets: ['mlx5-nic'] });
+    const root = m.processes.root;
+    for (const attr of ['resource0', 'resource0_wc']) {
+      const fd = root.open(`${dev(NIC)}/${attr}`, 'rw');
+      expect(errnoOf(() => root.read(fd, 4))).toBe('EIO');
+      expect(errnoOf(() => root.write(fd, new Uint8Array(4)))).toBe('EIO');
+      root.close(fd);
+    }
+    const alice = m.processes.spawn('alice', { uid: 1000, gid: 1000, caps: [] });
+    expect(errnoOf(() => alice.open(`${dev(NIC)}/resource0`, 'r'))).toBe('EACCES');
+  });
+
   it.each([
     ['vendor', 'write'],
     ['class', 'write'],
