@@ -271,6 +271,11 @@ export class UdevDevice {
     return this.#syspath;
   }
 
+  /** `${syspath}/${name}`, one string object per path (cheap to look up again). */
+  filePath(name: string): string {
+    return childPath(this.#syspath, name);
+  }
+
   get devpath(): string {
     return this.#devpath;
   }

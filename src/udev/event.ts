@@ -126,16 +126,29 @@ export class UdevEvent implements FormatEnv {
 
   /** The builtin host with logging bound to this event (made once per event). */
   builtinHost(): BuiltinHost {
-    this.#builtinHost ??= {
-      ...this.ctx.builtinHost,
-      cmdline: this.ctx.cmdline,
-      log: (level, message) => this.deviceLog(level, message),
-    };
-    return this.#builtinHost;
+    return (this.#builtinHost ??= new EventBuiltinHost(this));
   }
 
   get nodeContext(): NodeContext {
     return { devfs: this.ctx.devfs, db: this.ctx.db, sink: this.ctx.sink };
+  }
+}
+
+/** The context's builtin hooks, the kernel command line, and logging about the event's device. */
+class EventBuiltinHost implements BuiltinHost {
+  readonly loadModule: BuiltinHost['loadModule'];
+  readonly linkConfig: BuiltinHost['linkConfig'];
+  readonly cmdline: string;
+
+  constructor(private readonly event: UdevEvent) {
+    const hooks = event.ctx.builtinHost;
+    this.loadModule = hooks.loadModule;
+    this.linkConfig = hooks.linkConfig;
+    this.cmdline = event.ctx.cmdline;
+  }
+
+  log(level: 'error' | 'warning' | 'debug', message: string): void {
+    this.event.deviceLog(level, message);
   }
 }
 

@@ -153,7 +153,7 @@ function parsePciAddress(sysname: string): PciAddress | undefined {
 
 /** Multi-function bit of the PCI header type byte (config offset 0x0e). */
 function isPciMultifunction(pci: UdevDevice): boolean {
-  const data = pci.fs.readFile(pci.syspath + '/config');
+  const data = pci.fs.readFile(pci.filePath('config'));
   if (typeof data !== 'string' || data.length < 15) return false;
   return (data.charCodeAt(14) & 0x80) !== 0;
 }
@@ -220,8 +220,7 @@ function pciSlot(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | 
   let func = pciAddress.func;
   if (flags & Naming.NPAR_ARI && isPciAriEnabled(pci)) func += slot * 8;
   const devPort = devPortOf(dev, iftype);
-  const multi = (): boolean => isPciMultifunction(pci);
-  names.path = `${domain > 0 ? `P${domain}` : ''}p${bus}s${slot}${func > 0 || multi() ? `f${func}` : ''}${portSuffix(ppn, devPort)}`;
+  names.path = `${domain > 0 ? `P${domain}` : ''}p${bus}s${slot}${func > 0 || isPciMultifunction(pci) ? `f${func}` : ''}${portSuffix(ppn, devPort)}`;
   // ACPI _SUN: /sys/bus/pci/slots/<n>/address matched against the function or its bridges.
   const slotsDir = '/sys/bus/pci/slots';
   const entries = dev.fs.readdir(slotsDir);
@@ -246,7 +245,7 @@ function pciSlot(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | 
       if (!hp.sysname.startsWith(address)) continue;
       hotplugSlot = Number(name);
       if (flags & Naming.BRIDGE_NO_SLOT && isPciBridge(hp)) {
-        if (flags & Naming.BRIDGE_MULTIFUNCTION_SLOT && !multi()) return;
+        if (flags & Naming.BRIDGE_MULTIFUNCTION_SLOT && !isPciMultifunction(pci)) return;
         if (!(flags & Naming.BRIDGE_MULTIFUNCTION_SLOT)) return;
       }
       break;
@@ -254,13 +253,13 @@ function pciSlot(dev: UdevDevice, pci: UdevDevice, flags: number, ppn: string | 
     if (hotplugSlot > 0) break;
   }
   if (hotplugSlot > 0)
-    names.slot = `${domain > 0 ? `P${domain}` : ''}s${hotplugSlot}${func > 0 || multi() ? `f${func}` : ''}${portSuffix(ppn, devPort)}`;
+    names.slot = `${domain > 0 ? `P${domain}` : ''}s${hotplugSlot}${func > 0 || isPciMultifunction(pci) ? `f${func}` : ''}${portSuffix(ppn, devPort)}`;
 }
 
 /** get_virtfn_info(): for an SR-IOV VF, its PF and the "v<n>" suffix. */
 function virtfnInfo(pci: UdevDevice): { pf: UdevDevice; suffix: string } | undefined {
-  if (!pci.fs.lstat(pci.syspath + '/physfn')) return undefined;
-  const pfPath = pci.fs.realpath(pci.syspath + '/physfn');
+  if (!pci.fs.lstat(pci.filePath('physfn'))) return undefined;
+  const pfPath = pci.fs.realpath(pci.filePath('physfn'));
   if (pfPath.charCodeAt(0) !== 47) return undefined;
   const pfDev = UdevDevice.fromSyspath(pci.fs, pci.db, pfPath);
   if (typeof pfDev === 'string') return undefined;

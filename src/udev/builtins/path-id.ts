@@ -19,13 +19,22 @@ function skipSubsystem(dev: UdevDevice, subsys: string): UdevDevice {
   return last;
 }
 
-function handleUsb(parent: UdevDevice, prepend: (s: string) => void): UdevDevice {
+/** The ID_PATH being built from the device outwards: each ancestor's part goes in front. */
+class PathBuilder {
+  path: string | undefined;
+
+  add(part: string): void {
+    this.path = this.path === undefined ? part : `${part}-${this.path}`;
+  }
+}
+
+function handleUsb(parent: UdevDevice, prepend: PathBuilder): UdevDevice {
   const devtype = parent.getDevtype();
   if (devtype !== 'usb_interface' && devtype !== 'usb_device') return parent;
   const name = parent.sysname;
   const dash = name.indexOf('-');
   if (dash < 0) return parent;
-  prepend(`usb-0:${name.slice(dash + 1)}`);
+  prepend.add(`usb-0:${name.slice(dash + 1)}`);
   return skipSubsystem(parent, 'usb');
 }
 
@@ -36,7 +45,7 @@ function ancestorOfType(dev: UdevDevice, subsystem: string, devtype: string): Ud
 }
 
 /** handle_scsi_default(): "scsi-H:B:T:L" with the host number rebased to the lowest hostN sibling. */
-function handleScsiDefault(parent: UdevDevice, prepend: (s: string) => void): UdevDevice | undefined {
+function handleScsiDefault(parent: UdevDevice, prepend: PathBuilder): UdevDevice | undefined {
   const hostdev = ancestorOfType(parent, 'scsi', 'scsi_host');
   if (!hostdev) return undefined;
   const m = /^(-?\d+):(-?\d+):(-?\d+):(-?\d+)/.exec(parent.sysname);
@@ -51,16 +60,16 @@ function handleScsiDefault(parent: UdevDevice, prepend: (s: string) => void): Ud
     if (basenum === -1 || n < basenum) basenum = n;
   }
   if (basenum === -1) return hostdev;
-  prepend(`scsi-${Number(m[1]) - basenum}:${Number(m[2])}:${Number(m[3])}:${Number(m[4])}`);
+  prepend.add(`scsi-${Number(m[1]) - basenum}:${Number(m[2])}:${Number(m[3])}:${Number(m[4])}`);
   return hostdev;
 }
 
 /** handle_scsi(): only scsi_device nodes contribute; transports that need more sysfs stop the walk. */
-function handleScsi(parent: UdevDevice, prepend: (s: string) => void, supported: { parent: boolean }): UdevDevice | undefined {
+function handleScsi(parent: UdevDevice, prepend: PathBuilder, supported: { parent: boolean }): UdevDevice | undefined {
   if (parent.getDevtype() !== 'scsi_device') return parent;
   const id = parent.sysattr('ieee1394_id');
   if (id !== undefined) {
-    prepend(`ieee1394-0x${id}`);
+    prepend.add(`ieee1394-0x${id}`);
     supported.parent = true;
     return skipSubsystem(parent, 'scsi');
   }
@@ -104,18 +113,15 @@ function composeTag(path: string): string {
 
 function run(ctx: BuiltinContext): 'ENOENT' | undefined {
   const dev = ctx.dev;
-  let path: string | undefined;
+  const prepend = new PathBuilder();
   let supportedTransport = false;
   let supportedParent = false;
-  const prepend = (s: string): void => {
-    path = path === undefined ? s : `${s}-${path}`;
-  };
   for (let parent: UdevDevice | undefined = dev; parent; ) {
     const subsys = parent.subsystem;
     if (subsys !== undefined) {
       const simple = simpleBuses[subsys];
       if (simple) {
-        prepend(`${subsys}-${parent.sysname}`);
+        prepend.add(`${subsys}-${parent.sysname}`);
         parent = skipSubsystem(parent, subsys);
         supportedTransport ||= simple[0];
         supportedParent ||= simple[1];
@@ -135,13 +141,14 @@ function run(ctx: BuiltinContext): 'ENOENT' | undefined {
       } else if (subsys === 'serio' || subsys === 'spi') {
         const sysnum = parent.sysnum;
         if (sysnum !== undefined) {
-          prepend(`${subsys === 'serio' ? 'serio' : 'cs'}-${sysnum}`);
+          prepend.add(`${subsys === 'serio' ? 'serio' : 'cs'}-${sysnum}`);
           parent = skipSubsystem(parent, subsys);
         }
       }
     }
     parent = parent.parent;
   }
+  const path = prepend.path;
   if (path === undefined || !supportedParent) return 'ENOENT';
   if (dev.subsystem === 'block' && !supportedTransport) return 'ENOENT';
   dev.addProperty('ID_PATH', path);
