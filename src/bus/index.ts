@@ -94,6 +94,7 @@ export {
   isPciDevice,
   pciFindCapability,
   pciFindExtCapability,
+  pciFindDvsecCapability,
   pciFindNextExtCapability,
   pciDoeCapabilityOffsets,
 } from './pci-device.js';

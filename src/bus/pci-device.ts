@@ -216,6 +216,17 @@ export function pciFindExtCapability(pdev: PciDevice, capId: number): number {
   return pciFindNextExtCapability(pdev, 0, capId);
 }
 
+/**
+ * pci_find_dvsec_capability: the Designated Vendor-Specific extended capability of `vendor`
+ * with DVSEC ID `dvsec` (header 1 bits 15:0, header 2 bits 15:0), or 0.
+ */
+export function pciFindDvsecCapability(pdev: PciDevice, vendor: number, dvsec: number): number {
+  for (let pos = pciFindNextExtCapability(pdev, 0, pciExtCapIds.DVSEC); pos !== 0; pos = pciFindNextExtCapability(pdev, pos, pciExtCapIds.DVSEC)) {
+    if (pdev.configRead(pos + 4, 2) === vendor && pdev.configRead(pos + 8, 2) === dvsec) return pos;
+  }
+  return 0;
+}
+
 /** Offsets of every DOE capability, in configuration-space (list) order. */
 export function pciDoeCapabilityOffsets(pdev: PciDevice): number[] {
   const out: number[] = [];

@@ -3,7 +3,7 @@ import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
 import { IPciCore, type PciCore } from '../../src/bus/index.js';
 import type { Machine } from '../../src/di/index.js';
 import { doeMailboxOf } from '../../src/drivers/index.js';
-import { CXL, CXL_PATH, bootMachine, errnoOf, eventsSince } from '../support/pci-machine.js';
+import { CXL, CXL_PATH, NIC, bootMachine, errnoOf, eventsSince } from '../support/pci-machine.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);
 const pciOf = (m: Machine) => m.get<PciCore>(IPciCore);
@@ -93,6 +93,22 @@ describe('cxl_pci probe (reference §2.3)', () => {
     pci.releaseRegion(cxl, 2);
     m.processes.root.writeFile('/sys/bus/pci/drivers/cxl_pci/bind', CXL);
     expect(errnoOf(() => pci.requestRegion(cxl, 0, 'squatter'))).toBe('EBUSY');
+  });
+
+  it('should refuse a function without a Register Locator DVSEC with a quiet ENODEV, undoing the enable', () => {
+    const m = bootMachine({ presets: ['mlx5-nic'], modules: ['cxl_pci'] });
+    const root = m.processes.root;
+    const nic = pciOf(m).findDevice(NIC)!;
+    root.writeFile(`/sys/bus/pci/devices/${NIC}/driver_override`, 'cxl_pci');
+    const before = m.uevent.seqnum;
+    const logBefore = m.log.records.length;
+    root.writeFile('/sys/bus/pci/drivers_probe', NIC); // a device-side attach: the match was forced, probe said no
+    expect(nic.driver).toBeUndefined();
+    expect(eventsSince(m, before)).toEqual([]);
+    expect(nic.enableCnt).toBe(0);
+    expect(m.log.records.slice(logBefore).filter((e) => /probe.*failed/.test(e.message))).toEqual([]);
+    expect(errnoOf(() => root.writeFile('/sys/bus/pci/drivers/cxl_pci/bind', NIC))).toBe('ENODEV');
+    expect(auxNames(m)).toEqual([]);
   });
 
   it('should unbind everything on rmmod and rebind on modprobe', () => {

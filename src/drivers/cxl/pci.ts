@@ -18,11 +18,16 @@ import {
   defineModule,
   devmAddAction,
   pciDeviceClass,
+  pciFindDvsecCapability,
   pciModuleAliases,
 } from '../../bus/index.js';
 import type { DoeMailboxRef } from '../doe/mailbox.js';
 
 export const CXL_PCI_MODNAME = 'cxl_pci';
+
+/** PCI_VENDOR_ID_CXL and CXL_DVSEC_REG_LOCATOR (CXL 3.1 §8.1.9). */
+const PCI_VENDOR_ID_CXL = 0x1e98;
+const CXL_DVSEC_REG_LOCATOR = 8;
 
 /** PCI_DEVICE_CLASS((PCI_CLASS_MEMORY_CXL << 8) | CXL_MEMORY_PROGIF, ~0): class 05 02 10 exactly. */
 export const cxlPciIdTable = [pciDeviceClass(0x050210, 0xffffff)];
@@ -57,9 +62,16 @@ export class CxlPciModule implements ModuleEntry {
     this.pci.unregisterDriver(this.driver);
   }
 
-  /** cxl_pci_probe: enable, claim the BARs, then the children in DOE order and fwctl last. */
+  /**
+   * cxl_pci_probe: enable, find the register blocks (no Register Locator DVSEC: ENODEV, so a
+   * function forced here by driver_override stays unbound, quietly), claim the BARs, then the
+   * children in DOE order and fwctl last.
+   */
   #probe(pdev: PciDevice): void {
     this.pci.pcimEnableDevice(pdev);
+    if (pciFindDvsecCapability(pdev, PCI_VENDOR_ID_CXL, CXL_DVSEC_REG_LOCATOR) === 0) {
+      throw kerr('ENODEV', `${pdev.name}: no CXL Register Locator DVSEC`);
+    }
     this.pci.pcimRequestRegions(pdev, CXL_PCI_MODNAME);
     if (this.pci.doePolicy === 'aux-exclusive') {
       pdev.doeMailboxes.forEach((mb, index) => {
