@@ -34,7 +34,7 @@ import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
-import { isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
+import { FIRST_ASSIGN_TYPE, isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
 
 /** A token's outcome: pass, fail, or a fatal error that stops all rules (252's negative return). */
 const PASS = 1;
@@ -46,8 +46,13 @@ type TokenResult = typeof PASS | typeof FAIL | typeof FATAL;
 export interface ExplainSink {
   /** The line was not evaluated: its flags do not apply to this device/action. */
   skipped(line: RuleLine): void;
-  /** The line was evaluated and stopped at `token`, which compared `value` (device: where). */
-  failed(line: RuleLine, token: RuleToken, value: string | undefined, device: string): void;
+  /**
+   * The line was evaluated and stopped at `token`, which compared `value` on `device`; with
+   * `parentGroup`, no ancestor satisfied all parent keys and `device` is the last one tried.
+   */
+  failed(line: RuleLine, token: RuleToken, value: string | undefined, device: string, parentGroup?: boolean): void;
+  /** A match token passed on `device`, comparing `value` (undefined: absent or not a string). */
+  passed(line: RuleLine, token: RuleToken, value: string | undefined, device: string): void;
   /** All tokens passed; `jumped` is the GOTO target line if it jumped. */
   matched(line: RuleLine, jumped: RuleLine | undefined): void;
 }
@@ -924,20 +929,28 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
     const parent: UdevDevice = ev.devParent;
     let r: TokenResult = PASS;
     let failedAt: RuleToken | undefined;
-    for (let j = k; j < tokens.length; j++) {
+    // Explain mode: the values the group compared on this ancestor, told only if all pass.
+    const values: Array<string | undefined> | undefined = explain ? [] : undefined;
+    let j = k;
+    for (; j < tokens.length; j++) {
       const t = tokens[j]!;
-      if (!isParentToken(t.type)) return PASS;
+      if (!isParentToken(t.type)) break;
+      if (values) ev.lastValue = undefined;
       r = applyToken(ev, t, parent);
       if (r === FATAL) return FATAL;
       if (r === FAIL) {
         failedAt = t;
         break;
       }
+      values?.push(ev.lastValue);
     }
-    if (r === PASS) return PASS;
+    if (r === PASS) {
+      if (explain && values) for (let i = 0; i < values.length; i++) explain.passed(line, tokens[k + i]!, values[i], parent.sysname);
+      return PASS;
+    }
     const next: UdevDevice | undefined = parent.parent;
     if (!next) {
-      if (explain && failedAt) explain.failed(line, failedAt, ev.lastValue, 'no ancestor matched all parent keys; last tried ' + parent.sysname);
+      if (explain && failedAt) explain.failed(line, failedAt, ev.lastValue, parent.sysname, true);
       ev.devParent = undefined;
       return FAIL;
     }
@@ -1009,12 +1022,14 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
       parentsDone = true;
       continue;
     }
+    if (explain) ev.lastValue = undefined;
     const r = applyToken(ev, t, dev);
     if (r === FATAL) return -1;
     if (r === FAIL) {
       if (explain) explain.failed(line, t, ev.lastValue, dev.sysname);
       return index + 1;
     }
+    if (explain && t.type < FIRST_ASSIGN_TYPE) explain.passed(line, t, ev.lastValue, dev.sysname);
   }
   if (explain) explain.matched(line, line.gotoLine);
   return line.gotoLine ? line.gotoIndex : index + 1;

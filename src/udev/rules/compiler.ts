@@ -234,6 +234,8 @@ function valueIsFormatted(t: TokenType): boolean {
 class FileCompiler {
   readonly file: RuleFile;
   #line: RuleLine | undefined;
+  /** The operator of the token being parsed, before any normalisation. */
+  #writtenOp: Op = Op.MATCH;
 
   constructor(
     path: string,
@@ -383,6 +385,7 @@ class FileCompiler {
     const token: RuleToken = {
       type,
       op,
+      writtenOp: this.#writtenOp,
       key,
       // Canonical: the attribute is a property name looked up in every event (ENV{}, IMPORT{db}).
       attr: attr === undefined ? undefined : canonicalString(attr),
@@ -450,6 +453,7 @@ class FileCompiler {
 
   /** parse_token(): false when the line must be dropped. */
   #parseToken(line: RuleLine, key: string, attr: string | undefined, op: Op, value: string): boolean {
+    this.#writtenOp = op;
     const isMatch = op === Op.MATCH || op === Op.NOMATCH;
     switch (key) {
       case 'ACTION':

@@ -149,6 +149,8 @@ export const builtinNames: readonly string[] = [
 export interface RuleToken {
   readonly type: TokenType;
   readonly op: Op;
+  /** The operator as written (`op` may be normalised: `?*` inverts it, IMPORT's `=` is a match). */
+  readonly writtenOp: Op;
   /** The key as written (`ATTR`, `RUN`), for traces and explain. */
   readonly key: string;
   /** The attribute as written, if any. */
