@@ -73,7 +73,7 @@ export {
 export { type Diagnostic, type LogLevel } from './diagnostics.js';
 export { ProgramRegistry, type ProgramHandler, type ProgramContext, type ProgramResult } from './spawn.js';
 export { defaultPrograms } from './programs.js';
-export { type ExplainEntry, formatExplain } from './rules/explain.js';
+export { type ExplainEntry, type ExplainToken, formatExplain } from './rules/explain.js';
 export { UdevDevice, type DeviceAction, deviceActions } from './device.js';
 export {
   UdevEvent,
