@@ -32,6 +32,8 @@ const canonicalStrings = new Map<string, string>();
  * a pointer test and against any other string never walks a rope. Same value as `s`.
  */
 export function canonicalString(s: string): string {
+  // Long strings are rare in comparisons and would make the table costly to keep.
+  if (s.length > 256) return s;
   let c = canonicalStrings.get(s);
   if (c === undefined) {
     if (canonicalStrings.size > 65536) canonicalStrings.clear();

@@ -118,8 +118,10 @@ function parseUeventFile(text: string): ReadonlyArray<readonly [string, string]>
     if (i >= n) break;
     pairs.push([canonicalString(key), text.slice(valStart, i)]);
   }
-  if (ueventFiles.size > 4096) ueventFiles.clear();
-  ueventFiles.set(text, pairs);
+  if (text.length <= 4096) {
+    if (ueventFiles.size > 4096) ueventFiles.clear();
+    ueventFiles.set(text, pairs);
+  }
   return pairs;
 }
 
