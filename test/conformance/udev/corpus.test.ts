@@ -224,6 +224,8 @@ describe('corpus runner helpers', () => {
 const corpusDir = path.join(repoRoot, '.corpus');
 const haveCorpus = fs.existsSync(path.join(corpusDir, 'udev-test.json')) && fs.existsSync(path.join(corpusDir, 'recorded', '162.jsonl'));
 
+// Skipped on a fresh clone by design: systemd's corpus is LGPL data that must not be committed;
+// `npm run corpus:generate` builds .corpus/ locally (private apt download + oracle recordings).
 describe.skipIf(!haveCorpus)('systemd 252 udev corpus (local .corpus/)', () => {
   it('should hold 162 cases with a recording each', () => {
     const cases = corpusCases(corpusDir);
