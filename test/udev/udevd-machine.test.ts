@@ -2,7 +2,8 @@
  * udevd on the preset machine: module autoload by MODALIAS through 80-drivers.rules (and none
  * without autoload; never the override-only doe_user), a driver_override rule that is too late
  * for a loaded driver and takes effect at the next drivers_probe (DESIGN.md §1), GROUP/MODE and
- * SYMLINK on /dev, the udev database, and byte-identical event logs across runs.
+ * SYMLINK on /dev, the udev database, rules acting on the machine (IMPORT{cmdline}, ATTR{},
+ * SYSCTL{}, RUN sh -c sysfs writes, failures in the journal) and byte-identical event logs.
  */
 import { describe, expect, it } from 'vitest';
 import { type Machine, type MachineOptions, createMachine, machineUdev } from '../../src/di/index.js';
@@ -177,5 +178,82 @@ describe('determinism', () => {
   it('gives byte-identical logs for the same random seed', () => {
     const a = eventLog({ policy: { kind: 'random', seed: 7 } });
     expect(eventLog({ policy: { kind: 'random', seed: 7 } })).toBe(a);
+  });
+});
+
+describe('rules acting on the machine', () => {
+  const AUX_RULE = 'SUBSYSTEM=="auxiliary", ACTION=="add", KERNEL=="cxl_pci.doe.1"';
+
+  it('imports kernel command line keys with IMPORT{cmdline}', () => {
+    const m = boot({
+      cmdline: 'quiet auxbus.doe_role=compliance auxbus.flag',
+      // Every event, not only add: the bind event's database entry replaces the add event's
+      // (252 carries old properties over only on move), so an add-only import would be gone.
+      rules: [{ name: '60-cmdline.rules', text: 'SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.1", IMPORT{cmdline}="auxbus.doe_role", IMPORT{cmdline}="auxbus.flag", IMPORT{cmdline}="auxbus.absent"\n' }],
+    });
+    const props = machineUdev(m).daemon.db.entries();
+    const entry = [...props].find(([id]) => id.includes('cxl_pci.doe.1'))?.[1];
+    expect(entry?.properties).toContainEqual(['auxbus.doe_role', 'compliance']);
+    expect(entry?.properties).toContainEqual(['auxbus.flag', '1']);
+    expect(entry?.properties.some(([k]) => k === 'auxbus.absent')).toBe(false);
+  });
+
+  it('drops an add-only property at the next event of the device, as 252 does (no carry-over but on move)', () => {
+    const m = boot({ rules: [{ name: '60-env.rules', text: `${AUX_RULE}, ENV{ID_ONLY_ON_ADD}="1"\n` }] });
+    const idOf = (name: string) => [...machineUdev(m).daemon.db.entries()].find(([id]) => id.endsWith(name));
+    // cxl_pci.doe.1 saw add, then bind (pci_doe): the bind event wrote no property, so no entry.
+    expect(idOf('cxl_pci.doe.1')).toBeUndefined();
+    m.processes.root.writeFile(`/sys${DOE1}/uevent`, 'add');
+    m.settle();
+    expect(idOf('cxl_pci.doe.1')?.[1].properties).toContainEqual(['ID_ONLY_ON_ADD', '1']);
+    m.processes.root.writeFile(`/sys${DOE1}/uevent`, 'change');
+    m.settle();
+    expect(idOf('cxl_pci.doe.1')).toBeUndefined();
+  });
+
+  it('writes ATTR{} through sysfs: driver_override set on add takes effect at the next drivers_probe', () => {
+    const m = boot({ modules: ['pci_doe', 'doe_user'], rules: [{ name: '60-override.rules', text: `${AUX_RULE}, ATTR{driver_override}="doe_user.doe"\n` }] });
+    const root = m.processes.root;
+    expect(root.readFile(`/sys${DOE1}/driver_override`)).toBe('doe_user.doe\n');
+    expect(driverOf(m, 'cxl_pci.doe.1')).toBe('pci_doe.doe');
+    root.writeFile(`/sys${DOE1}/driver/unbind`, 'cxl_pci.doe.1');
+    root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1');
+    m.settle();
+    expect(driverOf(m, 'cxl_pci.doe.1')).toBe('doe_user.doe');
+  });
+
+  it('writes SYSCTL{} into /proc/sys', () => {
+    const m = boot({ rules: [{ name: '60-sysctl.rules', text: `${AUX_RULE}, SYSCTL{net/core/somaxconn}="8192", SYSCTL{kernel.hostname}="doe-host"\n` }] });
+    const root = m.processes.root;
+    expect(root.readFile('/proc/sys/net/core/somaxconn')).toBe('8192\n');
+    expect(root.readFile('/proc/sys/kernel/hostname')).toBe('doe-host\n');
+  });
+
+  it("runs RUN /bin/sh -c 'echo … > /sys/…' as a root sysfs write, after the rules", () => {
+    const m = boot({
+      modules: ['pci_doe', 'doe_user'],
+      rules: [
+        {
+          name: '60-handoff.rules',
+          text: `SUBSYSTEM=="auxiliary", ACTION=="bind", KERNEL=="cxl_pci.doe.1", DRIVER=="pci_doe.doe", RUN+="/bin/sh -c 'echo doe_user.doe > /sys%p/driver_override; echo %k > /sys/bus/auxiliary/drivers/pci_doe.doe/unbind; echo %k > /sys/bus/auxiliary/drivers_probe'"\n`,
+        },
+      ],
+    });
+    expect(driverOf(m, 'cxl_pci.doe.1')).toBe('doe_user.doe');
+    expect(driverOf(m, 'cxl_pci.doe.0')).toBe('pci_doe.doe');
+    expect(m.vfs.exists('/dev/doe/cxl_pci.doe.1')).toBe(true);
+  });
+
+  it('reports an unknown program and a failed sysfs write in the journal, without stopping the queue', () => {
+    const m = boot({
+      modules: ['pci_doe'],
+      rules: [{ name: '60-bad.rules', text: `${AUX_RULE}, RUN+="/usr/bin/not-a-program --x", RUN+="/bin/sh -c 'echo 1 > /sys%p/no_such_attr'"\n` }],
+    });
+    const udev = machineUdev(m);
+    const texts = udev.daemon.journal.map((d) => d.text).join('\n');
+    expect(texts).toMatch(/not-a-program/);
+    expect(texts).toMatch(/no_such_attr/);
+    expect(udev.daemon.isIdle).toBe(true);
+    expect(driverOf(m, 'cxl_pci.doe.1')).toBe('pci_doe.doe');
   });
 });
