@@ -207,7 +207,9 @@ describe('auxbus run: arguments', () => {
 });
 
 describe('example scenarios', () => {
-  const root = resolve(import.meta.dirname, '../../examples/scenarios');
+  // examples/failing and examples/invalid sit beside examples/scenarios, so that
+  // `auxbus run examples/scenarios` (every *.yaml below it) shows only scenarios that hold.
+  const root = resolve(import.meta.dirname, '../../examples');
   const invalid = readdirSync(join(root, 'invalid')).filter((f) => f.endsWith('.yaml'));
   const failing = readdirSync(join(root, 'failing')).filter((f) => f.endsWith('.yaml'));
 
