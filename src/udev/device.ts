@@ -54,7 +54,7 @@ interface PathNames {
   sysnum: string | undefined;
   /** The interned directory part (dirName). */
   dir: string | undefined;
-  /** At most one '/' after "/sys": the parent walk stops here. */
+  /** The path is "/sys" itself: the parent walk stops here (device_new_from_child). */
   readonly top: boolean;
 }
 const pathNames = new Map<string, PathNames>();
@@ -62,7 +62,7 @@ const pathNames = new Map<string, PathNames>();
 function namesOf(syspath: string): PathNames {
   let n = pathNames.get(syspath);
   if (n === undefined) {
-    n = { devpath: syspath.slice(4), sysname: undefined, sysnum: undefined, dir: undefined, top: syspath.lastIndexOf('/') <= 4 };
+    n = { devpath: syspath.slice(4), sysname: undefined, sysnum: undefined, dir: undefined, top: syspath === '/sys' || syspath === '/' };
     pathNames.set(syspath, n);
   }
   return n;
@@ -215,9 +215,14 @@ export class UdevDevice {
     return new UdevDevice(fs, db, real);
   }
 
-  /** True if the (canonical) path is a device directory by sd-device's rules. */
+  /**
+   * True if the (canonical) path is a device directory by sd-device's rules: /sys/devices and
+   * below need a `uevent` file (path_startswith() compares whole components, so /sys/devices
+   * itself is held to that too), any other directory below /sys is a device (/sys/module,
+   * /sys/bus/pci/drivers, …: `udevadm info -a` walks up through them).
+   */
   static isDevice(fs: SysfsAccess, real: string): boolean {
-    if (real.startsWith('/sys/devices/')) {
+    if (real === '/sys/devices' || real.startsWith('/sys/devices/')) {
       return fs.lstat(childPath(internPath(real), 'uevent')) !== undefined;
     }
     const st = fs.lstat(real);
@@ -363,9 +368,9 @@ export class UdevDevice {
   }
 
   /**
-   * sd_device_get_parent(): nearest ancestor directory that is a device (cached). The walk
-   * stops below the top-level directories: /sys/devices itself is never a parent (as 252
-   * behaves: KERNELS=="devices" matches nothing).
+   * sd_device_get_parent(): nearest ancestor directory that is a device (cached), up to but not
+   * including /sys. /sys/devices itself is never a parent (it has no `uevent`: KERNELS=="devices"
+   * matches nothing); outside /sys/devices every directory is (/sys/module for a module).
    */
   get parent(): UdevDevice | undefined {
     if (!this.#parentSet) {
@@ -493,9 +498,11 @@ export class UdevDevice {
   /**
    * device_properties_prepare(): load the uevent file and database if not done (and not
    * sealed), then refresh DEVLINKS/TAGS/CURRENT_TAGS if they changed. An emptied set leaves the
-   * old property value in place, as 252 does.
+   * old property value in place, as 252 does. False when the database cannot be read because
+   * the device has no id (no subsystem, e.g. the host bridge /devices/pci0000:00): then 252
+   * has no properties for it at all, not even DEVPATH.
    */
-  prepareProperties(): void {
+  prepareProperties(): boolean {
     if (this.#cloneUeventPending) {
       this.#cloneUeventPending = false;
       this.sealed = false;
@@ -503,7 +510,10 @@ export class UdevDevice {
       this.sealed = true;
     }
     if (!this.#ueventLoaded && !this.sealed) this.readUevent();
-    if (!this.#dbLoaded && !this.sealed) this.readDb(false);
+    if (!this.#dbLoaded && !this.sealed) {
+      if (this.deviceId === undefined) return false;
+      this.readDb(false);
+    }
     if (this.#propertyDevlinksOutdated) {
       if (this.devlinks.size > 0) this.addPropertyInternal('DEVLINKS', [...this.devlinks].join(' '));
       this.#propertyDevlinksOutdated = false;
@@ -513,17 +523,18 @@ export class UdevDevice {
       if (this.currentTags.size > 0) this.addPropertyInternal('CURRENT_TAGS', ':' + [...this.currentTags].join(':') + ':');
       this.#propertyTagsOutdated = false;
     }
+    return true;
   }
 
   /** sd_device_get_property_value(). */
   getProperty(key: string): string | undefined {
-    this.prepareProperties();
+    if (!this.prepareProperties()) return undefined;
     return this.properties.get(key);
   }
 
-  /** FOREACH_DEVICE_PROPERTY: all properties after preparing. */
+  /** FOREACH_DEVICE_PROPERTY: all properties after preparing (none if that fails). */
   allProperties(): Map<string, string> {
-    this.prepareProperties();
+    if (!this.prepareProperties()) return new Map();
     return this.properties;
   }
 

@@ -94,13 +94,28 @@ function deviceUnitPath(name: string): string | undefined {
   return '/' + out;
 }
 
+/**
+ * device_new_from_mode_and_devnum(): the device of /sys/dev/{char,block}/MAJ:MIN, which must
+ * report that number (its uevent file is read here, before its subsystem is looked at: the
+ * order its properties are printed in depends on it) and be a block device exactly if `type` is.
+ */
+function deviceFromDevnum(host: UdevadmHost, fs: SysfsAccess, type: 'char' | 'block', major: number, minor: number): UdevDevice | FsError {
+  if (major === 0) return 'ENODEV';
+  const dev = UdevDevice.fromSyspath(fs, host.db, `/sys/dev/${type}/${major}:${minor}`);
+  if (typeof dev === 'string') return dev;
+  const n = dev.getDevnum();
+  if (!n || n.major !== major || n.minor !== minor) return 'ENXIO';
+  if ((dev.subsystem === 'block') !== (type === 'block')) return 'ENXIO';
+  return dev;
+}
+
 /** sd_device_new_from_path(): /sys → syspath, /dev → the node's device via /sys/dev/{char,block}. */
 function deviceFromPath(host: UdevadmHost, fs: SysfsAccess, path: string): UdevDevice | FsError {
   if (path === '/sys' || path.startsWith('/sys/')) return UdevDevice.fromSyspath(fs, host.db, textToBytes(path));
   if (!(path === '/dev' || path.startsWith('/dev/'))) return 'EINVAL';
   const node = devfsResolve(host.devfs, path);
   if (typeof node === 'string') return node;
-  return UdevDevice.fromSyspath(fs, host.db, `/sys/dev/${node.type}/${node.major}:${node.minor}`);
+  return deviceFromDevnum(host, fs, node.type, node.major, node.minor);
 }
 
 /**
