@@ -130,6 +130,32 @@ export class DeviceCore {
     dev.p.state = 'deleted';
   }
 
+  /**
+   * device_rename (meant for network interfaces): rename the class link, then kobject_rename,
+   * whose `move` uevent carries DEVPATH_OLD right after SUBSYSTEM. The device and everything
+   * below it move to the new path. Only devices without a node should be renamed: the kernel
+   * leaves a devtmpfs node under its old name, while the derived /dev here follows the device.
+   * @throws {DriverModelError} EINVAL for a device not in sysfs or a name that is empty or holds
+   *   '/'; EEXIST when the name is taken in the device's class or directory (nothing changes).
+   */
+  rename(dev: Device, newName: string): void {
+    if (dev.p.state !== 'added') throw kerr('EINVAL', `${dev.displayName}: device_rename of a device not in sysfs`);
+    if (newName.length === 0 || newName.includes('/')) throw kerr('EINVAL', `device_rename: invalid name '${newName}'`);
+    const oldPath = dev.devpath;
+    if (newName !== dev.name) {
+      const taken = dev.class?.findDevice(newName);
+      if (taken && taken !== dev) throw kerr('EEXIST', `${dev.displayName}: ${newName} exists in class ${dev.class!.name}`);
+      const newPath = `${oldPath.slice(0, oldPath.lastIndexOf('/'))}/${newName}`;
+      if (this.#byPath.has(newPath)) throw kerr('EEXIST', `${newPath}: sysfs: cannot rename, name exists`);
+    }
+    // The device and its descendants are keyed by path: take them out, rename, put them back.
+    const moved = [...this.#byPath].filter(([p]) => p === oldPath || p.startsWith(`${oldPath}/`));
+    for (const [p] of moved) this.#byPath.delete(p);
+    dev.name = newName;
+    for (const [, d] of moved) this.#byPath.set(d.devpath, d);
+    this.uevent.sendDevice(dev, 'move', [['DEVPATH_OLD', oldPath]]);
+  }
+
   /** device_unregister: del, then drop the registration reference. */
   unregister(dev: Device): void {
     this.del(dev);
