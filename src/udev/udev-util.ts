@@ -211,24 +211,31 @@ export function strstrip(s: string): string {
   return s.slice(a, b);
 }
 
-/** parse_mode(): octal up to 07777, leading whitespace allowed, no sign. */
-export function parseMode(s: string): number | undefined {
+/** Why a number did not parse, as the parse_*() helpers return it. */
+export type ParseErrno = 'EINVAL' | 'ERANGE';
+
+/** parse_mode(): octal (optional 0o), leading whitespace ok, no sign, at most 07777. */
+export function parseModeErrno(s: string): number | ParseErrno {
   let i = 0;
   while (i < s.length && ' \t\n\r'.includes(s[i]!)) i++;
-  if (i >= s.length) return undefined;
   let t = s.slice(i);
-  if (t[0] === '+' || t[0] === '-') return undefined;
+  if (t.length === 0 || t[0] === '+' || t[0] === '-') return 'EINVAL';
   if (t.startsWith('0o') || t.startsWith('0O')) t = t.slice(2);
-  if (t.length === 0) return undefined;
+  if (t.length === 0) return 'EINVAL';
   let v = 0;
   for (let k = 0; k < t.length; k++) {
     const c = t.charCodeAt(k);
-    if (c < 48 || c > 55) return undefined;
+    if (c < 48 || c > 55) return 'EINVAL';
     v = v * 8 + (c - 48);
-    if (v > 0xffffffff) return undefined;
+    if (v > 0xffffffff) return 'ERANGE';
   }
-  if (v > 0o7777) return undefined;
-  return v;
+  return v > 0o7777 ? 'ERANGE' : v;
+}
+
+/** parse_mode(), undefined on failure. */
+export function parseMode(s: string): number | undefined {
+  const v = parseModeErrno(s);
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** parse_uid()/parse_gid(): strict decimal, no sign, no leading zero or whitespace, not -1/65535. */
@@ -246,8 +253,8 @@ export function parseUid(s: string): number | undefined {
   return v;
 }
 
-/** safe_atoi() (base 0, whitespace, sign, 0x/0o/0b prefixes, int range). */
-export function safeAtoi(input: string): number | undefined {
+/** safe_atoi(): base 0 (0x/0o/0b prefixes), leading whitespace, sign, int range. */
+export function safeAtoiErrno(input: string): number | ParseErrno {
   let s = input;
   let i = 0;
   while (i < s.length && ' \t\n\r'.includes(s[i]!)) i++;
@@ -274,7 +281,7 @@ export function safeAtoi(input: string): number | undefined {
       s = s.slice(1);
     } else base = 10;
   }
-  if (s.length === 0) return undefined;
+  if (s.length === 0) return 'EINVAL';
   let v = 0;
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k);
@@ -282,14 +289,19 @@ export function safeAtoi(input: string): number | undefined {
     if (c >= 48 && c <= 57) d = c - 48;
     else if (c >= 97 && c <= 122) d = c - 87;
     else if (c >= 65 && c <= 90) d = c - 55;
-    else return undefined;
-    if (d >= base) return undefined;
+    else return 'EINVAL';
+    if (d >= base) return 'EINVAL';
     v = v * base + d;
-    if (v > 2 ** 40) return undefined;
+    if (v > 2 ** 53) return 'ERANGE';
   }
   const r = neg ? -v : v;
-  if (r > 2147483647 || r < -2147483648) return undefined;
-  return r;
+  return r > 2147483647 || r < -2147483648 ? 'ERANGE' : r;
+}
+
+/** safe_atoi(), undefined on failure. */
+export function safeAtoi(input: string): number | undefined {
+  const v = safeAtoiErrno(input);
+  return typeof v === 'number' ? v : undefined;
 }
 
 /**

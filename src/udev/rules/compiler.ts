@@ -14,7 +14,9 @@ import {
   ruleDiagnostic,
   ruleDiagnosticColon,
   type LogLevel,
+  strerrorName,
 } from '../diagnostics.js';
+import { parseModeErrno, parseUid, safeAtoiErrno } from '../udev-util.js';
 import { cunescape } from './escape.js';
 import { compileGlob, stringIsGlob } from './fnmatch.js';
 import { checkFormat, compileFormat, type CompiledFormat } from './format.js';
@@ -564,9 +566,9 @@ class FileCompiler {
       case 'TEST': {
         let mode = MODE_INVALID;
         if (attr !== undefined && attr.length > 0) {
-          const m = parseModeStrict(attr);
+          const m = parseModeErrno(attr);
           if (typeof m === 'string') {
-            this.#log('error', `Failed to parse mode '${attr}': ${m}`);
+            this.#log('error', `Failed to parse mode '${attr}': ${strerrorName(m)}`);
             return false;
           }
           mode = m;
@@ -635,7 +637,7 @@ class FileCompiler {
           op = Op.ASSIGN;
         }
         const isOwner = key === 'OWNER';
-        const numeric = parseUidStrict(value);
+        const numeric = parseUid(value);
         if (numeric !== undefined) {
           this.#add(line, isOwner ? TokenType.A_OWNER_ID : TokenType.A_GROUP_ID, op, key, attr, value, numeric);
         } else if (this.opts.resolveNames === 'early' && substTypeOf(value) === SubstType.PLAIN) {
@@ -661,7 +663,7 @@ class FileCompiler {
           this.#log('warning', `${key} key takes '=' or ':=' operator, assuming '='.`);
           op = Op.ASSIGN;
         }
-        const m = parseModeStrict(value);
+        const m = parseModeErrno(value);
         if (typeof m === 'number') this.#add(line, TokenType.A_MODE_ID, op, key, attr, value, m);
         else {
           this.#checkValue(key, value, true);
@@ -732,9 +734,9 @@ class FileCompiler {
       this.#add(line, TokenType.A_OPTIONS_STATIC_NODE, op, key, attr, value.slice('static_node='.length));
     else if (value.startsWith('link_priority=')) {
       const tmp = value.slice('link_priority='.length);
-      const prio = safeAtoiErr(tmp);
+      const prio = safeAtoiErrno(tmp);
       if (typeof prio === 'string') {
-        this.#log('error', `Failed to parse link priority '${tmp}': ${prio}`);
+        this.#log('error', `Failed to parse link priority '${tmp}': ${strerrorName(prio)}`);
         return false;
       }
       this.#add(line, TokenType.A_OPTIONS_DEVLINK_PRIORITY, op, key, attr, value, prio);
@@ -744,7 +746,7 @@ class FileCompiler {
       if (tmp === 'reset') level = -1;
       else {
         const byName = logLevelNames[tmp];
-        const byNum = parseUidStrict(tmp);
+        const byNum = parseUid(tmp);
         if (byName !== undefined) level = byName;
         else if (byNum !== undefined && byNum <= 7) level = byNum;
         else {
@@ -788,85 +790,6 @@ class FileCompiler {
     }
     for (const line of lines) line.gotoIndex = line.gotoLine ? lines.indexOf(line.gotoLine) : -1;
   }
-}
-
-/** parse_mode() with 252's errno text on failure. */
-function parseModeStrict(s: string): number | string {
-  let i = 0;
-  while (i < s.length && isWhitespace(s.charCodeAt(i))) i++;
-  let t = s.slice(i);
-  if (t.length === 0 || t[0] === '+' || t[0] === '-') return 'Invalid argument';
-  if (t.startsWith('0o') || t.startsWith('0O')) t = t.slice(2);
-  if (t.length === 0) return 'Invalid argument';
-  let v = 0;
-  for (let k = 0; k < t.length; k++) {
-    const c = t.charCodeAt(k);
-    if (c < 48 || c > 55) return 'Invalid argument';
-    v = v * 8 + (c - 48);
-    if (v > 0xffffffff) return 'Numerical result out of range';
-  }
-  if (v > 0o7777) return 'Numerical result out of range';
-  return v;
-}
-
-/** parse_uid(): strict decimal; undefined if not a uid. */
-function parseUidStrict(s: string): number | undefined {
-  if (s.length === 0 || (s.length > 1 && s[0] === '0')) return undefined;
-  let v = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-    v = v * 10 + (c - 48);
-    if (v > 0xffffffff) return undefined;
-  }
-  if (v === 0xffffffff || v === 0xffff) return undefined;
-  return v;
-}
-
-/** safe_atoi() with the errno text of its failure. */
-function safeAtoiErr(input: string): number | string {
-  let s = input;
-  let i = 0;
-  while (i < s.length && isWhitespace(s.charCodeAt(i))) i++;
-  s = s.slice(i);
-  let base = 0;
-  if (s.startsWith('0b') || s.startsWith('0B')) {
-    base = 2;
-    s = s.slice(2);
-  } else if (s.startsWith('0o') || s.startsWith('0O')) {
-    base = 8;
-    s = s.slice(2);
-  }
-  let neg = false;
-  if (s[0] === '+' || s[0] === '-') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (base === 0) {
-    if ((s.startsWith('0x') || s.startsWith('0X')) && s.length > 2) {
-      base = 16;
-      s = s.slice(2);
-    } else if (s.length > 1 && s[0] === '0') {
-      base = 8;
-      s = s.slice(1);
-    } else base = 10;
-  }
-  if (s.length === 0) return 'Invalid argument';
-  let v = 0;
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 97 && c <= 122) d = c - 87;
-    else if (c >= 65 && c <= 90) d = c - 55;
-    else return 'Invalid argument';
-    if (d >= base) return 'Invalid argument';
-    v = v * base + d;
-    if (v > 2 ** 53) return 'Numerical result out of range';
-  }
-  const r = neg ? -v : v;
-  if (r > 2147483647 || r < -2147483648) return 'Numerical result out of range';
-  return r;
 }
 
 function baseNameOf(p: string): string {
