@@ -27,7 +27,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compareRecords, formatMismatches, parseJsonLines, type LooseRecord, type Mismatch } from './compare.js';
-import { MapDevFs, OverlaySysfs, TreeSnapshot, initialDevNodes, type DevFsLike, type SysfsLike } from './tree-fs.js';
+import type { DevFs, SysfsSource } from '../../src/udev/index.js';
+import { MapDevFs, OverlaySysfs, TreeSnapshot, initialDevNodes } from './tree-fs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
@@ -38,8 +39,8 @@ export const repoRoot = path.resolve(here, '..', '..');
 export interface EngineApi {
   runUdevTest(options: {
     rules: ReadonlyArray<{ name: string; text: string }>;
-    sysfs: SysfsLike;
-    devfs?: DevFsLike;
+    sysfs: SysfsSource;
+    devfs?: DevFs;
     database?: unknown;
     events: ReadonlyArray<{ action: string; devpath: string }>;
   }): { records: readonly unknown[] } | readonly unknown[];
@@ -176,8 +177,8 @@ export function descCases(casesDir: string): RunnableCase[] {
         return recordsOf(
           engine.runUdevTest({
             rules,
-            sysfs: env.sysfs as SysfsLike,
-            devfs: env.devfs as DevFsLike,
+            sysfs: env.sysfs as SysfsSource,
+            devfs: env.devfs as DevFs,
             database: env.database,
             events: caseEvents(dir),
           }),

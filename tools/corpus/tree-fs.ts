@@ -10,47 +10,11 @@
  * - `MapDevFs`: an in-memory /dev.
  * - `initialDevNodes`: the device nodes the oracle creates before the first event (every
  *   uevent file below /sys/devices with MAJOR, MINOR and DEVNAME; mode 0600, root:root).
- *
- * The interfaces are structurally those of src/udev/sysfs-source.ts (SysfsSource, DevFs); they
- * are repeated here so these tools do not depend on the engine's files at compile time.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kerr } from '../../src/base/index.js';
-
-export type NodeType = 'file' | 'dir' | 'link';
-export interface FsStat {
-  readonly type: NodeType;
-  readonly mode: number;
-}
-
-/** Structurally src/udev's SysfsSource. */
-export interface SysfsLike {
-  lstat(p: string): FsStat | undefined;
-  readlink(p: string): string | undefined;
-  readdir(p: string): readonly string[] | undefined;
-  readFile(p: string): Uint8Array;
-  writeFile(p: string, data: Uint8Array): void;
-}
-
-export interface DevNode {
-  readonly type: 'char' | 'block';
-  readonly major: number;
-  readonly minor: number;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-}
-export type DevEntryLike = DevNode | { readonly type: 'link'; readonly target: string } | { readonly type: 'dir' };
-
-/** Structurally src/udev's DevFs. */
-export interface DevFsLike {
-  lstat(p: string): DevEntryLike | undefined;
-  symlink(target: string, p: string): void;
-  unlink(p: string): void;
-  chmodChown(p: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void;
-  list(): ReadonlyArray<readonly [string, DevEntryLike]>;
-}
+import type { DevEntry, DevFs, DevNodeEntry, SysfsNodeType, SysfsSource, SysfsStat } from '../../src/udev/index.js';
 
 interface SnapDir {
   readonly type: 'dir';
@@ -126,7 +90,7 @@ function hostErrno(e: unknown): string {
 }
 
 /** One run's filesystem: snapshot /sys with copy-on-write, empty /proc/sys, host elsewhere. */
-export class OverlaySysfs implements SysfsLike {
+export class OverlaySysfs implements SysfsSource {
   readonly #written = new Map<string, Uint8Array>();
 
   constructor(
@@ -185,7 +149,7 @@ export class OverlaySysfs implements SysfsLike {
     return { path: '/' + stack.join('/'), entry: cur };
   }
 
-  lstat(p: string): FsStat | undefined {
+  lstat(p: string): SysfsStat | undefined {
     if (!this.#isVirtual(p) && this.options.hostFallback) {
       try {
         const st = fs.lstatSync(p);
@@ -271,8 +235,8 @@ function parentsOf(p: string): string[] {
 }
 
 /** An in-memory /dev; directories exist while something is below them. */
-export class MapDevFs implements DevFsLike {
-  readonly #entries = new Map<string, DevNode | { readonly type: 'link'; readonly target: string }>();
+export class MapDevFs implements DevFs {
+  readonly #entries = new Map<string, DevNodeEntry | { readonly type: 'link'; readonly target: string }>();
 
   #isDir(p: string): boolean {
     const prefix = p.endsWith('/') ? p : p + '/';
@@ -280,7 +244,7 @@ export class MapDevFs implements DevFsLike {
     return false;
   }
 
-  lstat(p: string): DevEntryLike | undefined {
+  lstat(p: string): DevEntry | undefined {
     const e = this.#entries.get(p);
     if (e) return e;
     if (p === '/dev' || this.#isDir(p)) return { type: 'dir' };
@@ -308,11 +272,11 @@ export class MapDevFs implements DevFsLike {
     this.#entries.set(p, { ...e, mode: mode ?? e.mode, uid: uid ?? e.uid, gid: gid ?? e.gid });
   }
 
-  list(): ReadonlyArray<readonly [string, DevEntryLike]> {
+  list(): ReadonlyArray<readonly [string, DevEntry]> {
     return [...this.#entries.entries()];
   }
 
-  mknod(p: string, node: DevNode): void {
+  mknod(p: string, node: DevNodeEntry): void {
     this.#entries.set(p, node);
   }
 }
@@ -332,8 +296,8 @@ export function parseUevent(text: string): Map<string, string> {
  * /sys/devices that has MAJOR, MINOR and DEVNAME (block if the device's subsystem link ends
  * in "block", else char), mode 0600, root:root, first one wins for a duplicate name.
  */
-export function initialDevNodes(snapshot: TreeSnapshot, sysfs: SysfsLike): Array<[string, DevNode]> {
-  const out = new Map<string, DevNode>();
+export function initialDevNodes(snapshot: TreeSnapshot, sysfs: SysfsSource): Array<[string, DevNodeEntry]> {
+  const out = new Map<string, DevNodeEntry>();
   const dec = new TextDecoder();
   const devicesRoot = snapshot.mountPoint + '/devices/';
   for (const p of snapshot.paths()) {
