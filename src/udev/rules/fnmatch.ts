@@ -136,6 +136,19 @@ export function glibcFnmatch(p: string, s: string, pi = 0, si = 0): boolean {
 }
 
 /**
+ * A collating symbol `[.c.]` whose '.' is at `pi`: only single characters exist in the C
+ * locale, anything else (or no closing `.]`) fails the whole match.
+ */
+function collatingSymbol(p: string, pi: number): { code: number; next: number } | 'fail' {
+  let n = 0;
+  for (let i = pi + 1; i < p.length; i++) {
+    if (p[i] === '.' && p[i + 1] === ']') return n === 1 ? { code: p.charCodeAt(pi + 1), next: i + 2 } : 'fail';
+    n++;
+  }
+  return 'fail';
+}
+
+/**
  * One bracket expression at `pi` (after '[') against s[si]: the pattern index after it when
  * the character is accepted, 'fail' (no match or malformed), or 'literal' (unterminated).
  */
@@ -199,20 +212,11 @@ function bracket(p: string, pi: number, s: string, si: number): number | 'fail' 
     } else if (c === '') return 'literal';
     let cold: number;
     if (c === '[' && p[pi] === '.') {
-      const startp = pi;
-      let n = 0;
-      for (;;) {
-        const d = p[++pi];
-        if (d === undefined) return 'fail';
-        if (d === '.' && p[pi + 1] === ']') {
-          pi += 2;
-          break;
-        }
-        n++;
-      }
-      if (n !== 1) return 'fail';
+      const sym = collatingSymbol(p, pi);
+      if (sym === 'fail') return 'fail';
+      pi = sym.next;
       const isRange = p[pi] === '-' && pi + 1 < p.length;
-      cold = p.charCodeAt(startp + 1);
+      cold = sym.code;
       if (!isRange && cold === fn) {
         matched = true;
         break;
@@ -231,19 +235,10 @@ function bracket(p: string, pi: number, s: string, si: number): number | 'fail' 
       let cend = p[pi++] ?? '';
       let end: number;
       if (cend === '[' && p[pi] === '.') {
-        const startp = pi;
-        let n = 0;
-        for (;;) {
-          const d = p[++pi];
-          if (d === undefined) return 'fail';
-          if (d === '.' && p[pi + 1] === ']') {
-            pi += 2;
-            break;
-          }
-          n++;
-        }
-        if (n !== 1) return 'fail';
-        end = p.charCodeAt(startp + 1);
+        const sym = collatingSymbol(p, pi);
+        if (sym === 'fail') return 'fail';
+        pi = sym.next;
+        end = sym.code;
       } else {
         if (cend === '\\') cend = p[pi++] ?? '';
         if (cend === '') return 'fail';
