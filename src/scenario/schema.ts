@@ -149,22 +149,11 @@ export interface ScenarioFile {
 
 // ---------------------------------------------------------------- verbs
 
+/** Verbs that only wait or look; every other verb acts on the machine. */
+const PASSIVE_VERBS: ReadonlySet<ScenarioVerb> = new Set<ScenarioVerb>(['settle', 'advance', 'check']);
+
 /** Verbs that act on the machine; the runner settles after them unless `settle: false`. */
-export const ACTING_VERBS: ReadonlySet<ScenarioVerb> = new Set<ScenarioVerb>([
-  'boot',
-  'modprobe',
-  'rmmod',
-  'hotplug',
-  'unplug',
-  'write',
-  'read',
-  'ls',
-  'open',
-  'close',
-  'ioctl',
-  'doe',
-  'trigger',
-]);
+export const ACTING_VERBS: ReadonlySet<ScenarioVerb> = new Set(SCENARIO_VERBS.filter((v) => !PASSIVE_VERBS.has(v)));
 
 /** `expect:` keys each verb takes besides `errno`. */
 const EXPECT_KEYS: Partial<Record<ScenarioVerb, readonly string[]>> = {
