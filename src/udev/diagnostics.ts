@@ -5,6 +5,8 @@
  * oracle reports, with their file and line.
  */
 
+import { isErrnoName, strerror } from '../base/index.js';
+
 /** syslog levels udev uses, most severe first. */
 export const logLevels = ['error', 'warning', 'notice', 'info', 'debug'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -76,34 +78,7 @@ export class DiagnosticCollector implements DiagnosticSink {
   }
 }
 
-/** strerror() texts of the errnos udev messages mention. */
-export const errnoMessage: Readonly<Record<string, string>> = {
-  EPERM: 'Operation not permitted',
-  ENOENT: 'No such file or directory',
-  EIO: 'Input/output error',
-  ENXIO: 'No such device or address',
-  EACCES: 'Permission denied',
-  EBUSY: 'Device or resource busy',
-  EEXIST: 'File exists',
-  ENODEV: 'No such device',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  EINVAL: 'Invalid argument',
-  ENOSPC: 'No space left on device',
-  EROFS: 'Read-only file system',
-  ERANGE: 'Numerical result out of range',
-  ENAMETOOLONG: 'File name too long',
-  ELOOP: 'Too many levels of symbolic links',
-  ENOBUFS: 'No buffer space available',
-  EOPNOTSUPP: 'Operation not supported',
-  ENOEXEC: 'Exec format error',
-  ESRCH: 'No such process',
-  ENOMEM: 'Cannot allocate memory',
-  EAGAIN: 'Resource temporarily unavailable',
-  ETIMEDOUT: 'Connection timed out',
-};
-
 /** strerror() of an errno name (the name itself for unknown ones). */
 export function strerrorName(errno: string): string {
-  return errnoMessage[errno] ?? errno;
+  return isErrnoName(errno) ? strerror(errno) : errno;
 }
