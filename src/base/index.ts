@@ -1,7 +1,7 @@
 /**
  * base — leaf utilities every other folder builds on: the errno table and the one error class,
  * typed events, disposables, the virtual clock and deterministic scheduler, id allocation and
- * the log. Imports nothing from other src folders.
+ * the log, passwd, path normalisation. Imports nothing from other src folders.
  */
 export { Errno, type ErrnoName, errnoName, isErrnoName, strerror } from './errno.js';
 export { DriverModelError, type DriverModelErrorOptions, BugIndicatingError, kerr } from './errors.js';
@@ -12,3 +12,4 @@ export { IScheduler, Scheduler, type ChoicePolicy, type ReadyTask, type QueueOpt
 export { IdAllocator } from './ida.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
+export { normalizeAbsolute } from './path.js';

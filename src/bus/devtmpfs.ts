@@ -5,7 +5,7 @@
  * Nodes are keyed by device, so their existence follows the object model.
  */
 import { inject, injectable } from 'inversify';
-import { kerr } from '../base/index.js';
+import { kerr, normalizeAbsolute } from '../base/index.js';
 import { DeviceCore, IDeviceCore } from './core.js';
 import type { Device, DevT } from './device.js';
 import { deviceDevnodeName } from './uevent.js';
@@ -57,7 +57,7 @@ export class Devtmpfs {
 
   /** The node, link or directory at an absolute /dev path (no symlink following). */
   lookup(path: string): DevNode | undefined {
-    const norm = normalize(path);
+    const norm = normalizeAbsolute(path);
     if (norm === '/dev') return { kind: 'dir', path: norm, mode: 0o755 };
     for (const [p, dev, st] of this.#nodeEntries()) {
       if (p === norm) {
@@ -103,7 +103,7 @@ export class Devtmpfs {
 
   /** Entries of a directory. */
   readdir(path: string): string[] {
-    const norm = normalize(path);
+    const norm = normalizeAbsolute(path);
     const node = this.lookup(norm);
     if (!node) throw kerr('ENOENT', `${path}: no such file or directory`);
     if (node.kind !== 'dir') throw kerr('ENOTDIR', `${path}: not a directory`);
@@ -116,11 +116,11 @@ export class Devtmpfs {
 
   /** Follow symlinks to the final node (ELOOP after 40). */
   resolve(path: string): DevNode | undefined {
-    let current = normalize(path);
+    let current = normalizeAbsolute(path);
     for (let i = 0; i < 40; i++) {
       const node = this.lookup(current);
       if (!node || node.kind !== 'link') return node;
-      current = node.target.startsWith('/') ? normalize(node.target) : normalize(`${parentOf(current)}/${node.target}`);
+      current = node.target.startsWith('/') ? normalizeAbsolute(node.target) : normalizeAbsolute(`${parentOf(current)}/${node.target}`);
     }
     throw kerr('ELOOP', path);
   }
@@ -140,18 +140,18 @@ export class Devtmpfs {
 
   /** symlink(2) by userspace; EEXIST if the path is taken. */
   symlink(target: string, path: string): void {
-    const norm = normalize(path);
+    const norm = normalizeAbsolute(path);
     if (this.lookup(norm)) throw kerr('EEXIST', path);
     this.#links.set(norm, target);
   }
 
   mkdir(path: string): void {
-    this.#dirs.add(normalize(path));
+    this.#dirs.add(normalizeAbsolute(path));
   }
 
   /** rmdir(2) of a userspace directory: ENOTEMPTY while anything lives below it. */
   rmdir(path: string): void {
-    const norm = normalize(path);
+    const norm = normalizeAbsolute(path);
     if (!this.#dirs.has(norm)) throw kerr('ENOENT', path);
     const prefix = `${norm}/`;
     const all = [...this.#nodeEntries().map(([p]) => p), ...this.#links.keys(), ...this.#dirs];
@@ -161,7 +161,7 @@ export class Devtmpfs {
 
   /** unlink(2) of a userspace symlink. */
   unlink(path: string): void {
-    const norm = normalize(path);
+    const norm = normalizeAbsolute(path);
     if (!this.#links.delete(norm)) throw kerr('ENOENT', path);
   }
 
@@ -174,16 +174,6 @@ export class Devtmpfs {
   nodes(): DevNode[] {
     return this.#nodeEntries().map(([p]) => this.lookup(p)!);
   }
-}
-
-function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
 }
 
 function parentOf(path: string): string {

@@ -8,7 +8,7 @@
  * even for root, after the generic permission check passed.
  */
 import { inject, injectable } from 'inversify';
-import { kerr } from '../base/index.js';
+import { kerr, normalizeAbsolute } from '../base/index.js';
 import {
   type AnyAttribute,
   type CharDev,
@@ -53,13 +53,7 @@ export const IVfs = Symbol.for('IVfs');
 
 export function normalizePath(path: string): string {
   if (!path.startsWith('/')) throw kerr('ENOENT', `${path}: relative paths are not supported`);
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
+  return normalizeAbsolute(path);
 }
 
 function wants(mode: OpenMode): number {
