@@ -82,8 +82,8 @@ export class PciConfigWriter {
    * Lockdown PCI_ACCESS refuses with EPERM. Then the exclusive ranges: under `aux-exclusive` a
    * write into a range claimed over a DOE capability fails with EPERM (Departure 4); a write into
    * any other claimed range goes through with one warning per boot and taint U, as the kernel
-   * does. Under `pci-core-shared` a write into any DOE capability taints U (Departure 5). Writes
-   * past the config size are truncated; returns the count written.
+   * does. Under `pci-core-shared` a write into any DOE capability taints U (Departure 5). The
+   * sysfs layer has already clamped the write to the file (sysfs_kf_bin_write); returns its count.
    */
   write(policy: PciDoePolicy, pdev: PciDevice, offset: number, data: Uint8Array, writer: AttributeAccessor): number {
     this.lockdown.check('PCI_ACCESS', writer.comm);
@@ -108,13 +108,11 @@ export class PciConfigWriter {
       this.log.log('warning', 'kernel', `pci ${pdev.name}: ${writer.comm}: write to DOE mailbox at config offset ${hex(offset, 0)} from userspace`);
       this.taint.add('USER');
     }
-    if (offset > pdev.cfgSize) return 0;
-    const count = offset + requested > pdev.cfgSize ? pdev.cfgSize - offset : requested;
-    forEachAlignedAccess(offset, count, (off, width) => {
+    forEachAlignedAccess(offset, requested, (off, width) => {
       let v = 0;
       for (let b = 0; b < width; b++) v |= data[off - offset + b]! << (8 * b);
       pdev.configWrite(off, width, v >>> 0);
     });
-    return count;
+    return requested;
   }
 }

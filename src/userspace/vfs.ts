@@ -189,13 +189,17 @@ export class Vfs {
         this.#checkActive(f);
         const attr = f.attr;
         if (isBinAttribute(attr)) {
-          if (!attr.write) {
-            const size = attr.size(f.obj);
-            if (size > 0 && f.pos >= size) throw kerr('EFBIG', `${f.path}: write beyond the end`);
-            if (data.length === 0) return 0;
-            throw kerr('EIO', `${f.path}: mmap only`);
+          // sysfs_kf_bin_write: at or past the end EFBIG, clamped to the size, nothing left → 0,
+          // and only then EIO for a file without a write handler (mmap-only BARs).
+          const size = attr.size(f.obj);
+          let chunk = data;
+          if (size > 0) {
+            if (f.pos >= size) throw kerr('EFBIG', `${f.path}: write beyond the end`);
+            if (chunk.length > size - f.pos) chunk = chunk.subarray(0, size - f.pos);
           }
-          const n = attr.write(f.obj, f.pos, data, accessor(who));
+          if (chunk.length === 0) return 0;
+          if (!attr.write) throw kerr('EIO', `${f.path}: mmap only`);
+          const n = attr.write(f.obj, f.pos, chunk, accessor(who));
           f.pos += n;
           return n;
         }

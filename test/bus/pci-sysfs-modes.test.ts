@@ -46,6 +46,15 @@ describe('PCI device attribute modes (reference §4.4)', () => {
     expect(m.processes.root.stat(`${dev(NIC)}/resource0_wc`)).toMatchObject({ type: 'file', mode: 0o600 });
   });
 
+  it('should clamp a config write at the end of the file and refuse one past it with EFBIG (sysfs_kf_bin_write)', () => {
+    const m = bootMachine({ presets: ['cxl-type3'] });
+    const root = m.processes.root;
+    const fd = root.open(`${dev(CXL)}/config`, 'rw');
+    expect(root.pwrite(fd, new Uint8Array(4), 4094)).toBe(2);
+    expect(errnoOf(() => root.pwrite(fd, new Uint8Array(1), 4096))).toBe('EFBIG');
+    root.close(fd);
+  });
+
   it('should open a memory BAR resourceN (mmap-only) but fail read() and write() with EIO', () => {
     const m = bootMachine({ presets: ['mlx5-nic'] });
     const root = m.processes.root;
