@@ -1,0 +1,6 @@
+/**
+ * Wire formats and protocol engines shared by device models (src/drivers), the kernel's
+ * consumers and userspace tools (src/userspace): DOE data objects, Discovery, CDAT, CXL
+ * Compliance, SPDM and its secured messages. Imports nothing of the project but src/base.
+ */
+export type { DoeProtocolResponder } from './doe/responder.js';
