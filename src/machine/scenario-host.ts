@@ -132,7 +132,7 @@ class MachineScenario implements ScenarioMachine {
     };
   }
   dispose(): void {
-    for (const p of this.machine.processes.all) p.exit();
+    this.machine.dispose();
   }
 }
 
