@@ -89,7 +89,6 @@ export function recordSysfs(sysfs: SysfsSource, db: UdevDatabase | undefined, fo
   const access = new SysfsAccess(sysfs);
   const blocks: string[] = [];
   for (const dir of deviceDirs(sysfs, '/sys/devices', match)) {
-    const lines: string[] = [`P: ${dir.slice(4)}`];
     const dev = UdevDevice.fromSyspath(access, db, dir);
     const uevent: [string, string][] = [];
     try {
@@ -101,12 +100,15 @@ export function recordSysfs(sysfs: SysfsSource, db: UdevDatabase | undefined, fo
       // an unreadable uevent file: the device is recorded with its attributes only
     }
     const subsystem = sysfs.readlink(`${dir}/subsystem`)?.split('/').at(-1);
+    // umockdev needs a SUBSYSTEM for every device (umockdev-record never records one without).
+    if (subsystem === undefined && format === 'umockdev') continue;
     const env = new Map<string, string>(uevent);
     if (subsystem !== undefined) env.set('SUBSYSTEM', subsystem);
     const dbProps: [string, string][] = [];
     if (typeof dev !== 'string') {
       for (const [k, v] of dev.allProperties()) if (!env.has(k) && !skipProps.has(k)) dbProps.push([k, v]);
     }
+    const lines: string[] = [`P: ${dir.slice(4)}`];
     const ordered = [...env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (format === 'umockdev') {
       const all = [...ordered, ...dbProps].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -127,9 +129,10 @@ export function recordSysfs(sysfs: SysfsSource, db: UdevDatabase | undefined, fo
   return blocks.join('\n');
 }
 
-/** One line per device: devpath, subsystem, driver (the tree a recording round-trips). */
+/** One line per device with a subsystem: name indented by depth, subsystem, driver (the tree a recording round-trips). */
 export function sysfsDeviceList(sysfs: SysfsSource, match?: string): string {
   return deviceDirs(sysfs, '/sys/devices', match)
+    .filter((dir) => sysfs.lstat(`${dir}/subsystem`) !== undefined)
     .map((dir) => {
       const sub = sysfs.readlink(`${dir}/subsystem`)?.split('/').at(-1) ?? '-';
       const drv = sysfs.readlink(`${dir}/driver`)?.split('/').at(-1);
