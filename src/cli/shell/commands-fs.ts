@@ -8,6 +8,7 @@ import type { Process } from '../../userspace/index.js';
 import { renderTree } from '../render.js';
 import { getopt, has } from './getopt.js';
 import { kmsgText } from './commands-kernel.js';
+import { withPath } from './session.js';
 import { RULES_DIR, type ShellCommand, type ShellContext } from './types.js';
 
 const passwd = debianPasswd();
@@ -73,7 +74,7 @@ function ls(ctx: ShellContext, args: readonly string[]): number {
       const names = [...ctx.proc.readdir(path)].sort();
       all.push({ dir: t, entries: names.map((n) => entry(ctx.proc, `${path === '/' ? '' : path}/${n}`, n)) });
     } catch (e) {
-      ctx.err(`ls: cannot access '${t}': ${(e as Error).message}\n`);
+      ctx.err(`ls: cannot access '${t}': ${(e as Error).message.replace(`${path}: `, '')}\n`);
       status = 2;
     }
   }
@@ -111,7 +112,7 @@ function cat(ctx: ShellContext, args: readonly string[]): number {
         ctx.out(text);
       } else ctx.out(ctx.proc.readFile(path));
     } catch (e) {
-      ctx.err(`cat: ${a}: ${(e as Error).message}\n`);
+      ctx.err(`cat: ${withPath(a, (e as Error).message.replace(`${path}: `, ''))}\n`);
       status = 1;
     }
   }

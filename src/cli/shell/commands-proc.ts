@@ -30,7 +30,7 @@ function openFiles(ctx: ShellContext): OpenFileRow[] {
   const byNode = new Map<string, { name: string; owner: string }>();
   for (const d of ctx.machine.core.devices) {
     const node = Devtmpfs.nodePath(d);
-    if (node) byNode.set(node, { name: d.name, owner: safeOwner(d) });
+    if (node) byNode.set(node, { name: d.name, owner: safeOwner(d.bus || !d.parent ? d : d.parent) });
   }
   for (const p of ctx.machine.processes.all) {
     for (const [fd, f] of p.openFiles) {
@@ -122,15 +122,17 @@ export const procCommands: readonly ShellCommand[] = [
     usage: 'as PROCESS [CMD…]',
     summary: 'run CMD as PROCESS (without CMD: act as PROCESS from now on; `as root` to return)',
     completes: (s, i) => (i === 1 ? s.machine.processes.all.map((p) => p.name) : []),
-    run(ctx, args) {
+    handlesRedirect: true,
+    run(ctx, args, redirect) {
       const [name, ...cmd] = args;
       if (name === undefined) throw kerr('EINVAL', 'usage: as PROCESS [CMD…]');
       const proc = findProc(ctx, name);
       if (cmd.length === 0) {
+        if (redirect !== undefined) throw kerr('EINVAL', 'as PROCESS > FILE: no command to run');
         ctx.session.become(proc);
         return 0;
       }
-      const r = ctx.session.runCommand(ctx.json ? [...cmd, '--json'] : cmd, undefined, proc);
+      const r = ctx.session.runCommand(ctx.json ? [...cmd, '--json'] : cmd, redirect, proc);
       ctx.out(r.stdout);
       ctx.err(r.stderr);
       return r.status;

@@ -21,6 +21,10 @@ const devicesIds: Readonly<Record<string, string>> = {
   '15b3:101d': 'MT2892 Family [ConnectX-6 Dx]',
   '15b3:101e': 'ConnectX Family mlx5Gen Virtual Function',
 };
+/** pci.ids: subsystem names, `vvvv:dddd:ssvv:ssdd` (vendor:device then subsystem ids). */
+const subsystemIds: Readonly<Record<string, string>> = {
+  '15b3:101d:15b3:0016': 'MT2892 Family [ConnectX-6 Dx]',
+};
 /** pci.ids: class and subclass names (class << 8 | subclass). */
 const classes: Readonly<Record<number, string>> = {
   0x0100: 'SCSI storage controller',
@@ -105,10 +109,15 @@ function names(f: PciFunction, numeric: boolean): { cls: string; dev: string; su
   const cls = numeric ? `${clsName} [${hex(ccSub, 4)}]` : clsName;
   const vendor = vendors[f.vendor];
   const devName = devicesIds[`${hex(f.vendor, 4)}:${hex(f.device, 4)}`];
-  let dev = vendor ? `${vendor} ${devName ?? `Device ${hex(f.device, 4)}`}` : `Device ${hex(f.vendor, 4)}:${hex(f.device, 4)}`;
-  if (numeric) dev += ` [${hex(f.vendor, 4)}:${hex(f.device, 4)}]`;
+  // An unknown id prints as `Device dddd`; with -nn as `Device [vvvv:dddd]` (pci_lookup_name).
+  const ids = `[${hex(f.vendor, 4)}:${hex(f.device, 4)}]`;
+  const unknownDev = numeric ? 'Device' : `Device ${hex(f.device, 4)}`;
+  let dev = vendor ? `${vendor} ${devName ?? unknownDev}` : numeric ? 'Device' : `Device ${hex(f.vendor, 4)}:${hex(f.device, 4)}`;
+  if (numeric) dev += ` ${ids}`;
   const subVendor = vendors[f.subsystemVendor];
-  let sub = subVendor ? `${subVendor} Device ${hex(f.subsystemDevice, 4)}` : `Device ${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}`;
+  const subName = subsystemIds[`${hex(f.vendor, 4)}:${hex(f.device, 4)}:${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}`];
+  const unknownSub = numeric ? 'Device' : `Device ${hex(f.subsystemDevice, 4)}`;
+  let sub = subVendor ? `${subVendor} ${subName ?? unknownSub}` : numeric ? 'Device' : `Device ${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}`;
   if (numeric) sub += ` [${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}]`;
   return { cls, dev, sub };
 }

@@ -15,6 +15,11 @@ import type { ShellCommand, ShellContext, ShellOutput, ShellSessionApi, ShellSes
 import { RULES_DIR } from './types.js';
 import { parseLine } from './words.js';
 
+/** `PATH: message`, unless the message already names the path. */
+export function withPath(path: string, message: string): string {
+  return message.includes(path) ? message : `${path}: ${message}`;
+}
+
 export class ShellSession implements ShellSessionApi {
   readonly history: string[] = [];
   cwd = '/';
@@ -107,10 +112,13 @@ export class ShellSession implements ShellSessionApi {
       status = cmd.run(ctx, args, redirect);
     } catch (e) {
       status = 1;
-      if (DriverModelError.is(e)) err += `${name}: ${e.message}\n`;
+      if (DriverModelError.is(e)) err += `${e.message.startsWith(`${name}: `) ? e.message : `${name}: ${e.message}`}\n`;
       else err += `${name}: internal error: ${(e as Error)?.message ?? String(e)}\n`;
     }
-    if (redirect !== undefined && status === 0) {
+    if (redirect !== undefined && cmd.handlesRedirect !== true) {
+      if (status !== 0) out = '';
+    }
+    if (redirect !== undefined && cmd.handlesRedirect !== true && status === 0) {
       try {
         const target = this.path(redirect);
         const rules = this.rulesFileName(target);
@@ -121,7 +129,8 @@ export class ShellSession implements ShellSessionApi {
         out = '';
       } catch (e) {
         status = 1;
-        err += `${name}: ${redirect}: ${DriverModelError.is(e) ? e.message : String(e)}\n`;
+        out = '';
+        err += `${name}: ${withPath(redirect, DriverModelError.is(e) ? e.message : String(e))}\n`;
       }
     }
     if (json) {

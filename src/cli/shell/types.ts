@@ -52,6 +52,8 @@ export interface ShellCommand {
   readonly summary: string;
   /** What the arguments complete to (default paths). */
   readonly completes?: 'paths' | 'commands' | 'none' | ((session: ShellSessionApi, index: number) => readonly string[]);
+  /** The command applies `> FILE` itself (`as` runs its command with it, as the other process). */
+  readonly handlesRedirect?: boolean;
   /** Runs; returns the exit status (throws DriverModelError for a failed system call). */
   run(ctx: ShellContext, args: readonly string[], redirect?: string): number;
 }
