@@ -7,29 +7,31 @@
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
-import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint } from '../bus/index.js';
-import { createPciBusType } from './bus-type.js';
 import {
-  type PciConfigClaim,
-  PciBus,
-  PciDevice,
-  ioresource,
-  pciDoeCapabilityOffsets,
-  pciFindCapability,
-  pciResourceIndex,
-} from './device.js';
+  type AttributeAccessor,
+  BusRegistry,
+  IBusRegistry,
+  type BusType,
+  DeviceCore,
+  IDeviceCore,
+  DriverBinder,
+  IDriverBinder,
+  Device,
+  devmAddAction,
+  DeviceDriver,
+  ILockdown,
+  Lockdown,
+  IResourceTree,
+  ResourceTree,
+  ITaint,
+  Taint,
+} from '../bus/index.js';
+import { createPciBusType } from './bus-type.js';
+import { type PciConfigClaim, PciBus, PciDevice, ioresource, pciDoeCapabilityOffsets, pciFindCapability, pciResourceIndex } from './device.js';
 import { PciConfigWriter, type PciDoePolicy, pciUserReadConfig } from './access.js';
 import type { PciDriver } from './pci-driver.js';
 import type { PciFunctionHw, PciResetMethod } from './hw.js';
-import {
-  PCI_CFG_SPACE_EXP_SIZE,
-  PCI_CFG_SPACE_SIZE,
-  pciBaseAddress,
-  pciCapIds,
-  pciCommand,
-  pciHeaderType,
-  pciRegs,
-} from './regs.js';
+import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciBaseAddress, pciCapIds, pciCommand, pciHeaderType, pciRegs } from './regs.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
