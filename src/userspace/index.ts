@@ -14,3 +14,4 @@ export { ProcessTable, IProcessTable } from './process-table.js';
 export { Procfs, IProcfs, type ProcFile } from './procfs.js';
 export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, type Opener, normalizePath } from './vfs.js';
 export { userspaceSubsystem } from './subsystem.js';
+export { PciTraceInterpreter, runPciTrace, type PciTraceHost, type PciTraceRecord } from './pci-trace/index.js';
