@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { kerr } from '../base/index.js';
 import { lockdownLevels } from '../bus/index.js';
-import { type Machine, createMachine, doePolicies } from '../di/index.js';
+import { type Machine, createMachine, doePolicies } from '../machine/index.js';
 import { type PciTraceHost, type PciTraceRecord, PciTraceInterpreter } from '../userspace/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';

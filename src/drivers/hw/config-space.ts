@@ -15,7 +15,7 @@ import {
   pciBaseAddress,
   pciRegs,
   pciStatus,
-} from '../../bus/index.js';
+} from '../../pci/index.js';
 import type { DoeMailboxRegisters } from './doe-mailbox.js';
 
 /** Registers whose reads and writes have side effects (a DOE mailbox's five registers). */

@@ -12,7 +12,7 @@
  * protocol and drops requests until an SPDM responder is attached (`spdm` option or attach()).
  */
 import type { IScheduler } from '../../base/index.js';
-import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../bus/index.js';
+import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../pci/index.js';
 import {
   type DoeProtocolId,
   type DoeProtocolResponder,

@@ -35,7 +35,7 @@
  * matter); a narrow Control/Status write acts only on its own byte lanes.
  */
 import { BugIndicatingError, type IDisposable, type IScheduler } from '../../base/index.js';
-import { type PciAccessWidth, type PciDoeProtocol, pciDoeCtrl, pciDoeRegs, pciDoeStatus } from '../../bus/index.js';
+import { type PciAccessWidth, type PciDoeProtocol, pciDoeCtrl, pciDoeRegs, pciDoeStatus } from '../../pci/index.js';
 import {
   DOE_MAX_OBJECT_DWORDS,
   DOE_MAX_PAYLOAD_BYTES,

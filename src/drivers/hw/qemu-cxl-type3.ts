@@ -18,7 +18,7 @@
  * Firmware (SeaBIOS in the recording) assigned the BARs and set Command to I/O + Memory +
  * SERR; the preset arrives with those values, so the kernel keeps them.
  */
-import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds, pciRegs } from '../../bus/index.js';
+import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds, pciRegs } from '../../pci/index.js';
 import { memdevCdat, tableAccessResponder } from '../../protocols/index.js';
 import { dvsecCapability, expressCapability, msixCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';

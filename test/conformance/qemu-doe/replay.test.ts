@@ -13,7 +13,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { machinePciTraceHost } from '../../../src/cli/pci-trace.js';
-import { createMachine } from '../../../src/di/index.js';
+import { createMachine } from '../../../src/machine/index.js';
 import { type PciTraceRecord, runPciTrace } from '../../../src/userspace/index.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
