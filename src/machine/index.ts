@@ -9,3 +9,4 @@ export { machineScenarioHost } from './scenario-host.js';
 /** Who owns a device (DESIGN.md §3), for the CLI: the drivers layer answers. */
 export { ownerName } from '../drivers/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
+export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';
