@@ -400,6 +400,14 @@ describe('a device that takes virtual time (Busy)', () => {
     expect(dead.r(STATUS)).toBe(BUSY);
   });
 
+  it('should take a new timing at run time (a device that starts hanging)', () => {
+    const m = rig({ timing: timed });
+    m.mb.timing = { response: () => 'never', abort: 1 };
+    m.send(DISCOVERY_0);
+    m.scheduler.advance(1000);
+    expect(m.r(STATUS)).toBe(BUSY);
+  });
+
   it('should return to power-on state on a function reset, cancelling pending work', () => {
     const m = rig({ timing: timed });
     m.w(CTRL, INT_EN);
