@@ -21,7 +21,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .argument('[file]', 'umockdev recording or device description')
     .option('--host-sysfs [root]', 'snapshot a real /sys (read-only; default /sys)')
     .option('--match <devpath>', 'only devices whose devpath starts with this')
-    .addOption(new Option('--format <format>', 'write the imported devices instead of listing them').choices(['list', 'umockdev', 'desc']).default('list'))
+    .addOption(
+      new Option('--format <format>', 'write the imported devices instead of listing them').choices(['list', 'umockdev', 'desc']).default('list'),
+    )
     .option('-o, --output <file>', 'write to FILE instead of standard output');
   return runCommand(cmd, argv, io, () => {
     const o = cmd.opts<{ hostSysfs?: string | boolean; match?: string; format: 'list' | 'umockdev' | 'desc'; output?: string }>();

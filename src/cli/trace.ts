@@ -37,7 +37,10 @@ function snapshot(machine: Machine): Map<string, string> {
   for (const [p, e] of udev.devfs.list()) {
     if (e.type === 'link') out.set(p, `-> ${e.target}`);
     else if (e.type !== 'dir')
-      out.set(p, `${e.type} ${e.major}:${e.minor} 0${e.mode.toString(8)} ${passwd.userById(e.uid)?.name ?? e.uid}:${passwd.groupById(e.gid)?.name ?? e.gid}`);
+      out.set(
+        p,
+        `${e.type} ${e.major}:${e.minor} 0${e.mode.toString(8)} ${passwd.userById(e.uid)?.name ?? e.uid}:${passwd.groupById(e.gid)?.name ?? e.gid}`,
+      );
   }
   return out;
 }
@@ -56,7 +59,8 @@ export function traceSince(machine: Machine, mark: TraceMark): string {
     if (ev.action === 'remove') continue;
     try {
       const r = udevadmTestMachine(machine, udev, { action: ev.action, syspath: ev.devpath, explain: true });
-      for (const e of r.events[0]?.explain ?? []) if (e.status === 'matched') lines.push(`  matched ${e.file.split('/').at(-1)}:${e.line}: ${e.text.trim()}`);
+      for (const e of r.events[0]?.explain ?? [])
+        if (e.status === 'matched') lines.push(`  matched ${e.file.split('/').at(-1)}:${e.line}: ${e.text.trim()}`);
     } catch {
       // the device is gone by the end of the step: no rules to show
     }

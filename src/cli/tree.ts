@@ -7,7 +7,10 @@ import { type MachineArgs, addMachineOptions, openMachine } from './machine-args
 import { renderTree } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = addMachineOptions(newCommand('tree', io).description('boot a machine and draw its device tree')).option('--json', 'machine-readable output');
+  const cmd = addMachineOptions(newCommand('tree', io).description('boot a machine and draw its device tree')).option(
+    '--json',
+    'machine-readable output',
+  );
   return runCommand(cmd, argv, io, () => {
     const opts = cmd.opts<MachineArgs & { json?: boolean }>();
     const live = openMachine(opts, io);

@@ -22,6 +22,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const r = session.runCommand(['udevadm', 'test-builtin', ...(o.action ? ['-a', o.action] : []), command, syspath], undefined);
     io.stdout(r.stdout);
     io.stderr(r.stderr.replace(/^udevadm: /gm, 'auxbus udevadm test-builtin: '));
-    return r.status === 0 ? ExitStatus.OK : r.stderr.includes('Invalid action') || r.stderr.includes('No such device') ? ExitStatus.BAD_INPUT : ExitStatus.FAILED;
+    return r.status === 0
+      ? ExitStatus.OK
+      : r.stderr.includes('Invalid action') || r.stderr.includes('No such device')
+        ? ExitStatus.BAD_INPUT
+        : ExitStatus.FAILED;
   });
 }

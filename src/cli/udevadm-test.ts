@@ -37,7 +37,11 @@ interface TestArgs extends MachineArgs {
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = addMachineOptions(newCommand('udevadm test', io).description('test an event run: the machine’s rules on one of its devices, or rules files on a device description'))
+  const cmd = addMachineOptions(
+    newCommand('udevadm test', io).description(
+      'test an event run: the machine’s rules on one of its devices, or rules files on a device description',
+    ),
+  )
     .argument('[syspath]', 'the device, /sys/… or /devices/… (machine form)')
     .option('-a, --action <action>', `the event action (${deviceActions.join(', ')}); default add`)
     .option('-N, --resolve-names <when>', 'when to resolve user and group names: early, late or never', 'early')
@@ -49,7 +53,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runCommand(cmd, unswallow(argv), io, () => {
     const o = cmd.opts<TestArgs>();
     const syspath = cmd.processedArgs[0] as string | undefined;
-    if (!['early', 'late', 'never'].includes(o.resolveNames)) throw kerr('EINVAL', `--resolve-names=${o.resolveNames}: expected early, late or never`);
+    if (!['early', 'late', 'never'].includes(o.resolveNames))
+      throw kerr('EINVAL', `--resolve-names=${o.resolveNames}: expected early, late or never`);
     if (o.action !== undefined && !(deviceActions as readonly string[]).includes(o.action)) throw kerr('EINVAL', `Invalid action '${o.action}'`);
     let result: UdevTestResult;
     if (o.device !== undefined) {

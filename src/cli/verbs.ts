@@ -12,14 +12,43 @@ export type { Verb } from './dispatch.js';
 
 /** Lazily imported so `auxbus --help` stays fast. */
 export const verbs: VerbTable = [
-  { name: 'demo', summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off', run: async (a, io) => (await import('./demo.js')).run(a, io) },
+  {
+    name: 'demo',
+    summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off',
+    run: async (a, io) => (await import('./demo.js')).run(a, io),
+  },
   { name: 'run', summary: 'run scenario files (FILE|DIR) [--json]', run: async (a, io) => (await import('./run.js')).run(a, io) },
   { name: 'tree', summary: 'boot a machine and draw its device tree with bindings', run: async (a, io) => (await import('./tree.js')).run(a, io) },
-  { name: 'udevadm', summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine', run: async (a, io) => (await import('./udevadm.js')).run(a, io) },
-  { name: 'shell', summary: 'a shell over one live machine: ls, cat, echo > FILE, modprobe, lspci, udevadm, driverctl, …', run: async (a, io) => (await import('./shell.js')).run(a, io) },
-  { name: 'export', summary: 'write a machine as sysfs files, a umockdev recording or a device description', run: async (a, io) => (await import('./export.js')).run(a, io) },
-  { name: 'import', summary: 'build a machine from a umockdev recording or a host /sys and draw it', run: async (a, io) => (await import('./import.js')).run(a, io) },
-  { name: 'graph', summary: 'devices, drivers and bindings as Graphviz dot or Mermaid', run: async (a, io) => (await import('./graph.js')).run(a, io) },
+  {
+    name: 'udevadm',
+    summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine',
+    run: async (a, io) => (await import('./udevadm.js')).run(a, io),
+  },
+  {
+    name: 'shell',
+    summary: 'a shell over one live machine: ls, cat, echo > FILE, modprobe, lspci, udevadm, driverctl, …',
+    run: async (a, io) => (await import('./shell.js')).run(a, io),
+  },
+  {
+    name: 'export',
+    summary: 'write a machine as sysfs files, a umockdev recording or a device description',
+    run: async (a, io) => (await import('./export.js')).run(a, io),
+  },
+  {
+    name: 'import',
+    summary: 'build a machine from a umockdev recording or a host /sys and draw it',
+    run: async (a, io) => (await import('./import.js')).run(a, io),
+  },
+  {
+    name: 'pci-trace',
+    summary: 'run a qemu-doe-oracle program on a PCI function (PROGRAM [--preset P] [--bdf BDF] [--json])',
+    run: async (a, io) => (await import('./pci-trace.js')).run(a, io),
+  },
+  {
+    name: 'graph',
+    summary: 'devices, drivers and bindings as Graphviz dot or Mermaid',
+    run: async (a, io) => (await import('./graph.js')).run(a, io),
+  },
 ];
 
 const auxbus: Dispatcher = {

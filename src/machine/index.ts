@@ -4,7 +4,15 @@
  */
 export { Machine, IMachine, IBootDaemon } from './machine.js';
 export { createMachine } from './container.js';
-export { type MachineOptions, type ResolvedMachineOptions, type DoePolicy, doePolicies, defaultPresets, IMachineOptions, resolveMachineOptions } from './machine-options.js';
+export {
+  type MachineOptions,
+  type ResolvedMachineOptions,
+  type DoePolicy,
+  doePolicies,
+  defaultPresets,
+  IMachineOptions,
+  resolveMachineOptions,
+} from './machine-options.js';
 export { machineScenarioHost, machineOfScenario } from './scenario-host.js';
 // What the CLI and the test kit need of the layers below, re-exported so they import the machine only.
 /** Who owns a device (DESIGN.md §3): the drivers layer answers. */
@@ -12,3 +20,4 @@ export { ownerName } from '../drivers/index.js';
 /** The lockdown levels a machine boots in, and /dev paths of device nodes. */
 export { lockdownLevels, type LockdownLevel, Devtmpfs } from '../bus/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
+export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';

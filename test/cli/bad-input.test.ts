@@ -11,7 +11,10 @@ import { captureIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/verbs.js';
 
 const ROOT = 'test/cli/bad-input';
-const files = (kind: string) => readdirSync(join(ROOT, kind)).sort().map((f) => join(ROOT, kind, f));
+const files = (kind: string) =>
+  readdirSync(join(ROOT, kind))
+    .sort()
+    .map((f) => join(ROOT, kind, f));
 
 const verbs: Record<string, (file: string) => string[]> = {
   scenario: (f) => ['run', f],

@@ -78,10 +78,22 @@ describe('one default set of presets', () => {
 
 describe('option lists do not swallow device arguments', () => {
   it.each([
-    [['info', '--rules', 'a.rules', '/dev/fwctl/fwctl0'], ['info', '--rules', 'a.rules', '--', '/dev/fwctl/fwctl0']],
-    [['info', '--rules', 'a.rules', 'b.rules', '/sys/x', '-q', 'path'], ['info', '--rules', 'a.rules', 'b.rules', '-q', 'path', '--', '/sys/x']],
-    [['--preset', 'cxl-type3', '/devices/x'], ['--preset', 'cxl-type3', '--', '/devices/x']],
-    [['--rules', 'a.rules', 'b.rules'], ['--rules', 'a.rules', 'b.rules']],
+    [
+      ['info', '--rules', 'a.rules', '/dev/fwctl/fwctl0'],
+      ['info', '--rules', 'a.rules', '--', '/dev/fwctl/fwctl0'],
+    ],
+    [
+      ['info', '--rules', 'a.rules', 'b.rules', '/sys/x', '-q', 'path'],
+      ['info', '--rules', 'a.rules', 'b.rules', '-q', 'path', '--', '/sys/x'],
+    ],
+    [
+      ['--preset', 'cxl-type3', '/devices/x'],
+      ['--preset', 'cxl-type3', '--', '/devices/x'],
+    ],
+    [
+      ['--rules', 'a.rules', 'b.rules'],
+      ['--rules', 'a.rules', 'b.rules'],
+    ],
   ])('%j', (argv, expected) => {
     expect(unswallow(argv)).toEqual(expected);
   });
@@ -105,7 +117,11 @@ describe('rules diagnostics on every verb', () => {
 
   it('the over-long line that makes udev drop a file names the file and the line', async () => {
     const r = await cli('graph', '--rules', long);
-    expect(r.err).toMatch(new RegExp(`^${long.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2:1: error: line is \\d+ bytes, longer than udev's 16383: udev 252 ignores the whole file \\(No buffer space available\\)\\n$`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^${long.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2:1: error: line is \\d+ bytes, longer than udev's 16383: udev 252 ignores the whole file \\(No buffer space available\\)\\n$`,
+      ),
+    );
   });
 
   it('--rules DIR installs its *.rules files', async () => {
@@ -116,7 +132,10 @@ describe('rules diagnostics on every verb', () => {
 
   it('run prints the rules diagnostics of a scenario before its first step; --strict exit 2', async () => {
     const scenario = join(dir, 's.yaml');
-    writeFileSync(scenario, `name: typo\nmachine: { presets: [cxl-type3] }\nrules:\n  - file: 71-typo.rules\nsteps:\n  - boot: {}\n  - check: { bound: { "0000:0d:00.0": cxl_pci } }\n`);
+    writeFileSync(
+      scenario,
+      `name: typo\nmachine: { presets: [cxl-type3] }\nrules:\n  - file: 71-typo.rules\nsteps:\n  - boot: {}\n  - check: { bound: { "0000:0d:00.0": cxl_pci } }\n`,
+    );
     const r = await cli('run', scenario);
     expect(r.err).toBe(`${typo.replace(`${dir}/`, '')}:2:1: error: Invalid key 'SUBSYTEM'\n`.replace(/^/, ''));
     expect(r.status).toBe(0);
@@ -131,7 +150,8 @@ describe('--scenario FILE [--until N]', () => {
     const before = await cli('tree', '--json', '--scenario', 'examples/scenarios/pci-unbind-children.yaml', '--until', '2');
     const first = await cli('tree', '--json', '--scenario', 'examples/scenarios/pci-unbind-children.yaml', '--until', '3');
     const all = await cli('tree', '--json', '--scenario', 'examples/scenarios/pci-unbind-children.yaml');
-    const driver = (r: { out: string }) => (JSON.parse(r.out) as { devices: { name: string; driver: string | null }[] }).devices.find((d) => d.name === '0000:0d:00.0')?.driver;
+    const driver = (r: { out: string }) =>
+      (JSON.parse(r.out) as { devices: { name: string; driver: string | null }[] }).devices.find((d) => d.name === '0000:0d:00.0')?.driver;
     expect([driver(before), driver(first), driver(all)]).toEqual(['cxl_pci', null, 'cxl_pci']);
     expect(all.status).toBe(0);
     expect(first.status).toBe(0);
@@ -149,9 +169,13 @@ describe('--scenario FILE [--until N]', () => {
 describe('no stack trace when the reader goes away', () => {
   const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
   const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  it.each([['demo'], ['run --json examples/scenarios']])('auxbus %s | head -1', (args) => {
-    const r = spawnSync('sh', ['-c', `${tsx} ${main} ${args} | head -1; echo "status=\${PIPESTATUS:-done}"`], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').length).toBe(3);
-  }, 30_000);
+  it.each([['demo'], ['run --json examples/scenarios']])(
+    'auxbus %s | head -1',
+    (args) => {
+      const r = spawnSync('sh', ['-c', `${tsx} ${main} ${args} | head -1; echo "status=\${PIPESTATUS:-done}"`], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.split('\n').length).toBe(3);
+    },
+    30_000,
+  );
 });

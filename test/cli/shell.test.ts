@@ -32,7 +32,15 @@ const HANDOFF = [
 describe('auxbus shell, scripted', () => {
   it('runs -c commands separated by ; on one live machine (what one command did, the next sees)', async () => {
     const io = captureIo();
-    const status = await shell(['--preset', 'cxl-type3', '-c', 'echo cxl_pci.doe.0 > /sys/bus/auxiliary/drivers/pci_doe.doe/unbind; ls /sys/bus/auxiliary/drivers/pci_doe.doe'], io);
+    const status = await shell(
+      [
+        '--preset',
+        'cxl-type3',
+        '-c',
+        'echo cxl_pci.doe.0 > /sys/bus/auxiliary/drivers/pci_doe.doe/unbind; ls /sys/bus/auxiliary/drivers/pci_doe.doe',
+      ],
+      io,
+    );
     expect(status).toBe(0);
     expect(io.out).toBe('bind  cxl_pci.doe.1  cxl_pci.doe.2  module  uevent  unbind\n');
   });
@@ -103,8 +111,12 @@ describe('auxbus shell, scripted', () => {
   });
 
   it('udevadm info, test-builtin and monitor (only events since the last monitor)', async () => {
-    const r = await script('udevadm info -q path /sys/bus/pci/devices/0000:0d:00.0\nudevadm test-builtin path_id /sys/bus/pci/devices/0000:0d:00.0\nudevadm monitor -k\nudevadm monitor -k\n');
-    expect(r.out.split('monitor will print')[0]).toBe('/devices/pci0000:00/0000:00:01.0/0000:0d:00.0\nID_PATH=pci-0000:0d:00.0\nID_PATH_TAG=pci-0000_0d_00_0\n');
+    const r = await script(
+      'udevadm info -q path /sys/bus/pci/devices/0000:0d:00.0\nudevadm test-builtin path_id /sys/bus/pci/devices/0000:0d:00.0\nudevadm monitor -k\nudevadm monitor -k\n',
+    );
+    expect(r.out.split('monitor will print')[0]).toBe(
+      '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0\nID_PATH=pci-0000:0d:00.0\nID_PATH_TAG=pci-0000_0d_00_0\n',
+    );
     // The second monitor prints only the banner: nothing happened since the first.
     expect(r.out.match(/KERNEL\[/g)?.length).toBe(14);
     expect(r.out.endsWith('KERNEL - the kernel uevent\n\n')).toBe(true);

@@ -62,7 +62,10 @@ function ls(ctx: ShellContext, args: readonly string[]): number {
   for (const t of targets) {
     const path = ctx.path(t);
     if (path === RULES_DIR) {
-      all.push({ dir: t, entries: [...ctx.session.rulesFiles.keys()].sort().map((name) => ({ name, type: 'file', mode: '-rw-r--r--', owner: 'root', group: 'root' })) });
+      all.push({
+        dir: t,
+        entries: [...ctx.session.rulesFiles.keys()].sort().map((name) => ({ name, type: 'file', mode: '-rw-r--r--', owner: 'root', group: 'root' })),
+      });
       continue;
     }
     try {
@@ -128,7 +131,13 @@ function echo(ctx: ShellContext, args: readonly string[]): number {
 export const fsCommands: readonly ShellCommand[] = [
   { name: 'ls', usage: 'ls [-l] [-a] [-d] [PATH…]', summary: 'list a directory of /sys, /dev or /proc (-l: modes, owners, link targets)', run: ls },
   { name: 'cat', usage: 'cat FILE…', summary: 'print files (an attribute read as the acting process; /dev/kmsg: the kernel log)', run: cat },
-  { name: 'echo', usage: 'echo [-n] VALUE… [> FILE]', summary: 'print VALUE, or write it to FILE as the acting process', completes: 'paths', run: echo },
+  {
+    name: 'echo',
+    usage: 'echo [-n] VALUE… [> FILE]',
+    summary: 'print VALUE, or write it to FILE as the acting process',
+    completes: 'paths',
+    run: echo,
+  },
   {
     name: 'cd',
     usage: 'cd [DIR]',

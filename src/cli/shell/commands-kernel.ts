@@ -64,10 +64,16 @@ function lsmod(ctx: ShellContext): number {
     .filter((l) => l !== '')
     .map((l) => {
       const [name, size, refcount, holders] = l.split(' ');
-      return { name: name!, size: Number(size), refcount: Number(refcount), holders: holders === '-' ? [] : holders!.split(',').filter((h) => h !== '') };
+      return {
+        name: name!,
+        size: Number(size),
+        refcount: Number(refcount),
+        holders: holders === '-' ? [] : holders!.split(',').filter((h) => h !== ''),
+      };
     });
   ctx.out('Module                  Size  Used by\n');
-  for (const m of mods) ctx.out(`${m.name.padEnd(19)} ${String(m.size).padStart(8)}  ${m.refcount}${m.holders.length ? ` ${m.holders.join(',')}` : ''}\n`);
+  for (const m of mods)
+    ctx.out(`${m.name.padEnd(19)} ${String(m.size).padStart(8)}  ${m.refcount}${m.holders.length ? ` ${m.holders.join(',')}` : ''}\n`);
   ctx.data(mods);
   return 0;
 }
@@ -107,7 +113,13 @@ export const kernelCommands: readonly ShellCommand[] = [
     },
   },
   { name: 'lsmod', usage: 'lsmod', summary: 'the loaded modules, their use counts and holders', completes: 'none', run: lsmod },
-  { name: 'dmesg', usage: 'dmesg [-l err,warn,notice,info,debug]', summary: 'the kernel log (default: every level but debug)', completes: 'none', run: dmesg },
+  {
+    name: 'dmesg',
+    usage: 'dmesg [-l err,warn,notice,info,debug]',
+    summary: 'the kernel log (default: every level but debug)',
+    completes: 'none',
+    run: dmesg,
+  },
   {
     name: 'hotplug',
     usage: 'hotplug PRESET',

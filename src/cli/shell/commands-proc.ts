@@ -111,7 +111,10 @@ export const procCommands: readonly ShellCommand[] = [
         if (n === undefined) throw kerr('EINVAL', `--${what} ${v}: no such ${what === 'uid' ? 'user' : 'group'}`);
         return n;
       };
-      const groups = (last(p, 'groups') ?? '').split(',').filter((g) => g !== '').map((g) => id(g, 'gid', 0));
+      const groups = (last(p, 'groups') ?? '')
+        .split(',')
+        .filter((g) => g !== '')
+        .map((g) => id(g, 'gid', 0));
       const caps = (last(p, 'caps') ?? '').split(',').filter((c) => c !== '') as Capability[];
       ctx.machine.processes.spawn(p.args[0]!, { uid: id(last(p, 'uid'), 'uid', 1000), gid: id(last(p, 'gid'), 'gid', 1000), groups, caps });
       return 0;

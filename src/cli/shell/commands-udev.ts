@@ -24,7 +24,6 @@ import { getopt, has, last } from './getopt.js';
 import { RULES_DIR, type ShellCommand, type ShellContext, type ShellSessionApi } from './types.js';
 import { devpathOf, udevadmTestMachine } from './udevadm-machine.js';
 
-
 /** The session's /etc/udev/rules.d: starts as the machine's rules files. */
 export function rulesDir(session: ShellSessionApi): Map<string, string> {
   return session.rulesFiles;
@@ -78,7 +77,13 @@ function info(ctx: ShellContext, args: readonly string[]): number {
     for (const id of devices) {
       const dev = findDevice(host, id);
       if (typeof dev === 'string') continue;
-      records.push({ devpath: dev.devpath, subsystem: dev.subsystem ?? null, driver: dev.driver ?? null, devnode: dev.getDevname() ?? null, properties: Object.fromEntries(dev.allProperties()) });
+      records.push({
+        devpath: dev.devpath,
+        subsystem: dev.subsystem ?? null,
+        driver: dev.driver ?? null,
+        devnode: dev.getDevname() ?? null,
+        properties: Object.fromEntries(dev.allProperties()),
+      });
     }
     ctx.data(records);
   }
@@ -86,11 +91,7 @@ function info(ctx: ShellContext, args: readonly string[]): number {
 }
 
 function test(ctx: ShellContext, args: readonly string[]): number {
-  const p = getopt(args, [
-    { long: 'action', short: 'a', arg: true },
-    { long: 'resolve-names', short: 'N', arg: true },
-    { long: 'explain' },
-  ]);
+  const p = getopt(args, [{ long: 'action', short: 'a', arg: true }, { long: 'resolve-names', short: 'N', arg: true }, { long: 'explain' }]);
   if (p.args.length !== 1) throw kerr('EINVAL', 'usage: udevadm test [-a ACTION] [-N early|late|never] [--explain] SYSPATH');
   const r = udevadmTestMachine(ctx.machine, ctx.udev, {
     action: last(p, 'action'),
@@ -111,7 +112,11 @@ function testBuiltin(ctx: ShellContext, args: readonly string[]): number {
   if (p.args.length !== 2) throw kerr('EINVAL', 'usage: udevadm test-builtin [-a ACTION] COMMAND SYSPATH');
   const [command, syspath] = p.args as [string, string];
   const run = (text: string) =>
-    udevadmTestMachine(ctx.machine, ctx.udev, { action: last(p, 'action'), syspath, rules: [{ name: '/run/udev/rules.d/00-test-builtin.rules', text }] });
+    udevadmTestMachine(ctx.machine, ctx.udev, {
+      action: last(p, 'action'),
+      syspath,
+      rules: [{ name: '/run/udev/rules.d/00-test-builtin.rules', text }],
+    });
   const base = new Map(run('').records.flatMap((rec) => (rec.kind === 'property' ? [[rec.key, rec.value] as const] : [])));
   const withBuiltin = run(`IMPORT{builtin}="${command.replace(/["\\]/g, '\\$&')}"\n`);
   const props: [string, string][] = [];
@@ -281,7 +286,10 @@ export const udevCommands: readonly ShellCommand[] = [
       const dir = rulesDir(ctx.session);
       if (args[0] === 'check') {
         const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
-        const r = verify([...dir].map(([name, text]) => ({ name: `${RULES_DIR}/${name}`, text: enc(text) })), {});
+        const r = verify(
+          [...dir].map(([name, text]) => ({ name: `${RULES_DIR}/${name}`, text: enc(text) })),
+          {},
+        );
         for (const d of r.diagnostics) if (d.file !== null) ctx.out(`${d.file}:${d.line ?? 1}:1: ${d.level}: ${d.message}\n`);
         return r.exitCode === 0 ? 0 : 1;
       }

@@ -28,7 +28,9 @@ const help: ShellCommand = {
     }
     const w = Math.max(...cmds.map((c) => c.name.length));
     for (const c of cmds) ctx.out(`  ${c.name.padEnd(w)}  ${c.summary}\n`);
-    ctx.out('\nEvery command takes --json (one JSON object: command, status, stdout, stderr, data).\n`> FILE` writes a command’s output to a file of the machine; `;` separates commands.\n');
+    ctx.out(
+      '\nEvery command takes --json (one JSON object: command, status, stdout, stderr, data).\n`> FILE` writes a command’s output to a file of the machine; `;` separates commands.\n',
+    );
     ctx.data(cmds.map((c) => ({ name: c.name, usage: c.usage, summary: c.summary })));
     return 0;
   },

@@ -42,7 +42,10 @@ function pathCandidates(session: ShellSessionApi, word: string): string[] {
 export function complete(session: ShellSessionApi, line: string): [string[], string] {
   const { word, index } = lastWord(line);
   if (index === 0) return [[...session.commands.keys()].filter((c) => c.startsWith(word)).sort(), word];
-  const words = line.slice(line.lastIndexOf(';') + 1).trim().split(/\s+/);
+  const words = line
+    .slice(line.lastIndexOf(';') + 1)
+    .trim()
+    .split(/\s+/);
   let cmdName = words[0]!;
   let argIndex = index;
   // `as PROC CMD …` completes CMD's arguments.

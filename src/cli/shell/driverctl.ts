@@ -37,7 +37,8 @@ export const driverctlCommand: ShellCommand = {
   name: 'driverctl',
   usage: 'driverctl set-override BDF DRIVER | unset-override BDF | list-devices | list-overrides',
   summary: 'pin a PCI device to a driver (override + unbind + drivers_probe), as driverctl does',
-  completes: (s, i) => (i === 1 ? ['set-override', 'unset-override', 'list-devices', 'list-overrides'] : i === 2 ? s.machine.processes.root.readdir(PCI) : []),
+  completes: (s, i) =>
+    i === 1 ? ['set-override', 'unset-override', 'list-devices', 'list-overrides'] : i === 2 ? s.machine.processes.root.readdir(PCI) : [],
   run(ctx, args) {
     const [verb, bdf, driver] = args;
     const devices = [...ctx.proc.readdir(PCI)].sort();

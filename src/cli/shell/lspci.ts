@@ -117,7 +117,11 @@ function names(f: PciFunction, numeric: boolean): { cls: string; dev: string; su
   const subVendor = vendors[f.subsystemVendor];
   const subName = subsystemIds[`${hex(f.vendor, 4)}:${hex(f.device, 4)}:${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}`];
   const unknownSub = numeric ? 'Device' : `Device ${hex(f.subsystemDevice, 4)}`;
-  let sub = subVendor ? `${subVendor} ${subName ?? unknownSub}` : numeric ? 'Device' : `Device ${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}`;
+  let sub = subVendor
+    ? `${subVendor} ${subName ?? unknownSub}`
+    : numeric
+      ? 'Device'
+      : `Device ${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}`;
   if (numeric) sub += ` [${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}]`;
   return { cls, dev, sub };
 }
@@ -148,7 +152,8 @@ function lspci(ctx: ShellContext, args: readonly string[]): number {
       }
     }
     if (has(p, 'kernel')) {
-      if (onlyNumbers && (f.subsystemVendor !== 0 || f.subsystemDevice !== 0)) ctx.out(`\tSubsystem: ${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}\n`);
+      if (onlyNumbers && (f.subsystemVendor !== 0 || f.subsystemDevice !== 0))
+        ctx.out(`\tSubsystem: ${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}\n`);
       if (f.driver) ctx.out(`\tKernel driver in use: ${f.driver}\n`);
       if (f.modules.length > 0) ctx.out(`\tKernel modules: ${f.modules.join(', ')}\n`);
     }

@@ -58,8 +58,6 @@ export interface ShellCommand {
   run(ctx: ShellContext, args: readonly string[], redirect?: string): number;
 }
 
-
 export interface ShellSessionOptions {
   readonly color?: boolean;
 }
-

@@ -73,7 +73,8 @@ export function udevadmTestMachine(machine: Machine, udev: MachineUdev, o: Machi
   const action = o.action ?? 'add';
   if (!(deviceActions as readonly string[]).includes(action)) throw kerr('EINVAL', `Invalid action '${action}'`);
   const resolve = o.resolveNames ?? 'early';
-  if (resolve !== 'early' && resolve !== 'late' && resolve !== 'never') throw kerr('EINVAL', `--resolve-names=${resolve}: expected early, late or never`);
+  if (resolve !== 'early' && resolve !== 'late' && resolve !== 'never')
+    throw kerr('EINVAL', `--resolve-names=${resolve}: expected early, late or never`);
   const devpath = devpathOf(udev, o.syspath);
   const rules = compileRules(o.rules ?? machineRules(machine), { resolveNames: resolve });
   return runUdevTest({
