@@ -122,6 +122,16 @@ describe('auxbus shell, scripted', () => {
     expect(r.out.endsWith('KERNEL - the kernel uevent\n\n')).toBe(true);
   });
 
+  it('a rule written to /etc/udev/rules.d takes effect after udevadm control --reload and a trigger', async () => {
+    const r = await script(
+      `echo 'KERNEL=="*.doe.*", ENV{ID_DOE_MAILBOX}="1"' > /etc/udev/rules.d/70-doe.rules\nudevadm trigger -c change -s auxiliary\n` +
+        'udevadm info -q property --property ID_DOE_MAILBOX /sys/bus/auxiliary/devices/cxl_pci.doe.1\nudevadm control --reload\n' +
+        'udevadm trigger -c change -s auxiliary\nudevadm info -q property --property ID_DOE_MAILBOX /sys/bus/auxiliary/devices/cxl_pci.doe.1\ncat /etc/udev/rules.d/70-doe.rules\n',
+    );
+    expect(r.out).toBe('ID_DOE_MAILBOX=1\nKERNEL=="*.doe.*", ENV{ID_DOE_MAILBOX}="1"\n');
+    expect(r.status).toBe(0);
+  });
+
   it('--json after a command prints one object with its data', async () => {
     const r = await script('driverctl list-devices --json\n');
     expect(JSON.parse(r.out)).toEqual({

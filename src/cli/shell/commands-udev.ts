@@ -66,7 +66,10 @@ function info(ctx: ShellContext, args: readonly string[]): number {
     root: has(p, 'root'),
     export: has(p, 'export') || has(p, 'export-prefix'),
     exportPrefix: last(p, 'export-prefix'),
-    properties: (p.opts.get('property') ?? []).flatMap((v) => v.split(',')).filter((s) => s !== ''),
+    properties: p.opts
+      .get('property')
+      ?.flatMap((v) => v.split(','))
+      .filter((s) => s !== ''),
     value: has(p, 'value'),
     style: plainRecordStyle,
   });
