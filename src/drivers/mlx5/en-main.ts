@@ -16,7 +16,7 @@
  */
 import { kerr } from '../../base/index.js';
 import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver } from '../../aux/index.js';
-import { type PciDevice, pciExtCapIds, pciFindExtCapability } from '../../bus/index.js';
+import { type PciDevice, pciExtCapIds, pciFindExtCapability } from '../../pci/index.js';
 import { NetDevice, type NetCore, netAddrAssign } from '../net/index.js';
 import type { Mlx5AdevRef } from './main.js';
 
