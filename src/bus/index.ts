@@ -75,6 +75,16 @@ export {
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv } from './uevent-env.js';
+export {
+  type UserMemory,
+  type IoctlCaller,
+  userPtr,
+  copyFromUser,
+  copyToUser,
+  clearUser,
+  getUserU32,
+  copyStructFromUser,
+} from './uaccess.js';
 export { PciCore, IPciCore } from './pci-probe.js';
 export { pciDoePolicies, type PciDoePolicy, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './pci-access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './pci-resource.js';
