@@ -6,7 +6,8 @@
  * driver whose file nobody holds. A fwctl device nobody holds belongs to its kernel driver.
  */
 import type { AuxiliaryBus } from '../aux/index.js';
-import type { CharDevFile, Device, PciCore, PciDevice } from '../bus/index.js';
+import type { CharDevFile, Device } from '../bus/index.js';
+import type { PciCore, PciDevice } from '../pci/index.js';
 import { doeMailboxOf } from './doe/mailbox.js';
 
 export type Owner = 'kernel' | 'none' | { readonly pid: number; readonly process: string };
