@@ -7,6 +7,7 @@
 import { injectable } from 'inversify';
 import { type IDisposable, kerr } from '../base/index.js';
 import type { DevT } from './device.js';
+import type { IoctlCaller } from './uaccess.js';
 
 /** An open file of a character device, as the driver sees it (struct file). */
 export interface CharDevFile {
@@ -27,7 +28,11 @@ export interface FileOperations {
   release?(file: CharDevFile): void;
   read?(file: CharDevFile, length: number, offset: number): Uint8Array;
   write?(file: CharDevFile, data: Uint8Array, offset: number): number;
-  ioctl?(file: CharDevFile, cmd: string, arg: unknown): unknown;
+  /**
+   * unlocked_ioctl: `cmd` is the ioctl number (older callers pass a name); `arg` the raw
+   * argument, usually a user pointer into `caller.mem`. ENOIOCTLCMD reaches userspace as ENOTTY.
+   */
+  ioctl?(file: CharDevFile, cmd: number | string, arg: unknown, caller?: IoctlCaller): unknown;
 }
 
 export interface CharDev {

@@ -75,3 +75,13 @@ export {
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv } from './uevent-env.js';
+export {
+  type UserMemory,
+  type IoctlCaller,
+  userPtr,
+  copyFromUser,
+  copyToUser,
+  clearUser,
+  getUserU32,
+  copyStructFromUser,
+} from './uaccess.js';

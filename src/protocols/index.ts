@@ -4,3 +4,4 @@
  * Compliance, SPDM and its secured messages. Imports nothing of the project but src/base.
  */
 export type { DoeProtocolResponder } from './doe/responder.js';
+export * from './fwctl/uapi.js';

@@ -13,4 +13,6 @@ export { Process, type ProcessSpec } from './process.js';
 export { ProcessTable, IProcessTable } from './process-table.js';
 export { Procfs, IProcfs, type ProcFile } from './procfs.js';
 export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, type Opener, normalizePath } from './vfs.js';
+export { AddressSpace } from './address-space.js';
+export { fwctlInfo, fwctlRpc, FWCTL_DEFAULT_BUFFER, type FwctlInfoResult, type FwctlRpcResult } from './fwctl.js';
 export { userspaceSubsystem } from './subsystem.js';

@@ -4,6 +4,8 @@
  * the errno a real process would see.
  */
 import { kerr } from '../base/index.js';
+import type { IoctlCaller } from '../bus/index.js';
+import { AddressSpace } from './address-space.js';
 import type { Capability } from './capabilities.js';
 import type { Credentials } from './cred.js';
 import type { OpenFileDescription, OpenMode, Opener, StatResult, Vfs } from './vfs.js';
@@ -21,6 +23,8 @@ const decoder = new TextDecoder('latin1');
 export class Process implements Opener {
   readonly cred: Credentials;
   readonly #fds = new Map<number, OpenFileDescription>();
+  /** The process's user memory, where ioctl structures and buffers live. */
+  readonly mm = new AddressSpace();
 
   constructor(
     readonly pid: number,
@@ -96,8 +100,14 @@ export class Process implements Opener {
     return offset;
   }
 
-  ioctl(fd: number, cmd: string, arg?: unknown): unknown {
-    return this.vfs.ioctl(this.#file(fd), cmd, arg);
+  /** ioctl(2): `cmd` is the ioctl number; `arg` usually a pointer into `mm`. */
+  ioctl(fd: number, cmd: number | string, arg?: unknown): unknown {
+    return this.vfs.ioctl(this.#file(fd), cmd, arg, this.#caller);
+  }
+
+  /** `current` as an ioctl handler sees it. */
+  get #caller(): IoctlCaller {
+    return { mem: this.mm, comm: this.name, pid: this.pid, capable: (cap) => this.cred.caps.has(cap as Capability) };
   }
 
   close(fd: number): void {

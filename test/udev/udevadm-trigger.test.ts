@@ -51,6 +51,7 @@ describe('udevadm trigger --dry-run', () => {
     expect(list({ properties: [['DRIVER', 'mlx5_*']] })).toEqual([
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.eth.0',
+      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.fwctl.0',
     ]);
   });
 
