@@ -3,8 +3,10 @@
  * init (PciCore.init) is the subsystem's job (src/machine/subsystems.ts), not the binding's.
  */
 import { ContainerModule } from 'inversify';
+import { IIommuCore, IommuCore } from './iommu.js';
 import { IPciCore, PciCore } from './probe.js';
 
 export const pciModule = new ContainerModule(({ bind }) => {
+  bind(IIommuCore).to(IommuCore).inSingletonScope();
   bind(IPciCore).to(PciCore).inSingletonScope();
 });

@@ -15,8 +15,8 @@ import { Mlx5eDriver, mlx5eIdTable } from './en-main.js';
 
 export const MLX5_CORE_MODNAME = 'mlx5_core';
 
-/** The preset's entry of mlx5_core_pci_table: ConnectX-6 Dx. */
-export const mlx5CoreIdTable = [pciDevice(0x15b3, 0x101d)];
+/** The preset's entries of mlx5_core_pci_table: ConnectX-6 Dx and its VF (MLX5_PCI_DEV_IS_VF). */
+export const mlx5CoreIdTable = [pciDevice(0x15b3, 0x101d), pciDevice(0x15b3, 0x101e, { driverData: 1 })];
 
 /** mlx5_adev_devices, in table order (the subset this function exposes). */
 export const mlx5AuxiliaryDevnames = ['eth', 'rdma', 'fwctl'] as const;
@@ -54,6 +54,7 @@ export class Mlx5CoreModule implements ModuleEntry {
       module: MLX5_CORE_MODNAME,
       probe: (pdev) => this.#probe(pdev),
       remove: (pdev) => this.#remove(pdev),
+      sriovConfigure: (pdev, n) => this.#sriovConfigure(pdev, n),
     });
   }
 
@@ -107,10 +108,25 @@ export class Mlx5CoreModule implements ModuleEntry {
     return adev;
   }
 
-  /** remove_one. */
+  /**
+   * remove_one: mlx5_sriov_disable first (every VF's unbind/remove, sriov.c), then the auxiliary
+   * devices (mlx5_uninit_one → mlx5_unregister_device): every VF event precedes the PF's
+   * auxiliary-device events (reference §8.7).
+   */
   #remove(pdev: PciDevice): void {
+    this.pci.disableSriov(pdev);
     const state = pdev.driverData as Mlx5CoreDev | undefined;
     if (state) this.#teardown(pdev, state);
+  }
+
+  /**
+   * mlx5_core_sriov_configure: N > 0 enables the VFs in firmware, then pci_enable_sriov
+   * (undone on failure); 0 → pci_disable_sriov. Returns N.
+   */
+  #sriovConfigure(pdev: PciDevice, n: number): number {
+    if (n === 0) this.pci.disableSriov(pdev);
+    else this.pci.enableSriov(pdev, n);
+    return n;
   }
 
   /** Children from the end of the table, then the index, the BARs and the enable. */
