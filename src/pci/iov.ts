@@ -191,6 +191,22 @@ export class PciIov {
     iov.numVFs = 0;
   }
 
+  /**
+   * Hot-unplug of the slot: pciehp removes the functions of the bus last first, so the VFs go
+   * (each stopped and removed) before the PF; the PF driver's later sriov_disable finds none.
+   */
+  removeAllForUnplug(pf: PciDevice): void {
+    const iov = pciSriov(pf);
+    if (!iov) return;
+    for (let i = iov.vfs.length - 1; i >= 0; i--) {
+      const vf = iov.vfs[i];
+      if (!vf) continue;
+      vf.disconnected = true;
+      this.#removeVirtfn(pf, iov, i);
+    }
+    iov.numVFs = 0;
+  }
+
   /** pci_iov_add_virtfn. */
   #addVirtfn(pf: PciDevice, iov: PciSriov, index: number): void {
     const { bus, devfn } = pciIovVirtfnAddress(pf, iov, index);

@@ -410,6 +410,8 @@ export class PciCore {
         d.disconnected = true;
         d.hw.disconnect?.();
       }
+      // The PF's VFs share its slot: they go first, last first (iov.ts).
+      for (const d of [...subtree].reverse()) this.iov.removeAllForUnplug(d);
       this.stopAndRemoveBusDevice(pdev);
     }
     for (const key of slots) this.#hardware.delete(key);
