@@ -35,7 +35,7 @@ export {
   deviceMatchDriverOverride,
   deviceSetDriverOverride,
 } from './bus.js';
-export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations } from './char-dev.js';
+export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations, type AnonInodeFile, isAnonInodeFile } from './char-dev.js';
 export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
 export { DeviceCore, IDeviceCore } from './core.js';
 export { DriverBinder, IDriverBinder } from './dd.js';

@@ -8,6 +8,9 @@
  * and binds `PresetHost` as the machine's IPresetHost; `machine.modprobe('cxl_pci')` then binds
  * the cxl-type3 function, and `ownerOf(device)` says who holds a device.
  */
+export { MiscCore, IMiscCore, MISC_MAJOR, type MiscDevice } from './char/misc.js';
+export { VfioCore, IVfioCore, VfioDevice, VfioGroup, VFIO_MINOR, VFIO_REQUEST_WAIT_MS, VFIO_REQUEST_LIMIT } from './vfio/vfio-main.js';
+export { VfioPciModule, VfioPciDevice, VFIO_PCI_DRIVER, VFIO_PCI_MODNAME } from './vfio/vfio-pci.js';
 export { NetCore, INetCore, NetDevice, isNetDevice, formatMac } from './net/index.js';
 export { Mlx5eDriver, mlx5eIdTable } from './mlx5/en-main.js';
 export { Mlx5IbModule, mlx5IbModuleInfo, MLX5_IB_MODNAME } from './mlx5/ib-main.js';

@@ -13,6 +13,8 @@ import { ibCoreModuleInfo } from './infiniband/device.js';
 import { ibUverbsModuleInfo } from './infiniband/uverbs-main.js';
 import { mlx5IbModuleInfo } from './mlx5/ib-main.js';
 import { mlx5CoreModuleInfo } from './mlx5/main.js';
+import { vfioModuleInfo } from './vfio/vfio-main.js';
+import { vfioPciCoreModuleInfo, vfioPciModuleInfo } from './vfio/vfio-pci.js';
 
 /** In depmod's alphabetical order; dependencies as DESIGN.md §4 "Modules" gives them. */
 export const builtinKernelModules: readonly KernelModuleInfo[] = [
@@ -25,4 +27,7 @@ export const builtinKernelModules: readonly KernelModuleInfo[] = [
   mlx5FwctlModuleInfo, // mlx5_fwctl: fwctl device of type MLX5 on mlx5_core.fwctl.N
   mlx5IbModuleInfo, // mlx5_ib: RDMA device mlx5_N on mlx5_core.rdma.N
   pciDoeModuleInfo, // pci_doe: the kernel's DOE mailbox driver
+  vfioModuleInfo, // vfio: containers, groups (/dev/vfio/*)
+  vfioPciModuleInfo, // vfio_pci: driver vfio-pci (override-only)
+  vfioPciCoreModuleInfo, // vfio_pci_core: the vfio-pci library
 ];

@@ -5,7 +5,7 @@ import { ContainerModule } from 'inversify';
 import { type AuxiliaryBus, IAuxiliaryBus, auxiliaryModule } from '../aux/index.js';
 import { IModuleLoader, IModuleSysfs, type ModuleLoader, type ModuleSysfs } from '../bus/index.js';
 import { IPciCore, type PciCore, pciModule } from '../pci/index.js';
-import { INetCore, NetCore, PresetHost, builtinKernelModules } from '../drivers/index.js';
+import { IMiscCore, INetCore, MiscCore, NetCore, PresetHost, builtinKernelModules } from '../drivers/index.js';
 import { userspaceSubsystem } from '../userspace/subsystem.js';
 import { IPresetHost } from './hooks.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
@@ -34,9 +34,12 @@ const driversSubsystem: Subsystem = {
     // The network core is built in: class `net` from boot; udev's NAME= renames through it.
     bind(INetCore).to(NetCore).inSingletonScope();
     bind(IUdevNetifRenamer).toService(INetCore);
+    // drivers/char/misc.c is built in too: class `misc`, major 10.
+    bind(IMiscCore).to(MiscCore).inSingletonScope();
   }),
   init: (c) => {
     c.get<NetCore>(INetCore).init();
+    c.get<MiscCore>(IMiscCore).init();
     const loader = c.get<ModuleLoader>(IModuleLoader);
     for (const info of builtinKernelModules) loader.install(info);
     c.get<ModuleSysfs>(IModuleSysfs).init();

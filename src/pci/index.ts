@@ -10,6 +10,8 @@
  * `pciRegisterDriver(core, drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
  */
 export { PciCore, IPciCore } from './probe.js';
+export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
+export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
 export { pciDoePolicies, type PciDoePolicy, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './resource.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';

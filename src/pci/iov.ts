@@ -14,7 +14,7 @@
  * Not modelled: VFs beyond the PF's bus (r ≥ 256 → virtual buses), dep_link, VF Migration,
  * `sriov_vf_msix_count`, the 100 ms / 1 s settle sleeps (no virtual time passes).
  */
-import { kerr } from '../base/index.js';
+import { type ILogService, kerr } from '../base/index.js';
 import {
   type Attribute,
   type AttributeGroup,
@@ -131,7 +131,7 @@ export interface PciIovHost {
   readonly core: DeviceCore;
   readonly binder: DriverBinder;
   readonly uevent: KobjectUevent;
-  readonly log: { log(level: 'info' | 'warning' | 'error' | 'debug', source: string, text: string): void };
+  readonly log: ILogService;
   /** pci_setup_device's common part for a VF: bus type, attribute groups, reset methods. */
   setupVirtfn(vf: PciDevice): void;
   /** pci_stop_and_remove_bus_device. */

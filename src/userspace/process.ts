@@ -4,6 +4,7 @@
  * the errno a real process would see.
  */
 import { kerr } from '../base/index.js';
+import { isAnonInodeFile } from '../bus/index.js';
 import type { IoctlCaller } from '../bus/index.js';
 import { AddressSpace } from './address-space.js';
 import type { Capability } from './capabilities.js';
@@ -100,9 +101,26 @@ export class Process implements Opener {
     return offset;
   }
 
-  /** ioctl(2): `cmd` is the ioctl number; `arg` usually a pointer into `mm`. */
+  /**
+   * ioctl(2): `cmd` is the ioctl number; `arg` usually a pointer into `mm`. An argument
+   * `{ fd: n, … }` names another descriptor of this process (fdget): the driver receives its
+   * open file as `file` (EBADF for a closed one). A result that is a new anonymous file
+   * (anon_inode_getfd) is installed at the lowest free descriptor, whose number is returned.
+   */
   ioctl(fd: number, cmd: number | string, arg?: unknown): unknown {
-    return this.vfs.ioctl(this.#file(fd), cmd, arg, this.#caller);
+    let a = arg;
+    if (typeof arg === 'object' && arg !== null && typeof (arg as { fd?: unknown }).fd === 'number') {
+      const other = this.#file((arg as { fd: number }).fd);
+      a = { ...arg, file: other.kind === 'chr' ? other.file : undefined };
+    }
+    const result = this.vfs.ioctl(this.#file(fd), cmd, a, this.#caller);
+    if (isAnonInodeFile(result)) {
+      let n = 3;
+      while (this.#fds.has(n)) n++;
+      this.#fds.set(n, { kind: 'chr', path: `anon_inode:${result.name}`, cdev: result.cdev, file: result.file, pos: 0, mode: 'rw' });
+      return n;
+    }
+    return result;
   }
 
   /** `current` as an ioctl handler sees it. */
