@@ -4,7 +4,7 @@
  * never stored, so it cannot drift. Attribute files carry their mode; the syscall layer applies
  * kernfs's open rules (EACCES even for root on a file without the needed bits or callback).
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, isBinAttribute } from './attribute.js';
 import type { BusType } from './bus-type.js';
@@ -45,7 +45,7 @@ export interface SysfsLink {
 /** A directory some other service contributes (/sys/module, /sys/kernel). */
 export type SysfsDirProvider = (path: string) => SysfsDir;
 
-export const ISysfs = Symbol.for('ISysfs');
+export const ISysfs: ServiceIdentifier<Sysfs> = Symbol.for('ISysfs');
 
 type Entry = () => SysfsNode;
 
@@ -273,7 +273,7 @@ export class Sysfs {
         }
       }
       // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
-      if (dev.p.kobjAdded) for (const [name, target] of dev.p.sysfsLinks) b.link(name, target());
+      if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) b.link(name, target());
       if (dev.bus && dev.p.busAdded) {
         b.groups(dev.bus.devGroups, dev);
         b.link('subsystem', `/sys/bus/${dev.bus.name}`);

@@ -4,7 +4,7 @@
  * places them, the kernel modules cxl_pci, mlx5_core, pci_doe and doe_user, and the ownership
  * query of DESIGN.md §3.
  *
- * Usage: the drivers subsystem installs `builtinKernelModules` into every machine (none loaded)
+ * Usage: `driversModule` installs `builtinKernelModules` into every machine (none loaded)
  * and binds `PresetHost` as the machine's IPresetHost; `machine.modprobe('cxl_pci')` then binds
  * the cxl-type3 function, and `ownerOf(device)` says who holds a device.
  */
@@ -16,10 +16,12 @@ export { Mlx5eDriver, mlx5eIdTable } from './mlx5/en-main.js';
 export { Mlx5IbModule, mlx5IbModuleInfo, MLX5_IB_MODNAME } from './mlx5/ib-main.js';
 export { IbCore, IbDevice, IIbCore, IB_CORE_MODNAME, formatGuid, formatGid } from './infiniband/device.js';
 export { UverbsModule, IUverbs, IB_UVERBS_MODNAME, IB_UVERBS_MAJOR } from './infiniband/uverbs-main.js';
-export { PresetHost, presetTable, type PresetDefinition } from './preset-host.js';
+export { PresetHost, IPresetHost, presetTable, type PresetDefinition } from './preset-host.js';
+export { driversModule } from './module.js';
 export { builtinKernelModules } from './modules.js';
 export {
   ownerOf,
+  ownerName,
   doeMailboxOwner,
   isUserspaceHandle,
   type Owner,

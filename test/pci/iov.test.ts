@@ -127,8 +127,8 @@ describe('VF naming, identity and links (§8.3, §8.6)', () => {
     write(m, 'sriov_drivers_autoprobe', '0');
     write(m, 'sriov_numvfs', '1');
     const add = m.uevent.log.find((e) => e.seqnum > before && e.action === 'add')!;
-    expect(add.env).toMatchObject({ PCI_ID: '15B3:101E', PCI_SLOT_NAME: '0000:03:00.1', PCI_CLASS: '20000' });
-    expect(add.env.DRIVER).toBeUndefined();
+    expect(Object.fromEntries(add.env)).toMatchObject({ PCI_ID: '15B3:101E', PCI_SLOT_NAME: '0000:03:00.1', PCI_CLASS: '20000' });
+    expect(Object.fromEntries(add.env).DRIVER).toBeUndefined();
   });
 });
 
