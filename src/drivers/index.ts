@@ -8,6 +8,8 @@
  * and binds `PresetHost` as the machine's IPresetHost; `machine.modprobe('cxl_pci')` then binds
  * the cxl-type3 function, and `ownerOf(device)` says who holds a device.
  */
+export { NetCore, INetCore, NetDevice, isNetDevice, formatMac } from './net/index.js';
+export { Mlx5eDriver, mlx5eIdTable } from './mlx5/en-main.js';
 export { PresetHost, presetTable, type PresetDefinition } from './preset-host.js';
 export { builtinKernelModules } from './modules.js';
 export {

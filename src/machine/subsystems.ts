@@ -5,12 +5,12 @@ import { ContainerModule } from 'inversify';
 import { type AuxiliaryBus, IAuxiliaryBus, auxiliaryModule } from '../aux/index.js';
 import { IModuleLoader, IModuleSysfs, type ModuleLoader, type ModuleSysfs } from '../bus/index.js';
 import { IPciCore, type PciCore, pciModule } from '../pci/index.js';
-import { PresetHost, builtinKernelModules } from '../drivers/index.js';
+import { INetCore, NetCore, PresetHost, builtinKernelModules } from '../drivers/index.js';
 import { userspaceSubsystem } from '../userspace/subsystem.js';
 import { IPresetHost } from './hooks.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
 import type { Subsystem } from './subsystem.js';
-import { udevSubsystem } from './udev-subsystem.js';
+import { IUdevNetifRenamer, udevSubsystem } from './udev-subsystem.js';
 
 /** The PCI core: the `pci` bus, the host bridge, and the boot scan queued for after coldplug. */
 const pciSubsystem: Subsystem = {
@@ -31,8 +31,12 @@ const driversSubsystem: Subsystem = {
   name: 'drivers',
   bindings: new ContainerModule(({ bind }) => {
     bind(IPresetHost).to(PresetHost).inSingletonScope();
+    // The network core is built in: class `net` from boot; udev's NAME= renames through it.
+    bind(INetCore).to(NetCore).inSingletonScope();
+    bind(IUdevNetifRenamer).toService(INetCore);
   }),
   init: (c) => {
+    c.get<NetCore>(INetCore).init();
     const loader = c.get<ModuleLoader>(IModuleLoader);
     for (const info of builtinKernelModules) loader.install(info);
     c.get<ModuleSysfs>(IModuleSysfs).init();

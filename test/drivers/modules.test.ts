@@ -16,6 +16,7 @@ describe('kernel modules on disk', () => {
       [
         'alias pci:v*d*sv*sd*bc05sc02i10* cxl_pci',
         'alias pci:v000015B3d0000101Dsv*sd*bc*sc*i* mlx5_core',
+        'alias auxiliary:mlx5_core.eth mlx5_core',
         'alias auxiliary:mlx5_core.fwctl mlx5_fwctl',
         'alias auxiliary:cxl_pci.doe pci_doe',
         '',

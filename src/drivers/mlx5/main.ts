@@ -7,9 +7,11 @@
  */
 import { inject, injectable } from 'inversify';
 import { IdAllocator } from '../../base/index.js';
-import { AuxiliaryBus, AuxiliaryDevice, IAuxiliaryBus } from '../../aux/index.js';
+import { AuxiliaryBus, AuxiliaryDevice, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
 import { type ModuleEntry, defineModule } from '../../bus/index.js';
 import { IPciCore, type PciCore, type PciDevice, PciDriver, pciDevice, pciModuleAliases } from '../../pci/index.js';
+import { INetCore, type NetCore } from '../net/index.js';
+import { Mlx5eDriver, mlx5eIdTable } from './en-main.js';
 
 export const MLX5_CORE_MODNAME = 'mlx5_core';
 
@@ -35,13 +37,17 @@ interface Mlx5CoreDev {
 @injectable()
 export class Mlx5CoreModule implements ModuleEntry {
   readonly driver: PciDriver;
+  /** mlx5e's auxiliary driver `mlx5_core.eth` (en_main.c), part of this module. */
+  readonly eth: Mlx5eDriver;
   /** mlx5_adev_ida: one index per function, shared by its auxiliary devices. */
   readonly #adevIda = new IdAllocator();
 
   constructor(
     @inject(IPciCore) private readonly pci: PciCore,
     @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(INetCore) net: NetCore,
   ) {
+    this.eth = new Mlx5eDriver(aux, net);
     this.driver = new PciDriver({
       name: MLX5_CORE_MODNAME,
       idTable: mlx5CoreIdTable,
@@ -51,12 +57,21 @@ export class Mlx5CoreModule implements ModuleEntry {
     });
   }
 
+  /** mlx5_init: mlx5e_init (the eth auxiliary driver) before the PCI driver. */
   init(): void {
-    this.pci.registerDriver(this.driver);
+    this.eth.register(MLX5_CORE_MODNAME);
+    try {
+      this.pci.registerDriver(this.driver);
+    } catch (e) {
+      this.eth.unregister();
+      throw e;
+    }
   }
 
+  /** mlx5_cleanup: the PCI driver first (every function unbinds), then mlx5e_cleanup. */
   exit(): void {
     this.pci.unregisterDriver(this.driver);
+    this.eth.unregister();
   }
 
   /** init_one: mlx5_pci_init, then the auxiliary devices; any failure unwinds in reverse. */
@@ -114,7 +129,7 @@ export class Mlx5CoreModule implements ModuleEntry {
 export const mlx5CoreModuleInfo = defineModule(
   {
     name: MLX5_CORE_MODNAME,
-    aliases: pciModuleAliases(mlx5CoreIdTable),
+    aliases: [...pciModuleAliases(mlx5CoreIdTable), ...auxiliaryModuleAliases(mlx5eIdTable)],
     description: 'Mellanox 5th generation network adapters (ConnectX series) core driver',
   },
   Mlx5CoreModule,
