@@ -200,7 +200,8 @@ describe('ownership conflicts: a process holds fwctl0', () => {
 });
 
 describe('event orders of the split (reference §2.3) for the fwctl device', () => {
-  const fwctlOrPci = (l: string) => l.includes('fwctl') || l.startsWith(`bind ${NIC_PATH} `) || l === `unbind ${NIC_PATH}` || l.startsWith(`bind ${NIC_PATH}`);
+  /** The fwctl devices' events and the function's own bind/unbind. */
+  const fwctlOrPci = (l: string) => l.includes('fwctl') || l.startsWith(`bind ${NIC_PATH} `) || l === `unbind ${NIC_PATH}`;
 
   it('probe: the child’s add, its class device’s add and its bind come before the parent’s bind', () => {
     const m = bootMachine({ presets: ['mlx5-nic'], modules: ['mlx5_fwctl'] });
