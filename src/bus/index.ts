@@ -60,6 +60,7 @@ export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
 export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
+export { sysfsCreateLink, sysfsRemoveLink, sysfsHasLink } from './sysfs-link.js';
 export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
 export { Taint, ITaint, taintFlags, type TaintFlag } from './taint.js';
 export {

@@ -10,6 +10,9 @@
  */
 export { NetCore, INetCore, NetDevice, isNetDevice, formatMac } from './net/index.js';
 export { Mlx5eDriver, mlx5eIdTable } from './mlx5/en-main.js';
+export { Mlx5IbModule, mlx5IbModuleInfo, MLX5_IB_MODNAME } from './mlx5/ib-main.js';
+export { IbCore, IbDevice, IIbCore, IB_CORE_MODNAME, formatGuid, formatGid } from './infiniband/device.js';
+export { UverbsModule, IUverbs, IB_UVERBS_MODNAME, IB_UVERBS_MAJOR } from './infiniband/uverbs-main.js';
 export { PresetHost, presetTable, type PresetDefinition } from './preset-host.js';
 export { builtinKernelModules } from './modules.js';
 export {

@@ -7,7 +7,7 @@ describe('kernel modules on disk', () => {
     expect(m.modules.available.map((i) => i.name)).toEqual(expect.arrayContaining(['cxl_fwctl', 'cxl_pci', 'doe_user', 'fwctl', 'mlx5_core', 'mlx5_fwctl', 'pci_doe']));
     expect(m.modules.loaded).toEqual([]);
     const deps = Object.fromEntries(m.modules.available.map((i) => [i.name, [...(i.depends ?? [])].sort()]));
-    expect(deps).toMatchObject({ cxl_pci: [], doe_user: [], fwctl: [], mlx5_core: [], pci_doe: [], mlx5_fwctl: ['fwctl', 'mlx5_core'], cxl_fwctl: ['cxl_pci', 'fwctl'] });
+    expect(deps).toMatchObject({ cxl_pci: [], doe_user: [], fwctl: [], mlx5_core: [], pci_doe: [], mlx5_fwctl: ['fwctl', 'mlx5_core'], cxl_fwctl: ['cxl_pci', 'fwctl'], ib_uverbs: ['ib_core'], mlx5_ib: ['ib_core', 'ib_uverbs', 'mlx5_core'] });
   });
 
   it('should write modules.alias from the id tables, without override-only drivers', () => {
@@ -19,13 +19,14 @@ describe('kernel modules on disk', () => {
         'alias pci:v000015B3d0000101Dsv*sd*bc*sc*i* mlx5_core',
         'alias auxiliary:mlx5_core.eth mlx5_core',
         'alias auxiliary:mlx5_core.fwctl mlx5_fwctl',
+        'alias auxiliary:mlx5_core.rdma mlx5_ib',
         'alias auxiliary:cxl_pci.doe pci_doe',
         '',
       ].join('\n'),
     );
   });
 
-  it.each([['vfio_pci'], ['vfio-pci'], ['mlx5_ib']])('modprobe %s → ENOENT for now', (name) => {
+  it.each([['vfio_pci'], ['vfio-pci']])('modprobe %s → ENOENT for now', (name) => {
     const m = bootMachine({ presets: [] });
     expect(errnoOf(() => m.modprobe(name))).toBe('ENOENT');
   });

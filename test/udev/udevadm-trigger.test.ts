@@ -52,6 +52,7 @@ describe('udevadm trigger --dry-run', () => {
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.eth.0',
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.fwctl.0',
+      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.rdma.0',
     ]);
   });
 
