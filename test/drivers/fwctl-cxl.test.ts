@@ -18,7 +18,7 @@ import {
   cxlSetupMailbox,
   cxlValidateSendCommand,
 } from '../../src/drivers/cxl/mbox.js';
-import type { FwctlUctx } from '../../src/drivers/fwctl/main.js';
+import { type FwctlCore, type FwctlUctx, IFwctlCore } from '../../src/drivers/fwctl/main.js';
 import { CXL_TYPE3_FEATURE_UUIDS, type CxlDeviceFeature, CxlMailboxDevice, cxlMailboxOf, cxlType3Cel, cxlType3Features } from '../../src/drivers/hw/cxl-mailbox.js';
 import type { Machine } from '../../src/machine/index.js';
 import { IPciCore, type PciCore } from '../../src/pci/index.js';
@@ -366,5 +366,46 @@ describe('CXL_MEM_SEND_COMMAND gating (protocols §4.4.5)', () => {
   it('should refuse a command the kernel claimed exclusively with EBUSY', () => {
     const mbox = kernelOver(new CxlMailboxDevice());
     expect(errnoOf(() => cxlValidateSendCommand(mbox, base, open, new Set([OP.IDENTIFY])))).toBe('EBUSY');
+  });
+});
+
+describe('ownership conflicts on the CXL fwctl device', () => {
+  function held() {
+    const m = machine();
+    const core = m.get<FwctlCore>(IFwctlCore);
+    const baseline = { ...core.live, open: m.cdevs.all.reduce((n, c) => n + c.openFiles.size, 0) };
+    const tool = m.processes.spawn('tool', { uid: 0, gid: 0, caps: [] });
+    const fd = tool.open(NODE, 'rw');
+    return { m, core, tool, fd, baseline };
+  }
+  const counts = (m: Machine, core: FwctlCore) => ({ ...core.live, open: m.cdevs.all.reduce((n, c) => n + c.openFiles.size, 0) });
+
+  it('cxl_pci unbinds: the devm child goes with fwctl0, ENODEV, close, and a rebind restores the counts', () => {
+    const { m, core, tool, fd, baseline } = held();
+    expect(m.findDevice('fwctl0').name).toBe('fwctl0');
+    m.processes.root.writeFile('/sys/bus/pci/drivers/cxl_pci/unbind', CXL);
+    expect(errnoOf(() => fwctlRpc(tool, fd, 0, getSupported(4096)))).toBe('ENODEV');
+    tool.close(fd);
+    m.processes.root.writeFile('/sys/bus/pci/drivers_probe', CXL);
+    expect(counts(m, core)).toEqual(baseline);
+  });
+
+  it('rmmod cxl_fwctl under the open file succeeds (ENODEV after), rmmod fwctl waits for the close', () => {
+    const { m, core, tool, fd } = held();
+    m.rmmod('cxl_fwctl');
+    expect(errnoOf(() => fwctlRpc(tool, fd, 0, getSupported(4096)))).toBe('ENODEV');
+    expect(errnoOf(() => m.rmmod('fwctl'))).toBe('EBUSY');
+    tool.close(fd);
+    expect(core.live).toEqual({ devices: 0, uctxs: 0 });
+    m.rmmod('fwctl');
+  });
+
+  it('the function is unplugged: ENODEV, close, nothing left', () => {
+    const { m, core, tool, fd } = held();
+    m.unplug(CXL);
+    expect(errnoOf(() => fwctlRpc(tool, fd, 3, getSupported(4096)))).toBe('ENODEV');
+    tool.close(fd);
+    expect(counts(m, core)).toEqual({ devices: 0, uctxs: 0, open: 0 });
+    expect(tool.mm.mappings).toBe(0);
   });
 });
