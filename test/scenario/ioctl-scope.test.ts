@@ -1,7 +1,8 @@
 /**
  * The `ioctl` step's `scope:` (issue #8): the four names (with or without FWCTL_RPC_) and any
- * u32 reach the machine unchanged (the scripted fake takes any node) — 0-3 as their names, other numbers as numbers — so an unknown
- * scope is the kernel's EOPNOTSUPP at run time, never a load-time rejection.
+ * u32 reach the machine unchanged — 0-3 as their names, other numbers as numbers — so an
+ * unknown scope is the kernel's EOPNOTSUPP at run time, never a load-time rejection. (The
+ * scripted fake opens any node; the real machine's EOPNOTSUPP is in fwctl-scopes-revoke.yaml.)
  */
 import { describe, expect, it } from 'vitest';
 import { runScenarioText } from '../../src/scenario/index.js';
