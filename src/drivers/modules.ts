@@ -4,6 +4,7 @@
  * so modprobe of them fails with ENOENT.
  */
 import type { KernelModuleInfo } from '../bus/index.js';
+import { cxlFwctlModuleInfo } from './cxl/features.js';
 import { cxlPciModuleInfo } from './cxl/pci.js';
 import { doeUserModuleInfo } from './doe/doe-user.js';
 import { pciDoeModuleInfo } from './doe/pci-doe.js';
@@ -18,6 +19,7 @@ import { vfioPciCoreModuleInfo, vfioPciModuleInfo } from './vfio/vfio-pci.js';
 
 /** In depmod's alphabetical order; dependencies as DESIGN.md §4 "Modules" gives them. */
 export const builtinKernelModules: readonly KernelModuleInfo[] = [
+  cxlFwctlModuleInfo, // cxl_fwctl: fwctl device of type CXL (Features) on cxl_pci.fwctl.N
   cxlPciModuleInfo, // cxl_pci: CXL type-3 functions, DOE and fwctl children
   doeUserModuleInfo, // doe_user: override-only userspace DOE driver
   fwctlModuleInfo, // fwctl: the fwctl subsystem (class, /dev/fwctl/*, ioctls)

@@ -5,3 +5,4 @@
  */
 export type { DoeProtocolResponder } from './doe/responder.js';
 export * from './fwctl/uapi.js';
+export * from './cxl/mbox.js';

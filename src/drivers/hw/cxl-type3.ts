@@ -16,6 +16,7 @@ import {
   type0Header,
 } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
+import { CxlMailboxDevice } from './cxl-mailbox.js';
 import { DoeMailboxRegisters } from './doe-mailbox.js';
 
 export const CXL_TYPE3_IDS = {
@@ -54,6 +55,8 @@ export interface CxlType3Options {
 export interface CxlType3Function extends SimulatedPciFunction {
   /** The DOE register blocks, in configuration-space order. */
   readonly doeMailboxes: readonly DoeMailboxRegisters[];
+  /** The primary mailbox (BAR2), at command level: CEL, logs, Features. */
+  readonly cxlMailbox: CxlMailboxDevice;
 }
 
 export function createCxlType3(options: CxlType3Options = {}): CxlType3Function {
@@ -88,5 +91,5 @@ export function createCxlType3(options: CxlType3Options = {}): CxlType3Function 
     irq: options.irq ?? 16,
     doeTables: tables,
   });
-  return Object.assign(fn, { doeMailboxes: mailboxes });
+  return Object.assign(fn, { doeMailboxes: mailboxes, cxlMailbox: new CxlMailboxDevice() });
 }
