@@ -44,8 +44,8 @@ export const VFIO_MINOR = 196;
 export const VFIO_REQUEST_WAIT_MS = 10_000;
 /**
  * The model's bound on that wait: after this many requests (one hour of virtual time) the
- * holder's device files are revoked so the unbind can finish. The kernel waits forever
- * (DESIGN.md Departures).
+ * holder's device files are revoked so the unbind can finish. The kernel waits forever (a
+ * deliberate departure, docs/coverage.md §8.10).
  */
 export const VFIO_REQUEST_LIMIT = 360;
 
