@@ -9,6 +9,7 @@ import { DriverModelError } from '../base/index.js';
 import { type Machine, createMachine, fwctlInfo, fwctlRpc, ownerName } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
+import { showSplit } from './demo-nic.js';
 import { renderTree, renderUevents } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -33,6 +34,9 @@ function tour(io: CliIo): void {
   io.stdout(renderTree(machine, io));
   note('Each PCI driver split its function into auxiliary devices in probe(); the DOE mailboxes');
   note('of the CXL device are cxl_pci.doe.0 (CDAT), .1 (Compliance) and .2 (CMA/SPDM).');
+
+  say('1b. The NIC split beside the CXL device: the class devices each function’s drivers made');
+  showSplit(machine, io, note);
 
   const root = machine.processes.root;
   const step = (text: string, action: () => void) => {

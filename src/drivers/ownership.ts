@@ -42,7 +42,9 @@ export function ownerOf(dev: Device): Owner {
     const file = dev.driverData.holder;
     return file ? { pid: file.pid, process: file.owner } : (dev.driverData.idleOwner ?? 'none');
   }
-  return dev.driver ? 'kernel' : 'none';
+  // A class device without a userspace handle (eth0, mlx5_0, uverbs0) exists only while the
+  // kernel driver that registered it is bound: the kernel owns it.
+  return dev.driver || dev.class ? 'kernel' : 'none';
 }
 
 /** DESIGN.md §3 "Who is the owner", as the scenario format writes it: kernel, none or a process name. */

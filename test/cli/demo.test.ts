@@ -52,6 +52,18 @@ describe('auxbus demo', () => {
     expect(out).toMatch(/cxl-compliance: close\(fd\)\nowner of cxl_pci\.doe\.1: none/);
   });
 
+  it('should show the NIC split (eth0, mlx5_0, uverbs0, an fwctl device) beside the CXL device', async () => {
+    const { lines } = await tour();
+    const nic = indexOf(lines, /^0000:03:00\.0:$/);
+    const cxl = indexOf(lines, /^0000:0d:00\.0:$/);
+    expect(nic).toBeGreaterThan(0);
+    expect(cxl).toBeGreaterThan(nic);
+    const nicRows = lines.slice(nic + 1, cxl);
+    expect(nicRows.map((l) => l.trim().split(' ')[0])).toEqual(['eth0', 'mlx5_0', 'uverbs0', expect.stringMatching(/^fwctl\d$/)]);
+    expect(nicRows.find((l) => l.includes('uverbs0'))).toContain('/dev/infiniband/uverbs0 owner=kernel');
+    expect(lines[cxl + 1]).toMatch(/^\s+fwctl\d \(fwctl\) \/dev\/fwctl\/fwctl\d owner=kernel$/);
+  });
+
   it('should print the same tour twice, byte for byte', async () => {
     const a = await tour();
     const b = await tour();

@@ -180,6 +180,9 @@ export class VfioCore implements ModuleEntry {
     }
     vdev.group = undefined;
     if (group.devices.length === 0) {
+      // vfio_device_remove_group: the group's users are revoked — its container detached (the
+      // DMA ownership claim ends) — and the group device and node go, open file or not.
+      this.#detach(group);
       group.alive = false;
       this.#groups.delete(group.iommuGroup);
       this.#byMinor.delete(group.minor);
