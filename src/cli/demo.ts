@@ -127,7 +127,8 @@ function tour(io: CliIo): void {
   step('rmmod mlx5_fwctl', () => machine.rmmod('mlx5_fwctl'));
   step('fwtool: ioctl(fd, FWCTL_INFO)', () => void fwctlInfo(fwtool, ffd, 8));
   note('The driver module unloads under the open file: fwctl1 is gone, the file answers ENODEV.');
-  const refcnt = () => note(`/sys/module/fwctl/refcnt: ${root.readFile('/sys/module/fwctl/refcnt').trim()} (cxl_fwctl uses it${ffd >= 0 ? ', and the open file' : ''})`);
+  const refcnt = () =>
+    note(`/sys/module/fwctl/refcnt: ${root.readFile('/sys/module/fwctl/refcnt').trim()} (cxl_fwctl uses it${ffd >= 0 ? ', and the open file' : ''})`);
   refcnt();
   step('fwtool: close(fd)', () => fwtool.close(ffd));
   ffd = -1;
