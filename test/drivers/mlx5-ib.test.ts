@@ -99,6 +99,23 @@ describe('mlx5_ib.rdma: mlx5_0 and uverbs0', () => {
       m.rmmod('ib_uverbs');
     });
 
+    it('should disassociate a VF’s uverbs file when the VFs are removed (sriov_numvfs 0)', () => {
+      const m = bootMachine({ presets: ['mlx5-nic'], modules: ['mlx5_ib'] });
+      const baseline = counts(m);
+      m.processes.root.writeFile(`/sys/bus/pci/devices/${NIC}/sriov_numvfs`, '1');
+      expect(m.processes.root.readFile('/sys/class/infiniband_verbs/uverbs1/ibdev')).toBe('mlx5_1\n');
+      const app = m.processes.spawn('rdma-app', { uid: 0, gid: 0, caps: [] });
+      const fd = app.open('/dev/infiniband/uverbs1', 'rw');
+      const t0 = m.clock.now();
+      m.processes.root.writeFile(`/sys/bus/pci/devices/${NIC}/sriov_numvfs`, '0');
+      // No wait (mlx5 disassociates), the VF and its devices are gone, the file answers EIO.
+      expect(m.clock.now()).toBe(t0);
+      expect(m.vfs.exists('/sys/bus/pci/devices/0000:03:00.1')).toBe(false);
+      expect(errnoOf(() => app.ioctl(fd, 'IB_USER_VERBS_CMD_QUERY_DEVICE'))).toBe('EIO');
+      app.close(fd);
+      expect(counts(m)).toEqual(baseline);
+    });
+
     it('should bring the object counts back to what they were once the file is closed', () => {
       const m = bootMachine({ presets: ['mlx5-nic'], modules: ['ib_uverbs', 'mlx5_core'] });
       const baseline = counts(m);

@@ -3,6 +3,7 @@
  * kernel's attribute texts and errno, ifindex never reused, names freed on unbind, and udev's
  * NAME= renaming the real interface with the `move` uevent.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INetCore, type NetCore } from '../../src/drivers/index.js';
 import { NIC, NIC_PATH, bootMachine, errnoOf, eventsSince, lastEventEnv, privileged, storeAs, unprivileged } from '../support/pci-machine.js';
@@ -122,5 +123,30 @@ describe('mlx5_core.eth: eth0 (class net)', () => {
     expect(errnoOf(() => net(m).changeName(eth0, 'eth1'))).toBe('EEXIST');
     eth0.flags |= 1;
     expect(errnoOf(() => net(m).changeName(eth0, 'lan0'))).toBe('EBUSY');
+  });
+
+  it('should hand out ever-increasing ifindexes and the lowest free ethN over any bind/unbind sequence (property)', () => {
+    const fns = ['0000:04:00.0', NIC];
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1 }), { maxLength: 10 }), (ops) => {
+        const m = bootMachine({ presets: ['mlx5-nic', 'mlx5-nic'], modules: ['mlx5_core'] });
+        const root = m.processes.root;
+        let highest = Math.max(...net(m).devices.map((d) => d.ifindex));
+        for (const i of ops) {
+          const fn = fns[i]!;
+          const bound = m.vfs.exists(`/sys/bus/pci/devices/${fn}/driver`);
+          const free = [0, 1].find((n) => !net(m).byName(`eth${n}`));
+          root.writeFile(`/sys/bus/pci/drivers/mlx5_core/${bound ? 'unbind' : 'bind'}`, fn);
+          if (bound) continue;
+          const dev = net(m).devices.find((d) => d.setup.parent.name === fn)!;
+          expect(dev.ifindex).toBe(highest + 1);
+          expect(dev.name).toBe(`eth${free}`);
+          highest = dev.ifindex;
+        }
+        const names = net(m).devices.map((d) => d.name);
+        expect(new Set(names).size).toBe(names.length);
+      }),
+      { numRuns: 20 },
+    );
   });
 });
