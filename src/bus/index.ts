@@ -35,7 +35,15 @@ export {
   deviceMatchDriverOverride,
   deviceSetDriverOverride,
 } from './bus.js';
-export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations, type AnonInodeFile, isAnonInodeFile } from './char-dev.js';
+export {
+  CharDevRegistry,
+  ICharDevRegistry,
+  type CharDev,
+  type CharDevFile,
+  type FileOperations,
+  type AnonInodeFile,
+  isAnonInodeFile,
+} from './char-dev.js';
 export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
 export { DeviceCore, IDeviceCore, type DevtmpfsNodes } from './core.js';
 export { DriverBinder, IDriverBinder, DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './dd.js';
@@ -79,13 +87,4 @@ export {
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv } from './uevent-env.js';
-export {
-  type UserMemory,
-  type IoctlCaller,
-  userPtr,
-  copyFromUser,
-  copyToUser,
-  clearUser,
-  getUserU32,
-  copyStructFromUser,
-} from './uaccess.js';
+export { type UserMemory, type IoctlCaller, userPtr, copyFromUser, copyToUser, clearUser, getUserU32, copyStructFromUser } from './uaccess.js';

@@ -64,9 +64,7 @@ function tour(io: CliIo): void {
     root.writeFile('/sys/bus/auxiliary/devices/cxl_pci.doe.1/driver_override', 'doe_user.doe\n'),
   );
   note('Writing driver_override binds nothing by itself: no uevent.');
-  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers_probe', () =>
-    root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n'),
-  );
+  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers_probe', () => root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n'));
   note('doe_user created the class device and its node /dev/doe/cxl_pci.doe.1 in probe(),');
   note('so its add uevent comes before the bind of its parent.');
 
@@ -129,7 +127,8 @@ function tour(io: CliIo): void {
   step('rmmod mlx5_fwctl', () => machine.rmmod('mlx5_fwctl'));
   step('fwtool: ioctl(fd, FWCTL_INFO)', () => void fwctlInfo(fwtool, ffd, 8));
   note('The driver module unloads under the open file: fwctl1 is gone, the file answers ENODEV.');
-  const refcnt = () => note(`/sys/module/fwctl/refcnt: ${root.readFile('/sys/module/fwctl/refcnt').trim()} (cxl_fwctl uses it${ffd >= 0 ? ', and the open file' : ''})`);
+  const refcnt = () =>
+    note(`/sys/module/fwctl/refcnt: ${root.readFile('/sys/module/fwctl/refcnt').trim()} (cxl_fwctl uses it${ffd >= 0 ? ', and the open file' : ''})`);
   refcnt();
   step('fwtool: close(fd)', () => fwtool.close(ffd));
   ffd = -1;

@@ -19,15 +19,7 @@ export { UverbsModule, IUverbs, IB_UVERBS_MODNAME, IB_UVERBS_MAJOR } from './inf
 export { PresetHost, IPresetHost, presetTable, type PresetDefinition } from './preset-host.js';
 export { driversModule } from './module.js';
 export { builtinKernelModules } from './modules.js';
-export {
-  ownerOf,
-  ownerName,
-  doeMailboxOwner,
-  isUserspaceHandle,
-  type Owner,
-  type OwnershipServices,
-  type UserspaceHandle,
-} from './ownership.js';
+export { ownerOf, ownerName, doeMailboxOwner, isUserspaceHandle, type Owner, type OwnershipServices, type UserspaceHandle } from './ownership.js';
 export { type DoeMailboxRef, doeMailboxOf } from './doe/mailbox.js';
 export { CxlPciModule, cxlPciModuleInfo, cxlPciIdTable, CXL_PCI_MODNAME, type CxlFwctlRef } from './cxl/pci.js';
 export { Mlx5CoreModule, mlx5CoreModuleInfo, mlx5CoreIdTable, mlx5AuxiliaryDevnames, MLX5_CORE_MODNAME, type Mlx5AdevRef } from './mlx5/main.js';
@@ -39,7 +31,15 @@ export { createCxlType3, cxlType3DoeLayout, CXL_TYPE3_IDS, CXL_DVSEC_VENDOR, typ
 export { createMlx5Nic, MLX5_NIC_IDS } from './hw/mlx5-nic.js';
 export { createRootPort, ROOT_PORT_IDS } from './hw/root-port.js';
 export { FwctlCore, IFwctlCore, FwctlDevice, fwctlModuleInfo, FWCTL_MODNAME, type FwctlOps, type FwctlUctx } from './fwctl/main.js';
-export { Mlx5FwctlModule, mlx5FwctlModuleInfo, mlx5FwctlIdTable, mlx5ctlAllowList, mlx5ctlValidateRpc, mlx5Opcodes, MLX5_FWCTL_MODNAME } from './fwctl/mlx5.js';
+export {
+  Mlx5FwctlModule,
+  mlx5FwctlModuleInfo,
+  mlx5FwctlIdTable,
+  mlx5ctlAllowList,
+  mlx5ctlValidateRpc,
+  mlx5Opcodes,
+  MLX5_FWCTL_MODNAME,
+} from './fwctl/mlx5.js';
 export { CxlFwctlModule, cxlFwctlModuleInfo, cxlFwctlIdTable, cxlSetFeatureScope, isCxlFeatureExclusive, CXL_FWCTL_MODNAME } from './cxl/features.js';
 export { cxlMemRawCommandAllowed, cxlValidateSendCommand, type CxlRawPolicy, type CxlSendCommand } from './cxl/mbox.js';
 export { CxlMailboxDevice, CXL_TYPE3_FEATURE_UUIDS, cxlMailboxOf } from './hw/cxl-mailbox.js';

@@ -79,7 +79,12 @@ class MachineScenario implements ScenarioMachine {
    * What a fwctl tool does: the structure and buffers in the process's memory (device data and
    * output buffers of FWCTL_DEFAULT_BUFFER bytes), the scope passed unchanged.
    */
-  ioctl(proc: string, fd: number, op: 'FWCTL_INFO' | 'FWCTL_RPC', args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array }): { response: Uint8Array; outLen: number } {
+  ioctl(
+    proc: string,
+    fd: number,
+    op: 'FWCTL_INFO' | 'FWCTL_RPC',
+    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array },
+  ): { response: Uint8Array; outLen: number } {
     const p = this.machine.processes.get(proc);
     if (op === 'FWCTL_INFO') {
       const r = fwctlInfo(p, fd);
@@ -149,7 +154,23 @@ class MachineScenario implements ScenarioMachine {
 }
 
 /** The verbs and checks this build implements. */
-const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'ioctl', 'trigger', 'settle', 'advance', 'check'];
+const VERBS = [
+  'boot',
+  'modprobe',
+  'rmmod',
+  'hotplug',
+  'unplug',
+  'write',
+  'read',
+  'ls',
+  'open',
+  'close',
+  'ioctl',
+  'trigger',
+  'settle',
+  'advance',
+  'check',
+];
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {

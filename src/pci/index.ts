@@ -12,7 +12,16 @@
 export { PciCore, IPciCore } from './probe.js';
 export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
 export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
-export { pciDoePolicies, type PciDoePolicy, type PciOptions, IPciOptions, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './access.js';
+export {
+  pciDoePolicies,
+  type PciDoePolicy,
+  type PciOptions,
+  IPciOptions,
+  PciConfigWriter,
+  pciUserReadConfig,
+  pciTouchesDoe,
+  forEachAlignedAccess,
+} from './access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './resource.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';
 export { pciModule } from './module.js';

@@ -7,14 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { FwctlCore } from '../../src/drivers/fwctl/main.js';
 import { IFwctlCore } from '../../src/drivers/fwctl/main.js';
 import type { Machine } from '../../src/machine/index.js';
-import {
-  FWCTL_INFO,
-  FWCTL_RPC,
-  decodeFwctlInfo,
-  decodeFwctlRpc,
-  encodeFwctlInfo,
-  encodeFwctlRpc,
-} from '../../src/protocols/index.js';
+import { FWCTL_INFO, FWCTL_RPC, decodeFwctlInfo, decodeFwctlRpc, encodeFwctlInfo, encodeFwctlRpc } from '../../src/protocols/index.js';
 import { type Process, fwctlInfo, fwctlRpc } from '../../src/userspace/index.js';
 import { bootMachine, errnoOf } from '../support/pci-machine.js';
 
@@ -64,7 +57,12 @@ function rpc(p: Process, o: { scope?: number; inLen?: number; outLen?: number; s
 
 function info(p: Process, o: { flags?: number; size?: number; tail?: number[] } = {}): bigint {
   const data = p.mm.map(16);
-  return rawStruct(p, encodeFwctlInfo({ size: 24, flags: o.flags ?? 0, outDeviceType: 0, deviceDataLen: 16, outDeviceData: data }), o.size ?? 24, o.tail);
+  return rawStruct(
+    p,
+    encodeFwctlInfo({ size: 24, flags: o.flags ?? 0, outDeviceType: 0, deviceDataLen: 16, outDeviceData: data }),
+    o.size ?? 24,
+    o.tail,
+  );
 }
 
 // In the order fwctl_fops_ioctl and fwctl_cmd_* check them.
@@ -76,7 +74,11 @@ const rows: Row[] = [
   { why: 'FWCTL_INFO size 23 (below 24)', errno: 'EINVAL', run: (p, fd) => p.ioctl(fd, FWCTL_INFO, info(p, { size: 23 })) },
   { why: 'FWCTL_INFO size 0', errno: 'EINVAL', run: (p, fd) => p.ioctl(fd, FWCTL_INFO, info(p, { size: 0 })) },
   { why: 'FWCTL_RPC size 31 (below 32)', errno: 'EINVAL', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rpc(p, { size: 31 })) },
-  { why: 'FWCTL_INFO size 32 with a non-zero tail', errno: 'E2BIG', run: (p, fd) => p.ioctl(fd, FWCTL_INFO, info(p, { size: 32, tail: [0, 0, 0, 0, 0, 0, 0, 1] })) },
+  {
+    why: 'FWCTL_INFO size 32 with a non-zero tail',
+    errno: 'E2BIG',
+    run: (p, fd) => p.ioctl(fd, FWCTL_INFO, info(p, { size: 32, tail: [0, 0, 0, 0, 0, 0, 0, 1] })),
+  },
   { why: 'FWCTL_RPC size 40 with a non-zero tail', errno: 'E2BIG', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rpc(p, { size: 40, tail: [1] })) },
   { why: 'FWCTL_INFO flags 1', errno: 'EOPNOTSUPP', run: (p, fd) => p.ioctl(fd, FWCTL_INFO, info(p, { flags: 1 })) },
   { why: 'in_len 2 MiB + 1', errno: 'EMSGSIZE', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rpc(p, { inLen: MiB2 + 1 })) },
@@ -85,7 +87,12 @@ const rows: Row[] = [
   { why: 'scope 4', errno: 'EOPNOTSUPP', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rpc(p, { scope: 4 })) },
   { why: 'scope 0xffffffff', errno: 'EOPNOTSUPP', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rpc(p, { scope: 0xffffffff })) },
   { why: 'DEBUG_WRITE_FULL without CAP_SYS_RAWIO', errno: 'EPERM', as: 'nocap', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rpc(p, { scope: 3 })) },
-  { why: 'the in buffer unmapped', errno: 'EFAULT', run: (p, fd) => p.ioctl(fd, FWCTL_RPC, rawStruct(p, encodeFwctlRpc({ size: 32, scope: 0, inLen: 16, outLen: 16, in: 8n, out: p.mm.map(16) }), 32)) },
+  {
+    why: 'the in buffer unmapped',
+    errno: 'EFAULT',
+    run: (p, fd) =>
+      p.ioctl(fd, FWCTL_RPC, rawStruct(p, encodeFwctlRpc({ size: 32, scope: 0, inLen: 16, outLen: 16, in: 8n, out: p.mm.map(16) }), 32)),
+  },
 ];
 
 describe('fwctl ioctl errno rows (protocols §4.1–4.2)', () => {

@@ -19,7 +19,14 @@ import {
   cxlValidateSendCommand,
 } from '../../src/drivers/cxl/mbox.js';
 import { type FwctlCore, type FwctlUctx, IFwctlCore } from '../../src/drivers/fwctl/main.js';
-import { CXL_TYPE3_FEATURE_UUIDS, type CxlDeviceFeature, CxlMailboxDevice, cxlMailboxOf, cxlType3Cel, cxlType3Features } from '../../src/drivers/hw/cxl-mailbox.js';
+import {
+  CXL_TYPE3_FEATURE_UUIDS,
+  type CxlDeviceFeature,
+  CxlMailboxDevice,
+  cxlMailboxOf,
+  cxlType3Cel,
+  cxlType3Features,
+} from '../../src/drivers/hw/cxl-mailbox.js';
 import type { Machine } from '../../src/machine/index.js';
 import { IPciCore, type PciCore } from '../../src/pci/index.js';
 import {
@@ -271,7 +278,16 @@ describe('CXL mailbox: CEL enumeration and the Features capability (protocols §
 
   it('should read the CEL in payload-size chunks and send a large Set Feature as initiate then finish', () => {
     const big: CxlDeviceFeature = {
-      entry: { uuid: '11111111-2222-3333-4444-555555555555', id: 9, getSize: 300, setSize: 300, flags: 1, getVersion: 1, setVersion: 1, effects: E.CONFIG_CHANGE_COLD_RESET },
+      entry: {
+        uuid: '11111111-2222-3333-4444-555555555555',
+        id: 9,
+        getSize: 300,
+        setSize: 300,
+        flags: 1,
+        getVersion: 1,
+        setVersion: 1,
+        effects: E.CONFIG_CHANGE_COLD_RESET,
+      },
       current: new Uint8Array(300),
       defaults: new Uint8Array(300),
       saved: new Uint8Array(300),

@@ -88,7 +88,12 @@ describe('mlx5_core.eth: eth0 (class net)', () => {
     expect(root.readFile('/sys/class/net/lan0/name_assign_type')).toBe('4\n');
     expect(root.readFile('/sys/class/net/lan0/ifindex')).toBe('2\n');
     const move = m.uevent.log.find((e) => e.action === 'move')!;
-    expect(Object.fromEntries(move.env)).toMatchObject({ DEVPATH: `${NIC_PATH}/net/lan0`, DEVPATH_OLD: `${NIC_PATH}/net/eth0`, INTERFACE: 'lan0', IFINDEX: '2' });
+    expect(Object.fromEntries(move.env)).toMatchObject({
+      DEVPATH: `${NIC_PATH}/net/lan0`,
+      DEVPATH_OLD: `${NIC_PATH}/net/eth0`,
+      INTERFACE: 'lan0',
+      IFINDEX: '2',
+    });
     // Unbinding removes the renamed interface; a rebind registers eth0 again, with a new index.
     const before = m.uevent.seqnum;
     root.writeFile('/sys/bus/pci/drivers/mlx5_core/unbind', NIC);

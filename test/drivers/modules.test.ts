@@ -4,10 +4,22 @@ import { bootMachine, errnoOf } from '../support/pci-machine.js';
 describe('kernel modules on disk', () => {
   it('should install the modules, none loaded, every fwctl driver depending on fwctl and its parent driver', () => {
     const m = bootMachine({ presets: [] });
-    expect(m.modules.available.map((i) => i.name)).toEqual(expect.arrayContaining(['cxl_fwctl', 'cxl_pci', 'doe_user', 'fwctl', 'mlx5_core', 'mlx5_fwctl', 'pci_doe']));
+    expect(m.modules.available.map((i) => i.name)).toEqual(
+      expect.arrayContaining(['cxl_fwctl', 'cxl_pci', 'doe_user', 'fwctl', 'mlx5_core', 'mlx5_fwctl', 'pci_doe']),
+    );
     expect(m.modules.loaded).toEqual([]);
     const deps = Object.fromEntries(m.modules.available.map((i) => [i.name, [...(i.depends ?? [])].sort()]));
-    expect(deps).toMatchObject({ cxl_pci: [], doe_user: [], fwctl: [], mlx5_core: [], pci_doe: [], mlx5_fwctl: ['fwctl', 'mlx5_core'], cxl_fwctl: ['cxl_pci', 'fwctl'], ib_uverbs: ['ib_core'], mlx5_ib: ['ib_core', 'ib_uverbs', 'mlx5_core'] });
+    expect(deps).toMatchObject({
+      cxl_pci: [],
+      doe_user: [],
+      fwctl: [],
+      mlx5_core: [],
+      pci_doe: [],
+      mlx5_fwctl: ['fwctl', 'mlx5_core'],
+      cxl_fwctl: ['cxl_pci', 'fwctl'],
+      ib_uverbs: ['ib_core'],
+      mlx5_ib: ['ib_core', 'ib_uverbs', 'mlx5_core'],
+    });
   });
 
   it('should write modules.alias from the id tables, without override-only drivers', () => {

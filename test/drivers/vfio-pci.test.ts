@@ -177,9 +177,21 @@ describe('the group file (§8.9)', () => {
   });
 
   it.each([
-    ['GET_DEVICE_FD without a container', (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_GET_DEVICE_FD', VF), 'EINVAL'],
-    ['SET_CONTAINER with a file that is no container', (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_SET_CONTAINER', { fd: g }), 'EBADFD'],
-    ['SET_CONTAINER with a closed descriptor', (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_SET_CONTAINER', { fd: 42 }), 'EBADF'],
+    [
+      'GET_DEVICE_FD without a container',
+      (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_GET_DEVICE_FD', VF),
+      'EINVAL',
+    ],
+    [
+      'SET_CONTAINER with a file that is no container',
+      (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_SET_CONTAINER', { fd: g }),
+      'EBADFD',
+    ],
+    [
+      'SET_CONTAINER with a closed descriptor',
+      (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_SET_CONTAINER', { fd: 42 }),
+      'EBADF',
+    ],
     ['an unknown ioctl', (p: ReturnType<Machine['processes']['spawn']>, g: number) => p.ioctl(g, 'VFIO_GROUP_FROB'), 'ENOTTY'],
   ] as const)('%s → %s', (_what, call, errno) => {
     const m = machineWithVf();

@@ -27,7 +27,11 @@ describe('ioctl scope values', () => {
   });
 
   it.each(['-1', '4294967296', '1.5', 'DEBUG'])('scope: %s is not a u32 or a name: rejected at load time', (scope) => {
-    const r = runScenarioText(`name: s\nsteps:\n  - boot: {}\n  - open: /dev/doe/cxl_pci.doe.1\n    fd: f\n  - ioctl: f\n    op: FWCTL_RPC\n    scope: ${scope}\n    payload: "00"\n`, 's.yaml', fakeHost());
+    const r = runScenarioText(
+      `name: s\nsteps:\n  - boot: {}\n  - open: /dev/doe/cxl_pci.doe.1\n    fd: f\n  - ioctl: f\n    op: FWCTL_RPC\n    scope: ${scope}\n    payload: "00"\n`,
+      's.yaml',
+      fakeHost(),
+    );
     expect(r.status).toBe(2);
   });
 });

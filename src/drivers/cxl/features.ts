@@ -17,7 +17,14 @@
  */
 import { inject, injectable } from 'inversify';
 import { kerr } from '../../base/index.js';
-import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
+import {
+  type AuxiliaryBus,
+  type AuxiliaryDevice,
+  type AuxiliaryDeviceId,
+  AuxiliaryDriver,
+  IAuxiliaryBus,
+  auxiliaryModuleAliases,
+} from '../../aux/index.js';
 import { type ModuleEntry, defineModule } from '../../bus/index.js';
 import {
   CXL_FEAT_ENTRY_SIZE,
@@ -86,7 +93,12 @@ export function cxlSetFeatureScope(effects: number): number | undefined {
 function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user: number } | undefined {
   const countIn = new Uint8Array(CXL_GET_SUP_FEATS_IN_SIZE);
   new DataView(countIn.buffer).setUint32(0, CXL_GET_SUP_FEATS_OUT_HDR, true);
-  const first = cxlInternalSendCmd(mbox, { opcode: OP.GET_SUPPORTED_FEATURES, payloadIn: countIn, sizeOut: CXL_GET_SUP_FEATS_OUT_HDR, minOut: CXL_GET_SUP_FEATS_OUT_HDR });
+  const first = cxlInternalSendCmd(mbox, {
+    opcode: OP.GET_SUPPORTED_FEATURES,
+    payloadIn: countIn,
+    sizeOut: CXL_GET_SUP_FEATS_OUT_HDR,
+    minOut: CXL_GET_SUP_FEATS_OUT_HDR,
+  });
   if (first.errno !== 0) return undefined;
   const count = new DataView(first.payloadOut.buffer, first.payloadOut.byteOffset).getUint16(2, true);
   if (count <= 0) return undefined;
@@ -103,7 +115,12 @@ function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user
     const v = new DataView(input.buffer);
     v.setUint32(0, allocSize, true);
     v.setUint16(4, start, true);
-    const r = cxlInternalSendCmd(mbox, { opcode: OP.GET_SUPPORTED_FEATURES, payloadIn: input, sizeOut: allocSize, minOut: CXL_GET_SUP_FEATS_OUT_HDR });
+    const r = cxlInternalSendCmd(mbox, {
+      opcode: OP.GET_SUPPORTED_FEATURES,
+      payloadIn: input,
+      sizeOut: allocSize,
+      minOut: CXL_GET_SUP_FEATS_OUT_HDR,
+    });
     if (r.errno !== 0 || r.sizeOut <= CXL_GET_SUP_FEATS_OUT_HDR) return undefined;
     const retrieved = r.sizeOut - CXL_GET_SUP_FEATS_OUT_HDR;
     if (retrieved % CXL_FEAT_ENTRY_SIZE) return undefined;
@@ -122,7 +139,13 @@ function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user
 }
 
 /** cxl_get_feature: payload-size reads; returns the bytes read (0 on failure) and the return code. */
-function cxlGetFeature(mbox: CxlMailbox, uuid: Uint8Array, selection: number, count: number, offset: number): { data: Uint8Array; returnCode: number } {
+function cxlGetFeature(
+  mbox: CxlMailbox,
+  uuid: Uint8Array,
+  selection: number,
+  count: number,
+  offset: number,
+): { data: Uint8Array; returnCode: number } {
   if (count === 0) return { data: new Uint8Array(0), returnCode: cxlRc('INPUT') };
   const sizeOut = Math.min(count, mbox.payloadSize);
   const data = new Uint8Array(count);
@@ -350,5 +373,3 @@ export const cxlFwctlModuleInfo = defineModule(
   },
   CxlFwctlModule,
 );
-
-

@@ -248,7 +248,12 @@ export interface CxlUserCommand {
  * in the kernel's order (protocols §4.4.5). `exclusive` are commands the kernel claimed.
  * @throws {DriverModelError} ENOTTY, EINVAL, EBUSY, ENOMEM or EPERM.
  */
-export function cxlValidateSendCommand(mbox: CxlMailbox, send: CxlSendCommand, policy: CxlRawPolicy, exclusive: ReadonlySet<number> = new Set()): CxlUserCommand {
+export function cxlValidateSendCommand(
+  mbox: CxlMailbox,
+  send: CxlSendCommand,
+  policy: CxlRawPolicy,
+  exclusive: ReadonlySet<number> = new Set(),
+): CxlUserCommand {
   if (send.id === 0 || send.id >= CXL_MEM_COMMAND_ID_MAX) throw kerr('ENOTTY', `cxl: command id ${send.id}`);
   if (send.inSize > mbox.payloadSize) throw kerr('EINVAL', `cxl: in.size ${send.inSize} above the payload size`);
   let cmd: CxlUserCommand;

@@ -336,7 +336,11 @@ export class FwctlCore implements ModuleEntry {
         }
         if (!this.#tainted) {
           this.#tainted = true;
-          this.log.log('warning', 'kernel', `fwctl ${fwctl.name}: ${caller.comm}(${caller.pid}): has requested full access to the physical device device`);
+          this.log.log(
+            'warning',
+            'kernel',
+            `fwctl ${fwctl.name}: ${caller.comm}(${caller.pid}): has requested full access to the physical device device`,
+          );
           this.taint.add('FWCTL');
         }
         break;

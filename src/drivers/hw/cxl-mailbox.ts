@@ -68,19 +68,43 @@ export function cxlType3Features(): CxlDeviceFeature[] {
   const flags = F.CHANGEABLE | F.DEFAULT_SELECTION | F.SAVED_SELECTION;
   return [
     feature(
-      { uuid: CXL_TYPE3_FEATURE_UUIDS.resetEffective, id: 0, getSize: 4, setSize: 4, flags, getVersion: 1, setVersion: 1,
-        effects: E.CONFIG_CHANGE_COLD_RESET | E.EFFECTS_VALID | E.CONFIG_CHANGE_CONV_RESET },
+      {
+        uuid: CXL_TYPE3_FEATURE_UUIDS.resetEffective,
+        id: 0,
+        getSize: 4,
+        setSize: 4,
+        flags,
+        getVersion: 1,
+        setVersion: 1,
+        effects: E.CONFIG_CHANGE_COLD_RESET | E.EFFECTS_VALID | E.CONFIG_CHANGE_CONV_RESET,
+      },
       [0x01, 0x00, 0x00, 0x00],
     ),
     feature(
-      { uuid: CXL_TYPE3_FEATURE_UUIDS.immediate, id: 1, getSize: 2, setSize: 2, flags, getVersion: 1, setVersion: 1,
-        effects: E.CONFIG_CHANGE_IMMEDIATE | E.POLICY_CHANGE_IMMEDIATE },
+      {
+        uuid: CXL_TYPE3_FEATURE_UUIDS.immediate,
+        id: 1,
+        getSize: 2,
+        setSize: 2,
+        flags,
+        getVersion: 1,
+        setVersion: 1,
+        effects: E.CONFIG_CHANGE_IMMEDIATE | E.POLICY_CHANGE_IMMEDIATE,
+      },
       [0x10, 0x00],
     ),
     // Patrol scrub control: 4 readable bytes (capabilities, cycle, flags), 2 settable.
     feature(
-      { uuid: CXL_TYPE3_FEATURE_UUIDS.kernelExclusive, id: 2, getSize: 4, setSize: 2, flags: F.CHANGEABLE | F.DEFAULT_SELECTION,
-        getVersion: 2, setVersion: 2, effects: E.CONFIG_CHANGE_IMMEDIATE },
+      {
+        uuid: CXL_TYPE3_FEATURE_UUIDS.kernelExclusive,
+        id: 2,
+        getSize: 4,
+        setSize: 2,
+        flags: F.CHANGEABLE | F.DEFAULT_SELECTION,
+        getVersion: 2,
+        setVersion: 2,
+        effects: E.CONFIG_CHANGE_IMMEDIATE,
+      },
       [0x03, 0x0c, 0x00, 0x01],
     ),
   ];

@@ -11,7 +11,14 @@
  */
 import { inject, injectable } from 'inversify';
 import { kerr } from '../../base/index.js';
-import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
+import {
+  type AuxiliaryBus,
+  type AuxiliaryDevice,
+  type AuxiliaryDeviceId,
+  AuxiliaryDriver,
+  IAuxiliaryBus,
+  auxiliaryModuleAliases,
+} from '../../aux/index.js';
 import { type ModuleEntry, defineModule } from '../../bus/index.js';
 import { IB_CORE_MODNAME, IbCore, IbDevice, IIbCore } from '../infiniband/device.js';
 import { IB_UVERBS_MODNAME } from '../infiniband/uverbs-main.js';

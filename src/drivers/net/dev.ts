@@ -137,11 +137,6 @@ export class NetCore {
 
 /** dev_valid_name. @throws {DriverModelError} EINVAL. */
 export function validName(name: string): void {
-  const bad =
-    name.length === 0 ||
-    new TextEncoder().encode(name).length >= IFNAMSIZ ||
-    name === '.' ||
-    name === '..' ||
-    /[/:\s]/.test(name);
+  const bad = name.length === 0 || new TextEncoder().encode(name).length >= IFNAMSIZ || name === '.' || name === '..' || /[/:\s]/.test(name);
   if (bad) throw kerr('EINVAL', `'${name}': invalid interface name`);
 }

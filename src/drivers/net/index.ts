@@ -7,15 +7,5 @@
  * rename hook (IUdevNetifRenamer).
  */
 export { NetCore, INetCore, validName, IFNAMSIZ, FIRST_IFINDEX } from './dev.js';
-export {
-  NetDevice,
-  type NetDeviceSetup,
-  arphrd,
-  netAddrAssign,
-  netNameAssign,
-  iff,
-  operstates,
-  formatMac,
-  isNetDevice,
-} from './netdevice.js';
+export { NetDevice, type NetDeviceSetup, arphrd, netAddrAssign, netNameAssign, iff, operstates, formatMac, isNetDevice } from './netdevice.js';
 export { netClassAttrs, netClassGroups, netdevUevent } from './net-sysfs.js';

@@ -16,19 +16,19 @@ function ndev(dev: Device): NetDevice {
 
 /** netdev_show: attributes of an interface being unregistered read EINVAL (dev_isalive). */
 function show(name: string, fmt: (n: NetDevice) => string, mode = 0o444): Attribute<Device> {
-  return attrRO(name, (dev) => {
-    const n = ndev(dev);
-    if (n.unregistering) throw kerr('EINVAL', `${n.name}: being unregistered`);
-    return `${fmt(n)}\n`;
-  }, mode);
+  return attrRO(
+    name,
+    (dev) => {
+      const n = ndev(dev);
+      if (n.unregistering) throw kerr('EINVAL', `${n.name}: being unregistered`);
+      return `${fmt(n)}\n`;
+    },
+    mode,
+  );
 }
 
 /** netdev_store: CAP_NET_ADMIN, then kstrtoul, then the setter. */
-function store(
-  name: string,
-  fmt: (n: NetDevice) => string,
-  set: (n: NetDevice, value: number) => void,
-): Attribute<Device> {
+function store(name: string, fmt: (n: NetDevice) => string, set: (n: NetDevice, value: number) => void): Attribute<Device> {
   return attrRW(
     name,
     (dev) => `${fmt(ndev(dev))}\n`,
@@ -70,17 +70,25 @@ export const netClassAttrs: readonly Attribute<Device>[] = [
     if (!ndev(dev).isUp) throw kerr('EINVAL', `${dev.name}: interface is down`);
     return 'unknown\n';
   }),
-  store('flags', (n) => hexShort(n.flags), () => {
-    throw kerr('EOPNOTSUPP', 'flags: changing flags is not modelled');
-  }),
+  store(
+    'flags',
+    (n) => hexShort(n.flags),
+    () => {
+      throw kerr('EOPNOTSUPP', 'flags: changing flags is not modelled');
+    },
+  ),
   show('ifindex', (n) => String(n.ifindex)),
   show('iflink', (n) => String(n.ifindex)),
   show('link_mode', () => '0'),
-  store('mtu', (n) => String(n.mtu), (n, v) => {
-    // dev_validate_mtu.
-    if (v < n.minMtu || v > n.maxMtu) throw kerr('EINVAL', `mtu ${v} outside [${n.minMtu}, ${n.maxMtu}]`);
-    n.mtu = v;
-  }),
+  store(
+    'mtu',
+    (n) => String(n.mtu),
+    (n, v) => {
+      // dev_validate_mtu.
+      if (v < n.minMtu || v > n.maxMtu) throw kerr('EINVAL', `mtu ${v} outside [${n.minMtu}, ${n.maxMtu}]`);
+      n.mtu = v;
+    },
+  ),
   attrRO('name_assign_type', (dev) => {
     const n = ndev(dev);
     if (n.nameAssignType === netNameAssign.UNKNOWN) throw kerr('EINVAL', `${n.name}: name assign type unknown`);
@@ -96,9 +104,13 @@ export const netClassAttrs: readonly Attribute<Device>[] = [
     if (!ndev(dev).isUp) throw kerr('EINVAL', `${dev.name}: interface is down`);
     return '-1\n';
   }),
-  store('tx_queue_len', (n) => String(n.txQueueLen), (n, v) => {
-    n.txQueueLen = v;
-  }),
+  store(
+    'tx_queue_len',
+    (n) => String(n.txQueueLen),
+    (n, v) => {
+      n.txQueueLen = v;
+    },
+  ),
   show('type', (n) => String(n.hwType)),
 ];
 

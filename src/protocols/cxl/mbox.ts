@@ -165,7 +165,15 @@ export const CXL_LOG_ENTRY_SIZE = 20;
 export const cxlFeatureFlags = { CHANGEABLE: 1 << 0, PERSIST_ACROSS_FW_UPDATE: 1 << 4, DEFAULT_SELECTION: 1 << 5, SAVED_SELECTION: 1 << 6 } as const;
 
 /** Set Feature flags: bits 2:0 the transfer action, bit 3 saved across reset. */
-export const cxlSetFeatFlags = { FULL: 0, INITIATE: 1, CONTINUE: 2, FINISH: 3, ABORT: 4, TRANSFER_MASK: 0x7, DATA_SAVED_ACROSS_RESET: 1 << 3 } as const;
+export const cxlSetFeatFlags = {
+  FULL: 0,
+  INITIATE: 1,
+  CONTINUE: 2,
+  FINISH: 3,
+  ABORT: 4,
+  TRANSFER_MASK: 0x7,
+  DATA_SAVED_ACROSS_RESET: 1 << 3,
+} as const;
 
 /** Get Feature selection. */
 export const cxlGetFeatSelection = { CURRENT: 0, DEFAULT: 1, SAVED: 2 } as const;

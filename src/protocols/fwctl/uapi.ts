@@ -83,7 +83,13 @@ function view(b: Uint8Array): DataView {
 
 export function decodeFwctlInfo(b: Uint8Array): FwctlInfo {
   const v = view(b);
-  return { size: v.getUint32(0, true), flags: v.getUint32(4, true), outDeviceType: v.getUint32(8, true), deviceDataLen: v.getUint32(12, true), outDeviceData: v.getBigUint64(16, true) };
+  return {
+    size: v.getUint32(0, true),
+    flags: v.getUint32(4, true),
+    outDeviceType: v.getUint32(8, true),
+    deviceDataLen: v.getUint32(12, true),
+    outDeviceData: v.getBigUint64(16, true),
+  };
 }
 
 export function encodeFwctlInfo(s: FwctlInfo): Uint8Array {
@@ -99,7 +105,14 @@ export function encodeFwctlInfo(s: FwctlInfo): Uint8Array {
 
 export function decodeFwctlRpc(b: Uint8Array): FwctlRpc {
   const v = view(b);
-  return { size: v.getUint32(0, true), scope: v.getUint32(4, true), inLen: v.getUint32(8, true), outLen: v.getUint32(12, true), in: v.getBigUint64(16, true), out: v.getBigUint64(24, true) };
+  return {
+    size: v.getUint32(0, true),
+    scope: v.getUint32(4, true),
+    inLen: v.getUint32(8, true),
+    outLen: v.getUint32(12, true),
+    in: v.getBigUint64(16, true),
+    out: v.getBigUint64(24, true),
+  };
 }
 
 export function encodeFwctlRpc(s: FwctlRpc): Uint8Array {
