@@ -3,8 +3,7 @@
  * the CXL device's — the class devices each PCI function's auxiliary drivers registered below it
  * (eth0, mlx5_0 and uverbs0, fwctl0 / fwctl1) with the node userspace opens, if any.
  */
-import { Devtmpfs } from '../bus/index.js';
-import { type Machine, ownerName } from '../machine/index.js';
+import { Devtmpfs, type Machine, ownerName } from '../machine/index.js';
 import type { CliIo } from './io.js';
 
 /** The class devices below each PCI function that has any, in registration order. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IIommuCore, type IommuCore, IPciCore, type PciCore } from '../../src/pci/index.js';
 import { ownerOf } from '../../src/drivers/index.js';
 import type { Machine } from '../../src/machine/index.js';
-import { NIC, NIC_PATH, bootMachine, errnoOf, eventsSince } from '../support/pci-machine.js';
+import { NIC, bootMachine, errnoOf, eventsSince } from '../support/pci-machine.js';
 
 const VF = '0000:03:00.1';
 const VF_PATH = `/devices/pci0000:00/0000:00:02.0/${VF}`;
