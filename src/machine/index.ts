@@ -21,3 +21,4 @@ export { lockdownLevels, type LockdownLevel, Devtmpfs } from '../bus/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
 /** What a fwctl tool does in a process (FWCTL_INFO, FWCTL_RPC over its memory). */
 export { fwctlInfo, fwctlRpc } from '../userspace/index.js';
+export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';

@@ -17,3 +17,4 @@ export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, ty
 export { AddressSpace } from './address-space.js';
 export { fwctlInfo, fwctlRpc, FWCTL_DEFAULT_BUFFER, type FwctlInfoResult, type FwctlRpcResult } from './fwctl.js';
 export { userspaceModule } from './module.js';
+export { PciTraceInterpreter, runPciTrace, type PciTraceHost, type PciTraceRecord } from './pci-trace/index.js';
