@@ -6,3 +6,5 @@
 export * from './doe/index.js';
 export * from './cdat/index.js';
 export * from './compliance/index.js';
+export * from './fwctl/uapi.js';
+export * from './cxl/mbox.js';
