@@ -51,10 +51,12 @@ describe('auxbus shell, scripted', () => {
         `echo 'SUBSYSTEM=="doe", MODE="0660", GROUP="plugdev", SYMLINK+="my-doe"' > /etc/udev/rules.d/70-doe.rules\n` +
         'udevadm control --reload\nudevadm trigger -c add -s doe\nls -l /dev/doe/cxl_pci.doe.1 /dev/my-doe\nas alice open /dev/doe/cxl_pci.doe.1 rw\nfuser /dev/doe/cxl_pci.doe.1\nowner cxl_pci.doe.1\nrmmod doe_user\n',
     );
+    const major = /^crw------- root root (\d+), 0 cxl_pci\.doe\.1$/m.exec(r.out)?.[1];
+    expect(major).toBeDefined();
     expect(r.out).toBe(
       [
-        'crw------- root root 254, 0 cxl_pci.doe.1',
-        'crw-rw---- root plugdev 254, 0 /dev/doe/cxl_pci.doe.1',
+        `crw------- root root ${major}, 0 cxl_pci.doe.1`,
+        `crw-rw---- root plugdev ${major}, 0 /dev/doe/cxl_pci.doe.1`,
         'lrwxrwxrwx root root      0 /dev/my-doe -> doe/cxl_pci.doe.1',
         '3',
         '/dev/doe/cxl_pci.doe.1: 2(alice)',
@@ -83,9 +85,11 @@ describe('auxbus shell, scripted', () => {
 
   it('lsmod, dmesg and /dev/kmsg show the kernel side', async () => {
     const r = await script('lsmod\ndmesg\ncat /dev/kmsg\n');
-    expect(r.out).toContain('Module                  Size  Used by\npci_doe                16384  0\ncxl_pci                16384  0\n');
+    expect(r.out).toMatch(
+      /^Module                  Size  Used by\n(?:\S+ +16384  \d+.*\n)*pci_doe                16384  0\n(?:\S+ +16384  \d+.*\n)*cxl_pci                16384  \d/,
+    );
     expect(r.out).toContain('[    0.000000] pci 0000:0d:00.0: [8086:0d93] type 00 class 0x050210\n');
-    expect(r.out).toContain('6,1,0,-;pci 0000:0d:00.0: [8086:0d93] type 00 class 0x050210\n');
+    expect(r.out).toMatch(/^6,\d+,0,-;pci 0000:0d:00\.0: \[8086:0d93\] type 00 class 0x050210$/m);
   });
 
   it('lspci -k -nn lists functions, drivers and modules as lspci prints them', async () => {
@@ -111,6 +115,7 @@ describe('auxbus shell, scripted', () => {
   });
 
   it('udevadm info, test-builtin and monitor (only events since the last monitor)', async () => {
+    const kernelEvents = session().udev.monitor.messages.filter((m) => m.group === 'kernel').length;
     const r = await script(
       'udevadm info -q path /sys/bus/pci/devices/0000:0d:00.0\nudevadm test-builtin path_id /sys/bus/pci/devices/0000:0d:00.0\nudevadm monitor -k\nudevadm monitor -k\n',
     );
@@ -118,7 +123,7 @@ describe('auxbus shell, scripted', () => {
       '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0\nID_PATH=pci-0000:0d:00.0\nID_PATH_TAG=pci-0000_0d_00_0\n',
     );
     // The second monitor prints only the banner: nothing happened since the first.
-    expect(r.out.match(/KERNEL\[/g)?.length).toBe(14);
+    expect(r.out.match(/KERNEL\[/g)?.length).toBe(kernelEvents);
     expect(r.out.endsWith('KERNEL - the kernel uevent\n\n')).toBe(true);
   });
 

@@ -4,8 +4,8 @@
  * FD` (a process's descriptors, kept until closed), `lsof [PATH]` and `fuser PATH` (who holds
  * which file, and for a /dev node the device behind it and who owns that device).
  */
-import { debianPasswd, kerr } from '../../base/index.js';
-import { Devtmpfs, ownerName } from '../../machine/index.js';
+import { DriverModelError, debianPasswd, kerr, strerror } from '../../base/index.js';
+import { Devtmpfs, fwctlInfo, ownerName } from '../../machine/index.js';
 import type { Capability, Process } from '../../userspace/index.js';
 import { getopt, last } from './getopt.js';
 import type { ShellCommand, ShellContext } from './types.js';
@@ -162,6 +162,25 @@ export const procCommands: readonly ShellCommand[] = [
     run(ctx, args) {
       if (args.length !== 1 || !/^\d+$/.test(args[0]!)) throw kerr('EINVAL', 'usage: close FD');
       ctx.proc.close(Number(args[0]));
+      return 0;
+    },
+  },
+  {
+    name: 'fwctl-info',
+    usage: 'fwctl-info FD',
+    summary: 'FWCTL_INFO on an open fwctl descriptor, as a fwctl tool makes it (device type, data length)',
+    completes: 'none',
+    run(ctx, args) {
+      if (args.length !== 1 || !/^\d+$/.test(args[0]!)) throw kerr('EINVAL', 'usage: fwctl-info FD');
+      let r: ReturnType<typeof fwctlInfo>;
+      try {
+        r = fwctlInfo(ctx.proc, Number(args[0]));
+      } catch (e) {
+        if (DriverModelError.is(e)) throw kerr(e.errno, `FWCTL_INFO: ${strerror(e.errno)} (${e.errno})`);
+        throw e;
+      }
+      ctx.out(`device type ${r.deviceType}, device data ${r.deviceDataLen} bytes\n`);
+      ctx.data({ deviceType: r.deviceType, deviceDataLen: r.deviceDataLen });
       return 0;
     },
   },
