@@ -86,7 +86,7 @@ describe('auxbus shell, scripted', () => {
   it('lsmod, dmesg and /dev/kmsg show the kernel side', async () => {
     const r = await script('lsmod\ndmesg\ncat /dev/kmsg\n');
     expect(r.out).toMatch(
-      /^Module                  Size  Used by\n(?:\S+ +16384  \d+.*\n)*pci_doe                16384  0\n(?:\S+ +16384  \d+.*\n)*cxl_pci                16384  \d/,
+      /^Module {18}Size {2}Used by\n(?:\S+ +16384 {2}\d+.*\n)*pci_doe {16}16384 {2}0\n(?:\S+ +16384 {2}\d+.*\n)*cxl_pci {16}16384 {2}\d/,
     );
     expect(r.out).toContain('[    0.000000] pci 0000:0d:00.0: [8086:0d93] type 00 class 0x050210\n');
     expect(r.out).toMatch(/^6,\d+,0,-;pci 0000:0d:00\.0: \[8086:0d93\] type 00 class 0x050210$/m);
