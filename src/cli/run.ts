@@ -121,6 +121,7 @@ async function runTargets(targets: readonly string[], flags: RunFlags, io: CliIo
         },
         onStep: (r) => {
           io.stdout(json ? jsonLine(stepJson(r, many ? file : undefined)) : formatStepText(file, r, c));
+          if (flags.trace && !json && (r.verb === 'read' || r.verb === 'ls')) io.stdout(`    ${r.verb}: ${JSON.stringify(r.actual)}\n`);
           if (flags.trace && !json && machine && mark) io.stdout(traceSince(machine, mark));
         },
       });
