@@ -98,6 +98,11 @@ describe('option lists do not swallow device arguments', () => {
     expect(unswallow(argv)).toEqual(expected);
   });
 
+  it('udevadm info --rules R /dev/fwctl/fwctl0 (the form that used to read the node as a rules file)', async () => {
+    const r = await cli('udevadm', 'info', '--rules', good, '-q', 'name', '/dev/fwctl/fwctl0');
+    expect(r).toEqual({ status: 0, out: 'fwctl/fwctl0\n', err: '' });
+  });
+
   it('udevadm info --rules R DEVICE reads R as rules and DEVICE as the device', async () => {
     const r = await cli('udevadm', 'info', '--rules', good, '-q', 'path', '/sys/bus/pci/devices/0000:0d:00.0');
     expect(r).toEqual({ status: 0, out: '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0\n', err: '' });
