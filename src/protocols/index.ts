@@ -4,3 +4,5 @@
  * Compliance, SPDM and its secured messages. Imports nothing of the project but src/base.
  */
 export type { DoeProtocolResponder } from './doe/responder.js';
+export * as crypto from './crypto/index.js';
+export * as spdm from './spdm/index.js';
