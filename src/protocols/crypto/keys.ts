@@ -101,6 +101,7 @@ export function ecPrivateKeyFromDer(der: Uint8Array): EcPrivateKey {
 
 /** An EC private key from PEM text ("EC PRIVATE KEY" or "PRIVATE KEY") or DER bytes. */
 export function loadEcPrivateKey(data: string | Uint8Array): EcPrivateKey {
+  if (typeof data !== 'string' && data[0] === 0x2d /* '-' */) data = new TextDecoder().decode(data);
   if (typeof data === 'string') {
     return ecPrivateKeyFromDer(/EC PRIVATE KEY/.test(data) ? pemDecode(data, 'EC PRIVATE KEY') : pemDecode(data, 'PRIVATE KEY'));
   }

@@ -105,7 +105,11 @@ export interface SpdmResponderConfig {
   readonly ctExponent?: number;
   /** DataTransferSize = MaxSPDMmsgSize (no chunking). Default 0x1200. */
   readonly dataTransferSize?: number;
-  /** KEY_EXCHANGE_RSP HeartbeatPeriod. Default 0 (no heartbeat required). */
+  /**
+   * KEY_EXCHANGE_RSP HeartbeatPeriod in seconds when HBEAT_CAP is set. Default 0xF0, the value
+   * spdm_responder_emu sends (libspdm's requester refuses to HEARTBEAT in a session whose period
+   * is 0). auxbus does not end a silent session on its own: there is no wall clock.
+   */
   readonly heartbeatPeriod?: number;
 }
 
@@ -535,7 +539,7 @@ export class SpdmResponder {
     const sessionId = ((rspSessionId << 16) | k.reqSessionId) >>> 0;
     const unsigned = encodeKeyExchangeRspUnsigned({
       version: this.version,
-      heartbeatPeriod: this.flags & CapFlag.HBEAT ? (this.config.heartbeatPeriod ?? 0) : 0,
+      heartbeatPeriod: this.flags & CapFlag.HBEAT ? (this.config.heartbeatPeriod ?? 0xf0) : 0,
       rspSessionId,
       mutAuthRequested: 0,
       reqSlotIdParam: 0,
