@@ -18,6 +18,7 @@ import { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } from '../pro
 import { FIXTURE_CERTIFICATES, FIXTURE_LEAF_KEY, FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
 import { SpdmResponder, digestMeasurement, keySigner, versionText, type SpdmSigner } from '../protocols/spdm/index.js';
 import { newCommand, runCommand } from './command.js';
+import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
 
@@ -139,10 +140,18 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
   });
 }
 
+const spdmVerbs: VerbTable = [
+  { name: 'serve', summary: 'serve a CMA/SPDM responder over the spdm-emu socket protocol (PCI_DOE)', run: serve },
+  { name: 'connect', summary: 'authenticate a responder at HOST:PORT (and open a session)', run: connect },
+];
+
+const spdmDispatcher: Dispatcher = {
+  prog: 'auxbus spdm',
+  description: 'CMA/SPDM over DMTF spdm-emu\'s socket protocol (TCP, 12-byte frames, PCI_DOE transport).\n\n',
+  unknownVerb: (name) => `auxbus spdm: unknown verb '${name}' (try 'auxbus spdm --help')`,
+  verbs: spdmVerbs,
+};
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'serve') return serve(rest, io);
-  if (sub === 'connect') return connect(rest, io);
-  io.stderr('usage: auxbus spdm serve [--port N] [--cert-chain DER --key PEM] | auxbus spdm connect HOST:PORT [--trust CA.der] [--ver 1.2]\n');
-  return sub === '--help' || sub === '-h' ? ExitStatus.OK : ExitStatus.BAD_INPUT;
+  return dispatch(spdmDispatcher, argv, io);
 }
