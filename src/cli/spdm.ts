@@ -16,22 +16,14 @@ import { resolve } from 'node:path';
 import { DriverModelError } from '../base/index.js';
 import { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } from '../protocols/crypto/index.js';
 import { FIXTURE_CERTIFICATES, FIXTURE_LEAF_KEY, FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
-import { SpdmResponder, digestMeasurement, keySigner, versionText, type SpdmSigner } from '../protocols/spdm/index.js';
+import { SpdmResponder, keySigner, testMeasurements, versionText, type SpdmSigner } from '../protocols/spdm/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
 
 /** The measurement blocks a standalone responder reports (indices 1–4, SHA-384 digests). */
-export function standaloneMeasurements() {
-  const enc = new TextEncoder();
-  return [
-    digestMeasurement(1, 0x00, enc.encode('auxbus immutable ROM')),
-    digestMeasurement(2, 0x01, enc.encode('auxbus mutable firmware')),
-    digestMeasurement(3, 0x02, enc.encode('auxbus hardware configuration')),
-    digestMeasurement(4, 0x03, enc.encode('auxbus firmware configuration')),
-  ];
-}
+export const standaloneMeasurements = testMeasurements;
 
 /** A signer that also records each signature it makes (signatures are public; keys never are). */
 function recordingSigner(s: SpdmSigner, out: string[]): SpdmSigner {

@@ -105,6 +105,15 @@ export interface SpdmRequesterOptions {
   readonly certificateChunk?: number;
   /** CTExponent sent. Default 20 (as Linux). */
   readonly ctExponent?: number;
+  /** MaxSPDMmsgSize sent at 1.2. Default: dataTransferSize. */
+  readonly maxSpdmMsgSize?: number;
+  /**
+   * What NEGOTIATE_ALGORITHMS offers. Defaults: ECDSA P-256|P-384, SHA-256|SHA-384,
+   * secp256r1|secp384r1, AES-256-GCM, OtherParams fmt1 at 1.2. A requester mirroring Linux
+   * (protocols §3.5) offers BaseAsym 0x1B5, BaseHash 0x07, DHE 0x1B, AEAD 0x06; whatever is
+   * selected must still be something auxbus verifies (ECDSA P-256/P-384, SHA-2, AES-256-GCM).
+   */
+  readonly offer?: { readonly baseAsym?: number; readonly baseHash?: number; readonly dhe?: number; readonly aead?: number; readonly otherParams?: number };
 }
 
 export const DEFAULT_REQUESTER_FLAGS = CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT;
@@ -173,9 +182,13 @@ export class SpdmRequester {
     this.dts = o.dataTransferSize ?? 0x1200;
     this.chunk = o.certificateChunk ?? 0x400;
     this.ctExponent = o.ctExponent ?? 20;
+    this.maxMsg = o.maxSpdmMsgSize ?? this.dts;
+    this.offer = o.offer ?? {};
   }
 
   private readonly ctExponent: number;
+  private readonly maxMsg: number;
+  private readonly offer: NonNullable<SpdmRequesterOptions['offer']>;
 
   get negotiatedVersion(): number {
     return this.version;
@@ -273,7 +286,7 @@ export class SpdmRequester {
   }
 
   getCapabilities(): Capabilities {
-    const req = encodeGetCapabilities({ version: this.version, ctExponent: this.ctExponent, flags: this.flags, dataTransferSize: this.dts, maxSpdmMsgSize: this.dts });
+    const req = encodeGetCapabilities({ version: this.version, ctExponent: this.ctExponent, flags: this.flags, dataTransferSize: this.dts, maxSpdmMsgSize: this.maxMsg });
     const rsp = this.send(req, SpdmResponse.CAPABILITIES);
     const c = decodeCapabilities(rsp);
     if (this.version >= SpdmVersion.V12 && c.dataTransferSize < MIN_DATA_TRANSFER_SIZE) {
@@ -286,13 +299,14 @@ export class SpdmRequester {
 
   negotiateAlgorithms(): Algorithms {
     const caps = this.need(this.rspCaps, 'capabilities');
-    const keyEx = (caps.flags & CapFlag.KEY_EX) !== 0 && (this.flags & CapFlag.KEY_EX) !== 0;
-    const otherParams = this.version >= SpdmVersion.V12 ? OpaqueFormat.FMT1 : 0;
+    // AlgStructs go out when the responder can do KEY_EXCHANGE (LNX-SPDM spdm_negotiate_algs).
+    const keyEx = (caps.flags & CapFlag.KEY_EX) !== 0;
+    const otherParams = this.version >= SpdmVersion.V12 ? (this.offer.otherParams ?? OpaqueFormat.FMT1) : 0;
     const offer = {
-      baseAsym: BaseAsym.ECDSA_P256 | BaseAsym.ECDSA_P384,
-      baseHash: BaseHash.SHA_256 | BaseHash.SHA_384,
-      dhe: Dhe.SECP256R1 | Dhe.SECP384R1,
-      aead: Aead.AES_256_GCM,
+      baseAsym: this.offer.baseAsym ?? BaseAsym.ECDSA_P256 | BaseAsym.ECDSA_P384,
+      baseHash: this.offer.baseHash ?? BaseHash.SHA_256 | BaseHash.SHA_384,
+      dhe: this.offer.dhe ?? Dhe.SECP256R1 | Dhe.SECP384R1,
+      aead: this.offer.aead ?? Aead.AES_256_GCM,
     };
     const structs =
       keyEx && this.version >= SpdmVersion.V11
