@@ -15,26 +15,24 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { DriverModelError, kerr } from '../base/index.js';
-import type { DoeProtocolResponder } from '../protocols/doe/responder.js';
+import type { DoeProtocolResponder } from '../protocols/index.js';
 import { SeededRandom, toHex, type RandomSource } from '../protocols/crypto/index.js';
-import {
-  SpdmRequester,
-  SpdmResponder,
-  spdmDoeResponders,
-  SpdmVersion,
-  type AuthenticationResult,
-  type SpdmSessionInfo,
-} from '../protocols/spdm/index.js';
 import {
   EmuCommand,
   EmuTransport,
   FrameSplitter,
   SpdmEmuPlatformServer,
+  SpdmRequester,
+  SpdmResponder,
+  SpdmVersion,
   decodeDoe,
   encodeDoe,
   encodeFrame,
+  spdmDoeResponders,
+  type AuthenticationResult,
   type EmuFrame,
-} from '../protocols/spdm/emu-platform.js';
+  type SpdmSessionInfo,
+} from '../protocols/spdm/index.js';
 
 /** One recorded frame: direction from the recorder's point of view, command, transport, payload hex. */
 export interface RecordedFrame {
