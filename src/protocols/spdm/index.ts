@@ -17,7 +17,10 @@ export { SpdmResponder, keySigner, digestMeasurement, DEFAULT_RESPONDER_FLAGS, t
 export {
   SpdmRequester,
   DEFAULT_REQUESTER_FLAGS,
+  driveSpdm,
   type SpdmExchange,
+  type SpdmOutgoing,
+  type SpdmSteps,
   type SpdmRequesterOptions,
   type AuthenticationResult,
   type NegotiatedAlgorithms,

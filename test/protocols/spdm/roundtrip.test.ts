@@ -67,6 +67,24 @@ describe('SPDM requester against the responder (DOE-padded exchange)', () => {
     expect(run()).toEqual(run());
   });
 
+  it('the step form needs no synchronous transport: answers can come later (a DOE task in virtual time)', () => {
+    const rsp = makeResponder();
+    const req = makeRequester(undefined as never, { exchange: undefined });
+    const steps = req.authenticateSteps();
+    const pending: { type: number; payload: Uint8Array }[] = [];
+    let r = steps.next();
+    let n = 0;
+    while (!r.done) {
+      pending.push(r.value); // "queued"; answered on a later tick
+      const out = pending.shift()!;
+      r = steps.next(out.type === 1 ? rsp.respond(out.payload) : rsp.respondSecured(out.payload)!);
+      n++;
+    }
+    expect(r.value.version).toBe(SpdmVersion.V12);
+    expect(n).toBe(8); // VERSION, CAPABILITIES, ALGORITHMS, DIGESTS, 2 x CERTIFICATE (0x400 chunks), CHALLENGE, MEASUREMENTS
+    expect(() => req.heartbeat()).toThrow('SPDM requester: no exchange function (drive the …Steps methods instead)');
+  });
+
   it('a responder without KEY_EX_CAP: authentication works, a session fails with EPROTONOSUPPORT', () => {
     const rsp = makeResponder({ flags: CapFlag.CERT | CapFlag.CHAL | CapFlag.MEAS_SIG });
     const req = makeRequester(doeExchange(rsp));
