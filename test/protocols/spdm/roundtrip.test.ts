@@ -82,7 +82,7 @@ describe('SPDM requester against the responder (DOE-padded exchange)', () => {
     }
     expect(r.value.version).toBe(SpdmVersion.V12);
     expect(n).toBe(8); // VERSION, CAPABILITIES, ALGORITHMS, DIGESTS, 2 x CERTIFICATE (0x400 chunks), CHALLENGE, MEASUREMENTS
-    expect(() => req.heartbeat()).toThrow('SPDM requester: no exchange function (drive the …Steps methods instead)');
+    expect(() => req.getVersion()).toThrow('SPDM requester: no exchange function (drive the …Steps methods instead)');
   });
 
   it('a responder without KEY_EX_CAP: authentication works, a session fails with EPROTONOSUPPORT', () => {
