@@ -218,6 +218,8 @@ export interface ConnectSpdmOptions {
   /** End with CONTINUE (the responder keeps running) instead of SHUTDOWN. */
   readonly keepResponder?: boolean;
   readonly frames?: RecordedFrame[];
+  /** GET_CAPABILITIES flags of the requester (default DEFAULT_REQUESTER_FLAGS). */
+  readonly requesterFlags?: number;
   /** Transport factory, for tests and replays. Default: a SyncFrameSocket to host:port. */
   readonly transport?: (host: string, port: number) => { transact(f: EmuFrame): EmuFrame; close(): void };
 }
@@ -262,6 +264,7 @@ export function runSpdmClient(o: ConnectSpdmOptions & { random?: RandomSource })
       random: o.random ?? SeededRandom.fromString(o.seed ?? 'auxbus spdm connect'),
       trust: o.trust,
       versions: [SpdmVersion.V10, SpdmVersion.V11, SpdmVersion.V12].filter((v) => v <= max),
+      ...(o.requesterFlags === undefined ? {} : { flags: o.requesterFlags }),
     });
     const auth = req.authenticate();
     let session: SpdmSessionInfo | undefined;

@@ -166,6 +166,8 @@ export interface SpdmSessionInfo {
 
 interface ReqSession {
   readonly id: number;
+  /** HANDSHAKE_IN_THE_CLEAR negotiated: no ResponderVerifyData in KEY_EXCHANGE_RSP, FINISH in the clear. */
+  readonly inClear: boolean;
   state: 'handshaking' | 'established';
   th: Uint8Array;
   readonly handshake: HandshakeKeys;
@@ -581,7 +583,7 @@ export class SpdmRequester {
       if (!timingSafeEqual(expected, k.verifyData)) throw kerr('EKEYREJECTED', 'SPDM KEY_EXCHANGE_RSP: ResponderVerifyData does not verify');
     }
     const id = ((k.rspSessionId << 16) | reqSessionId) >>> 0;
-    this.session = { id, state: 'handshaking', th: concatBytes(th1, k.verifyData), handshake, data: undefined };
+    this.session = { id, inClear, state: 'handshaking', th: concatBytes(th1, k.verifyData), handshake, data: undefined };
     return { sessionId: id, heartbeatPeriod: k.heartbeatPeriod, securedMessageVersion: securedVersion };
   }
 
@@ -596,9 +598,18 @@ export class SpdmRequester {
     if (!s || s.state !== 'handshaking') throw kerr('EPROTO', 'SPDM FINISH: no session in its handshake phase');
     const hdr = encodeFinishHeader(this.version);
     const req = concatBytes(hdr, hash.hmac(s.handshake.requestFinishedKey, hash.digest(concatBytes(s.th, hdr))));
-    const rsp = yield* this.sendSecured(req, SpdmResponse.FINISH_RSP);
-    const f = decodeFinishRsp(rsp, 0);
-    s.th = concatBytes(s.th, req, rsp.subarray(0, f.size));
+    if (s.inClear) {
+      // FINISH and FINISH_RSP in the clear; FINISH_RSP carries ResponderVerifyData.
+      const rsp = yield* this.send(req, SpdmResponse.FINISH_RSP);
+      const f = decodeFinishRsp(rsp, hash.size);
+      const expected = hash.hmac(s.handshake.responseFinishedKey, hash.digest(concatBytes(s.th, req, rsp.subarray(0, 4))));
+      if (!timingSafeEqual(expected, f.verifyData)) throw kerr('EKEYREJECTED', 'SPDM FINISH_RSP: ResponderVerifyData does not verify');
+      s.th = concatBytes(s.th, req, rsp.subarray(0, f.size));
+    } else {
+      const rsp = yield* this.sendSecured(req, SpdmResponse.FINISH_RSP);
+      const f = decodeFinishRsp(rsp, 0);
+      s.th = concatBytes(s.th, req, rsp.subarray(0, f.size));
+    }
     s.data = deriveDataKeys(hash, this.version, s.handshake.handshakeSecret, hash.digest(s.th));
     s.state = 'established';
   }
