@@ -18,6 +18,7 @@ import { DriverModelError, kerr } from '../base/index.js';
 import type { DoeProtocolResponder } from '../protocols/index.js';
 import { SeededRandom, toHex, type RandomSource } from '../protocols/crypto/index.js';
 import {
+  CapFlag,
   EmuCommand,
   EmuTransport,
   FrameSplitter,
@@ -271,6 +272,11 @@ export function runSpdmClient(o: ConnectSpdmOptions & { random?: RandomSource })
     if ((o.session ?? true) && auth.algorithms.dhe !== 0 && auth.version >= SpdmVersion.V11) {
       session = req.openSession();
       req.heartbeat();
+      if (auth.responderFlags & CapFlag.KEY_UPD) {
+        req.keyUpdate(false);
+        req.keyUpdate(true);
+        req.heartbeat();
+      }
       req.endSession();
     }
     ok = true;

@@ -134,7 +134,10 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
       a.certificates.forEach((c, i) => io.stdout(`certificate ${i}: ${c.subjectText}${c.isCa ? ' (CA)' : ''}\n`));
       io.stdout(`CHALLENGE_AUTH signature verified with the leaf key\n`);
       if (a.measurements) io.stdout(`MEASUREMENTS: ${a.measurements.length} blocks, signature verified\n`);
-      if (r.session) io.stdout(`session 0x${r.session.sessionId.toString(16)}: KEY_EXCHANGE, FINISH, HEARTBEAT, END_SESSION ok\n`);
+      if (r.session) {
+        const upd = a.responderFlags & CapFlag.KEY_UPD ? ', KEY_UPDATE (key, all keys), HEARTBEAT' : '';
+        io.stdout(`session 0x${r.session.sessionId.toString(16)}: KEY_EXCHANGE, FINISH, HEARTBEAT${upd}, END_SESSION ok\n`);
+      }
       return ExitStatus.OK;
     } catch (e) {
       save();
