@@ -12,16 +12,20 @@ import {
   Certificate,
   Extension,
   Extensions,
+  GeneralName,
   KeyUsage,
   KeyUsageFlags,
   Name,
   RelativeDistinguishedName,
+  OtherName,
+  SubjectAlternativeName,
   SubjectPublicKeyInfo,
   TBSCertificate,
   Validity,
   Version,
   id_ce_basicConstraints,
   id_ce_keyUsage,
+  id_ce_subjectAltName,
 } from '@peculiar/asn1-x509';
 import { fromHex } from './bytes.js';
 import { ecdsaSignDigest, publicKeyOf, rawToDerSignature, type EcPrivateKey } from './ecc.js';
@@ -42,6 +46,18 @@ export interface CertificateSpec {
   readonly ca: boolean;
   readonly notBefore?: Date;
   readonly notAfter?: Date;
+  /**
+   * A subjectAltName holding one OtherName { typeId, UTF8String } — e.g. the PCIe CMA name a
+   * kernel requester checks (PCIe r6.2 6.31.3; LNX-SPDM `pci_cma_validate`, protocols §3.5).
+   */
+  readonly otherName?: { readonly typeId: string; readonly utf8: string };
+}
+
+/** DER UTF8String (short or long form length). */
+function utf8String(text: string): Uint8Array {
+  const b = new TextEncoder().encode(text);
+  const len = b.length < 128 ? [b.length] : b.length < 256 ? [0x81, b.length] : [0x82, b.length >> 8, b.length & 0xff];
+  return Uint8Array.from([0x0c, ...len, ...b]);
 }
 
 function name(org: string, cn: string): Name {
@@ -72,7 +88,19 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
     validity: new Validity({ notBefore: spec.notBefore ?? new Date(Date.UTC(2026, 0, 1)), notAfter: spec.notAfter ?? new Date(Date.UTC(2049, 11, 31, 23, 59, 59)) }),
     subject: name(org, spec.subject),
     subjectPublicKeyInfo: spki,
-    extensions: new Extensions([ext(id_ce_basicConstraints, true, new BasicConstraints({ cA: spec.ca })), ext(id_ce_keyUsage, true, new KeyUsage(usage))]),
+    extensions: new Extensions([
+      ext(id_ce_basicConstraints, true, new BasicConstraints({ cA: spec.ca })),
+      ext(id_ce_keyUsage, true, new KeyUsage(usage)),
+      ...(spec.otherName
+        ? [
+            ext(
+              id_ce_subjectAltName,
+              false,
+              new SubjectAlternativeName([new GeneralName({ otherName: new OtherName({ typeId: spec.otherName.typeId, value: utf8String(spec.otherName.utf8).slice().buffer }) })]),
+            ),
+          ]
+        : []),
+    ]),
   });
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const sig = rawToDerSignature(spec.issuerKey.curve, ecdsaSignDigest(spec.issuerKey, hash.digest(tbsDer)));

@@ -145,6 +145,20 @@ describe('X.509 chains', () => {
     expect(() => verifyCertificateChain([root, wrongKey], [root])).toThrow('certificate 1 ("O=auxbus test, CN=M"): signature does not verify under "O=auxbus test, CN=R"');
   });
 
+  it('a subjectAltName OtherName (the PCIe CMA name) is built and read back', () => {
+    const leaf = buildCertificate({
+      serial: 7,
+      subject: 'dev',
+      issuer: 'R',
+      key: leafKey,
+      issuerKey: rootKey,
+      ca: false,
+      otherName: { typeId: '2.23.147', utf8: 'Vendor=8086:Device=0d93:CC=050210:REV=01' },
+    });
+    expect(verifyCertificateChain([root, leaf], [root])[1]!.otherNames).toEqual([{ typeId: '2.23.147', value: 'Vendor=8086:Device=0d93:CC=050210:REV=01' }]);
+    expect(verifyCertificateChain(FIXTURE_CERTIFICATES, [FIXTURE_ROOT])[2]!.otherNames).toEqual([]);
+  });
+
   it('a chain rooted below a trust anchor (root signed by the anchor) is accepted; P-256 works too', () => {
     const k256 = generatePrivateKey('P-256', SeededRandom.fromString('p256'));
     const leaf = buildCertificate({ serial: 9, subject: 'L256', issuer: 'R', key: k256, issuerKey: rootKey, ca: false });
