@@ -437,11 +437,14 @@ export class SpdmRequester {
   *getCertificateSteps(slot: number): SpdmSteps<ParsedCertificate[]> {
     const hash = this.need(this.hash, 'algorithms');
     this.resetFor(SpdmRequest.GET_CERTIFICATE);
+    // At 1.2 a CERTIFICATE must fit the responder's DataTransferSize (no chunking here).
+    const rspDts = this.version >= SpdmVersion.V12 ? this.rspCaps!.dataTransferSize : 0;
+    const chunk = rspDts ? Math.min(this.chunk, rspDts - 8) : this.chunk;
     const parts: Uint8Array[] = [];
     let offset = 0;
     let total: number | undefined;
     for (;;) {
-      const length = total === undefined ? this.chunk : Math.min(this.chunk, total - offset);
+      const length = total === undefined ? chunk : Math.min(chunk, total - offset);
       const req = encodeGetCertificate(this.version, slot, offset, length);
       const rsp = yield* this.send(req, SpdmResponse.CERTIFICATE);
       const c = decodeCertificate(rsp);

@@ -179,6 +179,8 @@ export class SpdmResponder {
   private stage: Stage = 'none';
   private version = SpdmVersion.V10 as number;
   private reqFlags = 0;
+  /** The requester's DataTransferSize (1.2+; 0 when unknown). */
+  private reqDataTransferSize = 0;
   private neg: Negotiated | undefined;
   private messageA: Uint8Array = new Uint8Array(0);
   private messageB: Uint8Array = new Uint8Array(0);
@@ -271,7 +273,10 @@ export class SpdmResponder {
   private dispatch(req: Uint8Array, session: Session | undefined): Uint8Array {
     this.stats.requests++;
     try {
-      return this.handle(req, session);
+      const rsp = this.handle(req, session);
+      // No CHUNK_CAP: a response larger than the requester's DataTransferSize (1.2) cannot be sent.
+      if (this.reqDataTransferSize && rsp.length > this.reqDataTransferSize) fail(SpdmErrorCode.ResponseTooLarge);
+      return rsp;
     } catch (e) {
       if (e instanceof ErrorReply) {
         this.stats.errors++;
@@ -366,6 +371,7 @@ export class SpdmResponder {
     // GET_VERSION resets the connection and ends every session (DSP0274 "GET_VERSION").
     this.stage = 'none';
     this.version = SpdmVersion.V10;
+    this.reqDataTransferSize = 0;
     this.neg = undefined;
     this.sessions.clear();
     this.authenticated = false;
@@ -388,6 +394,7 @@ export class SpdmResponder {
       if (c.dataTransferSize < MIN_DATA_TRANSFER_SIZE || c.maxSpdmMsgSize < c.dataTransferSize) fail(SpdmErrorCode.InvalidRequest);
     }
     this.reqFlags = c.flags;
+    this.reqDataTransferSize = v >= SpdmVersion.V12 ? c.dataTransferSize : 0;
     const rsp = encodeCapabilities({
       version: v,
       ctExponent: this.config.ctExponent ?? 12,

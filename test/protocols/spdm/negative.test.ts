@@ -212,3 +212,16 @@ describe('KEY_UPDATE refusals', () => {
     req.heartbeat();
   });
 });
+
+describe('sizes', () => {
+  it('a response above the requester DataTransferSize is ERROR ResponseTooLarge; certificate chunks follow the responder DataTransferSize', () => {
+    const small = makeResponder({ dataTransferSize: 200 });
+    const log: { type: number; req: Uint8Array; rsp: Uint8Array }[] = [];
+    const req = makeRequester(doeExchange(small, log), { dataTransferSize: 300 });
+    const e = failure(() => req.authenticate());
+    // the certificate came in 192-byte portions (200 - 8), then MEASUREMENTS (all four signed blocks) is too large
+    expect(log.filter((l) => l.rsp[1] === SpdmResponse.CERTIFICATE).every((l) => l.rsp[4]! + (l.rsp[5]! << 8) <= 192)).toBe(true);
+    expect(e.message).toBe('SPDM GET_MEASUREMENTS: responder ERROR ResponseTooLarge (0x0d, data 0x00)');
+    expect(e.errno).toBe('EINVAL');
+  });
+});

@@ -205,9 +205,12 @@ describe('Appendix B.4: Linux kernel SPDM requests, reproduced by the codecs', (
     expect(toHex(make())).toBe(want);
   });
 
-  it('a requester configured as Linux @0142c686 sends exactly these requests, and authenticates', () => {
+  it.each([
+    [0x10007, '128200000000ffff'],
+    [0x1200, '128200000000f811'],
+  ])('a requester configured as Linux @0142c686 sends exactly these requests, and authenticates (responder DataTransferSize 0x%s)', (dts, getCert) => {
     const sent: string[] = [];
-    const inner = doeExchange(makeResponder());
+    const inner = doeExchange(makeResponder({ dataTransferSize: dts }));
     const req = makeRequester(
       (type, payload) => {
         sent.push(toHex(payload));
@@ -229,7 +232,7 @@ describe('Appendix B.4: Linux kernel SPDM requests, reproduced by the codecs', (
       '12e100000014000006000000f8ff0f00f8ff0f00',
       `12e303002c000102b501000007000000${z(16)}02201b000320060005200100`,
       '12810000',
-      '128200000000ffff',
+      getCert,
     ]);
     expect(sent[5]).toMatch(/^12830000[0-9a-f]{64}$/);
     expect(sent).toHaveLength(6);
