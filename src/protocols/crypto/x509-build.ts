@@ -85,7 +85,10 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
     serialNumber: Uint8Array.of(spec.serial).buffer,
     signature: new AlgorithmIdentifier({ algorithm: sigOid }),
     issuer: name(org, spec.issuer),
-    validity: new Validity({ notBefore: spec.notBefore ?? new Date(Date.UTC(2026, 0, 1)), notAfter: spec.notAfter ?? new Date(Date.UTC(2049, 11, 31, 23, 59, 59)) }),
+    validity: new Validity({
+      notBefore: spec.notBefore ?? new Date(Date.UTC(2026, 0, 1)),
+      notAfter: spec.notAfter ?? new Date(Date.UTC(2049, 11, 31, 23, 59, 59)),
+    }),
     subject: name(org, spec.subject),
     subjectPublicKeyInfo: spki,
     extensions: new Extensions([
@@ -96,7 +99,11 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
             ext(
               id_ce_subjectAltName,
               false,
-              new SubjectAlternativeName([new GeneralName({ otherName: new OtherName({ typeId: spec.otherName.typeId, value: utf8String(spec.otherName.utf8).slice().buffer }) })]),
+              new SubjectAlternativeName([
+                new GeneralName({
+                  otherName: new OtherName({ typeId: spec.otherName.typeId, value: utf8String(spec.otherName.utf8).slice().buffer }),
+                }),
+              ]),
             ),
           ]
         : []),
@@ -104,7 +111,11 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
   });
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const sig = rawToDerSignature(spec.issuerKey.curve, ecdsaSignDigest(spec.issuerKey, hash.digest(tbsDer)));
-  const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: new AlgorithmIdentifier({ algorithm: sigOid }), signatureValue: sig.slice().buffer });
+  const cert = new Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: sigOid }),
+    signatureValue: sig.slice().buffer,
+  });
   return new Uint8Array(AsnConvert.serialize(cert));
 }
 
@@ -112,6 +123,22 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
 export function ecPrivateKeyToSec1(key: EcPrivateKey): Uint8Array {
   const pub = publicKeyOf(key).point;
   const params = CURVE_PARAMS[key.curve];
-  const body = [0x02, 0x01, 0x01, 0x04, key.d.length, ...key.d, 0xa0, params.length, ...params, 0xa1, pub.length + 3, 0x03, pub.length + 1, 0x00, ...pub];
+  const body = [
+    0x02,
+    0x01,
+    0x01,
+    0x04,
+    key.d.length,
+    ...key.d,
+    0xa0,
+    params.length,
+    ...params,
+    0xa1,
+    pub.length + 3,
+    0x03,
+    pub.length + 1,
+    0x00,
+    ...pub,
+  ];
   return Uint8Array.from(body.length < 128 ? [0x30, body.length, ...body] : [0x30, 0x81, body.length, ...body]);
 }

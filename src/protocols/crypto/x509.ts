@@ -10,7 +10,16 @@
  * trust anchor signs the root.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, BasicConstraints, KeyUsage, KeyUsageFlags, SubjectAlternativeName, id_ce_basicConstraints, id_ce_keyUsage, id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import {
+  Certificate,
+  BasicConstraints,
+  KeyUsage,
+  KeyUsageFlags,
+  SubjectAlternativeName,
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+} from '@peculiar/asn1-x509';
 import { DriverModelError, kerr } from '../../base/index.js';
 import { bytesEqual } from './bytes.js';
 import { children, content, oidToString, readWhole, slice } from './der.js';
@@ -160,12 +169,15 @@ export function verifyCertificateChain(certs: readonly Uint8Array[], anchors: re
   for (let i = 1; i < parsed.length; i++) {
     const c = parsed[i]!;
     const up = parsed[i - 1]!;
-    if (!bytesEqual(c.issuer, up.subject)) throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): issuer is not the subject of certificate ${i - 1}`);
-    if (!SIG_ALGS[c.signatureAlgorithm]) throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): unsupported signature algorithm ${c.signatureAlgorithm}`);
+    if (!bytesEqual(c.issuer, up.subject))
+      throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): issuer is not the subject of certificate ${i - 1}`);
+    if (!SIG_ALGS[c.signatureAlgorithm])
+      throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): unsupported signature algorithm ${c.signatureAlgorithm}`);
     if (!isSignedBy(c, up)) throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): signature does not verify under "${up.subjectText}"`);
   }
   for (let i = 0; i < parsed.length - 1; i++) {
-    if (!parsed[i]!.isCa) throw kerr('EKEYREJECTED', `certificate ${i} ("${parsed[i]!.subjectText}"): not a CA (basicConstraints) but issues certificate ${i + 1}`);
+    if (!parsed[i]!.isCa)
+      throw kerr('EKEYREJECTED', `certificate ${i} ("${parsed[i]!.subjectText}"): not a CA (basicConstraints) but issues certificate ${i + 1}`);
   }
   const leaf = parsed[parsed.length - 1]!;
   if (parsed.length > 1 && leaf.isCa) throw kerr('EKEYREJECTED', `leaf certificate ("${leaf.subjectText}") is a CA (basicConstraints cA=TRUE)`);

@@ -523,14 +523,17 @@ export class SpdmResponder {
       if (!b) fail(SpdmErrorCode.InvalidRequest);
       blocks = [b!];
     }
-    const unsigned = encodeMeasurementsUnsigned({
-      version: this.version,
-      numberOfIndices,
-      slot: 0,
-      blocks,
-      nonce: this.config.random.bytes(32),
-      opaque: new Uint8Array(0),
-    }, g.signature);
+    const unsigned = encodeMeasurementsUnsigned(
+      {
+        version: this.version,
+        numberOfIndices,
+        slot: 0,
+        blocks,
+        nonce: this.config.random.bytes(32),
+        opaque: new Uint8Array(0),
+      },
+      g.signature,
+    );
     const prior = session ? session.messageM : this.messageM;
     const m = concatBytes(prior, req.subarray(0, g.size), unsigned);
     if (!g.signature) {
@@ -591,7 +594,16 @@ export class SpdmResponder {
     const inClear = this.handshakeInClear();
     const verify = inClear ? new Uint8Array(0) : hash.hmac(handshake.responseFinishedKey, hash.digest(th1));
     const rsp = concatBytes(unsigned, sig, verify);
-    this.sessions.set(sessionId, { id: sessionId, state: 'handshaking', th: concatBytes(th1, verify), handshake, data: undefined, messageM: new Uint8Array(0), pendingRequest: undefined, lastKeyUpdate: 0 });
+    this.sessions.set(sessionId, {
+      id: sessionId,
+      state: 'handshaking',
+      th: concatBytes(th1, verify),
+      handshake,
+      data: undefined,
+      messageM: new Uint8Array(0),
+      pendingRequest: undefined,
+      lastKeyUpdate: 0,
+    });
     this.stats.sessionsOpened++;
     return rsp;
   }
@@ -663,4 +675,3 @@ export class SpdmResponder {
 export function digestMeasurement(index: number, valueType: number, data: Uint8Array): MeasurementBlock {
   return { index, spec: MEAS_SPEC_DMTF, valueType, value: hashForMeasHash(MeasHash.SHA_384)!.digest(data) };
 }
-

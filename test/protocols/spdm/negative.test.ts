@@ -204,7 +204,10 @@ describe('KEY_UPDATE refusals', () => {
     req.openSession();
     // drive a VerifyNewKey through the session by hand: reuse the requester's own sealing via keyUpdate's wire
     const e = failure(() => {
-      const r = req as unknown as { drive<T>(s: Generator<unknown, T, Uint8Array>): T; sendSecured(m: Uint8Array, c: number): Generator<unknown, Uint8Array, Uint8Array> };
+      const r = req as unknown as {
+        drive<T>(s: Generator<unknown, T, Uint8Array>): T;
+        sendSecured(m: Uint8Array, c: number): Generator<unknown, Uint8Array, Uint8Array>;
+      };
       r.drive(r.sendSecured(Uint8Array.of(0x12, 0xe9, 3, 9), 0x69));
     });
     expect(e.message).toBe('SPDM KEY_UPDATE: responder ERROR InvalidRequest (0x01, data 0x00)');
