@@ -2,12 +2,14 @@
  * `auxbus demo` (what `npm start` runs): a narrated boot of the presets, the device tree with
  * bindings, and the uevent log of an auxiliary child being unbound from its kernel driver and
  * handed to the userspace driver, the DOE hand-off in four sysfs writes; then who owns the
- * mailbox while a process holds it, and what that process sees when the driver unbinds.
+ * mailbox while a process holds it, and what that process sees when the driver unbinds; then
+ * a firmware tool on the NIC's fwctl device: scopes, the taint, revocation by rmmod.
  */
 import { DriverModelError } from '../base/index.js';
-import { type Machine, createMachine, ownerName } from '../machine/index.js';
+import { type Machine, createMachine, fwctlInfo, fwctlRpc, ownerName } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
+import { showSplit } from './demo-nic.js';
 import { renderTree, renderUevents } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -32,6 +34,9 @@ function tour(io: CliIo): void {
   io.stdout(renderTree(machine, io));
   note('Each PCI driver split its function into auxiliary devices in probe(); the DOE mailboxes');
   note('of the CXL device are cxl_pci.doe.0 (CDAT), .1 (Compliance) and .2 (CMA/SPDM).');
+
+  say('1b. The NIC split beside the CXL device: the class devices each function’s drivers made');
+  showSplit(machine, io, note);
 
   const root = machine.processes.root;
   const step = (text: string, action: () => void) => {
@@ -98,7 +103,39 @@ function tour(io: CliIo): void {
   step('cxl-compliance: close(fd)', () => tool.close(fd));
   owner();
 
-  say('7. The tree now');
+  say('7. A firmware tool holds the NIC’s fwctl device (fwctl1; the CXL device has fwctl0)');
+  const fwtool = machine.processes.spawn('fwtool', { uid: 0, gid: 0, caps: [] });
+  const nicFwctl = machine.findDevice('fwctl1');
+  const prm = (opcode: number) => Uint8Array.from([opcode >> 8, opcode & 0xff, ...new Array<number>(14).fill(0)]);
+  let ffd = -1;
+  step('fwtool: open("/dev/fwctl/fwctl1", O_RDWR)', () => {
+    ffd = fwtool.open('/dev/fwctl/fwctl1', 'rw');
+  });
+  note(`owner of fwctl1: ${ownerName(nicFwctl)}`);
+  step('fwtool: ioctl(fd, FWCTL_INFO)', () => {
+    const info = fwctlInfo(fwtool, ffd, 8);
+    const v = new DataView(info.data.buffer);
+    note(`  device type ${info.deviceType} (MLX5), firmware uid ${v.getUint32(0, true)}, uctx_caps 0x${v.getUint32(4, true).toString(16)}`);
+  });
+  step('fwtool: ioctl(fd, FWCTL_RPC, CONFIGURATION, QUERY_ADAPTER)', () => {
+    note(`  out_len ${fwctlRpc(fwtool, ffd, 0, prm(0x101), 64).outLen}, status 0`);
+  });
+  step('fwtool: ioctl(fd, FWCTL_RPC, CONFIGURATION, NOP)', () => void fwctlRpc(fwtool, ffd, 0, prm(0x80d)));
+  step('fwtool: ioctl(fd, FWCTL_RPC, DEBUG_WRITE_FULL, SET_DIAGNOSTIC_PARAMS)', () => void fwctlRpc(fwtool, ffd, 3, prm(0x820)));
+  step('fwtool: ioctl(fd, FWCTL_RPC, DEBUG_WRITE, SET_DIAGNOSTIC_PARAMS)', () => void fwctlRpc(fwtool, ffd, 2, prm(0x820)));
+  note(`NOP needs DEBUG_READ_ONLY (EBADMSG), DEBUG_WRITE_FULL needs CAP_SYS_RAWIO (EPERM); DEBUG_WRITE taints: "${machine.taint.letters}".`);
+  step('rmmod mlx5_fwctl', () => machine.rmmod('mlx5_fwctl'));
+  step('fwtool: ioctl(fd, FWCTL_INFO)', () => void fwctlInfo(fwtool, ffd, 8));
+  note('The driver module unloads under the open file: fwctl1 is gone, the file answers ENODEV.');
+  const refcnt = () =>
+    note(`/sys/module/fwctl/refcnt: ${root.readFile('/sys/module/fwctl/refcnt').trim()} (cxl_fwctl uses it${ffd >= 0 ? ', and the open file' : ''})`);
+  refcnt();
+  step('fwtool: close(fd)', () => fwtool.close(ffd));
+  ffd = -1;
+  refcnt();
+  note('The fwctl core, not the driver, is pinned by an open file: close always works and releases it.');
+
+  say('8. The tree now');
   io.stdout(renderTree(machine, io));
 }
 

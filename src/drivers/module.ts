@@ -5,15 +5,24 @@
  */
 import { ContainerModule } from 'inversify';
 import { IInitcall } from '../base/index.js';
-import { IModuleLoader, IModuleSysfs } from '../bus/index.js';
+import { IModuleLoader, IModuleSysfs, IUdevNetifRenamer } from '../bus/index.js';
+import { IMiscCore, MiscCore } from './char/misc.js';
+import { INetCore, NetCore } from './net/index.js';
 import { builtinKernelModules } from './modules.js';
 import { IPresetHost, PresetHost } from './preset-host.js';
 
 export const driversModule = new ContainerModule(({ bind }) => {
   bind(IPresetHost).to(PresetHost).inSingletonScope();
+  // The network core and the misc class are built in: class `net` from boot (udev's NAME=
+  // renames through it), class `misc` with major 10.
+  bind(INetCore).to(NetCore).inSingletonScope();
+  bind(IUdevNetifRenamer).toService(INetCore);
+  bind(IMiscCore).to(MiscCore).inSingletonScope();
   bind(IInitcall).toConstantValue({
     name: 'drivers',
     run: (get) => {
+      get<NetCore>(INetCore).init();
+      get<MiscCore>(IMiscCore).init();
       const loader = get(IModuleLoader);
       for (const info of builtinKernelModules) loader.install(info);
       get(IModuleSysfs).init();

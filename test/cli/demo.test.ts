@@ -52,9 +52,42 @@ describe('auxbus demo', () => {
     expect(out).toMatch(/cxl-compliance: close\(fd\)\nowner of cxl_pci\.doe\.1: none/);
   });
 
+  it('should show the NIC split (eth0, mlx5_0, uverbs0, an fwctl device) beside the CXL device', async () => {
+    const { lines } = await tour();
+    const nic = indexOf(lines, /^0000:03:00\.0:$/);
+    const cxl = indexOf(lines, /^0000:0d:00\.0:$/);
+    expect(nic).toBeGreaterThan(0);
+    expect(cxl).toBeGreaterThan(nic);
+    const nicRows = lines.slice(nic + 1, cxl);
+    expect(nicRows.map((l) => l.trim().split(' ')[0])).toEqual(['eth0', 'mlx5_0', 'uverbs0', expect.stringMatching(/^fwctl\d$/)]);
+    expect(nicRows.find((l) => l.includes('uverbs0'))).toContain('/dev/infiniband/uverbs0 owner=kernel');
+    expect(lines[cxl + 1]).toMatch(/^\s+fwctl\d \(fwctl\) \/dev\/fwctl\/fwctl\d owner=kernel$/);
+  });
+
   it('should print the same tour twice, byte for byte', async () => {
     const a = await tour();
     const b = await tour();
     expect(a.out).toBe(b.out);
+  });
+});
+
+describe('auxbus demo: fwctl', () => {
+  it('should show the fwctl scopes, the taint and revocation by rmmod in the kernel’s errno', async () => {
+    const { lines } = await tour();
+    const at = (re: RegExp) => indexOf(lines, re);
+    expect(at(/owner of fwctl1: fwtool/)).toBeGreaterThan(0);
+    expect(at(/device type 1 \(MLX5\), firmware uid 1, uctx_caps 0x4/)).toBeGreaterThan(0);
+    expect(at(/→ EBADMSG mlx5_fwctl/)).toBeGreaterThan(0);
+    expect(at(/→ EPERM fwctl: FWCTL_RPC_DEBUG_WRITE_FULL/)).toBeGreaterThan(0);
+    expect(at(/DEBUG_WRITE taints: "J"/)).toBeGreaterThan(0);
+    const remove = at(/^\s+\d+ remove\s+\S+\/fwctl\/fwctl1 \(fwctl\)/);
+    const unbind = at(/^\s+\d+ unbind\s+\S+\/mlx5_core\.fwctl\.0 \(auxiliary\)/);
+    expect(remove).toBeGreaterThan(0);
+    expect(unbind).toBeGreaterThan(remove);
+    expect(at(/→ ENODEV fwctl: fwctl1 has been unregistered/)).toBeGreaterThan(unbind);
+    expect(lines.filter((l) => /refcnt: \d/.test(l)).map((l) => l.replace(/ \(.*/, ''))).toEqual([
+      '/sys/module/fwctl/refcnt: 2',
+      '/sys/module/fwctl/refcnt: 1',
+    ]);
   });
 });
