@@ -6,5 +6,7 @@
 export * from './doe/index.js';
 export * from './cdat/index.js';
 export * from './compliance/index.js';
+export * as crypto from './crypto/index.js';
+export * as spdm from './spdm/index.js';
 export * from './fwctl/uapi.js';
 export * from './cxl/mbox.js';
