@@ -1,12 +1,12 @@
 /**
  * The real commands udev rules commonly run, interpreted instead of executed: coreutils
  * `echo` (-n, -e, -E), `printf`, `true`, `false`, `cat`, `test`/`[`, a line-oriented `grep`
- * and `sed s///`, and a small POSIX `sh -c` (dash) with command lists, pipelines, quoting,
- * $VAR expansion, `echo`/`printf` builtins and `>`/`>>` redirections into sysfs (written as
- * root through the SysfsSource). Everything works on byte strings; registered under both /bin
+ * and `sed s///`; `sh`/`dash` is the POSIX shell of shell/, which also adds cut, tr, head,
+ * tail, basename, dirname, readlink and wc. Everything works on byte strings; registered under both /bin
  * and /usr/bin, as on a merged-/usr Debian system.
  */
 import { ProgramRegistry, type ProgramContext, type ProgramResult } from './spawn.js';
+import { registerCoreutils, shProgram } from './shell/index.js';
 
 const ok = (stdout = '', stderr = '', exitCode = 0): ProgramResult => ({ exitCode, stdout, stderr });
 
@@ -48,7 +48,7 @@ function echoEscapes(s: string, dash: boolean): { text: string; stop: boolean } 
       continue;
     }
     if (e === 'c') return { text: out, stop: true };
-    if (e === '0' || (!dash && isOct(e))) {
+    if (isOct(e)) {
       let v = e === '0' ? 0 : e.charCodeAt(0) - 48;
       let digits = e === '0' ? 0 : 1;
       while (digits < 3 && isOct(s[i + 1])) {
@@ -97,7 +97,7 @@ function coreutilsEcho(args: readonly string[]): string {
 }
 
 /** dash's builtin echo: only -n, escapes always interpreted. */
-function dashEcho(args: readonly string[]): string {
+export function dashEcho(args: readonly string[]): string {
   let newline = true;
   let i = 0;
   if (args[0] === '-n') {
@@ -143,7 +143,7 @@ function toInteger(arg: string | undefined): number {
 }
 
 /** printf(1): the format is reused while arguments remain. */
-function printf(args: readonly string[]): { out: string; status: number } {
+export function printfFormat(args: readonly string[]): { out: string; status: number } {
   if (args.length === 0) return { out: '', status: 1 };
   const fmt = args[0]!;
   const rest = args.slice(1);
@@ -184,7 +184,7 @@ function printf(args: readonly string[]): { out: string; status: number } {
       const conv = fmt[j];
       j++;
       const arg = rest[argi];
-      if (conv !== undefined && 'sbcdiuoxX'.includes(conv)) argi++;
+      if (conv !== undefined && 'sbcdiuoxXfFeEgG'.includes(conv)) argi++;
       let s: string;
       switch (conv) {
         case 's':
@@ -215,11 +215,36 @@ function printf(args: readonly string[]): { out: string; status: number } {
         case 'X':
           s = (toInteger(arg) >>> 0).toString(16).toUpperCase();
           break;
+        case 'f':
+        case 'F':
+        case 'e':
+        case 'E':
+        case 'g':
+        case 'G': {
+          const v = arg === undefined || arg.length === 0 ? 0 : Number(arg);
+          const prec = precision === undefined ? 6 : Number(precision || '0');
+          const lower = conv.toLowerCase();
+          if (lower === 'f') s = v.toFixed(prec);
+          else if (lower === 'e') s = v.toExponential(prec).replace(/e([+-])(\d)$/, 'e$10$2');
+          else {
+            // %g: the shorter of %e and %f with trailing zeros removed (C99 7.19.6.1).
+            const pg = prec === 0 ? 1 : prec;
+            const exp = v === 0 ? 0 : Math.floor(Math.log10(Math.abs(v)));
+            s = exp < -4 || exp >= pg ? v.toExponential(pg - 1).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2') : v.toFixed(Math.max(0, pg - 1 - exp)).replace(/\.?0+$/, '');
+          }
+          if (conv !== lower) s = s.toUpperCase();
+          if (flags.includes('+') && v >= 0) s = '+' + s;
+          break;
+        }
         default:
           s = fmt.slice(i, j);
       }
       const w = Number(width || '0');
-      if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : s.padStart(w, flags.includes('0') && conv !== 's' ? '0' : ' ');
+      if (s.length < w) {
+        if (flags.includes('-')) s = s.padEnd(w);
+        else if (flags.includes('0') && conv !== 's' && conv !== 'c' && conv !== 'b') s = s[0] === '-' || s[0] === '+' ? s[0] + s.slice(1).padStart(w - 1, '0') : s.padStart(w, '0');
+        else s = s.padStart(w);
+      }
       out += s;
       i = j;
     }
@@ -287,6 +312,10 @@ function grep(ctx: ProgramContext): ProgramResult {
   let icase = false;
   let fixed = false;
   let extended = false;
+  let count = false;
+  let whole = false;
+  let words = false;
+  let only = false;
   let i = 0;
   for (; i < args.length && args[i]!.startsWith('-') && args[i]!.length > 1; i++) {
     if (args[i] === '--') {
@@ -299,24 +328,37 @@ function grep(ctx: ProgramContext): ProgramResult {
       else if (f === 'i') icase = true;
       else if (f === 'F') fixed = true;
       else if (f === 'E') extended = true;
+      else if (f === 'c') count = true;
+      else if (f === 'x') whole = true;
+      else if (f === 'w') words = true;
+      else if (f === 'o') only = true;
+      else if (f === 'h' || f === 'H') continue;
       else return ok('', `grep: invalid option -- '${f}'\n`, 2);
     }
   }
   const pattern = args[i];
   if (pattern === undefined) return ok('', 'Usage: grep [OPTION]... PATTERNS [FILE]...\n', 2);
-  const re = fixed ? undefined : posixRegex(pattern, extended, icase ? 'i' : '');
-  if (!fixed && !re) return ok('', 'grep: Unmatched [, [^, [:, [., or [=\n', 2);
+  const base = fixed ? pattern.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&') : posixRegex(pattern, extended)?.source;
+  if (base === undefined) return ok('', 'grep: Unmatched [, [^, [:, [., or [=\n', 2);
+  const src = whole ? `^(?:${base})$` : words ? `(?<![A-Za-z0-9_])(?:${base})(?![A-Za-z0-9_])` : base;
+  const re = new RegExp(src, (icase ? 'i' : '') + 'g');
   const input = readInputs(ctx, args.slice(i + 1));
   let out = '';
-  let any = false;
+  let n = 0;
   for (const line of splitLines(input.text)) {
-    const hit = fixed ? (icase ? line.toLowerCase().includes(pattern.toLowerCase()) : line.includes(pattern)) : re!.test(line);
+    re.lastIndex = 0;
+    const hit = re.test(line);
     if (hit !== invert) {
-      any = true;
-      if (!quiet) out += line + '\n';
+      n++;
+      if (quiet || count) continue;
+      if (only && !invert) {
+        re.lastIndex = 0;
+        for (const m of line.matchAll(re)) if (m[0].length > 0) out += m[0] + '\n';
+      } else out += line + '\n';
     }
   }
-  return ok(out, input.err, input.err ? 2 : any ? 0 : 1);
+  if (count && !quiet) out = `${n}\n`;
+  return ok(out, input.err, input.err ? 2 : n > 0 ? 0 : 1);
 }
 
 /** sed [-n] [-e] 's/RE/REPL/[g]' [FILE…] (substitution commands only). */
@@ -391,7 +433,7 @@ function fileStat(ctx: ProgramContext, path: string): ReturnType<StatFn> {
 }
 
 /** test EXPRESSION / [ EXPRESSION ]: status 0 true, 1 false, 2 error. */
-function test(ctx: ProgramContext): ProgramResult {
+export function testCommand(ctx: ProgramContext): ProgramResult {
   let args = ctx.argv.slice(1);
   if (ctx.argv[0]!.endsWith('/[')) {
     if (args[args.length - 1] !== ']') return ok('', "[: missing ']'\n", 2);
@@ -503,297 +545,24 @@ function cat(ctx: ProgramContext): ProgramResult {
   return ok(out, err, code);
 }
 
-// ------------------------------------------------------------------ sh -c
-
-interface Redirect {
-  readonly fd: number;
-  readonly append: boolean;
-  readonly target: string;
-}
-
-interface SimpleCommand {
-  readonly words: string[];
-  readonly redirects: Redirect[];
-}
-
-type ListOp = ';' | '&&' | '||';
-
-/** One pipeline and the operator that follows it. */
-interface PipelineItem {
-  readonly commands: SimpleCommand[];
-  readonly op: ListOp;
-}
-
-/** Tokenize and expand a script into pipelines joined by ; && ||. */
-function parseScript(script: string, env: ReadonlyMap<string, string>, positional: readonly string[]): PipelineItem[] | string {
-  const out: PipelineItem[] = [];
-  let pipeline: SimpleCommand[] = [];
-  let words: string[] = [];
-  let redirects: Redirect[] = [];
-  let word: string | undefined;
-  let pendingRedirect: { fd: number; append: boolean } | undefined;
-  const lookup = (name: string): string => {
-    if (name.length === 1 && name >= '0' && name <= '9') return positional[Number(name)] ?? '';
-    return env.get(name) ?? '';
-  };
-  const endWord = (): void => {
-    if (word === undefined) return;
-    if (pendingRedirect) {
-      redirects.push({ ...pendingRedirect, target: word });
-      pendingRedirect = undefined;
-    } else words.push(word);
-    word = undefined;
-  };
-  const endCommand = (): void => {
-    endWord();
-    if (words.length > 0 || redirects.length > 0) pipeline.push({ words, redirects });
-    words = [];
-    redirects = [];
-  };
-  const endPipeline = (op: ListOp): void => {
-    endCommand();
-    if (pipeline.length > 0) out.push({ commands: pipeline, op });
-    pipeline = [];
-  };
-  const isNameChar = (c: string | undefined, first: boolean): boolean =>
-    c !== undefined && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c === '_' || (!first && c >= '0' && c <= '9'));
-  const expandVar = (s: string, i: number): { text: string; next: number } => {
-    if (s[i + 1] === '{') {
-      const end = s.indexOf('}', i + 2);
-      if (end < 0) return { text: '$', next: i + 1 };
-      return { text: lookup(s.slice(i + 2, end)), next: end + 1 };
-    }
-    const d = s[i + 1];
-    if (d !== undefined && d >= '0' && d <= '9') return { text: lookup(d), next: i + 2 };
-    let j = i + 1;
-    if (!isNameChar(s[j], true)) return { text: '$', next: i + 1 };
-    while (isNameChar(s[j], false)) j++;
-    return { text: lookup(s.slice(i + 1, j)), next: j };
-  };
-  for (let i = 0; i < script.length; ) {
-    const c = script[i]!;
-    if (c === ' ' || c === '\t') {
-      endWord();
-      i++;
-      continue;
-    }
-    if (c === '\n' || c === ';') {
-      endPipeline(';');
-      i++;
-      continue;
-    }
-    if (c === '&' && script[i + 1] === '&') {
-      endPipeline('&&');
-      i += 2;
-      continue;
-    }
-    if (c === '|' && script[i + 1] === '|') {
-      endPipeline('||');
-      i += 2;
-      continue;
-    }
-    if (c === '|') {
-      endCommand();
-      i++;
-      continue;
-    }
-    if (c === '&' || c === '<' || c === '(' || c === ')' || c === '`') return `Syntax error: "${c}" unexpected`;
-    if (c === '#' && word === undefined) {
-      while (i < script.length && script[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '>' || ((c === '1' || c === '2') && script[i + 1] === '>' && word === undefined)) {
-      endWord();
-      let fd = 1;
-      if (c !== '>') {
-        fd = Number(c);
-        i++;
-      }
-      i++;
-      let append = false;
-      if (script[i] === '>') {
-        append = true;
-        i++;
-      }
-      if (script[i] === '&') {
-        // N>&M: duplicating descriptors changes nothing observable here.
-        i++;
-        while (i < script.length && script[i]! >= '0' && script[i]! <= '9') i++;
-        continue;
-      }
-      pendingRedirect = { fd, append };
-      continue;
-    }
-    if (c === "'") {
-      const end = script.indexOf("'", i + 1);
-      if (end < 0) return 'Syntax error: Unterminated quoted string';
-      word = (word ?? '') + script.slice(i + 1, end);
-      i = end + 1;
-      continue;
-    }
-    if (c === '"') {
-      let j = i + 1;
-      let text = '';
-      for (;;) {
-        if (j >= script.length) return 'Syntax error: Unterminated quoted string';
-        const d = script[j]!;
-        if (d === '"') break;
-        if (d === '\\' && j + 1 < script.length && '$`"\\\n'.includes(script[j + 1]!)) {
-          text += script[j + 1];
-          j += 2;
-          continue;
-        }
-        if (d === '$') {
-          const v = expandVar(script, j);
-          text += v.text;
-          j = v.next;
-          continue;
-        }
-        text += d;
-        j++;
-      }
-      word = (word ?? '') + text;
-      i = j + 1;
-      continue;
-    }
-    if (c === '\\') {
-      if (i + 1 < script.length) word = (word ?? '') + (script[i + 1] === '\n' ? '' : script[i + 1]);
-      i += 2;
-      continue;
-    }
-    if (c === '$') {
-      const v = expandVar(script, i);
-      // Unquoted expansion is split into fields at whitespace.
-      const fields = v.text.split(/[ \t\n]+/);
-      for (let k = 0; k < fields.length; k++) {
-        if (k > 0) endWord();
-        if (fields[k]!.length > 0 || k === 0) word = (word ?? '') + fields[k];
-      }
-      if (v.text.length === 0 && word === '') word = undefined;
-      i = v.next;
-      continue;
-    }
-    word = (word ?? '') + c;
-    i++;
-  }
-  endPipeline(';');
-  return out;
-}
-
-function shellResolve(path: string): string {
-  return path.startsWith('/') ? path : '/' + path;
-}
-
-/** Run one simple command of a pipeline with `stdin`; returns its output and status. */
-function runSimple(ctx: ProgramContext, cmd: SimpleCommand, stdin: string): { out: string; err: string; code: number; exit?: number } {
-  const [name, ...rest] = cmd.words;
-  let out = '';
-  let err = '';
-  let code = 0;
-  let exit: number | undefined;
-  switch (name) {
-    case undefined:
-      break;
-    case 'echo':
-      out = dashEcho(rest);
-      break;
-    case 'printf': {
-      const r = printf(rest);
-      out = r.out;
-      code = r.status;
-      break;
-    }
-    case 'true':
-    case ':':
-      break;
-    case 'false':
-      code = 1;
-      break;
-    case 'exit':
-      exit = rest[0] === undefined ? 0 : Number(rest[0]) & 0xff;
-      break;
-    default: {
-      const path = name.includes('/')
-        ? name
-        : ['/usr/bin/', '/bin/', '/usr/sbin/', '/sbin/'].map((d) => d + name).find((p) => ctx.has(p));
-      if (path === undefined) {
-        err = `sh: 1: ${name}: not found\n`;
-        code = 127;
-        break;
-      }
-      const r = ctx.exec([path, ...rest], stdin);
-      out = r.stdout;
-      err = r.stderr;
-      code = r.exitCode;
-    }
-  }
-  for (const rd of cmd.redirects) {
-    const target = shellResolve(rd.target);
-    if (target === '/dev/null') {
-      if (rd.fd === 1) out = '';
-      else err = '';
-      continue;
-    }
-    let bytes = rd.fd === 1 ? out : err;
-    if (rd.append) {
-      const old = ctx.fs.readFile(target);
-      if (typeof old === 'string') bytes = old + bytes;
-    }
-    const e = ctx.fs.writeFile(target, bytes);
-    if (e !== undefined) {
-      const why = e === 'ENOENT' ? 'Directory nonexistent' : e === 'EACCES' || e === 'EPERM' ? 'Permission denied' : e;
-      return { out: '', err: err + `sh: 1: cannot create ${rd.target}: ${why}\n`, code: 2 };
-    }
-    if (rd.fd === 1) out = '';
-    else err = '';
-  }
-  return exit === undefined ? { out, err, code } : { out, err, code, exit };
-}
-
-/** dash running `sh -c SCRIPT [NAME ARGS…]`. */
-function sh(ctx: ProgramContext): ProgramResult {
-  const args = ctx.argv.slice(1);
-  if (args[0] !== '-c' || args.length < 2) return ok('', 'sh: only "sh -c SCRIPT" is supported\n', 2);
-  const list = parseScript(args[1]!, ctx.env, [args[2] ?? 'sh', ...args.slice(3)]);
-  if (typeof list === 'string') return ok('', `sh: 1: ${list}\n`, 2);
-  let stdout = '';
-  let stderr = '';
-  let status = 0;
-  for (let idx = 0; idx < list.length; idx++) {
-    if (idx > 0) {
-      const prev = list[idx - 1]!.op;
-      if ((prev === '&&' && status !== 0) || (prev === '||' && status === 0)) continue;
-    }
-    let input = '';
-    for (const cmd of list[idx]!.commands) {
-      const r = runSimple(ctx, cmd, input);
-      stderr += r.err;
-      status = r.code;
-      input = r.out;
-      if (r.exit !== undefined) return ok(stdout + r.out, stderr, r.exit);
-    }
-    stdout += input;
-  }
-  return ok(stdout, stderr, status);
-}
-
 /** The default programs, registered for /bin and /usr/bin. */
 const registry = new ProgramRegistry();
 for (const dir of ['/bin/', '/usr/bin/']) {
   registry.register(dir + 'echo', (ctx) => ok(coreutilsEcho(ctx.argv.slice(1))));
   registry.register(dir + 'printf', (ctx) => {
-    const r = printf(ctx.argv.slice(1));
+    const r = printfFormat(ctx.argv.slice(1));
     return ok(r.out, r.status ? 'printf: missing operand\n' : '', r.status);
   });
   registry.register(dir + 'true', () => ok());
   registry.register(dir + 'false', () => ok('', '', 1));
-  registry.register(dir + 'sh', sh);
-  registry.register(dir + 'dash', sh);
+  registry.register(dir + 'sh', shProgram);
+  registry.register(dir + 'dash', shProgram);
+  registerCoreutils(registry, dir);
   registry.register(dir + 'cat', cat);
   registry.register(dir + 'grep', grep);
   registry.register(dir + 'sed', sed);
-  registry.register(dir + 'test', test);
-  registry.register(dir + '[', test);
+  registry.register(dir + 'test', testCommand);
+  registry.register(dir + '[', testCommand);
 }
 
 /** A fresh registry with the interpreted commands; hosts add their own programs to it. */
