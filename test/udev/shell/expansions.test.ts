@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultPrograms } from '../../../src/udev/index.js';
 import { runRegistered } from '../../../src/udev/spawn.js';
-import { SysfsAccess } from '../../../src/udev/sysfs-access.js';
-import { MemorySysfs } from '../../../src/udev/sysfs-memory.js';
+import { SysfsAccess } from '../../../src/udev/sources/sysfs-access.js';
+import { MemorySysfs } from '../../../src/udev/sources/sysfs-memory.js';
 
 const DASH = existsSync('/usr/bin/dash') ? '/usr/bin/dash' : existsSync('/bin/dash') ? '/bin/dash' : undefined;
 

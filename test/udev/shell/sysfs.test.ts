@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPrograms } from '../../../src/udev/index.js';
 import { runRegistered } from '../../../src/udev/spawn.js';
-import { SysfsAccess } from '../../../src/udev/sysfs-access.js';
-import { MemorySysfs } from '../../../src/udev/sysfs-memory.js';
+import { SysfsAccess } from '../../../src/udev/sources/sysfs-access.js';
+import { MemorySysfs } from '../../../src/udev/sources/sysfs-memory.js';
 
 function machine(): { sysfs: MemorySysfs; run: (argv: string[], env?: Record<string, string>) => { stdout: string; stderr: string; exitCode: number } } {
   const sysfs = new MemorySysfs({ truncateOnWrite: true });
