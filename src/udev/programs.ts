@@ -7,6 +7,7 @@
  */
 import { ProgramRegistry, type ProgramContext, type ProgramResult } from './spawn.js';
 import { registerCoreutils, shProgram } from './shell/index.js';
+import { registerHelpers } from './helpers/index.js';
 
 const ok = (stdout = '', stderr = '', exitCode = 0): ProgramResult => ({ exitCode, stdout, stderr });
 
@@ -564,6 +565,8 @@ for (const dir of ['/bin/', '/usr/bin/']) {
   registry.register(dir + 'test', testCommand);
   registry.register(dir + '[', testCommand);
 }
+
+registerHelpers(registry);
 
 /** A fresh registry with the interpreted commands; hosts add their own programs to it. */
 export function defaultPrograms(): ProgramRegistry {

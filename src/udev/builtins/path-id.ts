@@ -3,11 +3,14 @@
  * the device to the root and prepending one element per bus that has a stable address (pci,
  * usb, platform, acpi, serio, spi, virtio, xen, ccw, …). Buses it does not know (auxiliary,
  * net, fwctl, …) are walked through silently, so an auxiliary device below 0000:03:00.0 gets
- * `pci-0000:03:00.0`. SCSI gives `scsi-H:B:T:L` (host rebased, and FireWire); its FC, SAS,
- * iSCSI, ATA and Hyper-V transports and NVMe are not modelled (no ID_PATH for them).
+ * `pci-0000:03:00.0`. SCSI gives `scsi-H:B:T:L` (host rebased), FireWire, and ATA
+ * (`ata-PORT.TARGET` plus ID_PATH_ATA_COMPAT); NVMe `nvme-NSID` including native multipath
+ * (nvme-subsystem → the real controller); scsi_tape, cciss, bcma and ap. The FC, SAS, iSCSI
+ * and Hyper-V SCSI transports are not modelled: the walk stops there without an element.
  */
 import type { UdevDevice } from '../device.js';
 import type { Builtin, BuiltinContext } from './builtin.js';
+import { deviceFromSubsystemSysname } from '../udev-util.js';
 
 /** skip_subsystem(): the last of a run of ancestors in the same subsystem. */
 function skipSubsystem(dev: UdevDevice, subsys: string): UdevDevice {
@@ -65,7 +68,7 @@ function handleScsiDefault(parent: UdevDevice, prepend: PathBuilder): UdevDevice
 }
 
 /** handle_scsi(): only scsi_device nodes contribute; transports that need more sysfs stop the walk. */
-function handleScsi(parent: UdevDevice, prepend: PathBuilder, supported: { parent: boolean }): UdevDevice | undefined {
+function handleScsi(parent: UdevDevice, prepend: PathBuilder, compat: PathBuilder, supported: { parent: boolean }): UdevDevice | undefined {
   if (parent.getDevtype() !== 'scsi_device') return parent;
   const id = parent.sysattr('ieee1394_id');
   if (id !== undefined) {
@@ -78,8 +81,51 @@ function handleScsi(parent: UdevDevice, prepend: PathBuilder, supported: { paren
     supported.parent = true;
     return undefined;
   }
-  if (name.includes('/ata') || name.includes('/vmbus_') || name.includes('/VMBUS')) return undefined;
+  if (name.includes('/ata')) return handleScsiAta(parent, prepend, compat);
+  if (name.includes('/vmbus_') || name.includes('/VMBUS')) return undefined;
   return handleScsiDefault(parent, prepend);
+}
+
+/**
+ * handle_scsi_ata(): "ata-PORT.TARGET" (or "ata-PORT.BUS.0" behind a port multiplier) from the
+ * ata_port device named like the SCSI host's parent (ata3 → /sys/class/ata_port/ata3/port_no),
+ * and the old "ata-PORT" form for ID_PATH_ATA_COMPAT.
+ */
+function handleScsiAta(parent: UdevDevice, prepend: PathBuilder, compat: PathBuilder): UdevDevice | undefined {
+  const m = /^\s*\+?(\d+):\s*\+?(\d+):\s*\+?(\d+):\s*\+?(\d+)/.exec(parent.sysname);
+  if (!m) return undefined;
+  const hostdev = ancestorOfType(parent, 'scsi', 'scsi_host');
+  const targetParent = hostdev?.parent;
+  if (!targetParent) return undefined;
+  const atadev = deviceFromSubsystemSysname(parent.fs, parent.db, 'ata_port', targetParent.sysname);
+  const portNo = atadev?.sysattr('port_no');
+  if (portNo === undefined) return undefined;
+  const bus = Number(m[2]);
+  prepend.add(bus !== 0 ? `ata-${portNo}.${bus}.0` : `ata-${portNo}.${Number(m[3])}`);
+  compat.add(`ata-${portNo}`);
+  return parent;
+}
+
+/** handle_scsi_tape(): st/nst mode suffix, only as the last element of the path. */
+function handleScsiTape(dev: UdevDevice, prepend: PathBuilder): void {
+  if (prepend.path !== undefined) return;
+  const name = dev.sysname;
+  if (name.startsWith('nst') && name.length > 3 && 'lma'.includes(name[3]!)) prepend.add(`nst${name[3]}`);
+  else if (name.startsWith('st') && name.length > 2 && 'lma'.includes(name[2]!)) prepend.add(`st${name[2]}`);
+}
+
+/**
+ * find_real_nvme_parent(): for a namespace head below nvme-subsystem (native multipath), the
+ * controller `nvme<N>` in the nvme class named by the block device's sysname prefix; a
+ * controller that is itself virtual (NVMe-oF) has no stable path (ENXIO).
+ */
+function findRealNvmeParent(dev: UdevDevice): UdevDevice | 'ENXIO' | 'ENODEV' {
+  const m = /^nvme\d*/.exec(dev.sysname);
+  if (!m) return 'ENXIO';
+  const nvme = deviceFromSubsystemSysname(dev.fs, dev.db, 'nvme', m[0]);
+  if (!nvme) return 'ENODEV';
+  if (nvme.devpath.startsWith('/devices/virtual/')) return 'ENXIO';
+  return nvme;
 }
 
 /** Buses that contribute "<bus>-<sysname>" and are then skipped: [supportedTransport, supportedParent]. */
@@ -111,9 +157,15 @@ function composeTag(path: string): string {
   return tag;
 }
 
-function run(ctx: BuiltinContext): 'ENOENT' | undefined {
+function run(ctx: BuiltinContext): 'ENOENT' | 'ENXIO' | 'ENODEV' | undefined {
   const dev = ctx.dev;
   const prepend = new PathBuilder();
+  // ID_PATH_ATA_COMPAT: started by an ATA element, then extended like ID_PATH.
+  const compat = new PathBuilder();
+  const addBoth = (part: string): void => {
+    prepend.add(part);
+    if (compat.path !== undefined) compat.add(part);
+  };
   let supportedTransport = false;
   let supportedParent = false;
   for (let parent: UdevDevice | undefined = dev; parent; ) {
@@ -121,13 +173,13 @@ function run(ctx: BuiltinContext): 'ENOENT' | undefined {
     if (subsys !== undefined) {
       const simple = simpleBuses[subsys];
       if (simple) {
-        prepend.add(`${subsys}-${parent.sysname}`);
+        addBoth(`${subsys}-${parent.sysname}`);
         parent = skipSubsystem(parent, subsys);
         supportedTransport ||= simple[0];
         supportedParent ||= simple[1];
       } else if (subsys === 'scsi') {
         const supported: { parent: boolean } = { parent: supportedParent };
-        const next = handleScsi(parent, prepend, supported);
+        const next = handleScsi(parent, prepend, compat, supported);
         supportedParent = supported.parent;
         supportedTransport = true;
         if (!next) break;
@@ -138,6 +190,40 @@ function run(ctx: BuiltinContext): 'ENOENT' | undefined {
       } else if (subsys === 'virtio') {
         parent = skipSubsystem(parent, 'virtio');
         supportedTransport = true;
+      } else if (subsys === 'scsi_tape') {
+        handleScsiTape(parent, prepend);
+      } else if (subsys === 'cciss') {
+        const m = /^c(\d+)d(\d+)/.exec(parent.sysname);
+        supportedTransport = true;
+        if (!m) break;
+        prepend.add(`cciss-disk${Number(m[2])}`);
+        parent = skipSubsystem(parent, 'cciss');
+      } else if (subsys === 'bcma') {
+        const m = /^bcma\d+:(\d+)/.exec(parent.sysname);
+        supportedTransport = true;
+        if (!m) break;
+        prepend.add(`bcma-${Number(m[1])}`);
+      } else if (subsys === 'ap') {
+        const type = parent.sysattr('type');
+        const func = parent.sysattr('ap_functions');
+        prepend.add(type !== undefined && func !== undefined ? `ap-${type}-${func}` : `ap-${parent.sysname}`);
+        parent = skipSubsystem(parent, 'ap');
+        supportedTransport = true;
+        supportedParent = true;
+      } else if (subsys === 'nvme' || subsys === 'nvme-subsystem') {
+        // The namespace id is the event device's own attribute (partitions have none).
+        const nsid = dev.sysattr('nsid');
+        if (nsid !== undefined) {
+          addBoth(`nvme-${nsid}`);
+          if (subsys === 'nvme-subsystem') {
+            const real = findRealNvmeParent(dev);
+            if (typeof real === 'string') return real;
+            parent = real;
+          }
+          parent = skipSubsystem(parent, 'nvme');
+          supportedParent = true;
+          supportedTransport = true;
+        }
       } else if (subsys === 'serio' || subsys === 'spi') {
         const sysnum = parent.sysnum;
         if (sysnum !== undefined) {
@@ -153,6 +239,7 @@ function run(ctx: BuiltinContext): 'ENOENT' | undefined {
   if (dev.subsystem === 'block' && !supportedTransport) return 'ENOENT';
   dev.addProperty('ID_PATH', path);
   dev.addProperty('ID_PATH_TAG', composeTag(path));
+  if (compat.path !== undefined) dev.addProperty('ID_PATH_ATA_COMPAT', compat.path);
   return undefined;
 }
 
