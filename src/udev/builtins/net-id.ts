@@ -3,11 +3,15 @@
  * ID_NET_NAME_MAC, and for a netdev whose direct parent is a PCI function the onboard
  * (o<index>), slot (s<slot>) and path (p<bus>s<slot>[f<fn>][n<port>|d<devport>]) names, with
  * SR-IOV `v<n>` suffixes, ARI function numbering and the hotplug-slot lookup in
- * /sys/bus/pci/slots. USB, BCMA, CCW, VIO, platform, netdevsim and Xen naming are not modelled.
+ * /sys/bus/pci/slots; USB (`…u<port>[c<cfg>][i<if>]`) and BCMA names below a PCI ancestor; the
+ * OUI lookup (ID_OUI_FROM_DATABASE via hwdb "OUI:<MAC>"). CCW, VIO, platform (ACPI), netdevsim,
+ * Xen and devicetree-alias naming are not modelled.
  */
 import { UdevDevice } from '../device.js';
 import { safeAtoi } from '../udev-util.js';
 import type { Builtin, BuiltinContext } from './builtin.js';
+import { parentWithSubsystemDevtype } from './device-util.js';
+import { hwdbLookupInto } from './hwdb.js';
 
 /** Naming scheme flags (netif-naming-scheme.h). */
 const Naming = {
@@ -304,15 +308,20 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
   dev.addProperty('ID_NET_NAMING_SCHEME', schemeName);
   if (iftype !== ARPHRD_INFINIBAND && hw && hw.length === 6) {
     const aat = dev.sysattr('addr_assign_type');
-    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM)
+    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM) {
       dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hexBytes(hw)}`);
+      ieeeOui(ctx, hw);
+    }
   }
-  // Only a netdev whose direct parent is a PCI function gets PCI names (virtio skipped).
+  // names_pci(): the direct parent (virtio skipped) when it is PCI, else the nearest PCI ancestor.
   let parent = dev.parent;
   while (parent && parent.subsystem === 'virtio') parent = parent.parent;
-  if (!parent || parent.subsystem !== 'pci') return undefined;
+  if (!parent) return undefined;
+  const directPci = parent.subsystem === 'pci';
+  const pcidev = directPci ? parent : parentWithSubsystemDevtype(dev, 'pci');
+  if (!pcidev) return undefined;
   const names: PciNames = { onboard: '', onboardLabel: undefined, path: '', slot: '' };
-  const vf = flags & Naming.SR_IOV_V ? virtfnInfo(parent) : undefined;
+  const vf = flags & Naming.SR_IOV_V ? virtfnInfo(pcidev) : undefined;
   if (vf) {
     const vfNames: PciNames = { onboard: '', onboardLabel: undefined, path: '', slot: '' };
     pciOnboard(dev, vf.pf, flags, ppn, vfNames);
@@ -321,15 +330,60 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
     if (vfNames.slot) names.slot = vfNames.slot + vf.suffix;
     if (vfNames.path) names.path = vfNames.path + vf.suffix;
   } else {
-    pciOnboard(dev, parent, flags, ppn, names);
-    pciSlot(dev, parent, flags, ppn, iftype, names);
+    pciOnboard(dev, pcidev, flags, ppn, names);
+    pciSlot(dev, pcidev, flags, ppn, iftype, names);
   }
-  if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
-  if (names.onboardLabel !== undefined)
-    dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
-  if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
-  if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
+  if (directPci) {
+    if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
+    if (names.onboardLabel !== undefined)
+      dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
+    if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
+    if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
+    return undefined;
+  }
+  const usb = usbPorts(dev);
+  if (usb !== undefined) {
+    if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path + usb);
+    if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot + usb);
+    return undefined;
+  }
+  const bcma = bcmaCore(dev);
+  if (bcma !== undefined) {
+    if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path + bcma);
+    if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot + bcma);
+  }
   return undefined;
+}
+
+/**
+ * names_usb(): "u<port>[u<port>…][c<config>][i<interface>]" from the usb_interface ancestor's
+ * name (1-2.3:1.0 → u2u3; config 1 and interface 0 are left out).
+ */
+function usbPorts(dev: UdevDevice): string | undefined {
+  const intf = parentWithSubsystemDevtype(dev, 'usb', 'usb_interface');
+  if (!intf) return undefined;
+  const m = /^[^-]*-([^:]*):([^.]*)\.(.*)$/.exec(intf.sysname);
+  if (!m) return undefined;
+  let s = 'u' + m[1]!.replaceAll('.', 'u');
+  if (m[2] !== '1') s += 'c' + m[2];
+  if (m[3] !== '0') s += 'i' + m[3];
+  return s;
+}
+
+/** names_bcma(): "b<core>" for a Broadcom bus core other than 0. */
+function bcmaCore(dev: UdevDevice): string | undefined {
+  const b = parentWithSubsystemDevtype(dev, 'bcma');
+  if (!b) return undefined;
+  const m = /^bcma\d+:(\d+)$/.exec(b.sysname);
+  if (!m) return undefined;
+  return Number(m[1]) > 0 ? `b${Number(m[1])}` : '';
+}
+
+/** ieee_oui(): ID_OUI_FROM_DATABASE for the MAC address (not the misused 00:00:00 prefix). */
+function ieeeOui(ctx: BuiltinContext, hw: readonly number[]): void {
+  if (hw.length !== 6 || (hw[0] === 0 && hw[1] === 0 && hw[2] === 0)) return;
+  const str = 'OUI:' + hw.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  hwdbLookupInto(ctx.dev, ctx.host.hwdb, undefined, str, undefined);
 }
 
 export const netIdBuiltin: Builtin = { name: 'net_id', runOnce: false, run };

@@ -11,7 +11,8 @@
  * (set_inq_values' positive error is not checked), without --whitelisted it exits 1 silently;
  * ata_id "unable to open" exit 1; cdrom_id exit 1; mtd_probe "Failed to open: …" exit 1;
  * v4l_id exit 3. fido_id reads only sysfs: the `report_descriptor` of the device's parent (from
- * DEVPATH in the environment, or its SYSFS_PATH argument), and prints ID_FIDO_TOKEN=1 and
+ * DEVPATH in the environment, which must also carry SUBSYSTEM, ACTION and a SEQNUM — under
+ * `udevadm test` there is none and fido_id fails — or its SYSFS_PATH argument), and prints ID_FIDO_TOKEN=1 and
  * ID_SECURITY_TOKEN=1 for a HID usage 0xF1D00001. dmsetup udevflags decodes the cookie's upper
  * 16 bits into DM_UDEV_*_FLAG='1' lines.
  */
@@ -123,8 +124,11 @@ function fidoId(ctx: ProgramContext): ProgramResult {
   let syspath: string;
   if (ctx.argv.length === 2) syspath = ctx.argv[1]!;
   else {
+    // device_new_from_strv() → device_verify(): DEVPATH, SUBSYSTEM, ACTION and a non-zero SEQNUM
+    // (udevadm test has no SEQNUM, so fido_id fails there).
     const devpath = ctx.env.get('DEVPATH');
-    if (devpath === undefined || ctx.env.get('SUBSYSTEM') === undefined || ctx.env.get('ACTION') === undefined)
+    const seqnum = ctx.env.get('SEQNUM');
+    if (devpath === undefined || ctx.env.get('SUBSYSTEM') === undefined || ctx.env.get('ACTION') === undefined || seqnum === undefined || !/^[1-9]\d*$/.test(seqnum))
       return result(1, '', 'Failed to get current device from environment: Invalid argument\n');
     syspath = '/sys' + devpath;
   }

@@ -57,7 +57,6 @@ export function runCase(c: ConformanceCase, hwdb: HwdbLookup | undefined = fixtu
     database: env.database,
     events: c.events,
     ...(hwdb ? { hwdb } : {}),
-    linkFiles: fixtureLinkFiles(),
   });
 }
 
