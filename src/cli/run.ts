@@ -9,7 +9,6 @@ import {
   type ScenarioHost,
   type ScenarioRunResult,
   collectScenarioFiles,
-  defaultScenarioHost,
   formatDiagnosticsText,
   formatStepText,
   formatSummaryText,
@@ -17,7 +16,8 @@ import {
   runScenarioFile,
   stepJson,
   summaryJson,
-} from '../scenario/index.js';
+} from '../scenario/index.node.js';
+import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 
 const USAGE = `usage: auxbus run FILE|DIR... [--json]
@@ -43,23 +43,22 @@ export async function runWithHost(argv: readonly string[], io: CliIo, host: Scen
 
 /** The verb; the host is built only once the arguments are known to be good. */
 async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
-  let json = false;
-  const targets: string[] = [];
-  for (const arg of argv) {
-    if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') {
-      io.stdout(USAGE);
-      return ExitStatus.OK;
-    } else if (arg === '--') continue;
-    else if (arg.startsWith('-') && arg !== '-') {
-      io.stderr(`auxbus run: unknown option '${arg}'\n${USAGE}`);
+  const cmd = newCommand('run', io)
+    .argument('[targets...]')
+    .option('--json', 'one JSON object per step, then {"summary": {...}}')
+    .configureHelp({ formatHelp: () => USAGE })
+    .configureOutput({ outputError: (text, write) => write(`auxbus run: ${text.replace(/^error: /, '')}${USAGE}`) });
+  return runCommand(cmd, argv, io, () => {
+    const targets = cmd.args;
+    if (targets.length === 0) {
+      io.stderr(`auxbus run: no scenario file or directory given\n${USAGE}`);
       return ExitStatus.BAD_INPUT;
-    } else targets.push(arg);
-  }
-  if (targets.length === 0) {
-    io.stderr(`auxbus run: no scenario file or directory given\n${USAGE}`);
-    return ExitStatus.BAD_INPUT;
-  }
+    }
+    return runTargets(targets, cmd.opts<{ json?: boolean }>().json === true, io, getHost);
+  });
+}
+
+async function runTargets(targets: readonly string[], json: boolean, io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
 
   let worst: number = ExitStatus.OK;
   const files: string[] = [];
@@ -79,13 +78,14 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
     } else files.push(target);
   }
 
-  const host = files.length > 0 ? await getHost() : defaultScenarioHost();
+  // The host (a machine build) is made only when there is a file to run.
+  const host = files.length > 0 ? await getHost() : undefined;
   const c = colors(io);
   let totalSteps = 0;
   let totalFailed = 0;
   let invalid = 0;
   for (const file of files) {
-    const result: ScenarioRunResult = runScenarioFile(file, host, {
+    const result: ScenarioRunResult = runScenarioFile(file, host!, {
       cwd: io.cwd,
       onStep: (r) => io.stdout(json ? jsonLine(stepJson(r, many ? file : undefined)) : formatStepText(file, r, c)),
     });

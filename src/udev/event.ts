@@ -5,8 +5,7 @@
  * USEC_INITIALIZED, tag index and database update; the remove path loads the database first
  * and drops the links afterwards. `executeRunList` runs the RUN list as udevd does afterwards.
  */
-import type { PasswdDatabase } from '../base/passwd.js';
-import { DriverModelError, type ErrnoName } from '../base/index.js';
+import { DriverModelError, type ErrnoName, type PasswdDatabase } from '../base/index.js';
 import { bytesToText } from './bytes.js';
 import { type BuiltinHost, runBuiltin } from './builtins/index.js';
 import type { UdevDatabase } from './database.js';
@@ -270,8 +269,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
  * udev_event_execute_run(): run the RUN list in order, builtins through the builtin table,
  * programs through the registry. Failures are logged and ignored.
  */
-export function executeRunList(event: UdevEvent, rules: CompiledRules): void {
-  void rules;
+export function executeRunList(event: UdevEvent): void {
   for (const entry of event.runList) {
     if (entry.builtin !== undefined) {
       event.deviceLog('debug', `Running built-in command "${entry.cmd}"`);

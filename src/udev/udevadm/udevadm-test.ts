@@ -6,7 +6,6 @@
  * the oracle's JSON-lines records and the stdout/stderr text 252 prints.
  */
 import type { BuiltinHost, HwdbLookup, LinkFileInput } from '../builtins/index.js';
-import { debianPasswd, type PasswdDatabase } from '../../base/passwd.js';
 import { bytesToText, textToBytes } from '../bytes.js';
 import { UdevDatabase } from '../database.js';
 import { MemoryDevFs } from '../sources/devfs-memory.js';
@@ -22,7 +21,7 @@ import { UDEV_PATH_SIZE } from '../rules/limits.js';
 import type { ProgramRegistry } from '../spawn.js';
 import { SysfsAccess } from '../sources/sysfs-access.js';
 import type { DevFs, SysfsSource } from '../sources/sysfs-source.js';
-import { kerr } from '../../base/index.js';
+import { debianPasswd, kerr, type PasswdDatabase } from '../../base/index.js';
 
 /** One event to run: an action and a devpath below /sys (e.g. /devices/pci0000:00/…). */
 export interface UdevTestEvent {
