@@ -1,12 +1,12 @@
 /**
  * The hwdb on a real filesystem (Node only): the first hwdb.bin of HWDB_BIN_PATHS below a root
- * directory, the .hwdb source files of HWDB_SOURCE_DIRS in udev's order, and writing a
- * compiled database.
+ * directory, the .hwdb source files of HWDB_SOURCE_DIRS in udev's order, a `--hwdb PATH`
+ * argument (a hwdb.bin, a .hwdb file or a directory of them), and writing a compiled database.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HwdbBin, type HwdbOpenError } from './hwdb-bin.js';
-import { hwdbFileOrder, type HwdbSourceFile } from './hwdb-compile.js';
+import { compileHwdb, hwdbFileOrder, type HwdbSourceFile } from './hwdb-compile.js';
 import { HWDB_BIN_PATHS, HWDB_SOURCE_DIRS } from './index.js';
 
 /** sd_hwdb_new(): the first existing hwdb.bin below `root`, opened; ENOENT when there is none. */
@@ -20,11 +20,27 @@ export function openSystemHwdb(root = '/'): { hwdb: HwdbBin; path: string } | { 
   return { error: 'ENOENT' };
 }
 
-/** Open a hwdb.bin file, or compile a directory of .hwdb files / a single .hwdb file. */
-export function openHwdbPath(path: string): HwdbBin | HwdbOpenError | 'ENOENT' {
-  if (!existsSync(path)) return 'ENOENT';
-  const bytes = new Uint8Array(readFileSync(path));
-  return HwdbBin.open(bytes);
+/**
+ * `--hwdb PATH`: a compiled hwdb.bin (recognised by its signature), a .hwdb text file, or a
+ * directory whose *.hwdb files are compiled in file-name order. Errors: ENOENT, EINVAL/EIO
+ * (a damaged hwdb.bin), with the compiler's warnings.
+ */
+export function openHwdbPath(path: string): { hwdb: HwdbBin; warnings: string[] } | { error: HwdbOpenError | 'ENOENT' } {
+  if (!existsSync(path)) return { error: 'ENOENT' };
+  let sources: HwdbSourceFile[];
+  if (statSync(path).isDirectory()) {
+    sources = hwdbFileOrder(readdirSync(path).map((f) => join(path, f))).map((p) => ({ path: p, text: readFileSync(p, 'latin1') }));
+  } else {
+    const bytes = new Uint8Array(readFileSync(path));
+    if (!path.endsWith('.hwdb')) {
+      const h = HwdbBin.open(bytes);
+      return typeof h === 'string' ? { error: h } : { hwdb: h, warnings: [] };
+    }
+    sources = [{ path, text: readFileSync(path, 'latin1') }];
+  }
+  const { bytes, warnings } = compileHwdb(sources);
+  const h = HwdbBin.open(bytes);
+  return typeof h === 'string' ? { error: h } : { hwdb: h, warnings };
 }
 
 /** The .hwdb files below `root` in import order, with their contents as byte strings. */
