@@ -5,8 +5,8 @@
  * net, fwctl, …) are walked through silently, so an auxiliary device below 0000:03:00.0 gets
  * `pci-0000:03:00.0`. SCSI gives `scsi-H:B:T:L` (host rebased), FireWire, and ATA
  * (`ata-PORT.TARGET` plus ID_PATH_ATA_COMPAT); NVMe `nvme-NSID` including native multipath
- * (nvme-subsystem → the real controller); scsi_tape, cciss, bcma and ap. The FC, SAS, iSCSI
- * and Hyper-V SCSI transports are not modelled: the walk stops there without an element.
+ * (nvme-subsystem → the real controller); scsi_tape, cciss, bcma and ap; the SCSI transports
+ * Fibre Channel, SAS (single phy, expander, wide port), iSCSI and Hyper-V with their LUN form.
  */
 import type { UdevDevice } from '../device.js';
 import type { Builtin, BuiltinContext } from './builtin.js';
@@ -77,13 +77,111 @@ function handleScsi(parent: UdevDevice, prepend: PathBuilder, compat: PathBuilde
     return skipSubsystem(parent, 'scsi');
   }
   const name = parent.syspath;
-  if (name.includes('/rport-') || name.includes('/end_device-') || name.includes('/session')) {
+  if (name.includes('/rport-')) {
     supported.parent = true;
-    return undefined;
+    return handleScsiFibreChannel(parent, prepend);
+  }
+  if (name.includes('/end_device-')) {
+    supported.parent = true;
+    return handleScsiSas(parent, prepend);
+  }
+  if (name.includes('/session')) {
+    supported.parent = true;
+    return handleScsiIscsi(parent, prepend);
   }
   if (name.includes('/ata')) return handleScsiAta(parent, prepend, compat);
-  if (name.includes('/vmbus_') || name.includes('/VMBUS')) return undefined;
+  if (name.includes('/vmbus_')) return handleScsiHyperv(parent, prepend, 37);
+  if (name.includes('/VMBUS')) return handleScsiHyperv(parent, prepend, 38);
   return handleScsiDefault(parent, prepend);
+}
+
+/** format_lun_number(): "lun-N" below 256, else the flat-space form "lun-0xLLLLHHHH00000000". */
+function lunNumber(dev: UdevDevice): string {
+  const sysnum = dev.sysnum;
+  if (sysnum === undefined) return '(null)';
+  const lun = Number(sysnum);
+  if (lun < 256) return `lun-${lun}`;
+  const h4 = (n: number): string => n.toString(16).padStart(4, '0');
+  return `lun-0x${h4(lun & 0xffff)}${h4(Math.floor(lun / 0x10000) & 0xffff)}00000000`;
+}
+
+function lookup(dev: UdevDevice, subsystem: string, sysname: string): UdevDevice | undefined {
+  return deviceFromSubsystemSysname(dev.fs, dev.db, subsystem, sysname);
+}
+
+/** handle_scsi_fibre_channel(): "fc-<port_name>-lun-N" from fc_transport/<target>. */
+function handleScsiFibreChannel(parent: UdevDevice, prepend: PathBuilder): UdevDevice | undefined {
+  const target = ancestorOfType(parent, 'scsi', 'scsi_target');
+  if (!target) return undefined;
+  const port = lookup(parent, 'fc_transport', target.sysname)?.sysattr('port_name');
+  if (port === undefined) return undefined;
+  prepend.add(`fc-${port}-${lunNumber(parent)}`);
+  return parent;
+}
+
+/**
+ * handle_scsi_sas(): a single-phy port gives "sas-[exp<expander address>-]phy<N>-lun-M"; a
+ * wide port (num_phys ≠ 1) "sas-<device sas_address>-lun-M".
+ */
+function handleScsiSas(parent: UdevDevice, prepend: PathBuilder): UdevDevice | undefined {
+  const target = ancestorOfType(parent, 'scsi', 'scsi_target');
+  const targetParent = target?.parent;
+  if (!targetParent) return undefined;
+  const targetSas = lookup(parent, 'sas_device', targetParent.sysname);
+  if (!targetSas) return undefined;
+  const port = targetParent.parent;
+  if (!port) return undefined;
+  const portSas = lookup(parent, 'sas_port', port.sysname);
+  const phys = portSas?.sysattr('num_phys');
+  if (phys === undefined) return undefined;
+  if (phys !== '1') {
+    const addr = targetSas.sysattr('sas_address');
+    if (addr === undefined) return undefined;
+    prepend.add(`sas-${addr}-${lunNumber(parent)}`);
+    return parent;
+  }
+  const phy = targetSas.sysattr('phy_identifier');
+  if (phy === undefined) return undefined;
+  const expander = port.parent;
+  if (!expander) return undefined;
+  const expanderSas = lookup(parent, 'sas_device', expander.sysname);
+  let address: string | undefined;
+  if (expanderSas) {
+    address = expanderSas.sysattr('sas_address');
+    if (address === undefined) return undefined;
+  }
+  prepend.add(address !== undefined ? `sas-exp${address}-phy${phy}-${lunNumber(parent)}` : `sas-phy${phy}-${lunNumber(parent)}`);
+  return parent;
+}
+
+/** handle_scsi_iscsi(): "ip-<address>:<port>-iscsi-<target>-lun-N" from the session and its connection. */
+function handleScsiIscsi(parent: UdevDevice, prepend: PathBuilder): UdevDevice | undefined {
+  let transport: UdevDevice | undefined = parent;
+  for (;;) {
+    transport = transport.parent;
+    if (!transport) return undefined;
+    if (transport.sysname.startsWith('session')) break;
+  }
+  const targetName = lookup(parent, 'iscsi_session', transport.sysname)?.sysattr('targetname');
+  if (targetName === undefined) return undefined;
+  const sysnum = transport.sysnum;
+  if (sysnum === undefined) return undefined;
+  const conn = lookup(parent, 'iscsi_connection', `connection${sysnum}:0`);
+  const addr = conn?.sysattr('persistent_address');
+  const port = conn?.sysattr('persistent_port');
+  if (addr === undefined || port === undefined) return undefined;
+  prepend.add(`ip-${addr}:${port}-iscsi-${targetName}-${lunNumber(parent)}`);
+  return parent;
+}
+
+/** handle_scsi_hyperv(): "vmbus-<device_id without braces and dashes>-lun-N". */
+function handleScsiHyperv(parent: UdevDevice, prepend: PathBuilder, guidLen: number): UdevDevice | undefined {
+  const host = ancestorOfType(parent, 'scsi', 'scsi_host');
+  const guid = host?.parent?.sysattr('device_id');
+  if (guid === undefined) return undefined;
+  if (guid.length < guidLen || guid[0] !== '{' || guid[guidLen - 1] !== '}') return undefined;
+  prepend.add(`vmbus-${guid.slice(1, guidLen - 1).replaceAll('-', '')}-${lunNumber(parent)}`);
+  return parent;
 }
 
 /**
