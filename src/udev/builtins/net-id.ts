@@ -4,8 +4,8 @@
  * (o<index>), slot (s<slot>) and path (p<bus>s<slot>[f<fn>][n<port>|d<devport>]) names, with
  * SR-IOV `v<n>` suffixes, ARI function numbering and the hotplug-slot lookup in
  * /sys/bus/pci/slots; USB (`…u<port>[c<cfg>][i<if>]`) and BCMA names below a PCI ancestor; the
- * OUI lookup (ID_OUI_FROM_DATABASE via hwdb "OUI:<MAC>"). CCW, VIO, platform (ACPI), netdevsim,
- * Xen and devicetree-alias naming are not modelled.
+ * OUI lookup (ID_OUI_FROM_DATABASE via hwdb "OUI:<MAC>"); CCW bus ids, VIO slots, ACPI platform
+ * names, netdevsim and Xen VIF names. Devicetree aliases (/proc/device-tree) are not modelled.
  */
 import { UdevDevice } from '../device.js';
 import { safeAtoi } from '../udev-util.js';
@@ -313,6 +313,42 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
       ieeeOui(ctx, hw);
     }
   }
+  // The bus-specific names, each ending the builtin when it applies (252's order).
+  const direct = dev.parent;
+  const ccw = ccwName(dev);
+  if (ccw !== undefined) {
+    dev.addProperty('ID_NET_NAME_PATH', prefix + ccw);
+    return undefined;
+  }
+  if (direct?.subsystem === 'vio') {
+    const m = /^\/sys\/devices\/vio\/[0-9a-fA-F]{1,4}([0-9a-fA-F]{1,4})\/net\/eth\d+/.exec(dev.syspath);
+    if (m) {
+      dev.addProperty('ID_NET_NAME_SLOT', `${prefix}v${Number.parseInt(m[1]!, 16)}`);
+      return undefined;
+    }
+  }
+  if (direct?.subsystem === 'platform') {
+    const name = platformName(dev.syspath);
+    if (name !== undefined) {
+      dev.addProperty('ID_NET_NAME_PATH', prefix + name);
+      return undefined;
+    }
+  }
+  if (flags & Naming.NETDEVSIM && ppn !== undefined && ppn.length > 0) {
+    const sim = parentWithSubsystemDevtype(dev, 'netdevsim');
+    const m = sim ? /^netdevsim(\d+)/.exec(sim.sysname) : null;
+    if (m) {
+      dev.addProperty('ID_NET_NAME_PATH', `${prefix}i${Number(m[1])}n${ppn}`);
+      return undefined;
+    }
+  }
+  if (flags & Naming.XEN_VIF && direct?.subsystem === 'xen') {
+    const m = /^\/sys\/devices\/vif-(0|[1-9]\d*)\//.exec(dev.syspath);
+    if (m) {
+      dev.addProperty('ID_NET_NAME_SLOT', `${prefix}X${Number(m[1])}`);
+      return undefined;
+    }
+  }
   // names_pci(): the direct parent (virtio skipped) when it is PCI, else the nearest PCI ancestor.
   let parent = dev.parent;
   while (parent && parent.subsystem === 'virtio') parent = parent.parent;
@@ -353,6 +389,36 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
     if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot + bcma);
   }
   return undefined;
+}
+
+/** names_ccw(): "c<bus id without leading 0 and .>" for a (grouped) CCW parent, virtio skipped. */
+function ccwName(dev: UdevDevice): string | undefined {
+  let c = dev.parent;
+  while (c && c.subsystem === 'virtio') c = c.parent;
+  if (!c || (c.subsystem !== 'ccw' && c.subsystem !== 'ccwgroup')) return undefined;
+  const id = c.sysname;
+  if (id.length !== 8 && id.length !== 9) return undefined;
+  let start = 0;
+  while (start < id.length && (id[start] === '.' || id[start] === '0')) start++;
+  return 'c' + id.slice(start < id.length ? start : id.length - 1);
+}
+
+/**
+ * names_platform(): ACPI-named platform devices, /sys/devices/platform/VVVVMMMM:II/net/ethN
+ * (4-character ACPI or 3-character PNP vendor) → "a<vendor lowercased><model hex>i<instance>".
+ */
+function platformName(syspath: string): string | undefined {
+  const base = '/sys/devices/platform/';
+  if (syspath.length < base.length + 8 + 1) return undefined;
+  const four = syspath[base.length + 8] === ':';
+  const re = four
+    ? /^\/sys\/devices\/platform\/([^\s]{4})([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,2})\/net\/eth\d+/
+    : /^\/sys\/devices\/platform\/([^\s]{3})([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,2})\/net\/eth\d+/;
+  const m = re.exec(syspath);
+  if (!m) return undefined;
+  const vendor = m[1]!;
+  if (!(four ? /^[A-Z0-9]+$/ : /^[A-Z]+$/).test(vendor)) return undefined;
+  return `a${vendor.toLowerCase()}${Number.parseInt(m[2]!, 16).toString(16)}i${Number.parseInt(m[3]!, 16)}`;
 }
 
 /**
