@@ -6,7 +6,7 @@
  */
 import { strerror, type ErrnoName } from '../base/index.js';
 import type { HwdbLookup } from '../udev/index.js';
-import { openHwdbPath } from '../udev/hwdb/hwdb-files.node.js';
+import { openHwdbPath } from '../udev/index.node.js';
 import { resolve } from 'node:path';
 import type { CliIo } from './io.js';
 

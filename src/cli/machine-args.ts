@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { kerr } from '../base/index.js';
 import { type Machine, type MachineOptions, type MachineUdev, createMachine, doePolicies, lockdownLevels, machineUdev } from '../machine/index.js';
 import type { HwdbLookup } from '../udev/index.js';
-import { openHwdbPath } from '../udev/hwdb/hwdb-files.node.js';
+import { openHwdbPath } from '../udev/index.node.js';
 import type { CliIo } from './io.js';
 
 export function addMachineOptions(cmd: Command): Command {

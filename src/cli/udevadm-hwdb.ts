@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { compileHwdb, type HwdbBin } from '../udev/index.js';
-import { openHwdbPath, openSystemHwdb, readHwdbSources, writeHwdbBin } from '../udev/hwdb/hwdb-files.node.js';
+import { openHwdbPath, openSystemHwdb, readHwdbSources, writeHwdbBin } from '../udev/index.node.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { strerror, type ErrnoName } from '../base/index.js';

@@ -5,8 +5,9 @@
  * pwd, local, command, type, umask, wait, kill) behave as dash's. Messages follow dash
  * ("sh: 1: shift: can't shift that many").
  */
-import { dashEcho, printfFormat, testCommand } from '../programs.js';
-import { FunctionReturn, LoopControl, ShellExit, type Fds, type Shell } from './interp.js';
+import { dashEcho, printfFormat, testCommand } from './utilities.js';
+import { FunctionReturn, LoopControl, ShellExit } from './control.js';
+import type { Fds, Shell } from './interp.js';
 
 export interface BuiltinIo {
   write(s: string): boolean;

@@ -12,6 +12,7 @@ export { patternMatch, trimPattern } from './pattern.js';
 export { evalArith } from './arith.js';
 export { Shell } from './interp.js';
 export { registerCoreutils } from './coreutils.js';
+export { coreutilsEcho, dashEcho, echoEscapes, printfFormat, testCommand } from './utilities.js';
 
 const DASH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

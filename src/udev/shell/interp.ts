@@ -16,6 +16,9 @@ import { parseScript, ShellSyntaxError, type Command, type List, type Pipeline, 
 import { Expander, type ExpandHost } from './expand.js';
 import { hasGlob, patternMatch, unescapePattern } from './pattern.js';
 import { shellBuiltins, specialBuiltins, type BuiltinIo } from './builtins.js';
+import { FunctionReturn, LoopControl, ShellExit } from './control.js';
+
+export { FunctionReturn, LoopControl, ShellExit } from './control.js';
 
 /** An output stream; `file` streams are written when their redirection scope closes. */
 interface OutStream {
@@ -30,19 +33,6 @@ interface InStream {
 }
 type Stream = OutStream | InStream | { kind: 'null' };
 export type Fds = Array<Stream | undefined>;
-
-export class ShellExit {
-  constructor(readonly status: number) {}
-}
-export class LoopControl {
-  constructor(
-    readonly kind: 'break' | 'continue',
-    public levels: number,
-  ) {}
-}
-export class FunctionReturn {
-  constructor(readonly status: number) {}
-}
 
 export interface ShellOptions {
   errexit: boolean;
