@@ -12,7 +12,7 @@ import type { CliIo } from './io.js';
 
 export function loadHwdbOption(path: string | undefined, io: CliIo): HwdbLookup | undefined | null {
   if (path === undefined) return undefined;
-  const r = openHwdbPath(resolve(io.cwd, path));
+  const r = openHwdbPath(path === 'system' ? path : resolve(io.cwd, path));
   if ('error' in r) {
     io.stderr(`${path}:1:1: cannot use as hwdb: ${strerror(r.error as ErrnoName)}\n`);
     return null;

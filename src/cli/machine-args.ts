@@ -19,7 +19,7 @@ export function addMachineOptions(cmd: Command): Command {
     .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
     .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))
     .addOption(new Option('--rules <file...>', 'udev rules files to install').default([]))
-    .addOption(new Option('--hwdb <path>', "udev's hardware database: hwdb.bin, .hwdb file or directory (default: none, so runs do not depend on the host)"));
+    .addOption(new Option('--hwdb <path>', "udev's hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host's (default: none, so runs do not depend on the host)"));
 }
 
 export interface MachineArgs {
@@ -42,7 +42,7 @@ export function machineOptionsFrom(args: MachineArgs, cwd: string): MachineOptio
   });
   let hwdb: HwdbLookup | undefined;
   if (args.hwdb !== undefined) {
-    const r = openHwdbPath(resolve(cwd, args.hwdb));
+    const r = openHwdbPath(args.hwdb === 'system' ? args.hwdb : resolve(cwd, args.hwdb));
     if ('error' in r) throw kerr(r.error, `${args.hwdb}: cannot use as hwdb`);
     hwdb = r.hwdb;
   }

@@ -21,7 +21,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('-r, --root <dir>', 'alternative root path in the filesystem', '/')
     .option('--usr', 'generate in /usr/lib/udev instead of /etc/udev')
     .option('-s, --strict', 'when updating, return non-zero exit value on any parsing error')
-    .option('--hwdb <path>', 'query this database (hwdb.bin, .hwdb file or directory) instead of the system one');
+    .option('--hwdb <path>', 'query this database (hwdb.bin, .hwdb file, directory, or `system` for the host database) instead of the system one');
   return runCommand(cmd, argv, io, () => {
     const o = cmd.opts<{ update?: boolean; test?: string; root: string; usr?: boolean; strict?: boolean; hwdb?: string }>();
     if (!o.update && o.test === undefined) {
@@ -40,7 +40,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (o.test !== undefined) {
       let hwdb: HwdbBin;
       if (o.hwdb !== undefined) {
-        const r = openHwdbPath(resolve(io.cwd, o.hwdb));
+        const r = openHwdbPath(o.hwdb === 'system' ? o.hwdb : resolve(io.cwd, o.hwdb));
         if ('error' in r) {
           io.stderr(`udevadm hwdb: ${o.hwdb}: ${strerror(r.error as ErrnoName)}\n`);
           return ExitStatus.BAD_INPUT;

@@ -23,7 +23,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--device <file>', 'device description (device.desc format)')
     .option('--event <action:devpath>', 'event to run, repeatable (default: add of the first P:)', collect, [] as string[])
     .option('--cmdline <text>', 'kernel command line for IMPORT{cmdline}', '')
-    .option('--hwdb <path>', 'hardware database: hwdb.bin, .hwdb file or directory (default: none)')
+    .option('--hwdb <path>', 'hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host database (default: none)')
     .option('--json', 'print the conformance JSON-lines records')
     .option('--explain', 'explain, line by line, why each rule matched or not');
   return runCommand(cmd, argv, io, () => {

@@ -4,4 +4,4 @@
  * hwdb.d sources, a --hwdb PATH, writing hwdb.bin). The package exports it as `auxbus/udev/node`.
  */
 export { DiskSysfs } from './sources/sysfs-disk.node.js';
-export { openSystemHwdb, openHwdbPath, readHwdbSources, writeHwdbBin } from './hwdb/hwdb-files.node.js';
+export { openHostHwdb, openSystemHwdb, openHwdbPath, readHwdbSources, writeHwdbBin } from './hwdb/hwdb-files.node.js';

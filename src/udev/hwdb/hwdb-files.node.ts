@@ -21,11 +21,12 @@ export function openSystemHwdb(root = '/'): { hwdb: HwdbBin; path: string } | { 
 }
 
 /**
- * `--hwdb PATH`: a compiled hwdb.bin (recognised by its signature), a .hwdb text file, or a
- * directory whose *.hwdb files are compiled in file-name order. Errors: ENOENT, EINVAL/EIO
+ * `--hwdb PATH`: a compiled hwdb.bin (recognised by its signature), a .hwdb text file, a
+ * directory whose *.hwdb files are compiled in file-name order, or `system` (openHostHwdb). Errors: ENOENT, EINVAL/EIO
  * (a damaged hwdb.bin), with the compiler's warnings.
  */
 export function openHwdbPath(path: string): { hwdb: HwdbBin; warnings: string[] } | { error: HwdbOpenError | 'ENOENT' } {
+  if (path === 'system') return openHostHwdb('/');
   if (!existsSync(path)) return { error: 'ENOENT' };
   let sources: HwdbSourceFile[];
   if (statSync(path).isDirectory()) {
@@ -57,4 +58,19 @@ export function readHwdbSources(root = '/', dirs: readonly string[] = HWDB_SOURC
 export function writeHwdbBin(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes, { mode: 0o444 });
+}
+
+/**
+ * `--hwdb system`: the host's database as udev finds it — the first hwdb.bin of HWDB_BIN_PATHS,
+ * else its hwdb.d text files compiled (a host with .hwdb files but no compiled database).
+ */
+export function openHostHwdb(root = '/'): { hwdb: HwdbBin; warnings: string[] } | { error: HwdbOpenError | 'ENOENT' } {
+  const sys = openSystemHwdb(root);
+  if ('hwdb' in sys) return { hwdb: sys.hwdb, warnings: [] };
+  if (sys.error !== 'ENOENT') return { error: sys.error };
+  const sources = readHwdbSources(root);
+  if (sources.length === 0) return { error: 'ENOENT' };
+  const { bytes, warnings } = compileHwdb(sources);
+  const h = HwdbBin.open(bytes);
+  return typeof h === 'string' ? { error: h } : { hwdb: h, warnings };
 }
