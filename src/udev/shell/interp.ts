@@ -558,7 +558,9 @@ export function glob(ctx: ProgramContext, pattern: string): string[] {
         if (k === parts.length - 1 ? ctx.fs.lstat(p.startsWith('/') ? p : '/' + p) : ctx.fs.stat(p.startsWith('/') ? p : '/' + p)) next.push(p);
         continue;
       }
-      const entries = ctx.fs.readdir(dir === '.' ? '/' : dir) ?? [];
+      const listed = ctx.fs.readdir(dir === '.' ? '/' : dir);
+      // readdir(3) also returns "." and "..", which only a pattern starting with '.' matches.
+      const entries = listed === undefined ? [] : part.startsWith('.') || part.startsWith('\\.') ? ['.', '..', ...listed] : listed;
       for (const e of [...entries].sort()) {
         if (e.startsWith('.') && !part.startsWith('.') && !part.startsWith('\\.')) continue;
         if (patternMatch(part, e)) next.push((base === '.' ? '' : base) + '/' + e);
