@@ -155,7 +155,11 @@ function sed(ctx: ProgramContext): ProgramResult {
       const [re, repl, fl] = fields as [string, string, string];
       const rx = posixRegex(re, false, fl.includes('g') ? 'g' : '');
       if (!rx) return ok('', 'sed: -e expression #1: invalid regular expression\n', 1);
-      const js = repl.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1').replace(/(^|[^\\])&/g, '$1$$&').replace(/\\&/g, '&');
+      const js = repl
+        .replace(/\$/g, '$$$$')
+        .replace(/\\(\d)/g, '$$$1')
+        .replace(/(^|[^\\])&/g, '$1$$&')
+        .replace(/\\&/g, '&');
       cmds.push({ re: rx, repl: js, print: fl.includes('p') });
     }
   }

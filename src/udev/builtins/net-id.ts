@@ -371,8 +371,7 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
   }
   if (directPci) {
     if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
-    if (names.onboardLabel !== undefined)
-      dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
+    if (names.onboardLabel !== undefined) dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
     if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
     if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
     return undefined;

@@ -266,7 +266,7 @@ function run(ctx: BuiltinContext): 'ENOENT' | 'ENXIO' | 'ENODEV' | undefined {
   };
   let supportedTransport = false;
   let supportedParent = false;
-  for (let parent: UdevDevice | undefined = dev; parent; ) {
+  for (let parent: UdevDevice | undefined = dev; parent;) {
     const subsys = parent.subsystem;
     if (subsys !== undefined) {
       const simple = simpleBuses[subsys];
