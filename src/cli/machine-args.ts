@@ -19,7 +19,12 @@ export function addMachineOptions(cmd: Command): Command {
     .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
     .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))
     .addOption(new Option('--rules <file...>', 'udev rules files to install').default([]))
-    .addOption(new Option('--hwdb <path>', "udev's hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host's (default: none, so runs do not depend on the host)"));
+    .addOption(
+      new Option(
+        '--hwdb <path>',
+        "udev's hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host's (default: none, so runs do not depend on the host)",
+      ),
+    );
 }
 
 export interface MachineArgs {

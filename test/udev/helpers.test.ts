@@ -83,7 +83,10 @@ describe('fido_id', () => {
     const sysfs = new MemorySysfs();
     const hid = '/sys/devices/pci0000:00/0000:00:14.0/usb1/1-9/1-9:1.1/0003:1050:0407.0001';
     sysfs.putFile(hid + '/uevent', '');
-    sysfs.putFile(hid + '/report_descriptor', Uint8Array.from(hex('06d0f10901a101c0'), (c) => c.charCodeAt(0)));
+    sysfs.putFile(
+      hid + '/report_descriptor',
+      Uint8Array.from(hex('06d0f10901a101c0'), (c) => c.charCodeAt(0)),
+    );
     sysfs.putFile(hid + '/hidraw/hidraw1/uevent', '');
     const r = runRegistered(defaultPrograms(), new SysfsAccess(sysfs), undefined, [`${LIBEXEC}/fido_id`, hid + '/hidraw/hidraw1'], new Map(), '');
     expect(r).toEqual({ exitCode: 0, stdout: 'ID_FIDO_TOKEN=1\nID_SECURITY_TOKEN=1\n', stderr: '' });

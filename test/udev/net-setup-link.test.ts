@@ -28,7 +28,13 @@ const USB =
 
 function run(desc: string, linkFiles: readonly LinkFileInput[] | undefined): Map<string, string> {
   const env = loadDeviceDesc(desc);
-  const result = runUdevTest({ rules: RULES, ...env, events: [{ action: 'add', devpath: env.devpaths[0]! }], renameNetif: () => {}, ...(linkFiles ? { linkFiles } : {}) });
+  const result = runUdevTest({
+    rules: RULES,
+    ...env,
+    events: [{ action: 'add', devpath: env.devpaths[0]! }],
+    renameNetif: () => {},
+    ...(linkFiles ? { linkFiles } : {}),
+  });
   const props = new Map<string, string>();
   for (const r of result.records as UdevRecord[]) if (r.kind === 'property') props.set(r.key, r.value);
   for (const r of result.records as UdevRecord[]) if (r.kind === 'name') props.set('(NAME)', r.value);
@@ -53,7 +59,12 @@ describe('net_setup_link', () => {
     ['kernel-enumerated PCI NIC: onboard name', netdesc('/devices/pci0000:00/0000:00:1f.6', 'eth0', 1, PCI), '99-default.link', 'eno1'],
     ['predictable kernel name is kept (kernel)', netdesc('/devices/pci0000:00/0000:00:1f.6', 'eth0', 2, PCI), '99-default.link', 'eth0'],
     ['userspace name is kept (keep)', netdesc('/devices/pci0000:00/0000:00:1f.6', 'lan0', 3, PCI), '99-default.link', 'lan0'],
-    ['USB NIC: 73-usb-net-by-mac.link, MAC name', netdesc('/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0', 'eth1', 1, USB), '73-usb-net-by-mac.link', 'enx54e1ad7b2e11'],
+    [
+      'USB NIC: 73-usb-net-by-mac.link, MAC name',
+      netdesc('/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0', 'eth1', 1, USB),
+      '73-usb-net-by-mac.link',
+      'enx54e1ad7b2e11',
+    ],
   ])('%s', (_name, desc, file, name) => {
     const p = run(desc, links);
     expect(p.get('ID_NET_LINK_FILE')).toBe(`/usr/lib/systemd/network/${file}`);
@@ -62,7 +73,9 @@ describe('net_setup_link', () => {
   });
 
   it('reports the driver, and no config when no file matches', () => {
-    const p = run(netdesc('/devices/pci0000:00/0000:00:1f.6', 'eth0', 1, PCI), [{ path: '/etc/systemd/network/10-x.link', text: '[Match]\nDriver=igb\n[Link]\nName=x\n' }]);
+    const p = run(netdesc('/devices/pci0000:00/0000:00:1f.6', 'eth0', 1, PCI), [
+      { path: '/etc/systemd/network/10-x.link', text: '[Match]\nDriver=igb\n[Link]\nName=x\n' },
+    ]);
     expect(p.get('ID_NET_DRIVER')).toBe('e1000e');
     expect(p.has('ID_NET_LINK_FILE')).toBe(false);
   });
@@ -71,7 +84,10 @@ describe('net_setup_link', () => {
     const files = [
       { path: '/etc/systemd/network/01-empty.link', text: '[Match]\n[Link]\nName=never\n' },
       { path: '/etc/systemd/network/02-not-e1000e.link', text: '[Match]\nDriver=!e1000e\n[Link]\nName=never2\n' },
-      { path: '/etc/systemd/network/10-lan.link', text: '[Match]\nMACAddress=54:E1:AD:7B:2E:11\nType=ether\n[Link]\nNamePolicy=database\nName=lan7\n' },
+      {
+        path: '/etc/systemd/network/10-lan.link',
+        text: '[Match]\nMACAddress=54:E1:AD:7B:2E:11\nType=ether\n[Link]\nNamePolicy=database\nName=lan7\n',
+      },
     ];
     expect(run(netdesc('/devices/pci0000:00/0000:00:1f.6', 'eth0', 1, PCI), files).get('ID_NET_NAME')).toBe('lan7');
   });
@@ -82,7 +98,11 @@ describe('net_setup_link', () => {
     const name = generateNewName(cfg, { ifname: 'eth0', action: 'add', nameAssignType: 1, property: (k) => props[k], namePolicyEnabled: true });
     expect(name).toBe('eno1');
     expect(alternativeNames(cfg, name, (k) => props[k])).toEqual(['enp0s31f6']);
-    expect(generateNewName(cfg, { ifname: 'eth0', action: 'change', nameAssignType: 1, property: (k) => props[k], namePolicyEnabled: true })).toBe('eth0');
-    expect(generateNewName(cfg, { ifname: 'eth0', action: 'add', nameAssignType: 1, property: (k) => props[k], namePolicyEnabled: false })).toBe('eth0');
+    expect(generateNewName(cfg, { ifname: 'eth0', action: 'change', nameAssignType: 1, property: (k) => props[k], namePolicyEnabled: true })).toBe(
+      'eth0',
+    );
+    expect(generateNewName(cfg, { ifname: 'eth0', action: 'add', nameAssignType: 1, property: (k) => props[k], namePolicyEnabled: false })).toBe(
+      'eth0',
+    );
   });
 });

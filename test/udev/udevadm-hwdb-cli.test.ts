@@ -16,9 +16,15 @@ const dir = mkdtempSync(join(tmpdir(), 'auxbus-hwdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 mkdirSync(join(dir, 'usr/lib/udev/hwdb.d'), { recursive: true });
 mkdirSync(join(dir, 'etc/udev/hwdb.d'), { recursive: true });
-writeFileSync(join(dir, 'usr/lib/udev/hwdb.d/20-test.hwdb'), 'usb:v1234p*\n ID_VENDOR_FROM_DATABASE=Test Vendor\n\nusb:v1234p0001*\n ID_MODEL_FROM_DATABASE=Widget\n');
+writeFileSync(
+  join(dir, 'usr/lib/udev/hwdb.d/20-test.hwdb'),
+  'usb:v1234p*\n ID_VENDOR_FROM_DATABASE=Test Vendor\n\nusb:v1234p0001*\n ID_MODEL_FROM_DATABASE=Widget\n',
+);
 // /etc overrides a file of the same name in /usr/lib.
-writeFileSync(join(dir, 'etc/udev/hwdb.d/30-local.hwdb'), 'usb:v1234p0001*\n ID_MODEL_FROM_DATABASE=Local Widget\n\nbroken-record-without-properties\n');
+writeFileSync(
+  join(dir, 'etc/udev/hwdb.d/30-local.hwdb'),
+  'usb:v1234p0001*\n ID_MODEL_FROM_DATABASE=Local Widget\n\nbroken-record-without-properties\n',
+);
 
 async function cli(argv: string[]): Promise<{ status: number; out: string; err: string }> {
   const io = captureIo(dir);

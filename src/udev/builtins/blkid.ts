@@ -22,7 +22,7 @@ function safeString(s: string): string {
 /** blkid_encode_string(): like encode_devnode_name, with ' ' also escaped. */
 function encodeString(s: string): string {
   let out = '';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const len = utf8SequenceLength(s, i);
     if (len > 1) {
       out += s.slice(i, i + len);
@@ -37,7 +37,16 @@ function encodeString(s: string): string {
   return out;
 }
 
-const ISO_IDS = ['SYSTEM_ID', 'PUBLISHER_ID', 'APPLICATION_ID', 'BOOT_SYSTEM_ID', 'VOLUME_ID', 'LOGICAL_VOLUME_ID', 'VOLUME_SET_ID', 'DATA_PREPARER_ID'];
+const ISO_IDS = [
+  'SYSTEM_ID',
+  'PUBLISHER_ID',
+  'APPLICATION_ID',
+  'BOOT_SYSTEM_ID',
+  'VOLUME_ID',
+  'LOGICAL_VOLUME_ID',
+  'VOLUME_SET_ID',
+  'DATA_PREPARER_ID',
+];
 
 /** print_property(). */
 export function blkidProperty(dev: UdevDevice, name: string, value: string): void {

@@ -22,7 +22,7 @@ function whitelistedForDevnode(c: number): boolean {
 /** encode_devnode_name(): valid UTF-8 and `[0-9A-Za-z#+-.:=@_]` kept, other bytes as `\xNN`. */
 export function encodeDevnodeName(s: string): string {
   let out = '';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const len = utf8SequenceLength(s, i);
     if (len > 1) {
       out += s.slice(i, i + len);

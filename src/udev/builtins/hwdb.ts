@@ -17,7 +17,13 @@ import { deviceFromId } from './device-util.js';
 import { parseLongOptions } from './getopt.js';
 
 /** udev_builtin_hwdb_lookup(): add the properties of prefix+modalias; returns how many. */
-export function hwdbLookupInto(dev: UdevDevice, hwdb: HwdbLookup | undefined, prefix: string | undefined, modalias: string, filter: string | undefined): number {
+export function hwdbLookupInto(
+  dev: UdevDevice,
+  hwdb: HwdbLookup | undefined,
+  prefix: string | undefined,
+  modalias: string,
+  filter: string | undefined,
+): number {
   if (!hwdb) return -1;
   let n = 0;
   for (const [k, v] of hwdb.lookup((prefix ?? '') + modalias)) {

@@ -36,7 +36,21 @@ export interface LinkFacts {
   readonly property: (key: string) => string | undefined;
 }
 
-const MATCH_KEYS = ['MACAddress', 'PermanentMACAddress', 'OriginalName', 'Path', 'Driver', 'Type', 'Kind', 'Property', 'Host', 'Virtualization', 'KernelCommandLine', 'KernelVersion', 'Architecture'];
+const MATCH_KEYS = [
+  'MACAddress',
+  'PermanentMACAddress',
+  'OriginalName',
+  'Path',
+  'Driver',
+  'Type',
+  'Kind',
+  'Property',
+  'Host',
+  'Virtualization',
+  'KernelCommandLine',
+  'KernelVersion',
+  'Architecture',
+];
 
 /** Parse one .link file (INI: sections, Key=Value, # and ; comments, later list entries append). */
 export function parseLinkFile(file: LinkFileInput): LinkConfig | undefined {
@@ -154,7 +168,13 @@ const POLICY_PROPERTY: Readonly<Record<string, string>> = {
  */
 export function generateNewName(
   cfg: LinkConfig,
-  link: { ifname: string; action: string; nameAssignType: number | undefined; property: (k: string) => string | undefined; namePolicyEnabled: boolean },
+  link: {
+    ifname: string;
+    action: string;
+    nameAssignType: number | undefined;
+    property: (k: string) => string | undefined;
+    namePolicyEnabled: boolean;
+  },
 ): string {
   if (link.action !== 'add') return link.ifname;
   if (link.namePolicyEnabled && cfg.namePolicy) {

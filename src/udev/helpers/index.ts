@@ -91,7 +91,7 @@ function v4lId(ctx: ProgramContext): ProgramResult {
 /** is_fido_security_token_desc(): 1 for a FIDO CTAPHID usage, 0 for none, -1 malformed. */
 export function isFidoSecurityTokenDesc(desc: string): number {
   let usage = 0;
-  for (let pos = 0; pos < desc.length; ) {
+  for (let pos = 0; pos < desc.length;) {
     const b = desc.charCodeAt(pos);
     if (b === 0xfe) {
       if (pos + 1 >= desc.length) return -1;
@@ -128,7 +128,13 @@ function fidoId(ctx: ProgramContext): ProgramResult {
     // (udevadm test has no SEQNUM, so fido_id fails there).
     const devpath = ctx.env.get('DEVPATH');
     const seqnum = ctx.env.get('SEQNUM');
-    if (devpath === undefined || ctx.env.get('SUBSYSTEM') === undefined || ctx.env.get('ACTION') === undefined || seqnum === undefined || !/^[1-9]\d*$/.test(seqnum))
+    if (
+      devpath === undefined ||
+      ctx.env.get('SUBSYSTEM') === undefined ||
+      ctx.env.get('ACTION') === undefined ||
+      seqnum === undefined ||
+      !/^[1-9]\d*$/.test(seqnum)
+    )
       return result(1, '', 'Failed to get current device from environment: Invalid argument\n');
     syspath = '/sys' + devpath;
   }
@@ -142,8 +148,7 @@ function fidoId(ctx: ProgramContext): ProgramResult {
   }
   if (parent === undefined) return result(1, '', 'Failed to get parent HID device: No such file or directory\n');
   const data = ctx.fs.readFile(parent + '/report_descriptor');
-  if (typeof data !== 'string')
-    return result(1, '', `Failed to open report descriptor at '${parent}/report_descriptor': ${strerror(data.errno)}\n`);
+  if (typeof data !== 'string') return result(1, '', `Failed to open report descriptor at '${parent}/report_descriptor': ${strerror(data.errno)}\n`);
   if (data.length === 0) return result(1);
   const r = isFidoSecurityTokenDesc(data.slice(0, 4096));
   if (r < 0) return result(1);
@@ -178,7 +183,12 @@ function dmsetup(ctx: ProgramContext): ProgramResult {
   // strtoul(cookie, &p, 0) with the whole string consumed.
   const m = /^\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(cookie);
   if (!m) return result(1, '', 'Incorrect cookie value.\nCommand failed.\n');
-  const v = m[1]!.startsWith('0x') || m[1]!.startsWith('0X') ? Number.parseInt(m[1]!, 16) : m[1]!.length > 1 && m[1]![0] === '0' ? Number.parseInt(m[1]!, 8) : Number(m[1]);
+  const v =
+    m[1]!.startsWith('0x') || m[1]!.startsWith('0X')
+      ? Number.parseInt(m[1]!, 16)
+      : m[1]!.length > 1 && m[1]![0] === '0'
+        ? Number.parseInt(m[1]!, 8)
+        : Number(m[1]);
   if (v > 0xffffffff) return result(1, '', 'Incorrect cookie value.\nCommand failed.\n');
   const flags = Math.floor(v / 0x10000) & 0xffff;
   let out = '';

@@ -13,14 +13,7 @@
  * writes it; `udevadm hwdb --update` writes the v1 "compat" layout, `compat: true`). Strings are
  * stored once each (the real strbuf also merges suffixes; lookups are the same).
  */
-import {
-  HWDB_CHILD_SIZE,
-  HWDB_HEADER_SIZE,
-  HWDB_NODE_SIZE,
-  HWDB_SIGNATURE,
-  HWDB_VALUE_SIZE_V1,
-  HWDB_VALUE_SIZE_V2,
-} from './hwdb-bin.js';
+import { HWDB_CHILD_SIZE, HWDB_HEADER_SIZE, HWDB_NODE_SIZE, HWDB_SIGNATURE, HWDB_VALUE_SIZE_V1, HWDB_VALUE_SIZE_V2 } from './hwdb-bin.js';
 
 export interface HwdbSourceFile {
   /** The path written into the database and into warnings. */

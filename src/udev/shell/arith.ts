@@ -33,7 +33,12 @@ function parseNumber(text: string): bigint {
   if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t) || /^[+-]?[1-9][0-9]*$/.test(t) || /^[+-]?0[0-7]*$/.test(t)) {
     const neg = t.startsWith('-');
     const body = t.replace(/^[+-]/, '');
-    const v = body.startsWith('0x') || body.startsWith('0X') ? BigInt(body) : body.length > 1 && body[0] === '0' ? BigInt('0o' + body.slice(1)) : BigInt(body);
+    const v =
+      body.startsWith('0x') || body.startsWith('0X')
+        ? BigInt(body)
+        : body.length > 1 && body[0] === '0'
+          ? BigInt('0o' + body.slice(1))
+          : BigInt(body);
     return wrap(neg ? -v : v);
   }
   throw new ArithError(`Illegal number: ${t}`);

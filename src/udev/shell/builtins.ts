@@ -89,68 +89,95 @@ export const specialBuiltins: Map<string, ShellBuiltin> = new Map<string, ShellB
   [':', () => 0],
   ['break', loopControl('break')],
   ['continue', loopControl('continue')],
-  ['exit', (sh, argv, io) => {
-    throw new ShellExit(parseStatus(sh, io, 'exit', argv[1]));
-  }],
-  ['return', (sh, argv, io) => {
-    const st = parseStatus(sh, io, 'return', argv[1]);
-    if (sh.funcDepth === 0) throw new ShellExit(st);
-    throw new FunctionReturn(st);
-  }],
-  ['eval', (sh, argv, io) => {
-    const script = argv.slice(1).join(' ');
-    if (script.trim().length === 0) return 0;
-    return sh.runScript(script, io.fds);
-  }],
-  ['.', (sh, argv, io) => {
-    const file = argv[1];
-    if (file === undefined) return 0;
-    const data = sh.ctx.fs.readFile(file.startsWith('/') ? file : '/' + file);
-    if (typeof data !== 'string') fatal(sh, io, `.: cannot open ${file}: No such file`);
-    return sh.runScript(data, io.fds);
-  }],
-  ['exec', (sh, argv, io) => {
-    if (argv.length < 2) return 0;
-    const st = sh.external(argv[1]!, argv.slice(1), io.fds);
-    throw new ShellExit(st);
-  }],
+  [
+    'exit',
+    (sh, argv, io) => {
+      throw new ShellExit(parseStatus(sh, io, 'exit', argv[1]));
+    },
+  ],
+  [
+    'return',
+    (sh, argv, io) => {
+      const st = parseStatus(sh, io, 'return', argv[1]);
+      if (sh.funcDepth === 0) throw new ShellExit(st);
+      throw new FunctionReturn(st);
+    },
+  ],
+  [
+    'eval',
+    (sh, argv, io) => {
+      const script = argv.slice(1).join(' ');
+      if (script.trim().length === 0) return 0;
+      return sh.runScript(script, io.fds);
+    },
+  ],
+  [
+    '.',
+    (sh, argv, io) => {
+      const file = argv[1];
+      if (file === undefined) return 0;
+      const data = sh.ctx.fs.readFile(file.startsWith('/') ? file : '/' + file);
+      if (typeof data !== 'string') fatal(sh, io, `.: cannot open ${file}: No such file`);
+      return sh.runScript(data, io.fds);
+    },
+  ],
+  [
+    'exec',
+    (sh, argv, io) => {
+      if (argv.length < 2) return 0;
+      const st = sh.external(argv[1]!, argv.slice(1), io.fds);
+      throw new ShellExit(st);
+    },
+  ],
   ['export', (sh, argv, io) => nameAssignments(sh, argv, io, (k) => sh.exported.add(k))],
   ['readonly', (sh, argv, io) => nameAssignments(sh, argv, io, (k) => sh.readonlyVars.add(k))],
-  ['unset', (sh, argv, io) => {
-    let fns = false;
-    for (const a of argv.slice(1)) {
-      if (a === '-f') fns = true;
-      else if (a === '-v') fns = false;
-      else if (fns) sh.funcs.delete(a);
-      else {
-        if (sh.readonlyVars.has(a)) fatal(sh, io, `unset: ${a}: is read only`);
-        sh.vars.delete(a);
-        sh.exported.delete(a);
+  [
+    'unset',
+    (sh, argv, io) => {
+      let fns = false;
+      for (const a of argv.slice(1)) {
+        if (a === '-f') fns = true;
+        else if (a === '-v') fns = false;
+        else if (fns) sh.funcs.delete(a);
+        else {
+          if (sh.readonlyVars.has(a)) fatal(sh, io, `unset: ${a}: is read only`);
+          sh.vars.delete(a);
+          sh.exported.delete(a);
+        }
       }
-    }
-    return 0;
-  }],
-  ['shift', (sh, argv, io) => {
-    const n = argv[1] === undefined ? 1 : Number(argv[1]);
-    if (!Number.isInteger(n) || n < 0) fatal(sh, io, `shift: Illegal number: ${argv[1]}`);
-    if (n > sh.positional.length) fatal(sh, io, `shift: can't shift that many`);
-    sh.positional = sh.positional.slice(n);
-    return 0;
-  }],
-  ['set', (sh, argv, io) => {
-    if (argv.length === 1) {
-      for (const k of [...sh.vars.keys()].sort()) io.write(`${k}=${quoteValue(sh.vars.get(k)!)}\n`);
       return 0;
-    }
-    const i = applyOptions(sh, argv, 1, (t) => fatal(sh, io, `set: ${t}`));
-    if (i < argv.length || argv[i - 1] === '--' || argv[i - 1] === '-') sh.positional = argv.slice(i);
-    return 0;
-  }],
+    },
+  ],
+  [
+    'shift',
+    (sh, argv, io) => {
+      const n = argv[1] === undefined ? 1 : Number(argv[1]);
+      if (!Number.isInteger(n) || n < 0) fatal(sh, io, `shift: Illegal number: ${argv[1]}`);
+      if (n > sh.positional.length) fatal(sh, io, `shift: can't shift that many`);
+      sh.positional = sh.positional.slice(n);
+      return 0;
+    },
+  ],
+  [
+    'set',
+    (sh, argv, io) => {
+      if (argv.length === 1) {
+        for (const k of [...sh.vars.keys()].sort()) io.write(`${k}=${quoteValue(sh.vars.get(k)!)}\n`);
+        return 0;
+      }
+      const i = applyOptions(sh, argv, 1, (t) => fatal(sh, io, `set: ${t}`));
+      if (i < argv.length || argv[i - 1] === '--' || argv[i - 1] === '-') sh.positional = argv.slice(i);
+      return 0;
+    },
+  ],
   ['trap', () => 0],
-  ['times', (_sh, _argv, io) => {
-    io.write('0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n');
-    return 0;
-  }],
+  [
+    'times',
+    (_sh, _argv, io) => {
+      io.write('0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n');
+      return 0;
+    },
+  ],
 ]);
 
 function nameAssignments(sh: Shell, argv: string[], io: BuiltinIo, mark: (k: string) => void): number {
@@ -173,113 +200,137 @@ export const shellBuiltins: Map<string, ShellBuiltin> = new Map<string, ShellBui
   ['true', () => 0],
   ['false', () => 1],
   ['echo', (_sh, argv, io) => (io.write(dashEcho(argv.slice(1))) ? 0 : 1)],
-  ['printf', (sh, argv, io) => {
-    if (argv.length < 2) {
-      msg(sh, io, 'printf: usage: printf format [arg ...]');
-      return 2;
-    }
-    const r = printfFormat(argv.slice(1));
-    io.write(r.out);
-    return r.status;
-  }],
+  [
+    'printf',
+    (sh, argv, io) => {
+      if (argv.length < 2) {
+        msg(sh, io, 'printf: usage: printf format [arg ...]');
+        return 2;
+      }
+      const r = printfFormat(argv.slice(1));
+      io.write(r.out);
+      return r.status;
+    },
+  ],
   ['test', (sh, argv, io) => runTest(sh, ['/usr/bin/test', ...argv.slice(1)], io)],
   ['[', (sh, argv, io) => runTest(sh, ['/usr/bin/[', ...argv.slice(1)], io)],
-  ['read', (sh, argv, io) => {
-    let raw = false;
-    let i = 1;
-    for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
-      if (argv[i] === '-r') raw = true;
-      else if (argv[i] === '--') {
-        i++;
+  [
+    'read',
+    (sh, argv, io) => {
+      let raw = false;
+      let i = 1;
+      for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+        if (argv[i] === '-r') raw = true;
+        else if (argv[i] === '--') {
+          i++;
+          break;
+        }
+      }
+      const names = argv.slice(i);
+      if (names.length === 0) fatal(sh, io, 'read: arg count');
+      let text = '';
+      let gotNewline = false;
+      for (;;) {
+        const l = io.readLine();
+        if (!l) break;
+        if (!raw && l.line.endsWith('\\') && l.newline) {
+          text += l.line.slice(0, -1);
+          continue;
+        }
+        text += l.line;
+        gotNewline = l.newline;
         break;
       }
-    }
-    const names = argv.slice(i);
-    if (names.length === 0) fatal(sh, io, 'read: arg count');
-    let text = '';
-    let gotNewline = false;
-    for (;;) {
-      const l = io.readLine();
-      if (!l) break;
-      if (!raw && l.line.endsWith('\\') && l.newline) {
-        text += l.line.slice(0, -1);
-        continue;
-      }
-      text += l.line;
-      gotNewline = l.newline;
-      break;
-    }
-    if (!raw) text = text.replace(/\\(.)/g, '$1');
-    const ifs = sh.getVar('IFS') ?? ' \t\n';
-    const ws = [...ifs].filter((c) => c === ' ' || c === '\t' || c === '\n').join('');
-    const isWs = (c: string): boolean => ws.includes(c);
-    let k = 0;
-    const trimStart = (): void => {
-      while (k < text.length && isWs(text[k]!)) k++;
-    };
-    trimStart();
-    for (let n = 0; n < names.length; n++) {
-      if (n === names.length - 1) {
-        let rest = text.slice(k);
-        let e = rest.length;
-        while (e > 0 && isWs(rest[e - 1]!)) e--;
-        rest = rest.slice(0, e);
-        sh.setVar(names[n]!, rest);
-        break;
-      }
-      let field = '';
-      while (k < text.length && !ifs.includes(text[k]!)) field += text[k++];
-      sh.setVar(names[n]!, field);
+      if (!raw) text = text.replace(/\\(.)/g, '$1');
+      const ifs = sh.getVar('IFS') ?? ' \t\n';
+      const ws = [...ifs].filter((c) => c === ' ' || c === '\t' || c === '\n').join('');
+      const isWs = (c: string): boolean => ws.includes(c);
+      let k = 0;
+      const trimStart = (): void => {
+        while (k < text.length && isWs(text[k]!)) k++;
+      };
       trimStart();
-      if (k < text.length && ifs.includes(text[k]!) && !isWs(text[k]!)) {
-        k++;
+      for (let n = 0; n < names.length; n++) {
+        if (n === names.length - 1) {
+          let rest = text.slice(k);
+          let e = rest.length;
+          while (e > 0 && isWs(rest[e - 1]!)) e--;
+          rest = rest.slice(0, e);
+          sh.setVar(names[n]!, rest);
+          break;
+        }
+        let field = '';
+        while (k < text.length && !ifs.includes(text[k]!)) field += text[k++];
+        sh.setVar(names[n]!, field);
         trimStart();
+        if (k < text.length && ifs.includes(text[k]!) && !isWs(text[k]!)) {
+          k++;
+          trimStart();
+        }
       }
-    }
-    return gotNewline ? 0 : 1;
-  }],
-  ['cd', (sh, argv, io) => {
-    const dir = argv[1] ?? sh.getVar('HOME') ?? '/';
-    const st = sh.ctx.fs.stat(dir.startsWith('/') ? dir : '/' + dir);
-    if (!st || st.type !== 'dir') {
-      msg(sh, io, `cd: can't cd to ${dir}`);
-      return 2;
-    }
-    sh.setVar('PWD', dir);
-    return 0;
-  }],
-  ['pwd', (sh, _argv, io) => {
-    io.write((sh.getVar('PWD') ?? '/') + '\n');
-    return 0;
-  }],
-  ['local', (sh, argv, io) => {
-    if (sh.funcDepth === 0) fatal(sh, io, 'local: not in a function');
-    for (const a of argv.slice(1)) {
-      const eq = a.indexOf('=');
-      if (eq >= 0) sh.setVar(a.slice(0, eq), a.slice(eq + 1));
-    }
-    return 0;
-  }],
-  ['command', (sh, argv, io) => {
-    let i = 1;
-    let describe = false;
-    for (; i < argv.length && argv[i]!.startsWith('-'); i++) if (argv[i] === '-v' || argv[i] === '-V') describe = true;
-    const name = argv[i];
-    if (name === undefined) return 0;
-    if (describe) return typeOf(sh, name, io, true);
-    const b = shellBuiltins.get(name) ?? specialBuiltins.get(name);
-    if (b) return b(sh, argv.slice(i), io);
-    return sh.external(name, argv.slice(i), io.fds);
-  }],
-  ['type', (sh, argv, io) => {
-    let st = 0;
-    for (const n of argv.slice(1)) st = typeOf(sh, n, io, false) || st;
-    return st;
-  }],
-  ['umask', (_sh, argv, io) => {
-    if (argv.length < 2) io.write('0022\n');
-    return 0;
-  }],
+      return gotNewline ? 0 : 1;
+    },
+  ],
+  [
+    'cd',
+    (sh, argv, io) => {
+      const dir = argv[1] ?? sh.getVar('HOME') ?? '/';
+      const st = sh.ctx.fs.stat(dir.startsWith('/') ? dir : '/' + dir);
+      if (!st || st.type !== 'dir') {
+        msg(sh, io, `cd: can't cd to ${dir}`);
+        return 2;
+      }
+      sh.setVar('PWD', dir);
+      return 0;
+    },
+  ],
+  [
+    'pwd',
+    (sh, _argv, io) => {
+      io.write((sh.getVar('PWD') ?? '/') + '\n');
+      return 0;
+    },
+  ],
+  [
+    'local',
+    (sh, argv, io) => {
+      if (sh.funcDepth === 0) fatal(sh, io, 'local: not in a function');
+      for (const a of argv.slice(1)) {
+        const eq = a.indexOf('=');
+        if (eq >= 0) sh.setVar(a.slice(0, eq), a.slice(eq + 1));
+      }
+      return 0;
+    },
+  ],
+  [
+    'command',
+    (sh, argv, io) => {
+      let i = 1;
+      let describe = false;
+      for (; i < argv.length && argv[i]!.startsWith('-'); i++) if (argv[i] === '-v' || argv[i] === '-V') describe = true;
+      const name = argv[i];
+      if (name === undefined) return 0;
+      if (describe) return typeOf(sh, name, io, true);
+      const b = shellBuiltins.get(name) ?? specialBuiltins.get(name);
+      if (b) return b(sh, argv.slice(i), io);
+      return sh.external(name, argv.slice(i), io.fds);
+    },
+  ],
+  [
+    'type',
+    (sh, argv, io) => {
+      let st = 0;
+      for (const n of argv.slice(1)) st = typeOf(sh, n, io, false) || st;
+      return st;
+    },
+  ],
+  [
+    'umask',
+    (_sh, argv, io) => {
+      if (argv.length < 2) io.write('0022\n');
+      return 0;
+    },
+  ],
   ['wait', () => 0],
   ['kill', () => 0],
 ]);

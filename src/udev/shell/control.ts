@@ -14,4 +14,3 @@ export class LoopControl {
 export class FunctionReturn {
   constructor(readonly status: number) {}
 }
-

@@ -57,14 +57,15 @@ function cut(ctx: ProgramContext): ProgramResult {
     const opt = (flag: string): string | undefined => (a === flag ? args[++i] : a.startsWith(flag) ? a.slice(flag.length) : undefined);
     let v: string | undefined;
     if ((v = opt('-d')) !== undefined) {
-      if (v.length > 1) return ok('', 'cut: the delimiter must be a single character\nTry \'cut --help\' for more information.\n', 1);
+      if (v.length > 1) return ok('', "cut: the delimiter must be a single character\nTry 'cut --help' for more information.\n", 1);
       delim = v.length === 0 ? '\0' : v;
     } else if ((v = opt('-f')) !== undefined) fields = v;
     else if ((v = opt('-c')) !== undefined || (v = opt('-b')) !== undefined) chars = v;
     else if (a === '-s') onlyDelimited = true;
     else files.push(a);
   }
-  if (fields === undefined && chars === undefined) return ok('', "cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n", 1);
+  if (fields === undefined && chars === undefined)
+    return ok('', "cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n", 1);
   const sel = parseList((fields ?? chars)!);
   if (!sel) return ok('', `cut: invalid field range\nTry 'cut --help' for more information.\n`, 1);
   const input = readAll(ctx, files, 'cut');
@@ -78,7 +79,11 @@ function cut(ctx: ProgramContext): ProgramResult {
       if (!onlyDelimited) out += line + '\n';
       continue;
     }
-    out += line.split(delim).filter((_, k) => sel(k + 1)).join(delim) + '\n';
+    out +=
+      line
+        .split(delim)
+        .filter((_, k) => sel(k + 1))
+        .join(delim) + '\n';
   }
   return ok(out, input.err, input.err ? 1 : 0);
 }
@@ -200,7 +205,8 @@ function headTail(which: 'head' | 'tail'): (ctx: ProgramContext) => ProgramResul
     }
     const input = readAll(ctx, files, which);
     let out: string;
-    if (bytes) out = which === 'head' ? input.text.slice(0, n) : fromStart ? input.text.slice(Math.max(0, n - 1)) : n === 0 ? '' : input.text.slice(-n);
+    if (bytes)
+      out = which === 'head' ? input.text.slice(0, n) : fromStart ? input.text.slice(Math.max(0, n - 1)) : n === 0 ? '' : input.text.slice(-n);
     else {
       const parts = input.text.split(/(?<=\n)/);
       if (parts[parts.length - 1] === '') parts.pop();
@@ -258,10 +264,13 @@ function readlink(ctx: ProgramContext): ProgramResult {
   for (const f of files) {
     const p = f.startsWith('/') ? f : '/' + f;
     if (mode === '') {
-      const t = p.startsWith('/dev/') && ctx.devfs ? (() => {
-        const e = ctx.devfs!.lstat(p);
-        return e?.type === 'link' ? e.target : undefined;
-      })() : ctx.fs.readlink(p);
+      const t =
+        p.startsWith('/dev/') && ctx.devfs
+          ? (() => {
+              const e = ctx.devfs!.lstat(p);
+              return e?.type === 'link' ? e.target : undefined;
+            })()
+          : ctx.fs.readlink(p);
       if (t === undefined) code = 1;
       else out += t + (newline ? '\n' : '');
       continue;

@@ -337,7 +337,7 @@ export class Expander {
     // ${#name}
     if (body.length > 1 && body[0] === '#') {
       const name = body.slice(1);
-      if (NAME_RE.test(name) && NAME_RE.exec(name)![0] === name || /^(\d+|[@*#?$!-])$/.test(name)) {
+      if ((NAME_RE.test(name) && NAME_RE.exec(name)![0] === name) || /^(\d+|[@*#?$!-])$/.test(name)) {
         const v = this.value(name);
         if (v === undefined && this.host.nounset && name !== '@' && name !== '*') this.host.fatal(`${name}: parameter not set`);
         push(String((v ?? '').length));

@@ -63,7 +63,19 @@ const OPERATORS = ['&&', '||', ';;', '<<-', '<<', '>>', '<&', '>&', '<>', '>|', 
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', '{', '}', '!', 'in']);
 
 function isMeta(c: string | undefined): boolean {
-  return c === undefined || c === ' ' || c === '\t' || c === '\n' || c === ';' || c === '&' || c === '|' || c === '<' || c === '>' || c === '(' || c === ')';
+  return (
+    c === undefined ||
+    c === ' ' ||
+    c === '\t' ||
+    c === '\n' ||
+    c === ';' ||
+    c === '&' ||
+    c === '|' ||
+    c === '<' ||
+    c === '>' ||
+    c === '(' ||
+    c === ')'
+  );
 }
 
 /**
@@ -106,7 +118,7 @@ function skipDollarOrBackquote(s: string, i: number, line: () => number): number
       else if (s[j] === "'" || s[j] === '"' || s[j] === '$' || s[j] === '`') j = skipConstruct(s, j, line);
       else j++;
     }
-    if (j >= s.length) throw new ShellSyntaxError(line(), 'Syntax error: Missing \'}\'');
+    if (j >= s.length) throw new ShellSyntaxError(line(), "Syntax error: Missing '}'");
     return j + 1;
   }
   if (n === '(') {

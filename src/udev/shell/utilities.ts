@@ -148,7 +148,7 @@ export function printfFormat(args: readonly string[]): { out: string; status: nu
   let argi = 0;
   do {
     const start = argi;
-    for (let i = 0; i < fmt.length; ) {
+    for (let i = 0; i < fmt.length;) {
       const c = fmt[i]!;
       if (c === '\\') {
         const r = printfEscape(fmt, i);
@@ -227,7 +227,13 @@ export function printfFormat(args: readonly string[]): { out: string; status: nu
             // %g: the shorter of %e and %f with trailing zeros removed (C99 7.19.6.1).
             const pg = prec === 0 ? 1 : prec;
             const exp = v === 0 ? 0 : Math.floor(Math.log10(Math.abs(v)));
-            s = exp < -4 || exp >= pg ? v.toExponential(pg - 1).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2') : v.toFixed(Math.max(0, pg - 1 - exp)).replace(/\.?0+$/, '');
+            s =
+              exp < -4 || exp >= pg
+                ? v
+                    .toExponential(pg - 1)
+                    .replace(/\.?0+e/, 'e')
+                    .replace(/e([+-])(\d)$/, 'e$10$2')
+                : v.toFixed(Math.max(0, pg - 1 - exp)).replace(/\.?0+$/, '');
           }
           if (conv !== lower) s = s.toUpperCase();
           if (flags.includes('+') && v >= 0) s = '+' + s;
@@ -239,7 +245,8 @@ export function printfFormat(args: readonly string[]): { out: string; status: nu
       const w = Number(width || '0');
       if (s.length < w) {
         if (flags.includes('-')) s = s.padEnd(w);
-        else if (flags.includes('0') && conv !== 's' && conv !== 'c' && conv !== 'b') s = s[0] === '-' || s[0] === '+' ? s[0] + s.slice(1).padStart(w - 1, '0') : s.padStart(w, '0');
+        else if (flags.includes('0') && conv !== 's' && conv !== 'c' && conv !== 'b')
+          s = s[0] === '-' || s[0] === '+' ? s[0] + s.slice(1).padStart(w - 1, '0') : s.padStart(w, '0');
         else s = s.padStart(w);
       }
       out += s;
@@ -316,10 +323,13 @@ export function testCommand(ctx: ProgramContext): ProgramResult {
         result = st !== undefined;
         break;
       case '-s':
-        result = st !== undefined && st.type !== 'file' ? true : (() => {
-          const d = ctx.fs.readFile(arg);
-          return typeof d === 'string' && d.length > 0;
-        })();
+        result =
+          st !== undefined && st.type !== 'file'
+            ? true
+            : (() => {
+                const d = ctx.fs.readFile(arg);
+                return typeof d === 'string' && d.length > 0;
+              })();
         break;
       default:
         return ok('', `test: ${op}: unary operator expected\n`, 2);
@@ -360,4 +370,3 @@ export function testCommand(ctx: ProgramContext): ProgramResult {
   } else return ok('', 'test: too many arguments\n', 2);
   return ok('', '', result !== negate ? 0 : 1);
 }
-

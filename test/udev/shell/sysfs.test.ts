@@ -9,7 +9,10 @@ import { runRegistered } from '../../../src/udev/spawn.js';
 import { SysfsAccess } from '../../../src/udev/sources/sysfs-access.js';
 import { MemorySysfs } from '../../../src/udev/sources/sysfs-memory.js';
 
-function machine(): { sysfs: MemorySysfs; run: (argv: string[], env?: Record<string, string>) => { stdout: string; stderr: string; exitCode: number } } {
+function machine(): {
+  sysfs: MemorySysfs;
+  run: (argv: string[], env?: Record<string, string>) => { stdout: string; stderr: string; exitCode: number };
+} {
   const sysfs = new MemorySysfs({ truncateOnWrite: true });
   sysfs.putFile('/sys/devices/pci0000:00/0000:00:14.0/power/control', 'on\n');
   sysfs.putFile('/sys/devices/pci0000:00/0000:00:14.0/vendor', '0x8086\n', 0o444);
@@ -47,7 +50,11 @@ describe('sh redirections into sysfs', () => {
 
   it('reads attributes with < and $(cat …), and globs over sysfs in byte order', () => {
     const m = machine();
-    const r = m.run(['/bin/sh', '-c', 'read v < /sys/devices/pci0000:00/0000:00:14.0/vendor; echo $v; for f in /sys/devices/pci0000:00/*/vendor; do echo "$f=$(cat $f)"; done; echo /sys/devices/nomatch*']);
+    const r = m.run([
+      '/bin/sh',
+      '-c',
+      'read v < /sys/devices/pci0000:00/0000:00:14.0/vendor; echo $v; for f in /sys/devices/pci0000:00/*/vendor; do echo "$f=$(cat $f)"; done; echo /sys/devices/nomatch*',
+    ]);
     expect(r.stdout).toBe(
       '0x8086\n/sys/devices/pci0000:00/0000:00:14.0/vendor=0x8086\n/sys/devices/pci0000:00/0000:00:1f.0/vendor=0x8086\n/sys/devices/nomatch*\n',
     );
