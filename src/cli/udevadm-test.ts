@@ -76,6 +76,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       sysfs: env.sysfs,
       devfs: env.devfs,
       database: env.database,
+      probeBlock: env.probeBlock,
       events,
       cmdline: o.cmdline,
       explain: o.explain === true,

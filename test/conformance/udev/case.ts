@@ -56,6 +56,7 @@ export function runCase(c: ConformanceCase, hwdb: HwdbLookup | undefined = fixtu
     devfs: env.devfs,
     database: env.database,
     events: c.events,
+    probeBlock: env.probeBlock,
     ...(hwdb ? { hwdb } : {}),
   });
 }
