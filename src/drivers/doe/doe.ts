@@ -57,8 +57,14 @@ export interface DoeTaskSpec {
 
 interface DoeTask extends DoeTaskSpec {
   readonly done: (result: DoeResult) => void;
-  /** For doe_user's close: set once nobody waits for the result any more. */
+  /** Set once nobody waits for the result any more (doe_user's close, its ABORT ioctl). */
   orphaned: boolean;
+}
+
+/** What a submitter holds: it may stop waiting and have the exchange aborted. */
+export interface DoeTaskHandle {
+  /** Drop a queued task, or wake the running one so that it Aborts at once; no callback follows. */
+  abort(): void;
 }
 
 type Cont = (err?: ErrnoName) => void;
@@ -184,17 +190,34 @@ export class PciDoeMb {
    * `done` runs from the workqueue with the result. Returns the task, which a caller that stops
    * waiting (doe_user's close) may orphan.
    */
-  submit(spec: DoeTaskSpec, done: (result: DoeResult) => void): { orphan(): void } {
+  submit(spec: DoeTaskSpec, done: (result: DoeResult) => void): DoeTaskHandle {
     if (!this.supports(spec.vendor, spec.type)) {
-      this.#scheduler.queue(`${this.workqueueName} einval`, () => done({ ok: false, errno: 'EINVAL' }));
-      return { orphan: () => undefined };
+      let dropped = false;
+      this.#scheduler.queue(`${this.workqueueName} einval`, () => dropped || done({ ok: false, errno: 'EINVAL' }));
+      return { abort: () => void (dropped = true) };
     }
     const task = this.#enqueue(spec, done);
-    return {
-      orphan: () => {
-        task.orphaned = true;
-      },
-    };
+    return { abort: () => this.#abortTask(task) };
+  }
+
+  /** The task leaves the queue, or, running, wakes from its sleep with EIO and so Aborts. */
+  #abortTask(task: DoeTask): void {
+    task.orphaned = true;
+    const queued = this.#queue.indexOf(task);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+      return;
+    }
+    if (this.#current === task) this.#wake('EIO');
+  }
+
+  /** Wake the sleeping work item now with `errno` (wake_up on the mailbox's wait queue). */
+  #wake(errno: ErrnoName): void {
+    const s = this.#sleeping;
+    if (!s) return;
+    this.#sleeping = undefined;
+    s.timer.dispose();
+    this.#scheduler.queue(`${this.workqueueName} wake`, () => s.cont(errno), { key: this.workqueueName });
   }
 
   #enqueue(spec: DoeTaskSpec, done: (result: DoeResult) => void): DoeTask {
@@ -219,12 +242,7 @@ export class PciDoeMb {
   cancelTasks(): void {
     this.#dead = true;
     this.#cancel = true;
-    const s = this.#sleeping;
-    if (s) {
-      this.#sleeping = undefined;
-      s.timer.dispose();
-      this.#scheduler.queue(`${this.workqueueName} wake`, () => s.cont('EIO'), { key: this.workqueueName });
-    }
+    this.#wake('EIO');
     if (!this.#ready) this.#finishCreate(false);
   }
 
@@ -248,6 +266,7 @@ export class PciDoeMb {
 
   #statemachine(task: DoeTask): void {
     if (this.#dead) return this.#complete(task, { ok: false, errno: 'EIO' });
+    if (task.orphaned) return this.#complete(task, { ok: false, errno: 'EINTR' });
     this.#sendReq(task, (err) => {
       if (err) return this.#failTask(task, err);
       const deadline = this.#now() + PCI_DOE_TIMEOUT_MS;
@@ -313,9 +332,9 @@ export class PciDoeMb {
     if (length < 2) return 'EIO';
     length -= 2;
     const received = Math.min(task.responseSize, length * 4);
-    const response = new Uint8Array(task.responseSize);
+    const response = new Uint8Array(Math.ceil(received / 4) * 4);
     const view = new DataView(response.buffer);
-    const whole = Math.floor(task.responseSize / 4);
+    const whole = Math.floor(received / 4);
     let payloadLength = Math.min(length, whole);
     for (let i = 0; i < payloadLength; i++) {
       val = this.#read(pciDoeRegs.READ);
@@ -324,7 +343,7 @@ export class PciDoeMb {
       if (i === payloadLength - 1 && !(this.#status() & pciDoeStatus.DATA_OBJECT_READY)) return 'EIO';
       this.#write(pciDoeRegs.READ, 0);
     }
-    const remainder = task.responseSize % 4;
+    const remainder = received % 4;
     if (remainder && length > payloadLength) {
       val = this.#read(pciDoeRegs.READ);
       for (let b = 0; b < remainder; b++) response[4 * payloadLength + b] = (val >>> (8 * b)) & 0xff;
@@ -356,16 +375,6 @@ export class PciDoeMb {
       });
     };
     loop();
-  }
-
-  /**
-   * Abort whatever the hardware is doing now, outside the queue (doe_user's close and ABORT
-   * ioctl): the task in flight, if any, is orphaned and ends as its state machine finds out.
-   */
-  abortNow(): void {
-    if (this.#current) this.#current.orphaned = true;
-    for (const t of this.#queue) t.orphaned = true;
-    this.#write(pciDoeRegs.CTRL, pciDoeCtrl.ABORT);
   }
 
   /** pci_doe_wait: sleep `ms`; EIO at once (or on wake) once cancelled. */
