@@ -4,7 +4,7 @@
  */
 import type { Device, Uevent } from '../bus/index.js';
 import { Devtmpfs } from '../bus/index.js';
-import type { Machine } from '../di/index.js';
+import type { Machine } from '../machine/index.js';
 import { type CliIo, colors } from './io.js';
 
 function childrenOf(machine: Machine, parent: Device | undefined): Device[] {

@@ -33,7 +33,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** The real machine's host (imported lazily: argument errors need no machine). */
 async function buildHost(): Promise<ScenarioHost> {
-  return (await import('../di/index.js')).machineScenarioHost();
+  return (await import('../machine/index.js')).machineScenarioHost();
 }
 
 /** `run` against a given host (tests, and builds that supply their own machine). */

@@ -5,7 +5,8 @@
  * unbound, or bound to a userspace driver whose file nobody holds.
  */
 import type { AuxiliaryBus } from '../aux/index.js';
-import type { CharDevFile, Device, PciCore, PciDevice } from '../bus/index.js';
+import type { CharDevFile, Device } from '../bus/index.js';
+import type { PciCore, PciDevice } from '../pci/index.js';
 import { doeMailboxOf } from './doe/mailbox.js';
 
 export type Owner = 'kernel' | 'none' | { readonly pid: number; readonly process: string };

@@ -6,8 +6,8 @@
  */
 import { inject, injectable } from 'inversify';
 import { kerr } from '../base/index.js';
-import { IPciCore, type PciCore, type PciFunctionHw, parsePciName, pciHeaderType, pciRegs } from '../bus/index.js';
-import type { IPresetHost } from '../di/index.js';
+import { IPciCore, type PciCore, type PciFunctionHw, parsePciName, pciHeaderType, pciRegs } from '../pci/index.js';
+import type { IPresetHost } from '../machine/index.js';
 import { createCxlType3 } from './hw/cxl-type3.js';
 import { createMlx5Nic } from './hw/mlx5-nic.js';
 import { createRootPort } from './hw/root-port.js';

@@ -18,8 +18,8 @@ import type { CompiledRules } from './rules/compiler.js';
 import type { FormatEnv } from './rules/format.js';
 import type { BuiltinId, RuleLine } from './rules/token.js';
 import { type ProgramRegistry, spawnProgram } from './spawn.js';
-import type { SysfsAccess } from './sysfs-access.js';
-import type { DevFs } from './sysfs-source.js';
+import type { SysfsAccess } from './sources/sysfs-access.js';
+import type { DevFs } from './sources/sysfs-source.js';
 import { applyPermissions, nodeRemove, nodeUpdate, type NodeContext } from './udev-node.js';
 import { isValidIfname, resolveSubsysValue } from './udev-util.js';
 

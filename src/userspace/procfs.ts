@@ -6,7 +6,7 @@
 import { inject, injectable } from 'inversify';
 import { kerr } from '../base/index.js';
 import { IModuleLoader, IResourceTree, ITaint, type ModuleLoader, type ResourceTree, type Taint } from '../bus/index.js';
-import { IMachineOptions, type ResolvedMachineOptions } from '../di/machine-options.js';
+import { IMachineOptions, type ResolvedMachineOptions } from '../machine/machine-options.js';
 
 export interface ProcFile {
   readonly path: string;

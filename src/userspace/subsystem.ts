@@ -2,7 +2,7 @@
  * The userspace layer's services as a machine subsystem (no kernel init of its own).
  */
 import { ContainerModule } from 'inversify';
-import type { Subsystem } from '../di/subsystem.js';
+import type { Subsystem } from '../machine/subsystem.js';
 import { IProcessTable, ProcessTable } from './process-table.js';
 import { IProcfs, Procfs } from './procfs.js';
 import { IVfs, Vfs } from './vfs.js';

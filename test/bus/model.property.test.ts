@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DriverModelError, type ErrnoName } from '../../src/base/index.js';
 import { DL_FLAG, type Device, type DeviceDriver, type Uevent, linkStates } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { type ProbeOutcome, type ToyBus, createToyMachine, toyModule } from '../support/toy-bus.js';
 
 const TOP = ['a0', 'a1', 'b0', 'b1', 'c0', 'z0'] as const;

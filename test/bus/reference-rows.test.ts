@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { kerr } from '../../src/base/index.js';
 import { BusType, Device, DeviceClass, DeviceDriver, type DeviceDriverOptions, attrRO } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
 
 const kernelWarnings = (m: Machine) => m.log.records.filter((r) => r.source === 'kernel' && r.level === 'warning').map((r) => r.message);

@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { machineScenarioHost } from '../../src/di/index.js';
+import { machineScenarioHost } from '../../src/machine/index.js';
 import { formatStepText, runScenarioFile } from '../../src/scenario/index.js';
 import pc from 'picocolors';
 

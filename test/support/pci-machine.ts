@@ -4,7 +4,7 @@
  * process facade cannot express yet (a writer's capabilities on text attributes).
  */
 import type { AttributeAccessor, SysfsFile, Uevent } from '../../src/bus/index.js';
-import { type Machine, type MachineOptions, createMachine } from '../../src/di/index.js';
+import { type Machine, type MachineOptions, createMachine } from '../../src/machine/index.js';
 
 export const CXL = '0000:0d:00.0';
 export const NIC = '0000:03:00.0';

@@ -19,7 +19,7 @@ import {
   deviceMatchDriverOverride,
   devmAddAction,
 } from '../../src/bus/index.js';
-import { type Machine, type MachineOptions, createMachine } from '../../src/di/index.js';
+import { type Machine, type MachineOptions, createMachine } from '../../src/machine/index.js';
 
 /** What a scripted probe does at its end: succeed, or throw that errno ('EPROBE_DEFER' defers). */
 export type ProbeOutcome = 'ok' | ErrnoName;

@@ -4,10 +4,10 @@
  * events; subsystem, attribute, sysname and parent matches; --type=subsystems; bad actions.
  */
 import { describe, expect, it } from 'vitest';
-import { type Machine, createMachine, machineUdev } from '../../src/di/index.js';
+import { type Machine, createMachine, machineUdev } from '../../src/machine/index.js';
 import { enumerateDevices, pathCompare } from '../../src/udev/device-enumerator.js';
-import { SysfsAccess } from '../../src/udev/sysfs-access.js';
-import { type TriggerHost, type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../src/udev/udevadm-trigger.js';
+import { SysfsAccess } from '../../src/udev/sources/sysfs-access.js';
+import { type TriggerHost, type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../src/udev/udevadm/udevadm-trigger.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 

@@ -6,8 +6,8 @@
  * SYSCTL{}, RUN sh -c sysfs writes, failures in the journal) and byte-identical event logs.
  */
 import { describe, expect, it } from 'vitest';
-import { type Machine, type MachineOptions, createMachine, machineUdev } from '../../src/di/index.js';
-import { udevadmMonitor } from '../../src/udev/udevadm-monitor.js';
+import { type Machine, type MachineOptions, createMachine, machineUdev } from '../../src/machine/index.js';
+import { udevadmMonitor } from '../../src/udev/udevadm/udevadm-monitor.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 const DOE1 = `${CXL}/cxl_pci.doe.1`;

@@ -7,7 +7,7 @@
  * PciDevice object, so machines never share it).
  */
 import type { ErrnoName, ILogService } from '../../base/index.js';
-import type { PciDevice } from '../../bus/index.js';
+import type { PciDevice } from '../../pci/index.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_VENDOR_ID_CXL, type PciDoeMb, errnoNumber } from '../doe/doe.js';
 
 /** CXL_DOE_TABLE_ACCESS_LAST_ENTRY. */

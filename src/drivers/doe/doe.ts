@@ -24,7 +24,7 @@
  * Status once per virtual millisecond, so the device can make progress while the kernel spins.
  */
 import { Errno, type ErrnoName, type IDisposable, type ILogService, type IScheduler } from '../../base/index.js';
-import { type PciDevice, type PciDoeProtocol, pciDoeCtrl, pciDoeRegs, pciDoeStatus } from '../../bus/index.js';
+import { type PciDevice, type PciDoeProtocol, pciDoeCtrl, pciDoeRegs, pciDoeStatus } from '../../pci/index.js';
 
 /** PCI_DOE_TIMEOUT: HZ, one second. */
 export const PCI_DOE_TIMEOUT_MS = 1000;

@@ -11,7 +11,8 @@
 import { inject, injectable, optional } from 'inversify';
 import { ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler, kerr } from '../../base/index.js';
 import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
-import { IPciCore, type ModuleEntry, PCI_DOE_CAP_SIZEOF, type PciCore, defineModule, devmAddAction } from '../../bus/index.js';
+import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
+import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore } from '../../pci/index.js';
 import { readCdatData } from '../cxl/cdat.js';
 import { type CmaResult, IKernelCma, type KernelCma } from './cma.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_DOE_FEATURE_CMA, PCI_VENDOR_ID_CXL, PCI_VENDOR_ID_PCI_SIG, PciDoeMb } from './doe.js';
