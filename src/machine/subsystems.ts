@@ -5,7 +5,7 @@ import { ContainerModule } from 'inversify';
 import { type AuxiliaryBus, IAuxiliaryBus, auxiliaryModule } from '../aux/index.js';
 import { IModuleLoader, IModuleSysfs, type ModuleLoader, type ModuleSysfs } from '../bus/index.js';
 import { IPciCore, type PciCore, pciModule } from '../pci/index.js';
-import { PresetHost, builtinKernelModules } from '../drivers/index.js';
+import { IPciCoreDoe, PciCoreDoe, PresetHost, builtinKernelModules } from '../drivers/index.js';
 import { userspaceSubsystem } from '../userspace/subsystem.js';
 import { IPresetHost } from './hooks.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
@@ -31,8 +31,10 @@ const driversSubsystem: Subsystem = {
   name: 'drivers',
   bindings: new ContainerModule(({ bind }) => {
     bind(IPresetHost).to(PresetHost).inSingletonScope();
+    bind(IPciCoreDoe).to(PciCoreDoe).inSingletonScope();
   }),
   init: (c) => {
+    c.get<PciCoreDoe>(IPciCoreDoe).init();
     const loader = c.get<ModuleLoader>(IModuleLoader);
     for (const info of builtinKernelModules) loader.install(info);
     c.get<ModuleSysfs>(IModuleSysfs).init();
