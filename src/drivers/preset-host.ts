@@ -5,25 +5,33 @@
  * surprise removal of one function (and everything below it, for a bridge).
  */
 import { inject, injectable } from 'inversify';
-import { kerr } from '../base/index.js';
+import { IScheduler, kerr } from '../base/index.js';
 import { IPciCore, type PciCore, type PciFunctionHw, parsePciName, pciHeaderType, pciRegs } from '../pci/index.js';
 import type { IPresetHost } from '../machine/index.js';
 import { createCxlType3 } from './hw/cxl-type3.js';
 import { createMlx5Nic } from './hw/mlx5-nic.js';
+import { createQemuCxlType3 } from './hw/qemu-cxl-type3.js';
 import { createRootPort } from './hw/root-port.js';
+
+/** What a preset's hardware may use of the machine: its scheduler, for devices that take time. */
+export interface PresetEnvironment {
+  readonly scheduler: IScheduler;
+}
 
 export interface PresetDefinition {
   /** Device number of the root port on bus 0 the first instance sits behind. */
   readonly rootPort: number;
   /** Bus number behind that root port. */
   readonly bus: number;
-  readonly create: () => PciFunctionHw;
+  readonly create: (env: PresetEnvironment) => PciFunctionHw;
 }
 
 /** The presets; names and fixed addresses are part of the contract. */
 export const presetTable: Readonly<Record<string, PresetDefinition>> = {
-  'cxl-type3': { rootPort: 0x01, bus: 0x0d, create: () => createCxlType3() }, // 0000:00:01.0 → 0000:0d:00.0
+  'cxl-type3': { rootPort: 0x01, bus: 0x0d, create: (env) => createCxlType3({ scheduler: env.scheduler }) }, // 0000:00:01.0 → 0000:0d:00.0
   'mlx5-nic': { rootPort: 0x02, bus: 0x03, create: () => createMlx5Nic() }, // 0000:00:02.0 → 0000:03:00.0
+  // QEMU 7.2's type-3 at the BDF the oracle recorded (0000:0d:00.0), behind the same root port as cxl-type3.
+  'qemu-cxl-type3': { rootPort: 0x01, bus: 0x0d, create: () => createQemuCxlType3() },
 };
 
 /** Root ports' interrupt lines: 24 + device number, as the platform routes them. */
@@ -33,7 +41,10 @@ const ROOT_PORT_IRQ_BASE = 24;
 export class PresetHost implements IPresetHost {
   readonly names: readonly string[] = Object.keys(presetTable);
 
-  constructor(@inject(IPciCore) private readonly pci: PciCore) {}
+  constructor(
+    @inject(IPciCore) private readonly pci: PciCore,
+    @inject(IScheduler) private readonly scheduler: IScheduler,
+  ) {}
 
   /**
    * Add one instance of `name`. The first goes to its fixed address (or back into its fixed root
@@ -53,7 +64,7 @@ export class PresetHost implements IPresetHost {
         createRootPort({ secondaryBus: placement.bus, irq: ROOT_PORT_IRQ_BASE + placement.rootPort }),
       );
     }
-    this.pci.insertHardware(placement.bus, 0, preset.create());
+    this.pci.insertHardware(placement.bus, 0, preset.create({ scheduler: this.scheduler }));
     this.pci.hotplugRescan();
   }
 

@@ -5,3 +5,4 @@
  */
 export * from './doe/index.js';
 export * from './cdat/index.js';
+export * from './compliance/index.js';
