@@ -7,7 +7,7 @@ import { debianPasswd, kerr } from '../base/index.js';
 import type { Device } from '../bus/index.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
 import { ownerOf } from '../drivers/index.js';
-import { type Capability, allCapabilities, isCapability } from '../userspace/index.js';
+import { type Capability, DevDoeTransport, RawConfigDoeTransport, type Sleeper, allCapabilities, isCapability } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import { IPresetHost } from './hooks.js';
@@ -96,8 +96,20 @@ class MachineScenario implements ScenarioMachine {
   ioctl(): { response: Uint8Array; outLen: number } {
     throw kerr('ENOSYS', 'ioctl: the fwctl subsystem has not landed');
   }
-  doe(): Uint8Array {
-    throw kerr('ENOSYS', 'doe: the DOE exchange engine has not landed');
+  /**
+   * One DOE exchange as the process would make it: over its open /dev/doe fd, or raw through the
+   * function's `config` file. The process sleeps between polls: virtual time advances.
+   */
+  doe(proc: string, target: { readonly fd: number } | { readonly config: string; readonly mailbox: number }, request: Uint8Array): Uint8Array {
+    const p = this.machine.processes.get(proc);
+    const sleeper: Sleeper = { sleep: (ms) => void this.machine.advance(ms) };
+    if ('fd' in target) return new DevDoeTransport(p, target.fd, sleeper).exchange(request);
+    const raw = new RawConfigDoeTransport(p, target.config, target.mailbox, sleeper);
+    try {
+      return raw.exchange(request);
+    } finally {
+      raw.close();
+    }
   }
   /** `udevadm trigger [--action=A] [--subsystem-match=S] [--attr-match=K=V…]`; the runner settles. */
   trigger(options: { readonly action?: string; readonly subsystem?: string; readonly attrs?: Readonly<Record<string, string>> }): void {
@@ -154,7 +166,7 @@ class MachineScenario implements ScenarioMachine {
 }
 
 /** The verbs and checks this build implements. */
-const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'trigger', 'settle', 'advance', 'check'];
+const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'doe', 'trigger', 'settle', 'advance', 'check'];
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {

@@ -14,3 +14,14 @@ export { ProcessTable, IProcessTable } from './process-table.js';
 export { Procfs, IProcfs, type ProcFile } from './procfs.js';
 export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, type Opener, normalizePath } from './vfs.js';
 export { userspaceSubsystem } from './subsystem.js';
+export {
+  type Sleeper,
+  type DoeTransport,
+  type DoeResponse,
+  DevDoeTransport,
+  RawConfigDoeTransport,
+  DoeClient,
+  parseResponseObject,
+  DOE_CLIENT_POLL_MS,
+  DOE_CLIENT_TIMEOUT_MS,
+} from './doe-client.js';
