@@ -2,7 +2,8 @@
  * doe_user: the override-only userspace driver for one DOE mailbox (DESIGN.md Departure 3).
  * Bound through driver_override, it creates the class device `doe/<auxdev>` below the auxiliary
  * device (node /dev/doe/<auxdev>, dynamic major) and its own kernel mailbox (Abort, Discovery;
- * drivers/pci/doe.c). One process at a time may hold it open (a second open gets EBUSY); when the
+ * drivers/pci/doe.c). Like pci_doe it claims the capability's config range exclusive under
+ * `aux-exclusive`, so raw config writes cannot clobber the holder's exchanges (EPERM). One process at a time may hold it open (a second open gets EBUSY); when the
  * device or the driver goes away, every operation on a file still open fails with ENODEV, and
  * close still works.
  *
@@ -36,7 +37,9 @@ import {
   IDeviceCore,
   type ModuleEntry,
   defineModule,
+  devmAddAction,
 } from '../../bus/index.js';
+import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore } from '../../pci/index.js';
 import { type UserspaceHandle, userspaceHandleBrand } from '../ownership.js';
 import { type DoeResult, type DoeTaskHandle, PCI_DOE_MAX_LENGTH, PciDoeMb } from './doe.js';
 import { type DoeMailboxRef, doeMailboxOf } from './mailbox.js';
@@ -168,6 +171,7 @@ export class DoeUserModule implements ModuleEntry {
     @inject(ICharDevRegistry) private readonly cdevs: CharDevRegistry,
     @inject(IScheduler) private readonly scheduler: Scheduler,
     @inject(ILogService) private readonly log: LogService,
+    @inject(IPciCore) private readonly pci: PciCore,
   ) {
     this.driver = new AuxiliaryDriver({
       name: 'doe',
@@ -211,6 +215,10 @@ export class DoeUserModule implements ModuleEntry {
   #probe(adev: AuxiliaryDevice): void {
     const mailbox = doeMailboxOf(adev);
     if (!mailbox) throw kerr('ENODEV', `${adev.name}: not a DOE mailbox`);
+    if (this.pci.doePolicy === 'aux-exclusive') {
+      this.pci.requestConfigRegionExclusive(mailbox.pdev, mailbox.capOffset, PCI_DOE_CAP_SIZEOF, adev.name);
+      devmAddAction(adev, 'pci_release_config_region', () => this.pci.releaseConfigRegion(mailbox.pdev, mailbox.capOffset, PCI_DOE_CAP_SIZEOF));
+    }
     const minor = this.#minors.alloc();
     const classDevice = new Device({ name: adev.name, parent: adev, class: this.doeClass, devt: { major: this.#major, minor } });
     try {
