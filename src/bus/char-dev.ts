@@ -4,7 +4,7 @@
  * find_dynamic_major does (254 down to 234, then 511 down to 384). Each cdev remembers the
  * module that owns it, so rmmod can refuse while a file is open.
  */
-import { injectable } from 'inversify';
+import { injectable, type ServiceIdentifier } from 'inversify';
 import { type IDisposable, kerr } from '../base/index.js';
 import type { DevT } from './device.js';
 
@@ -41,7 +41,7 @@ export interface CharDev {
   readonly openFiles: Set<CharDevFile>;
 }
 
-export const ICharDevRegistry = Symbol.for('ICharDevRegistry');
+export const ICharDevRegistry: ServiceIdentifier<CharDevRegistry> = Symbol.for('ICharDevRegistry');
 
 @injectable()
 export class CharDevRegistry {

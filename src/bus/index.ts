@@ -37,15 +37,14 @@ export {
 } from './bus.js';
 export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations } from './char-dev.js';
 export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
-export { DeviceCore, IDeviceCore } from './core.js';
-export { DriverBinder, IDriverBinder } from './dd.js';
-export { DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './deferred-probe.js';
+export { DeviceCore, IDeviceCore, type DevtmpfsNodes } from './core.js';
+export { DriverBinder, IDriverBinder, DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './dd.js';
 export { Device, type DevT, type DeviceType, devicePath } from './device.js';
-export { DeviceLinks, IDeviceLinks, DeviceLink, DL_FLAG, linkStates, type LinkState, createDevlinkClass } from './devlink.js';
+export { DeviceLinks, IDeviceLinks, type LinkCore, DeviceLink, DL_FLAG, linkStates, type LinkState, createDevlinkClass } from './devlink.js';
 export { devmAddAction, devmAddActionOrReset, devresOpenGroup, devresReleaseGroup, devresReleaseAll, devresNames } from './devres.js';
 export { Devtmpfs, IDevtmpfs, type DevNode } from './devtmpfs.js';
 export { DeviceDriver, type DeviceDriverOptions } from './driver.js';
-export { Lockdown, ILockdown, lockdownLevels, type LockdownLevel, type LockdownReason } from './lockdown.js';
+export { Lockdown, ILockdown, type LockdownReason } from './lockdown.js';
 export {
   ModuleLoader,
   IModuleLoader,
@@ -58,9 +57,11 @@ export {
 } from './modules.js';
 export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
 export { busModule } from './module.js';
-export { BusNotifier, IBusNotifier } from './notifier.js';
+export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
 export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
+export { type BootParams, IBootParams, lockdownLevels, type LockdownLevel } from './boot-params.js';
+export { IUdevNetifRenamer } from './netif-rename.js';
 export { Taint, ITaint, taintFlags, type TaintFlag } from './taint.js';
 export {
   KobjectUevent,

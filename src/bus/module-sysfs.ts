@@ -5,14 +5,14 @@
  * `drivers/<bus>:<driver>` links (module_add_driver). Built-in modules without parameters have
  * no directory, as in the kernel; none of this model's modules is built in.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { attrRO, attrWO } from './attribute.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
 import { ModuleLoader, IModuleLoader, moduleName } from './modules.js';
 import { ISysfs, Sysfs, SysfsDirBuilder, type SysfsDir } from './sysfs.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
 
-export const IModuleSysfs = Symbol.for('IModuleSysfs');
+export const IModuleSysfs: ServiceIdentifier<ModuleSysfs> = Symbol.for('IModuleSysfs');
 
 @injectable()
 export class ModuleSysfs {

@@ -4,7 +4,7 @@
  * netlink listeners (udevd, monitors) synchronously and in order. Also parses synthetic uevent
  * writes (`echo "add UUID K=V" > uevent`).
  */
-import { injectable } from 'inversify';
+import { injectable, type ServiceIdentifier } from 'inversify';
 import { Emitter, type Event, kerr } from '../base/index.js';
 import type { Device } from './device.js';
 import { UeventEnv } from './uevent-env.js';
@@ -38,7 +38,7 @@ export interface Kobject {
   readonly fill?: (env: UeventEnv) => void;
 }
 
-export const IKobjectUevent = Symbol.for('IKobjectUevent');
+export const IKobjectUevent: ServiceIdentifier<IKobjectUevent> = Symbol.for('IKobjectUevent');
 
 /** Node name below /dev for a device with a devt (device_get_devnode). */
 export function deviceDevnodeName(dev: Device): string | undefined {
@@ -137,10 +137,7 @@ export class KobjectUevent implements IKobjectUevent {
 
   sendDevice(dev: Device, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined {
     if (dev.p.ueventSuppress) return undefined;
-    const ev = this.send(deviceKobject(dev), action, extra);
-    if (action === 'add') dev.p.addUeventSent = true;
-    if (action === 'remove') dev.p.removeUeventSent = true;
-    return ev;
+    return this.send(deviceKobject(dev), action, extra);
   }
 
   synthesize(kobj: Kobject, buf: string): void {

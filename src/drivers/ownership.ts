@@ -38,6 +38,12 @@ export function ownerOf(dev: Device): Owner {
   return 'kernel';
 }
 
+/** DESIGN.md §3 "Who is the owner", as the scenario format writes it: kernel, none or a process name. */
+export function ownerName(dev: Device): string {
+  const owner = ownerOf(dev);
+  return typeof owner === 'string' ? owner : owner.process;
+}
+
 /** The services a mailbox query needs. */
 export interface OwnershipServices {
   readonly pci: PciCore;

@@ -1,10 +1,11 @@
 /**
- * di — the composition root: Machine, its options, and the subsystem/boot-hook contracts.
+ * machine — the composition root: `Machine` and `createMachine`, its options, and the adapters
+ * that plug udev (MachineUdev) and the scenario runner (machineScenarioHost) into a machine.
  */
-export { Machine, IMachine } from './machine.js';
+export { Machine, IMachine, IBootDaemon } from './machine.js';
 export { createMachine } from './container.js';
 export { type MachineOptions, type ResolvedMachineOptions, type DoePolicy, doePolicies, IMachineOptions, resolveMachineOptions } from './machine-options.js';
-export { type Subsystem } from './subsystem.js';
-export { IPresetHost, IUdevDaemonHost } from './hooks.js';
-export { machineScenarioHost, ownerName } from './scenario-host.js';
-export { MachineUdev, IMachineUdev, IUdevNetifRenamer, machineUdev, udevSubsystem } from './udev-subsystem.js';
+export { machineScenarioHost } from './scenario-host.js';
+/** Who owns a device (DESIGN.md §3), for the CLI: the drivers layer answers. */
+export { ownerName } from '../drivers/index.js';
+export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';

@@ -1,6 +1,7 @@
 /**
  * Options of one simulated machine, with the scenario format's defaults (SCENARIOS.md).
  */
+import type { ServiceIdentifier } from 'inversify';
 import type { ChoicePolicy } from '../base/index.js';
 import type { LockdownLevel } from '../bus/index.js';
 
@@ -36,7 +37,7 @@ export interface ResolvedMachineOptions {
   readonly policy: ChoicePolicy;
 }
 
-export const IMachineOptions = Symbol.for('IMachineOptions');
+export const IMachineOptions: ServiceIdentifier<ResolvedMachineOptions> = Symbol.for('IMachineOptions');
 
 export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOptions {
   return {

@@ -4,9 +4,10 @@
  * scheduler; `settle()` drains it, `advance(ms)` moves virtual time.
  */
 import 'reflect-metadata';
-import { Container } from 'inversify';
+import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
 import {
   IClock,
+  IInitcall,
   ILogService,
   IScheduler,
   LogService,
@@ -16,14 +17,16 @@ import {
   type ILogService as LogServiceApi,
 } from '../base/index.js';
 import {
-  BusRegistry,
-  CharDevRegistry,
-  DeferredProbe,
+  type BusRegistry,
+  type CharDevRegistry,
+  type DeferredProbe,
   type Device,
-  DeviceCore,
-  DeviceLinks,
-  Devtmpfs,
-  DriverBinder,
+  type DeviceCore,
+  type DeviceLinks,
+  type Devtmpfs,
+  type DriverBinder,
+  IBootParams,
+  IBusNotifier,
   IBusRegistry,
   ICharDevRegistry,
   IDeferredProbe,
@@ -38,60 +41,67 @@ import {
   IResourceTree,
   ISysfs,
   ITaint,
-  KobjectUevent,
-  Lockdown,
-  ModuleLoader,
-  ResourceTree,
-  Sysfs,
-  Taint,
+  type BusNotifier,
+  type IKobjectUevent as KobjectUevent,
+  type Lockdown,
+  type ModuleLoader,
+  type ResourceTree,
+  type Sysfs,
+  type Taint,
   busModule,
-  IBusNotifier,
-  BusNotifier,
 } from '../bus/index.js';
+import { IPresetHost } from '../drivers/index.js';
+import { IPciOptions } from '../pci/index.js';
 import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
-import { IPresetHost, IUdevDaemonHost } from './hooks.js';
 import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
-import type { Subsystem } from './subsystem.js';
 
-export const IMachine = Symbol.for('IMachine');
+export const IMachine: ServiceIdentifier<Machine> = Symbol.for('IMachine');
+
+/** Started first at boot, so it sees every kernel uevent (the machine's udevd adapter). */
+export interface IBootDaemon {
+  start(): void;
+}
+export const IBootDaemon: ServiceIdentifier<IBootDaemon> = Symbol.for('IBootDaemon');
 
 export class Machine {
   readonly container: Container;
   readonly options: ResolvedMachineOptions;
+  /** The machine's deterministic scheduler (also bound as IScheduler). */
+  readonly scheduler: Scheduler;
   #booted = false;
 
-  constructor(options: MachineOptions = {}, subsystems: readonly Subsystem[] = []) {
+  /**
+   * A machine of the driver core plus `modules` (each folder's ContainerModule), loaded in the
+   * kernel's link order; their initcalls then run in that order, before any device exists.
+   */
+  constructor(options: MachineOptions = {}, modules: readonly ContainerModule[] = []) {
     this.options = resolveMachineOptions(options);
     const container = new Container({ defaultScope: 'Singleton' });
     this.container = container;
     const clock = new SimulatedClock();
     const scheduler = new Scheduler(clock);
     scheduler.setPolicy(this.options.policy);
+    this.scheduler = scheduler;
     container.bind(IClock).toConstantValue(clock);
     container.bind(IScheduler).toConstantValue(scheduler);
     container.bind(ILogService).toConstantValue(new LogService(() => clock.now()));
     container.bind(IKernelContainer).toConstantValue(container);
     container.bind(IMachineOptions).toConstantValue(this.options);
+    container.bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
+    container.bind(IPciOptions).toConstantValue({ doe: this.options.doe });
     container.bind(IMachine).toConstantValue(this);
-    container.load(busModule);
-    this.lockdown.level = this.options.lockdown;
-    for (const s of subsystems) container.load(s.bindings);
-    // Kernel init: the core's services exist before any subsystem registers its buses.
-    this.core;
-    this.binder;
-    this.devtmpfs;
-    for (const s of subsystems) s.init(container);
+    container.load(busModule, ...modules);
+    // Kernel init (init/main.c do_initcalls).
+    if (container.isBound(IInitcall)) for (const initcall of container.getAll(IInitcall)) initcall.run((id) => container.get(id));
   }
 
-  get<T>(id: symbol): T {
-    return this.container.get<T>(id);
+  /** A service of this machine, typed by its identifier. */
+  get<T>(id: ServiceIdentifier<T>): T {
+    return this.container.get(id);
   }
 
   get clock(): SimulatedClock {
-    return this.get<Scheduler>(IScheduler).clock;
-  }
-  get scheduler(): Scheduler {
-    return this.get(IScheduler);
+    return this.scheduler.clock;
   }
   get log(): LogServiceApi {
     return this.get(ILogService);
@@ -157,10 +167,10 @@ export class Machine {
   boot(): void {
     if (this.#booted) throw kerr('EBUSY', 'machine already booted');
     this.#booted = true;
-    if (this.container.isBound(IUdevDaemonHost)) this.get<{ start(): void }>(IUdevDaemonHost).start();
+    if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).start();
     for (const m of this.options.modules) this.modules.modprobe(m);
     if (this.container.isBound(IPresetHost)) {
-      const presets = this.get<IPresetHost>(IPresetHost);
+      const presets = this.get(IPresetHost);
       for (const name of this.options.presets) presets.plug(name);
     }
     this.deferred.armTimeout();
@@ -188,36 +198,21 @@ export class Machine {
   /** Hot-add one more instance of a preset (DESIGN.md §4 placement). */
   hotplug(preset: string): void {
     if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
-    this.get<IPresetHost>(IPresetHost).plug(preset);
+    this.get(IPresetHost).plug(preset);
   }
 
   /** Surprise removal of a PCI function. */
   unplug(bdf: string): void {
     if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
-    this.get<IPresetHost>(IPresetHost).unplug(bdf);
+    this.get(IPresetHost).unplug(bdf);
   }
 
   /**
    * A device by name: its bus name (`0000:0d:00.0`, `cxl_pci.doe.1`), class name (`eth0`), or
-   * `bus:name` / `class:name`. A bus name wins over a class name of the same spelling.
+   * `bus:name` / `class:name` (BusRegistry.findDeviceByName).
    * @throws {DriverModelError} ENODEV when nothing matches; EINVAL when a bare name is ambiguous.
    */
   findDevice(name: string): Device {
-    const colon = name.indexOf(':');
-    if (colon > 0) {
-      const scope = name.slice(0, colon);
-      const rest = name.slice(colon + 1);
-      const bus = this.buses.bus(scope);
-      const cls = this.buses.class(scope);
-      const dev = bus?.findDevice(rest) ?? cls?.findDevice(rest);
-      if (dev) return dev;
-    }
-    // A bus name is the device's primary name; a class name is consulted only when no bus has
-    // it (cxl_pci.doe.1 is both an auxiliary device and the doe class device below it).
-    const onBuses = this.buses.buses.map((b) => b.findDevice(name)).filter((d): d is Device => d !== undefined);
-    const hits = onBuses.length > 0 ? onBuses : this.buses.classes.map((c) => c.findDevice(name)).filter((d): d is Device => d !== undefined);
-    if (hits.length === 1) return hits[0]!;
-    if (hits.length > 1) throw kerr('EINVAL', `device name '${name}' is ambiguous: use bus:name`);
-    throw kerr('ENODEV', `no device '${name}'`);
+    return this.buses.findDeviceByName(name);
   }
 }

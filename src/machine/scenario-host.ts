@@ -4,15 +4,14 @@
  * subsystem has not landed are absent from the supported sets, so the runner rejects them.
  */
 import { debianPasswd, kerr } from '../base/index.js';
-import type { Device } from '../bus/index.js';
-import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
-import { ownerOf } from '../drivers/index.js';
-import { type Capability, DevDoeTransport, RawConfigDoeTransport, type Sleeper, allCapabilities, isCapability } from '../userspace/index.js';
+import { ownerName, presetTable } from '../drivers/index.js';
+import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/index.js';
+import { resolveProcessSpec } from '../userspace/index.js';
+import { DevDoeTransport, RawConfigDoeTransport, type Sleeper } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
-import { IPresetHost } from './hooks.js';
 import type { Machine } from './machine.js';
-import { machineUdev } from './udev-subsystem.js';
+import { machineUdev } from './machine-udev.js';
 
 const passwd = debianPasswd();
 
@@ -28,12 +27,6 @@ function toMachine(options: ScenarioMachineOptions): Machine {
   });
 }
 
-/** DESIGN.md §3 "Who is the owner", as the scenario format writes it: kernel, none or a process name. */
-export function ownerName(dev: Device): string {
-  const owner = ownerOf(dev);
-  return typeof owner === 'string' ? owner : owner.process;
-}
-
 class MachineScenario implements ScenarioMachine {
   /** Uevents of kernel init (bus_register) precede the scenario: no process could see them. */
   readonly #firstEvent: number;
@@ -43,18 +36,7 @@ class MachineScenario implements ScenarioMachine {
   }
 
   addProcess(name: string, spec: ScenarioProcessSpec): void {
-    const groups = spec.groups.map((g) => {
-      const entry = passwd.groupByName(g);
-      if (!entry) throw kerr('EINVAL', `unknown group '${g}'`);
-      return entry.gid;
-    });
-    let caps: readonly Capability[];
-    if (spec.caps === 'all') caps = allCapabilities;
-    else {
-      for (const c of spec.caps) if (!isCapability(c)) throw kerr('EINVAL', `unknown capability '${c}'`);
-      caps = spec.caps as Capability[];
-    }
-    this.machine.processes.spawn(name, { uid: spec.uid, gid: spec.gid, groups, caps });
+    this.machine.processes.spawn(name, resolveProcessSpec(spec));
   }
 
   boot(): void {
@@ -170,8 +152,7 @@ const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read'
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {
-  const probe = createMachine();
-  const presets = probe.container.isBound(IPresetHost) ? probe.get<IPresetHost>(IPresetHost).names : [];
+  const presets = Object.keys(presetTable);
   return {
     supportedVerbs: new Set(VERBS),
     supportedChecks: new Set(CHECKS),

@@ -3,12 +3,10 @@
  * and /proc/sys as root sees them through the system-call layer, and /dev through devtmpfs.
  * udevd and `udevadm` on a machine use these; nothing here keeps state of its own.
  */
-import { DriverModelError, kerr } from '../base/index.js';
+import { kerr } from '../base/index.js';
 import type { Devtmpfs } from '../bus/index.js';
 import type { DevEntry, DevFs, SysfsSource, SysfsStat } from '../udev/index.js';
 import type { Machine } from './machine.js';
-
-
 
 function latin1Bytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
@@ -82,13 +80,7 @@ export class MachineDevFs implements DevFs {
   symlink(target: string, path: string): void {
     const existing = this.devtmpfs.lookup(path);
     if (existing && existing.kind !== 'link') throw kerr('EEXIST', `${path}: File exists`);
-    const parts = path.split('/').filter(Boolean);
-    for (let i = 2; i < parts.length; i++) {
-      const dir = `/${parts.slice(0, i).join('/')}`;
-      const node = this.devtmpfs.lookup(dir);
-      if (!node) this.devtmpfs.mkdir(dir);
-      else if (node.kind !== 'dir') throw kerr('ENOTDIR', `${dir}: Not a directory`);
-    }
+    this.devtmpfs.mkdirParents(path);
     if (existing) this.devtmpfs.unlink(path);
     this.devtmpfs.symlink(target, path);
   }
@@ -97,17 +89,7 @@ export class MachineDevFs implements DevFs {
     const node = this.devtmpfs.lookup(path);
     if (!node || node.kind !== 'link') return;
     this.devtmpfs.unlink(path);
-    // rmdir_parents: drop directories that became empty, up to /dev.
-    let dir = path.split('/').slice(0, -1).join('/');
-    while (dir !== '/dev' && dir.startsWith('/dev/')) {
-      try {
-        this.devtmpfs.rmdir(dir);
-      } catch (e) {
-        if (DriverModelError.is(e)) break;
-        throw e;
-      }
-      dir = dir.split('/').slice(0, -1).join('/');
-    }
+    this.devtmpfs.rmdirParents(path);
   }
 
   chmodChown(path: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {
@@ -125,5 +107,3 @@ export class MachineDevFs implements DevFs {
     return out;
   }
 }
-
-

@@ -5,6 +5,7 @@
  * capability does under each DOE policy (DESIGN.md Departures 4 and 5).
  */
 import { type ILogService, kerr } from '../base/index.js';
+import type { ServiceIdentifier } from 'inversify';
 import { type AttributeAccessor, type Lockdown, type Taint } from '../bus/index.js';
 import type { PciDevice } from './device.js';
 import type { PciAccessWidth } from './hw.js';
@@ -13,6 +14,12 @@ import { PCI_DOE_CAP_SIZEOF, pciHeaderType } from './regs.js';
 /** Who owns DOE mailboxes (DESIGN.md §3): auxiliary devices, or the PCI core as mainline. */
 export const pciDoePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
 export type PciDoePolicy = (typeof pciDoePolicies)[number];
+
+/** The PCI core's options on one machine: who owns DOE mailboxes (DESIGN.md Departure 5). */
+export interface PciOptions {
+  readonly doe: PciDoePolicy;
+}
+export const IPciOptions: ServiceIdentifier<PciOptions> = Symbol.for('IPciOptions');
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');

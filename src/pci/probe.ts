@@ -5,7 +5,7 @@
  * access.ts and reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
  * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
 import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint } from '../bus/index.js';
 import { createPciBusType } from './bus-type.js';
@@ -34,7 +34,7 @@ import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from '.
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
 
-export const IPciCore = Symbol.for('IPciCore');
+export const IPciCore: ServiceIdentifier<PciCore> = Symbol.for('IPciCore');
 
 const BRIDGE_WINDOW_ALIGN = 0x100000;
 

@@ -5,8 +5,7 @@
  * USEC_INITIALIZED, tag index and database update; the remove path loads the database first
  * and drops the links afterwards. `executeRunList` runs the RUN list as udevd does afterwards.
  */
-import type { PasswdDatabase } from '../base/passwd.js';
-import { DriverModelError, type ErrnoName } from '../base/index.js';
+import { DriverModelError, type ErrnoName, type PasswdDatabase } from '../base/index.js';
 import { bytesToText } from './bytes.js';
 import { type BuiltinHost, runBuiltin } from './builtins/index.js';
 import type { UdevDatabase } from './database.js';

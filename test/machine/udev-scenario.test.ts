@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { machineScenarioHost } from '../../src/machine/index.js';
-import { runScenarioText } from '../../src/scenario/index.js';
+import { runScenarioText } from '../../src/scenario/index.node.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kerr } from '../../src/base/index.js';
-import { Device, DeviceClass } from '../../src/bus/index.js';
-import { IUdevNetifRenamer, type Machine, machineUdev } from '../../src/machine/index.js';
+import { Device, DeviceClass, IUdevNetifRenamer } from '../../src/bus/index.js';
+import { type Machine, machineUdev } from '../../src/machine/index.js';
 import { createToyMachine } from '../support/toy-bus.js';
 
 function netMachine(rules: string, up = false) {

@@ -5,10 +5,11 @@
  * src/protocols/spdm; a machine without one bound under `IKernelCma` skips authentication (and
  * says so in dmesg).
  */
+import type { ServiceIdentifier } from 'inversify';
 import type { ErrnoName } from '../../base/index.js';
 import type { PciDoeMb } from './doe.js';
 
-export const IKernelCma = Symbol.for('IKernelCma');
+export const IKernelCma: ServiceIdentifier<KernelCma> = Symbol.for('IKernelCma');
 
 export type CmaResult = { readonly authenticated: true } | { readonly authenticated: false; readonly errno: ErrnoName; readonly message: string };
 

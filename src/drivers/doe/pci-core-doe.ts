@@ -8,13 +8,13 @@
  * out the way hardware tells it — Busy, Error, or a response that was not for it.
  * Under `aux-exclusive` this service does nothing: mailboxes belong to their auxiliary devices.
  */
-import { inject, injectable } from 'inversify';
+import { type ServiceIdentifier, inject, injectable } from 'inversify';
 import { type IDisposable, ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler } from '../../base/index.js';
 import { BusNotifier, IBusNotifier } from '../../bus/index.js';
 import { IPciCore, type PciCore, PciDevice } from '../../pci/index.js';
 import { PciDoeMb } from './doe.js';
 
-export const IPciCoreDoe = Symbol.for('IPciCoreDoe');
+export const IPciCoreDoe: ServiceIdentifier<PciCoreDoe> = Symbol.for('IPciCoreDoe');
 
 @injectable()
 export class PciCoreDoe {

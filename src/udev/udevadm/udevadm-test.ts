@@ -5,7 +5,6 @@
  * effects, RUN listed not run, RUN commands substituted a second time when printed). Returns
  * the oracle's JSON-lines records and the stdout/stderr text 252 prints.
  */
-import { debianPasswd, type PasswdDatabase } from '../../base/passwd.js';
 import { bytesToText, textToBytes } from '../bytes.js';
 import { UdevDatabase } from '../database.js';
 import { MemoryDevFs } from '../sources/devfs-memory.js';
@@ -21,7 +20,7 @@ import { UDEV_PATH_SIZE } from '../rules/limits.js';
 import type { ProgramRegistry } from '../spawn.js';
 import { SysfsAccess } from '../sources/sysfs-access.js';
 import type { DevFs, SysfsSource } from '../sources/sysfs-source.js';
-import { kerr } from '../../base/index.js';
+import { debianPasswd, kerr, type PasswdDatabase } from '../../base/index.js';
 
 /** One event to run: an action and a devpath below /sys (e.g. /devices/pci0000:00/…). */
 export interface UdevTestEvent {

@@ -3,7 +3,7 @@
  * (252 has no verify verb; newer systemd's verify fails a file on any warning or error it
  * logs while parsing), its diagnostics, and the summary counts.
  */
-import type { PasswdDatabase } from '../../base/passwd.js';
+import type { PasswdDatabase } from '../../base/index.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { compileRules, type ResolveNames, type RulesFileInput } from '../rules/compiler.js';
 
