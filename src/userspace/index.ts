@@ -26,3 +26,4 @@ export {
   DOE_CLIENT_POLL_MS,
   DOE_CLIENT_TIMEOUT_MS,
 } from './doe-client.js';
+export { PciTraceInterpreter, runPciTrace, type PciTraceHost, type PciTraceRecord } from './pci-trace/index.js';
