@@ -27,3 +27,5 @@ export {
   DOE_CLIENT_TIMEOUT_MS,
 } from './doe-client.js';
 export { PciTraceInterpreter, runPciTrace, type PciTraceHost, type PciTraceRecord } from './pci-trace/index.js';
+export { ComplianceClient, complianceStatusNames } from './compliance-client.js';
+export { readCdat, type CdatRead } from './cdat-client.js';
