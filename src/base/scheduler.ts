@@ -9,7 +9,7 @@
  */
 import type { ServiceIdentifier } from 'inversify';
 import { BugIndicatingError } from './errors.js';
-import type { IDisposable } from './lifecycle.js';
+import { type IDisposable, toDisposable } from './lifecycle.js';
 import { SimulatedClock } from './clock.js';
 
 export const IScheduler: ServiceIdentifier<IScheduler> = Symbol.for('IScheduler');
@@ -101,11 +101,9 @@ export class Scheduler implements IScheduler {
     } else {
       this.#ready.push(task);
     }
-    return {
-      dispose: () => {
-        task.cancelled = true;
-      },
-    };
+    return toDisposable(() => {
+      task.cancelled = true;
+    });
   }
 
   get pending(): number {

@@ -71,6 +71,8 @@ export {
   type Kobject,
   ueventActions,
   isUeventAction,
+  ueventVar,
+  ueventKeys,
   deviceKobject,
   fillDeviceUevent,
   deviceDevnodeName,

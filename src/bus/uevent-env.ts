@@ -25,7 +25,4 @@ export class UeventEnv {
     return this.#entries;
   }
 
-  toRecord(): Record<string, string> {
-    return Object.fromEntries(this.#entries);
-  }
 }

@@ -24,9 +24,18 @@ export interface Uevent {
   /** Kobject path without /sys, e.g. `/devices/pci0000:00/…`, `/bus/pci/drivers/cxl_pci`. */
   readonly devpath: string;
   readonly subsystem: string;
-  /** Every variable, in message order, ACTION … SEQNUM included. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly envOrder: readonly string[];
+  /** Every variable as KEY/value pairs in message order, ACTION … SEQNUM included (each key once). */
+  readonly env: readonly (readonly [string, string])[];
+}
+
+/** The value of variable `key` of a uevent, or undefined when the event does not carry it. */
+export function ueventVar(ev: Uevent, key: string): string | undefined {
+  return ev.env.find(([k]) => k === key)?.[1];
+}
+
+/** The variable names of a uevent, in message order. */
+export function ueventKeys(ev: Uevent): string[] {
+  return ev.env.map(([k]) => k);
 }
 
 /** Anything that can send a uevent: a device, a driver, a bus, a module. */
@@ -127,8 +136,7 @@ export class KobjectUevent implements IKobjectUevent {
       action,
       devpath: kobj.devpath,
       subsystem: kobj.subsystem,
-      env: env.toRecord(),
-      envOrder: env.entries().map(([k]) => k),
+      env: env.entries().map(([k, v]) => [k, v] as const),
     };
     this.#log.push(event);
     this.#onDidSend.fire(event);

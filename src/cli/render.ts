@@ -58,7 +58,7 @@ export function renderUevents(events: readonly Uevent[], io: CliIo): string {
   };
   return events
     .map((e) => {
-      const extra = Object.entries(e.env)
+      const extra = e.env
         .filter(([k]) => !['ACTION', 'DEVPATH', 'SUBSYSTEM', 'SEQNUM'].includes(k))
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');

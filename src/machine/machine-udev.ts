@@ -67,9 +67,8 @@ export class MachineUdev extends Disposable implements IBootDaemon {
     const clock = this.machine.clock;
     this._register(
       this.machine.uevent.onDidSend((ev) => {
-        const env = ev.envOrder.map((k) => [k, ev.env[k] ?? ''] as const);
-        this.monitor.record(monitorMessage('kernel', clock.nowUsec(), ev.seqnum, env));
-        this.daemon.receive({ seqnum: ev.seqnum, env });
+        this.monitor.record(monitorMessage('kernel', clock.nowUsec(), ev.seqnum, ev.env));
+        this.daemon.receive({ seqnum: ev.seqnum, env: ev.env });
       }),
     );
     this._register(this.daemon.onDidBroadcast((p) => this.monitor.record(monitorMessage('udev', p.usec, p.seqnum, p.properties))));

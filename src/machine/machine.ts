@@ -15,6 +15,7 @@ import {
   SimulatedClock,
   kerr,
   type ILogService as LogServiceApi,
+  type IDisposable,
 } from '../base/index.js';
 import {
   type BusRegistry,
@@ -58,12 +59,12 @@ import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, reso
 export const IMachine: ServiceIdentifier<Machine> = Symbol.for('IMachine');
 
 /** Started first at boot, so it sees every kernel uevent (the machine's udevd adapter). */
-export interface IBootDaemon {
+export interface IBootDaemon extends IDisposable {
   start(): void;
 }
 export const IBootDaemon: ServiceIdentifier<IBootDaemon> = Symbol.for('IBootDaemon');
 
-export class Machine {
+export class Machine implements IDisposable {
   readonly container: Container;
   readonly options: ResolvedMachineOptions;
   /** The machine's deterministic scheduler (also bound as IScheduler). */
@@ -205,6 +206,12 @@ export class Machine {
   unplug(bdf: string): void {
     if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
     this.get(IPresetHost).unplug(bdf);
+  }
+
+  /** Teardown: every process exits (its open files close), then the boot daemon unsubscribes. */
+  dispose(): void {
+    if (this.container.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
+    if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { debianPasswd, kerr } from '../base/index.js';
 import { ownerName, presetTable } from '../drivers/index.js';
-import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/index.js';
+import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
 import { resolveProcessSpec } from '../userspace/index.js';
 import { DevDoeTransport, RawConfigDoeTransport, type Sleeper } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
@@ -122,8 +122,10 @@ class MachineScenario implements ScenarioMachine {
   taint(): string {
     return this.machine.taint.letters;
   }
-  uevents() {
-    return this.machine.uevent.log.slice(this.#firstEvent);
+  uevents(): ScenarioUevent[] {
+    return this.machine.uevent.log
+      .slice(this.#firstEvent)
+      .map((ev) => ({ seqnum: ev.seqnum, action: ev.action, devpath: ev.devpath, env: Object.fromEntries(ev.env) }));
   }
   /** The device's properties as `udevadm info -q property` shows them: uevent file, then database. */
   udevProperty(device: string, key: string): string | undefined {
@@ -143,7 +145,7 @@ class MachineScenario implements ScenarioMachine {
     };
   }
   dispose(): void {
-    for (const p of this.machine.processes.all) p.exit();
+    this.machine.dispose();
   }
 }
 

@@ -7,7 +7,7 @@
  * through `PciFunctionHw`) and the driver core (src/bus), with the kernel's orders and errno.
  *
  * Usage: resolve `PciCore` (`IPciCore`) from a machine; register a `PciDriver` with
- * `pciRegisterDriver(core, drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
+ * `core.registerDriver(drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
  */
 export { PciCore, IPciCore } from './probe.js';
 export { pciDoePolicies, type PciDoePolicy, type PciOptions, IPciOptions, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './access.js';
@@ -36,7 +36,6 @@ export {
   PciDriver,
   type PciDriverOptions,
   type PciDeviceId,
-  type PciDriverRegistrar,
   PCI_ANY_ID,
   pciDevice,
   pciDeviceClass,
@@ -46,8 +45,6 @@ export {
   pciModalias,
   pciIdAlias,
   pciModuleAliases,
-  pciRegisterDriver,
-  pciUnregisterDriver,
   toPciDriver,
 } from './pci-driver.js';
 export { pciBusMatch, pciUevent, scanHexFields } from './bus-type.js';

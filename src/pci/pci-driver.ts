@@ -3,7 +3,7 @@
  * and their builders, matching one id against a function, the driver-side match order of
  * pci_match_device (driver_override, dynamic ids, static ids, override-only, dummy id), the
  * device modalias and the modules.alias patterns file2alias derives from an id table.
- * Registration itself is PciCore's (probe.ts); the bus callbacks are bus-type.ts's.
+ * Registration itself is PciCore's (probe.ts: registerDriver/unregisterDriver); the bus callbacks are bus-type.ts's.
  */
 import { type DeviceDriver } from '../bus/index.js';
 import type { PciDevice, PciIdentity } from './device.js';
@@ -170,20 +170,4 @@ export function pciIdAlias(id: PciDeviceId): string | undefined {
 /** MODULE_DEVICE_TABLE(pci, ids): the module's alias lines, in table order. */
 export function pciModuleAliases(ids: readonly PciDeviceId[]): string[] {
   return ids.map(pciIdAlias).filter((a): a is string => a !== undefined);
-}
-
-/** Registration entry points (pci_register_driver / pci_unregister_driver) as free functions. */
-export interface PciDriverRegistrar {
-  registerDriver(drv: PciDriver): void;
-  unregisterDriver(drv: PciDriver): void;
-}
-
-/** pci_register_driver. @throws {DriverModelError} EBUSY for a duplicate name. */
-export function pciRegisterDriver(pci: PciDriverRegistrar, drv: PciDriver): void {
-  pci.registerDriver(drv);
-}
-
-/** pci_unregister_driver: every bound function unbinds (last bound first); dynamic ids are freed. */
-export function pciUnregisterDriver(pci: PciDriverRegistrar, drv: PciDriver): void {
-  pci.unregisterDriver(drv);
 }

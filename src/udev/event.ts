@@ -263,8 +263,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
  * udev_event_execute_run(): run the RUN list in order, builtins through the builtin table,
  * programs through the registry. Failures are logged and ignored.
  */
-export function executeRunList(event: UdevEvent, rules: CompiledRules): void {
-  void rules;
+export function executeRunList(event: UdevEvent): void {
   for (const entry of event.runList) {
     if (entry.builtin !== undefined) {
       event.deviceLog('debug', `Running built-in command "${entry.cmd}"`);

@@ -57,7 +57,7 @@ describe('udevd: NAME= renames a network interface', () => {
     expect(eth0.name).toBe('lan0');
     expect(machine.processes.root.readdir('/sys/class/net')).toEqual(['lan0']);
     const move = machine.uevent.log.find((e) => e.action === 'move')!;
-    expect(move.env).toMatchObject({ DEVPATH: '/devices/nic0/net/lan0', DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
+    expect(Object.fromEntries(move.env)).toMatchObject({ DEVPATH: '/devices/nic0/net/lan0', DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
     // The add event ends under the new path; the move event runs after it.
     expect(processed(machine)).toEqual(['add /devices/nic0/net/lan0', 'move /devices/nic0/net/lan0']);
     const entry = machineUdev(machine).daemon.db.get('n2');

@@ -299,7 +299,7 @@ export class UdevDaemon {
     const event = work.event!;
     const dev = work.dev;
     let result: 'ok' | ErrnoName = 'ok';
-    if (work.result === 'ok') executeRunList(event, this.rules);
+    if (work.result === 'ok') executeRunList(event);
     else {
       result = event.errno ?? 'EINVAL';
       this.#sink.emit(plainDiagnostic('warning', `${dev.sysname}: Failed to process device, ignoring: ${strerrorName(result)}`));
