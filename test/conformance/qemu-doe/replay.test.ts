@@ -39,12 +39,39 @@ export const qemuDefects: Readonly<Record<string, Departure>> = {
     section: 'CXL 2.0 Table Access DOE (an entry handle the table does not have); protocols §2.2 (discard, never read past the table)',
     reason: 'QEMU reads past its CDAT entry array and dies with SIGSEGV inside the Go write; the model discards the request',
   },
+  'e1-control-status-byte-lanes': {
+    from: 4,
+    section: 'PCIe r6 §2.2.5 (byte enables: a configuration write changes only its enabled bytes)',
+    reason: 'QEMU widens a narrow Control/Status write into the low bits too: a byte at Control+1 sets Interrupt Enable, 0x81 at Control+3 aborts, a byte at Status+1 clears Interrupt Status',
+  },
 };
 
-/** Cases the machine cannot build yet, with the reason. */
-const notModelled: Readonly<Record<string, string>> = {
-  'd1-switch-usp-cdat': 'needs a CXL switch topology (upstream and downstream ports bound to pcieport, q35 chipset functions) that the presets do not build yet',
+/**
+ * Platform facts of a recording that are no property of the DOE devices: functions of the q35
+ * machine the presets do not build (host bridge, LPC, SATA, SMBus, QEMU's CXL root port at
+ * 0c:00.0 where the preset has its root port at 00:01.0) and the `pcieport` driver, which the
+ * model does not have. `lspci` records are compared for the switch and the type-3 only, and a
+ * `driver` of "pcieport" is not compared.
+ */
+const platformDepartures: Readonly<Record<string, { readonly functions: readonly string[]; readonly reason: string }>> = {
+  'd1-switch-usp-cdat': {
+    functions: ['0000:0d:00.0', '0000:0e:00.0', '0000:0f:00.0'],
+    reason: 'q35 chipset functions and the pcieport driver are not modelled',
+  },
 };
+
+function withoutPlatform(name: string, records: readonly PciTraceRecord[], expected: readonly PciTraceRecord[]): PciTraceRecord[] {
+  const p = platformDepartures[name];
+  if (!p) return [...records];
+  const pcieport = new Set(expected.filter((r) => r.driver === 'pcieport').map((r) => r.bdf));
+  return records
+    .filter((r) => r.op !== 'pci' || p.functions.includes(r.bdf as string))
+    .map((r) => {
+      if (!pcieport.has(r.bdf)) return r;
+      const { driver: _driver, ...rest } = r;
+      return rest;
+    });
+}
 
 /** Fields of `env` that describe the guest kernel rather than the device. */
 const GUEST_FIELDS = ['kernel', 'cxl_bus', 'cmdline_blacklist'] as const;
@@ -67,6 +94,7 @@ function withoutGuestFields(r: PciTraceRecord): PciTraceRecord {
 function replay(name: string): PciTraceRecord[] {
   const args = existsSync(join(CASES, name, 'args.txt')) ? readFileSync(join(CASES, name, 'args.txt'), 'utf8').trim() : '';
   const presets = args.includes('--topology switch') ? ['qemu-cxl-switch'] : ['qemu-cxl-type3'];
+  if (args.replace('--topology switch', '').trim() !== '') throw new Error(`${name}: oracle options '${args}' have no machine`);
   const machine = createMachine({ presets, autoload: false });
   machine.boot();
   return runPciTrace(machinePciTraceHost(machine), readFileSync(join(CASES, name, 'program.txt'), 'latin1'));
@@ -75,19 +103,16 @@ function replay(name: string): PciTraceRecord[] {
 const names = readdirSync(CASES).sort();
 
 describe('QEMU 7.2 DOE oracle cases replayed by pci-trace on qemu-cxl-type3', () => {
-  it('should have all 19 recorded cases', () => {
-    expect(names.length).toBeGreaterThanOrEqual(19);
+  it('should have the 19 cases of the shared oracle and e1 recorded for this work', () => {
+    expect(names.length).toBe(20);
   });
 
-  for (const [name, reason] of Object.entries(notModelled)) {
-    // Skipped for the reason in `notModelled`; the report lists it as not replayed.
-    it.skip(`${name}: ${reason}`, () => undefined);
-  }
-
-  for (const name of names.filter((n) => !qemuDefects[n] && !notModelled[n])) {
-    it(`${name}: agrees record for record`, () => {
+  for (const name of names.filter((n) => !qemuDefects[n])) {
+    const platform = platformDepartures[name];
+    it(`${name}: agrees record for record${platform ? ` (${platform.reason})` : ''}`, () => {
       const expected = readJsonl(join(CASES, name, 'expected.jsonl')).map(withoutGuestFields);
-      expect(replay(name).map(withoutGuestFields)).toEqual(expected);
+      const got = replay(name).map(withoutGuestFields);
+      expect(withoutPlatform(name, got, expected)).toEqual(withoutPlatform(name, expected, expected));
     });
   }
 
