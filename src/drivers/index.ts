@@ -35,7 +35,8 @@ export {
   PCI_DOE_MAX_LENGTH,
   errnoNumber,
 } from './doe/doe.js';
-export { IKernelCma, type KernelCma, type CmaResult } from './doe/cma.js';
+export { IKernelCma, type KernelCma, type CmaResult, pciCmaResultOf } from './doe/cma.js';
+export { SpdmKernelCma } from './doe/cma-requester.js';
 export { cxlCdatOf, readCdatData, type CdatReadResult } from './cxl/cdat.js';
 export {
   DoeUserModule,

@@ -12,6 +12,7 @@ import {
   cxlCdatOf,
   doeMailboxOwner,
   ownerOf,
+  pciCmaResultOf,
   pciDoeBindingOf,
 } from '../../src/drivers/index.js';
 import { IPciCore, type PciDevice } from '../../src/pci/index.js';
@@ -67,9 +68,13 @@ describe('aux-exclusive: the kernel side', () => {
     expect(parsed.structures.length).toBeGreaterThan(0);
   });
 
-  it('should note that the CMA/SPDM mailbox is not authenticated without a kernel SPDM requester', () => {
-    const m = boot();
-    expect(m.log.records.map((r) => r.message)).toContain('pci_doe.doe cxl_pci.doe.2: CMA/SPDM mailbox; no kernel SPDM requester, not authenticated');
+  it('should authenticate the device through the CMA/SPDM mailbox when pci_doe binds it (kernel requester)', () => {
+    const m = bootMachine({ presets: ['cxl-type3'], modules: ['cxl_pci', 'pci_doe'] });
+    expect(pciCmaResultOf(pdevOf(m))).toBeUndefined(); // it takes virtual time
+    m.advance(1000);
+    expect(pciCmaResultOf(pdevOf(m))).toEqual({ authenticated: true });
+    expect(pciDoeBindingOf(auxOf(m).findDevice('cxl_pci.doe.2')!)!.cma).toEqual({ authenticated: true });
+    expect(m.log.records.map((r) => r.message)).toContain('pci_doe.doe cxl_pci.doe.2: authenticated');
   });
 
   it('should claim each bound capability exclusive and release exactly the unbound one', () => {
@@ -246,9 +251,11 @@ describe('pci-core-shared', () => {
     expect(doeMailboxOwner({ pci: m.get(IPciCore), auxiliary: auxOf(m) }, pdevOf(m), 1)).toBe('kernel');
   });
 
-  it('should let the cxl consumer read the CDAT through the PCI core mailbox', () => {
+  it('should let the cxl consumer read the CDAT through the PCI core mailbox, and authenticate at enumeration', () => {
     const m = shared();
     expect(cxlCdatOf(pdevOf(m))?.ok).toBe(true);
+    m.advance(1000);
+    expect(pciCmaResultOf(pdevOf(m))).toEqual({ authenticated: true });
   });
 
   it('should let userspace raw exchanges through and taint U', () => {

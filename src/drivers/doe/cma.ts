@@ -17,3 +17,15 @@ export interface KernelCma {
   /** Authenticate the device behind `mb` through its mailbox; `done` runs from the workqueue. */
   authenticate(mb: PciDoeMb, done: (result: CmaResult) => void): void;
 }
+
+const cmaByDevice = new WeakMap<object, CmaResult>();
+
+/** Record the kernel's authentication result of a PCI function (its `authenticated` state). */
+export function recordCmaResult(pdev: object, result: CmaResult): void {
+  cmaByDevice.set(pdev, result);
+}
+
+/** What the kernel's last authentication of `pdev` gave; undefined if none ran. */
+export function pciCmaResultOf(pdev: object): CmaResult | undefined {
+  return cmaByDevice.get(pdev);
+}

@@ -8,11 +8,12 @@
  * out the way hardware tells it — Busy, Error, or a response that was not for it.
  * Under `aux-exclusive` this service does nothing: mailboxes belong to their auxiliary devices.
  */
-import { type ServiceIdentifier, inject, injectable } from 'inversify';
+import { type ServiceIdentifier, inject, injectable, optional } from 'inversify';
 import { type IDisposable, ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler } from '../../base/index.js';
 import { BusNotifier, IBusNotifier } from '../../bus/index.js';
 import { IPciCore, type PciCore, PciDevice } from '../../pci/index.js';
-import { PciDoeMb } from './doe.js';
+import { IKernelCma, type KernelCma, recordCmaResult } from './cma.js';
+import { PCI_DOE_FEATURE_CMA, PCI_VENDOR_ID_PCI_SIG, PciDoeMb } from './doe.js';
 
 export const IPciCoreDoe: ServiceIdentifier<PciCoreDoe> = Symbol.for('IPciCoreDoe');
 
@@ -26,6 +27,7 @@ export class PciCoreDoe {
     @inject(IBusNotifier) private readonly notifier: BusNotifier,
     @inject(IScheduler) private readonly scheduler: Scheduler,
     @inject(ILogService) private readonly log: LogService,
+    @inject(IKernelCma) @optional() private readonly cma: KernelCma | undefined,
   ) {}
 
   /** Called once at kernel init, after the PCI core knows its policy. */
@@ -50,6 +52,14 @@ export class PciCoreDoe {
         if (!ok) this.log.log('error', 'kernel', `pci ${pdev.name}: [${mb.capOffset.toString(16)}] failed to create mailbox`);
       });
     }
+    // pci_cma_init: a function with a CMA/SPDM mailbox is authenticated at enumeration.
+    this.whenMailbox(pdev, PCI_VENDOR_ID_PCI_SIG, PCI_DOE_FEATURE_CMA, (mb) => {
+      if (!mb || !this.cma) return;
+      this.cma.authenticate(mb, (r) => {
+        recordCmaResult(pdev, r);
+        this.log.log('info', 'kernel', r.authenticated ? `pci ${pdev.name}: authenticated` : `pci ${pdev.name}: authentication failed: ${r.message}`);
+      });
+    });
   }
 
   /** pci_doe_destroy / pci_doe_disconnected: cancel every task. */

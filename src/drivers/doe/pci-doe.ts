@@ -14,7 +14,7 @@ import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, Auxili
 import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
 import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore } from '../../pci/index.js';
 import { readCdatData } from '../cxl/cdat.js';
-import { type CmaResult, IKernelCma, type KernelCma } from './cma.js';
+import { type CmaResult, IKernelCma, type KernelCma, recordCmaResult } from './cma.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_DOE_FEATURE_CMA, PCI_VENDOR_ID_CXL, PCI_VENDOR_ID_PCI_SIG, PciDoeMb } from './doe.js';
 import { doeMailboxOf } from './mailbox.js';
 
@@ -75,18 +75,19 @@ export class PciDoeModule implements ModuleEntry {
         return;
       }
       if (mb.supports(PCI_VENDOR_ID_CXL, CXL_DOE_PROTOCOL_TABLE_ACCESS)) readCdatData(mb, this.log, `cxl_pci ${ref.pdev.name}`);
-      if (mb.supports(PCI_VENDOR_ID_PCI_SIG, PCI_DOE_FEATURE_CMA)) this.#authenticate(binding, who);
+      if (mb.supports(PCI_VENDOR_ID_PCI_SIG, PCI_DOE_FEATURE_CMA)) this.#authenticate(binding, who, ref.pdev);
     });
   }
 
   /** pci_cma_init's authentication, when the machine has a kernel SPDM requester. */
-  #authenticate(binding: PciDoeBinding, who: string): void {
+  #authenticate(binding: PciDoeBinding, who: string, pdev: object): void {
     if (!this.cma) {
       this.log.log('info', 'kernel', `${who}: CMA/SPDM mailbox; no kernel SPDM requester, not authenticated`);
       return;
     }
     this.cma.authenticate(binding.mb, (r) => {
       binding.cma = r;
+      recordCmaResult(pdev, r);
       this.log.log('info', 'kernel', r.authenticated ? `${who}: authenticated` : `${who}: authentication failed: ${r.message}`);
     });
   }
