@@ -19,7 +19,10 @@ import {
   RawConfigDoeTransport,
   complianceStatusNames,
   readCdat,
+  spdmWalk,
 } from '../userspace/index.js';
+import { FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
+import { versionText } from '../protocols/spdm/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';
@@ -120,7 +123,14 @@ type Result =
   | { readonly features: readonly { vendor: number; type: number; name: string }[] }
   | { readonly length: number; readonly revision: number; readonly checksum: 'ok'; readonly structures: readonly CdatStructure[] }
   | { readonly request: string; readonly status: string | null; readonly values: Readonly<Record<string, string>> }
-  | { readonly spdm: string };
+  | {
+      readonly version: string;
+      readonly steps: readonly string[];
+      readonly certificates: readonly string[];
+      readonly nonce: string;
+      readonly signature: string;
+      readonly measurements: readonly string[];
+    };
 
 function act(action: Action, client: DoeClient, request: string): Result {
   switch (action) {
@@ -136,10 +146,17 @@ function act(action: Action, client: DoeClient, request: string): Result {
       const status = 'status' in r.values ? (complianceStatusNames[Number(r.values.status)] ?? `status ${r.values.status}`) : null;
       return { request, status, values };
     }
-    case 'spdm':
-      // The SPDM walk (version → … → measurements) comes with the spdm requester engine; until
-      // then this sends GET_VERSION and shows the raw VERSION response.
-      return { spdm: hex(client.exchange({ vendor: 0x0001, type: 0x01 }, new Uint8Array([0x10, 0x84, 0, 0]))) };
+    case 'spdm': {
+      const walk = spdmWalk(client, { trust: [FIXTURE_ROOT] });
+      return {
+        version: versionText(walk.result.version),
+        steps: walk.steps.map((st) => `${st.request} (${st.requestBytes.length} → ${st.responseBytes.length} bytes)`),
+        certificates: walk.result.certificates.map((c) => c.subjectText),
+        nonce: hex(walk.nonce),
+        signature: hex(walk.signature),
+        measurements: (walk.result.measurements ?? []).map((m) => `${m.index}: ${hex(m.value)}`),
+      };
+    }
   }
 }
 
@@ -154,7 +171,15 @@ function render(action: Action, r: Result): string {
     const fields = Object.entries(r.values).map(([k, v]) => `  ${k} ${v}`);
     return `compliance ${r.request}${r.status === null ? '' : `: ${r.status}`}\n${fields.join('\n')}\n`;
   }
-  return `SPDM VERSION response: ${r.spdm}\n`;
+  return [
+    `SPDM ${r.version}`,
+    ...r.steps.map((st) => `  ${st}`),
+    `certificate chain (verified to the trusted root): ${r.certificates.join(' → ')}`,
+    `CHALLENGE nonce ${r.nonce}`,
+    `CHALLENGE_AUTH signature ${r.signature}: verified with the leaf's public key`,
+    ...r.measurements.map((m) => `  measurement ${m}`),
+    '',
+  ].join('\n');
 }
 
 function jsonBigint(_key: string, value: unknown): unknown {

@@ -29,3 +29,4 @@ export {
 export { PciTraceInterpreter, runPciTrace, type PciTraceHost, type PciTraceRecord } from './pci-trace/index.js';
 export { ComplianceClient, complianceStatusNames } from './compliance-client.js';
 export { readCdat, type CdatRead } from './cdat-client.js';
+export { spdmWalk, type SpdmWalk, type SpdmWalkStep, type SpdmWalkOptions } from './spdm-client.js';

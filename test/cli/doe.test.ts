@@ -46,6 +46,26 @@ describe('auxbus doe', () => {
     expect((JSON.parse(shared.out) as { taint: string }).taint).toBe('U');
   });
 
+  it('should walk SPDM through /dev/doe and show the verified CHALLENGE_AUTH signature', async () => {
+    const r = await doe('spdm', 'cxl_pci.doe.2', '--json');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.out) as { result: { version: string; steps: string[]; certificates: string[]; signature: string; measurements: string[] } };
+    expect(j.result.version).toBe('1.2');
+    expect(j.result.steps.map((s) => s.split(' ')[0])).toEqual([
+      'GET_VERSION',
+      'GET_CAPABILITIES',
+      'NEGOTIATE_ALGORITHMS',
+      'GET_DIGESTS',
+      'GET_CERTIFICATE',
+      'GET_CERTIFICATE',
+      'CHALLENGE',
+      'GET_MEASUREMENTS',
+    ]);
+    expect(j.result.certificates.at(-1)).toBe('O=auxbus test, CN=auxbus test SPDM responder');
+    expect(j.result.signature).toMatch(/^[0-9a-f]{192}$/); // ECDSA P-384 r||s
+    expect(j.result.measurements).toHaveLength(4);
+  });
+
   it('should answer bad input with exit 2', async () => {
     expect((await doe('nope', 'cxl_pci.doe.1')).status).toBe(2);
     expect((await doe('discover', '0000:0d:00.0', '--mailbox', 'x')).status).toBe(2);
