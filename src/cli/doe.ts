@@ -8,27 +8,13 @@
  * Exit 0 on success, 1 when the exchange failed, 2 on bad input.
  */
 import { DriverModelError } from '../base/index.js';
-import { type Machine, createMachine } from '../machine/index.js';
-import { type CdatStructure, doeProtocolName } from '../protocols/index.js';
-import {
-  ComplianceClient,
-  DevDoeTransport,
-  DoeClient,
-  type DoeTransport,
-  type Process,
-  RawConfigDoeTransport,
-  complianceStatusNames,
-  readCdat,
-  spdmWalk,
-} from '../userspace/index.js';
-import { FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
-import { versionText } from '../protocols/spdm/index.js';
+import { DOE_TOOL_ACTIONS, type DoeToolAction, type DoeToolResult, createMachine, doeToolAction, handOffDoeMailbox, hexBytes, rawDoeClient } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';
 
-const ACTIONS = ['discover', 'cdat', 'compliance', 'spdm'] as const;
-type Action = (typeof ACTIONS)[number];
+const ACTIONS = DOE_TOOL_ACTIONS;
+type Action = DoeToolAction;
 
 /** Protocol names for `discover`'s listing. */
 const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
@@ -74,9 +60,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const proc = machine.processes.spawn('auxbus-doe', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] });
     const log: string[] = [];
     try {
-      const transport = mailbox === undefined ? handOff(machine, proc, device, log) : new RawConfigDoeTransport(proc, device, mailbox, sleeper(machine));
-      const client = new DoeClient(transport);
-      const result = act(action as Action, client, opts.request);
+      const client = mailbox === undefined ? handOffDoeMailbox(machine, proc, device, log).client : rawDoeClient(machine, proc, device, mailbox);
+      const result = doeToolAction(action as Action, client, opts.request);
       client.close();
       if (opts.json) io.stdout(`${JSON.stringify({ device, mailbox: mailbox ?? null, action, handoff: log, result, taint: machine.taint.letters }, jsonBigint)}\n`);
       else {
@@ -94,73 +79,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   });
 }
 
-const sleeper = (m: Machine) => ({ sleep: (ms: number) => void m.advance(ms) });
-
-/** The documented hand-off of one auxiliary DOE device to doe_user, then its node opened. */
-function handOff(m: Machine, proc: Process, device: string, log: string[]): DoeTransport {
-  const root = m.processes.root;
-  const adev = m.findDevice(`auxiliary:${device}`);
-  const write = (path: string, value: string) => {
-    log.push(`echo ${value} > ${path}`);
-    root.writeFile(path, value);
-    m.settle();
-  };
-  if (adev.driver?.name === 'pci_doe.doe') write('/sys/bus/auxiliary/drivers/pci_doe.doe/unbind', device);
-  if (adev.driver?.name !== 'doe_user.doe') {
-    if (!m.modules.isLoaded('doe_user')) {
-      log.push('modprobe doe_user');
-      m.modprobe('doe_user');
-    }
-    write(`/sys/bus/auxiliary/devices/${device}/driver_override`, 'doe_user.doe');
-    write('/sys/bus/auxiliary/drivers_probe', device);
-  }
-  const node = `/dev/doe/${device}`;
-  log.push(`open ${node}`);
-  return new DevDoeTransport(proc, proc.open(node, 'rw'), sleeper(m));
-}
-
-type Result =
-  | { readonly features: readonly { vendor: number; type: number; name: string }[] }
-  | { readonly length: number; readonly revision: number; readonly checksum: 'ok'; readonly structures: readonly CdatStructure[] }
-  | { readonly request: string; readonly status: string | null; readonly values: Readonly<Record<string, string>> }
-  | {
-      readonly version: string;
-      readonly steps: readonly string[];
-      readonly certificates: readonly string[];
-      readonly nonce: string;
-      readonly signature: string;
-      readonly measurements: readonly string[];
-    };
-
-function act(action: Action, client: DoeClient, request: string): Result {
-  switch (action) {
-    case 'discover':
-      return { features: client.discover().map((f) => ({ ...f, name: doeProtocolName(f) })) };
-    case 'cdat': {
-      const cdat = readCdat(client);
-      return { length: cdat.header.length, revision: cdat.header.revision, checksum: 'ok', structures: cdat.structures };
-    }
-    case 'compliance': {
-      const r = new ComplianceClient(client).request(/^\d+$/.test(request) ? Number(request) : request);
-      const values = Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, `0x${v.toString(16)}`]));
-      const status = 'status' in r.values ? (complianceStatusNames[Number(r.values.status)] ?? `status ${r.values.status}`) : null;
-      return { request, status, values };
-    }
-    case 'spdm': {
-      const walk = spdmWalk(client, { trust: [FIXTURE_ROOT] });
-      return {
-        version: versionText(walk.result.version),
-        steps: walk.steps.map((st) => `${st.request} (${st.requestBytes.length} → ${st.responseBytes.length} bytes)`),
-        certificates: walk.result.certificates.map((c) => c.subjectText),
-        nonce: hex(walk.nonce),
-        signature: hex(walk.signature),
-        measurements: (walk.result.measurements ?? []).map((m) => `${m.index}: ${hex(m.value)}`),
-      };
-    }
-  }
-}
-
-function render(action: Action, r: Result): string {
+function render(_action: Action, r: DoeToolResult): string {
   if ('features' in r) return r.features.map((f) => `${f.name}  ${PROTOCOL_NAMES[f.name] ?? 'unknown'}\n`).join('');
   if ('structures' in r) {
     const lines = [`CDAT length ${r.length}, revision ${r.revision}, checksum ${r.checksum}, ${r.structures.length} structures`];
@@ -183,9 +102,5 @@ function render(action: Action, r: Result): string {
 }
 
 function jsonBigint(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? `0x${value.toString(16)}` : value instanceof Uint8Array ? hex(value) : value;
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return typeof value === 'bigint' ? `0x${value.toString(16)}` : value instanceof Uint8Array ? hexBytes(value) : value;
 }

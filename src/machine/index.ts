@@ -9,3 +9,17 @@ export { machineScenarioHost } from './scenario-host.js';
 /** Who owns a device (DESIGN.md §3), for the CLI: the drivers layer answers. */
 export { ownerName } from '../drivers/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
+export {
+  machineSleeper,
+  handOffDoeMailbox,
+  rawDoeClient,
+  doeToolAction,
+  spdmSummary,
+  hex as hexBytes,
+  DOE_TOOL_ACTIONS,
+  DEFAULT_SPDM_TRUST,
+  type DoeToolAction,
+  type DoeToolResult,
+} from './doe-tool.js';
+export { ComplianceClient, DoeClient, spdmWalk, type SpdmWalk } from '../userspace/index.js';
+export { cxlCdatOf, pciCmaResultOf } from '../drivers/index.js';
