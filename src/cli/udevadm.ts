@@ -1,12 +1,10 @@
 /**
  * `auxbus udevadm <verb>`: udevadm's own verb table (info, trigger, settle, monitor on a booted
  * machine; test and verify on rules files), each verb in its own file with `run(argv, io)`, and
- * the boot every machine verb shares.
+ * the boot every machine verb shares (machine-args.ts).
  */
-import { type Machine, type MachineUdev, createMachine, machineUdev } from '../machine/index.js';
 import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import type { CliIo } from './io.js';
-import { type MachineArgs, machineOptionsFrom } from './machine-args.js';
 
 /** Lazily imported, like the top-level verbs. */
 export const udevadmVerbs: VerbTable = [
@@ -27,11 +25,4 @@ const udevadm: Dispatcher = {
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return dispatch(udevadm, argv, io);
-}
-
-/** Build the machine the options describe and boot it (udevd processes every boot uevent). */
-export function bootMachine(args: MachineArgs, io: CliIo): { machine: Machine; udev: MachineUdev } {
-  const machine = createMachine(machineOptionsFrom(args, io.cwd));
-  machine.boot();
-  return { machine, udev: machineUdev(machine) };
 }
