@@ -15,26 +15,24 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { DriverModelError, kerr } from '../base/index.js';
-import type { DoeProtocolResponder } from '../protocols/doe/responder.js';
+import type { DoeProtocolResponder } from '../protocols/index.js';
 import { SeededRandom, toHex, type RandomSource } from '../protocols/crypto/index.js';
-import {
-  SpdmRequester,
-  SpdmResponder,
-  spdmDoeResponders,
-  SpdmVersion,
-  type AuthenticationResult,
-  type SpdmSessionInfo,
-} from '../protocols/spdm/index.js';
 import {
   EmuCommand,
   EmuTransport,
   FrameSplitter,
   SpdmEmuPlatformServer,
+  SpdmRequester,
+  SpdmResponder,
+  SpdmVersion,
   decodeDoe,
   encodeDoe,
   encodeFrame,
+  spdmDoeResponders,
+  type AuthenticationResult,
   type EmuFrame,
-} from '../protocols/spdm/emu-platform.js';
+  type SpdmSessionInfo,
+} from '../protocols/spdm/index.js';
 
 /** One recorded frame: direction from the recorder's point of view, command, transport, payload hex. */
 export interface RecordedFrame {
@@ -220,6 +218,8 @@ export interface ConnectSpdmOptions {
   /** End with CONTINUE (the responder keeps running) instead of SHUTDOWN. */
   readonly keepResponder?: boolean;
   readonly frames?: RecordedFrame[];
+  /** GET_CAPABILITIES flags of the requester (default DEFAULT_REQUESTER_FLAGS). */
+  readonly requesterFlags?: number;
   /** Transport factory, for tests and replays. Default: a SyncFrameSocket to host:port. */
   readonly transport?: (host: string, port: number) => { transact(f: EmuFrame): EmuFrame; close(): void };
 }
@@ -264,6 +264,7 @@ export function runSpdmClient(o: ConnectSpdmOptions & { random?: RandomSource })
       random: o.random ?? SeededRandom.fromString(o.seed ?? 'auxbus spdm connect'),
       trust: o.trust,
       versions: [SpdmVersion.V10, SpdmVersion.V11, SpdmVersion.V12].filter((v) => v <= max),
+      ...(o.requesterFlags === undefined ? {} : { flags: o.requesterFlags }),
     });
     const auth = req.authenticate();
     let session: SpdmSessionInfo | undefined;

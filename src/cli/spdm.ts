@@ -15,23 +15,26 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DriverModelError } from '../base/index.js';
 import { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } from '../protocols/crypto/index.js';
-import { FIXTURE_CERTIFICATES, FIXTURE_LEAF_KEY, FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
-import { SpdmResponder, digestMeasurement, keySigner, versionText, type SpdmSigner } from '../protocols/spdm/index.js';
+import {
+  CapFlag,
+  DEFAULT_REQUESTER_FLAGS,
+  DEFAULT_RESPONDER_FLAGS,
+  FIXTURE_CERTIFICATES,
+  FIXTURE_LEAF_KEY,
+  FIXTURE_ROOT,
+  SpdmResponder,
+  keySigner,
+  testMeasurements,
+  versionText,
+  type SpdmSigner,
+} from '../protocols/spdm/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
 
 /** The measurement blocks a standalone responder reports (indices 1–4, SHA-384 digests). */
-export function standaloneMeasurements() {
-  const enc = new TextEncoder();
-  return [
-    digestMeasurement(1, 0x00, enc.encode('auxbus immutable ROM')),
-    digestMeasurement(2, 0x01, enc.encode('auxbus mutable firmware')),
-    digestMeasurement(3, 0x02, enc.encode('auxbus hardware configuration')),
-    digestMeasurement(4, 0x03, enc.encode('auxbus firmware configuration')),
-  ];
-}
+export const standaloneMeasurements = testMeasurements;
 
 /** A signer that also records each signature it makes (signatures are public; keys never are). */
 function recordingSigner(s: SpdmSigner, out: string[]): SpdmSigner {
@@ -53,9 +56,10 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--cert-chain <der>', 'DER certificates concatenated root-first')
     .option('--key <pem>', 'leaf private key (PEM or DER)')
     .option('--seed <s>', 'seed of the deterministic random source', 'auxbus spdm serve')
+    .option('--handshake-in-clear', 'advertise HANDSHAKE_IN_THE_CLEAR_CAP (FINISH in the clear when the requester does too)')
     .option('--record <file>', 'write every frame (and the signatures made) as JSON');
   return runCommand(cmd, argv, io, async () => {
-    const o = cmd.opts<{ port: string; host: string; certChain?: string; key?: string; seed: string; record?: string }>();
+    const o = cmd.opts<{ port: string; host: string; certChain?: string; key?: string; seed: string; record?: string; handshakeInClear?: boolean }>();
     if ((o.certChain === undefined) !== (o.key === undefined)) {
       io.stderr('auxbus spdm serve: --cert-chain and --key go together\n');
       return ExitStatus.BAD_INPUT;
@@ -68,6 +72,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
       signer: recordingSigner(keySigner(key), signatures),
       random: SeededRandom.fromString(o.seed),
       measurements: standaloneMeasurements(),
+      ...(o.handshakeInClear ? { flags: DEFAULT_RESPONDER_FLAGS | CapFlag.HANDSHAKE_IN_THE_CLEAR } : {}),
     });
     const frames: RecordedFrame[] = [];
     const server = await serveSpdm({ port: Number(o.port), host: o.host, responder, frames });
@@ -93,10 +98,11 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--ver <v>', 'highest SPDM version to speak', '1.2')
     .option('--seed <s>', 'seed of the deterministic random source', 'auxbus spdm connect')
     .option('--no-session', 'authenticate only: no KEY_EXCHANGE')
+    .option('--handshake-in-clear', 'advertise HANDSHAKE_IN_THE_CLEAR_CAP (FINISH in the clear when the responder does too)')
     .option('--continue', 'end with CONTINUE instead of SHUTDOWN (the responder keeps running)')
     .option('--record <file>', 'write every frame as JSON');
   return runCommand(cmd, argv, io, () => {
-    const o = cmd.opts<{ trust?: string[]; ver: string; seed: string; session: boolean; continue?: boolean; record?: string }>();
+    const o = cmd.opts<{ trust?: string[]; ver: string; seed: string; session: boolean; continue?: boolean; record?: string; handshakeInClear?: boolean }>();
     const [target] = cmd.args;
     const m = /^(.*):(\d+)$/.exec(target ?? '');
     const ver = /^1\.([0-2])$/.exec(o.ver);
@@ -119,6 +125,7 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
         session: o.session,
         keepResponder: o.continue ?? false,
         frames,
+        ...(o.handshakeInClear ? { requesterFlags: DEFAULT_REQUESTER_FLAGS | CapFlag.HANDSHAKE_IN_THE_CLEAR } : {}),
       });
       save();
       const a = r.auth;

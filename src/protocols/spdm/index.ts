@@ -17,10 +17,26 @@ export { SpdmResponder, keySigner, digestMeasurement, DEFAULT_RESPONDER_FLAGS, t
 export {
   SpdmRequester,
   DEFAULT_REQUESTER_FLAGS,
+  driveSpdm,
   type SpdmExchange,
+  type SpdmOutgoing,
+  type SpdmSteps,
   type SpdmRequesterOptions,
   type AuthenticationResult,
   type NegotiatedAlgorithms,
   type SpdmSessionInfo,
 } from './requester.js';
 export { spdmDoeResponders, PCI_SIG_VENDOR, DOE_TYPE_SPDM, DOE_TYPE_SECURED_SPDM } from './doe-responders.js';
+export { FIXTURE_CERTIFICATES, FIXTURE_ROOT, FIXTURE_LEAF_KEY } from './fixture-identity.js';
+export { createTestSpdmResponder, testMeasurements } from './test-device.js';
+export {
+  EmuCommand,
+  EmuTransport,
+  FrameSplitter,
+  SpdmEmuPlatformServer,
+  encodeFrame,
+  encodeDoe,
+  decodeDoe,
+  type EmuFrame,
+  type DoeObject,
+} from './emu-platform.js';

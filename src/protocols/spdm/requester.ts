@@ -90,8 +90,29 @@ import { signedDigest, SigningContext } from './signing.js';
 /** Carries one request of DOE type 1 (SPDM) or 2 (secured SPDM) and returns the answer's payload. */
 export type SpdmExchange = (type: 1 | 2, payload: Uint8Array) => Uint8Array;
 
+/** One object the requester wants sent: DOE type 1 (SPDM) or 2 (secured SPDM). */
+export interface SpdmOutgoing {
+  readonly type: 1 | 2;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * A requester operation as steps: it yields each object to send and is resumed with the answer's
+ * payload. For callers that cannot block on an exchange (a kernel requester whose DOE task
+ * completes later in virtual time); `drive` runs one with a synchronous exchange.
+ */
+export type SpdmSteps<T> = Generator<SpdmOutgoing, T, Uint8Array>;
+
+/** Run steps to completion with a synchronous exchange. */
+export function driveSpdm<T>(steps: SpdmSteps<T>, exchange: SpdmExchange): T {
+  let r = steps.next();
+  while (!r.done) r = steps.next(exchange(r.value.type, r.value.payload));
+  return r.value;
+}
+
 export interface SpdmRequesterOptions {
-  readonly exchange: SpdmExchange;
+  /** The synchronous transport; the `…Steps` methods need none. */
+  readonly exchange?: SpdmExchange;
   readonly random: RandomSource;
   /** Trusted root certificates (DER). The chain's root must be one of them or be signed by one. */
   readonly trust: readonly Uint8Array[];
@@ -105,6 +126,15 @@ export interface SpdmRequesterOptions {
   readonly certificateChunk?: number;
   /** CTExponent sent. Default 20 (as Linux). */
   readonly ctExponent?: number;
+  /** MaxSPDMmsgSize sent at 1.2. Default: dataTransferSize. */
+  readonly maxSpdmMsgSize?: number;
+  /**
+   * What NEGOTIATE_ALGORITHMS offers. Defaults: ECDSA P-256|P-384, SHA-256|SHA-384,
+   * secp256r1|secp384r1, AES-256-GCM, OtherParams fmt1 at 1.2. A requester mirroring Linux
+   * (protocols §3.5) offers BaseAsym 0x1B5, BaseHash 0x07, DHE 0x1B, AEAD 0x06; whatever is
+   * selected must still be something auxbus verifies (ECDSA P-256/P-384, SHA-2, AES-256-GCM).
+   */
+  readonly offer?: { readonly baseAsym?: number; readonly baseHash?: number; readonly dhe?: number; readonly aead?: number; readonly otherParams?: number };
 }
 
 export const DEFAULT_REQUESTER_FLAGS = CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT;
@@ -136,6 +166,8 @@ export interface SpdmSessionInfo {
 
 interface ReqSession {
   readonly id: number;
+  /** HANDSHAKE_IN_THE_CLEAR negotiated: no ResponderVerifyData in KEY_EXCHANGE_RSP, FINISH in the clear. */
+  readonly inClear: boolean;
   state: 'handshaking' | 'established';
   th: Uint8Array;
   readonly handshake: HandshakeKeys;
@@ -165,7 +197,11 @@ export class SpdmRequester {
   private nextReqSessionId = 0xffff;
 
   constructor(o: SpdmRequesterOptions) {
-    this.exchangeFn = o.exchange;
+    this.exchangeFn =
+      o.exchange ??
+      (() => {
+        throw kerr('EINVAL', 'SPDM requester: no exchange function (drive the …Steps methods instead)');
+      });
     this.random = o.random;
     this.trust = o.trust;
     this.versions = o.versions ?? [SpdmVersion.V10, SpdmVersion.V11, SpdmVersion.V12];
@@ -173,9 +209,17 @@ export class SpdmRequester {
     this.dts = o.dataTransferSize ?? 0x1200;
     this.chunk = o.certificateChunk ?? 0x400;
     this.ctExponent = o.ctExponent ?? 20;
+    this.maxMsg = o.maxSpdmMsgSize ?? this.dts;
+    this.offer = o.offer ?? {};
   }
 
   private readonly ctExponent: number;
+  private readonly maxMsg: number;
+  private readonly offer: NonNullable<SpdmRequesterOptions['offer']>;
+
+  private drive<T>(steps: SpdmSteps<T>): T {
+    return driveSpdm(steps, this.exchangeFn);
+  }
 
   get negotiatedVersion(): number {
     return this.version;
@@ -183,16 +227,20 @@ export class SpdmRequester {
 
   /** The whole authentication walk. Measurements are fetched signed when the responder can sign them. */
   authenticate(opts: { measurements?: boolean; challengeSummary?: number } = {}): AuthenticationResult {
-    this.getVersion();
-    this.getCapabilities();
-    this.negotiateAlgorithms();
-    const slotMask = this.getDigests();
+    return this.drive(this.authenticateSteps(opts));
+  }
+
+  *authenticateSteps(opts: { measurements?: boolean; challengeSummary?: number } = {}): SpdmSteps<AuthenticationResult> {
+    yield* this.getVersionSteps();
+    yield* this.getCapabilitiesSteps();
+    yield* this.negotiateAlgorithmsSteps();
+    const slotMask = yield* this.getDigestsSteps();
     if (!(slotMask & 1)) throw kerr('EPROTO', 'SPDM DIGESTS: slot 0 is not provisioned');
-    const certificates = this.getCertificate(0);
-    this.challenge(0, opts.challengeSummary ?? MeasSummary.NONE);
+    const certificates = yield* this.getCertificateSteps(0);
+    yield* this.challengeSteps(0, opts.challengeSummary ?? MeasSummary.NONE);
     let measurements: MeasurementBlock[] | undefined;
     const measCap = this.rspCaps!.flags & CapFlag.MEAS_MASK;
-    if ((opts.measurements ?? true) && measCap) measurements = this.getMeasurements({ signed: measCap === CapFlag.MEAS_SIG });
+    if ((opts.measurements ?? true) && measCap) measurements = yield* this.getMeasurementsSteps({ signed: measCap === CapFlag.MEAS_SIG });
     return {
       version: this.version,
       responderFlags: this.rspCaps!.flags,
@@ -224,8 +272,8 @@ export class SpdmRequester {
   // ------------------------------------------------------------ transport
 
   /** Send a plain request; return the response, ERROR turned into the errno of protocols §3.3. */
-  private send(req: Uint8Array, expect: number): Uint8Array {
-    const rsp = this.exchangeFn(1, req);
+  private *send(req: Uint8Array, expect: number): SpdmSteps<Uint8Array> {
+    const rsp = yield { type: 1, payload: req };
     return this.check(req, rsp, expect);
   }
 
@@ -246,6 +294,10 @@ export class SpdmRequester {
 
   /** GET_VERSION → VERSION; picks the highest common version. Resets the connection. */
   getVersion(): number {
+    return this.drive(this.getVersionSteps());
+  }
+
+  *getVersionSteps(): SpdmSteps<number> {
     this.messageA = new Uint8Array(0);
     this.messageB = new Uint8Array(0);
     this.messageM = new Uint8Array(0);
@@ -257,7 +309,7 @@ export class SpdmRequester {
     this.hash = undefined;
     this.version = SpdmVersion.V10;
     const req = encodeGetVersion();
-    const rsp = this.send(req, SpdmResponse.VERSION);
+    const rsp = yield* this.send(req, SpdmResponse.VERSION);
     const v = decodeVersion(rsp);
     const offered = v.entries.map((e) => e >> 8);
     const common = this.versions.filter((x) => offered.includes(x));
@@ -273,8 +325,12 @@ export class SpdmRequester {
   }
 
   getCapabilities(): Capabilities {
-    const req = encodeGetCapabilities({ version: this.version, ctExponent: this.ctExponent, flags: this.flags, dataTransferSize: this.dts, maxSpdmMsgSize: this.dts });
-    const rsp = this.send(req, SpdmResponse.CAPABILITIES);
+    return this.drive(this.getCapabilitiesSteps());
+  }
+
+  *getCapabilitiesSteps(): SpdmSteps<Capabilities> {
+    const req = encodeGetCapabilities({ version: this.version, ctExponent: this.ctExponent, flags: this.flags, dataTransferSize: this.dts, maxSpdmMsgSize: this.maxMsg });
+    const rsp = yield* this.send(req, SpdmResponse.CAPABILITIES);
     const c = decodeCapabilities(rsp);
     if (this.version >= SpdmVersion.V12 && c.dataTransferSize < MIN_DATA_TRANSFER_SIZE) {
       throw kerr('EPROTO', `SPDM CAPABILITIES: DataTransferSize ${c.dataTransferSize} is below ${MIN_DATA_TRANSFER_SIZE}`);
@@ -285,14 +341,19 @@ export class SpdmRequester {
   }
 
   negotiateAlgorithms(): Algorithms {
+    return this.drive(this.negotiateAlgorithmsSteps());
+  }
+
+  *negotiateAlgorithmsSteps(): SpdmSteps<Algorithms> {
     const caps = this.need(this.rspCaps, 'capabilities');
-    const keyEx = (caps.flags & CapFlag.KEY_EX) !== 0 && (this.flags & CapFlag.KEY_EX) !== 0;
-    const otherParams = this.version >= SpdmVersion.V12 ? OpaqueFormat.FMT1 : 0;
+    // AlgStructs go out when the responder can do KEY_EXCHANGE (LNX-SPDM spdm_negotiate_algs).
+    const keyEx = (caps.flags & CapFlag.KEY_EX) !== 0;
+    const otherParams = this.version >= SpdmVersion.V12 ? (this.offer.otherParams ?? OpaqueFormat.FMT1) : 0;
     const offer = {
-      baseAsym: BaseAsym.ECDSA_P256 | BaseAsym.ECDSA_P384,
-      baseHash: BaseHash.SHA_256 | BaseHash.SHA_384,
-      dhe: Dhe.SECP256R1 | Dhe.SECP384R1,
-      aead: Aead.AES_256_GCM,
+      baseAsym: this.offer.baseAsym ?? BaseAsym.ECDSA_P256 | BaseAsym.ECDSA_P384,
+      baseHash: this.offer.baseHash ?? BaseHash.SHA_256 | BaseHash.SHA_384,
+      dhe: this.offer.dhe ?? Dhe.SECP256R1 | Dhe.SECP384R1,
+      aead: this.offer.aead ?? Aead.AES_256_GCM,
     };
     const structs =
       keyEx && this.version >= SpdmVersion.V11
@@ -310,7 +371,7 @@ export class SpdmRequester {
       baseHash: offer.baseHash,
       algStructs: structs,
     });
-    const rsp = this.send(req, SpdmResponse.ALGORITHMS);
+    const rsp = yield* this.send(req, SpdmResponse.ALGORITHMS);
     const a = decodeAlgorithms(rsp);
     const one = (v: number) => v !== 0 && (v & (v - 1)) === 0;
     if (!(a.baseAsymSel & offer.baseAsym) || !(a.baseHashSel & offer.baseHash)) {
@@ -347,10 +408,14 @@ export class SpdmRequester {
 
   /** GET_DIGESTS; returns the provisioned-slot mask. */
   getDigests(): number {
+    return this.drive(this.getDigestsSteps());
+  }
+
+  *getDigestsSteps(): SpdmSteps<number> {
     const hash = this.need(this.hash, 'algorithms');
     this.resetFor(SpdmRequest.GET_DIGESTS);
     const req = encodeGetDigests(this.version);
-    const rsp = this.send(req, SpdmResponse.DIGESTS);
+    const rsp = yield* this.send(req, SpdmResponse.DIGESTS);
     const d = decodeDigests(rsp, hash.size);
     if (d.slotMask === 0) throw kerr('EPROTO', 'SPDM DIGESTS: no certificates provisioned');
     let i = 0;
@@ -365,6 +430,10 @@ export class SpdmRequester {
    * the X.509 chain up to a trusted root (crypto/x509.ts).
    */
   getCertificate(slot: number): ParsedCertificate[] {
+    return this.drive(this.getCertificateSteps(slot));
+  }
+
+  *getCertificateSteps(slot: number): SpdmSteps<ParsedCertificate[]> {
     const hash = this.need(this.hash, 'algorithms');
     this.resetFor(SpdmRequest.GET_CERTIFICATE);
     const parts: Uint8Array[] = [];
@@ -373,7 +442,7 @@ export class SpdmRequester {
     for (;;) {
       const length = total === undefined ? this.chunk : Math.min(this.chunk, total - offset);
       const req = encodeGetCertificate(this.version, slot, offset, length);
-      const rsp = this.send(req, SpdmResponse.CERTIFICATE);
+      const rsp = yield* this.send(req, SpdmResponse.CERTIFICATE);
       const c = decodeCertificate(rsp);
       if (c.slot !== slot) throw kerr('EPROTO', `SPDM CERTIFICATE: slot ${c.slot} answered for slot ${slot}`);
       if (c.portion.length > length) throw kerr('EPROTO', `SPDM CERTIFICATE: PortionLength ${c.portion.length} exceeds the ${length} requested`);
@@ -408,12 +477,16 @@ export class SpdmRequester {
 
   /** CHALLENGE → CHALLENGE_AUTH, signature verified over M1 = A || B || C. */
   challenge(slot: number, measSummary: number = MeasSummary.NONE): void {
+    return this.drive(this.challengeSteps(slot, measSummary));
+  }
+
+  *challengeSteps(slot: number, measSummary: number = MeasSummary.NONE): SpdmSteps<void> {
     const hash = this.need(this.hash, 'algorithms');
     this.resetFor(SpdmRequest.CHALLENGE);
     const chain = this.chains.get(slot);
     if (!chain) throw kerr('ENOKEY', `SPDM CHALLENGE: no certificate chain for slot ${slot}`);
     const req = encodeChallenge(this.version, slot, measSummary, this.random.bytes(32));
-    const rsp = this.send(req, SpdmResponse.CHALLENGE_AUTH);
+    const rsp = yield* this.send(req, SpdmResponse.CHALLENGE_AUTH);
     const c = decodeChallengeAuth(rsp, hash.size, signatureSize(this.algs!.baseAsymSel), measSummary !== MeasSummary.NONE);
     if (c.slot !== slot) throw kerr('EPROTO', `SPDM CHALLENGE_AUTH: slot ${c.slot} answered for slot ${slot}`);
     if (!bytesEqual(c.certChainHash, hash.digest(chain))) throw kerr('EKEYREJECTED', 'SPDM CHALLENGE_AUTH: CertChainHash is not the hash of the certificate chain');
@@ -425,14 +498,18 @@ export class SpdmRequester {
 
   /** GET_MEASUREMENTS for all blocks (operation 0xFF); the signature, if asked for, is verified over L1. */
   getMeasurements(o: { signed: boolean; operation?: number } = { signed: true }): MeasurementBlock[] {
-    this.need(this.hash, 'algorithms');
-    return this.measure(o.signed, o.operation ?? 0xff, this.session);
+    return this.drive(this.getMeasurementsSteps(o));
   }
 
-  private measure(signed: boolean, operation: number, s: ReqSession | undefined): MeasurementBlock[] {
+  *getMeasurementsSteps(o: { signed: boolean; operation?: number } = { signed: true }): SpdmSteps<MeasurementBlock[]> {
+    this.need(this.hash, 'algorithms');
+    return yield* this.measure(o.signed, o.operation ?? 0xff, this.session);
+  }
+
+  private *measure(signed: boolean, operation: number, s: ReqSession | undefined): SpdmSteps<MeasurementBlock[]> {
     this.resetFor(SpdmRequest.GET_MEASUREMENTS);
     const req = encodeGetMeasurements(this.version, operation, signed ? { nonce: this.random.bytes(32), slot: 0 } : undefined);
-    const rsp = s ? this.sendSecured(req, SpdmResponse.MEASUREMENTS) : this.send(req, SpdmResponse.MEASUREMENTS);
+    const rsp = s ? yield* this.sendSecured(req, SpdmResponse.MEASUREMENTS) : yield* this.send(req, SpdmResponse.MEASUREMENTS);
     const m = decodeMeasurements(rsp, signed ? signatureSize(this.algs!.baseAsymSel) : 0);
     const l = concatBytes(this.messageM, req, rsp.subarray(0, m.signedSize));
     if (!signed) {
@@ -448,12 +525,20 @@ export class SpdmRequester {
 
   /** KEY_EXCHANGE + FINISH: an established session with data keys. */
   openSession(o: { measSummary?: number; slot?: number } = {}): SpdmSessionInfo {
-    const info = this.keyExchange(o.measSummary ?? MeasSummary.NONE, o.slot ?? 0);
-    this.finish();
+    return this.drive(this.openSessionSteps(o));
+  }
+
+  *openSessionSteps(o: { measSummary?: number; slot?: number } = {}): SpdmSteps<SpdmSessionInfo> {
+    const info = yield* this.keyExchangeSteps(o.measSummary ?? MeasSummary.NONE, o.slot ?? 0);
+    yield* this.finishSteps();
     return info;
   }
 
   keyExchange(measSummary: number, slot: number): SpdmSessionInfo {
+    return this.drive(this.keyExchangeSteps(measSummary, slot));
+  }
+
+  *keyExchangeSteps(measSummary: number, slot: number): SpdmSteps<SpdmSessionInfo> {
     const hash = this.need(this.hash, 'algorithms');
     const n = this.negotiated();
     if (!n.dhe || !n.aead) throw kerr('EPROTONOSUPPORT', 'SPDM KEY_EXCHANGE: no DHE group or AEAD negotiated (responder lacks KEY_EX_CAP?)');
@@ -476,7 +561,7 @@ export class SpdmRequester {
       exchangeData: ecdheExchangeData(dheKey),
       opaque: fmt ? encodeSupportedVersions(fmt, [0x1000, 0x1100, 0x1200]) : new Uint8Array(0),
     });
-    const rsp = this.send(req, SpdmResponse.KEY_EXCHANGE_RSP);
+    const rsp = yield* this.send(req, SpdmResponse.KEY_EXCHANGE_RSP);
     const inClear = (this.flags & CapFlag.HANDSHAKE_IN_THE_CLEAR) !== 0 && (this.rspCaps!.flags & CapFlag.HANDSHAKE_IN_THE_CLEAR) !== 0;
     const k = decodeKeyExchangeRsp(rsp, {
       dheSize: dheExchangeSize(n.dhe),
@@ -498,38 +583,63 @@ export class SpdmRequester {
       if (!timingSafeEqual(expected, k.verifyData)) throw kerr('EKEYREJECTED', 'SPDM KEY_EXCHANGE_RSP: ResponderVerifyData does not verify');
     }
     const id = ((k.rspSessionId << 16) | reqSessionId) >>> 0;
-    this.session = { id, state: 'handshaking', th: concatBytes(th1, k.verifyData), handshake, data: undefined };
+    this.session = { id, inClear, state: 'handshaking', th: concatBytes(th1, k.verifyData), handshake, data: undefined };
     return { sessionId: id, heartbeatPeriod: k.heartbeatPeriod, securedMessageVersion: securedVersion };
   }
 
   /** FINISH (encrypted with the handshake keys) → FINISH_RSP, then the data keys. */
   finish(): void {
+    return this.drive(this.finishSteps());
+  }
+
+  *finishSteps(): SpdmSteps<void> {
     const s = this.session;
     const hash = this.need(this.hash, 'algorithms');
     if (!s || s.state !== 'handshaking') throw kerr('EPROTO', 'SPDM FINISH: no session in its handshake phase');
     const hdr = encodeFinishHeader(this.version);
     const req = concatBytes(hdr, hash.hmac(s.handshake.requestFinishedKey, hash.digest(concatBytes(s.th, hdr))));
-    const rsp = this.sendSecured(req, SpdmResponse.FINISH_RSP);
-    const f = decodeFinishRsp(rsp, 0);
-    s.th = concatBytes(s.th, req, rsp.subarray(0, f.size));
+    if (s.inClear) {
+      // FINISH and FINISH_RSP in the clear; FINISH_RSP carries ResponderVerifyData.
+      const rsp = yield* this.send(req, SpdmResponse.FINISH_RSP);
+      const f = decodeFinishRsp(rsp, hash.size);
+      const expected = hash.hmac(s.handshake.responseFinishedKey, hash.digest(concatBytes(s.th, req, rsp.subarray(0, 4))));
+      if (!timingSafeEqual(expected, f.verifyData)) throw kerr('EKEYREJECTED', 'SPDM FINISH_RSP: ResponderVerifyData does not verify');
+      s.th = concatBytes(s.th, req, rsp.subarray(0, f.size));
+    } else {
+      const rsp = yield* this.sendSecured(req, SpdmResponse.FINISH_RSP);
+      const f = decodeFinishRsp(rsp, 0);
+      s.th = concatBytes(s.th, req, rsp.subarray(0, f.size));
+    }
     s.data = deriveDataKeys(hash, this.version, s.handshake.handshakeSecret, hash.digest(s.th));
     s.state = 'established';
   }
 
   heartbeat(): void {
+    return this.drive(this.heartbeatSteps());
+  }
+
+  *heartbeatSteps(): SpdmSteps<void> {
     const req = encodeSimple(this.version, SpdmRequest.HEARTBEAT);
-    decodeSimple(this.sendSecured(req, SpdmResponse.HEARTBEAT_ACK), SpdmResponse.HEARTBEAT_ACK);
+    decodeSimple(yield* this.sendSecured(req, SpdmResponse.HEARTBEAT_ACK), SpdmResponse.HEARTBEAT_ACK);
   }
 
   /** GET_MEASUREMENTS inside the session. */
   sessionMeasurements(signed = false): MeasurementBlock[] {
+    return this.drive(this.sessionMeasurementsSteps(signed));
+  }
+
+  *sessionMeasurementsSteps(signed = false): SpdmSteps<MeasurementBlock[]> {
     if (!this.session) throw kerr('EPROTO', 'SPDM GET_MEASUREMENTS: no session');
-    return this.measure(signed, 0xff, this.session);
+    return yield* this.measure(signed, 0xff, this.session);
   }
 
   endSession(): void {
+    return this.drive(this.endSessionSteps());
+  }
+
+  *endSessionSteps(): SpdmSteps<void> {
     const req = encodeSimple(this.version, SpdmRequest.END_SESSION);
-    decodeSimple(this.sendSecured(req, SpdmResponse.END_SESSION_ACK), SpdmResponse.END_SESSION_ACK);
+    decodeSimple(yield* this.sendSecured(req, SpdmResponse.END_SESSION_ACK), SpdmResponse.END_SESSION_ACK);
     this.session = undefined;
   }
 
@@ -538,12 +648,12 @@ export class SpdmRequester {
   }
 
   /** Send an SPDM request inside the session (DOE type 2) and decrypt the answer. */
-  private sendSecured(req: Uint8Array, expect: number): Uint8Array {
+  private *sendSecured(req: Uint8Array, expect: number): SpdmSteps<Uint8Array> {
     const s = this.session;
     if (!s) throw kerr('EPROTO', `SPDM ${requestName(req[1]!)}: no session`);
     const keys = s.state === 'handshaking' ? s.handshake : s.data!;
     const record = sealSecuredMessage(s.id, keys.request, req);
-    const answer = this.exchangeFn(2, record);
+    const answer = yield { type: 2, payload: record };
     const opened = openSecuredMessage(answer, keys.response);
     if (opened.sessionId !== s.id) throw kerr('EPROTO', `secured message: session 0x${opened.sessionId.toString(16)} answered for 0x${s.id.toString(16)}`);
     return this.check(req, opened.spdm, expect);

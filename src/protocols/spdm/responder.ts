@@ -297,9 +297,14 @@ export class SpdmResponder {
       case SpdmRequest.KEY_EXCHANGE:
         if (session) fail(SpdmErrorCode.UnexpectedRequest);
         return this.keyExchange(req);
-      case SpdmRequest.FINISH:
-        if (!session || session.state !== 'handshaking') fail(SpdmErrorCode.UnexpectedRequest);
-        return this.finish(req, session!);
+      case SpdmRequest.FINISH: {
+        // With HANDSHAKE_IN_THE_CLEAR both FINISH and FINISH_RSP travel in the clear (DOE type 1),
+        // for the session in its handshake phase; otherwise FINISH must come inside that session.
+        const clear = this.handshakeInClear();
+        const s = clear ? (session ? undefined : [...this.sessions.values()].find((x) => x.state === 'handshaking')) : session;
+        if (!s || s.state !== 'handshaking') fail(SpdmErrorCode.UnexpectedRequest);
+        return this.finish(req, s!, clear);
+      }
       case SpdmRequest.HEARTBEAT:
         if (!session) fail(this.version >= SpdmVersion.V12 ? SpdmErrorCode.SessionRequired : SpdmErrorCode.UnexpectedRequest);
         if (!(this.flags & CapFlag.HBEAT)) fail(SpdmErrorCode.UnsupportedRequest, code);
@@ -553,7 +558,7 @@ export class SpdmResponder {
     const sig = this.config.signer.sign(signedDigest(hash, this.version, SigningContext.KEY_EXCHANGE_RSP, base));
     const th1 = concatBytes(base, sig);
     const handshake = deriveHandshakeKeys(hash, this.version, shared, hash.digest(th1));
-    const inClear = (this.flags & CapFlag.HANDSHAKE_IN_THE_CLEAR) !== 0 && (neg.reqFlags & CapFlag.HANDSHAKE_IN_THE_CLEAR) !== 0;
+    const inClear = this.handshakeInClear();
     const verify = inClear ? new Uint8Array(0) : hash.hmac(handshake.responseFinishedKey, hash.digest(th1));
     const rsp = concatBytes(unsigned, sig, verify);
     this.sessions.set(sessionId, { id: sessionId, state: 'handshaking', th: concatBytes(th1, verify), handshake, data: undefined, messageM: new Uint8Array(0) });
@@ -561,15 +566,35 @@ export class SpdmResponder {
     return rsp;
   }
 
-  private finish(req: Uint8Array, s: Session): Uint8Array {
+  private handshakeInClear(): boolean {
+    return (this.flags & CapFlag.HANDSHAKE_IN_THE_CLEAR) !== 0 && (this.neg!.reqFlags & CapFlag.HANDSHAKE_IN_THE_CLEAR) !== 0;
+  }
+
+  /**
+   * FINISH: RequesterVerifyData = HMAC(req finished key, Hash(TH || FINISH header)). In the clear,
+   * FINISH_RSP carries ResponderVerifyData = HMAC(rsp finished key, Hash(TH || FINISH || FINISH_RSP
+   * header)) and the data keys take over at once; inside the session the switch happens after
+   * the (encrypted) FINISH_RSP has gone out (afterSecuredReply).
+   */
+  private finish(req: Uint8Array, s: Session, clear: boolean): Uint8Array {
     const hash = this.neg!.hash;
     const f = parse(() => decodeFinish(req, hash.size, 0));
     if (f.signatureIncluded) fail(SpdmErrorCode.InvalidRequest);
     const hdr = req.subarray(0, 4);
     const expected = hash.hmac(s.handshake.requestFinishedKey, hash.digest(concatBytes(s.th, hdr)));
     if (!timingSafeEqual(expected, f.verifyData)) fail(SpdmErrorCode.DecryptError);
-    const rsp = encodeFinishRsp(this.version);
-    s.th = concatBytes(s.th, req.subarray(0, f.size), rsp);
+    const full = req.subarray(0, f.size);
+    if (!clear) {
+      const rsp = encodeFinishRsp(this.version);
+      s.th = concatBytes(s.th, full, rsp);
+      return rsp;
+    }
+    const rspHdr = encodeFinishRsp(this.version);
+    const verify = hash.hmac(s.handshake.responseFinishedKey, hash.digest(concatBytes(s.th, full, rspHdr)));
+    const rsp = concatBytes(rspHdr, verify);
+    s.th = concatBytes(s.th, full, rsp);
+    s.data = deriveDataKeys(hash, this.version, s.handshake.handshakeSecret, hash.digest(s.th));
+    s.state = 'established';
     return rsp;
   }
 }

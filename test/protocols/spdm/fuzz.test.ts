@@ -77,6 +77,8 @@ describe('SPDM fuzz', () => {
       parseCertificate,
       (b) => verifyCertificateChain([b], [FIXTURE_ROOT]),
       (b) => loadEcPrivateKey(b),
+      (b) => spdm.openSecuredMessage(b, { secret: new Uint8Array(48), key: new Uint8Array(32), iv: new Uint8Array(12), seq: 0n }),
+      (b) => spdm.securedSessionId(b),
     ];
     fc.assert(
       fc.property(fc.oneof(bytes, spdmLike([...REQUEST_CODES, ...RESPONSE_CODES])), (b) => decoders.every((d) => onlyErrno(() => d(b)))),

@@ -1,22 +1,32 @@
 /**
- * Replays of the two interop runs against DMTF spdm-emu (shared/tools/spdm-emu), recorded by
- * `auxbus spdm serve|connect --record`. CI cannot build spdm-emu; these replays check that auxbus
- * still produces, byte for byte, what the real programs accepted.
+ * Replays of the interop runs against DMTF spdm-emu (shared/tools/spdm-emu), recorded by
+ * tools/spdm-interop/record.sh (`auxbus spdm serve|connect --record`). CI cannot build spdm-emu;
+ * these replays check that auxbus still produces, byte for byte, what the real programs accepted.
+ *   a, a-hitc: the real spdm_requester_emu against auxbus's responder (-hitc: handshake in the clear)
+ *   b, b-hitc: auxbus's requester against the real spdm_responder_emu
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, ecdsaVerifyDigest, fromHex, parseCertificate, toHex } from '../../../src/protocols/crypto/index.js';
-import { SpdmEmuPlatformServer, type EmuFrame } from '../../../src/protocols/spdm/emu-platform.js';
-import { SpdmResponder, spdmDoeResponders, type SpdmSigner } from '../../../src/protocols/spdm/index.js';
 import { runSpdmClient, type RecordedFrame } from '../../../src/cli/spdm-socket.js';
-import { standaloneMeasurements } from '../../../src/cli/spdm.js';
+import { SeededRandom, ecdsaVerifyDigest, fromHex, parseCertificate, toHex } from '../../../src/protocols/crypto/index.js';
+import {
+  CapFlag,
+  DEFAULT_REQUESTER_FLAGS,
+  DEFAULT_RESPONDER_FLAGS,
+  SpdmEmuPlatformServer,
+  SpdmResponder,
+  spdmDoeResponders,
+  testMeasurements,
+  type EmuFrame,
+  type SpdmSigner,
+} from '../../../src/protocols/spdm/index.js';
 
-const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8'));
+const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `interop-${name}.json`), 'utf8'));
 const frame = (f: RecordedFrame): EmuFrame => ({ command: f.command, transport: f.transport, payload: fromHex(f.payload) });
 
-describe('interop (a): spdm_requester_emu against auxbus spdm serve, replayed', () => {
-  const rec = load('interop-a-requester-emu.json');
+describe.each(['a', 'a-hitc'])('interop %s: spdm_requester_emu against auxbus spdm serve, replayed', (name) => {
+  const rec = load(name);
 
   it('recorded a successful run of the whole flow', () => {
     expect(rec.exit).toEqual({ spdm_requester_emu: 0, 'auxbus spdm serve': 0 });
@@ -37,7 +47,13 @@ describe('interop (a): spdm_requester_emu against auxbus spdm serve, replayed', 
         return sig;
       },
     };
-    const responder = new SpdmResponder({ certificates, signer, random: SeededRandom.fromString(rec.seed), measurements: standaloneMeasurements() });
+    const responder = new SpdmResponder({
+      certificates,
+      signer,
+      random: SeededRandom.fromString(rec.seed),
+      measurements: testMeasurements(),
+      flags: DEFAULT_RESPONDER_FLAGS | (rec.handshakeInClear ? CapFlag.HANDSHAKE_IN_THE_CLEAR : 0),
+    });
     const platform = new SpdmEmuPlatformServer(spdmDoeResponders(responder));
     const frames = rec.frames as RecordedFrame[];
     let replies = 0;
@@ -52,42 +68,51 @@ describe('interop (a): spdm_requester_emu against auxbus spdm serve, replayed', 
     expect(replies).toBe(19);
     expect(used).toBe(3);
     expect(responder.stats).toMatchObject({ errors: 0, sessionsOpened: 1, sessionsEnded: 1 });
+    // FINISH went in the clear (DOE type 1) exactly when the handshake was in the clear
+    const finish = frames.find((f) => f.dir === 'rx' && f.payload.slice(4, 6) === '01' && f.payload.slice(18, 20) === 'e5');
+    expect(Boolean(finish)).toBe(Boolean(rec.handshakeInClear));
   });
 });
 
-describe('interop (b): auxbus spdm connect against spdm_responder_emu, replayed', () => {
-  const rec = load('interop-b-responder-emu.json');
+/** Answers recorded frames in order; `aborted` runs may end early with SHUTDOWN. */
+function replayTransport(frames: RecordedFrame[], aborted = false) {
+  let i = 0;
+  return () => ({
+    transact(f: EmuFrame): EmuFrame {
+      if (aborted && f.command === 0xfffe) {
+        i = frames.length;
+        return f;
+      }
+      const want = frames[i]!;
+      expect({ i, dir: want.dir, command: want.command, payload: want.payload }).toEqual({ i, dir: 'tx', command: f.command, payload: toHex(f.payload) });
+      const got = frames[i + 1]!;
+      i += 2;
+      return frame(got);
+    },
+    close() {
+      expect(i).toBe(frames.length);
+    },
+  });
+}
 
-  /** Answers recorded frames in order; `aborted` runs may end early with SHUTDOWN. */
-  const replayTransport = (frames: RecordedFrame[], aborted = false) => {
-    let i = 0;
-    return () => ({
-      transact(f: EmuFrame): EmuFrame {
-        if (aborted && f.command === 0xfffe) {
-          i = frames.length;
-          return f;
-        }
-        const want = frames[i]!;
-        expect({ i, dir: want.dir, command: want.command, payload: want.payload }).toEqual({ i, dir: 'tx', command: f.command, payload: toHex(f.payload) });
-        const got = frames[i + 1]!;
-        i += 2;
-        return frame(got);
-      },
-      close() {
-        expect(i).toBe(frames.length);
-      },
-    });
-  };
+describe.each(['b', 'b-hitc'])('interop %s: auxbus spdm connect against spdm_responder_emu, replayed', (name) => {
+  const rec = load(name);
+  const options = () => ({
+    host: '127.0.0.1',
+    port: 2323,
+    trust: (rec.trust as string[]).map(fromHex),
+    seed: rec.seed as string,
+    version: 0x12,
+    requesterFlags: DEFAULT_REQUESTER_FLAGS | (rec.handshakeInClear ? CapFlag.HANDSHAKE_IN_THE_CLEAR : 0),
+  });
+
+  it('recorded a successful run', () => {
+    expect(rec.exit).toEqual({ 'auxbus spdm connect': 0, spdm_responder_emu: 0 });
+    expect(rec.frames).toHaveLength(34);
+  });
 
   it('sends the recorded requests byte for byte and verifies the real responder chain, signatures and session', () => {
-    const r = runSpdmClient({
-      host: '127.0.0.1',
-      port: 2323,
-      trust: (rec.trust as string[]).map(fromHex),
-      seed: rec.seed,
-      version: 0x12,
-      transport: replayTransport(rec.frames),
-    });
+    const r = runSpdmClient({ ...options(), transport: replayTransport(rec.frames) });
     expect(r.discovered).toEqual([
       { vendor: 1, type: 0 },
       { vendor: 1, type: 1 },
@@ -101,7 +126,7 @@ describe('interop (b): auxbus spdm connect against spdm_responder_emu, replayed'
     ]);
     expect(r.auth.responderFlags).toBe(0x001afbf7);
     expect(r.auth.measurements).toHaveLength(8);
-    expect(r.session?.sessionId).toBe(0xffffffff);
+    expect(r.session).toEqual({ sessionId: 0xffffffff, heartbeatPeriod: 0xf0, securedMessageVersion: 0x1200 });
   });
 
   it('a flipped bit in the recorded CHALLENGE_AUTH signature fails with the precise message', () => {
@@ -110,8 +135,8 @@ describe('interop (b): auxbus spdm connect against spdm_responder_emu, replayed'
     const p = fromHex(frames[idx]!.payload);
     p[p.length - 10]! ^= 1;
     frames[idx] = { ...frames[idx]!, payload: toHex(p) };
-    expect(() =>
-      runSpdmClient({ host: '', port: 0, trust: (rec.trust as string[]).map(fromHex), seed: rec.seed, transport: replayTransport(frames, true) }),
-    ).toThrow("SPDM CHALLENGE_AUTH: signature does not verify with the leaf certificate's key");
+    expect(() => runSpdmClient({ ...options(), transport: replayTransport(frames, true) })).toThrow(
+      "SPDM CHALLENGE_AUTH: signature does not verify with the leaf certificate's key",
+    );
   });
 });

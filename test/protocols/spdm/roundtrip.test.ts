@@ -67,6 +67,24 @@ describe('SPDM requester against the responder (DOE-padded exchange)', () => {
     expect(run()).toEqual(run());
   });
 
+  it('the step form needs no synchronous transport: answers can come later (a DOE task in virtual time)', () => {
+    const rsp = makeResponder();
+    const req = makeRequester(undefined as never, { exchange: undefined });
+    const steps = req.authenticateSteps();
+    const pending: { type: number; payload: Uint8Array }[] = [];
+    let r = steps.next();
+    let n = 0;
+    while (!r.done) {
+      pending.push(r.value); // "queued"; answered on a later tick
+      const out = pending.shift()!;
+      r = steps.next(out.type === 1 ? rsp.respond(out.payload) : rsp.respondSecured(out.payload)!);
+      n++;
+    }
+    expect(r.value.version).toBe(SpdmVersion.V12);
+    expect(n).toBe(8); // VERSION, CAPABILITIES, ALGORITHMS, DIGESTS, 2 x CERTIFICATE (0x400 chunks), CHALLENGE, MEASUREMENTS
+    expect(() => req.getVersion()).toThrow('SPDM requester: no exchange function (drive the …Steps methods instead)');
+  });
+
   it('a responder without KEY_EX_CAP: authentication works, a session fails with EPROTONOSUPPORT', () => {
     const rsp = makeResponder({ flags: CapFlag.CERT | CapFlag.CHAL | CapFlag.MEAS_SIG });
     const req = makeRequester(doeExchange(rsp));
@@ -78,5 +96,33 @@ describe('SPDM requester against the responder (DOE-padded exchange)', () => {
       err = e;
     }
     expect(DriverModelError.is(err, 'EPROTONOSUPPORT')).toBe(true);
+  });
+});
+
+describe('SPDM session with HANDSHAKE_IN_THE_CLEAR on both sides', () => {
+  it('KEY_EXCHANGE_RSP without verify data, FINISH and FINISH_RSP (with verify data) in the clear, then encrypted traffic', () => {
+    const rsp = makeResponder({ flags: CapFlag.CERT | CapFlag.CHAL | CapFlag.MEAS_SIG | CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.HANDSHAKE_IN_THE_CLEAR });
+    const log: { type: number; req: Uint8Array; rsp: Uint8Array }[] = [];
+    const req = makeRequester(doeExchange(rsp, log), { flags: CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.HANDSHAKE_IN_THE_CLEAR });
+    req.authenticate();
+    req.openSession();
+    const finish = log.at(-1)!;
+    expect(finish.type).toBe(1);
+    expect(finish.req[1]).toBe(0xe5);
+    expect(finish.rsp.subarray(0, 4)).toEqual(Uint8Array.of(0x12, 0x65, 0, 0));
+    expect(finish.rsp.length).toBe(4 + 48);
+    req.heartbeat();
+    req.endSession();
+    expect(log.at(-1)!.type).toBe(2);
+    expect(rsp.stats).toMatchObject({ errors: 0, sessionsOpened: 1, sessionsEnded: 1 });
+  });
+
+  it('a FINISH in the clear with wrong RequesterVerifyData is DecryptError', () => {
+    const flags = CapFlag.CERT | CapFlag.CHAL | CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HANDSHAKE_IN_THE_CLEAR;
+    const rsp = makeResponder({ flags });
+    const req = makeRequester(doeExchange(rsp), { flags: flags & ~CapFlag.CERT & ~CapFlag.CHAL });
+    req.authenticate();
+    req.keyExchange(0, 0);
+    expect(rsp.respond(Uint8Array.of(0x12, 0xe5, 0, 0, ...new Uint8Array(48)))).toEqual(Uint8Array.of(0x12, 0x7f, 0x06, 0));
   });
 });

@@ -36,7 +36,7 @@ import {
   SpdmRequest,
   SpdmResponse,
 } from '../../../src/protocols/spdm/index.js';
-import { makeResponder } from './helpers.js';
+import { doeExchange, makeRequester, makeResponder } from './helpers.js';
 
 const seeds: Record<string, string> = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'libspdm-seeds.json'), 'utf8')).seeds;
 const seed = (path: string) => fromHex(seeds[path]!);
@@ -203,6 +203,36 @@ describe('Appendix B.4: Linux kernel SPDM requests, reproduced by the codecs', (
     ],
   ])('%s', (_name, make, want) => {
     expect(toHex(make())).toBe(want);
+  });
+
+  it('a requester configured as Linux @0142c686 sends exactly these requests, and authenticates', () => {
+    const sent: string[] = [];
+    const inner = doeExchange(makeResponder());
+    const req = makeRequester(
+      (type, payload) => {
+        sent.push(toHex(payload));
+        return inner(type, payload);
+      },
+      {
+        versions: [0x10, 0x11, 0x12, 0x13],
+        flags: 0x6,
+        ctExponent: 20,
+        dataTransferSize: 0xffff8,
+        maxSpdmMsgSize: 0xffff8,
+        certificateChunk: 0xffff,
+        offer: { baseAsym: 0x1b5, baseHash: 0x07, dhe: 0x1b, aead: 0x06, otherParams: 0x02 },
+      },
+    );
+    req.authenticate({ measurements: false });
+    expect(sent.slice(0, 5)).toEqual([
+      '10840000',
+      '12e100000014000006000000f8ff0f00f8ff0f00',
+      `12e303002c000102b501000007000000${z(16)}02201b000320060005200100`,
+      '12810000',
+      '128200000000ffff',
+    ]);
+    expect(sent[5]).toMatch(/^12830000[0-9a-f]{64}$/);
+    expect(sent).toHaveLength(6);
   });
 
   it('the auxbus responder answers each Linux request without an ERROR, in the kernel order', () => {
