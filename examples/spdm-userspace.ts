@@ -11,7 +11,9 @@
 import { pathToFileURL } from 'node:url';
 import { DevDoeTransport, DoeClient, DriverModelError, createMachine, pciCmaResultOf, spdmWalk } from '../src/index.js';
 import type { PciDevice } from '../src/pci/index.js';
-import { FIXTURE_CERTIFICATES, FIXTURE_ROOT } from '../src/protocols/spdm/fixture-identity.js';
+import { spdm } from '../src/protocols/index.js';
+
+const { FIXTURE_CERTIFICATES, FIXTURE_ROOT } = spdm;
 
 const MAILBOX = 'cxl_pci.doe.2';
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');

@@ -7,7 +7,7 @@ import { ContainerModule } from 'inversify';
 import { IInitcall } from '../base/index.js';
 import { IModuleLoader, IModuleSysfs } from '../bus/index.js';
 import { builtinKernelModules } from './modules.js';
-import { FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
+import { spdm } from '../protocols/index.js';
 import { IKernelCma } from './doe/cma.js';
 import { SpdmKernelCma } from './doe/cma-requester.js';
 import { IPciCoreDoe, PciCoreDoe } from './doe/pci-core-doe.js';
@@ -17,7 +17,7 @@ export const driversModule = new ContainerModule(({ bind }) => {
   bind(IPresetHost).to(PresetHost).inSingletonScope();
   bind(IPciCoreDoe).to(PciCoreDoe).inSingletonScope();
   // The kernel SPDM requester; its `.cma` keyring holds auxbus's test root (fixtures/spdm).
-  bind(IKernelCma).toConstantValue(new SpdmKernelCma([FIXTURE_ROOT]));
+  bind(IKernelCma).toConstantValue(new SpdmKernelCma([spdm.FIXTURE_ROOT]));
   bind(IInitcall).toConstantValue({
     name: 'drivers',
     run: (get) => {

@@ -5,10 +5,7 @@
  * function's N-th mailbox, and the four client actions (discover, cdat, compliance, spdm) with
  * results a command can print. The clients themselves live in src/userspace.
  */
-import { type DoeProtocolId, doeProtocolName } from '../protocols/index.js';
-import type { CdatStructure } from '../protocols/index.js';
-import { type AuthenticationResult, versionText } from '../protocols/spdm/index.js';
-import { FIXTURE_ROOT } from '../protocols/spdm/fixture-identity.js';
+import { type CdatStructure, type DoeProtocolId, doeProtocolName, spdm } from '../protocols/index.js';
 import {
   ComplianceClient,
   DevDoeTransport,
@@ -29,7 +26,7 @@ export function machineSleeper(m: Machine): Sleeper {
 }
 
 /** The trust anchor the tools use by default: auxbus's test root (fixtures/spdm). */
-export const DEFAULT_SPDM_TRUST: readonly Uint8Array[] = [FIXTURE_ROOT];
+export const DEFAULT_SPDM_TRUST: readonly Uint8Array[] = [spdm.FIXTURE_ROOT];
 
 /**
  * Hand the auxiliary DOE device `device` to doe_user as root (unbind pci_doe.doe if bound,
@@ -103,9 +100,9 @@ export function doeToolAction(action: DoeToolAction, client: DoeClient, request 
 
 /** What a command shows of an SPDM walk. */
 export function spdmSummary(walk: SpdmWalk): Extract<DoeToolResult, { version: string }> {
-  const r: AuthenticationResult = walk.result;
+  const r: spdm.AuthenticationResult = walk.result;
   return {
-    version: versionText(r.version),
+    version: spdm.versionText(r.version),
     steps: walk.steps.map((st) => `${st.request} (${st.requestBytes.length} → ${st.responseBytes.length} bytes)`),
     certificates: r.certificates.map((c) => c.subjectText),
     nonce: hex(walk.nonce),

@@ -6,8 +6,7 @@
  * Every exchange is recorded, so a tool can show what went over the mailbox and which signature
  * was verified. Failures are the engine's errno with its precise message.
  */
-import { SeededRandom } from '../protocols/crypto/index.js';
-import { type AuthenticationResult, SpdmRequester, hashForBaseHash, requestName, signatureSize } from '../protocols/spdm/index.js';
+import { crypto, spdm } from '../protocols/index.js';
 import type { DoeClient } from './doe-client.js';
 
 const CMA_SPDM = { vendor: 0x0001, type: 0x01 } as const;
@@ -23,7 +22,7 @@ export interface SpdmWalkStep {
 }
 
 export interface SpdmWalk {
-  readonly result: AuthenticationResult;
+  readonly result: spdm.AuthenticationResult;
   readonly steps: readonly SpdmWalkStep[];
   /** The CHALLENGE nonce the requester sent (32 bytes). */
   readonly nonce: Uint8Array;
@@ -43,20 +42,20 @@ export interface SpdmWalkOptions {
 /** @throws {DriverModelError} the exchange's errno, or the engine's (EPROTO, ENOKEY, EKEYREJECTED, EBADMSG…). */
 export function spdmWalk(doe: DoeClient, o: SpdmWalkOptions): SpdmWalk {
   const steps: SpdmWalkStep[] = [];
-  const requester = new SpdmRequester({
-    random: SeededRandom.fromString(o.seed ?? 'auxbus userspace spdm'),
+  const requester = new spdm.SpdmRequester({
+    random: crypto.SeededRandom.fromString(o.seed ?? 'auxbus userspace spdm'),
     trust: o.trust,
     ...(o.versions && { versions: o.versions }),
     exchange: (type, payload) => {
       const rsp = doe.exchange(type === 1 ? CMA_SPDM : SECURED_CMA_SPDM, payload);
-      steps.push({ request: requestName(payload[1]!), requestBytes: payload, responseBytes: rsp });
+      steps.push({ request: spdm.requestName(payload[1]!), requestBytes: payload, responseBytes: rsp });
       return rsp;
     },
   });
   const result = requester.authenticate();
   const challenge = steps.find((st) => st.requestBytes[1] === CHALLENGE)!;
-  const h = hashForBaseHash(result.algorithms.baseHash).size;
-  const sigSize = signatureSize(result.algorithms.baseAsym);
+  const h = spdm.hashForBaseHash(result.algorithms.baseHash).size;
+  const sigSize = spdm.signatureSize(result.algorithms.baseAsym);
   return { result, steps, nonce: challenge.requestBytes.slice(4, 36), signature: challengeSignature(challenge.responseBytes, h, sigSize, result.version) };
 }
 

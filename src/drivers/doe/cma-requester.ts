@@ -16,8 +16,7 @@
  * NEGOTIATE_ALGORITHMS offer), not byte-identical to the @0142c686 Linux requester of §3.5/B.4.
  */
 import { DriverModelError } from '../../base/index.js';
-import { SeededRandom } from '../../protocols/crypto/index.js';
-import { SpdmRequester } from '../../protocols/spdm/index.js';
+import { crypto, spdm } from '../../protocols/index.js';
 import type { CmaResult, KernelCma } from './cma.js';
 import { PCI_DOE_MAX_LENGTH, PCI_VENDOR_ID_PCI_SIG, type PciDoeMb } from './doe.js';
 
@@ -45,8 +44,8 @@ export class SpdmKernelCma implements KernelCma {
     const attempt = (): void => {
       this.runs++;
       let next = 0;
-      const requester = new SpdmRequester({
-        random: SeededRandom.fromString(this.seed),
+      const requester = new spdm.SpdmRequester({
+        random: crypto.SeededRandom.fromString(this.seed),
         trust: this.keyring,
         exchange: (type, payload) => {
           if (next < answers.length) return answers[next++]!;

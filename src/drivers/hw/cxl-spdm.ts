@@ -6,30 +6,27 @@
  * or two runs, sign the same bytes. The secured-message type (0001:02) is not listed on this
  * mailbox (§4's Discovery table has one protocol per mailbox).
  */
-import type { DoeProtocolResponder } from '../../protocols/index.js';
-import { SeededRandom } from '../../protocols/crypto/index.js';
-import { SpdmResponder, digestMeasurement, keySigner, spdmDoeResponders } from '../../protocols/spdm/index.js';
-import { FIXTURE_CERTIFICATES, FIXTURE_LEAF_KEY } from '../../protocols/spdm/fixture-identity.js';
+import { type DoeProtocolResponder, crypto, spdm } from '../../protocols/index.js';
 
 const enc = new TextEncoder();
 
 /** The device's measurement blocks: ROM, firmware, hardware and firmware configuration. */
 function cxlType3Measurements() {
   return [
-    digestMeasurement(1, 0x00, enc.encode('cxl-type3 immutable ROM')),
-    digestMeasurement(2, 0x01, enc.encode('cxl-type3 mutable firmware')),
-    digestMeasurement(3, 0x02, enc.encode('cxl-type3 hardware configuration')),
-    digestMeasurement(4, 0x03, enc.encode('cxl-type3 firmware configuration')),
+    spdm.digestMeasurement(1, 0x00, enc.encode('cxl-type3 immutable ROM')),
+    spdm.digestMeasurement(2, 0x01, enc.encode('cxl-type3 mutable firmware')),
+    spdm.digestMeasurement(3, 0x02, enc.encode('cxl-type3 hardware configuration')),
+    spdm.digestMeasurement(4, 0x03, enc.encode('cxl-type3 firmware configuration')),
   ];
 }
 
 /** A fresh SPDM responder engine for the device with `serial`, as its type-1 DOE responder. */
 export function cxlType3SpdmResponder(serial: bigint): DoeProtocolResponder {
-  const engine = new SpdmResponder({
-    certificates: FIXTURE_CERTIFICATES,
-    signer: keySigner(FIXTURE_LEAF_KEY),
-    random: SeededRandom.fromString(`cxl-type3 ${serial.toString(16)}`),
+  const engine = new spdm.SpdmResponder({
+    certificates: spdm.FIXTURE_CERTIFICATES,
+    signer: spdm.keySigner(spdm.FIXTURE_LEAF_KEY),
+    random: crypto.SeededRandom.fromString(`cxl-type3 ${serial.toString(16)}`),
     measurements: cxlType3Measurements(),
   });
-  return spdmDoeResponders(engine)[0];
+  return spdm.spdmDoeResponders(engine)[0];
 }
