@@ -11,37 +11,10 @@ import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { kerr } from '../base/index.js';
 import { lockdownLevels } from '../bus/index.js';
-import { type Machine, createMachine, doePolicies } from '../machine/index.js';
-import { type PciTraceHost, type PciTraceRecord, PciTraceInterpreter } from '../userspace/index.js';
+import { type PciTraceRecord, createMachine, doePolicies, runMachinePciTrace } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { machineOptionsFrom } from './machine-args.js';
-
-/** What `env` reports as the kernel release: the model, not a Linux version. */
-export const PCI_TRACE_KERNEL_RELEASE = 'auxbus';
-
-/** The machine's root process as the oracle guest's shell: one open/pread|pwrite/close per access. */
-export function machinePciTraceHost(machine: Machine): PciTraceHost {
-  const root = machine.processes.root;
-  const withFd = <T>(path: string, mode: 'r' | 'rw', f: (fd: number) => T): T => {
-    const fd = root.open(path, mode);
-    try {
-      return f(fd);
-    } finally {
-      root.close(fd);
-    }
-  };
-  return {
-    readFile: (path) => root.readFile(path),
-    readdir: (path) => root.readdir(path),
-    readlink: (path) => root.readlink(path),
-    exists: (path) => machine.vfs.exists(path),
-    pread: (path, length, offset) => withFd(path, 'r', (fd) => root.pread(fd, length, offset)),
-    pwrite: (path, data, offset) => withFd(path, 'rw', (fd) => root.pwrite(fd, data, offset)),
-    sleep: (ms) => void machine.advance(ms),
-    kernelRelease: PCI_TRACE_KERNEL_RELEASE,
-  };
-}
 
 /** One record as a readable line: the op, then key=value pairs. */
 export function formatPciTraceRecord(r: PciTraceRecord): string {
@@ -94,7 +67,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const machine = createMachine({ ...machineOptionsFrom({ ...opts, rules: [] }, io.cwd) });
     machine.boot();
     const write = (r: PciTraceRecord) => io.stdout(`${opts.json ? JSON.stringify(r) : formatPciTraceRecord(r)}\n`);
-    new PciTraceInterpreter(machinePciTraceHost(machine), write).run(program, opts.bdf);
+    runMachinePciTrace(machine, program, write, opts.bdf);
     return ExitStatus.OK;
   });
 }

@@ -51,6 +51,7 @@ export {
   type DoeResultArg,
 } from './doe/doe-user.js';
 export { ConfigSpace, SimulatedPciFunction, type RegisterBlock, type SimulatedPciFunctionOptions } from './hw/config-space.js';
+export { doeRegistersOf } from './hw/doe-registers.js';
 export { DoeMailboxRegisters, type DoeMailboxOptions, type DoeMailboxTiming, immediateDoeTiming, silentResponder } from './hw/doe-mailbox.js';
 export { createCxlType3, cxlType3DoeLayout, cxlType3DoeTiming, CXL_TYPE3_IDS, CXL_TYPE3_VOLATILE_BYTES, CXL_DVSEC_VENDOR, type CxlType3Options } from './hw/cxl-type3.js';
 export { createQemuCxlType3, qemuCxlType3Bars, QEMU_CXL_TYPE3_DOE_OFFSET, QEMU_CXL_TYPE3_PMEM_BYTES } from './hw/qemu-cxl-type3.js';

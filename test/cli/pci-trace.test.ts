@@ -73,6 +73,15 @@ describe('auxbus pci-trace', () => {
     expect(records[1]).toEqual({ op: 'w32', off: '0x1a0', value: '0x00000001', error: 'config access failed' });
   });
 
+  it('should fail raw DOE writes while pci_doe holds the mailbox (aux-exclusive) and succeed under pci-core-shared', async () => {
+    const held = await trace('-e', 'w32 0x1a0 1', '-e', 'w32 0x10 0', '--json', '--module', 'cxl_pci', 'pci_doe');
+    expect(held.records[0]).toMatchObject({ op: 'select', driver: 'cxl_pci' });
+    expect(held.records[1]).toEqual({ op: 'w32', off: '0x1a0', value: '0x00000001', error: 'config access failed' });
+    expect(held.records[2]).toEqual({ op: 'w32', off: '0x10', value: '0x00000000' });
+    const shared = await trace('-e', 'doe 0x190 1 3 0', '--json', '--doe', 'pci-core-shared', '--module', 'cxl_pci');
+    expect(shared.records[1]).toMatchObject({ ready: true, rsp: ['0x00000001', '0x00000003', '0x01000001'] });
+  });
+
   it('should exit 2 without a program and for an unknown preset', async () => {
     expect((await trace()).status).toBe(2);
     const unknown = await trace('--preset', 'nope', '-e', 'caps');

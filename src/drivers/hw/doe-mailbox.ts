@@ -88,7 +88,7 @@ export class DoeMailboxRegisters implements RegisterBlock {
   readonly start: number;
   readonly size = 0x14;
   readonly capOffset: number;
-  readonly timing: DoeMailboxTiming;
+  #timing: DoeMailboxTiming;
   readonly #interrupt: { readonly messageNumber: number } | undefined;
   readonly #scheduler: IScheduler | undefined;
   readonly #onInterrupt: ((messageNumber: number) => void) | undefined;
@@ -109,15 +109,25 @@ export class DoeMailboxRegisters implements RegisterBlock {
   constructor(options: DoeMailboxOptions) {
     this.capOffset = options.capOffset;
     this.start = options.capOffset + pciDoeRegs.CAP;
-    this.timing = options.timing ?? immediateDoeTiming;
+    this.#timing = options.timing ?? immediateDoeTiming;
     this.#interrupt = options.interrupt;
     this.#scheduler = options.scheduler;
     this.#onInterrupt = options.onInterrupt;
     this.#responders = [...options.responders];
     this.#discovery = discoveryResponder(this.#responders);
-    if (this.timing !== immediateDoeTiming && !this.#scheduler) {
+    this.timing = this.#timing;
+  }
+
+  get timing(): DoeMailboxTiming {
+    return this.#timing;
+  }
+
+  /** Change how long the device takes from now on (fault injection: a hanging device, a slow abort). */
+  set timing(timing: DoeMailboxTiming) {
+    if (timing !== immediateDoeTiming && !this.#scheduler) {
       throw new BugIndicatingError(`DOE [${this.capOffset.toString(16)}]: a timed mailbox needs the machine's scheduler`);
     }
+    this.#timing = timing;
   }
 
   /** The Discovery table: Discovery (0001:00) at index 0, then each responder's protocol. */

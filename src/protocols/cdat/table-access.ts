@@ -9,8 +9,7 @@
  * the Request Code and Table Type are checked is a property of the device: QEMU answers any
  * value as a Read Entry of CDAT (case c14), a strict device discards what it does not know.
  */
-import type { DoeProtocolResponder } from '../doe/responder.js';
-import { doeProtocols } from '../doe/data-object.js';
+import { type DoeProtocolResponder, doeProtocols } from '../doe/index.js';
 import type { CdatTable } from './table.js';
 
 export const TABLE_ACCESS_REQ_CODE_READ = 0;

@@ -13,8 +13,7 @@
  *   staging responder instead raises Data Object Ready over an empty response (protocols §2.1,
  *   "a simulator should instead silently discard").
  */
-import type { DoeProtocolResponder } from '../doe/responder.js';
-import { doeProtocols } from '../doe/data-object.js';
+import { type DoeProtocolResponder, doeProtocols } from '../doe/index.js';
 import { complianceStatus, decodeComplianceRequest, encodeComplianceResponse } from './compliance.js';
 
 export interface ComplianceDevice {

@@ -12,9 +12,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { machinePciTraceHost } from '../../../src/cli/pci-trace.js';
-import { createMachine } from '../../../src/machine/index.js';
-import { type PciTraceRecord, runPciTrace } from '../../../src/userspace/index.js';
+import { type PciTraceRecord, createMachine, runMachinePciTrace } from '../../../src/machine/index.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
 const CASES = join(HERE, 'cases');
@@ -97,7 +95,9 @@ function replay(name: string): PciTraceRecord[] {
   if (args.replace('--topology switch', '').trim() !== '') throw new Error(`${name}: oracle options '${args}' have no machine`);
   const machine = createMachine({ presets, autoload: false });
   machine.boot();
-  return runPciTrace(machinePciTraceHost(machine), readFileSync(join(CASES, name, 'program.txt'), 'latin1'));
+  const records: PciTraceRecord[] = [];
+  runMachinePciTrace(machine, readFileSync(join(CASES, name, 'program.txt'), 'latin1'), (r) => records.push(r));
+  return records;
 }
 
 const names = readdirSync(CASES).sort();
