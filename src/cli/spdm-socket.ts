@@ -15,9 +15,11 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { DriverModelError, kerr } from '../base/index.js';
-import type { DoeProtocolResponder } from '../protocols/index.js';
-import { SeededRandom, toHex, type RandomSource } from '../protocols/crypto/index.js';
-import {
+import { crypto, spdm, type DoeProtocolResponder } from '../protocols/index.js';
+
+const { SeededRandom, toHex } = crypto;
+const {
+  CapFlag,
   EmuCommand,
   EmuTransport,
   FrameSplitter,
@@ -29,10 +31,13 @@ import {
   encodeDoe,
   encodeFrame,
   spdmDoeResponders,
-  type AuthenticationResult,
-  type EmuFrame,
-  type SpdmSessionInfo,
-} from '../protocols/spdm/index.js';
+} = spdm;
+type RandomSource = crypto.RandomSource;
+type AuthenticationResult = spdm.AuthenticationResult;
+type EmuFrame = spdm.EmuFrame;
+type SpdmSessionInfo = spdm.SpdmSessionInfo;
+type SpdmResponder = spdm.SpdmResponder;
+type SpdmEmuPlatformServer = spdm.SpdmEmuPlatformServer;
 
 /** One recorded frame: direction from the recorder's point of view, command, transport, payload hex. */
 export interface RecordedFrame {
@@ -247,8 +252,7 @@ export function runSpdmClient(o: ConnectSpdmOptions & { random?: RandomSource })
     if (obj.vendor !== 1 || obj.type !== type) throw kerr('EPROTO', `DOE answer ${obj.vendor}:${obj.type} for request 1:${type}`);
     return obj.body;
   };
-  let ok = false;
-  try {
+  const session = (): ConnectSpdmResult => {
     transact({ command: EmuCommand.TEST, transport: t, payload: new TextEncoder().encode('Client Hello!\0') });
     const discovered: { vendor: number; type: number }[] = [];
     for (let index = 0; index < 6; ) {
@@ -267,23 +271,36 @@ export function runSpdmClient(o: ConnectSpdmOptions & { random?: RandomSource })
       ...(o.requesterFlags === undefined ? {} : { flags: o.requesterFlags }),
     });
     const auth = req.authenticate();
-    let session: SpdmSessionInfo | undefined;
+    let info: SpdmSessionInfo | undefined;
     if ((o.session ?? true) && auth.algorithms.dhe !== 0 && auth.version >= SpdmVersion.V11) {
-      session = req.openSession();
+      info = req.openSession();
       req.heartbeat();
+      if (auth.responderFlags & CapFlag.KEY_UPD) {
+        req.keyUpdate(false);
+        req.keyUpdate(true);
+        req.heartbeat();
+      }
       req.endSession();
     }
-    ok = true;
-    return { discovered, auth, session };
-  } finally {
-    try {
-      const end = o.keepResponder ? EmuCommand.CONTINUE : EmuCommand.SHUTDOWN;
-      transact({ command: end, transport: t, payload: new Uint8Array(0) });
-    } catch (e) {
-      if (ok && !DriverModelError.is(e)) throw e;
-    }
-    sock.close();
+    return { discovered, auth, session: info };
+  };
+  // Always end with SHUTDOWN (or CONTINUE): a bare close kills spdm_responder_emu. The first
+  // failure wins; a responder that closes instead of answering SHUTDOWN is not one.
+  let result: ConnectSpdmResult | undefined;
+  let failure: unknown;
+  try {
+    result = session();
+  } catch (e) {
+    failure = e;
   }
+  try {
+    transact({ command: o.keepResponder ? EmuCommand.CONTINUE : EmuCommand.SHUTDOWN, transport: t, payload: new Uint8Array(0) });
+  } catch (e) {
+    if (failure === undefined && !DriverModelError.is(e)) failure = e;
+  }
+  sock.close();
+  if (failure !== undefined || result === undefined) throw failure;
+  return result;
 }
 
 /** `auxbus spdm connect`: authenticate (and open a session with) a responder at host:port. */

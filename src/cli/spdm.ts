@@ -14,8 +14,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DriverModelError } from '../base/index.js';
-import { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } from '../protocols/crypto/index.js';
-import {
+import { crypto, spdm } from '../protocols/index.js';
+import { newCommand, runCommand } from './command.js';
+import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
+import { type CliIo, ExitStatus } from './io.js';
+import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
+
+const { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } = crypto;
+const {
   CapFlag,
   DEFAULT_REQUESTER_FLAGS,
   DEFAULT_RESPONDER_FLAGS,
@@ -26,12 +32,8 @@ import {
   keySigner,
   testMeasurements,
   versionText,
-  type SpdmSigner,
-} from '../protocols/spdm/index.js';
-import { newCommand, runCommand } from './command.js';
-import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
-import { type CliIo, ExitStatus } from './io.js';
-import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
+} = spdm;
+type SpdmSigner = spdm.SpdmSigner;
 
 /** The measurement blocks a standalone responder reports (indices 1–4, SHA-384 digests). */
 export const standaloneMeasurements = testMeasurements;
@@ -134,7 +136,10 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
       a.certificates.forEach((c, i) => io.stdout(`certificate ${i}: ${c.subjectText}${c.isCa ? ' (CA)' : ''}\n`));
       io.stdout(`CHALLENGE_AUTH signature verified with the leaf key\n`);
       if (a.measurements) io.stdout(`MEASUREMENTS: ${a.measurements.length} blocks, signature verified\n`);
-      if (r.session) io.stdout(`session 0x${r.session.sessionId.toString(16)}: KEY_EXCHANGE, FINISH, HEARTBEAT, END_SESSION ok\n`);
+      if (r.session) {
+        const upd = a.responderFlags & CapFlag.KEY_UPD ? ', KEY_UPDATE (key, all keys), HEARTBEAT' : '';
+        io.stdout(`session 0x${r.session.sessionId.toString(16)}: KEY_EXCHANGE, FINISH, HEARTBEAT${upd}, END_SESSION ok\n`);
+      }
       return ExitStatus.OK;
     } catch (e) {
       save();

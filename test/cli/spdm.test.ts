@@ -34,12 +34,12 @@ describe('auxbus spdm', () => {
     expect(io.err).toBe('');
     expect(status).toBe(0);
     expect(io.out).toContain('DOE discovery: 0001:00 0001:01 0001:02\n');
-    expect(io.out).toContain('SPDM 1.2, BaseAsym 0x80, BaseHash 0x2, responder flags 0x22d6\n');
+    expect(io.out).toContain('SPDM 1.2, BaseAsym 0x80, BaseHash 0x2, responder flags 0x62d6\n');
     expect(io.out).toContain('certificate 2: O=auxbus test, CN=auxbus test SPDM responder\n');
     expect(io.out).toContain('MEASUREMENTS: 4 blocks, signature verified\n');
-    expect(io.out).toContain('session 0xffffffff: KEY_EXCHANGE, FINISH, HEARTBEAT, END_SESSION ok\n');
+    expect(io.out).toContain('session 0xffffffff: KEY_EXCHANGE, FINISH, HEARTBEAT, KEY_UPDATE (key, all keys), HEARTBEAT, END_SESSION ok\n');
     expect(await exited).toBe(0);
-    expect(out).toContain('SHUTDOWN after 17 frames, 12 SPDM requests, 0 ERROR responses, 1 session(s) opened, 1 ended');
+    expect(out).toContain('SHUTDOWN after 22 frames, 17 SPDM requests, 0 ERROR responses, 1 session(s) opened, 1 ended');
   }, 30_000);
 
   it('connect to a port nobody listens on fails with ECONNREFUSED', async () => {

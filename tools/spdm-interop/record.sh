@@ -5,7 +5,9 @@
 #   a       the real spdm_requester_emu against `auxbus spdm serve`, given libspdm's sample ECDSA
 #           P-384 chain and key at run time (read from BIN/ecp384, never copied into the repo);
 #   b       `auxbus spdm connect` against the real spdm_responder_emu, trusting BIN/ecp384/ca.cert.der;
-#   a-hitc, b-hitc   the same with HANDSHAKE_IN_THE_CLEAR on auxbus's side too (FINISH in the clear).
+#   a-hitc, b-hitc   the same with HANDSHAKE_IN_THE_CLEAR on auxbus's side too (FINISH in the clear);
+#   a-keyupd         (a) with --exe_session KEY_EX,HEARTBEAT,KEY_UPDATE.
+# (b) also runs KEY_UPDATE (UpdateKey, then UpdateAllKeys) since spdm_responder_emu has KEY_UPD_CAP.
 #
 # BIN is spdm-emu's build/bin (shared/tools/spdm-emu/build.sh; default /var/tmp/spdm-emu/build/bin).
 # Each run takes a few seconds. Exit status: 0 when every run succeeded.
@@ -23,11 +25,11 @@ wait_listen() { # port 2323 = 0x0913; never probe it with a connect (that kills 
   echo "nothing listens on 2323" >&2; return 1
 }
 
-# run_a NAME [serve options...]: spdm_requester_emu -> auxbus spdm serve
+# run_a NAME SESSION_STEPS [serve options...]: spdm_requester_emu -> auxbus spdm serve
 run_a() {
-  local name=$1; shift
+  local name=$1 steps=$2; shift 2
   local serve=(spdm serve --port 2323 --cert-chain "$BIN/ecp384/bundle_responder.certchain.der" --key "$BIN/ecp384/end_responder.key" --seed "auxbus interop a" "$@")
-  local req=(--trans PCI_DOE --ver 1.2 --exe_conn DIGEST,CERT,CHAL,MEAS --meas_op ALL --exe_session KEY_EX,HEARTBEAT)
+  local req=(--trans PCI_DOE --ver 1.2 --exe_conn DIGEST,CERT,CHAL,MEAS --meas_op ALL --exe_session "$steps")
   echo "== $name: spdm_requester_emu ${req[*]} -> auxbus ${serve[*]}"
   npx tsx src/cli/main.ts "${serve[@]}" --record "$OUT/$name.json" > "$OUT/$name-serve.log" 2>&1 &
   local pid=$!
@@ -61,9 +63,10 @@ run_b() {
   [ "$r1$r2" = 00 ] || FAILED=1
 }
 
-run_a a
+run_a a KEY_EX,HEARTBEAT
 run_b b
-run_a a-hitc --handshake-in-clear
+run_a a-hitc KEY_EX,HEARTBEAT --handshake-in-clear
 run_b b-hitc --handshake-in-clear
+run_a a-keyupd KEY_EX,HEARTBEAT,KEY_UPDATE
 echo "logs in $OUT"
 exit $FAILED

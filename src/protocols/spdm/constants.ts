@@ -47,6 +47,7 @@ export const SpdmResponse = {
   KEY_EXCHANGE_RSP: 0x64,
   FINISH_RSP: 0x65,
   HEARTBEAT_ACK: 0x68,
+  KEY_UPDATE_ACK: 0x69,
   END_SESSION_ACK: 0x6c,
   ERROR: 0x7f,
 } as const;
@@ -177,3 +178,6 @@ export const MIN_DATA_TRANSFER_SIZE = 42;
 /** SPDM nonce and random-data sizes. */
 export const NONCE_SIZE = 32;
 export const RANDOM_SIZE = 32;
+
+/** KEY_UPDATE operations (Param1). */
+export const KeyUpdateOp = { UPDATE_KEY: 1, UPDATE_ALL_KEYS: 2, VERIFY_NEW_KEY: 3 } as const;

@@ -10,6 +10,7 @@
  *   MasterSecret = HKDF-Extract(salt = Salt1, IKM = 0^H)
  *   {req,rsp}_data_secret = HKDF-Expand(MasterSecret, BinConcat(H, "req app data"/"rsp app data", TH2), H)
  *   export master secret = … "exp master", TH2
+ *   KEY_UPDATE: secret' = HKDF-Expand(secret, BinConcat(H, "traffic upd"), H), new key and iv, sequence 0
  *
  * TH1 and TH2 are transcript hashes (the caller computes them).
  */
@@ -38,8 +39,9 @@ export interface HandshakeKeys {
 
 export interface DataKeys {
   readonly masterSecret: Uint8Array;
-  readonly request: DirectionKeys;
-  readonly response: DirectionKeys;
+  /** Replaced by KEY_UPDATE (nextDirectionKeys). */
+  request: DirectionKeys;
+  response: DirectionKeys;
   readonly exportMasterSecret: Uint8Array;
 }
 
@@ -80,4 +82,9 @@ export function deriveDataKeys(hash: HashAlgorithm, version: number, handshakeSe
     response: direction(hash, version, rsp),
     exportMasterSecret: hash.hkdfExpand(masterSecret, binConcat(version, hash.size, 'exp master', th2), hash.size),
   };
+}
+
+/** The next generation of one direction's data keys (KEY_UPDATE); the sequence number restarts at 0. */
+export function nextDirectionKeys(hash: HashAlgorithm, version: number, keys: DirectionKeys): DirectionKeys {
+  return direction(hash, version, hash.hkdfExpand(keys.secret, binConcat(version, hash.size, 'traffic upd'), hash.size));
 }

@@ -42,6 +42,7 @@ import {
   CapFlag,
   Dhe,
   KeySchedule,
+  KeyUpdateOp,
   MEAS_SPEC_DMTF,
   MeasSummary,
   MIN_DATA_TRANSFER_SIZE,
@@ -54,7 +55,7 @@ import {
   spdmErrorErrno,
   versionText,
 } from './constants.js';
-import { deriveDataKeys, deriveHandshakeKeys, type DataKeys, type HandshakeKeys } from './key-schedule.js';
+import { deriveDataKeys, deriveHandshakeKeys, nextDirectionKeys, type DataKeys, type HandshakeKeys } from './key-schedule.js';
 import {
   capabilitiesSize,
   decodeAlgorithms,
@@ -118,7 +119,7 @@ export interface SpdmRequesterOptions {
   readonly trust: readonly Uint8Array[];
   /** Versions the requester speaks (version bytes). Default 1.0–1.2. The highest common one wins. */
   readonly versions?: readonly number[];
-  /** GET_CAPABILITIES flags. Default ENCRYPT|MAC|KEY_EX|HBEAT. */
+  /** GET_CAPABILITIES flags. Default ENCRYPT|MAC|KEY_EX|HBEAT|KEY_UPD. */
   readonly flags?: number;
   /** DataTransferSize and MaxSPDMmsgSize sent at 1.2. Default 0x1200. */
   readonly dataTransferSize?: number;
@@ -137,7 +138,7 @@ export interface SpdmRequesterOptions {
   readonly offer?: { readonly baseAsym?: number; readonly baseHash?: number; readonly dhe?: number; readonly aead?: number; readonly otherParams?: number };
 }
 
-export const DEFAULT_REQUESTER_FLAGS = CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT;
+export const DEFAULT_REQUESTER_FLAGS = CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.KEY_UPD;
 
 export interface NegotiatedAlgorithms {
   readonly baseAsym: number;
@@ -631,6 +632,38 @@ export class SpdmRequester {
   *sessionMeasurementsSteps(signed = false): SpdmSteps<MeasurementBlock[]> {
     if (!this.session) throw kerr('EPROTO', 'SPDM GET_MEASUREMENTS: no session');
     return yield* this.measure(signed, 0xff, this.session);
+  }
+
+  /**
+   * KEY_UPDATE then VerifyNewKey (DSP0274 "KEY_UPDATE"): `all` updates both directions (the ACK
+   * already comes under the responder's new key), otherwise only the requester's.
+   */
+  keyUpdate(all = false): void {
+    return this.drive(this.keyUpdateSteps(all));
+  }
+
+  *keyUpdateSteps(all = false): SpdmSteps<void> {
+    const s = this.session;
+    const hash = this.need(this.hash, 'algorithms');
+    if (!s || s.state !== 'established') throw kerr('EPROTO', 'SPDM KEY_UPDATE: no established session');
+    if (!(this.rspCaps!.flags & CapFlag.KEY_UPD)) throw kerr('EPROTONOSUPPORT', 'SPDM KEY_UPDATE: responder lacks KEY_UPD_CAP');
+    const data = s.data!;
+    const op = all ? KeyUpdateOp.UPDATE_ALL_KEYS : KeyUpdateOp.UPDATE_KEY;
+    const tag = this.random.bytes(1)[0]!;
+    const oldResponse = data.response;
+    if (all) data.response = nextDirectionKeys(hash, this.version, data.response);
+    let ack: Uint8Array;
+    try {
+      ack = yield* this.sendSecured(encodeSimple(this.version, SpdmRequest.KEY_UPDATE, op, tag), SpdmResponse.KEY_UPDATE_ACK);
+    } catch (e) {
+      data.response = oldResponse;
+      throw e;
+    }
+    if (ack[2] !== op || ack[3] !== tag) throw kerr('EPROTO', `SPDM KEY_UPDATE_ACK: operation ${ack[2]} tag ${ack[3]} answer ${op}/${tag}`);
+    data.request = nextDirectionKeys(hash, this.version, data.request);
+    const tag2 = this.random.bytes(1)[0]!;
+    const v = yield* this.sendSecured(encodeSimple(this.version, SpdmRequest.KEY_UPDATE, KeyUpdateOp.VERIFY_NEW_KEY, tag2), SpdmResponse.KEY_UPDATE_ACK);
+    if (v[2] !== KeyUpdateOp.VERIFY_NEW_KEY || v[3] !== tag2) throw kerr('EPROTO', 'SPDM KEY_UPDATE_ACK: VerifyNewKey answered with another operation or tag');
   }
 
   endSession(): void {

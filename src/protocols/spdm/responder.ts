@@ -42,6 +42,7 @@ import {
   CapFlag,
   Dhe,
   KeySchedule,
+  KeyUpdateOp,
   MEAS_SPEC_DMTF,
   MeasHash,
   MeasSummary,
@@ -52,7 +53,7 @@ import {
   SpdmResponse,
   SpdmVersion,
 } from './constants.js';
-import { deriveDataKeys, deriveHandshakeKeys, type DataKeys, type HandshakeKeys } from './key-schedule.js';
+import { deriveDataKeys, deriveHandshakeKeys, nextDirectionKeys, type DataKeys, type DirectionKeys, type HandshakeKeys } from './key-schedule.js';
 import {
   capabilitiesSize,
   decodeChallenge,
@@ -100,7 +101,7 @@ export interface SpdmResponderConfig {
   readonly measurements?: readonly MeasurementBlock[];
   /** Versions offered in VERSION, as version bytes. Default 1.0, 1.1, 1.2. */
   readonly versions?: readonly number[];
-  /** CAPABILITIES flags. Default CERT|CHAL|MEAS(sig)|ENCRYPT|MAC|KEY_EX|HBEAT. */
+  /** CAPABILITIES flags. Default CERT|CHAL|MEAS(sig)|ENCRYPT|MAC|KEY_EX|HBEAT|KEY_UPD. */
   readonly flags?: number;
   readonly ctExponent?: number;
   /** DataTransferSize = MaxSPDMmsgSize (no chunking). Default 0x1200. */
@@ -114,7 +115,7 @@ export interface SpdmResponderConfig {
 }
 
 export const DEFAULT_RESPONDER_FLAGS =
-  CapFlag.CERT | CapFlag.CHAL | CapFlag.MEAS_SIG | CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT;
+  CapFlag.CERT | CapFlag.CHAL | CapFlag.MEAS_SIG | CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.KEY_UPD;
 
 /** Secured-message versions (DSP0277) the responder can select, highest first. */
 const SECURED_VERSIONS = [0x1200, 0x1100, 0x1000];
@@ -140,6 +141,10 @@ interface Session {
   readonly handshake: HandshakeKeys;
   data: DataKeys | undefined;
   messageM: Uint8Array;
+  /** The requester's next data key after UpdateKey/UpdateAllKeys, until a request decrypts with it. */
+  pendingRequest: DirectionKeys | undefined;
+  /** The last KEY_UPDATE operation (VerifyNewKey must follow an update). */
+  lastKeyUpdate: number;
 }
 
 /** An SPDM response, plus what the transport must do with it. */
@@ -224,15 +229,29 @@ export class SpdmResponder {
     }
     const s = this.sessions.get(sessionId);
     if (!s) return undefined;
-    const inKeys = s.state === 'handshaking' ? s.handshake.request : s.data!.request;
-    let spdm: Uint8Array;
-    try {
-      spdm = openSecuredMessage(record, inKeys).spdm;
-    } catch {
-      return undefined;
+    const handshaking = s.state === 'handshaking';
+    let spdm: Uint8Array | undefined;
+    // After a KEY_UPDATE the requester's new key is tried first, the old one kept until it works
+    // (libspdm keeps a backup key the same way).
+    if (!handshaking && s.pendingRequest) {
+      try {
+        spdm = openSecuredMessage(record, s.pendingRequest).spdm;
+        s.data!.request = s.pendingRequest;
+        s.pendingRequest = undefined;
+      } catch {
+        spdm = undefined;
+      }
     }
-    const outKeys = s.state === 'handshaking' ? s.handshake.response : s.data!.response;
+    if (!spdm) {
+      try {
+        spdm = openSecuredMessage(record, handshaking ? s.handshake.request : s.data!.request).spdm;
+      } catch {
+        return undefined;
+      }
+    }
     const response = this.dispatch(spdm, s);
+    // read after dispatch: UpdateAllKeys answers under the new response key
+    const outKeys = handshaking ? s.handshake.response : s.data!.response;
     const sealed = sealSecuredMessage(s.id, outKeys, response);
     this.afterSecuredReply(s, response);
     return sealed;
@@ -309,6 +328,10 @@ export class SpdmResponder {
         if (!session) fail(this.version >= SpdmVersion.V12 ? SpdmErrorCode.SessionRequired : SpdmErrorCode.UnexpectedRequest);
         if (!(this.flags & CapFlag.HBEAT)) fail(SpdmErrorCode.UnsupportedRequest, code);
         return encodeSimple(this.version, SpdmResponse.HEARTBEAT_ACK);
+      case SpdmRequest.KEY_UPDATE:
+        if (!session) fail(this.version >= SpdmVersion.V12 ? SpdmErrorCode.SessionRequired : SpdmErrorCode.UnexpectedRequest);
+        if (!(this.flags & CapFlag.KEY_UPD) || !(this.neg!.reqFlags & CapFlag.KEY_UPD)) fail(SpdmErrorCode.UnsupportedRequest, code);
+        return this.keyUpdate(req, session!);
       case SpdmRequest.END_SESSION:
         if (!session) fail(this.version >= SpdmVersion.V12 ? SpdmErrorCode.SessionRequired : SpdmErrorCode.UnexpectedRequest);
         return encodeSimple(this.version, SpdmResponse.END_SESSION_ACK);
@@ -561,9 +584,39 @@ export class SpdmResponder {
     const inClear = this.handshakeInClear();
     const verify = inClear ? new Uint8Array(0) : hash.hmac(handshake.responseFinishedKey, hash.digest(th1));
     const rsp = concatBytes(unsigned, sig, verify);
-    this.sessions.set(sessionId, { id: sessionId, state: 'handshaking', th: concatBytes(th1, verify), handshake, data: undefined, messageM: new Uint8Array(0) });
+    this.sessions.set(sessionId, { id: sessionId, state: 'handshaking', th: concatBytes(th1, verify), handshake, data: undefined, messageM: new Uint8Array(0), pendingRequest: undefined, lastKeyUpdate: 0 });
     this.stats.sessionsOpened++;
     return rsp;
+  }
+
+  /**
+   * KEY_UPDATE (DSP0274 "KEY_UPDATE"; LIBSPDM libspdm_rsp_key_update_ack.c): UpdateKey makes the
+   * requester's next key pending (the ACK goes under the current response key); UpdateAllKeys also
+   * moves the response direction at once, so its ACK is sealed with the new response key;
+   * VerifyNewKey, which must follow one of them, arrives under the new requester key.
+   */
+  private keyUpdate(req: Uint8Array, s: Session): Uint8Array {
+    const op = req[2]!;
+    const tag = req[3]!;
+    const hash = this.neg!.hash;
+    const data = s.data!;
+    switch (op) {
+      case KeyUpdateOp.UPDATE_KEY:
+        s.pendingRequest = nextDirectionKeys(hash, this.version, data.request);
+        break;
+      case KeyUpdateOp.UPDATE_ALL_KEYS:
+        s.pendingRequest = nextDirectionKeys(hash, this.version, data.request);
+        data.response = nextDirectionKeys(hash, this.version, data.response);
+        break;
+      case KeyUpdateOp.VERIFY_NEW_KEY:
+        if (s.lastKeyUpdate !== KeyUpdateOp.UPDATE_KEY && s.lastKeyUpdate !== KeyUpdateOp.UPDATE_ALL_KEYS) fail(SpdmErrorCode.InvalidRequest);
+        if (s.pendingRequest) fail(SpdmErrorCode.InvalidRequest); // still under the old key
+        break;
+      default:
+        fail(SpdmErrorCode.InvalidRequest);
+    }
+    s.lastKeyUpdate = op;
+    return encodeSimple(this.version, SpdmResponse.KEY_UPDATE_ACK, op, tag);
   }
 
   private handshakeInClear(): boolean {

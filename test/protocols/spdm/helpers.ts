@@ -1,7 +1,6 @@
-import { SeededRandom } from '../../../src/protocols/crypto/index.js';
 import { FIXTURE_CERTIFICATES, FIXTURE_LEAF_KEY, FIXTURE_ROOT } from '../../../src/protocols/spdm/fixture-identity.js';
 import { SpdmRequester, SpdmResponder, digestMeasurement, keySigner, type SpdmExchange, type SpdmResponderConfig, type SpdmRequesterOptions } from '../../../src/protocols/spdm/index.js';
-import { ascii } from '../../../src/protocols/crypto/index.js';
+import { SeededRandom, ascii } from '../../../src/protocols/crypto/index.js';
 
 export const MEASUREMENTS = [
   digestMeasurement(1, 0x00, ascii('auxbus immutable ROM')),

@@ -37,6 +37,9 @@ describe('SPDM requester against the responder (DOE-padded exchange)', () => {
     expect(s.securedMessageVersion).toBe(0x1200);
     expect(rsp.sessionCount).toBe(1);
     req.heartbeat();
+    req.keyUpdate(false);
+    req.heartbeat();
+    req.keyUpdate(true);
     req.heartbeat();
     expect(req.sessionMeasurements(true)).toHaveLength(4);
     req.endSession();
