@@ -93,6 +93,26 @@ describe('aux-exclusive: the kernel side', () => {
   });
 });
 
+describe('aux-exclusive: unbinding mid-exchange', () => {
+  it('should leave no register access by the old kernel mailbox after unbind returns', () => {
+    const m = bootMachine({ presets: ['cxl-type3'], modules: ['cxl_pci', 'pci_doe'] });
+    m.advance(10); // Discovery done on mailbox 0; the CDAT read is in flight
+    const pdev = pdevOf(m);
+    const writes: [number, number][] = [];
+    const configWrite = pdev.configWrite.bind(pdev);
+    pdev.configWrite = (off, width, v) => {
+      if (off >= 0x190 && off < 0x190 + 0x18) writes.push([off, v]); // mailbox 0 only; its siblings keep working
+      configWrite(off, width, v);
+    };
+    m.processes.root.writeFile('/sys/bus/auxiliary/drivers/pci_doe.doe/unbind', 'cxl_pci.doe.0');
+    // The in-flight task's Abort happened inside the unbind (destroy flushes the work).
+    expect(writes).toEqual([[0x190 + 0x08, 0x1]]);
+    m.advance(3000);
+    expect(writes).toHaveLength(1);
+    expect(m.log.records.map((r) => r.message)).toContain('pci 0000:0d:00.0: [190] Abort failed marking mailbox dead');
+  });
+});
+
 describe('aux-exclusive: raw config access', () => {
   it('should refuse a raw exchange with EPERM while pci_doe.doe is bound, without touching a register', () => {
     const m = boot();

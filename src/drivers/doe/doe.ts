@@ -18,7 +18,9 @@
  * - Abort: write Control = Abort (exactly 0x1), then sleep a poll interval, read Status, done as
  *   soon as Error and Busy are clear; more than 1 s since the Abort → EIO ("ABORT timed out").
  * - Cancel (`pci_doe_cancel_tasks`, on device removal or driver unbind): DEAD and CANCEL; a
- *   sleeping task wakes at once with EIO, queued tasks then fail with EIO.
+ *   sleeping task wakes at once with EIO — synchronously, as destroy_workqueue flushes, so its
+ *   Abort write happens before the caller goes on — and queued tasks then fail with EIO without
+ *   touching the registers.
  *
  * Departure: the Busy wait before sending spins in the kernel (no sleep); the model re-reads
  * Status once per virtual millisecond, so the device can make progress while the kernel spins.
@@ -242,7 +244,14 @@ export class PciDoeMb {
   cancelTasks(): void {
     this.#dead = true;
     this.#cancel = true;
-    this.#wake('EIO');
+    // destroy_workqueue flushes: the woken task runs now, inside the unbind or removal, so its
+    // Abort reaches the registers before the config range is released to anyone else.
+    const s = this.#sleeping;
+    if (s) {
+      this.#sleeping = undefined;
+      s.timer.dispose();
+      s.cont('EIO');
+    }
     if (!this.#ready) this.#finishCreate(false);
   }
 
