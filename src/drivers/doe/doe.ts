@@ -213,13 +213,18 @@ export class PciDoeMb {
     if (this.#current === task) this.#wake('EIO');
   }
 
-  /** Wake the sleeping work item now with `errno` (wake_up on the mailbox's wait queue). */
+  /**
+   * Wake the sleeping work item with `errno` (wake_up on the mailbox's wait queue) and let it run
+   * to its next sleep now: the caller (close, the ABORT ioctl, unbind, removal) waits for it, as
+   * destroy_workqueue flushes, so the task's Abort reaches the registers before the caller goes
+   * on and before the config range can pass to anyone else.
+   */
   #wake(errno: ErrnoName): void {
     const s = this.#sleeping;
     if (!s) return;
     this.#sleeping = undefined;
     s.timer.dispose();
-    this.#scheduler.queue(`${this.workqueueName} wake`, () => s.cont(errno), { key: this.workqueueName });
+    s.cont(errno);
   }
 
   #enqueue(spec: DoeTaskSpec, done: (result: DoeResult) => void): DoeTask {
@@ -244,14 +249,7 @@ export class PciDoeMb {
   cancelTasks(): void {
     this.#dead = true;
     this.#cancel = true;
-    // destroy_workqueue flushes: the woken task runs now, inside the unbind or removal, so its
-    // Abort reaches the registers before the config range is released to anyone else.
-    const s = this.#sleeping;
-    if (s) {
-      this.#sleeping = undefined;
-      s.timer.dispose();
-      s.cont('EIO');
-    }
+    this.#wake('EIO');
     if (!this.#ready) this.#finishCreate(false);
   }
 
