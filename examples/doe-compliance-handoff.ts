@@ -37,15 +37,21 @@ export function main(print: (line: string) => void = console.log): void {
   root.writeFile('/sys/bus/auxiliary/drivers/pci_doe.doe/unbind', MAILBOX);
   root.writeFile(`/sys/bus/auxiliary/devices/${MAILBOX}/driver_override`, 'doe_user.doe');
   root.writeFile('/sys/bus/auxiliary/drivers_probe', MAILBOX);
-  print(`${MAILBOX} is now bound to ${m.findDevice(`auxiliary:${MAILBOX}`).driver?.name}; cxl_pci.doe.0 stays with ${m.findDevice('auxiliary:cxl_pci.doe.0').driver?.name}`);
+  print(
+    `${MAILBOX} is now bound to ${m.findDevice(`auxiliary:${MAILBOX}`).driver?.name}; cxl_pci.doe.0 stays with ${m.findDevice('auxiliary:cxl_pci.doe.0').driver?.name}`,
+  );
 
   const fd = tool.open(`/dev/doe/${MAILBOX}`, 'rw');
   const compliance = new ComplianceClient(new DoeClient(new DevDoeTransport(tool, fd, sleeper(m))));
   const cap = compliance.capability();
-  print(`compliance capability through /dev/doe: status ${cap.status}, available 0x${cap.available.toString(16)}, enabled 0x${cap.enabled.toString(16)}`);
+  print(
+    `compliance capability through /dev/doe: status ${cap.status}, available 0x${cap.available.toString(16)}, enabled 0x${cap.enabled.toString(16)}`,
+  );
   const status = compliance.request('status');
   print(`compliance status: ${JSON.stringify(Object.fromEntries(Object.entries(status.values).map(([k, v]) => [k, Number(v)])))}`);
-  attempt('a second process opens the node', () => String(m.processes.spawn('other', { uid: 0, gid: 0, caps: [] }).open(`/dev/doe/${MAILBOX}`, 'rw')));
+  attempt('a second process opens the node', () =>
+    String(m.processes.spawn('other', { uid: 0, gid: 0, caps: [] }).open(`/dev/doe/${MAILBOX}`, 'rw')),
+  );
   attempt('raw access while doe_user holds the mailbox', () => `status ${raw().capability().status}`);
   tool.close(fd);
   print(`taint: "${m.taint.letters}"`);

@@ -52,7 +52,9 @@ export class ModuleSysfs {
       for (const holder of this.modules.holders(m)) h.link(holder, `/sys/module/${holder}`);
       return h.build();
     });
-    const drivers = this.buses.buses.flatMap((bus) => bus.drivers.filter((d) => d.module !== undefined && moduleName(d.module) === m).map((d) => [bus.name, d.name] as const));
+    const drivers = this.buses.buses.flatMap((bus) =>
+      bus.drivers.filter((d) => d.module !== undefined && moduleName(d.module) === m).map((d) => [bus.name, d.name] as const),
+    );
     if (drivers.length > 0) {
       b.dir('drivers', (p) => {
         const d = new SysfsDirBuilder(p);

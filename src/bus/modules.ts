@@ -175,7 +175,10 @@ export function aliasMatch(pattern: string, text: string): boolean {
       const close = pattern.indexOf(']', i + 1);
       if (close < 0) re += '\\[';
       else {
-        re += `[${pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${pattern
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = close;
       }
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -194,7 +197,9 @@ export function defineModule(
     ...info,
     entry,
     bindings: new ContainerModule(({ bind }) => {
-      bind(entry).to(entryClass as never).inSingletonScope();
+      bind(entry)
+        .to(entryClass as never)
+        .inSingletonScope();
       extra?.(bind as unknown as ContainerModuleBind);
     }),
   };

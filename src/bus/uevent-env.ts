@@ -24,5 +24,4 @@ export class UeventEnv {
   entries(): readonly (readonly [string, string])[] {
     return this.#entries;
   }
-
 }

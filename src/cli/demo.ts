@@ -55,7 +55,9 @@ function tour(io: CliIo): void {
   note('to the kernel DOE driver pci_doe.doe, which claimed its 0x18 bytes of config space.');
   const pdev = machine.findDevice(CXL) as PciDevice;
   const cdat = cxlCdatOf(pdev);
-  note(`In the first virtual second the kernel used them: CDAT read through mailbox 0 (${cdat?.ok ? `${cdat.table.length} bytes, checksum ${cdat.checksumOk ? 'ok' : 'bad'}` : 'failed'}),`);
+  note(
+    `In the first virtual second the kernel used them: CDAT read through mailbox 0 (${cdat?.ok ? `${cdat.table.length} bytes, checksum ${cdat.checksumOk ? 'ok' : 'bad'}` : 'failed'}),`,
+  );
   note(`device authenticated over CMA/SPDM through mailbox 2 (${JSON.stringify(pciCmaResultOf(pdev))}).`);
 
   const root = machine.processes.root;
@@ -74,11 +76,11 @@ function tour(io: CliIo): void {
   const tool = machine.processes.spawn('cxl-compliance', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN'] });
   const spdm = machine.processes.spawn('spdm-agent', { uid: 0, gid: 0, caps: [] });
 
-  say('2. A compliance tool tries the mailbox behind the kernel\'s back: raw config access');
+  say("2. A compliance tool tries the mailbox behind the kernel's back: raw config access");
   step(`cxl-compliance: pwrite(${CXL}/config, Write Data Mailbox of DOE 1) — a compliance Capability request`, () => {
     new ComplianceClient(rawDoeClient(machine, tool, CXL, 1)).capability();
   });
-  note('While pci_doe.doe is bound, the capability\'s config range is the kernel\'s: EPERM, nothing written.');
+  note("While pci_doe.doe is bound, the capability's config range is the kernel's: EPERM, nothing written.");
 
   say('3. Take the compliance mailbox away from the kernel: unbind one auxiliary child');
   step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers/pci_doe.doe/unbind', () =>
@@ -92,9 +94,7 @@ function tour(io: CliIo): void {
     root.writeFile('/sys/bus/auxiliary/devices/cxl_pci.doe.1/driver_override', 'doe_user.doe\n'),
   );
   note('Writing driver_override binds nothing by itself: no uevent.');
-  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers_probe', () =>
-    root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n'),
-  );
+  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers_probe', () => root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n'));
   note('doe_user created the class device and its node /dev/doe/cxl_pci.doe.1 in probe(),');
   note('so its add uevent comes before the bind of its parent.');
 
@@ -182,17 +182,19 @@ function tour(io: CliIo): void {
   say('10. The tree now');
   io.stdout(renderTree(machine, io));
 
-  say('11. The same raw exchange under mainline\'s policy (--doe pci-core-shared)');
+  say("11. The same raw exchange under mainline's policy (--doe pci-core-shared)");
   const shared = createMachine({ presets: ['cxl-type3'], doe: 'pci-core-shared' });
   shared.boot();
   shared.advance(1000);
   const sharedTool = shared.processes.spawn('cxl-compliance', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN'] });
-  note(`auxiliary DOE devices: ${shared.processes.root.readdir('/sys/bus/auxiliary/devices').filter((d) => d.includes('.doe.')).length}; the PCI core owns every mailbox.`);
+  note(
+    `auxiliary DOE devices: ${shared.processes.root.readdir('/sys/bus/auxiliary/devices').filter((d) => d.includes('.doe.')).length}; the PCI core owns every mailbox.`,
+  );
   shell(`cxl-compliance: pwrite(${CXL}/config, …) — the same Capability request`);
   const scap = new ComplianceClient(rawDoeClient(shared, sharedTool, CXL, 1)).capability();
   note(`  status ${scap.status}, available 0x${scap.available.toString(16)} — nothing stopped it; kernel taint: "${shared.taint.letters}"`);
   note('Nothing stops it racing the kernel either: examples/scenarios/doe-policy-pci-core-shared.yaml');
-  note('shows userspace reading the kernel\'s CDAT response, and the kernel failing with EIO.');
+  note("shows userspace reading the kernel's CDAT response, and the kernel failing with EIO.");
 }
 
 /** Without udevd's autoload, load the parent and DOE drivers by hand so the tour still works. */

@@ -8,7 +8,16 @@
  * Exit 0 on success, 1 when the exchange failed, 2 on bad input.
  */
 import { DriverModelError } from '../base/index.js';
-import { DOE_TOOL_ACTIONS, type DoeToolAction, type DoeToolResult, createMachine, doeToolAction, handOffDoeMailbox, hexBytes, rawDoeClient } from '../machine/index.js';
+import {
+  DOE_TOOL_ACTIONS,
+  type DoeToolAction,
+  type DoeToolResult,
+  createMachine,
+  doeToolAction,
+  handOffDoeMailbox,
+  hexBytes,
+  rawDoeClient,
+} from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';
@@ -63,7 +72,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const client = mailbox === undefined ? handOffDoeMailbox(machine, proc, device, log).client : rawDoeClient(machine, proc, device, mailbox);
       const result = doeToolAction(action as Action, client, opts.request);
       client.close();
-      if (opts.json) io.stdout(`${JSON.stringify({ device, mailbox: mailbox ?? null, action, handoff: log, result, taint: machine.taint.letters }, jsonBigint)}\n`);
+      if (opts.json)
+        io.stdout(
+          `${JSON.stringify({ device, mailbox: mailbox ?? null, action, handoff: log, result, taint: machine.taint.letters }, jsonBigint)}\n`,
+        );
       else {
         for (const l of log) io.stdout(`# ${l}\n`);
         io.stdout(render(action as Action, result));

@@ -11,14 +11,38 @@ export type { Verb } from './dispatch.js';
 
 /** Lazily imported so `auxbus --help` stays fast. */
 export const verbs: VerbTable = [
-  { name: 'demo', summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off', run: async (a, io) => (await import('./demo.js')).run(a, io) },
+  {
+    name: 'demo',
+    summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off',
+    run: async (a, io) => (await import('./demo.js')).run(a, io),
+  },
   { name: 'run', summary: 'run scenario files (FILE|DIR) [--json]', run: async (a, io) => (await import('./run.js')).run(a, io) },
   { name: 'tree', summary: 'boot a machine and draw its device tree with bindings', run: async (a, io) => (await import('./tree.js')).run(a, io) },
-  { name: 'udevadm', summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine', run: async (a, io) => (await import('./udevadm.js')).run(a, io) },
-  { name: 'pci-trace', summary: 'run a qemu-doe-oracle program on a PCI function (PROGRAM [--preset P] [--bdf BDF] [--json])', run: async (a, io) => (await import('./pci-trace.js')).run(a, io) },
-  { name: 'doe', summary: 'DOE client on a machine: discover|cdat|compliance|spdm DEVICE [--mailbox N] [--json]', run: async (a, io) => (await import('./doe.js')).run(a, io) },
-  { name: 'spdm', summary: 'spdm serve|connect: CMA/SPDM over the spdm-emu socket protocol (PCI_DOE)', run: async (a, io) => (await import('./spdm.js')).run(a, io) },
-  { name: 'graph', summary: 'devices, drivers and bindings as Graphviz dot or Mermaid', run: async (a, io) => (await import('./graph.js')).run(a, io) },
+  {
+    name: 'udevadm',
+    summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine',
+    run: async (a, io) => (await import('./udevadm.js')).run(a, io),
+  },
+  {
+    name: 'pci-trace',
+    summary: 'run a qemu-doe-oracle program on a PCI function (PROGRAM [--preset P] [--bdf BDF] [--json])',
+    run: async (a, io) => (await import('./pci-trace.js')).run(a, io),
+  },
+  {
+    name: 'doe',
+    summary: 'DOE client on a machine: discover|cdat|compliance|spdm DEVICE [--mailbox N] [--json]',
+    run: async (a, io) => (await import('./doe.js')).run(a, io),
+  },
+  {
+    name: 'spdm',
+    summary: 'spdm serve|connect: CMA/SPDM over the spdm-emu socket protocol (PCI_DOE)',
+    run: async (a, io) => (await import('./spdm.js')).run(a, io),
+  },
+  {
+    name: 'graph',
+    summary: 'devices, drivers and bindings as Graphviz dot or Mermaid',
+    run: async (a, io) => (await import('./graph.js')).run(a, io),
+  },
 ];
 
 const auxbus: Dispatcher = {

@@ -11,15 +11,7 @@
 export { PresetHost, IPresetHost, presetTable, type PresetDefinition } from './preset-host.js';
 export { driversModule } from './module.js';
 export { builtinKernelModules } from './modules.js';
-export {
-  ownerOf,
-  ownerName,
-  doeMailboxOwner,
-  isUserspaceHandle,
-  type Owner,
-  type OwnershipServices,
-  type UserspaceHandle,
-} from './ownership.js';
+export { ownerOf, ownerName, doeMailboxOwner, isUserspaceHandle, type Owner, type OwnershipServices, type UserspaceHandle } from './ownership.js';
 export { type DoeMailboxRef, doeMailboxOf } from './doe/mailbox.js';
 export { CxlPciModule, cxlPciModuleInfo, cxlPciIdTable, CXL_PCI_MODNAME, type CxlFwctlRef } from './cxl/pci.js';
 export { Mlx5CoreModule, mlx5CoreModuleInfo, mlx5CoreIdTable, mlx5AuxiliaryDevnames, MLX5_CORE_MODNAME, type Mlx5AdevRef } from './mlx5/main.js';
@@ -53,7 +45,15 @@ export {
 export { ConfigSpace, SimulatedPciFunction, type RegisterBlock, type SimulatedPciFunctionOptions } from './hw/config-space.js';
 export { doeRegistersOf } from './hw/doe-registers.js';
 export { DoeMailboxRegisters, type DoeMailboxOptions, type DoeMailboxTiming, immediateDoeTiming, silentResponder } from './hw/doe-mailbox.js';
-export { createCxlType3, cxlType3DoeLayout, cxlType3DoeTiming, CXL_TYPE3_IDS, CXL_TYPE3_VOLATILE_BYTES, CXL_DVSEC_VENDOR, type CxlType3Options } from './hw/cxl-type3.js';
+export {
+  createCxlType3,
+  cxlType3DoeLayout,
+  cxlType3DoeTiming,
+  CXL_TYPE3_IDS,
+  CXL_TYPE3_VOLATILE_BYTES,
+  CXL_DVSEC_VENDOR,
+  type CxlType3Options,
+} from './hw/cxl-type3.js';
 export { createQemuCxlType3, qemuCxlType3Bars, QEMU_CXL_TYPE3_DOE_OFFSET, QEMU_CXL_TYPE3_PMEM_BYTES } from './hw/qemu-cxl-type3.js';
 export { createMlx5Nic, MLX5_NIC_IDS } from './hw/mlx5-nic.js';
 export { createRootPort, ROOT_PORT_IDS } from './hw/root-port.js';

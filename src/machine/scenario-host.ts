@@ -150,7 +150,23 @@ class MachineScenario implements ScenarioMachine {
 }
 
 /** The verbs and checks this build implements. */
-const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'doe', 'trigger', 'settle', 'advance', 'check'];
+const VERBS = [
+  'boot',
+  'modprobe',
+  'rmmod',
+  'hotplug',
+  'unplug',
+  'write',
+  'read',
+  'ls',
+  'open',
+  'close',
+  'doe',
+  'trigger',
+  'settle',
+  'advance',
+  'check',
+];
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {

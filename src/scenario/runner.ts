@@ -51,7 +51,6 @@ type Outcome =
   | { readonly kind: 'errno'; readonly errno: string; readonly message: string }
   | { readonly kind: 'bug'; readonly message: string };
 
-
 /** Runs `loaded` on a fresh machine of `host`. */
 export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, options: RunOptions = {}): ScenarioRunResult {
   const { file, scenario } = loaded;

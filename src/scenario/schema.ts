@@ -9,22 +9,7 @@ import type { ErrnoName } from '../base/index.js';
 import type { DoeProtocol } from './doe-requests.js';
 import { SCENARIO_VERBS, type FwctlScope, type ScenarioVerb } from './host.js';
 import { CAPABILITIES } from './names.js';
-import {
-  MISSING,
-  bool,
-  errno,
-  forward,
-  hex,
-  int,
-  isMap,
-  list,
-  obj,
-  oneOf,
-  record,
-  regex,
-  str,
-  strWhere,
-} from './schema-values.js';
+import { MISSING, bool, errno, forward, hex, int, isMap, list, obj, oneOf, record, regex, str, strWhere } from './schema-values.js';
 import { name } from './step-values.js';
 import { scenarioVerbs, verbRow } from './verbs.js';
 import { PlainScalar, type SourcePath } from './yaml-source.js';
@@ -183,7 +168,12 @@ function expectSchema(verb: ScenarioVerb) {
     if (e.errno !== undefined) {
       const others = Object.keys(v).filter((k) => k !== 'errno');
       if (others.length > 0) {
-        ctx.addIssue({ code: 'custom', path: [others[0]!], params: { anchor: 'key' }, message: `errno cannot be combined with ${others.join(', ')}: a failing step has no result` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [others[0]!],
+          params: { anchor: 'key' },
+          message: `errno cannot be combined with ${others.join(', ')}: a failing step has no result`,
+        });
         return z.NEVER as never;
       }
       return { kind: 'errno', errno: e.errno as ErrnoName };
@@ -220,7 +210,12 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
   if (verbs.length === 0) {
     const unknown = Object.keys(raw).find((k) => !COMMON_KEYS.has(k));
     if (unknown !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [unknown], params: { anchor: 'key' }, message: `unknown verb '${unknown}' (verbs: ${SCENARIO_VERBS.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [unknown],
+        params: { anchor: 'key' },
+        message: `unknown verb '${unknown}' (verbs: ${SCENARIO_VERBS.join(', ')})`,
+      });
     } else {
       ctx.addIssue({ code: 'custom', message: `step has no verb (one of: ${SCENARIO_VERBS.join(', ')})` });
     }
@@ -305,13 +300,10 @@ export const scenarioSchema = obj('scenario', {
   rules: list(rulesEntry).optional(),
   processes: record(processEntry).optional(),
   steps: list(stepSchema),
-}).transform(
-  (f): ScenarioFile => ({
-    name: f.name,
-    machine: f.machine ?? {},
-    rules: f.rules ?? [],
-    processes: f.processes ?? [],
-    steps: f.steps.map((s, i) => ({ ...s, index: i + 1, node: ['steps', i] }) as Step),
-  }),
-);
-
+}).transform((f): ScenarioFile => ({
+  name: f.name,
+  machine: f.machine ?? {},
+  rules: f.rules ?? [],
+  processes: f.processes ?? [],
+  steps: f.steps.map((s, i) => ({ ...s, index: i + 1, node: ['steps', i] }) as Step),
+}));

@@ -28,7 +28,10 @@ export const scope = () =>
     }
     ctx.addIssue({
       code: 'custom',
-      message: v === undefined ? 'missing' : `expected a fwctl scope (${FWCTL_SCOPES.join(', ')}, or 0-3), got ${JSON.stringify(v instanceof PlainScalar ? v.source : v)}`,
+      message:
+        v === undefined
+          ? 'missing'
+          : `expected a fwctl scope (${FWCTL_SCOPES.join(', ')}, or 0-3), got ${JSON.stringify(v instanceof PlainScalar ? v.source : v)}`,
       ...(v === undefined ? { params: MISSING } : {}),
     });
     return z.NEVER as never;

@@ -33,7 +33,8 @@ export function validateScenario(file: ScenarioFile, host: ScenarioHost, ruleNam
   for (const [name] of file.processes) {
     if (name === 'root') add(['processes', name], "'root' always exists (uid 0, gid 0, every capability) and cannot be redefined", 'key');
     else if ((RESERVED_OWNERS as readonly string[]).includes(name)) add(['processes', name], `'${name}' is reserved (it is an owner: value)`, 'key');
-    else if (!/^[A-Za-z_][\w.-]*$/.test(name)) add(['processes', name], `process name '${name}' must be letters, digits, _ . - (not starting with a digit)`, 'key');
+    else if (!/^[A-Za-z_][\w.-]*$/.test(name))
+      add(['processes', name], `process name '${name}' must be letters, digits, _ . - (not starting with a digit)`, 'key');
   }
 
   const procs = processNames(file);

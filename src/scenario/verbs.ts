@@ -58,7 +58,10 @@ export interface VerbRow<V extends ScenarioVerb> {
   /** The step map (minus `as`/`expect`/`settle`) and how to read it into the verb's body. */
   readonly schema: () => { readonly shape: Record<string, z.ZodType>; readonly body: (o: Record<string, unknown>) => StepBody };
   /** A check of the read body against the raw map; returns the final body or a problem at a key. */
-  readonly refine?: (body: StepOf<V> | StepBody, raw: Record<string, unknown>) => StepBody | { readonly key: string; readonly problem: string; readonly anchor?: 'key'; readonly missing?: boolean };
+  readonly refine?: (
+    body: StepOf<V> | StepBody,
+    raw: Record<string, unknown>,
+  ) => StepBody | { readonly key: string; readonly problem: string; readonly anchor?: 'key'; readonly missing?: boolean };
   /** Cross-reference checks at load time (processes, fds, presets, supported checks). */
   readonly validate?: (ctx: ValidateContext, step: StepOf<V>) => void;
   /** The action; returns the data `expect:` may look at. Throws DriverModelError for an errno. */
@@ -139,7 +142,10 @@ export const scenarioVerbs: ScenarioVerbTable = {
     summarize: (step) => `unplug ${step.bdf}`,
   },
   write: {
-    schema: () => ({ shape: { write: absPath(), value: str() }, body: (o) => ({ verb: 'write', path: o.write as string, value: o.value as string }) }),
+    schema: () => ({
+      shape: { write: absPath(), value: str() },
+      body: (o) => ({ verb: 'write', path: o.write as string, value: o.value as string }),
+    }),
     perform: ({ machine, proc }, step) => void machine.write(proc, step.path, step.value),
     summarize: (step) => `write ${step.path} ${JSON.stringify(step.value)}`,
   },
@@ -210,7 +216,11 @@ export const scenarioVerbs: ScenarioVerbTable = {
         };
       }
       if (b.op === 'FWCTL_INFO' && (b.scope !== undefined || b.payload !== undefined)) {
-        return { key: b.scope !== undefined ? 'scope' : 'payload', anchor: 'key', problem: 'FWCTL_INFO takes no scope: or payload: (they are for FWCTL_RPC)' };
+        return {
+          key: b.scope !== undefined ? 'scope' : 'payload',
+          anchor: 'key',
+          problem: 'FWCTL_INFO takes no scope: or payload: (they are for FWCTL_RPC)',
+        };
       }
       return b;
     },

@@ -5,11 +5,26 @@
  * device's answer, returned, not thrown.
  */
 import { kerr } from '../base/index.js';
-import { type ComplianceResponse, type ComplianceValues, complianceCodes, decodeComplianceResponse, doeProtocols, encodeComplianceRequest } from '../protocols/index.js';
+import {
+  type ComplianceResponse,
+  type ComplianceValues,
+  complianceCodes,
+  decodeComplianceResponse,
+  doeProtocols,
+  encodeComplianceRequest,
+} from '../protocols/index.js';
 import type { DoeClient } from './doe-client.js';
 
 /** What a response's status byte means (comp_status). */
-export const complianceStatusNames = ['success', 'not authorized', 'unknown failure', 'unsupported injection function', 'internal error', 'busy', 'not initialized'] as const;
+export const complianceStatusNames = [
+  'success',
+  'not authorized',
+  'unknown failure',
+  'unsupported injection function',
+  'internal error',
+  'busy',
+  'not initialized',
+] as const;
 
 export class ComplianceClient {
   constructor(readonly doe: DoeClient) {}

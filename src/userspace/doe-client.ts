@@ -13,7 +13,14 @@
  * implements by advancing virtual time (the kernel's work runs meanwhile).
  */
 import { kerr } from '../base/index.js';
-import { type DoeProtocolId, decodeDiscoveryResponse, doeEncodeObject, doeProtocols, dwordsToBytes, encodeDiscoveryRequest } from '../protocols/index.js';
+import {
+  type DoeProtocolId,
+  decodeDiscoveryResponse,
+  doeEncodeObject,
+  doeProtocols,
+  dwordsToBytes,
+  encodeDiscoveryRequest,
+} from '../protocols/index.js';
 import type { Process } from './process.js';
 
 /** How a process waits: virtual time passes, the machine's scheduler runs. */

@@ -56,7 +56,12 @@ export function spdmWalk(doe: DoeClient, o: SpdmWalkOptions): SpdmWalk {
   const challenge = steps.find((st) => st.requestBytes[1] === CHALLENGE)!;
   const h = spdm.hashForBaseHash(result.algorithms.baseHash).size;
   const sigSize = spdm.signatureSize(result.algorithms.baseAsym);
-  return { result, steps, nonce: challenge.requestBytes.slice(4, 36), signature: challengeSignature(challenge.responseBytes, h, sigSize, result.version) };
+  return {
+    result,
+    steps,
+    nonce: challenge.requestBytes.slice(4, 36),
+    signature: challengeSignature(challenge.responseBytes, h, sigSize, result.version),
+  };
 }
 
 /**

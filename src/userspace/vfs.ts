@@ -29,7 +29,14 @@ export type OpenMode = 'r' | 'w' | 'rw';
 
 /** struct file: one open of a path. */
 export type OpenFileDescription =
-  | { readonly kind: 'sysfs'; readonly path: string; readonly attr: AnyAttribute<unknown>; readonly obj: unknown; pos: number; readonly mode: OpenMode }
+  | {
+      readonly kind: 'sysfs';
+      readonly path: string;
+      readonly attr: AnyAttribute<unknown>;
+      readonly obj: unknown;
+      pos: number;
+      readonly mode: OpenMode;
+    }
   | { readonly kind: 'chr'; readonly path: string; readonly cdev: CharDev; readonly file: CharDevFile; pos: number; readonly mode: OpenMode }
   | { readonly kind: 'proc'; readonly path: string; readonly proc: ProcFile; pos: number; readonly mode: OpenMode }
   | { readonly kind: 'dir'; readonly path: string; pos: number; readonly mode: OpenMode };

@@ -22,8 +22,19 @@ const MODULES = ['toy_base', 'toy-kid', 'toy_ovr'] as const;
 const OVERRIDES = ['ovr\n', 'a', 'b2\n', '\n', 'nosuch', 'kid', 'c\0\0'] as const;
 const OUTCOMES: ProbeOutcome[] = ['ok', 'EPROBE_DEFER', 'ENODEV', 'EIO'];
 const PLAUSIBLE: [string, string][] = [
-  ['a', 'a0'], ['a', 'a1'], ['b', 'b0'], ['b', 'b1'], ['b2', 'b0'], ['b2', 'b1'], ['kid', 'kid-a0'], ['kid', 'kid-a1'],
-  ['c', 'c0'], ['ovr', 'a0'], ['ovr', 'b1'], ['ovr', 'kid-a0'], ['ovr', 'z0'],
+  ['a', 'a0'],
+  ['a', 'a1'],
+  ['b', 'b0'],
+  ['b', 'b1'],
+  ['b2', 'b0'],
+  ['b2', 'b1'],
+  ['kid', 'kid-a0'],
+  ['kid', 'kid-a1'],
+  ['c', 'c0'],
+  ['ovr', 'a0'],
+  ['ovr', 'b1'],
+  ['ovr', 'kid-a0'],
+  ['ovr', 'z0'],
 ];
 const LINK_FLAGS = [0, DL_FLAG.AUTOREMOVE_CONSUMER, DL_FLAG.AUTOREMOVE_SUPPLIER, DL_FLAG.AUTOPROBE_CONSUMER, DL_FLAG.STATELESS] as const;
 
@@ -56,16 +67,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), name: fc.constantFrom(...TOP) }) },
   {
     weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constantFrom('bind' as const, 'unbind' as const),
-      // Mostly pairs that can match, sometimes anything.
-      pair: fc.oneof(
-        { weight: 3, arbitrary: fc.constantFrom(...PLAUSIBLE) },
-        { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ALL_DRIVERS), fc.constantFrom(...ANY_DEV)) },
-      ),
-    }).map(({ kind, pair }) => ({ kind, drv: pair[0], name: pair[1] })),
+    arbitrary: fc
+      .record({
+        kind: fc.constantFrom('bind' as const, 'unbind' as const),
+        // Mostly pairs that can match, sometimes anything.
+        pair: fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...PLAUSIBLE) },
+          { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ALL_DRIVERS), fc.constantFrom(...ANY_DEV)) },
+        ),
+      })
+      .map(({ kind, pair }) => ({ kind, drv: pair[0], name: pair[1] })),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('override' as const), name: fc.constantFrom(...ANY_DEV), value: fc.constantFrom(...OVERRIDES) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('override' as const), name: fc.constantFrom(...ANY_DEV), value: fc.constantFrom(...OVERRIDES) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('drivers_probe' as const), name: fc.constantFrom(...ANY_DEV) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('autoprobe' as const), value: fc.constantFrom('0', '1\n') }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('modprobe' as const, 'rmmod' as const), mod: fc.constantFrom(...MODULES) }) },
@@ -79,7 +95,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       flags: fc.constantFrom(...LINK_FLAGS),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outcome' as const), name: fc.constantFrom('b0', 'b1'), outcome: fc.constantFrom(...OUTCOMES) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('outcome' as const), name: fc.constantFrom('b0', 'b1'), outcome: fc.constantFrom(...OUTCOMES) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
 );
 
@@ -247,7 +266,8 @@ class World {
       if (hasDriverLink !== Boolean(dev.driver)) out.push(`${dev.name}: driver link ${hasDriverLink} but driver ${dev.driver?.name}`);
       if (dev.driver) {
         const target = this.machine.sysfs.lookup(`${dir}/driver`, true);
-        if (target.kind !== 'link' || target.target !== `/sys/bus/toy/drivers/${dev.driver.name}`) out.push(`${dev.name}: driver link points elsewhere`);
+        if (target.kind !== 'link' || target.target !== `/sys/bus/toy/drivers/${dev.driver.name}`)
+          out.push(`${dev.name}: driver link points elsewhere`);
         if (!dev.driver.p.registered || !bus.drivers.includes(dev.driver)) out.push(`${dev.name}: bound to unregistered ${dev.driver.name}`);
       } else if (dev.p.devres.length > 0) {
         out.push(`${dev.name}: devres left while unbound: ${dev.p.devres.map((n) => n.name)}`);
@@ -263,7 +283,8 @@ class World {
     }
     for (const drv of bus.drivers) {
       const entries = root.readdir(`/sys/bus/toy/drivers/${drv.name}`).filter((n) => !['bind', 'unbind', 'uevent', 'module'].includes(n));
-      if (entries.join() !== sorted(drv.devices.map((d) => d.name)).join()) out.push(`driver ${drv.name}: links ${entries} ≠ bound ${drv.devices.map((d) => d.name)}`);
+      if (entries.join() !== sorted(drv.devices.map((d) => d.name)).join())
+        out.push(`driver ${drv.name}: links ${entries} ≠ bound ${drv.devices.map((d) => d.name)}`);
       for (const dev of drv.devices) {
         bindings.set(dev, (bindings.get(dev) ?? 0) + 1);
         if (dev.driver !== drv) out.push(`${dev.name}: on ${drv.name}'s list but driver is ${dev.driver?.name}`);
@@ -397,7 +418,14 @@ describe('determinism (property)', () => {
   });
 
   it('should record the errno of refused steps in the transcript', () => {
-    const { results } = transcript([{ kind: 'bind', drv: 'a', name: 'nosuch' }, { kind: 'add', name: 'a0' }, { kind: 'add', name: 'a0' }], 1);
+    const { results } = transcript(
+      [
+        { kind: 'bind', drv: 'a', name: 'nosuch' },
+        { kind: 'add', name: 'a0' },
+        { kind: 'add', name: 'a0' },
+      ],
+      1,
+    );
     const expected: (ErrnoName | 'ok')[] = ['ENODEV', 'ok', 'EEXIST'];
     expect(results).toBe(expected.join());
   });

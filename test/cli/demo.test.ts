@@ -58,7 +58,7 @@ describe('auxbus demo', () => {
     expect(out).toContain('the same raw exchange now that nobody holds mailbox 1\n  status 0, available 0xfde7; kernel taint: ""');
   });
 
-  it('should show the kernel\'s own DOE work: the CDAT read and the SPDM authentication', async () => {
+  it("should show the kernel's own DOE work: the CDAT read and the SPDM authentication", async () => {
     const { out } = await tour();
     expect(out).toContain('CDAT read through mailbox 0 (160 bytes, checksum ok)');
     expect(out).toContain('authenticated over CMA/SPDM through mailbox 2 ({"authenticated":true})');
@@ -78,7 +78,7 @@ describe('auxbus demo', () => {
     expect(out).toContain('  O=auxbus test, CN=auxbus test SPDM responder');
   });
 
-  it('should show the tree before and after the hand-off, and mainline\'s policy tainting U', async () => {
+  it("should show the tree before and after the hand-off, and mainline's policy tainting U", async () => {
     const { out } = await tour();
     expect(out).toContain('│     ├─ cxl_pci.doe.1  auxiliary  → pci_doe.doe');
     expect(out).toContain('│     ├─ cxl_pci.doe.2  auxiliary  → doe_user.doe  override=doe_user.doe');

@@ -49,7 +49,9 @@ describe('auxbus doe', () => {
   it('should walk SPDM through /dev/doe and show the verified CHALLENGE_AUTH signature', async () => {
     const r = await doe('spdm', 'cxl_pci.doe.2', '--json');
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.out) as { result: { version: string; steps: string[]; certificates: string[]; signature: string; measurements: string[] } };
+    const j = JSON.parse(r.out) as {
+      result: { version: string; steps: string[]; certificates: string[]; signature: string; measurements: string[] };
+    };
     expect(j.result.version).toBe('1.2');
     expect(j.result.steps.map((s) => s.split(' ')[0])).toEqual([
       'GET_VERSION',

@@ -6,15 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
 import type { Machine } from '../../src/machine/index.js';
-import {
-  DOE_IOC,
-  IPciCoreDoe,
-  cxlCdatOf,
-  doeMailboxOwner,
-  ownerOf,
-  pciCmaResultOf,
-  pciDoeBindingOf,
-} from '../../src/drivers/index.js';
+import { DOE_IOC, IPciCoreDoe, cxlCdatOf, doeMailboxOwner, ownerOf, pciCmaResultOf, pciDoeBindingOf } from '../../src/drivers/index.js';
 import { IPciCore, type PciDevice } from '../../src/pci/index.js';
 import { doeEncodeObject, doeProtocols, dwordsToBytes, parseCdatTable } from '../../src/protocols/index.js';
 import { DevDoeTransport, DoeClient, type Process, RawConfigDoeTransport, parseResponseObject } from '../../src/userspace/index.js';

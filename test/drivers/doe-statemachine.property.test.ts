@@ -16,7 +16,11 @@ import { bench } from '../support/doe-bench.js';
 const REGS = [pciDoeRegs.CTRL, pciDoeRegs.STATUS, pciDoeRegs.WRITE, pciDoeRegs.READ] as const;
 const traffic = fc.array(
   fc.oneof(
-    fc.record({ kind: fc.constant('write' as const), reg: fc.constantFrom(...REGS), value: fc.oneof(fc.constantFrom(0, 1, 2, 0x80000000, 0x00021e98, 3), fc.nat()) }),
+    fc.record({
+      kind: fc.constant('write' as const),
+      reg: fc.constantFrom(...REGS),
+      value: fc.oneof(fc.constantFrom(0, 1, 2, 0x80000000, 0x00021e98, 3), fc.nat()),
+    }),
     fc.record({ kind: fc.constant('read' as const), reg: fc.constantFrom(...REGS) }),
     fc.record({ kind: fc.constant('submit' as const), handle: fc.integer({ min: 0, max: 7 }) }),
     fc.record({ kind: fc.constant('sleep' as const), ms: fc.integer({ min: 1, max: 30 }) }),
@@ -33,7 +37,8 @@ describe('DOE state machine under random register traffic', () => {
         for (const op of ops) {
           if (op.kind === 'write') b.raw.write(op.reg, op.value);
           else if (op.kind === 'read') b.raw.read(op.reg);
-          else if (op.kind === 'submit') results.push(b.submit({ ...doeProtocols.CXL_TABLE_ACCESS, request: new Uint8Array([0, 0, op.handle, 0]), responseSize: 256 }));
+          else if (op.kind === 'submit')
+            results.push(b.submit({ ...doeProtocols.CXL_TABLE_ACCESS, request: new Uint8Array([0, 0, op.handle, 0]), responseSize: 256 }));
           else b.scheduler.advance(op.ms);
         }
         b.run(results.length * 3100 + 100);

@@ -124,7 +124,9 @@ describe('one task', () => {
     b.run();
     expect(r.result).toEqual({ ok: false, errno: 'EIO' });
     expect(b.mb.dead).toBe(true);
-    expect(b.messages()).toEqual(expect.arrayContaining(['pci 0000:0d:00.0: [100] ABORT timed out', 'pci 0000:0d:00.0: [100] Abort failed marking mailbox dead']));
+    expect(b.messages()).toEqual(
+      expect.arrayContaining(['pci 0000:0d:00.0: [100] ABORT timed out', 'pci 0000:0d:00.0: [100] Abort failed marking mailbox dead']),
+    );
     const writes = b.writes.length;
     const again = b.submit({ ...doeProtocols.DISCOVERY, request: new Uint8Array(4), responseSize: 4 });
     b.run();

@@ -8,7 +8,13 @@ import { LogService, Scheduler, SimulatedClock } from '../../src/base/index.js';
 import { ConfigSpace, DoeMailboxRegisters, type DoeMailboxTiming, PciDoeMb, type DoeResult, type DoeTaskSpec } from '../../src/drivers/index.js';
 
 import { PCI_CFG_SPACE_EXP_SIZE, type PciDevice, pciExtCapIds } from '../../src/pci/index.js';
-import { type DoeProtocolResponder, complianceResponder, memdevCdat, tableAccessResponder, type3ComplianceDevice } from '../../src/protocols/index.js';
+import {
+  type DoeProtocolResponder,
+  complianceResponder,
+  memdevCdat,
+  tableAccessResponder,
+  type3ComplianceDevice,
+} from '../../src/protocols/index.js';
 
 export const CAP = 0x100;
 

@@ -17,7 +17,8 @@ export const CDAT_HEADER_SIZE = 16;
 /** struct cdat_entry_header: type u8, reserved u8, length u16. */
 const CDAT_ENTRY_HEADER_SIZE = 4;
 
-export type CdatReadResult = { readonly ok: true; readonly table: Uint8Array; readonly checksumOk: boolean } | { readonly ok: false; readonly errno: ErrnoName };
+export type CdatReadResult =
+  { readonly ok: true; readonly table: Uint8Array; readonly checksumOk: boolean } | { readonly ok: false; readonly errno: ErrnoName };
 
 const cdatByDevice = new WeakMap<PciDevice, CdatReadResult>();
 
@@ -56,7 +57,10 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
         const data = e.response;
         const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
         const entryLength = e.received >= 4 + CDAT_ENTRY_HEADER_SIZE ? view.getUint16(4 + 2, true) : -1;
-        if ((handle === 0 && e.received !== 4 + CDAT_HEADER_SIZE) || (handle > 0 && (e.received < 4 + CDAT_ENTRY_HEADER_SIZE || e.received !== 4 + entryLength))) {
+        if (
+          (handle === 0 && e.received !== 4 + CDAT_HEADER_SIZE) ||
+          (handle > 0 && (e.received < 4 + CDAT_ENTRY_HEADER_SIZE || e.received !== 4 + entryLength))
+        ) {
           return fail('EIO', false);
         }
         const next = view.getUint32(0, true) >>> 16;

@@ -22,8 +22,23 @@
  * - close(2) aborts an exchange in flight and frees the mailbox for the next opener.
  */
 import { inject, injectable } from 'inversify';
-import { ILogService, IScheduler, IdAllocator, type IDisposable, type ILogService as LogService, type IScheduler as Scheduler, kerr } from '../../base/index.js';
-import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
+import {
+  ILogService,
+  IScheduler,
+  IdAllocator,
+  type IDisposable,
+  type ILogService as LogService,
+  type IScheduler as Scheduler,
+  kerr,
+} from '../../base/index.js';
+import {
+  type AuxiliaryBus,
+  type AuxiliaryDevice,
+  type AuxiliaryDeviceId,
+  AuxiliaryDriver,
+  IAuxiliaryBus,
+  auxiliaryModuleAliases,
+} from '../../aux/index.js';
 import {
   BusRegistry,
   type CharDevFile,
@@ -104,9 +119,10 @@ export class DoeUserDevice implements UserspaceHandle {
   /** Submit one request. @throws {DriverModelError} EBUSY with an exchange pending; EINVAL unsupported. */
   submit(vendor: number, type: number, payload: Uint8Array, responseSize: number): void {
     if (this.exchange) throw kerr('EBUSY', `doe_user: ${this.adev.name}: an exchange is in flight or unread`);
-    const start = (): DoeTaskHandle => this.mb.submit({ vendor, type, request: payload, responseSize }, (r) => {
-      if (this.exchange === ex) ex.result = r;
-    });
+    const start = (): DoeTaskHandle =>
+      this.mb.submit({ vendor, type, request: payload, responseSize }, (r) => {
+        if (this.exchange === ex) ex.result = r;
+      });
     if (this.mb.ready && !this.mb.supports(vendor, type)) {
       throw kerr('EINVAL', `doe_user: ${this.adev.name} does not list feature ${hex(vendor, 4)}:${hex(type, 2)}`);
     }

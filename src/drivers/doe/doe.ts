@@ -45,7 +45,8 @@ export const CXL_DOE_PROTOCOL_COMPLIANCE = 0x00;
 export const CXL_DOE_PROTOCOL_TABLE_ACCESS = 0x02;
 
 /** What a task ends with: the bytes received (at most `responseSize`), or an errno. */
-export type DoeResult = { readonly ok: true; readonly received: number; readonly response: Uint8Array } | { readonly ok: false; readonly errno: ErrnoName };
+export type DoeResult =
+  { readonly ok: true; readonly received: number; readonly response: Uint8Array } | { readonly ok: false; readonly errno: ErrnoName };
 
 /** One request (`struct pci_doe_task`). */
 export interface DoeTaskSpec {
@@ -143,18 +144,22 @@ export class PciDoeMb {
    */
   create(onReady?: (ok: boolean) => void): void {
     if (onReady) this.#readyWaiters.push(onReady);
-    this.#scheduler.queue(`${this.workqueueName} create`, () => {
-      this.#abort((err) => {
-        if (err) {
-          this.#err(`failed to reset mailbox with abort command : -${errnoNumber(err)}`);
-          return this.#finishCreate(false);
-        }
-        this.#cacheFeatures(0, 0, (e) => {
-          if (e) this.#err(`failed to cache features : -${errnoNumber(e)}`);
-          this.#finishCreate(!e);
+    this.#scheduler.queue(
+      `${this.workqueueName} create`,
+      () => {
+        this.#abort((err) => {
+          if (err) {
+            this.#err(`failed to reset mailbox with abort command : -${errnoNumber(err)}`);
+            return this.#finishCreate(false);
+          }
+          this.#cacheFeatures(0, 0, (e) => {
+            if (e) this.#err(`failed to cache features : -${errnoNumber(e)}`);
+            this.#finishCreate(!e);
+          });
         });
-      });
-    }, { key: this.workqueueName });
+      },
+      { key: this.workqueueName },
+    );
   }
 
   /** Call `cb` once creation has finished (at once when it has). */

@@ -10,7 +10,14 @@
  */
 import { inject, injectable, optional } from 'inversify';
 import { ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler, kerr } from '../../base/index.js';
-import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
+import {
+  type AuxiliaryBus,
+  type AuxiliaryDevice,
+  type AuxiliaryDeviceId,
+  AuxiliaryDriver,
+  IAuxiliaryBus,
+  auxiliaryModuleAliases,
+} from '../../aux/index.js';
 import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
 import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore } from '../../pci/index.js';
 import { readCdatData } from '../cxl/cdat.js';
