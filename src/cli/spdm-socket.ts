@@ -255,7 +255,7 @@ export function runSpdmClient(o: ConnectSpdmOptions & { random?: RandomSource })
   const session = (): ConnectSpdmResult => {
     transact({ command: EmuCommand.TEST, transport: t, payload: new TextEncoder().encode('Client Hello!\0') });
     const discovered: { vendor: number; type: number }[] = [];
-    for (let index = 0; index < 6; ) {
+    for (let index = 0; index < 6;) {
       const b = doe(0, Uint8Array.of(index, 0, 0, 0));
       if (b.length < 4) throw kerr('EIO', 'DOE Discovery: truncated response');
       discovered.push({ vendor: b[0]! | (b[1]! << 8), type: b[2]! });

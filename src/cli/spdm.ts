@@ -104,7 +104,15 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--continue', 'end with CONTINUE instead of SHUTDOWN (the responder keeps running)')
     .option('--record <file>', 'write every frame as JSON');
   return runCommand(cmd, argv, io, () => {
-    const o = cmd.opts<{ trust?: string[]; ver: string; seed: string; session: boolean; continue?: boolean; record?: string; handshakeInClear?: boolean }>();
+    const o = cmd.opts<{
+      trust?: string[];
+      ver: string;
+      seed: string;
+      session: boolean;
+      continue?: boolean;
+      record?: string;
+      handshakeInClear?: boolean;
+    }>();
     const [target] = cmd.args;
     const m = /^(.*):(\d+)$/.exec(target ?? '');
     const ver = /^1\.([0-2])$/.exec(o.ver);
@@ -115,7 +123,11 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
     const trust = o.trust ? o.trust.map((f) => new Uint8Array(readFileSync(resolve(io.cwd, f)))) : [FIXTURE_ROOT];
     const frames: RecordedFrame[] = [];
     const save = () => {
-      if (o.record) writeFileSync(resolve(io.cwd, o.record), `${JSON.stringify({ tool: 'auxbus spdm connect', seed: o.seed, version: o.ver, frames }, null, 1)}\n`);
+      if (o.record)
+        writeFileSync(
+          resolve(io.cwd, o.record),
+          `${JSON.stringify({ tool: 'auxbus spdm connect', seed: o.seed, version: o.ver, frames }, null, 1)}\n`,
+        );
     };
     try {
       const r = connectSpdm({
@@ -131,8 +143,12 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
       });
       save();
       const a = r.auth;
-      io.stdout(`DOE discovery: ${r.discovered.map((d) => `${d.vendor.toString(16).padStart(4, '0')}:${d.type.toString(16).padStart(2, '0')}`).join(' ')}\n`);
-      io.stdout(`SPDM ${versionText(a.version)}, BaseAsym 0x${a.algorithms.baseAsym.toString(16)}, BaseHash 0x${a.algorithms.baseHash.toString(16)}, responder flags 0x${a.responderFlags.toString(16)}\n`);
+      io.stdout(
+        `DOE discovery: ${r.discovered.map((d) => `${d.vendor.toString(16).padStart(4, '0')}:${d.type.toString(16).padStart(2, '0')}`).join(' ')}\n`,
+      );
+      io.stdout(
+        `SPDM ${versionText(a.version)}, BaseAsym 0x${a.algorithms.baseAsym.toString(16)}, BaseHash 0x${a.algorithms.baseHash.toString(16)}, responder flags 0x${a.responderFlags.toString(16)}\n`,
+      );
       a.certificates.forEach((c, i) => io.stdout(`certificate ${i}: ${c.subjectText}${c.isCa ? ' (CA)' : ''}\n`));
       io.stdout(`CHALLENGE_AUTH signature verified with the leaf key\n`);
       if (a.measurements) io.stdout(`MEASUREMENTS: ${a.measurements.length} blocks, signature verified\n`);
@@ -159,7 +175,7 @@ const spdmVerbs: VerbTable = [
 
 const spdmDispatcher: Dispatcher = {
   prog: 'auxbus spdm',
-  description: 'CMA/SPDM over DMTF spdm-emu\'s socket protocol (TCP, 12-byte frames, PCI_DOE transport).\n\n',
+  description: "CMA/SPDM over DMTF spdm-emu's socket protocol (TCP, 12-byte frames, PCI_DOE transport).\n\n",
   unknownVerb: (name) => `auxbus spdm: unknown verb '${name}' (try 'auxbus spdm --help')`,
   verbs: spdmVerbs,
 };

@@ -18,7 +18,10 @@ const repo = join(import.meta.dirname, '..', '..');
 
 describe('auxbus spdm', () => {
   it('connect authenticates and opens a session against serve (separate process, real TCP)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'spdm', 'serve', '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'spdm', 'serve', '--port', '0'], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (d) => {
@@ -79,7 +82,10 @@ describe('auxbus spdm', () => {
       const f = await next();
       return { command: f.command, payload: toHex(f.payload) };
     };
-    expect(await send(0xdead, new TextEncoder().encode('Client Hello!\0'))).toEqual({ command: 0xdead, payload: toHex(new TextEncoder().encode('Server Hello!\0')) });
+    expect(await send(0xdead, new TextEncoder().encode('Client Hello!\0'))).toEqual({
+      command: 0xdead,
+      payload: toHex(new TextEncoder().encode('Server Hello!\0')),
+    });
     expect(await send(1, fromHex('010000000300000000000000'))).toEqual({ command: 1, payload: '010000000300000001000001' });
     expect(await send(1, fromHex('010000000300000002000000'))).toEqual({ command: 1, payload: '010000000300000001000200' });
     expect(await send(1, encodeDoe(1, 1, fromHex('10840000')))).toEqual({ command: 1, payload: '0100010005000000100400000003001000110012' });

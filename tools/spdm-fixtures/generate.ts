@@ -14,14 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  SeededRandom,
-  buildCertificate,
-  ecPrivateKeyToSec1,
-  generatePrivateKey,
-  pemEncode,
-  toHex,
-} from '../../src/protocols/crypto/index.js';
+import { SeededRandom, buildCertificate, ecPrivateKeyToSec1, generatePrivateKey, pemEncode, toHex } from '../../src/protocols/crypto/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'fixtures', 'spdm');
@@ -31,9 +24,30 @@ const rootKey = key('root');
 const interKey = key('intermediate');
 const leafKey = key('leaf');
 
-const rootCert = buildCertificate({ serial: 1, subject: 'auxbus test root CA', issuer: 'auxbus test root CA', key: rootKey, issuerKey: rootKey, ca: true });
-const interCert = buildCertificate({ serial: 2, subject: 'auxbus test intermediate CA', issuer: 'auxbus test root CA', key: interKey, issuerKey: rootKey, ca: true });
-const leafCert = buildCertificate({ serial: 3, subject: 'auxbus test SPDM responder', issuer: 'auxbus test intermediate CA', key: leafKey, issuerKey: interKey, ca: false });
+const rootCert = buildCertificate({
+  serial: 1,
+  subject: 'auxbus test root CA',
+  issuer: 'auxbus test root CA',
+  key: rootKey,
+  issuerKey: rootKey,
+  ca: true,
+});
+const interCert = buildCertificate({
+  serial: 2,
+  subject: 'auxbus test intermediate CA',
+  issuer: 'auxbus test root CA',
+  key: interKey,
+  issuerKey: rootKey,
+  ca: true,
+});
+const leafCert = buildCertificate({
+  serial: 3,
+  subject: 'auxbus test SPDM responder',
+  issuer: 'auxbus test intermediate CA',
+  key: leafKey,
+  issuerKey: interKey,
+  ca: false,
+});
 
 mkdirSync(out, { recursive: true });
 for (const [n, der] of [

@@ -23,6 +23,17 @@ export {
 } from './ecc.js';
 export { AES_256_GCM, aesGcmSeal, aesGcmOpen } from './aead.js';
 export { type Tlv, readTlv, readWhole, children, splitConcatenated, oidToString } from './der.js';
-export { OID_EC_PUBLIC_KEY, OID_P256, OID_P384, curveOfOid, pemDecode, pemEncode, base64Encode, base64Decode, ecPrivateKeyFromDer, loadEcPrivateKey } from './keys.js';
+export {
+  OID_EC_PUBLIC_KEY,
+  OID_P256,
+  OID_P384,
+  curveOfOid,
+  pemDecode,
+  pemEncode,
+  base64Encode,
+  base64Decode,
+  ecPrivateKeyFromDer,
+  loadEcPrivateKey,
+} from './keys.js';
 export { type ParsedCertificate, parseCertificate, isSignedBy, verifyCertificateChain } from './x509.js';
 export { type CertificateSpec, buildCertificate, ecPrivateKeyToSec1 } from './x509-build.js';

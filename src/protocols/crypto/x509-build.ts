@@ -12,16 +12,20 @@ import {
   Certificate,
   Extension,
   Extensions,
+  GeneralName,
   KeyUsage,
   KeyUsageFlags,
   Name,
   RelativeDistinguishedName,
+  OtherName,
+  SubjectAlternativeName,
   SubjectPublicKeyInfo,
   TBSCertificate,
   Validity,
   Version,
   id_ce_basicConstraints,
   id_ce_keyUsage,
+  id_ce_subjectAltName,
 } from '@peculiar/asn1-x509';
 import { fromHex } from './bytes.js';
 import { ecdsaSignDigest, publicKeyOf, rawToDerSignature, type EcPrivateKey } from './ecc.js';
@@ -42,6 +46,18 @@ export interface CertificateSpec {
   readonly ca: boolean;
   readonly notBefore?: Date;
   readonly notAfter?: Date;
+  /**
+   * A subjectAltName holding one OtherName { typeId, UTF8String } — e.g. the PCIe CMA name a
+   * kernel requester checks (PCIe r6.2 6.31.3; LNX-SPDM `pci_cma_validate`, protocols §3.5).
+   */
+  readonly otherName?: { readonly typeId: string; readonly utf8: string };
+}
+
+/** DER UTF8String (short or long form length). */
+function utf8String(text: string): Uint8Array {
+  const b = new TextEncoder().encode(text);
+  const len = b.length < 128 ? [b.length] : b.length < 256 ? [0x81, b.length] : [0x82, b.length >> 8, b.length & 0xff];
+  return Uint8Array.from([0x0c, ...len, ...b]);
 }
 
 function name(org: string, cn: string): Name {
@@ -69,14 +85,37 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
     serialNumber: Uint8Array.of(spec.serial).buffer,
     signature: new AlgorithmIdentifier({ algorithm: sigOid }),
     issuer: name(org, spec.issuer),
-    validity: new Validity({ notBefore: spec.notBefore ?? new Date(Date.UTC(2026, 0, 1)), notAfter: spec.notAfter ?? new Date(Date.UTC(2049, 11, 31, 23, 59, 59)) }),
+    validity: new Validity({
+      notBefore: spec.notBefore ?? new Date(Date.UTC(2026, 0, 1)),
+      notAfter: spec.notAfter ?? new Date(Date.UTC(2049, 11, 31, 23, 59, 59)),
+    }),
     subject: name(org, spec.subject),
     subjectPublicKeyInfo: spki,
-    extensions: new Extensions([ext(id_ce_basicConstraints, true, new BasicConstraints({ cA: spec.ca })), ext(id_ce_keyUsage, true, new KeyUsage(usage))]),
+    extensions: new Extensions([
+      ext(id_ce_basicConstraints, true, new BasicConstraints({ cA: spec.ca })),
+      ext(id_ce_keyUsage, true, new KeyUsage(usage)),
+      ...(spec.otherName
+        ? [
+            ext(
+              id_ce_subjectAltName,
+              false,
+              new SubjectAlternativeName([
+                new GeneralName({
+                  otherName: new OtherName({ typeId: spec.otherName.typeId, value: utf8String(spec.otherName.utf8).slice().buffer }),
+                }),
+              ]),
+            ),
+          ]
+        : []),
+    ]),
   });
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const sig = rawToDerSignature(spec.issuerKey.curve, ecdsaSignDigest(spec.issuerKey, hash.digest(tbsDer)));
-  const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: new AlgorithmIdentifier({ algorithm: sigOid }), signatureValue: sig.slice().buffer });
+  const cert = new Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: sigOid }),
+    signatureValue: sig.slice().buffer,
+  });
   return new Uint8Array(AsnConvert.serialize(cert));
 }
 
@@ -84,6 +123,22 @@ export function buildCertificate(spec: CertificateSpec): Uint8Array {
 export function ecPrivateKeyToSec1(key: EcPrivateKey): Uint8Array {
   const pub = publicKeyOf(key).point;
   const params = CURVE_PARAMS[key.curve];
-  const body = [0x02, 0x01, 0x01, 0x04, key.d.length, ...key.d, 0xa0, params.length, ...params, 0xa1, pub.length + 3, 0x03, pub.length + 1, 0x00, ...pub];
+  const body = [
+    0x02,
+    0x01,
+    0x01,
+    0x04,
+    key.d.length,
+    ...key.d,
+    0xa0,
+    params.length,
+    ...params,
+    0xa1,
+    pub.length + 3,
+    0x03,
+    pub.length + 1,
+    0x00,
+    ...pub,
+  ];
   return Uint8Array.from(body.length < 128 ? [0x30, body.length, ...body] : [0x30, 0x81, body.length, ...body]);
 }

@@ -10,7 +10,16 @@
  * trust anchor signs the root.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, BasicConstraints, KeyUsage, KeyUsageFlags, id_ce_basicConstraints, id_ce_keyUsage } from '@peculiar/asn1-x509';
+import {
+  Certificate,
+  BasicConstraints,
+  KeyUsage,
+  KeyUsageFlags,
+  SubjectAlternativeName,
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+} from '@peculiar/asn1-x509';
 import { DriverModelError, kerr } from '../../base/index.js';
 import { bytesEqual } from './bytes.js';
 import { children, content, oidToString, readWhole, slice } from './der.js';
@@ -39,6 +48,8 @@ export interface ParsedCertificate {
   readonly isCa: boolean;
   /** keyUsage bits, or undefined when the extension is absent. */
   readonly keyUsage: number | undefined;
+  /** subjectAltName OtherNames whose value is a UTF8String (e.g. the PCIe CMA name, type-id 2.23.147). */
+  readonly otherNames: readonly { readonly typeId: string; readonly value: string }[];
 }
 
 function nameText(cert: Certificate, which: 'subject' | 'issuer'): string {
@@ -90,10 +101,19 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   }
   let isCa = false;
   let keyUsage: number | undefined;
+  const otherNames: { typeId: string; value: string }[] = [];
   for (const ext of cert.tbsCertificate.extensions ?? []) {
     try {
       if (ext.extnID === id_ce_basicConstraints) isCa = AsnConvert.parse(ext.extnValue, BasicConstraints).cA;
       if (ext.extnID === id_ce_keyUsage) keyUsage = AsnConvert.parse(ext.extnValue, KeyUsage).toNumber();
+      if (ext.extnID === id_ce_subjectAltName) {
+        for (const gn of AsnConvert.parse(ext.extnValue, SubjectAlternativeName)) {
+          if (!gn.otherName) continue;
+          const v = new Uint8Array(gn.otherName.value);
+          const t = readWhole(v);
+          if (t.tag === 0x0c) otherNames.push({ typeId: gn.otherName.typeId, value: new TextDecoder().decode(content(v, t)) });
+        }
+      }
     } catch {
       throw kerr('EBADMSG', `not an X.509 certificate: malformed extension ${ext.extnID}`);
     }
@@ -109,6 +129,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     publicKey,
     isCa,
     keyUsage,
+    otherNames,
   };
 }
 
@@ -148,12 +169,15 @@ export function verifyCertificateChain(certs: readonly Uint8Array[], anchors: re
   for (let i = 1; i < parsed.length; i++) {
     const c = parsed[i]!;
     const up = parsed[i - 1]!;
-    if (!bytesEqual(c.issuer, up.subject)) throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): issuer is not the subject of certificate ${i - 1}`);
-    if (!SIG_ALGS[c.signatureAlgorithm]) throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): unsupported signature algorithm ${c.signatureAlgorithm}`);
+    if (!bytesEqual(c.issuer, up.subject))
+      throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): issuer is not the subject of certificate ${i - 1}`);
+    if (!SIG_ALGS[c.signatureAlgorithm])
+      throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): unsupported signature algorithm ${c.signatureAlgorithm}`);
     if (!isSignedBy(c, up)) throw kerr('EKEYREJECTED', `certificate ${i} ("${c.subjectText}"): signature does not verify under "${up.subjectText}"`);
   }
   for (let i = 0; i < parsed.length - 1; i++) {
-    if (!parsed[i]!.isCa) throw kerr('EKEYREJECTED', `certificate ${i} ("${parsed[i]!.subjectText}"): not a CA (basicConstraints) but issues certificate ${i + 1}`);
+    if (!parsed[i]!.isCa)
+      throw kerr('EKEYREJECTED', `certificate ${i} ("${parsed[i]!.subjectText}"): not a CA (basicConstraints) but issues certificate ${i + 1}`);
   }
   const leaf = parsed[parsed.length - 1]!;
   if (parsed.length > 1 && leaf.isCa) throw kerr('EKEYREJECTED', `leaf certificate ("${leaf.subjectText}") is a CA (basicConstraints cA=TRUE)`);

@@ -133,7 +133,10 @@ export class SpdmEmuPlatformServer {
   constructor(private readonly responders: readonly DoeProtocolResponder[]) {}
 
   private discovery(body: Uint8Array): Uint8Array {
-    const protocols: { vendor: number; type: number }[] = [{ vendor: 1, type: 0 }, ...this.responders.map((r) => ({ vendor: r.vendor, type: r.type }))];
+    const protocols: { vendor: number; type: number }[] = [
+      { vendor: 1, type: 0 },
+      ...this.responders.map((r) => ({ vendor: r.vendor, type: r.type })),
+    ];
     const index = body[0] ?? 0;
     const entry = protocols[index];
     if (!entry) return concatBytes(u16le(0xffff), Uint8Array.of(0xff, 0));

@@ -9,7 +9,16 @@ export * from './messages.js';
 export { Reader, Writer } from './reader.js';
 export { combinedPrefix, signedDigest, SigningContext } from './signing.js';
 export { buildCertChain, parseCertChain, type ParsedCertChain } from './cert-chain.js';
-export { binConcat, deriveHandshakeKeys, deriveDataKeys, nextDirectionKeys, finishedKey, type DirectionKeys, type HandshakeKeys, type DataKeys } from './key-schedule.js';
+export {
+  binConcat,
+  deriveHandshakeKeys,
+  deriveDataKeys,
+  nextDirectionKeys,
+  finishedKey,
+  type DirectionKeys,
+  type HandshakeKeys,
+  type DataKeys,
+} from './key-schedule.js';
 export { sealSecuredMessage, openSecuredMessage, securedSessionId } from './secured-message.js';
 export { encodeSupportedVersions, encodeVersionSelection, decodeSupportedVersions, decodeVersionSelection } from './opaque.js';
 export { hashForBaseHash, curveForBaseAsym, signatureSize, dheExchangeSize, curveForDhe } from './algorithms.js';

@@ -306,7 +306,10 @@ export interface GetCertificate {
 }
 
 export function encodeGetCertificate(version: number, slot: number, offset: number, length: number): Uint8Array {
-  return header(new Writer(), version, SpdmRequest.GET_CERTIFICATE, slot & 0xf).u16(offset).u16(length).finish();
+  return header(new Writer(), version, SpdmRequest.GET_CERTIFICATE, slot & 0xf)
+    .u16(offset)
+    .u16(length)
+    .finish();
 }
 
 export function decodeGetCertificate(b: Uint8Array): GetCertificate {
@@ -325,7 +328,11 @@ export interface Certificate {
 }
 
 export function encodeCertificate(version: number, slot: number, portion: Uint8Array, remainder: number): Uint8Array {
-  return header(new Writer(), version, SpdmResponse.CERTIFICATE, slot & 0xf).u16(portion.length).u16(remainder).bytes(portion).finish();
+  return header(new Writer(), version, SpdmResponse.CERTIFICATE, slot & 0xf)
+    .u16(portion.length)
+    .u16(remainder)
+    .bytes(portion)
+    .finish();
 }
 
 export function decodeCertificate(b: Uint8Array): Certificate {
@@ -435,7 +442,12 @@ export interface GetMeasurements {
   readonly size: number;
 }
 
-export function encodeGetMeasurements(version: number, operation: number, sign: { nonce: Uint8Array; slot: number } | undefined, rawBitstream = false): Uint8Array {
+export function encodeGetMeasurements(
+  version: number,
+  operation: number,
+  sign: { nonce: Uint8Array; slot: number } | undefined,
+  rawBitstream = false,
+): Uint8Array {
   const p1 = (sign ? 1 : 0) | (rawBitstream ? 2 : 0);
   const w = header(new Writer(), version, SpdmRequest.GET_MEASUREMENTS, p1, operation);
   if (sign) {
@@ -533,7 +545,10 @@ export function encodeMeasurementsUnsigned(f: MeasurementsFields, signed = false
   const record = new Writer();
   for (const blk of f.blocks) record.bytes(encodeMeasurementBlock(blk));
   const rec = record.finish();
-  const w = header(new Writer(), f.version, SpdmResponse.MEASUREMENTS, f.numberOfIndices, f.slot & 0xf).u8(f.blocks.length).u24(rec.length).bytes(rec);
+  const w = header(new Writer(), f.version, SpdmResponse.MEASUREMENTS, f.numberOfIndices, f.slot & 0xf)
+    .u8(f.blocks.length)
+    .u24(rec.length)
+    .bytes(rec);
   if (f.version >= SpdmVersion.V11 || signed) w.bytes(f.nonce).u16(f.opaque.length).bytes(f.opaque);
   return w.finish();
 }
@@ -653,7 +668,10 @@ export function encodeKeyExchangeRspUnsigned(f: KeyExchangeRspFields): Uint8Arra
     .finish();
 }
 
-export function decodeKeyExchangeRsp(b: Uint8Array, o: { dheSize: number; hashSize: number; sigSize: number; measSummary: boolean; verifyData: boolean }): KeyExchangeRsp {
+export function decodeKeyExchangeRsp(
+  b: Uint8Array,
+  o: { dheSize: number; hashSize: number; sigSize: number; measSummary: boolean; verifyData: boolean },
+): KeyExchangeRsp {
   const { r, h } = open(b, SpdmResponse.KEY_EXCHANGE_RSP, 'SPDM KEY_EXCHANGE_RSP');
   const rspSessionId = r.u16();
   const mutAuthRequested = r.u8();

@@ -135,7 +135,13 @@ export interface SpdmRequesterOptions {
    * (protocols §3.5) offers BaseAsym 0x1B5, BaseHash 0x07, DHE 0x1B, AEAD 0x06; whatever is
    * selected must still be something auxbus verifies (ECDSA P-256/P-384, SHA-2, AES-256-GCM).
    */
-  readonly offer?: { readonly baseAsym?: number; readonly baseHash?: number; readonly dhe?: number; readonly aead?: number; readonly otherParams?: number };
+  readonly offer?: {
+    readonly baseAsym?: number;
+    readonly baseHash?: number;
+    readonly dhe?: number;
+    readonly aead?: number;
+    readonly otherParams?: number;
+  };
 }
 
 export const DEFAULT_REQUESTER_FLAGS = CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.KEY_UPD;
@@ -284,7 +290,10 @@ export class SpdmRequester {
     const h = decodeHeader(rsp);
     if (h.code === SpdmResponse.ERROR) {
       const e = decodeError(rsp);
-      throw kerr(spdmErrorErrno[e.code] ?? 'EINVAL', `SPDM ${name}: responder ERROR ${errorName(e.code)} (0x${e.code.toString(16).padStart(2, '0')}, data 0x${e.data.toString(16).padStart(2, '0')})`);
+      throw kerr(
+        spdmErrorErrno[e.code] ?? 'EINVAL',
+        `SPDM ${name}: responder ERROR ${errorName(e.code)} (0x${e.code.toString(16).padStart(2, '0')}, data 0x${e.data.toString(16).padStart(2, '0')})`,
+      );
     }
     if (h.code !== expect) throw kerr('EPROTO', `SPDM ${name}: response code 0x${h.code.toString(16)} is not 0x${expect.toString(16)}`);
     if (h.version !== req[0]) throw kerr('EPROTO', `SPDM ${name}: response version ${versionText(h.version)} is not ${versionText(req[0]!)}`);
@@ -330,7 +339,13 @@ export class SpdmRequester {
   }
 
   *getCapabilitiesSteps(): SpdmSteps<Capabilities> {
-    const req = encodeGetCapabilities({ version: this.version, ctExponent: this.ctExponent, flags: this.flags, dataTransferSize: this.dts, maxSpdmMsgSize: this.maxMsg });
+    const req = encodeGetCapabilities({
+      version: this.version,
+      ctExponent: this.ctExponent,
+      flags: this.flags,
+      dataTransferSize: this.dts,
+      maxSpdmMsgSize: this.maxMsg,
+    });
     const rsp = yield* this.send(req, SpdmResponse.CAPABILITIES);
     const c = decodeCapabilities(rsp);
     if (this.version >= SpdmVersion.V12 && c.dataTransferSize < MIN_DATA_TRANSFER_SIZE) {
@@ -376,7 +391,10 @@ export class SpdmRequester {
     const a = decodeAlgorithms(rsp);
     const one = (v: number) => v !== 0 && (v & (v - 1)) === 0;
     if (!(a.baseAsymSel & offer.baseAsym) || !(a.baseHashSel & offer.baseHash)) {
-      throw kerr('EPROTO', `SPDM ALGORITHMS: no common supported algorithms (BaseAsymSel 0x${a.baseAsymSel.toString(16)}, BaseHashSel 0x${a.baseHashSel.toString(16)})`);
+      throw kerr(
+        'EPROTO',
+        `SPDM ALGORITHMS: no common supported algorithms (BaseAsymSel 0x${a.baseAsymSel.toString(16)}, BaseHashSel 0x${a.baseHashSel.toString(16)})`,
+      );
     }
     if (!one(a.baseAsymSel) || !one(a.baseHashSel) || a.extAsymSelCount || a.extHashSelCount || a.algStructs.length > structs.length) {
       throw kerr('EPROTO', 'SPDM ALGORITHMS: malformed selection');
@@ -437,18 +455,22 @@ export class SpdmRequester {
   *getCertificateSteps(slot: number): SpdmSteps<ParsedCertificate[]> {
     const hash = this.need(this.hash, 'algorithms');
     this.resetFor(SpdmRequest.GET_CERTIFICATE);
+    // At 1.2 a CERTIFICATE must fit the responder's DataTransferSize (no chunking here).
+    const rspDts = this.version >= SpdmVersion.V12 ? this.rspCaps!.dataTransferSize : 0;
+    const chunk = rspDts ? Math.min(this.chunk, rspDts - 8) : this.chunk;
     const parts: Uint8Array[] = [];
     let offset = 0;
     let total: number | undefined;
     for (;;) {
-      const length = total === undefined ? this.chunk : Math.min(this.chunk, total - offset);
+      const length = total === undefined ? chunk : Math.min(chunk, total - offset);
       const req = encodeGetCertificate(this.version, slot, offset, length);
       const rsp = yield* this.send(req, SpdmResponse.CERTIFICATE);
       const c = decodeCertificate(rsp);
       if (c.slot !== slot) throw kerr('EPROTO', `SPDM CERTIFICATE: slot ${c.slot} answered for slot ${slot}`);
       if (c.portion.length > length) throw kerr('EPROTO', `SPDM CERTIFICATE: PortionLength ${c.portion.length} exceeds the ${length} requested`);
       total ??= offset + c.portion.length + c.remainder;
-      if (offset + c.portion.length + c.remainder !== total) throw kerr('EPROTO', 'SPDM CERTIFICATE: PortionLength + RemainderLength changed between chunks');
+      if (offset + c.portion.length + c.remainder !== total)
+        throw kerr('EPROTO', 'SPDM CERTIFICATE: PortionLength + RemainderLength changed between chunks');
       this.messageB = concatBytes(this.messageB, req, rsp.subarray(0, c.size));
       parts.push(c.portion);
       offset += c.portion.length;
@@ -470,7 +492,8 @@ export class SpdmRequester {
     const hash = this.need(this.hash, 'algorithms');
     const key = this.leafKey;
     if (!key) throw kerr('ENOKEY', `SPDM ${what}: no verified leaf certificate to check the signature with`);
-    if (key.curve !== curveForBaseAsym(this.algs!.baseAsymSel)) throw kerr('EKEYREJECTED', `SPDM ${what}: leaf key is ${key.curve}, not the negotiated BaseAsym`);
+    if (key.curve !== curveForBaseAsym(this.algs!.baseAsymSel))
+      throw kerr('EKEYREJECTED', `SPDM ${what}: leaf key is ${key.curve}, not the negotiated BaseAsym`);
     if (!ecdsaVerifyDigest(key, signedDigest(hash, this.version, context, transcript), signature)) {
       throw kerr('EKEYREJECTED', `SPDM ${what}: signature does not verify with the leaf certificate's key`);
     }
@@ -490,7 +513,8 @@ export class SpdmRequester {
     const rsp = yield* this.send(req, SpdmResponse.CHALLENGE_AUTH);
     const c = decodeChallengeAuth(rsp, hash.size, signatureSize(this.algs!.baseAsymSel), measSummary !== MeasSummary.NONE);
     if (c.slot !== slot) throw kerr('EPROTO', `SPDM CHALLENGE_AUTH: slot ${c.slot} answered for slot ${slot}`);
-    if (!bytesEqual(c.certChainHash, hash.digest(chain))) throw kerr('EKEYREJECTED', 'SPDM CHALLENGE_AUTH: CertChainHash is not the hash of the certificate chain');
+    if (!bytesEqual(c.certChainHash, hash.digest(chain)))
+      throw kerr('EKEYREJECTED', 'SPDM CHALLENGE_AUTH: CertChainHash is not the hash of the certificate chain');
     const m1 = concatBytes(this.messageA, this.messageB, req, rsp.subarray(0, c.signedSize));
     this.verify('CHALLENGE_AUTH', SigningContext.CHALLENGE_AUTH, m1, c.signature);
     this.messageB = new Uint8Array(0);
@@ -571,7 +595,8 @@ export class SpdmRequester {
       measSummary: measSummary !== MeasSummary.NONE,
       verifyData: !inClear,
     });
-    if (k.mutAuthRequested !== 0) throw kerr('EPROTONOSUPPORT', 'SPDM KEY_EXCHANGE_RSP: responder requests mutual authentication, which this requester does not implement');
+    if (k.mutAuthRequested !== 0)
+      throw kerr('EPROTONOSUPPORT', 'SPDM KEY_EXCHANGE_RSP: responder requests mutual authentication, which this requester does not implement');
     let securedVersion: number | undefined;
     if (k.opaque.length && fmt) securedVersion = decodeVersionSelection(fmt, k.opaque);
     const base = concatBytes(this.messageA, ct, req, rsp.subarray(0, k.signedSize));
@@ -662,8 +687,12 @@ export class SpdmRequester {
     if (ack[2] !== op || ack[3] !== tag) throw kerr('EPROTO', `SPDM KEY_UPDATE_ACK: operation ${ack[2]} tag ${ack[3]} answer ${op}/${tag}`);
     data.request = nextDirectionKeys(hash, this.version, data.request);
     const tag2 = this.random.bytes(1)[0]!;
-    const v = yield* this.sendSecured(encodeSimple(this.version, SpdmRequest.KEY_UPDATE, KeyUpdateOp.VERIFY_NEW_KEY, tag2), SpdmResponse.KEY_UPDATE_ACK);
-    if (v[2] !== KeyUpdateOp.VERIFY_NEW_KEY || v[3] !== tag2) throw kerr('EPROTO', 'SPDM KEY_UPDATE_ACK: VerifyNewKey answered with another operation or tag');
+    const v = yield* this.sendSecured(
+      encodeSimple(this.version, SpdmRequest.KEY_UPDATE, KeyUpdateOp.VERIFY_NEW_KEY, tag2),
+      SpdmResponse.KEY_UPDATE_ACK,
+    );
+    if (v[2] !== KeyUpdateOp.VERIFY_NEW_KEY || v[3] !== tag2)
+      throw kerr('EPROTO', 'SPDM KEY_UPDATE_ACK: VerifyNewKey answered with another operation or tag');
   }
 
   endSession(): void {
@@ -688,7 +717,8 @@ export class SpdmRequester {
     const record = sealSecuredMessage(s.id, keys.request, req);
     const answer = yield { type: 2, payload: record };
     const opened = openSecuredMessage(answer, keys.response);
-    if (opened.sessionId !== s.id) throw kerr('EPROTO', `secured message: session 0x${opened.sessionId.toString(16)} answered for 0x${s.id.toString(16)}`);
+    if (opened.sessionId !== s.id)
+      throw kerr('EPROTO', `secured message: session 0x${opened.sessionId.toString(16)} answered for 0x${s.id.toString(16)}`);
     return this.check(req, opened.spdm, expect);
   }
 }

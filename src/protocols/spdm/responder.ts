@@ -179,6 +179,8 @@ export class SpdmResponder {
   private stage: Stage = 'none';
   private version = SpdmVersion.V10 as number;
   private reqFlags = 0;
+  /** The requester's DataTransferSize (1.2+; 0 when unknown). */
+  private reqDataTransferSize = 0;
   private neg: Negotiated | undefined;
   private messageA: Uint8Array = new Uint8Array(0);
   private messageB: Uint8Array = new Uint8Array(0);
@@ -271,7 +273,10 @@ export class SpdmResponder {
   private dispatch(req: Uint8Array, session: Session | undefined): Uint8Array {
     this.stats.requests++;
     try {
-      return this.handle(req, session);
+      const rsp = this.handle(req, session);
+      // No CHUNK_CAP: a response larger than the requester's DataTransferSize (1.2) cannot be sent.
+      if (this.reqDataTransferSize && rsp.length > this.reqDataTransferSize) fail(SpdmErrorCode.ResponseTooLarge);
+      return rsp;
     } catch (e) {
       if (e instanceof ErrorReply) {
         this.stats.errors++;
@@ -366,6 +371,7 @@ export class SpdmResponder {
     // GET_VERSION resets the connection and ends every session (DSP0274 "GET_VERSION").
     this.stage = 'none';
     this.version = SpdmVersion.V10;
+    this.reqDataTransferSize = 0;
     this.neg = undefined;
     this.sessions.clear();
     this.authenticated = false;
@@ -388,6 +394,7 @@ export class SpdmResponder {
       if (c.dataTransferSize < MIN_DATA_TRANSFER_SIZE || c.maxSpdmMsgSize < c.dataTransferSize) fail(SpdmErrorCode.InvalidRequest);
     }
     this.reqFlags = c.flags;
+    this.reqDataTransferSize = v >= SpdmVersion.V12 ? c.dataTransferSize : 0;
     const rsp = encodeCapabilities({
       version: v,
       ctExponent: this.config.ctExponent ?? 12,
@@ -516,14 +523,17 @@ export class SpdmResponder {
       if (!b) fail(SpdmErrorCode.InvalidRequest);
       blocks = [b!];
     }
-    const unsigned = encodeMeasurementsUnsigned({
-      version: this.version,
-      numberOfIndices,
-      slot: 0,
-      blocks,
-      nonce: this.config.random.bytes(32),
-      opaque: new Uint8Array(0),
-    }, g.signature);
+    const unsigned = encodeMeasurementsUnsigned(
+      {
+        version: this.version,
+        numberOfIndices,
+        slot: 0,
+        blocks,
+        nonce: this.config.random.bytes(32),
+        opaque: new Uint8Array(0),
+      },
+      g.signature,
+    );
     const prior = session ? session.messageM : this.messageM;
     const m = concatBytes(prior, req.subarray(0, g.size), unsigned);
     if (!g.signature) {
@@ -584,7 +594,16 @@ export class SpdmResponder {
     const inClear = this.handshakeInClear();
     const verify = inClear ? new Uint8Array(0) : hash.hmac(handshake.responseFinishedKey, hash.digest(th1));
     const rsp = concatBytes(unsigned, sig, verify);
-    this.sessions.set(sessionId, { id: sessionId, state: 'handshaking', th: concatBytes(th1, verify), handshake, data: undefined, messageM: new Uint8Array(0), pendingRequest: undefined, lastKeyUpdate: 0 });
+    this.sessions.set(sessionId, {
+      id: sessionId,
+      state: 'handshaking',
+      th: concatBytes(th1, verify),
+      handshake,
+      data: undefined,
+      messageM: new Uint8Array(0),
+      pendingRequest: undefined,
+      lastKeyUpdate: 0,
+    });
     this.stats.sessionsOpened++;
     return rsp;
   }
@@ -656,4 +675,3 @@ export class SpdmResponder {
 export function digestMeasurement(index: number, valueType: number, data: Uint8Array): MeasurementBlock {
   return { index, spec: MEAS_SPEC_DMTF, valueType, value: hashForMeasHash(MeasHash.SHA_384)!.digest(data) };
 }
-

@@ -51,7 +51,8 @@ export function openSecuredMessage(record: Uint8Array, keys: DirectionKeys): { s
   const plain = aesGcmOpen(keys.key, ivFor(keys), record.subarray(0, 6), cipher, tag);
   if (!plain) throw kerr('EBADMSG', `secured message for session 0x${sessionId.toString(16)}: MAC does not verify`);
   const appLen = readU16le(plain, 0);
-  if (2 + appLen > plain.length) throw kerr('EBADMSG', `secured message: application data length ${appLen} exceeds the ${plain.length - 2} decrypted bytes`);
+  if (2 + appLen > plain.length)
+    throw kerr('EBADMSG', `secured message: application data length ${appLen} exceeds the ${plain.length - 2} decrypted bytes`);
   keys.seq++;
   return { sessionId, spdm: plain.slice(2, 2 + appLen), size: 6 + length };
 }

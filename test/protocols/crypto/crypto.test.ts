@@ -129,20 +129,44 @@ describe('X.509 chains', () => {
   it('a non-CA intermediate is rejected (basicConstraints)', () => {
     const mid = buildCertificate({ serial: 2, subject: 'M', issuer: 'R', key: midKey, issuerKey: rootKey, ca: false });
     const leaf = buildCertificate({ serial: 3, subject: 'L', issuer: 'M', key: leafKey, issuerKey: midKey, ca: false });
-    expect(() => verifyCertificateChain([root, mid, leaf], [root])).toThrow('certificate 1 ("O=auxbus test, CN=M"): not a CA (basicConstraints) but issues certificate 2');
+    expect(() => verifyCertificateChain([root, mid, leaf], [root])).toThrow(
+      'certificate 1 ("O=auxbus test, CN=M"): not a CA (basicConstraints) but issues certificate 2',
+    );
   });
 
   it('a CA leaf is rejected', () => {
     const mid = buildCertificate({ serial: 2, subject: 'M', issuer: 'R', key: midKey, issuerKey: rootKey, ca: true });
     const leaf = buildCertificate({ serial: 3, subject: 'L', issuer: 'M', key: leafKey, issuerKey: midKey, ca: true });
-    expect(() => verifyCertificateChain([root, mid, leaf], [root])).toThrow('leaf certificate ("O=auxbus test, CN=L") is a CA (basicConstraints cA=TRUE)');
+    expect(() => verifyCertificateChain([root, mid, leaf], [root])).toThrow(
+      'leaf certificate ("O=auxbus test, CN=L") is a CA (basicConstraints cA=TRUE)',
+    );
   });
 
   it('an issuer name mismatch and a wrong signing key are rejected with the certificate named', () => {
     const wrongName = buildCertificate({ serial: 2, subject: 'M', issuer: 'X', key: midKey, issuerKey: rootKey, ca: true });
-    expect(() => verifyCertificateChain([root, wrongName], [root])).toThrow('certificate 1 ("O=auxbus test, CN=M"): issuer is not the subject of certificate 0');
+    expect(() => verifyCertificateChain([root, wrongName], [root])).toThrow(
+      'certificate 1 ("O=auxbus test, CN=M"): issuer is not the subject of certificate 0',
+    );
     const wrongKey = buildCertificate({ serial: 2, subject: 'M', issuer: 'R', key: midKey, issuerKey: midKey, ca: true });
-    expect(() => verifyCertificateChain([root, wrongKey], [root])).toThrow('certificate 1 ("O=auxbus test, CN=M"): signature does not verify under "O=auxbus test, CN=R"');
+    expect(() => verifyCertificateChain([root, wrongKey], [root])).toThrow(
+      'certificate 1 ("O=auxbus test, CN=M"): signature does not verify under "O=auxbus test, CN=R"',
+    );
+  });
+
+  it('a subjectAltName OtherName (the PCIe CMA name) is built and read back', () => {
+    const leaf = buildCertificate({
+      serial: 7,
+      subject: 'dev',
+      issuer: 'R',
+      key: leafKey,
+      issuerKey: rootKey,
+      ca: false,
+      otherName: { typeId: '2.23.147', utf8: 'Vendor=8086:Device=0d93:CC=050210:REV=01' },
+    });
+    expect(verifyCertificateChain([root, leaf], [root])[1]!.otherNames).toEqual([
+      { typeId: '2.23.147', value: 'Vendor=8086:Device=0d93:CC=050210:REV=01' },
+    ]);
+    expect(verifyCertificateChain(FIXTURE_CERTIFICATES, [FIXTURE_ROOT])[2]!.otherNames).toEqual([]);
   });
 
   it('a chain rooted below a trust anchor (root signed by the anchor) is accepted; P-256 works too', () => {

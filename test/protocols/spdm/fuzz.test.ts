@@ -25,7 +25,9 @@ const onlyErrno = (f: () => unknown): boolean => {
 const bytes = fc.uint8Array({ maxLength: 300 });
 /** Random bytes that start like an SPDM message of a given code, to get past the header check. */
 const spdmLike = (codes: readonly number[]) =>
-  fc.tuple(fc.constantFrom(0x10, 0x11, 0x12, 0x13), fc.constantFrom(...codes), fc.uint8Array({ maxLength: 200 })).map(([v, c, rest]) => Uint8Array.of(v, c, ...rest));
+  fc
+    .tuple(fc.constantFrom(0x10, 0x11, 0x12, 0x13), fc.constantFrom(...codes), fc.uint8Array({ maxLength: 200 }))
+    .map(([v, c, rest]) => Uint8Array.of(v, c, ...rest));
 
 const REQUEST_CODES = Object.values(spdm.SpdmRequest);
 const RESPONSE_CODES = Object.values(spdm.SpdmResponse);

@@ -1,5 +1,13 @@
 import { FIXTURE_CERTIFICATES, FIXTURE_LEAF_KEY, FIXTURE_ROOT } from '../../../src/protocols/spdm/fixture-identity.js';
-import { SpdmRequester, SpdmResponder, digestMeasurement, keySigner, type SpdmExchange, type SpdmResponderConfig, type SpdmRequesterOptions } from '../../../src/protocols/spdm/index.js';
+import {
+  SpdmRequester,
+  SpdmResponder,
+  digestMeasurement,
+  keySigner,
+  type SpdmExchange,
+  type SpdmResponderConfig,
+  type SpdmRequesterOptions,
+} from '../../../src/protocols/spdm/index.js';
 import { SeededRandom, ascii } from '../../../src/protocols/crypto/index.js';
 
 export const MEASUREMENTS = [

@@ -85,7 +85,12 @@ function replayTransport(frames: RecordedFrame[], aborted = false) {
         return f;
       }
       const want = frames[i]!;
-      expect({ i, dir: want.dir, command: want.command, payload: want.payload }).toEqual({ i, dir: 'tx', command: f.command, payload: toHex(f.payload) });
+      expect({ i, dir: want.dir, command: want.command, payload: want.payload }).toEqual({
+        i,
+        dir: 'tx',
+        command: f.command,
+        payload: toHex(f.payload),
+      });
       const got = frames[i + 1]!;
       i += 2;
       return frame(got);

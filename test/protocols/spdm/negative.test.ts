@@ -204,11 +204,27 @@ describe('KEY_UPDATE refusals', () => {
     req.openSession();
     // drive a VerifyNewKey through the session by hand: reuse the requester's own sealing via keyUpdate's wire
     const e = failure(() => {
-      const r = req as unknown as { drive<T>(s: Generator<unknown, T, Uint8Array>): T; sendSecured(m: Uint8Array, c: number): Generator<unknown, Uint8Array, Uint8Array> };
+      const r = req as unknown as {
+        drive<T>(s: Generator<unknown, T, Uint8Array>): T;
+        sendSecured(m: Uint8Array, c: number): Generator<unknown, Uint8Array, Uint8Array>;
+      };
       r.drive(r.sendSecured(Uint8Array.of(0x12, 0xe9, 3, 9), 0x69));
     });
     expect(e.message).toBe('SPDM KEY_UPDATE: responder ERROR InvalidRequest (0x01, data 0x00)');
     req.keyUpdate(true); // the session still works, and updates
     req.heartbeat();
+  });
+});
+
+describe('sizes', () => {
+  it('a response above the requester DataTransferSize is ERROR ResponseTooLarge; certificate chunks follow the responder DataTransferSize', () => {
+    const small = makeResponder({ dataTransferSize: 200 });
+    const log: { type: number; req: Uint8Array; rsp: Uint8Array }[] = [];
+    const req = makeRequester(doeExchange(small, log), { dataTransferSize: 300 });
+    const e = failure(() => req.authenticate());
+    // the certificate came in 192-byte portions (200 - 8), then MEASUREMENTS (all four signed blocks) is too large
+    expect(log.filter((l) => l.rsp[1] === SpdmResponse.CERTIFICATE).every((l) => l.rsp[4]! + (l.rsp[5]! << 8) <= 192)).toBe(true);
+    expect(e.message).toBe('SPDM GET_MEASUREMENTS: responder ERROR ResponseTooLarge (0x0d, data 0x00)');
+    expect(e.errno).toBe('EINVAL');
   });
 });

@@ -104,9 +104,21 @@ describe('SPDM requester against the responder (DOE-padded exchange)', () => {
 
 describe('SPDM session with HANDSHAKE_IN_THE_CLEAR on both sides', () => {
   it('KEY_EXCHANGE_RSP without verify data, FINISH and FINISH_RSP (with verify data) in the clear, then encrypted traffic', () => {
-    const rsp = makeResponder({ flags: CapFlag.CERT | CapFlag.CHAL | CapFlag.MEAS_SIG | CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.HANDSHAKE_IN_THE_CLEAR });
+    const rsp = makeResponder({
+      flags:
+        CapFlag.CERT |
+        CapFlag.CHAL |
+        CapFlag.MEAS_SIG |
+        CapFlag.ENCRYPT |
+        CapFlag.MAC |
+        CapFlag.KEY_EX |
+        CapFlag.HBEAT |
+        CapFlag.HANDSHAKE_IN_THE_CLEAR,
+    });
     const log: { type: number; req: Uint8Array; rsp: Uint8Array }[] = [];
-    const req = makeRequester(doeExchange(rsp, log), { flags: CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.HANDSHAKE_IN_THE_CLEAR });
+    const req = makeRequester(doeExchange(rsp, log), {
+      flags: CapFlag.ENCRYPT | CapFlag.MAC | CapFlag.KEY_EX | CapFlag.HBEAT | CapFlag.HANDSHAKE_IN_THE_CLEAR,
+    });
     req.authenticate();
     req.openSession();
     const finish = log.at(-1)!;

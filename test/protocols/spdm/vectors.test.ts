@@ -158,8 +158,16 @@ describe('Appendix B.4: Linux kernel SPDM requests, reproduced by the codecs', (
   const z = (n: number) => '00'.repeat(n);
   it.each([
     ['GET_VERSION', () => encodeGetVersion(), '10840000'],
-    ['GET_CAPABILITIES 1.0', () => encodeGetCapabilities({ version: 0x10, ctExponent: 20, flags: 6, dataTransferSize: 0, maxSpdmMsgSize: 0 }), '10e10000'],
-    ['GET_CAPABILITIES 1.1', () => encodeGetCapabilities({ version: 0x11, ctExponent: 20, flags: 6, dataTransferSize: 0, maxSpdmMsgSize: 0 }), '11e100000014000006000000'],
+    [
+      'GET_CAPABILITIES 1.0',
+      () => encodeGetCapabilities({ version: 0x10, ctExponent: 20, flags: 6, dataTransferSize: 0, maxSpdmMsgSize: 0 }),
+      '10e10000',
+    ],
+    [
+      'GET_CAPABILITIES 1.1',
+      () => encodeGetCapabilities({ version: 0x11, ctExponent: 20, flags: 6, dataTransferSize: 0, maxSpdmMsgSize: 0 }),
+      '11e100000014000006000000',
+    ],
     [
       'GET_CAPABILITIES 1.2, first authentication',
       () => encodeGetCapabilities({ version: 0x12, ctExponent: 20, flags: 6, dataTransferSize: 0xffff8, maxSpdmMsgSize: 0xffff8 }),
@@ -205,35 +213,41 @@ describe('Appendix B.4: Linux kernel SPDM requests, reproduced by the codecs', (
     expect(toHex(make())).toBe(want);
   });
 
-  it('a requester configured as Linux @0142c686 sends exactly these requests, and authenticates', () => {
-    const sent: string[] = [];
-    const inner = doeExchange(makeResponder());
-    const req = makeRequester(
-      (type, payload) => {
-        sent.push(toHex(payload));
-        return inner(type, payload);
-      },
-      {
-        versions: [0x10, 0x11, 0x12, 0x13],
-        flags: 0x6,
-        ctExponent: 20,
-        dataTransferSize: 0xffff8,
-        maxSpdmMsgSize: 0xffff8,
-        certificateChunk: 0xffff,
-        offer: { baseAsym: 0x1b5, baseHash: 0x07, dhe: 0x1b, aead: 0x06, otherParams: 0x02 },
-      },
-    );
-    req.authenticate({ measurements: false });
-    expect(sent.slice(0, 5)).toEqual([
-      '10840000',
-      '12e100000014000006000000f8ff0f00f8ff0f00',
-      `12e303002c000102b501000007000000${z(16)}02201b000320060005200100`,
-      '12810000',
-      '128200000000ffff',
-    ]);
-    expect(sent[5]).toMatch(/^12830000[0-9a-f]{64}$/);
-    expect(sent).toHaveLength(6);
-  });
+  it.each([
+    [0x10007, '128200000000ffff'],
+    [0x1200, '128200000000f811'],
+  ])(
+    'a requester configured as Linux @0142c686 sends exactly these requests, and authenticates (responder DataTransferSize 0x%s)',
+    (dts, getCert) => {
+      const sent: string[] = [];
+      const inner = doeExchange(makeResponder({ dataTransferSize: dts }));
+      const req = makeRequester(
+        (type, payload) => {
+          sent.push(toHex(payload));
+          return inner(type, payload);
+        },
+        {
+          versions: [0x10, 0x11, 0x12, 0x13],
+          flags: 0x6,
+          ctExponent: 20,
+          dataTransferSize: 0xffff8,
+          maxSpdmMsgSize: 0xffff8,
+          certificateChunk: 0xffff,
+          offer: { baseAsym: 0x1b5, baseHash: 0x07, dhe: 0x1b, aead: 0x06, otherParams: 0x02 },
+        },
+      );
+      req.authenticate({ measurements: false });
+      expect(sent.slice(0, 5)).toEqual([
+        '10840000',
+        '12e100000014000006000000f8ff0f00f8ff0f00',
+        `12e303002c000102b501000007000000${z(16)}02201b000320060005200100`,
+        '12810000',
+        getCert,
+      ]);
+      expect(sent[5]).toMatch(/^12830000[0-9a-f]{64}$/);
+      expect(sent).toHaveLength(6);
+    },
+  );
 
   it('the auxbus responder answers each Linux request without an ERROR, in the kernel order', () => {
     const r = makeResponder();
