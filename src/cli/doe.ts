@@ -66,6 +66,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const machine = createMachine(machineOptionsFrom(opts, io.cwd));
     machine.boot();
     machine.advance(SETTLE_MS);
+    try {
+      machine.findDevice(mailbox === undefined ? `auxiliary:${device}` : `pci:${device}`);
+    } catch (e) {
+      if (!DriverModelError.is(e)) throw e;
+      io.stderr(`auxbus doe: no ${mailbox === undefined ? 'auxiliary' : 'PCI'} device '${device}' on this machine\n`);
+      return ExitStatus.BAD_INPUT;
+    }
     const proc = machine.processes.spawn('auxbus-doe', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] });
     const log: string[] = [];
     try {

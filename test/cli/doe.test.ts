@@ -71,5 +71,9 @@ describe('auxbus doe', () => {
   it('should answer bad input with exit 2', async () => {
     expect((await doe('nope', 'cxl_pci.doe.1')).status).toBe(2);
     expect((await doe('discover', '0000:0d:00.0', '--mailbox', 'x')).status).toBe(2);
+    const missing = await doe('discover', 'cxl_pci.doe.9');
+    expect(missing.status).toBe(2);
+    expect(missing.err).toBe("auxbus doe: no auxiliary device 'cxl_pci.doe.9' on this machine\n");
+    expect((await doe('discover', '0000:0e:00.0', '--mailbox', '0')).status).toBe(2);
   });
 });
