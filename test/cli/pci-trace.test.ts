@@ -42,12 +42,27 @@ describe('auxbus pci-trace', () => {
 
   it('should read the cxl-type3 CDAT (Appendix B.3, 256 MiB volatile) entry by entry through the mailbox', async () => {
     const { records } = await trace('--preset', 'cxl-type3', '-e', 'cdat 0x190', '--json');
-    const bytes = records.filter((r) => r.op === 'cdat_entry').map((r) => r.bytes as string).join('');
+    const bytes = records
+      .filter((r) => r.op === 'cdat_entry')
+      .map((r) => r.bytes as string)
+      .join('');
     expect(bytes).toBe(Buffer.from(memdevCdat({ volatileSize: 256n << 20n }).bytes).toString('hex'));
   });
 
   it('should leave an unanswered compliance request pending when the polls run out before the device answers', async () => {
-    const { records } = await trace('--preset', 'cxl-type3', '-e', 'polls 2', '-e', 'doe 0x1a8 00001e98 3 0', '-e', 'sleep 5', '-e', 'r32 0x1b4', '--json');
+    const { records } = await trace(
+      '--preset',
+      'cxl-type3',
+      '-e',
+      'polls 2',
+      '-e',
+      'doe 0x1a8 00001e98 3 0',
+      '-e',
+      'sleep 5',
+      '-e',
+      'r32 0x1b4',
+      '--json',
+    );
     expect(records[2]).toMatchObject({ ready: false, rsp: [], status_after_go: '0x00000001', status_end: '0x00000001' });
     expect(records[4]).toEqual({ op: 'r32', off: '0x1b4', value: '0x80000000' });
   });

@@ -15,12 +15,14 @@ type Op =
   | { kind: 'advance'; ms: number };
 
 /** An aligned access somewhere in the capability (header through Read Data Mailbox). */
-const access = fc.constantFrom<1 | 2 | 4>(1, 2, 4).chain((width) =>
-  fc.integer({ min: 0, max: 0x18 / width - 1 }).map((i) => ({ off: i * width, width })),
-);
+const access = fc
+  .constantFrom<1 | 2 | 4>(1, 2, 4)
+  .chain((width) => fc.integer({ min: 0, max: 0x18 / width - 1 }).map((i) => ({ off: i * width, width })));
 const knownHeaders = [0x00000001, 0x00021e98, 0x00001e98, 0x00010001, 0x01000001, 0x00000000];
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('write' as const), value: fc.integer({ min: 0, max: 0xffffffff }) }).chain((w) => access.map((a) => ({ ...w, ...a }))),
+  fc
+    .record({ kind: fc.constant('write' as const), value: fc.integer({ min: 0, max: 0xffffffff }) })
+    .chain((w) => access.map((a) => ({ ...w, ...a }))),
   access.map((a) => ({ kind: 'read' as const, ...a })),
   fc.record({
     kind: fc.constant('object' as const),
@@ -33,7 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const devices = [
-  ['qemu-cxl-type3', (s: Scheduler) => ({ hw: createQemuCxlType3(), caps: [0x190] })],
+  ['qemu-cxl-type3', (_s: Scheduler) => ({ hw: createQemuCxlType3(), caps: [0x190] })],
   ['cxl-type3', (s: Scheduler) => ({ hw: createCxlType3({ scheduler: s }), caps: [0x190, 0x1a8, 0x1c0] })],
 ] as const;
 

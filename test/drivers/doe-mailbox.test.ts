@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/base/index.js';
-import { ConfigSpace, DoeMailboxRegisters, type DoeMailboxTiming, createCxlType3, createMlx5Nic, doeRegistersOf, immediateDoeTiming } from '../../src/drivers/index.js';
+import {
+  ConfigSpace,
+  DoeMailboxRegisters,
+  type DoeMailboxTiming,
+  createCxlType3,
+  createMlx5Nic,
+  doeRegistersOf,
+  immediateDoeTiming,
+} from '../../src/drivers/index.js';
 import { PCI_CFG_SPACE_EXP_SIZE, pciExtCapIds } from '../../src/pci/index.js';
 import { type DoeProtocolResponder, DOE_MAX_OBJECT_DWORDS, memdevCdat, tableAccessResponder } from '../../src/protocols/index.js';
 
@@ -408,7 +416,7 @@ describe('a device that takes virtual time (Busy)', () => {
     expect(m.r(STATUS)).toBe(BUSY);
   });
 
-  it('should find a function\'s register block by capability offset for fault injection', () => {
+  it("should find a function's register block by capability offset for fault injection", () => {
     const scheduler = new Scheduler();
     const hw = createCxlType3({ scheduler });
     const mb = doeRegistersOf(hw, 0x1a8)!;
@@ -417,7 +425,11 @@ describe('a device that takes virtual time (Busy)', () => {
     hw.configWrite(0x1a8 + 0x08, 4, GO);
     scheduler.advance(2000);
     expect(hw.configRead(0x1a8 + 0x0c, 4)).toBe(BUSY);
-    expect([doeRegistersOf(hw, 0x100), doeRegistersOf(createMlx5Nic(), 0x190), doeRegistersOf(undefined, 0x190)]).toEqual([undefined, undefined, undefined]);
+    expect([doeRegistersOf(hw, 0x100), doeRegistersOf(createMlx5Nic(), 0x190), doeRegistersOf(undefined, 0x190)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('should return to power-on state on a function reset, cancelling pending work', () => {

@@ -106,8 +106,18 @@ describe('CDAT over Table Access (protocols Appendix B.3)', () => {
 
 describe('QEMU 7.2 switch upstream port CDAT (protocols Appendix B.3, d1-switch-usp-cdat)', () => {
   const usp = buildCdatTable([
-    { type: cdatTypes.SSLBIS, dataType: hmatDataTypes.ACCESS_LATENCY, entryBaseUnit: 10000n, entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 15 }] },
-    { type: cdatTypes.SSLBIS, dataType: hmatDataTypes.ACCESS_BANDWIDTH, entryBaseUnit: 1000n, entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 16 }] },
+    {
+      type: cdatTypes.SSLBIS,
+      dataType: hmatDataTypes.ACCESS_LATENCY,
+      entryBaseUnit: 10000n,
+      entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 15 }],
+    },
+    {
+      type: cdatTypes.SSLBIS,
+      dataType: hmatDataTypes.ACCESS_BANDWIDTH,
+      entryBaseUnit: 1000n,
+      entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 16 }],
+    },
   ]);
   it.each([
     [0, '98 1e 02 00 07 00 00 00 00 00 01 00 40 00 00 00 02 3e 00 00 00 00 00 00 00 00 00 00'],
@@ -122,7 +132,19 @@ describe('CDAT structures (protocols §2.2)', () => {
   const samples: [string, CdatStructure, number][] = [
     ['DSMSCIS', { type: 2, handle: 3, cacheSize: 0x4000000n, cacheAttributes: 0x0102_0304 }, 20],
     ['DSIS', { type: 3, flags: 1, handle: 2 }, 8],
-    ['SSLBIS with two entries', { type: 5, dataType: 3, entryBaseUnit: 1000n, entries: [{ portX: 0x100, portY: 0, value: 16 }, { portX: 0x100, portY: 1, value: 8 }] }, 32],
+    [
+      'SSLBIS with two entries',
+      {
+        type: 5,
+        dataType: 3,
+        entryBaseUnit: 1000n,
+        entries: [
+          { portX: 0x100, portY: 0, value: 16 },
+          { portX: 0x100, portY: 1, value: 8 },
+        ],
+      },
+      32,
+    ],
   ];
   it.each(samples)('%s round-trips at its size', (_n, s, size) => {
     const bytes = encodeCdatStructure(s);

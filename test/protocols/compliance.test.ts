@@ -49,9 +49,7 @@ describe('CXL Compliance layouts (protocols §2.1)', () => {
   it('should lay out the Capability exchange byte for byte', () => {
     expect(wire(encodeComplianceRequest(0))).toBe('98 1e 00 00 03 00 00 00 00 00 00 00');
     const dev = type3ComplianceDevice();
-    expect(wire(complianceRespond(dev, encodeComplianceRequest(0))!)).toBe(
-      `98 1e 00 00 07 00 00 00 00 01 1c 00 e7 fd 00 00 00 00 00 00 ${zeros(8)}`,
-    );
+    expect(wire(complianceRespond(dev, encodeComplianceRequest(0))!)).toBe(`98 1e 00 00 07 00 00 00 00 01 1c 00 e7 fd 00 00 00 00 00 00 ${zeros(8)}`);
   });
 
   it('should lay out Multiple Write Streaming parameters at their offsets', () => {

@@ -22,15 +22,7 @@ import {
   tableAccessResponder,
   type3ComplianceDevice,
 } from '../../protocols/index.js';
-import {
-  aerCapability,
-  dsnCapability,
-  dvsecCapability,
-  expressCapability,
-  msixCapability,
-  pmCapability,
-  type0Header,
-} from './capabilities.js';
+import { aerCapability, dsnCapability, dvsecCapability, expressCapability, msixCapability, pmCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 import { type DoeMailboxTiming, DoeMailboxRegisters, silentResponder } from './doe-mailbox.js';
 

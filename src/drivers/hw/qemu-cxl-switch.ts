@@ -55,8 +55,18 @@ export function createQemuCxlUpstreamPort(bus: number): SimulatedPciFunction {
   cs.set(0x184 + 0x0c, 4, 0x00000100); // component registers in BAR0
   cs.addExtCapability(pciExtCapIds.DOE, 1, QEMU_CXL_USP_DOE_OFFSET);
   const cdat = buildCdatTable([
-    { type: cdatTypes.SSLBIS, dataType: hmatDataTypes.ACCESS_LATENCY, entryBaseUnit: 10000n, entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 15 }] },
-    { type: cdatTypes.SSLBIS, dataType: hmatDataTypes.ACCESS_BANDWIDTH, entryBaseUnit: 1000n, entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 16 }] },
+    {
+      type: cdatTypes.SSLBIS,
+      dataType: hmatDataTypes.ACCESS_LATENCY,
+      entryBaseUnit: 10000n,
+      entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 15 }],
+    },
+    {
+      type: cdatTypes.SSLBIS,
+      dataType: hmatDataTypes.ACCESS_BANDWIDTH,
+      entryBaseUnit: 1000n,
+      entries: [{ portX: CDAT_SSLBIS_USP, portY: 0, value: 16 }],
+    },
   ]);
   const mailbox = new DoeMailboxRegisters({
     capOffset: QEMU_CXL_USP_DOE_OFFSET,

@@ -80,7 +80,13 @@ export function createQemuCxlType3(options: QemuCxlType3Options = {}): Simulated
     timing: immediateDoeTiming,
   });
   cs.addBlock(mailbox);
-  const fn = new SimulatedPciFunction({ config: cs, bars: qemuCxlType3Bars, resetMethods: ['flr', 'bus'], irq: options.irq ?? 16, doeMailboxes: [mailbox] });
+  const fn = new SimulatedPciFunction({
+    config: cs,
+    bars: qemuCxlType3Bars,
+    resetMethods: ['flr', 'bus'],
+    irq: options.irq ?? 16,
+    doeMailboxes: [mailbox],
+  });
   cs.set(pciRegs.BASE_ADDRESS_0, 4, FIRMWARE.bar0);
   cs.set(pciRegs.BASE_ADDRESS_0 + 8, 4, FIRMWARE.bar2);
   cs.set(pciRegs.BASE_ADDRESS_0 + 16, 4, FIRMWARE.bar4);

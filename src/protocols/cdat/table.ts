@@ -78,7 +78,7 @@ export function parseCdatTable(bytes: Uint8Array): { header: CdatHeader; structu
   if (header.length !== bytes.length) throw kerr('EINVAL', `CDAT Length ${header.length} but ${bytes.length} bytes`);
   if (!cdatChecksumValid(bytes)) throw kerr('EINVAL', 'CDAT checksum does not sum to 0');
   const structures: CdatStructure[] = [];
-  for (let at = CDAT_HEADER_SIZE; at < bytes.length; ) {
+  for (let at = CDAT_HEADER_SIZE; at < bytes.length;) {
     const s = decodeCdatStructure(bytes.subarray(at));
     structures.push(s);
     at += new DataView(bytes.buffer, bytes.byteOffset + at).getUint16(2, true);

@@ -59,8 +59,30 @@ const u8s = (...names: string[]) => names.map((n) => [n, 1] as const);
 
 /** Request codes 0..15 (QEMU enum CXL_COMP_MODE_*), each with its request and response layout. */
 export const complianceCodes: readonly ComplianceCode[] = [
-  { code: 0, name: 'capability', requestBytes: 12, requestFields: [], responseBytes: 28, responseFields: fields(11, [['status', 1], ['available', 8], ['enabled', 8]]) },
-  { code: 1, name: 'status', requestBytes: 12, requestFields: [], responseBytes: 18, responseFields: fields(11, [['capabilityBitfield', 4], ['cacheSize', 2], ['cacheSizeUnits', 1]]) },
+  {
+    code: 0,
+    name: 'capability',
+    requestBytes: 12,
+    requestFields: [],
+    responseBytes: 28,
+    responseFields: fields(11, [
+      ['status', 1],
+      ['available', 8],
+      ['enabled', 8],
+    ]),
+  },
+  {
+    code: 1,
+    name: 'status',
+    requestBytes: 12,
+    requestFields: [],
+    responseBytes: 18,
+    responseFields: fields(11, [
+      ['capabilityBitfield', 4],
+      ['cacheSize', 2],
+      ['cacheSizeUnits', 1],
+    ]),
+  },
   { code: 2, name: 'halt', requestBytes: 12, requestFields: [], responseBytes: 12, responseFields: STATUS_ONLY },
   {
     code: 3,
@@ -95,16 +117,76 @@ export const complianceCodes: readonly ComplianceCode[] = [
     responseBytes: 12,
     responseFields: STATUS_ONLY,
   },
-  { code: 5, name: 'bogus-writes', requestBytes: 18, requestFields: fields(12, [['count', 1], ['reserved', 1], ['pattern', 4]]), responseBytes: 12, responseFields: STATUS_ONLY },
+  {
+    code: 5,
+    name: 'bogus-writes',
+    requestBytes: 18,
+    requestFields: fields(12, [
+      ['count', 1],
+      ['reserved', 1],
+      ['pattern', 4],
+    ]),
+    responseBytes: 12,
+    responseFields: STATUS_ONLY,
+  },
   { code: 6, name: 'inject-poison', requestBytes: 13, requestFields: fields(12, u8s('protocol')), responseBytes: 12, responseFields: STATUS_ONLY },
-  { code: 7, name: 'inject-crc', requestBytes: 14, requestFields: fields(12, u8s('numBitsFlip', 'numFlitsInj')), responseBytes: 12, responseFields: STATUS_ONLY },
-  { code: 8, name: 'inject-flow-control', requestBytes: 13, requestFields: fields(12, u8s('injFlowControl')), responseBytes: 12, responseFields: STATUS_ONLY },
-  { code: 9, name: 'toggle-cache-flush', requestBytes: 13, requestFields: fields(12, u8s('cacheFlushControl')), responseBytes: 12, responseFields: STATUS_ONLY },
-  { code: 10, name: 'inject-mac-delay', requestBytes: 15, requestFields: fields(12, u8s('enable', 'mode', 'delay')), responseBytes: 12, responseFields: STATUS_ONLY },
-  { code: 11, name: 'insert-unexpected-mac', requestBytes: 14, requestFields: fields(12, u8s('opcode', 'mode')), responseBytes: 12, responseFields: STATUS_ONLY },
+  {
+    code: 7,
+    name: 'inject-crc',
+    requestBytes: 14,
+    requestFields: fields(12, u8s('numBitsFlip', 'numFlitsInj')),
+    responseBytes: 12,
+    responseFields: STATUS_ONLY,
+  },
+  {
+    code: 8,
+    name: 'inject-flow-control',
+    requestBytes: 13,
+    requestFields: fields(12, u8s('injFlowControl')),
+    responseBytes: 12,
+    responseFields: STATUS_ONLY,
+  },
+  {
+    code: 9,
+    name: 'toggle-cache-flush',
+    requestBytes: 13,
+    requestFields: fields(12, u8s('cacheFlushControl')),
+    responseBytes: 12,
+    responseFields: STATUS_ONLY,
+  },
+  {
+    code: 10,
+    name: 'inject-mac-delay',
+    requestBytes: 15,
+    requestFields: fields(12, u8s('enable', 'mode', 'delay')),
+    responseBytes: 12,
+    responseFields: STATUS_ONLY,
+  },
+  {
+    code: 11,
+    name: 'insert-unexpected-mac',
+    requestBytes: 14,
+    requestFields: fields(12, u8s('opcode', 'mode')),
+    responseBytes: 12,
+    responseFields: STATUS_ONLY,
+  },
   { code: 12, name: 'inject-viral', requestBytes: 13, requestFields: fields(12, u8s('protocol')), responseBytes: 12, responseFields: STATUS_ONLY },
-  { code: 13, name: 'inject-almp', requestBytes: 16, requestFields: fields(12, u8s('opcode', 'reserved0', 'reserved1', 'reserved2')), responseBytes: 16, responseFields: [] },
-  { code: 14, name: 'ignore-received-almp', requestBytes: 16, requestFields: fields(12, u8s('opcode', 'reserved0', 'reserved1', 'reserved2')), responseBytes: 16, responseFields: [] },
+  {
+    code: 13,
+    name: 'inject-almp',
+    requestBytes: 16,
+    requestFields: fields(12, u8s('opcode', 'reserved0', 'reserved1', 'reserved2')),
+    responseBytes: 16,
+    responseFields: [],
+  },
+  {
+    code: 14,
+    name: 'ignore-received-almp',
+    requestBytes: 16,
+    requestFields: fields(12, u8s('opcode', 'reserved0', 'reserved1', 'reserved2')),
+    responseBytes: 16,
+    responseFields: [],
+  },
   { code: 15, name: 'inject-bit-error-in-flit', requestBytes: 13, requestFields: fields(12, u8s('opcode')), responseBytes: 16, responseFields: [] },
 ];
 
@@ -198,5 +280,10 @@ export function decodeComplianceResponse(payload: Uint8Array): ComplianceRespons
   const def = complianceCodes[payload[0]!];
   if (!def || payload.length + 8 < def.responseBytes) return undefined;
   const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  return { code: def.code, version: payload[1]!, length: payload[2]!, values: Object.fromEntries(def.responseFields.map((f) => [f.name, get(v, f)])) };
+  return {
+    code: def.code,
+    version: payload[1]!,
+    length: payload[2]!,
+    values: Object.fromEntries(def.responseFields.map((f) => [f.name, get(v, f)])),
+  };
 }

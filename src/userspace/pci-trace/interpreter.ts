@@ -218,7 +218,10 @@ export class PciTraceInterpreter {
   #env(): void {
     let modules = 0;
     try {
-      modules = this.host.readFile('/proc/modules').split('\n').filter((l) => l.length > 0).length;
+      modules = this.host
+        .readFile('/proc/modules')
+        .split('\n')
+        .filter((l) => l.length > 0).length;
     } catch (e) {
       if (!DriverModelError.is(e)) throw e;
     }
@@ -231,12 +234,26 @@ export class PciTraceInterpreter {
     } catch (e) {
       if (!DriverModelError.is(e)) throw e;
     }
-    this.emit({ op: 'env', kernel: this.host.kernelRelease, loaded_modules: modules, cxl_bus: cxlBus, cxl_bus_devices: cxlDevices, cmdline_blacklist: blacklist });
+    this.emit({
+      op: 'env',
+      kernel: this.host.kernelRelease,
+      loaded_modules: modules,
+      cxl_bus: cxlBus,
+      cxl_bus_devices: cxlDevices,
+      cmdline_blacklist: blacklist,
+    });
   }
 
   #lspci(): void {
     for (const bdf of this.#functions()) {
-      this.emit({ op: 'pci', bdf, vendor: this.#attr(bdf, 'vendor'), device: this.#attr(bdf, 'device'), class: this.#attr(bdf, 'class'), driver: this.#driver(bdf) });
+      this.emit({
+        op: 'pci',
+        bdf,
+        vendor: this.#attr(bdf, 'vendor'),
+        device: this.#attr(bdf, 'device'),
+        class: this.#attr(bdf, 'class'),
+        driver: this.#driver(bdf),
+      });
     }
   }
 
