@@ -153,8 +153,8 @@ function run(seq: readonly Op[]): void {
 describe('DOE mailbox ownership under random interleavings (aux-exclusive)', () => {
   it('should never leave a mailbox held by two parties, and fail only with errno errors', () => {
     fc.assert(
-      fc.property(fc.array(ops, { minLength: 1, maxLength: 14 }), (seq) => run(seq)),
-      { numRuns: 40, seed: 0x0d0e },
+      fc.property(fc.array(ops, { minLength: 1, maxLength: 12 }), (seq) => run(seq)),
+      { numRuns: 25, seed: 0x0d0e },
     );
   });
 
