@@ -5,6 +5,7 @@
  * leaves after its steps (1..N with --until). Rules diagnostics are printed on stderr before the
  * machine is built; with --strict any of them is bad input (exit 2).
  */
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { kerr } from '../base/index.js';
 import {
@@ -20,6 +21,8 @@ import {
   machineUdev,
 } from '../machine/index.js';
 import { formatDiagnosticsText, runScenarioFile } from '../scenario/index.node.js';
+import type { HwdbLookup } from '../udev/index.js';
+import { openHwdbPath } from '../udev/index.node.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type RulesText, formatRulesDiagnostic, readRulesArgs, rulesDiagnostics } from './rules-args.js';
 
@@ -36,7 +39,13 @@ export function addMachineOptions(cmd: Command): Command {
       .addOption(new Option('--module <name...>', 'modules to load at boot').default([]))
       .addOption(new Option('--no-autoload', 'do not load modules by MODALIAS through udev'))
       .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
-      .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none')),
+      .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))
+      .addOption(
+        new Option(
+          '--hwdb <path>',
+          "udev's hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host's (default: none, so runs do not depend on the host)",
+        ),
+      ),
   )
     .option('--scenario <file>', 'the machine a scenario file leaves (instead of booting one from the options)')
     .option('--until <n>', 'with --scenario: run only steps 1..N', (v: string) => {
@@ -52,13 +61,21 @@ export interface MachineArgs {
   doe: (typeof doePolicies)[number];
   lockdown: (typeof lockdownLevels)[number];
   rules: string[];
+  hwdb?: string;
   strict?: boolean;
   scenario?: string;
   until?: number;
 }
 
-export function machineOptionsFrom(args: MachineArgs, rules: readonly RulesText[]): MachineOptions {
+export function machineOptionsFrom(args: MachineArgs, rules: readonly RulesText[], cwd = '.'): MachineOptions {
+  let hwdb: HwdbLookup | undefined;
+  if (args.hwdb !== undefined) {
+    const r = openHwdbPath(args.hwdb === 'system' ? args.hwdb : resolve(cwd, args.hwdb));
+    if ('error' in r) throw kerr(r.error, `${args.hwdb}: cannot use as hwdb`);
+    hwdb = r.hwdb;
+  }
   return {
+    ...(hwdb ? { hwdb } : {}),
     presets: args.preset,
     modules: args.module,
     autoload: args.autoload,
@@ -101,7 +118,7 @@ export function openMachine(args: MachineArgs, io: CliIo): LiveMachine | number 
   if (args.scenario !== undefined) return scenarioMachine(args, io);
   const rules = loadRules(args, io);
   if (typeof rules === 'number') return rules;
-  const machine = createMachine(machineOptionsFrom(args, rules));
+  const machine = createMachine(machineOptionsFrom(args, rules, io.cwd));
   machine.boot();
   return { machine, udev: machineUdev(machine) };
 }

@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { DriverModelError, kerr } from '../base/index.js';
 import { type UdevTestResult, deviceActions, formatExplain, formatRecords, loadDeviceDesc, runUdevTest } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
+import { loadHwdbOption } from './hwdb-option.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, loadRules, openMachine, unswallow } from './machine-args.js';
 import { udevadmTestMachine } from './shell/index.js';
@@ -129,7 +130,11 @@ function descTest(o: TestArgs, io: CliIo): UdevTestResult | number {
     events.push({ action, devpath });
   }
   if (events.length === 0) events.push({ action: o.action ?? 'add', devpath: env.devpaths[0]! });
+  const hwdb = loadHwdbOption(o.hwdb, io);
+  if (hwdb === null) return ExitStatus.BAD_INPUT;
   return runUdevTest({
+    ...(hwdb ? { hwdb } : {}),
+    probeBlock: env.probeBlock,
     rules: rules.map((r) => ({ name: r.name, text: Uint8Array.from(r.text, (c) => c.charCodeAt(0) & 0xff) })),
     sysfs: env.sysfs,
     devfs: env.devfs,

@@ -23,8 +23,33 @@ export { ownerOf, ownerName, doeMailboxOwner, isUserspaceHandle, type Owner, typ
 export { type DoeMailboxRef, doeMailboxOf } from './doe/mailbox.js';
 export { CxlPciModule, cxlPciModuleInfo, cxlPciIdTable, CXL_PCI_MODNAME, type CxlFwctlRef } from './cxl/pci.js';
 export { Mlx5CoreModule, mlx5CoreModuleInfo, mlx5CoreIdTable, mlx5AuxiliaryDevnames, MLX5_CORE_MODNAME, type Mlx5AdevRef } from './mlx5/main.js';
-export { PciDoeModule, pciDoeModuleInfo, pciDoeIdTable, PCI_DOE_MODNAME } from './doe/pci-doe.js';
-export { DoeUserModule, DoeUserDevice, doeUserModuleInfo, doeUserIdTable, DOE_USER_MODNAME, DOE_USER_MINORS } from './doe/doe-user.js';
+export { PciDoeModule, PciDoeBinding, pciDoeBindingOf, pciDoeModuleInfo, pciDoeIdTable, PCI_DOE_MODNAME } from './doe/pci-doe.js';
+export { PciCoreDoe, IPciCoreDoe } from './doe/pci-core-doe.js';
+export {
+  PciDoeMb,
+  type DoeResult,
+  type DoeTaskSpec,
+  type DoeTaskHandle,
+  PCI_DOE_TIMEOUT_MS,
+  PCI_DOE_POLL_INTERVAL_MS,
+  PCI_DOE_MAX_LENGTH,
+  errnoNumber,
+} from './doe/doe.js';
+export { IKernelCma, type KernelCma, type CmaResult, pciCmaResultOf } from './doe/cma.js';
+export { SpdmKernelCma } from './doe/cma-requester.js';
+export { cxlCdatOf, readCdatData, type CdatReadResult } from './cxl/cdat.js';
+export {
+  DoeUserModule,
+  DoeUserDevice,
+  doeUserModuleInfo,
+  doeUserIdTable,
+  DOE_USER_MODNAME,
+  DOE_USER_MINORS,
+  DOE_IOC,
+  DOE_USER_MAX_PAYLOAD,
+  type DoeSubmitArg,
+  type DoeResultArg,
+} from './doe/doe-user.js';
 export { ConfigSpace, SimulatedPciFunction, type RegisterBlock, type SimulatedPciFunctionOptions } from './hw/config-space.js';
 export { doeRegistersOf } from './hw/doe-registers.js';
 export { DoeMailboxRegisters, type DoeMailboxOptions, type DoeMailboxTiming, immediateDoeTiming, silentResponder } from './hw/doe-mailbox.js';

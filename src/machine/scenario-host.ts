@@ -8,6 +8,7 @@ import { ownerName, presetTable } from '../drivers/index.js';
 import { fwctlScopeValue } from '../protocols/index.js';
 import type { FwctlScope, ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
 import { fwctlInfo, fwctlRpc, resolveProcessSpec } from '../userspace/index.js';
+import { DevDoeTransport, RawConfigDoeTransport, type Sleeper } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import type { Machine } from './machine.js';
@@ -94,8 +95,20 @@ class MachineScenario implements ScenarioMachine {
     const r = fwctlRpc(p, fd, fwctlScopeValue(scope), args.payload ?? new Uint8Array(0));
     return { response: r.out, outLen: r.outLen };
   }
-  doe(): Uint8Array {
-    throw kerr('ENOSYS', 'doe: the DOE exchange engine has not landed');
+  /**
+   * One DOE exchange as the process would make it: over its open /dev/doe fd, or raw through the
+   * function's `config` file. The process sleeps between polls: virtual time advances.
+   */
+  doe(proc: string, target: { readonly fd: number } | { readonly config: string; readonly mailbox: number }, request: Uint8Array): Uint8Array {
+    const p = this.machine.processes.get(proc);
+    const sleeper: Sleeper = { sleep: (ms) => void this.machine.advance(ms) };
+    if ('fd' in target) return new DevDoeTransport(p, target.fd, sleeper).exchange(request);
+    const raw = new RawConfigDoeTransport(p, target.config, target.mailbox, sleeper);
+    try {
+      return raw.exchange(request);
+    } finally {
+      raw.close();
+    }
   }
   /** `udevadm trigger [--action=A] [--subsystem-match=S] [--attr-match=K=V…]`; the runner settles. */
   trigger(options: { readonly action?: string; readonly subsystem?: string; readonly attrs?: Readonly<Record<string, string>> }): void {
@@ -166,6 +179,7 @@ const VERBS = [
   'open',
   'close',
   'ioctl',
+  'doe',
   'trigger',
   'settle',
   'advance',

@@ -78,6 +78,7 @@ export function udevadmTestMachine(machine: Machine, udev: MachineUdev, o: Machi
   const devpath = devpathOf(udev, o.syspath);
   const rules = compileRules(o.rules ?? machineRules(machine), { resolveNames: resolve });
   return runUdevTest({
+    ...(machine.options.hwdb ? { hwdb: machine.options.hwdb } : {}),
     rules,
     sysfs: udev.sysfs,
     devfs: copyDev(udev),
