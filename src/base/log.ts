@@ -6,7 +6,8 @@
 
 export const ILogService = Symbol.for('ILogService');
 
-export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+/** printk levels in use (KERN_DEBUG … KERN_CRIT). */
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
 
 export interface LogRecord {
   readonly time: number;

@@ -12,6 +12,7 @@ import type { DeviceClass } from './class.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import { DriverBinder, IDriverBinder } from './dd.js';
+import { type DeferredProbe, IDeferredProbe } from './deferred-probe.js';
 import { type DeviceLinks, IDeviceLinks } from './devlink.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent, type Kobject, deviceKobject, fillDeviceUevent } from './uevent.js';
 import { UeventEnv } from './uevent-env.js';
@@ -20,6 +21,10 @@ export const IBusRegistry = Symbol.for('IBusRegistry');
 
 export function busKobject(bus: BusType): Kobject {
   return { devpath: `/bus/${bus.name}`, subsystem: 'bus' };
+}
+
+export function classKobject(cls: DeviceClass): Kobject {
+  return { devpath: `/class/${cls.name}`, subsystem: 'class' };
 }
 
 export function driverKobject(drv: DeviceDriver): Kobject {
@@ -55,6 +60,7 @@ export class BusRegistry {
     @inject(IDriverBinder) private readonly binder: DriverBinder,
     @inject(IDeviceLinks) links: DeviceLinks,
     @inject(ILogService) private readonly log: ILogService,
+    @inject(IDeferredProbe) private readonly deferred: DeferredProbe,
   ) {
     [this.#driverUevent, this.#driverBindAttrs] = this.#makeDriverAttributes();
     this.#deviceUevent = this.#makeDeviceUevent();
@@ -87,14 +93,21 @@ export class BusRegistry {
     this.uevent.send(busKobject(bus), 'add');
   }
 
-  /** class_register: /sys/class/<name>/ (no uevent for the class itself). */
+  /**
+   * class_register: /sys/class/<name>/, then kset_register's `add` uevent for the class kobject
+   * (DEVPATH /class/<name>, SUBSYSTEM=class: the name of class_kset, which has no uevent_ops).
+   */
   classRegister(cls: DeviceClass): void {
     if (this.#classes.has(cls.name)) throw kerr('EEXIST', `class ${cls.name} already registered`);
     this.#classes.set(cls.name, cls);
     cls.p.registered = true;
+    this.uevent.send(classKobject(cls), 'add');
   }
 
+  /** class_unregister: kset_unregister → __kobject_del sends the matching `remove` before the directory goes. */
   classUnregister(cls: DeviceClass): void {
+    if (!cls.p.registered) return;
+    this.uevent.send(classKobject(cls), 'remove');
     this.#classes.delete(cls.name);
     cls.p.registered = false;
   }
@@ -119,6 +132,8 @@ export class BusRegistry {
     drv.bus.p.drivers.push(drv);
     if (drv.bus.p.autoprobe) this.binder.driverAttach(drv);
     this.uevent.send(driverKobject(drv), 'add');
+    // driver_register: a new driver may still satisfy deferred devices; give them the full time.
+    this.deferred.extendTimeout();
   }
 
   /** driver_unregister: leave the list, unbind every device (last bound first), `remove` uevent. */
@@ -209,8 +224,13 @@ export class BusRegistry {
     return attrRW(
         'uevent',
         (d) => {
+          // uevent_show: an environment that overflows (add_uevent_var) reads as nothing.
           const env = new UeventEnv();
-          fillDeviceUevent(d, env);
+          try {
+            fillDeviceUevent(d, env);
+          } catch {
+            return '';
+          }
           return env.entries().map(([k, v]) => `${k}=${v}\n`).join('');
         },
         (d, buf) => {

@@ -9,7 +9,7 @@
  * (could not attempt, stop).
  */
 import { inject, injectable } from 'inversify';
-import { DriverModelError, Errno, type ErrnoName, errnoName, ILogService, kerr } from '../base/index.js';
+import { BugIndicatingError, DriverModelError, Errno, errnoName, ILogService, kerr } from '../base/index.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import { DeferredProbe, IDeferredProbe } from './deferred-probe.js';
@@ -150,7 +150,8 @@ export class DriverBinder {
       return -probeErrno(e);
     }
     if (dev.p.devres.length > 0) {
-      this.log.log('error', 'kernel', `${dev.displayName}: Resources present before probing`);
+      // really_probe: dev_crit (a device left with devres by an earlier user, or devm on an unbound device).
+      this.log.log('critical', 'kernel', `${dev.displayName}: Resources present before probing`);
       return -Errno.EBUSY;
     }
     dev.driver = drv;
@@ -182,13 +183,13 @@ export class DriverBinder {
   }
 
   #logProbeFailure(dev: Device, drv: DeviceDriver, ret: number): void {
-    const name: ErrnoName | undefined = errnoName(ret);
     if (ret === EPROBE_DEFER) {
       this.log.log('debug', 'kernel', `${dev.displayName}: Driver ${drv.name} requests probe deferral`);
     } else if (ret === Errno.ENODEV || ret === Errno.ENXIO) {
       this.log.log('debug', 'kernel', `${dev.displayName}: probe with driver ${drv.name} rejects match ${-ret}`);
     } else {
-      this.log.log('warning', 'kernel', `${drv.name}: probe of ${dev.name} failed with error ${-ret}${name ? ` (${name})` : ''}`);
+      // call_driver_probe: dev_err since 2024 (the older pr_warn read "X: probe of D failed with error -N").
+      this.log.log('error', 'kernel', `${dev.displayName}: probe with driver ${drv.name} failed with error ${-ret}`);
     }
   }
 
@@ -217,13 +218,21 @@ export class DriverBinder {
   }
 
   /**
-   * __device_release_driver, in the order of reference §1.7: consumers first, links gone before
-   * remove(), devres after remove(), `unbind` uevent last (without DRIVER).
+   * __device_release_driver as of v6.7: consumers first, links gone before remove(), then
+   * device_unbind_cleanup (devres LIFO) BEFORE device_links_driver_cleanup — reference §1.7 gives
+   * the older order (links, then devres) — and the `unbind` uevent last (without DRIVER).
    */
   releaseDriver(dev: Device): void {
     const drv = dev.driver;
     if (!drv) return;
     while (this.links.busy(dev)) {
+      // device_links_unbind_consumers would wait_for_device_probe() for a consumer still probing.
+      // Probes here are synchronous, so such a consumer's probe is on this very call stack (it
+      // unbinds or deletes its own supplier): the kernel would wait forever on itself.
+      const probing = this.links.probingConsumer(dev);
+      if (probing) {
+        throw new BugIndicatingError(`${dev.displayName}: unbind from inside the probe of its consumer ${probing.displayName} (wait_for_device_probe deadlock)`);
+      }
       this.links.unbindConsumers(dev);
       if (dev.driver !== drv) return;
     }
@@ -232,8 +241,8 @@ export class DriverBinder {
     dev.p.driverGroupsAdded = false;
     if (dev.bus?.remove) dev.bus.remove(dev);
     else drv.remove?.(dev);
-    this.links.driverCleanup(dev);
     this.#unbindCleanup(dev);
+    this.links.driverCleanup(dev);
     dev.p.bound = false;
     const i = drv.p.devices.indexOf(dev);
     if (i >= 0) drv.p.devices.splice(i, 1);

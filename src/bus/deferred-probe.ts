@@ -26,6 +26,7 @@ export class DeferredProbe {
   #triggerCount = 0;
   #work: IDisposable | undefined;
   #timeoutExpired = false;
+  #timeoutWork: IDisposable | undefined;
 
   constructor(
     @inject(IScheduler) private readonly scheduler: IScheduler,
@@ -82,11 +83,13 @@ export class DeferredProbe {
 
   /** Arm the deferred probe timeout (deferred_probe_initcall). */
   armTimeout(): void {
-    this.scheduler.queue(
+    this.#timeoutWork?.dispose();
+    this.#timeoutWork = this.scheduler.queue(
       'deferred_probe_timeout_work',
       () => {
+        this.#timeoutWork = undefined;
         // deferred_probe_timeout_work_func: trigger, flush_work (the retry runs now, inside
-        // this work), and only then report the devices that are still waiting.
+        // this work), and only then warn (dev_warn) about the devices that are still waiting.
         this.#timeoutExpired = true;
         this.trigger();
         const queued = this.#work;
@@ -95,11 +98,21 @@ export class DeferredProbe {
           this.#runWork();
         }
         for (const dev of this.devices) {
-          this.log.log('info', 'kernel', `${dev.displayName}: deferred probe pending: ${dev.p.deferredReason ?? '(reason unknown)'}`);
+          this.log.log('warning', 'kernel', `${dev.displayName}: deferred probe pending: ${dev.p.deferredReason ?? '(reason unknown)'}`);
         }
       },
       { delay: DEFERRED_PROBE_TIMEOUT_MS },
     );
+  }
+
+  /**
+   * deferred_probe_extend_timeout (driver_register calls it): a timeout still pending starts
+   * over with the full delay; one not armed yet, or already expired, is left alone.
+   */
+  extendTimeout(): void {
+    if (!this.#timeoutWork) return;
+    this.armTimeout();
+    this.log.log('debug', 'kernel', `Extended deferred probe timeout by ${DEFERRED_PROBE_TIMEOUT_MS / 1000} secs`);
   }
 
   get timeoutExpired(): boolean {

@@ -13,7 +13,7 @@ import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import { type PciIdentity, PciDevice } from './pci-device.js';
 import { PCI_ANY_ID, type PciDeviceId, PciDriver, pciMatchDevice, pciModalias, toPciDriver } from './pci-driver.js';
-import { kstrtoul } from './pci-sysfs.js';
+import { pciStoreUlong } from './pci-sysfs.js';
 import type { UeventEnv } from './uevent-env.js';
 
 /** What the bus callbacks need from the PCI core. */
@@ -128,7 +128,7 @@ export function pciBusGroups(host: PciBusHost): AttributeGroup<BusType>[] {
     {
       attrs: [
         attrWO('rescan', (_bus, buf) => {
-          if (kstrtoul(buf)) host.rescanAll();
+          if (pciStoreUlong(buf)) host.rescanAll();
           return buf.length;
         }),
       ],

@@ -48,6 +48,8 @@ export class DevicePrivate {
   readonly consumers: DeviceLink[] = [];
   /** Set while probe() runs, for device links' "consumer probing". */
   probing = false;
+  /** dev->links.status == DL_DEV_UNBINDING: from device_links_busy until device_links_driver_cleanup. */
+  linksUnbinding = false;
   addUeventSent = false;
   removeUeventSent = false;
   /** Suppress uevents (dev_set_uevent_suppress). */
