@@ -52,10 +52,24 @@ export {
   IKernelContainer,
   type KernelModuleInfo,
   type ModuleEntry,
+  type ModuleCaller,
+  type ModprobeOptions,
+  type ModuleLookup,
+  type BlacklistScope,
   moduleName,
   aliasMatch,
   defineModule,
 } from './modules.js';
+export {
+  type ModprobeConfig,
+  type ModprobeConfFile,
+  type Softdep,
+  MODPROBE_DIR,
+  parseModprobeConfig,
+  emptyModprobeConfig,
+  underscores,
+} from './modprobe-config.js';
+export { type ModuleParamInfo, type ModuleParamType, moduleParamTypes, parseModuleParam, splitModuleOptions } from './module-params.js';
 export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
 export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier } from './notifier.js';
@@ -74,7 +88,7 @@ export {
   fillDeviceUevent,
   deviceDevnodeName,
 } from './uevent.js';
-export { UeventEnv } from './uevent-env.js';
+export { UeventEnv, UEVENT_NUM_ENVP, UEVENT_BUFFER_SIZE } from './uevent-env.js';
 export { PciCore, IPciCore } from './pci-probe.js';
 export { pciDoePolicies, type PciDoePolicy, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './pci-access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './pci-resource.js';

@@ -21,6 +21,8 @@ export interface MachineOptions {
   readonly rules?: readonly { readonly name: string; readonly text: string }[];
   /** /proc/cmdline. */
   readonly cmdline?: string;
+  /** Lines of /etc/modprobe.d/auxbus.conf (blacklist, options, alias, softdep …). Default none. */
+  readonly modprobe?: readonly string[];
   /** Choice among ready tasks. Default in order. */
   readonly policy?: ChoicePolicy;
 }
@@ -33,6 +35,7 @@ export interface ResolvedMachineOptions {
   readonly modules: readonly string[];
   readonly rules: readonly { readonly name: string; readonly text: string }[];
   readonly cmdline: string;
+  readonly modprobe: readonly string[];
   readonly policy: ChoicePolicy;
 }
 
@@ -47,6 +50,7 @@ export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOp
     modules: o.modules ?? [],
     rules: o.rules ?? [],
     cmdline: o.cmdline ?? 'BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro quiet',
+    modprobe: o.modprobe ?? [],
     policy: o.policy ?? { kind: 'in-order' },
   };
 }

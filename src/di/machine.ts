@@ -47,6 +47,9 @@ import {
   busModule,
   IBusNotifier,
   BusNotifier,
+  type ModprobeConfig,
+  type ModuleCaller,
+  parseModprobeConfig,
 } from '../bus/index.js';
 import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
 import { IPresetHost, IUdevDaemonHost } from './hooks.js';
@@ -54,6 +57,12 @@ import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, reso
 import type { Subsystem } from './subsystem.js';
 
 export const IMachine = Symbol.for('IMachine');
+
+/** /etc/modprobe.d as the machine options give it: one file, auxbus.conf. */
+function modprobeConfig(options: ResolvedMachineOptions): ModprobeConfig {
+  const files = options.modprobe.length > 0 ? [{ name: 'auxbus.conf', text: options.modprobe.join('\n') }] : [];
+  return parseModprobeConfig(files, options.cmdline);
+}
 
 export class Machine {
   readonly container: Container;
@@ -75,6 +84,7 @@ export class Machine {
     container.bind(IMachine).toConstantValue(this);
     container.load(busModule);
     this.lockdown.level = this.options.lockdown;
+    this.modules.configure(modprobeConfig(this.options), this.options.cmdline);
     for (const s of subsystems) container.load(s.bindings);
     // Kernel init: the core's services exist before any subsystem registers its buses.
     this.core;
@@ -158,7 +168,8 @@ export class Machine {
     if (this.#booted) throw kerr('EBUSY', 'machine already booted');
     this.#booted = true;
     if (this.container.isBound(IUdevDaemonHost)) this.get<{ start(): void }>(IUdevDaemonHost).start();
-    for (const m of this.options.modules) this.modules.modprobe(m);
+    // systemd-modules-load: module_load_and_warn, which honours the whole blacklist.
+    for (const m of this.options.modules) this.modules.modprobe(m, { blacklist: 'all' });
     if (this.container.isBound(IPresetHost)) {
       const presets = this.get<IPresetHost>(IPresetHost);
       for (const name of this.options.presets) presets.plug(name);
@@ -177,12 +188,14 @@ export class Machine {
     return this.scheduler.advance(ms);
   }
 
-  modprobe(name: string): void {
-    this.modules.modprobe(name);
+  /** `modprobe NAME`, by `caller` (a process: CAP_SYS_MODULE is checked) or the kernel. */
+  modprobe(name: string, caller?: ModuleCaller): void {
+    this.modules.modprobe(name, { caller, blacklist: 'alias-only' });
   }
 
-  rmmod(name: string): void {
-    this.modules.rmmod(name);
+  /** `rmmod NAME`, by `caller` or the kernel. */
+  rmmod(name: string, caller?: ModuleCaller): void {
+    this.modules.rmmod(name, caller);
   }
 
   /** Hot-add one more instance of a preset (DESIGN.md §4 placement). */

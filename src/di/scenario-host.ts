@@ -4,7 +4,7 @@
  * subsystem has not landed are absent from the supported sets, so the runner rejects them.
  */
 import { debianPasswd, kerr } from '../base/index.js';
-import type { Device } from '../bus/index.js';
+import type { Device, ModuleCaller } from '../bus/index.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec } from '../scenario/host.js';
 import { ownerOf } from '../drivers/index.js';
 import { type Capability, allCapabilities, isCapability } from '../userspace/index.js';
@@ -24,6 +24,7 @@ function toMachine(options: ScenarioMachineOptions): Machine {
     doe: options.doe,
     autoload: options.autoload,
     modules: options.modules,
+    modprobe: options.modprobe,
     rules: options.rules,
   });
 }
@@ -60,11 +61,16 @@ class MachineScenario implements ScenarioMachine {
   boot(): void {
     this.machine.boot();
   }
-  modprobe(module: string): void {
-    this.machine.modprobe(module);
+  /** modprobe and rmmod run as a process: init_module/delete_module check its CAP_SYS_MODULE. */
+  modprobe(module: string, proc: string): void {
+    this.machine.modprobe(module, this.#caller(proc));
   }
-  rmmod(module: string): void {
-    this.machine.rmmod(module);
+  rmmod(module: string, proc: string): void {
+    this.machine.rmmod(module, this.#caller(proc));
+  }
+  #caller(proc: string): ModuleCaller {
+    const p = this.machine.processes.get(proc);
+    return { hasCapability: (cap) => isCapability(cap) && p.hasCapability(cap) };
   }
   hotplug(preset: string): void {
     this.machine.hotplug(preset);

@@ -170,10 +170,10 @@ function perform(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): Outc
         m.boot();
         return { kind: 'done' };
       case 'modprobe':
-        m.modprobe(step.module);
+        m.modprobe(step.module, proc);
         return { kind: 'done' };
       case 'rmmod':
-        m.rmmod(step.module);
+        m.rmmod(step.module, proc);
         return { kind: 'done' };
       case 'hotplug':
         m.hotplug(step.preset);
