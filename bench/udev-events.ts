@@ -18,7 +18,7 @@ import {
   UdevEvent,
   defaultPrograms,
 } from '../src/udev/index.js';
-import { debianPasswd } from '../src/base/passwd.js';
+import { debianPasswd } from '../src/base/index.js';
 
 const args = process.argv.slice(2);
 const rulesDir = args.includes('--rules') ? args[args.indexOf('--rules') + 1]! : '/usr/lib/udev/rules.d';

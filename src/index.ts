@@ -14,5 +14,5 @@ export {
   type KernelModuleInfo,
   defineModule,
 } from './bus/index.js';
-export { Machine, createMachine, type MachineOptions, type DoePolicy } from './di/index.js';
+export { Machine, createMachine, type MachineOptions, type DoePolicy } from './machine/index.js';
 export { Process, type ProcessSpec, type Capability } from './userspace/index.js';

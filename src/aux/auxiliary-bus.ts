@@ -4,7 +4,7 @@
  * init → add … delete → uninit with the create/destroy and devm helpers, driver registration,
  * and one IDA per match name for drivers that number their devices.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, IdAllocator, ILogService, kerr } from '../base/index.js';
 import {
   BusRegistry,
@@ -22,7 +22,7 @@ import { AuxiliaryDevice } from './auxiliary-device.js';
 import { type AuxiliaryDriver, auxiliaryDriverName, toAuxiliaryDriver } from './auxiliary-driver.js';
 import { AUXILIARY_MODULE_PREFIX, auxiliaryMatchId, auxiliaryMatchName } from './device-id.js';
 
-export const IAuxiliaryBus = Symbol.for('IAuxiliaryBus');
+export const IAuxiliaryBus: ServiceIdentifier<AuxiliaryBus> = Symbol.for('IAuxiliaryBus');
 
 @injectable()
 export class AuxiliaryBus {

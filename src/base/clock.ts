@@ -3,8 +3,9 @@
  * the scheduler advances it (scenario `advance:`, `Machine.advance()`), so runs are
  * deterministic. This is the only place that may know about real time, and it does not.
  */
+import type { ServiceIdentifier } from 'inversify';
 
-export const IClock = Symbol.for('IClock');
+export const IClock: ServiceIdentifier<IClock> = Symbol.for('IClock');
 
 export interface IClock {
   /** Milliseconds since boot. */

@@ -12,4 +12,5 @@ export { IScheduler, Scheduler, type ChoicePolicy, type ReadyTask, type QueueOpt
 export { IdAllocator } from './ida.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
-export { normalizeAbsolute } from './path.js';
+export { normalizeAbsolute, pathBasename, pathDirname } from './path.js';
+export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';

@@ -3,8 +3,9 @@
  * debug/info; only udevd and the CLI print at warning or above (P13). `devLog` prefixes messages
  * like dev_err does: `<driver or bus> <device>: message`.
  */
+import type { ServiceIdentifier } from 'inversify';
 
-export const ILogService = Symbol.for('ILogService');
+export const ILogService: ServiceIdentifier<ILogService> = Symbol.for('ILogService');
 
 /** printk levels in use (KERN_DEBUG … KERN_CRIT). */
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';

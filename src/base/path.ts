@@ -12,3 +12,14 @@ export function normalizeAbsolute(path: string): string {
   }
   return `/${out.join('/')}`;
 }
+
+/** The last component of a '/'-separated path (basename(3) without trailing-slash handling). */
+export function pathBasename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The directory part of a '/'-separated path as written: `.` for a bare name, `/` for a root entry. */
+export function pathDirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
+}

@@ -7,11 +7,12 @@
  *
  * A task never runs inside another task: `queue()` only records it.
  */
+import type { ServiceIdentifier } from 'inversify';
 import { BugIndicatingError } from './errors.js';
-import type { IDisposable } from './lifecycle.js';
+import { type IDisposable, toDisposable } from './lifecycle.js';
 import { SimulatedClock } from './clock.js';
 
-export const IScheduler = Symbol.for('IScheduler');
+export const IScheduler: ServiceIdentifier<IScheduler> = Symbol.for('IScheduler');
 
 /** What a choice policy sees of a ready task. */
 export interface ReadyTask {
@@ -100,11 +101,9 @@ export class Scheduler implements IScheduler {
     } else {
       this.#ready.push(task);
     }
-    return {
-      dispose: () => {
-        task.cancelled = true;
-      },
-    };
+    return toDisposable(() => {
+      task.cancelled = true;
+    });
   }
 
   get pending(): number {

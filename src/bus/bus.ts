@@ -4,7 +4,7 @@
  * `add` uevent), and the bus-level sysfs files userspace writes: bind, unbind, drivers_probe,
  * drivers_autoprobe, uevent, driver_override.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { ILogService, kerr } from '../base/index.js';
 import { type Attribute, PAGE_SIZE, attrRW, attrWO } from './attribute.js';
 import { BusType } from './bus-type.js';
@@ -12,12 +12,11 @@ import type { DeviceClass } from './class.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import { DriverBinder, IDriverBinder } from './dd.js';
-import { type DeferredProbe, IDeferredProbe } from './deferred-probe.js';
 import { type DeviceLinks, IDeviceLinks } from './devlink.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent, type Kobject, deviceKobject, fillDeviceUevent } from './uevent.js';
 import { UeventEnv } from './uevent-env.js';
 
-export const IBusRegistry = Symbol.for('IBusRegistry');
+export const IBusRegistry: ServiceIdentifier<BusRegistry> = Symbol.for('IBusRegistry');
 
 export function busKobject(bus: BusType): Kobject {
   return { devpath: `/bus/${bus.name}`, subsystem: 'bus' };
@@ -60,7 +59,6 @@ export class BusRegistry {
     @inject(IDriverBinder) private readonly binder: DriverBinder,
     @inject(IDeviceLinks) links: DeviceLinks,
     @inject(ILogService) private readonly log: ILogService,
-    @inject(IDeferredProbe) private readonly deferred: DeferredProbe,
   ) {
     [this.#driverUevent, this.#driverBindAttrs] = this.#makeDriverAttributes();
     this.#deviceUevent = this.#makeDeviceUevent();
@@ -82,6 +80,29 @@ export class BusRegistry {
 
   class(name: string): DeviceClass | undefined {
     return this.#classes.get(name);
+  }
+
+  /**
+   * A device by name: its bus name (`0000:0d:00.0`, `cxl_pci.doe.1`), class name (`eth0`), or
+   * `bus:name` / `class:name` (bus_find_device_by_name, class_find_device_by_name). A bus name
+   * wins over a class name of the same spelling.
+   * @throws {DriverModelError} ENODEV when nothing matches; EINVAL when a bare name is ambiguous.
+   */
+  findDeviceByName(name: string): Device {
+    const colon = name.indexOf(':');
+    if (colon > 0) {
+      const scope = name.slice(0, colon);
+      const rest = name.slice(colon + 1);
+      const dev = this.bus(scope)?.findDevice(rest) ?? this.class(scope)?.findDevice(rest);
+      if (dev) return dev;
+    }
+    // A bus name is the device's primary name; a class name is consulted only when no bus has
+    // it (cxl_pci.doe.1 is both an auxiliary device and the doe class device below it).
+    const onBuses = this.buses.map((b) => b.findDevice(name)).filter((d): d is Device => d !== undefined);
+    const hits = onBuses.length > 0 ? onBuses : this.classes.map((c) => c.findDevice(name)).filter((d): d is Device => d !== undefined);
+    if (hits.length === 1) return hits[0]!;
+    if (hits.length > 1) throw kerr('EINVAL', `device name '${name}' is ambiguous: use bus:name`);
+    throw kerr('ENODEV', `no device '${name}'`);
   }
 
   /** bus_register: /sys/bus/<name>/ with drivers_autoprobe = 1, and the bus's `add` uevent. */
@@ -133,7 +154,7 @@ export class BusRegistry {
     if (drv.bus.p.autoprobe) this.binder.driverAttach(drv);
     this.uevent.send(driverKobject(drv), 'add');
     // driver_register: a new driver may still satisfy deferred devices; give them the full time.
-    this.deferred.extendTimeout();
+    this.binder.deferred.extendTimeout();
   }
 
   /** driver_unregister: leave the list, unbind every device (last bound first), `remove` uevent. */

@@ -4,8 +4,8 @@
  * find_dynamic_major does (254 down to 234, then 511 down to 384). Each cdev remembers the
  * module that owns it, so rmmod can refuse while a file is open.
  */
-import { injectable } from 'inversify';
-import { type IDisposable, kerr } from '../base/index.js';
+import { injectable, type ServiceIdentifier } from 'inversify';
+import { type IDisposable, kerr, toDisposable } from '../base/index.js';
 import type { DevT } from './device.js';
 
 /** An open file of a character device, as the driver sees it (struct file). */
@@ -41,7 +41,7 @@ export interface CharDev {
   readonly openFiles: Set<CharDevFile>;
 }
 
-export const ICharDevRegistry = Symbol.for('ICharDevRegistry');
+export const ICharDevRegistry: ServiceIdentifier<CharDevRegistry> = Symbol.for('ICharDevRegistry');
 
 @injectable()
 export class CharDevRegistry {
@@ -76,12 +76,11 @@ export class CharDevRegistry {
     if (clash) throw kerr('EBUSY', `${name}: minors in use by ${clash.name}`);
     const cdev: CharDev = { name, major, baseMinor, count, fops, module, openFiles: new Set() };
     this.#cdevs.push(cdev);
-    return {
-      dispose: () => {
-        const i = this.#cdevs.indexOf(cdev);
-        if (i >= 0) this.#cdevs.splice(i, 1);
-      },
-    };
+    // cdev_del: idempotent, like the disposable it is.
+    return toDisposable(() => {
+      const i = this.#cdevs.indexOf(cdev);
+      if (i >= 0) this.#cdevs.splice(i, 1);
+    });
   }
 
   lookup(devt: DevT): CharDev | undefined {

@@ -3,47 +3,74 @@
  * order (reference §1.2, §1.3), references and release, and the parent/child tree. Binding is
  * dd.ts's; bus and driver registration is bus.ts's.
  */
-import { inject, injectable } from 'inversify';
-import { BugIndicatingError, kerr } from '../base/index.js';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
+import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
+import { DriverBinder } from './dd.js';
 import type { Device } from './device.js';
-import { IDeferredProbe, type DeferredProbe } from './deferred-probe.js';
-import { IDeviceLinks, type DeviceLinks } from './devlink.js';
+import { DeviceLinks, type LinkCore } from './devlink.js';
 import { devresReleaseAll } from './devres.js';
-import { DriverBinder, IDriverBinder } from './dd.js';
-import { BusNotifier, IBusNotifier } from './notifier.js';
-import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
+import { IDevtmpfs } from './devtmpfs.js';
+import { type BusNotifier, IBusNotifier } from './notifier.js';
+import { IKobjectUevent } from './uevent.js';
 
-export const IDeviceCore = Symbol.for('IDeviceCore');
+export const IDeviceCore: ServiceIdentifier<DeviceCore> = Symbol.for('IDeviceCore');
 
-/** The devtmpfs hooks device_add/device_del call for devices with a devt. */
-export interface DevtmpfsHooks {
+/** The devtmpfs calls device_add/device_del make for devices with a devt. */
+export interface DevtmpfsNodes {
   createNode(dev: Device): void;
   deleteNode(dev: Device): void;
 }
 
+/**
+ * The driver core of one machine. core.c and dd.c call each other (device_add probes, binding
+ * registers link devices, device links release consumers), so DeviceCore builds its two
+ * partners itself: the DeviceLinks (core.c, given this core as their LinkCore) and the
+ * DriverBinder (dd.c, given those links), which builds its DeferredProbe. The container hands
+ * them out as IDeviceLinks, IDriverBinder and IDeferredProbe.
+ */
 @injectable()
-export class DeviceCore {
+export class DeviceCore implements LinkCore {
   /** Every device whose kobject is in sysfs, by devpath. */
   readonly #byPath = new Map<string, Device>();
-  #devtmpfs: DevtmpfsHooks | undefined;
+  /** Device links (the device_link part of core.c). */
+  readonly links: DeviceLinks;
+  /** Binding and deferred probe (dd.c). */
+  readonly binder: DriverBinder;
 
   constructor(
-    @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
+    @inject(IKobjectUevent) private readonly uevent: IKobjectUevent,
     @inject(IBusNotifier) private readonly notifier: BusNotifier,
-    @inject(IDriverBinder) private readonly binder: DriverBinder,
-    @inject(IDeferredProbe) private readonly deferred: DeferredProbe,
-    @inject(IDeviceLinks) private readonly links: DeviceLinks,
+    @inject(IDevtmpfs) private readonly devtmpfs: DevtmpfsNodes,
+    @inject(IScheduler) scheduler: IScheduler,
+    @inject(ILogService) log: ILogService,
   ) {
-    links.setHooks({
-      addDevice: (dev) => this.add(dev),
-      delDevice: (dev) => this.unregister(dev),
-      releaseDriver: (dev) => this.binder.releaseDriver(dev),
-    });
+    this.links = new DeviceLinks(this);
+    this.binder = new DriverBinder(uevent, notifier, this.links, scheduler, log);
   }
 
-  /** devtmpfs registers itself (it lives in the userspace-facing layer). */
-  setDevtmpfs(hooks: DevtmpfsHooks): void {
-    this.#devtmpfs = hooks;
+  /** The deferred probe lists (dd.c), owned by the binder. */
+  get deferred(): DriverBinder['deferred'] {
+    return this.binder.deferred;
+  }
+
+  /** LinkCore: device_register of a link's class device. */
+  addDevice(dev: Device): void {
+    this.add(dev);
+  }
+
+  /** LinkCore: device_unregister of a link's class device. */
+  delDevice(dev: Device): void {
+    this.unregister(dev);
+  }
+
+  /** LinkCore: device_release_driver_internal. */
+  releaseDriver(dev: Device): void {
+    this.binder.releaseDriver(dev);
+  }
+
+  /** LinkCore: driver_deferred_probe_add. */
+  deferredProbeAdd(dev: Device): void {
+    this.binder.deferred.add(dev);
   }
 
   /** The device at a kobject path (`/devices/...`), if it is in sysfs. */
@@ -69,7 +96,6 @@ export class DeviceCore {
     const devpath = dev.devpath;
     // kobject_add: the directory name must be free below the parent (no uevent on failure).
     if (this.#byPath.has(devpath)) throw kerr('EEXIST', `${devpath}: sysfs: cannot create duplicate filename`);
-    dev.p.kobjAdded = true;
     this.#byPath.set(devpath, dev);
     dev.p.state = 'added';
     // uevent attribute, class symlinks, attribute groups.
@@ -82,9 +108,9 @@ export class DeviceCore {
       dev.bus.p.devices.push(dev);
       dev.p.busAdded = true;
     }
-    if (dev.devt) this.#devtmpfs?.createNode(dev);
+    if (dev.devt) this.devtmpfs.createNode(dev);
     // bus_notify: only devices on a bus reach the bus notifier (class devices do not).
-    if (dev.bus) this.notifier._onDidAddDevice.fire(dev);
+    if (dev.bus) this.notifier.notify('ADD_DEVICE', dev);
     this.uevent.sendDevice(dev, 'add');
     // bus_probe_device, then the parent's children list (after probing, as in the kernel).
     if (dev.bus) this.binder.busProbeDevice(dev);
@@ -98,7 +124,6 @@ export class DeviceCore {
     }
     this.uevent.sendDevice(dev, 'remove');
     this.#byPath.delete(dev.devpath);
-    dev.p.kobjAdded = false;
     dev.p.state = 'deleted';
     throw kerr('EEXIST', `${dev.displayName}: name already in use on ${where === 'bus' ? dev.bus?.name : dev.class?.name}`);
   }
@@ -111,9 +136,9 @@ export class DeviceCore {
   del(dev: Device): void {
     if (dev.p.state !== 'added') throw new BugIndicatingError(`${dev.displayName}: device_del of a device not added`);
     dev.p.dead = true;
-    if (dev.bus) this.notifier._onWillRemoveDevice.fire(dev);
+    if (dev.bus) this.notifier.notify('DEL_DEVICE', dev);
     if (dev.parent) removeItem(dev.parent.p.children, dev);
-    if (dev.devt) this.#devtmpfs?.deleteNode(dev);
+    if (dev.devt) this.devtmpfs.deleteNode(dev);
     removeItem(dev.class?.p.devices, dev);
     dev.p.attrsAdded = false;
     if (dev.p.busAdded) {
@@ -121,15 +146,14 @@ export class DeviceCore {
       removeItem(dev.bus?.p.devices, dev);
       this.binder.releaseDriver(dev);
     }
-    this.deferred.del(dev);
+    this.binder.deferred.del(dev);
     this.links.purge(dev);
     // device_del (v6.0+): release the managed resources of a device left without a driver here,
     // before REMOVED_DEVICE and the `remove` uevent, not only at the last put_device.
     devresReleaseAll(dev);
-    if (dev.bus) this.notifier._onDidRemoveDevice.fire(dev);
+    if (dev.bus) this.notifier.notify('REMOVED_DEVICE', dev);
     this.uevent.sendDevice(dev, 'remove');
     this.#byPath.delete(dev.devpath);
-    dev.p.kobjAdded = false;
     dev.p.state = 'deleted';
   }
 

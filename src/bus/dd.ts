@@ -8,17 +8,20 @@
  * returns 0 (bound), a positive errno (probe failed, try the next driver) or a negative errno
  * (could not attempt, stop).
  */
-import { inject, injectable } from 'inversify';
-import { BugIndicatingError, DriverModelError, Errno, errnoName, ILogService, kerr } from '../base/index.js';
+import type { ServiceIdentifier } from 'inversify';
+import { BugIndicatingError, DriverModelError, Errno, errnoName, type IDisposable, type ILogService, type IScheduler, kerr } from '../base/index.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
-import { DeferredProbe, IDeferredProbe } from './deferred-probe.js';
-import { DeviceLinks, IDeviceLinks } from './devlink.js';
+import type { DeviceLinks } from './devlink.js';
 import { devresReleaseAll } from './devres.js';
-import { BusNotifier, IBusNotifier } from './notifier.js';
-import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
+import type { BusNotifier } from './notifier.js';
+import type { IKobjectUevent } from './uevent.js';
 
-export const IDriverBinder = Symbol.for('IDriverBinder');
+export const IDriverBinder: ServiceIdentifier<DriverBinder> = Symbol.for('IDriverBinder');
+export const IDeferredProbe: ServiceIdentifier<DeferredProbe> = Symbol.for('IDeferredProbe');
+
+/** deferred_probe_timeout default with modules (seconds). */
+export const DEFERRED_PROBE_TIMEOUT_MS = 10_000;
 
 const EPROBE_DEFER = Errno.EPROBE_DEFER;
 
@@ -28,19 +31,21 @@ function probeErrno(e: unknown): number {
   throw e;
 }
 
-@injectable()
+/** Built by DeviceCore (core.ts), which owns the driver core's mutually calling parts. */
 export class DriverBinder {
   /** Set by the machine for tests that want every probe to defer (defer_all_probes). */
   deferAllProbes = false;
+  /** The deferred probe lists and their retry work; the retry calls back into this binder. */
+  readonly deferred: DeferredProbe;
 
   constructor(
-    @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
-    @inject(IBusNotifier) private readonly notifier: BusNotifier,
-    @inject(IDeferredProbe) private readonly deferred: DeferredProbe,
-    @inject(IDeviceLinks) private readonly links: DeviceLinks,
-    @inject(ILogService) private readonly log: ILogService,
+    private readonly uevent: IKobjectUevent,
+    private readonly notifier: BusNotifier,
+    private readonly links: DeviceLinks,
+    scheduler: IScheduler,
+    private readonly log: ILogService,
   ) {
-    deferred.setProber(this);
+    this.deferred = new DeferredProbe(scheduler, log, this);
   }
 
   /** driver_match_device: the bus's verdict, or a match when the bus has no match(). */
@@ -156,7 +161,7 @@ export class DriverBinder {
     }
     dev.driver = drv;
     // driver_sysfs_add: BIND_DRIVER, then the links; the `driver` link exists while probe runs.
-    this.notifier._onWillBindDriver.fire(dev);
+    this.notifier.notify('BIND_DRIVER', dev);
     dev.p.driverLinked = true;
     dev.p.probing = true;
     let ret = 0;
@@ -171,7 +176,7 @@ export class DriverBinder {
       this.#logProbeFailure(dev, drv, ret);
       // probe_failed: remove the links, DRIVER_NOT_BOUND, links no_driver, unbind cleanup.
       dev.p.driverLinked = false;
-      this.notifier._onDidFailToBindDriver.fire(dev);
+      this.notifier.notify('DRIVER_NOT_BOUND', dev);
       this.links.noDriver(dev);
       this.#unbindCleanup(dev);
       return ret;
@@ -205,7 +210,7 @@ export class DriverBinder {
     this.links.driverBound(dev);
     this.deferred.del(dev);
     this.deferred.trigger();
-    this.notifier._onDidBindDriver.fire(dev);
+    this.notifier.notify('BOUND_DRIVER', dev);
     this.uevent.sendDevice(dev, 'bind');
   }
 
@@ -237,7 +242,7 @@ export class DriverBinder {
       if (dev.driver !== drv) return;
     }
     dev.p.driverLinked = false;
-    this.notifier._onWillUnbindDriver.fire(dev);
+    this.notifier.notify('UNBIND_DRIVER', dev);
     dev.p.driverGroupsAdded = false;
     if (dev.bus?.remove) dev.bus.remove(dev);
     else drv.remove?.(dev);
@@ -246,7 +251,7 @@ export class DriverBinder {
     dev.p.bound = false;
     const i = drv.p.devices.indexOf(dev);
     if (i >= 0) drv.p.devices.splice(i, 1);
-    this.notifier._onDidUnbindDriver.fire(dev);
+    this.notifier.notify('UNBOUND_DRIVER', dev);
     this.uevent.sendDevice(dev, 'unbind');
   }
 
@@ -263,4 +268,114 @@ export class DriverBinder {
       this.releaseDriver(dev);
     }
   }
+}
+
+/** What the retry work calls for each active device (bus_probe_device). */
+export interface DeferredProber {
+  busProbeDevice(dev: Device): void;
+}
+
+/**
+ * The deferred probe lists (dd.c deferred_probe_pending_list/active_list) and their work items.
+ * Built by the DriverBinder, which is its prober.
+ */
+export class DeferredProbe {
+  readonly #pending: Device[] = [];
+  readonly #active: Device[] = [];
+  #triggerCount = 0;
+  #work: IDisposable | undefined;
+  #timeoutExpired = false;
+  #timeoutWork: IDisposable | undefined;
+
+  constructor(
+    private readonly scheduler: IScheduler,
+    private readonly log: ILogService,
+    private readonly prober: DeferredProber,
+  ) {}
+
+  /** deferred_trigger_count: lets driver_probe_device notice a trigger during a probe. */
+  get triggerCount(): number {
+    return this.#triggerCount;
+  }
+
+  /** driver_deferred_probe_add: append to pending once (only devices some driver matched). */
+  add(dev: Device): void {
+    if (!dev.p.canMatch) return;
+    if (!this.#pending.includes(dev) && !this.#active.includes(dev)) this.#pending.push(dev);
+  }
+
+  /** driver_deferred_probe_del: the device bound or went away. */
+  del(dev: Device): void {
+    removeItem(this.#pending, dev);
+    removeItem(this.#active, dev);
+    dev.p.deferredReason = undefined;
+  }
+
+  /** Devices waiting, pending then active (devices_deferred). */
+  get devices(): readonly Device[] {
+    return [...this.#active, ...this.#pending];
+  }
+
+  /** driver_deferred_probe_trigger: all pending become active; one work item retries them. */
+  trigger(): void {
+    this.#triggerCount++;
+    for (const dev of this.#pending.splice(0)) {
+      if (!this.#active.includes(dev)) this.#active.push(dev);
+    }
+    if (this.#active.length === 0 || this.#work) return;
+    this.#work = this.scheduler.queue('deferred_probe_work', () => this.#runWork(), { key: 'deferred-probe' });
+  }
+
+  #runWork(): void {
+    this.#work = undefined;
+    // deferred_probe_work_func: take devices from the head of the active list one at a time.
+    while (this.#active.length > 0) {
+      const dev = this.#active.shift()!;
+      if (!dev.isRegistered) continue;
+      this.prober.busProbeDevice(dev);
+    }
+  }
+
+  /** Arm the deferred probe timeout (deferred_probe_initcall). */
+  armTimeout(): void {
+    this.#timeoutWork?.dispose();
+    this.#timeoutWork = this.scheduler.queue(
+      'deferred_probe_timeout_work',
+      () => {
+        this.#timeoutWork = undefined;
+        // deferred_probe_timeout_work_func: trigger, flush_work (the retry runs now, inside
+        // this work), and only then warn (dev_warn) about the devices that are still waiting.
+        this.#timeoutExpired = true;
+        this.trigger();
+        const queued = this.#work;
+        if (queued) {
+          queued.dispose();
+          this.#runWork();
+        }
+        for (const dev of this.devices) {
+          this.log.log('warning', 'kernel', `${dev.displayName}: deferred probe pending: ${dev.p.deferredReason ?? '(reason unknown)'}`);
+        }
+      },
+      { delay: DEFERRED_PROBE_TIMEOUT_MS },
+    );
+  }
+
+  /**
+   * deferred_probe_extend_timeout (driver_register calls it): a timeout still pending starts
+   * over with the full delay; one not armed yet, or already expired, is left alone.
+   */
+  extendTimeout(): void {
+    if (!this.#timeoutWork) return;
+    this.armTimeout();
+    this.log.log('debug', 'kernel', `Extended deferred probe timeout by ${DEFERRED_PROBE_TIMEOUT_MS / 1000} secs`);
+  }
+
+  get timeoutExpired(): boolean {
+    return this.#timeoutExpired;
+  }
+}
+
+function removeItem<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
 }

@@ -4,12 +4,11 @@
  * consumers before the supplier unbinds, and follow the state machine of the `status` file.
  * Each link is a class device of class `devlink` with its own add/remove uevents.
  */
-import { inject, injectable } from 'inversify';
-import { BugIndicatingError, kerr } from '../base/index.js';
+import type { ServiceIdentifier } from 'inversify';
+import { kerr } from '../base/index.js';
 import { attrRO } from './attribute.js';
 import { DeviceClass } from './class.js';
 import { Device } from './device.js';
-import { IDeferredProbe, type DeferredProbe } from './deferred-probe.js';
 
 /** DL_FLAG_* (include/linux/device.h). */
 export const DL_FLAG = {
@@ -98,32 +97,29 @@ export function createDevlinkClass(): DeviceClass {
   });
 }
 
-/** What device links need from the core (set once by DeviceCore, breaking the cycle). */
-export interface LinkCoreHooks {
+/**
+ * What device links call in the rest of the driver core (core.c and dd.c in the kernel, where
+ * the links live in core.c): DeviceCore implements it and passes itself when it builds the links.
+ */
+export interface LinkCore {
+  /** device_register of a link's class device. */
   addDevice(dev: Device): void;
+  /** device_unregister of a link's class device. */
   delDevice(dev: Device): void;
   /** device_release_driver_internal on a consumer. */
   releaseDriver(dev: Device): void;
+  /** driver_deferred_probe_add on a consumer. */
+  deferredProbeAdd(dev: Device): void;
 }
 
-export const IDeviceLinks = Symbol.for('IDeviceLinks');
+export const IDeviceLinks: ServiceIdentifier<DeviceLinks> = Symbol.for('IDeviceLinks');
 
-@injectable()
+/** Built by DeviceCore (core.ts), which passes itself as the LinkCore. */
 export class DeviceLinks {
-  #hooks: LinkCoreHooks | undefined;
   /** This machine's `devlink` class. */
   readonly devlinkClass = createDevlinkClass();
 
-  constructor(@inject(IDeferredProbe) private readonly deferred: DeferredProbe) {}
-
-  setHooks(hooks: LinkCoreHooks): void {
-    this.#hooks = hooks;
-  }
-
-  get #core(): LinkCoreHooks {
-    if (!this.#hooks) throw new BugIndicatingError('device links used before the core was wired');
-    return this.#hooks;
-  }
+  constructor(private readonly core: LinkCore) {}
 
   /**
    * device_link_add: returns the link, or undefined where the kernel returns NULL (bad flags,
@@ -149,7 +145,7 @@ export class DeviceLinks {
     const link = new DeviceLink(supplier, consumer, flags, this.#initialState(supplier, consumer, flags), this.devlinkClass);
     supplier.p.consumers.push(link);
     consumer.p.suppliers.push(link);
-    this.#core.addDevice(link.device);
+    this.core.addDevice(link.device);
     return link;
   }
 
@@ -188,7 +184,7 @@ export class DeviceLinks {
   del(link: DeviceLink): void {
     removeItem(link.supplier.p.consumers, link);
     removeItem(link.consumer.p.suppliers, link);
-    if (link.device.isRegistered) this.#core.delDevice(link.device);
+    if (link.device.isRegistered) this.core.delDevice(link.device);
   }
 
   /** device_links_check_suppliers: every managed supplier must be available, else defer. */
@@ -214,7 +210,7 @@ export class DeviceLinks {
       if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) continue;
       link.status = linkStates.AVAILABLE;
       // driver_deferred_probe_add: only a consumer some driver matched (can_match) is queued.
-      if (link.flags & DL_FLAG.AUTOPROBE_CONSUMER) this.deferred.add(link.consumer);
+      if (link.flags & DL_FLAG.AUTOPROBE_CONSUMER) this.core.deferredProbeAdd(link.consumer);
     }
     for (const link of [...dev.p.suppliers]) {
       if (!link.managed) continue;
@@ -291,7 +287,7 @@ export class DeviceLinks {
         }
       }
       if (!active) return;
-      this.#core.releaseDriver(active.consumer);
+      this.core.releaseDriver(active.consumer);
     }
   }
 

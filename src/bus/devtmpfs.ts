@@ -4,9 +4,8 @@
  * the device goes, even with files open; udev changes mode and ownership and adds symlinks.
  * Nodes are keyed by device, so their existence follows the object model.
  */
-import { inject, injectable } from 'inversify';
-import { kerr, normalizeAbsolute } from '../base/index.js';
-import { DeviceCore, IDeviceCore } from './core.js';
+import { injectable, type ServiceIdentifier } from 'inversify';
+import { DriverModelError, kerr, normalizeAbsolute } from '../base/index.js';
 import type { Device, DevT } from './device.js';
 import { deviceDevnodeName } from './uevent.js';
 
@@ -21,7 +20,7 @@ interface NodeState {
   gid: number;
 }
 
-export const IDevtmpfs = Symbol.for('IDevtmpfs');
+export const IDevtmpfs: ServiceIdentifier<Devtmpfs> = Symbol.for('IDevtmpfs');
 
 @injectable()
 export class Devtmpfs {
@@ -31,16 +30,15 @@ export class Devtmpfs {
   /** Directories created by userspace (udev's mkdir -p for links). */
   readonly #dirs = new Set<string>();
 
-  constructor(@inject(IDeviceCore) core: DeviceCore) {
-    core.setDevtmpfs({
-      createNode: (dev) => {
-        const info = dev.class?.devnode?.(dev);
-        this.#nodes.set(dev, { mode: info?.mode ?? 0o600, uid: info?.uid ?? 0, gid: info?.gid ?? 0 });
-      },
-      deleteNode: (dev) => {
-        this.#nodes.delete(dev);
-      },
-    });
+  /** devtmpfs_create_node (device_add, for a device with a devt): the class's mode and owner, else 0600 root:root. */
+  createNode(dev: Device): void {
+    const info = dev.class?.devnode?.(dev);
+    this.#nodes.set(dev, { mode: info?.mode ?? 0o600, uid: info?.uid ?? 0, gid: info?.gid ?? 0 });
+  }
+
+  /** devtmpfs_delete_node (device_del), even with the node open. */
+  deleteNode(dev: Device): void {
+    this.#nodes.delete(dev);
   }
 
   /** /dev/<devnode name> of a device with a node. */
@@ -157,6 +155,34 @@ export class Devtmpfs {
     const all = [...this.#nodeEntries().map(([p]) => p), ...this.#links.keys(), ...this.#dirs];
     if (all.some((p) => p.startsWith(prefix))) throw kerr('ENOTEMPTY', path);
     this.#dirs.delete(norm);
+  }
+
+  /**
+   * mkdir -p of the directories above `path` below /dev (udev's mkdir_parents before a symlink).
+   * @throws {DriverModelError} ENOTDIR when a component exists and is not a directory.
+   */
+  mkdirParents(path: string): void {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 2; i < parts.length; i++) {
+      const dir = `/${parts.slice(0, i).join('/')}`;
+      const node = this.lookup(dir);
+      if (!node) this.mkdir(dir);
+      else if (node.kind !== 'dir') throw kerr('ENOTDIR', `${dir}: Not a directory`);
+    }
+  }
+
+  /** rmdir_parents: drop the directories above `path` that became empty, up to /dev. */
+  rmdirParents(path: string): void {
+    let dir = path.split('/').slice(0, -1).join('/');
+    while (dir !== '/dev' && dir.startsWith('/dev/')) {
+      try {
+        this.rmdir(dir);
+      } catch (e) {
+        if (DriverModelError.is(e)) break;
+        throw e;
+      }
+      dir = dir.split('/').slice(0, -1).join('/');
+    }
   }
 
   /** unlink(2) of a userspace symlink. */

@@ -37,15 +37,14 @@ export {
 } from './bus.js';
 export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations } from './char-dev.js';
 export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
-export { DeviceCore, IDeviceCore } from './core.js';
-export { DriverBinder, IDriverBinder } from './dd.js';
-export { DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './deferred-probe.js';
+export { DeviceCore, IDeviceCore, type DevtmpfsNodes } from './core.js';
+export { DriverBinder, IDriverBinder, DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './dd.js';
 export { Device, type DevT, type DeviceType, devicePath } from './device.js';
-export { DeviceLinks, IDeviceLinks, DeviceLink, DL_FLAG, linkStates, type LinkState, createDevlinkClass } from './devlink.js';
+export { DeviceLinks, IDeviceLinks, type LinkCore, DeviceLink, DL_FLAG, linkStates, type LinkState, createDevlinkClass } from './devlink.js';
 export { devmAddAction, devmAddActionOrReset, devresOpenGroup, devresReleaseGroup, devresReleaseAll, devresNames } from './devres.js';
 export { Devtmpfs, IDevtmpfs, type DevNode } from './devtmpfs.js';
 export { DeviceDriver, type DeviceDriverOptions } from './driver.js';
-export { Lockdown, ILockdown, lockdownLevels, type LockdownLevel, type LockdownReason } from './lockdown.js';
+export { Lockdown, ILockdown, type LockdownReason } from './lockdown.js';
 export {
   ModuleLoader,
   IModuleLoader,
@@ -72,9 +71,11 @@ export {
 export { type ModuleParamInfo, type ModuleParamType, moduleParamTypes, parseModuleParam, splitModuleOptions } from './module-params.js';
 export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
 export { busModule } from './module.js';
-export { BusNotifier, IBusNotifier } from './notifier.js';
+export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
 export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
+export { type BootParams, IBootParams, lockdownLevels, type LockdownLevel } from './boot-params.js';
+export { IUdevNetifRenamer } from './netif-rename.js';
 export { Taint, ITaint, taintFlags, type TaintFlag } from './taint.js';
 export {
   KobjectUevent,
@@ -84,79 +85,10 @@ export {
   type Kobject,
   ueventActions,
   isUeventAction,
+  ueventVar,
+  ueventKeys,
   deviceKobject,
   fillDeviceUevent,
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv, UEVENT_NUM_ENVP, UEVENT_BUFFER_SIZE } from './uevent-env.js';
-export { PciCore, IPciCore } from './pci-probe.js';
-export { pciDoePolicies, type PciDoePolicy, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './pci-access.js';
-export { PciResources, PCI_HOST_MEM_WINDOW } from './pci-resource.js';
-export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './pci-reset.js';
-export { pciModule } from './pci-module.js';
-export {
-  PciDevice,
-  PciBus,
-  type PciResource,
-  type PciDoeMailbox,
-  type PciConfigClaim,
-  type PciIdentity,
-  ioresource,
-  pciResourceIndex,
-  pciName,
-  parsePciName,
-  isPciDevice,
-  pciFindCapability,
-  pciFindExtCapability,
-  pciFindDvsecCapability,
-  pciFindNextExtCapability,
-  pciDoeCapabilityOffsets,
-} from './pci-device.js';
-export {
-  PciDriver,
-  type PciDriverOptions,
-  type PciDeviceId,
-  type PciDriverRegistrar,
-  PCI_ANY_ID,
-  pciDevice,
-  pciDeviceClass,
-  pciDeviceIdAny,
-  pciMatchOneDevice,
-  pciMatchDevice,
-  pciModalias,
-  pciIdAlias,
-  pciModuleAliases,
-  pciRegisterDriver,
-  pciUnregisterDriver,
-  toPciDriver,
-} from './pci-driver.js';
-export { pciBusMatch, pciUevent, scanHexFields } from './pci-bus.js';
-export { kstrtoul, doeFeatureName, pciResourceText, pciResourceLen } from './pci-sysfs.js';
-export {
-  type PciFunctionHw,
-  type PciBarInfo,
-  type PciAccessWidth,
-  type PciResetMethod,
-  type PciDoeProtocol,
-  pciResetMethods,
-  isPciResetMethod,
-} from './pci-hw.js';
-export {
-  pciRegs,
-  pciCommand,
-  pciStatus,
-  pciHeaderType,
-  pciBaseAddress,
-  pciCapIds,
-  pciExtCapIds,
-  pciExpRegs,
-  pciExpTypes,
-  PCI_EXP_DEVCAP_FLR,
-  pciDoeRegs,
-  pciDoeCtrl,
-  pciDoeStatus,
-  PCI_DOE_CAP_SIZEOF,
-  PCI_CFG_SPACE_SIZE,
-  PCI_CFG_SPACE_EXP_SIZE,
-  PCI_STD_NUM_BARS,
-} from './pci-regs.js';

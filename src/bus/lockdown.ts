@@ -2,11 +2,10 @@
  * Kernel lockdown (security/lockdown/lockdown.c): integrity-class reasons (PCI config writes,
  * BAR mmap, /dev/mem) are refused in both `integrity` and `confidentiality` modes with EPERM.
  */
-import { injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
+import { type BootParams, IBootParams, type LockdownLevel, lockdownLevels } from './boot-params.js';
 
-export const lockdownLevels = ['none', 'integrity', 'confidentiality'] as const;
-export type LockdownLevel = (typeof lockdownLevels)[number];
 
 /** enum lockdown_reason members this model consults, with the level that blocks them. */
 export const lockdownReasons = {
@@ -16,11 +15,15 @@ export const lockdownReasons = {
 } as const;
 export type LockdownReason = keyof typeof lockdownReasons;
 
-export const ILockdown = Symbol.for('ILockdown');
+export const ILockdown: ServiceIdentifier<Lockdown> = Symbol.for('ILockdown');
 
 @injectable()
 export class Lockdown {
-  level: LockdownLevel = 'none';
+  level: LockdownLevel;
+
+  constructor(@inject(IBootParams) boot: BootParams) {
+    this.level = boot.lockdown;
+  }
 
   isLockedDown(reason: LockdownReason): boolean {
     const need = lockdownReasons[reason].level;

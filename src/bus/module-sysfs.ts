@@ -5,7 +5,7 @@
  * `drivers/<bus>:<driver>` links (module_add_driver), and `parameters/` (params.c). Built-in modules without parameters have
  * no directory, as in the kernel; none of this model's modules is built in.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { type Attribute, attrRO, attrRW, attrWO } from './attribute.js';
 import type { ModuleParamInfo } from './module-params.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
@@ -13,7 +13,7 @@ import { ModuleLoader, IModuleLoader, moduleName } from './modules.js';
 import { ISysfs, Sysfs, SysfsDirBuilder, type SysfsDir } from './sysfs.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
 
-export const IModuleSysfs = Symbol.for('IModuleSysfs');
+export const IModuleSysfs: ServiceIdentifier<ModuleSysfs> = Symbol.for('IModuleSysfs');
 
 @injectable()
 export class ModuleSysfs {

@@ -5,9 +5,8 @@ import { ContainerModule } from 'inversify';
 import { BusRegistry, IBusRegistry } from './bus.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { DeviceCore, IDeviceCore } from './core.js';
-import { DriverBinder, IDriverBinder } from './dd.js';
-import { DeferredProbe, IDeferredProbe } from './deferred-probe.js';
-import { DeviceLinks, IDeviceLinks } from './devlink.js';
+import { IDeferredProbe, IDriverBinder } from './dd.js';
+import { IDeviceLinks } from './devlink.js';
 import { Devtmpfs, IDevtmpfs } from './devtmpfs.js';
 import { ILockdown, Lockdown } from './lockdown.js';
 import { IModuleSysfs, ModuleSysfs } from './module-sysfs.js';
@@ -21,10 +20,11 @@ import { IKobjectUevent, KobjectUevent } from './uevent.js';
 export const busModule = new ContainerModule(({ bind }) => {
   bind(IKobjectUevent).to(KobjectUevent).inSingletonScope();
   bind(IBusNotifier).to(BusNotifier).inSingletonScope();
-  bind(IDeferredProbe).to(DeferredProbe).inSingletonScope();
-  bind(IDeviceLinks).to(DeviceLinks).inSingletonScope();
-  bind(IDriverBinder).to(DriverBinder).inSingletonScope();
   bind(IDeviceCore).to(DeviceCore).inSingletonScope();
+  // DeviceCore builds the parts of the driver core that call back into it (see core.ts).
+  bind(IDriverBinder).toResolvedValue((core: DeviceCore) => core.binder, [IDeviceCore]);
+  bind(IDeviceLinks).toResolvedValue((core: DeviceCore) => core.links, [IDeviceCore]);
+  bind(IDeferredProbe).toResolvedValue((core: DeviceCore) => core.deferred, [IDeviceCore]);
   bind(IBusRegistry).to(BusRegistry).inSingletonScope();
   bind(ISysfs).to(Sysfs).inSingletonScope();
   bind(IDevtmpfs).to(Devtmpfs).inSingletonScope();

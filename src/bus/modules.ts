@@ -6,7 +6,7 @@
  * from the modules' declared aliases (their drivers' id tables), and loading by MODALIAS matches
  * those patterns, as kmod's `modprobe <modalias>` does.
  */
-import { type Container, ContainerModule, inject, injectable } from 'inversify';
+import { type Container, ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
 import { DriverModelError, ILogService, kerr } from '../base/index.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { type ModprobeConfig, emptyModprobeConfig, underscores } from './modprobe-config.js';
@@ -63,9 +63,9 @@ export function moduleName(name: string): string {
   return name.replace(/-/g, '_');
 }
 
-export const IModuleLoader = Symbol.for('IModuleLoader');
+export const IModuleLoader: ServiceIdentifier<ModuleLoader> = Symbol.for('IModuleLoader');
 /** The container modules are loaded into (the machine's own). */
-export const IKernelContainer = Symbol.for('IKernelContainer');
+export const IKernelContainer: ServiceIdentifier<Container> = Symbol.for('IKernelContainer');
 
 interface Loaded {
   readonly info: KernelModuleInfo;

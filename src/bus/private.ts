@@ -19,8 +19,6 @@ export type DeviceState = 'initialized' | 'added' | 'deleted';
 
 export class DevicePrivate {
   state: DeviceState = 'initialized';
-  /** kobject_add done: the directory exists. */
-  kobjAdded = false;
   /** device_add_attrs done: uevent, class/type/device groups, dev. */
   attrsAdded = false;
   /** bus_add_device done: bus groups, driver_override, subsystem and bus links; on the klist. */
@@ -50,8 +48,6 @@ export class DevicePrivate {
   probing = false;
   /** dev->links.status == DL_DEV_UNBINDING: from device_links_busy until device_links_driver_cleanup. */
   linksUnbinding = false;
-  addUeventSent = false;
-  removeUeventSent = false;
   /** Suppress uevents (dev_set_uevent_suppress). */
   ueventSuppress = false;
 }

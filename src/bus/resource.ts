@@ -3,7 +3,7 @@
  * request of a busy range fails with EBUSY; `iomemIsExclusive` answers what /dev/mem and sysfs
  * resource mmap may touch under strict devmem.
  */
-import { injectable } from 'inversify';
+import { injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
 
 export interface Resource {
@@ -19,7 +19,7 @@ export interface Resource {
   readonly owner: string;
 }
 
-export const IResourceTree = Symbol.for('IResourceTree');
+export const IResourceTree: ServiceIdentifier<ResourceTree> = Symbol.for('IResourceTree');
 
 @injectable()
 export class ResourceTree {

@@ -4,7 +4,7 @@
  * never stored, so it cannot drift. Attribute files carry their mode; the syscall layer applies
  * kernfs's open rules (EACCES even for root on a file without the needed bits or callback).
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, isBinAttribute } from './attribute.js';
 import type { BusType } from './bus-type.js';
@@ -45,7 +45,7 @@ export interface SysfsLink {
 /** A directory some other service contributes (/sys/module, /sys/kernel). */
 export type SysfsDirProvider = (path: string) => SysfsDir;
 
-export const ISysfs = Symbol.for('ISysfs');
+export const ISysfs: ServiceIdentifier<Sysfs> = Symbol.for('ISysfs');
 
 type Entry = () => SysfsNode;
 

@@ -2,7 +2,7 @@
  * Kernel taint flags (kernel/panic.c taint_flags): sticky until reboot, each set once. Only
  * the flags this model can set carry behaviour; the table keeps the kernel's bits and letters.
  */
-import { injectable } from 'inversify';
+import { injectable, type ServiceIdentifier } from 'inversify';
 
 /** Taint bit → letter, as /proc/sys/kernel/tainted and the oops banner use them. */
 export const taintFlags = {
@@ -29,7 +29,7 @@ export const taintFlags = {
 } as const;
 export type TaintFlag = keyof typeof taintFlags;
 
-export const ITaint = Symbol.for('ITaint');
+export const ITaint: ServiceIdentifier<Taint> = Symbol.for('ITaint');
 
 @injectable()
 export class Taint {

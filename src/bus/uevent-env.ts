@@ -46,9 +46,4 @@ export class UeventEnv {
   entries(): readonly (readonly [string, string])[] {
     return this.#entries;
   }
-
-  /** As a record: of a repeated key the last value wins (as udev reads the message). */
-  toRecord(): Record<string, string> {
-    return Object.fromEntries(this.#entries);
-  }
 }

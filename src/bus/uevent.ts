@@ -4,7 +4,7 @@
  * netlink listeners (udevd, monitors) synchronously and in order. Also parses synthetic uevent
  * writes (`echo "add UUID K=V" > uevent`).
  */
-import { injectable } from 'inversify';
+import { injectable, type ServiceIdentifier } from 'inversify';
 import { DriverModelError, Emitter, type Event, kerr } from '../base/index.js';
 import type { Device } from './device.js';
 import { UeventEnv } from './uevent-env.js';
@@ -24,9 +24,18 @@ export interface Uevent {
   /** Kobject path without /sys, e.g. `/devices/pci0000:00/…`, `/bus/pci/drivers/cxl_pci`. */
   readonly devpath: string;
   readonly subsystem: string;
-  /** Every variable, in message order, ACTION … SEQNUM included. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly envOrder: readonly string[];
+  /** Every variable as KEY/value pairs in message order, ACTION … SEQNUM included (a key added twice appears twice, as add_uevent_var appends). */
+  readonly env: readonly (readonly [string, string])[];
+}
+
+/** The value of variable `key` of a uevent, or undefined when the event does not carry it. */
+export function ueventVar(ev: Uevent, key: string): string | undefined {
+  return ev.env.find(([k]) => k === key)?.[1];
+}
+
+/** The variable names of a uevent, in message order. */
+export function ueventKeys(ev: Uevent): string[] {
+  return ev.env.map(([k]) => k);
 }
 
 /** Anything that can send a uevent: a device, a driver, a bus, a module. */
@@ -38,7 +47,7 @@ export interface Kobject {
   readonly fill?: (env: UeventEnv) => void;
 }
 
-export const IKobjectUevent = Symbol.for('IKobjectUevent');
+export const IKobjectUevent: ServiceIdentifier<IKobjectUevent> = Symbol.for('IKobjectUevent');
 
 /** Node name below /dev for a device with a devt (device_get_devnode). */
 export function deviceDevnodeName(dev: Device): string | undefined {
@@ -140,8 +149,7 @@ export class KobjectUevent implements IKobjectUevent {
       action,
       devpath: kobj.devpath,
       subsystem: kobj.subsystem,
-      env: env.toRecord(),
-      envOrder: env.entries().map(([k]) => k),
+      env: env.entries().map(([k, v]) => [k, v] as const),
     };
     this.#log.push(event);
     this.#onDidSend.fire(event);
@@ -150,10 +158,7 @@ export class KobjectUevent implements IKobjectUevent {
 
   sendDevice(dev: Device, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined {
     if (dev.p.ueventSuppress) return undefined;
-    const ev = this.send(deviceKobject(dev), action, extra);
-    if (action === 'add') dev.p.addUeventSent = true;
-    if (action === 'remove') dev.p.removeUeventSent = true;
-    return ev;
+    return this.send(deviceKobject(dev), action, extra);
   }
 
   synthesize(kobj: Kobject, buf: string): void {

@@ -5,7 +5,7 @@
  * mailbox while a process holds it, and what that process sees when the driver unbinds.
  */
 import { DriverModelError } from '../base/index.js';
-import { type Machine, createMachine, ownerName } from '../di/index.js';
+import { type Machine, createMachine, ownerName } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 import { renderTree, renderUevents } from './render.js';

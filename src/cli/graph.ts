@@ -2,7 +2,7 @@
  * `auxbus graph --format dot|mermaid`: devices, drivers and bindings as a graph.
  */
 import { Option } from 'commander';
-import { createMachine } from '../di/index.js';
+import { createMachine } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';

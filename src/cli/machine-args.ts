@@ -7,7 +7,7 @@ import { basename, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { kerr } from '../base/index.js';
 import { lockdownLevels } from '../bus/index.js';
-import { type MachineOptions, doePolicies } from '../di/index.js';
+import { type MachineOptions, doePolicies } from '../machine/index.js';
 
 export function addMachineOptions(cmd: Command): Command {
   return cmd

@@ -4,7 +4,7 @@
  */
 import type { Device, Uevent } from '../bus/index.js';
 import { Devtmpfs } from '../bus/index.js';
-import type { Machine } from '../di/index.js';
+import type { Machine } from '../machine/index.js';
 import { type CliIo, colors } from './io.js';
 
 function childrenOf(machine: Machine, parent: Device | undefined): Device[] {
@@ -58,7 +58,7 @@ export function renderUevents(events: readonly Uevent[], io: CliIo): string {
   };
   return events
     .map((e) => {
-      const extra = Object.entries(e.env)
+      const extra = e.env
         .filter(([k]) => !['ACTION', 'DEVPATH', 'SUBSYSTEM', 'SEQNUM'].includes(k))
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');

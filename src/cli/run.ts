@@ -9,7 +9,6 @@ import {
   type ScenarioHost,
   type ScenarioRunResult,
   collectScenarioFiles,
-  defaultScenarioHost,
   formatDiagnosticsText,
   formatStepText,
   formatSummaryText,
@@ -17,7 +16,7 @@ import {
   runScenarioFile,
   stepJson,
   summaryJson,
-} from '../scenario/index.js';
+} from '../scenario/index.node.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 
 const USAGE = `usage: auxbus run FILE|DIR... [--json]
@@ -33,7 +32,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** The real machine's host (imported lazily: argument errors need no machine). */
 async function buildHost(): Promise<ScenarioHost> {
-  return (await import('../di/index.js')).machineScenarioHost();
+  return (await import('../machine/index.js')).machineScenarioHost();
 }
 
 /** `run` against a given host (tests, and builds that supply their own machine). */
@@ -79,13 +78,14 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
     } else files.push(target);
   }
 
-  const host = files.length > 0 ? await getHost() : defaultScenarioHost();
+  // The host (a machine build) is made only when there is a file to run.
+  const host = files.length > 0 ? await getHost() : undefined;
   const c = colors(io);
   let totalSteps = 0;
   let totalFailed = 0;
   let invalid = 0;
   for (const file of files) {
-    const result: ScenarioRunResult = runScenarioFile(file, host, {
+    const result: ScenarioRunResult = runScenarioFile(file, host!, {
       cwd: io.cwd,
       onStep: (r) => io.stdout(json ? jsonLine(stepJson(r, many ? file : undefined)) : formatStepText(file, r, c)),
     });

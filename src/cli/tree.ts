@@ -1,7 +1,7 @@
 /**
  * `auxbus tree`: boot a machine and draw its device tree with bindings.
  */
-import { createMachine } from '../di/index.js';
+import { createMachine } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';

@@ -3,7 +3,7 @@
  * machine; test and verify on rules files), each verb in its own file with `run(argv, io)`, and
  * the boot every machine verb shares.
  */
-import { type Machine, type MachineUdev, createMachine, machineUdev } from '../di/index.js';
+import { type Machine, type MachineUdev, createMachine, machineUdev } from '../machine/index.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, machineOptionsFrom } from './machine-args.js';
 

@@ -4,14 +4,16 @@
  * places them, the kernel modules cxl_pci, mlx5_core, pci_doe and doe_user, and the ownership
  * query of DESIGN.md §3.
  *
- * Usage: the drivers subsystem installs `builtinKernelModules` into every machine (none loaded)
+ * Usage: `driversModule` installs `builtinKernelModules` into every machine (none loaded)
  * and binds `PresetHost` as the machine's IPresetHost; `machine.modprobe('cxl_pci')` then binds
  * the cxl-type3 function, and `ownerOf(device)` says who holds a device.
  */
-export { PresetHost, presetTable, type PresetDefinition } from './preset-host.js';
+export { PresetHost, IPresetHost, presetTable, type PresetDefinition } from './preset-host.js';
+export { driversModule } from './module.js';
 export { builtinKernelModules } from './modules.js';
 export {
   ownerOf,
+  ownerName,
   doeMailboxOwner,
   isUserspaceHandle,
   type Owner,

@@ -5,7 +5,8 @@
  * unbound, or bound to a userspace driver whose file nobody holds.
  */
 import type { AuxiliaryBus } from '../aux/index.js';
-import type { CharDevFile, Device, PciCore, PciDevice } from '../bus/index.js';
+import type { CharDevFile, Device } from '../bus/index.js';
+import type { PciCore, PciDevice } from '../pci/index.js';
 import { doeMailboxOf } from './doe/mailbox.js';
 
 export type Owner = 'kernel' | 'none' | { readonly pid: number; readonly process: string };
@@ -35,6 +36,12 @@ export function ownerOf(dev: Device): Owner {
     return file ? { pid: file.pid, process: file.owner } : 'none';
   }
   return 'kernel';
+}
+
+/** DESIGN.md §3 "Who is the owner", as the scenario format writes it: kernel, none or a process name. */
+export function ownerName(dev: Device): string {
+  const owner = ownerOf(dev);
+  return typeof owner === 'string' ? owner : owner.process;
 }
 
 /** The services a mailbox query needs. */

@@ -4,13 +4,22 @@
  * bus numbers and inserts the function behind it — then raises a hot-plug event. `unplug` is a
  * surprise removal of one function (and everything below it, for a bridge).
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
-import { IPciCore, type PciCore, type PciFunctionHw, parsePciName, pciHeaderType, pciRegs } from '../bus/index.js';
-import type { IPresetHost } from '../di/index.js';
+import { IPciCore, type PciCore, type PciFunctionHw, parsePciName, pciHeaderType, pciRegs } from '../pci/index.js';
 import { createCxlType3 } from './hw/cxl-type3.js';
 import { createMlx5Nic } from './hw/mlx5-nic.js';
 import { createRootPort } from './hw/root-port.js';
+
+/** Preset hardware: names are part of the contract (DESIGN.md §4). */
+export interface IPresetHost {
+  readonly names: readonly string[];
+  /** Add one instance of a preset at the next free bus number (coldplug at boot, hotplug later). */
+  plug(name: string): void;
+  /** Surprise removal of a PCI function by BDF, as `echo 1 > remove`. */
+  unplug(bdf: string): void;
+}
+export const IPresetHost: ServiceIdentifier<IPresetHost> = Symbol.for('IPresetHost');
 
 export interface PresetDefinition {
   /** Device number of the root port on bus 0 the first instance sits behind. */

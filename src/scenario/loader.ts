@@ -4,9 +4,8 @@
  * scenario ready to run or every problem as `FILE:LINE:COL: message`; a file with any problem
  * never runs a step.
  */
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
+import { pathBasename, pathDirname } from '../base/index.js';
 import type { ScenarioHost, ScenarioMachineOptions, ScenarioProcessSpec } from './host.js';
 import { type ScenarioFile, scenarioSchema } from './schema.js';
 import { UNKNOWN_KEY, isMissing, unknownKeysOf } from './schema-values.js';
@@ -44,6 +43,16 @@ export type LoadResult = { readonly ok: true; readonly loaded: LoadedScenario } 
 export interface LoadOptions {
   /** Directory `rules: - file:` paths are relative to; default the scenario file's directory. */
   readonly baseDir?: string;
+  /**
+   * Reads a `rules: - file:` entry (`file` relative to `baseDir`); throws an error with a `code`
+   * (ENOENT…) when it cannot. Without one (a browser build) rules files cannot be read (ENOSYS).
+   * The Node entry (index.node.ts) passes one that reads the disk.
+   */
+  readonly readRulesFile?: (baseDir: string, file: string) => string;
+}
+
+function noRulesFiles(): string {
+  throw Object.assign(new Error('no file system'), { code: 'ENOSYS' });
 }
 
 /** Loads scenario `text` named `file`; never throws. */
@@ -63,7 +72,8 @@ export function loadScenario(text: string, file: string, host: ScenarioHost, opt
   if (!parsed.success) return fail(fromIssues(parsed.error.issues.flatMap(toPathIssues)));
   const scenario = parsed.data;
 
-  const baseDir = options.baseDir ?? dirname(resolve(file));
+  const baseDir = options.baseDir ?? pathDirname(file);
+  const readRulesFile = options.readRulesFile ?? noRulesFiles;
   const rules: { name: string; text: string }[] = [];
   const ruleNames: { name: string; index: number }[] = [];
   const issues: PathIssue[] = [];
@@ -73,12 +83,12 @@ export function loadScenario(text: string, file: string, host: ScenarioHost, opt
       ruleNames.push({ name: entry.name, index });
       return;
     }
-    const name = basename(entry.file);
+    const name = pathBasename(entry.file);
     try {
-      rules.push({ name, text: readFileSync(resolve(baseDir, entry.file), 'utf8') });
+      rules.push({ name, text: readRulesFile(baseDir, entry.file) });
       ruleNames.push({ name, index });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      const code = (e as { code?: string }).code ?? 'error';
       issues.push({ path: ['rules', index, 'file'], anchor: 'value', message: `cannot read rules file '${entry.file}' (${code})` });
     }
   });

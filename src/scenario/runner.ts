@@ -5,8 +5,7 @@
  * `DriverModelError` is an outcome to judge; anything else thrown is a bug, reported as a
  * failed step with its message.
  */
-import { basename } from 'node:path';
-import { DriverModelError } from '../base/index.js';
+import { DriverModelError, pathBasename } from '../base/index.js';
 import { evaluateCheck } from './checks.js';
 import { buildDoeObject, unwrapDoeResponse } from './doe-requests.js';
 import { bytesToHex, hexToBytes } from './hex.js';
@@ -79,7 +78,7 @@ export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, op
     // Point at the rules entry the message names (a rules file that does not compile), else
     // at rules: or machine:.
     const text = errorText(e);
-    const named = scenario.rules.findIndex((r) => text.includes(r.kind === 'text' ? r.name : basename(r.file)));
+    const named = scenario.rules.findIndex((r) => text.includes(r.kind === 'text' ? r.name : pathBasename(r.file)));
     const where: SourcePath = named >= 0 ? ['rules', named] : scenario.rules.length > 0 ? ['rules'] : ['machine'];
     return invalid(where, `cannot build the machine: ${text}`);
   }

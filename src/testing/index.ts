@@ -4,7 +4,7 @@
  */
 import { DriverModelError, type ErrnoName } from '../base/index.js';
 import type { Uevent } from '../bus/index.js';
-import { type Machine, type MachineOptions, createMachine } from '../di/index.js';
+import { type Machine, type MachineOptions, createMachine } from '../machine/index.js';
 
 /** A machine booted with `options` (default presets and autoload), settled. */
 export function bootMachine(options: MachineOptions = {}): Machine {

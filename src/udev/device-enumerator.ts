@@ -7,7 +7,7 @@
 import type { UdevDatabase } from './database.js';
 import { UdevDevice } from './device.js';
 import { fnmatch } from './rules/fnmatch.js';
-import type { SysfsAccess } from './sysfs-access.js';
+import type { SysfsAccess } from './sources/sysfs-access.js';
 
 /** What `udevadm trigger --type` scans. */
 export const enumerationTypes = ['devices', 'subsystems', 'all'] as const;

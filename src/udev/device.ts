@@ -6,7 +6,7 @@
  */
 import { canonicalString } from './bytes.js';
 import type { DbEntry, UdevDatabase } from './database.js';
-import { baseName, dirName, type FsError, isNormalizedPath, joinPath, simplifyPath, type SysfsAccess } from './sysfs-access.js';
+import { baseName, dirName, type FsError, isNormalizedPath, joinPath, simplifyPath, type SysfsAccess } from './sources/sysfs-access.js';
 
 /** The actions a uevent can carry (sd_device_action_t). */
 export const deviceActions = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const;

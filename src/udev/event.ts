@@ -5,8 +5,7 @@
  * USEC_INITIALIZED, tag index and database update; the remove path loads the database first
  * and drops the links afterwards. `executeRunList` runs the RUN list as udevd does afterwards.
  */
-import type { PasswdDatabase } from '../base/passwd.js';
-import { DriverModelError, type ErrnoName } from '../base/index.js';
+import { DriverModelError, type ErrnoName, type PasswdDatabase } from '../base/index.js';
 import { bytesToText } from './bytes.js';
 import { type BuiltinHost, runBuiltin } from './builtins/index.js';
 import type { UdevDatabase } from './database.js';
@@ -18,8 +17,8 @@ import type { CompiledRules } from './rules/compiler.js';
 import type { FormatEnv } from './rules/format.js';
 import type { BuiltinId, RuleLine } from './rules/token.js';
 import { type ProgramRegistry, spawnProgram } from './spawn.js';
-import type { SysfsAccess } from './sysfs-access.js';
-import type { DevFs } from './sysfs-source.js';
+import type { SysfsAccess } from './sources/sysfs-access.js';
+import type { DevFs } from './sources/sysfs-source.js';
 import { applyPermissions, nodeRemove, nodeUpdate, type NodeContext } from './udev-node.js';
 import { isValidIfname, resolveSubsysValue } from './udev-util.js';
 
@@ -264,8 +263,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
  * udev_event_execute_run(): run the RUN list in order, builtins through the builtin table,
  * programs through the registry. Failures are logged and ignored.
  */
-export function executeRunList(event: UdevEvent, rules: CompiledRules): void {
-  void rules;
+export function executeRunList(event: UdevEvent): void {
   for (const entry of event.runList) {
     if (entry.builtin !== undefined) {
       event.deviceLog('debug', `Running built-in command "${entry.cmd}"`);

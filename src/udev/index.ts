@@ -14,7 +14,7 @@
  *   - `rules`: `{ name, text }[]` (name: a file name or path; only the base name is used for
  *     ordering and in diagnostics; same base name twice: the first wins, as a higher-priority
  *     rules directory does) or rules compiled once with `compileRules()`.
- *   - `sysfs`: a `SysfsSource` (see sysfs-source.ts): `loadDeviceDesc(text).sysfs` for the
+ *   - `sysfs`: a `SysfsSource` (see sources/sysfs-source.ts): `loadDeviceDesc(text).sysfs` for the
  *     oracle's device.desc format, or `new DiskSysfs(dir)` for a sysfs tree on disk.
  *   - `devfs` (optional): the /dev to use; defaults to an empty in-memory one. `loadDeviceDesc`
  *     returns a matching one with the described device nodes.
@@ -33,7 +33,7 @@
  * process.stdout.write(formatRecords(result.records));
  * ```
  */
-export type { SysfsSource, SysfsStat, SysfsNodeType, DevFs, DevEntry, DevNodeEntry } from './sysfs-source.js';
+export type { SysfsSource, SysfsStat, SysfsNodeType, DevFs, DevEntry, DevNodeEntry } from './sources/sysfs-source.js';
 export {
   type UdevRecord,
   type EventRecord,
@@ -58,10 +58,10 @@ export {
   type UdevTestEvent,
   type UdevTestResult,
   type UdevTestEventOutput,
-} from './udevadm-test.js';
-export { loadDeviceDesc, type DeviceDescEnvironment, busSubsystems } from './device-desc.js';
-export { MemorySysfs, type MemorySysfsOptions } from './sysfs-memory.js';
-export { MemoryDevFs, populateDevFsFromSysfs } from './devfs-memory.js';
+} from './udevadm/udevadm-test.js';
+export { loadDeviceDesc, type DeviceDescEnvironment, busSubsystems } from './sources/device-desc.js';
+export { MemorySysfs, type MemorySysfsOptions } from './sources/sysfs-memory.js';
+export { MemoryDevFs, populateDevFsFromSysfs } from './sources/devfs-memory.js';
 export { UdevDatabase, type DbEntry, type LinkClaim } from './database.js';
 export {
   compileRules,
@@ -84,12 +84,12 @@ export {
   type RunEntry,
   Escape,
 } from './event.js';
-export { SysfsAccess, type FsError, type FsFailure } from './sysfs-access.js';
+export { SysfsAccess, type FsError, type FsFailure } from './sources/sysfs-access.js';
 export { type DiagnosticSink, DiagnosticCollector } from './diagnostics.js';
 export { type BuiltinHost } from './builtins/index.js';
-export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './event-queue.js';
-export { verify, type VerifyOptions, type VerifyResult, type VerifiedFile } from './udevadm-verify.js';
-export { DiskSysfs } from './sysfs-disk.js';
+export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './daemon/event-queue.js';
+export { verify, type VerifyOptions, type VerifyResult, type VerifiedFile } from './udevadm/udevadm-verify.js';
+export { DiskSysfs } from './sources/sysfs-disk.node.js';
 export {
   UdevDaemon,
   type UdevDaemonHost,
@@ -103,7 +103,7 @@ export {
   SYSTEM_RULES_DIR,
   ADMIN_RULES_DIR,
   udevRulesFiles,
-} from './udevd.js';
+} from './daemon/udevd.js';
 export {
   MonitorLog,
   type MonitorMessage,
@@ -115,7 +115,7 @@ export {
   monitorPassesFilter,
   formatMonitorLine,
   formatMonotonic,
-} from './monitor.js';
+} from './daemon/monitor.js';
 export { enumerateDevices, enumerationTypes, type EnumerationType, type EnumeratorMatches, pathCompare } from './device-enumerator.js';
 export {
   udevadmInfo,
@@ -134,7 +134,7 @@ export {
   type InfoQueryOptions,
   type RecordStyle,
   plainRecordStyle,
-} from './udevadm-info.js';
+} from './udevadm/udevadm-info.js';
 export {
   udevadmTrigger,
   triggerTargets,
@@ -142,6 +142,6 @@ export {
   type UdevadmTriggerOptions,
   type UdevadmTriggerResult,
   parseKeyValue,
-} from './udevadm-trigger.js';
-export { udevadmSettle, type SettleHost, type UdevadmSettleOptions } from './udevadm-settle.js';
-export { udevadmMonitor, type UdevadmMonitorOptions, parseSubsystemMatch, monitorGroupsOf } from './udevadm-monitor.js';
+} from './udevadm/udevadm-trigger.js';
+export { udevadmSettle, type SettleHost, type UdevadmSettleOptions } from './udevadm/udevadm-settle.js';
+export { udevadmMonitor, type UdevadmMonitorOptions, parseSubsystemMatch, monitorGroupsOf } from './udevadm/udevadm-monitor.js';

@@ -5,8 +5,8 @@
  * No process is ever started: programs are handlers in a registry the host can extend
  * (programs.ts provides echo, printf, true, false and sh -c).
  */
-import type { SysfsAccess } from './sysfs-access.js';
-import type { DevFs } from './sysfs-source.js';
+import type { SysfsAccess } from './sources/sysfs-access.js';
+import type { DevFs } from './sources/sysfs-source.js';
 
 /** Where relative program names are looked up (UDEVLIBEXECDIR). */
 export const UDEV_LIBEXEC_DIR = '/usr/lib/udev';

@@ -8,8 +8,8 @@ import { DriverModelError } from '../base/index.js';
 import type { UdevDatabase } from './database.js';
 import type { UdevDevice } from './device.js';
 import { type DiagnosticSink, deviceDiagnostic, strerrorName, type LogLevel } from './diagnostics.js';
-import { dirName, isNormalizedPath, relativePath, simplifyPath } from './sysfs-access.js';
-import type { DevFs } from './sysfs-source.js';
+import { dirName, isNormalizedPath, relativePath, simplifyPath } from './sources/sysfs-access.js';
+import type { DevFs } from './sources/sysfs-source.js';
 
 /** What node handling needs from its surroundings. */
 export interface NodeContext {

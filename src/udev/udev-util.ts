@@ -6,7 +6,7 @@
 import { utf8SequenceLength } from './bytes.js';
 import type { UdevDatabase } from './database.js';
 import { UdevDevice } from './device.js';
-import { isNormalizedPath, type SysfsAccess } from './sysfs-access.js';
+import { isNormalizedPath, type SysfsAccess } from './sources/sysfs-access.js';
 
 /** Extra characters PROGRAM results and $attr{} values may keep (UDEV_ALLOWED_CHARS_INPUT). */
 export const UDEV_ALLOWED_CHARS_INPUT = '/ $%?,';

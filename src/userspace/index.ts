@@ -10,7 +10,8 @@
 export { capabilities, type Capability, isCapability, allCapabilities } from './capabilities.js';
 export { type Credentials, checkPermission, inGroup, MAY_READ, MAY_WRITE, MAY_EXEC } from './cred.js';
 export { Process, type ProcessSpec } from './process.js';
+export { resolveProcessSpec, type NamedProcessSpec } from './process-spec.js';
 export { ProcessTable, IProcessTable } from './process-table.js';
 export { Procfs, IProcfs, type ProcFile } from './procfs.js';
 export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, type Opener, normalizePath } from './vfs.js';
-export { userspaceSubsystem } from './subsystem.js';
+export { userspaceModule } from './module.js';

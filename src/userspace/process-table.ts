@@ -2,13 +2,13 @@
  * The machine's processes: `root` (pid 1, uid 0, every capability) always exists; others are
  * spawned by name. Also answers "who holds this file open", the userspace half of ownership.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
 import { allCapabilities } from './capabilities.js';
 import { Process, type ProcessSpec } from './process.js';
 import { IVfs, type Vfs } from './vfs.js';
 
-export const IProcessTable = Symbol.for('IProcessTable');
+export const IProcessTable: ServiceIdentifier<ProcessTable> = Symbol.for('IProcessTable');
 
 @injectable()
 export class ProcessTable {

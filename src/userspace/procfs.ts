@@ -3,10 +3,9 @@
  * entries such as kernel/tainted). Files are computed on read; writable /proc/sys entries keep
  * their value (udev's SYSCTL{} writes land here).
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
-import { IModuleLoader, IResourceTree, ITaint, type ModuleLoader, type ResourceTree, type Taint } from '../bus/index.js';
-import { IMachineOptions, type ResolvedMachineOptions } from '../di/machine-options.js';
+import { type BootParams, IBootParams, IModuleLoader, IResourceTree, ITaint, type ModuleLoader, type ResourceTree, type Taint } from '../bus/index.js';
 
 export interface ProcFile {
   readonly path: string;
@@ -15,7 +14,7 @@ export interface ProcFile {
   write?(value: string): void;
 }
 
-export const IProcfs = Symbol.for('IProcfs');
+export const IProcfs: ServiceIdentifier<Procfs> = Symbol.for('IProcfs');
 
 @injectable()
 export class Procfs {
@@ -29,7 +28,7 @@ export class Procfs {
   ]);
 
   constructor(
-    @inject(IMachineOptions) private readonly options: ResolvedMachineOptions,
+    @inject(IBootParams) private readonly boot: BootParams,
     @inject(ITaint) private readonly taint: Taint,
     @inject(IModuleLoader) private readonly modules: ModuleLoader,
     @inject(IResourceTree) private readonly resources: ResourceTree,
@@ -38,7 +37,7 @@ export class Procfs {
   #files(): Map<string, ProcFile> {
     const files = new Map<string, ProcFile>();
     const ro = (path: string, read: () => string) => files.set(path, { path, mode: 0o444, read });
-    ro('/proc/cmdline', () => `${this.options.cmdline}\n`);
+    ro('/proc/cmdline', () => `${this.boot.cmdline}\n`);
     // Newest first (load_module adds at the head of the list); the count is module_refcount().
     ro('/proc/modules', () =>
       [...this.modules.loaded]

@@ -7,7 +7,7 @@
  * write bits or no store, or for read when it has no read bits or no show, fails with EACCES —
  * even for root, after the generic permission check passed.
  */
-import { inject, injectable } from 'inversify';
+import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr, normalizeAbsolute } from '../base/index.js';
 import {
   type AnyAttribute,
@@ -58,7 +58,7 @@ export interface Opener {
   readonly pid: number;
 }
 
-export const IVfs = Symbol.for('IVfs');
+export const IVfs: ServiceIdentifier<Vfs> = Symbol.for('IVfs');
 
 export function normalizePath(path: string): string {
   if (!path.startsWith('/')) throw kerr('ENOENT', `${path}: relative paths are not supported`);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AuxiliaryBus, AuxiliaryDevice, AuxiliaryDriver, IAuxiliaryBus } from '../../src/aux/index.js';
-import { type Device, IPciCore, type PciCore, PciDriver, pciDevice } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { type Device } from '../../src/bus/index.js';
+import { IPciCore, type PciCore, PciDriver, pciDevice } from '../../src/pci/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { NIC, NIC_PATH, bootMachine, errnoOf, eventsSince, lastEventEnv } from '../support/pci-machine.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);

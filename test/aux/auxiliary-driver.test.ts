@@ -6,8 +6,8 @@ import {
   AuxiliaryDriver,
   IAuxiliaryBus,
 } from '../../src/aux/index.js';
-import { IPciCore, type PciCore } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { NIC, bootMachine, errnoOf } from '../support/pci-machine.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);

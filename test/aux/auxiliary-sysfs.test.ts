@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { kerr } from '../../src/base/index.js';
 import { type AuxiliaryBus, AuxiliaryDevice, AuxiliaryDriver, type AuxiliaryDriverOptions, IAuxiliaryBus } from '../../src/aux/index.js';
-import { IPciCore, type PciCore } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { NIC, bootMachine, errnoOf } from '../support/pci-machine.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);

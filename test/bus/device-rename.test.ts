@@ -4,7 +4,7 @@
  * and before the class's own variables. Failures (EEXIST, EINVAL) change nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { Device, DeviceClass } from '../../src/bus/index.js';
+import { Device, DeviceClass, ueventKeys } from '../../src/bus/index.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
 
 function netMachine() {
@@ -34,8 +34,8 @@ describe('device_rename', () => {
     machine.core.rename(eth0, 'lan0');
     const events = machine.uevent.log.slice(mark);
     expect(events.map((e) => `${e.action} ${e.devpath}`)).toEqual(['move /devices/nic0/net/lan0']);
-    expect(events[0]!.envOrder).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'DEVPATH_OLD', 'INTERFACE', 'IFINDEX', 'SEQNUM']);
-    expect(events[0]!.env).toMatchObject({ DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
+    expect(ueventKeys(events[0]!)).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'DEVPATH_OLD', 'INTERFACE', 'IFINDEX', 'SEQNUM']);
+    expect(Object.fromEntries(events[0]!.env)).toMatchObject({ DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
   });
 
   it('should move the sysfs directory, the class link and the children', () => {

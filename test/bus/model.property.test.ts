@@ -9,8 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DriverModelError, type ErrnoName } from '../../src/base/index.js';
-import { DL_FLAG, type Device, type DeviceDriver, type Uevent, linkStates } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { DL_FLAG, type Device, type DeviceDriver, type Uevent, linkStates, ueventVar, ueventKeys } from '../../src/bus/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { type ProbeOutcome, type ToyBus, createToyMachine, toyModule } from '../support/toy-bus.js';
 
 const TOP = ['a0', 'a1', 'b0', 'b1', 'c0', 'z0'] as const;
@@ -284,9 +284,9 @@ class World {
     const out: string[] = [];
     const p = e.devpath;
     if (prev && e.seqnum !== prev.seqnum + 1) out.push(`SEQNUM ${e.seqnum} after ${prev.seqnum}`);
-    if (e.env.SEQNUM !== String(e.seqnum) || e.envOrder.at(-1) !== 'SEQNUM') out.push(`${p}: SEQNUM not last`);
-    if (e.envOrder.slice(0, 3).join() !== 'ACTION,DEVPATH,SUBSYSTEM') out.push(`${p}: header keys out of order`);
-    const hasDriver = e.env.DRIVER !== undefined;
+    if (ueventVar(e, 'SEQNUM') !== String(e.seqnum) || ueventKeys(e).at(-1) !== 'SEQNUM') out.push(`${p}: SEQNUM not last`);
+    if (ueventKeys(e).slice(0, 3).join() !== 'ACTION,DEVPATH,SUBSYSTEM') out.push(`${p}: header keys out of order`);
+    const hasDriver = ueventVar(e, 'DRIVER') !== undefined;
     switch (e.action) {
       case 'add':
         if (this.#present.has(p)) out.push(`add of present ${p}`);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseModprobeConfig, parseModuleParam, splitModuleOptions } from '../../src/bus/index.js';
-import { createMachine } from '../../src/di/index.js';
+import { createMachine } from '../../src/machine/index.js';
 import { errnoOf } from '../support/toy-bus.js';
 
 const caller = (caps: string[]) => ({ hasCapability: (c: string) => caps.includes(c) });

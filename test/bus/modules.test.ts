@@ -36,7 +36,7 @@ describe('ModuleLoader.modprobe', () => {
       'add /bus/toy/drivers/top',
       'add /module/toy_top',
     ]);
-    expect(machine.uevent.log.at(-1)!.env).toMatchObject({ SUBSYSTEM: 'module', DEVPATH: '/module/toy_top' });
+    expect(Object.fromEntries(machine.uevent.log.at(-1)!.env)).toMatchObject({ SUBSYSTEM: 'module', DEVPATH: '/module/toy_top' });
   });
 
   it("should treat '-' and '_' alike", () => {

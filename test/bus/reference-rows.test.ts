@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kerr } from '../../src/base/index.js';
-import { BusType, Device, DeviceClass, DeviceDriver, type DeviceDriverOptions, attrRO } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { BusType, Device, DeviceClass, DeviceDriver, type DeviceDriverOptions, attrRO, ueventVar, ueventKeys } from '../../src/bus/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
 
 const kernelWarnings = (m: Machine) => m.log.records.filter((r) => r.source === 'kernel' && r.level === 'warning').map((r) => r.message);
@@ -212,10 +212,10 @@ describe('dev_uevent DEVMODE / DEVUID / DEVGID (reference §2.2)', () => {
     ['nothing', {}, []],
   ] as const)('%s', (_what, info, keys) => {
     const ev = classDevice(info);
-    const order = ev.envOrder;
+    const order = ueventKeys(ev);
     expect(order.slice(0, 6)).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME']);
-    expect(ev.env.DEVNAME).toBe('widget/w0');
-    expect(order.slice(6, -1).map((k) => [k, ev.env[k]])).toEqual(keys);
+    expect(ueventVar(ev, 'DEVNAME')).toBe('widget/w0');
+    expect(order.slice(6, -1).map((k) => [k, ueventVar(ev, k)])).toEqual(keys);
   });
 });
 

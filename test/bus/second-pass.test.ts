@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BugIndicatingError } from '../../src/base/index.js';
 import { DL_FLAG, DeviceClass, PAGE_SIZE, devmAddAction, devmAddActionOrReset, devresNames, linkStates } from '../../src/bus/index.js';
 import { UeventEnv } from '../../src/bus/uevent-env.js';
+import { ueventVar } from '../../src/bus/index.js';
 import { bootMachine, errnoOf as pciErrnoOf, storeAs, unprivileged } from '../support/pci-machine.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
 
@@ -17,7 +18,7 @@ describe('departure 2: class_register / class_unregister send the class kobject 
     const cls = new DeviceClass({ name: 'widget' });
     machine.buses.classRegister(cls);
     machine.buses.classUnregister(cls);
-    const seen = machine.uevent.log.slice(mark).map((e) => `${e.action} ${e.devpath} ${e.env.SUBSYSTEM}`);
+    const seen = machine.uevent.log.slice(mark).map((e) => `${e.action} ${e.devpath} ${ueventVar(e, 'SUBSYSTEM')}`);
     expect(seen).toEqual(['add /class/widget class', 'remove /class/widget class']);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrnoName } from '../../src/base/index.js';
 import type { Device, DeviceDriver } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { type ProbeOutcome, type ToyBus, createToyMachine, errnoOf } from '../support/toy-bus.js';
 
 interface Ctx {

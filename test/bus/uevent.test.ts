@@ -3,7 +3,7 @@
  * scope): key order, SEQNUM, DRIVER only while bound, dropped events.
  */
 import { describe, expect, it } from 'vitest';
-import { Device, DeviceClass } from '../../src/bus/index.js';
+import { Device, DeviceClass, ueventVar, ueventKeys } from '../../src/bus/index.js';
 import { createToyMachine } from '../support/toy-bus.js';
 
 describe('KobjectUevent.send (kobject_uevent_env)', () => {
@@ -13,9 +13,9 @@ describe('KobjectUevent.send (kobject_uevent_env)', () => {
     const mark = machine.uevent.log.length;
     toy.add('a0', { devt: { major: 240, minor: 1 } });
     const [add, bind] = machine.uevent.log.slice(mark);
-    expect(add!.envOrder).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'MODALIAS', 'SEQNUM']);
-    expect(bind!.envOrder).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'DRIVER', 'MODALIAS', 'SEQNUM']);
-    expect(bind!.env).toMatchObject({ ACTION: 'bind', DEVPATH: '/devices/a0', SUBSYSTEM: 'toy', DRIVER: 'alpha', MODALIAS: 'toy:a0', DEVNAME: 'a0' });
+    expect(ueventKeys(add!)).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'MODALIAS', 'SEQNUM']);
+    expect(ueventKeys(bind!)).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'DRIVER', 'MODALIAS', 'SEQNUM']);
+    expect(Object.fromEntries(bind!.env)).toMatchObject({ ACTION: 'bind', DEVPATH: '/devices/a0', SUBSYSTEM: 'toy', DRIVER: 'alpha', MODALIAS: 'toy:a0', DEVNAME: 'a0' });
   });
 
   it('should put DEVTYPE after DEVNAME and before DRIVER, then class and type keys', () => {
@@ -25,7 +25,7 @@ describe('KobjectUevent.send (kobject_uevent_env)', () => {
     dev.type = { name: 'widget', uevent: (_d, env) => env.add('TYPE_KEY', '1') };
     const mark = machine.uevent.log.length;
     machine.core.add(dev);
-    expect(machine.uevent.log[mark + 1]!.envOrder).toEqual([
+    expect(ueventKeys(machine.uevent.log[mark + 1]!)).toEqual([
       'ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'DEVTYPE', 'DRIVER', 'MODALIAS', 'TYPE_KEY', 'SEQNUM',
     ]);
   });
@@ -37,7 +37,7 @@ describe('KobjectUevent.send (kobject_uevent_env)', () => {
     const dev = toy.add('a0');
     machine.processes.root.writeFile('/sys/devices/a0/uevent', 'change');
     toy.remove(dev);
-    const seen = machine.uevent.log.slice(mark).map((e) => `${e.action}:${e.env.DRIVER ?? '-'}`);
+    const seen = machine.uevent.log.slice(mark).map((e) => `${e.action}:${ueventVar(e, 'DRIVER') ?? '-'}`);
     expect(seen).toEqual(['add:-', 'bind:alpha', 'change:alpha', 'unbind:-', 'remove:-']);
   });
 
@@ -48,7 +48,7 @@ describe('KobjectUevent.send (kobject_uevent_env)', () => {
     machine.processes.root.writeFile('/sys/bus/toy/uevent', 'change');
     const seqs = machine.uevent.log.map((e) => e.seqnum);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-    expect(machine.uevent.log.every((e) => e.env.SEQNUM === String(e.seqnum))).toBe(true);
+    expect(machine.uevent.log.every((e) => ueventVar(e, 'SEQNUM') === String(e.seqnum))).toBe(true);
     expect(machine.processes.root.readFile('/sys/kernel/uevent_seqnum')).toBe(`${seqs.length}\n`);
   });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
-import { IPciCore, type PciCore } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { doeMailboxOf } from '../../src/drivers/index.js';
 import { CXL, CXL_PATH, NIC, bootMachine, errnoOf, eventsSince } from '../support/pci-machine.js';
+import { ueventVar } from '../../src/bus/index.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);
 const pciOf = (m: Machine) => m.get<PciCore>(IPciCore);
@@ -42,7 +43,7 @@ describe('cxl_pci probe (reference §2.3)', () => {
       `remove ${CXL_PATH}/cxl_pci.doe.0`,
       `unbind ${CXL_PATH}`,
     ]);
-    expect(m.uevent.log.at(-1)!.env.DRIVER).toBeUndefined();
+    expect(ueventVar(m.uevent.log.at(-1)!, 'DRIVER')).toBeUndefined();
     expect(m.resources.claims).toHaveLength(0);
     expect(pciOf(m).findDevice(CXL)!.enableCnt).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
-import { IPciCore, type PciCore } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { doeMailboxOwner, ownerOf } from '../../src/drivers/index.js';
 import { CXL, CXL_PATH, bootMachine, errnoOf, lastEventEnv } from '../support/pci-machine.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PCI_DOE_CAP_SIZEOF, pciDoeCtrl, pciDoeRegs, pciDoeStatus, pciExtCapIds, pciRegs } from '../../src/bus/index.js';
+import { PCI_DOE_CAP_SIZEOF, pciDoeCtrl, pciDoeRegs, pciDoeStatus, pciExtCapIds, pciRegs } from '../../src/pci/index.js';
 import { createCxlType3, createMlx5Nic, createRootPort } from '../../src/drivers/index.js';
 
 describe('cxl-type3 DOE capabilities (protocols §1.1, §1.2)', () => {

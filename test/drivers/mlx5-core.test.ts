@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AuxiliaryBus, AuxiliaryDriver, IAuxiliaryBus } from '../../src/aux/index.js';
-import { IPciCore, type PciCore } from '../../src/bus/index.js';
-import type { Machine } from '../../src/di/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
+import type { Machine } from '../../src/machine/index.js';
 import { NIC, NIC_PATH, bootMachine, eventsSince } from '../support/pci-machine.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);

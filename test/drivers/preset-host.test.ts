@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IPciCore, type PciCore } from '../../src/bus/index.js';
-import { type Machine, createMachine } from '../../src/di/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
+import { type Machine, createMachine } from '../../src/machine/index.js';
 import { CXL, CXL_PATH, NIC, bootMachine, errnoOf, eventsSince } from '../support/pci-machine.js';
 
 const pciOf = (m: Machine) => m.get<PciCore>(IPciCore);

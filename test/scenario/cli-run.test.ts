@@ -9,8 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../../src/cli/io.js';
 import { run, runWithHost } from '../../src/cli/run.js';
-import { defaultScenarioHost } from '../../src/scenario/index.js';
-import { fakeHost } from './fake-machine.js';
+import { emptyHost, fakeHost } from './fake-machine.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 
@@ -197,7 +196,7 @@ describe('auxbus run: arguments', () => {
   it('without a machine in the build, rejects every verb as not landed (exit 2)', async () => {
     const dir = workdir({ 'p.yaml': PASSING });
     const io = captureIo(dir);
-    expect(await runWithHost(['p.yaml'], io, defaultScenarioHost())).toBe(2);
+    expect(await runWithHost(['p.yaml'], io, emptyHost())).toBe(2);
     expect(io.err).toBe(
       "p.yaml:3:5: verb 'boot' is not supported by this build: its subsystem has not landed\n" +
         "p.yaml:4:5: verb 'check' is not supported by this build: its subsystem has not landed\n" +

@@ -11,8 +11,8 @@ import type {
   ScenarioMachineOptions,
   ScenarioProcessSpec,
   ScenarioUevent,
-} from '../../src/scenario/index.js';
-import { SCENARIO_CHECKS, SCENARIO_VERBS } from '../../src/scenario/index.js';
+} from '../../src/scenario/index.node.js';
+import { SCENARIO_CHECKS, SCENARIO_VERBS } from '../../src/scenario/index.node.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 
@@ -214,6 +214,21 @@ export function fakeHost(
       const m = new FakeMachine(options);
       machines.push(m);
       return m;
+    },
+  };
+}
+
+/**
+ * A host that supports nothing (no verb, no check key, no preset): every scenario is rejected at
+ * load time with "its subsystem has not landed" (exit 2).
+ */
+export function emptyHost(): ScenarioHost {
+  return {
+    supportedVerbs: new Set(),
+    supportedChecks: new Set(),
+    presets: new Set(),
+    createMachine() {
+      throw new DriverModelError('ENOSYS', 'no machine in this build');
     },
   };
 }

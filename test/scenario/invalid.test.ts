@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, runScenarioText } from '../../src/scenario/index.js';
+import { formatDiagnostic, runScenarioText } from '../../src/scenario/index.node.js';
 import { fakeHost } from './fake-machine.js';
 
 interface Case {

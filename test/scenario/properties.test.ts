@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, normalizeHex, runScenarioText } from '../../src/scenario/index.js';
+import { bytesToHex, normalizeHex, runScenarioText } from '../../src/scenario/index.node.js';
 import { fakeHost } from './fake-machine.js';
 
 /** Valid steps, each as YAML lines of a list item (first line starts with "- "). */

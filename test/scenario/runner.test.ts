@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ScenarioRunResult, runScenarioFile, runScenarioText } from '../../src/scenario/index.js';
+import { type ScenarioRunResult, runScenarioFile, runScenarioText } from '../../src/scenario/index.node.js';
 import { type FakeMachine, fakeHost } from './fake-machine.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';

@@ -5,8 +5,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { machineScenarioHost } from '../../src/di/index.js';
-import { formatStepText, runScenarioFile } from '../../src/scenario/index.js';
+import { machineScenarioHost } from '../../src/machine/index.js';
+import { formatStepText, runScenarioFile } from '../../src/scenario/index.node.js';
 import pc from 'picocolors';
 
 const dir = join(import.meta.dirname, '../../examples/scenarios');

@@ -3,8 +3,8 @@
  * uevent log as compact lines, and direct access to sysfs attribute callbacks for the cases the
  * process facade cannot express yet (a writer's capabilities on text attributes).
  */
-import type { AttributeAccessor, SysfsFile, Uevent } from '../../src/bus/index.js';
-import { type Machine, type MachineOptions, createMachine } from '../../src/di/index.js';
+import { type AttributeAccessor, type SysfsFile, type Uevent, ueventVar } from '../../src/bus/index.js';
+import { type Machine, type MachineOptions, createMachine } from '../../src/machine/index.js';
 
 export const CXL = '0000:0d:00.0';
 export const NIC = '0000:03:00.0';
@@ -22,14 +22,14 @@ export function bootMachine(options: MachineOptions = {}): Machine {
 export function eventsSince(m: Machine, since: number, subsystems?: readonly string[]): string[] {
   return m.uevent.log
     .filter((e: Uevent) => e.seqnum > since && (!subsystems || subsystems.includes(e.subsystem)))
-    .map((e) => `${e.action} ${e.devpath}${e.env.DRIVER ? ` DRIVER=${e.env.DRIVER}` : ''}`);
+    .map((e) => `${e.action} ${e.devpath}${ueventVar(e, 'DRIVER') ? ` DRIVER=${ueventVar(e, 'DRIVER')}` : ''}`);
 }
 
 /** Everything between ACTION and SEQNUM of the last uevent matching action and devpath. */
 export function lastEventEnv(m: Machine, action: string, devpath: string): [string, string][] {
   const ev = [...m.uevent.log].reverse().find((e) => e.action === action && e.devpath === devpath);
   if (!ev) throw new Error(`no ${action} event for ${devpath}`);
-  return ev.envOrder.map((k) => [k, ev.env[k]!] as [string, string]);
+  return ev.env.map(([k, v]) => [k, v] as [string, string]);
 }
 
 export const privileged: AttributeAccessor = { hasCapability: () => true, comm: 'root' };

@@ -8,8 +8,7 @@
  */
 import { inject, injectable } from 'inversify';
 import { DriverModelError, Errno, type ErrnoName, type IDisposable, kerr } from '../../src/base/index.js';
-import {
-  BusType,
+import { BusType,
   Device,
   DeviceDriver,
   type DevT,
@@ -17,9 +16,8 @@ import {
   type ModuleEntry,
   defineModule,
   deviceMatchDriverOverride,
-  devmAddAction,
-} from '../../src/bus/index.js';
-import { type Machine, type MachineOptions, createMachine } from '../../src/di/index.js';
+  devmAddAction, ueventVar } from '../../src/bus/index.js';
+import { type Machine, type MachineOptions, createMachine } from '../../src/machine/index.js';
 
 /** What a scripted probe does at its end: succeed, or throw that errno ('EPROBE_DEFER' defers). */
 export type ProbeOutcome = 'ok' | ErrnoName;
@@ -189,7 +187,7 @@ export class ToyBus {
       n.onWillRemoveDevice(mine('DEL_DEVICE')),
       n.onDidRemoveDevice(mine('REMOVED_DEVICE')),
       this.machine.uevent.onDidSend((e) => {
-        const driver = e.env.DRIVER === undefined ? '' : ` DRIVER=${e.env.DRIVER}`;
+        const driver = ueventVar(e, 'DRIVER') === undefined ? '' : ` DRIVER=${ueventVar(e, 'DRIVER')}`;
         this.log.push(`uevent ${e.action} ${e.devpath}${driver}`);
       }),
     ];

@@ -3,8 +3,8 @@
  * /dev node, /dev link and .device unit, the -a attribute walk in 252's format, --export-db.
  */
 import { describe, expect, it } from 'vitest';
-import { type Machine, createMachine, machineUdev } from '../../src/di/index.js';
-import { type UdevadmHost, findDevice, infoDeviceArg, parseInfoQuery, udevadmInfo } from '../../src/udev/udevadm-info.js';
+import { type Machine, createMachine, machineUdev } from '../../src/machine/index.js';
+import { type UdevadmHost, findDevice, infoDeviceArg, parseInfoQuery, udevadmInfo } from '../../src/udev/udevadm/udevadm-info.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 const DOE1 = `${CXL}/cxl_pci.doe.1`;

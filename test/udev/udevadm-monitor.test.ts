@@ -4,9 +4,9 @@
  * device lists them (MAJOR/MINOR last), -k/-u and subsystem/tag filters.
  */
 import { describe, expect, it } from 'vitest';
-import { createMachine, machineUdev } from '../../src/di/index.js';
-import { formatMonitorLine, formatMonotonic, monitorMessage, receivedProperties } from '../../src/udev/monitor.js';
-import { parseSubsystemMatch, udevadmMonitor } from '../../src/udev/udevadm-monitor.js';
+import { createMachine, machineUdev } from '../../src/machine/index.js';
+import { formatMonitorLine, formatMonotonic, monitorMessage, receivedProperties } from '../../src/udev/daemon/monitor.js';
+import { parseSubsystemMatch, udevadmMonitor } from '../../src/udev/udevadm/udevadm-monitor.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 const LINE = /^(KERNEL|UDEV  )\[\d+\.\d{6}\] (add|remove|change|move|online|offline|bind|unbind) +\/\S+ \(\S+\)$/;

@@ -3,8 +3,8 @@
  * udevd's queue is empty, honours --exit-if-exists, and times out in virtual time.
  */
 import { describe, expect, it } from 'vitest';
-import { createMachine, machineUdev } from '../../src/di/index.js';
-import { type SettleHost, udevadmSettle } from '../../src/udev/udevadm-settle.js';
+import { createMachine, machineUdev } from '../../src/machine/index.js';
+import { type SettleHost, udevadmSettle } from '../../src/udev/udevadm/udevadm-settle.js';
 
 describe('udevadm settle', () => {
   it('succeeds at once when udevd is not running', () => {

@@ -4,10 +4,11 @@
  * events; subsystem, attribute, sysname and parent matches; --type=subsystems; bad actions.
  */
 import { describe, expect, it } from 'vitest';
-import { type Machine, createMachine, machineUdev } from '../../src/di/index.js';
+import { type Machine, createMachine, machineUdev } from '../../src/machine/index.js';
 import { enumerateDevices, pathCompare } from '../../src/udev/device-enumerator.js';
-import { SysfsAccess } from '../../src/udev/sysfs-access.js';
-import { type TriggerHost, type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../src/udev/udevadm-trigger.js';
+import { SysfsAccess } from '../../src/udev/sources/sysfs-access.js';
+import { type TriggerHost, type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../src/udev/udevadm/udevadm-trigger.js';
+import { ueventVar } from '../../src/bus/index.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 
@@ -71,7 +72,7 @@ describe('udevadm trigger', () => {
     const sent = m.uevent.log.filter((e) => e.seqnum > before);
     expect(sent.map((e) => e.action)).toEqual(r.devices.map(() => 'change'));
     expect(sent.map((e) => `/sys${e.devpath}`)).toEqual(r.devices);
-    expect(sent.every((e) => e.env.SYNTH_UUID === '0')).toBe(true);
+    expect(sent.every((e) => ueventVar(e, 'SYNTH_UUID') === '0')).toBe(true);
     expect(udev.daemon.isIdle).toBe(true);
     const processed = udev.daemon.processed.filter((p) => p.seqnum > before).map((p) => p.seqnum);
     expect(processed.sort((a, b) => a - b)).toEqual(sent.map((e) => e.seqnum));

@@ -3,7 +3,7 @@
  * events keep an event from starting, and that a found blocker is remembered.
  */
 import { describe, expect, it } from 'vitest';
-import { type QueuedEventKey, UdevEventQueue, devpathConflict } from '../../src/udev/event-queue.js';
+import { type QueuedEventKey, UdevEventQueue, devpathConflict } from '../../src/udev/daemon/event-queue.js';
 
 function key(seqnum: number, devpath: string, extra: Partial<QueuedEventKey> = {}): QueuedEventKey {
   return { seqnum, devpath, devpathOld: undefined, id: undefined, devnode: undefined, ...extra };

@@ -6,8 +6,9 @@
  * SYSCTL{}, RUN sh -c sysfs writes, failures in the journal) and byte-identical event logs.
  */
 import { describe, expect, it } from 'vitest';
-import { type Machine, type MachineOptions, createMachine, machineUdev } from '../../src/di/index.js';
-import { udevadmMonitor } from '../../src/udev/udevadm-monitor.js';
+import { type Machine, type MachineOptions, createMachine, machineUdev } from '../../src/machine/index.js';
+import { udevadmMonitor } from '../../src/udev/udevadm/udevadm-monitor.js';
+import { ueventVar } from '../../src/bus/index.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 const DOE1 = `${CXL}/cxl_pci.doe.1`;
@@ -30,7 +31,7 @@ describe('autoload', () => {
     // Every device whose MODALIAS names an installed module ends up bound.
     for (const dev of m.core.devices) {
       const ev = m.uevent.log.find((e) => e.devpath === dev.devpath && e.action === 'add');
-      const alias = ev?.env.MODALIAS;
+      const alias = ev ? ueventVar(ev, 'MODALIAS') : undefined;
       if (alias === undefined || m.modules.resolveAlias(alias).length === 0) continue;
       expect(dev.driver, dev.name).toBeDefined();
     }

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kerr } from '../../src/base/index.js';
-import { Device, DeviceClass } from '../../src/bus/index.js';
-import { IUdevNetifRenamer, type Machine, machineUdev } from '../../src/di/index.js';
+import { Device, DeviceClass, IUdevNetifRenamer } from '../../src/bus/index.js';
+import { type Machine, machineUdev } from '../../src/machine/index.js';
 import { createToyMachine } from '../support/toy-bus.js';
 
 function netMachine(rules: string, up = false) {
@@ -57,7 +57,7 @@ describe('udevd: NAME= renames a network interface', () => {
     expect(eth0.name).toBe('lan0');
     expect(machine.processes.root.readdir('/sys/class/net')).toEqual(['lan0']);
     const move = machine.uevent.log.find((e) => e.action === 'move')!;
-    expect(move.env).toMatchObject({ DEVPATH: '/devices/nic0/net/lan0', DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
+    expect(Object.fromEntries(move.env)).toMatchObject({ DEVPATH: '/devices/nic0/net/lan0', DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
     // The add event ends under the new path; the move event runs after it.
     expect(processed(machine)).toEqual(['add /devices/nic0/net/lan0', 'move /devices/nic0/net/lan0']);
     const entry = machineUdev(machine).daemon.db.get('n2');

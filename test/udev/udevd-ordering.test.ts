@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Device } from '../../src/bus/index.js';
-import { machineUdev } from '../../src/di/index.js';
-import { devpathConflict } from '../../src/udev/event-queue.js';
-import type { WorkerStep } from '../../src/udev/udevd.js';
+import { machineUdev } from '../../src/machine/index.js';
+import { devpathConflict } from '../../src/udev/daemon/event-queue.js';
+import type { WorkerStep } from '../../src/udev/daemon/udevd.js';
 import { createToyMachine } from '../support/toy-bus.js';
 
 type Op = { kind: 'add'; parent: number } | { kind: 'change'; target: number } | { kind: 'remove'; target: number };

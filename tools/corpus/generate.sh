@@ -14,7 +14,7 @@
 #
 # The corpus is LGPL-2.1+ systemd material: never commit OUTDIR.
 # Needs: Debian bookworm, root, udev installed (apt-get install -y udev), perl, python3,
-# dpkg-dev (dpkg-source). Network access to deb.debian.org for step 1.
+# dpkg-dev (dpkg-source). Network access to the Debian archive for step 1.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -4,7 +4,7 @@
  * /run/udev):
  *
  * - `dumpSysfs`: the tree as root sees it through the machine's SysfsSource (the view udevd and
- *   our udevadm use, src/di/udev-fs.ts): directories and files with the model's modes and the
+ *   our udevadm use, src/machine/udev-fs.ts): directories and files with the model's modes and the
  *   bytes root reads, symlinks with their relative targets as stored. A file root may not read
  *   (EACCES/EPERM: write-only attributes) is written empty without read bits, which gives
  *   udevadm the same EPERM; a file whose read fails otherwise (EIO from an mmap-only PCI
@@ -24,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineUdev } from '../../src/di/index.js';
+import { machineUdev } from '../../src/machine/index.js';
 import type { DbEntry, DevFs, SysfsSource, UdevDatabase } from '../../src/udev/index.js';
 import { conformanceMachine } from './machine.js';
 

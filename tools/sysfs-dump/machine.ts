@@ -5,7 +5,7 @@
  * rules files so the udev database has a property, a devlink and a tag for it (one of each:
  * udevadm prints DEVLINKS and TAGS in hash-set order, stable only for a single element).
  */
-import { type Machine, createMachine } from '../../src/di/index.js';
+import { type Machine, createMachine } from '../../src/machine/index.js';
 
 export const CXL_FUNCTION = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
 export const DOE_AUX = `${CXL_FUNCTION}/cxl_pci.doe.1`;

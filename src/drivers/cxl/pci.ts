@@ -9,18 +9,8 @@
 import { inject, injectable } from 'inversify';
 import { kerr } from '../../base/index.js';
 import { AuxiliaryBus, IAuxiliaryBus } from '../../aux/index.js';
-import {
-  IPciCore,
-  type ModuleEntry,
-  type PciCore,
-  type PciDevice,
-  PciDriver,
-  defineModule,
-  devmAddAction,
-  pciDeviceClass,
-  pciFindDvsecCapability,
-  pciModuleAliases,
-} from '../../bus/index.js';
+import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
+import { IPciCore, type PciCore, type PciDevice, PciDriver, pciDeviceClass, pciFindDvsecCapability, pciModuleAliases } from '../../pci/index.js';
 import type { DoeMailboxRef } from '../doe/mailbox.js';
 
 export const CXL_PCI_MODNAME = 'cxl_pci';

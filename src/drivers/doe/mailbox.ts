@@ -3,7 +3,8 @@
  * stands for (DESIGN.md Departure 1). cxl_pci creates one per DOE capability; pci_doe and
  * doe_user read it to find their mailbox.
  */
-import type { Device, PciDevice, PciDoeProtocol } from '../../bus/index.js';
+import type { Device } from '../../bus/index.js';
+import type { PciDevice, PciDoeProtocol } from '../../pci/index.js';
 
 export interface DoeMailboxRef {
   readonly kind: 'doe-mailbox';

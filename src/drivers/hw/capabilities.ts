@@ -3,14 +3,7 @@
  * and the PM, MSI-X, PCI Express, AER, DSN and DVSEC capabilities, laid out as the PCI and PCIe
  * specifications place their fields. Values only; behaviour is ConfigSpace's.
  */
-import {
-  PCI_EXP_DEVCAP_FLR,
-  pciCapIds,
-  pciExpRegs,
-  pciExtCapIds,
-  pciHeaderType,
-  pciRegs,
-} from '../../bus/index.js';
+import { PCI_EXP_DEVCAP_FLR, pciCapIds, pciExpRegs, pciExtCapIds, pciHeaderType, pciRegs } from '../../pci/index.js';
 import type { ConfigSpace } from './config-space.js';
 
 export interface HeaderIds {

@@ -5,7 +5,7 @@
  * a serial number and exactly three DOE mailboxes in this order: CDAT (1E98:02), Compliance
  * (1E98:00), CMA/SPDM (0001:01), each answering Discovery with itself listed at index 1.
  */
-import { type PciBarInfo, type PciDoeProtocol, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../bus/index.js';
+import { type PciBarInfo, type PciDoeProtocol, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../pci/index.js';
 import {
   aerCapability,
   dsnCapability,

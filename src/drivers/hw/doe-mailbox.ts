@@ -6,7 +6,7 @@
  * exchange engine supplies (until then requests for them are discarded, as QEMU discards
  * unknown objects).
  */
-import { type PciAccessWidth, type PciDoeProtocol, pciDoeCtrl, pciDoeRegs, pciDoeStatus } from '../../bus/index.js';
+import { type PciAccessWidth, type PciDoeProtocol, pciDoeCtrl, pciDoeRegs, pciDoeStatus } from '../../pci/index.js';
 import type { RegisterBlock } from './config-space.js';
 
 /** Answers one request object: the response payload dwords, or undefined to discard it. */

@@ -4,7 +4,7 @@
  * and doorbells), a PCIe endpoint capability with FLR, MSI-X, VPD and PM, and AER plus a serial
  * number in the extended list. No DOE mailbox.
  */
-import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes } from '../../bus/index.js';
+import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes } from '../../pci/index.js';
 import { aerCapability, dsnCapability, expressCapability, msixCapability, pmCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 

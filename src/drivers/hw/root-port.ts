@@ -3,7 +3,7 @@
  * bridge each preset sits behind. Firmware (the PresetHost) programs its bus numbers; the PCI
  * core programs its memory window. No reset method and no driver: pcieport is not modelled.
  */
-import { PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciRegs } from '../../bus/index.js';
+import { PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciRegs } from '../../pci/index.js';
 import { aerCapability, expressCapability, pmCapability, type1Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 

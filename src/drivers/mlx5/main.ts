@@ -8,16 +8,8 @@
 import { inject, injectable } from 'inversify';
 import { IdAllocator } from '../../base/index.js';
 import { AuxiliaryBus, AuxiliaryDevice, IAuxiliaryBus } from '../../aux/index.js';
-import {
-  IPciCore,
-  type ModuleEntry,
-  type PciCore,
-  type PciDevice,
-  PciDriver,
-  defineModule,
-  pciDevice,
-  pciModuleAliases,
-} from '../../bus/index.js';
+import { type ModuleEntry, defineModule } from '../../bus/index.js';
+import { IPciCore, type PciCore, type PciDevice, PciDriver, pciDevice, pciModuleAliases } from '../../pci/index.js';
 
 export const MLX5_CORE_MODNAME = 'mlx5_core';
 

@@ -4,7 +4,7 @@
  * fail). Builtins set properties with `dev.addProperty`, as udev_builtin_add_property does.
  */
 import type { UdevDevice } from '../device.js';
-import type { FsError } from '../sysfs-access.js';
+import type { FsError } from '../sources/sysfs-access.js';
 
 /** Optional host services a builtin may use. */
 export interface BuiltinHost {

@@ -4,7 +4,7 @@
  */
 import { type BuiltinId, BuiltinName } from '../rules/token.js';
 import { splitCommand } from '../spawn.js';
-import type { FsError } from '../sysfs-access.js';
+import type { FsError } from '../sources/sysfs-access.js';
 import type { UdevDevice } from '../device.js';
 import type { Builtin, BuiltinHost } from './builtin.js';
 import { kmodBuiltin } from './kmod.js';

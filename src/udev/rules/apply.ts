@@ -13,7 +13,7 @@ import { type Escape as EscapeT, Escape, type UdevEvent } from '../event.js';
 import { runBuiltin } from '../builtins/index.js';
 import { builtins } from '../builtins/index.js';
 import { spawnProgram } from '../spawn.js';
-import { joinPath } from '../sysfs-access.js';
+import { joinPath } from '../sources/sysfs-access.js';
 import {
   cmdlineGetKey,
   formatOctalAlt,

@@ -6,7 +6,7 @@
  * GOTO/LABEL per file and orders files by base name. It reports every message 252 logs, with
  * the same level, file and line. One cohesive engine, like its twin, hence its size.
  */
-import { debianPasswd, type PasswdDatabase } from '../../base/passwd.js';
+import { debianPasswd, type PasswdDatabase } from '../../base/index.js';
 import { canonicalString, inputToBytes } from '../bytes.js';
 import {
   type Diagnostic,

@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { conformanceMachine } from '../../../tools/sysfs-dump/machine.js';
-import { machineUdev } from '../../../src/di/index.js';
+import { machineUdev } from '../../../src/machine/index.js';
 import { UdevDatabase } from '../../../src/udev/database.js';
 import type { EnumerationType } from '../../../src/udev/device-enumerator.js';
-import { type UdevadmHost, type UdevadmInfoOptions, findDevice, infoDeviceArg, parseInfoQuery, udevadmInfo } from '../../../src/udev/udevadm-info.js';
-import { type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../../src/udev/udevadm-trigger.js';
+import { type UdevadmHost, type UdevadmInfoOptions, findDevice, infoDeviceArg, parseInfoQuery, udevadmInfo } from '../../../src/udev/udevadm/udevadm-info.js';
+import { type UdevadmTriggerOptions, parseKeyValue, udevadmTrigger } from '../../../src/udev/udevadm/udevadm-trigger.js';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,0 +1,17 @@
+/**
+ * Boot parameters of one machine (init/main.c, security/lockdown): the kernel command line
+ * (/proc/cmdline, udev's IMPORT{cmdline}) and the lockdown level the kernel starts in. The
+ * machine binds them; the services that need them inject `IBootParams`.
+ */
+import type { ServiceIdentifier } from 'inversify';
+
+/** Lockdown levels (security/lockdown: `lockdown=` on the command line), weakest first. */
+export const lockdownLevels = ['none', 'integrity', 'confidentiality'] as const;
+export type LockdownLevel = (typeof lockdownLevels)[number];
+
+export interface BootParams {
+  readonly cmdline: string;
+  readonly lockdown: LockdownLevel;
+}
+
+export const IBootParams: ServiceIdentifier<BootParams> = Symbol.for('IBootParams');

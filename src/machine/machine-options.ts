@@ -1,0 +1,57 @@
+/**
+ * Options of one simulated machine, with the scenario format's defaults (SCENARIOS.md).
+ */
+import type { ServiceIdentifier } from 'inversify';
+import type { ChoicePolicy } from '../base/index.js';
+import type { LockdownLevel } from '../bus/index.js';
+
+export const doePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
+export type DoePolicy = (typeof doePolicies)[number];
+
+export interface MachineOptions {
+  /** Preset hardware added at boot (DESIGN.md §4). Default `['cxl-type3']`. */
+  readonly presets?: readonly string[];
+  readonly lockdown?: LockdownLevel;
+  /** DOE mailbox ownership model. Default `aux-exclusive`. */
+  readonly doe?: DoePolicy;
+  /** udev's kmod builtin loads modules by MODALIAS. Default true. */
+  readonly autoload?: boolean;
+  /** Modules loaded at boot before coldplug. */
+  readonly modules?: readonly string[];
+  /** udev rules files installed in /etc/udev/rules.d. */
+  readonly rules?: readonly { readonly name: string; readonly text: string }[];
+  /** /proc/cmdline. */
+  readonly cmdline?: string;
+  /** Lines of /etc/modprobe.d/auxbus.conf (blacklist, options, alias, softdep …). Default none. */
+  readonly modprobe?: readonly string[];
+  /** Choice among ready tasks. Default in order. */
+  readonly policy?: ChoicePolicy;
+}
+
+export interface ResolvedMachineOptions {
+  readonly presets: readonly string[];
+  readonly lockdown: LockdownLevel;
+  readonly doe: DoePolicy;
+  readonly autoload: boolean;
+  readonly modules: readonly string[];
+  readonly rules: readonly { readonly name: string; readonly text: string }[];
+  readonly cmdline: string;
+  readonly modprobe: readonly string[];
+  readonly policy: ChoicePolicy;
+}
+
+export const IMachineOptions: ServiceIdentifier<ResolvedMachineOptions> = Symbol.for('IMachineOptions');
+
+export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOptions {
+  return {
+    presets: o.presets ?? ['cxl-type3'],
+    lockdown: o.lockdown ?? 'none',
+    doe: o.doe ?? 'aux-exclusive',
+    autoload: o.autoload ?? true,
+    modules: o.modules ?? [],
+    rules: o.rules ?? [],
+    cmdline: o.cmdline ?? 'BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro quiet',
+    modprobe: o.modprobe ?? [],
+    policy: o.policy ?? { kind: 'in-order' },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * Machine: one simulated computer, built from an inversify container in which every service is
+ * a singleton. Two machines never share state. Everything asynchronous runs on the machine's
+ * scheduler; `settle()` drains it, `advance(ms)` moves virtual time.
+ */
+import 'reflect-metadata';
+import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
+import {
+  IClock,
+  IInitcall,
+  ILogService,
+  IScheduler,
+  LogService,
+  Scheduler,
+  SimulatedClock,
+  kerr,
+  type ILogService as LogServiceApi,
+  type IDisposable,
+} from '../base/index.js';
+import {
+  type BusRegistry,
+  type CharDevRegistry,
+  type DeferredProbe,
+  type Device,
+  type DeviceCore,
+  type DeviceLinks,
+  type Devtmpfs,
+  type DriverBinder,
+  IBootParams,
+  IBusNotifier,
+  IBusRegistry,
+  ICharDevRegistry,
+  IDeferredProbe,
+  IDeviceCore,
+  IDeviceLinks,
+  IDevtmpfs,
+  IDriverBinder,
+  IKernelContainer,
+  IKobjectUevent,
+  ILockdown,
+  IModuleLoader,
+  IResourceTree,
+  ISysfs,
+  ITaint,
+  type BusNotifier,
+  type IKobjectUevent as KobjectUevent,
+  type Lockdown,
+  type ModuleLoader,
+  type ResourceTree,
+  type Sysfs,
+  type Taint,
+  busModule,
+  type ModprobeConfig,
+  type ModuleCaller,
+  parseModprobeConfig,
+} from '../bus/index.js';
+import { IPresetHost } from '../drivers/index.js';
+import { IPciOptions } from '../pci/index.js';
+import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
+import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
+
+export const IMachine: ServiceIdentifier<Machine> = Symbol.for('IMachine');
+
+/** /etc/modprobe.d as the machine options give it: one file, auxbus.conf. */
+function modprobeConfig(options: ResolvedMachineOptions): ModprobeConfig {
+  const files = options.modprobe.length > 0 ? [{ name: 'auxbus.conf', text: options.modprobe.join('\n') }] : [];
+  return parseModprobeConfig(files, options.cmdline);
+}
+
+/** Started first at boot, so it sees every kernel uevent (the machine's udevd adapter). */
+export interface IBootDaemon extends IDisposable {
+  start(): void;
+}
+export const IBootDaemon: ServiceIdentifier<IBootDaemon> = Symbol.for('IBootDaemon');
+
+export class Machine implements IDisposable {
+  readonly container: Container;
+  readonly options: ResolvedMachineOptions;
+  /** The machine's deterministic scheduler (also bound as IScheduler). */
+  readonly scheduler: Scheduler;
+  #booted = false;
+
+  /**
+   * A machine of the driver core plus `modules` (each folder's ContainerModule), loaded in the
+   * kernel's link order; their initcalls then run in that order, before any device exists.
+   */
+  constructor(options: MachineOptions = {}, modules: readonly ContainerModule[] = []) {
+    this.options = resolveMachineOptions(options);
+    const container = new Container({ defaultScope: 'Singleton' });
+    this.container = container;
+    const clock = new SimulatedClock();
+    const scheduler = new Scheduler(clock);
+    scheduler.setPolicy(this.options.policy);
+    this.scheduler = scheduler;
+    container.bind(IClock).toConstantValue(clock);
+    container.bind(IScheduler).toConstantValue(scheduler);
+    container.bind(ILogService).toConstantValue(new LogService(() => clock.now()));
+    container.bind(IKernelContainer).toConstantValue(container);
+    container.bind(IMachineOptions).toConstantValue(this.options);
+    container.bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
+    container.bind(IPciOptions).toConstantValue({ doe: this.options.doe });
+    container.bind(IMachine).toConstantValue(this);
+    container.load(busModule, ...modules);
+    this.modules.configure(modprobeConfig(this.options), this.options.cmdline);
+    // Kernel init (init/main.c do_initcalls).
+    if (container.isBound(IInitcall)) for (const initcall of container.getAll(IInitcall)) initcall.run((id) => container.get(id));
+  }
+
+  /** A service of this machine, typed by its identifier. */
+  get<T>(id: ServiceIdentifier<T>): T {
+    return this.container.get(id);
+  }
+
+  get clock(): SimulatedClock {
+    return this.scheduler.clock;
+  }
+  get log(): LogServiceApi {
+    return this.get(ILogService);
+  }
+  get uevent(): KobjectUevent {
+    return this.get(IKobjectUevent);
+  }
+  get notifier(): BusNotifier {
+    return this.get(IBusNotifier);
+  }
+  get core(): DeviceCore {
+    return this.get(IDeviceCore);
+  }
+  get buses(): BusRegistry {
+    return this.get(IBusRegistry);
+  }
+  get binder(): DriverBinder {
+    return this.get(IDriverBinder);
+  }
+  get deferred(): DeferredProbe {
+    return this.get(IDeferredProbe);
+  }
+  get links(): DeviceLinks {
+    return this.get(IDeviceLinks);
+  }
+  get sysfs(): Sysfs {
+    return this.get(ISysfs);
+  }
+  get devtmpfs(): Devtmpfs {
+    return this.get(IDevtmpfs);
+  }
+  get cdevs(): CharDevRegistry {
+    return this.get(ICharDevRegistry);
+  }
+  get modules(): ModuleLoader {
+    return this.get(IModuleLoader);
+  }
+  get taint(): Taint {
+    return this.get(ITaint);
+  }
+  get lockdown(): Lockdown {
+    return this.get(ILockdown);
+  }
+  get resources(): ResourceTree {
+    return this.get(IResourceTree);
+  }
+
+  get processes(): ProcessTable {
+    return this.get(IProcessTable);
+  }
+  get vfs(): Vfs {
+    return this.get(IVfs);
+  }
+
+  get booted(): boolean {
+    return this.#booted;
+  }
+
+  /**
+   * Boot: udevd starts first (so it sees every uevent), then `modules` load, then the preset
+   * hardware is added (coldplug), then everything settles. No synthetic trigger events.
+   */
+  boot(): void {
+    if (this.#booted) throw kerr('EBUSY', 'machine already booted');
+    this.#booted = true;
+    if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).start();
+    // systemd-modules-load: module_load_and_warn, which honours the whole blacklist.
+    for (const m of this.options.modules) this.modules.modprobe(m, { blacklist: 'all' });
+    if (this.container.isBound(IPresetHost)) {
+      const presets = this.get(IPresetHost);
+      for (const name of this.options.presets) presets.plug(name);
+    }
+    this.deferred.armTimeout();
+    this.settle();
+  }
+
+  /** Run every ready task (udev workers, deferred probe…) until none is left. */
+  settle(): number {
+    return this.scheduler.settle();
+  }
+
+  /** Advance virtual time, running what falls due. */
+  advance(ms: number): number {
+    return this.scheduler.advance(ms);
+  }
+
+  /** `modprobe NAME`, by `caller` (a process: CAP_SYS_MODULE is checked) or the kernel. */
+  modprobe(name: string, caller?: ModuleCaller): void {
+    this.modules.modprobe(name, { caller, blacklist: 'alias-only' });
+  }
+
+  /** `rmmod NAME`, by `caller` or the kernel. */
+  rmmod(name: string, caller?: ModuleCaller): void {
+    this.modules.rmmod(name, caller);
+  }
+
+  /** Hot-add one more instance of a preset (DESIGN.md §4 placement). */
+  hotplug(preset: string): void {
+    if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
+    this.get(IPresetHost).plug(preset);
+  }
+
+  /** Surprise removal of a PCI function. */
+  unplug(bdf: string): void {
+    if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
+    this.get(IPresetHost).unplug(bdf);
+  }
+
+  /** Teardown: every process exits (its open files close), then the boot daemon unsubscribes. */
+  dispose(): void {
+    if (this.container.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
+    if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
+  }
+
+  /**
+   * A device by name: its bus name (`0000:0d:00.0`, `cxl_pci.doe.1`), class name (`eth0`), or
+   * `bus:name` / `class:name` (BusRegistry.findDeviceByName).
+   * @throws {DriverModelError} ENODEV when nothing matches; EINVAL when a bare name is ambiguous.
+   */
+  findDevice(name: string): Device {
+    return this.buses.findDeviceByName(name);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The scenario runner's host over the real machine: each `ScenarioMachine` call maps onto the
+ * machine's services exactly as a process or the kernel would act. Verbs and check keys whose
+ * subsystem has not landed are absent from the supported sets, so the runner rejects them.
+ */
+import { debianPasswd, kerr } from '../base/index.js';
+import { ownerName, presetTable } from '../drivers/index.js';
+import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
+import { resolveProcessSpec } from '../userspace/index.js';
+import type { ModuleCaller } from '../bus/index.js';
+import { isCapability } from '../userspace/index.js';
+import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
+import { createMachine } from './container.js';
+import type { Machine } from './machine.js';
+import { machineUdev } from './machine-udev.js';
+
+const passwd = debianPasswd();
+
+/** Options a scenario may not express are fixed here; the rest map one to one. */
+function toMachine(options: ScenarioMachineOptions): Machine {
+  return createMachine({
+    presets: options.presets,
+    lockdown: options.lockdown,
+    doe: options.doe,
+    autoload: options.autoload,
+    modules: options.modules,
+    modprobe: options.modprobe,
+    rules: options.rules,
+  });
+}
+
+class MachineScenario implements ScenarioMachine {
+  /** Uevents of kernel init (bus_register) precede the scenario: no process could see them. */
+  readonly #firstEvent: number;
+
+  constructor(readonly machine: Machine) {
+    this.#firstEvent = machine.uevent.log.length;
+  }
+
+  addProcess(name: string, spec: ScenarioProcessSpec): void {
+    this.machine.processes.spawn(name, resolveProcessSpec(spec));
+  }
+
+  boot(): void {
+    this.machine.boot();
+  }
+  /** modprobe and rmmod run as a process: init_module/delete_module check its CAP_SYS_MODULE. */
+  modprobe(module: string, proc: string): void {
+    this.machine.modprobe(module, this.#caller(proc));
+  }
+  rmmod(module: string, proc: string): void {
+    this.machine.rmmod(module, this.#caller(proc));
+  }
+  #caller(proc: string): ModuleCaller {
+    const p = this.machine.processes.get(proc);
+    return { hasCapability: (cap) => isCapability(cap) && p.hasCapability(cap) };
+  }
+  hotplug(preset: string): void {
+    this.machine.hotplug(preset);
+  }
+  unplug(bdf: string): void {
+    this.machine.unplug(bdf);
+  }
+  settle(): void {
+    this.machine.settle();
+  }
+  advance(ms: number): void {
+    this.machine.advance(ms);
+  }
+  write(proc: string, path: string, value: string): void {
+    this.machine.processes.get(proc).writeFile(path, value);
+  }
+  read(proc: string, path: string): string {
+    return this.machine.processes.get(proc).readFile(path);
+  }
+  ls(proc: string, path: string): string[] {
+    return this.machine.processes.get(proc).readdir(path);
+  }
+  open(proc: string, path: string, mode: 'r' | 'w' | 'rw'): number {
+    return this.machine.processes.get(proc).open(path, mode);
+  }
+  close(proc: string, fd: number): void {
+    this.machine.processes.get(proc).close(fd);
+  }
+  ioctl(): { response: Uint8Array; outLen: number } {
+    throw kerr('ENOSYS', 'ioctl: the fwctl subsystem has not landed');
+  }
+  doe(): Uint8Array {
+    throw kerr('ENOSYS', 'doe: the DOE exchange engine has not landed');
+  }
+  /** `udevadm trigger [--action=A] [--subsystem-match=S] [--attr-match=K=V…]`; the runner settles. */
+  trigger(options: { readonly action?: string; readonly subsystem?: string; readonly attrs?: Readonly<Record<string, string>> }): void {
+    const udev = machineUdev(this.machine);
+    const r = udevadmTrigger(
+      { sysfs: udev.sysfs, db: udev.daemon.db },
+      {
+        action: options.action,
+        matches: {
+          subsystems: options.subsystem === undefined ? undefined : [options.subsystem],
+          sysattrs: Object.entries(options.attrs ?? {}),
+        },
+      },
+    );
+    if (r.status === 2) throw kerr('EINVAL', r.err.trim());
+    const failed = r.failures.find((f) => f.errno !== 'ENOENT' && f.errno !== 'ENODEV');
+    if (failed) throw kerr(failed.errno, `trigger: cannot write ${failed.syspath}/uevent`);
+  }
+  boundDriver(device: string): string | null {
+    return this.machine.findDevice(device).driver?.name ?? null;
+  }
+  exists(path: string): boolean {
+    return this.machine.vfs.exists(path);
+  }
+  owner(device: string): string {
+    return ownerName(this.machine.findDevice(device));
+  }
+  taint(): string {
+    return this.machine.taint.letters;
+  }
+  uevents(): ScenarioUevent[] {
+    return this.machine.uevent.log
+      .slice(this.#firstEvent)
+      .map((ev) => ({ seqnum: ev.seqnum, action: ev.action, devpath: ev.devpath, env: Object.fromEntries(ev.env) }));
+  }
+  /** The device's properties as `udevadm info -q property` shows them: uevent file, then database. */
+  udevProperty(device: string, key: string): string | undefined {
+    const dev = this.machine.findDevice(device);
+    const udev = machineUdev(this.machine);
+    const d = UdevDevice.fromSyspath(new SysfsAccess(udev.sysfs), udev.daemon.db, `/sys${dev.devpath}`);
+    if (typeof d === 'string') throw kerr('ENODEV', `no device '${device}' in sysfs`);
+    return d.getProperty(key);
+  }
+  devnode(path: string): { mode: string; owner: string; group: string } | undefined {
+    const node = this.machine.devtmpfs.resolve(path);
+    if (!node || node.kind !== 'chr') return undefined;
+    return {
+      mode: `0${(node.mode & 0o7777).toString(8).padStart(3, '0')}`,
+      owner: passwd.userById(node.uid)?.name ?? String(node.uid),
+      group: passwd.groupById(node.gid)?.name ?? String(node.gid),
+    };
+  }
+  dispose(): void {
+    this.machine.dispose();
+  }
+}
+
+/** The verbs and checks this build implements. */
+const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'trigger', 'settle', 'advance', 'check'];
+const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
+
+export function machineScenarioHost(): ScenarioHost {
+  const presets = Object.keys(presetTable);
+  return {
+    supportedVerbs: new Set(VERBS),
+    supportedChecks: new Set(CHECKS),
+    presets: new Set(presets),
+    createMachine: (options) => new MachineScenario(toMachine(options)),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The udev engine's two filesystem views (SysfsSource, DevFs) over the simulated kernel: /sys
+ * and /proc/sys as root sees them through the system-call layer, and /dev through devtmpfs.
+ * udevd and `udevadm` on a machine use these; nothing here keeps state of its own.
+ */
+import { kerr } from '../base/index.js';
+import type { Devtmpfs } from '../bus/index.js';
+import type { DevEntry, DevFs, SysfsSource, SysfsStat } from '../udev/index.js';
+import type { Machine } from './machine.js';
+
+function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+export class MachineSysfs implements SysfsSource {
+  constructor(private readonly machine: Machine) {}
+
+  lstat(path: string): SysfsStat | undefined {
+    try {
+      const st = this.machine.vfs.stat(path, true);
+      return { type: st.type === 'chr' ? 'file' : st.type, mode: st.mode & 0o7777 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  readlink(path: string): string | undefined {
+    try {
+      return this.machine.vfs.readlink(path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  readdir(path: string): readonly string[] | undefined {
+    try {
+      return this.machine.vfs.readdir(path, this.machine.processes.root);
+    } catch {
+      return undefined;
+    }
+  }
+
+  readFile(path: string): Uint8Array {
+    return latin1Bytes(this.machine.processes.root.readFile(path));
+  }
+
+  writeFile(path: string, data: Uint8Array): void {
+    const root = this.machine.processes.root;
+    const fd = root.open(path, 'w');
+    try {
+      root.write(fd, data);
+    } finally {
+      root.close(fd);
+    }
+  }
+}
+
+export class MachineDevFs implements DevFs {
+  constructor(private readonly devtmpfs: Devtmpfs) {}
+
+  lstat(path: string): DevEntry | undefined {
+    const node = this.devtmpfs.lookup(path);
+    if (!node) return undefined;
+    switch (node.kind) {
+      case 'chr':
+        return { type: 'char', major: node.devt.major, minor: node.devt.minor, mode: node.mode, uid: node.uid, gid: node.gid };
+      case 'link':
+        return { type: 'link', target: node.target };
+      case 'dir':
+        return { type: 'dir' };
+      default: {
+        const never: never = node;
+        throw kerr('EINVAL', String(never));
+      }
+    }
+  }
+
+  symlink(target: string, path: string): void {
+    const existing = this.devtmpfs.lookup(path);
+    if (existing && existing.kind !== 'link') throw kerr('EEXIST', `${path}: File exists`);
+    this.devtmpfs.mkdirParents(path);
+    if (existing) this.devtmpfs.unlink(path);
+    this.devtmpfs.symlink(target, path);
+  }
+
+  unlink(path: string): void {
+    const node = this.devtmpfs.lookup(path);
+    if (!node || node.kind !== 'link') return;
+    this.devtmpfs.unlink(path);
+    this.devtmpfs.rmdirParents(path);
+  }
+
+  chmodChown(path: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {
+    const node = this.devtmpfs.lookup(path);
+    if (!node || node.kind !== 'chr') throw kerr('ENOENT', `${path}: No such file or directory`);
+    if (mode !== undefined) node.mode = mode & 0o7777;
+    if (uid !== undefined) node.uid = uid;
+    if (gid !== undefined) node.gid = gid;
+  }
+
+  list(): ReadonlyArray<readonly [string, DevEntry]> {
+    const out: [string, DevEntry][] = [];
+    for (const node of this.devtmpfs.nodes()) out.push([node.path, this.lstat(node.path)!]);
+    for (const [path, target] of this.devtmpfs.links) out.push([path, { type: 'link', target }]);
+    return out;
+  }
+}

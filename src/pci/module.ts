@@ -1,0 +1,14 @@
+/**
+ * The PCI core as an inversify ContainerModule: PciCore is a singleton of the machine, and its
+ * initcall (pci_driver_init + the host bridge) registers the `pci` bus with the machine's DOE
+ * policy at kernel init.
+ */
+import { ContainerModule } from 'inversify';
+import { IInitcall } from '../base/index.js';
+import { IPciOptions } from './access.js';
+import { IPciCore, PciCore } from './probe.js';
+
+export const pciModule = new ContainerModule(({ bind }) => {
+  bind(IPciCore).to(PciCore).inSingletonScope();
+  bind(IInitcall).toConstantValue({ name: 'pci', run: (get) => get(IPciCore).init(get(IPciOptions).doe) });
+});

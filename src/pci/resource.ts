@@ -1,0 +1,142 @@
+/**
+ * PCI resource claims (drivers/pci/pci.c `__pci_request_region`, `pci_request_config_region_exclusive`,
+ * and the PCI part of /proc/iomem): BAR regions as BUSY children in the resource tree (a second
+ * claim fails with EBUSY), driver-exclusive config-space ranges, and what mmap of `resourceN`
+ * may map. The policy for userspace config writes into exclusive ranges is access.ts's.
+ */
+import { kerr, type ILogService } from '../base/index.js';
+import { devmAddAction, type Lockdown, type Resource, type ResourceTree } from '../bus/index.js';
+import { type PciBus, type PciConfigClaim, type PciDevice, ioresource, pciResourceIndex } from './device.js';
+import { pciResourceLen } from './pci-sysfs.js';
+
+/** The root complex's memory window ("PCI Bus 0000:00" in /proc/iomem). */
+export const PCI_HOST_MEM_WINDOW = { start: 0xe0000000, end: 0xfebfffff } as const;
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
+
+export class PciResources {
+  constructor(
+    private readonly resources: ResourceTree,
+    private readonly lockdown: Lockdown,
+    private readonly log: ILogService,
+  ) {}
+
+  /**
+   * pci_request_region: claim BAR `bar` for `name`. A BAR without a length is ignored.
+   * @throws {DriverModelError} EBUSY when the range is claimed already.
+   */
+  requestRegion(pdev: PciDevice, bar: number, name: string, exclusive = false): void {
+    const len = pciResourceLen(pdev, bar);
+    if (len === 0) return;
+    const r = pdev.resources[bar]!;
+    try {
+      pdev.regionClaims[bar] = this.resources.request(r.flags & ioresource.IO ? 'io' : 'mem', r.start, len, name, exclusive);
+    } catch (e) {
+      this.log.log('warning', 'kernel', `${name} ${pdev.name}: BAR ${bar}: can't reserve [mem 0x${hex(r.start, 8)}-0x${hex(r.end, 8)}]`);
+      throw kerr('EBUSY', `${pdev.name}: BAR ${bar}: can't reserve`, { cause: e, device: pdev.name });
+    }
+  }
+
+  releaseRegion(pdev: PciDevice, bar: number): void {
+    const claim = pdev.regionClaims[bar];
+    if (!claim) return;
+    this.resources.release(claim);
+    pdev.regionClaims[bar] = undefined;
+  }
+
+  /** pci_request_regions: every BAR or none. @throws {DriverModelError} EBUSY. */
+  requestRegions(pdev: PciDevice, name: string, exclusive = false): void {
+    const taken: number[] = [];
+    try {
+      for (let bar = 0; bar < 6; bar++) {
+        this.requestRegion(pdev, bar, name, exclusive);
+        if (pdev.regionClaims[bar]) taken.push(bar);
+      }
+    } catch (e) {
+      for (const bar of taken) this.releaseRegion(pdev, bar);
+      throw e;
+    }
+  }
+
+  releaseRegions(pdev: PciDevice): void {
+    for (let bar = 0; bar < 6; bar++) this.releaseRegion(pdev, bar);
+  }
+
+  /** pcim_request_all_regions: like requestRegions, released when the driver unbinds. Context: probe. */
+  pcimRequestRegions(pdev: PciDevice, name: string): void {
+    this.requestRegions(pdev, name);
+    devmAddAction(pdev, 'pcim_request_all_regions', () => this.releaseRegions(pdev));
+  }
+
+  /**
+   * pci_request_config_region_exclusive: mark [offset, offset+size) of config space as the
+   * driver's.
+   * @throws {DriverModelError} EBUSY when the range overlaps an existing claim.
+   */
+  requestConfigRegionExclusive(pdev: PciDevice, offset: number, size: number, name: string): PciConfigClaim {
+    const clash = pdev.exclusiveConfig.find((c) => c.offset < offset + size && offset < c.offset + c.size);
+    if (clash) throw kerr('EBUSY', `${pdev.name}: config [0x${hex(offset, 3)}-0x${hex(offset + size - 1, 3)}] held by ${clash.owner}`);
+    const claim: PciConfigClaim = { offset, size, owner: name };
+    pdev.exclusiveConfig.push(claim);
+    return claim;
+  }
+
+  /** pci_release_config_region. */
+  releaseConfigRegion(pdev: PciDevice, offset: number, size: number): void {
+    const i = pdev.exclusiveConfig.findIndex((c) => c.offset === offset && c.size === size);
+    if (i >= 0) pdev.exclusiveConfig.splice(i, 1);
+  }
+
+  /**
+   * What mmap of `resourceN` would say (pci_mmap_resource): lockdown → EPERM; outside the BAR →
+   * EINVAL; a range iomem_is_exclusive (claimed by a driver under strict devmem) → EINVAL.
+   */
+  checkResourceMmap(pdev: PciDevice, bar: number, offset: number, length: number, comm: string): void {
+    this.lockdown.check('PCI_ACCESS', comm);
+    const len = pciResourceLen(pdev, bar);
+    if (offset + length > len) throw kerr('EINVAL', `${pdev.name}: mmap beyond BAR ${bar}`);
+    const r = pdev.resources[bar]!;
+    if (r.flags & ioresource.MEM && this.resources.iomemIsExclusive(r.start + offset, length)) {
+      throw kerr('EINVAL', `${comm}: ${pdev.name}: BAR ${bar} is claimed by a driver`);
+    }
+  }
+
+  /** /proc/iomem below the host window: bridge windows, BARs by function, driver claims by name. */
+  iomem(rootBus: PciBus): string {
+    interface Node {
+      start: number;
+      end: number;
+      name: string;
+      children: Node[];
+    }
+    const root: Node = { ...PCI_HOST_MEM_WINDOW, name: `PCI Bus ${rootBus.name}`, children: [] };
+    const claims = this.resources.claims.filter((r: Resource) => r.kind === 'mem');
+    const addBus = (bus: PciBus, into: Node) => {
+      for (const dev of bus.devices) {
+        for (let i = 0; i < 6; i++) {
+          const r = dev.resources[i]!;
+          if (!(r.flags & ioresource.MEM) || r.start === 0) continue;
+          const node: Node = { start: r.start, end: r.end, name: dev.name, children: [] };
+          for (const c of claims) if (c.start >= r.start && c.end <= r.end) node.children.push({ start: c.start, end: c.end, name: c.owner, children: [] });
+          into.children.push(node);
+        }
+        const win = dev.resources[pciResourceIndex.BRIDGE_START + 1]!;
+        if (dev.subordinate && win.flags) {
+          const node: Node = { start: win.start, end: win.end, name: `PCI Bus ${dev.subordinate.name}`, children: [] };
+          into.children.push(node);
+          addBus(dev.subordinate, node);
+        }
+      }
+    };
+    addBus(rootBus, root);
+    let out = '';
+    const print = (n: Node, depth: number) => {
+      out += `${'  '.repeat(depth)}${hex(n.start, 8)}-${hex(n.end, 8)} : ${n.name}\n`;
+      for (const c of [...n.children].sort((a, b) => a.start - b.start)) print(c, depth + 1);
+    };
+    print(root, 0);
+    return out;
+  }
+}
