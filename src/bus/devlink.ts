@@ -9,6 +9,7 @@ import { kerr } from '../base/index.js';
 import { attrRO } from './attribute.js';
 import { DeviceClass } from './class.js';
 import { Device } from './device.js';
+import { devicePmNotRequired } from './power.js';
 
 /** DL_FLAG_* (include/linux/device.h). */
 export const DL_FLAG = {
@@ -57,6 +58,8 @@ export class DeviceLink {
   ) {
     this.status = status;
     this.device = new Device({ name: linkName(supplier, consumer), class: cls });
+    // device_link_add: device_set_pm_not_required(&link->link_dev) — no power/ directory.
+    devicePmNotRequired(this.device);
     this.device.driverData = this;
   }
 

@@ -70,6 +70,18 @@ export {
 } from './modprobe-config.js';
 export { type ModuleParamInfo, type ModuleParamType, moduleParamTypes, parseModuleParam, splitModuleOptions } from './module-params.js';
 export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
+export {
+  DevicePower,
+  IDevicePower,
+  type DevicePmInfo,
+  type RpmStatus,
+  devicePm,
+  devicePmNotRequired,
+  deviceEnableAsyncSuspend,
+  deviceSetWakeupCapable,
+  pmRuntimeNoCallbacks,
+  pmRuntimeUseAutosuspend,
+} from './power.js';
 export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';

@@ -110,6 +110,8 @@ export class PciDevice extends Device implements PciIdentity {
   resetMethods: PciResetMethod[] = [];
   /** `reset` and `reset_method` exist only if a method was supported when the files were made. */
   resetFilesVisible = false;
+  /** d3cold_allowed: set by pci_pm_init for functions with a PM capability. */
+  d3coldAllowed = false;
   /** driver_exclusive_resource: config ranges drivers marked exclusive. */
   readonly exclusiveConfig: PciConfigClaim[] = [];
   /** BAR regions claimed through pci_request_region, by BAR index. */

@@ -5,9 +5,10 @@
  * access.ts and reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
  * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
  */
+import { pciPmInit } from './pm.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
-import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint } from '../bus/index.js';
+import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint, type DevicePower, IDevicePower } from '../bus/index.js';
 import { createPciBusType } from './bus-type.js';
 import {
   type PciConfigClaim,
@@ -73,6 +74,7 @@ export class PciCore {
     @inject(IResourceTree) resources: ResourceTree,
     @inject(ILogService) private readonly log: ILogService,
     @inject(IScheduler) private readonly scheduler: IScheduler,
+    @inject(IDevicePower) private readonly power: DevicePower,
   ) {
     this.bus = createPciBusType(this, pciDeviceGroups(this));
     this.hostBridge = new Device({ name: 'pci0000:00' });
@@ -273,6 +275,7 @@ export class PciCore {
   /** pci_device_add: on the bus list, then device_add with match_driver false (uevent `add`, no probe). */
   #deviceAdd(pdev: PciDevice): void {
     pdev.p.matchDriver = false;
+    pciPmInit(this.power, pdev); // pci_init_capabilities, before device_add
     pdev.pciBus.devices.push(pdev);
     try {
       this.core.add(pdev);

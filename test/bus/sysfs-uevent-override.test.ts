@@ -194,8 +194,8 @@ describe('driver_override', () => {
     const plain = new BusType({ name: 'plain' });
     machine.buses.busRegister(plain);
     machine.core.add(new Device({ name: 'p0', bus: plain }));
-    expect(machine.processes.root.readdir('/sys/devices/p0')).toEqual(['subsystem', 'uevent']);
-    expect(machine.processes.root.readdir('/sys/devices/a0')).toEqual(['driver_override', 'subsystem', 'uevent']);
+    expect(machine.processes.root.readdir('/sys/devices/p0')).toEqual(['power', 'subsystem', 'uevent']);
+    expect(machine.processes.root.readdir('/sys/devices/a0')).toEqual(['driver_override', 'power', 'subsystem', 'uevent']);
   });
 });
 
