@@ -151,7 +151,7 @@ export class DriverBinder {
       this.links.checkSuppliers(dev);
     } catch (e) {
       // dev_err_probe(-EPROBE_DEFER): a debug message, and the reason devices_deferred shows.
-      this.log.log('debug', 'kernel', `${dev.displayName}: error -EPROBE_DEFER: ${dev.p.deferredReason ?? 'supplier not ready'}`);
+      this.log.log('debug', 'kernel', `${dev.displayName}: error -EPROBE_DEFER: ${(dev.p.deferredReason ?? 'supplier not ready').replace(/^[^:]*: /, '').trimEnd()}`);
       return -probeErrno(e);
     }
     if (dev.p.devres.length > 0) {
@@ -311,7 +311,12 @@ export class DeferredProbe {
     dev.p.deferredReason = undefined;
   }
 
-  /** Devices waiting, pending then active (devices_deferred). */
+  /** deferred_probe_pending_list, in order (what devices_deferred shows). */
+  get pending(): readonly Device[] {
+    return this.#pending;
+  }
+
+  /** Devices waiting, pending then active. */
   get devices(): readonly Device[] {
     return [...this.#active, ...this.#pending];
   }
@@ -353,7 +358,7 @@ export class DeferredProbe {
           this.#runWork();
         }
         for (const dev of this.devices) {
-          this.log.log('warning', 'kernel', `${dev.displayName}: deferred probe pending: ${dev.p.deferredReason ?? '(reason unknown)'}`);
+          this.log.log('warning', 'kernel', `${dev.displayName}: deferred probe pending: ${(dev.p.deferredReason ?? '(reason unknown)').trimEnd()}`);
         }
       },
       { delay: DEFERRED_PROBE_TIMEOUT_MS },

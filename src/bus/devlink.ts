@@ -198,8 +198,10 @@ export class DeviceLinks {
       if (!link.managed) continue;
       if (link.status !== linkStates.AVAILABLE && !(link.flags & DL_FLAG.SYNC_STATE_ONLY)) {
         for (const l of moved) l.status = linkStates.AVAILABLE;
-        dev.p.deferredReason = `supplier ${link.supplier.name} not ready`; // dev_name(link->supplier)
-        throw kerr('EPROBE_DEFER', `${dev.displayName}: ${dev.p.deferredReason}`);
+        // dev_err_probe(dev, -EPROBE_DEFER, "supplier %s not ready\n"): the reason is prefixed with
+        // dev_driver_string(), the bus name here since dev->driver is not set yet.
+        dev.p.deferredReason = `${dev.bus?.name ?? dev.class?.name ?? ''}: supplier ${link.supplier.name} not ready\n`;
+        throw kerr('EPROBE_DEFER', `${dev.displayName}: supplier ${link.supplier.name} not ready`);
       }
       link.status = linkStates.CONSUMER_PROBE;
       moved.push(link);

@@ -70,6 +70,7 @@ export {
 } from './modprobe-config.js';
 export { type ModuleParamInfo, type ModuleParamType, moduleParamTypes, parseModuleParam, splitModuleOptions } from './module-params.js';
 export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
+export { DriverDebugfs, IDriverDebugfs } from './debugfs.js';
 export {
   DevicePower,
   IDevicePower,

@@ -4,6 +4,7 @@
 import { ContainerModule } from 'inversify';
 import { IInitcall } from '../base/index.js';
 import { DevicePower, IDevicePower } from './power.js';
+import { DriverDebugfs, IDriverDebugfs } from './debugfs.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { DeviceCore, IDeviceCore } from './core.js';
@@ -21,6 +22,8 @@ import { IKobjectUevent, KobjectUevent } from './uevent.js';
 
 export const busModule = new ContainerModule(({ bind }) => {
   bind(IDevicePower).to(DevicePower).inSingletonScope();
+  bind(IDriverDebugfs).to(DriverDebugfs).inSingletonScope();
+  bind(IInitcall).toConstantValue({ name: 'debugfs', run: (get) => get(IDriverDebugfs).init() });
   // The PM core follows binding from kernel init on (pm_runtime calls in bus probe paths).
   bind(IInitcall).toConstantValue({ name: 'pm', run: (get) => get(IDevicePower).init() });
   bind(IKobjectUevent).to(KobjectUevent).inSingletonScope();
