@@ -7,8 +7,8 @@ import type { ServiceIdentifier } from 'inversify';
 
 export const ILogService: ServiceIdentifier<ILogService> = Symbol.for('ILogService');
 
-/** printk levels in use (KERN_DEBUG … KERN_CRIT). */
-export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
+/** printk levels in use (KERN_DEBUG … KERN_ALERT). */
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert';
 
 export interface LogRecord {
   readonly time: number;

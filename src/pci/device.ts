@@ -112,6 +112,8 @@ export class PciDevice extends Device implements PciIdentity {
   resetFilesVisible = false;
   /** d3cold_allowed: set by pci_pm_init for functions with a PM capability. */
   d3coldAllowed = false;
+  /** dev->numa_node: NUMA_NO_NODE (-1) unless firmware or a numa_node write says otherwise. */
+  numaNode = -1;
   /** driver_exclusive_resource: config ranges drivers marked exclusive. */
   readonly exclusiveConfig: PciConfigClaim[] = [];
   /** BAR regions claimed through pci_request_region, by BAR index. */

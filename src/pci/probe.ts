@@ -6,6 +6,7 @@
  * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
  */
 import { pciPmInit } from './pm.js';
+import { pciCommonGroups } from './pci-sysfs-common.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
 import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint, type DevicePower, IDevicePower } from '../bus/index.js';
@@ -76,7 +77,15 @@ export class PciCore {
     @inject(IScheduler) private readonly scheduler: IScheduler,
     @inject(IDevicePower) private readonly power: DevicePower,
   ) {
-    this.bus = createPciBusType(this, pciDeviceGroups(this));
+    this.bus = createPciBusType(this, [
+      ...pciDeviceGroups(this),
+      ...pciCommonGroups({
+        firmwareWorkaround: (pdev, message) => {
+          taint.add('FIRMWARE_WORKAROUND');
+          log.log('alert', 'kernel', `pci ${pdev.name}: ${message}`);
+        },
+      }),
+    ]);
     this.hostBridge = new Device({ name: 'pci0000:00' });
     this.rootBus = new PciBus(0, 0, undefined, this.hostBridge, undefined);
     this.#claims = new PciResources(resources, lockdown, log);
