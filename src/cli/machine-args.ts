@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { kerr } from '../base/index.js';
-import { lockdownLevels } from '../bus/index.js';
-import { type MachineOptions, doePolicies } from '../machine/index.js';
+import { type Machine, type MachineOptions, type MachineUdev, createMachine, doePolicies, lockdownLevels, machineUdev } from '../machine/index.js';
+import type { CliIo } from './io.js';
 
 export function addMachineOptions(cmd: Command): Command {
   return cmd
@@ -44,4 +44,11 @@ export function machineOptionsFrom(args: MachineArgs, cwd: string): MachineOptio
     lockdown: args.lockdown,
     rules,
   };
+}
+
+/** Build the machine the options describe and boot it (udevd processes every boot uevent). */
+export function bootMachine(args: MachineArgs, io: CliIo): { machine: Machine; udev: MachineUdev } {
+  const machine = createMachine(machineOptionsFrom(args, io.cwd));
+  machine.boot();
+  return { machine, udev: machineUdev(machine) };
 }

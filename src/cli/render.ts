@@ -3,8 +3,7 @@
  * allows), a uevent log, and Graphviz/Mermaid graphs of devices and drivers.
  */
 import type { Device, Uevent } from '../bus/index.js';
-import { Devtmpfs } from '../bus/index.js';
-import type { Machine } from '../machine/index.js';
+import { Devtmpfs, type Machine } from '../machine/index.js';
 import { type CliIo, colors } from './io.js';
 
 function childrenOf(machine: Machine, parent: Device | undefined): Device[] {

@@ -17,6 +17,7 @@ import {
   stepJson,
   summaryJson,
 } from '../scenario/index.node.js';
+import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 
 const USAGE = `usage: auxbus run FILE|DIR... [--json]
@@ -42,23 +43,22 @@ export async function runWithHost(argv: readonly string[], io: CliIo, host: Scen
 
 /** The verb; the host is built only once the arguments are known to be good. */
 async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
-  let json = false;
-  const targets: string[] = [];
-  for (const arg of argv) {
-    if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') {
-      io.stdout(USAGE);
-      return ExitStatus.OK;
-    } else if (arg === '--') continue;
-    else if (arg.startsWith('-') && arg !== '-') {
-      io.stderr(`auxbus run: unknown option '${arg}'\n${USAGE}`);
+  const cmd = newCommand('run', io)
+    .argument('[targets...]')
+    .option('--json', 'one JSON object per step, then {"summary": {...}}')
+    .configureHelp({ formatHelp: () => USAGE })
+    .configureOutput({ outputError: (text, write) => write(`auxbus run: ${text.replace(/^error: /, '')}${USAGE}`) });
+  return runCommand(cmd, argv, io, () => {
+    const targets = cmd.args;
+    if (targets.length === 0) {
+      io.stderr(`auxbus run: no scenario file or directory given\n${USAGE}`);
       return ExitStatus.BAD_INPUT;
-    } else targets.push(arg);
-  }
-  if (targets.length === 0) {
-    io.stderr(`auxbus run: no scenario file or directory given\n${USAGE}`);
-    return ExitStatus.BAD_INPUT;
-  }
+    }
+    return runTargets(targets, cmd.opts<{ json?: boolean }>().json === true, io, getHost);
+  });
+}
+
+async function runTargets(targets: readonly string[], json: boolean, io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
 
   let worst: number = ExitStatus.OK;
   const files: string[] = [];

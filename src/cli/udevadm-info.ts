@@ -8,8 +8,7 @@ import pc from 'picocolors';
 import { type RecordStyle, findDevice, infoDeviceArg, infoQueries, parseInfoQuery, udevadmInfo } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
-import { type MachineArgs, addMachineOptions } from './machine-args.js';
-import { bootMachine } from './udevadm.js';
+import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
 
 interface InfoArgs extends MachineArgs {
   query?: string;

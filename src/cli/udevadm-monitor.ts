@@ -6,8 +6,7 @@
 import { monitorGroupsOf, monitorPassesFilter, parseSubsystemMatch, udevadmMonitor } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions } from './machine-args.js';
-import { bootMachine } from './udevadm.js';
+import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
 
 interface MonitorArgs extends MachineArgs {
   kernel?: boolean;

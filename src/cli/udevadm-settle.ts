@@ -5,8 +5,7 @@
 import { udevadmSettle } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions } from './machine-args.js';
-import { bootMachine } from './udevadm.js';
+import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
 
 interface SettleArgs extends MachineArgs {
   timeout?: string;

@@ -7,8 +7,7 @@ import { Option } from 'commander';
 import { enumerationTypes, findDevice, parseKeyValue, udevadmTrigger } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions } from './machine-args.js';
-import { bootMachine } from './udevadm.js';
+import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
 
 interface TriggerArgs extends MachineArgs {
   verbose?: boolean;

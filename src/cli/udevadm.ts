@@ -1,20 +1,13 @@
 /**
  * `auxbus udevadm <verb>`: udevadm's own verb table (info, trigger, settle, monitor on a booted
  * machine; test and verify on rules files), each verb in its own file with `run(argv, io)`, and
- * the boot every machine verb shares.
+ * the boot every machine verb shares (machine-args.ts).
  */
-import { type Machine, type MachineUdev, createMachine, machineUdev } from '../machine/index.js';
-import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, machineOptionsFrom } from './machine-args.js';
-
-export interface UdevadmVerb {
-  readonly name: string;
-  readonly summary: string;
-  readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
-}
+import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
+import type { CliIo } from './io.js';
 
 /** Lazily imported, like the top-level verbs. */
-export const udevadmVerbs: readonly UdevadmVerb[] = [
+export const udevadmVerbs: VerbTable = [
   { name: 'info', summary: 'query sysfs or the udev database', run: async (a, io) => (await import('./udevadm-info.js')).run(a, io) },
   { name: 'trigger', summary: 'request events from the kernel', run: async (a, io) => (await import('./udevadm-trigger.js')).run(a, io) },
   { name: 'settle', summary: 'wait for pending udev events', run: async (a, io) => (await import('./udevadm-settle.js')).run(a, io) },
@@ -23,28 +16,13 @@ export const udevadmVerbs: readonly UdevadmVerb[] = [
   { name: 'verify', summary: 'verify udev rules files', run: async (a, io) => (await import('./udevadm-verify.js')).run(a, io) },
 ];
 
-function usage(io: CliIo): void {
-  io.stdout('usage: auxbus udevadm <verb> [options]\n\nSend control commands or test the device manager.\n\nverbs:\n');
-  for (const v of udevadmVerbs) io.stdout(`  ${v.name.padEnd(10)} ${v.summary}\n`);
-}
+const udevadm: Dispatcher = {
+  prog: 'auxbus udevadm',
+  description: 'Send control commands or test the device manager.\n\n',
+  unknownVerb: (name) => `auxbus udevadm: Unknown command verb '${name}' (try 'auxbus udevadm --help')`,
+  verbs: udevadmVerbs,
+};
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    usage(io);
-    return name === undefined ? ExitStatus.BAD_INPUT : ExitStatus.OK;
-  }
-  const verb = udevadmVerbs.find((v) => v.name === name);
-  if (!verb) {
-    io.stderr(`auxbus udevadm: Unknown command verb '${name}' (try 'auxbus udevadm --help')\n`);
-    return ExitStatus.BAD_INPUT;
-  }
-  return verb.run(rest, io);
-}
-
-/** Build the machine the options describe and boot it (udevd processes every boot uevent). */
-export function bootMachine(args: MachineArgs, io: CliIo): { machine: Machine; udev: MachineUdev } {
-  const machine = createMachine(machineOptionsFrom(args, io.cwd));
-  machine.boot();
-  return { machine, udev: machineUdev(machine) };
+  return dispatch(udevadm, argv, io);
 }

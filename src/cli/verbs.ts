@@ -1,17 +1,16 @@
 /**
- * The verb table (P11): name, one-line help and handler. Adding a verb touches this file and
- * the verb's own file. Each handler parses its own options and returns the exit status.
+ * The `auxbus` verb table (P11): name, one-line help and handler. Adding a verb touches this file
+ * and the verb's own file. The table shape and the dispatcher are dispatch.ts's, shared with
+ * `auxbus udevadm`. Any error that is not a DriverModelError is a bug: reported in one line
+ * (the stack only with AUXBUS_DEBUG), exit 2.
  */
+import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
 
-export interface Verb {
-  readonly name: string;
-  readonly summary: string;
-  readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
-}
+export type { Verb } from './dispatch.js';
 
 /** Lazily imported so `auxbus --help` stays fast. */
-export const verbs: readonly Verb[] = [
+export const verbs: VerbTable = [
   { name: 'demo', summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off', run: async (a, io) => (await import('./demo.js')).run(a, io) },
   { name: 'run', summary: 'run scenario files (FILE|DIR) [--json]', run: async (a, io) => (await import('./run.js')).run(a, io) },
   { name: 'tree', summary: 'boot a machine and draw its device tree with bindings', run: async (a, io) => (await import('./tree.js')).run(a, io) },
@@ -19,24 +18,17 @@ export const verbs: readonly Verb[] = [
   { name: 'graph', summary: 'devices, drivers and bindings as Graphviz dot or Mermaid', run: async (a, io) => (await import('./graph.js')).run(a, io) },
 ];
 
-function usage(io: CliIo): void {
-  io.stdout('usage: auxbus <verb> [options]\n\nverbs:\n');
-  for (const v of verbs) io.stdout(`  ${v.name.padEnd(10)} ${v.summary}\n`);
-}
+const auxbus: Dispatcher = {
+  prog: 'auxbus',
+  description: '',
+  unknownVerb: (name) => `auxbus: unknown verb '${name}' (try 'auxbus --help')`,
+  verbs,
+};
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    usage(io);
-    return name === undefined ? ExitStatus.BAD_INPUT : ExitStatus.OK;
-  }
-  const verb = verbs.find((v) => v.name === name);
-  if (!verb) {
-    io.stderr(`auxbus: unknown verb '${name}' (try 'auxbus --help')\n`);
-    return ExitStatus.BAD_INPUT;
-  }
+  const name = argv[0];
   try {
-    return await verb.run(rest, io);
+    return await dispatch(auxbus, argv, io);
   } catch (e) {
     const err = e as Error;
     io.stderr(`auxbus ${name}: internal error: ${err?.message ?? String(e)}\n`);

@@ -6,6 +6,9 @@ export { Machine, IMachine, IBootDaemon } from './machine.js';
 export { createMachine } from './container.js';
 export { type MachineOptions, type ResolvedMachineOptions, type DoePolicy, doePolicies, IMachineOptions, resolveMachineOptions } from './machine-options.js';
 export { machineScenarioHost } from './scenario-host.js';
-/** Who owns a device (DESIGN.md §3), for the CLI: the drivers layer answers. */
+// What the CLI and the test kit need of the layers below, re-exported so they import the machine only.
+/** Who owns a device (DESIGN.md §3): the drivers layer answers. */
 export { ownerName } from '../drivers/index.js';
+/** The lockdown levels a machine boots in, and /dev paths of device nodes. */
+export { lockdownLevels, type LockdownLevel, Devtmpfs } from '../bus/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';

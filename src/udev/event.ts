@@ -15,7 +15,9 @@ import { namingScheme } from './builtins/net-id.js';
 import { applyRules, type ExplainSink } from './rules/apply.js';
 import type { CompiledRules } from './rules/compiler.js';
 import type { FormatEnv } from './rules/format.js';
-import type { BuiltinId, RuleLine } from './rules/token.js';
+import { type BuiltinId, Escape, type RuleLine } from './rules/token.js';
+
+export { Escape };
 import { type ProgramRegistry, spawnProgram } from './spawn.js';
 import type { SysfsAccess } from './sources/sysfs-access.js';
 import type { DevFs } from './sources/sysfs-source.js';
@@ -46,14 +48,6 @@ export interface UdevContext {
   /** Told about every RUN entry executeRunList() ran: 'ok', or the errno/exit failure. */
   readonly onRun?: (entry: RunEntry, result: 'ok' | ErrnoName | `exit ${number}`) => void;
 }
-
-/** OPTIONS="string_escape=…" of the current line. */
-export const Escape = {
-  UNSET: 0, // default: SYMLINK sanitises and keeps spaces as separators
-  NONE: 1, // string_escape=none
-  REPLACE: 2, // string_escape=replace
-} as const;
-export type Escape = (typeof Escape)[keyof typeof Escape];
 
 /** One RUN list entry: a program command line or a builtin. */
 export interface RunEntry {

@@ -15,7 +15,7 @@
  *     ordering and in diagnostics; same base name twice: the first wins, as a higher-priority
  *     rules directory does) or rules compiled once with `compileRules()`.
  *   - `sysfs`: a `SysfsSource` (see sources/sysfs-source.ts): `loadDeviceDesc(text).sysfs` for the
- *     oracle's device.desc format, or `new DiskSysfs(dir)` for a sysfs tree on disk.
+ *     oracle's device.desc format, or `new DiskSysfs(dir)` for a sysfs tree on disk (index.node.ts).
  *   - `devfs` (optional): the /dev to use; defaults to an empty in-memory one. `loadDeviceDesc`
  *     returns a matching one with the described device nodes.
  *   - `database` (optional): the udev database; `loadDeviceDesc` returns one holding the
@@ -89,7 +89,6 @@ export { type DiagnosticSink, DiagnosticCollector } from './diagnostics.js';
 export { type BuiltinHost } from './builtins/index.js';
 export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './daemon/event-queue.js';
 export { verify, type VerifyOptions, type VerifyResult, type VerifiedFile } from './udevadm/udevadm-verify.js';
-export { DiskSysfs } from './sources/sysfs-disk.node.js';
 export {
   UdevDaemon,
   type UdevDaemonHost,

@@ -9,7 +9,7 @@ import { formatMonitorLine, formatMonotonic, monitorMessage, receivedProperties 
 import { parseSubsystemMatch, udevadmMonitor } from '../../src/udev/udevadm/udevadm-monitor.js';
 
 const CXL = '/devices/pci0000:00/0000:00:01.0/0000:0d:00.0';
-const LINE = /^(KERNEL|UDEV  )\[\d+\.\d{6}\] (add|remove|change|move|online|offline|bind|unbind) +\/\S+ \(\S+\)$/;
+const LINE = /^(KERNEL|UDEV {2})\[\d+\.\d{6}\] (add|remove|change|move|online|offline|bind|unbind) +\/\S+ \(\S+\)$/;
 
 function bootLog() {
   const m = createMachine({ presets: ['cxl-type3'] });

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kerr } from '../../src/base/index.js';
-import type { DevEntry, DevFs, DevNodeEntry, SysfsNodeType, SysfsSource, SysfsStat } from '../../src/udev/index.js';
+import type { DevEntry, DevFs, DevNodeEntry, SysfsSource, SysfsStat } from '../../src/udev/index.js';
 
 interface SnapDir {
   readonly type: 'dir';

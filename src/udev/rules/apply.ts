@@ -9,9 +9,8 @@
 import type { ErrnoName } from '../../base/index.js';
 import type { UdevDevice } from '../device.js';
 import { strerrorName } from '../diagnostics.js';
-import { type Escape as EscapeT, Escape, type UdevEvent } from '../event.js';
-import { runBuiltin } from '../builtins/index.js';
-import { builtins } from '../builtins/index.js';
+import type { UdevEvent } from '../event.js';
+import { builtins, runBuiltin } from '../builtins/index.js';
 import { spawnProgram } from '../spawn.js';
 import { joinPath } from '../sources/sysfs-access.js';
 import {
@@ -34,7 +33,7 @@ import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
-import { FIRST_ASSIGN_TYPE, isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
+import { Escape, FIRST_ASSIGN_TYPE, isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
 
 /** A token's outcome: pass, fail, or a fatal error that stops all rules (252's negative return). */
 const PASS = 1;
@@ -825,7 +824,7 @@ function applyDevlink(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult
   if (!dev.getDevnum()) return PASS;
   if (t.op === Op.ASSIGN_FINAL) ev.devlinkFinal = true;
   if (t.op === Op.ASSIGN || t.op === Op.ASSIGN_FINAL) dev.cleanupDevlinks();
-  const esc: EscapeT = ev.esc;
+  const esc: Escape = ev.esc;
   const r = fmt(ev, t.valueFormat!, UDEV_PATH_SIZE, esc !== Escape.NONE);
   if (r.truncated) {
     ev.ruleLog(

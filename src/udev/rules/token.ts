@@ -199,3 +199,11 @@ export interface RuleFile {
   readonly name: string;
   readonly lines: RuleLine[];
 }
+
+/** OPTIONS="string_escape=…" of the current line. */
+export const Escape = {
+  UNSET: 0, // default: SYMLINK sanitises and keeps spaces as separators
+  NONE: 1, // string_escape=none
+  REPLACE: 2, // string_escape=replace
+} as const;
+export type Escape = (typeof Escape)[keyof typeof Escape];

@@ -151,7 +151,6 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
       continue;
     }
     if (tag === 'Y') {
-      const eq = payload.indexOf('=');
       const b = textToBytes(payload);
       const e = b.indexOf('=');
       sysctl.push(e < 0 ? [b, ''] : [b.slice(0, e), b.slice(e + 1)]);

@@ -1,0 +1,128 @@
+// ESLint flat config: typescript-eslint, import cycles (eslint-plugin-import-x) and the layer
+// rules of docs/architecture.md (eslint-plugin-boundaries; why that plugin: docs/architecture.md).
+import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The layer table of docs/architecture.md: each folder of src/ and the folders it may import.
+ * A folder may always import itself. Anything not listed is an error.
+ */
+export const layers = {
+  base: [],
+  bus: ['base'],
+  pci: ['bus', 'base'],
+  aux: ['bus', 'base'],
+  protocols: ['base'],
+  drivers: ['pci', 'aux', 'bus', 'protocols', 'base'],
+  userspace: ['bus', 'protocols', 'base'],
+  udev: ['base'],
+  scenario: ['base'],
+  machine: ['base', 'bus', 'pci', 'aux', 'protocols', 'drivers', 'userspace', 'udev', 'scenario'],
+  cli: ['machine', 'scenario', 'udev', 'protocols', 'base'],
+  testing: ['machine', 'scenario', 'udev', 'protocols', 'base'],
+};
+// src/index.ts, the package's curated API, is no folder: it re-exports the public surface of
+// every layer and is checked only for cycles.
+
+/** Folders whose code may use the public *types* of any folder (`import type`). */
+const typeOnlyEverywhere = ['cli', 'testing'];
+
+/** Node-only code: may import node:* modules. Everything else must run in a browser. */
+const nodeFiles = ['src/cli/**', 'src/testing/**', 'src/**/*.node.ts', 'tools/**', 'bench/**', 'test/**', 'examples/**', '*.config.*'];
+
+const folders = Object.keys(layers);
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.corpus/**', 'coverage/**', 'test/conformance/udev/cases*/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    plugins: { 'import-x': importX, boundaries },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import/resolver': { typescript: { project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true } },
+      'boundaries/include': ['src/**/*'],
+      'boundaries/legacy-templates': false,
+      'boundaries/elements': [
+        ...folders.map((f) => ({ type: f, pattern: `src/${f}` })),
+      ],
+    },
+    rules: {
+      // The code base's own conventions (kept as they are).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unsafe-declaration-merging': 'off', // `const IFoo` + `interface IFoo` is the service-id pattern (P6)
+      '@typescript-eslint/no-redeclare': 'off',
+      'no-redeclare': 'off',
+      'no-control-regex': 'off', // udev and sysfs texts are full of control characters
+      'no-constant-condition': ['error', { checkLoops: false }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-self-import': 'error',
+      'import-x/no-duplicates': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      // Each folder imports only the folders of its row in the layer table, and enters another
+      // folder only through its index.ts (index.node.ts for Node-only callers).
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          message: '{{from.type}} may not import {{to.type}}/{{to.internalPath}} (docs/architecture.md, layer table; enter a folder through its index.ts)',
+          policies: [
+            // Within a folder, anything goes.
+            { allow: { dependency: { relationship: { to: 'internal' } } } },
+            ...Object.entries(layers).map(([from, allow]) => ({
+              from: { element: { type: from } },
+              allow: { to: { element: { type: allow.length > 0 ? allow : '__none__', fileInternalPath: ['index.ts', 'index.node.ts'] } } },
+            })),
+            ...typeOnlyEverywhere.map((from) => ({
+              from: { element: { type: from } },
+              allow: { to: { element: { type: folders, fileInternalPath: ['index.ts', 'index.node.ts'] } }, dependency: { kind: 'type' } },
+            })),
+          ],
+        },
+      ],
+      // The core runs in a browser: no node:* outside cli, testing and *.node.ts files.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^node:', message: 'node:* modules only in src/cli, src/testing or *.node.ts files (the core runs in a browser)' }] },
+      ],
+    },
+  },
+  {
+    files: nodeFiles,
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // Node-only entries may only be imported from Node-only code.
+    files: ['src/**/*.ts'],
+    ignores: nodeFiles,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'node:* modules only in src/cli, src/testing or *.node.ts files (the core runs in a browser)' },
+            { regex: '\\.node\\.js$', message: 'a *.node.ts file may only be imported from Node-only code (cli, testing, *.node.ts)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**', 'tools/**', 'bench/**'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+);
