@@ -6,9 +6,8 @@
 import { debianPasswd, kerr } from '../base/index.js';
 import { ownerName, presetTable } from '../drivers/index.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
-import { resolveProcessSpec } from '../userspace/index.js';
 import type { ModuleCaller } from '../bus/index.js';
-import { isCapability } from '../userspace/index.js';
+import { isCapability, resolveProcessSpec } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import type { Machine } from './machine.js';

@@ -5,9 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BugIndicatingError } from '../../src/base/index.js';
-import { DL_FLAG, DeviceClass, PAGE_SIZE, devmAddAction, devmAddActionOrReset, devresNames, linkStates } from '../../src/bus/index.js';
-import { UeventEnv } from '../../src/bus/uevent-env.js';
-import { ueventVar } from '../../src/bus/index.js';
+import { DL_FLAG, DeviceClass, PAGE_SIZE, UeventEnv, devmAddAction, devmAddActionOrReset, devresNames, linkStates, ueventVar } from '../../src/bus/index.js';
 import { bootMachine, errnoOf as pciErrnoOf, storeAs, unprivileged } from '../support/pci-machine.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
 
