@@ -401,12 +401,18 @@ export function splitPath(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0);
 }
 
-/** Relative symlink text from the directory holding `linkPath` to `target`. */
+/**
+ * Relative symlink text from the directory holding `linkPath` to `target`, as
+ * kernfs_get_target_path builds it: up from the link's directory until an ancestor of the
+ * target's PARENT is reached, then down. So a link to an ancestor (a class device's `device`)
+ * climbs past it and names it: `../../../0000:03:00.0`, not `../..`.
+ */
 export function relativeTarget(linkPath: string, target: string): string {
   const from = splitPath(linkPath).slice(0, -1);
   const to = splitPath(target);
+  const toParent = to.slice(0, -1);
   let i = 0;
-  while (i < from.length && i < to.length && from[i] === to[i]) i++;
+  while (i < from.length && i < toParent.length && from[i] === toParent[i]) i++;
   return [...Array(from.length - i).fill('..'), ...to.slice(i)].join('/') || '.';
 }
 

@@ -66,6 +66,8 @@ export interface PciIdentity {
 /** struct pci_bus: a bus number, the bridge above it and the functions on it in scan order. */
 export class PciBus {
   readonly devices: PciDevice[] = [];
+  /** bus->dev, the `pci_bus` class device, once registered. */
+  classDevice: Device | undefined;
   constructor(
     readonly domain: number,
     readonly number: number,

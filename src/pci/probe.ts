@@ -7,9 +7,10 @@
  */
 import { pciPmInit } from './pm.js';
 import { pciCommonGroups } from './pci-sysfs-common.js';
+import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
-import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint, type DevicePower, IDevicePower } from '../bus/index.js';
+import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint, type DevicePower, IDevicePower, type DeviceClass } from '../bus/index.js';
 import { createPciBusType } from './bus-type.js';
 import {
   type PciConfigClaim,
@@ -57,6 +58,8 @@ export class PciCore {
   readonly bus: BusType;
   /** `pci0000:00`: no bus, no class, so it sends no uevent. */
   readonly hostBridge: Device;
+  /** The `pci_bus` class (pcibus_class). */
+  readonly pciBusClass: DeviceClass;
   readonly rootBus: PciBus;
   doePolicy: PciDoePolicy = 'aux-exclusive';
   readonly #hardware = new Map<string, PciFunctionHw>();
@@ -86,6 +89,7 @@ export class PciCore {
         },
       }),
     ]);
+    this.pciBusClass = createPciBusClass(this);
     this.hostBridge = new Device({ name: 'pci0000:00' });
     this.rootBus = new PciBus(0, 0, undefined, this.hostBridge, undefined);
     this.#claims = new PciResources(resources, lockdown, log);
@@ -101,6 +105,8 @@ export class PciCore {
     if (this.#initialized) throw new BugIndicatingError('pci: init twice');
     this.#initialized = true;
     this.doePolicy = doePolicy;
+    // pcibus_class_init (probe.o links before pci-driver.o), then pci_driver_init.
+    this.buses.classRegister(this.pciBusClass);
     this.buses.busRegister(this.bus);
     this.core.add(this.hostBridge);
     this.scheduler.queue('pci_subsys_init', () => {
@@ -166,6 +172,8 @@ export class PciCore {
    */
   rescanBus(bus: PciBus): void {
     if (bus === this.rootBus) this.#rootScanned = true;
+    // pci_register_host_bridge: the root bus's class device comes before anything on it.
+    if (bus === this.rootBus) this.#registerBusDevice(bus);
     this.#scanChildBus(bus);
     this.#assignBridgeWindows(this.rootBus);
     this.#busAddDevices(bus);
@@ -294,11 +302,22 @@ export class PciCore {
     }
   }
 
+  /** device_register of a bus's `pci_bus` class device (once). */
+  #registerBusDevice(bus: PciBus): void {
+    if (bus.classDevice) return;
+    bus.classDevice = pciBusClassDevice(bus, this.pciBusClass);
+    this.core.add(bus.classDevice);
+  }
+
   /** pci_scan_bridge for a bridge firmware configured: the bus behind it, scanned in turn. */
   #scanBridge(bus: PciBus, bridge: PciDevice): void {
     const secondary = bridge.configRead(pciRegs.SECONDARY_BUS, 1);
     if (secondary === 0) return;
-    if (!bridge.subordinate) bridge.subordinate = new PciBus(bus.domain, secondary, bridge, bridge, bus);
+    if (!bridge.subordinate) {
+      // pci_add_new_bus → pci_alloc_child_bus → device_register: `add` of pci_bus/DDDD:BB.
+      bridge.subordinate = new PciBus(bus.domain, secondary, bridge, bridge, bus);
+      this.#registerBusDevice(bridge.subordinate);
+    }
     // Each bridge's children get a fresh 1 MiB-aligned stretch, so windows never interleave.
     this.#mmioNext = alignUp(this.#mmioNext, BRIDGE_WINDOW_ALIGN);
     this.#scanChildBus(bridge.subordinate);
@@ -368,6 +387,9 @@ export class PciCore {
   #removeBusDevice(pdev: PciDevice): void {
     if (pdev.subordinate) {
       for (const child of [...pdev.subordinate.devices]) this.#removeBusDevice(child);
+      // pci_remove_bus: the bus's class device goes after its functions, before the bridge.
+      const busDev = pdev.subordinate.classDevice;
+      if (busDev?.isRegistered) this.core.unregister(busDev);
       pdev.subordinate = undefined;
     }
     if (pdev.isRegistered) this.core.del(pdev);
