@@ -10,6 +10,7 @@
  * `core.registerDriver(drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
  */
 export { PciCore, IPciCore } from './probe.js';
+export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';
 export { pciDoePolicies, type PciDoePolicy, type PciOptions, IPciOptions, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './resource.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';
