@@ -178,7 +178,9 @@ export function createPciBusType(host: PciBusHost, devGroups: readonly Attribute
     uevent: pciUevent,
     devGroups,
     drvGroups: pciDriverGroups(host),
-    busGroups: pciBusGroups(host),
+    // pci_slot_init (subsys_initcall): /sys/bus/pci/slots is a kset, present and empty while no
+    // hotplug driver or firmware creates a slot (the port models advertise no Hot-Plug slot).
+    busGroups: [...pciBusGroups(host), { name: 'slots', attrs: [] }],
     driverOverride: true,
   });
 }

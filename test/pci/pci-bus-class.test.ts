@@ -47,3 +47,10 @@ describe('pci_bus class devices', () => {
     expect(m.processes.root.readdir('/sys/class/pci_bus')).toEqual(['0000:00']);
   });
 });
+
+describe('/sys/bus/pci/slots (pci_slot_init)', () => {
+  it('should exist and be empty while no slot was created', () => {
+    const m = bootMachine();
+    expect(m.processes.root.readdir('/sys/bus/pci/slots')).toEqual([]);
+  });
+});
