@@ -45,13 +45,13 @@ export default tseslint.config(
     settings: {
       'import-x/extensions': ['.ts', '.js', '.mjs'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true }),
+      ],
       'import/resolver': { typescript: { project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true } },
       'boundaries/include': ['src/**/*'],
       'boundaries/legacy-templates': false,
-      'boundaries/elements': [
-        ...folders.map((f) => ({ type: f, pattern: `src/${f}` })),
-      ],
+      'boundaries/elements': [...folders.map((f) => ({ type: f, pattern: `src/${f}` }))],
     },
     rules: {
       // The code base's own conventions (kept as they are).
@@ -77,7 +77,8 @@ export default tseslint.config(
         'error',
         {
           default: 'disallow',
-          message: '{{from.type}} may not import {{to.type}}/{{to.internalPath}} (docs/architecture.md, layer table; enter a folder through its index.ts)',
+          message:
+            '{{from.type}} may not import {{to.type}}/{{to.internalPath}} (docs/architecture.md, layer table; enter a folder through its index.ts)',
           policies: [
             // Within a folder, anything goes.
             { allow: { dependency: { relationship: { to: 'internal' } } } },

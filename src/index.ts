@@ -1,7 +1,19 @@
 /**
  * auxbus — the public API, grouped by folder. Named re-exports only.
  */
-export { Errno, type ErrnoName, errnoName, DriverModelError, BugIndicatingError, Emitter, Event, type IDisposable, Scheduler, SimulatedClock, type ChoicePolicy } from './base/index.js';
+export {
+  Errno,
+  type ErrnoName,
+  errnoName,
+  DriverModelError,
+  BugIndicatingError,
+  Emitter,
+  Event,
+  type IDisposable,
+  Scheduler,
+  SimulatedClock,
+  type ChoicePolicy,
+} from './base/index.js';
 export {
   Device,
   DeviceDriver,

@@ -28,11 +28,7 @@ export function auxiliaryMatchName(deviceName: string): string | undefined {
  * auxiliary_match_id: the first id whose name equals the device's match name. Override-only ids
  * count only when `hasOverride` (the device's driver_override names this driver).
  */
-export function auxiliaryMatchId(
-  ids: readonly AuxiliaryDeviceId[],
-  deviceName: string,
-  hasOverride = false,
-): AuxiliaryDeviceId | undefined {
+export function auxiliaryMatchId(ids: readonly AuxiliaryDeviceId[], deviceName: string, hasOverride = false): AuxiliaryDeviceId | undefined {
   const matchName = auxiliaryMatchName(deviceName);
   if (matchName === undefined) return undefined;
   return ids.find((id) => id.name === matchName && (!id.overrideOnly || hasOverride));

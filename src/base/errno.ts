@@ -81,9 +81,7 @@ export const Errno = {
 
 export type ErrnoName = keyof typeof Errno;
 
-const names = new Map<number, ErrnoName>(
-  (Object.entries(Errno) as [ErrnoName, number][]).map(([name, value]) => [value, name]),
-);
+const names = new Map<number, ErrnoName>((Object.entries(Errno) as [ErrnoName, number][]).map(([name, value]) => [value, name]));
 
 /** strerror(3) text for the names above (glibc wording; kernel-internal codes described). */
 const messages: Partial<Record<ErrnoName, string>> = {

@@ -66,9 +66,10 @@ export const Event = {
   None: (() => ({ dispose() {} })) as Event<never>,
   /** Only the events for which `predicate` holds. */
   filter<T>(event: Event<T>, predicate: (e: T) => boolean): Event<T> {
-    return (listener) => event((e) => {
-      if (predicate(e)) listener(e);
-    });
+    return (listener) =>
+      event((e) => {
+        if (predicate(e)) listener(e);
+      });
   },
   /** Fires once, then unsubscribes. */
   once<T>(event: Event<T>): Event<T> {

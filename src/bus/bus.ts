@@ -218,21 +218,24 @@ export class BusRegistry {
       this.uevent.synthesize(driverKobject(d), buf);
       return buf.length;
     });
-    return [uevent, [
-      attrWO('bind', (d, buf) => {
-        const dev = this.#findDevice(d.bus, buf);
-        // bind_store: the bus must say match (a deferral counts as "try"); bound → EBUSY.
-        if (this.binder.matchDevice(d, dev) === 0) throw kerr('ENODEV', `${d.name}: ${dev.name} does not match`);
-        this.binder.deviceDriverAttach(d, dev);
-        return buf.length;
-      }),
-      attrWO('unbind', (d, buf) => {
-        const dev = this.#findDevice(d.bus, buf);
-        if (dev.driver !== d) throw kerr('ENODEV', `${dev.name} is not bound to ${d.name}`);
-        this.binder.deviceDriverDetach(dev);
-        return buf.length;
-      }),
-    ]];
+    return [
+      uevent,
+      [
+        attrWO('bind', (d, buf) => {
+          const dev = this.#findDevice(d.bus, buf);
+          // bind_store: the bus must say match (a deferral counts as "try"); bound → EBUSY.
+          if (this.binder.matchDevice(d, dev) === 0) throw kerr('ENODEV', `${d.name}: ${dev.name} does not match`);
+          this.binder.deviceDriverAttach(d, dev);
+          return buf.length;
+        }),
+        attrWO('unbind', (d, buf) => {
+          const dev = this.#findDevice(d.bus, buf);
+          if (dev.driver !== d) throw kerr('ENODEV', `${dev.name} is not bound to ${d.name}`);
+          this.binder.deviceDriverDetach(dev);
+          return buf.length;
+        }),
+      ],
+    ];
   }
 
   /** The device's own core files: `uevent`, and `driver_override` when its bus opts in. */
@@ -243,22 +246,25 @@ export class BusRegistry {
 
   #makeDeviceUevent(): Attribute<Device> {
     return attrRW(
-        'uevent',
-        (d) => {
-          // uevent_show: an environment that overflows (add_uevent_var) reads as nothing.
-          const env = new UeventEnv();
-          try {
-            fillDeviceUevent(d, env);
-          } catch {
-            return '';
-          }
-          return env.entries().map(([k, v]) => `${k}=${v}\n`).join('');
-        },
-        (d, buf) => {
-          this.uevent.synthesize(deviceKobject(d), buf);
-          return buf.length;
-        },
-      );
+      'uevent',
+      (d) => {
+        // uevent_show: an environment that overflows (add_uevent_var) reads as nothing.
+        const env = new UeventEnv();
+        try {
+          fillDeviceUevent(d, env);
+        } catch {
+          return '';
+        }
+        return env
+          .entries()
+          .map(([k, v]) => `${k}=${v}\n`)
+          .join('');
+      },
+      (d, buf) => {
+        this.uevent.synthesize(deviceKobject(d), buf);
+        return buf.length;
+      },
+    );
   }
 }
 

@@ -151,7 +151,11 @@ export class DriverBinder {
       this.links.checkSuppliers(dev);
     } catch (e) {
       // dev_err_probe(-EPROBE_DEFER): a debug message, and the reason devices_deferred shows.
-      this.log.log('debug', 'kernel', `${dev.displayName}: error -EPROBE_DEFER: ${(dev.p.deferredReason ?? 'supplier not ready').replace(/^[^:]*: /, '').trimEnd()}`);
+      this.log.log(
+        'debug',
+        'kernel',
+        `${dev.displayName}: error -EPROBE_DEFER: ${(dev.p.deferredReason ?? 'supplier not ready').replace(/^[^:]*: /, '').trimEnd()}`,
+      );
       return -probeErrno(e);
     }
     if (dev.p.devres.length > 0) {
@@ -236,7 +240,9 @@ export class DriverBinder {
       // unbinds or deletes its own supplier): the kernel would wait forever on itself.
       const probing = this.links.probingConsumer(dev);
       if (probing) {
-        throw new BugIndicatingError(`${dev.displayName}: unbind from inside the probe of its consumer ${probing.displayName} (wait_for_device_probe deadlock)`);
+        throw new BugIndicatingError(
+          `${dev.displayName}: unbind from inside the probe of its consumer ${probing.displayName} (wait_for_device_probe deadlock)`,
+        );
       }
       this.links.unbindConsumers(dev);
       if (dev.driver !== drv) return;

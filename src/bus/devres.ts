@@ -6,7 +6,6 @@
 import { BugIndicatingError } from '../base/index.js';
 import type { Device } from './device.js';
 
-
 /** devm_add_action: `release` runs when the device's driver unbinds (or probe fails). */
 export function devmAddAction(dev: Device, name: string, release: () => void): void {
   dev.p.devres.push({ name, release });

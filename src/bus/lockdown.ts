@@ -6,7 +6,6 @@ import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
 import { type BootParams, IBootParams, type LockdownLevel, lockdownLevels } from './boot-params.js';
 
-
 /** enum lockdown_reason members this model consults, with the level that blocks them. */
 export const lockdownReasons = {
   DEV_MEM: { level: 'integrity', text: '/dev/mem,kmem,port' }, // /dev/mem open

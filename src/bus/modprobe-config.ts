@@ -86,7 +86,12 @@ export function parseModprobeConfig(files: readonly ModprobeConfFile[], cmdline:
       if (cmd === undefined || cmd.startsWith('#')) continue;
       const bad = () => errors.push(`${path} line ${lineno}: ignoring bad line starting with '${cmd}'`);
       // The rest of the line after the command and one more word (options, softdep, install).
-      const restAfter = (n: number) => line.trim().split(/[\t ]+/).slice(n).join(' ');
+      const restAfter = (n: number) =>
+        line
+          .trim()
+          .split(/[\t ]+/)
+          .slice(n)
+          .join(' ');
       switch (cmd) {
         case 'alias': {
           const pattern = tokens[1] && underscores(tokens[1]);
@@ -137,7 +142,11 @@ export function parseModprobeConfig(files: readonly ModprobeConfFile[], cmdline:
         case 'weakdep': {
           const mod = tokens[1] && underscores(tokens[1]);
           if (!mod || tokens.length < 3) bad();
-          else weakdeps.set(mod, tokens.slice(2).map((t) => underscores(t) ?? t));
+          else
+            weakdeps.set(
+              mod,
+              tokens.slice(2).map((t) => underscores(t) ?? t),
+            );
           break;
         }
         case 'include':

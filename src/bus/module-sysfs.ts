@@ -36,12 +36,18 @@ export class ModuleSysfs {
     let attr = this.#paramAttrs.get(info);
     if (!attr) {
       const show = (m: string) => `${this.modules.params(m).find((p) => p.info === info)?.value ?? ''}\n`;
-      attr = info.perm & 0o222
-        ? attrRW<string>(info.name, show, (m, buf) => {
-            this.modules.setParam(m, info.name, buf);
-            return buf.length;
-          }, info.perm)
-        : attrRO<string>(info.name, show, info.perm);
+      attr =
+        info.perm & 0o222
+          ? attrRW<string>(
+              info.name,
+              show,
+              (m, buf) => {
+                this.modules.setParam(m, info.name, buf);
+                return buf.length;
+              },
+              info.perm,
+            )
+          : attrRO<string>(info.name, show, info.perm);
       this.#paramAttrs.set(info, attr);
     }
     return attr;
@@ -81,7 +87,9 @@ export class ModuleSysfs {
         return d.build();
       });
     }
-    const drivers = this.buses.buses.flatMap((bus) => bus.drivers.filter((d) => d.module !== undefined && moduleName(d.module) === m).map((d) => [bus.name, d.name] as const));
+    const drivers = this.buses.buses.flatMap((bus) =>
+      bus.drivers.filter((d) => d.module !== undefined && moduleName(d.module) === m).map((d) => [bus.name, d.name] as const),
+    );
     if (drivers.length > 0) {
       b.dir('drivers', (p) => {
         const d = new SysfsDirBuilder(p);

@@ -232,7 +232,8 @@ export class ModuleLoader {
   /** init_module: may_init_module, early_mod_check, parameters, then the module's init. */
   #insert(name: string, info: KernelModuleInfo, caller: ModuleCaller | undefined): void {
     // may_init_module: CAP_SYS_MODULE, whatever the uid.
-    if (caller && !caller.hasCapability('CAP_SYS_MODULE')) throw kerr('EPERM', `modprobe: ERROR: could not insert '${name}': Operation not permitted`);
+    if (caller && !caller.hasCapability('CAP_SYS_MODULE'))
+      throw kerr('EPERM', `modprobe: ERROR: could not insert '${name}': Operation not permitted`);
     // early_mod_check: module_blacklist= on the kernel command line.
     if (this.#kernelBlacklist.has(name)) {
       this.log.log('error', 'kernel', `Module ${name} is blacklisted`);
@@ -264,7 +265,10 @@ export class ModuleLoader {
    */
   optionsFor(name: string): string {
     const n = moduleName(name);
-    return this.#config.options.filter(([m]) => m === n).map(([, o]) => o).join(' ');
+    return this.#config.options
+      .filter(([m]) => m === n)
+      .map(([, o]) => o)
+      .join(' ');
   }
 
   /**
@@ -345,7 +349,10 @@ export function aliasMatch(pattern: string, text: string): boolean {
       const close = pattern.indexOf(']', i + 1);
       if (close < 0) re += '\\[';
       else {
-        re += `[${pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${pattern
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = close;
       }
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -364,7 +371,9 @@ export function defineModule(
     ...info,
     entry,
     bindings: new ContainerModule(({ bind }) => {
-      bind(entry).to(entryClass as never).inSingletonScope();
+      bind(entry)
+        .to(entryClass as never)
+        .inSingletonScope();
       extra?.(bind as unknown as ContainerModuleBind);
     }),
   };

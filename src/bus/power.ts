@@ -250,7 +250,11 @@ export class DevicePower {
     };
     // pm_attr_group (ADVANCED_DEBUG): always there.
     const base: AnyAttribute<Device>[] = [
-      rw('async', (d) => (pmOf(d).asyncSuspend ? 'enabled\n' : 'disabled\n'), (d, buf) => (pmOf(d).asyncSuspend = enabledDisabled(buf))),
+      rw(
+        'async',
+        (d) => (pmOf(d).asyncSuspend ? 'enabled\n' : 'disabled\n'),
+        (d, buf) => (pmOf(d).asyncSuspend = enabledDisabled(buf)),
+      ),
       // rtpm_status_show: "unsupported" while runtime PM is disabled.
       attrRO('runtime_status', (d: Device) => (pmOf(d).disableDepth > 0 ? 'unsupported\n' : `${pmOf(d).runtimeStatus}\n`)),
       attrRO('runtime_usage', (d: Device) => `${pmOf(d).usageCount}\n`),
@@ -265,11 +269,15 @@ export class DevicePower {
     // pm_runtime_attr_group: gone with pm_runtime_no_callbacks.
     const runtime: AnyAttribute<Device>[] = [
       // control_store: "auto" → pm_runtime_allow, "on" → pm_runtime_forbid, else EINVAL.
-      rw('control', (d) => (pmOf(d).runtimeAuto ? 'auto\n' : 'on\n'), (d, buf) => {
-        if (sysfsStreq(buf, 'auto')) this.allow(d);
-        else if (sysfsStreq(buf, 'on')) this.forbid(d);
-        else throw kerr('EINVAL', `power/control: '${buf}'`);
-      }),
+      rw(
+        'control',
+        (d) => (pmOf(d).runtimeAuto ? 'auto\n' : 'on\n'),
+        (d, buf) => {
+          if (sysfsStreq(buf, 'auto')) this.allow(d);
+          else if (sysfsStreq(buf, 'on')) this.forbid(d);
+          else throw kerr('EINVAL', `power/control: '${buf}'`);
+        },
+      ),
       attrRO('runtime_active_time', (d: Device) => `${Math.floor(times(d).activeTime)}\n`),
       attrRO('runtime_suspended_time', (d: Device) => `${Math.floor(times(d).suspendedTime)}\n`),
       // autosuspend_delay_ms_show/store: EIO unless the driver uses autosuspend; kstrtol, int range.
@@ -295,10 +303,14 @@ export class DevicePower {
     // wakeup source exists (wakeup disabled).
     const counter = (name: string) => attrRO(name, (d: Device) => (pmOf(d).wakeupEnabled ? '0\n' : '\n'));
     const wakeup: AnyAttribute<Device>[] = [
-      rw('wakeup', (d) => (pmOf(d).canWakeup ? (pmOf(d).wakeupEnabled ? 'enabled\n' : 'disabled\n') : '\n'), (d, buf) => {
-        if (!pmOf(d).canWakeup) throw kerr('EINVAL', 'not wakeup capable');
-        pmOf(d).wakeupEnabled = enabledDisabled(buf);
-      }),
+      rw(
+        'wakeup',
+        (d) => (pmOf(d).canWakeup ? (pmOf(d).wakeupEnabled ? 'enabled\n' : 'disabled\n') : '\n'),
+        (d, buf) => {
+          if (!pmOf(d).canWakeup) throw kerr('EINVAL', 'not wakeup capable');
+          pmOf(d).wakeupEnabled = enabledDisabled(buf);
+        },
+      ),
       ...[
         'wakeup_count',
         'wakeup_active_count',

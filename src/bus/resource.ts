@@ -45,9 +45,7 @@ export class ResourceTree {
   /** iomem_is_exclusive: busy and (strict devmem or IORESOURCE_EXCLUSIVE). */
   iomemIsExclusive(start: number, size: number): boolean {
     const end = start + size - 1;
-    return this.#claims.some(
-      (r) => r.kind === 'mem' && r.start <= end && start <= r.end && r.busy && (this.ioStrictDevmem || r.exclusive),
-    );
+    return this.#claims.some((r) => r.kind === 'mem' && r.start <= end && start <= r.end && r.busy && (this.ioStrictDevmem || r.exclusive));
   }
 
   get claims(): readonly Resource[] {

@@ -14,12 +14,7 @@ export function newCommand(name: string, io: CliIo): Command {
 }
 
 /** Parse argv, run `action` with the parsed options/arguments, map failures to exit statuses. */
-export async function runCommand(
-  cmd: Command,
-  argv: readonly string[],
-  io: CliIo,
-  action: () => number | Promise<number>,
-): Promise<number> {
+export async function runCommand(cmd: Command, argv: readonly string[], io: CliIo, action: () => number | Promise<number>): Promise<number> {
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (e) {

@@ -59,9 +59,7 @@ function tour(io: CliIo): void {
     root.writeFile('/sys/bus/auxiliary/devices/cxl_pci.doe.1/driver_override', 'doe_user.doe\n'),
   );
   note('Writing driver_override binds nothing by itself: no uevent.');
-  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers_probe', () =>
-    root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n'),
-  );
+  step('echo cxl_pci.doe.1 > /sys/bus/auxiliary/drivers_probe', () => root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n'));
   note('doe_user created the class device and its node /dev/doe/cxl_pci.doe.1 in probe(),');
   note('so its add uevent comes before the bind of its parent.');
 

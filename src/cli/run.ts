@@ -59,7 +59,6 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
 }
 
 async function runTargets(targets: readonly string[], json: boolean, io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
-
   let worst: number = ExitStatus.OK;
   const files: string[] = [];
   let many = targets.length > 1;

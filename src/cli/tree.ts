@@ -8,7 +8,10 @@ import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machi
 import { renderTree } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = addMachineOptions(newCommand('tree', io).description('boot a machine and draw its device tree')).option('--json', 'machine-readable output');
+  const cmd = addMachineOptions(newCommand('tree', io).description('boot a machine and draw its device tree')).option(
+    '--json',
+    'machine-readable output',
+  );
   return runCommand(cmd, argv, io, () => {
     const opts = cmd.opts<MachineArgs & { json?: boolean }>();
     const machine = createMachine(machineOptionsFrom(opts, io.cwd));

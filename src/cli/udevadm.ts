@@ -11,8 +11,16 @@ export const udevadmVerbs: VerbTable = [
   { name: 'info', summary: 'query sysfs or the udev database', run: async (a, io) => (await import('./udevadm-info.js')).run(a, io) },
   { name: 'trigger', summary: 'request events from the kernel', run: async (a, io) => (await import('./udevadm-trigger.js')).run(a, io) },
   { name: 'settle', summary: 'wait for pending udev events', run: async (a, io) => (await import('./udevadm-settle.js')).run(a, io) },
-  { name: 'monitor', summary: 'listen to kernel and udev events (of the boot)', run: async (a, io) => (await import('./udevadm-monitor.js')).run(a, io) },
-  { name: 'test', summary: 'test an event run (rules against a device description)', run: async (a, io) => (await import('./udevadm-test.js')).run(a, io) },
+  {
+    name: 'monitor',
+    summary: 'listen to kernel and udev events (of the boot)',
+    run: async (a, io) => (await import('./udevadm-monitor.js')).run(a, io),
+  },
+  {
+    name: 'test',
+    summary: 'test an event run (rules against a device description)',
+    run: async (a, io) => (await import('./udevadm-test.js')).run(a, io),
+  },
   { name: 'verify', summary: 'verify udev rules files', run: async (a, io) => (await import('./udevadm-verify.js')).run(a, io) },
 ];
 

@@ -11,11 +11,23 @@ export type { Verb } from './dispatch.js';
 
 /** Lazily imported so `auxbus --help` stays fast. */
 export const verbs: VerbTable = [
-  { name: 'demo', summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off', run: async (a, io) => (await import('./demo.js')).run(a, io) },
+  {
+    name: 'demo',
+    summary: 'a narrated tour: boot, split into auxiliary devices, unbind, hand-off',
+    run: async (a, io) => (await import('./demo.js')).run(a, io),
+  },
   { name: 'run', summary: 'run scenario files (FILE|DIR) [--json]', run: async (a, io) => (await import('./run.js')).run(a, io) },
   { name: 'tree', summary: 'boot a machine and draw its device tree with bindings', run: async (a, io) => (await import('./tree.js')).run(a, io) },
-  { name: 'udevadm', summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine', run: async (a, io) => (await import('./udevadm.js')).run(a, io) },
-  { name: 'graph', summary: 'devices, drivers and bindings as Graphviz dot or Mermaid', run: async (a, io) => (await import('./graph.js')).run(a, io) },
+  {
+    name: 'udevadm',
+    summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine',
+    run: async (a, io) => (await import('./udevadm.js')).run(a, io),
+  },
+  {
+    name: 'graph',
+    summary: 'devices, drivers and bindings as Graphviz dot or Mermaid',
+    run: async (a, io) => (await import('./graph.js')).run(a, io),
+  },
 ];
 
 const auxbus: Dispatcher = {

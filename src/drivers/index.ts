@@ -11,15 +11,7 @@
 export { PresetHost, IPresetHost, presetTable, type PresetDefinition } from './preset-host.js';
 export { driversModule } from './module.js';
 export { builtinKernelModules } from './modules.js';
-export {
-  ownerOf,
-  ownerName,
-  doeMailboxOwner,
-  isUserspaceHandle,
-  type Owner,
-  type OwnershipServices,
-  type UserspaceHandle,
-} from './ownership.js';
+export { ownerOf, ownerName, doeMailboxOwner, isUserspaceHandle, type Owner, type OwnershipServices, type UserspaceHandle } from './ownership.js';
 export { type DoeMailboxRef, doeMailboxOf } from './doe/mailbox.js';
 export { CxlPciModule, cxlPciModuleInfo, cxlPciIdTable, CXL_PCI_MODNAME, type CxlFwctlRef } from './cxl/pci.js';
 export { Mlx5CoreModule, mlx5CoreModuleInfo, mlx5CoreIdTable, mlx5AuxiliaryDevnames, MLX5_CORE_MODNAME, type Mlx5AdevRef } from './mlx5/main.js';

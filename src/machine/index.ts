@@ -4,7 +4,14 @@
  */
 export { Machine, IMachine, IBootDaemon } from './machine.js';
 export { createMachine } from './container.js';
-export { type MachineOptions, type ResolvedMachineOptions, type DoePolicy, doePolicies, IMachineOptions, resolveMachineOptions } from './machine-options.js';
+export {
+  type MachineOptions,
+  type ResolvedMachineOptions,
+  type DoePolicy,
+  doePolicies,
+  IMachineOptions,
+  resolveMachineOptions,
+} from './machine-options.js';
 export { machineScenarioHost } from './scenario-host.js';
 // What the CLI and the test kit need of the layers below, re-exported so they import the machine only.
 /** Who owns a device (DESIGN.md §3): the drivers layer answers. */

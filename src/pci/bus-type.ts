@@ -5,7 +5,17 @@
  * from probe.ts.
  */
 import { kerr } from '../base/index.js';
-import { type Attribute, type AttributeGroup, attrWO, deviceMatchDriverOverride, BusType, type DriverBinder, type Device, type DeviceDriver, type UeventEnv } from '../bus/index.js';
+import {
+  type Attribute,
+  type AttributeGroup,
+  attrWO,
+  deviceMatchDriverOverride,
+  BusType,
+  type DriverBinder,
+  type Device,
+  type DeviceDriver,
+  type UeventEnv,
+} from '../bus/index.js';
 import { type PciIdentity, PciDevice } from './device.js';
 import { PCI_ANY_ID, type PciDeviceId, PciDriver, pciMatchDevice, pciModalias, toPciDriver } from './pci-driver.js';
 import { pciStoreUlong } from './pci-sysfs.js';

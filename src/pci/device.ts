@@ -6,14 +6,7 @@
  */
 import { Device, type Resource } from '../bus/index.js';
 import type { PciAccessWidth, PciDoeProtocol, PciFunctionHw, PciResetMethod } from './hw.js';
-import {
-  PCI_CFG_SPACE_EXP_SIZE,
-  PCI_CFG_SPACE_SIZE,
-  pciExtCapIds,
-  pciHeaderType,
-  pciRegs,
-  pciStatus,
-} from './regs.js';
+import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciExtCapIds, pciHeaderType, pciRegs, pciStatus } from './regs.js';
 
 /** IORESOURCE_* flag bits as the `resource` file prints them (include/linux/ioport.h). */
 export const ioresource = {

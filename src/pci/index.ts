@@ -11,7 +11,16 @@
  */
 export { PciCore, IPciCore } from './probe.js';
 export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';
-export { pciDoePolicies, type PciDoePolicy, type PciOptions, IPciOptions, PciConfigWriter, pciUserReadConfig, pciTouchesDoe, forEachAlignedAccess } from './access.js';
+export {
+  pciDoePolicies,
+  type PciDoePolicy,
+  type PciOptions,
+  IPciOptions,
+  PciConfigWriter,
+  pciUserReadConfig,
+  pciTouchesDoe,
+  forEachAlignedAccess,
+} from './access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './resource.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';
 export { pciModule } from './module.js';

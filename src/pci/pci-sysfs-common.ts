@@ -27,7 +27,7 @@ export function cpumaskHex(cpus: number): string {
   const groups: string[] = [];
   for (let base = 0; base < cpus; base += 32) {
     const n = Math.min(32, cpus - base);
-    groups.unshift((n === 32 ? 0xffffffff : (1 << n) - 1 >>> 0).toString(16));
+    groups.unshift((n === 32 ? 0xffffffff : ((1 << n) - 1) >>> 0).toString(16));
   }
   // The first group is printed without padding, the others as 8 digits.
   return groups.map((g, i) => (i === 0 ? g : g.padStart(8, '0'))).join(',');
@@ -73,7 +73,11 @@ function kstrtoint(buf: string): number {
   const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(t);
   if (!m) throw kerr('EINVAL', `invalid number '${buf}'`);
   const digits = m[2]!;
-  const magnitude = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits.startsWith('0') ? parseInt(digits.slice(1), 8) : parseInt(digits, 10);
+  const magnitude = /^0[xX]/.test(digits)
+    ? parseInt(digits.slice(2), 16)
+    : digits.length > 1 && digits.startsWith('0')
+      ? parseInt(digits.slice(1), 8)
+      : parseInt(digits, 10);
   const v = m[1] === '-' ? -magnitude : magnitude;
   if (v > 2 ** 31 - 1 || v < -(2 ** 31)) throw kerr('EINVAL', `number out of range '${buf}'`);
   return v;

@@ -5,7 +5,16 @@
  * actions behind the writable files are PciCore's (passed in as a PciSysfsHost).
  */
 import { kerr } from '../base/index.js';
-import { type AnyAttribute, type Attribute, type AttributeAccessor, type AttributeGroup, type BinAttribute, attrRO, sysfsStreq, type Device } from '../bus/index.js';
+import {
+  type AnyAttribute,
+  type Attribute,
+  type AttributeAccessor,
+  type AttributeGroup,
+  type BinAttribute,
+  attrRO,
+  sysfsStreq,
+  type Device,
+} from '../bus/index.js';
 import { type PciBus, PciDevice, type PciDoeMailbox, ioresource, pciResourceIndex } from './device.js';
 import { pciModalias } from './pci-driver.js';
 import { type PciResetMethod, isPciResetMethod } from './hw.js';

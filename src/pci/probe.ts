@@ -1,38 +1,44 @@
 /**
- * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c, remove.c): the `pci` bus and
- * host bridge at init, enumeration (every `add` of a scan first, then attach, §2.3), removal and
- * rescan over one tree state, driver registration and enable; the facade over resource.ts,
+ * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c): the `pci` bus and host
+ * bridge at init, enumeration (every `add` of a scan first, then attach, §2.3), removal (the
+ * walks are remove.ts's) and rescan over one tree state, driver registration and enable; the facade over resource.ts,
  * access.ts and reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
  * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
  */
-import { pciPmInit } from './pm.js';
-import { pciCommonGroups } from './pci-sysfs-common.js';
-import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
-import { type AttributeAccessor, BusRegistry, IBusRegistry, type BusType, DeviceCore, IDeviceCore, DriverBinder, IDriverBinder, Device, devmAddAction, DeviceDriver, ILockdown, Lockdown, IResourceTree, ResourceTree, ITaint, Taint, type DevicePower, IDevicePower, type DeviceClass } from '../bus/index.js';
-import { createPciBusType } from './bus-type.js';
 import {
-  type PciConfigClaim,
-  PciBus,
-  PciDevice,
-  ioresource,
-  pciDoeCapabilityOffsets,
-  pciFindCapability,
-  pciResourceIndex,
-} from './device.js';
+  type AttributeAccessor,
+  BusRegistry,
+  IBusRegistry,
+  type BusType,
+  DeviceCore,
+  IDeviceCore,
+  DriverBinder,
+  IDriverBinder,
+  Device,
+  devmAddAction,
+  DeviceDriver,
+  ILockdown,
+  Lockdown,
+  IResourceTree,
+  ResourceTree,
+  ITaint,
+  Taint,
+  type DevicePower,
+  IDevicePower,
+  type DeviceClass,
+} from '../bus/index.js';
+import { createPciBusType } from './bus-type.js';
+import { type PciConfigClaim, PciBus, PciDevice, ioresource, pciDoeCapabilityOffsets, pciFindCapability, pciResourceIndex } from './device.js';
 import { PciConfigWriter, type PciDoePolicy, pciUserReadConfig } from './access.js';
 import type { PciDriver } from './pci-driver.js';
 import type { PciFunctionHw, PciResetMethod } from './hw.js';
-import {
-  PCI_CFG_SPACE_EXP_SIZE,
-  PCI_CFG_SPACE_SIZE,
-  pciBaseAddress,
-  pciCapIds,
-  pciCommand,
-  pciHeaderType,
-  pciRegs,
-} from './regs.js';
+import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciBaseAddress, pciCapIds, pciCommand, pciHeaderType, pciRegs } from './regs.js';
+import { pciStopAndRemoveBusDevice } from './remove.js';
+import { pciPmInit } from './pm.js';
+import { pciCommonGroups } from './pci-sysfs-common.js';
+import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
@@ -366,37 +372,9 @@ export class PciCore {
 
   // --- removal ----------------------------------------------------------------------------
 
-  /**
-   * pci_stop_and_remove_bus_device: first every function of the subtree unbinds (children
-   * before their bridge, last-scanned first), then each is deleted (children first) with its
-   * `remove` uevent.
-   */
+  /** pci_stop_and_remove_bus_device (remove.ts): unbind the subtree, then delete it. */
   stopAndRemoveBusDevice(pdev: PciDevice): void {
-    this.#stopBusDevice(pdev);
-    this.#removeBusDevice(pdev);
-  }
-
-  #stopBusDevice(pdev: PciDevice): void {
-    if (pdev.subordinate) for (const child of [...pdev.subordinate.devices].reverse()) this.#stopBusDevice(child);
-    if (pdev.isAdded) {
-      this.binder.releaseDriver(pdev);
-      pdev.isAdded = false;
-    }
-  }
-
-  #removeBusDevice(pdev: PciDevice): void {
-    if (pdev.subordinate) {
-      for (const child of [...pdev.subordinate.devices]) this.#removeBusDevice(child);
-      // pci_remove_bus: the bus's class device goes after its functions, before the bridge.
-      const busDev = pdev.subordinate.classDevice;
-      if (busDev?.isRegistered) this.core.unregister(busDev);
-      pdev.subordinate = undefined;
-    }
-    if (pdev.isRegistered) this.core.del(pdev);
-    const list = pdev.pciBus.devices;
-    const i = list.indexOf(pdev);
-    if (i >= 0) list.splice(i, 1);
-    this.core.put(pdev);
+    pciStopAndRemoveBusDevice(this.core, pdev);
   }
 
   /**

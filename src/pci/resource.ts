@@ -119,7 +119,8 @@ export class PciResources {
           const r = dev.resources[i]!;
           if (!(r.flags & ioresource.MEM) || r.start === 0) continue;
           const node: Node = { start: r.start, end: r.end, name: dev.name, children: [] };
-          for (const c of claims) if (c.start >= r.start && c.end <= r.end) node.children.push({ start: c.start, end: c.end, name: c.owner, children: [] });
+          for (const c of claims)
+            if (c.start >= r.start && c.end <= r.end) node.children.push({ start: c.start, end: c.end, name: c.owner, children: [] });
           into.children.push(node);
         }
         const win = dev.resources[pciResourceIndex.BRIDGE_START + 1]!;

@@ -118,7 +118,10 @@ export function evaluateCheck(m: ScenarioMachine, spec: CheckSpec, windowStart: 
         const r = read(() => m.udevProperty(device, key));
         values[key] = r.ok ? (r.value ?? null) : readJson(r);
         if (!r.ok) failures.push(`property ${device} ${key}: ${r.error}`);
-        else if ((r.value ?? null) !== want) failures.push(`property ${device} ${key}: expected ${want === null ? 'absent' : q(want)}, got ${r.value === undefined ? 'absent' : q(r.value)}`);
+        else if ((r.value ?? null) !== want)
+          failures.push(
+            `property ${device} ${key}: expected ${want === null ? 'absent' : q(want)}, got ${r.value === undefined ? 'absent' : q(r.value)}`,
+          );
       }
       got[device] = values;
     }

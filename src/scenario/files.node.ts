@@ -33,7 +33,14 @@ export function runScenarioFile(path: string, host: ScenarioHost, options: RunFi
     text = readFileSync(full, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return { file: path, name: undefined, status: 2, diagnostics: [{ file: path, line: 1, col: 1, message: `cannot read the file (${code})` }], steps: [], failed: 0 };
+    return {
+      file: path,
+      name: undefined,
+      status: 2,
+      diagnostics: [{ file: path, line: 1, col: 1, message: `cannot read the file (${code})` }],
+      steps: [],
+      failed: 0,
+    };
   }
   return runScenarioText(text, path, host, { ...options, baseDir: dirname(full) });
 }

@@ -165,15 +165,5 @@ export const SCENARIO_VERBS = [
 export type ScenarioVerb = (typeof SCENARIO_VERBS)[number];
 
 /** Every `check:` key of SCENARIOS.md. */
-export const SCENARIO_CHECKS = [
-  'bound',
-  'exists',
-  'absent',
-  'owner',
-  'taint',
-  'uevents',
-  'uevents_include',
-  'property',
-  'devnode',
-] as const;
+export const SCENARIO_CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'] as const;
 export type ScenarioCheckKey = (typeof SCENARIO_CHECKS)[number];

@@ -7,11 +7,10 @@
  */
 import { DriverModelError, pathBasename } from '../base/index.js';
 import { evaluateCheck } from './checks.js';
-import { buildDoeObject, unwrapDoeResponse } from './doe-requests.js';
-import { bytesToHex, hexToBytes } from './hex.js';
 import type { ScenarioHost, ScenarioMachine, ScenarioVerb } from './host.js';
 import type { Diagnostic, LoadedScenario } from './loader.js';
 import type { Expect, Step } from './schema.js';
+import { type FdSlot, type StepData, verbRow } from './verbs.js';
 import type { SourcePath } from './yaml-source.js';
 
 /** The judged result of one step. `expected`/`actual` are JSON values (see report.ts). */
@@ -51,17 +50,6 @@ type Outcome =
   | { readonly kind: 'done'; readonly data?: StepData }
   | { readonly kind: 'errno'; readonly errno: string; readonly message: string }
   | { readonly kind: 'bug'; readonly message: string };
-
-type StepData =
-  | { readonly value: string }
-  | { readonly entries: readonly string[] }
-  | { readonly response: string; readonly out_len: number; readonly problem?: string };
-
-/** An fd name's state at run time: the process that opened it and its number, null once unusable. */
-interface FdSlot {
-  readonly proc: string;
-  fd: number | null;
-}
 
 /** Runs `loaded` on a fresh machine of `host`. */
 export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, options: RunOptions = {}): ScenarioRunResult {
@@ -151,86 +139,12 @@ function procOf(step: Step, fds: ReadonlyMap<string, FdSlot>): string {
   return (fd !== undefined ? fds.get(fd)?.proc : undefined) ?? 'root';
 }
 
-/**
- * The fd number behind a name. A name whose open failed, or that was closed, is a bad fd: the
- * runner answers EBADF itself rather than pass a number the machine may have reused.
- */
-function fdOf(fds: ReadonlyMap<string, FdSlot>, name: string): number {
-  const fd = fds.get(name)?.fd;
-  if (fd === null || fd === undefined) throw new DriverModelError('EBADF', `fd '${name}' is not open`);
-  return fd;
-}
-
+/** Performs `step` through its row of the verb table; an errno is an outcome, anything else a bug. */
 function perform(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): Outcome {
   const proc = procOf(step, fds);
   try {
-    switch (step.verb) {
-      case 'boot':
-        m.boot();
-        return { kind: 'done' };
-      case 'modprobe':
-        m.modprobe(step.module, proc);
-        return { kind: 'done' };
-      case 'rmmod':
-        m.rmmod(step.module, proc);
-        return { kind: 'done' };
-      case 'hotplug':
-        m.hotplug(step.preset);
-        return { kind: 'done' };
-      case 'unplug':
-        m.unplug(step.bdf);
-        return { kind: 'done' };
-      case 'write':
-        m.write(proc, step.path, step.value);
-        return { kind: 'done' };
-      case 'read':
-        return { kind: 'done', data: { value: m.read(proc, step.path) } };
-      case 'ls':
-        return { kind: 'done', data: { entries: [...m.ls(proc, step.path)].sort() } };
-      case 'open': {
-        const slot: FdSlot = { proc, fd: null };
-        fds.set(step.fd, slot);
-        slot.fd = m.open(proc, step.path, step.mode);
-        return { kind: 'done' };
-      }
-      case 'close': {
-        const fd = fdOf(fds, step.fd);
-        // close(2) releases the descriptor even when it reports an error.
-        fds.get(step.fd)!.fd = null;
-        m.close(proc, fd);
-        return { kind: 'done' };
-      }
-      case 'ioctl': {
-        const fd = fdOf(fds, step.fd);
-        const r = m.ioctl(proc, fd, step.op, {
-          ...(step.scope !== undefined && { scope: step.scope }),
-          ...(step.payload !== undefined && { payload: hexToBytes(step.payload) }),
-        });
-        return { kind: 'done', data: { response: bytesToHex(r.response), out_len: r.outLen } };
-      }
-      case 'doe': {
-        const target = 'fd' in step.target ? { fd: fdOf(fds, step.target.fd) } : step.target;
-        const object = m.doe(proc, target, buildDoeObject(step.protocol, hexToBytes(step.request)));
-        const unwrapped = unwrapDoeResponse(step.protocol, object);
-        if ('problem' in unwrapped) return { kind: 'done', data: { response: bytesToHex(object), out_len: object.length, problem: unwrapped.problem } };
-        return { kind: 'done', data: { response: bytesToHex(unwrapped.payload), out_len: unwrapped.payload.length } };
-      }
-      case 'trigger':
-        m.trigger({
-          ...(step.action !== undefined && { action: step.action }),
-          ...(step.subsystem !== undefined && { subsystem: step.subsystem }),
-          ...(step.attrs !== undefined && { attrs: step.attrs }),
-        });
-        return { kind: 'done' };
-      case 'settle':
-        m.settle();
-        return { kind: 'done' };
-      case 'advance':
-        m.advance(step.ms);
-        return { kind: 'done' };
-      case 'check':
-        return { kind: 'bug', message: 'check steps are judged by checks.ts' };
-    }
+    const data = verbRow(step.verb).perform({ machine: m, proc, fds }, step as never);
+    return data === undefined ? { kind: 'done' } : { kind: 'done', data };
   } catch (e) {
     if (DriverModelError.is(e)) return { kind: 'errno', errno: e.errno, message: e.message };
     return { kind: 'bug', message: e instanceof Error ? e.message : String(e) };
@@ -312,38 +226,5 @@ function actualJson(outcome: Outcome): unknown {
 /** The step in a few words, for the text report. */
 export function summarize(step: Step): string {
   const as = step.as !== undefined ? ` (as ${step.as})` : '';
-  const s = ((): string => {
-    switch (step.verb) {
-      case 'boot':
-      case 'settle':
-        return step.verb;
-      case 'modprobe':
-      case 'rmmod':
-        return `${step.verb} ${step.module}`;
-      case 'hotplug':
-        return `hotplug ${step.preset}`;
-      case 'unplug':
-        return `unplug ${step.bdf}`;
-      case 'write':
-        return `write ${step.path} ${JSON.stringify(step.value)}`;
-      case 'read':
-      case 'ls':
-        return `${step.verb} ${step.path}`;
-      case 'open':
-        return `open ${step.path} (${step.mode}) as ${step.fd}`;
-      case 'close':
-        return `close ${step.fd}`;
-      case 'ioctl':
-        return `ioctl ${step.fd} ${step.op}${step.scope !== undefined ? ` ${step.scope}` : ''}`;
-      case 'doe':
-        return `doe ${'fd' in step.target ? step.target.fd : `${step.target.config} mailbox ${step.target.mailbox}`} ${step.protocol}`;
-      case 'trigger':
-        return ['trigger', step.action ?? 'change', step.subsystem].filter(Boolean).join(' ');
-      case 'advance':
-        return `advance ${step.ms}ms`;
-      case 'check':
-        return `check ${Object.keys(step.check).join(', ') || '(nothing)'}`;
-    }
-  })();
-  return s + as;
+  return verbRow(step.verb).summarize(step as never) + as;
 }

@@ -159,8 +159,7 @@ export function unknownKeysOf(issue: z.core.$ZodIssue): readonly string[] | unde
 export function obj<T extends z.core.$ZodLooseShape>(context: string, shape: T) {
   const allowed = Object.keys(shape).join(', ');
   const inner = z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys' ? `unknown key '${UNKNOWN_KEY}' in ${context} (expected one of: ${allowed})` : undefined,
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key '${UNKNOWN_KEY}' in ${context} (expected one of: ${allowed})` : undefined),
   });
   return z.unknown().transform((v, ctx): z.output<typeof inner> => {
     if (!isMap(v)) return fail(ctx, v, `a map (${context})`);
@@ -226,4 +225,3 @@ export function empty(verb: string) {
     return z.NEVER as never;
   });
 }
-

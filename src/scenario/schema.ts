@@ -1,32 +1,17 @@
 /**
  * The scenario file format of SCENARIOS.md as zod schemas, and the typed scenario they produce.
- * This file owns the shape of a file (keys, types, one verb per step, which `expect` forms each
- * verb takes); cross-references (processes, fds, what this build supports) are validate.ts's.
+ * This file owns the shape of a file (keys, types, one verb per step, the `expect` forms); each
+ * verb's own step map is its row in the verb table (verbs.ts); cross-references (processes, fds,
+ * what this build supports) are validate.ts's, with each verb's part in its row.
  */
 import { z } from 'zod';
 import type { ErrnoName } from '../base/index.js';
-import { DOE_PROTOCOLS, type DoeProtocol, discoveryRequest, doeRequestNames, namedDoeRequest } from './doe-requests.js';
+import type { DoeProtocol } from './doe-requests.js';
 import { SCENARIO_VERBS, type FwctlScope, type ScenarioVerb } from './host.js';
-import { normalizeHex } from './hex.js';
-import { CAPABILITIES, FWCTL_SCOPES, TAINT_LETTERS, UEVENT_ACTIONS } from './names.js';
-import {
-  MISSING,
-  bool,
-  empty,
-  errno,
-  forward,
-  hex,
-  int,
-  isMap,
-  list,
-  nullableStr,
-  obj,
-  oneOf,
-  record,
-  regex,
-  str,
-  strWhere,
-} from './schema-values.js';
+import { CAPABILITIES } from './names.js';
+import { MISSING, bool, errno, forward, hex, int, isMap, list, obj, oneOf, record, regex, str, strWhere } from './schema-values.js';
+import { name } from './step-values.js';
+import { scenarioVerbs, verbRow } from './verbs.js';
 import { PlainScalar, type SourcePath } from './yaml-source.js';
 
 // ---------------------------------------------------------------- types
@@ -150,46 +135,12 @@ export interface ScenarioFile {
 
 // ---------------------------------------------------------------- verbs
 
-/** Verbs that only wait or look; every other verb acts on the machine. */
-const PASSIVE_VERBS: ReadonlySet<ScenarioVerb> = new Set<ScenarioVerb>(['settle', 'advance', 'check']);
-
-/** Verbs that act on the machine; the runner settles after them unless `settle: false`. */
-export const ACTING_VERBS: ReadonlySet<ScenarioVerb> = new Set(SCENARIO_VERBS.filter((v) => !PASSIVE_VERBS.has(v)));
-
-/** `expect:` keys each verb takes besides `errno`. */
-const EXPECT_KEYS: Partial<Record<ScenarioVerb, readonly string[]>> = {
-  read: ['value', 'match'],
-  ls: ['entries', 'contains'],
-  ioctl: ['response', 'response_match', 'out_len'],
-  doe: ['response', 'response_match', 'out_len'],
-};
-
-const absPath = () => strWhere('an absolute path (starting with /)', (s) => s.startsWith('/'));
-const name = (what: string) => strWhere(what, (s) => s.length > 0 && !/\s/.test(s));
-const bdf = () => strWhere('a PCI address such as 0000:0d:00.0', (s) => /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(s));
-const fdName = () => strWhere('an fd name (letters, digits, _ . -)', (s) => /^[A-Za-z_][\w.-]*$/.test(s));
-
-const scope = () =>
-  z.unknown().transform((v, ctx): FwctlScope => {
-    if (v instanceof PlainScalar && typeof v.value === 'number') {
-      const s = FWCTL_SCOPES[v.value];
-      if (s !== undefined && Number.isInteger(v.value)) return s;
-    }
-    if (typeof v === 'string') {
-      const s = v.replace(/^FWCTL_RPC_/, '');
-      if ((FWCTL_SCOPES as readonly string[]).includes(s)) return s as FwctlScope;
-    }
-    ctx.addIssue({
-      code: 'custom',
-      message: v === undefined ? 'missing' : `expected a fwctl scope (${FWCTL_SCOPES.join(', ')}, or 0-3), got ${JSON.stringify(v instanceof PlainScalar ? v.source : v)}`,
-      ...(v === undefined ? { params: MISSING } : {}),
-    });
-    return z.NEVER as never;
-  });
+/** Verbs that act on the machine (every row of the verb table not marked passive); the runner settles after them unless `settle: false`. */
+export const ACTING_VERBS: ReadonlySet<ScenarioVerb> = new Set(SCENARIO_VERBS.filter((v) => !scenarioVerbs[v].passive));
 
 /** `expect:` for `verb`: `ok`, or a map of `errno` and the verb's data keys. */
 function expectSchema(verb: ScenarioVerb) {
-  const extra = EXPECT_KEYS[verb] ?? [];
+  const extra = scenarioVerbs[verb].expectKeys ?? [];
   const shape = {
     errno: errno().optional(),
     value: str().optional(),
@@ -218,7 +169,12 @@ function expectSchema(verb: ScenarioVerb) {
     if (e.errno !== undefined) {
       const others = Object.keys(v).filter((k) => k !== 'errno');
       if (others.length > 0) {
-        ctx.addIssue({ code: 'custom', path: [others[0]!], params: { anchor: 'key' }, message: `errno cannot be combined with ${others.join(', ')}: a failing step has no result` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [others[0]!],
+          params: { anchor: 'key' },
+          message: `errno cannot be combined with ${others.join(', ')}: a failing step has no result`,
+        });
         return z.NEVER as never;
       }
       return { kind: 'errno', errno: e.errno as ErrnoName };
@@ -234,182 +190,6 @@ function expectSchema(verb: ScenarioVerb) {
       ...(e.out_len !== undefined && { outLen: e.out_len }),
     };
   });
-}
-
-const uevent = () =>
-  z.unknown().transform((v, ctx): UeventPattern => {
-    const parseEvent = (s: unknown, path: SourcePath): { action: string; devpath: string } | undefined => {
-      const text = typeof s === 'string' ? s : undefined;
-      const m = text === undefined ? null : /^\s*(\S+)\s+(\/\S*)\s*$/.exec(text);
-      if (!m || !(UEVENT_ACTIONS as readonly string[]).includes(m[1]!)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path],
-          message: `expected "ACTION DEVPATH" (ACTION one of ${UEVENT_ACTIONS.join(', ')}, DEVPATH from /devices/...), got ${JSON.stringify(text ?? s)}`,
-        });
-        return undefined;
-      }
-      return { action: m[1]!, devpath: m[2]! };
-    };
-    if (isMap(v)) {
-      const r = obj('uevent entry', { event: str(), env: record(nullableStr()).optional() }).safeParse(v);
-      if (!r.success) {
-        forward(ctx, r.error.issues);
-        return z.NEVER as never;
-      }
-      const ev = parseEvent(r.data.event, ['event']);
-      return ev ? { ...ev, env: r.data.env ?? [] } : (z.NEVER as never);
-    }
-    const ev = parseEvent(v, []);
-    return ev ? { ...ev, env: [] } : (z.NEVER as never);
-  });
-
-const taint = () =>
-  strWhere(`taint letters (${TAINT_LETTERS}), "" for none`, (s) => [...s].every((c) => TAINT_LETTERS.includes(c))).transform((s) =>
-    [...new Set(s)].sort().join(''),
-  );
-
-const devnodeExpectation = () =>
-  z.unknown().transform((v, ctx): DevnodeExpectation | null => {
-    if (v === null) return null;
-    const r = obj('devnode expectation', {
-      mode: strWhere('an octal mode such as "0660"', (s) => /^0?[0-7]{3}$/.test(s)).optional(),
-      owner: name('a user name').optional(),
-      group: name('a group name').optional(),
-    }).safeParse(v);
-    if (!r.success) {
-      forward(ctx, r.error.issues);
-      return z.NEVER as never;
-    }
-    const d = r.data;
-    return {
-      ...(d.mode !== undefined && { mode: d.mode.padStart(4, '0') }),
-      ...(d.owner !== undefined && { owner: d.owner }),
-      ...(d.group !== undefined && { group: d.group }),
-    };
-  });
-
-const checkSchema = () =>
-  obj('check', {
-    bound: record(nullableStr()).optional(),
-    exists: list(absPath()).optional(),
-    absent: list(absPath()).optional(),
-    owner: record(name('kernel, none or a process name')).optional(),
-    taint: taint().optional(),
-    uevents: list(uevent()).optional(),
-    uevents_include: list(uevent()).optional(),
-    property: record(record(nullableStr())).optional(),
-    devnode: record(devnodeExpectation()).optional(),
-  });
-
-/** A DOE `request:` resolved against its protocol to canonical payload hex. */
-function resolveDoeRequest(protocol: DoeProtocol, v: unknown): string | { problem: string } {
-  if (v instanceof PlainScalar && typeof v.value === 'number' && protocol === 'discovery') {
-    if (Number.isInteger(v.value) && v.value >= 0 && v.value <= 255) return discoveryRequest(v.value);
-    return { problem: `a discovery index is 0-255, got ${v.source}` };
-  }
-  const s = typeof v === 'string' ? v : v instanceof PlainScalar ? v.source : undefined;
-  if (s === undefined) return { problem: `expected hex bytes or a request name, got ${v === null ? 'null' : typeof v}` };
-  const named = namedDoeRequest(protocol, s);
-  if (named !== undefined) return named;
-  const h = normalizeHex(s);
-  if (h !== undefined) return h;
-  return { problem: `'${s}' is neither hex bytes nor a ${protocol} request name (${doeRequestNames(protocol).join(', ')})` };
-}
-
-/** Per verb: the schema of its step map (minus `as`/`expect`/`settle`) and how to read it. */
-function verbSchema(verb: ScenarioVerb) {
-  switch (verb) {
-    case 'boot':
-    case 'settle':
-      return { shape: { [verb]: empty(verb) }, body: () => ({ verb }) as StepBody };
-    case 'modprobe':
-    case 'rmmod':
-      return { shape: { [verb]: name('a module name') }, body: (o: Record<string, unknown>) => ({ verb, module: o[verb] as string }) };
-    case 'hotplug':
-      return { shape: { hotplug: name('a preset name') }, body: (o: Record<string, unknown>) => ({ verb, preset: o.hotplug as string }) };
-    case 'unplug':
-      return { shape: { unplug: bdf() }, body: (o: Record<string, unknown>) => ({ verb, bdf: o.unplug as string }) };
-    case 'write':
-      return {
-        shape: { write: absPath(), value: str() },
-        body: (o: Record<string, unknown>) => ({ verb, path: o.write as string, value: o.value as string }),
-      };
-    case 'read':
-    case 'ls':
-      return { shape: { [verb]: absPath() }, body: (o: Record<string, unknown>) => ({ verb, path: o[verb] as string }) };
-    case 'open':
-      return {
-        shape: { open: absPath(), mode: oneOf(['r', 'w', 'rw'] as const).optional(), fd: fdName() },
-        body: (o: Record<string, unknown>) => ({ verb, path: o.open as string, mode: (o.mode as 'r' | 'w' | 'rw' | undefined) ?? 'r', fd: o.fd as string }),
-      };
-    case 'close':
-      return { shape: { close: fdName() }, body: (o: Record<string, unknown>) => ({ verb, fd: o.close as string }) };
-    case 'ioctl':
-      return {
-        shape: { ioctl: fdName(), op: oneOf(['FWCTL_INFO', 'FWCTL_RPC'] as const), scope: scope().optional(), payload: hex().optional() },
-        body: (o: Record<string, unknown>) => ({
-          verb,
-          fd: o.ioctl as string,
-          op: o.op as 'FWCTL_INFO' | 'FWCTL_RPC',
-          ...(o.scope !== undefined && { scope: o.scope as FwctlScope }),
-          ...(o.payload !== undefined && { payload: o.payload as string }),
-        }),
-      };
-    case 'doe':
-      return {
-        shape: {
-          doe: z.unknown().transform((v, ctx): DoeTarget => {
-            if (isMap(v)) {
-              const r = obj('doe target', { config: bdf(), mailbox: int(0, 255) }).safeParse(v);
-              if (r.success) return r.data;
-              forward(ctx, r.error.issues);
-              return z.NEVER as never;
-            }
-            const r = fdName().safeParse(v);
-            if (r.success) return { fd: r.data };
-            ctx.addIssue({
-              code: 'custom',
-              message: v === undefined ? 'missing' : 'expected an fd name or {config: BDF, mailbox: N}',
-              ...(v === undefined ? { params: MISSING } : {}),
-            });
-            return z.NEVER as never;
-          }),
-          protocol: oneOf(Object.keys(DOE_PROTOCOLS) as DoeProtocol[]),
-          request: z.unknown().optional(),
-        },
-        body: (o: Record<string, unknown>) => ({ verb, target: o.doe as DoeTarget, protocol: o.protocol as DoeProtocol, request: o.request as string }),
-      };
-    case 'trigger':
-      return {
-        shape: {
-          trigger: z.unknown().transform((v, ctx) => {
-            if (v === null) return {};
-            const r = obj('trigger', {
-              action: oneOf(UEVENT_ACTIONS).optional(),
-              subsystem: name('a subsystem name').optional(),
-              attrs: record(str()).optional(),
-            }).safeParse(v);
-            if (r.success) return r.data;
-            forward(ctx, r.error.issues);
-            return z.NEVER as never;
-          }),
-        },
-        body: (o: Record<string, unknown>) => {
-          const t = o.trigger as { action?: string; subsystem?: string; attrs?: [string, string][] };
-          return {
-            verb,
-            ...(t.action !== undefined && { action: t.action }),
-            ...(t.subsystem !== undefined && { subsystem: t.subsystem }),
-            ...(t.attrs !== undefined && { attrs: Object.fromEntries(t.attrs) }),
-          };
-        },
-      };
-    case 'advance':
-      return { shape: { advance: int(0) }, body: (o: Record<string, unknown>) => ({ verb, ms: o.advance as number }) };
-    case 'check':
-      return { shape: { check: checkSchema() }, body: (o: Record<string, unknown>) => ({ verb, check: o.check as CheckSpec }) };
-  }
 }
 
 const VERBS: ReadonlySet<string> = new Set(SCENARIO_VERBS);
@@ -431,7 +211,12 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
   if (verbs.length === 0) {
     const unknown = Object.keys(raw).find((k) => !COMMON_KEYS.has(k));
     if (unknown !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [unknown], params: { anchor: 'key' }, message: `unknown verb '${unknown}' (verbs: ${SCENARIO_VERBS.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [unknown],
+        params: { anchor: 'key' },
+        message: `unknown verb '${unknown}' (verbs: ${SCENARIO_VERBS.join(', ')})`,
+      });
     } else {
       ctx.addIssue({ code: 'custom', message: `step has no verb (one of: ${SCENARIO_VERBS.join(', ')})` });
     }
@@ -447,7 +232,8 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
     return z.NEVER as never;
   }
   const verb = verbs[0] as ScenarioVerb;
-  const { shape, body } = verbSchema(verb);
+  const row = verbRow(verb);
+  const { shape, body } = row.schema();
   const acting = ACTING_VERBS.has(verb);
   const fullShape: Record<string, z.ZodType> = { ...(shape as Record<string, z.ZodType>), as: name('a process name').optional() };
   if (verb !== 'check') fullShape.expect = expectSchema(verb).optional();
@@ -458,28 +244,19 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
     return z.NEVER as never;
   }
   const o = r.data as Record<string, unknown>;
-  let b = body(o) as StepBody;
-  if (b.verb === 'doe') {
-    if (raw.request === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['request'], params: MISSING, message: 'missing' });
+  let b = body(o);
+  if (row.refine) {
+    const refined = row.refine(b, raw);
+    if ('problem' in refined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [refined.key],
+        ...(refined.missing ? { params: MISSING } : refined.anchor ? { params: { anchor: refined.anchor } } : {}),
+        message: refined.problem,
+      });
       return z.NEVER as never;
     }
-    const req = resolveDoeRequest(b.protocol, raw.request);
-    if (typeof req !== 'string') {
-      ctx.addIssue({ code: 'custom', path: ['request'], message: req.problem });
-      return z.NEVER as never;
-    }
-    b = { ...b, request: req };
-  }
-  if (b.verb === 'ioctl') {
-    if (b.op === 'FWCTL_RPC' && (b.scope === undefined || b.payload === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['op'], message: `FWCTL_RPC needs ${b.scope === undefined ? 'scope:' : ''}${b.scope === undefined && b.payload === undefined ? ' and ' : ''}${b.payload === undefined ? 'payload:' : ''}` });
-      return z.NEVER as never;
-    }
-    if (b.op === 'FWCTL_INFO' && (b.scope !== undefined || b.payload !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: [b.scope !== undefined ? 'scope' : 'payload'], params: { anchor: 'key' }, message: 'FWCTL_INFO takes no scope: or payload: (they are for FWCTL_RPC)' });
-      return z.NEVER as never;
-    }
+    b = refined;
   }
   return {
     ...b,
@@ -525,13 +302,10 @@ export const scenarioSchema = obj('scenario', {
   rules: list(rulesEntry).optional(),
   processes: record(processEntry).optional(),
   steps: list(stepSchema),
-}).transform(
-  (f): ScenarioFile => ({
-    name: f.name,
-    machine: f.machine ?? {},
-    rules: f.rules ?? [],
-    processes: f.processes ?? [],
-    steps: f.steps.map((s, i) => ({ ...s, index: i + 1, node: ['steps', i] }) as Step),
-  }),
-);
-
+}).transform((f): ScenarioFile => ({
+  name: f.name,
+  machine: f.machine ?? {},
+  rules: f.rules ?? [],
+  processes: f.processes ?? [],
+  steps: f.steps.map((s, i) => ({ ...s, index: i + 1, node: ['steps', i] }) as Step),
+}));

@@ -6,6 +6,7 @@
 import type { ScenarioHost } from './host.js';
 import { RESERVED_OWNERS } from './names.js';
 import type { ScenarioFile, Step } from './schema.js';
+import { verbRow } from './verbs.js';
 import type { PathIssue } from './yaml-source.js';
 
 /** The process names a file may use: `root` and its `processes:`. */
@@ -32,7 +33,8 @@ export function validateScenario(file: ScenarioFile, host: ScenarioHost, ruleNam
   for (const [name] of file.processes) {
     if (name === 'root') add(['processes', name], "'root' always exists (uid 0, gid 0, every capability) and cannot be redefined", 'key');
     else if ((RESERVED_OWNERS as readonly string[]).includes(name)) add(['processes', name], `'${name}' is reserved (it is an owner: value)`, 'key');
-    else if (!/^[A-Za-z_][\w.-]*$/.test(name)) add(['processes', name], `process name '${name}' must be letters, digits, _ . - (not starting with a digit)`, 'key');
+    else if (!/^[A-Za-z_][\w.-]*$/.test(name))
+      add(['processes', name], `process name '${name}' must be letters, digits, _ . - (not starting with a digit)`, 'key');
   }
 
   const procs = processNames(file);
@@ -69,41 +71,15 @@ function validateStep(
       add(at('as'), `fd '${fd}' belongs to '${entry.proc}', which opened it in step ${entry.step}; a step on it runs as that process`);
     }
   };
-  switch (step.verb) {
-    case 'hotplug':
-      if (!host.presets.has(step.preset)) add(at('hotplug'), unknownPreset(step.preset, host));
-      break;
-    case 'open': {
-      const entry = fds.get(step.fd);
-      if (entry?.open) add(at('fd'), `fd '${step.fd}' is already open (step ${entry.step}); close it first or pick another name`);
-      fds.set(step.fd, { proc: step.as ?? 'root', open: true, step: step.index });
-      break;
-    }
-    case 'close': {
-      fdUse(step.fd, 'close');
-      const entry = fds.get(step.fd);
-      if (entry) entry.open = false;
-      break;
-    }
-    case 'ioctl':
-      fdUse(step.fd, 'ioctl');
-      break;
-    case 'doe':
-      if ('fd' in step.target) fdUse(step.target.fd, 'doe');
-      break;
-    case 'check':
-      for (const key of Object.keys(step.check)) {
-        if (!host.supportedChecks.has(key)) {
-          add(at('check', key), `check '${key}' is not supported by this build: its subsystem has not landed`, 'key');
-        }
-      }
-      for (const [device, owner] of step.check.owner ?? []) {
-        if (!(RESERVED_OWNERS as readonly string[]).includes(owner) && !procs.has(owner)) {
-          add(at('check', 'owner', device), `owner '${owner}' is neither kernel, none nor a process (known: ${[...procs].join(', ')})`);
-        }
-      }
-      break;
-    default:
-      break;
-  }
+  verbRow(step.verb).validate?.(
+    {
+      host,
+      procs,
+      fds,
+      add: (path, message, anchor) => add(at(...path), message, anchor),
+      fdUse,
+      unknownPreset: (p) => unknownPreset(p, host),
+    },
+    step as never,
+  );
 }

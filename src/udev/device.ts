@@ -324,10 +324,7 @@ export class UdevDevice {
       if (link !== undefined) this.#setSubsystem(link);
       else if (this.#devpath.startsWith('/module/') && this.#devpath.length > 8) this.#setSubsystem('module');
       else if (this.#syspath.includes('/drivers/') || this.#syspath.endsWith('/drivers')) this.#setDriversSubsystem();
-      else if (
-        (this.#devpath.startsWith('/class/') && this.#devpath.length > 7) ||
-        (this.#devpath.startsWith('/bus/') && this.#devpath.length > 5)
-      )
+      else if ((this.#devpath.startsWith('/class/') && this.#devpath.length > 7) || (this.#devpath.startsWith('/bus/') && this.#devpath.length > 5))
         this.#setSubsystem('subsystem');
       else this.#subsystemSet = true;
     }
@@ -675,13 +672,7 @@ export class UdevDevice {
 
   /** device_has_info(): anything worth a database entry. */
   hasInfo(): boolean {
-    return (
-      this.devlinks.size > 0 ||
-      this.devlinkPriority !== 0 ||
-      this.propertiesDb.size > 0 ||
-      this.allTags.size > 0 ||
-      this.currentTags.size > 0
-    );
+    return this.devlinks.size > 0 || this.devlinkPriority !== 0 || this.propertiesDb.size > 0 || this.allTags.size > 0 || this.currentTags.size > 0;
   }
 
   /**

@@ -51,13 +51,7 @@ export function plainDiagnostic(level: LogLevel, message: string): Diagnostic {
 }
 
 /** A message about a device, optionally with the rules line being applied. */
-export function deviceDiagnostic(
-  level: LogLevel,
-  device: string,
-  file: string | null,
-  line: number | null,
-  message: string,
-): Diagnostic {
+export function deviceDiagnostic(level: LogLevel, device: string, file: string | null, line: number | null, message: string): Diagnostic {
   const text = file !== null ? `${device}: ${file}:${line} ${message}` : `${device}: ${message}`;
   return { level, file, line, message, text, device };
 }

@@ -178,10 +178,7 @@ function renameNetif(event: UdevEvent): number {
         event.deviceLog('info', `Network interface '${oldName}' is already up, cannot rename to '${name}'.`);
         return 0;
       }
-      event.deviceLog(
-        'error',
-        `Failed to rename network interface ${ifindex} from '${oldName}' to '${name}': ${strerrorName(errno)}`,
-      );
+      event.deviceLog('error', `Failed to rename network interface ${ifindex} from '${oldName}' to '${name}': ${strerrorName(errno)}`);
       event.errno = errno;
       return -1;
     }

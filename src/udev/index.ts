@@ -52,38 +52,18 @@ export {
   recordKinds,
   formatRecords,
 } from './records.js';
-export {
-  runUdevTest,
-  type RunUdevTestOptions,
-  type UdevTestEvent,
-  type UdevTestResult,
-  type UdevTestEventOutput,
-} from './udevadm/udevadm-test.js';
+export { runUdevTest, type RunUdevTestOptions, type UdevTestEvent, type UdevTestResult, type UdevTestEventOutput } from './udevadm/udevadm-test.js';
 export { loadDeviceDesc, type DeviceDescEnvironment, busSubsystems } from './sources/device-desc.js';
 export { MemorySysfs, type MemorySysfsOptions } from './sources/sysfs-memory.js';
 export { MemoryDevFs, populateDevFsFromSysfs } from './sources/devfs-memory.js';
 export { UdevDatabase, type DbEntry, type LinkClaim } from './database.js';
-export {
-  compileRules,
-  type CompiledRules,
-  type CompileOptions,
-  type RulesFileInput,
-  type ResolveNames,
-} from './rules/compiler.js';
+export { compileRules, type CompiledRules, type CompileOptions, type RulesFileInput, type ResolveNames } from './rules/compiler.js';
 export { type Diagnostic, type LogLevel } from './diagnostics.js';
 export { ProgramRegistry, type ProgramHandler, type ProgramContext, type ProgramResult } from './spawn.js';
 export { defaultPrograms } from './programs.js';
 export { type ExplainEntry, type ExplainToken, formatExplain } from './rules/explain.js';
 export { UdevDevice, type DeviceAction, deviceActions } from './device.js';
-export {
-  UdevEvent,
-  type UdevContext,
-  executeRules,
-  executeRunList,
-  type ExecuteResult,
-  type RunEntry,
-  Escape,
-} from './event.js';
+export { UdevEvent, type UdevContext, executeRules, executeRunList, type ExecuteResult, type RunEntry, Escape } from './event.js';
 export { SysfsAccess, type FsError, type FsFailure } from './sources/sysfs-access.js';
 export { type DiagnosticSink, DiagnosticCollector } from './diagnostics.js';
 export { type BuiltinHost } from './builtins/index.js';

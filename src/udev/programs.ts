@@ -151,7 +151,7 @@ function printf(args: readonly string[]): { out: string; status: number } {
   let argi = 0;
   do {
     const start = argi;
-    for (let i = 0; i < fmt.length; ) {
+    for (let i = 0; i < fmt.length;) {
       const c = fmt[i]!;
       if (c === '\\') {
         const r = printfEscape(fmt, i);
@@ -355,7 +355,11 @@ function sed(ctx: ProgramContext): ProgramResult {
       const [re, repl, fl] = fields as [string, string, string];
       const rx = posixRegex(re, false, fl.includes('g') ? 'g' : '');
       if (!rx) return ok('', 'sed: -e expression #1: invalid regular expression\n', 1);
-      const js = repl.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1').replace(/(^|[^\\])&/g, '$1$$&').replace(/\\&/g, '&');
+      const js = repl
+        .replace(/\$/g, '$$$$')
+        .replace(/\\(\d)/g, '$$$1')
+        .replace(/(^|[^\\])&/g, '$1$$&')
+        .replace(/\\&/g, '&');
       cmds.push({ re: rx, repl: js, print: fl.includes('p') });
     }
   }
@@ -440,10 +444,13 @@ function test(ctx: ProgramContext): ProgramResult {
         result = st !== undefined;
         break;
       case '-s':
-        result = st !== undefined && st.type !== 'file' ? true : (() => {
-          const d = ctx.fs.readFile(arg);
-          return typeof d === 'string' && d.length > 0;
-        })();
+        result =
+          st !== undefined && st.type !== 'file'
+            ? true
+            : (() => {
+                const d = ctx.fs.readFile(arg);
+                return typeof d === 'string' && d.length > 0;
+              })();
         break;
       default:
         return ok('', `test: ${op}: unary operator expected\n`, 2);
@@ -570,7 +577,7 @@ function parseScript(script: string, env: ReadonlyMap<string, string>, positiona
     while (isNameChar(s[j], false)) j++;
     return { text: lookup(s.slice(i + 1, j)), next: j };
   };
-  for (let i = 0; i < script.length; ) {
+  for (let i = 0; i < script.length;) {
     const c = script[i]!;
     if (c === ' ' || c === '\t') {
       endWord();
@@ -713,9 +720,7 @@ function runSimple(ctx: ProgramContext, cmd: SimpleCommand, stdin: string): { ou
       exit = rest[0] === undefined ? 0 : Number(rest[0]) & 0xff;
       break;
     default: {
-      const path = name.includes('/')
-        ? name
-        : ['/usr/bin/', '/bin/', '/usr/sbin/', '/sbin/'].map((d) => d + name).find((p) => ctx.has(p));
+      const path = name.includes('/') ? name : ['/usr/bin/', '/bin/', '/usr/sbin/', '/sbin/'].map((d) => d + name).find((p) => ctx.has(p));
       if (path === undefined) {
         err = `sh: 1: ${name}: not found\n`;
         code = 127;

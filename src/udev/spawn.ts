@@ -133,8 +133,7 @@ export function spawnProgram(
   env: ReadonlyMap<string, string>,
 ): SpawnOutcome {
   const argv = splitCommand(cmd);
-  if (argv.length === 0 || argv[0]!.length === 0)
-    return { kind: 'error', errno: 'EINVAL', message: `Invalid command '${cmd}'` };
+  if (argv.length === 0 || argv[0]!.length === 0) return { kind: 'error', errno: 'EINVAL', message: `Invalid command '${cmd}'` };
   if (argv[0]!.charCodeAt(0) !== 47) argv[0] = UDEV_LIBEXEC_DIR + '/' + argv[0];
   const progEnv = new Map<string, string>();
   progEnv.set('UDEV_DATABASE_VERSION', '1');

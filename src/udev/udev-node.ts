@@ -37,14 +37,14 @@ function nodeSymlink(ctx: NodeContext, dev: UdevDevice, devnode: string, slink: 
     return 'ENOTDIR';
   }
   const path = simplifyPath(slink);
-  const st = ctx.devfs.lstat((path));
+  const st = ctx.devfs.lstat(path);
   if (st && st.type !== 'link') {
     log(ctx, dev, 'debug', `Conflicting inode '${slink}' found, symlink to '${devnode}' will not be created.`);
     return 'EEXIST';
   }
   const target = relativePath(dirName(path), simplifyPath(devnode));
   try {
-    ctx.devfs.symlink((target), (path));
+    ctx.devfs.symlink(target, path);
   } catch (e) {
     const errno = errnoOf(e);
     log(ctx, dev, 'debug', `Failed to create symlink '${slink}' to '${devnode}': ${strerrorName(errno)}`);
@@ -83,7 +83,7 @@ function linkUpdate(ctx: NodeContext, dev: UdevDevice, slink: string, add: boole
   for (const [otherId, claim] of ctx.db.linkClaims(name)) {
     if (otherId === id) continue;
     // A claim whose node is gone is ignored (it is dropped on that device's remove event).
-    if (!ctx.devfs.lstat((claim.devnode))) continue;
+    if (!ctx.devfs.lstat(claim.devnode)) continue;
     if (devnode !== undefined && claim.priority <= priority) continue;
     devnode = claim.devnode;
     priority = claim.priority;
@@ -91,7 +91,7 @@ function linkUpdate(ctx: NodeContext, dev: UdevDevice, slink: string, add: boole
   if (devnode !== undefined) return nodeSymlink(ctx, dev, devnode, slink);
   log(ctx, dev, 'debug', `No reference left for '${slink}', removing`);
   try {
-    ctx.devfs.unlink((simplifyPath(slink)));
+    ctx.devfs.unlink(simplifyPath(slink));
   } catch (e) {
     log(ctx, dev, 'debug', `Failed to remove '${slink}', ignoring: ${strerrorName(errnoOf(e))}`);
   }
@@ -134,7 +134,7 @@ export function nodeRemove(ctx: NodeContext, dev: UdevDevice): void {
   const filename = devnumPath(dev);
   if (filename === undefined) return;
   try {
-    ctx.devfs.unlink((filename));
+    ctx.devfs.unlink(filename);
   } catch (e) {
     log(ctx, dev, 'debug', `Failed to remove '${filename}': ${strerrorName(errnoOf(e))}`);
   }
@@ -154,7 +154,7 @@ export function applyPermissions(
 ): void {
   const devname = dev.getDevname();
   if (devname === undefined) return;
-  const st = ctx.devfs.lstat((devname));
+  const st = ctx.devfs.lstat(devname);
   const devnum = dev.getDevnum();
   if (!st || st.type === 'link' || st.type === 'dir' || (devnum && (st.major !== devnum.major || st.minor !== devnum.minor))) {
     log(ctx, dev, 'debug', `Device node ${devname} is missing, skipping handling.`);
@@ -169,12 +169,7 @@ export function applyPermissions(
   if (applyMode || applyUid || applyGid) {
     log(ctx, dev, 'debug', `Setting permissions ${desc}`);
     try {
-      ctx.devfs.chmodChown(
-        (devname),
-        mode === undefined ? undefined : mode & 0o7777,
-        applyUid ? uid : undefined,
-        applyGid ? gid : undefined,
-      );
+      ctx.devfs.chmodChown(devname, mode === undefined ? undefined : mode & 0o7777, applyUid ? uid : undefined, applyGid ? gid : undefined);
     } catch (e) {
       const errno = errnoOf(e);
       log(ctx, dev, errno === 'ENOENT' ? 'debug' : 'error', `Failed to set owner/mode of ${desc}: ${strerrorName(errno)}`);

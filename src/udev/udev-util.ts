@@ -35,7 +35,7 @@ export function replaceChars(s: string, allow: string | undefined): { value: str
   let out: string | undefined;
   let count = 0;
   const spaceAllowed = allow !== undefined && allow.includes(' ');
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (allowedForDevnode(c, allow)) {
       if (out !== undefined) out += s[i];
@@ -130,9 +130,7 @@ export function deviceFromSubsystemSysname(
     }
   }
   return (
-    tryPath(`/sys/bus/${subsystem}/devices/${name}`) ??
-    tryPath(`/sys/class/${subsystem}/${name}`) ??
-    tryPath(`/sys/firmware/${subsystem}/${name}`)
+    tryPath(`/sys/bus/${subsystem}/devices/${name}`) ?? tryPath(`/sys/class/${subsystem}/${name}`) ?? tryPath(`/sys/firmware/${subsystem}/${name}`)
   );
 }
 

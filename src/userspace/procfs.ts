@@ -5,7 +5,16 @@
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
-import { type BootParams, IBootParams, IModuleLoader, IResourceTree, ITaint, type ModuleLoader, type ResourceTree, type Taint } from '../bus/index.js';
+import {
+  type BootParams,
+  IBootParams,
+  IModuleLoader,
+  IResourceTree,
+  ITaint,
+  type ModuleLoader,
+  type ResourceTree,
+  type Taint,
+} from '../bus/index.js';
 
 export interface ProcFile {
   readonly path: string;

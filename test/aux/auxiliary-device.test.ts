@@ -108,7 +108,10 @@ describe('auxiliary_device_create / destroy (reference §3.3)', () => {
     const m = bootMachine({ presets: ['mlx5-nic'] });
     const aux = auxOf(m);
     const trace: string[] = [];
-    aux.driverRegister(new AuxiliaryDriver({ name: 'kid', idTable: [{ name: 'par.kid' }], probe: () => {}, remove: (a) => trace.push(`remove() ${a.name}`) }), 'kidmod');
+    aux.driverRegister(
+      new AuxiliaryDriver({ name: 'kid', idTable: [{ name: 'par.kid' }], probe: () => {}, remove: (a) => trace.push(`remove() ${a.name}`) }),
+      'kidmod',
+    );
     const drv = new PciDriver({
       name: 'par',
       idTable: [pciDevice(0x15b3, 0x101d)],

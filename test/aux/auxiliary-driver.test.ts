@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AuxiliaryBus,
-  AuxiliaryDevice,
-  type AuxiliaryDeviceId,
-  AuxiliaryDriver,
-  IAuxiliaryBus,
-} from '../../src/aux/index.js';
+import { type AuxiliaryBus, AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus } from '../../src/aux/index.js';
 import { IPciCore, type PciCore } from '../../src/pci/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { NIC, bootMachine, errnoOf } from '../support/pci-machine.js';

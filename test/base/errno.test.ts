@@ -3,10 +3,31 @@ import { DriverModelError, Errno, errnoName, isErrnoName, kerr, strerror } from 
 
 describe('Errno', () => {
   it.each([
-    ['EPERM', 1], ['ENOENT', 2], ['EIO', 5], ['ENXIO', 6], ['E2BIG', 7], ['EBADF', 9], ['EAGAIN', 11],
-    ['ENOMEM', 12], ['EACCES', 13], ['EFAULT', 14], ['EBUSY', 16], ['EEXIST', 17], ['ENODEV', 19],
-    ['EISDIR', 21], ['EINVAL', 22], ['ENOTTY', 25], ['ELOOP', 40], ['EMSGSIZE', 90], ['EOPNOTSUPP', 95],
-    ['ETIMEDOUT', 110], ['ECANCELED', 125], ['ERESTARTSYS', 512], ['ENOIOCTLCMD', 515], ['EPROBE_DEFER', 517], ['ENOTSUPP', 524],
+    ['EPERM', 1],
+    ['ENOENT', 2],
+    ['EIO', 5],
+    ['ENXIO', 6],
+    ['E2BIG', 7],
+    ['EBADF', 9],
+    ['EAGAIN', 11],
+    ['ENOMEM', 12],
+    ['EACCES', 13],
+    ['EFAULT', 14],
+    ['EBUSY', 16],
+    ['EEXIST', 17],
+    ['ENODEV', 19],
+    ['EISDIR', 21],
+    ['EINVAL', 22],
+    ['ENOTTY', 25],
+    ['ELOOP', 40],
+    ['EMSGSIZE', 90],
+    ['EOPNOTSUPP', 95],
+    ['ETIMEDOUT', 110],
+    ['ECANCELED', 125],
+    ['ERESTARTSYS', 512],
+    ['ENOIOCTLCMD', 515],
+    ['EPROBE_DEFER', 517],
+    ['ENOTSUPP', 524],
   ] as const)('should number %s as Linux does (%i)', (name, n) => {
     expect(Errno[name]).toBe(n);
     expect(errnoName(n)).toBe(name);

@@ -16,12 +16,16 @@ describe('DisposableStore', () => {
     const log: string[] = [];
     const store = new DisposableStore();
     store.add(toDisposable(() => log.push('a')));
-    store.add(toDisposable(() => {
-      throw new Error('first');
-    }));
-    store.add(toDisposable(() => {
-      throw new Error('second');
-    }));
+    store.add(
+      toDisposable(() => {
+        throw new Error('first');
+      }),
+    );
+    store.add(
+      toDisposable(() => {
+        throw new Error('second');
+      }),
+    );
     store.add(toDisposable(() => log.push('d')));
     expect(() => store.clear()).toThrow('second');
     expect(log).toEqual(['d', 'a']);

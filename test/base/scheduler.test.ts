@@ -135,11 +135,15 @@ describe('Scheduler.advance', () => {
     const s = new Scheduler(clock);
     const order: string[] = [];
     s.queue('t30', () => order.push(`t30@${clock.now()}`), { delay: 30 });
-    s.queue('t10a', () => {
-      order.push(`t10a@${clock.now()}`);
-      s.queue('follow-up', () => order.push(`follow-up@${clock.now()}`));
-      s.queue('t10+5', () => order.push(`t10+5@${clock.now()}`), { delay: 5 });
-    }, { delay: 10 });
+    s.queue(
+      't10a',
+      () => {
+        order.push(`t10a@${clock.now()}`);
+        s.queue('follow-up', () => order.push(`follow-up@${clock.now()}`));
+        s.queue('t10+5', () => order.push(`t10+5@${clock.now()}`), { delay: 5 });
+      },
+      { delay: 10 },
+    );
     s.queue('t10b', () => order.push(`t10b@${clock.now()}`), { delay: 10 });
     s.queue('t50', () => order.push(`t50@${clock.now()}`), { delay: 50 });
     expect(s.advance(40)).toBe(5);

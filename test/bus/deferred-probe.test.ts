@@ -153,7 +153,10 @@ describe('DeferredProbe', () => {
     const mark = machine.log.records.length;
     machine.deferred.armTimeout();
     machine.advance(10_000);
-    const pending = machine.log.records.slice(mark).filter((r) => r.message.includes('deferred probe pending')).map((r) => r.message);
+    const pending = machine.log.records
+      .slice(mark)
+      .filter((r) => r.message.includes('deferred probe pending'))
+      .map((r) => r.message);
     expect(a0.driver?.name).toBe('alpha');
     expect(trace[0]).toBe('bind /devices/a0');
     expect(pending).toEqual(['toy a1: deferred probe pending: (reason unknown)']);

@@ -23,8 +23,19 @@ const MODULES = ['toy_base', 'toy-kid', 'toy_ovr'] as const;
 const OVERRIDES = ['ovr\n', 'a', 'b2\n', '\n', 'nosuch', 'kid', 'c\0\0'] as const;
 const OUTCOMES: ProbeOutcome[] = ['ok', 'EPROBE_DEFER', 'ENODEV', 'EIO'];
 const PLAUSIBLE: [string, string][] = [
-  ['a', 'a0'], ['a', 'a1'], ['b', 'b0'], ['b', 'b1'], ['b2', 'b0'], ['b2', 'b1'], ['kid', 'kid-a0'], ['kid', 'kid-a1'],
-  ['c', 'c0'], ['ovr', 'a0'], ['ovr', 'b1'], ['ovr', 'kid-a0'], ['ovr', 'z0'],
+  ['a', 'a0'],
+  ['a', 'a1'],
+  ['b', 'b0'],
+  ['b', 'b1'],
+  ['b2', 'b0'],
+  ['b2', 'b1'],
+  ['kid', 'kid-a0'],
+  ['kid', 'kid-a1'],
+  ['c', 'c0'],
+  ['ovr', 'a0'],
+  ['ovr', 'b1'],
+  ['ovr', 'kid-a0'],
+  ['ovr', 'z0'],
 ];
 /** power/control targets: toy devices and the PCI functions of the cxl-type3 preset. */
 const POWER_TARGETS = ['a0', 'b0', 'kid-a0', '0000:0d:00.0', '0000:00:01.0'] as const;
@@ -66,16 +77,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), name: fc.constantFrom(...TOP) }) },
   {
     weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constantFrom('bind' as const, 'unbind' as const),
-      // Mostly pairs that can match, sometimes anything.
-      pair: fc.oneof(
-        { weight: 3, arbitrary: fc.constantFrom(...PLAUSIBLE) },
-        { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ALL_DRIVERS), fc.constantFrom(...ANY_DEV)) },
-      ),
-    }).map(({ kind, pair }) => ({ kind, drv: pair[0], name: pair[1] })),
+    arbitrary: fc
+      .record({
+        kind: fc.constantFrom('bind' as const, 'unbind' as const),
+        // Mostly pairs that can match, sometimes anything.
+        pair: fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...PLAUSIBLE) },
+          { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ALL_DRIVERS), fc.constantFrom(...ANY_DEV)) },
+        ),
+      })
+      .map(({ kind, pair }) => ({ kind, drv: pair[0], name: pair[1] })),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('override' as const), name: fc.constantFrom(...ANY_DEV), value: fc.constantFrom(...OVERRIDES) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('override' as const), name: fc.constantFrom(...ANY_DEV), value: fc.constantFrom(...OVERRIDES) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('drivers_probe' as const), name: fc.constantFrom(...ANY_DEV) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('autoprobe' as const), value: fc.constantFrom('0', '1\n') }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('modprobe' as const, 'rmmod' as const), mod: fc.constantFrom(...MODULES) }) },
@@ -89,9 +105,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       flags: fc.constantFrom(...LINK_FLAGS),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outcome' as const), name: fc.constantFrom('b0', 'b1'), outcome: fc.constantFrom(...OUTCOMES) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('outcome' as const), name: fc.constantFrom('b0', 'b1'), outcome: fc.constantFrom(...OUTCOMES) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('power' as const), target: fc.constantFrom(...POWER_TARGETS), value: fc.constantFrom(...POWER_VALUES) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('power' as const), target: fc.constantFrom(...POWER_TARGETS), value: fc.constantFrom(...POWER_VALUES) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pci' as const), op: fc.constantFrom(...PCI_OPS) }) },
   {
     weight: 1,
@@ -260,7 +282,8 @@ class World {
         const before = [...this.machine.modules.loaded].join();
         const caller = { hasCapability: (c: string) => s.caps.includes(c) };
         r = result(() => (s.kind === 'modprobe-user' ? this.machine.modprobe(s.mod, caller) : this.machine.rmmod(s.mod, caller)));
-        if ([...this.machine.modules.loaded].join() !== before) this.violations.push(`${s.kind} ${s.mod} without CAP_SYS_MODULE changed the loaded modules`);
+        if ([...this.machine.modules.loaded].join() !== before)
+          this.violations.push(`${s.kind} ${s.mod} without CAP_SYS_MODULE changed the loaded modules`);
         if (!['EPERM', 'ENOENT', 'EBUSY', 'ok'].includes(r)) this.violations.push(`${s.kind} ${s.mod}: unexpected ${r}`);
         if (r === 'ok' && s.kind === 'rmmod-user') this.violations.push(`rmmod ${s.mod} succeeded without CAP_SYS_MODULE`);
         break;
@@ -294,7 +317,8 @@ class World {
       if (hasDriverLink !== Boolean(dev.driver)) out.push(`${dev.name}: driver link ${hasDriverLink} but driver ${dev.driver?.name}`);
       if (dev.driver) {
         const target = this.machine.sysfs.lookup(`${dir}/driver`, true);
-        if (target.kind !== 'link' || target.target !== `/sys/bus/toy/drivers/${dev.driver.name}`) out.push(`${dev.name}: driver link points elsewhere`);
+        if (target.kind !== 'link' || target.target !== `/sys/bus/toy/drivers/${dev.driver.name}`)
+          out.push(`${dev.name}: driver link points elsewhere`);
         if (!dev.driver.p.registered || !bus.drivers.includes(dev.driver)) out.push(`${dev.name}: bound to unregistered ${dev.driver.name}`);
       } else if (dev.p.devres.length > 0) {
         out.push(`${dev.name}: devres left while unbound: ${dev.p.devres.map((n) => n.name)}`);
@@ -310,7 +334,8 @@ class World {
     }
     for (const drv of bus.drivers) {
       const entries = root.readdir(`/sys/bus/toy/drivers/${drv.name}`).filter((n) => !['bind', 'unbind', 'uevent', 'module'].includes(n));
-      if (entries.join() !== sorted(drv.devices.map((d) => d.name)).join()) out.push(`driver ${drv.name}: links ${entries} ≠ bound ${drv.devices.map((d) => d.name)}`);
+      if (entries.join() !== sorted(drv.devices.map((d) => d.name)).join())
+        out.push(`driver ${drv.name}: links ${entries} ≠ bound ${drv.devices.map((d) => d.name)}`);
       for (const dev of drv.devices) {
         bindings.set(dev, (bindings.get(dev) ?? 0) + 1);
         if (dev.driver !== drv) out.push(`${dev.name}: on ${drv.name}'s list but driver is ${dev.driver?.name}`);
@@ -326,8 +351,10 @@ class World {
       const pm = devicePm(dev);
       const dir = `/sys${dev.devpath}/power`;
       if (pm.usageCount < 0) out.push(`${dev.name}: runtime usage ${pm.usageCount}`);
-      if (!pm.noCallbacks && root.readFile(`${dir}/control`) !== (pm.runtimeAuto ? 'auto\n' : 'on\n')) out.push(`${dev.name}: power/control disagrees`);
-      if (dev.bus?.name === 'pci' && dev.driver && root.readFile(`${dir}/runtime_status`) !== 'active\n') out.push(`${dev.name}: bound PCI function not active`);
+      if (!pm.noCallbacks && root.readFile(`${dir}/control`) !== (pm.runtimeAuto ? 'auto\n' : 'on\n'))
+        out.push(`${dev.name}: power/control disagrees`);
+      if (dev.bus?.name === 'pci' && dev.driver && root.readFile(`${dir}/runtime_status`) !== 'active\n')
+        out.push(`${dev.name}: bound PCI function not active`);
     }
     // PCI: /sys/bus/pci/devices is the bus's list; every bus behind a registered bridge has its pci_bus device.
     const pciBus = this.machine.buses.bus('pci')!;
@@ -335,7 +362,8 @@ class World {
     for (const dev of pciBus.devices) {
       const sub = (dev as { subordinate?: { name: string } }).subordinate;
       if (sub && !this.machine.vfs.exists(`/sys/class/pci_bus/${sub.name}`)) out.push(`${dev.name}: no pci_bus/${sub.name}`);
-      if (dev.driver?.name === 'pcieport' && root.readdir('/sys/bus/pci_express/devices').filter((n) => n.startsWith(dev.name)).length !== 2) out.push(`${dev.name}: service devices missing`);
+      if (dev.driver?.name === 'pcieport' && root.readdir('/sys/bus/pci_express/devices').filter((n) => n.startsWith(dev.name)).length !== 2)
+        out.push(`${dev.name}: service devices missing`);
     }
 
     // uevents: SEQNUM strictly increasing; add before bind; unbind before remove; DRIVER iff bound.
@@ -474,7 +502,14 @@ describe('determinism (property)', () => {
   });
 
   it('should record the errno of refused steps in the transcript', () => {
-    const { results } = transcript([{ kind: 'bind', drv: 'a', name: 'nosuch' }, { kind: 'add', name: 'a0' }, { kind: 'add', name: 'a0' }], 1);
+    const { results } = transcript(
+      [
+        { kind: 'bind', drv: 'a', name: 'nosuch' },
+        { kind: 'add', name: 'a0' },
+        { kind: 'add', name: 'a0' },
+      ],
+      1,
+    );
     const expected: (ErrnoName | 'ok')[] = ['ENODEV', 'ok', 'EEXIST'];
     expect(results).toBe(expected.join());
   });

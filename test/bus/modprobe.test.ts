@@ -23,7 +23,7 @@ describe('departure 1: module loading checks CAP_SYS_MODULE (may_init_module, de
     expect(m.modules.isLoaded('cxl_pci')).toBe(expected === 'ok');
   });
 
-  it('should refuse rmmod without CAP_SYS_MODULE after the tool\'s own checks (ENOENT, then EPERM)', () => {
+  it("should refuse rmmod without CAP_SYS_MODULE after the tool's own checks (ENOENT, then EPERM)", () => {
     const m = createMachine({ autoload: false });
     m.boot();
     expect(errnoOf(() => m.rmmod('cxl_pci', caller([])))).toBe('ENOENT');
@@ -53,7 +53,10 @@ describe('modprobe.d parsing (kmod_config_parse)', () => {
     );
     expect([...c.blacklist]).toEqual(['pci_doe', 'foo', 'bar_baz']);
     expect(c.aliases).toEqual([['my_nic', 'mlx5_core']]);
-    expect(c.options).toEqual([['mlx5_core', 'debug_mask=1 prof_sel=1'], ['mlx5_core', 'debug_mask=3']]);
+    expect(c.options).toEqual([
+      ['mlx5_core', 'debug_mask=1 prof_sel=1'],
+      ['mlx5_core', 'debug_mask=3'],
+    ]);
     expect(c.softdeps.get('cxl_pci')).toEqual({ pre: ['pci_doe', 'ignored?'], post: ['doe_user'] });
     expect(c.errors).toEqual([
       '/etc/modprobe.d/a.conf: include command is deprecated and will be ignored',
@@ -93,7 +96,11 @@ describe('modprobe.d parsing (kmod_config_parse)', () => {
 
 describe('module parameters (/sys/module/M/parameters)', () => {
   it('should apply options in order (later wins), warn about unknown names, and show perm-0444 files read-only', () => {
-    const m = createMachine({ autoload: false, presets: ['mlx5-nic'], modprobe: ['options mlx5_core debug_mask=1 nosuch=2', 'options mlx5-core debug-mask=5'] });
+    const m = createMachine({
+      autoload: false,
+      presets: ['mlx5-nic'],
+      modprobe: ['options mlx5_core debug_mask=1 nosuch=2', 'options mlx5-core debug-mask=5'],
+    });
     m.boot();
     m.modprobe('mlx5_core');
     const root = m.processes.root;
@@ -152,6 +159,11 @@ describe('the blacklist (libkmod module_is_blacklisted)', () => {
     m.boot();
     const mark = m.uevent.log.length;
     m.modprobe('cxl_pci');
-    expect(m.uevent.log.slice(mark).filter((e) => e.subsystem === 'module').map((e) => e.devpath)).toEqual(['/module/pci_doe', '/module/cxl_pci', '/module/doe_user']);
+    expect(
+      m.uevent.log
+        .slice(mark)
+        .filter((e) => e.subsystem === 'module')
+        .map((e) => e.devpath),
+    ).toEqual(['/module/pci_doe', '/module/cxl_pci', '/module/doe_user']);
   });
 });

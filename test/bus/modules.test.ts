@@ -139,7 +139,11 @@ describe('Taint', () => {
     expect(taintFlags.USER).toEqual({ bit: 6, char: 'U' });
     expect(taintFlags.FIRMWARE_WORKAROUND).toEqual({ bit: 11, char: 'I' });
     expect(taintFlags.FWCTL).toEqual({ bit: 19, char: 'J' });
-    expect(Object.values(taintFlags).map((f) => f.char).join('')).toBe('PFSRMBUDAWCIOELKXTNJ');
+    expect(
+      Object.values(taintFlags)
+        .map((f) => f.char)
+        .join(''),
+    ).toBe('PFSRMBUDAWCIOELKXTNJ');
     expect(Object.values(taintFlags).map((f) => f.bit)).toEqual([...Array(20).keys()]);
   });
 

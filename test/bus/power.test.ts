@@ -10,17 +10,28 @@ import { createToyMachine } from '../support/toy-bus.js';
 const CXL_DIR = '/sys/bus/pci/devices/0000:0d:00.0';
 
 describe('power/ (dpm_sysfs_add)', () => {
-  it('should give a plain device pm_runtime_init\'s defaults', () => {
+  it("should give a plain device pm_runtime_init's defaults", () => {
     const { machine, toy } = createToyMachine();
     toy.add('a0');
     const root = machine.processes.root;
     expect(root.readdir('/sys/devices/a0/power')).toEqual([
-      'async', 'autosuspend_delay_ms', 'control', 'runtime_active_kids', 'runtime_active_time', 'runtime_enabled',
-      'runtime_status', 'runtime_suspended_time', 'runtime_usage',
+      'async',
+      'autosuspend_delay_ms',
+      'control',
+      'runtime_active_kids',
+      'runtime_active_time',
+      'runtime_enabled',
+      'runtime_status',
+      'runtime_suspended_time',
+      'runtime_usage',
     ]);
     const read = (f: string) => root.readFile(`/sys/devices/a0/power/${f}`);
     expect([read('control'), read('runtime_status'), read('runtime_enabled'), read('async'), read('runtime_active_time')]).toEqual([
-      'auto\n', 'unsupported\n', 'disabled\n', 'disabled\n', '0\n',
+      'auto\n',
+      'unsupported\n',
+      'disabled\n',
+      'disabled\n',
+      '0\n',
     ]);
     // autosuspend_delay_ms: EIO both ways until the driver uses autosuspend.
     expect(errnoOf(() => read('autosuspend_delay_ms'))).toBe('EIO');
@@ -72,7 +83,11 @@ describe('PCI runtime PM (pci_pm_init, local_pci_probe, pci_pm_runtime_idle)', (
     const m = bootMachine();
     const read = (f: string) => m.processes.root.readFile(`${CXL_DIR}/power/${f}`);
     expect([read('control'), read('runtime_status'), read('runtime_enabled'), read('async'), read('runtime_usage')]).toEqual([
-      'on\n', 'active\n', 'forbidden\n', 'enabled\n', '1\n',
+      'on\n',
+      'active\n',
+      'forbidden\n',
+      'enabled\n',
+      '1\n',
     ]);
   });
 

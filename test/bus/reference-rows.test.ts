@@ -204,7 +204,15 @@ describe('dev_uevent DEVMODE / DEVUID / DEVGID (reference §2.2)', () => {
   }
 
   it.each([
-    ['mode, uid and gid', { mode: 0o666, uid: 5, gid: 6 }, [['DEVMODE', '0666'], ['DEVUID', '5'], ['DEVGID', '6']]],
+    [
+      'mode, uid and gid',
+      { mode: 0o666, uid: 5, gid: 6 },
+      [
+        ['DEVMODE', '0666'],
+        ['DEVUID', '5'],
+        ['DEVGID', '6'],
+      ],
+    ],
     ['only a mode', { mode: 0o640 }, [['DEVMODE', '0640']]],
     ['a mode with file-type bits', { mode: 0o20600 }, [['DEVMODE', '0600']]],
     ['mode 0: no DEVMODE', { mode: 0 }, []],

@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BugIndicatingError } from '../../src/base/index.js';
-import { DL_FLAG, DeviceClass, PAGE_SIZE, UeventEnv, devmAddAction, devmAddActionOrReset, devresNames, linkStates, ueventVar } from '../../src/bus/index.js';
+import {
+  DL_FLAG,
+  DeviceClass,
+  PAGE_SIZE,
+  UeventEnv,
+  devmAddAction,
+  devmAddActionOrReset,
+  devresNames,
+  linkStates,
+  ueventVar,
+} from '../../src/bus/index.js';
 import { bootMachine, errnoOf as pciErrnoOf, storeAs, unprivileged } from '../support/pci-machine.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
 
@@ -40,7 +50,7 @@ describe('departure 3: __device_release_driver runs device_unbind_cleanup before
 });
 
 describe('departure 4: devres on a device without a driver', () => {
-  it('should release an unbound device\'s devres in device_del before the `remove` uevent (device_del, v6.0)', () => {
+  it("should release an unbound device's devres in device_del before the `remove` uevent (device_del, v6.0)", () => {
     const { machine, toy } = createToyMachine();
     const dev = toy.add('zz0');
     const log: string[] = [];
@@ -147,7 +157,10 @@ describe('departure 10: device_links_purge deletes the newest link first', () =>
     machine.links.add(e!, c!, 0);
     const mark = machine.uevent.log.length;
     toy.remove(c!);
-    const removed = machine.uevent.log.slice(mark).filter((ev) => ev.subsystem === 'devlink').map((ev) => ev.devpath.split('/').at(-1));
+    const removed = machine.uevent.log
+      .slice(mark)
+      .filter((ev) => ev.subsystem === 'devlink')
+      .map((ev) => ev.devpath.split('/').at(-1));
     expect(removed).toEqual(['toy:b0--toy:c0', 'toy:a0--toy:c0', 'toy:c0--toy:e0', 'toy:c0--toy:d0']);
   });
 });
@@ -197,7 +210,11 @@ describe('departure 11: settled corners', () => {
     env.add('A', '1');
     env.add('B', '2');
     env.add('A', '3');
-    expect(env.entries()).toEqual([['A', '1'], ['B', '2'], ['A', '3']]);
+    expect(env.entries()).toEqual([
+      ['A', '1'],
+      ['B', '2'],
+      ['A', '3'],
+    ]);
   });
 
   it('should call show() once per open file, not once per read() (seq_file: kernfs_seq_start/next)', () => {

@@ -15,7 +15,14 @@ describe('KobjectUevent.send (kobject_uevent_env)', () => {
     const [add, bind] = machine.uevent.log.slice(mark);
     expect(ueventKeys(add!)).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'MODALIAS', 'SEQNUM']);
     expect(ueventKeys(bind!)).toEqual(['ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'DRIVER', 'MODALIAS', 'SEQNUM']);
-    expect(Object.fromEntries(bind!.env)).toMatchObject({ ACTION: 'bind', DEVPATH: '/devices/a0', SUBSYSTEM: 'toy', DRIVER: 'alpha', MODALIAS: 'toy:a0', DEVNAME: 'a0' });
+    expect(Object.fromEntries(bind!.env)).toMatchObject({
+      ACTION: 'bind',
+      DEVPATH: '/devices/a0',
+      SUBSYSTEM: 'toy',
+      DRIVER: 'alpha',
+      MODALIAS: 'toy:a0',
+      DEVNAME: 'a0',
+    });
   });
 
   it('should put DEVTYPE after DEVNAME and before DRIVER, then class and type keys', () => {
@@ -26,7 +33,17 @@ describe('KobjectUevent.send (kobject_uevent_env)', () => {
     const mark = machine.uevent.log.length;
     machine.core.add(dev);
     expect(ueventKeys(machine.uevent.log[mark + 1]!)).toEqual([
-      'ACTION', 'DEVPATH', 'SUBSYSTEM', 'MAJOR', 'MINOR', 'DEVNAME', 'DEVTYPE', 'DRIVER', 'MODALIAS', 'TYPE_KEY', 'SEQNUM',
+      'ACTION',
+      'DEVPATH',
+      'SUBSYSTEM',
+      'MAJOR',
+      'MINOR',
+      'DEVNAME',
+      'DEVTYPE',
+      'DRIVER',
+      'MODALIAS',
+      'TYPE_KEY',
+      'SEQNUM',
     ]);
   });
 

@@ -6,7 +6,7 @@ describe('cxl-type3 DOE capabilities (protocols §1.1, §1.2)', () => {
   it('should chain exactly three DOE headers (id 0x2E) 0x18 bytes apart, in CDAT, Compliance, CMA order', () => {
     const hw = createCxlType3();
     const headers: [number, number][] = [];
-    for (let pos = 0x100; pos !== 0; ) {
+    for (let pos = 0x100; pos !== 0;) {
       const h = hw.configRead(pos, 4);
       headers.push([pos, h & 0xffff]);
       pos = (h >>> 20) & 0xffc;

@@ -12,7 +12,12 @@ describe('kernel modules on disk', () => {
   it('should write modules.alias from the id tables, without override-only drivers', () => {
     const m = bootMachine({ presets: [] });
     expect(m.modules.modulesAlias()).toBe(
-      ['alias pci:v*d*sv*sd*bc05sc02i10* cxl_pci', 'alias pci:v000015B3d0000101Dsv*sd*bc*sc*i* mlx5_core', 'alias auxiliary:cxl_pci.doe pci_doe', ''].join('\n'),
+      [
+        'alias pci:v*d*sv*sd*bc05sc02i10* cxl_pci',
+        'alias pci:v000015B3d0000101Dsv*sd*bc*sc*i* mlx5_core',
+        'alias auxiliary:cxl_pci.doe pci_doe',
+        '',
+      ].join('\n'),
     );
   });
 

@@ -8,15 +8,31 @@ const layout = (m: Machine) => pciOf(m).devices.map((d) => d.devpath.replace('/d
 
 describe('preset placement (DESIGN.md §4)', () => {
   it.each([
-    ['both presets at their fixed addresses', ['cxl-type3', 'mlx5-nic'], ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', `0000:00:02.0/${NIC}`]],
-    ['order of the list does not move them', ['mlx5-nic', 'cxl-type3'], ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', `0000:00:02.0/${NIC}`]],
+    [
+      'both presets at their fixed addresses',
+      ['cxl-type3', 'mlx5-nic'],
+      ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', `0000:00:02.0/${NIC}`],
+    ],
+    [
+      'order of the list does not move them',
+      ['mlx5-nic', 'cxl-type3'],
+      ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', `0000:00:02.0/${NIC}`],
+    ],
     [
       'a second cxl-type3 beside both presets',
       ['cxl-type3', 'mlx5-nic', 'cxl-type3'],
       ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', `0000:00:02.0/${NIC}`, '0000:00:03.0', '0000:00:03.0/0000:0e:00.0'],
     ],
-    ['a second cxl-type3 alone: lowest free device number', ['cxl-type3', 'cxl-type3'], ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', '0000:00:02.0/0000:0e:00.0']],
-    ['a second mlx5-nic alone: next bus after 03', ['mlx5-nic', 'mlx5-nic'], ['0000:00:01.0', '0000:00:01.0/0000:04:00.0', '0000:00:02.0', `0000:00:02.0/${NIC}`]],
+    [
+      'a second cxl-type3 alone: lowest free device number',
+      ['cxl-type3', 'cxl-type3'],
+      ['0000:00:01.0', `0000:00:01.0/${CXL}`, '0000:00:02.0', '0000:00:02.0/0000:0e:00.0'],
+    ],
+    [
+      'a second mlx5-nic alone: next bus after 03',
+      ['mlx5-nic', 'mlx5-nic'],
+      ['0000:00:01.0', '0000:00:01.0/0000:04:00.0', '0000:00:02.0', `0000:00:02.0/${NIC}`],
+    ],
   ])('%s', (_what, presets, expected) => {
     expect(layout(bootMachine({ presets }))).toEqual(expected);
   });
@@ -89,7 +105,11 @@ describe('unplug', () => {
     const pci = pciOf(m);
     const before = m.uevent.seqnum;
     m.unplug('0000:00:01.0');
-    expect(eventsSince(m, before, ['pci'])).toEqual(['unbind /devices/pci0000:00/0000:00:01.0', `remove ${CXL_PATH}`, 'remove /devices/pci0000:00/0000:00:01.0']);
+    expect(eventsSince(m, before, ['pci'])).toEqual([
+      'unbind /devices/pci0000:00/0000:00:01.0',
+      `remove ${CXL_PATH}`,
+      'remove /devices/pci0000:00/0000:00:01.0',
+    ]);
     expect([pci.hardwareAt(0, 1 << 3), pci.hardwareAt(0x0d, 0)]).toEqual([undefined, undefined]);
     m.processes.root.writeFile('/sys/bus/pci/rescan', '1');
     expect(pci.findDevice(CXL)).toBeUndefined();

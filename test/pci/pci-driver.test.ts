@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { PCI_ANY_ID, PciDriver, type PciIdentity, kstrtoul, pciDevice, pciDeviceClass, pciDeviceIdAny, pciIdAlias, pciMatchDevice, pciMatchOneDevice, pciModalias, pciModuleAliases, scanHexFields } from '../../src/pci/index.js';
+import {
+  PCI_ANY_ID,
+  PciDriver,
+  type PciIdentity,
+  kstrtoul,
+  pciDevice,
+  pciDeviceClass,
+  pciDeviceIdAny,
+  pciIdAlias,
+  pciMatchDevice,
+  pciMatchOneDevice,
+  pciModalias,
+  pciModuleAliases,
+  scanHexFields,
+} from '../../src/pci/index.js';
 import { errnoOf } from '../support/pci-machine.js';
 
 const cxl: PciIdentity = { vendor: 0x8086, device: 0x0d93, subsystemVendor: 0x1af4, subsystemDevice: 0x1100, classCode: 0x050210 };

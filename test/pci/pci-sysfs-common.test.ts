@@ -26,7 +26,7 @@ describe('common PCI function attributes', () => {
     expect(m.processes.root.readdir(EP)).not.toContain('secondary_bus_number');
   });
 
-  it('should show a bridge\'s secondary and subordinate bus numbers from config space', () => {
+  it("should show a bridge's secondary and subordinate bus numbers from config space", () => {
     const m = bootMachine();
     expect(m.processes.root.readFile(`${RP}/secondary_bus_number`)).toBe('13\n');
     expect(m.processes.root.readFile(`${RP}/subordinate_bus_number`)).toBe('13\n');
@@ -51,7 +51,10 @@ describe('common PCI function attributes', () => {
     m.processes.root.writeFile(`${EP}/numa_node`, '0');
     expect(m.processes.root.readFile(`${EP}/numa_node`)).toBe('0\n');
     const rec = m.log.records.find((r) => r.message.includes('Overriding NUMA node'));
-    expect(rec).toMatchObject({ level: 'alert', message: 'pci 0000:0d:00.0: [Firmware Bug]: Overriding NUMA node to 0.  Contact your vendor for updates.' });
+    expect(rec).toMatchObject({
+      level: 'alert',
+      message: 'pci 0000:0d:00.0: [Firmware Bug]: Overriding NUMA node to 0.  Contact your vendor for updates.',
+    });
   });
 
   it('should report D3hot in power_state once runtime PM suspended the function, and parse d3cold_allowed as kstrtobool', () => {

@@ -111,7 +111,10 @@ describe('sysfs remove of a function with auxiliary children (reference §2.3)',
   /** mlx5_core bound, with a stand-in driver on mlx5_core.eth.0 so one child is bound. */
   function nic(): Machine {
     const m = bootMachine({ presets: ['mlx5-nic'], modules: ['mlx5_core'] });
-    m.get<AuxiliaryBus>(IAuxiliaryBus).driverRegister(new AuxiliaryDriver({ name: 'eth', idTable: [{ name: 'mlx5_core.eth' }], probe: () => {} }), 'eth_stub');
+    m.get<AuxiliaryBus>(IAuxiliaryBus).driverRegister(
+      new AuxiliaryDriver({ name: 'eth', idTable: [{ name: 'mlx5_core.eth' }], probe: () => {} }),
+      'eth_stub',
+    );
     return m;
   }
 
@@ -130,7 +133,7 @@ describe('sysfs remove of a function with auxiliary children (reference §2.3)',
     expect(m.sysfs.tryLookup(dev(NIC))).toBeUndefined();
   });
 
-  it('should send the function\'s `remove` without DRIVER and with its PCI keys', () => {
+  it("should send the function's `remove` without DRIVER and with its PCI keys", () => {
     const m = nic();
     m.processes.root.writeFile(`${dev(NIC)}/remove`, '1');
     const ev = m.uevent.log.at(-1)!;

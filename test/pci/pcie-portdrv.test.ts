@@ -32,14 +32,20 @@ describe('pcieport and the pci_express port services', () => {
     expect(root.readdir('/sys/bus/pci/drivers/pcieport')).toEqual(['0000:00:01.0', 'bind', 'new_id', 'remove_id', 'uevent', 'unbind']);
     // A service device has runtime PM "no callbacks": power/ without control or the times.
     expect(root.readdir(`/sys${RP}/0000:00:01.0:pcie001`)).toEqual(['driver', 'power', 'subsystem', 'uevent']);
-    expect(root.readdir(`/sys${RP}/0000:00:01.0:pcie001/power`)).toEqual(['async', 'runtime_active_kids', 'runtime_enabled', 'runtime_status', 'runtime_usage']);
+    expect(root.readdir(`/sys${RP}/0000:00:01.0:pcie001/power`)).toEqual([
+      'async',
+      'runtime_active_kids',
+      'runtime_enabled',
+      'runtime_status',
+      'runtime_usage',
+    ]);
     // The port: runtime PM allowed with a 100 ms autosuspend delay.
     expect(root.readFile(`/sys${RP}/power/control`)).toBe('auto\n');
     expect(root.readFile(`/sys${RP}/power/autosuspend_delay_ms`)).toBe('100\n');
     expect(root.readFile(`/sys${RP}/enable`)).toBe('1\n');
   });
 
-  it('should unregister the service devices in order on unbind, then send the port\'s own unbind', () => {
+  it("should unregister the service devices in order on unbind, then send the port's own unbind", () => {
     const m = bootMachine();
     const since = m.uevent.seqnum;
     m.processes.root.writeFile('/sys/bus/pci/drivers/pcieport/unbind', '0000:00:01.0');

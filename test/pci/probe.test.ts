@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { IPciCore, type PciCore, PciDriver, pciCapIds, pciDevice, pciDoeCapabilityOffsets, pciExtCapIds, pciFindCapability, pciFindExtCapability } from '../../src/pci/index.js';
+import {
+  IPciCore,
+  type PciCore,
+  PciDriver,
+  pciCapIds,
+  pciDevice,
+  pciDoeCapabilityOffsets,
+  pciExtCapIds,
+  pciFindCapability,
+  pciFindExtCapability,
+} from '../../src/pci/index.js';
 import { CXL, CXL_PATH, NIC, NIC_PATH, bootMachine, errnoOf, eventsSince, lastEventEnv } from '../support/pci-machine.js';
 
 const pciOf = (m: ReturnType<typeof bootMachine>) => m.get<PciCore>(IPciCore);
@@ -122,7 +132,10 @@ describe('BARs and resources', () => {
     const ls = (bdf: string) => m.processes.root.readdir(`/sys/bus/pci/devices/${bdf}`).filter((n) => n.startsWith('resource'));
     expect(ls(CXL)).toEqual(['resource', 'resource0', 'resource2']);
     expect(ls(NIC)).toEqual(['resource', 'resource0', 'resource0_wc']);
-    expect(m.sysfs.lookup(`/sys/bus/pci/devices/${NIC}/resource0`).kind === 'file' && (m.sysfs.lookup(`/sys/bus/pci/devices/${NIC}/resource0`) as { mode: number }).mode).toBe(0o600);
+    expect(
+      m.sysfs.lookup(`/sys/bus/pci/devices/${NIC}/resource0`).kind === 'file' &&
+        (m.sysfs.lookup(`/sys/bus/pci/devices/${NIC}/resource0`) as { mode: number }).mode,
+    ).toBe(0o600);
   });
 
   it('should refuse a second claim of a BAR with EBUSY and list claims in iomem', () => {
@@ -132,7 +145,9 @@ describe('BARs and resources', () => {
     expect(errnoOf(() => pci.requestRegion(nic, 0, 'intruder'))).toBe('EBUSY');
     expect(errnoOf(() => pci.requestRegions(nic, 'intruder'))).toBe('EBUSY');
     const iomem = pci.iomem();
-    expect(iomem).toMatch(/^e0000000-febfffff : PCI Bus 0000:00\n {2}e[0-9a-f]{7}-e[0-9a-f]{7} : PCI Bus 0000:03\n {4}e[0-9a-f]{7}-e[0-9a-f]{7} : 0000:03:00.0\n {6}e[0-9a-f]{7}-e[0-9a-f]{7} : mlx5_core\n$/);
+    expect(iomem).toMatch(
+      /^e0000000-febfffff : PCI Bus 0000:00\n {2}e[0-9a-f]{7}-e[0-9a-f]{7} : PCI Bus 0000:03\n {4}e[0-9a-f]{7}-e[0-9a-f]{7} : 0000:03:00.0\n {6}e[0-9a-f]{7}-e[0-9a-f]{7} : mlx5_core\n$/,
+    );
     m.processes.root.writeFile(`/sys/bus/pci/drivers/mlx5_core/unbind`, NIC);
     expect(pci.iomem()).not.toContain('mlx5_core');
     expect(errnoOf(() => pci.requestRegion(nic, 0, 'now-free'))).toBe('ok');
@@ -145,7 +160,12 @@ describe('removal and rescan', () => {
     const before = m.uevent.seqnum;
     m.processes.root.writeFile('/sys/bus/pci/devices/0000:00:01.0/remove', '1');
     const log = eventsSince(m, before, ['pci']);
-    expect(log).toEqual([`unbind ${CXL_PATH}`, 'unbind /devices/pci0000:00/0000:00:01.0', `remove ${CXL_PATH}`, 'remove /devices/pci0000:00/0000:00:01.0']);
+    expect(log).toEqual([
+      `unbind ${CXL_PATH}`,
+      'unbind /devices/pci0000:00/0000:00:01.0',
+      `remove ${CXL_PATH}`,
+      'remove /devices/pci0000:00/0000:00:01.0',
+    ]);
     expect(m.sysfs.tryLookup(`/sys/bus/pci/devices/${CXL}`)).toBeUndefined();
   });
 

@@ -91,7 +91,10 @@ describe('auxbus run --json', () => {
   it('prints one object per step with step, line, verb, ok, expected, actual, then the summary', async () => {
     const r = await cli(['f.yaml', '--json'], { 'f.yaml': FAILING });
     expect(r.status).toBe(1);
-    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { step: 1, line: 3, verb: 'boot', ok: true, expected: 'ok', actual: 'ok' },
       {
@@ -158,7 +161,10 @@ describe('auxbus run DIR', () => {
   it('tags JSON objects with their file and ends with the total summary', async () => {
     const r = await cli(['--json', 'd'], { 'd/1.yaml': PASSING, 'd/2.yaml': PASSING });
     expect(r.status).toBe(0);
-    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.file ?? null)).toEqual(['d/1.yaml', 'd/1.yaml', 'd/1.yaml', 'd/2.yaml', 'd/2.yaml', 'd/2.yaml', null]);
     expect(lines.at(-1)).toEqual({ summary: { steps: 4, failed: 0, files: 2, invalid: 0 } });
   });
@@ -235,7 +241,10 @@ describe('example scenarios', () => {
     const steps = /^# fails: ([\d, ]+)$/m.exec(text)?.[1]?.split(',').map(Number);
     const io = captureIo(root);
     expect(await runWithHost(['--json', `failing/${name}`], io, fakeHost())).toBe(1);
-    const results = io.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { step?: number; ok?: boolean });
+    const results = io.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step?: number; ok?: boolean });
     expect(results.filter((r) => r.ok === false).map((r) => r.step)).toEqual(steps);
   });
 });

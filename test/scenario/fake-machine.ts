@@ -146,7 +146,12 @@ export class FakeMachine implements ScenarioMachine {
     if (!f || f.proc !== proc) throw new DriverModelError('EBADF', `fd ${fd} not open in ${proc}`);
     this.fdTable.delete(fd);
   }
-  ioctl(proc: string, fd: number, op: 'FWCTL_INFO' | 'FWCTL_RPC', args: { scope?: FwctlScope; payload?: Uint8Array }): { response: Uint8Array; outLen: number } {
+  ioctl(
+    proc: string,
+    fd: number,
+    op: 'FWCTL_INFO' | 'FWCTL_RPC',
+    args: { scope?: FwctlScope; payload?: Uint8Array },
+  ): { response: Uint8Array; outLen: number } {
     this.calls.push(`ioctl ${proc} ${fd} ${op} ${args.scope ?? '-'} ${args.payload ? Buffer.from(args.payload).toString('hex') : '-'}`);
     if (!this.fdTable.has(fd)) throw new DriverModelError('EBADF', `fd ${fd}`);
     if (op === 'FWCTL_INFO') return { response: new Uint8Array([2, 0, 0, 0]), outLen: 4 };

@@ -47,29 +47,24 @@ function fileOf(steps: readonly string[][]): { text: string; firstLines: number[
 describe('scenario properties', () => {
   it('a file with an invalid step never runs a step and points into that step', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.constantFrom(...validSteps), { maxLength: 8 }),
-        fc.constantFrom(...invalidSteps),
-        fc.nat(),
-        (valid, bad, where) => {
-          const at = where % (valid.length + 1);
-          const steps = [...valid.slice(0, at), bad.lines, ...valid.slice(at)];
-          const { text, firstLines } = fileOf(steps);
-          const host = fakeHost();
-          const result = runScenarioText(text, 'g.yaml', host);
-          expect(result.status).toBe(2);
-          expect(result.steps).toEqual([]);
-          expect(host.machines).toEqual([]);
-          const first = firstLines[at]!;
-          const lines = result.diagnostics.map((d) => d.line);
-          const last = first + bad.lines.length - 1;
-          expect(lines.length).toBeGreaterThan(0);
-          for (const line of lines) {
-            expect(line).toBeGreaterThanOrEqual(first);
-            expect(line).toBeLessThanOrEqual(bad.firstLineOnly ? first : last);
-          }
-        },
-      ),
+      fc.property(fc.array(fc.constantFrom(...validSteps), { maxLength: 8 }), fc.constantFrom(...invalidSteps), fc.nat(), (valid, bad, where) => {
+        const at = where % (valid.length + 1);
+        const steps = [...valid.slice(0, at), bad.lines, ...valid.slice(at)];
+        const { text, firstLines } = fileOf(steps);
+        const host = fakeHost();
+        const result = runScenarioText(text, 'g.yaml', host);
+        expect(result.status).toBe(2);
+        expect(result.steps).toEqual([]);
+        expect(host.machines).toEqual([]);
+        const first = firstLines[at]!;
+        const lines = result.diagnostics.map((d) => d.line);
+        const last = first + bad.lines.length - 1;
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) {
+          expect(line).toBeGreaterThanOrEqual(first);
+          expect(line).toBeLessThanOrEqual(bad.firstLineOnly ? first : last);
+        }
+      }),
       { numRuns: 150 },
     );
   });

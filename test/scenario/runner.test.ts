@@ -36,7 +36,15 @@ processes:
 steps: []
 `);
     expect(r.status).toBe(0);
-    expect(m.options).toEqual({ presets: ['cxl-type3'], lockdown: 'none', doe: 'aux-exclusive', autoload: true, modules: [], modprobe: [], rules: [] });
+    expect(m.options).toEqual({
+      presets: ['cxl-type3'],
+      lockdown: 'none',
+      doe: 'aux-exclusive',
+      autoload: true,
+      modules: [],
+      modprobe: [],
+      rules: [],
+    });
     expect(Object.fromEntries(m.processes)).toEqual({
       root: { uid: 0, gid: 0, groups: [], caps: 'all' },
       tool: { uid: 0, gid: 0, groups: [], caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] },

@@ -10,7 +10,9 @@ import { formatStepText, runScenarioFile } from '../../src/scenario/index.node.j
 import pc from 'picocolors';
 
 const dir = join(import.meta.dirname, '../../examples/scenarios');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const host = machineScenarioHost();
 const plain = pc.createColors(false);
 

@@ -8,7 +8,8 @@
  */
 import { inject, injectable } from 'inversify';
 import { DriverModelError, Errno, type ErrnoName, type IDisposable, kerr } from '../../src/base/index.js';
-import { BusType,
+import {
+  BusType,
   Device,
   DeviceDriver,
   type DevT,
@@ -16,7 +17,9 @@ import { BusType,
   type ModuleEntry,
   defineModule,
   deviceMatchDriverOverride,
-  devmAddAction, ueventVar } from '../../src/bus/index.js';
+  devmAddAction,
+  ueventVar,
+} from '../../src/bus/index.js';
 import { type Machine, type MachineOptions, createMachine } from '../../src/machine/index.js';
 
 /** What a scripted probe does at its end: succeed, or throw that errno ('EPROBE_DEFER' defers). */

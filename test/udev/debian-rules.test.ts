@@ -14,8 +14,7 @@ import { verify } from '../../src/udev/index.js';
 const DEBIAN_RULES = '/usr/lib/udev/rules.d';
 
 function debianRulesFiles(): Array<{ name: string; text: Uint8Array }> {
-  if (!existsSync(DEBIAN_RULES))
-    throw new Error(`${DEBIAN_RULES} is missing: install Debian's udev package (apt-get install udev) to run this test`);
+  if (!existsSync(DEBIAN_RULES)) throw new Error(`${DEBIAN_RULES} is missing: install Debian's udev package (apt-get install udev) to run this test`);
   return readdirSync(DEBIAN_RULES)
     .filter((f) => f.endsWith('.rules'))
     .sort()
@@ -90,7 +89,10 @@ describe('auxbus udevadm verify', () => {
   it('should give JSON lines with --json', async () => {
     const r = await udevadm(dir, 'verify', '--json', dir);
     expect(r.status).toBe(1);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; line: number; level: string });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; line: number; level: string });
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(l).toMatchObject({ file: join(dir, '20-broken.rules'), line: 2, level: 'error' });
   });

@@ -36,20 +36,108 @@ const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 const seedLines: string[] = seedFiles.flatMap((f) => latin1(f).split('\n')).filter((l) => l.trim().length > 0);
 
 const keys = [
-  'ACTION', 'DEVPATH', 'KERNEL', 'KERNELS', 'NAME', 'SYMLINK', 'SUBSYSTEM', 'SUBSYSTEMS', 'DRIVER', 'DRIVERS',
-  'ATTR{vendor}', 'ATTRS{vendor}', 'ATTR{[pci/0000:03:00.0]vendor}', 'ATTR{*/x}', 'SYSCTL{kernel/x}', 'ENV{A}', 'ENV{.B}',
-  'CONST{arch}', 'TAG', 'TAGS', 'TEST', 'TEST{0644}', 'PROGRAM', 'RESULT', 'IMPORT{program}', 'IMPORT{builtin}',
-  'IMPORT{file}', 'IMPORT{db}', 'IMPORT{cmdline}', 'IMPORT{parent}', 'RUN', 'RUN{builtin}', 'RUN{program}', 'LABEL',
-  'GOTO', 'OWNER', 'GROUP', 'MODE', 'SECLABEL{selinux}', 'OPTIONS', 'WAIT_FOR', 'FOO', 'ENV', 'ATTR{', '{',
+  'ACTION',
+  'DEVPATH',
+  'KERNEL',
+  'KERNELS',
+  'NAME',
+  'SYMLINK',
+  'SUBSYSTEM',
+  'SUBSYSTEMS',
+  'DRIVER',
+  'DRIVERS',
+  'ATTR{vendor}',
+  'ATTRS{vendor}',
+  'ATTR{[pci/0000:03:00.0]vendor}',
+  'ATTR{*/x}',
+  'SYSCTL{kernel/x}',
+  'ENV{A}',
+  'ENV{.B}',
+  'CONST{arch}',
+  'TAG',
+  'TAGS',
+  'TEST',
+  'TEST{0644}',
+  'PROGRAM',
+  'RESULT',
+  'IMPORT{program}',
+  'IMPORT{builtin}',
+  'IMPORT{file}',
+  'IMPORT{db}',
+  'IMPORT{cmdline}',
+  'IMPORT{parent}',
+  'RUN',
+  'RUN{builtin}',
+  'RUN{program}',
+  'LABEL',
+  'GOTO',
+  'OWNER',
+  'GROUP',
+  'MODE',
+  'SECLABEL{selinux}',
+  'OPTIONS',
+  'WAIT_FOR',
+  'FOO',
+  'ENV',
+  'ATTR{',
+  '{',
 ];
 const operators = ['==', '!=', '=', '+=', '-=', ':=', '=+', '!', '==!', '', '>'];
 const values = [
-  '"x"', '"*"', '"?*"', '""', '"a|b|"', '"[!0-9]*"', '"$kernel %k %n $attr{vendor} %c{2+} $env{A} $$ %%"', '"%"', '"$"',
-  '"$attr{"', 'e"\\x41\\101\\q"', '"\\"', '"path_id"', '"net_id"', '"kmod load $env{MODALIAS}"', '"/bin/echo A=1"',
-  '"/bin/sh -c \'echo 1 > /sys$devpath/x\'"', '"0666"', '"root"', '"nosuchuser"', '"string_escape=replace"',
-  '"link_priority=-5"', '"static_node=x"', '"watch"', '"log_level=debug"', '"db_persist"', '"end"', '"end', 'x',
+  '"x"',
+  '"*"',
+  '"?*"',
+  '""',
+  '"a|b|"',
+  '"[!0-9]*"',
+  '"$kernel %k %n $attr{vendor} %c{2+} $env{A} $$ %%"',
+  '"%"',
+  '"$"',
+  '"$attr{"',
+  'e"\\x41\\101\\q"',
+  '"\\"',
+  '"path_id"',
+  '"net_id"',
+  '"kmod load $env{MODALIAS}"',
+  '"/bin/echo A=1"',
+  '"/bin/sh -c \'echo 1 > /sys$devpath/x\'"',
+  '"0666"',
+  '"root"',
+  '"nosuchuser"',
+  '"string_escape=replace"',
+  '"link_priority=-5"',
+  '"static_node=x"',
+  '"watch"',
+  '"log_level=debug"',
+  '"db_persist"',
+  '"end"',
+  '"end',
+  'x',
 ];
-const junk = ['"', '\\', '\\\n', '{', '}', ',', '=', '==', '!=', '+=', ':=', '|', '#', '\0', '\r', '\t', ' ', '\xff', '\xc3\x28', '\xe2\x82', '$', '%'];
+const junk = [
+  '"',
+  '\\',
+  '\\\n',
+  '{',
+  '}',
+  ',',
+  '=',
+  '==',
+  '!=',
+  '+=',
+  ':=',
+  '|',
+  '#',
+  '\0',
+  '\r',
+  '\t',
+  ' ',
+  '\xff',
+  '\xc3\x28',
+  '\xe2\x82',
+  '$',
+  '%',
+];
 
 const anyOf = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
 
@@ -62,9 +150,21 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     const i = Math.min(at(s, f), s.length - 1);
     return i < 0 ? s : s.slice(0, i) + String.fromCharCode(s.charCodeAt(i) ^ (b || 1)) + s.slice(i + 1);
   }),
-  fraction.map((f): Mutation => (s) => s.slice(0, at(s, f))),
-  fc.tuple(fraction, fraction).map(([a, b]): Mutation => (s) => s.slice(0, at(s, Math.min(a, b))) + s.slice(at(s, Math.max(a, b)))),
-  fc.tuple(fraction, anyOf(junk)).map(([f, j]): Mutation => (s) => s.slice(0, at(s, f)) + j + s.slice(at(s, f))),
+  fraction.map(
+    (f): Mutation =>
+      (s) =>
+        s.slice(0, at(s, f)),
+  ),
+  fc.tuple(fraction, fraction).map(
+    ([a, b]): Mutation =>
+      (s) =>
+        s.slice(0, at(s, Math.min(a, b))) + s.slice(at(s, Math.max(a, b))),
+  ),
+  fc.tuple(fraction, anyOf(junk)).map(
+    ([f, j]): Mutation =>
+      (s) =>
+        s.slice(0, at(s, f)) + j + s.slice(at(s, f)),
+  ),
   fc.tuple(fraction, anyOf(keys), anyOf(operators), anyOf(values)).map(([f, k, o, v]): Mutation => (s) => {
     const i = at(s, f);
     return `${s.slice(0, i)}, ${k}${o}${v}${s.slice(i)}`;
@@ -74,7 +174,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return `${s.slice(0, i)}${l}\n${s.slice(i)}`;
   }),
   fc.tuple(fraction, fc.integer({ min: 1, max: 20_000 }), anyOf(['a', '\\', '"', '*', '$kernel', ' '])).map(
-    ([f, n, c]): Mutation => (s) => s.slice(0, at(s, f)) + c.repeat(Math.ceil(n / c.length)) + s.slice(at(s, f)),
+    ([f, n, c]): Mutation =>
+      (s) =>
+        s.slice(0, at(s, f)) + c.repeat(Math.ceil(n / c.length)) + s.slice(at(s, f)),
   ),
   fc.tuple(fraction, fraction).map(([a, b]): Mutation => (s) => {
     // Swap two lines: GOTO before or after its LABEL, continuations torn apart.
@@ -89,7 +191,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 /** A rules text: a seed file, or a few seed lines, then some mutations. */
 const rulesText: fc.Arbitrary<string> = fc
   .tuple(
-    fc.oneof(anyOf(seedFiles).map(latin1), fc.array(anyOf(seedLines), { minLength: 1, maxLength: 12 }).map((ls) => ls.join('\n') + '\n')),
+    fc.oneof(
+      anyOf(seedFiles).map(latin1),
+      fc.array(anyOf(seedLines), { minLength: 1, maxLength: 12 }).map((ls) => ls.join('\n') + '\n'),
+    ),
     fc.array(mutation, { minLength: 1, maxLength: 6 }),
   )
   .map(([text, ms]) => ms.reduce((s, m) => m(s), text));

@@ -30,7 +30,9 @@ describe('auxbus udevadm', () => {
   it('info -a walks the parents of a device', async () => {
     const r = await udevadm('info', '-a', `/sys${CXL}/cxl_pci.doe.0`, '--preset', 'cxl-type3');
     expect(r.status).toBe(0);
-    expect(r.out).toContain(`  looking at device '${CXL}/cxl_pci.doe.0':\n    KERNEL=="cxl_pci.doe.0"\n    SUBSYSTEM=="auxiliary"\n    DRIVER=="pci_doe.doe"\n`);
+    expect(r.out).toContain(
+      `  looking at device '${CXL}/cxl_pci.doe.0':\n    KERNEL=="cxl_pci.doe.0"\n    SUBSYSTEM=="auxiliary"\n    DRIVER=="pci_doe.doe"\n`,
+    );
     expect(r.out).toContain(`  looking at parent device '${CXL}':\n`);
   });
 

@@ -17,7 +17,10 @@ function machine(): { m: Machine; host: UdevadmHost } {
     modules: ['pci_doe', 'doe_user'],
     rules: [
       { name: '60-doe.rules', text: 'SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.1", ATTR{driver_override}="doe_user.doe"\n' },
-      { name: '70-node.rules', text: 'SUBSYSTEM=="doe", GROUP="plugdev", MODE="0660", SYMLINK+="doe-compliance", ENV{ID_DOE_ROLE}="compliance", TAG+="uaccess"\n' },
+      {
+        name: '70-node.rules',
+        text: 'SUBSYSTEM=="doe", GROUP="plugdev", MODE="0660", SYMLINK+="doe-compliance", ENV{ID_DOE_ROLE}="compliance", TAG+="uaccess"\n',
+      },
     ],
   });
   m.boot();
@@ -63,8 +66,7 @@ describe('udevadm info -q', () => {
 
   it('answers name, symlink, path and property queries', () => {
     const { host } = machine();
-    const q = (query: 'name' | 'symlink' | 'path' | 'property', extra = {}) =>
-      udevadmInfo(host, { devices: [`/sys${NODE}`], query, ...extra }).out;
+    const q = (query: 'name' | 'symlink' | 'path' | 'property', extra = {}) => udevadmInfo(host, { devices: [`/sys${NODE}`], query, ...extra }).out;
     expect(q('name')).toBe('doe/cxl_pci.doe.1\n');
     expect(q('name', { root: true })).toBe('/dev/doe/cxl_pci.doe.1\n');
     expect(q('symlink')).toBe('doe-compliance\n');

@@ -58,7 +58,10 @@ describe('auxbus udevadm test', () => {
         const expected = parseJsonLines(c.expected).records;
         expect(r.status).toBe((expected.find((x) => x.kind === 'event') as { exit: number }).exit === 0 ? 0 : 1);
         expect(r.out.startsWith(BANNER)).toBe(true);
-        const lines = r.out.slice(BANNER.length).split('\n').filter((l) => l.length > 0);
+        const lines = r.out
+          .slice(BANNER.length)
+          .split('\n')
+          .filter((l) => l.length > 0);
         const runAt = lines.findIndex((l) => l.startsWith("run: '"));
         const propertyLines = runAt < 0 ? lines : lines.slice(0, runAt);
         const runLines = runAt < 0 ? [] : lines.slice(runAt);
@@ -76,8 +79,10 @@ describe('auxbus udevadm test', () => {
 
   it('should log rule traces on stderr as 252 does: "sysname: file:line message"', async () => {
     const r = await udevadmTest(...caseArgs('000a-pci-function'));
-    expect(r.err).toContain("0000:03:00.0: 000a-pci-function/50-pci.rules:15 ATTR '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/sriov_numvfs' writing '4'\n");
-    expect(r.err).toContain('000a-pci-function/50-pci.rules:25 Invalid key \'FOO\'\n');
+    expect(r.err).toContain(
+      "0000:03:00.0: 000a-pci-function/50-pci.rules:15 ATTR '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/sriov_numvfs' writing '4'\n",
+    );
+    expect(r.err).toContain("000a-pci-function/50-pci.rules:25 Invalid key 'FOO'\n");
   });
 
   it('should separate the events of a multi-event run', async () => {
@@ -98,7 +103,9 @@ describe('auxbus udevadm test', () => {
         return explain.slice(start, end < 0 ? undefined : end + 1);
       };
       expect(at(2)).toBe('50-goto.rules:2: FAIL   ACTION!="add|bind", GOTO="aux_end"\n    FAIL ACTION!="add|bind" on mlx5_core.eth.0: "bind"\n');
-      expect(at(7)).toBe('50-goto.rules:7: FAIL   KERNEL=="*.rdma.*", GOTO="rdma"\n    FAIL KERNEL=="*.rdma.*" on mlx5_core.eth.0: "mlx5_core.eth.0"\n');
+      expect(at(7)).toBe(
+        '50-goto.rules:7: FAIL   KERNEL=="*.rdma.*", GOTO="rdma"\n    FAIL KERNEL=="*.rdma.*" on mlx5_core.eth.0: "mlx5_core.eth.0"\n',
+      );
       expect(at(8)).toBe(
         '50-goto.rules:8: MATCH  KERNEL=="*.eth.*", GOTO="eth"\n    ok   KERNEL=="*.eth.*" on mlx5_core.eth.0: "mlx5_core.eth.0"\n    GOTO line 12\n',
       );
@@ -157,7 +164,14 @@ describe('auxbus udevadm test', () => {
     });
 
     it("should exit 1 with 252's message for a device that is not there", async () => {
-      const r = await udevadmTest('--rules', '013-goto-label/50-goto.rules', '--device', '013-goto-label/device.desc', '--event', 'add:/devices/nope');
+      const r = await udevadmTest(
+        '--rules',
+        '013-goto-label/50-goto.rules',
+        '--device',
+        '013-goto-label/device.desc',
+        '--event',
+        'add:/devices/nope',
+      );
       expect(r.status).toBe(1);
       expect(r.err).toContain("Failed to open device '/sys/devices/nope': No such device\n");
     });

@@ -41,9 +41,7 @@ describe('udevadm trigger --dry-run', () => {
     const list = (matches: UdevadmTriggerOptions['matches']) =>
       udevadmTrigger(host, { dryRun: true, verbose: true, matches }).out.trimEnd().split('\n');
     expect(list({ subsystems: ['auxiliary'], sysnames: ['cxl_pci.doe.*'] })).toEqual([0, 1, 2].map((i) => `/sys${CXL}/cxl_pci.doe.${i}`));
-    expect(list({ subsystems: ['pci'], sysattrs: [parseKeyValue('vendor=0x15b3')] })).toEqual([
-      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
-    ]);
+    expect(list({ subsystems: ['pci'], sysattrs: [parseKeyValue('vendor=0x15b3')] })).toEqual(['/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0']);
     expect(list({ subsystems: ['pci'], nomatchSysattrs: [['vendor', '0x1b36']] })).toEqual([
       `/sys${CXL}`,
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',

@@ -71,9 +71,7 @@ describe('autoload', () => {
 });
 
 describe('driver_override written by a rule on add (DESIGN.md §1)', () => {
-  const rules = [
-    { name: '60-doe.rules', text: 'SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.1", ATTR{driver_override}="doe_user.doe"\n' },
-  ];
+  const rules = [{ name: '60-doe.rules', text: 'SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.1", ATTR{driver_override}="doe_user.doe"\n' }];
 
   it('is too late for a driver loaded before the device appeared', () => {
     const m = boot({ modules: ['pci_doe', 'doe_user'], rules });
@@ -191,7 +189,12 @@ describe('rules acting on the machine', () => {
       cmdline: 'quiet auxbus.doe_role=compliance auxbus.flag',
       // Every event, not only add: the bind event's database entry replaces the add event's
       // (252 carries old properties over only on move), so an add-only import would be gone.
-      rules: [{ name: '60-cmdline.rules', text: 'SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.1", IMPORT{cmdline}="auxbus.doe_role", IMPORT{cmdline}="auxbus.flag", IMPORT{cmdline}="auxbus.absent"\n' }],
+      rules: [
+        {
+          name: '60-cmdline.rules',
+          text: 'SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.1", IMPORT{cmdline}="auxbus.doe_role", IMPORT{cmdline}="auxbus.flag", IMPORT{cmdline}="auxbus.absent"\n',
+        },
+      ],
     });
     const props = machineUdev(m).daemon.db.entries();
     const entry = [...props].find(([id]) => id.includes('cxl_pci.doe.1'))?.[1];
@@ -214,7 +217,10 @@ describe('rules acting on the machine', () => {
   });
 
   it('writes ATTR{} through sysfs: driver_override set on add takes effect at the next drivers_probe', () => {
-    const m = boot({ modules: ['pci_doe', 'doe_user'], rules: [{ name: '60-override.rules', text: `${AUX_RULE}, ATTR{driver_override}="doe_user.doe"\n` }] });
+    const m = boot({
+      modules: ['pci_doe', 'doe_user'],
+      rules: [{ name: '60-override.rules', text: `${AUX_RULE}, ATTR{driver_override}="doe_user.doe"\n` }],
+    });
     const root = m.processes.root;
     expect(root.readFile(`/sys${DOE1}/driver_override`)).toBe('doe_user.doe\n');
     expect(driverOf(m, 'cxl_pci.doe.1')).toBe('pci_doe.doe');
@@ -225,7 +231,9 @@ describe('rules acting on the machine', () => {
   });
 
   it('writes SYSCTL{} into /proc/sys', () => {
-    const m = boot({ rules: [{ name: '60-sysctl.rules', text: `${AUX_RULE}, SYSCTL{net/core/somaxconn}="8192", SYSCTL{kernel.hostname}="doe-host"\n` }] });
+    const m = boot({
+      rules: [{ name: '60-sysctl.rules', text: `${AUX_RULE}, SYSCTL{net/core/somaxconn}="8192", SYSCTL{kernel.hostname}="doe-host"\n` }],
+    });
     const root = m.processes.root;
     expect(root.readFile('/proc/sys/net/core/somaxconn')).toBe('8192\n');
     expect(root.readFile('/proc/sys/kernel/hostname')).toBe('doe-host\n');

@@ -44,7 +44,10 @@ function netMachine(rules: string, up = false) {
   return { machine, addNetdev, renames };
 }
 
-const processed = (m: Machine) => machineUdev(m).daemon.processed.filter((p) => p.devpath.includes('/net/')).map((p) => `${p.action} ${p.devpath}`);
+const processed = (m: Machine) =>
+  machineUdev(m)
+    .daemon.processed.filter((p) => p.devpath.includes('/net/'))
+    .map((p) => `${p.action} ${p.devpath}`);
 
 describe('udevd: NAME= renames a network interface', () => {
   it('should rename through the network layer, then process the kernel move event', () => {
@@ -57,7 +60,11 @@ describe('udevd: NAME= renames a network interface', () => {
     expect(eth0.name).toBe('lan0');
     expect(machine.processes.root.readdir('/sys/class/net')).toEqual(['lan0']);
     const move = machine.uevent.log.find((e) => e.action === 'move')!;
-    expect(Object.fromEntries(move.env)).toMatchObject({ DEVPATH: '/devices/nic0/net/lan0', DEVPATH_OLD: '/devices/nic0/net/eth0', INTERFACE: 'lan0' });
+    expect(Object.fromEntries(move.env)).toMatchObject({
+      DEVPATH: '/devices/nic0/net/lan0',
+      DEVPATH_OLD: '/devices/nic0/net/eth0',
+      INTERFACE: 'lan0',
+    });
     // The add event ends under the new path; the move event runs after it.
     expect(processed(machine)).toEqual(['add /devices/nic0/net/lan0', 'move /devices/nic0/net/lan0']);
     const entry = machineUdev(machine).daemon.db.get('n2');
@@ -73,7 +80,9 @@ describe('udevd: NAME= renames a network interface', () => {
     expect(renames).toEqual([]);
     expect(eth0.name).toBe('eth0');
     expect(machine.uevent.log.some((e) => e.action === 'move')).toBe(false);
-    const journal = machineUdev(machine).daemon.journal.map((d) => d.text).join('\n');
+    const journal = machineUdev(machine)
+      .daemon.journal.map((d) => d.text)
+      .join('\n');
     expect(journal).toMatch(/eth0.*lan0|lan0.*eth0/);
   });
 });

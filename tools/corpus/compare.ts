@@ -12,17 +12,7 @@
 /** A record as parsed from JSON lines: only `kind` (and usually `event`) is guaranteed. */
 export type LooseRecord = Readonly<Record<string, unknown>> & { readonly kind: string };
 
-export const comparedKinds = [
-  'event',
-  'property',
-  'run',
-  'symlink',
-  'devnode',
-  'name',
-  'attr_write',
-  'sysctl_write',
-  'diag',
-] as const;
+export const comparedKinds = ['event', 'property', 'run', 'symlink', 'devnode', 'name', 'attr_write', 'sysctl_write', 'diag'] as const;
 export type ComparedKind = (typeof comparedKinds)[number];
 
 const orderedKinds: ReadonlySet<string> = new Set(['attr_write', 'sysctl_write']);
@@ -155,11 +145,7 @@ function compareKeyLists(a: Key, b: Key): number {
 }
 
 /** Compare expected (oracle) with actual (engine) records. */
-export function compareRecords(
-  expected: readonly LooseRecord[],
-  actual: readonly LooseRecord[],
-  options: CompareOptions = {},
-): CompareResult {
+export function compareRecords(expected: readonly LooseRecord[], actual: readonly LooseRecord[], options: CompareOptions = {}): CompareResult {
   const strict = options.strict ?? false;
   const crashed = new Set<number>();
   for (const r of expected) {

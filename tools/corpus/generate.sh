@@ -43,12 +43,14 @@ if [[ -z $src || ! -f $src/test/udev-test.pl ]]; then
         stamp "fetching Debian source systemd=$version with a private apt configuration"
         apt=$out/apt
         mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
-        # deb-src for the same suites the machine uses (bookworm, -updates, -security)
-        cat > "$apt/sources.list" <<SRC
-deb-src http://deb.debian.org/debian bookworm main
-deb-src http://deb.debian.org/debian bookworm-updates main
-deb-src http://deb.debian.org/debian-security bookworm-security main
-SRC
+        # deb-src for the same archives and suites the machine's own apt uses (bookworm, -updates,
+        # -security): its sources, with deb turned into deb-src (deb822 or one-line format).
+        : > "$apt/sources.list"
+        if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+                sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$apt/sources.list.d/debian-src.sources"
+        else
+                sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list > "$apt/sources.list"
+        fi
         aptopts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/sources.list.d"
                  -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
                  -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="

@@ -211,7 +211,11 @@ export function runCase(c: RunnableCase, engine: EngineApi, strict = false): Cas
     actual = c.run(engine);
   } catch (e) {
     const err = e as Error;
-    const where = (err.stack ?? '').split('\n').slice(1, 3).map((s) => s.trim()).join(' / ');
+    const where = (err.stack ?? '')
+      .split('\n')
+      .slice(1, 3)
+      .map((s) => s.trim())
+      .join(' / ');
     return {
       id: c.id,
       title: c.title,
@@ -231,7 +235,10 @@ export function parseOnly(spec: string | undefined): (id: string) => boolean {
   if (!spec) return () => true;
   const nums = new Set<number>();
   const names = new Set<string>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const r = /^(\d+)-(\d+)$/.exec(part);
     if (r) for (let n = Number(r[1]); n <= Number(r[2]); n++) nums.add(n);
     else if (/^\d+$/.test(part)) nums.add(Number(part));
@@ -264,7 +271,11 @@ interface Options {
 function usage(): string {
   const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8');
   const m = /\/\*\*([\s\S]*?)\*\//.exec(src);
-  return (m ? m[1]! : '').split('\n').map((l) => l.replace(/^ \* ?/, '')).join('\n').trim();
+  return (m ? m[1]! : '')
+    .split('\n')
+    .map((l) => l.replace(/^ \* ?/, ''))
+    .join('\n')
+    .trim();
 }
 
 function parseArgs(argv: readonly string[]): Options | 'help' | string {
@@ -364,9 +375,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const totalMs = performance.now() - t0;
   if (kindTotals.size > 0) {
-    process.stdout.write(
-      'failing cases per kind: ' + [...kindTotals].map(([k, n]) => `${k} ${n}`).join(', ') + '\n',
-    );
+    process.stdout.write('failing cases per kind: ' + [...kindTotals].map(([k, n]) => `${k} ${n}`).join(', ') + '\n');
   }
   const crashed = results.filter((r) => r.crashedEvents.length > 0).map((r) => r.id);
   if (crashed.length > 0) {

@@ -8,7 +8,14 @@
  */
 import { inject, injectable } from 'inversify';
 import { IdAllocator, type IDisposable, kerr } from '../../base/index.js';
-import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
+import {
+  type AuxiliaryBus,
+  type AuxiliaryDevice,
+  type AuxiliaryDeviceId,
+  AuxiliaryDriver,
+  IAuxiliaryBus,
+  auxiliaryModuleAliases,
+} from '../../aux/index.js';
 import {
   BusRegistry,
   type CharDevFile,

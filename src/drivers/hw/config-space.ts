@@ -5,7 +5,17 @@
  * (DOE mailboxes). `SimulatedPciFunction` wraps it as the PciFunctionHw the PCI core talks to.
  */
 import { BugIndicatingError } from '../../base/index.js';
-import { PCI_CFG_SPACE_SIZE, type PciAccessWidth, type PciBarInfo, type PciDoeProtocol, type PciFunctionHw, type PciResetMethod, pciBaseAddress, pciRegs, pciStatus } from '../../pci/index.js';
+import {
+  PCI_CFG_SPACE_SIZE,
+  type PciAccessWidth,
+  type PciBarInfo,
+  type PciDoeProtocol,
+  type PciFunctionHw,
+  type PciResetMethod,
+  pciBaseAddress,
+  pciRegs,
+  pciStatus,
+} from '../../pci/index.js';
 
 /** Registers whose reads and writes have side effects (a DOE mailbox's five registers). */
 export interface RegisterBlock {

@@ -6,15 +6,7 @@
  * (1E98:00), CMA/SPDM (0001:01), each answering Discovery with itself listed at index 1.
  */
 import { type PciBarInfo, type PciDoeProtocol, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../pci/index.js';
-import {
-  aerCapability,
-  dsnCapability,
-  dvsecCapability,
-  expressCapability,
-  msixCapability,
-  pmCapability,
-  type0Header,
-} from './capabilities.js';
+import { aerCapability, dsnCapability, dvsecCapability, expressCapability, msixCapability, pmCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 import { DoeMailboxRegisters } from './doe-mailbox.js';
 

@@ -304,8 +304,7 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
   dev.addProperty('ID_NET_NAMING_SCHEME', schemeName);
   if (iftype !== ARPHRD_INFINIBAND && hw && hw.length === 6) {
     const aat = dev.sysattr('addr_assign_type');
-    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM)
-      dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hexBytes(hw)}`);
+    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM) dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hexBytes(hw)}`);
   }
   // Only a netdev whose direct parent is a PCI function gets PCI names (virtio skipped).
   let parent = dev.parent;
@@ -325,8 +324,7 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
     pciSlot(dev, parent, flags, ppn, iftype, names);
   }
   if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
-  if (names.onboardLabel !== undefined)
-    dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
+  if (names.onboardLabel !== undefined) dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
   if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
   if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
   return undefined;

@@ -116,7 +116,7 @@ function run(ctx: BuiltinContext): 'ENOENT' | undefined {
   const prepend = new PathBuilder();
   let supportedTransport = false;
   let supportedParent = false;
-  for (let parent: UdevDevice | undefined = dev; parent; ) {
+  for (let parent: UdevDevice | undefined = dev; parent;) {
     const subsys = parent.subsystem;
     if (subsys !== undefined) {
       const simple = simpleBuses[subsys];

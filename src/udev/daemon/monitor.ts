@@ -88,12 +88,7 @@ export function receivedProperties(message: ReadonlyArray<readonly [string, stri
 }
 
 /** A message as a listener of `group` receives it at `usec`. */
-export function monitorMessage(
-  group: MonitorGroup,
-  usec: number,
-  seqnum: number,
-  message: ReadonlyArray<readonly [string, string]>,
-): MonitorMessage {
+export function monitorMessage(group: MonitorGroup, usec: number, seqnum: number, message: ReadonlyArray<readonly [string, string]>): MonitorMessage {
   const properties = receivedProperties(message);
   const get = (k: string) => properties.find(([key]) => key === k)?.[1];
   return {

@@ -29,7 +29,7 @@ export const ADMIN_RULES_DIR = '/etc/udev/rules.d';
  * ppdev and sm_ftl drivers for hardware this machine does not have.)
  */
 export const DEBIAN_DRIVERS_RULES = [
-  '# auxbus: the MODALIAS rule of Debian bookworm\'s 80-drivers.rules',
+  "# auxbus: the MODALIAS rule of Debian bookworm's 80-drivers.rules",
   '',
   'ACTION!="add", GOTO="drivers_end"',
   '',

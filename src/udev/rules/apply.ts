@@ -433,7 +433,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return FATAL;
       }
       const lines: string[] = [];
-      for (let pos = 0; ; ) {
+      for (let pos = 0; ;) {
         const l = readLine(data, pos, 1024 * 1024);
         if (l === undefined) break;
         if (l === 'ENOBUFS') {
@@ -597,16 +597,11 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       if (t.op === Op.ASSIGN_FINAL) ev.modeFinal = true;
       const r = fmt(ev, t.valueFormat!, UDEV_NAME_SIZE);
       if (r.truncated) {
-        ev.ruleLog(
-          'warning',
-          `The mode '${r.value}' is truncated while substituting into ${t.value}, refusing to apply the MODE key.`,
-          dev,
-        );
+        ev.ruleLog('warning', `The mode '${r.value}' is truncated while substituting into ${t.value}, refusing to apply the MODE key.`, dev);
         return PASS;
       }
       const m = parseMode(r.value);
-      if (m === undefined)
-        ev.ruleLog('error', `Failed to parse mode '${r.value}', ignoring: ${modeErrno(r.value)}`, dev);
+      if (m === undefined) ev.ruleLog('error', `Failed to parse mode '${r.value}', ignoring: ${modeErrno(r.value)}`, dev);
       else {
         ev.mode = m;
         ev.ruleLog('debug', `MODE ${formatOctalAlt(m)}`, dev);
@@ -740,11 +735,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       if (t.op === Op.ASSIGN || t.op === Op.ASSIGN_FINAL) ev.runList.length = 0;
       const r = fmt(ev, t.valueFormat!, UDEV_LINE_SIZE);
       if (r.truncated) {
-        ev.ruleLog(
-          'warning',
-          `The command '${r.value}' is truncated while substituting into '${t.value}', refusing to invoke the command.`,
-          dev,
-        );
+        ev.ruleLog('warning', `The command '${r.value}' is truncated while substituting into '${t.value}', refusing to invoke the command.`, dev);
         return PASS;
       }
       ev.runList.push({ cmd: r.value, builtin: t.type === TokenType.A_RUN_BUILTIN ? (t.num as never) : undefined });
@@ -785,11 +776,7 @@ function applyEnv(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
     if (old !== undefined) {
       head = old + ' ';
       if (head.length >= size) {
-        ev.ruleLog(
-          'warning',
-          `The buffer for the property '${name}' is full, refusing to append the new value '${t.value}'.`,
-          dev,
-        );
+        ev.ruleLog('warning', `The buffer for the property '${name}' is full, refusing to append the new value '${t.value}'.`, dev);
         return PASS;
       }
       size -= head.length;
@@ -808,11 +795,7 @@ function applyEnv(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
   if (ev.esc === Escape.REPLACE) {
     const rep = replaceChars(value, undefined);
     if (rep.count > 0)
-      ev.ruleLog(
-        'debug',
-        `Replaced ${rep.count} slash(es) from result of ENV{${name}}${t.op === Op.ADD ? '+' : ''}="${t.value}"`,
-        dev,
-      );
+      ev.ruleLog('debug', `Replaced ${rep.count} slash(es) from result of ENV{${name}}${t.op === Op.ADD ? '+' : ''}="${t.value}"`, dev);
     value = rep.value;
   }
   dev.addProperty(name, head + value);
@@ -867,11 +850,7 @@ function applyAttr(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
   if (path === undefined) {
     path = dev.syspath + '/' + keyName;
     if (path.length >= UDEV_PATH_SIZE) {
-      ev.ruleLog(
-        'warning',
-        `The path to the attribute '${dev.syspath}/${keyName}' is too long, refusing to set the attribute.`,
-        dev,
-      );
+      ev.ruleLog('warning', `The path to the attribute '${dev.syspath}/${keyName}' is too long, refusing to set the attribute.`, dev);
       return PASS;
     }
   }
@@ -1049,7 +1028,7 @@ export function applyRules(rules: CompiledRules, ev: UdevEvent, explain?: Explai
   }
   for (let f = 0; f < files.length; f++) {
     const lines = files[f]!.lines;
-    for (let i = 0; i < lines.length; ) {
+    for (let i = 0; i < lines.length;) {
       const next = applyLine(ev, lines[i]!, i, mask, explain);
       if (next < 0) return 'fatal';
       i = next;

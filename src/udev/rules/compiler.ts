@@ -8,14 +8,7 @@
  */
 import { debianPasswd, type PasswdDatabase } from '../../base/index.js';
 import { canonicalString, inputToBytes } from '../bytes.js';
-import {
-  type Diagnostic,
-  plainDiagnostic,
-  ruleDiagnostic,
-  ruleDiagnosticColon,
-  type LogLevel,
-  strerrorName,
-} from '../diagnostics.js';
+import { type Diagnostic, plainDiagnostic, ruleDiagnostic, ruleDiagnosticColon, type LogLevel, strerrorName } from '../diagnostics.js';
 import { parseModeErrno, parseUid, safeAtoiErrno } from '../udev-util.js';
 import { cunescape } from './escape.js';
 import { compileGlob, stringIsGlob } from './fnmatch.js';
@@ -170,7 +163,7 @@ function scanToken(s: string, pos: number): Scanned | null | undefined {
   if (i >= s.length) return null;
   const keyBegin = i;
   let keyEnd = i;
-  for (;; keyEnd++) {
+  for (; ; keyEnd++) {
     if (keyEnd >= s.length) return undefined;
     const c = s[keyEnd]!;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '=' || c === '{') break;
@@ -276,7 +269,7 @@ class FileCompiler {
       tokens: [],
     };
     this.#line = line;
-    for (let p = 0; p < text.length; ) {
+    for (let p = 0; p < text.length;) {
       const tok = scanToken(text, p);
       if (tok === undefined) {
         this.#log('error', 'Invalid key/value pair, ignoring.');
@@ -334,8 +327,7 @@ class FileCompiler {
     let removeTrailingWhitespace = false;
     let attrSubst: SubstType = SubstType.PLAIN;
     if (type < FIRST_ASSIGN_TYPE) {
-      if (type === TokenType.M_SUBSYSTEM && (value === 'subsystem' || value === 'bus' || value === 'class'))
-        matchType = MatchType.SUBSYSTEM;
+      if (type === TokenType.M_SUBSYSTEM && (value === 'subsystem' || value === 'bus' || value === 'class')) matchType = MatchType.SUBSYSTEM;
       else if (value.length === 0) matchType = MatchType.EMPTY;
       else if (value === '?*') {
         // KEY=="?*" is KEY!="" (and != becomes ==).
@@ -377,11 +369,7 @@ class FileCompiler {
       attrSubst = substTypeOf(attr ?? '');
     }
     let attrFormat: CompiledFormat | undefined;
-    if (
-      (type === TokenType.M_ATTR || type === TokenType.M_PARENTS_ATTR) &&
-      attrSubst === SubstType.FORMAT &&
-      attr !== undefined
-    )
+    if ((type === TokenType.M_ATTR || type === TokenType.M_PARENTS_ATTR) && attrSubst === SubstType.FORMAT && attr !== undefined)
       attrFormat = this.#format(attr);
     if ((type === TokenType.M_SYSCTL || type === TokenType.A_SYSCTL) && attr !== undefined) attrFormat = this.#format(attr);
     const token: RuleToken = {
@@ -649,9 +637,7 @@ class FileCompiler {
         } else {
           this.#log(
             'debug',
-            isOwner
-              ? `User name resolution is disabled, ignoring ${key}=${value}`
-              : `Resolving group name is disabled, ignoring GROUP="${value}"`,
+            isOwner ? `User name resolution is disabled, ignoring ${key}=${value}` : `Resolving group name is disabled, ignoring GROUP="${value}"`,
           );
         }
         return true;
@@ -725,13 +711,11 @@ class FileCompiler {
     if (op === Op.MATCH || op === Op.NOMATCH || op === Op.REMOVE) return this.#invalidOp(key);
     if (op === Op.ADD) op = Op.ASSIGN;
     if (value === 'string_escape=none') this.#add(line, TokenType.A_OPTIONS_STRING_ESCAPE_NONE, op, key, attr, value);
-    else if (value === 'string_escape=replace')
-      this.#add(line, TokenType.A_OPTIONS_STRING_ESCAPE_REPLACE, op, key, attr, value);
+    else if (value === 'string_escape=replace') this.#add(line, TokenType.A_OPTIONS_STRING_ESCAPE_REPLACE, op, key, attr, value);
     else if (value === 'db_persist') this.#add(line, TokenType.A_OPTIONS_DB_PERSIST, op, key, attr, value);
     else if (value === 'watch') this.#add(line, TokenType.A_OPTIONS_INOTIFY_WATCH, op, key, attr, value, 1);
     else if (value === 'nowatch') this.#add(line, TokenType.A_OPTIONS_INOTIFY_WATCH, op, key, attr, value, 0);
-    else if (value.startsWith('static_node='))
-      this.#add(line, TokenType.A_OPTIONS_STATIC_NODE, op, key, attr, value.slice('static_node='.length));
+    else if (value.startsWith('static_node=')) this.#add(line, TokenType.A_OPTIONS_STATIC_NODE, op, key, attr, value.slice('static_node='.length));
     else if (value.startsWith('link_priority=')) {
       const tmp = value.slice('link_priority='.length);
       const prio = safeAtoiErrno(tmp);
@@ -772,15 +756,11 @@ class FileCompiler {
         }
       }
       if (line.gotoLine) continue;
-      this.emit(
-        ruleDiagnosticColon('error', this.file.path, line.line, `GOTO="${line.gotoLabel}" has no matching label, ignoring`),
-      );
+      this.emit(ruleDiagnosticColon('error', this.file.path, line.line, `GOTO="${line.gotoLabel}" has no matching label, ignoring`));
       line.flags &= ~LineFlag.HAS_GOTO;
       line.gotoLabel = undefined;
       if ((line.flags & ~LineFlag.HAS_LABEL) === 0) {
-        this.emit(
-          ruleDiagnosticColon('notice', this.file.path, line.line, 'The line takes no effect any more, dropping'),
-        );
+        this.emit(ruleDiagnosticColon('notice', this.file.path, line.line, 'The line takes no effect any more, dropping'));
         if (line.flags === LineFlag.HAS_LABEL) line.tokens = [];
         else {
           lines.splice(i, 1);
@@ -832,8 +812,7 @@ export function compileRules(inputs: readonly RulesFileInput[], options: Compile
     const lex = splitRulesFile(bytes);
     for (const item of lex.items) {
       if ('text' in item) fc.addLine(item.text, item.line);
-      else if (item.kind === 'line-too-long')
-        emit(ruleDiagnosticColon('error', path, item.line, 'Line is too long, ignored'));
+      else if (item.kind === 'line-too-long') emit(ruleDiagnosticColon('error', path, item.line, 'Line is too long, ignored'));
     }
     files.push(fc.file);
     if (lex.readFailed) {

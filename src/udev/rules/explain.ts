@@ -88,8 +88,7 @@ export class ExplainCollector implements ExplainSink {
     if (!jumped) return;
     const lines = line.file.lines;
     const to = lines.indexOf(jumped);
-    for (let i = lines.indexOf(line) + 1; i < to; i++)
-      this.entries.push({ ...this.#base(lines[i]!), status: 'not-reached', jumpedFrom: line.line });
+    for (let i = lines.indexOf(line) + 1; i < to; i++) this.entries.push({ ...this.#base(lines[i]!), status: 'not-reached', jumpedFrom: line.line });
   }
 }
 

@@ -62,9 +62,7 @@ function kindChar(k: SubstKind): string {
 
 /** One step of a compiled format. */
 export type FormatPart =
-  | { readonly t: 'lit'; readonly text: string }
-  | { readonly t: 'subst'; readonly kind: SubstKind; readonly attr: string }
-  | { readonly t: 'invalid' };
+  { readonly t: 'lit'; readonly text: string } | { readonly t: 'subst'; readonly kind: SubstKind; readonly attr: string } | { readonly t: 'invalid' };
 
 /** A format compiled once: literal runs and substitutions. */
 export interface CompiledFormat {
@@ -128,7 +126,7 @@ function scanSubst(s: string, i: number, strict: boolean): Scan {
 export function compileFormat(source: string): CompiledFormat {
   const parts: FormatPart[] = [];
   let lit = '';
-  for (let i = 0; i < source.length; ) {
+  for (let i = 0; i < source.length;) {
     const c = source.charCodeAt(i);
     if (c !== 36 /* $ */ && c !== 37 /* % */) {
       lit += source[i];
@@ -202,7 +200,7 @@ function parseDigits(s: string, base: number): number | undefined {
 
 /** udev_check_format(): the first problem of a value, with its 0-based offset. */
 export function checkFormat(value: string): { offset: number; hint: string } | undefined {
-  for (let i = 0; i < value.length; ) {
+  for (let i = 0; i < value.length;) {
     const c = value.charCodeAt(i);
     if (c !== 36 && c !== 37) {
       i++;
@@ -216,8 +214,7 @@ export function checkFormat(value: string): { offset: number; hint: string } | u
       continue;
     }
     i = sc.next;
-    if ((sc.kind === SubstKind.ATTR || sc.kind === SubstKind.ENV) && sc.attr.length === 0)
-      return { offset: i, hint: 'attribute value missing' };
+    if ((sc.kind === SubstKind.ATTR || sc.kind === SubstKind.ENV) && sc.attr.length === 0) return { offset: i, hint: 'attribute value missing' };
     if (sc.kind === SubstKind.RESULT && sc.attr.length > 0 && parseResultIndex(sc.attr) === undefined)
       return { offset: i, hint: 'attribute value not a valid number' };
   }
@@ -404,9 +401,7 @@ export function applyFormat(env: FormatEnv, fmt: CompiledFormat, size: number, r
     }
     const r = substitute(env, part.kind, part.attr);
     if (r === 'EINVAL') {
-      env.warn(
-        `Failed to substitute variable '$${kindName(part.kind)}' or apply format '%${kindChar(part.kind)}', ignoring: Invalid argument`,
-      );
+      env.warn(`Failed to substitute variable '$${kindName(part.kind)}' or apply format '%${kindChar(part.kind)}', ignoring: Invalid argument`);
       break;
     }
     let text = r.text;

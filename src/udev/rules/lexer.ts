@@ -46,11 +46,7 @@ function categorizeEol(c: number): number {
  * reaches `limit` characters (checked before each character, so a line of exactly `limit`
  * characters fails even at end of file).
  */
-export function readLine(
-  s: string,
-  pos: number,
-  limit: number,
-): { text: string; next: number } | 'ENOBUFS' | undefined {
+export function readLine(s: string, pos: number, limit: number): { text: string; next: number } | 'ENOBUFS' | undefined {
   let n = 0;
   let count = 0;
   let prev = EOL_NONE;

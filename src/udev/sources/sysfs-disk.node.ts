@@ -46,7 +46,7 @@ export class DiskSysfs implements SysfsSource {
     if (todo[0] !== 'sys') return undefined;
     todo = todo.slice(1);
     const done: string[] = [];
-    for (let links = 0; todo.length > 0; ) {
+    for (let links = 0; todo.length > 0;) {
       const part = todo.shift()!;
       if (part === '..') {
         done.pop();

@@ -95,7 +95,9 @@ function isCompiled(r: RunUdevTestOptions['rules']): r is CompiledRules {
 
 /** Messages the oracle always reports (debug level), though nothing else at debug level. */
 function isReportedDebug(d: Diagnostic): boolean {
-  return d.level === 'debug' && d.file === null && (d.message.startsWith('Failed to read rules file ') || d.message.startsWith('Skipping empty file: '));
+  return (
+    d.level === 'debug' && d.file === null && (d.message.startsWith('Failed to read rules file ') || d.message.startsWith('Skipping empty file: '))
+  );
 }
 
 /** Oracle-style diag record for a message. */
@@ -125,7 +127,15 @@ function baseName(p: string): string {
 function normaliseProperty(key: string, value: string): string {
   if (key === 'DEVLINKS') return value.split(' ').sort(byteOrder).join(' ');
   if (key === 'TAGS' || key === 'CURRENT_TAGS')
-    return ':' + value.split(':').filter((x) => x.length > 0).sort(byteOrder).join(':') + ':';
+    return (
+      ':' +
+      value
+        .split(':')
+        .filter((x) => x.length > 0)
+        .sort(byteOrder)
+        .join(':') +
+      ':'
+    );
   return value;
 }
 
@@ -145,8 +155,7 @@ function traceRecords(event: number, diags: readonly Diagnostic[]): { records: U
     records.push({ kind: 'trace', event, file, line, msg });
     let m: RegExpExecArray | null;
     if ((m = /^ATTR '(.*)' writing '(.*)'$/s.exec(msg))) records.push({ kind: 'attr_write', event, file, line, path: m[1]!, value: m[2]! });
-    else if ((m = /^SYSCTL '(.*)' writing '(.*)'$/s.exec(msg)))
-      records.push({ kind: 'sysctl_write', event, file, line, key: m[1]!, value: m[2]! });
+    else if ((m = /^SYSCTL '(.*)' writing '(.*)'$/s.exec(msg))) records.push({ kind: 'sysctl_write', event, file, line, key: m[1]!, value: m[2]! });
     else if ((m = /^NAME '(.*)'$/s.exec(msg))) name = m[1]!;
     else if ((m = /^Running PROGRAM '(.*)'$/s.exec(msg))) records.push({ kind: 'exec', event, file, line, via: 'PROGRAM', cmd: m[1]! });
     else if ((m = /^Importing properties from results of builtin command '(.*)'$/s.exec(msg)))
@@ -174,9 +183,7 @@ class EventSink implements DiagnosticSink {
  */
 export function runUdevTest(options: RunUdevTestOptions): UdevTestResult {
   const passwd = options.passwd ?? debianPasswd();
-  const rules = isCompiled(options.rules)
-    ? options.rules
-    : compileRules(options.rules, { passwd, resolveNames: options.resolveNames ?? 'early' });
+  const rules = isCompiled(options.rules) ? options.rules : compileRules(options.rules, { passwd, resolveNames: options.resolveNames ?? 'early' });
   const fs = new SysfsAccess(options.sysfs);
   const devfs = options.devfs ?? new MemoryDevFs();
   const db = options.database ?? new UdevDatabase();
@@ -229,8 +236,7 @@ export function runUdevTest(options: RunUdevTestOptions): UdevTestResult {
         for (const entry of event.runList) {
           // udevadm test substitutes the stored command a second time when printing it.
           const r = applyFormat(event, compileFormat(entry.cmd), UDEV_PATH_SIZE, false);
-          if (r.truncated)
-            sink.emit(plainDiagnostic('warning', `The command '${r.value}' is truncated while substituting into '${entry.cmd}'.`));
+          if (r.truncated) sink.emit(plainDiagnostic('warning', `The command '${r.value}' is truncated while substituting into '${entry.cmd}'.`));
           stdout += `run: '${r.value}'\n`;
         }
       }

@@ -57,10 +57,7 @@ export interface UdevadmTriggerResult extends UdevadmResult {
 }
 
 /** trigger_main() after option parsing. */
-export function udevadmTrigger(
-  host: TriggerHost,
-  o: UdevadmTriggerOptions = {},
-): UdevadmTriggerResult {
+export function udevadmTrigger(host: TriggerHost, o: UdevadmTriggerOptions = {}): UdevadmTriggerResult {
   const action = o.action ?? 'change';
   if (action === 'help') return { out: `${deviceActions.join('\n')}\n`, err: '', status: 0, devices: [], triggered: [], failures: [] };
   if (!(deviceActions as readonly string[]).includes(action))

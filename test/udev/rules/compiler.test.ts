@@ -67,7 +67,13 @@ describe('compileRules', () => {
       ['GOTO="a", GOTO="b"\nLABEL="a"', [['warning', 1, 'Contains multiple GOTO keys, ignoring GOTO="b".']]],
       ['GOTO="nowhere", ENV{A}="1"', [['error', 1, 'GOTO="nowhere" has no matching label, ignoring']]],
       ['ENV{A}="1", KERNEL=="x"GOTO="x"\nLABEL="x"', []],
-      ['A="1"\n\nENV{B}="2"\nKERNEL=="x"', [['error', 1, "Invalid key 'A'"], ['warning', 4, 'The line takes no effect, ignoring.']]],
+      [
+        'A="1"\n\nENV{B}="2"\nKERNEL=="x"',
+        [
+          ['error', 1, "Invalid key 'A'"],
+          ['warning', 4, 'The line takes no effect, ignoring.'],
+        ],
+      ],
     ];
     for (const [text, expected] of cases)
       it(`should report ${JSON.stringify(text)} as 252 does`, () => {

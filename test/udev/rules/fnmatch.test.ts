@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileGlob, fnmatch, stringIsGlob } from '../../../src/udev/rules/fnmatch.js';
 
 /** [pattern, string, glibc fnmatch(pattern, string, 0) == 0] recorded with glibc 2.36 in the C locale. */
-const glibc = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'fnmatch-glibc.json'), 'utf8')) as Array<
-  [string, string, boolean]
->;
+const glibc = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'fnmatch-glibc.json'), 'utf8')) as Array<[string, string, boolean]>;
 
 describe('fnmatch', () => {
   describe('having patterns udev rules use', () => {

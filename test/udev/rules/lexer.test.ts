@@ -4,7 +4,7 @@ import { readLine, splitRulesFile } from '../../../src/udev/rules/lexer.js';
 /** All physical lines read_line() returns for `s`. */
 function physicalLines(s: string): string[] {
   const out: string[] = [];
-  for (let pos = 0; ; ) {
+  for (let pos = 0; ;) {
     const r = readLine(s, pos, 16384);
     if (r === undefined || r === 'ENOBUFS') break;
     out.push(r.text);
@@ -55,10 +55,31 @@ describe('splitRulesFile', () => {
     ['comments and empty lines', '# c\n\n  # d\nA="1"\n', [['A="1"', 4]]],
     ['a continuation numbered by its last line', 'A="1", \\\n  B="2"\n', [['A="1", B="2"', 2]]],
     ['a comment inside a continuation is skipped', 'A="1", \\\n# note\n  B="2"\n', [['A="1", B="2"', 3]]],
-    ['backslash and space is not a continuation', 'A="1", \\ \nB="2"\n', [['A="1", \\ ', 1], ['B="2"', 2]]],
-    ['an empty line ends a continuation', 'A="1" \\\n\nB="2"\n', [['A="1" ', 2], ['B="2"', 3]]],
+    [
+      'backslash and space is not a continuation',
+      'A="1", \\ \nB="2"\n',
+      [
+        ['A="1", \\ ', 1],
+        ['B="2"', 2],
+      ],
+    ],
+    [
+      'an empty line ends a continuation',
+      'A="1" \\\n\nB="2"\n',
+      [
+        ['A="1" ', 2],
+        ['B="2"', 3],
+      ],
+    ],
     ['a continuation open at end of file is dropped', 'A="1"\nB="2" \\\n', [['A="1"', 1]]],
-    ['CRLF files', 'A="1"\r\nB="2"\r\n', [['A="1"', 1], ['B="2"', 2]]],
+    [
+      'CRLF files',
+      'A="1"\r\nB="2"\r\n',
+      [
+        ['A="1"', 1],
+        ['B="2"', 2],
+      ],
+    ],
   ];
   for (const [what, input, expected] of cases)
     it(`should handle ${what}`, () => {
@@ -75,6 +96,9 @@ describe('splitRulesFile', () => {
     const half = 'x'.repeat(9000);
     const r = splitRulesFile(`A="${half}" \\\nB="${half}"\nC="3"\n`);
     expect(r.readFailed).toBe(false);
-    expect(r.items).toEqual([{ kind: 'line-too-long', line: 2 }, { text: 'C="3"', line: 3 }]);
+    expect(r.items).toEqual([
+      { kind: 'line-too-long', line: 2 },
+      { text: 'C="3"', line: 3 },
+    ]);
   });
 });
