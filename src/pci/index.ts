@@ -10,6 +10,7 @@
  * `core.registerDriver(drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
  */
 export { PciCore, IPciCore } from './probe.js';
+export { PciMsi, pciIrqFlags } from './msi.js';
 export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';
 export {
   pciDoePolicies,

@@ -39,6 +39,7 @@ import { pciStopAndRemoveBusDevice } from './remove.js';
 import { pciPmInit } from './pm.js';
 import { pciCommonGroups } from './pci-sysfs-common.js';
 import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
+import { PciMsi } from './msi.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
@@ -66,6 +67,7 @@ export class PciCore {
   readonly hostBridge: Device;
   /** The `pci_bus` class (pcibus_class). */
   readonly pciBusClass: DeviceClass;
+  readonly #msi = new PciMsi();
   readonly rootBus: PciBus;
   doePolicy: PciDoePolicy = 'aux-exclusive';
   readonly #hardware = new Map<string, PciFunctionHw>();
@@ -480,6 +482,11 @@ export class PciCore {
   }
 
   /** pcim_enable_device: enabled now, disabled when the driver unbinds (devres). Context: probe. */
+  /** pci_alloc_irq_vectors (MSI-X only; see msi.ts). */
+  allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number): number {
+    return this.#msi.allocIrqVectors(pdev, min, max, flags, new Set(this.devices.map((d) => d.irq)));
+  }
+
   pcimEnableDevice(pdev: PciDevice): void {
     this.enableDevice(pdev);
     devmAddAction(pdev, 'pcim_enable_device', () => this.disableDevice(pdev));

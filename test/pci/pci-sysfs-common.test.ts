@@ -77,3 +77,22 @@ describe('common PCI function attributes', () => {
     expect(cpumaskList(n)).toBe(list);
   });
 });
+
+describe('msi_irqs/ (pci_alloc_irq_vectors, msi_sysfs_populate_desc)', () => {
+  it('should show one msix file per vector cxl_pci allocated, and drop them when it unbinds', () => {
+    const m = bootMachine({ modules: ['cxl_pci'] });
+    const root = m.processes.root;
+    // Four MSI-X table entries; IRQ 25 is the root port's INTx, so it is skipped.
+    expect(root.readdir(`${EP}/msi_irqs`)).toEqual(['24', '26', '27', '28']);
+    expect(root.readFile(`${EP}/msi_irqs/26`)).toBe('msix\n');
+    root.writeFile('/sys/bus/pci/drivers/cxl_pci/unbind', '0000:0d:00.0');
+    expect(m.vfs.exists(`${EP}/msi_irqs`)).toBe(false);
+    root.writeFile('/sys/bus/pci/drivers/cxl_pci/bind', '0000:0d:00.0');
+    expect(root.readdir(`${EP}/msi_irqs`)).toEqual(['24', '26', '27', '28']);
+  });
+
+  it('should have no msi_irqs/ on a function whose driver set up no vectors', () => {
+    const m = bootMachine();
+    expect(m.vfs.exists(`${EP}/msi_irqs`)).toBe(false);
+  });
+});
