@@ -24,6 +24,11 @@ export const verbs: VerbTable = [
     run: async (a, io) => (await import('./udevadm.js')).run(a, io),
   },
   {
+    name: 'pci-trace',
+    summary: 'run a qemu-doe-oracle program on a PCI function (PROGRAM [--preset P] [--bdf BDF] [--json])',
+    run: async (a, io) => (await import('./pci-trace.js')).run(a, io),
+  },
+  {
     name: 'graph',
     summary: 'devices, drivers and bindings as Graphviz dot or Mermaid',
     run: async (a, io) => (await import('./graph.js')).run(a, io),

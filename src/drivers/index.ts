@@ -18,7 +18,17 @@ export { Mlx5CoreModule, mlx5CoreModuleInfo, mlx5CoreIdTable, mlx5AuxiliaryDevna
 export { PciDoeModule, pciDoeModuleInfo, pciDoeIdTable, PCI_DOE_MODNAME } from './doe/pci-doe.js';
 export { DoeUserModule, DoeUserDevice, doeUserModuleInfo, doeUserIdTable, DOE_USER_MODNAME, DOE_USER_MINORS } from './doe/doe-user.js';
 export { ConfigSpace, SimulatedPciFunction, type RegisterBlock, type SimulatedPciFunctionOptions } from './hw/config-space.js';
-export { DoeMailboxRegisters, type DoeResponder } from './hw/doe-mailbox.js';
-export { createCxlType3, cxlType3DoeLayout, CXL_TYPE3_IDS, CXL_DVSEC_VENDOR, type CxlType3Function } from './hw/cxl-type3.js';
+export { doeRegistersOf } from './hw/doe-registers.js';
+export { DoeMailboxRegisters, type DoeMailboxOptions, type DoeMailboxTiming, immediateDoeTiming, silentResponder } from './hw/doe-mailbox.js';
+export {
+  createCxlType3,
+  cxlType3DoeLayout,
+  cxlType3DoeTiming,
+  CXL_TYPE3_IDS,
+  CXL_TYPE3_VOLATILE_BYTES,
+  CXL_DVSEC_VENDOR,
+  type CxlType3Options,
+} from './hw/cxl-type3.js';
+export { createQemuCxlType3, qemuCxlType3Bars, QEMU_CXL_TYPE3_DOE_OFFSET, QEMU_CXL_TYPE3_PMEM_BYTES } from './hw/qemu-cxl-type3.js';
 export { createMlx5Nic, MLX5_NIC_IDS } from './hw/mlx5-nic.js';
 export { createRootPort, ROOT_PORT_IDS } from './hw/root-port.js';

@@ -19,3 +19,4 @@ export { ownerName } from '../drivers/index.js';
 /** The lockdown levels a machine boots in, and /dev paths of device nodes. */
 export { lockdownLevels, type LockdownLevel, Devtmpfs } from '../bus/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
+export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';

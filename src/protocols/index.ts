@@ -3,4 +3,6 @@
  * consumers and userspace tools (src/userspace): DOE data objects, Discovery, CDAT, CXL
  * Compliance, SPDM and its secured messages. Imports nothing of the project but src/base.
  */
-export type { DoeProtocolResponder } from './doe/responder.js';
+export * from './doe/index.js';
+export * from './cdat/index.js';
+export * from './compliance/index.js';

@@ -15,3 +15,4 @@ export { ProcessTable, IProcessTable } from './process-table.js';
 export { Procfs, IProcfs, type ProcFile } from './procfs.js';
 export { Vfs, IVfs, type OpenMode, type OpenFileDescription, type StatResult, type Opener, normalizePath } from './vfs.js';
 export { userspaceModule } from './module.js';
+export { PciTraceInterpreter, runPciTrace, type PciTraceHost, type PciTraceRecord } from './pci-trace/index.js';

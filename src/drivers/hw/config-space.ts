@@ -16,6 +16,7 @@ import {
   pciRegs,
   pciStatus,
 } from '../../pci/index.js';
+import type { DoeMailboxRegisters } from './doe-mailbox.js';
 
 /** Registers whose reads and writes have side effects (a DOE mailbox's five registers). */
 export interface RegisterBlock {
@@ -149,8 +150,8 @@ export interface SimulatedPciFunctionOptions {
   readonly bars?: readonly (PciBarInfo | undefined)[];
   readonly resetMethods?: readonly PciResetMethod[];
   readonly irq: number;
-  /** DOE Discovery tables by capability offset. */
-  readonly doeTables?: ReadonlyMap<number, readonly PciDoeProtocol[]>;
+  /** The DOE mailboxes' register blocks (already added to `config`); their Discovery tables answer doeDiscovery. */
+  readonly doeMailboxes?: readonly DoeMailboxRegisters[];
 }
 
 /** A PCI function built from a ConfigSpace. After disconnect() every read answers all ones. */
@@ -159,7 +160,8 @@ export class SimulatedPciFunction implements PciFunctionHw {
   readonly bars: readonly (PciBarInfo | undefined)[];
   readonly resetMethods: readonly PciResetMethod[];
   readonly irq: number;
-  readonly #doeTables: ReadonlyMap<number, readonly PciDoeProtocol[]>;
+  /** The DOE register blocks, in configuration-space order. */
+  readonly doeMailboxes: readonly DoeMailboxRegisters[];
   #disconnected = false;
   /** Resets performed, newest last (for tests and traces). */
   readonly resets: PciResetMethod[] = [];
@@ -169,7 +171,7 @@ export class SimulatedPciFunction implements PciFunctionHw {
     this.bars = options.bars ?? [];
     this.resetMethods = options.resetMethods ?? [];
     this.irq = options.irq;
-    this.#doeTables = options.doeTables ?? new Map();
+    this.doeMailboxes = options.doeMailboxes ?? [];
     this.config.seal();
   }
 
@@ -196,7 +198,7 @@ export class SimulatedPciFunction implements PciFunctionHw {
   }
 
   doeDiscovery(capOffset: number): readonly PciDoeProtocol[] {
-    return this.#doeTables.get(capOffset) ?? [];
+    return this.doeMailboxes.find((mb) => mb.capOffset === capOffset)?.protocols ?? [];
   }
 
   disconnect(): void {

@@ -4,11 +4,27 @@
  * PCIe capabilities, and an extended list with AER, the CXL device and register-locator DVSECs,
  * a serial number and exactly three DOE mailboxes in this order: CDAT (1E98:02), Compliance
  * (1E98:00), CMA/SPDM (0001:01), each answering Discovery with itself listed at index 1.
+ *
+ * The mailboxes take virtual time (cxlType3DoeTiming): Busy is set from Go until the response
+ * is ready, so the kernel's polling, its 1 s timeout and races between two requesters exist.
+ * The CDAT describes 256 MiB of volatile memory (protocols Appendix B.3); the compliance mode
+ * is a type-3 device's (CXL.io and CXL.mem, no CXL.cache); the CMA/SPDM mailbox lists its
+ * protocol and drops requests until an SPDM responder is attached (`spdm` option or attach()).
  */
-import { type PciBarInfo, type PciDoeProtocol, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../pci/index.js';
+import type { IScheduler } from '../../base/index.js';
+import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../pci/index.js';
+import {
+  type DoeProtocolId,
+  type DoeProtocolResponder,
+  complianceResponder,
+  doeProtocols,
+  memdevCdat,
+  tableAccessResponder,
+  type3ComplianceDevice,
+} from '../../protocols/index.js';
 import { aerCapability, dsnCapability, dvsecCapability, expressCapability, msixCapability, pmCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
-import { DoeMailboxRegisters } from './doe-mailbox.js';
+import { type DoeMailboxTiming, DoeMailboxRegisters, silentResponder } from './doe-mailbox.js';
 
 export const CXL_TYPE3_IDS = {
   vendor: 0x8086, // Intel (QEMU's CXL type-3 device)
@@ -29,7 +45,23 @@ export const cxlType3DoeLayout = [
   { offset: 0x1c0, protocol: { vendor: 0x0001, type: 0x01 }, name: 'CMA/SPDM' }, // PCI-SIG CMA over SPDM
 ] as const;
 
-const DISCOVERY: PciDoeProtocol = { vendor: 0x0001, type: 0x00 };
+/** 256 MiB of volatile memory (mainline QEMU's volatile-memdev; Appendix B.3). */
+export const CXL_TYPE3_VOLATILE_BYTES = 256n << 20n;
+
+/** Virtual ms from Go to the response, per protocol (PCI_DOE_POLL_INTERVAL is 7 ms at HZ=1000). */
+const RESPONSE_MS: readonly [DoeProtocolId, number][] = [
+  [doeProtocols.DISCOVERY, 1],
+  [doeProtocols.CXL_TABLE_ACCESS, 2],
+  [doeProtocols.CXL_COMPLIANCE, 5],
+  [doeProtocols.CMA_SPDM, 20], // signing takes the longest
+  [doeProtocols.SECURED_CMA_SPDM, 20],
+];
+
+/** The cxl-type3 device's timing: a response after RESPONSE_MS, an Abort after 1 ms. */
+export const cxlType3DoeTiming: DoeMailboxTiming = {
+  response: (p) => RESPONSE_MS.find(([q]) => q.vendor === p.vendor && q.type === p.type)?.[1] ?? 10,
+  abort: 1,
+};
 
 export const cxlType3Bars: readonly (PciBarInfo | undefined)[] = [
   { size: 0x10000, kind: 'mem', is64: true, prefetchable: false }, // BAR0: CXL component registers
@@ -39,16 +71,17 @@ export const cxlType3Bars: readonly (PciBarInfo | undefined)[] = [
 ];
 
 export interface CxlType3Options {
+  /** The machine's scheduler: the DOE mailboxes answer in its virtual time. */
+  readonly scheduler: IScheduler;
   readonly serial?: bigint;
   readonly irq?: number;
+  /** The CMA/SPDM responder behind mailbox 2 (default: lists 0001:01 and drops every request). */
+  readonly spdm?: DoeProtocolResponder;
+  /** Override the mailboxes' timing (e.g. a device that never answers). */
+  readonly timing?: DoeMailboxTiming;
 }
 
-export interface CxlType3Function extends SimulatedPciFunction {
-  /** The DOE register blocks, in configuration-space order. */
-  readonly doeMailboxes: readonly DoeMailboxRegisters[];
-}
-
-export function createCxlType3(options: CxlType3Options = {}): CxlType3Function {
+export function createCxlType3(options: CxlType3Options): SimulatedPciFunction {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type0Header(cs, { ...CXL_TYPE3_IDS, interruptPin: 1 });
   cs.bar(0, cxlType3Bars[0]!);
@@ -58,13 +91,22 @@ export function createCxlType3(options: CxlType3Options = {}): CxlType3Function 
   expressCapability(cs, 0x70, pciExpTypes.ENDPOINT, true);
   aerCapability(cs, 0x100);
   dvsecCapability(cs, 0x150, CXL_DVSEC_VENDOR, 1, 0x3c, 0x0000); // PCIe DVSEC for CXL devices
-  const tables = new Map<number, readonly PciDoeProtocol[]>();
+  const cdat = memdevCdat({ volatileSize: CXL_TYPE3_VOLATILE_BYTES });
+  const responders: Record<(typeof cxlType3DoeLayout)[number]['name'], DoeProtocolResponder> = {
+    CDAT: tableAccessResponder(() => cdat, { strict: true }),
+    Compliance: complianceResponder(type3ComplianceDevice()),
+    'CMA/SPDM': options.spdm ?? silentResponder(doeProtocols.CMA_SPDM),
+  };
   const mailboxes: DoeMailboxRegisters[] = [];
   for (const doe of cxlType3DoeLayout) {
     cs.addExtCapability(pciExtCapIds.DOE, 1, doe.offset);
-    const table = [DISCOVERY, doe.protocol];
-    tables.set(doe.offset, table);
-    const regs = new DoeMailboxRegisters(doe.offset, table);
+    const regs = new DoeMailboxRegisters({
+      capOffset: doe.offset,
+      responders: [responders[doe.name]],
+      interrupt: { messageNumber: 0 },
+      timing: options.timing ?? cxlType3DoeTiming,
+      scheduler: options.scheduler,
+    });
     cs.addBlock(regs);
     mailboxes.push(regs);
   }
@@ -73,12 +115,11 @@ export function createCxlType3(options: CxlType3Options = {}): CxlType3Function 
   cs.set(0x1d8 + 0x0c, 4, 0 | (0x01 << 8));
   cs.set(0x1d8 + 0x14, 4, 2 | (0x03 << 8));
   dsnCapability(cs, 0x200, options.serial ?? 0x0000_0000_cafe_0d93n);
-  const fn = new SimulatedPciFunction({
+  return new SimulatedPciFunction({
     config: cs,
     bars: cxlType3Bars,
     resetMethods: ['flr', 'bus'],
     irq: options.irq ?? 16,
-    doeTables: tables,
+    doeMailboxes: mailboxes,
   });
-  return Object.assign(fn, { doeMailboxes: mailboxes });
 }

@@ -15,8 +15,10 @@ export const ROOT_PORT_IDS = {
 } as const;
 
 export interface RootPortOptions {
-  /** The bus number behind the port (secondary = subordinate). */
+  /** The bus number behind the port. */
   readonly secondaryBus: number;
+  /** The highest bus number below the port (default: the secondary bus). */
+  readonly subordinateBus?: number;
   readonly irq: number;
 }
 
@@ -30,7 +32,7 @@ export function createRootPort(options: RootPortOptions): SimulatedPciFunction {
   // Firmware's bus numbering survives a function reset of the port.
   cs.set(pciRegs.PRIMARY_BUS, 1, 0);
   cs.set(pciRegs.SECONDARY_BUS, 1, options.secondaryBus);
-  cs.set(pciRegs.SUBORDINATE_BUS, 1, options.secondaryBus);
+  cs.set(pciRegs.SUBORDINATE_BUS, 1, options.subordinateBus ?? options.secondaryBus);
   cs.seal();
   return fn;
 }
