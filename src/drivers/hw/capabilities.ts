@@ -70,6 +70,8 @@ export function msixCapability(cs: ConfigSpace, offset: number, vectors: number,
 export interface PcieLink {
   readonly speed: number;
   readonly width: number;
+  /** Link Capabilities 2 supported-speeds vector filled in (QEMU 7.2 leaves it 0 for 2.5 GT/s). Default true. */
+  readonly cap2?: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ export function expressCapability(cs: ConfigSpace, offset: number, portType: num
   cs.set(offset + pciExpRegs.DEVCAP, 4, (flr ? PCI_EXP_DEVCAP_FLR : 0) | 0x1 /* 256-byte max payload */);
   cs.set(offset + pciExpRegs.LNKCAP, 4, link.speed | (link.width << 4));
   cs.set(offset + pciExpRegs.LNKSTA, 2, link.speed | (link.width << 4));
-  cs.set(offset + pciExpRegs.LNKCAP2, 4, ((1 << link.speed) - 1) << 1);
+  if (link.cap2 ?? true) cs.set(offset + pciExpRegs.LNKCAP2, 4, ((1 << link.speed) - 1) << 1);
   cs.writable(offset + pciExpRegs.DEVCTL, 2, 0x7fff);
   cs.writable(offset + 0x10, 2, 0x0fff); // link control
 }
