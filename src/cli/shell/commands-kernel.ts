@@ -10,15 +10,23 @@ import { getopt, last } from './getopt.js';
 import type { ShellCommand, ShellContext } from './types.js';
 
 /** printk levels (include/linux/kern_levels.h) of the log's levels. */
-const printkLevel: Record<LogLevel, number> = { error: 3, warning: 4, notice: 5, info: 6, debug: 7 };
+const printkLevel: Record<LogLevel, number> = { alert: 1, critical: 2, error: 3, warning: 4, notice: 5, info: 6, debug: 7 };
 /** dmesg --level names. */
-const dmesgLevel: Record<string, LogLevel> = { err: 'error', warn: 'warning', notice: 'notice', info: 'info', debug: 'debug' };
+const dmesgLevel: Record<string, LogLevel> = {
+  alert: 'alert',
+  crit: 'critical',
+  err: 'error',
+  warn: 'warning',
+  notice: 'notice',
+  info: 'info',
+  debug: 'debug',
+};
 
 function kernelRecords(machine: Machine, levels: ReadonlySet<LogLevel>) {
   return machine.log.records.filter((r) => r.source === 'kernel' && levels.has(r.level));
 }
 
-const defaultLevels: ReadonlySet<LogLevel> = new Set(['error', 'warning', 'notice', 'info']);
+const defaultLevels: ReadonlySet<LogLevel> = new Set(['alert', 'critical', 'error', 'warning', 'notice', 'info']);
 
 /** `[    0.000000] message`, dmesg's default format (the time of the record in seconds). */
 function dmesgLine(time: number, message: string): string {
@@ -41,7 +49,7 @@ function dmesg(ctx: ShellContext, args: readonly string[]): number {
   if (l !== undefined) {
     const names = l.split(',');
     const bad = names.find((n) => !(n in dmesgLevel));
-    if (bad !== undefined) throw kerr('EINVAL', `unknown level '${bad}' (err, warn, notice, info, debug)`);
+    if (bad !== undefined) throw kerr('EINVAL', `unknown level '${bad}' (alert, crit, err, warn, notice, info, debug)`);
     levels = new Set(names.map((n) => dmesgLevel[n]!));
   }
   const records = kernelRecords(ctx.machine, levels);
@@ -115,7 +123,7 @@ export const kernelCommands: readonly ShellCommand[] = [
   { name: 'lsmod', usage: 'lsmod', summary: 'the loaded modules, their use counts and holders', completes: 'none', run: lsmod },
   {
     name: 'dmesg',
-    usage: 'dmesg [-l err,warn,notice,info,debug]',
+    usage: 'dmesg [-l alert,crit,err,warn,notice,info,debug]',
     summary: 'the kernel log (default: every level but debug)',
     completes: 'none',
     run: dmesg,
