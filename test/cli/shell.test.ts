@@ -103,7 +103,7 @@ describe('auxbus shell, scripted', () => {
     const r = await script(
       'driverctl set-override 0000:0d:00.0 cxl_pci\ndriverctl list-overrides\ndriverctl list-devices\ndriverctl unset-override 0000:0d:00.0\ndriverctl list-overrides\n',
     );
-    expect(r.out).toBe('0000:0d:00.0 cxl_pci\n0000:00:01.0 (none)\n0000:0d:00.0 cxl_pci [*]\n');
+    expect(r.out).toBe('0000:0d:00.0 cxl_pci\n0000:00:01.0 pcieport\n0000:0d:00.0 cxl_pci [*]\n');
     expect(r.status).toBe(0);
   });
 
@@ -142,10 +142,10 @@ describe('auxbus shell, scripted', () => {
     expect(JSON.parse(r.out)).toEqual({
       command: 'driverctl list-devices',
       status: 0,
-      stdout: '0000:00:01.0 (none)\n0000:0d:00.0 cxl_pci\n',
+      stdout: '0000:00:01.0 pcieport\n0000:0d:00.0 cxl_pci\n',
       stderr: '',
       data: [
-        { device: '0000:00:01.0', driver: null, override: false },
+        { device: '0000:00:01.0', driver: 'pcieport', override: false },
         { device: '0000:0d:00.0', driver: 'cxl_pci', override: false },
       ],
     });
