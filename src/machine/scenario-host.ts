@@ -183,6 +183,7 @@ const VERBS = [
   'trigger',
   'settle',
   'advance',
+  'concurrent',
   'check',
 ];
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
