@@ -176,6 +176,8 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
     watching = watch;
     const outcome = perform(sm, step, fds);
     watching = undefined;
+    // An invariant that failed inside the step (a task it waited for) stopped it: report that.
+    if (violation || pruned) throw new Stop();
     if (userDoe) watch!();
     if (step.verb === 'open' && outcome.kind === 'done') fdPaths.set(step.fd, step.path);
     if (outcome.kind === 'bug') fail('no-internal-error', `${summarize(step)}: internal error: ${outcome.message}`);
