@@ -8,7 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
+  type CampaignOptions,
+  type CampaignResult,
   concurrentBlock,
   explore,
   formatSchedule,
@@ -30,7 +33,56 @@ interface ExploreArgs {
   depth: string;
   shard?: string;
   replay?: string;
+  jobs: string;
   json?: boolean;
+}
+
+/**
+ * A campaign split over `jobs` worker threads: worker k runs the seeds (or first choices) of
+ * sub-shard k of this shard. Sums the counts; the violation reported is the lowest seed's.
+ */
+async function exploreInWorkers(
+  data: { text: string; file: string; baseDir: string },
+  campaign: Omit<CampaignOptions, 'onProgress'>,
+  jobs: number,
+  onProgress: ((done: number) => void) | undefined,
+): Promise<CampaignResult> {
+  const [i, n] = campaign.shard ?? [0, 1];
+  const self = import.meta.url;
+  const ts = self.endsWith('.ts');
+  const url = new URL(ts ? './explore-worker.ts' : './explore-worker.js', self);
+  let done = 0;
+  const results = await Promise.all(
+    Array.from({ length: jobs }, (_, k) => {
+      // Shard i of n, split k of jobs: seeds congruent to i + k*n modulo n*jobs.
+      const shard: [number, number] = [i + k * n, n * jobs];
+      return new Promise<CampaignResult>((resolveResult, reject) => {
+        // From source (tsx), the worker registers tsx's loader before importing the TS module.
+        const source = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`;
+        const w = ts
+          ? new Worker(source, { eval: true, workerData: { ...data, campaign: { ...campaign, shard } } })
+          : new Worker(url, { workerData: { ...data, campaign: { ...campaign, shard } } });
+        w.on('message', (m: { kind: 'progress'; delta: number } | { kind: 'result'; result: CampaignResult }) => {
+          if (m.kind === 'progress') {
+            done += m.delta;
+            onProgress?.(done);
+          } else resolveResult(m.result);
+        });
+        w.on('error', reject);
+      });
+    }),
+  );
+  const found = results
+    .map((r) => r.found)
+    .filter((f) => f !== undefined)
+    .sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0))[0];
+  return {
+    schedules: results.reduce((a, r) => a + r.schedules, 0),
+    violations: results.reduce((a, r) => a + r.violations, 0),
+    found,
+    pruned: results.reduce((a, r) => a + r.pruned, 0),
+    complete: results.every((r) => r.complete),
+  };
 }
 
 const nat = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : undefined);
@@ -44,9 +96,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--exhaustive', 'every schedule whose first D choices vary (state hashing prunes repeats)')
     .option('--depth <d>', 'choice points varied in --exhaustive mode', '8')
     .option('--shard <i/n>', 'run only shard I of N (seeds, or first choices, congruent to I mod N)')
+    .option('--jobs <j>', 'worker threads sharing the campaign on this machine', '1')
     .option('--replay <schedule>', 'run one schedule (as printed, e.g. 1.1) and show its timeline')
     .option('--json', 'machine-readable output');
-  return runCommand(cmd, argv, io, () => {
+  return runCommand(cmd, argv, io, async () => {
     const [file] = cmd.args as [string];
     const o = cmd.opts<ExploreArgs>();
     const bad = (msg: string): number => {
@@ -59,6 +112,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (schedules === undefined || schedules < 1) return bad(`--schedules ${o.schedules}: not a positive number`);
     if (seed === undefined || seed > 0xffffffff) return bad(`--seed ${o.seed}: not a 32-bit unsigned number`);
     if (depth === undefined) return bad(`--depth ${o.depth}: not a number`);
+    const jobs = nat(o.jobs);
+    if (jobs === undefined || jobs < 1 || jobs > 64) return bad(`--jobs ${o.jobs}: expected 1 to 64`);
     let shard: [number, number] | undefined;
     if (o.shard !== undefined) {
       const m = /^(\d+)\/(\d+)$/.exec(o.shard);
@@ -97,22 +152,21 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
 
     const tty = io.color;
-    const result = explore(loaded.loaded, {
+    const progress = (done: number) => {
+      const w = 30;
+      const fill = Math.min(w, Math.round((done / schedules) * w));
+      io.stderr(`\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${done}/${schedules}`);
+    };
+    const campaign: Omit<CampaignOptions, 'onProgress'> = {
       schedules,
       seed,
       ...(o.exhaustive ? { exhaustive: { depth } } : {}),
       ...(shard ? { shard } : {}),
-      ...(tty
-        ? {
-            onProgress: (done: number, total: number | undefined) => {
-              const t = total ?? schedules;
-              const w = 30;
-              const fill = Math.min(w, Math.round((done / t) * w));
-              io.stderr(`\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${done}/${t}`);
-            },
-          }
-        : {}),
-    });
+    };
+    const result =
+      jobs > 1
+        ? await exploreInWorkers({ text, file, baseDir: dirname(full) }, campaign, jobs, tty ? progress : undefined)
+        : explore(loaded.loaded, { ...campaign, ...(tty ? { onProgress: progress } : {}) });
     if (tty) io.stderr('\r\x1b[K');
     let shortest: string | null = null;
     if (result.found) {

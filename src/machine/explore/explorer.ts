@@ -353,7 +353,7 @@ export function explore(loaded: LoadedScenario, o: CampaignOptions): CampaignRes
       if (k % shardN !== shardI) continue;
       const r = runSchedule(loaded, { choose: randomChooser(seed) });
       schedules++;
-      o.onProgress?.(k + 1, o.schedules);
+      o.onProgress?.(schedules, o.schedules);
       if (r.violation) {
         violations++;
         found ??= { schedule: r.schedule, violation: r.violation, seed };
