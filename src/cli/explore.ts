@@ -143,7 +143,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const r = runSchedule(loaded.loaded, { prefix: replay, timeline: true });
       if (o.json) {
         io.stdout(`${JSON.stringify({ schedule: formatSchedule(r.schedule), violation: r.violation ?? null, timeline: r.timeline })}\n`);
-        io.stdout(`${JSON.stringify({ schedules: 1, violations: r.violation ? 1 : 0, shortest: r.violation ? formatSchedule(r.schedule) : null })}\n`);
+        io.stdout(
+          `${JSON.stringify({ schedules: 1, violations: r.violation ? 1 : 0, shortest: r.violation ? formatSchedule(r.schedule) : null })}\n`,
+        );
       } else {
         io.stdout(`${formatTimeline(r.timeline)}\n`);
         io.stdout(r.violation ? `violation: ${r.violation.invariant}: ${r.violation.message}\n` : `no violation\n`);
@@ -174,10 +176,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const v = s.violation ?? result.found.violation;
       shortest = formatSchedule(s.schedule);
       if (o.json) {
-        io.stdout(`${JSON.stringify({ violation: v, schedule: shortest, found: formatSchedule(result.found.schedule), seed: result.found.seed ?? null, replay: replayCmd(s.schedule) })}\n`);
+        io.stdout(
+          `${JSON.stringify({ violation: v, schedule: shortest, found: formatSchedule(result.found.schedule), seed: result.found.seed ?? null, replay: replayCmd(s.schedule) })}\n`,
+        );
       } else {
         io.stdout(`violation: ${v.invariant}: ${v.message}\n`);
-        io.stdout(`shortest schedule: ${shortest} (${s.schedule.length} choice${s.schedule.length === 1 ? '' : 's'}; found as ${formatSchedule(result.found.schedule)}${result.found.seed !== undefined ? `, seed ${result.found.seed}` : ''})\n`);
+        io.stdout(
+          `shortest schedule: ${shortest} (${s.schedule.length} choice${s.schedule.length === 1 ? '' : 's'}; found as ${formatSchedule(result.found.schedule)}${result.found.seed !== undefined ? `, seed ${result.found.seed}` : ''})\n`,
+        );
         io.stdout(`${formatTimeline(s.timeline)}\n`);
         io.stdout(`replay: ${replayCmd(s.schedule)}\n`);
       }

@@ -28,7 +28,10 @@ describe('auxbus explore', () => {
 
   it('should end --json with the summary object, and exit 0 with none under aux-exclusive in the same budget', async () => {
     const found = await explore(SHARED, '--exhaustive', '--depth', '3', '--json');
-    const lines = found.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = found.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toEqual({ schedules: 7, violations: 1, shortest: '1.1' });
     expect(lines[0]).toMatchObject({ schedule: '1.1', replay: `auxbus explore ${SHARED} --replay 1.1` });
     const none = await explore(EXCLUSIVE, '--exhaustive', '--depth', '3', '--json');

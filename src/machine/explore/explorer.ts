@@ -159,7 +159,13 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
       } else {
         i = pick(ready.length, () => stateKey('nested'));
       }
-      if (record && exploring) timeline.push({ t: m.clock.now(), actor: 'kernel', what: ready[i]!.name, ...(exploring && ready.length > 1 ? { choice: schedule.length - 1 } : {}) });
+      if (record && exploring)
+        timeline.push({
+          t: m.clock.now(),
+          actor: 'kernel',
+          what: ready[i]!.name,
+          ...(exploring && ready.length > 1 ? { choice: schedule.length - 1 } : {}),
+        });
       return i;
     },
   });
@@ -188,7 +194,10 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
       );
     }
     if (revokedBefore && step.verb !== 'close' && !(outcome.kind === 'errno' && REVOKED_ERRNOS.has(outcome.errno))) {
-      fail('revoked-file-enodev', `${summarize(step)} on a revoked file returned ${outcome.kind === 'errno' ? outcome.errno : 'success'}, not ENODEV`);
+      fail(
+        'revoked-file-enodev',
+        `${summarize(step)} on a revoked file returned ${outcome.kind === 'errno' ? outcome.errno : 'success'}, not ENODEV`,
+      );
     }
     if (record && outcome.kind === 'errno') timeline.push({ t: m.clock.now(), actor: `${actor} (${proc})`, what: `  → ${outcome.errno}` });
     // A lane step's own expect: is not judged (any outcome is a legal interleaving's outcome).
@@ -229,7 +238,13 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
           runStep(s, `lane ${o.lane + 1}`, choice);
         } else if (o.kind === 'tick') {
           m.scheduler.tick();
-          if (record) timeline.push({ t: m.clock.now(), actor: 'clock', what: `timers due at ${m.clock.now()}ms`, ...(choice !== undefined ? { choice } : {}) });
+          if (record)
+            timeline.push({
+              t: m.clock.now(),
+              actor: 'clock',
+              what: `timers due at ${m.clock.now()}ms`,
+              ...(choice !== undefined ? { choice } : {}),
+            });
         } else {
           forced = o.index;
           if (record && choice !== undefined) {
@@ -275,7 +290,9 @@ export function parseSchedule(text: string): number[] | undefined {
 
 /** The timeline as text, one line per event; choices marked with their index in the schedule. */
 export function formatTimeline(t: readonly TimelineEntry[]): string {
-  return t.map((e) => `${`t=${e.t}ms`.padStart(10)}  ${e.choice !== undefined ? `#${e.choice}`.padStart(4) : '    '}  ${e.actor.padEnd(16)} ${e.what}`).join('\n');
+  return t
+    .map((e) => `${`t=${e.t}ms`.padStart(10)}  ${e.choice !== undefined ? `#${e.choice}`.padStart(4) : '    '}  ${e.actor.padEnd(16)} ${e.what}`)
+    .join('\n');
 }
 
 /**
