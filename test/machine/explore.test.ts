@@ -7,7 +7,16 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { explore, formatSchedule, machineScenarioHost, parseSchedule, runSchedule, shrink } from '../../src/machine/index.js';
+import {
+  type Machine,
+  TASK_INVARIANTS,
+  explore,
+  formatSchedule,
+  machineScenarioHost,
+  parseSchedule,
+  runSchedule,
+  shrink,
+} from '../../src/machine/index.js';
 import { type LoadedScenario, loadScenario, runScenarioText } from '../../src/scenario/index.js';
 
 function load(file: string): LoadedScenario {
@@ -76,6 +85,46 @@ describe('explorer: classic driver-core races', () => {
     const r = explore(race, { schedules: 5, seed: 1 });
     expect(r.found?.violation.invariant).toBe('driver-override-respected');
     expect(r.found?.violation.message).toBe('pci 0000:0e:00.0 has driver_override vfio-pci but is bound to cxl_pci');
+  });
+});
+
+describe('explorer: invariants', () => {
+  const owners = TASK_INVARIANTS.find((i) => i.name === 'one-owner-per-mailbox-and-vfio-group')!;
+  const holding = (...files: [string, string][]) =>
+    ({
+      processes: { all: files.map(([name, path]) => ({ name, openFiles: new Map([[3, { path }]]) })) },
+    }) as unknown as Machine;
+  it.each([
+    [
+      [
+        ['a', '/dev/doe/cxl_pci.doe.1'],
+        ['b', '/dev/doe/cxl_pci.doe.1'],
+      ],
+      '/dev/doe/cxl_pci.doe.1 is held by both a and b',
+    ],
+    [
+      [
+        ['a', '/dev/vfio/7'],
+        ['b', '/dev/vfio/7'],
+      ],
+      '/dev/vfio/7 is held by both a and b',
+    ],
+    [
+      [
+        ['a', '/dev/vfio/vfio'],
+        ['b', '/dev/vfio/vfio'],
+      ],
+      undefined,
+    ],
+    [
+      [
+        ['a', '/dev/doe/cxl_pci.doe.1'],
+        ['a', '/dev/doe/cxl_pci.doe.1'],
+      ],
+      undefined,
+    ],
+  ] as const)('should judge holders %j', (files, expected) => {
+    expect(owners.check(holding(...(files as unknown as [string, string][])), { ueventsChecked: 0, lastSeqnum: 0 })).toBe(expected);
   });
 });
 

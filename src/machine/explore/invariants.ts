@@ -28,6 +28,24 @@ export const newMemo = (): InvariantMemo => ({ ueventsChecked: 0, lastSeqnum: 0 
 /** The invariants checked after every task, in report order. */
 export const TASK_INVARIANTS: readonly Invariant[] = [
   {
+    // A /dev/doe mailbox (doe_user's exclusive open) and a vfio group (group->opened) have at
+    // most one owning process at a time; /dev/vfio/vfio (a new container per open) is exempt.
+    name: 'one-owner-per-mailbox-and-vfio-group',
+    check: (m) => {
+      const owners = new Map<string, string>();
+      for (const p of m.processes.all) {
+        for (const [, f] of p.openFiles) {
+          const exclusive = f.path.startsWith('/dev/doe/') || (f.path.startsWith('/dev/vfio/') && f.path !== '/dev/vfio/vfio');
+          if (!exclusive) continue;
+          const other = owners.get(f.path);
+          if (other !== undefined && other !== p.name) return `${f.path} is held by both ${other} and ${p.name}`;
+          owners.set(f.path, p.name);
+        }
+      }
+      return undefined;
+    },
+  },
+  {
     // Each kernel uevent leaves once, SEQNUMs strictly increasing (kobject_uevent_env).
     name: 'uevent-seqnum-order',
     check: (m, memo) => {
