@@ -124,7 +124,9 @@ describe('explorer: invariants', () => {
       undefined,
     ],
   ] as const)('should judge holders %j', (files, expected) => {
-    expect(owners.check(holding(...(files as unknown as [string, string][])), { ueventsChecked: 0, lastSeqnum: 0 })).toBe(expected);
+    expect(owners.check(holding(...(files as unknown as [string, string][])), { bindings: new WeakMap(), ueventsChecked: 0, lastSeqnum: 0 })).toBe(
+      expected,
+    );
   });
 });
 

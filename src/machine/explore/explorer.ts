@@ -358,6 +358,19 @@ export interface CampaignResult {
 
 /** Runs a campaign (random or bounded-exhaustive) and reports the first violation. */
 export function explore(loaded: LoadedScenario, o: CampaignOptions): CampaignResult {
+  // Errors are outcomes here, never reported with a stack: skip capturing stacks (V8 honours
+  // Error.stackTraceLimit; elsewhere the assignment is harmless).
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 0;
+  try {
+    return exploreCampaign(loaded, o);
+  } finally {
+    E.stackTraceLimit = limit;
+  }
+}
+
+function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignResult {
   const stopAtFirst = o.stopAtFirst ?? true;
   const [shardI, shardN] = o.shard ?? [0, 1];
   let schedules = 0;

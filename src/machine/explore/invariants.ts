@@ -18,12 +18,14 @@ export interface Invariant {
 
 /** What an invariant remembers between checks of one schedule (cheap incremental scans). */
 export interface InvariantMemo {
+  /** The binding each device had when sysfs was last compared with it. */
+  readonly bindings: WeakMap<object, string | null>;
   /** Uevents already checked for SEQNUM order. */
   ueventsChecked: number;
   lastSeqnum: number;
 }
 
-export const newMemo = (): InvariantMemo => ({ ueventsChecked: 0, lastSeqnum: 0 });
+export const newMemo = (): InvariantMemo => ({ bindings: new WeakMap(), ueventsChecked: 0, lastSeqnum: 0 });
 
 /** The invariants checked after every task, in report order. */
 export const TASK_INVARIANTS: readonly Invariant[] = [
@@ -64,7 +66,7 @@ export const TASK_INVARIANTS: readonly Invariant[] = [
     name: 'no-devres-on-unbound-device',
     check: (m) => {
       for (const dev of m.core.devices) {
-        if (dev.driver) continue;
+        if (dev.driver || dev.p.devres.length === 0) continue;
         const left = devresNames(dev);
         if (left.length > 0) return `${dev.displayName} is unbound but holds devres ${left.join(', ')}`;
       }
@@ -72,11 +74,15 @@ export const TASK_INVARIANTS: readonly Invariant[] = [
     },
   },
   {
-    // The `driver` link exists exactly while the model says the device is bound.
+    // The `driver` link exists exactly while the model says the device is bound. Looked up in
+    // sysfs (a path walk) only for devices whose binding changed since the last check.
     name: 'sysfs-agrees-with-model',
-    check: (m) => {
+    check: (m, memo) => {
       for (const dev of m.core.devices) {
         if (!dev.bus) continue;
+        const driver = dev.driver?.name ?? null;
+        if (memo.bindings.get(dev) === driver) continue;
+        memo.bindings.set(dev, driver);
         const link = m.vfs.exists(`/sys${dev.devpath}/driver`);
         if (link !== (dev.driver !== null && dev.driver !== undefined)) {
           return `${dev.displayName}: model says ${dev.driver ? `bound to ${dev.driver.name}` : 'unbound'}, sysfs ${link ? 'has' : 'has no'} driver link`;
