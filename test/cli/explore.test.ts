@@ -48,6 +48,15 @@ describe('auxbus explore', () => {
     expect(twin.out).toMatch(/→ EPERM\n[\s\S]*no violation\n$/);
   });
 
+  it('should draw a progress bar on stderr only on a colour TTY', async () => {
+    const io = captureIo();
+    const status = await run([EXCLUSIVE, '--schedules', '2'], { ...io, color: true, stderr: (t) => io.stderr(t), stdout: (t) => io.stdout(t) });
+    expect(status).toBe(0);
+    expect(io.err).toContain('\r[###############...............] 1/2');
+    expect(io.err).toContain('\r[##############################] 2/2');
+    expect(io.out).toBe('no violation in 2 schedules\n');
+  });
+
   it.each([
     [['examples/explore/missing.yaml'], /cannot read the file \(ENOENT\)/],
     [['examples/scenarios/hotplug-unplug.yaml'], /no concurrent: block to explore/],
