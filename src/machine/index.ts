@@ -37,3 +37,4 @@ export {
 export { ComplianceClient, DoeClient, spdmWalk, type SpdmWalk } from '../userspace/index.js';
 export { cxlCdatOf, pciCmaResultOf } from '../drivers/index.js';
 export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';
+export * from './explore/index.js';
