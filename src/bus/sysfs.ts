@@ -49,13 +49,18 @@ export const ISysfs: ServiceIdentifier<Sysfs> = Symbol.for('ISysfs');
 
 type Entry = () => SysfsNode;
 
-function dir(path: string, make: () => Map<string, Entry>, mode = 0o755): SysfsDir {
+/**
+ * A directory whose entries `make` computes on each call. `lookup`, when given, answers a single
+ * name without building the whole map (the big directories: a lookup costs the same whatever
+ * the number of devices).
+ */
+function dir(path: string, make: () => Map<string, Entry>, mode = 0o755, lookup?: (name: string) => SysfsNode | undefined): SysfsDir {
   return {
     kind: 'dir',
     path,
     mode,
     entries: () => [...make().keys()].sort(),
-    child: (name) => make().get(name)?.(),
+    child: lookup ?? ((name) => make().get(name)?.()),
   };
 }
 
@@ -201,97 +206,126 @@ export class Sysfs {
   // --- /sys/devices -----------------------------------------------------------------------
 
   #devicesDir(path: string): SysfsDir {
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
-      for (const dev of this.core.devices) {
-        if (!dev.parent && !dev.class) b.dir(dev.name, () => this.deviceDir(dev));
-      }
-      const virtualClasses = new Set<DeviceClass>();
-      for (const dev of this.core.devices) if (!dev.parent && dev.class) virtualClasses.add(dev.class);
-      if (virtualClasses.size > 0) {
-        b.dir('virtual', (vp) =>
-          dir(vp, () => {
-            const vb = new SysfsDirBuilder(vp);
-            for (const cls of virtualClasses) {
-              vb.dir(cls.name, (cp) =>
-                dir(cp, () => {
-                  const cb = new SysfsDirBuilder(cp);
-                  for (const dev of this.core.devices) {
-                    if (!dev.parent && dev.class === cls) cb.dir(dev.name, () => this.deviceDir(dev));
-                  }
-                  return cb.map;
-                }),
-              );
-            }
-            return vb.map;
-          }),
-        );
-      }
-      return b.map;
-    });
+    const top = () => this.core.kobjectChildren(undefined);
+    const virtualDir = (vp: string) =>
+      dir(
+        vp,
+        () => {
+          const vb = new SysfsDirBuilder(vp);
+          for (const cls of top()?.glue.keys() ?? []) vb.dir(cls, (cp) => this.#glueDir(undefined, cls, cp));
+          return vb.map;
+        },
+        0o755,
+        (name) => (top()?.glue.has(name) ? this.#glueDir(undefined, name, join(vp, name)) : undefined),
+      );
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        const c = top();
+        for (const dev of c?.direct ?? []) b.dir(dev.name, () => this.deviceDir(dev));
+        if (c && c.glue.size > 0) b.dir('virtual', virtualDir);
+        return b.map;
+      },
+      0o755,
+      (name) => {
+        const c = top();
+        if (!c) return undefined;
+        // A device directory before the `virtual` glue, as the map above orders them.
+        if (name === 'virtual' && c.glue.size > 0) return virtualDir(join(path, name));
+        const dev = this.core.findByPath(`/devices/${name}`);
+        return dev && c.direct.has(dev) ? this.deviceDir(dev) : undefined;
+      },
+    );
   }
 
-  /** A device's own directory: attributes, links, child devices and class glue dirs. */
+  /** A class glue directory below `parent` (`net/`, or `virtual/<class>/` at the top). */
+  #glueDir(parent: Device | undefined, className: string, path: string): SysfsDir {
+    const members = () => this.core.kobjectChildren(parent)?.glue.get(className);
+    return dir(
+      path,
+      () => {
+        const gb = new SysfsDirBuilder(path);
+        for (const child of members() ?? []) gb.dir(child.name, () => this.deviceDir(child));
+        return gb.map;
+      },
+      0o755,
+      (name) => {
+        const base = parent ? parent.devpath : '/devices/virtual';
+        const child = this.core.findByPath(`${base}/${className}/${name}`);
+        return child && members()?.has(child) ? this.deviceDir(child) : undefined;
+      },
+    );
+  }
+
+  /** A device's attributes and links (everything in its directory but child devices and glue). */
+  #deviceOwnEntries(dev: Device, b: SysfsDirBuilder): void {
+    if (dev.p.attrsAdded) {
+      // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
+      // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
+      for (const attr of this.buses.deviceCoreAttributes(dev)) b.file(attr, dev);
+      if (dev.devt) b.file(devAttribute, dev);
+      if (dev.class) b.groups(dev.class.devGroups, dev);
+      if (dev.type?.groups) b.groups(dev.type.groups, dev);
+      b.groups(dev.groups, dev);
+      if (dev.class) {
+        b.link('subsystem', `/sys/class/${dev.class.name}`);
+        if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);
+      }
+    }
+    if (dev.bus && dev.p.busAdded) {
+      b.groups(dev.bus.devGroups, dev);
+      b.link('subsystem', `/sys/bus/${dev.bus.name}`);
+    }
+    if (dev.driver && dev.p.driverLinked) {
+      b.link('driver', `/sys/bus/${dev.driver.bus.name}/drivers/${dev.driver.name}`);
+    }
+    if (dev.driver && dev.p.driverGroupsAdded) b.groups(dev.driver.devGroups, dev);
+    if (dev.driverData instanceof DeviceLink && dev.class?.name === 'devlink') {
+      // A device link's own directory: `supplier` and `consumer` point at the two devices.
+      b.link('supplier', `/sys${dev.driverData.supplier.devpath}`);
+      b.link('consumer', `/sys${dev.driverData.consumer.devpath}`);
+    }
+    for (const link of dev.p.consumers) {
+      const c = link.consumer;
+      b.link(`consumer:${c.bus?.name ?? c.class?.name}:${c.name}`, `/sys${link.device.devpath}`);
+    }
+    for (const link of dev.p.suppliers) {
+      const s = link.supplier;
+      b.link(`supplier:${s.bus?.name ?? s.class?.name}:${s.name}`, `/sys${link.device.devpath}`);
+    }
+  }
+
+  /**
+   * A device's own directory: attributes, links, child devices and class glue dirs. A name is
+   * looked up as the directory would shadow it: glue dir, then child device, then attribute or
+   * link, each by index.
+   */
   deviceDir(dev: Device): SysfsDir {
     const path = `/sys${dev.devpath}`;
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
-      if (dev.p.attrsAdded) {
-        // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
-        // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
-        for (const attr of this.buses.deviceCoreAttributes(dev)) b.file(attr, dev);
-        if (dev.devt) b.file(devAttribute, dev);
-        if (dev.class) b.groups(dev.class.devGroups, dev);
-        if (dev.type?.groups) b.groups(dev.type.groups, dev);
-        b.groups(dev.groups, dev);
-        if (dev.class) {
-          b.link('subsystem', `/sys/class/${dev.class.name}`);
-          if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        this.#deviceOwnEntries(dev, b);
+        const c = this.core.kobjectChildren(dev);
+        for (const child of c?.direct ?? []) b.dir(child.name, () => this.deviceDir(child));
+        for (const className of c?.glue.keys() ?? []) b.dir(className, (gp) => this.#glueDir(dev, className, gp));
+        return b.map;
+      },
+      0o755,
+      (name) => {
+        const c = this.core.kobjectChildren(dev);
+        if (c) {
+          if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
+          const child = this.core.findByPath(`${dev.devpath}/${name}`);
+          if (child && c.direct.has(child)) return this.deviceDir(child);
         }
-      }
-      if (dev.bus && dev.p.busAdded) {
-        b.groups(dev.bus.devGroups, dev);
-        b.link('subsystem', `/sys/bus/${dev.bus.name}`);
-      }
-      if (dev.driver && dev.p.driverLinked) {
-        b.link('driver', `/sys/bus/${dev.driver.bus.name}/drivers/${dev.driver.name}`);
-      }
-      if (dev.driver && dev.p.driverGroupsAdded) b.groups(dev.driver.devGroups, dev);
-      if (dev.driverData instanceof DeviceLink && dev.class?.name === 'devlink') {
-        // A device link's own directory: `supplier` and `consumer` point at the two devices.
-        b.link('supplier', `/sys${dev.driverData.supplier.devpath}`);
-        b.link('consumer', `/sys${dev.driverData.consumer.devpath}`);
-      }
-      for (const link of dev.p.consumers) {
-        const c = link.consumer;
-        b.link(`consumer:${c.bus?.name ?? c.class?.name}:${c.name}`, `/sys${link.device.devpath}`);
-      }
-      for (const link of dev.p.suppliers) {
-        const s = link.supplier;
-        b.link(`supplier:${s.bus?.name ?? s.class?.name}:${s.name}`, `/sys${link.device.devpath}`);
-      }
-      const glue = new Map<string, Device[]>();
-      for (const child of this.core.devices) {
-        if (child.parent !== dev) continue;
-        if (child.class && child.class !== dev.class) {
-          const list = glue.get(child.class.name) ?? [];
-          list.push(child);
-          glue.set(child.class.name, list);
-        } else {
-          b.dir(child.name, () => this.deviceDir(child));
-        }
-      }
-      for (const [className, children] of glue) {
-        b.dir(className, (gp) =>
-          dir(gp, () => {
-            const gb = new SysfsDirBuilder(gp);
-            for (const child of children) gb.dir(child.name, () => this.deviceDir(child));
-            return gb.map;
-          }),
-        );
-      }
-      return b.map;
-    });
+        const b = new SysfsDirBuilder(path);
+        this.#deviceOwnEntries(dev, b);
+        return b.map.get(name)?.();
+      },
+    );
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------
@@ -310,11 +344,19 @@ export class Sysfs {
       for (const attr of this.buses.busAttributes()) b.file(attr, bus);
       b.groups(bus.busGroups, bus);
       b.dir('devices', (dp) =>
-        dir(dp, () => {
-          const db = new SysfsDirBuilder(dp);
-          for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
-          return db.map;
-        }),
+        dir(
+          dp,
+          () => {
+            const db = new SysfsDirBuilder(dp);
+            for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
+            return db.map;
+          },
+          0o755,
+          (name) => {
+            const dev = bus.p.byName.get(name);
+            return dev ? { kind: 'link', path: join(dp, name), target: `/sys${dev.devpath}` } : undefined;
+          },
+        ),
       );
       b.dir('drivers', (dp) =>
         dir(dp, () => {
@@ -328,17 +370,31 @@ export class Sysfs {
   }
 
   driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
-    return dir(path, () => {
+    const own = () => {
       const b = new SysfsDirBuilder(path);
       for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
       b.groups(drv.bus.drvGroups, drv);
       b.groups(drv.groups, drv);
       if (drv.module) b.link('module', `/sys/module/${drv.module}`);
-      for (const dev of drv.bus.p.devices) {
-        if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
-      }
-      return b.map;
-    });
+      return b;
+    };
+    return dir(
+      path,
+      () => {
+        const b = own();
+        for (const dev of drv.bus.p.devices) {
+          if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
+        }
+        return b.map;
+      },
+      0o755,
+      (name) => {
+        // The device links come after the attributes in the map above, so they shadow them.
+        const dev = drv.bus.p.byName.get(name);
+        if (dev && dev.driver === drv && dev.p.driverLinked) return { kind: 'link', path: join(path, name), target: `/sys${dev.devpath}` };
+        return own().map.get(name)?.();
+      },
+    );
   }
 
   // --- /sys/class, /sys/dev, /sys/kernel --------------------------------------------------
@@ -348,11 +404,19 @@ export class Sysfs {
       const b = new SysfsDirBuilder(path);
       for (const cls of this.buses.classes) {
         b.dir(cls.name, (cp) =>
-          dir(cp, () => {
-            const cb = new SysfsDirBuilder(cp);
-            for (const dev of cls.p.devices) cb.link(dev.name, `/sys${dev.devpath}`);
-            return cb.map;
-          }),
+          dir(
+            cp,
+            () => {
+              const cb = new SysfsDirBuilder(cp);
+              for (const dev of cls.p.devices) cb.link(dev.name, `/sys${dev.devpath}`);
+              return cb.map;
+            },
+            0o755,
+            (name) => {
+              const dev = cls.p.byName.get(name);
+              return dev ? { kind: 'link', path: join(cp, name), target: `/sys${dev.devpath}` } : undefined;
+            },
+          ),
         );
       }
       return b.map;
