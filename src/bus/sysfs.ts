@@ -9,7 +9,6 @@ import { kerr } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, isBinAttribute } from './attribute.js';
 import type { BusType } from './bus-type.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
-import type { DeviceClass } from './class.js';
 import { DeviceCore, IDeviceCore } from './core.js';
 import type { Device } from './device.js';
 import { DeviceLink } from './devlink.js';
