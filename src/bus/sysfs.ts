@@ -46,7 +46,38 @@ export type SysfsDirProvider = (path: string) => SysfsDir;
 
 export const ISysfs: ServiceIdentifier<Sysfs> = Symbol.for('ISysfs');
 
-type Entry = () => SysfsNode;
+/** A directory entry: the node itself (files, links), or a function making it (directories, built on demand). */
+type Entry = SysfsNode | (() => SysfsNode);
+
+function resolve(e: Entry | undefined): SysfsNode | undefined {
+  return typeof e === 'function' ? e() : e;
+}
+
+/** An attribute file; its path is only joined when asked for. */
+class FileNode implements SysfsFile {
+  readonly kind = 'file';
+  constructor(
+    readonly dirPath: string,
+    readonly attr: AnyAttribute<unknown>,
+    readonly mode: number,
+    readonly obj: unknown,
+  ) {}
+  get path(): string {
+    return join(this.dirPath, this.attr.name);
+  }
+}
+
+class LinkNode implements SysfsLink {
+  readonly kind = 'link';
+  constructor(
+    readonly dirPath: string,
+    readonly name: string,
+    readonly target: string,
+  ) {}
+  get path(): string {
+    return join(this.dirPath, this.name);
+  }
+}
 
 /**
  * A directory whose entries `make` computes on each call. `lookup`, when given, answers a single
@@ -59,7 +90,7 @@ function dir(path: string, make: () => Map<string, Entry>, mode = 0o755, lookup?
     path,
     mode,
     entries: () => [...make().keys()].sort(),
-    child: lookup ?? ((name) => make().get(name)?.()),
+    child: lookup ?? ((name) => resolve(make().get(name))),
   };
 }
 
@@ -73,14 +104,12 @@ export class SysfsDirBuilder {
   constructor(readonly path: string) {}
 
   file<O>(attr: AnyAttribute<O>, obj: O, mode = attr.mode): this {
-    const path = join(this.path, attr.name);
-    this.map.set(attr.name, () => ({ kind: 'file', path, mode, attr: attr as AnyAttribute<unknown>, obj }));
+    this.map.set(attr.name, new FileNode(this.path, attr as AnyAttribute<unknown>, mode, obj));
     return this;
   }
 
   link(name: string, target: string): this {
-    const path = join(this.path, name);
-    this.map.set(name, () => ({ kind: 'link', path, target }));
+    this.map.set(name, new LinkNode(this.path, name, target));
     return this;
   }
 
@@ -105,7 +134,7 @@ export class SysfsDirBuilder {
           dir(p, () => {
             const sub = new SysfsDirBuilder(p);
             if (existing) {
-              const prior = existing();
+              const prior = resolve(existing)!;
               if (prior.kind === 'dir') for (const n of prior.entries()) sub.map.set(n, () => prior.child(n)!);
             }
             visible(sub);
@@ -322,7 +351,7 @@ export class Sysfs {
         }
         const b = new SysfsDirBuilder(path);
         this.#deviceOwnEntries(dev, b);
-        return b.map.get(name)?.();
+        return resolve(b.map.get(name));
       },
     );
   }
@@ -353,7 +382,7 @@ export class Sysfs {
           0o755,
           (name) => {
             const dev = bus.p.byName.get(name);
-            return dev ? { kind: 'link', path: join(dp, name), target: `/sys${dev.devpath}` } : undefined;
+            return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
           },
         ),
       );
@@ -390,8 +419,8 @@ export class Sysfs {
       (name) => {
         // The device links come after the attributes in the map above, so they shadow them.
         const dev = drv.bus.p.byName.get(name);
-        if (dev && dev.driver === drv && dev.p.driverLinked) return { kind: 'link', path: join(path, name), target: `/sys${dev.devpath}` };
-        return own().map.get(name)?.();
+        if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
+        return resolve(own().map.get(name));
       },
     );
   }
@@ -413,7 +442,7 @@ export class Sysfs {
             0o755,
             (name) => {
               const dev = cls.p.byName.get(name);
-              return dev ? { kind: 'link', path: join(cp, name), target: `/sys${dev.devpath}` } : undefined;
+              return dev ? new LinkNode(cp, name, `/sys${dev.devpath}`) : undefined;
             },
           ),
         );
