@@ -62,6 +62,7 @@ export const Errno = {
   EMSGSIZE: 90, // Message too long: fwctl in/out length above 2 MiB
   EPROTONOSUPPORT: 93, // Protocol not supported
   EOPNOTSUPP: 95, // Operation not supported: unknown fwctl scope
+  ECONNRESET: 104, // Connection reset by peer: SPDM ResetRequired / RequestResynch (LNX-SPDM spdm_err)
   ENOBUFS: 105, // No buffer space available
   ETIMEDOUT: 110, // Connection timed out: DOE timeout, deferred probe timeout
   ECONNREFUSED: 111, // Connection refused
@@ -120,6 +121,7 @@ const messages: Partial<Record<ErrnoName, string>> = {
   EOVERFLOW: 'Value too large for defined data type',
   EMSGSIZE: 'Message too long',
   EOPNOTSUPP: 'Operation not supported',
+  ECONNRESET: 'Connection reset by peer',
   ENOBUFS: 'No buffer space available',
   ETIMEDOUT: 'Connection timed out',
   ECANCELED: 'Operation canceled',

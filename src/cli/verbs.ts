@@ -29,6 +29,11 @@ export const verbs: VerbTable = [
     run: async (a, io) => (await import('./pci-trace.js')).run(a, io),
   },
   {
+    name: 'spdm',
+    summary: 'spdm serve|connect: CMA/SPDM over the spdm-emu socket protocol (PCI_DOE)',
+    run: async (a, io) => (await import('./spdm.js')).run(a, io),
+  },
+  {
     name: 'graph',
     summary: 'devices, drivers and bindings as Graphviz dot or Mermaid',
     run: async (a, io) => (await import('./graph.js')).run(a, io),

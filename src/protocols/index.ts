@@ -6,3 +6,5 @@
 export * from './doe/index.js';
 export * from './cdat/index.js';
 export * from './compliance/index.js';
+export * as crypto from './crypto/index.js';
+export * as spdm from './spdm/index.js';

@@ -1,0 +1,185 @@
+/**
+ * `auxbus spdm serve [--port N] [--cert-chain DER] [--key PEM] [--seed S] [--record FILE]`
+ *   serves a standalone CMA/SPDM responder over DMTF spdm-emu's socket protocol (PCI_DOE), so
+ *   that `spdm_requester_emu --trans PCI_DOE --port N` can talk to it. Without --cert-chain/--key
+ *   it presents auxbus's own test identity (fixtures/spdm). `--cert-chain` is DER certificates
+ *   concatenated root-first (libspdm's bundle_responder.certchain.der layout); `--key` a PEM or DER
+ *   EC private key. Serving a machine's mailbox (--preset) is wired by the machine layer, not here.
+ *
+ * `auxbus spdm connect HOST:PORT [--trust CA.der]... [--ver 1.2] [--no-session] [--continue] [--record FILE]`
+ *   runs auxbus's requester against a responder speaking that protocol (e.g. spdm_responder_emu)
+ *   and prints what was verified. Exit 0 when authentication (and the session) succeeded, 1 when
+ *   the responder failed verification, 2 for bad input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DriverModelError } from '../base/index.js';
+import { crypto, spdm } from '../protocols/index.js';
+import { newCommand, runCommand } from './command.js';
+import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
+import { type CliIo, ExitStatus } from './io.js';
+import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
+
+const { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } = crypto;
+const {
+  CapFlag,
+  DEFAULT_REQUESTER_FLAGS,
+  DEFAULT_RESPONDER_FLAGS,
+  FIXTURE_CERTIFICATES,
+  FIXTURE_LEAF_KEY,
+  FIXTURE_ROOT,
+  SpdmResponder,
+  keySigner,
+  testMeasurements,
+  versionText,
+} = spdm;
+type SpdmSigner = spdm.SpdmSigner;
+
+/** The measurement blocks a standalone responder reports (indices 1–4, SHA-384 digests). */
+export const standaloneMeasurements = testMeasurements;
+
+/** A signer that also records each signature it makes (signatures are public; keys never are). */
+function recordingSigner(s: SpdmSigner, out: string[]): SpdmSigner {
+  return {
+    curve: s.curve,
+    sign(d) {
+      const sig = s.sign(d);
+      out.push(toHex(sig));
+      return sig;
+    },
+  };
+}
+
+async function serve(argv: readonly string[], io: CliIo): Promise<number> {
+  const cmd = newCommand('spdm serve', io)
+    .description('serve a CMA/SPDM responder over the spdm-emu socket protocol (PCI_DOE)')
+    .option('--port <n>', 'TCP port (0 = any free port)', '2323')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--cert-chain <der>', 'DER certificates concatenated root-first')
+    .option('--key <pem>', 'leaf private key (PEM or DER)')
+    .option('--seed <s>', 'seed of the deterministic random source', 'auxbus spdm serve')
+    .option('--handshake-in-clear', 'advertise HANDSHAKE_IN_THE_CLEAR_CAP (FINISH in the clear when the requester does too)')
+    .option('--record <file>', 'write every frame (and the signatures made) as JSON');
+  return runCommand(cmd, argv, io, async () => {
+    const o = cmd.opts<{ port: string; host: string; certChain?: string; key?: string; seed: string; record?: string; handshakeInClear?: boolean }>();
+    if ((o.certChain === undefined) !== (o.key === undefined)) {
+      io.stderr('auxbus spdm serve: --cert-chain and --key go together\n');
+      return ExitStatus.BAD_INPUT;
+    }
+    const certificates = o.certChain ? splitConcatenated(readFileSync(resolve(io.cwd, o.certChain))) : FIXTURE_CERTIFICATES;
+    const key = o.key ? loadEcPrivateKey(readFileSync(resolve(io.cwd, o.key))) : FIXTURE_LEAF_KEY;
+    const signatures: string[] = [];
+    const responder = new SpdmResponder({
+      certificates,
+      signer: recordingSigner(keySigner(key), signatures),
+      random: SeededRandom.fromString(o.seed),
+      measurements: standaloneMeasurements(),
+      ...(o.handshakeInClear ? { flags: DEFAULT_RESPONDER_FLAGS | CapFlag.HANDSHAKE_IN_THE_CLEAR } : {}),
+    });
+    const frames: RecordedFrame[] = [];
+    const server = await serveSpdm({ port: Number(o.port), host: o.host, responder, frames });
+    io.stdout(`auxbus spdm serve: listening on ${o.host}:${server.port} (PCI_DOE)\n`);
+    await server.done;
+    io.stdout(
+      `auxbus spdm serve: SHUTDOWN after ${server.platform.stats.frames} frames, ${responder.stats.requests} SPDM requests, ` +
+        `${responder.stats.errors} ERROR responses, ${responder.stats.sessionsOpened} session(s) opened, ${responder.stats.sessionsEnded} ended\n`,
+    );
+    if (o.record) {
+      const doc = { tool: 'auxbus spdm serve', seed: o.seed, certificates: certificates.map(toHex), signatures, frames };
+      writeFileSync(resolve(io.cwd, o.record), `${JSON.stringify(doc, null, 1)}\n`);
+    }
+    return ExitStatus.OK;
+  });
+}
+
+async function connect(argv: readonly string[], io: CliIo): Promise<number> {
+  const cmd = newCommand('spdm connect', io)
+    .description('authenticate a responder speaking the spdm-emu socket protocol (PCI_DOE)')
+    .argument('<host:port>')
+    .option('--trust <der...>', 'trusted root certificate(s), DER (default: auxbus test root)')
+    .option('--ver <v>', 'highest SPDM version to speak', '1.2')
+    .option('--seed <s>', 'seed of the deterministic random source', 'auxbus spdm connect')
+    .option('--no-session', 'authenticate only: no KEY_EXCHANGE')
+    .option('--handshake-in-clear', 'advertise HANDSHAKE_IN_THE_CLEAR_CAP (FINISH in the clear when the responder does too)')
+    .option('--continue', 'end with CONTINUE instead of SHUTDOWN (the responder keeps running)')
+    .option('--record <file>', 'write every frame as JSON');
+  return runCommand(cmd, argv, io, () => {
+    const o = cmd.opts<{
+      trust?: string[];
+      ver: string;
+      seed: string;
+      session: boolean;
+      continue?: boolean;
+      record?: string;
+      handshakeInClear?: boolean;
+    }>();
+    const [target] = cmd.args;
+    const m = /^(.*):(\d+)$/.exec(target ?? '');
+    const ver = /^1\.([0-2])$/.exec(o.ver);
+    if (!m || !ver) {
+      io.stderr(`auxbus spdm connect: expected HOST:PORT and --ver 1.0|1.1|1.2\n`);
+      return ExitStatus.BAD_INPUT;
+    }
+    const trust = o.trust ? o.trust.map((f) => new Uint8Array(readFileSync(resolve(io.cwd, f)))) : [FIXTURE_ROOT];
+    const frames: RecordedFrame[] = [];
+    const save = () => {
+      if (o.record)
+        writeFileSync(
+          resolve(io.cwd, o.record),
+          `${JSON.stringify({ tool: 'auxbus spdm connect', seed: o.seed, version: o.ver, frames }, null, 1)}\n`,
+        );
+    };
+    try {
+      const r = connectSpdm({
+        host: m[1]!,
+        port: Number(m[2]),
+        trust,
+        version: 0x10 | Number(ver[1]),
+        seed: o.seed,
+        session: o.session,
+        keepResponder: o.continue ?? false,
+        frames,
+        ...(o.handshakeInClear ? { requesterFlags: DEFAULT_REQUESTER_FLAGS | CapFlag.HANDSHAKE_IN_THE_CLEAR } : {}),
+      });
+      save();
+      const a = r.auth;
+      io.stdout(
+        `DOE discovery: ${r.discovered.map((d) => `${d.vendor.toString(16).padStart(4, '0')}:${d.type.toString(16).padStart(2, '0')}`).join(' ')}\n`,
+      );
+      io.stdout(
+        `SPDM ${versionText(a.version)}, BaseAsym 0x${a.algorithms.baseAsym.toString(16)}, BaseHash 0x${a.algorithms.baseHash.toString(16)}, responder flags 0x${a.responderFlags.toString(16)}\n`,
+      );
+      a.certificates.forEach((c, i) => io.stdout(`certificate ${i}: ${c.subjectText}${c.isCa ? ' (CA)' : ''}\n`));
+      io.stdout(`CHALLENGE_AUTH signature verified with the leaf key\n`);
+      if (a.measurements) io.stdout(`MEASUREMENTS: ${a.measurements.length} blocks, signature verified\n`);
+      if (r.session) {
+        const upd = a.responderFlags & CapFlag.KEY_UPD ? ', KEY_UPDATE (key, all keys), HEARTBEAT' : '';
+        io.stdout(`session 0x${r.session.sessionId.toString(16)}: KEY_EXCHANGE, FINISH, HEARTBEAT${upd}, END_SESSION ok\n`);
+      }
+      return ExitStatus.OK;
+    } catch (e) {
+      save();
+      if (DriverModelError.is(e)) {
+        io.stderr(`auxbus spdm connect: ${e.message} (${e.errno})\n`);
+        return ExitStatus.FAILED;
+      }
+      throw e;
+    }
+  });
+}
+
+const spdmVerbs: VerbTable = [
+  { name: 'serve', summary: 'serve a CMA/SPDM responder over the spdm-emu socket protocol (PCI_DOE)', run: serve },
+  { name: 'connect', summary: 'authenticate a responder at HOST:PORT (and open a session)', run: connect },
+];
+
+const spdmDispatcher: Dispatcher = {
+  prog: 'auxbus spdm',
+  description: "CMA/SPDM over DMTF spdm-emu's socket protocol (TCP, 12-byte frames, PCI_DOE transport).\n\n",
+  unknownVerb: (name) => `auxbus spdm: unknown verb '${name}' (try 'auxbus spdm --help')`,
+  verbs: spdmVerbs,
+};
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return dispatch(spdmDispatcher, argv, io);
+}

@@ -1,0 +1,105 @@
+/**
+ * ECDSA (P-256, P-384) and ECDHE on the same curves through @noble/curves, synchronously.
+ *
+ * Signatures are raw r||s ("p1363"), as SPDM carries them (DSP0274 "Signature": ECDSA signatures
+ * are the concatenation of r and s, each the size of the curve order). Signing is RFC 6979
+ * deterministic (noble's default, no extra entropy). Verification accepts high-S signatures
+ * (other implementations such as mbedTLS do not normalise S). X.509 signatures are DER.
+ */
+import { p256, p384 } from '@noble/curves/nist.js';
+import { mapHashToField } from '@noble/curves/abstract/modular.js';
+import { kerr } from '../../base/index.js';
+import type { RandomSource } from './random.js';
+
+export type CurveName = 'P-256' | 'P-384';
+
+const curves = { 'P-256': p256, 'P-384': p384 } as const;
+
+/** Size in bytes of one coordinate / scalar. */
+export function curveSize(c: CurveName): number {
+  return c === 'P-256' ? 32 : 48;
+}
+
+export interface EcPrivateKey {
+  readonly curve: CurveName;
+  readonly d: Uint8Array;
+}
+
+export interface EcPublicKey {
+  readonly curve: CurveName;
+  /** Uncompressed SEC1 point: 0x04 || X || Y. */
+  readonly point: Uint8Array;
+}
+
+export function publicKeyOf(key: EcPrivateKey): EcPublicKey {
+  return { curve: key.curve, point: curves[key.curve].getPublicKey(key.d, false) };
+}
+
+/** A private key drawn from `random` (hash-to-field over 1.5x the order's size, FIPS 186-5 A.2.1 style). */
+export function generatePrivateKey(curve: CurveName, random: RandomSource): EcPrivateKey {
+  const n = curves[curve].CURVE.n;
+  const d = mapHashToField(random.bytes(curveSize(curve) + curveSize(curve) / 2), n);
+  return { curve, d };
+}
+
+/** ECDSA over a precomputed digest; returns raw r||s. */
+export function ecdsaSignDigest(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
+  return curves[key.curve].sign(digest, key.d, { prehash: false, lowS: false }).toCompactRawBytes();
+}
+
+/** Verify raw r||s over a digest. False (never a throw) on any malformed input. */
+export function ecdsaVerifyDigest(pub: EcPublicKey, digest: Uint8Array, rs: Uint8Array): boolean {
+  if (rs.length !== 2 * curveSize(pub.curve)) return false;
+  try {
+    return curves[pub.curve].verify(rs, digest, pub.point, { prehash: false, lowS: false, format: 'compact' });
+  } catch {
+    return false;
+  }
+}
+
+/** Verify a DER ECDSA-Sig-Value over a digest (X.509). False on any malformed input. */
+export function ecdsaVerifyDigestDer(pub: EcPublicKey, digest: Uint8Array, der: Uint8Array): boolean {
+  try {
+    return curves[pub.curve].verify(der, digest, pub.point, { prehash: false, lowS: false, format: 'der' });
+  } catch {
+    return false;
+  }
+}
+
+/** DER-encode a raw r||s signature (for building certificates). */
+export function rawToDerSignature(curve: CurveName, rs: Uint8Array): Uint8Array {
+  return curves[curve].Signature.fromCompact(rs).toDERRawBytes();
+}
+
+/** SPDM ExchangeData for an ECDHE public key: X || Y (DSP0274 "KEY_EXCHANGE", no 0x04 prefix). */
+export function ecdheExchangeData(key: EcPrivateKey): Uint8Array {
+  return publicKeyOf(key).point.slice(1);
+}
+
+/**
+ * The ECDHE shared secret: the X coordinate of d * Peer (DSP0274 "Diffie-Hellman": for ECDHE the
+ * shared secret is the X coordinate). `peer` is X || Y as carried in ExchangeData. EPROTO if the
+ * peer's point is not on the curve.
+ */
+export function ecdhSharedSecret(key: EcPrivateKey, peer: Uint8Array): Uint8Array {
+  const size = curveSize(key.curve);
+  if (peer.length !== 2 * size) throw kerr('EPROTO', `ECDHE exchange data is ${peer.length} bytes, expected ${2 * size}`);
+  const point = new Uint8Array(1 + peer.length);
+  point[0] = 4;
+  point.set(peer, 1);
+  try {
+    return curves[key.curve].getSharedSecret(key.d, point, false).slice(1, 1 + size);
+  } catch {
+    throw kerr('EPROTO', 'ECDHE exchange data is not a point on the curve');
+  }
+}
+
+/** True if `point` (0x04||X||Y) is a valid point of `curve`. */
+export function isValidPoint(curve: CurveName, point: Uint8Array): boolean {
+  try {
+    curves[curve].ProjectivePoint.fromHex(point).assertValidity();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Hash functions by SPDM BaseHashAlgo bit (DSP0274 "NEGOTIATE_ALGORITHMS": bit 0 SHA-256,
+ * bit 1 SHA-384, bit 2 SHA-512), with HMAC and HKDF (RFC 5869) over the same hash. All synchronous
+ * (noble), so the deterministic scheduler never awaits.
+ */
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { extract, expand } from '@noble/hashes/hkdf.js';
+import { kerr } from '../../base/index.js';
+
+export type HashName = 'sha256' | 'sha384' | 'sha512';
+
+export interface HashAlgorithm {
+  readonly name: HashName;
+  /** Digest length in bytes (H in DSP0274). */
+  readonly size: number;
+  digest(data: Uint8Array): Uint8Array;
+  hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HKDF-Extract(salt, ikm) (RFC 5869 §2.2). */
+  hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  /** HKDF-Expand(prk, info, length) (RFC 5869 §2.3). */
+  hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+}
+
+function make(name: HashName, fn: typeof sha256): HashAlgorithm {
+  return {
+    name,
+    size: fn.outputLen,
+    digest: (d) => fn(d),
+    hmac: (k, d) => hmac(fn, k, d),
+    hkdfExtract: (salt, ikm) => extract(fn, ikm, salt),
+    hkdfExpand: (prk, info, length) => expand(fn, prk, info, length),
+  };
+}
+
+export const SHA256 = make('sha256', sha256);
+export const SHA384 = make('sha384', sha384);
+export const SHA512 = make('sha512', sha512);
+
+/** The hash for a name; EINVAL for any other. */
+export function hashByName(name: string): HashAlgorithm {
+  switch (name) {
+    case 'sha256':
+      return SHA256;
+    case 'sha384':
+      return SHA384;
+    case 'sha512':
+      return SHA512;
+    default:
+      throw kerr('EINVAL', `unsupported hash ${name}`);
+  }
+}
