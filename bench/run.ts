@@ -195,6 +195,7 @@ report(
   report('churn.retained_growth_1000_over_100', large / Math.max(small, 1), '× (flat = 1)');
   // The same 1,000 machines, measured after the loop's job ended (inversify's WeakRef targets
   // are kept alive until then, ECMAScript's KeepDuringJob).
+  await new Promise((r) => setImmediate(r));
   const base = heap();
   for (let i = 0; i < 1000; i++) {
     const m = createMachine({ autoload: true });

@@ -193,6 +193,7 @@ export class Sysfs {
     let node: SysfsNode = this.root();
     let depth = 0;
     const queue = parts.slice(1);
+    node = this.#deviceShortcut(queue) ?? node;
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (node.kind !== 'dir') throw kerr('ENOTDIR', `${path}: not a directory`);
@@ -207,12 +208,32 @@ export class Sysfs {
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
         if (++depth > 40) throw kerr('ELOOP', path);
         queue.unshift(...splitPath(next.target).slice(1));
-        node = this.root();
+        node = this.#deviceShortcut(queue) ?? this.root();
         continue;
       }
       node = next;
     }
     return node;
+  }
+
+  /**
+   * A walk from /sys down `devices/…` reaches the directory of the device whose devpath is the
+   * longest such prefix of `queue` (every directory on the way is a device or a glue directory,
+   * none a symlink): start there instead, taking that prefix off `queue`. Undefined when no
+   * prefix names a device in sysfs (or one of its ancestors is gone), and the walk starts at /sys.
+   */
+  #deviceShortcut(queue: string[]): SysfsDir | undefined {
+    if (queue[0] !== 'devices') return undefined;
+    let end = 1;
+    while (end < queue.length && queue[end] !== '.' && queue[end] !== '..') end++;
+    for (let k = end; k >= 2; k--) {
+      const dev = this.core.findByPath(`/${queue.slice(0, k).join('/')}`);
+      if (!dev) continue;
+      for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+      queue.splice(0, k);
+      return this.deviceDir(dev);
+    }
+    return undefined;
   }
 
   /** The node at `path`, or undefined. */
