@@ -27,4 +27,18 @@ export {
   defineModule,
 } from './bus/index.js';
 export { Machine, createMachine, type MachineOptions, type DoePolicy } from './machine/index.js';
-export { Process, type ProcessSpec, type Capability } from './userspace/index.js';
+export {
+  Process,
+  type ProcessSpec,
+  type Capability,
+  DoeClient,
+  DevDoeTransport,
+  RawConfigDoeTransport,
+  type DoeTransport,
+  type Sleeper,
+  ComplianceClient,
+  readCdat,
+  spdmWalk,
+  type SpdmWalk,
+} from './userspace/index.js';
+export { DOE_IOC, cxlCdatOf, pciCmaResultOf, ownerOf, doeMailboxOwner } from './drivers/index.js';

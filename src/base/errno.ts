@@ -63,6 +63,7 @@ export const Errno = {
   EPROTONOSUPPORT: 93, // Protocol not supported
   EOPNOTSUPP: 95, // Operation not supported: unknown fwctl scope
   ECONNRESET: 104, // Connection reset by peer: SPDM ResetRequired / RequestResynch (LNX-SPDM spdm_err)
+  EBADFD: 77, // File descriptor in bad state: vfio SET_CONTAINER with a file that is no container
   ENOBUFS: 105, // No buffer space available
   ETIMEDOUT: 110, // Connection timed out: DOE timeout, deferred probe timeout
   ECONNREFUSED: 111, // Connection refused
@@ -122,6 +123,7 @@ const messages: Partial<Record<ErrnoName, string>> = {
   EMSGSIZE: 'Message too long',
   EOPNOTSUPP: 'Operation not supported',
   ECONNRESET: 'Connection reset by peer',
+  EBADFD: 'File descriptor in bad state',
   ENOBUFS: 'No buffer space available',
   ETIMEDOUT: 'Connection timed out',
   ECANCELED: 'Operation canceled',

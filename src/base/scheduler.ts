@@ -57,6 +57,7 @@ export interface IScheduler {
   queue(name: string, run: () => void, options?: QueueOptions): IDisposable;
   settle(): number;
   advance(ms: number): number;
+  advanceUntil(ms: number, done: () => boolean): boolean;
   runOne(): boolean;
   readonly pending: number;
   setPolicy(policy: ChoicePolicy): void;
@@ -164,6 +165,30 @@ export class Scheduler implements IScheduler {
       }
     }
     return n;
+  }
+
+  /**
+   * wait_for_completion_timeout: advance at most `ms`, firing timers in deadline order, and stop
+   * as soon as `done()` holds after a settle (the clock then stays at that moment). Returns
+   * whether `done()` held.
+   */
+  advanceUntil(ms: number, done: () => boolean): boolean {
+    const target = this.clock.now() + Math.max(0, ms);
+    this.settle();
+    if (done()) return true;
+    for (;;) {
+      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      const next = this.#timers[0];
+      if (!next || next.due > target) break;
+      this.clock.set(next.due);
+      while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) {
+        this.#ready.push(this.#timers.shift()!);
+      }
+      this.settle();
+      if (done()) return true;
+    }
+    this.clock.set(target);
+    return done();
   }
 
   /** Advance virtual time by `ms`, firing timers in deadline order and settling at each. */

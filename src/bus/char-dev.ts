@@ -7,6 +7,7 @@
 import { injectable, type ServiceIdentifier } from 'inversify';
 import { type IDisposable, kerr, toDisposable } from '../base/index.js';
 import type { DevT } from './device.js';
+import type { IoctlCaller } from './uaccess.js';
 
 /** An open file of a character device, as the driver sees it (struct file). */
 export interface CharDevFile {
@@ -27,7 +28,11 @@ export interface FileOperations {
   release?(file: CharDevFile): void;
   read?(file: CharDevFile, length: number, offset: number): Uint8Array;
   write?(file: CharDevFile, data: Uint8Array, offset: number): number;
-  ioctl?(file: CharDevFile, cmd: string, arg: unknown): unknown;
+  /**
+   * unlocked_ioctl: `cmd` is the ioctl number (older callers pass a name); `arg` the raw
+   * argument, usually a user pointer into `caller.mem`. ENOIOCTLCMD reaches userspace as ENOTTY.
+   */
+  ioctl?(file: CharDevFile, cmd: number | string, arg: unknown, caller?: IoctlCaller): unknown;
 }
 
 export interface CharDev {
@@ -41,12 +46,30 @@ export interface CharDev {
   readonly openFiles: Set<CharDevFile>;
 }
 
+const anonInodeBrand = Symbol.for('auxbus.AnonInodeFile');
+
+/**
+ * anon_inode_getfd: a file with no node (the vfio device fd "[vfio-device]"), returned by an
+ * ioctl; the process installs it at its lowest free descriptor. It pins `cdev.module` while open.
+ */
+export interface AnonInodeFile {
+  readonly [anonInodeBrand]: true;
+  readonly name: string;
+  readonly cdev: CharDev;
+  readonly file: CharDevFile;
+}
+
+export function isAnonInodeFile(x: unknown): x is AnonInodeFile {
+  return typeof x === 'object' && x !== null && (x as { [anonInodeBrand]?: unknown })[anonInodeBrand] === true;
+}
+
 export const ICharDevRegistry: ServiceIdentifier<CharDevRegistry> = Symbol.for('ICharDevRegistry');
 
 @injectable()
 export class CharDevRegistry {
   readonly #cdevs: CharDev[] = [];
   readonly #regions = new Map<number, string>();
+  readonly #anon = new Set<CharDev>();
 
   /** alloc_chrdev_region: a free dynamic major. */
   allocMajor(name: string): number {
@@ -83,6 +106,30 @@ export class CharDevRegistry {
     });
   }
 
+  /**
+   * anon_inode_getfile: a file for `fops`, opened by the same process as `parent`. Counted in
+   * the module's references (moduleInUse) until released.
+   */
+  anonInodeFile(name: string, fops: FileOperations, module: string | undefined, parent: CharDevFile): AnonInodeFile {
+    const cdev: CharDev = { name, major: 0, baseMinor: 0, count: 0, fops, module, openFiles: new Set() };
+    this.#anon.add(cdev);
+    const file: CharDevFile = {
+      owner: parent.owner,
+      pid: parent.pid,
+      flags: { read: true, write: true },
+      devt: { major: 0, minor: 0 },
+      privateData: undefined,
+      hasCapability: (cap) => parent.hasCapability(cap),
+    };
+    cdev.openFiles.add(file);
+    const release = fops.release;
+    cdev.fops.release = (f) => {
+      release?.(f);
+      this.#anon.delete(cdev);
+    };
+    return { [anonInodeBrand]: true, name, cdev, file };
+  }
+
   lookup(devt: DevT): CharDev | undefined {
     return this.#cdevs.find((c) => c.major === devt.major && devt.minor >= c.baseMinor && devt.minor < c.baseMinor + c.count);
   }
@@ -91,14 +138,14 @@ export class CharDevRegistry {
    * names compare as modprobe compares them ('-' and '_' alike). */
   moduleInUse(module: string): boolean {
     const norm = (m: string) => m.replace(/-/g, '_');
-    return this.#cdevs.some((c) => c.module !== undefined && norm(c.module) === norm(module) && c.openFiles.size > 0);
+    return [...this.#cdevs, ...this.#anon].some((c) => c.module !== undefined && norm(c.module) === norm(module) && c.openFiles.size > 0);
   }
 
   /** Files open on cdevs owned by `module`: each holds a module reference (fops_get). */
   moduleOpenCount(module: string): number {
     const norm = (m: string) => m.replace(/-/g, '_');
     let n = 0;
-    for (const c of this.#cdevs) if (c.module !== undefined && norm(c.module) === norm(module)) n += c.openFiles.size;
+    for (const c of [...this.#cdevs, ...this.#anon]) if (c.module !== undefined && norm(c.module) === norm(module)) n += c.openFiles.size;
     return n;
   }
 

@@ -35,7 +35,15 @@ export {
   deviceMatchDriverOverride,
   deviceSetDriverOverride,
 } from './bus.js';
-export { CharDevRegistry, ICharDevRegistry, type CharDev, type CharDevFile, type FileOperations } from './char-dev.js';
+export {
+  CharDevRegistry,
+  ICharDevRegistry,
+  type CharDev,
+  type CharDevFile,
+  type FileOperations,
+  type AnonInodeFile,
+  isAnonInodeFile,
+} from './char-dev.js';
 export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
 export { DeviceCore, IDeviceCore, type DevtmpfsNodes } from './core.js';
 export { DriverBinder, IDriverBinder, DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './dd.js';
@@ -59,6 +67,7 @@ export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
 export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
+export { sysfsCreateLink, sysfsRemoveLink, sysfsHasLink } from './sysfs-link.js';
 export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
 export { type BootParams, IBootParams, lockdownLevels, type LockdownLevel } from './boot-params.js';
 export { IUdevNetifRenamer } from './netif-rename.js';
@@ -78,3 +87,4 @@ export {
   deviceDevnodeName,
 } from './uevent.js';
 export { UeventEnv } from './uevent-env.js';
+export { type UserMemory, type IoctlCaller, userPtr, copyFromUser, copyToUser, clearUser, getUserU32, copyStructFromUser } from './uaccess.js';

@@ -49,6 +49,8 @@ export class DevicePrivate {
   probing = false;
   /** Suppress uevents (dev_set_uevent_suppress). */
   ueventSuppress = false;
+  /** sysfs_create_link from other subsystems: name → absolute /sys target, computed on lookup. */
+  readonly sysfsLinks = new Map<string, () => string>();
 }
 
 export class DriverPrivate {

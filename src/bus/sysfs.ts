@@ -128,7 +128,24 @@ export class SysfsDirBuilder {
           if (mode) b.file(attr, obj, mode);
         }
       };
-      if (group.name) {
+      if (group.name?.includes('/')) {
+        // A nested group (`ports/1`, `ports/1/gids`): the first component holds the rest.
+        const slash = group.name.indexOf('/');
+        const head = group.name.slice(0, slash);
+        const inner: AttributeGroup<O> = { ...group, name: group.name.slice(slash + 1) };
+        const existing = this.map.get(head);
+        this.dir(head, (p) =>
+          dir(p, () => {
+            const sub = new SysfsDirBuilder(p);
+            if (existing) {
+              const prior = resolve(existing)!;
+              if (prior.kind === 'dir') for (const n of prior.entries()) sub.map.set(n, () => prior.child(n)!);
+            }
+            sub.groups([inner], obj);
+            return sub.map;
+          }),
+        );
+      } else if (group.name) {
         const existing = this.map.get(group.name);
         this.dir(group.name, (p) =>
           dir(p, () => {
@@ -157,6 +174,7 @@ export class SysfsDirBuilder {
 @injectable()
 export class Sysfs {
   readonly #providers = new Map<string, SysfsDirProvider>();
+  readonly #kernelDirs = new Map<string, SysfsDirProvider>();
   readonly #seqnumAttr = attrRO('uevent_seqnum', () => `${this.uevent.seqnum}\n`);
 
   constructor(
@@ -168,6 +186,11 @@ export class Sysfs {
   /** Another service contributes a top-level directory (`module`, `kernel`). */
   registerRoot(name: string, provider: SysfsDirProvider): void {
     this.#providers.set(name, provider);
+  }
+
+  /** A directory below /sys/kernel (`iommu_groups`). */
+  registerKernelDir(name: string, provider: SysfsDirProvider): void {
+    this.#kernelDirs.set(name, provider);
   }
 
   root(): SysfsDir {
@@ -322,6 +345,8 @@ export class Sysfs {
         if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);
       }
     }
+    // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
+    if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) b.link(name, target());
     if (dev.bus && dev.p.busAdded) {
       b.groups(dev.bus.devGroups, dev);
       b.link('subsystem', `/sys/bus/${dev.bus.name}`);
@@ -493,6 +518,7 @@ export class Sysfs {
     return dir(path, () => {
       const b = new SysfsDirBuilder(path);
       b.file(this.#seqnumAttr, undefined);
+      for (const [name, provider] of this.#kernelDirs) b.dir(name, provider);
       const extra = this.#providers.get('kernel');
       if (extra) {
         const d = extra(path);
@@ -510,12 +536,18 @@ export function splitPath(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0);
 }
 
-/** Relative symlink text from the directory holding `linkPath` to `target`. */
+/**
+ * Relative symlink text from the directory holding `linkPath` to `target`, as
+ * kernfs_get_target_path builds it: up to the nearest ancestor of the link's directory that is
+ * also an ancestor of the target's *parent*, then down. So a link to an ancestor names it
+ * (`/sys/class/net/eth0/device` → `../../../0000:03:00.0`, not `../..`).
+ */
 export function relativeTarget(linkPath: string, target: string): string {
   const from = splitPath(linkPath).slice(0, -1);
   const to = splitPath(target);
+  const toParent = to.slice(0, -1);
   let i = 0;
-  while (i < from.length && i < to.length && from[i] === to[i]) i++;
+  while (i < from.length && i < toParent.length && from[i] === toParent[i]) i++;
   return [...Array(from.length - i).fill('..'), ...to.slice(i)].join('/') || '.';
 }
 

@@ -7,6 +7,8 @@ import { basename, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { kerr } from '../base/index.js';
 import { type Machine, type MachineOptions, type MachineUdev, createMachine, doePolicies, lockdownLevels, machineUdev } from '../machine/index.js';
+import type { HwdbLookup } from '../udev/index.js';
+import { openHwdbPath } from '../udev/index.node.js';
 import type { CliIo } from './io.js';
 
 export function addMachineOptions(cmd: Command): Command {
@@ -16,7 +18,13 @@ export function addMachineOptions(cmd: Command): Command {
     .addOption(new Option('--no-autoload', 'do not load modules by MODALIAS through udev'))
     .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
     .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))
-    .addOption(new Option('--rules <file...>', 'udev rules files to install').default([]));
+    .addOption(new Option('--rules <file...>', 'udev rules files to install').default([]))
+    .addOption(
+      new Option(
+        '--hwdb <path>',
+        "udev's hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host's (default: none, so runs do not depend on the host)",
+      ),
+    );
 }
 
 export interface MachineArgs {
@@ -26,6 +34,7 @@ export interface MachineArgs {
   doe: (typeof doePolicies)[number];
   lockdown: (typeof lockdownLevels)[number];
   rules: string[];
+  hwdb?: string;
 }
 
 export function machineOptionsFrom(args: MachineArgs, cwd: string): MachineOptions {
@@ -36,7 +45,14 @@ export function machineOptionsFrom(args: MachineArgs, cwd: string): MachineOptio
       throw kerr('ENOENT', `${file}: cannot read rules file`);
     }
   });
+  let hwdb: HwdbLookup | undefined;
+  if (args.hwdb !== undefined) {
+    const r = openHwdbPath(args.hwdb === 'system' ? args.hwdb : resolve(cwd, args.hwdb));
+    if ('error' in r) throw kerr(r.error, `${args.hwdb}: cannot use as hwdb`);
+    hwdb = r.hwdb;
+  }
   return {
+    ...(hwdb ? { hwdb } : {}),
     presets: args.preset,
     modules: args.module,
     autoload: args.autoload,

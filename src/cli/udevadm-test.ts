@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { DriverModelError } from '../base/index.js';
 import { formatExplain, formatRecords, loadDeviceDesc, runUdevTest } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
+import { loadHwdbOption } from './hwdb-option.js';
 import { type CliIo, ExitStatus } from './io.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -22,10 +23,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--device <file>', 'device description (device.desc format)')
     .option('--event <action:devpath>', 'event to run, repeatable (default: add of the first P:)', collect, [] as string[])
     .option('--cmdline <text>', 'kernel command line for IMPORT{cmdline}', '')
+    .option('--hwdb <path>', 'hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host database (default: none)')
     .option('--json', 'print the conformance JSON-lines records')
     .option('--explain', 'explain, line by line, why each rule matched or not');
   return runCommand(cmd, argv, io, () => {
-    const o = cmd.opts<{ rules: string[]; device?: string; event: string[]; cmdline: string; json?: boolean; explain?: boolean }>();
+    const o = cmd.opts<{ rules: string[]; device?: string; event: string[]; cmdline: string; hwdb?: string; json?: boolean; explain?: boolean }>();
     if (o.rules.length === 0 || o.device === undefined) {
       io.stderr('udevadm-test: --rules FILE… and --device FILE.desc are required\n');
       return ExitStatus.BAD_INPUT;
@@ -66,11 +68,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       events.push({ action: ev.slice(0, i), devpath: ev.slice(i + 1) });
     }
     if (events.length === 0) events.push({ action: 'add', devpath: env.devpaths[0]! });
+    const hwdb = loadHwdbOption(o.hwdb, io);
+    if (hwdb === null) return ExitStatus.BAD_INPUT;
     const result = runUdevTest({
+      ...(hwdb ? { hwdb } : {}),
       rules,
       sysfs: env.sysfs,
       devfs: env.devfs,
       database: env.database,
+      probeBlock: env.probeBlock,
       events,
       cmdline: o.cmdline,
       explain: o.explain === true,

@@ -22,6 +22,7 @@ export const udevadmVerbs: VerbTable = [
     run: async (a, io) => (await import('./udevadm-test.js')).run(a, io),
   },
   { name: 'verify', summary: 'verify udev rules files', run: async (a, io) => (await import('./udevadm-verify.js')).run(a, io) },
+  { name: 'hwdb', summary: 'update or query the hardware database', run: async (a, io) => (await import('./udevadm-hwdb.js')).run(a, io) },
 ];
 
 const udevadm: Dispatcher = {

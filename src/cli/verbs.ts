@@ -29,6 +29,11 @@ export const verbs: VerbTable = [
     run: async (a, io) => (await import('./pci-trace.js')).run(a, io),
   },
   {
+    name: 'doe',
+    summary: 'DOE client on a machine: discover|cdat|compliance|spdm DEVICE [--mailbox N] [--json]',
+    run: async (a, io) => (await import('./doe.js')).run(a, io),
+  },
+  {
     name: 'spdm',
     summary: 'spdm serve|connect: CMA/SPDM over the spdm-emu socket protocol (PCI_DOE)',
     run: async (a, io) => (await import('./spdm.js')).run(a, io),

@@ -1,8 +1,9 @@
 /**
  * Who owns a resource (DESIGN.md §3, "Who is the owner"), derived from the driver model alone:
  * the kernel while a kernel driver is bound (pci_doe.doe, cxl_pci, mlx5_*…); the process holding
- * the open file of a userspace driver (doe_user's /dev/doe/*) while one does; nobody otherwise —
- * unbound, or bound to a userspace driver whose file nobody holds.
+ * the open file of a userspace driver (doe_user's /dev/doe/*) or of a fwctl device (the oldest
+ * file still attached) while one does; nobody otherwise — unbound, or bound to a userspace
+ * driver whose file nobody holds. A fwctl device nobody holds belongs to its kernel driver.
  */
 import type { AuxiliaryBus } from '../aux/index.js';
 import type { CharDevFile, Device } from '../bus/index.js';
@@ -20,6 +21,11 @@ const userspaceHandleBrand = Symbol.for('auxbus.UserspaceHandle');
 export interface UserspaceHandle {
   readonly [userspaceHandleBrand]: true;
   readonly holder: CharDevFile | undefined;
+  /**
+   * Who owns it while nobody holds it: `none` for a userspace driver (doe_user), `kernel` for a
+   * kernel driver that serves userspace files (a fwctl device). Default `none`.
+   */
+  readonly idleOwner?: 'kernel' | 'none';
 }
 
 export function isUserspaceHandle(x: unknown): x is UserspaceHandle {
@@ -30,12 +36,15 @@ export { userspaceHandleBrand };
 
 /** The owner of a device: a DOE auxiliary device, a whole PCI function, any bound device. */
 export function ownerOf(dev: Device): Owner {
-  if (!dev.driver) return 'none';
+  // A class device (fwctl0) is never bound; its handle, if any, is its driver data.
+  if (!dev.driver && !(dev.class && dev.isRegistered)) return 'none';
   if (isUserspaceHandle(dev.driverData)) {
     const file = dev.driverData.holder;
-    return file ? { pid: file.pid, process: file.owner } : 'none';
+    return file ? { pid: file.pid, process: file.owner } : (dev.driverData.idleOwner ?? 'none');
   }
-  return 'kernel';
+  // A class device without a userspace handle (eth0, mlx5_0, uverbs0) exists only while the
+  // kernel driver that registered it is bound: the kernel owns it.
+  return dev.driver || dev.class ? 'kernel' : 'none';
 }
 
 /** DESIGN.md §3 "Who is the owner", as the scenario format writes it: kernel, none or a process name. */

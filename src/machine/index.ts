@@ -19,4 +19,20 @@ export { ownerName } from '../drivers/index.js';
 /** The lockdown levels a machine boots in, and /dev paths of device nodes. */
 export { lockdownLevels, type LockdownLevel, Devtmpfs } from '../bus/index.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
+/** What a fwctl tool does in a process (FWCTL_INFO, FWCTL_RPC over its memory). */
+export { fwctlInfo, fwctlRpc } from '../userspace/index.js';
+export {
+  machineSleeper,
+  handOffDoeMailbox,
+  rawDoeClient,
+  doeToolAction,
+  spdmSummary,
+  hex as hexBytes,
+  DOE_TOOL_ACTIONS,
+  DEFAULT_SPDM_TRUST,
+  type DoeToolAction,
+  type DoeToolResult,
+} from './doe-tool.js';
+export { ComplianceClient, DoeClient, spdmWalk, type SpdmWalk } from '../userspace/index.js';
+export { cxlCdatOf, pciCmaResultOf } from '../drivers/index.js';
 export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';

@@ -4,6 +4,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { ChoicePolicy } from '../base/index.js';
 import type { LockdownLevel } from '../bus/index.js';
+import type { HwdbLookup } from '../udev/index.js';
 
 export const doePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
 export type DoePolicy = (typeof doePolicies)[number];
@@ -24,6 +25,8 @@ export interface MachineOptions {
   readonly cmdline?: string;
   /** Choice among ready tasks. Default in order. */
   readonly policy?: ChoicePolicy;
+  /** udev's hardware database (hwdb builtin, net_id OUI); absent: the machine has no hwdb.bin. */
+  readonly hwdb?: HwdbLookup;
 }
 
 export interface ResolvedMachineOptions {
@@ -35,6 +38,7 @@ export interface ResolvedMachineOptions {
   readonly rules: readonly { readonly name: string; readonly text: string }[];
   readonly cmdline: string;
   readonly policy: ChoicePolicy;
+  readonly hwdb: HwdbLookup | undefined;
 }
 
 export const IMachineOptions: ServiceIdentifier<ResolvedMachineOptions> = Symbol.for('IMachineOptions');
@@ -49,5 +53,6 @@ export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOp
     rules: o.rules ?? [],
     cmdline: o.cmdline ?? 'BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro quiet',
     policy: o.policy ?? { kind: 'in-order' },
+    hwdb: o.hwdb,
   };
 }

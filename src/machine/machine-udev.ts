@@ -52,6 +52,7 @@ export class MachineUdev extends Disposable implements IBootDaemon {
         nowUsec: () => machine.clock.nowUsec(),
         cmdline: options.cmdline,
         kmod: machineKmod(machine),
+        ...(options.hwdb ? { hwdb: options.hwdb } : {}),
         renameNetif(ifindex, oldName, newName) {
           if (!container.isBound(IUdevNetifRenamer)) throw kerr('ENODEV', `no network interface ${ifindex}`);
           container.get(IUdevNetifRenamer).rename(ifindex, oldName, newName);

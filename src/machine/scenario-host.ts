@@ -5,8 +5,10 @@
  */
 import { debianPasswd, kerr } from '../base/index.js';
 import { ownerName, presetTable } from '../drivers/index.js';
-import type { ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
-import { resolveProcessSpec } from '../userspace/index.js';
+import { fwctlScopeValue } from '../protocols/index.js';
+import type { FwctlScope, ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
+import { fwctlInfo, fwctlRpc, resolveProcessSpec } from '../userspace/index.js';
+import { DevDoeTransport, RawConfigDoeTransport, type Sleeper } from '../userspace/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import type { Machine } from './machine.js';
@@ -74,11 +76,39 @@ class MachineScenario implements ScenarioMachine {
   close(proc: string, fd: number): void {
     this.machine.processes.get(proc).close(fd);
   }
-  ioctl(): { response: Uint8Array; outLen: number } {
-    throw kerr('ENOSYS', 'ioctl: the fwctl subsystem has not landed');
+  /**
+   * What a fwctl tool does: the structure and buffers in the process's memory (device data and
+   * output buffers of FWCTL_DEFAULT_BUFFER bytes), the scope passed unchanged.
+   */
+  ioctl(
+    proc: string,
+    fd: number,
+    op: 'FWCTL_INFO' | 'FWCTL_RPC',
+    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array },
+  ): { response: Uint8Array; outLen: number } {
+    const p = this.machine.processes.get(proc);
+    if (op === 'FWCTL_INFO') {
+      const r = fwctlInfo(p, fd);
+      return { response: r.data.subarray(0, Math.min(r.deviceDataLen, r.data.length)), outLen: r.deviceDataLen };
+    }
+    const scope = args.scope ?? 0;
+    const r = fwctlRpc(p, fd, fwctlScopeValue(scope), args.payload ?? new Uint8Array(0));
+    return { response: r.out, outLen: r.outLen };
   }
-  doe(): Uint8Array {
-    throw kerr('ENOSYS', 'doe: the DOE exchange engine has not landed');
+  /**
+   * One DOE exchange as the process would make it: over its open /dev/doe fd, or raw through the
+   * function's `config` file. The process sleeps between polls: virtual time advances.
+   */
+  doe(proc: string, target: { readonly fd: number } | { readonly config: string; readonly mailbox: number }, request: Uint8Array): Uint8Array {
+    const p = this.machine.processes.get(proc);
+    const sleeper: Sleeper = { sleep: (ms) => void this.machine.advance(ms) };
+    if ('fd' in target) return new DevDoeTransport(p, target.fd, sleeper).exchange(request);
+    const raw = new RawConfigDoeTransport(p, target.config, target.mailbox, sleeper);
+    try {
+      return raw.exchange(request);
+    } finally {
+      raw.close();
+    }
   }
   /** `udevadm trigger [--action=A] [--subsystem-match=S] [--attr-match=K=V…]`; the runner settles. */
   trigger(options: { readonly action?: string; readonly subsystem?: string; readonly attrs?: Readonly<Record<string, string>> }): void {
@@ -137,7 +167,24 @@ class MachineScenario implements ScenarioMachine {
 }
 
 /** The verbs and checks this build implements. */
-const VERBS = ['boot', 'modprobe', 'rmmod', 'hotplug', 'unplug', 'write', 'read', 'ls', 'open', 'close', 'trigger', 'settle', 'advance', 'check'];
+const VERBS = [
+  'boot',
+  'modprobe',
+  'rmmod',
+  'hotplug',
+  'unplug',
+  'write',
+  'read',
+  'ls',
+  'open',
+  'close',
+  'ioctl',
+  'doe',
+  'trigger',
+  'settle',
+  'advance',
+  'check',
+];
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {

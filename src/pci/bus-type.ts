@@ -23,6 +23,13 @@ import { kstrtoul } from './pci-sysfs.js';
 /** What the bus callbacks need from the PCI core. */
 export interface PciBusHost {
   readonly binder: DriverBinder;
+  /**
+   * pci_device_probe's checks before the driver runs: the VF gate (pci_device_can_probe, ENODEV)
+   * and pci_dma_configure (the IOMMU group's DMA ownership, EBUSY). Undone by `afterRemove`.
+   */
+  beforeProbe?(pdev: PciDevice, pdrv: PciDriver): void;
+  /** After the driver's remove() (pci_iov_remove, dma_cleanup), and after a failed probe. */
+  afterRemove?(pdev: PciDevice, pdrv: PciDriver | undefined): void;
   /** /sys/bus/pci/rescan: rescan every root bus. */
   rescanAll(): void;
 }
@@ -152,20 +159,28 @@ export function pciBusMatch(dev: Device, drv: DeviceDriver): number {
  * pci_device_probe: the id is matched again (a dynamic id removed since match means ENODEV),
  * then the driver's probe runs with it. A probe cannot return a positive value here.
  */
-function pciDeviceProbe(dev: Device): void {
+function pciDeviceProbe(host: PciBusHost, dev: Device): void {
   const drv = dev.driver;
   const pdrv = toPciDriver(drv);
   if (!(dev instanceof PciDevice) || !drv || !pdrv) throw kerr('ENODEV', `${dev.name}: not a PCI function`);
-  if (!pdrv.probe) return;
-  const id = pciMatchDevice(pdrv, dev, deviceMatchDriverOverride(dev, drv));
-  if (!id) throw kerr('ENODEV', `${dev.name}: no id of ${drv.name} matches any more`);
-  pdrv.probe(dev, id);
+  host.beforeProbe?.(dev, pdrv);
+  try {
+    if (!pdrv.probe) return;
+    const id = pciMatchDevice(pdrv, dev, deviceMatchDriverOverride(dev, drv));
+    if (!id) throw kerr('ENODEV', `${dev.name}: no id of ${drv.name} matches any more`);
+    pdrv.probe(dev, id);
+  } catch (e) {
+    host.afterRemove?.(dev, pdrv);
+    throw e;
+  }
 }
 
-/** pci_device_remove: the driver's remove; remove() cannot refuse. */
-function pciDeviceRemove(dev: Device): void {
+/** pci_device_remove: the driver's remove (it cannot refuse), then pci_iov_remove and DMA cleanup. */
+function pciDeviceRemove(host: PciBusHost, dev: Device): void {
   const pdrv = toPciDriver(dev.driver);
-  if (dev instanceof PciDevice) pdrv?.remove?.(dev);
+  if (!(dev instanceof PciDevice)) return;
+  pdrv?.remove?.(dev);
+  host.afterRemove?.(dev, pdrv);
 }
 
 /** pci_uevent: PCI_CLASS, PCI_ID, PCI_SUBSYS_ID, PCI_SLOT_NAME, MODALIAS, in that order. */
@@ -183,8 +198,8 @@ export function createPciBusType(host: PciBusHost, devGroups: readonly Attribute
   return new BusType({
     name: 'pci',
     match: pciBusMatch,
-    probe: pciDeviceProbe,
-    remove: pciDeviceRemove,
+    probe: (dev) => pciDeviceProbe(host, dev),
+    remove: (dev) => pciDeviceRemove(host, dev),
     uevent: pciUevent,
     devGroups,
     drvGroups: pciDriverGroups(host),

@@ -107,6 +107,8 @@ export class PciDevice extends Device implements PciIdentity {
   readonly exclusiveConfig: PciConfigClaim[] = [];
   /** BAR regions claimed through pci_request_region, by BAR index. */
   readonly regionClaims: (Resource | undefined)[] = [];
+  /** A virtual function's PF (pci_physfn); undefined for every other function (iov.ts). */
+  physfn: PciDevice | undefined;
 
   constructor(
     readonly domain: number,

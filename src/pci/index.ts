@@ -10,6 +10,8 @@
  * `core.registerDriver(drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
  */
 export { PciCore, IPciCore } from './probe.js';
+export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
+export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
 export {
   pciDoePolicies,
   type PciDoePolicy,

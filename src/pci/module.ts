@@ -4,11 +4,13 @@
  * policy at kernel init.
  */
 import { ContainerModule } from 'inversify';
+import { IIommuCore, IommuCore } from './iommu.js';
 import { IInitcall } from '../base/index.js';
 import { IPciOptions } from './access.js';
 import { IPciCore, PciCore } from './probe.js';
 
 export const pciModule = new ContainerModule(({ bind }) => {
+  bind(IIommuCore).to(IommuCore).inSingletonScope();
   bind(IPciCore).to(PciCore).inSingletonScope();
   bind(IInitcall).toConstantValue({ name: 'pci', run: (get) => get(IPciCore).init(get(IPciOptions).doe) });
 });

@@ -80,6 +80,10 @@ export interface PciDriverOptions {
   readonly resetDone?: (pdev: PciDevice) => void;
   /** The module providing the driver (KBUILD_MODNAME). */
   readonly module?: string;
+  /** sriov_configure: enable N VFs (return how many) or disable with 0; throws DriverModelError. */
+  readonly sriovConfigure?: (pdev: PciDevice, n: number) => number;
+  /** driver_managed_dma: binding does not take the IOMMU group's default domain (vfio-pci, pci-stub). */
+  readonly driverManagedDma?: boolean;
 }
 
 /** struct pci_driver. Register it with PciCore.registerDriver (pci_register_driver). */
@@ -91,6 +95,8 @@ export class PciDriver {
   readonly resetPrepare: PciDriverOptions['resetPrepare'];
   readonly resetDone: PciDriverOptions['resetDone'];
   readonly module: string | undefined;
+  readonly sriovConfigure: PciDriverOptions['sriovConfigure'];
+  readonly driverManagedDma: boolean;
   /** new_id entries in insertion order; freed when the driver unregisters. */
   readonly dynamicIds: PciDeviceId[] = [];
   /** The driver-core object while registered. */
@@ -104,6 +110,8 @@ export class PciDriver {
     this.resetPrepare = options.resetPrepare;
     this.resetDone = options.resetDone;
     this.module = options.module;
+    this.sriovConfigure = options.sriovConfigure;
+    this.driverManagedDma = options.driverManagedDma ?? false;
   }
 }
 

@@ -195,6 +195,8 @@ export function pciDeviceGroups(host: PciSysfsHost): AttributeGroup<Device>[] {
       // pci_dev_reset_attr_is_visible: the files exist only if a method existed when they were made.
       isVisible: (dev, attr) => {
         if ((attr.name === 'reset' || attr.name === 'reset_method') && !(dev instanceof PciDevice && dev.resetFilesVisible)) return 0;
+        // pci_dev_hp_attrs_are_visible: a VF has neither `remove` nor `rescan`.
+        if ((attr.name === 'remove' || attr.name === 'rescan') && dev instanceof PciDevice && dev.physfn) return 0;
         return attr.mode;
       },
     },

@@ -25,6 +25,8 @@ import {
   ResourceTree,
   ITaint,
   Taint,
+  IKobjectUevent,
+  KobjectUevent,
 } from '../bus/index.js';
 import { createPciBusType } from './bus-type.js';
 import { type PciConfigClaim, PciBus, PciDevice, ioresource, pciDoeCapabilityOffsets, pciFindCapability, pciResourceIndex } from './device.js';
@@ -36,6 +38,9 @@ import { pciStopAndRemoveBusDevice } from './remove.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
+import { IIommuCore, IommuCore } from './iommu.js';
+import { PciIov, pciDeviceCanProbe, pciSriov, pciSriovGroup, pciSriovInit } from './iov.js';
+import { toPciDriver } from './pci-driver.js';
 
 export const IPciCore: ServiceIdentifier<PciCore> = Symbol.for('IPciCore');
 
@@ -59,6 +64,9 @@ export class PciCore {
   /** `pci0000:00`: no bus, no class, so it sends no uevent. */
   readonly hostBridge: Device;
   readonly rootBus: PciBus;
+  /** SR-IOV (iov.ts): enabling and disabling virtual functions. */
+  readonly iov: PciIov;
+
   doePolicy: PciDoePolicy = 'aux-exclusive';
   readonly #hardware = new Map<string, PciFunctionHw>();
   #rootScanned = false;
@@ -76,8 +84,23 @@ export class PciCore {
     @inject(IResourceTree) resources: ResourceTree,
     @inject(ILogService) private readonly log: ILogService,
     @inject(IScheduler) private readonly scheduler: IScheduler,
+    @inject(IKobjectUevent) uevent: KobjectUevent,
+    @inject(IIommuCore) readonly iommu: IommuCore,
   ) {
-    this.bus = createPciBusType(this, pciDeviceGroups(this));
+    this.bus = createPciBusType(this, [...pciDeviceGroups(this), pciSriovGroup({ log, sriovConfigure: (pf) => this.#sriovConfigure(pf) })]);
+    this.iov = new PciIov({
+      core,
+      binder,
+      uevent,
+      log,
+      setupVirtfn: (vf) => {
+        vf.bus = this.bus;
+        vf.resetMethods = this.defaultResetMethods(vf);
+        vf.resetFilesVisible = vf.resetMethods.length > 0;
+        vf.groups.push(pciResourceGroup(vf));
+      },
+      stopAndRemoveBusDevice: (pdev) => this.stopAndRemoveBusDevice(pdev),
+    });
     this.hostBridge = new Device({ name: 'pci0000:00' });
     this.rootBus = new PciBus(0, 0, undefined, this.hostBridge, undefined);
     this.#claims = new PciResources(resources, lockdown, log);
@@ -217,6 +240,7 @@ export class PciCore {
       pdev.subsystemDevice = pdev.configRead(pciRegs.SUBSYSTEM_ID, 2);
     }
     this.#readBases(pdev, pdev.isBridge ? 2 : 6);
+    if (!pdev.isBridge) pciSriovInit(pdev, (size) => this.#allocMmio(size));
     pdev.doeMailboxes = pciDoeCapabilityOffsets(pdev).map((offset) => ({
       offset,
       features: hw.doeDiscovery?.(offset) ?? [{ vendor: 0x0001, type: 0x00 }],
@@ -366,6 +390,8 @@ export class PciCore {
         d.disconnected = true;
         d.hw.disconnect?.();
       }
+      // The PF's VFs share its slot: they go first, last first (iov.ts).
+      for (const d of [...subtree].reverse()) this.iov.removeAllForUnplug(d);
       this.stopAndRemoveBusDevice(pdev);
     }
     for (const key of slots) this.#hardware.delete(key);
@@ -389,6 +415,41 @@ export class PciCore {
   }
 
   // --- drivers ----------------------------------------------------------------------------
+
+  /** pci_device_probe's gates: the VF autoprobe gate (ENODEV), then pci_dma_configure (EBUSY). */
+  beforeProbe(pdev: PciDevice, pdrv: PciDriver): void {
+    if (!pciDeviceCanProbe(pdev)) throw kerr('ENODEV', `${pdev.name}: VF probing disabled by its PF's sriov_drivers_autoprobe`);
+    this.iommu.dmaConfigure(pdev, pdrv.driverManagedDma);
+  }
+
+  /**
+   * After remove() (or a failed probe): pci_iov_remove ("driver left SR-IOV enabled after
+   * remove", driver_max_VFs back to TotalVFs), then dma_cleanup.
+   */
+  afterRemove(pdev: PciDevice, pdrv: PciDriver | undefined): void {
+    const iov = pciSriov(pdev);
+    if (iov) {
+      if (iov.numVFs > 0) this.log.log('warning', 'kernel', `pci ${pdev.name}: driver left SR-IOV enabled after remove`);
+      iov.driverMaxVFs = iov.totalVFs;
+    }
+    this.iommu.dmaCleanup(pdev, pdrv?.driverManagedDma ?? false);
+  }
+
+  /** The PF's bound driver's sriov_configure (for the sriov_numvfs store). */
+  #sriovConfigure(pf: PciDevice): ((pdev: PciDevice, n: number) => number) | 'no-driver' | undefined {
+    if (!pf.driver) return 'no-driver';
+    return toPciDriver(pf.driver)?.sriovConfigure;
+  }
+
+  /** pci_enable_sriov. @throws {DriverModelError} see PciIov.enable. */
+  enableSriov(pf: PciDevice, n: number): void {
+    this.iov.enable(pf, n);
+  }
+
+  /** pci_disable_sriov. */
+  disableSriov(pf: PciDevice): void {
+    this.iov.disable(pf);
+  }
 
   /**
    * pci_register_driver: existing matching functions bind now, then the driver's `add` uevent.

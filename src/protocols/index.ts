@@ -8,3 +8,5 @@ export * from './cdat/index.js';
 export * from './compliance/index.js';
 export * as crypto from './crypto/index.js';
 export * as spdm from './spdm/index.js';
+export * from './fwctl/uapi.js';
+export * from './cxl/mbox.js';

@@ -31,7 +31,12 @@ export interface ScenarioProcessSpec {
 }
 
 /** fwctl RPC scope names (`enum fwctl_rpc_scope` without the `FWCTL_RPC_` prefix). */
-export type FwctlScope = 'CONFIGURATION' | 'DEBUG_READ_ONLY' | 'DEBUG_WRITE' | 'DEBUG_WRITE_FULL';
+export type FwctlScopeName = 'CONFIGURATION' | 'DEBUG_READ_ONLY' | 'DEBUG_WRITE' | 'DEBUG_WRITE_FULL';
+/**
+ * A step's scope: a name (numbers 0-3 are given as their names), or any other u32, which goes
+ * to the kernel unchanged (so an unknown scope is the ioctl's EOPNOTSUPP, not a load error).
+ */
+export type FwctlScope = FwctlScopeName | number;
 
 /** One kernel uevent as it left the kernel (netlink), before udev. */
 export interface ScenarioUevent {

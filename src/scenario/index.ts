@@ -10,6 +10,7 @@ import { type RunOptions, type ScenarioRunResult, runLoadedScenario } from './ru
 
 export {
   type FwctlScope,
+  type FwctlScopeName,
   type ScenarioHost,
   type ScenarioMachine,
   type ScenarioMachineOptions,

@@ -3,7 +3,7 @@
  * (include/uapi/linux/capability.h), taint letters (kernel/panic.c taint_flags), uevent actions
  * (lib/kobject_uevent.c kobject_actions), fwctl RPC scopes (include/uapi/fwctl/fwctl.h).
  */
-import type { FwctlScope } from './host.js';
+import type { FwctlScopeName } from './host.js';
 
 export const CAPABILITIES: readonly string[] = [
   'CAP_CHOWN', // 0
@@ -55,7 +55,7 @@ export const TAINT_LETTERS = 'PFSRMBUDAWCIOELKXTNJ';
 export const UEVENT_ACTIONS = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const;
 
 /** Scope numbers are the enum values; `FWCTL_RPC_` prefixed names are accepted too. */
-export const FWCTL_SCOPES: readonly FwctlScope[] = ['CONFIGURATION', 'DEBUG_READ_ONLY', 'DEBUG_WRITE', 'DEBUG_WRITE_FULL'];
+export const FWCTL_SCOPES: readonly FwctlScopeName[] = ['CONFIGURATION', 'DEBUG_READ_ONLY', 'DEBUG_WRITE', 'DEBUG_WRITE_FULL'];
 
 /** Names `owner:` reports besides process names; a process may not take them. */
 export const RESERVED_OWNERS = ['kernel', 'none'] as const;

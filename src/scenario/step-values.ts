@@ -18,9 +18,9 @@ export const fdName = () => strWhere('an fd name (letters, digits, _ . -)', (s) 
 
 export const scope = () =>
   z.unknown().transform((v, ctx): FwctlScope => {
-    if (v instanceof PlainScalar && typeof v.value === 'number') {
-      const s = FWCTL_SCOPES[v.value];
-      if (s !== undefined && Number.isInteger(v.value)) return s;
+    // Any u32 goes to the kernel unchanged; 0-3 read as their names.
+    if (v instanceof PlainScalar && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= 0 && v.value <= 0xffffffff) {
+      return FWCTL_SCOPES[v.value] ?? v.value;
     }
     if (typeof v === 'string') {
       const s = v.replace(/^FWCTL_RPC_/, '');
@@ -31,7 +31,7 @@ export const scope = () =>
       message:
         v === undefined
           ? 'missing'
-          : `expected a fwctl scope (${FWCTL_SCOPES.join(', ')}, or 0-3), got ${JSON.stringify(v instanceof PlainScalar ? v.source : v)}`,
+          : `expected a fwctl scope (${FWCTL_SCOPES.join(', ')}, or a number 0-4294967295), got ${JSON.stringify(v instanceof PlainScalar ? v.source : v)}`,
       ...(v === undefined ? { params: MISSING } : {}),
     });
     return z.NEVER as never;

@@ -131,12 +131,18 @@ export class UdevEvent implements FormatEnv {
 class EventBuiltinHost implements BuiltinHost {
   readonly loadModule: BuiltinHost['loadModule'];
   readonly linkConfig: BuiltinHost['linkConfig'];
+  readonly hwdb: BuiltinHost['hwdb'];
+  readonly linkFiles: BuiltinHost['linkFiles'];
+  readonly probeBlock: BuiltinHost['probeBlock'];
   readonly cmdline: string;
 
   constructor(private readonly event: UdevEvent) {
     const hooks = event.ctx.builtinHost;
     this.loadModule = hooks.loadModule;
     this.linkConfig = hooks.linkConfig;
+    this.hwdb = hooks.hwdb;
+    this.linkFiles = hooks.linkFiles;
+    this.probeBlock = hooks.probeBlock;
     this.cmdline = event.ctx.cmdline;
   }
 

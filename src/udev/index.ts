@@ -66,7 +66,17 @@ export { UdevDevice, type DeviceAction, deviceActions } from './device.js';
 export { UdevEvent, type UdevContext, executeRules, executeRunList, type ExecuteResult, type RunEntry, Escape } from './event.js';
 export { SysfsAccess, type FsError, type FsFailure } from './sources/sysfs-access.js';
 export { type DiagnosticSink, DiagnosticCollector } from './diagnostics.js';
-export { type BuiltinHost } from './builtins/index.js';
+export { type BuiltinHost, type HwdbLookup, type LinkFileInput } from './builtins/index.js';
+export {
+  HwdbBin,
+  type HwdbEntry,
+  type HwdbOpenError,
+  compileHwdb,
+  hwdbFileOrder,
+  type HwdbSourceFile,
+  HWDB_BIN_PATHS,
+  HWDB_SOURCE_DIRS,
+} from './hwdb/index.js';
 export { UdevEventQueue, type QueuedEvent, type QueuedEventKey, type QueuedEventState, devpathConflict } from './daemon/event-queue.js';
 export { verify, type VerifyOptions, type VerifyResult, type VerifiedFile } from './udevadm/udevadm-verify.js';
 export {

@@ -4,6 +4,9 @@
  * the errno a real process would see.
  */
 import { kerr } from '../base/index.js';
+import { isAnonInodeFile } from '../bus/index.js';
+import type { IoctlCaller } from '../bus/index.js';
+import { AddressSpace } from './address-space.js';
 import type { Capability } from './capabilities.js';
 import type { Credentials } from './cred.js';
 import type { OpenFileDescription, OpenMode, Opener, StatResult, Vfs } from './vfs.js';
@@ -21,6 +24,8 @@ const decoder = new TextDecoder('latin1');
 export class Process implements Opener {
   readonly cred: Credentials;
   readonly #fds = new Map<number, OpenFileDescription>();
+  /** The process's user memory, where ioctl structures and buffers live. */
+  readonly mm = new AddressSpace();
 
   constructor(
     readonly pid: number,
@@ -96,8 +101,31 @@ export class Process implements Opener {
     return offset;
   }
 
-  ioctl(fd: number, cmd: string, arg?: unknown): unknown {
-    return this.vfs.ioctl(this.#file(fd), cmd, arg);
+  /**
+   * ioctl(2): `cmd` is the ioctl number; `arg` usually a pointer into `mm`. An argument
+   * `{ fd: n, … }` names another descriptor of this process (fdget): the driver receives its
+   * open file as `file` (EBADF for a closed one). A result that is a new anonymous file
+   * (anon_inode_getfd) is installed at the lowest free descriptor, whose number is returned.
+   */
+  ioctl(fd: number, cmd: number | string, arg?: unknown): unknown {
+    let a = arg;
+    if (typeof arg === 'object' && arg !== null && typeof (arg as { fd?: unknown }).fd === 'number') {
+      const other = this.#file((arg as { fd: number }).fd);
+      a = { ...arg, file: other.kind === 'chr' ? other.file : undefined };
+    }
+    const result = this.vfs.ioctl(this.#file(fd), cmd, a, this.#caller);
+    if (isAnonInodeFile(result)) {
+      let n = 3;
+      while (this.#fds.has(n)) n++;
+      this.#fds.set(n, { kind: 'chr', path: `anon_inode:${result.name}`, cdev: result.cdev, file: result.file, pos: 0, mode: 'rw' });
+      return n;
+    }
+    return result;
+  }
+
+  /** `current` as an ioctl handler sees it. */
+  get #caller(): IoctlCaller {
+    return { mem: this.mm, comm: this.name, pid: this.pid, capable: (cap) => this.cred.caps.has(cap as Capability) };
   }
 
   close(fd: number): void {

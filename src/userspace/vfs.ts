@@ -8,12 +8,13 @@
  * even for root, after the generic permission check passed.
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
-import { kerr, normalizeAbsolute } from '../base/index.js';
+import { DriverModelError, kerr, normalizeAbsolute } from '../base/index.js';
 import {
   type AnyAttribute,
   type CharDev,
   type CharDevFile,
   CharDevRegistry,
+  type IoctlCaller,
   Devtmpfs,
   ICharDevRegistry,
   IDevtmpfs,
@@ -233,9 +234,15 @@ export class Vfs {
     }
   }
 
-  ioctl(f: OpenFileDescription, cmd: string, arg: unknown): unknown {
+  /** ioctl(2) (vfs_ioctl): a driver's ENOIOCTLCMD reaches userspace as ENOTTY. */
+  ioctl(f: OpenFileDescription, cmd: number | string, arg: unknown, caller?: IoctlCaller): unknown {
     if (f.kind !== 'chr' || !f.cdev.fops.ioctl) throw kerr('ENOTTY', `${f.path}: Inappropriate ioctl for device`);
-    return f.cdev.fops.ioctl(f.file, cmd, arg);
+    try {
+      return f.cdev.fops.ioctl(f.file, cmd, arg, caller);
+    } catch (e) {
+      if (DriverModelError.is(e) && e.errno === 'ENOIOCTLCMD') throw kerr('ENOTTY', `${f.path}: Inappropriate ioctl for device`);
+      throw e;
+    }
   }
 
   /** close(2): the driver's release runs; it cannot fail. */

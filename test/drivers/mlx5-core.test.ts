@@ -1,30 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { type AuxiliaryBus, AuxiliaryDriver, IAuxiliaryBus } from '../../src/aux/index.js';
+import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
 import { IPciCore, type PciCore } from '../../src/pci/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { NIC, NIC_PATH, bootMachine, eventsSince } from '../support/pci-machine.js';
 
 const auxOf = (m: Machine) => m.get<AuxiliaryBus>(IAuxiliaryBus);
 
-/** A stand-in for mlx5_core.eth until netdev exists: binds mlx5_core.eth.N. */
-function ethStub(m: Machine): string[] {
-  const removed: string[] = [];
-  auxOf(m).driverRegister(
-    new AuxiliaryDriver({ name: 'eth', idTable: [{ name: 'mlx5_core.eth' }], probe: () => {}, remove: (a) => removed.push(a.name) }),
-    'eth_stub',
-  );
-  return removed;
-}
-
 describe('mlx5_core (reference §2.3, §3.6)', () => {
-  it('should add eth, rdma, fwctl with one adev_idx, children before the function’s bind', () => {
+  it('should add eth, rdma, fwctl with one adev_idx, children (and eth0) before the function’s bind', () => {
     const m = bootMachine({ presets: ['mlx5-nic'] });
-    ethStub(m);
     const before = m.uevent.seqnum;
     m.modprobe('mlx5_core');
-    expect(eventsSince(m, before, ['pci', 'auxiliary'])).toEqual([
+    expect(eventsSince(m, before, ['pci', 'auxiliary', 'net'])).toEqual([
       `add ${NIC_PATH}/mlx5_core.eth.0`,
-      `bind ${NIC_PATH}/mlx5_core.eth.0 DRIVER=eth_stub.eth`,
+      `add ${NIC_PATH}/net/eth0`,
+      `bind ${NIC_PATH}/mlx5_core.eth.0 DRIVER=mlx5_core.eth`,
       `add ${NIC_PATH}/mlx5_core.rdma.0`,
       `add ${NIC_PATH}/mlx5_core.fwctl.0`,
       `bind ${NIC_PATH} DRIVER=mlx5_core`,
@@ -33,17 +23,16 @@ describe('mlx5_core (reference §2.3, §3.6)', () => {
 
   it('should delete children from the end of the table inside remove(), then unbind the function', () => {
     const m = bootMachine({ presets: ['mlx5-nic'], modules: ['mlx5_core'] });
-    const removed = ethStub(m);
     const before = m.uevent.seqnum;
     m.processes.root.writeFile('/sys/bus/pci/drivers/mlx5_core/unbind', NIC);
     expect(eventsSince(m, before)).toEqual([
       `remove ${NIC_PATH}/mlx5_core.fwctl.0`,
       `remove ${NIC_PATH}/mlx5_core.rdma.0`,
+      `remove ${NIC_PATH}/net/eth0`,
       `unbind ${NIC_PATH}/mlx5_core.eth.0`,
       `remove ${NIC_PATH}/mlx5_core.eth.0`,
       `unbind ${NIC_PATH}`,
     ]);
-    expect(removed).toEqual(['mlx5_core.eth.0']);
     expect(m.resources.claims).toHaveLength(0);
     expect(m.get<PciCore>(IPciCore).findDevice(NIC)!.enableCnt).toBe(0);
   });

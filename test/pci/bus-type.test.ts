@@ -21,8 +21,8 @@ describe('new_id (reference §4.3)', () => {
     ['one field', '15b3', 'EINVAL'],
     ['unparsable second field', '15b3 zz', 'EINVAL'],
     ['fewer than 7 fields the driver already matches', '15b3 101d', 'EEXIST'],
-    ['driver_data of no static entry', '15b3 101e ffffffff ffffffff 0 0 5', 'EINVAL'],
-    ['a new vendor/device', '15b3 101e', 'ok'],
+    ['driver_data of no static entry', '15b3 101f ffffffff ffffffff 0 0 5', 'EINVAL'],
+    ['a new vendor/device', '15b3 101f', 'ok'],
     ['7 fields skip the EEXIST check', '15b3 101d ffffffff ffffffff 0 0 0', 'ok'],
   ])('%s: %j → %s', (_what, value, expected) => {
     const m = bootMachine({ presets: ['mlx5-nic'], modules: ['mlx5_core'] });

@@ -212,7 +212,12 @@ const cases: Case[] = [
   {
     why: 'unknown fwctl scope',
     text: 'name: x\nsteps:\n  - open: /dev/fwctl/fwctl0\n    fd: f\n  - ioctl: f\n    op: FWCTL_RPC\n    scope: GOD_MODE\n    payload: ""\n',
-    diagnostic: `${F}:7:12: expected a fwctl scope (CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL, or 0-3), got "GOD_MODE"`,
+    diagnostic: `${F}:7:12: expected a fwctl scope (CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL, or a number 0-4294967295), got "GOD_MODE"`,
+  },
+  {
+    why: 'fwctl scope that is no u32',
+    text: 'name: x\nsteps:\n  - open: /dev/fwctl/fwctl0\n    fd: f\n  - ioctl: f\n    op: FWCTL_RPC\n    scope: -1\n    payload: ""\n',
+    diagnostic: `${F}:7:12: expected a fwctl scope (CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL, or a number 0-4294967295), got "-1"`,
   },
   {
     why: 'unknown DOE protocol',

@@ -67,7 +67,9 @@ describe('auxbus udevadm', () => {
     expect(r.out).toBe(
       'monitor will print the received events for:\nKERNEL - the kernel uevent\n\n' +
         'KERNEL[0.000000] add      /module/cxl_pci (module)\n' +
-        'KERNEL[0.000000] add      /module/pci_doe (module)\n',
+        'KERNEL[0.000000] add      /module/pci_doe (module)\n' +
+        'KERNEL[0.000000] add      /module/fwctl (module)\n' +
+        'KERNEL[0.000000] add      /module/cxl_fwctl (module)\n',
     );
     const none = await udevadm('monitor', '-u', '-s', 'module', '--no-autoload', '--preset', 'cxl-type3');
     expect(none.out).toBe('monitor will print the received events for:\nUDEV - the event which udev sends out after rule processing\n\n');

@@ -46,8 +46,13 @@ describe('udevadm trigger --dry-run', () => {
       `/sys${CXL}`,
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
     ]);
-    expect(list({ parents: [`/sys${CXL}`], nomatchSubsystems: ['auxiliary'] })).toEqual([`/sys${CXL}`]);
-    expect(list({ properties: [['DRIVER', 'mlx5_*']] })).toEqual(['/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0']);
+    expect(list({ parents: [`/sys${CXL}`], nomatchSubsystems: ['auxiliary'] })).toEqual([`/sys${CXL}`, `/sys${CXL}/fwctl/fwctl0`]);
+    expect(list({ properties: [['DRIVER', 'mlx5_*']] })).toEqual([
+      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
+      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.eth.0',
+      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.fwctl.0',
+      '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.rdma.0',
+    ]);
   });
 
   it('walks modules, buses and drivers with --type=subsystems', () => {

@@ -22,8 +22,11 @@ function netMachine(rules: string, up = false) {
       env.add('IFINDEX', String(ifindex.get(dev)));
     },
   });
+  // The machine's own class `net` (net/core) gives way to this test's stand-in.
+  machine.buses.classUnregister(machine.buses.class('net')!);
   machine.buses.classRegister(net);
   const renames: string[] = [];
+  machine.container.unbind(IUdevNetifRenamer);
   machine.container.bind(IUdevNetifRenamer).toConstantValue({
     rename(index: number, oldName: string, newName: string) {
       const dev = [...ifindex].find(([, i]) => i === index)?.[0];

@@ -7,11 +7,14 @@
  * function's `unbind` uevent. The memdev/port/region side of the real driver is not modelled.
  */
 import { inject, injectable } from 'inversify';
-import { kerr } from '../../base/index.js';
+import { ILogService, type ILogService as LogService, kerr } from '../../base/index.js';
 import { AuxiliaryBus, IAuxiliaryBus } from '../../aux/index.js';
 import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
 import { IPciCore, type PciCore, type PciDevice, PciDriver, pciDeviceClass, pciFindDvsecCapability, pciModuleAliases } from '../../pci/index.js';
 import type { DoeMailboxRef } from '../doe/mailbox.js';
+import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_VENDOR_ID_CXL as DOE_VENDOR_CXL } from '../doe/doe.js';
+import { IPciCoreDoe, type PciCoreDoe } from '../doe/pci-core-doe.js';
+import { readCdatData } from './cdat.js';
 
 export const CXL_PCI_MODNAME = 'cxl_pci';
 
@@ -35,6 +38,8 @@ export class CxlPciModule implements ModuleEntry {
   constructor(
     @inject(IPciCore) private readonly pci: PciCore,
     @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(IPciCoreDoe) private readonly coreDoe: PciCoreDoe,
+    @inject(ILogService) private readonly log: LogService,
   ) {
     this.driver = new PciDriver({
       name: CXL_PCI_MODNAME,
@@ -71,6 +76,13 @@ export class CxlPciModule implements ModuleEntry {
     }
     const fwctl: CxlFwctlRef = { kind: 'cxl-fwctl', pdev };
     this.#addChild(pdev, 'fwctl', fwctl);
+    // pci-core-shared: the CXL consumer finds the CDAT mailbox the PCI core created and reads
+    // the table through it (read_cdat_data); under aux-exclusive pci_doe does it after binding.
+    if (this.pci.doePolicy === 'pci-core-shared') {
+      this.coreDoe.whenMailbox(pdev, DOE_VENDOR_CXL, CXL_DOE_PROTOCOL_TABLE_ACCESS, (mb) => {
+        if (mb && pdev.driver?.name === CXL_PCI_MODNAME) readCdatData(mb, this.log, `cxl_pci ${pdev.name}`);
+      });
+    }
   }
 
   /** One devm child with an id from the IDA of its match name (freed after the child is gone). */

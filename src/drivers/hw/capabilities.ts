@@ -98,3 +98,31 @@ export function dvsecCapability(cs: ConfigSpace, offset: number, vendor: number,
   cs.set(offset + 4, 4, (vendor & 0xffff) | ((revision & 0xf) << 16) | ((length & 0xfff) << 20));
   cs.set(offset + 8, 2, dvsecId);
 }
+
+/** SR-IOV parameters of a PF (the capability's read-only fields). */
+export interface SriovParams {
+  readonly totalVFs: number;
+  readonly initialVFs: number;
+  readonly offset: number;
+  readonly stride: number;
+  readonly vfDevice: number;
+}
+
+/**
+ * The SR-IOV extended capability (PCIe Base Spec 9.3.3): Control (VF Enable, VF MSE, ARI
+ * Capable Hierarchy) and NumVFs writable; InitialVFs, TotalVFs, First VF Offset, VF Stride and VF
+ * Device ID read-only; System Page Size writable (4 KiB supported).
+ */
+export function sriovCapability(cs: ConfigSpace, offset: number, p: SriovParams): void {
+  cs.addExtCapability(pciExtCapIds.SRIOV, 1, offset);
+  cs.writable(offset + 0x08, 2, 0x001f); // SR-IOV Control
+  cs.set(offset + 0x0c, 2, p.initialVFs);
+  cs.set(offset + 0x0e, 2, p.totalVFs);
+  cs.writable(offset + 0x10, 2, 0xffff); // NumVFs
+  cs.set(offset + 0x14, 2, p.offset);
+  cs.set(offset + 0x16, 2, p.stride);
+  cs.set(offset + 0x1a, 2, p.vfDevice);
+  cs.set(offset + 0x1c, 4, 0x553); // supported page sizes: 4K, 8K, 64K, 256K, 1M, 4M
+  cs.set(offset + 0x20, 4, 0x1);
+  cs.writable(offset + 0x20, 4, 0xffffffff);
+}

@@ -24,6 +24,7 @@ import {
 } from '../../protocols/index.js';
 import { aerCapability, dsnCapability, dvsecCapability, expressCapability, msixCapability, pmCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
+import { CxlMailboxDevice } from './cxl-mailbox.js';
 import { type DoeMailboxTiming, DoeMailboxRegisters, silentResponder } from './doe-mailbox.js';
 
 export const CXL_TYPE3_IDS = {
@@ -81,7 +82,12 @@ export interface CxlType3Options {
   readonly timing?: DoeMailboxTiming;
 }
 
-export function createCxlType3(options: CxlType3Options): SimulatedPciFunction {
+/** The cxl-type3 function with its primary mailbox (BAR2) at command level: CEL, logs, Features. */
+export interface CxlType3Function extends SimulatedPciFunction {
+  readonly cxlMailbox: CxlMailboxDevice;
+}
+
+export function createCxlType3(options: CxlType3Options): CxlType3Function {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type0Header(cs, { ...CXL_TYPE3_IDS, interruptPin: 1 });
   cs.bar(0, cxlType3Bars[0]!);
@@ -115,11 +121,12 @@ export function createCxlType3(options: CxlType3Options): SimulatedPciFunction {
   cs.set(0x1d8 + 0x0c, 4, 0 | (0x01 << 8));
   cs.set(0x1d8 + 0x14, 4, 2 | (0x03 << 8));
   dsnCapability(cs, 0x200, options.serial ?? 0x0000_0000_cafe_0d93n);
-  return new SimulatedPciFunction({
+  const fn = new SimulatedPciFunction({
     config: cs,
     bars: cxlType3Bars,
     resetMethods: ['flr', 'bus'],
     irq: options.irq ?? 16,
     doeMailboxes: mailboxes,
   });
+  return Object.assign(fn, { cxlMailbox: new CxlMailboxDevice() });
 }

@@ -5,7 +5,7 @@
  * number in the extended list. No DOE mailbox.
  */
 import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes } from '../../pci/index.js';
-import { aerCapability, dsnCapability, expressCapability, msixCapability, pmCapability, type0Header } from './capabilities.js';
+import { aerCapability, dsnCapability, expressCapability, msixCapability, pmCapability, sriovCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 
 export const MLX5_NIC_IDS = {
@@ -27,6 +27,41 @@ export interface Mlx5NicOptions {
   readonly irq?: number;
 }
 
+/** The PF's SR-IOV capability: 8 VFs right after the PF (offset 1, stride 1), VF id 0x101e. */
+export const MLX5_NIC_SRIOV = { totalVFs: 8, initialVFs: 8, offset: 1, stride: 1, vfDevice: 0x101e } as const;
+
+/** A ConnectX VF's BAR 0: 64-bit prefetchable, 1 MiB. */
+export const mlx5VfBars: readonly (PciBarInfo | undefined)[] = [{ size: 0x100000, kind: 'mem', is64: true, prefetchable: true }, undefined];
+
+/**
+ * One virtual function: vendor and device read all ones (PCIe Base Spec 9.3.4.1.1), class,
+ * revision and subsystem ids as the PF's, an Express endpoint capability with FLR and MSI-X.
+ */
+export function createMlx5Vf(): SimulatedPciFunction {
+  const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
+  type0Header(cs, { ...MLX5_NIC_IDS, vendor: 0xffff, device: 0xffff, interruptPin: 0 });
+  expressCapability(cs, 0x60, pciExpTypes.ENDPOINT, true);
+  msixCapability(cs, 0x9c, 8, 0, 0x2000, 0x3000);
+  return new SimulatedPciFunction({ config: cs, bars: mlx5VfBars, resetMethods: ['flr'], irq: 0 });
+}
+
+/** A PF that creates its VFs on demand (SriovCapableHw). */
+class Mlx5NicFunction extends SimulatedPciFunction {
+  readonly #vfs = new Map<number, SimulatedPciFunction>();
+  virtfn(index: number): SimulatedPciFunction {
+    let vf = this.#vfs.get(index);
+    if (!vf) {
+      vf = createMlx5Vf();
+      this.#vfs.set(index, vf);
+    }
+    return vf;
+  }
+  override disconnect(): void {
+    super.disconnect();
+    for (const vf of this.#vfs.values()) vf.disconnect();
+  }
+}
+
 export function createMlx5Nic(options: Mlx5NicOptions = {}): SimulatedPciFunction {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type0Header(cs, { ...MLX5_NIC_IDS, interruptPin: 1 });
@@ -38,5 +73,6 @@ export function createMlx5Nic(options: Mlx5NicOptions = {}): SimulatedPciFunctio
   pmCapability(cs, 0x40);
   aerCapability(cs, 0x100);
   dsnCapability(cs, 0x150, options.serial ?? 0xb8ce_f603_00a1_2b3cn);
-  return new SimulatedPciFunction({ config: cs, bars: mlx5NicBars, resetMethods: ['flr', 'bus'], irq: options.irq ?? 17 });
+  sriovCapability(cs, 0x180, MLX5_NIC_SRIOV);
+  return new Mlx5NicFunction({ config: cs, bars: mlx5NicBars, resetMethods: ['flr', 'bus'], irq: options.irq ?? 17 });
 }

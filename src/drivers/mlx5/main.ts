@@ -7,14 +7,16 @@
  */
 import { inject, injectable } from 'inversify';
 import { IdAllocator } from '../../base/index.js';
-import { AuxiliaryBus, AuxiliaryDevice, IAuxiliaryBus } from '../../aux/index.js';
+import { AuxiliaryBus, AuxiliaryDevice, IAuxiliaryBus, auxiliaryModuleAliases } from '../../aux/index.js';
 import { type ModuleEntry, defineModule } from '../../bus/index.js';
 import { IPciCore, type PciCore, type PciDevice, PciDriver, pciDevice, pciModuleAliases } from '../../pci/index.js';
+import { INetCore, type NetCore } from '../net/index.js';
+import { Mlx5eDriver, mlx5eIdTable } from './en-main.js';
 
 export const MLX5_CORE_MODNAME = 'mlx5_core';
 
-/** The preset's entry of mlx5_core_pci_table: ConnectX-6 Dx. */
-export const mlx5CoreIdTable = [pciDevice(0x15b3, 0x101d)];
+/** The preset's entries of mlx5_core_pci_table: ConnectX-6 Dx and its VF (MLX5_PCI_DEV_IS_VF). */
+export const mlx5CoreIdTable = [pciDevice(0x15b3, 0x101d), pciDevice(0x15b3, 0x101e, { driverData: 1 })];
 
 /** mlx5_adev_devices, in table order (the subset this function exposes). */
 export const mlx5AuxiliaryDevnames = ['eth', 'rdma', 'fwctl'] as const;
@@ -35,28 +37,42 @@ interface Mlx5CoreDev {
 @injectable()
 export class Mlx5CoreModule implements ModuleEntry {
   readonly driver: PciDriver;
+  /** mlx5e's auxiliary driver `mlx5_core.eth` (en_main.c), part of this module. */
+  readonly eth: Mlx5eDriver;
   /** mlx5_adev_ida: one index per function, shared by its auxiliary devices. */
   readonly #adevIda = new IdAllocator();
 
   constructor(
     @inject(IPciCore) private readonly pci: PciCore,
     @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(INetCore) net: NetCore,
   ) {
+    this.eth = new Mlx5eDriver(aux, net);
     this.driver = new PciDriver({
       name: MLX5_CORE_MODNAME,
       idTable: mlx5CoreIdTable,
       module: MLX5_CORE_MODNAME,
       probe: (pdev) => this.#probe(pdev),
       remove: (pdev) => this.#remove(pdev),
+      sriovConfigure: (pdev, n) => this.#sriovConfigure(pdev, n),
     });
   }
 
+  /** mlx5_init: mlx5e_init (the eth auxiliary driver) before the PCI driver. */
   init(): void {
-    this.pci.registerDriver(this.driver);
+    this.eth.register(MLX5_CORE_MODNAME);
+    try {
+      this.pci.registerDriver(this.driver);
+    } catch (e) {
+      this.eth.unregister();
+      throw e;
+    }
   }
 
+  /** mlx5_cleanup: the PCI driver first (every function unbinds), then mlx5e_cleanup. */
   exit(): void {
     this.pci.unregisterDriver(this.driver);
+    this.eth.unregister();
   }
 
   /** init_one: mlx5_pci_init, then the auxiliary devices; any failure unwinds in reverse. */
@@ -92,10 +108,25 @@ export class Mlx5CoreModule implements ModuleEntry {
     return adev;
   }
 
-  /** remove_one. */
+  /**
+   * remove_one: mlx5_sriov_disable first (every VF's unbind/remove, sriov.c), then the auxiliary
+   * devices (mlx5_uninit_one → mlx5_unregister_device): every VF event precedes the PF's
+   * auxiliary-device events (reference §8.7).
+   */
   #remove(pdev: PciDevice): void {
+    this.pci.disableSriov(pdev);
     const state = pdev.driverData as Mlx5CoreDev | undefined;
     if (state) this.#teardown(pdev, state);
+  }
+
+  /**
+   * mlx5_core_sriov_configure: N > 0 enables the VFs in firmware, then pci_enable_sriov
+   * (undone on failure); 0 → pci_disable_sriov. Returns N.
+   */
+  #sriovConfigure(pdev: PciDevice, n: number): number {
+    if (n === 0) this.pci.disableSriov(pdev);
+    else this.pci.enableSriov(pdev, n);
+    return n;
   }
 
   /** Children from the end of the table, then the index, the BARs and the enable. */
@@ -114,7 +145,7 @@ export class Mlx5CoreModule implements ModuleEntry {
 export const mlx5CoreModuleInfo = defineModule(
   {
     name: MLX5_CORE_MODNAME,
-    aliases: pciModuleAliases(mlx5CoreIdTable),
+    aliases: [...pciModuleAliases(mlx5CoreIdTable), ...auxiliaryModuleAliases(mlx5eIdTable)],
     description: 'Mellanox 5th generation network adapters (ConnectX series) core driver',
   },
   Mlx5CoreModule,

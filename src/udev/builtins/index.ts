@@ -10,18 +10,16 @@ import type { Builtin, BuiltinHost } from './builtin.js';
 import { kmodBuiltin } from './kmod.js';
 import { netIdBuiltin } from './net-id.js';
 import { pathIdBuiltin } from './path-id.js';
-import {
-  blkidBuiltin,
-  btrfsBuiltin,
-  hwdbBuiltin,
-  inputIdBuiltin,
-  keyboardBuiltin,
-  netSetupLinkBuiltin,
-  uaccessBuiltin,
-  usbIdBuiltin,
-} from './stubs.js';
+import { uaccessBuiltin } from './stubs.js';
+import { netSetupLinkBuiltin } from './net-setup-link.js';
+import { blkidBuiltin } from './blkid.js';
+import { btrfsBuiltin } from './btrfs.js';
+import { hwdbBuiltin } from './hwdb.js';
+import { inputIdBuiltin } from './input-id.js';
+import { keyboardBuiltin } from './keyboard.js';
+import { usbIdBuiltin } from './usb-id.js';
 
-export type { Builtin, BuiltinContext, BuiltinHost } from './builtin.js';
+export type { Builtin, BuiltinContext, BuiltinHost, HwdbLookup, LinkFileInput } from './builtin.js';
 
 /** Builtins by id; the index is the BuiltinId. */
 export const builtins: Readonly<Record<BuiltinId, Builtin>> = {

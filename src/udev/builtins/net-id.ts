@@ -3,11 +3,15 @@
  * ID_NET_NAME_MAC, and for a netdev whose direct parent is a PCI function the onboard
  * (o<index>), slot (s<slot>) and path (p<bus>s<slot>[f<fn>][n<port>|d<devport>]) names, with
  * SR-IOV `v<n>` suffixes, ARI function numbering and the hotplug-slot lookup in
- * /sys/bus/pci/slots. USB, BCMA, CCW, VIO, platform, netdevsim and Xen naming are not modelled.
+ * /sys/bus/pci/slots; USB (`…u<port>[c<cfg>][i<if>]`) and BCMA names below a PCI ancestor; the
+ * OUI lookup (ID_OUI_FROM_DATABASE via hwdb "OUI:<MAC>"); CCW bus ids, VIO slots, ACPI platform
+ * names, netdevsim and Xen VIF names. Devicetree aliases (/proc/device-tree) are not modelled.
  */
 import { UdevDevice } from '../device.js';
 import { safeAtoi } from '../udev-util.js';
 import type { Builtin, BuiltinContext } from './builtin.js';
+import { parentWithSubsystemDevtype } from './device-util.js';
+import { hwdbLookupInto } from './hwdb.js';
 
 /** Naming scheme flags (netif-naming-scheme.h). */
 const Naming = {
@@ -304,14 +308,56 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
   dev.addProperty('ID_NET_NAMING_SCHEME', schemeName);
   if (iftype !== ARPHRD_INFINIBAND && hw && hw.length === 6) {
     const aat = dev.sysattr('addr_assign_type');
-    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM) dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hexBytes(hw)}`);
+    if (aat !== undefined && /^\d+$/.test(aat) && Number(aat) === NET_ADDR_PERM) {
+      dev.addProperty('ID_NET_NAME_MAC', `${prefix}x${hexBytes(hw)}`);
+      ieeeOui(ctx, hw);
+    }
   }
-  // Only a netdev whose direct parent is a PCI function gets PCI names (virtio skipped).
+  // The bus-specific names, each ending the builtin when it applies (252's order).
+  const direct = dev.parent;
+  const ccw = ccwName(dev);
+  if (ccw !== undefined) {
+    dev.addProperty('ID_NET_NAME_PATH', prefix + ccw);
+    return undefined;
+  }
+  if (direct?.subsystem === 'vio') {
+    const m = /^\/sys\/devices\/vio\/[0-9a-fA-F]{1,4}([0-9a-fA-F]{1,4})\/net\/eth\d+/.exec(dev.syspath);
+    if (m) {
+      dev.addProperty('ID_NET_NAME_SLOT', `${prefix}v${Number.parseInt(m[1]!, 16)}`);
+      return undefined;
+    }
+  }
+  if (direct?.subsystem === 'platform') {
+    const name = platformName(dev.syspath);
+    if (name !== undefined) {
+      dev.addProperty('ID_NET_NAME_PATH', prefix + name);
+      return undefined;
+    }
+  }
+  if (flags & Naming.NETDEVSIM && ppn !== undefined && ppn.length > 0) {
+    const sim = parentWithSubsystemDevtype(dev, 'netdevsim');
+    const m = sim ? /^netdevsim(\d+)/.exec(sim.sysname) : null;
+    if (m) {
+      dev.addProperty('ID_NET_NAME_PATH', `${prefix}i${Number(m[1])}n${ppn}`);
+      return undefined;
+    }
+  }
+  if (flags & Naming.XEN_VIF && direct?.subsystem === 'xen') {
+    const m = /^\/sys\/devices\/vif-(0|[1-9]\d*)\//.exec(dev.syspath);
+    if (m) {
+      dev.addProperty('ID_NET_NAME_SLOT', `${prefix}X${Number(m[1])}`);
+      return undefined;
+    }
+  }
+  // names_pci(): the direct parent (virtio skipped) when it is PCI, else the nearest PCI ancestor.
   let parent = dev.parent;
   while (parent && parent.subsystem === 'virtio') parent = parent.parent;
-  if (!parent || parent.subsystem !== 'pci') return undefined;
+  if (!parent) return undefined;
+  const directPci = parent.subsystem === 'pci';
+  const pcidev = directPci ? parent : parentWithSubsystemDevtype(dev, 'pci');
+  if (!pcidev) return undefined;
   const names: PciNames = { onboard: '', onboardLabel: undefined, path: '', slot: '' };
-  const vf = flags & Naming.SR_IOV_V ? virtfnInfo(parent) : undefined;
+  const vf = flags & Naming.SR_IOV_V ? virtfnInfo(pcidev) : undefined;
   if (vf) {
     const vfNames: PciNames = { onboard: '', onboardLabel: undefined, path: '', slot: '' };
     pciOnboard(dev, vf.pf, flags, ppn, vfNames);
@@ -320,14 +366,89 @@ function run(ctx: BuiltinContext): 'EINVAL' | 'ENOENT' | undefined {
     if (vfNames.slot) names.slot = vfNames.slot + vf.suffix;
     if (vfNames.path) names.path = vfNames.path + vf.suffix;
   } else {
-    pciOnboard(dev, parent, flags, ppn, names);
-    pciSlot(dev, parent, flags, ppn, iftype, names);
+    pciOnboard(dev, pcidev, flags, ppn, names);
+    pciSlot(dev, pcidev, flags, ppn, iftype, names);
   }
-  if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
-  if (names.onboardLabel !== undefined) dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
-  if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
-  if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
+  if (directPci) {
+    if (names.onboard) dev.addProperty('ID_NET_NAME_ONBOARD', prefix + names.onboard);
+    if (names.onboardLabel !== undefined) dev.addProperty('ID_NET_LABEL_ONBOARD', (flags & Naming.LABEL_NOPREFIX ? '' : prefix) + names.onboardLabel);
+    if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path);
+    if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot);
+    return undefined;
+  }
+  const usb = usbPorts(dev);
+  if (usb !== undefined) {
+    if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path + usb);
+    if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot + usb);
+    return undefined;
+  }
+  const bcma = bcmaCore(dev);
+  if (bcma !== undefined) {
+    if (names.path) dev.addProperty('ID_NET_NAME_PATH', prefix + names.path + bcma);
+    if (names.slot) dev.addProperty('ID_NET_NAME_SLOT', prefix + names.slot + bcma);
+  }
   return undefined;
+}
+
+/** names_ccw(): "c<bus id without leading 0 and .>" for a (grouped) CCW parent, virtio skipped. */
+function ccwName(dev: UdevDevice): string | undefined {
+  let c = dev.parent;
+  while (c && c.subsystem === 'virtio') c = c.parent;
+  if (!c || (c.subsystem !== 'ccw' && c.subsystem !== 'ccwgroup')) return undefined;
+  const id = c.sysname;
+  if (id.length !== 8 && id.length !== 9) return undefined;
+  let start = 0;
+  while (start < id.length && (id[start] === '.' || id[start] === '0')) start++;
+  return 'c' + id.slice(start < id.length ? start : id.length - 1);
+}
+
+/**
+ * names_platform(): ACPI-named platform devices, /sys/devices/platform/VVVVMMMM:II/net/ethN
+ * (4-character ACPI or 3-character PNP vendor) → "a<vendor lowercased><model hex>i<instance>".
+ */
+function platformName(syspath: string): string | undefined {
+  const base = '/sys/devices/platform/';
+  if (syspath.length < base.length + 8 + 1) return undefined;
+  const four = syspath[base.length + 8] === ':';
+  const re = four
+    ? /^\/sys\/devices\/platform\/([^\s]{4})([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,2})\/net\/eth\d+/
+    : /^\/sys\/devices\/platform\/([^\s]{3})([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,2})\/net\/eth\d+/;
+  const m = re.exec(syspath);
+  if (!m) return undefined;
+  const vendor = m[1]!;
+  if (!(four ? /^[A-Z0-9]+$/ : /^[A-Z]+$/).test(vendor)) return undefined;
+  return `a${vendor.toLowerCase()}${Number.parseInt(m[2]!, 16).toString(16)}i${Number.parseInt(m[3]!, 16)}`;
+}
+
+/**
+ * names_usb(): "u<port>[u<port>…][c<config>][i<interface>]" from the usb_interface ancestor's
+ * name (1-2.3:1.0 → u2u3; config 1 and interface 0 are left out).
+ */
+function usbPorts(dev: UdevDevice): string | undefined {
+  const intf = parentWithSubsystemDevtype(dev, 'usb', 'usb_interface');
+  if (!intf) return undefined;
+  const m = /^[^-]*-([^:]*):([^.]*)\.(.*)$/.exec(intf.sysname);
+  if (!m) return undefined;
+  let s = 'u' + m[1]!.replaceAll('.', 'u');
+  if (m[2] !== '1') s += 'c' + m[2];
+  if (m[3] !== '0') s += 'i' + m[3];
+  return s;
+}
+
+/** names_bcma(): "b<core>" for a Broadcom bus core other than 0. */
+function bcmaCore(dev: UdevDevice): string | undefined {
+  const b = parentWithSubsystemDevtype(dev, 'bcma');
+  if (!b) return undefined;
+  const m = /^bcma\d+:(\d+)$/.exec(b.sysname);
+  if (!m) return undefined;
+  return Number(m[1]) > 0 ? `b${Number(m[1])}` : '';
+}
+
+/** ieee_oui(): ID_OUI_FROM_DATABASE for the MAC address (not the misused 00:00:00 prefix). */
+function ieeeOui(ctx: BuiltinContext, hw: readonly number[]): void {
+  if (hw.length !== 6 || (hw[0] === 0 && hw[1] === 0 && hw[2] === 0)) return;
+  const str = 'OUI:' + hw.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  hwdbLookupInto(ctx.dev, ctx.host.hwdb, undefined, str, undefined);
 }
 
 export const netIdBuiltin: Builtin = { name: 'net_id', runOnce: false, run };

@@ -5,6 +5,7 @@
  * broadcasts the processed event to udev monitors. Every step is a task on the host's scheduler;
  * `receive()` only buffers, as the netlink socket does. Independent of the simulated machine.
  */
+import type { HwdbLookup, LinkFileInput } from '../builtins/index.js';
 import { type Diagnostic, type DiagnosticSink, plainDiagnostic, strerrorName } from '../diagnostics.js';
 import { DriverModelError, Emitter, Errno, type ErrnoName, type Event, type PasswdDatabase, debianPasswd, kerr } from '../../base/index.js';
 import { UdevDatabase } from '../database.js';
@@ -82,6 +83,10 @@ export interface UdevDaemonHost {
    * Absent: every rename fails with ENODEV.
    */
   renameNetif?(ifindex: number, oldName: string, newName: string): void;
+  /** The hardware database sd_hwdb_new() would open; absent: no hwdb.bin. */
+  readonly hwdb?: HwdbLookup;
+  /** .link files for net_setup_link, in load order. */
+  readonly linkFiles?: readonly LinkFileInput[];
 }
 
 export interface UdevDaemonOptions {
@@ -193,7 +198,11 @@ export class UdevDaemon {
         if (!host.renameNetif) throw kerr('ENODEV', `no network interface ${ifindex} (${oldName} → ${newName})`);
         host.renameNetif(ifindex, oldName, newName);
       },
-      builtinHost: host.kmod ? { loadModule: (m) => this.#loadModule(host.kmod!, m) } : {},
+      builtinHost: {
+        ...(host.kmod ? { loadModule: (m: string) => this.#loadModule(host.kmod!, m) } : {}),
+        ...(host.hwdb ? { hwdb: host.hwdb } : {}),
+        ...(host.linkFiles ? { linkFiles: host.linkFiles } : {}),
+      },
     };
   }
 

@@ -611,14 +611,23 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
     case TokenType.A_OWNER_ID:
       if (ev.ownerFinal) return PASS;
       if (t.op === Op.ASSIGN_FINAL) ev.ownerFinal = true;
-      if (t.num === ID_INVALID) return PASS;
+      // A name /etc/passwd lacks was resolved to UID_INVALID at parse time; assigning it
+      // resets the owner an earlier line set (udev 252, recorded: 255-group-unknown-name).
+      if (t.num === ID_INVALID) {
+        ev.uid = undefined;
+        return PASS;
+      }
       ev.uid = t.num;
       ev.ruleLog('debug', `OWNER ${t.num}`, dev);
       return PASS;
     case TokenType.A_GROUP_ID:
       if (ev.groupFinal) return PASS;
       if (t.op === Op.ASSIGN_FINAL) ev.groupFinal = true;
-      if (t.num === ID_INVALID) return PASS;
+      // GROUP="unknown" carries GID_INVALID: it resets an earlier GROUP= (so no 0660 default).
+      if (t.num === ID_INVALID) {
+        ev.gid = undefined;
+        return PASS;
+      }
       ev.gid = t.num;
       ev.ruleLog('debug', `GROUP ${t.num}`, dev);
       return PASS;

@@ -3,7 +3,9 @@
  * turned into the environment the oracle builds: a fake /sys (uevent files, subsystem and
  * driver links, /sys/bus|class index links, /sys/dev/char|block links, `dev` attributes,
  * A:/H:/L: entries), /proc/sys (Y:), /dev with the described nodes, and the udev database
- * entries of D:/G:/S: lines.
+ * entries of D:/G:/S: lines. One extension the oracle does not know: `B: NAME=VALUE`, blkid's
+ * probe results for the device (TYPE, UUID, LABEL, PTTYPE, PART_ENTRY_*, …), which the `blkid`
+ * builtin reports instead of reading a medium.
  */
 import { kerr } from '../../base/index.js';
 import { bytesToArray, textToBytes } from '../bytes.js';
@@ -70,6 +72,11 @@ export interface DeviceDescEnvironment {
   readonly database: UdevDatabase;
   /** The P: paths in order (the first is the default event device). */
   readonly devpaths: readonly string[];
+  /**
+   * blkid's probe results of the described block devices (`B: NAME=VALUE` lines, an extension
+   * the oracle does not know): what libblkid would read from the medium, in probe order.
+   */
+  readonly probeBlock: (dev: { readonly devpath: string }) => ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 interface DescDevice {
@@ -78,6 +85,7 @@ interface DescDevice {
   readonly links: Array<[string, string]>;
   node: string | undefined;
   readonly db: Array<[string, string]>;
+  readonly blkid: Array<[string, string]>;
 }
 
 /** printf %b: \n \t \\ \a \b \e \f \r \v, \0NNN octal, \xHH; \c stops the output. */
@@ -147,7 +155,7 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
     const payload = m[2]!;
     if (tag === 'P') {
       const path = textToBytes(payload);
-      devices.push({ path: path.startsWith('/') ? path : '/' + path, env: [], links: [], node: undefined, db: [] });
+      devices.push({ path: path.startsWith('/') ? path : '/' + path, env: [], links: [], node: undefined, db: [], blkid: [] });
       continue;
     }
     if (tag === 'Y') {
@@ -156,7 +164,7 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
       sysctl.push(e < 0 ? [b, ''] : [b.slice(0, e), b.slice(e + 1)]);
       continue;
     }
-    if (!'EAHLNSDG'.includes(tag)) throw kerr('EINVAL', `${where}: unknown description tag '${tag}:'`);
+    if (!'EAHLNSDGB'.includes(tag)) throw kerr('EINVAL', `${where}: unknown description tag '${tag}:'`);
     const cur = devices[devices.length - 1];
     if (!cur) throw kerr('EINVAL', `${where}: '${tag}:' line before any 'P:' line`);
     const eq = payload.indexOf('=');
@@ -183,6 +191,9 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
         break;
       case 'H':
         attrs.push({ dev: cur, name: key, data: hexBytes(rawVal, where) });
+        break;
+      case 'B':
+        cur.blkid.push([key, val]);
         break;
     }
   }
@@ -310,5 +321,6 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
   }
   for (const a of attrs) sysfs.putFile(`/sys${a.dev.path}/${a.name}`.replace(/\/+/g, '/'), a.data);
   for (const [k, v] of sysctl) sysfs.putFile(`/proc/sys/${k.replaceAll('.', '/')}`, bytesToArray(v + '\n'));
-  return { sysfs, devfs, database, devpaths: devices.map((d) => d.path) };
+  const probes = new Map(devices.filter((d) => d.blkid.length > 0).map((d) => [d.path, d.blkid] as const));
+  return { sysfs, devfs, database, devpaths: devices.map((d) => d.path), probeBlock: (dev) => probes.get(dev.devpath) };
 }

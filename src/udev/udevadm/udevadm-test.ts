@@ -5,6 +5,7 @@
  * effects, RUN listed not run, RUN commands substituted a second time when printed). Returns
  * the oracle's JSON-lines records and the stdout/stderr text 252 prints.
  */
+import type { BuiltinHost, HwdbLookup, LinkFileInput } from '../builtins/index.js';
 import { bytesToText, textToBytes } from '../bytes.js';
 import { UdevDatabase } from '../database.js';
 import { MemoryDevFs } from '../sources/devfs-memory.js';
@@ -58,6 +59,12 @@ export interface RunUdevTestOptions {
   /** Collect a per-line explanation for every event. */
   readonly explain?: boolean;
   readonly loadModule?: (nameOrAlias: string) => void;
+  /** The hardware database (`hwdb` builtin, net_id's OUI lookup); absent: no hwdb.bin. */
+  readonly hwdb?: HwdbLookup;
+  /** .link files for net_setup_link, in load order. */
+  readonly linkFiles?: readonly LinkFileInput[];
+  /** blkid probe results per device (see BuiltinHost.probeBlock). */
+  readonly probeBlock?: BuiltinHost['probeBlock'];
 }
 
 /** Per-event output. */
@@ -209,7 +216,12 @@ export function runUdevTest(options: RunUdevTestOptions): UdevTestResult {
       constants: options.constants ?? { arch: 'x86-64', virt: 'none' },
       now: options.now ?? (() => 1),
       renameNetif: rename,
-      builtinHost: { ...(options.loadModule ? { loadModule: options.loadModule } : {}) },
+      builtinHost: {
+        ...(options.loadModule ? { loadModule: options.loadModule } : {}),
+        ...(options.hwdb ? { hwdb: options.hwdb } : {}),
+        ...(options.linkFiles ? { linkFiles: options.linkFiles } : {}),
+        ...(options.probeBlock ? { probeBlock: options.probeBlock } : {}),
+      },
     };
     let exit = 0;
     let stdout = BANNER;

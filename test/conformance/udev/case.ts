@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDeviceDesc, runUdevTest, type UdevTestResult } from '../../../src/udev/index.js';
+import { compileHwdb, HwdbBin, loadDeviceDesc, runUdevTest, type HwdbLookup, type LinkFileInput, type UdevTestResult } from '../../../src/udev/index.js';
 
 export interface ConformanceCase {
   readonly name: string;
@@ -48,7 +48,48 @@ export function loadCase(dir: string, name: string): ConformanceCase {
   return { name, dir, rules, desc, events, expected: readFileSync(join(dir, 'expected.jsonl'), 'utf8') };
 }
 
-export function runCase(c: ConformanceCase): UdevTestResult {
+export function runCase(c: ConformanceCase, hwdb: HwdbLookup | undefined = fixtureHwdb()): UdevTestResult {
   const env = loadDeviceDesc(c.desc, join(c.dir, 'device.desc'));
-  return runUdevTest({ rules: c.rules, sysfs: env.sysfs, devfs: env.devfs, database: env.database, events: c.events });
+  return runUdevTest({
+    rules: c.rules,
+    sysfs: env.sysfs,
+    devfs: env.devfs,
+    database: env.database,
+    events: c.events,
+    probeBlock: env.probeBlock,
+    ...(hwdb ? { hwdb } : {}),
+  });
+}
+
+const fixtures = join(import.meta.dirname, '../../fixtures');
+let hwdbCache: HwdbBin | undefined;
+
+/**
+ * The hardware database the oracle saw (Debian's /usr/lib/udev/hwdb.bin), as the records of its
+ * hwdb.d that the recorded cases look up (test/fixtures/hwdb, made by tools/udev-hwdb/prune.ts),
+ * compiled once.
+ */
+export function fixtureHwdb(): HwdbBin {
+  if (hwdbCache) return hwdbCache;
+  const dir = join(fixtures, 'hwdb');
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.hwdb'))
+        .sort()
+        .map((f) => ({ path: `/usr/lib/udev/hwdb.d/${f}`, text: readFileSync(join(dir, f), 'latin1') }))
+    : [];
+  const h = HwdbBin.open(compileHwdb(files).bytes);
+  if (typeof h === 'string') throw new Error(`fixture hwdb: ${h}`);
+  hwdbCache = h;
+  return h;
+}
+
+/** Debian's /usr/lib/systemd/network/*.link (the oracle's host has them). */
+export function fixtureLinkFiles(): LinkFileInput[] {
+  const dir = join(fixtures, 'systemd-network');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.link'))
+    .sort()
+    .map((f) => ({ path: `/usr/lib/systemd/network/${f}`, text: readFileSync(join(dir, f), 'latin1') }));
 }

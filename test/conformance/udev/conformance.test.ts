@@ -1,5 +1,6 @@
 /**
- * Every recorded udev 252 case (shared cases/ and locally recorded cases-local/) run through
+ * Every recorded udev 252 case (shared cases/, locally recorded cases-local/, and cases-real/:
+ * the rules Debian's packages ship on realistic device descriptions) run through
  * runUdevTest and compared with its expected.jsonl by the conformance README's rules.
  */
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ describe('udev conformance corpus', () => {
   });
 });
 
-for (const folder of ['cases', 'cases-local']) {
+for (const folder of ['cases', 'cases-local', 'cases-real']) {
   const root = join(here, folder);
   const names = listCases(root);
   describe(`udev conformance (${folder})`, () => {

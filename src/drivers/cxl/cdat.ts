@@ -1,0 +1,89 @@
+/**
+ * The CXL kernel consumer of a Table Access mailbox (drivers/cxl/core/pci.c `read_cdat_data`,
+ * `cxl_cdat_get_length`, `cxl_cdat_read_table`; reference/protocols.md §2.2): read entry 0 for
+ * the CDAT header's length, then every entry from handle 0 until the next handle is 0xFFFF,
+ * concatenating the entries; a response whose size disagrees with the entry it carries is EIO.
+ * A bad checksum only warns. The table is kept per function (WeakMap keyed by the machine's own
+ * PciDevice object, so machines never share it).
+ */
+import type { ErrnoName, ILogService } from '../../base/index.js';
+import type { PciDevice } from '../../pci/index.js';
+import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_VENDOR_ID_CXL, type PciDoeMb, errnoNumber } from '../doe/doe.js';
+
+/** CXL_DOE_TABLE_ACCESS_LAST_ENTRY. */
+export const CDAT_LAST_ENTRY = 0xffff;
+/** struct cdat_header: length u32, revision u8, checksum u8, reserved[6], sequence u32. */
+export const CDAT_HEADER_SIZE = 16;
+/** struct cdat_entry_header: type u8, reserved u8, length u16. */
+const CDAT_ENTRY_HEADER_SIZE = 4;
+
+export type CdatReadResult =
+  { readonly ok: true; readonly table: Uint8Array; readonly checksumOk: boolean } | { readonly ok: false; readonly errno: ErrnoName };
+
+const cdatByDevice = new WeakMap<PciDevice, CdatReadResult>();
+
+/** What the kernel last read as `pdev`'s CDAT (undefined until a read finished). */
+export function cxlCdatOf(pdev: PciDevice): CdatReadResult | undefined {
+  return cdatByDevice.get(pdev);
+}
+
+/** CDAT_DOE_REQ(handle): Read Entry (code 0), table type 0 (CDAT), entry handle in bits 31:16. */
+export function cdatDoeRequest(handle: number): Uint8Array {
+  return new Uint8Array([0, 0, handle & 0xff, (handle >>> 8) & 0xff]);
+}
+
+/** read_cdat_data over `mb`; the result is stored for `cxlCdatOf` and passed to `done`. */
+export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?: (r: CdatReadResult) => void): void {
+  const finish = (r: CdatReadResult): void => {
+    cdatByDevice.set(mb.pdev, r);
+    if (!r.ok) log.log('info', 'kernel', `${who}: No CDAT mailbox or CDAT read failed: -${errnoNumber(r.errno)}`);
+    done?.(r);
+  };
+  const fail = (errno: ErrnoName, doeFailed: boolean): void => {
+    if (doeFailed) log.log('error', 'kernel', `${who}: DOE failed: -${errnoNumber(errno)}`);
+    finish({ ok: false, errno });
+  };
+  // cxl_cdat_get_length: the Table Access header dword and the CDAT header's first dword.
+  mb.submit({ vendor: PCI_VENDOR_ID_CXL, type: CXL_DOE_PROTOCOL_TABLE_ACCESS, request: cdatDoeRequest(0), responseSize: 8 }, (r) => {
+    if (!r.ok) return fail(r.errno, true);
+    if (r.received < 8) return fail('EIO', false);
+    const cdatLength = new DataView(r.response.buffer, r.response.byteOffset).getUint32(4, true);
+    log.log('debug', 'kernel', `${who}: CDAT length ${cdatLength}`);
+    const table: Uint8Array[] = [];
+    let room = cdatLength + 4;
+    const readEntry = (handle: number): void => {
+      mb.submit({ vendor: PCI_VENDOR_ID_CXL, type: CXL_DOE_PROTOCOL_TABLE_ACCESS, request: cdatDoeRequest(handle), responseSize: room }, (e) => {
+        if (!e.ok) return fail(e.errno, true);
+        const data = e.response;
+        const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+        const entryLength = e.received >= 4 + CDAT_ENTRY_HEADER_SIZE ? view.getUint16(4 + 2, true) : -1;
+        if (
+          (handle === 0 && e.received !== 4 + CDAT_HEADER_SIZE) ||
+          (handle > 0 && (e.received < 4 + CDAT_ENTRY_HEADER_SIZE || e.received !== 4 + entryLength))
+        ) {
+          return fail('EIO', false);
+        }
+        const next = view.getUint32(0, true) >>> 16;
+        const entry = data.slice(4, e.received);
+        table.push(entry);
+        room -= entry.length;
+        if (next !== CDAT_LAST_ENTRY) return readEntry(next);
+        const bytes = concat(table);
+        const checksumOk = bytes.reduce((a, b) => (a + b) & 0xff, 0) === 0;
+        if (!checksumOk) log.log('warning', 'kernel', `${who}: Bad CDAT checksum`);
+        finish({ ok: true, table: bytes, checksumOk });
+      });
+    };
+    readEntry(0);
+  });
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
