@@ -21,6 +21,8 @@ export const IDeviceCore: ServiceIdentifier<DeviceCore> = Symbol.for('IDeviceCor
 export interface DevtmpfsNodes {
   createNode(dev: Device): void;
   deleteNode(dev: Device): void;
+  /** device_rename of a device with a node: the derived /dev path follows the name. */
+  renameNode(dev: Device): void;
 }
 
 /**
@@ -236,6 +238,7 @@ export class DeviceCore implements LinkCore {
       this.#byPath.set(d.devpath, d);
       this.#seq.set(d, this.#nextSeq++);
     }
+    if (dev.devt) this.devtmpfs.renameNode(dev);
     for (const owner of [dev.class?.p, dev.p.busAdded ? dev.bus?.p : undefined]) {
       if (owner?.byName.get(oldName) !== dev) continue;
       owner.byName.delete(oldName);
