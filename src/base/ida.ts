@@ -6,14 +6,19 @@ import { BugIndicatingError } from './errors.js';
 
 export class IdAllocator {
   readonly #used = new Set<number>();
+  /** Every id in [min, #hint) is used: the search for the lowest free id starts here. */
+  #hint: number;
 
-  constructor(readonly min = 0) {}
+  constructor(readonly min = 0) {
+    this.#hint = min;
+  }
 
   /** Allocate the lowest free id ≥ `min`. */
   alloc(): number {
-    let id = this.min;
+    let id = this.#hint;
     while (this.#used.has(id)) id++;
     this.#used.add(id);
+    this.#hint = id + 1;
     return id;
   }
 
@@ -26,6 +31,7 @@ export class IdAllocator {
 
   free(id: number): void {
     if (!this.#used.delete(id)) throw new BugIndicatingError(`ida: freeing unallocated id ${id}`);
+    if (id >= this.min && id < this.#hint) this.#hint = id;
   }
 
   has(id: number): boolean {

@@ -10,6 +10,7 @@ export { type IDisposable, toDisposable, DisposableStore, Disposable } from './l
 export { IClock, SimulatedClock } from './clock.js';
 export { IScheduler, Scheduler, type ChoicePolicy, type ReadyTask, type QueueOptions } from './scheduler.js';
 export { IdAllocator } from './ida.js';
+export { KList, type ReadonlyKList } from './klist.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
 export { normalizeAbsolute, pathBasename, pathDirname } from './path.js';

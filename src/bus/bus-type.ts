@@ -4,6 +4,7 @@
  * `drivers_autoprobe` live in `p`.
  */
 import type { AttributeGroup } from './attribute.js';
+import type { ReadonlyKList } from '../base/index.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import type { UeventEnv } from './uevent-env.js';
@@ -56,7 +57,7 @@ export class BusType {
   }
 
   /** Registered devices in klist (add) order. */
-  get devices(): readonly Device[] {
+  get devices(): ReadonlyKList<Device> {
     return this.p.devices;
   }
 
@@ -67,7 +68,7 @@ export class BusType {
 
   /** bus_find_device_by_name: only devices still on the klist. */
   findDevice(name: string): Device | undefined {
-    return this.p.devices.find((d) => d.name === name);
+    return this.p.byName.get(name);
   }
 
   findDriver(name: string): DeviceDriver | undefined {

@@ -3,6 +3,7 @@
  * links, a `subsystem` link to the class, and, with a devt, a node named by `devnode()`.
  */
 import type { AttributeGroup } from './attribute.js';
+import type { ReadonlyKList } from '../base/index.js';
 import type { Device } from './device.js';
 import type { UeventEnv } from './uevent-env.js';
 import { ClassPrivate } from './private.js';
@@ -38,11 +39,11 @@ export class DeviceClass {
     this.devGroups = options.devGroups ?? [];
   }
 
-  get devices(): readonly Device[] {
+  get devices(): ReadonlyKList<Device> {
     return this.p.devices;
   }
 
   findDevice(name: string): Device | undefined {
-    return this.p.devices.find((d) => d.name === name);
+    return this.p.byName.get(name);
   }
 }

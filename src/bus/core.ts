@@ -6,6 +6,8 @@
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
 import { DriverBinder } from './dd.js';
+import type { BusType } from './bus-type.js';
+import type { DeviceClass } from './class.js';
 import type { Device } from './device.js';
 import { DeviceLinks, type LinkCore } from './devlink.js';
 import { devresReleaseAll } from './devres.js';
@@ -19,6 +21,8 @@ export const IDeviceCore: ServiceIdentifier<DeviceCore> = Symbol.for('IDeviceCor
 export interface DevtmpfsNodes {
   createNode(dev: Device): void;
   deleteNode(dev: Device): void;
+  /** device_rename of a device with a node: the derived /dev path follows the name. */
+  renameNode(dev: Device): void;
 }
 
 /**
@@ -32,6 +36,11 @@ export interface DevtmpfsNodes {
 export class DeviceCore implements LinkCore {
   /** Every device whose kobject is in sysfs, by devpath. */
   readonly #byPath = new Map<string, Device>();
+  /** Every device in sysfs by its kobject parent (undefined: /sys/devices itself), for sysfs's directories. */
+  readonly #kobjChildren = new Map<Device | undefined, KobjChildren>();
+  /** Each device's place in #byPath's insertion order. */
+  readonly #seq = new Map<Device, number>();
+  #nextSeq = 0;
   /** Device links (the device_link part of core.c). */
   readonly links: DeviceLinks;
   /** Binding and deferred probe (dd.c). */
@@ -78,6 +87,40 @@ export class DeviceCore implements LinkCore {
     return this.#byPath.get(devpath);
   }
 
+  /**
+   * The devices in sysfs whose kobject parent is `parent` (undefined: the top of /sys/devices),
+   * split as sysfs places them: directly in the parent's directory, or in a class glue directory
+   * (`net/`, or `virtual/<class>/` at the top) when their class differs from the parent's.
+   */
+  kobjectChildren(parent: Device | undefined): KobjChildren | undefined {
+    return this.#kobjChildren.get(parent);
+  }
+
+  #kobjAdd(dev: Device, devpath: string): void {
+    this.#byPath.set(devpath, dev);
+    this.#seq.set(dev, this.#nextSeq++);
+    let c = this.#kobjChildren.get(dev.parent);
+    if (!c) this.#kobjChildren.set(dev.parent, (c = { direct: new Set(), glue: new Map() }));
+    if (dev.class && dev.class !== dev.parent?.class) {
+      let g = c.glue.get(dev.class.name);
+      if (!g) c.glue.set(dev.class.name, (g = new Set()));
+      g.add(dev);
+    } else c.direct.add(dev);
+  }
+
+  #kobjDel(dev: Device, devpath: string): void {
+    this.#byPath.delete(devpath);
+    this.#seq.delete(dev);
+    const c = this.#kobjChildren.get(dev.parent);
+    if (!c) return;
+    c.direct.delete(dev);
+    if (dev.class) {
+      const g = c.glue.get(dev.class.name);
+      if (g?.delete(dev) && g.size === 0) c.glue.delete(dev.class.name);
+    }
+    if (c.direct.size === 0 && c.glue.size === 0) this.#kobjChildren.delete(dev.parent);
+  }
+
   /** Every device in sysfs, in add order. */
   get devices(): IterableIterator<Device> {
     return this.#byPath.values();
@@ -96,16 +139,20 @@ export class DeviceCore implements LinkCore {
     const devpath = dev.devpath;
     // kobject_add: the directory name must be free below the parent (no uevent on failure).
     if (this.#byPath.has(devpath)) throw kerr('EEXIST', `${devpath}: sysfs: cannot create duplicate filename`);
-    this.#byPath.set(devpath, dev);
+    this.#kobjAdd(dev, devpath);
     dev.p.state = 'added';
     // uevent attribute, class symlinks, attribute groups.
     if (dev.class && dev.class.findDevice(dev.name)) return this.#unwindAdd(dev, 'class');
     dev.p.attrsAdded = true;
-    dev.class?.p.devices.push(dev);
+    if (dev.class) {
+      dev.class.p.devices.push(dev);
+      dev.class.p.byName.set(dev.name, dev);
+    }
     // bus_add_device: bus groups, driver_override, /sys/bus/<bus>/devices/<name>, klist.
     if (dev.bus) {
       if (dev.bus.findDevice(dev.name)) return this.#unwindAdd(dev, 'bus');
       dev.bus.p.devices.push(dev);
+      dev.bus.p.byName.set(dev.name, dev);
       dev.p.busAdded = true;
     }
     if (dev.devt) this.devtmpfs.createNode(dev);
@@ -120,10 +167,10 @@ export class DeviceCore implements LinkCore {
   #unwindAdd(dev: Device, where: 'class' | 'bus'): never {
     if (where === 'bus') {
       dev.p.attrsAdded = false;
-      removeItem(dev.class?.p.devices, dev);
+      if (dev.class) classRemove(dev.class, dev);
     }
     this.uevent.sendDevice(dev, 'remove');
-    this.#byPath.delete(dev.devpath);
+    this.#kobjDel(dev, dev.devpath);
     dev.p.state = 'deleted';
     throw kerr('EEXIST', `${dev.displayName}: name already in use on ${where === 'bus' ? dev.bus?.name : dev.class?.name}`);
   }
@@ -139,11 +186,11 @@ export class DeviceCore implements LinkCore {
     if (dev.bus) this.notifier.notify('DEL_DEVICE', dev);
     if (dev.parent) removeItem(dev.parent.p.children, dev);
     if (dev.devt) this.devtmpfs.deleteNode(dev);
-    removeItem(dev.class?.p.devices, dev);
+    if (dev.class) classRemove(dev.class, dev);
     dev.p.attrsAdded = false;
     if (dev.p.busAdded) {
       dev.p.busAdded = false;
-      removeItem(dev.bus?.p.devices, dev);
+      if (dev.bus) busRemove(dev.bus, dev);
       this.binder.releaseDriver(dev);
     }
     this.binder.deferred.del(dev);
@@ -153,7 +200,7 @@ export class DeviceCore implements LinkCore {
     devresReleaseAll(dev);
     if (dev.bus) this.notifier.notify('REMOVED_DEVICE', dev);
     this.uevent.sendDevice(dev, 'remove');
-    this.#byPath.delete(dev.devpath);
+    this.#kobjDel(dev, dev.devpath);
     dev.p.state = 'deleted';
   }
 
@@ -176,10 +223,30 @@ export class DeviceCore implements LinkCore {
       if (this.#byPath.has(newPath)) throw kerr('EEXIST', `${newPath}: sysfs: cannot rename, name exists`);
     }
     // The device and its descendants are keyed by path: take them out, rename, put them back.
-    const moved = [...this.#byPath].filter(([p]) => p === oldPath || p.startsWith(`${oldPath}/`));
+    const moved: [string, Device][] = [];
+    const collect = (d: Device) => {
+      moved.push([d.devpath, d]);
+      const c = this.#kobjChildren.get(d);
+      if (!c) return;
+      for (const child of c.direct) collect(child);
+      for (const g of c.glue.values()) for (const child of g) collect(child);
+    };
+    collect(dev);
+    // Re-inserted in their present order in the map, as a filter over it would find them.
+    moved.sort((a, b) => this.#seq.get(a[1])! - this.#seq.get(b[1])!);
     for (const [p] of moved) this.#byPath.delete(p);
+    const oldName = dev.name;
     dev.name = newName;
-    for (const [, d] of moved) this.#byPath.set(d.devpath, d);
+    for (const [, d] of moved) {
+      this.#byPath.set(d.devpath, d);
+      this.#seq.set(d, this.#nextSeq++);
+    }
+    if (dev.devt) this.devtmpfs.renameNode(dev);
+    for (const owner of [dev.class?.p, dev.p.busAdded ? dev.bus?.p : undefined]) {
+      if (owner?.byName.get(oldName) !== dev) continue;
+      owner.byName.delete(oldName);
+      owner.byName.set(newName, dev);
+    }
     this.uevent.sendDevice(dev, 'move', [['DEVPATH_OLD', oldPath]]);
   }
 
@@ -208,4 +275,22 @@ function removeItem<T>(list: T[] | undefined, item: T): void {
   if (!list) return;
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
+}
+
+/** A device's kobject children as sysfs shows them (DeviceCore.kobjectChildren). */
+export interface KobjChildren {
+  /** Children in the parent's own directory, in add order. */
+  readonly direct: Set<Device>;
+  /** Children in a class glue directory, by class name. */
+  readonly glue: Map<string, Set<Device>>;
+}
+
+function classRemove(cls: DeviceClass, dev: Device): void {
+  cls.p.devices.remove(dev);
+  if (cls.p.byName.get(dev.name) === dev) cls.p.byName.delete(dev.name);
+}
+
+function busRemove(bus: BusType, dev: Device): void {
+  bus.p.devices.remove(dev);
+  if (bus.p.byName.get(dev.name) === dev) bus.p.byName.delete(dev.name);
 }

@@ -255,8 +255,7 @@ export class DriverBinder {
     this.#unbindCleanup(dev);
     this.links.driverCleanup(dev);
     dev.p.bound = false;
-    const i = drv.p.devices.indexOf(dev);
-    if (i >= 0) drv.p.devices.splice(i, 1);
+    drv.p.devices.remove(dev);
     this.notifier.notify('UNBOUND_DRIVER', dev);
     this.uevent.sendDevice(dev, 'unbind');
   }
@@ -269,7 +268,7 @@ export class DriverBinder {
   /** driver_detach: unbind every device of `drv`, last-bound first. */
   driverDetach(drv: DeviceDriver): void {
     for (;;) {
-      const dev = drv.p.devices.at(-1);
+      const dev = drv.p.devices.last();
       if (!dev) return;
       this.releaseDriver(dev);
     }

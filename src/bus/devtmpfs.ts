@@ -25,6 +25,10 @@ export const IDevtmpfs: ServiceIdentifier<Devtmpfs> = Symbol.for('IDevtmpfs');
 @injectable()
 export class Devtmpfs {
   readonly #nodes = new Map<Device, NodeState>();
+  /** The same nodes by path, and how many nodes each directory below /dev holds (lookups by index). */
+  readonly #byPath = new Map<string, Device>();
+  readonly #pathOf = new Map<Device, string>();
+  readonly #nodeDirs = new Map<string, number>();
   /** Symlinks created by userspace (udev), path → target text. */
   readonly #links = new Map<string, string>();
   /** Directories created by userspace (udev's mkdir -p for links). */
@@ -34,11 +38,43 @@ export class Devtmpfs {
   createNode(dev: Device): void {
     const info = dev.class?.devnode?.(dev);
     this.#nodes.set(dev, { mode: info?.mode ?? 0o600, uid: info?.uid ?? 0, gid: info?.gid ?? 0 });
+    this.#index(dev);
   }
 
   /** devtmpfs_delete_node (device_del), even with the node open. */
   deleteNode(dev: Device): void {
     this.#nodes.delete(dev);
+    this.#unindex(dev);
+  }
+
+  /** The device was renamed: its derived node path follows it. */
+  renameNode(dev: Device): void {
+    if (!this.#nodes.has(dev)) return;
+    this.#unindex(dev);
+    this.#index(dev);
+  }
+
+  #index(dev: Device): void {
+    const p = Devtmpfs.nodePath(dev)!;
+    this.#byPath.set(p, dev);
+    this.#pathOf.set(dev, p);
+    for (let i = p.lastIndexOf('/'); i > 4; i = p.lastIndexOf('/', i - 1)) {
+      const d = p.slice(0, i);
+      this.#nodeDirs.set(d, (this.#nodeDirs.get(d) ?? 0) + 1);
+    }
+  }
+
+  #unindex(dev: Device): void {
+    const p = this.#pathOf.get(dev);
+    if (p === undefined) return;
+    this.#pathOf.delete(dev);
+    if (this.#byPath.get(p) === dev) this.#byPath.delete(p);
+    for (let i = p.lastIndexOf('/'); i > 4; i = p.lastIndexOf('/', i - 1)) {
+      const d = p.slice(0, i);
+      const n = (this.#nodeDirs.get(d) ?? 1) - 1;
+      if (n > 0) this.#nodeDirs.set(d, n);
+      else this.#nodeDirs.delete(d);
+    }
   }
 
   /** /dev/<devnode name> of a device with a node. */
@@ -57,8 +93,11 @@ export class Devtmpfs {
   lookup(path: string): DevNode | undefined {
     const norm = normalizeAbsolute(path);
     if (norm === '/dev') return { kind: 'dir', path: norm, mode: 0o755 };
-    for (const [p, dev, st] of this.#nodeEntries()) {
-      if (p === norm) {
+    const dev = this.#byPath.get(norm);
+    const st = dev && this.#nodes.get(dev);
+    if (dev && st) {
+      const p = norm;
+      {
         return {
           kind: 'chr',
           path: p,
@@ -93,8 +132,8 @@ export class Devtmpfs {
 
   #isDir(path: string): boolean {
     if (this.#dirs.has(path)) return true;
+    if (this.#nodeDirs.has(path)) return true;
     const prefix = `${path}/`;
-    for (const [p] of this.#nodeEntries()) if (p.startsWith(prefix)) return true;
     for (const p of this.#links.keys()) if (p.startsWith(prefix)) return true;
     return false;
   }

@@ -5,6 +5,7 @@
  */
 import type { AttributeGroup } from './attribute.js';
 import type { BusType } from './bus-type.js';
+import type { ReadonlyKList } from '../base/index.js';
 import type { Device } from './device.js';
 import { DriverPrivate } from './private.js';
 
@@ -54,7 +55,7 @@ export class DeviceDriver {
   }
 
   /** Devices bound to this driver, in bind order. */
-  get devices(): readonly Device[] {
+  get devices(): ReadonlyKList<Device> {
     return this.p.devices;
   }
 }

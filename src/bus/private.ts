@@ -6,6 +6,7 @@
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import type { DeviceLink } from './devlink.js';
+import { KList } from '../base/index.js';
 
 /** One devres node: released last-in-first-out. */
 export interface DevresNode {
@@ -57,18 +58,22 @@ export class DevicePrivate {
 export class DriverPrivate {
   registered = false;
   /** Bound devices in bind order (klist_devices); driver_detach takes the tail first. */
-  readonly devices: Device[] = [];
+  readonly devices = new KList<Device>();
 }
 
 export class SubsysPrivate {
   registered = false;
   /** drivers_autoprobe, 1 at bus_register. */
   autoprobe = true;
-  readonly devices: Device[] = [];
+  readonly devices = new KList<Device>();
+  /** The same devices by name (names are unique on a bus). */
+  readonly byName = new Map<string, Device>();
   readonly drivers: DeviceDriver[] = [];
 }
 
 export class ClassPrivate {
   registered = false;
-  readonly devices: Device[] = [];
+  readonly devices = new KList<Device>();
+  /** The same devices by name (names are unique in a class). */
+  readonly byName = new Map<string, Device>();
 }

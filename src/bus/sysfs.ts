@@ -9,7 +9,6 @@ import { kerr } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, isBinAttribute } from './attribute.js';
 import type { BusType } from './bus-type.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
-import type { DeviceClass } from './class.js';
 import { DeviceCore, IDeviceCore } from './core.js';
 import type { Device } from './device.js';
 import { DeviceLink } from './devlink.js';
@@ -48,15 +47,51 @@ export type SysfsDirProvider = (path: string) => SysfsDir;
 
 export const ISysfs: ServiceIdentifier<Sysfs> = Symbol.for('ISysfs');
 
-type Entry = () => SysfsNode;
+/** A directory entry: the node itself (files, links), or a function making it (directories, built on demand). */
+type Entry = SysfsNode | (() => SysfsNode);
 
-function dir(path: string, make: () => Map<string, Entry>, mode = 0o755): SysfsDir {
+function resolve(e: Entry | undefined): SysfsNode | undefined {
+  return typeof e === 'function' ? e() : e;
+}
+
+/** An attribute file; its path is only joined when asked for. */
+class FileNode implements SysfsFile {
+  readonly kind = 'file';
+  constructor(
+    readonly dirPath: string,
+    readonly attr: AnyAttribute<unknown>,
+    readonly mode: number,
+    readonly obj: unknown,
+  ) {}
+  get path(): string {
+    return join(this.dirPath, this.attr.name);
+  }
+}
+
+class LinkNode implements SysfsLink {
+  readonly kind = 'link';
+  constructor(
+    readonly dirPath: string,
+    readonly name: string,
+    readonly target: string,
+  ) {}
+  get path(): string {
+    return join(this.dirPath, this.name);
+  }
+}
+
+/**
+ * A directory whose entries `make` computes on each call. `lookup`, when given, answers a single
+ * name without building the whole map (the big directories: a lookup costs the same whatever
+ * the number of devices).
+ */
+function dir(path: string, make: () => Map<string, Entry>, mode = 0o755, lookup?: (name: string) => SysfsNode | undefined): SysfsDir {
   return {
     kind: 'dir',
     path,
     mode,
     entries: () => [...make().keys()].sort(),
-    child: (name) => make().get(name)?.(),
+    child: lookup ?? ((name) => resolve(make().get(name))),
   };
 }
 
@@ -70,14 +105,12 @@ export class SysfsDirBuilder {
   constructor(readonly path: string) {}
 
   file<O>(attr: AnyAttribute<O>, obj: O, mode = attr.mode): this {
-    const path = join(this.path, attr.name);
-    this.map.set(attr.name, () => ({ kind: 'file', path, mode, attr: attr as AnyAttribute<unknown>, obj }));
+    this.map.set(attr.name, new FileNode(this.path, attr as AnyAttribute<unknown>, mode, obj));
     return this;
   }
 
   link(name: string, target: string): this {
-    const path = join(this.path, name);
-    this.map.set(name, () => ({ kind: 'link', path, target }));
+    this.map.set(name, new LinkNode(this.path, name, target));
     return this;
   }
 
@@ -106,7 +139,7 @@ export class SysfsDirBuilder {
           dir(p, () => {
             const sub = new SysfsDirBuilder(p);
             if (existing) {
-              const prior = existing();
+              const prior = resolve(existing)!;
               if (prior.kind === 'dir') for (const n of prior.entries()) sub.map.set(n, () => prior.child(n)!);
             }
             sub.groups([inner], obj);
@@ -119,7 +152,7 @@ export class SysfsDirBuilder {
           dir(p, () => {
             const sub = new SysfsDirBuilder(p);
             if (existing) {
-              const prior = existing();
+              const prior = resolve(existing)!;
               if (prior.kind === 'dir') for (const n of prior.entries()) sub.map.set(n, () => prior.child(n)!);
             }
             visible(sub);
@@ -185,6 +218,7 @@ export class Sysfs {
     let node: SysfsNode = this.root();
     let depth = 0;
     const queue = parts.slice(1);
+    node = this.#deviceShortcut(queue) ?? node;
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (node.kind !== 'dir') throw kerr('ENOTDIR', `${path}: not a directory`);
@@ -199,12 +233,32 @@ export class Sysfs {
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
         if (++depth > 40) throw kerr('ELOOP', path);
         queue.unshift(...splitPath(next.target).slice(1));
-        node = this.root();
+        node = this.#deviceShortcut(queue) ?? this.root();
         continue;
       }
       node = next;
     }
     return node;
+  }
+
+  /**
+   * A walk from /sys down `devices/…` reaches the directory of the device whose devpath is the
+   * longest such prefix of `queue` (every directory on the way is a device or a glue directory,
+   * none a symlink): start there instead, taking that prefix off `queue`. Undefined when no
+   * prefix names a device in sysfs (or one of its ancestors is gone), and the walk starts at /sys.
+   */
+  #deviceShortcut(queue: string[]): SysfsDir | undefined {
+    if (queue[0] !== 'devices') return undefined;
+    let end = 1;
+    while (end < queue.length && queue[end] !== '.' && queue[end] !== '..') end++;
+    for (let k = end; k >= 2; k--) {
+      const dev = this.core.findByPath(`/${queue.slice(0, k).join('/')}`);
+      if (!dev) continue;
+      for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+      queue.splice(0, k);
+      return this.deviceDir(dev);
+    }
+    return undefined;
   }
 
   /** The node at `path`, or undefined. */
@@ -226,101 +280,130 @@ export class Sysfs {
   // --- /sys/devices -----------------------------------------------------------------------
 
   #devicesDir(path: string): SysfsDir {
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
-      for (const dev of this.core.devices) {
-        if (!dev.parent && !dev.class) b.dir(dev.name, () => this.deviceDir(dev));
-      }
-      const virtualClasses = new Set<DeviceClass>();
-      for (const dev of this.core.devices) if (!dev.parent && dev.class) virtualClasses.add(dev.class);
-      if (virtualClasses.size > 0) {
-        b.dir('virtual', (vp) =>
-          dir(vp, () => {
-            const vb = new SysfsDirBuilder(vp);
-            for (const cls of virtualClasses) {
-              vb.dir(cls.name, (cp) =>
-                dir(cp, () => {
-                  const cb = new SysfsDirBuilder(cp);
-                  for (const dev of this.core.devices) {
-                    if (!dev.parent && dev.class === cls) cb.dir(dev.name, () => this.deviceDir(dev));
-                  }
-                  return cb.map;
-                }),
-              );
-            }
-            return vb.map;
-          }),
-        );
-      }
-      return b.map;
-    });
+    const top = () => this.core.kobjectChildren(undefined);
+    const virtualDir = (vp: string) =>
+      dir(
+        vp,
+        () => {
+          const vb = new SysfsDirBuilder(vp);
+          for (const cls of top()?.glue.keys() ?? []) vb.dir(cls, (cp) => this.#glueDir(undefined, cls, cp));
+          return vb.map;
+        },
+        0o755,
+        (name) => (top()?.glue.has(name) ? this.#glueDir(undefined, name, join(vp, name)) : undefined),
+      );
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        const c = top();
+        for (const dev of c?.direct ?? []) b.dir(dev.name, () => this.deviceDir(dev));
+        if (c && c.glue.size > 0) b.dir('virtual', virtualDir);
+        return b.map;
+      },
+      0o755,
+      (name) => {
+        const c = top();
+        if (!c) return undefined;
+        // A device directory before the `virtual` glue, as the map above orders them.
+        if (name === 'virtual' && c.glue.size > 0) return virtualDir(join(path, name));
+        const dev = this.core.findByPath(`/devices/${name}`);
+        return dev && c.direct.has(dev) ? this.deviceDir(dev) : undefined;
+      },
+    );
   }
 
-  /** A device's own directory: attributes, links, child devices and class glue dirs. */
+  /** A class glue directory below `parent` (`net/`, or `virtual/<class>/` at the top). */
+  #glueDir(parent: Device | undefined, className: string, path: string): SysfsDir {
+    const members = () => this.core.kobjectChildren(parent)?.glue.get(className);
+    return dir(
+      path,
+      () => {
+        const gb = new SysfsDirBuilder(path);
+        for (const child of members() ?? []) gb.dir(child.name, () => this.deviceDir(child));
+        return gb.map;
+      },
+      0o755,
+      (name) => {
+        const base = parent ? parent.devpath : '/devices/virtual';
+        const child = this.core.findByPath(`${base}/${className}/${name}`);
+        return child && members()?.has(child) ? this.deviceDir(child) : undefined;
+      },
+    );
+  }
+
+  /** A device's attributes and links (everything in its directory but child devices and glue). */
+  #deviceOwnEntries(dev: Device, b: SysfsDirBuilder): void {
+    if (dev.p.attrsAdded) {
+      // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
+      // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
+      for (const attr of this.buses.deviceCoreAttributes(dev)) b.file(attr, dev);
+      if (dev.devt) b.file(devAttribute, dev);
+      if (dev.class) b.groups(dev.class.devGroups, dev);
+      if (dev.type?.groups) b.groups(dev.type.groups, dev);
+      b.groups(dev.groups, dev);
+      // dpm_sysfs_add (device_add, after the attributes): power/ unless PM is not required.
+      b.groups(this.power.groups(dev), dev);
+      if (dev.class) {
+        b.link('subsystem', `/sys/class/${dev.class.name}`);
+        if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);
+      }
+    }
+    // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
+    if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) b.link(name, target());
+    if (dev.bus && dev.p.busAdded) {
+      b.groups(dev.bus.devGroups, dev);
+      b.link('subsystem', `/sys/bus/${dev.bus.name}`);
+    }
+    if (dev.driver && dev.p.driverLinked) {
+      b.link('driver', `/sys/bus/${dev.driver.bus.name}/drivers/${dev.driver.name}`);
+    }
+    if (dev.driver && dev.p.driverGroupsAdded) b.groups(dev.driver.devGroups, dev);
+    if (dev.driverData instanceof DeviceLink && dev.class?.name === 'devlink') {
+      // A device link's own directory: `supplier` and `consumer` point at the two devices.
+      b.link('supplier', `/sys${dev.driverData.supplier.devpath}`);
+      b.link('consumer', `/sys${dev.driverData.consumer.devpath}`);
+    }
+    for (const link of dev.p.consumers) {
+      const c = link.consumer;
+      b.link(`consumer:${c.bus?.name ?? c.class?.name}:${c.name}`, `/sys${link.device.devpath}`);
+    }
+    for (const link of dev.p.suppliers) {
+      const s = link.supplier;
+      b.link(`supplier:${s.bus?.name ?? s.class?.name}:${s.name}`, `/sys${link.device.devpath}`);
+    }
+  }
+
+  /**
+   * A device's own directory: attributes, links, child devices and class glue dirs. A name is
+   * looked up as the directory would shadow it: glue dir, then child device, then attribute or
+   * link, each by index.
+   */
   deviceDir(dev: Device): SysfsDir {
     const path = `/sys${dev.devpath}`;
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
-      if (dev.p.attrsAdded) {
-        // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
-        // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
-        for (const attr of this.buses.deviceCoreAttributes(dev)) b.file(attr, dev);
-        if (dev.devt) b.file(devAttribute, dev);
-        if (dev.class) b.groups(dev.class.devGroups, dev);
-        if (dev.type?.groups) b.groups(dev.type.groups, dev);
-        b.groups(dev.groups, dev);
-        // dpm_sysfs_add (device_add, after the attributes): power/ unless PM is not required.
-        b.groups(this.power.groups(dev), dev);
-        if (dev.class) {
-          b.link('subsystem', `/sys/class/${dev.class.name}`);
-          if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        this.#deviceOwnEntries(dev, b);
+        const c = this.core.kobjectChildren(dev);
+        for (const child of c?.direct ?? []) b.dir(child.name, () => this.deviceDir(child));
+        for (const className of c?.glue.keys() ?? []) b.dir(className, (gp) => this.#glueDir(dev, className, gp));
+        return b.map;
+      },
+      0o755,
+      (name) => {
+        const c = this.core.kobjectChildren(dev);
+        if (c) {
+          if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
+          const child = this.core.findByPath(`${dev.devpath}/${name}`);
+          if (child && c.direct.has(child)) return this.deviceDir(child);
         }
-      }
-      // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
-      if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) b.link(name, target());
-      if (dev.bus && dev.p.busAdded) {
-        b.groups(dev.bus.devGroups, dev);
-        b.link('subsystem', `/sys/bus/${dev.bus.name}`);
-      }
-      if (dev.driver && dev.p.driverLinked) {
-        b.link('driver', `/sys/bus/${dev.driver.bus.name}/drivers/${dev.driver.name}`);
-      }
-      if (dev.driver && dev.p.driverGroupsAdded) b.groups(dev.driver.devGroups, dev);
-      if (dev.driverData instanceof DeviceLink && dev.class?.name === 'devlink') {
-        // A device link's own directory: `supplier` and `consumer` point at the two devices.
-        b.link('supplier', `/sys${dev.driverData.supplier.devpath}`);
-        b.link('consumer', `/sys${dev.driverData.consumer.devpath}`);
-      }
-      for (const link of dev.p.consumers) {
-        const c = link.consumer;
-        b.link(`consumer:${c.bus?.name ?? c.class?.name}:${c.name}`, `/sys${link.device.devpath}`);
-      }
-      for (const link of dev.p.suppliers) {
-        const s = link.supplier;
-        b.link(`supplier:${s.bus?.name ?? s.class?.name}:${s.name}`, `/sys${link.device.devpath}`);
-      }
-      const glue = new Map<string, Device[]>();
-      for (const child of this.core.devices) {
-        if (child.parent !== dev) continue;
-        if (child.class && child.class !== dev.class) {
-          const list = glue.get(child.class.name) ?? [];
-          list.push(child);
-          glue.set(child.class.name, list);
-        } else {
-          b.dir(child.name, () => this.deviceDir(child));
-        }
-      }
-      for (const [className, children] of glue) {
-        b.dir(className, (gp) =>
-          dir(gp, () => {
-            const gb = new SysfsDirBuilder(gp);
-            for (const child of children) gb.dir(child.name, () => this.deviceDir(child));
-            return gb.map;
-          }),
-        );
-      }
-      return b.map;
-    });
+        const b = new SysfsDirBuilder(path);
+        this.#deviceOwnEntries(dev, b);
+        return resolve(b.map.get(name));
+      },
+    );
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------
@@ -339,11 +422,19 @@ export class Sysfs {
       for (const attr of this.buses.busAttributes()) b.file(attr, bus);
       b.groups(bus.busGroups, bus);
       b.dir('devices', (dp) =>
-        dir(dp, () => {
-          const db = new SysfsDirBuilder(dp);
-          for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
-          return db.map;
-        }),
+        dir(
+          dp,
+          () => {
+            const db = new SysfsDirBuilder(dp);
+            for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
+            return db.map;
+          },
+          0o755,
+          (name) => {
+            const dev = bus.p.byName.get(name);
+            return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
+          },
+        ),
       );
       b.dir('drivers', (dp) =>
         dir(dp, () => {
@@ -357,17 +448,31 @@ export class Sysfs {
   }
 
   driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
-    return dir(path, () => {
+    const own = () => {
       const b = new SysfsDirBuilder(path);
       for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
       b.groups(drv.bus.drvGroups, drv);
       b.groups(drv.groups, drv);
       if (drv.module) b.link('module', `/sys/module/${drv.module}`);
-      for (const dev of drv.bus.p.devices) {
-        if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
-      }
-      return b.map;
-    });
+      return b;
+    };
+    return dir(
+      path,
+      () => {
+        const b = own();
+        for (const dev of drv.bus.p.devices) {
+          if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
+        }
+        return b.map;
+      },
+      0o755,
+      (name) => {
+        // The device links come after the attributes in the map above, so they shadow them.
+        const dev = drv.bus.p.byName.get(name);
+        if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
+        return resolve(own().map.get(name));
+      },
+    );
   }
 
   // --- /sys/class, /sys/dev, /sys/kernel --------------------------------------------------
@@ -377,11 +482,19 @@ export class Sysfs {
       const b = new SysfsDirBuilder(path);
       for (const cls of this.buses.classes) {
         b.dir(cls.name, (cp) =>
-          dir(cp, () => {
-            const cb = new SysfsDirBuilder(cp);
-            for (const dev of cls.p.devices) cb.link(dev.name, `/sys${dev.devpath}`);
-            return cb.map;
-          }),
+          dir(
+            cp,
+            () => {
+              const cb = new SysfsDirBuilder(cp);
+              for (const dev of cls.p.devices) cb.link(dev.name, `/sys${dev.devpath}`);
+              return cb.map;
+            },
+            0o755,
+            (name) => {
+              const dev = cls.p.byName.get(name);
+              return dev ? new LinkNode(cp, name, `/sys${dev.devpath}`) : undefined;
+            },
+          ),
         );
       }
       return b.map;

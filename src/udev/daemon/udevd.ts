@@ -295,11 +295,9 @@ export class UdevDaemon {
   /** event_queue_start(): in queue order, start every unblocked queued event while workers are free. */
   #startQueue(): void {
     const max = this.#childrenMax;
-    for (const ev of this.#queue.events) {
-      if (ev.state !== 'queued') continue;
-      if (this.#queue.isBlocked(ev)) continue;
-      if (this.#queue.running >= max) return;
-      ev.state = 'running';
+    while (this.#queue.running < max) {
+      const ev = this.#queue.startNext();
+      if (!ev) return;
       this.#host.scheduler.queue(`udev-worker ${ev.seqnum} ${ev.payload.dev.action ?? ''} ${ev.devpath}`, () => this.#workerRules(ev), {
         key: ev.devpath,
       });

@@ -1,0 +1,256 @@
+/**
+ * `npm run bench` (issue #12): the scale and speed figures, measured side by side in one run.
+ * Prints a table; `--json` prints one `{"figure", "value", "unit"}` object per line instead;
+ * `--svg FILE` writes the boot time and heap plot (log–log, with the linear reference line).
+ *
+ *   coldplug   (CPU seconds of the process, user + system; wall seconds beside them) ONE machine of N PCI functions (cxl-type3 behind root ports, see
+ *              test/support/scale-machine.ts) booted with Debian's full udev rules set
+ *              (/usr/lib/udev/rules.d) and settled: seconds, uevents/s, heap bytes per device
+ *   rules      one netdev `add` event through Debian's full rules set, in process (udev-events.ts)
+ *   scenarios  examples/scenarios/*.yaml run in process on the real machine, per second
+ *   cli        whole processes: `auxbus udevadm test` on a conformance case, `auxbus --help`,
+ *              `node -e 0`, and a bare real `udevadm test` when udevadm is installed
+ *   churn      machines built, booted and disposed in a synchronous loop: heap retained per machine
+ *
+ * Not measured: explorer.schedules_per_second (there is no schedule explorer yet). Run with
+ * `node --expose-gc` (the npm script does) so heap figures are taken after a full collection.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMachine, machineScenarioHost } from '../src/machine/index.js';
+import { runScenarioFile } from '../src/scenario/index.node.js';
+import { scaleMachine } from '../test/support/scale-machine.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const svgFile = args.includes('--svg') ? args[args.indexOf('--svg') + 1] : undefined;
+const sizes = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [100, 300, 1000];
+const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const root = join(import.meta.dirname, '..');
+const RULES_DIR = '/usr/lib/udev/rules.d';
+
+interface Figure {
+  readonly figure: string;
+  readonly value: number;
+  readonly unit: string;
+}
+const figures: Figure[] = [];
+function report(figure: string, value: number, unit: string): void {
+  figures.push({ figure, value, unit });
+  if (json) process.stdout.write(`${JSON.stringify({ figure, value, unit })}\n`);
+  else process.stdout.write(`${figure.padEnd(40)} ${formatValue(value).padStart(14)} ${unit}\n`);
+}
+function formatValue(v: number): string {
+  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : v.toPrecision(3);
+}
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+function heap(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+// --- coldplug ----------------------------------------------------------------------------
+
+const debianRules = existsSync(RULES_DIR)
+  ? readdirSync(RULES_DIR)
+      .filter((f) => f.endsWith('.rules'))
+      .sort()
+      .map((f) => ({ name: f, text: readFileSync(join(RULES_DIR, f), 'utf8') }))
+  : [];
+
+interface Coldplug {
+  readonly functions: number;
+  /** CPU seconds of this process (user + system): a shared machine's load barely moves it. */
+  readonly seconds: number;
+  readonly wallSeconds: number;
+  readonly uevents: number;
+  readonly devices: number;
+  readonly heapPerDevice: number;
+}
+
+function coldplug(functions: number): Coldplug {
+  const base = heap();
+  const m = scaleMachine(functions, { rules: debianRules, functionsPerSlot: 8 });
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  m.boot();
+  const cpu = process.cpuUsage(c0);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (performance.now() - t0) / 1000;
+  let devices = 0;
+  for (const _ of m.core.devices) devices++;
+  const heapPerDevice = (heap() - base) / devices;
+  const uevents = m.uevent.log.length;
+  m.dispose();
+  return { functions, seconds, wallSeconds, uevents, devices, heapPerDevice };
+}
+
+const series: Coldplug[] = [];
+for (const n of sizes) {
+  const results = Array.from({ length: n >= 1000 ? 1 : runs }, () => coldplug(n));
+  const mid = results.sort((a, b) => a.seconds - b.seconds)[Math.floor(results.length / 2)]!;
+  series.push(mid);
+  report(`coldplug.${n}.seconds`, mid.seconds, 's (CPU)');
+  report(`coldplug.${n}.wall_seconds`, mid.wallSeconds, 's');
+  report(`coldplug.${n}.uevents_per_second`, mid.uevents / mid.seconds, 'uevents/s');
+  report(`coldplug.${n}.devices`, mid.devices, 'devices');
+  report(`coldplug.${n}.heap_bytes_per_device`, mid.heapPerDevice, 'B');
+}
+const first = series[0]!;
+const last = series.at(-1)!;
+report(`coldplug.ratio`, last.seconds / first.seconds, `× t(${last.functions})/t(${first.functions}); linear ${last.functions / first.functions}`);
+// Heap per device at the margin (the machine's fixed cost, compiled rules included, cancels out).
+report(
+  'coldplug.heap_bytes_per_device',
+  (last.heapPerDevice * last.devices - first.heapPerDevice * first.devices) / (last.devices - first.devices),
+  'B (marginal)',
+);
+
+// --- rules -------------------------------------------------------------------------------
+
+{
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/udev-events.ts'), '--seconds', '3'], { encoding: 'utf8' });
+  const rate = Number(/udev-events: (\d+) events\/s/.exec(out)?.[1]);
+  report('rules.events_per_second', rate, 'events/s');
+}
+
+// --- scenarios ---------------------------------------------------------------------------
+
+{
+  const dir = join(root, 'examples/scenarios');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  const host = machineScenarioHost();
+  for (const f of files) runScenarioFile(join(dir, f), host); // warm-up
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 3000) {
+    for (const f of files) {
+      if (runScenarioFile(join(dir, f), host).status !== 0) throw new Error(`${f} failed`);
+      n++;
+    }
+  }
+  report('scenarios.per_second', (n * 1000) / (performance.now() - t0), 'scenarios/s');
+}
+
+// --- CLI latency -------------------------------------------------------------------------
+
+{
+  const caseDir = join(root, 'test/conformance/udev/cases/000a-pci-function');
+  const expected = readFileSync(join(caseDir, 'expected.jsonl'), 'utf8').split('\n')[0]!;
+  const event = JSON.parse(expected) as { action: string; devpath: string };
+  const rulesFiles = readdirSync(caseDir).filter((f) => f.endsWith('.rules'));
+  const bin = join(root, 'bin/auxbus.mjs');
+  const time = (cmd: string, argv: string[], cwd = root): number => {
+    const samples: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(cmd, argv, { cwd, stdio: 'ignore' });
+      if (r.status !== 0 && cmd === process.execPath && argv[0] !== '-e') throw new Error(`${argv.join(' ')}: exit ${r.status}`);
+      samples.push((performance.now() - t0) / 1000);
+    }
+    return median(samples);
+  };
+  const udevadmArgs = [
+    'udevadm',
+    'test',
+    ...rulesFiles.flatMap((r) => ['--rules', r]),
+    '--device',
+    'device.desc',
+    '--event',
+    `${event.action}:${event.devpath}`,
+  ];
+  const nodeFloor = time(process.execPath, ['-e', '0']);
+  const udevadmTest = time(process.execPath, [bin, ...udevadmArgs], caseDir);
+  const help = time(process.execPath, [bin, '--help']);
+  report('cli.node_floor.seconds', nodeFloor, 's');
+  report('cli.udevadm_test.seconds', udevadmTest, 's');
+  report('cli.help.seconds', help, 's');
+  report('cli.udevadm_test_over_node', udevadmTest / nodeFloor, '×');
+  if (existsSync('/usr/bin/udevadm')) {
+    // A bare `udevadm test` of the real tool on this machine's own /sys (no private namespace here).
+    const real = time('/usr/bin/udevadm', ['test', '/sys/devices/virtual/mem/null']);
+    report('cli.real_udevadm_test.seconds', real, 's');
+    report('cli.udevadm_test_over_real_udevadm', udevadmTest / real, '×');
+  }
+}
+
+// --- churn -------------------------------------------------------------------------------
+
+{
+  const churn = (count: number) => {
+    const base = heap();
+    for (let i = 0; i < count; i++) {
+      const m = createMachine({ autoload: true });
+      m.boot();
+      m.dispose();
+    }
+    return heap() - base;
+  };
+  churn(20); // warm-up: module-level caches
+  const small = churn(100);
+  const large = churn(1000);
+  report('churn.retained_bytes_per_machine', large / 1000, 'B');
+  report('churn.retained_growth_1000_over_100', large / Math.max(small, 1), '× (flat = 1)');
+  // The same 1,000 machines, measured after the loop's job ended (inversify's WeakRef targets
+  // are kept alive until then, ECMAScript's KeepDuringJob).
+  await new Promise((r) => setImmediate(r));
+  const base = heap();
+  for (let i = 0; i < 1000; i++) {
+    const m = createMachine({ autoload: true });
+    m.boot();
+    m.dispose();
+  }
+  await new Promise((r) => setImmediate(r));
+  report('churn.retained_bytes_per_machine_after_yield', (heap() - base) / 1000, 'B');
+}
+
+if (svgFile) writeFileSync(svgFile, plot(series));
+
+/** Boot time and heap against functions, log–log, each with its linear reference (slope 1 through the first point). */
+function plot(points: readonly Coldplug[]): string {
+  const W = 640;
+  const H = 400;
+  const pad = 60;
+  const xs = points.map((p) => p.functions);
+  const x0 = Math.log10(Math.min(...xs));
+  const x1 = Math.log10(Math.max(...xs));
+  const seriesOf = (name: string, color: string, value: (p: Coldplug) => number) => ({ name, color, ys: points.map(value) });
+  const lines = [
+    seriesOf('boot seconds', '#1f77b4', (p) => p.seconds),
+    seriesOf('heap MiB', '#d62728', (p) => (p.heapPerDevice * p.devices) / 2 ** 20),
+  ];
+  const all = lines.flatMap((l) => [...l.ys, (l.ys[0]! * xs.at(-1)!) / xs[0]!]);
+  const y0 = Math.floor(Math.log10(Math.min(...all)));
+  const y1 = Math.ceil(Math.log10(Math.max(...all)));
+  const X = (v: number) => pad + ((Math.log10(v) - x0) / (x1 - x0 || 1)) * (W - 2 * pad);
+  const Y = (v: number) => H - pad - ((Math.log10(v) - y0) / (y1 - y0 || 1)) * (H - 2 * pad);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/>`,
+    `<line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>`,
+    `<text x="${W / 2}" y="${H - 15}" text-anchor="middle">PCI functions in one machine (log)</text>`,
+  ];
+  for (const x of xs) out.push(`<text x="${X(x)}" y="${H - pad + 16}" text-anchor="middle">${x}</text>`);
+  for (let e = y0; e <= y1; e++) out.push(`<text x="${pad - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`);
+  lines.forEach((l, i) => {
+    const pts = xs.map((x, j) => `${X(x).toFixed(1)},${Y(l.ys[j]!).toFixed(1)}`).join(' ');
+    out.push(`<polyline points="${pts}" fill="none" stroke="${l.color}" stroke-width="2"/>`);
+    for (let j = 0; j < xs.length; j++) out.push(`<circle cx="${X(xs[j]!).toFixed(1)}" cy="${Y(l.ys[j]!).toFixed(1)}" r="3" fill="${l.color}"/>`);
+    const ref = (xs.at(-1)! / xs[0]!) * l.ys[0]!;
+    out.push(
+      `<line x1="${X(xs[0]!).toFixed(1)}" y1="${Y(l.ys[0]!).toFixed(1)}" x2="${X(xs.at(-1)!).toFixed(1)}" y2="${Y(ref).toFixed(1)}" stroke="${l.color}" stroke-dasharray="4 4"/>`,
+    );
+    out.push(`<text x="${pad + 10}" y="${pad + 16 * i}" fill="${l.color}">${l.name} (dashed: linear from the first point)</text>`);
+  });
+  out.push('</svg>\n');
+  return out.join('\n');
+}

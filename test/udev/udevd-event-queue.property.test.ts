@@ -1,0 +1,55 @@
+/**
+ * The indexed event queue answers as udevd's scan does: for random queues of related devpaths,
+ * ids, device nodes and moves, isBlocked() is true exactly when an earlier event in the queue
+ * conflicts (eventsConflict), its blocker is the earliest such event, and startNext() starts the
+ * earliest unblocked queued event.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type QueuedEvent, type QueuedEventKey, UdevEventQueue, eventsConflict } from '../../src/udev/daemon/event-queue.js';
+
+const path = fc.array(fc.constantFrom('a', 'b', 'ab'), { minLength: 1, maxLength: 3 }).map((p) => `/devices/${p.join('/')}`);
+const keyArb = fc.record({
+  devpath: path,
+  devpathOld: fc.option(path, { nil: undefined }),
+  id: fc.option(fc.constantFrom('c1:0', 'n3'), { nil: undefined }),
+  devnode: fc.option(fc.constantFrom('/dev/x', '/dev/y'), { nil: undefined }),
+});
+// Each step: insert a key, remove the i-th live event, or start the next one.
+const stepArb = fc.oneof(
+  keyArb.map((k) => ({ op: 'insert' as const, k })),
+  fc.nat(20).map((i) => ({ op: 'remove' as const, i })),
+  fc.constant({ op: 'start' as const }),
+);
+
+function scanBlocker(live: readonly QueuedEvent<null>[], e: QueuedEventKey): number | undefined {
+  return live.find((x) => x.seqnum < e.seqnum && eventsConflict(e, x))?.seqnum;
+}
+
+describe('UdevEventQueue (indexed) against the scan', () => {
+  it('blocks, remembers the earliest blocker and starts in SEQNUM order as the scan would', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { maxLength: 40 }), (steps) => {
+        const q = new UdevEventQueue<null>();
+        const live: QueuedEvent<null>[] = [];
+        let seqnum = 0;
+        for (const step of steps) {
+          if (step.op === 'insert') live.push(q.insert({ seqnum: ++seqnum, ...step.k }, null));
+          else if (step.op === 'remove' && live.length > 0) q.remove(live.splice(step.i % live.length, 1)[0]!);
+          else if (step.op === 'start') {
+            const expected = live.find((e) => e.state === 'queued' && scanBlocker(live, e) === undefined);
+            expect(q.startNext()?.seqnum).toBe(expected?.seqnum);
+          }
+          for (const e of live) {
+            const blocker = scanBlocker(live, e);
+            expect(q.isBlocked(e)).toBe(blocker !== undefined);
+            expect(e.blockerSeqnum).toBe(blocker ?? e.seqnum);
+          }
+          expect(q.running).toBe(live.filter((e) => e.state === 'running').length);
+          expect(q.events.map((e) => e.seqnum)).toEqual(live.map((e) => e.seqnum));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
