@@ -99,7 +99,9 @@ function reload(): void {
   const diag = current.result.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
   setStatus(diag.length > 0 ? `scenario rejected: ${diag.join('; ')}` : `${current.result.steps.length} steps, ${failed.length} failed`);
   const last = current.result.steps[current.result.steps.length - 1];
-  if (last) $('#result').textContent = `${last.summary}: ${last.ok ? 'ok' : last.failures.join('; ')}${last.actual !== undefined ? `\n${JSON.stringify(last.actual)}` : ''}`;
+  if (last)
+    $('#result').textContent =
+      `${last.summary}: ${last.ok ? 'ok' : last.failures.join('; ')}${last.actual !== undefined ? `\n${JSON.stringify(last.actual)}` : ''}`;
   render();
 }
 
