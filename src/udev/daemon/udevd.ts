@@ -151,7 +151,7 @@ export class UdevDaemon {
   readonly programs: ProgramRegistry;
 
   readonly #host: UdevDaemonHost;
-  readonly #options: UdevDaemonOptions;
+  #options: UdevDaemonOptions;
   readonly #fs: SysfsAccess;
   readonly #sink: DiagnosticSink;
   readonly #ctx: UdevContext;
@@ -213,6 +213,19 @@ export class UdevDaemon {
     this.#started = true;
     this.#rules = compileRules(this.#options.rules, { passwd: this.#ctx.passwd });
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
+  }
+
+  /**
+   * `udevadm control --reload`: udevd drops its rules and loads `rules` (the files as they now
+   * are) before the next event it starts (manager_reload(), then udev_rules_load()); events
+   * already running keep the rules they started with. Returns the new rules' diagnostics.
+   */
+  reload(rules: readonly RulesFileInput[]): readonly Diagnostic[] {
+    this.#options = { ...this.#options, rules };
+    if (!this.#started) return [];
+    this.#rules = compileRules(rules, { passwd: this.#ctx.passwd });
+    for (const d of this.#rules.diagnostics) this.#sink.emit(d);
+    return this.#rules.diagnostics;
   }
 
   /** children_max in effect. */
