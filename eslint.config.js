@@ -31,12 +31,23 @@ export const layers = {
 const typeOnlyEverywhere = ['cli', 'testing'];
 
 /** Node-only code: may import node:* modules. Everything else must run in a browser. */
-const nodeFiles = ['src/cli/**', 'src/testing/**', 'src/**/*.node.ts', 'tools/**', 'bench/**', 'test/**', 'examples/**', '*.config.*'];
+const nodeFiles = [
+  'src/cli/**',
+  'src/testing/**',
+  'src/**/*.node.ts',
+  'tools/**',
+  'bench/**',
+  'test/**',
+  'examples/**',
+  '*.config.*',
+  'playground/*.config.*',
+  'playground/e2e/**',
+];
 
 const folders = Object.keys(layers);
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.corpus/**', 'coverage/**', 'test/conformance/udev/cases*/**'] },
+  { ignores: ['dist/**', 'dist-playground/**', 'node_modules/**', '.corpus/**', 'coverage/**', 'test/conformance/udev/cases*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -46,7 +57,10 @@ export default tseslint.config(
       'import-x/extensions': ['.ts', '.js', '.mjs'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/resolver-next': [
-        createTypeScriptImportResolver({ project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true }),
+        createTypeScriptImportResolver({
+          project: ['tsconfig.json', 'tools/tsconfig.json', 'playground/tsconfig.json', 'playground/e2e/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
       ],
       'import/resolver': { typescript: { project: ['tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true } },
       'boundaries/include': ['src/**/*'],
@@ -115,6 +129,27 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'node:* modules only in src/cli, src/testing or *.node.ts files (the core runs in a browser)' },
             { regex: '\\.node\\.js$', message: 'a *.node.ts file may only be imported from Node-only code (cli, testing, *.node.ts)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The playground (issue #13) is a browser layer over the browser-safe folders: it enters
+    // machine, scenario, udev and base through their index.ts (and src/index.ts for public
+    // types), and imports no node:* module and no *.node.ts file.
+    files: ['playground/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'the playground runs in a browser: no node:* modules' },
+            { regex: '\\.node\\.js$', message: 'the playground runs in a browser: no *.node.ts files' },
+            {
+              regex: '^(\\.\\./)+src/(?!(machine|scenario|udev|base)/index\\.js$|index\\.js$)',
+              message: 'the playground imports src/ only through machine, scenario, udev, base (index.ts) or src/index.ts',
+            },
           ],
         },
       ],

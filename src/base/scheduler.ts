@@ -209,6 +209,24 @@ export class Scheduler implements IScheduler {
     return done();
   }
 
+  /** Timers not yet due, earliest first, with their deadline (for the playground's scheduler panel). */
+  get timers(): readonly (ReadyTask & { readonly due: number })[] {
+    return this.#timers.filter((t) => !t.cancelled);
+  }
+
+  /**
+   * Move the clock to the earliest timer's deadline and make every timer due then ready, running
+   * nothing (a stepper then runs them with runOne). False when no timer is pending.
+   */
+  fireNextTimer(): boolean {
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    const next = this.#timers[0];
+    if (!next) return false;
+    if (next.due > this.clock.now()) this.clock.set(next.due);
+    while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) this.#ready.push(this.#timers.shift()!);
+    return true;
+  }
+
   /** Advance virtual time by `ms`, firing timers in deadline order and settling at each. */
   advance(ms: number): number {
     const target = this.clock.now() + Math.max(0, ms);

@@ -12,16 +12,21 @@ export function isAscii(s: string): boolean {
   return !nonAscii.test(s);
 }
 
+// TextEncoder/TextDecoder, not Buffer: the udev engine runs in a browser too. The decoder is
+// not fatal: an invalid sequence becomes U+FFFD, as Buffer's UTF-8 decoding does.
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
 /** Host text → byte string (UTF-8 encoded). */
 export function textToBytes(s: string): string {
   if (isAscii(s)) return s;
-  return Buffer.from(s, 'utf8').toString('latin1');
+  return arrayToBytes(utf8Encoder.encode(s));
 }
 
 /** Byte string → host text (UTF-8 decoded; invalid sequences become U+FFFD). */
 export function bytesToText(b: string): string {
   if (isAscii(b)) return b;
-  return Buffer.from(b, 'latin1').toString('utf8');
+  return utf8Decoder.decode(bytesToArray(b));
 }
 
 const canonicalStrings = new Map<string, string>();
@@ -51,7 +56,10 @@ export function arrayToBytes(a: Uint8Array): string {
     for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]!);
     return s;
   }
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1');
+  // Chunked: String.fromCharCode takes its arguments on the stack.
+  let s = '';
+  for (let i = 0; i < a.length; i += 8192) s += String.fromCharCode(...a.subarray(i, i + 8192));
+  return s;
 }
 
 /** Byte string → Uint8Array. */

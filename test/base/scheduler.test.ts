@@ -163,3 +163,31 @@ describe('Scheduler.advance', () => {
     expect(clock.nowUsec()).toBe(100_000);
   });
 });
+
+describe('Scheduler.fireNextTimer (the playground steps timers one deadline at a time)', () => {
+  it('moves the clock to the earliest deadline and makes only the timers due then ready', () => {
+    const s = new Scheduler(new SimulatedClock());
+    const ran: string[] = [];
+    s.queue('late', () => ran.push('late'), { delay: 20 });
+    s.queue('early-a', () => ran.push('early-a'), { delay: 5 });
+    s.queue('early-b', () => ran.push('early-b'), { delay: 5 });
+    expect(s.timers.map((t) => [t.name, t.due])).toEqual([
+      ['early-a', 5],
+      ['early-b', 5],
+      ['late', 20],
+    ]);
+    expect(s.fireNextTimer()).toBe(true);
+    expect(s.clock.now()).toBe(5);
+    expect(ran).toEqual([]);
+    expect(s.ready.map((t) => t.name)).toEqual(['early-a', 'early-b']);
+    expect(s.runOne()).toBe(true);
+    expect(ran).toEqual(['early-a']);
+    s.settle();
+    expect(s.fireNextTimer()).toBe(true);
+    expect(s.clock.now()).toBe(20);
+    s.settle();
+    expect(ran).toEqual(['early-a', 'early-b', 'late']);
+    expect(s.fireNextTimer()).toBe(false);
+    expect(s.clock.now()).toBe(20);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * The built playground in a real browser: Debian's chromium driven by playwright-core. Every
+ * wait is on a selector or a page condition, never a fixed sleep. Screenshots go to docs/img/.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic } from './static-server.node.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const TIMEOUT = 60_000;
+let server: { url: string; close: () => Promise<void> };
+let context: BrowserContext;
+let browser: Browser | undefined;
+let page: Page;
+let userDataDir: string;
+
+beforeAll(async () => {
+  server = await serveStatic(join(repo, 'dist-playground'));
+  userDataDir = mkdtempSync(join(tmpdir(), 'auxbus-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1600, height: 1000 },
+  });
+  browser = context.browser() ?? undefined;
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(TIMEOUT);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: join(repo, 'docs/img', `playground-${name}.png`) });
+const logCount = () => page.locator('#log > li').count();
+
+describe('playground in chromium', () => {
+  it('loads and shows the split CXL function with its DOE auxiliary devices', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('.dev[data-name="cxl_pci.doe.1"]');
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return { domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd };
+    });
+    console.log(`first load: DOMContentLoaded ${timing.domContentLoaded.toFixed(0)} ms, load ${timing.load.toFixed(0)} ms`);
+    expect(await page.locator('.dev[data-name="0000:0d:00.0"] .drv').textContent()).toBe('cxl_pci');
+    expect(await page.locator('.dev[data-name="cxl_pci.doe.1"] .drv').textContent()).toBe('pci_doe.doe');
+    expect(errors).toEqual([]);
+    await shot('tree');
+  });
+
+  it('unbinds a DOE auxiliary device: the tree and the log change', async () => {
+    const before = await logCount();
+    await page.click('.dev[data-name="cxl_pci.doe.2"]');
+    await page.waitForSelector('.dev.selected[data-name="cxl_pci.doe.2"]');
+    await page.click('button[data-act="unbind"]');
+    await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.2"] .drv')?.textContent === '—');
+    await page.waitForSelector('#log summary:has-text("KERNEL") >> text=/unbind .*cxl_pci\\.doe\\.2$/');
+    expect(await logCount()).toBeGreaterThan(before);
+    // Expand the udev event: its variables and the rules lines that matched.
+    const udev = page.locator('#log details[data-group="udev"][data-action="unbind"]').last();
+    await udev.locator('summary').click();
+    await expect.poll(() => udev.locator('pre').first().textContent()).toContain('ACTION=unbind');
+    await expect.poll(() => udev.locator('.matched').textContent()).toContain('rules lines that matched');
+  });
+
+  it('hands the compliance mailbox to userspace and runs an exchange', async () => {
+    await page.click('.dev[data-name="cxl_pci.doe.1"]');
+    await page.click('button[data-act="handoff"]');
+    await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.1"] .drv')?.textContent === 'doe_user.doe');
+    await page.click('button[data-act="open"]');
+    await page.waitForSelector('#fds li:has-text("/dev/doe/cxl_pci.doe.1")');
+    await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.1"] .owner')?.textContent === 'owner: tool');
+    await page.selectOption('#doe-req', 'compliance capability');
+    await page.click('button[data-act="doe"]');
+    await page.waitForFunction(() => (document.querySelector('#result')?.textContent ?? '').includes('00011c00e7fd'));
+    expect(await page.locator('#result').textContent()).toContain(': ok');
+    await shot('doe-handoff');
+  });
+
+  it('edits a rule: a diagnostic for a typo, the explanation for a valid rule', async () => {
+    await page.click('.dev[data-name="cxl_pci.doe.0"]');
+    await page.fill('#rules', 'SUBSYSTEM=="auxiliary", DRIVR=="pci_doe.doe", TAG+="x"\n');
+    await page.waitForSelector('#diags .diag');
+    expect(await page.locator('#diags .diag').first().textContent()).toMatch(/^99-playground\.rules:1: /);
+    await page.fill('#rules', 'SUBSYSTEM=="auxiliary", DRIVER=="pci_doe.doe", TAG+="x"\nSUBSYSTEM=="pci", TAG+="y"\n');
+    await page.waitForFunction(() => document.querySelectorAll('#diags .diag').length === 0);
+    await expect.poll(() => page.locator('#explain').textContent()).toMatch(/MATCH/);
+    await expect.poll(() => page.locator('#explain').textContent()).toMatch(/SUBSYSTEM=="pci"/);
+    await shot('rules');
+  });
+
+  it('steps the scheduler task by task in hold mode', async () => {
+    await page.click('.dev[data-name="cxl_pci.doe.0"]');
+    await page.check('#hold');
+    await page.click('button[data-act="unbind"]');
+    await page.waitForSelector('#tasks li.task');
+    const pending = await page.locator('#tasks li.task').count();
+    expect(pending).toBeGreaterThan(0);
+    // Step until a task ran (a timer falling due first moves the clock).
+    await page.click('#step');
+    await page.waitForFunction(() => /^(ran task|timer due)/.test(document.querySelector('#result')?.textContent ?? ''));
+    if (((await page.locator('#result').textContent()) ?? '').startsWith('timer due')) {
+      await page.click('#step');
+      await page.waitForFunction(() => (document.querySelector('#result')?.textContent ?? '').startsWith('ran task: '));
+    }
+    await shot('scheduler');
+    await page.click('#run-all');
+    await page.waitForFunction(() => document.querySelectorAll('#tasks li.ready').length === 0);
+    await page.uncheck('#hold');
+  });
+
+  it('runs a command in the command pane', async () => {
+    await page.fill('#cmd', 'cat /sys/bus/auxiliary/devices/cxl_pci.doe.1/driver_override');
+    await page.press('#cmd', 'Enter');
+    await page.waitForFunction(() => (document.querySelector('#cmd-out')?.textContent ?? '').includes('doe_user.doe'));
+  });
+
+  it('shares the state as a URL and restores it', async () => {
+    await page.click('#share');
+    await page.waitForFunction(() => location.hash.startsWith('#s='));
+    const url = page.url();
+    const second = await context.newPage();
+    await second.goto(url);
+    await second.waitForSelector('body[data-ready="true"]');
+    await second.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.1"] .drv')?.textContent === 'doe_user.doe');
+    await second.close();
+  });
+});

@@ -1,0 +1,467 @@
+/**
+ * The playground page: the real simulator (src/) in the browser. State = a scenario text;
+ * see session.ts. Plain DOM, no framework.
+ */
+import 'reflect-metadata';
+import { machineUdev, type Machine } from '../../src/machine/index.js';
+import { formatExplain, runUdevTest, udevRulesFiles, verify } from '../../src/udev/index.js';
+import { lessons } from './lessons.js';
+import { type Replay, type Scenario, type TreeNode, deviceTree, eventLog, parseScenario, replay, scenarioText } from './session.js';
+import { decodeState, encodeState } from './share.js';
+import './style.css';
+
+const RULES_NAME = '99-playground.rules';
+const DEFAULT_RULES = `# A rule for the selected device: edit it and watch the explanation.
+SUBSYSTEM=="auxiliary", DRIVER=="pci_doe.doe", TAG+="doe"
+ACTION=="add", SUBSYSTEM=="doe", MODE="0660", GROUP="root"
+`;
+
+let scenario: Scenario = parseScenario(lessons[0]!.text);
+let current: Replay | undefined;
+let selected: string | undefined;
+let hold = false;
+
+const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+document.querySelector('#app')!.innerHTML = `
+<header>
+  <h1>auxbus playground</h1>
+  <label>Lesson <select id="lesson">${lessons.map((l) => `<option value="${l.id}">${esc(l.title)}</option>`).join('')}</select></label>
+  <button id="share">Share as URL</button>
+  <label class="file">Load scenario <input type="file" id="load" accept=".yaml,.yml,.txt" /></label>
+  <span id="status"></span>
+</header>
+<p id="guide"></p>
+<main>
+  <section id="tree-pane"><h2>Devices</h2><ul id="tree"></ul></section>
+  <section id="actions-pane">
+    <h2>Selected: <span id="sel">none</span></h2>
+    <div class="row">
+      <button data-act="unbind">unbind</button>
+      <button data-act="bind">bind</button>
+      <input id="driver" placeholder="driver" size="12" />
+      <button data-act="override">driver_override</button>
+      <button data-act="probe">drivers_probe</button>
+    </div>
+    <div class="row">
+      <input id="module" placeholder="module" size="10" value="doe_user" />
+      <button data-act="modprobe">modprobe</button><button data-act="rmmod">rmmod</button>
+      <select id="preset"><option>cxl-type3</option><option>mlx5-nic</option></select>
+      <button data-act="hotplug">hotplug</button><button data-act="unplug">unplug</button>
+      <input id="numvfs" size="2" value="2" /><button data-act="sriov">sriov_numvfs</button>
+    </div>
+    <h3>Processes</h3>
+    <div class="row">
+      <button data-act="handoff">hand mailbox to userspace</button>
+      <input id="path" placeholder="/dev/…" size="24" />
+      <button data-act="open">open</button>
+      <select id="doe-req"><option value="compliance capability">compliance capability</option><option value="compliance status">compliance status</option><option value="discovery 0">discovery 0</option></select>
+      <button data-act="doe">DOE exchange</button>
+      <button data-act="fwctl">fwctl info</button>
+    </div>
+    <ul id="fds"></ul>
+    <pre id="result"></pre>
+    <h3>Scheduler</h3>
+    <div class="row">
+      <label><input type="checkbox" id="hold" /> hold (do not settle after actions)</label>
+      <button id="step">step one task</button><button id="run-all">run all</button>
+      <span id="clock"></span>
+    </div>
+    <ol id="tasks"></ol>
+    <h3>Command</h3>
+    <form id="cmd-form"><span class="prompt">#</span> <input id="cmd" size="50" placeholder="cat /sys/bus/auxiliary/devices/cxl_pci.doe.1/uevent" autocomplete="off" /></form>
+    <pre id="cmd-out"></pre>
+  </section>
+  <section id="log-pane"><h2>Events <small>(kernel uevents and udev events)</small></h2><ol id="log"></ol></section>
+  <section id="rules-pane">
+    <h2>udev rules <small>${RULES_NAME}</small></h2>
+    <div class="editor"><pre id="hl" aria-hidden="true"></pre><textarea id="rules" spellcheck="false"></textarea></div>
+    <ul id="diags"></ul>
+    <h3>Explanation on the selected device</h3>
+    <pre id="explain"></pre>
+  </section>
+</main>`;
+
+function machine(): Machine | undefined {
+  return current?.machine;
+}
+
+function setStatus(text: string): void {
+  $('#status').textContent = text;
+}
+
+/** Replays the scenario and redraws everything. */
+function reload(): void {
+  current?.machine?.dispose();
+  current = replay(scenarioText(scenario));
+  const failed = current.result.steps.filter((s) => !s.ok);
+  const diag = current.result.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
+  setStatus(diag.length > 0 ? `scenario rejected: ${diag.join('; ')}` : `${current.result.steps.length} steps, ${failed.length} failed`);
+  const last = current.result.steps[current.result.steps.length - 1];
+  if (last)
+    $('#result').textContent =
+      `${last.summary}: ${last.ok ? 'ok' : last.failures.join('; ')}${last.actual !== undefined ? `\n${JSON.stringify(last.actual)}` : ''}`;
+  render();
+}
+
+function render(): void {
+  renderTree();
+  renderLog();
+  renderFds();
+  renderTasks();
+  renderRules();
+}
+
+function renderTree(): void {
+  const m = machine();
+  const ul = $('#tree');
+  if (!m) {
+    ul.innerHTML = '';
+    return;
+  }
+  const item = (n: TreeNode): string =>
+    `<li><span class="dev${n.name === selected ? ' selected' : ''}" data-name="${esc(n.name)}" data-devpath="${esc(n.devpath)}">` +
+    `<b>${esc(n.name)}</b> <i>${esc(n.kind)}</i> <span class="drv">${esc(n.driver ?? '—')}</span> <span class="owner">owner: ${esc(n.owner)}</span></span>` +
+    (n.children.length ? `<ul>${n.children.map(item).join('')}</ul>` : '') +
+    '</li>';
+  ul.innerHTML = deviceTree(m).map(item).join('');
+}
+
+function renderLog(): void {
+  const m = machine();
+  const ol = $('#log');
+  if (!m) {
+    ol.innerHTML = '';
+    return;
+  }
+  ol.innerHTML = eventLog(m)
+    .map(
+      (e, i) =>
+        `<li class="ev ${e.group}" data-i="${i}"><details data-group="${e.group}" data-action="${esc(e.action)}" data-devpath="${esc(e.devpath)}"><summary>${e.group.toUpperCase()} [${e.seqnum}] ${esc(e.action)} ${esc(e.devpath)}</summary>` +
+        `<pre>${esc(e.properties.map(([k, v]) => `${k}=${v}`).join('\n'))}</pre>${e.group === 'udev' ? '<pre class="matched">(open to see the rules lines that matched)</pre>' : ''}</details></li>`,
+    )
+    .join('');
+  ol.scrollTop = ol.scrollHeight;
+}
+
+/** The rules lines that matched a udev event (re-run on the device as it is now). */
+function matchedLines(devpath: string, action: string): string {
+  const m = machine();
+  if (!m) return '';
+  const mu = machineUdev(m);
+  try {
+    const r = runUdevTest({
+      rules: udevRulesFiles(m.options.rules, m.options.autoload),
+      sysfs: mu.sysfs,
+      devfs: mu.devfs,
+      events: [{ action: action as 'add', devpath }],
+      explain: true,
+    });
+    const lines = (r.events[0]?.explain ?? []).filter((e) => e.status === 'matched').map((e) => `${e.file}:${e.line}: ${e.text}`);
+    return lines.length > 0 ? lines.join('\n') : '(no rules line matched)';
+  } catch (e) {
+    return `(cannot re-run: ${String(e)})`;
+  }
+}
+
+$('#log').addEventListener(
+  'toggle',
+  (ev) => {
+    const d = ev.target as HTMLDetailsElement;
+    if (!d.open || d.dataset.group !== 'udev') return;
+    const pre = d.querySelector('.matched');
+    if (pre) pre.textContent = `rules lines that matched:\n${matchedLines(d.dataset.devpath!, d.dataset.action!)}`;
+  },
+  true,
+);
+
+function openFds(): { fd: string; path: string; as: string }[] {
+  const out = new Map<string, { fd: string; path: string; as: string }>();
+  for (const s of scenario.steps) {
+    const o = /- open: (\S+)[\s\S]*?fd: (\S+)/.exec(s);
+    if (o) out.set(o[2]!, { fd: o[2]!, path: o[1]!, as: /as: (\S+)/.exec(s)?.[1] ?? 'root' });
+    const c = /- close: (\S+)/.exec(s);
+    if (c) out.delete(c[1]!);
+  }
+  return [...out.values()];
+}
+
+function renderFds(): void {
+  $('#fds').innerHTML = openFds()
+    .map((f) => `<li>${esc(f.as)} holds <code>${esc(f.path)}</code> as fd <b>${esc(f.fd)}</b> <button data-close="${esc(f.fd)}">close</button></li>`)
+    .join('');
+}
+
+function renderTasks(): void {
+  const m = machine();
+  if (!m) return;
+  $('#tasks').innerHTML =
+    m.scheduler.ready.map((t) => `<li class="task ready">ready: ${esc(t.name)}${t.key ? ` <small>${esc(t.key)}</small>` : ''}</li>`).join('') +
+    m.scheduler.timers.map((t) => `<li class="task timer">timer at t=${t.due} ms: ${esc(t.name)}</li>`).join('');
+  $('#clock').textContent = `t=${m.clock.now()} ms, ${m.scheduler.pending} pending`;
+}
+
+function processName(): string {
+  const m = /processes:\s*\n\s+(\w+):/.exec(scenario.header);
+  return m ? m[1]! : 'root';
+}
+
+function append(step: string): void {
+  scenario = { ...scenario, steps: [...scenario.steps, step] };
+  reload();
+}
+
+const y = (s: string) => JSON.stringify(s);
+
+/** A sysfs write: replayed normally; in hold mode done on the live machine with nothing settled. */
+function write(path: string, value: string): void {
+  const step = `  - write: ${path}\n    value: ${y(value)}\n`;
+  const m = machine();
+  if (hold && m) {
+    scenario = { ...scenario, steps: [...scenario.steps, step] };
+    try {
+      m.processes.root.writeFile(path, value);
+      $('#result').textContent = `write ${path}: ok (held: step the scheduler)`;
+    } catch (e) {
+      $('#result').textContent = `write ${path}: ${String((e as { errno?: string }).errno ?? e)}`;
+    }
+    render();
+    return;
+  }
+  append(step);
+}
+
+function selectedNode(): { name: string; devpath: string } | undefined {
+  const el = selected ? document.querySelector<HTMLElement>(`.dev[data-name="${CSS.escape(selected)}"]`) : null;
+  return el ? { name: el.dataset.name!, devpath: el.dataset.devpath! } : undefined;
+}
+
+function busOf(devpath: string, name: string): string {
+  if (/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(name)) return 'pci';
+  if (/\.\d+$/.test(name) && !devpath.includes('/net/')) return 'auxiliary';
+  return 'pci';
+}
+
+function act(action: string): void {
+  const sel = selectedNode();
+  const driverIn = ($('#driver') as HTMLInputElement).value.trim();
+  const mod = ($('#module') as HTMLInputElement).value.trim();
+  const m = machine();
+  const need = () => {
+    if (!sel) throw new Error('select a device first');
+    return sel;
+  };
+  try {
+    switch (action) {
+      case 'unbind': {
+        const s = need();
+        const dev = m?.findDevice(s.name);
+        if (!dev?.driver) throw new Error(`${s.name} has no driver`);
+        return write(`/sys/bus/${dev.bus!.name}/drivers/${dev.driver.name}/unbind`, s.name);
+      }
+      case 'bind': {
+        const s = need();
+        return write(`/sys/bus/${busOf(s.devpath, s.name)}/drivers/${driverIn}/bind`, s.name);
+      }
+      case 'override': {
+        const s = need();
+        return write(`/sys/bus/${busOf(s.devpath, s.name)}/devices/${s.name}/driver_override`, driverIn + '\n');
+      }
+      case 'probe': {
+        const s = need();
+        return write(`/sys/bus/${busOf(s.devpath, s.name)}/drivers_probe`, s.name);
+      }
+      case 'modprobe':
+        return append(`  - modprobe: ${mod}\n`);
+      case 'rmmod':
+        return append(`  - rmmod: ${mod}\n`);
+      case 'hotplug':
+        return append(`  - hotplug: ${($('#preset') as HTMLSelectElement).value}\n`);
+      case 'unplug':
+        return append(`  - unplug: ${y(need().name)}\n`);
+      case 'sriov': {
+        const s = need();
+        return write(`/sys/bus/pci/devices/${s.name}/sriov_numvfs`, ($('#numvfs') as HTMLInputElement).value);
+      }
+      case 'handoff': {
+        const name = sel && /\.doe\.\d+$/.test(sel.name) ? sel.name : 'cxl_pci.doe.1';
+        scenario = {
+          ...scenario,
+          steps: [
+            ...scenario.steps,
+            `  - write: /sys/bus/auxiliary/drivers/pci_doe.doe/unbind\n    value: ${y(name)}\n`,
+            `  - write: /sys/bus/auxiliary/devices/${name}/driver_override\n    value: "doe_user.doe\\n"\n`,
+            `  - write: /sys/bus/auxiliary/drivers_probe\n    value: ${y(name)}\n`,
+          ],
+        };
+        ($('#path') as HTMLInputElement).value = `/dev/doe/${name}`;
+        return reload();
+      }
+      case 'open': {
+        const path = ($('#path') as HTMLInputElement).value.trim();
+        const fd = `fd${scenario.steps.filter((s) => s.includes('- open:')).length + 1}`;
+        return append(`  - open: ${path}\n    mode: rw\n    fd: ${fd}\n    as: ${processName()}\n`);
+      }
+      case 'doe': {
+        const f = openFds().find((x) => x.path.startsWith('/dev/doe/'));
+        if (!f) throw new Error('open a /dev/doe node first');
+        const [protocol, request] = ($('#doe-req') as HTMLSelectElement).value.split(' ');
+        return append(`  - doe: ${f.fd}\n    protocol: ${protocol}\n    request: ${request}\n    as: ${f.as}\n`);
+      }
+      case 'fwctl': {
+        const f = openFds().find((x) => x.path.startsWith('/dev/fwctl/'));
+        if (!f) throw new Error('open a /dev/fwctl node first');
+        return append(`  - ioctl: ${f.fd}\n    as: ${f.as}\n    op: FWCTL_INFO\n`);
+      }
+    }
+  } catch (e) {
+    $('#result').textContent = e instanceof Error ? e.message : String(e);
+  }
+}
+
+document.addEventListener('click', (ev) => {
+  const t = ev.target as HTMLElement;
+  const dev = t.closest<HTMLElement>('.dev');
+  if (dev) {
+    selected = dev.dataset.name;
+    $('#sel').textContent = selected ?? 'none';
+    renderTree();
+    renderRules();
+    return;
+  }
+  if (t.dataset.act) act(t.dataset.act);
+  if (t.dataset.close) append(`  - close: ${t.dataset.close}\n    as: ${openFds().find((f) => f.fd === t.dataset.close)?.as ?? 'root'}\n`);
+});
+
+$('#hold').addEventListener('change', (ev) => {
+  hold = (ev.target as HTMLInputElement).checked;
+});
+$('#step').addEventListener('click', () => {
+  const m = machine();
+  if (!m) return;
+  if (m.scheduler.ready.length === 0 && m.scheduler.fireNextTimer()) {
+    $('#result').textContent = `timer due: clock at t=${m.clock.now()} ms`;
+    render();
+    return;
+  }
+  const name = m.scheduler.ready[0]?.name;
+  const ran = m.scheduler.runOne();
+  $('#result').textContent = ran ? `ran task: ${name}` : 'no task pending';
+  render();
+});
+$('#run-all').addEventListener('click', () => {
+  const m = machine();
+  if (!m) return;
+  $('#result').textContent = `ran ${m.settle()} tasks`;
+  render();
+});
+
+// ---- the command pane: a few shell commands on the live machine
+$('#cmd-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const input = $('#cmd') as HTMLInputElement;
+  const line = input.value.trim();
+  input.value = '';
+  const out = $('#cmd-out');
+  const m = machine();
+  let text = '';
+  const root = m?.processes.root;
+  try {
+    let r: RegExpExecArray | null;
+    if (!root) text = 'no machine';
+    else if ((r = /^cat (\S+)$/.exec(line))) text = root.readFile(r[1]!);
+    else if ((r = /^ls (\S+)$/.exec(line))) text = root.readdir(r[1]!).join('  ') + '\n';
+    else if ((r = /^echo (?:-n )?(.*?) > (\S+)$/.exec(line))) write(r[2]!, r[1]!.replace(/^"|"$/g, ''));
+    else if ((r = /^(modprobe|rmmod) (\S+)$/.exec(line))) append(`  - ${r[1]}: ${r[2]}\n`);
+    else text = `commands: cat PATH | ls PATH | echo VALUE > PATH | modprobe M | rmmod M\n`;
+  } catch (e) {
+    text = `${line}: ${String((e as { errno?: string }).errno ?? e)}\n`;
+  }
+  out.textContent = `${out.textContent ?? ''}# ${line}\n${text}`.split('\n').slice(-40).join('\n');
+});
+
+// ---- the rules editor
+const rulesArea = $('#rules') as HTMLTextAreaElement;
+rulesArea.value = DEFAULT_RULES;
+
+function highlight(text: string, bad: ReadonlySet<number>): string {
+  return text
+    .split('\n')
+    .map((line, i) => {
+      const cls = bad.has(i + 1) ? ' class="bad"' : '';
+      if (/^\s*#/.test(line)) return `<span${cls}><span class="c">${esc(line)}</span></span>`;
+      const html = esc(line).replace(
+        /([A-Z_]+(?:\{[^}]*\})?)(==|!=|\+=|-=|:=|=)(&quot;.*?&quot;)/g,
+        '<span class="k">$1</span><span class="o">$2</span><span class="s">$3</span>',
+      );
+      return `<span${cls}>${html}</span>`;
+    })
+    .join('\n');
+}
+
+function renderRules(): void {
+  const text = rulesArea.value;
+  const v = verify([{ name: `/etc/udev/rules.d/${RULES_NAME}`, text }]);
+  const bad = new Set(v.diagnostics.map((d) => d.line ?? 0));
+  $('#hl').innerHTML = highlight(text, bad) + '\n';
+  $('#diags').innerHTML = v.diagnostics.map((d) => `<li class="diag">${esc(`${RULES_NAME}:${d.line ?? 0}: ${d.message}`)}</li>`).join('');
+  const m = machine();
+  const sel = selectedNode();
+  const ex = $('#explain');
+  if (!m || !sel) {
+    ex.textContent = 'select a device to explain the rules on it';
+    return;
+  }
+  const mu = machineUdev(m);
+  try {
+    const r = runUdevTest({
+      rules: [{ name: RULES_NAME, text }],
+      sysfs: mu.sysfs,
+      devfs: mu.devfs,
+      events: [{ action: 'add', devpath: sel.devpath }],
+      explain: true,
+    });
+    ex.textContent = formatExplain(r.events[0]?.explain ?? []);
+  } catch (e) {
+    ex.textContent = String(e);
+  }
+}
+rulesArea.addEventListener('input', renderRules);
+rulesArea.addEventListener('scroll', () => {
+  $('#hl').scrollTop = rulesArea.scrollTop;
+});
+
+// ---- lessons, sharing, loading
+function loadText(text: string): void {
+  scenario = parseScenario(text);
+  selected = undefined;
+  $('#sel').textContent = 'none';
+  reload();
+}
+$('#lesson').addEventListener('change', (ev) => {
+  const l = lessons.find((x) => x.id === (ev.target as HTMLSelectElement).value)!;
+  $('#guide').textContent = l.guide;
+  loadText(l.text);
+});
+$('#share').addEventListener('click', () => {
+  const url = `${location.href.split('#')[0]}#s=${encodeState(scenarioText(scenario))}`;
+  history.replaceState(null, '', url);
+  void navigator.clipboard?.writeText(url).catch(() => undefined);
+  setStatus('URL updated with this state');
+});
+$('#load').addEventListener('change', (ev) => {
+  const f = (ev.target as HTMLInputElement).files?.[0];
+  if (f) void f.text().then(loadText);
+});
+
+$('#guide').textContent = lessons[0]!.guide;
+const frag = /#s=([\w-]+)/.exec(location.hash);
+if (frag) {
+  try {
+    loadText(decodeState(frag[1]!));
+  } catch {
+    reload();
+  }
+} else reload();
+document.body.dataset.ready = 'true';
