@@ -214,6 +214,17 @@ export class UdevDaemon {
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
   }
 
+  /**
+   * `udevadm control --reload`: recompile the rules (the files given, else the ones udevd started
+   * with); events already running keep the rules they started with, later events use the new ones
+   * (manager_reload → udev_rules_load in udevd.c).
+   */
+  reloadRules(files: readonly RulesFileInput[] = this.#options.rules): void {
+    if (!this.#started) throw kerr('EAGAIN', 'udevd has not started');
+    this.#rules = compileRules(files, { passwd: this.#ctx.passwd });
+    for (const d of this.#rules.diagnostics) this.#sink.emit(d);
+  }
+
   /** children_max in effect. */
   get childrenMax(): number {
     return this.#childrenMax;
