@@ -15,7 +15,7 @@ export const Errno = {
   EINTR: 4, // Interrupted system call
   EIO: 5, // I/O error: dead mailbox, disabling a disabled device
   ENXIO: 6, // No such device or address: probe "not my device" (quiet)
-  E2BIG: 7, // Argument list too long: sysfs write longer than PAGE_SIZE
+  E2BIG: 7, // Argument list too long
   ENOEXEC: 8, // Exec format error
   EBADF: 9, // Bad file descriptor
   ECHILD: 10, // No child processes

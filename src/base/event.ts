@@ -64,27 +64,18 @@ export class Emitter<T> implements IDisposable {
 /** Event combinators. */
 export const Event = {
   None: (() => ({ dispose() {} })) as Event<never>,
-  /** Only the events for which `predicate` holds. */
-  filter<T>(event: Event<T>, predicate: (e: T) => boolean): Event<T> {
-    return (listener) =>
-      event((e) => {
-        if (predicate(e)) listener(e);
-      });
-  },
-  /** Fires once, then unsubscribes. */
-  once<T>(event: Event<T>): Event<T> {
-    return (listener) => {
-      let fired = false;
-      const sub = event((e) => {
-        if (fired) return;
-        fired = true;
-        sub.dispose();
-        listener(e);
-      });
-      return sub;
-    };
-  },
-  map<T, U>(event: Event<T>, fn: (e: T) => U): Event<U> {
-    return (listener) => event((e) => listener(fn(e)));
-  },
+  /**
+   * Only the events for which `predicate` holds; with a type guard, typed as the narrower event
+   * (a notifier for one bus's devices out of the driver core's notifier for all of them).
+   */
+  filter: filterEvent,
 };
+
+function filterEvent<T, U extends T>(event: Event<T>, predicate: (e: T) => e is U): Event<U>;
+function filterEvent<T>(event: Event<T>, predicate: (e: T) => boolean): Event<T>;
+function filterEvent<T>(event: Event<T>, predicate: (e: T) => boolean): Event<T> {
+  return (listener) =>
+    event((e) => {
+      if (predicate(e)) listener(e);
+    });
+}

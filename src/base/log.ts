@@ -7,7 +7,8 @@ import type { ServiceIdentifier } from 'inversify';
 
 export const ILogService: ServiceIdentifier<ILogService> = Symbol.for('ILogService');
 
-export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+/** printk levels in use (KERN_DEBUG … KERN_ALERT). */
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert';
 
 export interface LogRecord {
   readonly time: number;

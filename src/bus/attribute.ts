@@ -76,5 +76,5 @@ export function sysfsStreq(a: string, b: string): boolean {
   return strip(a) === strip(b);
 }
 
-/** PAGE_SIZE: the largest sysfs text write (longer writes fail with E2BIG in kernfs). */
+/** PAGE_SIZE: the largest sysfs text write (kernfs cuts longer writes to it) and show() output. */
 export const PAGE_SIZE = 4096;

@@ -22,6 +22,10 @@ export function busKobject(bus: BusType): Kobject {
   return { devpath: `/bus/${bus.name}`, subsystem: 'bus' };
 }
 
+export function classKobject(cls: DeviceClass): Kobject {
+  return { devpath: `/class/${cls.name}`, subsystem: 'class' };
+}
+
 export function driverKobject(drv: DeviceDriver): Kobject {
   return { devpath: `/bus/${drv.bus.name}/drivers/${drv.name}`, subsystem: 'drivers' };
 }
@@ -110,14 +114,21 @@ export class BusRegistry {
     this.uevent.send(busKobject(bus), 'add');
   }
 
-  /** class_register: /sys/class/<name>/ (no uevent for the class itself). */
+  /**
+   * class_register: /sys/class/<name>/, then kset_register's `add` uevent for the class kobject
+   * (DEVPATH /class/<name>, SUBSYSTEM=class: the name of class_kset, which has no uevent_ops).
+   */
   classRegister(cls: DeviceClass): void {
     if (this.#classes.has(cls.name)) throw kerr('EEXIST', `class ${cls.name} already registered`);
     this.#classes.set(cls.name, cls);
     cls.p.registered = true;
+    this.uevent.send(classKobject(cls), 'add');
   }
 
+  /** class_unregister: kset_unregister → __kobject_del sends the matching `remove` before the directory goes. */
   classUnregister(cls: DeviceClass): void {
+    if (!cls.p.registered) return;
+    this.uevent.send(classKobject(cls), 'remove');
     this.#classes.delete(cls.name);
     cls.p.registered = false;
   }
@@ -142,6 +153,8 @@ export class BusRegistry {
     drv.bus.p.drivers.push(drv);
     if (drv.bus.p.autoprobe) this.binder.driverAttach(drv);
     this.uevent.send(driverKobject(drv), 'add');
+    // driver_register: a new driver may still satisfy deferred devices; give them the full time.
+    this.binder.deferred.extendTimeout();
   }
 
   /** driver_unregister: leave the list, unbind every device (last bound first), `remove` uevent. */
@@ -235,8 +248,13 @@ export class BusRegistry {
     return attrRW(
       'uevent',
       (d) => {
+        // uevent_show: an environment that overflows (add_uevent_var) reads as nothing.
         const env = new UeventEnv();
-        fillDeviceUevent(d, env);
+        try {
+          fillDeviceUevent(d, env);
+        } catch {
+          return '';
+        }
         return env
           .entries()
           .map(([k, v]) => `${k}=${v}\n`)

@@ -148,6 +148,9 @@ export class DeviceCore implements LinkCore {
     }
     this.binder.deferred.del(dev);
     this.links.purge(dev);
+    // device_del (v6.0+): release the managed resources of a device left without a driver here,
+    // before REMOVED_DEVICE and the `remove` uevent, not only at the last put_device.
+    devresReleaseAll(dev);
     if (dev.bus) this.notifier.notify('REMOVED_DEVICE', dev);
     this.uevent.sendDevice(dev, 'remove');
     this.#byPath.delete(dev.devpath);

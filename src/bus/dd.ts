@@ -9,7 +9,7 @@
  * (could not attempt, stop).
  */
 import type { ServiceIdentifier } from 'inversify';
-import { DriverModelError, Errno, type ErrnoName, errnoName, type IDisposable, type ILogService, type IScheduler, kerr } from '../base/index.js';
+import { BugIndicatingError, DriverModelError, Errno, errnoName, type IDisposable, type ILogService, type IScheduler, kerr } from '../base/index.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import type { DeviceLinks } from './devlink.js';
@@ -151,11 +151,16 @@ export class DriverBinder {
       this.links.checkSuppliers(dev);
     } catch (e) {
       // dev_err_probe(-EPROBE_DEFER): a debug message, and the reason devices_deferred shows.
-      this.log.log('debug', 'kernel', `${dev.displayName}: error -EPROBE_DEFER: ${dev.p.deferredReason ?? 'supplier not ready'}`);
+      this.log.log(
+        'debug',
+        'kernel',
+        `${dev.displayName}: error -EPROBE_DEFER: ${(dev.p.deferredReason ?? 'supplier not ready').replace(/^[^:]*: /, '').trimEnd()}`,
+      );
       return -probeErrno(e);
     }
     if (dev.p.devres.length > 0) {
-      this.log.log('error', 'kernel', `${dev.displayName}: Resources present before probing`);
+      // really_probe: dev_crit (a device left with devres by an earlier user, or devm on an unbound device).
+      this.log.log('critical', 'kernel', `${dev.displayName}: Resources present before probing`);
       return -Errno.EBUSY;
     }
     dev.driver = drv;
@@ -187,13 +192,13 @@ export class DriverBinder {
   }
 
   #logProbeFailure(dev: Device, drv: DeviceDriver, ret: number): void {
-    const name: ErrnoName | undefined = errnoName(ret);
     if (ret === EPROBE_DEFER) {
       this.log.log('debug', 'kernel', `${dev.displayName}: Driver ${drv.name} requests probe deferral`);
     } else if (ret === Errno.ENODEV || ret === Errno.ENXIO) {
       this.log.log('debug', 'kernel', `${dev.displayName}: probe with driver ${drv.name} rejects match ${-ret}`);
     } else {
-      this.log.log('warning', 'kernel', `${drv.name}: probe of ${dev.name} failed with error ${-ret}${name ? ` (${name})` : ''}`);
+      // call_driver_probe: dev_err since 2024 (the older pr_warn read "X: probe of D failed with error -N").
+      this.log.log('error', 'kernel', `${dev.displayName}: probe with driver ${drv.name} failed with error ${-ret}`);
     }
   }
 
@@ -222,13 +227,23 @@ export class DriverBinder {
   }
 
   /**
-   * __device_release_driver, in the order of reference §1.7: consumers first, links gone before
-   * remove(), devres after remove(), `unbind` uevent last (without DRIVER).
+   * __device_release_driver as of v6.7: consumers first, links gone before remove(), then
+   * device_unbind_cleanup (devres LIFO) BEFORE device_links_driver_cleanup — reference §1.7 gives
+   * the older order (links, then devres) — and the `unbind` uevent last (without DRIVER).
    */
   releaseDriver(dev: Device): void {
     const drv = dev.driver;
     if (!drv) return;
     while (this.links.busy(dev)) {
+      // device_links_unbind_consumers would wait_for_device_probe() for a consumer still probing.
+      // Probes here are synchronous, so such a consumer's probe is on this very call stack (it
+      // unbinds or deletes its own supplier): the kernel would wait forever on itself.
+      const probing = this.links.probingConsumer(dev);
+      if (probing) {
+        throw new BugIndicatingError(
+          `${dev.displayName}: unbind from inside the probe of its consumer ${probing.displayName} (wait_for_device_probe deadlock)`,
+        );
+      }
       this.links.unbindConsumers(dev);
       if (dev.driver !== drv) return;
     }
@@ -237,8 +252,8 @@ export class DriverBinder {
     dev.p.driverGroupsAdded = false;
     if (dev.bus?.remove) dev.bus.remove(dev);
     else drv.remove?.(dev);
-    this.links.driverCleanup(dev);
     this.#unbindCleanup(dev);
+    this.links.driverCleanup(dev);
     dev.p.bound = false;
     const i = drv.p.devices.indexOf(dev);
     if (i >= 0) drv.p.devices.splice(i, 1);
@@ -276,6 +291,7 @@ export class DeferredProbe {
   #triggerCount = 0;
   #work: IDisposable | undefined;
   #timeoutExpired = false;
+  #timeoutWork: IDisposable | undefined;
 
   constructor(
     private readonly scheduler: IScheduler,
@@ -301,7 +317,12 @@ export class DeferredProbe {
     dev.p.deferredReason = undefined;
   }
 
-  /** Devices waiting, pending then active (devices_deferred). */
+  /** deferred_probe_pending_list, in order (what devices_deferred shows). */
+  get pending(): readonly Device[] {
+    return this.#pending;
+  }
+
+  /** Devices waiting, pending then active. */
   get devices(): readonly Device[] {
     return [...this.#active, ...this.#pending];
   }
@@ -328,11 +349,13 @@ export class DeferredProbe {
 
   /** Arm the deferred probe timeout (deferred_probe_initcall). */
   armTimeout(): void {
-    this.scheduler.queue(
+    this.#timeoutWork?.dispose();
+    this.#timeoutWork = this.scheduler.queue(
       'deferred_probe_timeout_work',
       () => {
+        this.#timeoutWork = undefined;
         // deferred_probe_timeout_work_func: trigger, flush_work (the retry runs now, inside
-        // this work), and only then report the devices that are still waiting.
+        // this work), and only then warn (dev_warn) about the devices that are still waiting.
         this.#timeoutExpired = true;
         this.trigger();
         const queued = this.#work;
@@ -341,11 +364,21 @@ export class DeferredProbe {
           this.#runWork();
         }
         for (const dev of this.devices) {
-          this.log.log('info', 'kernel', `${dev.displayName}: deferred probe pending: ${dev.p.deferredReason ?? '(reason unknown)'}`);
+          this.log.log('warning', 'kernel', `${dev.displayName}: deferred probe pending: ${(dev.p.deferredReason ?? '(reason unknown)').trimEnd()}`);
         }
       },
       { delay: DEFERRED_PROBE_TIMEOUT_MS },
     );
+  }
+
+  /**
+   * deferred_probe_extend_timeout (driver_register calls it): a timeout still pending starts
+   * over with the full delay; one not armed yet, or already expired, is left alone.
+   */
+  extendTimeout(): void {
+    if (!this.#timeoutWork) return;
+    this.armTimeout();
+    this.log.log('debug', 'kernel', `Extended deferred probe timeout by ${DEFERRED_PROBE_TIMEOUT_MS / 1000} secs`);
   }
 
   get timeoutExpired(): boolean {

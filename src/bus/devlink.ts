@@ -9,6 +9,7 @@ import { kerr } from '../base/index.js';
 import { attrRO } from './attribute.js';
 import { DeviceClass } from './class.js';
 import { Device } from './device.js';
+import { devicePmNotRequired } from './power.js';
 
 /** DL_FLAG_* (include/linux/device.h). */
 export const DL_FLAG = {
@@ -57,6 +58,8 @@ export class DeviceLink {
   ) {
     this.status = status;
     this.device = new Device({ name: linkName(supplier, consumer), class: cls });
+    // device_link_add: device_set_pm_not_required(&link->link_dev) — no power/ directory.
+    devicePmNotRequired(this.device);
     this.device.driverData = this;
   }
 
@@ -151,6 +154,9 @@ export class DeviceLinks {
 
   #initialState(supplier: Device, consumer: Device, flags: number): LinkState {
     if (!(flags & DL_FLAG.MANAGED)) return linkStates.NONE;
+    // device_link_init_status: a supplier between device_links_busy and the end of its unbind
+    // (DL_DEV_UNBINDING) gives every new link "supplier unbinding", whatever the consumer does.
+    if (supplier.p.linksUnbinding) return linkStates.SUPPLIER_UNBIND;
     // device_link_init_status: a probing consumer of a probing or bound supplier is "consumer
     // probing" (e.g. a child adding a link to its parent from its probe, inside the parent's).
     if (supplier.p.probing) return consumer.p.probing ? linkStates.CONSUMER_PROBE : linkStates.DORMANT;
@@ -186,13 +192,16 @@ export class DeviceLinks {
 
   /** device_links_check_suppliers: every managed supplier must be available, else defer. */
   checkSuppliers(dev: Device): void {
+    dev.p.linksUnbinding = false;
     const moved: DeviceLink[] = [];
     for (const link of dev.p.suppliers) {
       if (!link.managed) continue;
       if (link.status !== linkStates.AVAILABLE && !(link.flags & DL_FLAG.SYNC_STATE_ONLY)) {
         for (const l of moved) l.status = linkStates.AVAILABLE;
-        dev.p.deferredReason = `supplier ${link.supplier.name} not ready`; // dev_name(link->supplier)
-        throw kerr('EPROBE_DEFER', `${dev.displayName}: ${dev.p.deferredReason}`);
+        // dev_err_probe(dev, -EPROBE_DEFER, "supplier %s not ready\n"): the reason is prefixed with
+        // dev_driver_string(), the bus name here since dev->driver is not set yet.
+        dev.p.deferredReason = `${dev.bus?.name ?? dev.class?.name ?? ''}: supplier ${link.supplier.name} not ready\n`;
+        throw kerr('EPROBE_DEFER', `${dev.displayName}: supplier ${link.supplier.name} not ready`);
       }
       link.status = linkStates.CONSUMER_PROBE;
       moved.push(link);
@@ -241,24 +250,49 @@ export class DeviceLinks {
     }
   }
 
-  /** device_links_busy: a consumer is probing or bound; idle links go to "supplier unbinding". */
+  /**
+   * device_links_busy: true at the first managed consumer link that is probing or active (the
+   * walk stops there); the idle links before it go to "supplier unbinding". The device's link
+   * status becomes DL_DEV_UNBINDING either way.
+   */
   busy(dev: Device): boolean {
     let busy = false;
     for (const link of dev.p.consumers) {
       if (!link.managed) continue;
-      if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) busy = true;
-      else link.status = linkStates.SUPPLIER_UNBIND;
+      if (link.status === linkStates.CONSUMER_PROBE || link.status === linkStates.ACTIVE) {
+        busy = true;
+        break;
+      }
+      link.status = linkStates.SUPPLIER_UNBIND;
     }
+    dev.p.linksUnbinding = true;
     return busy;
   }
 
-  /** device_links_unbind_consumers: force-unbind every active consumer first. */
+  /** A consumer whose probe is running behind a managed link (device_links_unbind_consumers would wait for it). */
+  probingConsumer(dev: Device): Device | undefined {
+    const link = dev.p.consumers.find((l) => l.managed && !(l.flags & DL_FLAG.SYNC_STATE_ONLY) && l.status === linkStates.CONSUMER_PROBE);
+    return link?.consumer;
+  }
+
+  /**
+   * device_links_unbind_consumers: every managed consumer link (sync-state-only ones aside) goes
+   * to "supplier unbinding"; an active one's consumer is force-unbound, and the walk restarts.
+   */
   unbindConsumers(dev: Device): void {
     for (;;) {
-      const link = dev.p.consumers.find((l) => l.managed && l.status === linkStates.ACTIVE);
-      if (!link) return;
-      link.status = linkStates.SUPPLIER_UNBIND;
-      this.core.releaseDriver(link.consumer);
+      let active: DeviceLink | undefined;
+      for (const l of dev.p.consumers) {
+        if (!l.managed || l.flags & DL_FLAG.SYNC_STATE_ONLY || l.status === linkStates.CONSUMER_PROBE) continue;
+        const was = l.status;
+        l.status = linkStates.SUPPLIER_UNBIND;
+        if (was === linkStates.ACTIVE) {
+          active = l;
+          break;
+        }
+      }
+      if (!active) return;
+      this.core.releaseDriver(active.consumer);
     }
   }
 
@@ -273,11 +307,18 @@ export class DeviceLinks {
       link.status = linkStates.DORMANT;
     }
     this.#noDriverSuppliers(dev);
+    dev.p.linksUnbinding = false;
   }
 
-  /** device_links_purge: the device is going away; every link to it is deleted. */
+  /**
+   * device_links_purge: the device is going away; every link to it is deleted, supplier links
+   * then consumer links, each list walked backwards (list_for_each_entry_safe_reverse), so the
+   * newest link's `remove` uevent comes first. A devlink device has no links of its own.
+   */
   purge(dev: Device): void {
-    for (const link of [...dev.p.suppliers, ...dev.p.consumers]) this.del(link);
+    if (dev.class === this.devlinkClass) return;
+    for (const link of [...dev.p.suppliers].reverse()) this.del(link);
+    for (const link of [...dev.p.consumers].reverse()) this.del(link);
   }
 }
 

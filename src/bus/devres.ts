@@ -12,14 +12,11 @@ export function devmAddAction(dev: Device, name: string, release: () => void): v
 }
 
 /**
- * devm_add_action_or_reset: like devmAddAction, but when the device is not being probed or bound
- * (no driver), the action runs at once and EINVAL-style misuse is reported.
+ * devm_add_action_or_reset: devm_add_action, running the action at once only when registering
+ * it fails (an allocation failure, which the model never has). A device need not be bound: a
+ * devres node on an unbound device is released by device_del or the last put.
  */
 export function devmAddActionOrReset(dev: Device, name: string, release: () => void): void {
-  if (!dev.driver) {
-    release();
-    throw new BugIndicatingError(`${dev.displayName}: devm action '${name}' outside probe`);
-  }
   devmAddAction(dev, name, release);
 }
 

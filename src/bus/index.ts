@@ -59,11 +59,38 @@ export {
   IKernelContainer,
   type KernelModuleInfo,
   type ModuleEntry,
+  type ModuleCaller,
+  type ModprobeOptions,
+  type ModuleLookup,
+  type BlacklistScope,
   moduleName,
   aliasMatch,
   defineModule,
 } from './modules.js';
+export {
+  type ModprobeConfig,
+  type ModprobeConfFile,
+  type Softdep,
+  MODPROBE_DIR,
+  parseModprobeConfig,
+  emptyModprobeConfig,
+  underscores,
+} from './modprobe-config.js';
+export { type ModuleParamInfo, type ModuleParamType, moduleParamTypes, parseModuleParam, splitModuleOptions } from './module-params.js';
 export { ModuleSysfs, IModuleSysfs } from './module-sysfs.js';
+export { DriverDebugfs, IDriverDebugfs } from './debugfs.js';
+export {
+  DevicePower,
+  IDevicePower,
+  type DevicePmInfo,
+  type RpmStatus,
+  devicePm,
+  devicePmNotRequired,
+  deviceEnableAsyncSuspend,
+  deviceSetWakeupCapable,
+  pmRuntimeNoCallbacks,
+  pmRuntimeUseAutosuspend,
+} from './power.js';
 export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
@@ -86,5 +113,5 @@ export {
   fillDeviceUevent,
   deviceDevnodeName,
 } from './uevent.js';
-export { UeventEnv } from './uevent-env.js';
+export { UeventEnv, UEVENT_NUM_ENVP, UEVENT_BUFFER_SIZE } from './uevent-env.js';
 export { type UserMemory, type IoctlCaller, userPtr, copyFromUser, copyToUser, clearUser, getUserU32, copyStructFromUser } from './uaccess.js';

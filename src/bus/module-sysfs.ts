@@ -2,11 +2,12 @@
  * /sys/module (kernel/module/sysfs.c): one directory per loaded module, present from its load
  * until its unload, with `initstate`, `refcnt`, `coresize`, `taint`, a write-only `uevent`, the
  * `holders/` links to the modules that use it and, once it has registered a driver, the
- * `drivers/<bus>:<driver>` links (module_add_driver). Built-in modules without parameters have
+ * `drivers/<bus>:<driver>` links (module_add_driver), and `parameters/` (params.c). Built-in modules without parameters have
  * no directory, as in the kernel; none of this model's modules is built in.
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
-import { attrRO, attrWO } from './attribute.js';
+import { type Attribute, attrRO, attrRW, attrWO } from './attribute.js';
+import type { ModuleParamInfo } from './module-params.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
 import { ModuleLoader, IModuleLoader, moduleName } from './modules.js';
 import { ISysfs, Sysfs, SysfsDirBuilder, type SysfsDir } from './sysfs.js';
@@ -26,6 +27,31 @@ export class ModuleSysfs {
       return buf.length;
     }),
   ];
+
+  /** One attribute object per parameter (an open file keeps identifying its attribute). */
+  readonly #paramAttrs = new Map<ModuleParamInfo, Attribute<string>>();
+
+  /** param_attr_show / param_attr_store (a store only when the perm has write bits). */
+  #paramAttr(info: ModuleParamInfo): Attribute<string> {
+    let attr = this.#paramAttrs.get(info);
+    if (!attr) {
+      const show = (m: string) => `${this.modules.params(m).find((p) => p.info === info)?.value ?? ''}\n`;
+      attr =
+        info.perm & 0o222
+          ? attrRW<string>(
+              info.name,
+              show,
+              (m, buf) => {
+                this.modules.setParam(m, info.name, buf);
+                return buf.length;
+              },
+              info.perm,
+            )
+          : attrRO<string>(info.name, show, info.perm);
+      this.#paramAttrs.set(info, attr);
+    }
+    return attr;
+  }
 
   constructor(
     @inject(ISysfs) private readonly sysfs: Sysfs,
@@ -52,6 +78,15 @@ export class ModuleSysfs {
       for (const holder of this.modules.holders(m)) h.link(holder, `/sys/module/${holder}`);
       return h.build();
     });
+    // module_param_sysfs_setup: parameters/ exists when some parameter has a non-zero perm.
+    const params = this.modules.params(m).filter((p) => p.info.perm !== 0);
+    if (params.length > 0) {
+      b.dir('parameters', (p) => {
+        const d = new SysfsDirBuilder(p);
+        for (const { info } of params) d.file(this.#paramAttr(info), m, info.perm);
+        return d.build();
+      });
+    }
     const drivers = this.buses.buses.flatMap((bus) =>
       bus.drivers.filter((d) => d.module !== undefined && moduleName(d.module) === m).map((d) => [bus.name, d.name] as const),
     );

@@ -2,6 +2,9 @@
  * The driver core's services as one inversify ContainerModule: every service a singleton.
  */
 import { ContainerModule } from 'inversify';
+import { IInitcall } from '../base/index.js';
+import { DevicePower, IDevicePower } from './power.js';
+import { DriverDebugfs, IDriverDebugfs } from './debugfs.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { DeviceCore, IDeviceCore } from './core.js';
@@ -18,6 +21,11 @@ import { ITaint, Taint } from './taint.js';
 import { IKobjectUevent, KobjectUevent } from './uevent.js';
 
 export const busModule = new ContainerModule(({ bind }) => {
+  bind(IDevicePower).to(DevicePower).inSingletonScope();
+  bind(IDriverDebugfs).to(DriverDebugfs).inSingletonScope();
+  bind(IInitcall).toConstantValue({ name: 'debugfs', run: (get) => get(IDriverDebugfs).init() });
+  // The PM core follows binding from kernel init on (pm_runtime calls in bus probe paths).
+  bind(IInitcall).toConstantValue({ name: 'pm', run: (get) => get(IDevicePower).init() });
   bind(IKobjectUevent).to(KobjectUevent).inSingletonScope();
   bind(IBusNotifier).to(BusNotifier).inSingletonScope();
   bind(IDeviceCore).to(DeviceCore).inSingletonScope();

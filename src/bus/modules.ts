@@ -7,9 +7,35 @@
  * those patterns, as kmod's `modprobe <modalias>` does.
  */
 import { type Container, ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
-import { ILogService, kerr } from '../base/index.js';
+import { DriverModelError, ILogService, kerr } from '../base/index.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
+import { type ModprobeConfig, emptyModprobeConfig, underscores } from './modprobe-config.js';
+import { type ModuleParamInfo, paramName, parseModuleParam, splitModuleOptions } from './module-params.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
+
+/** Who asks for a load or an unload: init_module/delete_module check CAP_SYS_MODULE. */
+export interface ModuleCaller {
+  hasCapability(cap: string): boolean;
+}
+
+/**
+ * Which blacklist a load honours (libkmod probe flags): `alias-only` is modprobe's
+ * KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY (a blacklisted module is skipped only when reached
+ * through an alias), `all` udev's and systemd-modules-load's KMOD_PROBE_APPLY_BLACKLIST.
+ */
+export type BlacklistScope = 'alias-only' | 'all';
+
+export interface ModprobeOptions {
+  /** The process running modprobe; none = the kernel or a fully privileged service. */
+  readonly caller?: ModuleCaller;
+  readonly blacklist?: BlacklistScope;
+}
+
+/** What one lookup gave: module names, and whether they came through an alias. */
+export interface ModuleLookup {
+  readonly names: readonly string[];
+  readonly viaAlias: boolean;
+}
 
 /** A module's init/exit (module_init/module_exit). init may throw DriverModelError. */
 export interface ModuleEntry {
@@ -24,6 +50,8 @@ export interface KernelModuleInfo {
   /** modules.alias patterns, e.g. `pci:v00008086d00000D93sv*sd*bc*sc*i*`, `auxiliary:cxl_pci.doe`. */
   readonly aliases?: readonly string[];
   readonly description?: string;
+  /** module_param()s, shown under /sys/module/<name>/parameters when their perm is non-zero. */
+  readonly params?: readonly ModuleParamInfo[];
   /** Binds the module's services (its drivers) into the machine's container. */
   readonly bindings: ContainerModule;
   /** Identifier of the ModuleEntry bound by `bindings`. */
@@ -48,6 +76,11 @@ interface Loaded {
 export class ModuleLoader {
   readonly #available = new Map<string, KernelModuleInfo>();
   readonly #loaded = new Map<string, Loaded>();
+  /** Parameter values of loaded modules (param_get_* text without the newline). */
+  readonly #params = new Map<string, Map<string, string>>();
+  #config: ModprobeConfig = emptyModprobeConfig();
+  /** module_blacklist= of the kernel command line (early_mod_check). */
+  #kernelBlacklist = new Set<string>();
 
   constructor(
     @inject(IKernelContainer) private readonly container: Container,
@@ -55,6 +88,29 @@ export class ModuleLoader {
     @inject(ICharDevRegistry) private readonly cdevs: CharDevRegistry,
     @inject(ILogService) private readonly log: ILogService,
   ) {}
+
+  /**
+   * The machine's /etc/modprobe.d (already parsed) and /proc/cmdline, whose `module_blacklist=`
+   * the kernel itself enforces. Called once while the machine is built.
+   */
+  configure(config: ModprobeConfig, cmdline: string): void {
+    this.#config = config;
+    for (const e of config.errors) this.log.log('error', 'user', `modprobe: ERROR: ${e}`);
+    this.#kernelBlacklist = new Set();
+    for (const word of cmdline.split(/\s+/)) {
+      if (!word.startsWith('module_blacklist=')) continue;
+      for (const m of word.slice('module_blacklist='.length).split(',')) if (m) this.#kernelBlacklist.add(moduleName(m));
+    }
+  }
+
+  get config(): ModprobeConfig {
+    return this.#config;
+  }
+
+  /** Whether /etc/modprobe.d blacklists a module (compared with its real name). */
+  isBlacklisted(name: string): boolean {
+    return this.#config.blacklist.has(moduleName(name));
+  }
 
   /** Install a module "on disk" (/lib/modules); it is not loaded. */
   install(info: KernelModuleInfo): void {
@@ -108,11 +164,40 @@ export class ModuleLoader {
   }
 
   /**
-   * modprobe NAME: dependencies first, then the module; a loaded module is left alone.
-   * @throws {DriverModelError} ENOENT for an unknown module; whatever init() throws.
+   * kmod_module_new_from_lookup, first source with a match wins: /etc/modprobe.d aliases
+   * (fnmatch), then real module names (modules.dep), then modules.alias patterns.
    */
-  modprobe(name: string): void {
-    this.#load(moduleName(name), []);
+  lookup(nameOrAlias: string): ModuleLookup {
+    const n = underscores(nameOrAlias) ?? nameOrAlias;
+    const fromConfig = this.#config.aliases.filter(([pattern]) => aliasMatch(pattern, n)).map(([, mod]) => mod);
+    if (fromConfig.length > 0) return { names: [...new Set(fromConfig)], viaAlias: true };
+    if (this.#available.has(moduleName(n))) return { names: [moduleName(n)], viaAlias: false };
+    return { names: this.resolveAlias(nameOrAlias), viaAlias: true };
+  }
+
+  /**
+   * modprobe NAME (kmod_module_probe_insert_module for each module the lookup gives): soft
+   * pre-dependencies, hard dependencies, the module, soft post-dependencies; a loaded module is
+   * left alone. A blacklisted module is skipped — silently, as success — when the scope says so
+   * (modprobe: only when reached through an alias; udev: always). Returns 'blacklisted' when
+   * everything found was skipped.
+   * @throws {DriverModelError} ENOENT for an unknown module; EPERM when the caller lacks
+   *   CAP_SYS_MODULE or the kernel command line blacklists it; whatever init() throws.
+   */
+  modprobe(name: string, options: ModprobeOptions = {}): 'loaded' | 'blacklisted' {
+    const found = this.lookup(name);
+    if (found.names.length === 0) throw kerr('ENOENT', `modprobe: FATAL: Module ${moduleName(name)} not found in directory /lib/modules`);
+    let skipped = 0;
+    for (const n of found.names) {
+      const scope = options.blacklist ?? 'alias-only';
+      if (this.isBlacklisted(n) && (scope === 'all' || found.viaAlias) && !this.#loaded.has(n)) {
+        this.log.log('debug', 'user', `modprobe: Module '${n}' is deny-listed`);
+        skipped++;
+        continue;
+      }
+      this.#load(n, [], options.caller);
+    }
+    return skipped === found.names.length ? 'blacklisted' : 'loaded';
   }
 
   /** modprobe by alias (kmod builtin `kmod load MODALIAS`): loads every matching module. */
@@ -122,21 +207,50 @@ export class ModuleLoader {
     return names;
   }
 
-  #load(name: string, chain: string[]): void {
+  #load(name: string, chain: string[], caller: ModuleCaller | undefined): void {
     if (this.#loaded.has(name)) return;
     const info = this.#available.get(name);
-    if (!info) throw kerr('ENOENT', `modprobe: FATAL: Module ${name} not found`);
+    if (!info) throw kerr('ENOENT', `modprobe: FATAL: Module ${name} not found in directory /lib/modules`);
     if (chain.includes(name)) throw kerr('ELOOP', `modprobe: dependency cycle through ${name}`);
-    for (const dep of info.depends ?? []) this.#load(moduleName(dep), [...chain, name]);
+    const softdep = this.#config.softdeps.get(name);
+    // Soft dependencies: loaded around the module, their failures ignored (libkmod).
+    for (const pre of softdep?.pre ?? []) this.#loadSoft(pre, [...chain, name], caller);
+    for (const dep of info.depends ?? []) this.#load(moduleName(dep), [...chain, name], caller);
+    this.#insert(name, info, caller);
+    for (const post of softdep?.post ?? []) this.#loadSoft(post, [...chain, name], caller);
+  }
+
+  #loadSoft(name: string, chain: string[], caller: ModuleCaller | undefined): void {
+    try {
+      this.#load(moduleName(name), chain, caller);
+    } catch (e) {
+      if (!DriverModelError.is(e)) throw e;
+      this.log.log('debug', 'user', `modprobe: soft dependency ${name} not loaded: ${e.errno}`);
+    }
+  }
+
+  /** init_module: may_init_module, early_mod_check, parameters, then the module's init. */
+  #insert(name: string, info: KernelModuleInfo, caller: ModuleCaller | undefined): void {
+    // may_init_module: CAP_SYS_MODULE, whatever the uid.
+    if (caller && !caller.hasCapability('CAP_SYS_MODULE'))
+      throw kerr('EPERM', `modprobe: ERROR: could not insert '${name}': Operation not permitted`);
+    // early_mod_check: module_blacklist= on the kernel command line.
+    if (this.#kernelBlacklist.has(name)) {
+      this.log.log('error', 'kernel', `Module ${name} is blacklisted`);
+      throw kerr('EPERM', `modprobe: ERROR: could not insert '${name}': Operation not permitted`);
+    }
+    const params = this.#parseParams(name, info);
     this.container.load(info.bindings);
     let entry: ModuleEntry;
     try {
       entry = this.container.get<ModuleEntry>(info.entry);
       // Mark loaded before init: drivers registered in init already count as the module's.
       this.#loaded.set(name, { info, entry });
+      this.#params.set(name, params);
       entry.init();
     } catch (e) {
       this.#loaded.delete(name);
+      this.#params.delete(name);
       this.container.unload(info.bindings);
       throw e;
     }
@@ -146,19 +260,79 @@ export class ModuleLoader {
   }
 
   /**
-   * rmmod NAME.
-   * @throws {DriverModelError} ENOENT when not loaded; EBUSY while a loaded module depends on
-   *   it or a process holds a file of one of its devices open.
+   * The option string init_module gets for `name`: every matching `options` line (by module name),
+   * joined with spaces in configuration order (module_options_concat).
    */
-  rmmod(name: string): void {
+  optionsFor(name: string): string {
+    const n = moduleName(name);
+    return this.#config.options
+      .filter(([m]) => m === n)
+      .map(([, o]) => o)
+      .join(' ');
+  }
+
+  /**
+   * parse_args over the option string: defaults first, then each `p=v` left to right (a later
+   * value wins). Unknown names are warned about and ignored (unknown_module_param_cb); a bad
+   * value fails the load with EINVAL.
+   */
+  #parseParams(name: string, info: KernelModuleInfo): Map<string, string> {
+    const values = new Map<string, string>();
+    for (const p of info.params ?? []) values.set(p.name, p.default);
+    for (const { name: raw, value } of splitModuleOptions(this.optionsFor(name))) {
+      const p = (info.params ?? []).find((q) => paramName(q.name) === paramName(raw));
+      if (!p) {
+        this.log.log('warning', 'kernel', `${name}: unknown parameter '${raw}' ignored`);
+        continue;
+      }
+      try {
+        values.set(p.name, parseModuleParam(p.type, value));
+      } catch (e) {
+        this.log.log('error', 'kernel', `${name}: \`${value ?? ''}' invalid for parameter \`${p.name}'`);
+        throw e;
+      }
+    }
+    return values;
+  }
+
+  /** The parameters of a loaded module with their current values. */
+  params(name: string): readonly { readonly info: ModuleParamInfo; readonly value: string }[] {
+    const n = moduleName(name);
+    const info = this.#loaded.get(n)?.info;
+    const values = this.#params.get(n);
+    if (!info || !values) return [];
+    return (info.params ?? []).map((p) => ({ info: p, value: values.get(p.name) ?? p.default }));
+  }
+
+  /**
+   * A write to /sys/module/<m>/parameters/<p> (param_attr_store).
+   * @throws {DriverModelError} EINVAL for a value the type cannot take; ENOENT when not loaded.
+   */
+  setParam(module: string, param: string, value: string): void {
+    const n = moduleName(module);
+    const values = this.#params.get(n);
+    const p = this.#loaded.get(n)?.info.params?.find((q) => q.name === param);
+    if (!values || !p) throw kerr('ENOENT', `${n}: no parameter ${param}`);
+    values.set(p.name, parseModuleParam(p.type, value));
+  }
+
+  /**
+   * rmmod NAME: the tool's checks (tools/rmmod.c check_module_inuse), then delete_module.
+   * @throws {DriverModelError} ENOENT when not loaded; EBUSY while a loaded module depends on
+   *   it or a process holds a file of one of its devices open; EPERM when the caller lacks
+   *   CAP_SYS_MODULE (delete_module).
+   */
+  rmmod(name: string, caller?: ModuleCaller): void {
     const n = moduleName(name);
     const loaded = this.#loaded.get(n);
     if (!loaded) throw kerr('ENOENT', `rmmod: ERROR: Module ${n} is not currently loaded`);
     const holders = this.holders(n);
     if (holders.length > 0) throw kerr('EBUSY', `rmmod: ERROR: Module ${n} is in use by: ${holders.join(' ')}`);
     if (this.cdevs.moduleInUse(n)) throw kerr('EBUSY', `rmmod: ERROR: Module ${n} is in use`);
+    if (caller && !caller.hasCapability('CAP_SYS_MODULE')) throw kerr('EPERM', `rmmod: ERROR: could not remove module ${n}: Operation not permitted`);
     loaded.entry.exit();
     this.#loaded.delete(n);
+    this.#params.delete(n);
     this.container.unload(loaded.info.bindings);
     this.uevent.send({ devpath: `/module/${n}`, subsystem: 'module' }, 'remove');
   }

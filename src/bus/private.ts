@@ -46,6 +46,8 @@ export class DevicePrivate {
   readonly consumers: DeviceLink[] = [];
   /** Set while probe() runs, for device links' "consumer probing". */
   probing = false;
+  /** dev->links.status == DL_DEV_UNBINDING: from device_links_busy until device_links_driver_cleanup. */
+  linksUnbinding = false;
   /** Suppress uevents (dev_set_uevent_suppress). */
   ueventSuppress = false;
   /** sysfs_create_link from other subsystems: name → absolute /sys target, computed on lookup. */

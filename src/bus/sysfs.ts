@@ -13,6 +13,7 @@ import type { DeviceClass } from './class.js';
 import { DeviceCore, IDeviceCore } from './core.js';
 import type { Device } from './device.js';
 import { DeviceLink } from './devlink.js';
+import { type DevicePower, IDevicePower } from './power.js';
 import type { DeviceDriver } from './driver.js';
 import { IKobjectUevent, type IKobjectUevent as KobjectUevent } from './uevent.js';
 
@@ -148,6 +149,7 @@ export class Sysfs {
     @inject(IDeviceCore) private readonly core: DeviceCore,
     @inject(IBusRegistry) private readonly buses: BusRegistry,
     @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
+    @inject(IDevicePower) private readonly power: DevicePower,
   ) {}
 
   /** Another service contributes a top-level directory (`module`, `kernel`). */
@@ -267,6 +269,8 @@ export class Sysfs {
         if (dev.class) b.groups(dev.class.devGroups, dev);
         if (dev.type?.groups) b.groups(dev.type.groups, dev);
         b.groups(dev.groups, dev);
+        // dpm_sysfs_add (device_add, after the attributes): power/ unless PM is not required.
+        b.groups(this.power.groups(dev), dev);
         if (dev.class) {
           b.link('subsystem', `/sys/class/${dev.class.name}`);
           if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);

@@ -1,22 +1,44 @@
 /**
  * The environment of one uevent, in the order the kernel appends keys (kobject_uevent_env:
- * ACTION, DEVPATH, SUBSYSTEM, caller extras, dev_uevent keys, bus/class/type keys, SEQNUM).
+ * ACTION, DEVPATH, SUBSYSTEM, caller extras, dev_uevent keys, bus/class/type keys, SEQNUM),
+ * with struct kobj_uevent_env's limits: at most UEVENT_NUM_ENVP variables in a
+ * UEVENT_BUFFER_SIZE buffer.
  */
+import { kerr } from '../base/index.js';
+
+/** UEVENT_NUM_ENVP (include/linux/kobject.h): the most variables one event may carry. */
+export const UEVENT_NUM_ENVP = 64;
+/** UEVENT_BUFFER_SIZE: bytes for every "KEY=VALUE\0" of one event. */
+export const UEVENT_BUFFER_SIZE = 2048;
+
 export class UeventEnv {
   readonly #entries: [string, string][] = [];
+  #buflen = 0;
 
-  /** add_uevent_var: appended in call order; a key may appear once. */
+  /**
+   * add_uevent_var: appended in call order; a key already present is appended again (the kernel
+   * never looks). @throws {DriverModelError} ENOMEM past UEVENT_NUM_ENVP variables ("too many
+   * keys") or when "KEY=VALUE" and its NUL do not fit the buffer ("buffer size too small").
+   */
   add(key: string, value: string): void {
-    const existing = this.#entries.findIndex(([k]) => k === key);
-    if (existing >= 0) this.#entries[existing] = [key, value];
-    else this.#entries.push([key, value]);
+    if (this.#entries.length >= UEVENT_NUM_ENVP) throw kerr('ENOMEM', 'add_uevent_var: too many keys');
+    const len = key.length + 1 + value.length;
+    if (len >= UEVENT_BUFFER_SIZE - this.#buflen) throw kerr('ENOMEM', 'add_uevent_var: buffer size too small');
+    this.#buflen += len + 1;
+    this.#entries.push([key, value]);
   }
 
+  /** Drop every variable named `key` (zap_modalias_env), giving back its buffer space. */
   delete(key: string): void {
-    const i = this.#entries.findIndex(([k]) => k === key);
-    if (i >= 0) this.#entries.splice(i, 1);
+    for (let i = this.#entries.length - 1; i >= 0; i--) {
+      const [k, v] = this.#entries[i]!;
+      if (k !== key) continue;
+      this.#buflen -= k.length + v.length + 2;
+      this.#entries.splice(i, 1);
+    }
   }
 
+  /** The first value of `key`. */
   get(key: string): string | undefined {
     return this.#entries.find(([k]) => k === key)?.[1];
   }

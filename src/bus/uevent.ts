@@ -5,7 +5,7 @@
  * writes (`echo "add UUID K=V" > uevent`).
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
-import { Emitter, type Event, kerr } from '../base/index.js';
+import { DriverModelError, Emitter, type Event, kerr } from '../base/index.js';
 import type { Device } from './device.js';
 import { UeventEnv } from './uevent-env.js';
 
@@ -24,7 +24,7 @@ export interface Uevent {
   /** Kobject path without /sys, e.g. `/devices/pci0000:00/…`, `/bus/pci/drivers/cxl_pci`. */
   readonly devpath: string;
   readonly subsystem: string;
-  /** Every variable as KEY/value pairs in message order, ACTION … SEQNUM included (each key once). */
+  /** Every variable as KEY/value pairs in message order, ACTION … SEQNUM included (a key added twice appears twice, as add_uevent_var appends). */
   readonly env: readonly (readonly [string, string])[];
 }
 
@@ -119,6 +119,17 @@ export class KobjectUevent implements IKobjectUevent {
   }
 
   send(kobj: Kobject, action: UeventAction, extra: readonly (readonly [string, string])[] = []): Uevent | undefined {
+    try {
+      return this.#send(kobj, action, extra);
+    } catch (e) {
+      // add_uevent_var's ENOMEM: kobject_uevent_env gives up and nothing is broadcast.
+      if (DriverModelError.is(e) && e.errno === 'ENOMEM') return undefined;
+      throw e;
+    }
+  }
+
+  /** kobject_uevent_env; throws ENOMEM when the environment overflows (add_uevent_var). */
+  #send(kobj: Kobject, action: UeventAction, extra: readonly (readonly [string, string])[]): Uevent | undefined {
     if (kobj.subsystem === undefined) return undefined;
     const env = new UeventEnv();
     env.add('ACTION', action);
@@ -129,6 +140,8 @@ export class KobjectUevent implements IKobjectUevent {
     // zap_modalias_env: an unbind event carries no MODALIAS (v4.15+), so udev rules that load
     // modules on any event with a MODALIAS do not fire on unbind.
     if (action === 'unbind') env.delete('MODALIAS');
+    // The sequence number is taken before SEQNUM is added: an event that overflows right there
+    // leaves a gap in the numbering, as in the kernel.
     const seqnum = ++this.#seqnum;
     env.add('SEQNUM', String(seqnum));
     const event: Uevent = {
@@ -158,7 +171,9 @@ export class KobjectUevent implements IKobjectUevent {
     // No space at all: no arguments. A space, even with nothing after it, starts an argument
     // list that kobject_action_args must accept (so "add " is EINVAL).
     const extra = space < 0 ? [['SYNTH_UUID', '0'] as [string, string]] : synthArgs(buf.slice(space + 1));
-    this.send(kobj, word, extra);
+    // kobject_synth_uevent returns kobject_uevent_env's error: the write fails with ENOMEM when
+    // the arguments fit their own environment but not the event's.
+    this.#send(kobj, word, extra);
   }
 }
 
@@ -174,13 +189,23 @@ function synthArgs(raw: string): [string, string][] {
   const args = stripOne(raw);
   const uuid = args.slice(0, 36);
   if (args.length < 36 || !UUID_RE.test(uuid)) throw kerr('EINVAL', 'incorrect uevent action arguments');
-  const out: [string, string][] = [['SYNTH_UUID', uuid]];
+  // The arguments are collected with add_uevent_var into an environment of their own, whose
+  // 64-variable / 2048-byte limits make any failure there "incorrect uevent action arguments".
+  const env = new UeventEnv();
+  const add = (k: string, v: string) => {
+    try {
+      env.add(k, v);
+    } catch {
+      throw kerr('EINVAL', 'incorrect uevent action arguments');
+    }
+  };
+  add('SYNTH_UUID', uuid);
   let rest = args.slice(36);
   while (rest.length > 0) {
     const m = SYNTH_ARG_RE.exec(rest);
     if (!m) throw kerr('EINVAL', 'incorrect uevent action arguments');
-    out.push([`SYNTH_ARG_${m[1]}`, m[2]!]);
+    add(`SYNTH_ARG_${m[1]}`, m[2]!);
     rest = rest.slice(m[0].length);
   }
-  return out;
+  return env.entries().map(([k, v]) => [k, v]);
 }

@@ -23,6 +23,8 @@ export interface MachineOptions {
   readonly rules?: readonly { readonly name: string; readonly text: string }[];
   /** /proc/cmdline. */
   readonly cmdline?: string;
+  /** Lines of /etc/modprobe.d/auxbus.conf (blacklist, options, alias, softdep …). Default none. */
+  readonly modprobe?: readonly string[];
   /** Choice among ready tasks. Default in order. */
   readonly policy?: ChoicePolicy;
   /** udev's hardware database (hwdb builtin, net_id OUI); absent: the machine has no hwdb.bin. */
@@ -37,6 +39,7 @@ export interface ResolvedMachineOptions {
   readonly modules: readonly string[];
   readonly rules: readonly { readonly name: string; readonly text: string }[];
   readonly cmdline: string;
+  readonly modprobe: readonly string[];
   readonly policy: ChoicePolicy;
   readonly hwdb: HwdbLookup | undefined;
 }
@@ -52,6 +55,7 @@ export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOp
     modules: o.modules ?? [],
     rules: o.rules ?? [],
     cmdline: o.cmdline ?? 'BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro quiet',
+    modprobe: o.modprobe ?? [],
     policy: o.policy ?? { kind: 'in-order' },
     hwdb: o.hwdb,
   };

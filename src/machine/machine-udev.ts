@@ -6,7 +6,7 @@
  */
 import { ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
 import { Disposable, kerr } from '../base/index.js';
-import { IUdevNetifRenamer, moduleName } from '../bus/index.js';
+import { IUdevNetifRenamer } from '../bus/index.js';
 import { type KmodHost, MonitorLog, UdevDaemon, monitorMessage, udevRulesFiles } from '../udev/index.js';
 import { IBootDaemon, IMachine, type Machine } from './machine.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
@@ -14,16 +14,16 @@ import { MachineDevFs, MachineSysfs } from './udev-fs.js';
 
 export const IMachineUdev: ServiceIdentifier<MachineUdev> = Symbol.for('IMachineUdev');
 
-/** kmod over the machine's modules: a module name first, then modules.alias patterns. */
+/**
+ * kmod over the machine's modules: lookup as kmod_module_new_from_lookup (modprobe.d aliases,
+ * module names, modules.alias); insertion with KMOD_PROBE_APPLY_BLACKLIST, as udev's
+ * module_load_and_warn asks, so a blacklisted module is never loaded by udev.
+ */
 function machineKmod(machine: Machine): KmodHost {
   return {
-    lookup(nameOrAlias) {
-      const n = moduleName(nameOrAlias);
-      if (machine.modules.available.some((m) => moduleName(m.name) === n)) return [n];
-      return machine.modules.resolveAlias(nameOrAlias);
-    },
+    lookup: (nameOrAlias) => machine.modules.lookup(nameOrAlias).names,
     isLoaded: (name) => machine.modules.isLoaded(name),
-    insert: (name) => machine.modules.modprobe(name),
+    insert: (name) => machine.modules.modprobe(name, { blacklist: 'all' }),
   };
 }
 

@@ -50,6 +50,9 @@ import {
   type Sysfs,
   type Taint,
   busModule,
+  type ModprobeConfig,
+  type ModuleCaller,
+  parseModprobeConfig,
 } from '../bus/index.js';
 import { IPresetHost } from '../drivers/index.js';
 import { IPciOptions } from '../pci/index.js';
@@ -57,6 +60,12 @@ import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/i
 import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
 
 export const IMachine: ServiceIdentifier<Machine> = Symbol.for('IMachine');
+
+/** /etc/modprobe.d as the machine options give it: one file, auxbus.conf. */
+function modprobeConfig(options: ResolvedMachineOptions): ModprobeConfig {
+  const files = options.modprobe.length > 0 ? [{ name: 'auxbus.conf', text: options.modprobe.join('\n') }] : [];
+  return parseModprobeConfig(files, options.cmdline);
+}
 
 /** Started first at boot, so it sees every kernel uevent (the machine's udevd adapter). */
 export interface IBootDaemon extends IDisposable {
@@ -92,6 +101,7 @@ export class Machine implements IDisposable {
     container.bind(IPciOptions).toConstantValue({ doe: this.options.doe });
     container.bind(IMachine).toConstantValue(this);
     container.load(busModule, ...modules);
+    this.modules.configure(modprobeConfig(this.options), this.options.cmdline);
     // Kernel init (init/main.c do_initcalls).
     if (container.isBound(IInitcall)) for (const initcall of container.getAll(IInitcall)) initcall.run((id) => container.get(id));
   }
@@ -169,7 +179,8 @@ export class Machine implements IDisposable {
     if (this.#booted) throw kerr('EBUSY', 'machine already booted');
     this.#booted = true;
     if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).start();
-    for (const m of this.options.modules) this.modules.modprobe(m);
+    // systemd-modules-load: module_load_and_warn, which honours the whole blacklist.
+    for (const m of this.options.modules) this.modules.modprobe(m, { blacklist: 'all' });
     if (this.container.isBound(IPresetHost)) {
       const presets = this.get(IPresetHost);
       for (const name of this.options.presets) presets.plug(name);
@@ -188,12 +199,14 @@ export class Machine implements IDisposable {
     return this.scheduler.advance(ms);
   }
 
-  modprobe(name: string): void {
-    this.modules.modprobe(name);
+  /** `modprobe NAME`, by `caller` (a process: CAP_SYS_MODULE is checked) or the kernel. */
+  modprobe(name: string, caller?: ModuleCaller): void {
+    this.modules.modprobe(name, { caller, blacklist: 'alias-only' });
   }
 
-  rmmod(name: string): void {
-    this.modules.rmmod(name);
+  /** `rmmod NAME`, by `caller` or the kernel. */
+  rmmod(name: string, caller?: ModuleCaller): void {
+    this.modules.rmmod(name, caller);
   }
 
   /** Hot-add one more instance of a preset (DESIGN.md §4 placement). */

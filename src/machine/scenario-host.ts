@@ -7,8 +7,9 @@ import { debianPasswd, kerr } from '../base/index.js';
 import { ownerName, presetTable } from '../drivers/index.js';
 import { fwctlScopeValue } from '../protocols/index.js';
 import type { FwctlScope, ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
-import { fwctlInfo, fwctlRpc, resolveProcessSpec } from '../userspace/index.js';
+import { fwctlInfo, fwctlRpc, isCapability, resolveProcessSpec } from '../userspace/index.js';
 import { DevDoeTransport, RawConfigDoeTransport, type Sleeper } from '../userspace/index.js';
+import type { ModuleCaller } from '../bus/index.js';
 import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import type { Machine } from './machine.js';
@@ -24,6 +25,7 @@ function toMachine(options: ScenarioMachineOptions): Machine {
     doe: options.doe,
     autoload: options.autoload,
     modules: options.modules,
+    modprobe: options.modprobe,
     rules: options.rules,
   });
 }
@@ -43,11 +45,16 @@ class MachineScenario implements ScenarioMachine {
   boot(): void {
     this.machine.boot();
   }
-  modprobe(module: string): void {
-    this.machine.modprobe(module);
+  /** modprobe and rmmod run as a process: init_module/delete_module check its CAP_SYS_MODULE. */
+  modprobe(module: string, proc: string): void {
+    this.machine.modprobe(module, this.#caller(proc));
   }
-  rmmod(module: string): void {
-    this.machine.rmmod(module);
+  rmmod(module: string, proc: string): void {
+    this.machine.rmmod(module, this.#caller(proc));
+  }
+  #caller(proc: string): ModuleCaller {
+    const p = this.machine.processes.get(proc);
+    return { hasCapability: (cap) => isCapability(cap) && p.hasCapability(cap) };
   }
   hotplug(preset: string): void {
     this.machine.hotplug(preset);

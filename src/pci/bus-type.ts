@@ -18,7 +18,7 @@ import {
 } from '../bus/index.js';
 import { type PciIdentity, PciDevice } from './device.js';
 import { PCI_ANY_ID, type PciDeviceId, PciDriver, pciMatchDevice, pciModalias, toPciDriver } from './pci-driver.js';
-import { kstrtoul } from './pci-sysfs.js';
+import { pciStoreUlong } from './pci-sysfs.js';
 
 /** What the bus callbacks need from the PCI core. */
 export interface PciBusHost {
@@ -139,7 +139,7 @@ export function pciBusGroups(host: PciBusHost): AttributeGroup<BusType>[] {
     {
       attrs: [
         attrWO('rescan', (_bus, buf) => {
-          if (kstrtoul(buf)) host.rescanAll();
+          if (pciStoreUlong(buf)) host.rescanAll();
           return buf.length;
         }),
       ],
@@ -203,7 +203,9 @@ export function createPciBusType(host: PciBusHost, devGroups: readonly Attribute
     uevent: pciUevent,
     devGroups,
     drvGroups: pciDriverGroups(host),
-    busGroups: pciBusGroups(host),
+    // pci_slot_init (subsys_initcall): /sys/bus/pci/slots is a kset, present and empty while no
+    // hotplug driver or firmware creates a slot (the port models advertise no Hot-Plug slot).
+    busGroups: [...pciBusGroups(host), { name: 'slots', attrs: [] }],
     driverOverride: true,
   });
 }

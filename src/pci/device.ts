@@ -59,6 +59,8 @@ export interface PciIdentity {
 /** struct pci_bus: a bus number, the bridge above it and the functions on it in scan order. */
 export class PciBus {
   readonly devices: PciDevice[] = [];
+  /** bus->dev, the `pci_bus` class device, once registered. */
+  classDevice: Device | undefined;
   constructor(
     readonly domain: number,
     readonly number: number,
@@ -103,6 +105,10 @@ export class PciDevice extends Device implements PciIdentity {
   resetMethods: PciResetMethod[] = [];
   /** `reset` and `reset_method` exist only if a method was supported when the files were made. */
   resetFilesVisible = false;
+  /** d3cold_allowed: set by pci_pm_init for functions with a PM capability. */
+  d3coldAllowed = false;
+  /** dev->numa_node: NUMA_NO_NODE (-1) unless firmware or a numa_node write says otherwise. */
+  numaNode = -1;
   /** driver_exclusive_resource: config ranges drivers marked exclusive. */
   readonly exclusiveConfig: PciConfigClaim[] = [];
   /** BAR regions claimed through pci_request_region, by BAR index. */

@@ -12,6 +12,8 @@
 export { PciCore, IPciCore } from './probe.js';
 export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
 export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
+export { PciMsi, pciIrqFlags } from './msi.js';
+export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';
 export {
   pciDoePolicies,
   type PciDoePolicy,

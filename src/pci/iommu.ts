@@ -15,7 +15,7 @@
  * to a DMA-API driver.
  */
 import { inject, injectable } from 'inversify';
-import { IdAllocator, ILogService, kerr } from '../base/index.js';
+import { Event, IdAllocator, ILogService, kerr } from '../base/index.js';
 import {
   BusNotifier,
   IBusNotifier,
@@ -27,7 +27,7 @@ import {
   sysfsRemoveLink,
   attrRO,
 } from '../bus/index.js';
-import { PciDevice } from './device.js';
+import { PciDevice, isPciDevice } from './device.js';
 
 export const IIommuCore = Symbol.for('IIommuCore');
 
@@ -63,12 +63,9 @@ export class IommuCore {
     @inject(IBusNotifier) notifier: BusNotifier,
     @inject(ILogService) private readonly log: ILogService,
   ) {
-    notifier.onDidAddDevice((dev) => {
-      if (dev instanceof PciDevice) this.#probeDevice(dev);
-    });
-    notifier.onDidRemoveDevice((dev) => {
-      if (dev instanceof PciDevice) this.#releaseDevice(dev);
-    });
+    // iommu_bus_notifier: the PCI bus's notifications only.
+    Event.filter(notifier.onDidAddDevice, isPciDevice)((dev) => this.#probeDevice(dev));
+    Event.filter(notifier.onDidRemoveDevice, isPciDevice)((dev) => this.#releaseDevice(dev));
     sysfs.registerKernelDir('iommu_groups', (path) => this.#groupsDir(sysfs, path));
   }
 

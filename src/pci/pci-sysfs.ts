@@ -60,6 +60,18 @@ export function kstrtoul(buf: string): number {
   return Number(value);
 }
 
+/**
+ * The PCI stores' `if (kstrtoul(buf, 0, &val) < 0) return -EINVAL;`: any parse failure, ERANGE
+ * included, is EINVAL ("PCI/sysfs: Return -EINVAL consistently from store functions", v5.16).
+ */
+export function pciStoreUlong(buf: string): number {
+  try {
+    return kstrtoul(buf);
+  } catch {
+    throw kerr('EINVAL', `invalid number '${buf}'`);
+  }
+}
+
 function hex(n: number, width: number): string {
   return (n >>> 0).toString(16).padStart(width, '0');
 }
@@ -103,7 +115,7 @@ export function pciDeviceGroups(host: PciSysfsHost): AttributeGroup<Device>[] {
     const pdev = pdevOf(dev);
     // "this can crash the machine when done on the wrong device": CAP_SYS_ADMIN before anything.
     if (writer && !writer.hasCapability(CAP_SYS_ADMIN)) throw kerr('EPERM', `${dev.name}: enable needs CAP_SYS_ADMIN`);
-    const val = kstrtoul(buf);
+    const val = pciStoreUlong(buf);
     if (pdev.driver) throw kerr('EBUSY', `${dev.name}: bound to ${pdev.driver.name}`);
     if (val) host.enableDevice(pdev);
     else if (pdev.isEnabled) host.disableDevice(pdev);
@@ -113,7 +125,7 @@ export function pciDeviceGroups(host: PciSysfsHost): AttributeGroup<Device>[] {
 
   const removeStore = (dev: Device, buf: string): number => {
     const pdev = pdevOf(dev);
-    const val = kstrtoul(buf);
+    const val = pciStoreUlong(buf);
     // device_remove_file_self: only the first writer gets to remove; later ones just return.
     if (val && pdev.isRegistered) host.stopAndRemoveBusDevice(pdev);
     return buf.length;
@@ -121,13 +133,13 @@ export function pciDeviceGroups(host: PciSysfsHost): AttributeGroup<Device>[] {
 
   const rescanStore = (dev: Device, buf: string): number => {
     const pdev = pdevOf(dev);
-    if (kstrtoul(buf)) host.rescanBus(pdev.pciBus);
+    if (pciStoreUlong(buf)) host.rescanBus(pdev.pciBus);
     return buf.length;
   };
 
   const resetStore = (dev: Device, buf: string): number => {
     const pdev = pdevOf(dev);
-    if (kstrtoul(buf) !== 1) throw kerr('EINVAL', `${dev.name}: reset takes exactly 1`);
+    if (pciStoreUlong(buf) !== 1) throw kerr('EINVAL', `${dev.name}: reset takes exactly 1`);
     host.resetFunction(pdev);
     return buf.length;
   };

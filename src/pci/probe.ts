@@ -27,6 +27,9 @@ import {
   Taint,
   IKobjectUevent,
   KobjectUevent,
+  type DevicePower,
+  IDevicePower,
+  type DeviceClass,
 } from '../bus/index.js';
 import { createPciBusType } from './bus-type.js';
 import { type PciConfigClaim, PciBus, PciDevice, ioresource, pciDoeCapabilityOffsets, pciFindCapability, pciResourceIndex } from './device.js';
@@ -35,6 +38,10 @@ import type { PciDriver } from './pci-driver.js';
 import type { PciFunctionHw, PciResetMethod } from './hw.js';
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciBaseAddress, pciCapIds, pciCommand, pciHeaderType, pciRegs } from './regs.js';
 import { pciStopAndRemoveBusDevice } from './remove.js';
+import { pciPmInit } from './pm.js';
+import { pciCommonGroups } from './pci-sysfs-common.js';
+import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
+import { PciMsi } from './msi.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
@@ -63,6 +70,9 @@ export class PciCore {
   readonly bus: BusType;
   /** `pci0000:00`: no bus, no class, so it sends no uevent. */
   readonly hostBridge: Device;
+  /** The `pci_bus` class (pcibus_class). */
+  readonly pciBusClass: DeviceClass;
+  readonly #msi = new PciMsi();
   readonly rootBus: PciBus;
   /** SR-IOV (iov.ts): enabling and disabling virtual functions. */
   readonly iov: PciIov;
@@ -86,8 +96,19 @@ export class PciCore {
     @inject(IScheduler) private readonly scheduler: IScheduler,
     @inject(IKobjectUevent) uevent: KobjectUevent,
     @inject(IIommuCore) readonly iommu: IommuCore,
+    @inject(IDevicePower) private readonly power: DevicePower,
   ) {
-    this.bus = createPciBusType(this, [...pciDeviceGroups(this), pciSriovGroup({ log, sriovConfigure: (pf) => this.#sriovConfigure(pf) })]);
+    this.bus = createPciBusType(this, [
+      ...pciDeviceGroups(this),
+      pciSriovGroup({ log, sriovConfigure: (pf) => this.#sriovConfigure(pf) }),
+      ...pciCommonGroups({
+        firmwareWorkaround: (pdev, message) => {
+          taint.add('FIRMWARE_WORKAROUND');
+          log.log('alert', 'kernel', `pci ${pdev.name}: ${message}`);
+        },
+      }),
+    ]);
+    this.pciBusClass = createPciBusClass(this);
     this.iov = new PciIov({
       core,
       binder,
@@ -116,6 +137,8 @@ export class PciCore {
     if (this.#initialized) throw new BugIndicatingError('pci: init twice');
     this.#initialized = true;
     this.doePolicy = doePolicy;
+    // pcibus_class_init (probe.o links before pci-driver.o), then pci_driver_init.
+    this.buses.classRegister(this.pciBusClass);
     this.buses.busRegister(this.bus);
     this.core.add(this.hostBridge);
     this.scheduler.queue('pci_subsys_init', () => {
@@ -181,6 +204,8 @@ export class PciCore {
    */
   rescanBus(bus: PciBus): void {
     if (bus === this.rootBus) this.#rootScanned = true;
+    // pci_register_host_bridge: the root bus's class device comes before anything on it.
+    if (bus === this.rootBus) this.#registerBusDevice(bus);
     this.#scanChildBus(bus);
     this.#assignBridgeWindows(this.rootBus);
     this.#busAddDevices(bus);
@@ -300,6 +325,7 @@ export class PciCore {
   /** pci_device_add: on the bus list, then device_add with match_driver false (uevent `add`, no probe). */
   #deviceAdd(pdev: PciDevice): void {
     pdev.p.matchDriver = false;
+    pciPmInit(this.power, pdev); // pci_init_capabilities, before device_add
     pdev.pciBus.devices.push(pdev);
     try {
       this.core.add(pdev);
@@ -309,11 +335,22 @@ export class PciCore {
     }
   }
 
+  /** device_register of a bus's `pci_bus` class device (once). */
+  #registerBusDevice(bus: PciBus): void {
+    if (bus.classDevice) return;
+    bus.classDevice = pciBusClassDevice(bus, this.pciBusClass);
+    this.core.add(bus.classDevice);
+  }
+
   /** pci_scan_bridge for a bridge firmware configured: the bus behind it, scanned in turn. */
   #scanBridge(bus: PciBus, bridge: PciDevice): void {
     const secondary = bridge.configRead(pciRegs.SECONDARY_BUS, 1);
     if (secondary === 0) return;
-    if (!bridge.subordinate) bridge.subordinate = new PciBus(bus.domain, secondary, bridge, bridge, bus);
+    if (!bridge.subordinate) {
+      // pci_add_new_bus → pci_alloc_child_bus → device_register: `add` of pci_bus/DDDD:BB.
+      bridge.subordinate = new PciBus(bus.domain, secondary, bridge, bridge, bus);
+      this.#registerBusDevice(bridge.subordinate);
+    }
     // Each bridge's children get a fresh 1 MiB-aligned stretch, so windows never interleave.
     this.#mmioNext = alignUp(this.#mmioNext, BRIDGE_WINDOW_ALIGN);
     this.#scanChildBus(bridge.subordinate);
@@ -507,6 +544,11 @@ export class PciCore {
   }
 
   /** pcim_enable_device: enabled now, disabled when the driver unbinds (devres). Context: probe. */
+  /** pci_alloc_irq_vectors (MSI-X only; see msi.ts). */
+  allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number): number {
+    return this.#msi.allocIrqVectors(pdev, min, max, flags, new Set(this.devices.map((d) => d.irq)));
+  }
+
   pcimEnableDevice(pdev: PciDevice): void {
     this.enableDevice(pdev);
     devmAddAction(pdev, 'pcim_enable_device', () => this.disableDevice(pdev));

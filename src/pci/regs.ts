@@ -85,6 +85,9 @@ export const pciExpRegs = {
   FLAGS: 0x02, // 16 bits: version in 3:0, port type in 7:4
   DEVCAP: 0x04, // 32 bits: bit 28 = Function Level Reset capable
   DEVCTL: 0x08, // 16 bits: bit 15 = Initiate FLR
+  LNKCAP: 0x0c, // 32 bits: max link speed in 3:0, max width in 9:4
+  LNKSTA: 0x12, // 16 bits: current link speed in 3:0, negotiated width in 9:4
+  LNKCAP2: 0x2c, // 32 bits: supported link speeds vector in 7:1
 } as const;
 
 export const pciExpTypes = {

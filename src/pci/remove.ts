@@ -26,6 +26,9 @@ function pciStopBusDevice(core: DeviceCore, pdev: PciDevice): void {
 function pciRemoveBusDevice(core: DeviceCore, pdev: PciDevice): void {
   if (pdev.subordinate) {
     for (const child of [...pdev.subordinate.devices]) pciRemoveBusDevice(core, child);
+    // pci_remove_bus: the bus's `pci_bus` class device goes after its functions, before the bridge.
+    const busDev = pdev.subordinate.classDevice;
+    if (busDev?.isRegistered) core.unregister(busDev);
     pdev.subordinate = undefined;
   }
   if (pdev.isRegistered) core.del(pdev);

@@ -15,6 +15,8 @@ export interface ScenarioMachineOptions {
   readonly autoload: boolean;
   /** Modules `boot` loads before coldplug, in file order. */
   readonly modules: readonly string[];
+  /** Lines of /etc/modprobe.d (blacklist, options, alias, softdep, …), one configuration file. */
+  readonly modprobe: readonly string[];
   /** udev rules files, already sorted in lexical (code-unit) order of `name`; names are unique. */
   readonly rules: readonly { readonly name: string; readonly text: string }[];
 }
@@ -78,10 +80,13 @@ export interface ScenarioMachine {
   addProcess(name: string, spec: ScenarioProcessSpec): void;
   /** Loads `modules`, adds every preset device (coldplug), runs udev on every event, settles. */
   boot(): void;
-  /** Loads a module and its dependencies first; `-` and `_` are alike. */
-  modprobe(module: string): void;
-  /** Unloads a module; EBUSY while in use (a dependent module loaded, or a file held open). */
-  rmmod(module: string): void;
+  /**
+   * `modprobe MODULE` run by `proc`: loads a module and its dependencies first; `-` and `_` are
+   * alike. EPERM when `proc` lacks CAP_SYS_MODULE; a blacklisted module named directly loads.
+   */
+  modprobe(module: string, proc: string): void;
+  /** `rmmod MODULE` run by `proc`; EBUSY while in use (a dependent module loaded, or a file held open), EPERM without CAP_SYS_MODULE. */
+  rmmod(module: string, proc: string): void;
   /** Adds one more instance of a preset's device(s) at the next free bus number. */
   hotplug(preset: string): void;
   /** Surprise removal of the PCI function `bdf` (like `echo 1 > remove`). */

@@ -102,6 +102,7 @@ export function loadScenario(text: string, file: string, host: ScenarioHost, opt
     doe: m.doe ?? 'aux-exclusive',
     autoload: m.autoload ?? true,
     modules: m.modules ?? [],
+    modprobe: m.modprobe ?? [],
     rules: [...rules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
   const processes = scenario.processes.map(

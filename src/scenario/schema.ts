@@ -126,6 +126,7 @@ export interface ScenarioFile {
     readonly doe?: 'aux-exclusive' | 'pci-core-shared';
     readonly autoload?: boolean;
     readonly modules?: readonly string[];
+    readonly modprobe?: readonly string[];
   };
   readonly rules: readonly RulesEntry[];
   readonly processes: readonly (readonly [string, ProcessEntry])[];
@@ -291,6 +292,7 @@ const machineSchema = obj('machine', {
   doe: oneOf(['aux-exclusive', 'pci-core-shared'] as const).optional(),
   autoload: bool().optional(),
   modules: list(name('a module name')).optional(),
+  modprobe: list(str()).optional(),
 });
 
 /** The whole file. */

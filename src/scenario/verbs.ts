@@ -84,7 +84,8 @@ function fdOf(fds: ReadonlyMap<string, FdSlot>, fdName: string): number {
 
 const moduleRow = (verb: 'modprobe' | 'rmmod'): VerbRow<typeof verb> => ({
   schema: () => ({ shape: { [verb]: name('a module name') }, body: (o) => ({ verb, module: o[verb] as string }) }),
-  perform: ({ machine }, step) => void (verb === 'modprobe' ? machine.modprobe(step.module) : machine.rmmod(step.module)),
+  // modprobe/rmmod run as the step's process (`as:`): init_module/delete_module check its CAP_SYS_MODULE.
+  perform: ({ machine, proc }, step) => void (verb === 'modprobe' ? machine.modprobe(step.module, proc) : machine.rmmod(step.module, proc)),
   summarize: (step) => `${step.verb} ${step.module}`,
 });
 

@@ -37,6 +37,8 @@ export type OpenFileDescription =
       readonly obj: unknown;
       pos: number;
       readonly mode: OpenMode;
+      /** seq_file state of a text attribute: the one show() output and the position read up to. */
+      seq?: { readonly buf: Uint8Array; readPos: number };
     }
   | { readonly kind: 'chr'; readonly path: string; readonly cdev: CharDev; readonly file: CharDevFile; pos: number; readonly mode: OpenMode }
   | { readonly kind: 'proc'; readonly path: string; readonly proc: ProcFile; pos: number; readonly mode: OpenMode }
@@ -162,8 +164,14 @@ export class Vfs {
           if (n > 0 && !attr.read) throw kerr('EIO', `${f.path}: mmap only`);
           data = n === 0 ? new Uint8Array(0) : attr.read!(f.obj, f.pos, n, accessor(who));
         } else {
-          const text = new TextEncoder().encode(attr.show!(f.obj).slice(0, PAGE_SIZE));
-          data = text.slice(f.pos, f.pos + length);
+          // seq_file over kernfs_seq_start/next (single_open behaviour): show() runs once, when
+          // the file is first read; later reads continue in that buffer until EOF. A read at
+          // another position than where the last one ended (lseek, pread) traverses anew.
+          if (!f.seq || f.seq.readPos !== f.pos) {
+            f.seq = { buf: new TextEncoder().encode(attr.show!(f.obj).slice(0, PAGE_SIZE)), readPos: f.pos };
+          }
+          data = f.seq.buf.slice(f.pos, f.pos + length);
+          f.seq.readPos = f.pos + data.length;
         }
         f.pos += data.length;
         return data;
@@ -187,7 +195,7 @@ export class Vfs {
     }
   }
 
-  /** write(2). sysfs text attributes: E2BIG above PAGE_SIZE, 0-byte writes do nothing. */
+  /** write(2). sysfs text attributes: cut to PAGE_SIZE, 0-byte writes do nothing. */
   write(f: OpenFileDescription, data: Uint8Array, who: Opener): number {
     if (!f.mode.includes('w')) throw kerr('EBADF', `${f.path}: not open for writing`);
     switch (f.kind) {
@@ -211,11 +219,14 @@ export class Vfs {
           f.pos += n;
           return n;
         }
-        if (data.length > PAGE_SIZE) throw kerr('E2BIG', `${f.path}: write of ${data.length} bytes`);
-        if (data.length === 0) return 0;
-        const text = new TextDecoder('latin1').decode(data);
+        // kernfs_fop_write_iter: sysfs text files have no atomic_write_len, so a longer write is
+        // cut to PAGE_SIZE and the store sees the cut buffer (no E2BIG); write(2) reports what
+        // the store consumed. sysfs_kf_write: a 0-byte write does nothing.
+        const chunk = data.length > PAGE_SIZE ? data.subarray(0, PAGE_SIZE) : data;
+        if (chunk.length === 0) return 0;
+        const text = new TextDecoder('latin1').decode(chunk);
         const n = attr.store!(f.obj, text, accessor(who));
-        return Math.min(n, data.length);
+        return Math.min(n, chunk.length);
       }
       case 'proc': {
         f.proc.write!(new TextDecoder().decode(data));

@@ -51,7 +51,7 @@ describe('auxiliary bus sysfs (reference §3.1, §1.1)', () => {
     const { root, add, driver } = fixture();
     driver('kmod');
     const adev = add('x');
-    expect(root.readdir(`/sys/bus/auxiliary/devices/${adev.name}`)).toEqual(['driver', 'driver_override', 'subsystem', 'uevent']);
+    expect(root.readdir(`/sys/bus/auxiliary/devices/${adev.name}`)).toEqual(['driver', 'driver_override', 'power', 'subsystem', 'uevent']);
     expect(root.readlink(`/sys/bus/auxiliary/devices/${adev.name}/driver`)).toBe('../../../../../bus/auxiliary/drivers/kmod.x');
   });
 });

@@ -57,13 +57,12 @@ describe('Emitter', () => {
 });
 
 describe('Event combinators', () => {
-  it('should filter, map and fire once', () => {
-    const e = new Emitter<number>();
+  it('should filter, narrowing the type with a type guard', () => {
+    const e = new Emitter<number | string>();
     const log: string[] = [];
-    Event.filter(e.event, (n) => n % 2 === 0)((n) => log.push(`even ${n}`));
-    Event.map(e.event, (n) => n * 10)((n) => log.push(`x10 ${n}`));
-    Event.once(e.event)((n) => log.push(`once ${n}`));
-    for (const n of [1, 2, 3]) e.fire(n);
-    expect(log).toEqual(['x10 10', 'once 1', 'even 2', 'x10 20', 'x10 30']);
+    Event.filter(e.event, (v): v is number => typeof v === 'number')((n) => log.push(`number ${n.toFixed(1)}`));
+    Event.filter(e.event, (v) => v === 'b')((v) => log.push(`b ${v}`));
+    for (const v of [1, 'a', 'b', 2]) e.fire(v);
+    expect(log).toEqual(['number 1.0', 'b b', 'number 2.0']);
   });
 });

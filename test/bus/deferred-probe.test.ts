@@ -162,3 +162,17 @@ describe('DeferredProbe', () => {
     expect(pending).toEqual(['toy a1: deferred probe pending: (reason unknown)']);
   });
 });
+
+describe('/sys/kernel/debug/devices_deferred (deferred_devs_show)', () => {
+  it('should list each pending device with its dev_err_probe reason, or an empty reason', async () => {
+    const { createToyMachine } = await import('../support/toy-bus.js');
+    const { machine, toy } = createToyMachine();
+    toy.register('sup', { prefix: 's', outcome: 'EPROBE_DEFER' });
+    toy.register('con', { prefix: 'c' });
+    const s0 = toy.add('s0');
+    const c0 = toy.create('c0');
+    machine.links.add(c0, s0, 0);
+    machine.core.add(c0);
+    expect(machine.processes.root.readFile('/sys/kernel/debug/devices_deferred')).toBe('s0\t\nc0\ttoy: supplier s0 not ready\n');
+  });
+});

@@ -34,7 +34,7 @@ describe('DeviceCore.add (device_add)', () => {
       },
     });
     toy.add('a0');
-    expect(seen).toEqual([['driver', 'driver_override', 'subsystem', 'uevent'], ['a0']]);
+    expect(seen).toEqual([['driver', 'driver_override', 'power', 'subsystem', 'uevent'], ['a0']]);
   });
 
   it("should append the device to its parent's children only after probing", () => {

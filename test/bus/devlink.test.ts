@@ -145,7 +145,7 @@ describe('DeviceLinks state machine', () => {
     expect(errnoOf(() => root.writeFile('/sys/bus/toy/drivers_probe', 'c0'))).toBe('EINVAL');
     expect(c0.driver).toBeUndefined();
     expect(machine.deferred.devices).toEqual([c0]);
-    expect(c0.p.deferredReason).toBe('supplier s0 not ready');
+    expect(c0.p.deferredReason).toBe('toy: supplier s0 not ready\n');
     expect(machine.log.records.filter((r) => r.message.endsWith('supplier s0 not ready')).map((r) => r.level)).toEqual(['debug']);
     root.writeFile('/sys/bus/toy/drivers/sdrv/bind', 's0');
     expect(s0.driver?.name).toBe('sdrv');

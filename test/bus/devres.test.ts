@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BugIndicatingError } from '../../src/base/index.js';
-import { devmAddAction, devmAddActionOrReset, devresNames, devresOpenGroup, devresReleaseAll, devresReleaseGroup } from '../../src/bus/index.js';
+import { devmAddAction, devresNames, devresOpenGroup, devresReleaseAll, devresReleaseGroup } from '../../src/bus/index.js';
 import { createToyMachine } from '../support/toy-bus.js';
 
 describe('devres', () => {
@@ -53,15 +53,6 @@ describe('devres', () => {
     expect(devresReleaseAll(dev)).toBe(1);
     expect(log).toEqual(['in2', 'in1', 'outer']);
     expect(() => devresReleaseGroup(dev, g)).toThrow(BugIndicatingError);
-  });
-
-  it('should run the action at once and report misuse when devm_add_action_or_reset is used unbound', () => {
-    const { toy } = createToyMachine();
-    const dev = toy.add('zz0');
-    const log: string[] = [];
-    expect(() => devmAddActionOrReset(dev, 'x', () => log.push('x'))).toThrow(BugIndicatingError);
-    expect(log).toEqual(['x']);
-    expect(devresNames(dev)).toEqual([]);
   });
 
   it('should release leftovers at the last put (device_release safety net)', () => {

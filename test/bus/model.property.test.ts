@@ -1,7 +1,8 @@
 /**
  * Property-based test of the driver core: random sequences of device add/remove, sysfs
  * bind/unbind, driver_override, drivers_probe, drivers_autoprobe, modprobe/rmmod, driver
- * register/unregister, device links and scheduler runs. After every step the sysfs view must
+ * register/unregister, device links, scheduler runs, and (issue #9) power/control writes, PCI
+ * remove/rescan, and modprobe/rmmod by processes without CAP_SYS_MODULE. After every step the sysfs view must
  * equal the object model and the invariants of reference §7 must hold; only DriverModelError
  * may escape a step. A second property runs each sequence on two machines and requires
  * byte-identical uevent and kernel logs.
@@ -9,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DriverModelError, type ErrnoName } from '../../src/base/index.js';
-import { DL_FLAG, type Device, type DeviceDriver, type Uevent, linkStates, ueventVar, ueventKeys } from '../../src/bus/index.js';
+import { DL_FLAG, type Device, type DeviceDriver, type Uevent, devicePm, linkStates, ueventVar, ueventKeys } from '../../src/bus/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { type ProbeOutcome, type ToyBus, createToyMachine, toyModule } from '../support/toy-bus.js';
 
@@ -36,6 +37,12 @@ const PLAUSIBLE: [string, string][] = [
   ['ovr', 'kid-a0'],
   ['ovr', 'z0'],
 ];
+/** power/control targets: toy devices and the PCI functions of the cxl-type3 preset. */
+const POWER_TARGETS = ['a0', 'b0', 'kid-a0', '0000:0d:00.0', '0000:00:01.0'] as const;
+const POWER_VALUES = ['auto', 'on\n', 'auto\n', 'bogus'] as const;
+const PCI_OPS = ['remove-ep', 'remove-rp', 'rescan', 'bus-rescan'] as const;
+const USER_MODULES = ['cxl_pci', 'toy_base', 'toy-kid'] as const;
+const USER_CAPS: readonly (readonly string[])[] = [[], ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO']];
 const LINK_FLAGS = [0, DL_FLAG.AUTOREMOVE_CONSUMER, DL_FLAG.AUTOREMOVE_SUPPLIER, DL_FLAG.AUTOPROBE_CONSUMER, DL_FLAG.STATELESS] as const;
 
 type Step =
@@ -51,7 +58,10 @@ type Step =
   /** device_add of a consumer whose link to `supplier` exists before it probes (fw_devlink-like). */
   | { readonly kind: 'add-linked'; readonly name: string; readonly supplier: string; readonly flags: number }
   | { readonly kind: 'outcome'; readonly name: string; readonly outcome: ProbeOutcome }
-  | { readonly kind: 'settle' };
+  | { readonly kind: 'settle' }
+  | { readonly kind: 'power'; readonly target: string; readonly value: string }
+  | { readonly kind: 'pci'; readonly op: (typeof PCI_OPS)[number] }
+  | { readonly kind: 'modprobe-user' | 'rmmod-user'; readonly mod: string; readonly caps: readonly string[] };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), name: fc.constantFrom(...TOP) }) },
@@ -100,6 +110,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('outcome' as const), name: fc.constantFrom('b0', 'b1'), outcome: fc.constantFrom(...OUTCOMES) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('power' as const), target: fc.constantFrom(...POWER_TARGETS), value: fc.constantFrom(...POWER_VALUES) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pci' as const), op: fc.constantFrom(...PCI_OPS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('modprobe-user' as const, 'rmmod-user' as const),
+      mod: fc.constantFrom(...USER_MODULES),
+      caps: fc.constantFrom(...USER_CAPS),
+    }),
+  },
 );
 
 const steps = fc.array(step, { minLength: 1, maxLength: 30, size: 'max' });
@@ -119,7 +142,8 @@ class World {
   readonly #bound = new Set<string>();
 
   constructor(seed?: number) {
-    const { machine, toy } = createToyMachine(seed === undefined ? {} : { policy: { kind: 'random', seed } });
+    // The cxl-type3 preset adds a root port (pcieport) and an endpoint for the PCI steps.
+    const { machine, toy } = createToyMachine({ presets: ['cxl-type3'], ...(seed === undefined ? {} : { policy: { kind: 'random', seed } }) });
     this.machine = machine;
     this.toy = toy;
     for (const e of machine.uevent.log) this.#present.add(e.devpath); // init events (buses)
@@ -237,6 +261,33 @@ class World {
       case 'settle':
         r = result(() => this.machine.settle());
         break;
+      case 'power': {
+        const bus = s.target.startsWith('0000:') ? 'pci' : 'toy';
+        r = result(() => root.writeFile(`/sys/bus/${bus}/devices/${s.target}/power/control`, s.value));
+        break;
+      }
+      case 'pci': {
+        const path = {
+          'remove-ep': '/sys/bus/pci/devices/0000:0d:00.0/remove',
+          'remove-rp': '/sys/bus/pci/devices/0000:00:01.0/remove',
+          rescan: '/sys/bus/pci/rescan',
+          'bus-rescan': '/sys/class/pci_bus/0000:00/rescan',
+        }[s.op];
+        r = result(() => root.writeFile(path, '1'));
+        break;
+      }
+      case 'modprobe-user':
+      case 'rmmod-user': {
+        // A process without CAP_SYS_MODULE: nothing may load or unload (may_init_module, delete_module).
+        const before = [...this.machine.modules.loaded].join();
+        const caller = { hasCapability: (c: string) => s.caps.includes(c) };
+        r = result(() => (s.kind === 'modprobe-user' ? this.machine.modprobe(s.mod, caller) : this.machine.rmmod(s.mod, caller)));
+        if ([...this.machine.modules.loaded].join() !== before)
+          this.violations.push(`${s.kind} ${s.mod} without CAP_SYS_MODULE changed the loaded modules`);
+        if (!['EPERM', 'ENOENT', 'EBUSY', 'ok'].includes(r)) this.violations.push(`${s.kind} ${s.mod}: unexpected ${r}`);
+        if (r === 'ok' && s.kind === 'rmmod-user') this.violations.push(`rmmod ${s.mod} succeeded without CAP_SYS_MODULE`);
+        break;
+      }
     }
     this.results.push(r);
   }
@@ -293,6 +344,27 @@ class World {
     }
     for (const [dev, n] of bindings) if (n > 1) out.push(`${dev.name}: on ${n} driver lists`);
     for (const dev of devices) if (dev.driver && !bindings.has(dev)) out.push(`${dev.name}: driver set but on no list`);
+
+    // power/: control follows runtime_auto; a bound PCI function is active; usage never negative.
+    for (const dev of this.machine.core.devices) {
+      if (dev.class?.name === 'devlink') continue;
+      const pm = devicePm(dev);
+      const dir = `/sys${dev.devpath}/power`;
+      if (pm.usageCount < 0) out.push(`${dev.name}: runtime usage ${pm.usageCount}`);
+      if (!pm.noCallbacks && root.readFile(`${dir}/control`) !== (pm.runtimeAuto ? 'auto\n' : 'on\n'))
+        out.push(`${dev.name}: power/control disagrees`);
+      if (dev.bus?.name === 'pci' && dev.driver && root.readFile(`${dir}/runtime_status`) !== 'active\n')
+        out.push(`${dev.name}: bound PCI function not active`);
+    }
+    // PCI: /sys/bus/pci/devices is the bus's list; every bus behind a registered bridge has its pci_bus device.
+    const pciBus = this.machine.buses.bus('pci')!;
+    if (root.readdir('/sys/bus/pci/devices').join() !== sorted(pciBus.devices.map((d) => d.name)).join()) out.push('pci bus devices ≠ model');
+    for (const dev of pciBus.devices) {
+      const sub = (dev as { subordinate?: { name: string } }).subordinate;
+      if (sub && !this.machine.vfs.exists(`/sys/class/pci_bus/${sub.name}`)) out.push(`${dev.name}: no pci_bus/${sub.name}`);
+      if (dev.driver?.name === 'pcieport' && root.readdir('/sys/bus/pci_express/devices').filter((n) => n.startsWith(dev.name)).length !== 2)
+        out.push(`${dev.name}: service devices missing`);
+    }
 
     // uevents: SEQNUM strictly increasing; add before bind; unbind before remove; DRIVER iff bound.
     const log = this.machine.uevent.log;
@@ -397,6 +469,18 @@ describe('driver core model (property)', () => {
       { kind: 'bind', drv: 'b', name: 'b1' },
       { kind: 'remove', name: 'a0' },
       { kind: 'add', name: 'a0' },
+      { kind: 'settle' },
+      { kind: 'power', target: '0000:0d:00.0', value: 'auto' },
+      { kind: 'modprobe-user', mod: 'cxl_pci', caps: [] },
+      { kind: 'settle' },
+      { kind: 'modprobe', mod: 'toy_base' },
+      { kind: 'rmmod-user', mod: 'toy_base', caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] },
+      { kind: 'pci', op: 'remove-ep' },
+      { kind: 'power', target: '0000:00:01.0', value: 'on\n' },
+      { kind: 'pci', op: 'rescan' },
+      { kind: 'pci', op: 'remove-rp' },
+      { kind: 'pci', op: 'bus-rescan' },
+      { kind: 'power', target: 'a0', value: 'bogus' },
       { kind: 'settle' },
     ];
     runAndCheck(seq);

@@ -65,7 +65,7 @@ describe('DriverBinder really_probe', () => {
 });
 
 describe('DriverBinder probe return codes (call_driver_probe)', () => {
-  it('should try drivers in registration order until one succeeds; ENODEV/ENXIO quiet, others warn', () => {
+  it('should try drivers in registration order until one succeeds; ENODEV/ENXIO quiet, others dev_err', () => {
     const { machine, toy } = createToyMachine();
     toy.register('d1', { prefix: 'a', outcome: 'ENODEV' });
     toy.register('d2', { prefix: 'a', outcome: 'ENXIO' });
@@ -73,13 +73,12 @@ describe('DriverBinder probe return codes (call_driver_probe)', () => {
     toy.register('d4', { prefix: 'a', outcome: 'EPROBE_DEFER' });
     toy.register('d5', { prefix: 'a' });
     toy.register('d6', { prefix: 'a' });
-    const warnings = kernelLog(machine, 'warning').length;
+    const errors = kernelLog(machine, 'error').length;
     const dev = toy.add('a0');
     expect(toy.log).toEqual(['probe d1 a0', 'probe d2 a0', 'probe d3 a0', 'probe d4 a0', 'probe d5 a0']);
     expect(dev.driver?.name).toBe('d5');
-    const newWarnings = kernelLog(machine, 'warning').slice(warnings);
-    expect(newWarnings).toHaveLength(1);
-    expect(newWarnings[0]).toMatch(/^d3: probe of a0 failed with error -5\b/);
+    const newErrors = kernelLog(machine, 'error').slice(errors);
+    expect(newErrors).toEqual(['toy a0: probe with driver d3 failed with error -5']);
     const debug = kernelLog(machine, 'debug');
     expect(debug.some((m) => m.includes('d1') && m.includes('rejects match -19'))).toBe(true);
     expect(debug.some((m) => m.includes('d2') && m.includes('rejects match -6'))).toBe(true);

@@ -105,7 +105,7 @@ describe('driver dev_groups (really_probe step 9, __device_release_driver step 5
       },
     });
     s.add('a0');
-    expect(s.root.readdir('/sys/devices/a0')).toEqual(['subsystem', 'uevent']);
+    expect(s.root.readdir('/sys/devices/a0')).toEqual(['power', 'subsystem', 'uevent']);
   });
 });
 

@@ -30,8 +30,8 @@ describe('Sysfs layout', () => {
 
   it('should show a device directory below its parent with subsystem, driver, dev and uevent', () => {
     const { root } = fixture();
-    expect(root.readdir('/sys/devices/p0')).toEqual(['a0', 'driver_override', 'subsystem', 'uevent']);
-    expect(root.readdir('/sys/devices/p0/a0')).toEqual(['dev', 'driver', 'driver_override', 'subsystem', 'uevent']);
+    expect(root.readdir('/sys/devices/p0')).toEqual(['a0', 'driver_override', 'power', 'subsystem', 'uevent']);
+    expect(root.readdir('/sys/devices/p0/a0')).toEqual(['dev', 'driver', 'driver_override', 'power', 'subsystem', 'uevent']);
     expect(root.readlink('/sys/devices/p0/a0/subsystem')).toBe('../../../bus/toy');
     expect(root.readlink('/sys/devices/p0/a0/driver')).toBe('../../../bus/toy/drivers/alpha');
     expect(root.readFile('/sys/devices/p0/a0/dev')).toBe('240:1\n');
@@ -57,7 +57,7 @@ describe('Sysfs layout', () => {
   it('should drop the driver link and the driver-side link together on unbind', () => {
     const { root } = fixture();
     root.writeFile('/sys/bus/toy/drivers/alpha/unbind', 'a0');
-    expect(root.readdir('/sys/devices/p0/a0')).toEqual(['dev', 'driver_override', 'subsystem', 'uevent']);
+    expect(root.readdir('/sys/devices/p0/a0')).toEqual(['dev', 'driver_override', 'power', 'subsystem', 'uevent']);
     expect(root.readdir('/sys/bus/toy/drivers/alpha')).toEqual(['bind', 'module', 'uevent', 'unbind']);
   });
 });

@@ -92,8 +92,8 @@ describe('auxbus demo', () => {
 
   it("should show the tree before and after the hand-off, and mainline's policy tainting U", async () => {
     const { out } = await tour();
-    expect(out).toContain('│     ├─ cxl_pci.doe.1  auxiliary  → pci_doe.doe');
-    expect(out).toContain('│     ├─ cxl_pci.doe.2  auxiliary  → doe_user.doe  override=doe_user.doe');
+    expect(out).toContain('│  │  ├─ cxl_pci.doe.1  auxiliary  → pci_doe.doe');
+    expect(out).toContain('│  │  ├─ cxl_pci.doe.2  auxiliary  → doe_user.doe  override=doe_user.doe');
     expect(out).toContain('nothing stopped it; kernel taint: "U"');
   });
 

@@ -44,6 +44,8 @@ describe('preset placement (DESIGN.md §4)', () => {
     expect(eventsSince(m, before, ['pci'])).toEqual([
       'add /devices/pci0000:00/0000:00:03.0',
       'add /devices/pci0000:00/0000:00:03.0/0000:0e:00.0',
+      // pci_bus_add_devices: the bus's own functions first (the root port binds pcieport), then below.
+      'bind /devices/pci0000:00/0000:00:03.0 DRIVER=pcieport',
       'bind /devices/pci0000:00/0000:00:03.0/0000:0e:00.0 DRIVER=cxl_pci',
     ]);
   });
@@ -71,6 +73,8 @@ describe('preset placement (DESIGN.md §4)', () => {
       'add /devices/pci0000:00/0000:00:02.0',
       `add ${CXL_PATH}`,
       'add /devices/pci0000:00/0000:00:02.0/0000:03:00.0',
+      'bind /devices/pci0000:00/0000:00:01.0 DRIVER=pcieport',
+      'bind /devices/pci0000:00/0000:00:02.0 DRIVER=pcieport',
     ]);
   });
 });
@@ -101,7 +105,11 @@ describe('unplug', () => {
     const pci = pciOf(m);
     const before = m.uevent.seqnum;
     m.unplug('0000:00:01.0');
-    expect(eventsSince(m, before, ['pci'])).toEqual([`remove ${CXL_PATH}`, 'remove /devices/pci0000:00/0000:00:01.0']);
+    expect(eventsSince(m, before, ['pci'])).toEqual([
+      'unbind /devices/pci0000:00/0000:00:01.0',
+      `remove ${CXL_PATH}`,
+      'remove /devices/pci0000:00/0000:00:01.0',
+    ]);
     expect([pci.hardwareAt(0, 1 << 3), pci.hardwareAt(0x0d, 0)]).toEqual([undefined, undefined]);
     m.processes.root.writeFile('/sys/bus/pci/rescan', '1');
     expect(pci.findDevice(CXL)).toBeUndefined();

@@ -160,7 +160,12 @@ describe('removal and rescan', () => {
     const before = m.uevent.seqnum;
     m.processes.root.writeFile('/sys/bus/pci/devices/0000:00:01.0/remove', '1');
     const log = eventsSince(m, before, ['pci']);
-    expect(log).toEqual([`unbind ${CXL_PATH}`, `remove ${CXL_PATH}`, 'remove /devices/pci0000:00/0000:00:01.0']);
+    expect(log).toEqual([
+      `unbind ${CXL_PATH}`,
+      'unbind /devices/pci0000:00/0000:00:01.0',
+      `remove ${CXL_PATH}`,
+      'remove /devices/pci0000:00/0000:00:01.0',
+    ]);
     expect(m.sysfs.tryLookup(`/sys/bus/pci/devices/${CXL}`)).toBeUndefined();
   });
 

@@ -72,13 +72,13 @@ export class FakeMachine implements ScenarioMachine {
       this.files.set('/dev/doe/cxl_pci.doe.1', '');
     }
   }
-  modprobe(module: string): void {
+  modprobe(module: string, _proc?: string): void {
     this.calls.push(`modprobe ${module}`);
     if (module.startsWith('no_such')) throw new DriverModelError('ENOENT', `module ${module} not found`);
     this.loaded.add(module);
     this.pending.push(() => this.#emit('add', `/module/${module}`));
   }
-  rmmod(module: string): void {
+  rmmod(module: string, _proc?: string): void {
     this.calls.push(`rmmod ${module}`);
     if (module === 'cxl_pci') throw new DriverModelError('EBUSY', 'module cxl_pci is in use');
     this.loaded.delete(module);

@@ -36,7 +36,15 @@ processes:
 steps: []
 `);
     expect(r.status).toBe(0);
-    expect(m.options).toEqual({ presets: ['cxl-type3'], lockdown: 'none', doe: 'aux-exclusive', autoload: true, modules: [], rules: [] });
+    expect(m.options).toEqual({
+      presets: ['cxl-type3'],
+      lockdown: 'none',
+      doe: 'aux-exclusive',
+      autoload: true,
+      modules: [],
+      modprobe: [],
+      rules: [],
+    });
     expect(Object.fromEntries(m.processes)).toEqual({
       root: { uid: 0, gid: 0, groups: [], caps: 'all' },
       tool: { uid: 0, gid: 0, groups: [], caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] },
@@ -79,6 +87,7 @@ steps: []
       doe: 'pci-core-shared',
       autoload: false,
       modules: ['cxl_pci', 'pci_doe'],
+      modprobe: [],
       rules: [
         { name: '10-early.rules', text: '# nothing\n' },
         { name: '60-doe.rules', text: 'SUBSYSTEM=="auxiliary", ATTR{driver_override}="doe_user.doe"\n' },

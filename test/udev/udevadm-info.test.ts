@@ -130,7 +130,11 @@ describe('udevadm info -a', () => {
         '    KERNEL=="cxl_pci.doe.1"\n' +
         '    SUBSYSTEM=="auxiliary"\n' +
         '    DRIVER=="doe_user.doe"\n' +
-        '    ATTR{driver_override}=="doe_user.doe"\n\n',
+        '    ATTR{driver_override}=="doe_user.doe"\n' +
+        // power/ of a device without runtime PM (pm_runtime_init defaults); autosuspend_delay_ms
+        // reads EIO, which udevadm skips (only EACCES is "(not readable)").
+        '    ATTR{power/async}=="disabled"\n' +
+        '    ATTR{power/control}=="auto"\n',
     );
     expect(out).toContain(`  looking at parent device '${CXL}':\n    KERNELS=="0000:0d:00.0"\n    SUBSYSTEMS=="pci"\n    DRIVERS=="cxl_pci"\n`);
     expect(out).toContain('    ATTRS{vendor}=="0x8086"\n');

@@ -66,7 +66,7 @@ describe('udevadm monitor', () => {
       'PCI_SUBSYS_ID=0000:0000',
       'PCI_SLOT_NAME=0000:00:01.0',
       'MODALIAS=pci:v00001B36d0000000Csv00000000sd00000000bc06sc04i00',
-      `SEQNUM=${log[0]!.seqnum}`,
+      `SEQNUM=${log.find((e) => e.devpath === '/devices/pci0000:00/0000:00:01.0')!.seqnum}`,
     ]);
   });
 

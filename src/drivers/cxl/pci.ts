@@ -7,10 +7,19 @@
  * function's `unbind` uevent. The memdev/port/region side of the real driver is not modelled.
  */
 import { inject, injectable } from 'inversify';
-import { ILogService, type ILogService as LogService, kerr } from '../../base/index.js';
+import { DriverModelError, ILogService, type ILogService as LogService, kerr } from '../../base/index.js';
 import { AuxiliaryBus, IAuxiliaryBus } from '../../aux/index.js';
 import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
-import { IPciCore, type PciCore, type PciDevice, PciDriver, pciDeviceClass, pciFindDvsecCapability, pciModuleAliases } from '../../pci/index.js';
+import {
+  IPciCore,
+  type PciCore,
+  type PciDevice,
+  PciDriver,
+  pciDeviceClass,
+  pciFindDvsecCapability,
+  pciIrqFlags,
+  pciModuleAliases,
+} from '../../pci/index.js';
 import type { DoeMailboxRef } from '../doe/mailbox.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_VENDOR_ID_CXL as DOE_VENDOR_CXL } from '../doe/doe.js';
 import { IPciCoreDoe, type PciCoreDoe } from '../doe/pci-core-doe.js';
@@ -68,6 +77,13 @@ export class CxlPciModule implements ModuleEntry {
       throw kerr('ENODEV', `${pdev.name}: no CXL Register Locator DVSEC`);
     }
     this.pci.pcimRequestRegions(pdev, CXL_PCI_MODNAME);
+    // cxl_alloc_irq_vectors: 1 to CXL_PCI_DEFAULT_MAX_VECTORS (16) of MSI-X or MSI; since v6.10 a
+    // failure only leaves the mailbox and events without interrupts (irq_avail false).
+    try {
+      this.pci.allocIrqVectors(pdev, 1, 16, pciIrqFlags.MSIX | pciIrqFlags.MSI);
+    } catch (e) {
+      if (!DriverModelError.is(e)) throw e;
+    }
     if (this.pci.doePolicy === 'aux-exclusive') {
       pdev.doeMailboxes.forEach((mb, index) => {
         const ref: DoeMailboxRef = { kind: 'doe-mailbox', pdev, capOffset: mb.offset, index, protocols: mb.features };

@@ -9,9 +9,9 @@
  * Under `aux-exclusive` this service does nothing: mailboxes belong to their auxiliary devices.
  */
 import { type ServiceIdentifier, inject, injectable, optional } from 'inversify';
-import { type IDisposable, ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler } from '../../base/index.js';
+import { Event, type IDisposable, ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler } from '../../base/index.js';
 import { BusNotifier, IBusNotifier } from '../../bus/index.js';
-import { IPciCore, type PciCore, PciDevice } from '../../pci/index.js';
+import { IPciCore, type PciCore, PciDevice, isPciDevice } from '../../pci/index.js';
 import { IKernelCma, type KernelCma, recordCmaResult } from './cma.js';
 import { PCI_DOE_FEATURE_CMA, PCI_VENDOR_ID_PCI_SIG, PciDoeMb } from './doe.js';
 
@@ -34,12 +34,13 @@ export class PciCoreDoe {
   init(): void {
     if (this.pci.doePolicy !== 'pci-core-shared') return;
     this.#subscriptions.push(
-      this.notifier.onDidAddDevice((dev) => {
-        if (dev instanceof PciDevice && dev.doeMailboxes.length > 0) this.#init(dev);
+      Event.filter(
+        this.notifier.onDidAddDevice,
+        isPciDevice,
+      )((dev) => {
+        if (dev.doeMailboxes.length > 0) this.#init(dev);
       }),
-      this.notifier.onWillRemoveDevice((dev) => {
-        if (dev instanceof PciDevice) this.#destroy(dev);
-      }),
+      Event.filter(this.notifier.onWillRemoveDevice, isPciDevice)((dev) => this.#destroy(dev)),
     );
   }
 

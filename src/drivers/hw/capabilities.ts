@@ -66,11 +66,26 @@ export function msixCapability(cs: ConfigSpace, offset: number, vectors: number,
   cs.set(offset + 8, 4, pbaOffset | bir);
 }
 
-/** PCI Express capability (version 2) for an endpoint or a root port; endpoints may offer FLR. */
-export function expressCapability(cs: ConfigSpace, offset: number, portType: number, flr: boolean): void {
+/** A PCIe link: speed code (1 = 2.5 GT/s … 5 = 32 GT/s) and lane count. */
+export interface PcieLink {
+  readonly speed: number;
+  readonly width: number;
+  /** Link Capabilities 2 supported-speeds vector filled in (QEMU 7.2 leaves it 0 for 2.5 GT/s). Default true. */
+  readonly cap2?: boolean;
+}
+
+/**
+ * PCI Express capability (version 2) for an endpoint or a root port; endpoints may offer FLR.
+ * The link trained at its maximum: Link Capabilities, Link Status and the Link Capabilities 2
+ * supported-speeds vector (every speed up to the maximum) agree.
+ */
+export function expressCapability(cs: ConfigSpace, offset: number, portType: number, flr: boolean, link: PcieLink = { speed: 4, width: 16 }): void {
   cs.addCapability(pciCapIds.EXP, offset);
   cs.set(offset + pciExpRegs.FLAGS, 2, 0x0002 | (portType << 4));
   cs.set(offset + pciExpRegs.DEVCAP, 4, (flr ? PCI_EXP_DEVCAP_FLR : 0) | 0x1 /* 256-byte max payload */);
+  cs.set(offset + pciExpRegs.LNKCAP, 4, link.speed | (link.width << 4));
+  cs.set(offset + pciExpRegs.LNKSTA, 2, link.speed | (link.width << 4));
+  if (link.cap2 ?? true) cs.set(offset + pciExpRegs.LNKCAP2, 4, ((1 << link.speed) - 1) << 1);
   cs.writable(offset + pciExpRegs.DEVCTL, 2, 0x7fff);
   cs.writable(offset + 0x10, 2, 0x0fff); // link control
 }

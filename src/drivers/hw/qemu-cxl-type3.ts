@@ -52,7 +52,7 @@ export function createQemuCxlType3(options: QemuCxlType3Options = {}): Simulated
   cs.bar(2, qemuCxlType3Bars[2]!);
   cs.bar(4, qemuCxlType3Bars[4]!);
   msixCapability(cs, 0x40, 1, 4, 0x0000, 0x0800);
-  expressCapability(cs, 0x80, pciExpTypes.ENDPOINT, false);
+  expressCapability(cs, 0x80, pciExpTypes.ENDPOINT, false, { speed: 1, width: 1, cap2: false });
   cs.set(0x84, 4, 0x00008000); // DEVCAP: role-based error reporting
   cs.set(0x8c, 4, 0x00000411); // LNKCAP: 2.5 GT/s, x1, ASPM L0s
   cs.set(0x92, 2, 0x0011); // LNKSTA: 2.5 GT/s, x1

@@ -147,6 +147,17 @@ export const mlx5CoreModuleInfo = defineModule(
     name: MLX5_CORE_MODNAME,
     aliases: [...pciModuleAliases(mlx5CoreIdTable), ...auxiliaryModuleAliases(mlx5eIdTable)],
     description: 'Mellanox 5th generation network adapters (ConnectX series) core driver',
+    // mlx5/core/main.c: module_param_named(debug_mask, …, uint, 0644), module_param_named(prof_sel, …, uint, 0444).
+    params: [
+      {
+        name: 'debug_mask',
+        type: 'uint',
+        perm: 0o644,
+        default: '0',
+        description: 'debug mask: 1 = dump cmd data, 2 = dump cmd exec time, 3 = both. Default=0',
+      },
+      { name: 'prof_sel', type: 'uint', perm: 0o444, default: '2', description: 'profile selector. Valid range 0 - 2' },
+    ],
   },
   Mlx5CoreModule,
 );

@@ -61,8 +61,9 @@ export interface KmodHost {
   /** kmod_module_new_from_lookup(): modules for a module name (first) or a modalias. */
   lookup(nameOrAlias: string): readonly string[];
   isLoaded(name: string): boolean;
-  /** Insert one module and its dependencies (modprobe). Throws DriverModelError. */
-  insert(name: string): void;
+  /** Insert one module and its dependencies, honouring the blacklist (KMOD_PROBE_APPLY_BLACKLIST):
+   * 'blacklisted' when it was skipped for that. Throws DriverModelError. */
+  insert(name: string): 'loaded' | 'blacklisted' | void;
 }
 
 /** Everything udevd uses outside itself. */
@@ -362,11 +363,12 @@ export class UdevDaemon {
         continue;
       }
       try {
-        kmod.insert(name);
-        debug(`Inserted module '${name}'`);
+        const r = kmod.insert(name);
+        debug(r === 'blacklisted' ? `Module '${name}' is deny-listed (by kmod)` : `Inserted module '${name}'`);
       } catch (e) {
         if (!DriverModelError.is(e)) throw e;
-        debug(`Failed to insert module '${name}': ${strerrorName(e.errno)}`);
+        // EPERM from the kernel: module_blacklist= on its command line.
+        debug(e.errno === 'EPERM' ? `Module '${name}' is deny-listed (by kernel)` : `Failed to insert module '${name}': ${strerrorName(e.errno)}`);
       }
     }
   }

@@ -1,0 +1,59 @@
+/**
+ * MSI-X vectors for drivers (drivers/pci/msi/api.c pci_alloc_irq_vectors, kernel/irq/msi.c
+ * msi_sysfs_populate_desc): a driver asks for between `min` and `max` vectors; the function's
+ * MSI-X table size bounds what it gets; each vector takes the lowest free Linux IRQ number at or
+ * above 24 (the first number after the IO-APIC's pins) that no function uses for INTx. The
+ * function then shows `msi_irqs/<irq>` files reading `msix` — a group added with
+ * devm_device_add_group, so it goes away with the vectors when the driver unbinds. MSI (without
+ * -X), INTx fallback and the MSI-X Enable bit in config space are not modelled.
+ */
+import { kerr } from '../base/index.js';
+import { type AttributeGroup, type Device, attrRO, devmAddAction } from '../bus/index.js';
+import { type PciDevice, pciFindCapability } from './device.js';
+import { pciCapIds } from './regs.js';
+
+/** PCI_IRQ_* flags of pci_alloc_irq_vectors. */
+export const pciIrqFlags = { INTX: 1 << 0, MSI: 1 << 1, MSIX: 1 << 2 } as const;
+
+/** The first dynamically allocated Linux IRQ number on x86 (after 24 IO-APIC GSIs). */
+const FIRST_DYNAMIC_IRQ = 24;
+
+export class PciMsi {
+  readonly #used = new Set<number>();
+  readonly #groups = new WeakMap<PciDevice, AttributeGroup<Device>>();
+
+  /**
+   * pci_alloc_irq_vectors with PCI_IRQ_MSIX: the number of vectors allocated.
+   * @throws {DriverModelError} ENOSPC when fewer than `min` are possible, EINVAL without
+   *   MSI-X in `flags` or an MSI-X capability, EBUSY when vectors are allocated already.
+   */
+  allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number, legacyIrqs: ReadonlySet<number>): number {
+    if (!(flags & pciIrqFlags.MSIX)) throw kerr('EINVAL', `${pdev.name}: only MSI-X is modelled`);
+    if (this.#groups.has(pdev)) throw kerr('EBUSY', `${pdev.name}: vectors already allocated`);
+    const cap = pciFindCapability(pdev, pciCapIds.MSIX);
+    if (!cap) throw kerr('EINVAL', `${pdev.name}: no MSI-X capability`);
+    const tableSize = (pdev.configRead(cap + 2, 2) & 0x7ff) + 1;
+    const n = Math.min(max, tableSize);
+    if (n < min) throw kerr('ENOSPC', `${pdev.name}: ${tableSize} MSI-X vectors, ${min} needed`);
+    const irqs: number[] = [];
+    for (let irq = FIRST_DYNAMIC_IRQ; irqs.length < n; irq++) {
+      if (this.#used.has(irq) || legacyIrqs.has(irq)) continue;
+      this.#used.add(irq);
+      irqs.push(irq);
+    }
+    // msi_sysfs_populate_desc: one 0444 file per IRQ, the device-wide mode as its text.
+    const group: AttributeGroup<Device> = { name: 'msi_irqs', attrs: irqs.map((irq) => attrRO(String(irq), () => 'msix\n')) };
+    pdev.groups.push(group);
+    this.#groups.set(pdev, group);
+    // Managed (pcim): the vectors and the group go when the driver unbinds.
+    devmAddAction(pdev, 'pcim_msi_release', () => this.#free(pdev, irqs));
+    return n;
+  }
+
+  #free(pdev: PciDevice, irqs: readonly number[]): void {
+    const group = this.#groups.get(pdev);
+    if (group) pdev.groups.splice(pdev.groups.indexOf(group), 1);
+    this.#groups.delete(pdev);
+    for (const irq of irqs) this.#used.delete(irq);
+  }
+}
