@@ -3,6 +3,7 @@
  * user-visible operation, all invariants checked after each step. `npm test` runs a small budget;
  * `npm run test:stress` raises it with MODEL_SEEDS (sequences) and MODEL_STEPS (operations each).
  */
+import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OPERATIONS, type RunStats, opArb, runModel } from './model.js';
@@ -10,14 +11,22 @@ import { OPERATIONS, type RunStats, opArb, runModel } from './model.js';
 const SEEDS = Number(process.env.MODEL_SEEDS || 12);
 const STEPS = Number(process.env.MODEL_STEPS || 25);
 const SEED = Number(process.env.MODEL_SEED || 0x11e1);
+/** A file the stress run appends its running figures to every 25 sequences (MODEL_PROGRESS). */
+const PROGRESS = process.env.MODEL_PROGRESS;
 
 describe('reliability model over every user-visible operation', () => {
   it('should hold every invariant after every step, and fail only with errno errors', () => {
     const stats: RunStats = { operations: 0, errnos: 0, perOp: {} };
     const started = performance.now();
+    let done = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: STEPS, maxLength: STEPS }), (ops) => {
         const v = runModel(ops, stats);
+        if (PROGRESS && ++done % 25 === 0)
+          appendFileSync(
+            PROGRESS,
+            `${JSON.stringify({ seeds: done, operations: stats.operations, errnos: stats.errnos, ms: Math.round(performance.now() - started) })}\n`,
+          );
         if (v) throw new Error(`invariant ${v.invariant} broken at step ${v.step} (${JSON.stringify(v.op)}): ${v.message}`);
       }),
       { numRuns: SEEDS, seed: SEED, endOnFailure: true },

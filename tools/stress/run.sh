@@ -5,6 +5,8 @@
 # and wall time; the script exits non-zero if any phase failed.
 set -u
 export MODEL_SEEDS="${MODEL_SEEDS:-1000}" MODEL_STEPS="${MODEL_STEPS:-1000}" FUZZ_RUNS="${FUZZ_RUNS:-100000}" MODEL_REPORT=1
+# Running figures of the model phase, one JSON line every 25 sequences.
+export MODEL_PROGRESS="${MODEL_PROGRESS:-stress-model-progress.log}"
 status=0
 phase() {
   local name="$1"
