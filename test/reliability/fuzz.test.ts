@@ -80,7 +80,7 @@ describe('fuzz: user-supplied files', () => {
     );
   });
 
-  it('device descriptions load or fail with EINVAL at file:line:col', () => {
+  it('device descriptions load or fail with an errno at file:line:col', () => {
     fc.assert(
       fc.property(fc.oneof(mutated(DESCS, 'PEALHNSDGB:=/ \n.0x'), fc.string({ maxLength: 200 })), (text) => {
         try {
@@ -150,5 +150,12 @@ describe('fuzz: DOE data objects', () => {
       ),
       fuzzParams(300, 0xd0e0),
     );
+  });
+});
+
+describe('fuzz findings', () => {
+  it('a description whose paths collide fails at the line that asked for the path', () => {
+    const text = 'P: /devices/a\nL: sub../../x=../b\nP: /devices/a/sub../../x/y\n';
+    expect(() => loadDeviceDesc(text, 'f.desc')).toThrow(/^f\.desc:3:1: .*not a directory/);
   });
 });
