@@ -1,15 +1,21 @@
 /**
- * Runs a commander program for one verb with the verb's io: usage errors become exit 2 with a
- * one-line message, never a stack trace; DriverModelError becomes `auxbus VERB: message`.
+ * Runs a commander program for one verb with the verb's io. The one error form of every verb:
+ * `auxbus VERB: message` on stderr (usage errors and DriverModelError alike), exit 2; never a
+ * stack trace. Input files report `file:line:col: message` themselves.
  */
 import { Command, CommanderError } from 'commander';
 import { DriverModelError } from '../base/index.js';
 import { type CliIo, ExitStatus } from './io.js';
 
 export function newCommand(name: string, io: CliIo): Command {
-  return new Command(`auxbus ${name}`)
+  const prog = `auxbus ${name}`;
+  return new Command(prog)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(`${prog}: ${s.replace(/^error: /, '')}`),
+    })
     .allowExcessArguments(false);
 }
 
@@ -20,6 +26,10 @@ export async function runCommand(cmd: Command, argv: readonly string[], io: CliI
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitStatus.OK : ExitStatus.BAD_INPUT;
+    }
+    if (DriverModelError.is(e)) {
+      io.stderr(`${cmd.name()}: ${e.message}\n`);
+      return ExitStatus.BAD_INPUT;
     }
     throw e;
   }

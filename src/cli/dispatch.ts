@@ -26,7 +26,8 @@ export interface Dispatcher {
 
 function usage(d: Dispatcher, io: CliIo): void {
   io.stdout(`usage: ${d.prog} <verb> [options]\n\n${d.description}verbs:\n`);
-  for (const v of d.verbs) io.stdout(`  ${v.name.padEnd(10)} ${v.summary}\n`);
+  const width = Math.max(10, ...d.verbs.map((v) => v.name.length));
+  for (const v of d.verbs) io.stdout(`  ${v.name.padEnd(width)} ${v.summary}\n`);
 }
 
 /**

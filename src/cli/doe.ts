@@ -12,7 +12,6 @@ import {
   DOE_TOOL_ACTIONS,
   type DoeToolAction,
   type DoeToolResult,
-  createMachine,
   doeToolAction,
   handOffDoeMailbox,
   hexBytes,
@@ -20,7 +19,7 @@ import {
 } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine } from './machine-args.js';
 
 const ACTIONS = DOE_TOOL_ACTIONS;
 type Action = DoeToolAction;
@@ -63,8 +62,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr(`auxbus doe: --mailbox ${opts.mailbox}: not a mailbox number\n`);
       return ExitStatus.BAD_INPUT;
     }
-    const machine = createMachine(machineOptionsFrom(opts, io.cwd));
-    machine.boot();
+    const live = openMachine(opts, io);
+    if (typeof live === 'number') return live;
+    const { machine } = live;
     machine.advance(SETTLE_MS);
     try {
       machine.findDevice(mailbox === undefined ? `auxiliary:${device}` : `pci:${device}`);

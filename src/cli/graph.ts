@@ -2,10 +2,9 @@
  * `auxbus graph --format dot|mermaid`: devices, drivers and bindings as a graph.
  */
 import { Option } from 'commander';
-import { createMachine } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine } from './machine-args.js';
 import { renderGraph } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -14,8 +13,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   );
   return runCommand(cmd, argv, io, () => {
     const opts = cmd.opts<MachineArgs & { format: 'dot' | 'mermaid' }>();
-    const machine = createMachine(machineOptionsFrom(opts, io.cwd));
-    machine.boot();
+    const live = openMachine(opts, io);
+    if (typeof live === 'number') return live;
+    const { machine } = live;
     io.stdout(renderGraph(machine, opts.format));
     return ExitStatus.OK;
   });

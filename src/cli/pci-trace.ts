@@ -63,7 +63,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         throw kerr('ENOENT', `${file}: cannot read program`);
       }
     }
-    const machine = createMachine({ ...machineOptionsFrom({ ...opts, rules: [] }, io.cwd) });
+    const machine = createMachine(machineOptionsFrom({ ...opts, rules: [] }, [], io.cwd));
     machine.boot();
     const write = (r: PciTraceRecord) => io.stdout(`${opts.json ? JSON.stringify(r) : formatPciTraceRecord(r)}\n`);
     runMachinePciTrace(machine, program, write, opts.bdf);

@@ -17,13 +17,20 @@ import {
   stepJson,
   summaryJson,
 } from '../scenario/index.node.js';
+import { type Machine, machineOfScenario } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
+import { reportRules } from './machine-args.js';
+import { type TraceMark, traceMark, traceSince } from './trace.js';
 
-const USAGE = `usage: auxbus run FILE|DIR... [--json]
+const USAGE = `usage: auxbus run FILE|DIR... [--json] [-v|--trace] [--strict]
 
-Runs scenario files (see SCENARIOS.md). A DIR runs every *.yaml below it, sorted.
-  --json    one JSON object per step, then {"summary": {...}}
+Runs scenario files (see docs/scenarios.md). A DIR runs every *.yaml below it, sorted.
+  --json        one JSON object per step, then {"summary": {...}}
+  -v, --trace   after each step: its kernel uevents, udev events with the rules lines that
+                matched, and the changes below /sys/devices, /sys/bus and /dev
+  --strict      a rules warning or error makes the file bad input (exit 2)
+Rules diagnostics are printed on stderr (file:line:col: level: message) before the first step.
 Exit status: 0 every step held, 1 a step failed, 2 bad input.
 `;
 
@@ -46,6 +53,9 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
   const cmd = newCommand('run', io)
     .argument('[targets...]')
     .option('--json', 'one JSON object per step, then {"summary": {...}}')
+    .option('-v, --trace', 'per step: kernel uevents, udev events and matched rules lines, sysfs and /dev changes')
+    .option('--verbose', 'the same as --trace')
+    .option('--strict', 'rules warnings and errors are bad input')
     .configureHelp({ formatHelp: () => USAGE })
     .configureOutput({ outputError: (text, write) => write(`auxbus run: ${text.replace(/^error: /, '')}${USAGE}`) });
   return runCommand(cmd, argv, io, () => {
@@ -54,11 +64,22 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
       io.stderr(`auxbus run: no scenario file or directory given\n${USAGE}`);
       return ExitStatus.BAD_INPUT;
     }
-    return runTargets(targets, cmd.opts<{ json?: boolean }>().json === true, io, getHost);
+    const o = cmd.opts<{ json?: boolean; trace?: boolean; verbose?: boolean; strict?: boolean }>();
+    return runTargets(targets, { json: o.json === true, trace: o.trace === true || o.verbose === true, strict: o.strict === true }, io, getHost);
   });
 }
 
-async function runTargets(targets: readonly string[], json: boolean, io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
+interface RunFlags {
+  readonly json: boolean;
+  readonly trace: boolean;
+  readonly strict: boolean;
+}
+
+/** Thrown from onStart to stop a file whose rules --strict rejects. */
+class StrictStop extends Error {}
+
+async function runTargets(targets: readonly string[], flags: RunFlags, io: CliIo, getHost: () => Promise<ScenarioHost>): Promise<number> {
+  const { json } = flags;
   let worst: number = ExitStatus.OK;
   const files: string[] = [];
   let many = targets.length > 1;
@@ -84,10 +105,33 @@ async function runTargets(targets: readonly string[], json: boolean, io: CliIo, 
   let totalFailed = 0;
   let invalid = 0;
   for (const file of files) {
-    const result: ScenarioRunResult = runScenarioFile(file, host!, {
-      cwd: io.cwd,
-      onStep: (r) => io.stdout(json ? jsonLine(stepJson(r, many ? file : undefined)) : formatStepText(file, r, c)),
-    });
+    let machine: Machine | undefined;
+    let mark: TraceMark | undefined;
+    let result: ScenarioRunResult;
+    try {
+      result = runScenarioFile(file, host!, {
+        cwd: io.cwd,
+        onStart: (loaded) => {
+          if (reportRules(loaded.machineOptions.rules ?? [], flags.strict, io) !== undefined) throw new StrictStop();
+        },
+        beforeStep: (_, m) => {
+          if (!flags.trace) return;
+          machine = machineOfScenario(m);
+          mark = machine ? traceMark(machine) : undefined;
+        },
+        onStep: (r) => {
+          io.stdout(json ? jsonLine(stepJson(r, many ? file : undefined)) : formatStepText(file, r, c));
+          if (flags.trace && !json && (r.verb === 'read' || r.verb === 'ls')) io.stdout(`    ${r.verb}: ${JSON.stringify(r.actual)}\n`);
+          if (flags.trace && !json && machine && mark) io.stdout(traceSince(machine, mark));
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof StrictStop)) throw e;
+      io.stderr(`auxbus run: ${file}: rules diagnostics with --strict\n`);
+      worst = ExitStatus.BAD_INPUT;
+      invalid++;
+      continue;
+    }
     worst = Math.max(worst, result.status);
     if (result.status === ExitStatus.BAD_INPUT) {
       invalid++;

@@ -1,10 +1,9 @@
 /**
  * `auxbus tree`: boot a machine and draw its device tree with bindings.
  */
-import { createMachine } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, machineOptionsFrom } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine } from './machine-args.js';
 import { renderTree } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -14,8 +13,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   );
   return runCommand(cmd, argv, io, () => {
     const opts = cmd.opts<MachineArgs & { json?: boolean }>();
-    const machine = createMachine(machineOptionsFrom(opts, io.cwd));
-    machine.boot();
+    const live = openMachine(opts, io);
+    if (typeof live === 'number') return live;
+    const { machine } = live;
     if (opts.json) {
       const devices = [...machine.core.devices].map((d) => ({
         name: d.name,

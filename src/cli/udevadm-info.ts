@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import { type RecordStyle, findDevice, infoDeviceArg, infoQueries, parseInfoQuery, udevadmInfo } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
-import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine, unswallow } from './machine-args.js';
 
 interface InfoArgs extends MachineArgs {
   query?: string;
@@ -57,7 +57,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ])
     .option('--value', 'when showing properties, print only their values')
     .option('--json', 'machine-readable output');
-  return runCommand(cmd, argv, io, () => {
+  return runCommand(cmd, unswallow(argv), io, () => {
     const o = cmd.opts<InfoArgs>();
     const query = o.query === undefined ? undefined : parseInfoQuery(o.query);
     if (o.query !== undefined && query === undefined) {
@@ -65,7 +65,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return ExitStatus.BAD_INPUT;
     }
     const all = [...devices, ...((cmd.processedArgs[0] as string[] | undefined) ?? [])];
-    const { udev } = bootMachine(o, io);
+    const live = openMachine(o, io);
+    if (typeof live === 'number') return live;
+    const { udev } = live;
     const host = { sysfs: udev.sysfs, devfs: udev.devfs, db: udev.daemon.db };
     if (o.json) {
       const records = [];

@@ -6,7 +6,7 @@
 import { monitorGroupsOf, monitorPassesFilter, parseSubsystemMatch, udevadmMonitor } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine, unswallow } from './machine-args.js';
 
 interface MonitorArgs extends MachineArgs {
   kernel?: boolean;
@@ -29,9 +29,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('-s, --subsystem-match <subsystem[/devtype]>', 'filter events by subsystem', collect)
     .option('-t, --tag-match <tag>', 'filter events by tag', collect)
     .option('--json', 'machine-readable output');
-  return runCommand(cmd, argv, io, () => {
+  return runCommand(cmd, unswallow(argv), io, () => {
     const o = cmd.opts<MonitorArgs>();
-    const { udev } = bootMachine(o, io);
+    const live = openMachine(o, io);
+    if (typeof live === 'number') return live;
+    const { udev } = live;
     const options = {
       kernel: o.kernel,
       udev: o.udev,

@@ -5,7 +5,7 @@
 import { udevadmSettle } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine, unswallow } from './machine-args.js';
 
 interface SettleArgs extends MachineArgs {
   timeout?: string;
@@ -18,14 +18,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('-t, --timeout <seconds>', 'maximum time to wait for events', '120')
     .option('-E, --exit-if-exists <file>', 'stop waiting if file exists')
     .option('--json', 'machine-readable output');
-  return runCommand(cmd, argv, io, () => {
+  return runCommand(cmd, unswallow(argv), io, () => {
     const o = cmd.opts<SettleArgs>();
     const timeoutSec = Number(o.timeout);
     if (!Number.isFinite(timeoutSec) || timeoutSec < 0) {
       io.stderr(`udevadm settle: Failed to parse timeout value '${o.timeout}'\n`);
       return ExitStatus.BAD_INPUT;
     }
-    const { machine, udev } = bootMachine(o, io);
+    const live = openMachine(o, io);
+    if (typeof live === 'number') return live;
+    const { machine, udev } = live;
     const r = udevadmSettle(
       {
         running: udev.daemon.started,

@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import { enumerationTypes, findDevice, parseKeyValue, udevadmTrigger } from '../udev/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, bootMachine } from './machine-args.js';
+import { type MachineArgs, addMachineOptions, openMachine, unswallow } from './machine-args.js';
 
 interface TriggerArgs extends MachineArgs {
   verbose?: boolean;
@@ -50,9 +50,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('-w, --settle', 'wait for the triggered events to complete')
     .option('--wait-daemon [seconds]', 'wait for udevd daemon to be initialized (always is)')
     .option('--json', 'machine-readable output');
-  return runCommand(cmd, argv, io, () => {
+  return runCommand(cmd, unswallow(argv), io, () => {
     const o = cmd.opts<TriggerArgs>();
-    const { machine, udev } = bootMachine(o, io);
+    const live = openMachine(o, io);
+    if (typeof live === 'number') return live;
+    const { machine, udev } = live;
     const host = { sysfs: udev.sysfs, devfs: udev.devfs, db: udev.daemon.db };
     const parents: string[] = [];
     const lookups: [string, string | undefined][] = [

@@ -1,5 +1,5 @@
 /**
- * `auxbus udevadm-verify [--resolve-names=early|late|never] [--json] FILE|DIR…`: parse rules
+ * `auxbus udevadm verify [--resolve-names=early|late|never] [--json] FILE|DIR…`: parse rules
  * files with udev 252's parser and report what it logs; a file fails on any warning or error,
  * as newer systemd's `udevadm verify` does. Directories contribute their `*.rules` files.
  */
@@ -10,7 +10,7 @@ import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = newCommand('udevadm-verify', io)
+  const cmd = newCommand('udevadm verify', io)
     .description('check udev rules files with the udev 252 parser')
     .argument('<paths...>', 'rules files or directories')
     .option('--resolve-names <when>', 'early, late or never', 'early')
@@ -18,7 +18,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runCommand(cmd, argv, io, () => {
     const o = cmd.opts<{ resolveNames: string; json?: boolean }>();
     if (!['early', 'late', 'never'].includes(o.resolveNames)) {
-      io.stderr(`udevadm-verify: --resolve-names=${o.resolveNames}: expected early, late or never\n`);
+      io.stderr(`auxbus udevadm verify: --resolve-names=${o.resolveNames}: expected early, late or never\n`);
       return ExitStatus.BAD_INPUT;
     }
     const files: Array<{ name: string; text: Uint8Array }> = [];

@@ -18,8 +18,13 @@ export const udevadmVerbs: VerbTable = [
   },
   {
     name: 'test',
-    summary: 'test an event run (rules against a device description)',
+    summary: 'test an event run: the machine’s rules on SYSPATH, or rules on a --device description',
     run: async (a, io) => (await import('./udevadm-test.js')).run(a, io),
+  },
+  {
+    name: 'test-builtin',
+    summary: 'test a built-in command on a device',
+    run: async (a, io) => (await import('./udevadm-test-builtin.js')).run(a, io),
   },
   { name: 'verify', summary: 'verify udev rules files', run: async (a, io) => (await import('./udevadm-verify.js')).run(a, io) },
   { name: 'hwdb', summary: 'update or query the hardware database', run: async (a, io) => (await import('./udevadm-hwdb.js')).run(a, io) },

@@ -4,6 +4,7 @@
  * `auxbus udevadm`. Any error that is not a DriverModelError is a bug: reported in one line
  * (the stack only with AUXBUS_DEBUG), exit 2.
  */
+import { readFileSync } from 'node:fs';
 import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
 
@@ -22,6 +23,21 @@ export const verbs: VerbTable = [
     name: 'udevadm',
     summary: 'udevadm info|trigger|settle|monitor|test|verify on a simulated machine',
     run: async (a, io) => (await import('./udevadm.js')).run(a, io),
+  },
+  {
+    name: 'shell',
+    summary: 'a shell over one live machine: ls, cat, echo > FILE, modprobe, lspci, udevadm, driverctl, …',
+    run: async (a, io) => (await import('./shell.js')).run(a, io),
+  },
+  {
+    name: 'export',
+    summary: 'write a machine as sysfs files, a umockdev recording or a device description',
+    run: async (a, io) => (await import('./export.js')).run(a, io),
+  },
+  {
+    name: 'import',
+    summary: 'build a machine from a umockdev recording or a host /sys and draw it',
+    run: async (a, io) => (await import('./import.js')).run(a, io),
   },
   {
     name: 'pci-trace',
@@ -47,13 +63,23 @@ export const verbs: VerbTable = [
 
 const auxbus: Dispatcher = {
   prog: 'auxbus',
-  description: '',
+  description: 'A model of the Linux driver model: PCI functions, auxiliary devices, sysfs, /dev and udev 252.\n\n',
   unknownVerb: (name) => `auxbus: unknown verb '${name}' (try 'auxbus --help')`,
   verbs,
 };
 
+/** The package's version (package.json, two levels above src/cli and dist/cli). */
+export function auxbusVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const name = argv[0];
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`auxbus ${auxbusVersion()}\n`);
+    return ExitStatus.OK;
+  }
   try {
     return await dispatch(auxbus, argv, io);
   } catch (e) {

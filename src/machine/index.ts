@@ -9,10 +9,11 @@ export {
   type ResolvedMachineOptions,
   type DoePolicy,
   doePolicies,
+  defaultPresets,
   IMachineOptions,
   resolveMachineOptions,
 } from './machine-options.js';
-export { machineScenarioHost } from './scenario-host.js';
+export { machineScenarioHost, machineOfScenario } from './scenario-host.js';
 // What the CLI and the test kit need of the layers below, re-exported so they import the machine only.
 /** Who owns a device (DESIGN.md §3): the drivers layer answers. */
 export { ownerName } from '../drivers/index.js';

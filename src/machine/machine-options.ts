@@ -9,6 +9,12 @@ import type { HwdbLookup } from '../udev/index.js';
 export const doePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
 export type DoePolicy = (typeof doePolicies)[number];
 
+/**
+ * The preset hardware a machine boots with when nothing says otherwise: the one default of the
+ * API, the scenario format and every CLI verb.
+ */
+export const defaultPresets: readonly string[] = ['cxl-type3'];
+
 export interface MachineOptions {
   /** Preset hardware added at boot (DESIGN.md §4). Default `['cxl-type3']`. */
   readonly presets?: readonly string[];
@@ -48,7 +54,7 @@ export const IMachineOptions: ServiceIdentifier<ResolvedMachineOptions> = Symbol
 
 export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOptions {
   return {
-    presets: o.presets ?? ['cxl-type3'],
+    presets: o.presets ?? defaultPresets,
     lockdown: o.lockdown ?? 'none',
     doe: o.doe ?? 'aux-exclusive',
     autoload: o.autoload ?? true,

@@ -203,3 +203,8 @@ export function machineScenarioHost(): ScenarioHost {
     createMachine: (options) => new MachineScenario(toMachine(options)),
   };
 }
+
+/** The machine under a scenario of `machineScenarioHost()` (undefined for another host's). */
+export function machineOfScenario(scenario: ScenarioMachine): Machine | undefined {
+  return scenario instanceof MachineScenario ? scenario.machine : undefined;
+}

@@ -43,6 +43,17 @@ export interface ScenarioRunResult {
 export interface RunOptions {
   /** Called as each step finishes, before the next starts. */
   readonly onStep?: (result: StepResult) => void;
+  /** Called once the file is valid, before the machine is built (rules diagnostics, traces). */
+  readonly onStart?: (loaded: LoadedScenario) => void;
+  /** Called just before each step runs, with the machine (per-step traces). */
+  readonly beforeStep?: (step: number, machine: ScenarioMachine) => void;
+  /** Run only steps 1..until (`--until N`); the rest are not run and yield no result. */
+  readonly until?: number;
+  /**
+   * Keep the machine: it is handed over here after the last step instead of being disposed
+   * (`--scenario FILE`: the machine as the scenario leaves it).
+   */
+  readonly keepMachine?: (machine: ScenarioMachine) => void;
 }
 
 /** What performing a step gave: success (with data for read/ls/ioctl/doe), an errno, or a bug. */
@@ -59,6 +70,7 @@ export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, op
     return { file, name: scenario.name, status: 2, diagnostics: [{ file, line: pos.line, col: pos.col, message }], steps: [], failed: 0 };
   };
 
+  options.onStart?.(loaded);
   let machine: ScenarioMachine;
   try {
     machine = host.createMachine(loaded.machineOptions);
@@ -83,6 +95,8 @@ export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, op
   let windowStart = 0;
   const results: StepResult[] = [];
   for (const step of scenario.steps) {
+    if (options.until !== undefined && step.index > options.until) break;
+    options.beforeStep?.(step.index, machine);
     let result: StepResult;
     const line = loaded.locate(step.node).line;
     if (step.verb === 'check') {
@@ -113,7 +127,8 @@ export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, op
     results.push(result);
     options.onStep?.(result);
   }
-  safeDispose(machine);
+  if (options.keepMachine) options.keepMachine(machine);
+  else safeDispose(machine);
   const failed = results.filter((r) => !r.ok).length;
   return { file, name: scenario.name, status: failed > 0 ? 1 : 0, diagnostics: [], steps: results, failed };
 }

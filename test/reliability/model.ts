@@ -23,6 +23,7 @@ import { DriverModelError } from '../../src/base/index.js';
 import { DoeUserDevice, doeMailboxOf } from '../../src/drivers/index.js';
 import { type Machine, createMachine, machineUdev } from '../../src/machine/index.js';
 import { PCI_DOE_CAP_SIZEOF, type PciDevice } from '../../src/pci/index.js';
+import { udevRulesFiles } from '../../src/udev/index.js';
 import { doeEncodeObject, doeProtocols, dwordsToBytes } from '../../src/protocols/index.js';
 import { DevDoeTransport, type Process, RawConfigDoeTransport, fwctlInfo } from '../../src/userspace/index.js';
 
@@ -334,7 +335,7 @@ export function runModel(ops: readonly Op[], stats?: RunStats): Violation | unde
             }
             break;
           case 'reload':
-            machineUdev(m).daemon.reloadRules(RULES[o.rules]!);
+            machineUdev(m).daemon.reload(udevRulesFiles(RULES[o.rules]!, true));
             break;
           case 'advance':
             m.advance(o.ms);

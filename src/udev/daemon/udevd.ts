@@ -151,7 +151,7 @@ export class UdevDaemon {
   readonly programs: ProgramRegistry;
 
   readonly #host: UdevDaemonHost;
-  readonly #options: UdevDaemonOptions;
+  #options: UdevDaemonOptions;
   readonly #fs: SysfsAccess;
   readonly #sink: DiagnosticSink;
   readonly #ctx: UdevContext;
@@ -216,14 +216,16 @@ export class UdevDaemon {
   }
 
   /**
-   * `udevadm control --reload`: recompile the rules (the files given, else the ones udevd started
-   * with); events already running keep the rules they started with, later events use the new ones
-   * (manager_reload → udev_rules_load in udevd.c).
+   * `udevadm control --reload`: udevd drops its rules and loads `rules` (the files as they now
+   * are) before the next event it starts (manager_reload(), then udev_rules_load()); events
+   * already running keep the rules they started with. Returns the new rules' diagnostics.
    */
-  reloadRules(files: readonly RulesFileInput[] = this.#options.rules): void {
-    if (!this.#started) throw kerr('EAGAIN', 'udevd has not started');
-    this.#rules = compileRules(files, { passwd: this.#ctx.passwd });
+  reload(rules: readonly RulesFileInput[]): readonly Diagnostic[] {
+    this.#options = { ...this.#options, rules };
+    if (!this.#started) return [];
+    this.#rules = compileRules(rules, { passwd: this.#ctx.passwd });
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
+    return this.#rules.diagnostics;
   }
 
   /** children_max in effect. */

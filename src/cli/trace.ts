@@ -1,0 +1,76 @@
+/**
+ * `auxbus run -v` / `--trace`: what one scenario step did to the machine — the kernel uevents
+ * it sent, the events udevd processed with the rules lines that matched (the explanation of
+ * re-running the event's rules on the device after the step), and the changes below
+ * /sys/devices, /sys/bus (directories and links: devices and bindings) and /dev (nodes with
+ * mode and owner, and links). `read`/`ls` steps already print what they read in their result.
+ */
+import { debianPasswd } from '../base/index.js';
+import type { Machine } from '../machine/index.js';
+import { machineUdev } from '../machine/index.js';
+import { udevadmTestMachine } from './shell/index.js';
+
+const passwd = debianPasswd();
+
+export interface TraceMark {
+  readonly uevents: number;
+  readonly processed: number;
+  readonly tree: ReadonlyMap<string, string>;
+}
+
+/** Directories and links below /sys/devices and /sys/bus, and /dev entries, with what they are. */
+function snapshot(machine: Machine): Map<string, string> {
+  const out = new Map<string, string>();
+  const udev = machineUdev(machine);
+  const walk = (dir: string) => {
+    for (const n of udev.sysfs.readdir(dir) ?? []) {
+      const p = `${dir}/${n}`;
+      const st = udev.sysfs.lstat(p);
+      if (st?.type === 'dir') {
+        out.set(p, 'dir');
+        walk(p);
+      } else if (st?.type === 'link') out.set(p, `-> ${udev.sysfs.readlink(p) ?? '?'}`);
+    }
+  };
+  walk('/sys/devices');
+  walk('/sys/bus');
+  for (const [p, e] of udev.devfs.list()) {
+    if (e.type === 'link') out.set(p, `-> ${e.target}`);
+    else if (e.type !== 'dir')
+      out.set(
+        p,
+        `${e.type} ${e.major}:${e.minor} 0${e.mode.toString(8)} ${passwd.userById(e.uid)?.name ?? e.uid}:${passwd.groupById(e.gid)?.name ?? e.gid}`,
+      );
+  }
+  return out;
+}
+
+export function traceMark(machine: Machine): TraceMark {
+  return { uevents: machine.uevent.log.length, processed: machineUdev(machine).daemon.processed.length, tree: snapshot(machine) };
+}
+
+/** The trace lines of what happened since `mark`, indented for the step report. */
+export function traceSince(machine: Machine, mark: TraceMark): string {
+  const lines: string[] = [];
+  for (const ev of machine.uevent.log.slice(mark.uevents)) lines.push(`kernel: ${ev.seqnum} ${ev.action} ${ev.devpath} (${ev.subsystem})`);
+  const udev = machineUdev(machine);
+  for (const ev of udev.daemon.processed.slice(mark.processed)) {
+    lines.push(`udev: ${ev.seqnum} ${ev.action} ${ev.devpath}${ev.result === 'ok' ? '' : ` (${ev.result})`}`);
+    if (ev.action === 'remove') continue;
+    try {
+      const r = udevadmTestMachine(machine, udev, { action: ev.action, syspath: ev.devpath, explain: true });
+      for (const e of r.events[0]?.explain ?? [])
+        if (e.status === 'matched') lines.push(`  matched ${e.file.split('/').at(-1)}:${e.line}: ${e.text.trim()}`);
+    } catch {
+      // the device is gone by the end of the step: no rules to show
+    }
+  }
+  const after = snapshot(machine);
+  for (const [p, v] of after) {
+    const was = mark.tree.get(p);
+    if (was === undefined) lines.push(`+ ${p}${v === 'dir' ? '/' : ` ${v}`}`);
+    else if (was !== v) lines.push(`~ ${p} ${was} => ${v}`);
+  }
+  for (const [p, v] of mark.tree) if (!after.has(p)) lines.push(`- ${p}${v === 'dir' ? '/' : ''}`);
+  return lines.map((l) => `    ${l}\n`).join('');
+}
