@@ -141,6 +141,24 @@ export class Scheduler implements IScheduler {
     return this.#ready.splice(index, 1)[0];
   }
 
+  /** The deadline of the earliest pending timer, if any. */
+  get nextDue(): number | undefined {
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    return this.#timers[0]?.due;
+  }
+
+  /**
+   * The race explorer's clock step: move to the earliest timer's deadline and make every timer
+   * then due ready, without running anything. False when no timer is pending.
+   */
+  tick(): boolean {
+    const due = this.nextDue;
+    if (due === undefined) return false;
+    this.clock.set(Math.max(due, this.clock.now()));
+    while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) this.#ready.push(this.#timers.shift()!);
+    return true;
+  }
+
   /** Run one ready task; false if none was ready. */
   runOne(): boolean {
     if (this.#running) throw new BugIndicatingError('scheduler: runOne() called from inside a task');

@@ -50,6 +50,11 @@ export const verbs: VerbTable = [
     run: async (a, io) => (await import('./doe.js')).run(a, io),
   },
   {
+    name: 'explore',
+    summary: 'race explorer: SCENARIO [--schedules N] [--seed S] [--exhaustive --depth D] [--shard I/N] [--replay S] [--json]',
+    run: async (a, io) => (await import('./explore.js')).run(a, io),
+  },
+  {
     name: 'spdm',
     summary: 'spdm serve|connect: CMA/SPDM over the spdm-emu socket protocol (PCI_DOE)',
     run: async (a, io) => (await import('./spdm.js')).run(a, io),

@@ -39,3 +39,4 @@ export { ComplianceClient, DoeClient, spdmWalk, type SpdmWalk } from '../userspa
 export { resolveProcessSpec, type NamedProcessSpec, DevDoeTransport, RawConfigDoeTransport, type Process } from '../userspace/index.js';
 export { cxlCdatOf, pciCmaResultOf } from '../drivers/index.js';
 export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';
+export * from './explore/index.js';

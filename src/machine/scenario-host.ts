@@ -190,6 +190,7 @@ const VERBS = [
   'trigger',
   'settle',
   'advance',
+  'concurrent',
   'check',
 ];
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];

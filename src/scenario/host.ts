@@ -165,6 +165,7 @@ export const SCENARIO_VERBS = [
   'trigger',
   'settle',
   'advance',
+  'concurrent',
   'check',
 ] as const;
 export type ScenarioVerb = (typeof SCENARIO_VERBS)[number];

@@ -22,7 +22,9 @@ export {
   SCENARIO_CHECKS,
 } from './host.js';
 export { type Diagnostic, type LoadedScenario, type LoadResult, type LoadOptions, formatDiagnostic, loadScenario } from './loader.js';
-export { type RunOptions, type ScenarioRunResult, type StepResult, runLoadedScenario } from './runner.js';
+export { type RunOptions, type ScenarioRunResult, type StepResult, type Outcome, runLoadedScenario, perform, judge, summarize } from './runner.js';
+export type { Step } from './schema.js';
+export type { FdSlot } from './verbs.js';
 export { type ReportColors, formatStepText, formatSummaryText, formatDiagnosticsText, stepJson, summaryJson, jsonLine } from './report.js';
 export { normalizeHex, bytesToHex, hexToBytes } from './hex.js';
 

@@ -57,7 +57,7 @@ export interface RunOptions {
 }
 
 /** What performing a step gave: success (with data for read/ls/ioctl/doe), an errno, or a bug. */
-type Outcome =
+export type Outcome =
   | { readonly kind: 'done'; readonly data?: StepData }
   | { readonly kind: 'errno'; readonly errno: string; readonly message: string }
   | { readonly kind: 'bug'; readonly message: string };
@@ -104,8 +104,8 @@ export function runLoadedScenario(loaded: LoadedScenario, host: ScenarioHost, op
       windowStart = judged.windowEnd;
       result = { step: step.index, line, verb: step.verb, ...judged.result, summary: summarize(step) };
     } else {
-      const outcome = perform(machine, step, fds);
-      const failures = judge(step.expect, outcome);
+      const outcome: Outcome = step.verb === 'concurrent' ? { kind: 'done' } : perform(machine, step, fds);
+      const failures = step.verb === 'concurrent' ? performLanes(machine, step, fds) : judge(step.expect, outcome);
       if (step.settle) {
         try {
           machine.settle();
@@ -154,8 +154,27 @@ function procOf(step: Step, fds: ReadonlyMap<string, FdSlot>): string {
   return (fd !== undefined ? fds.get(fd)?.proc : undefined) ?? 'root';
 }
 
+/**
+ * A `concurrent:` block outside the explorer: lane by lane, each step judged; a failure names
+ * its lane and step. (The explorer runs the same steps interleaved: src/machine/explore.)
+ */
+function performLanes(m: ScenarioMachine, step: Step & { readonly verb: 'concurrent' }, fds: Map<string, FdSlot>): string[] {
+  const failures: string[] = [];
+  for (const [l, lane] of step.lanes.entries()) {
+    for (const [j, nested] of lane.entries()) {
+      for (const f of performAndJudge(m, nested, fds)) failures.push(`lane ${l + 1} step ${j + 1} (${summarize(nested)}): ${f}`);
+    }
+  }
+  return failures;
+}
+
+/** One ordinary step performed and judged against its `expect:` (no settle); the explorer's unit too. */
+export function performAndJudge(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): string[] {
+  return judge(step.expect, perform(m, step, fds));
+}
+
 /** Performs `step` through its row of the verb table; an errno is an outcome, anything else a bug. */
-function perform(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): Outcome {
+export function perform(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): Outcome {
   const proc = procOf(step, fds);
   try {
     const data = verbRow(step.verb).perform({ machine: m, proc, fds }, step as never);
@@ -167,7 +186,7 @@ function perform(m: ScenarioMachine, step: Step, fds: Map<string, FdSlot>): Outc
 }
 
 /** Why `outcome` does not meet `expect` (empty when it does). */
-function judge(expect: Expect, outcome: Outcome): string[] {
+export function judge(expect: Expect, outcome: Outcome): string[] {
   if (outcome.kind === 'bug') return [`${expect.kind === 'errno' ? `expected errno ${expect.errno}, ` : ''}internal error: ${outcome.message}`];
   if (expect.kind === 'errno') {
     if (outcome.kind === 'errno') {

@@ -95,6 +95,8 @@ export type StepBody =
     }
   | { readonly verb: 'settle' }
   | { readonly verb: 'advance'; readonly ms: number }
+  /** Lanes of steps that may interleave with each other and the kernel's work (the race explorer's unit); `auxbus run` runs them lane by lane. */
+  | { readonly verb: 'concurrent'; readonly lanes: readonly (readonly Step[])[] }
   | { readonly verb: 'check'; readonly check: CheckSpec };
 
 export type Step = StepBody & {
@@ -232,6 +234,7 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
     return z.NEVER as never;
   }
   const verb = verbs[0] as ScenarioVerb;
+  if (verb === 'concurrent') return concurrentStep(raw, ctx);
   const row = verbRow(verb);
   const { shape, body } = row.schema();
   const acting = ACTING_VERBS.has(verb);
@@ -265,6 +268,38 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
     expect: (o.expect as Expect | undefined) ?? { kind: 'ok' },
   };
 });
+
+/**
+ * `concurrent: [[step, …], [step, …]]`: two or more lanes, each a list of ordinary steps (no
+ * nested `concurrent:`); `settle: false` skips the settle after the whole block.
+ */
+function concurrentStep(raw: Record<string, unknown>, ctx: z.core.$RefinementCtx): Omit<Step, 'index' | 'node'> {
+  const lane = list(stepSchema).refine((l) => l.length > 0, 'a lane needs at least one step');
+  const lanes = list(lane).refine((l) => l.length >= 2, 'a concurrent block needs at least two lanes');
+  const r = obj('concurrent step', { concurrent: lanes, settle: bool().optional() }).safeParse(raw);
+  if (!r.success) {
+    forward(ctx, r.error.issues);
+    return z.NEVER as never;
+  }
+  const o = r.data as { concurrent: Omit<Step, 'index' | 'node'>[][]; settle?: boolean };
+  for (const [l, steps] of o.concurrent.entries()) {
+    const j = steps.findIndex((s) => s.verb === 'concurrent');
+    if (j >= 0) {
+      ctx.addIssue({ code: 'custom', path: ['concurrent', l, j], message: 'a concurrent block cannot nest another' });
+      return z.NEVER as never;
+    }
+  }
+  const step = { verb: 'concurrent', lanes: o.concurrent as unknown as Step[][], as: undefined, settle: o.settle !== false, expect: { kind: 'ok' } };
+  return step as unknown as Omit<Step, 'index' | 'node'>;
+}
+
+/** Positions of a step (and of the steps of its lanes) in `steps:`. */
+function placeStep(s: Omit<Step, 'index' | 'node'>, i: number): Step {
+  const step = { ...s, index: i + 1, node: ['steps', i] } as Step;
+  if (step.verb !== 'concurrent') return step;
+  const lanes = step.lanes.map((lane, l) => lane.map((n, j) => ({ ...n, index: i + 1, node: ['steps', i, 'concurrent', l, j] }) as Step));
+  return { ...step, lanes };
+}
 
 const rulesEntry = z.unknown().transform((v, ctx): RulesEntry => {
   const file = isMap(v) && 'file' in v;
@@ -307,5 +342,5 @@ export const scenarioSchema = obj('scenario', {
   machine: f.machine ?? {},
   rules: f.rules ?? [],
   processes: f.processes ?? [],
-  steps: f.steps.map((s, i) => ({ ...s, index: i + 1, node: ['steps', i] }) as Step),
+  steps: f.steps.map((s, i) => placeStep(s, i)),
 }));

@@ -54,6 +54,10 @@ function validateStep(
   fds: Map<string, { proc: string; open: boolean; step: number }>,
   add: (path: (string | number)[], message: string, anchor?: 'key' | 'value') => void,
 ): void {
+  if (step.verb === 'concurrent') {
+    for (const lane of step.lanes) for (const nested of lane) validateStep(nested, host, procs, fds, add);
+    return;
+  }
   const at = (...rest: (string | number)[]) => [...step.node, ...rest];
   if (!host.supportedVerbs.has(step.verb)) {
     add(at(step.verb), `verb '${step.verb}' is not supported by this build: its subsystem has not landed`, 'key');

@@ -294,6 +294,15 @@ export const scenarioVerbs: ScenarioVerbTable = {
     perform: ({ machine }, step) => void machine.advance(step.ms),
     summarize: (step) => `advance ${step.ms}ms`,
   },
+  concurrent: {
+    // Parsed by schema.ts (its lanes are whole steps), validated lane by lane by validate.ts and
+    // run by the runner (lane by lane) or the race explorer (interleaved).
+    schema: () => ({ shape: {}, body: () => ({ verb: 'concurrent', lanes: [] }) }),
+    perform: () => {
+      throw new BugIndicatingError('concurrent blocks are run by the runner or the explorer');
+    },
+    summarize: (step) => `concurrent: ${step.lanes.map((l) => `${l.length} step${l.length === 1 ? '' : 's'}`).join(' | ')}`,
+  },
   check: {
     passive: true,
     schema: () => ({ shape: { check: checkSchema() }, body: (o) => ({ verb: 'check', check: o.check as CheckSpec }) }),

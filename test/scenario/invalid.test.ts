@@ -63,7 +63,7 @@ const cases: Case[] = [
   {
     why: 'unknown verb',
     text: 'name: x\nsteps:\n  - boot: {}\n  - reboot: {}\n',
-    diagnostic: `${F}:4:5: unknown verb 'reboot' (verbs: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, check)`,
+    diagnostic: `${F}:4:5: unknown verb 'reboot' (verbs: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, concurrent, check)`,
   },
   {
     why: 'two verbs in one step',
@@ -73,12 +73,12 @@ const cases: Case[] = [
   {
     why: 'a step without a verb',
     text: 'name: x\nsteps:\n  - as: root\n',
-    diagnostic: `${F}:3:5: step has no verb (one of: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, check)`,
+    diagnostic: `${F}:3:5: step has no verb (one of: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, concurrent, check)`,
   },
   {
     why: 'settle: false alone is the option, not the verb',
     text: 'name: x\nsteps:\n  - settle: false\n',
-    diagnostic: `${F}:3:5: step has no verb (one of: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, check)`,
+    diagnostic: `${F}:3:5: step has no verb (one of: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, concurrent, check)`,
   },
   {
     why: 'settle: is only for acting steps',
@@ -330,7 +330,7 @@ describe('invalid scenario files', () => {
     const result = runScenarioText(text, F, fakeHost());
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
       `${F}:2:22: expected one of none, integrity, confidentiality, got a string ("total")`,
-      `${F}:4:5: unknown verb 'reboot' (verbs: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, check)`,
+      `${F}:4:5: unknown verb 'reboot' (verbs: boot, modprobe, rmmod, hotplug, unplug, write, read, ls, open, close, ioctl, doe, trigger, settle, advance, concurrent, check)`,
       `${F}:5:14: expected an integer >= 0, got a number (-1)`,
     ]);
   });

@@ -128,6 +128,11 @@ export class PciDoeMb {
     return this.#current !== undefined || this.#queue.length > 0;
   }
 
+  /** True while a task has started and not completed (it may touch the registers). */
+  get inExchange(): boolean {
+    return this.#current !== undefined;
+  }
+
   get queued(): number {
     return this.#queue.length;
   }

@@ -30,6 +30,11 @@ export class PciCoreDoe {
     @inject(IKernelCma) @optional() private readonly cma: KernelCma | undefined,
   ) {}
 
+  /** The kernel's mailboxes of `pdev`, in config-space order (empty under aux-exclusive). */
+  mailboxesOf(pdev: PciDevice): readonly PciDoeMb[] {
+    return this.#mbs.get(pdev) ?? [];
+  }
+
   /** Called once at kernel init, after the PCI core knows its policy. */
   init(): void {
     if (this.pci.doePolicy !== 'pci-core-shared') return;

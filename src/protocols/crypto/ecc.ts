@@ -9,7 +9,14 @@
 import { p256, p384 } from '@noble/curves/nist.js';
 import { mapHashToField } from '@noble/curves/abstract/modular.js';
 import { kerr } from '../../base/index.js';
+import { boolMemo, bytesMemo } from './memo.js';
 import type { RandomSource } from './random.js';
+
+// Curve operations are pure and deterministic (RFC 6979 signing): memoised across machines.
+const pointMemo = bytesMemo();
+const signMemo = bytesMemo();
+const verifyMemo = boolMemo();
+const sharedMemo = bytesMemo();
 
 export type CurveName = 'P-256' | 'P-384';
 
@@ -32,7 +39,7 @@ export interface EcPublicKey {
 }
 
 export function publicKeyOf(key: EcPrivateKey): EcPublicKey {
-  return { curve: key.curve, point: curves[key.curve].getPublicKey(key.d, false) };
+  return { curve: key.curve, point: pointMemo.get([key.curve, key.d], () => curves[key.curve].getPublicKey(key.d, false)) };
 }
 
 /** A private key drawn from `random` (hash-to-field over 1.5x the order's size, FIPS 186-5 A.2.1 style). */
@@ -44,26 +51,30 @@ export function generatePrivateKey(curve: CurveName, random: RandomSource): EcPr
 
 /** ECDSA over a precomputed digest; returns raw r||s. */
 export function ecdsaSignDigest(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
-  return curves[key.curve].sign(digest, key.d, { prehash: false, lowS: false }).toCompactRawBytes();
+  return signMemo.get([key.curve, key.d, digest], () => curves[key.curve].sign(digest, key.d, { prehash: false, lowS: false }).toCompactRawBytes());
 }
 
 /** Verify raw r||s over a digest. False (never a throw) on any malformed input. */
 export function ecdsaVerifyDigest(pub: EcPublicKey, digest: Uint8Array, rs: Uint8Array): boolean {
   if (rs.length !== 2 * curveSize(pub.curve)) return false;
-  try {
-    return curves[pub.curve].verify(rs, digest, pub.point, { prehash: false, lowS: false, format: 'compact' });
-  } catch {
-    return false;
-  }
+  return verifyMemo.get([pub.curve, 'raw', pub.point, digest, rs], () => {
+    try {
+      return curves[pub.curve].verify(rs, digest, pub.point, { prehash: false, lowS: false, format: 'compact' });
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Verify a DER ECDSA-Sig-Value over a digest (X.509). False on any malformed input. */
 export function ecdsaVerifyDigestDer(pub: EcPublicKey, digest: Uint8Array, der: Uint8Array): boolean {
-  try {
-    return curves[pub.curve].verify(der, digest, pub.point, { prehash: false, lowS: false, format: 'der' });
-  } catch {
-    return false;
-  }
+  return verifyMemo.get([pub.curve, 'der', pub.point, digest, der], () => {
+    try {
+      return curves[pub.curve].verify(der, digest, pub.point, { prehash: false, lowS: false, format: 'der' });
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** DER-encode a raw r||s signature (for building certificates). */
@@ -88,7 +99,7 @@ export function ecdhSharedSecret(key: EcPrivateKey, peer: Uint8Array): Uint8Arra
   point[0] = 4;
   point.set(peer, 1);
   try {
-    return curves[key.curve].getSharedSecret(key.d, point, false).slice(1, 1 + size);
+    return sharedMemo.get([key.curve, key.d, point], () => curves[key.curve].getSharedSecret(key.d, point, false)).slice(1, 1 + size);
   } catch {
     throw kerr('EPROTO', 'ECDHE exchange data is not a point on the curve');
   }

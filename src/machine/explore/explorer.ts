@@ -1,0 +1,429 @@
+/**
+ * The race explorer (issue #11, DESIGN.md §7). A scenario's steps run in order up to its first
+ * `concurrent:` block; inside it, at every choice point the explorer lists what may happen next —
+ * the next step of each lane that has steps left, every ready scheduler task (probe, deferred
+ * probe, udev workers, DOE work, device responses) and, when no task is ready, the clock step to
+ * the next timer — and a strategy picks one. Tasks that become ready while a lane's step sleeps
+ * (a DOE exchange polls in virtual time) are choice points too, among those tasks. After the
+ * block the rest runs in order. Invariants (invariants.ts) are checked after every task and step.
+ *
+ * A schedule is the list of choices made at points with more than one option; a point past the
+ * end of the list takes option 0 (the in-order choice), so a schedule's trailing zeros are
+ * dropped and its length is the number of choices it fixes. Same scenario + same schedule →
+ * the same run, byte for byte (the machine is deterministic): that is what `--replay` relies on.
+ *
+ * Browser-safe: no node:* imports (the CLI adds threads, TTY and files).
+ */
+import { DriverModelError } from '../../base/index.js';
+import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, judge, perform, summarize } from '../../scenario/index.js';
+import type { Machine } from '../machine.js';
+import { machineScenarioHost } from '../scenario-host.js';
+import { DOE_REFUSALS, type InvariantMemo, REVOKED_ERRNOS, TASK_INVARIANTS, kernelDoeBusy, newMemo } from './invariants.js';
+
+/** One line of the timeline: what ran, at which virtual time, and whether it was a choice. */
+export interface TimelineEntry {
+  readonly t: number;
+  /** `lane N` (with its process) or `kernel`. */
+  readonly actor: string;
+  readonly what: string;
+  /** Index into the schedule when this was picked at a choice point. */
+  readonly choice?: number;
+}
+
+export interface Violation {
+  readonly invariant: string;
+  readonly message: string;
+}
+
+export interface ScheduleResult {
+  /** The choices actually made (trailing zeros dropped), up to the violation if any. */
+  readonly schedule: readonly number[];
+  readonly violation: Violation | undefined;
+  readonly timeline: readonly TimelineEntry[];
+  /** Choice points met (with more than one option). */
+  readonly points: number;
+  /** Options at each choice point met, in order (for exhaustive backtracking). */
+  readonly widths: readonly number[];
+  /** Fingerprints of the state at each choice point (for state hashing). */
+  readonly fingerprints: readonly string[];
+  /** The run stopped early at a state already explored (exhaustive mode). */
+  readonly pruned: boolean;
+}
+
+/** How the next choice is made past the forced prefix. */
+export type Chooser = (width: number, point: number) => number;
+
+export interface RunScheduleOptions {
+  /** Choices taken in order at the first choice points. */
+  readonly prefix?: readonly number[];
+  /** Past the prefix (default: always 0). */
+  readonly choose?: Chooser;
+  /** Record the timeline (costs time; off in campaigns, on for reports). */
+  readonly timeline?: boolean;
+  /** Exhaustive mode: stop when a fingerprint past the prefix is in this set (adds the new ones). */
+  readonly seen?: Set<string>;
+}
+
+type Option = { readonly kind: 'lane'; readonly lane: number } | { readonly kind: 'tick' } | { readonly kind: 'task'; readonly index: number };
+
+class Stop extends Error {}
+
+/** The block a scenario explores: its first `concurrent:` step. */
+export function concurrentBlock(loaded: LoadedScenario): (Step & { readonly verb: 'concurrent' }) | undefined {
+  return loaded.scenario.steps.find((s): s is Step & { readonly verb: 'concurrent' } => s.verb === 'concurrent');
+}
+
+/** A deterministic PRNG (mulberry32) for seeded schedules. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The chooser of random schedule `seed`. */
+export function randomChooser(seed: number): Chooser {
+  const r = seededRandom(seed);
+  return (width) => Math.floor(r() * width);
+}
+
+/** Runs one schedule of `loaded` on a fresh machine. Throws DriverModelError for a bad scenario. */
+export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions = {}): ScheduleResult {
+  const prefix = options.prefix ?? [];
+  const choose = options.choose ?? (() => 0);
+  const host = machineScenarioHost();
+  const sm = host.createMachine(loaded.machineOptions) as ScenarioMachine & { readonly machine: Machine };
+  const m = sm.machine;
+  for (const [name, spec] of loaded.processes) sm.addProcess(name, spec);
+  const fds = new Map<string, FdSlot>();
+  const fdPaths = new Map<string, string>();
+  const memo: InvariantMemo = newMemo();
+  const timeline: TimelineEntry[] = [];
+  const schedule: number[] = [];
+  const widths: number[] = [];
+  const fingerprints: string[] = [];
+  let violation: Violation | undefined;
+  let pruned = false;
+  let exploring = false;
+  let forced: number | undefined;
+  let lanePos: number[] = [];
+  /** While a lane's raw DOE exchange runs: notes whether the kernel's mailbox is busy meanwhile. */
+  let watching: (() => void) | undefined;
+  const record = options.timeline === true;
+
+  const fail = (invariant: string, message: string): never => {
+    violation = { invariant, message };
+    throw new Stop();
+  };
+  const checkAll = (): void => {
+    for (const inv of TASK_INVARIANTS) {
+      const msg = inv.check(m, memo);
+      if (msg !== undefined) fail(inv.name, msg);
+    }
+  };
+  /** A choice among `width` options; returns the pick (0 when there is only one). */
+  const pick = (width: number, fingerprint: () => string): number => {
+    if (!exploring || width <= 1) return 0;
+    const point = widths.length;
+    if (options.seen && point >= prefix.length) {
+      const fp = fingerprint();
+      if (options.seen.has(fp)) {
+        pruned = true;
+        throw new Stop();
+      }
+      options.seen.add(fp);
+      fingerprints.push(fp);
+    }
+    const c = point < prefix.length ? prefix[point]! : choose(width, point);
+    const choice = Math.min(Math.max(0, c), width - 1);
+    widths.push(width);
+    schedule.push(choice);
+    return choice;
+  };
+  const stateKey = (extra: string): string =>
+    `${lanePos.join(',')}|${m.clock.now()}|${m.scheduler.ready.map((t) => t.name).join(';')}|${m.uevent.log.length}|${extra}`;
+
+  m.scheduler.setPolicy({
+    kind: 'hook',
+    choose: (ready) => {
+      checkAll();
+      watching?.();
+      let i: number;
+      if (forced !== undefined) {
+        i = forced;
+        forced = undefined;
+      } else {
+        i = pick(ready.length, () => stateKey('nested'));
+      }
+      if (record && exploring)
+        timeline.push({
+          t: m.clock.now(),
+          actor: 'kernel',
+          what: ready[i]!.name,
+          ...(exploring && ready.length > 1 ? { choice: schedule.length - 1 } : {}),
+        });
+      return i;
+    },
+  });
+
+  const runStep = (step: Step, actor: string, choice: number | undefined): void => {
+    const userDoe = step.verb === 'doe' && 'config' in step.target ? step.target : undefined;
+    const fdName = step.verb === 'ioctl' || step.verb === 'close' ? step.fd : step.verb === 'doe' && 'fd' in step.target ? step.target.fd : undefined;
+    const revokedBefore = fdName !== undefined && fdPaths.has(fdName) && !m.vfs.exists(fdPaths.get(fdName)!);
+    let kernelInFlight = userDoe !== undefined && kernelDoeBusy(m, userDoe.config, userDoe.mailbox);
+    let watch: (() => void) | undefined;
+    if (userDoe) watch = () => void (kernelInFlight ||= kernelDoeBusy(m, userDoe.config, userDoe.mailbox));
+    const proc = step.as ?? (fdName !== undefined ? fds.get(fdName)?.proc : undefined) ?? 'root';
+    if (record) timeline.push({ t: m.clock.now(), actor: `${actor} (${proc})`, what: summarize(step), ...(choice !== undefined ? { choice } : {}) });
+    watching = watch;
+    const outcome = perform(sm, step, fds);
+    watching = undefined;
+    // An invariant that failed inside the step (a task it waited for) stopped it: report that.
+    if (violation || pruned) throw new Stop();
+    if (userDoe) watch!();
+    if (step.verb === 'open' && outcome.kind === 'done') fdPaths.set(step.fd, step.path);
+    if (outcome.kind === 'bug') fail('no-internal-error', `${summarize(step)}: internal error: ${outcome.message}`);
+    if (userDoe && kernelInFlight && !(outcome.kind === 'errno' && DOE_REFUSALS.has(outcome.errno))) {
+      fail(
+        'kernel-doe-vs-userspace',
+        `userspace (${proc}) ran a DOE exchange on mailbox ${userDoe.mailbox} of ${userDoe.config} while the kernel had an exchange in flight on it`,
+      );
+    }
+    if (revokedBefore && step.verb !== 'close' && !(outcome.kind === 'errno' && REVOKED_ERRNOS.has(outcome.errno))) {
+      fail(
+        'revoked-file-enodev',
+        `${summarize(step)} on a revoked file returned ${outcome.kind === 'errno' ? outcome.errno : 'success'}, not ENODEV`,
+      );
+    }
+    if (record && outcome.kind === 'errno') timeline.push({ t: m.clock.now(), actor: `${actor} (${proc})`, what: `  → ${outcome.errno}` });
+    // A lane step's own expect: is not judged (any outcome is a legal interleaving's outcome).
+    if (actor === 'step') void judge(step.expect, outcome);
+    checkAll();
+  };
+
+  try {
+    for (const step of loaded.scenario.steps) {
+      if (step.verb === 'check') continue;
+      if (step.verb !== 'concurrent' || exploring || lanePos.length > 0) {
+        if (step.verb === 'concurrent') {
+          // A second block runs lane by lane.
+          for (const lane of step.lanes) for (const s of lane) runStep(s, 'step', undefined);
+        } else runStep(step, 'step', undefined);
+        if (step.settle) m.settle();
+        continue;
+      }
+      // The block.
+      exploring = true;
+      lanePos = step.lanes.map(() => 0);
+      for (;;) {
+        watching?.();
+        const opts: Option[] = [];
+        step.lanes.forEach((lane, l) => {
+          if (lanePos[l]! < lane.length) opts.push({ kind: 'lane', lane: l });
+        });
+        if (opts.length === 0) break;
+        const ready = m.scheduler.ready;
+        ready.forEach((_, index) => opts.push({ kind: 'task', index }));
+        if (ready.length === 0 && m.scheduler.nextDue !== undefined) opts.push({ kind: 'tick' });
+        const c = pick(opts.length, () => stateKey('block'));
+        const choice = opts.length > 1 ? schedule.length - 1 : undefined;
+        const o = opts[c]!;
+        if (o.kind === 'lane') {
+          const s = step.lanes[o.lane]![lanePos[o.lane]!]!;
+          lanePos[o.lane]!++;
+          runStep(s, `lane ${o.lane + 1}`, choice);
+        } else if (o.kind === 'tick') {
+          m.scheduler.tick();
+          if (record)
+            timeline.push({
+              t: m.clock.now(),
+              actor: 'clock',
+              what: `timers due at ${m.clock.now()}ms`,
+              ...(choice !== undefined ? { choice } : {}),
+            });
+        } else {
+          forced = o.index;
+          if (record && choice !== undefined) {
+            // The hook records the task; mark it as this choice.
+            m.scheduler.runOne();
+            const last = timeline[timeline.length - 1];
+            if (last) timeline[timeline.length - 1] = { ...last, choice };
+          } else m.scheduler.runOne();
+          checkAll();
+        }
+      }
+      exploring = false;
+      if (step.settle) m.settle();
+      checkAll();
+    }
+    checkAll();
+  } catch (e) {
+    if (!(e instanceof Stop)) {
+      if (DriverModelError.is(e)) violation = { invariant: 'no-internal-error', message: `${e.errno}: ${e.message}` };
+      else violation = { invariant: 'no-internal-error', message: e instanceof Error ? e.message : String(e) };
+    }
+  } finally {
+    try {
+      sm.dispose?.();
+    } catch {
+      // disposing a machine stopped mid-task: nothing more to report
+    }
+  }
+  while (schedule.length > 0 && schedule[schedule.length - 1] === 0) schedule.pop();
+  return { schedule, violation, timeline, points: widths.length, widths, fingerprints, pruned };
+}
+
+/** `1.0.3` ↔ [1, 0, 3]; the empty schedule is `-`. */
+export function formatSchedule(s: readonly number[]): string {
+  return s.length === 0 ? '-' : s.join('.');
+}
+
+export function parseSchedule(text: string): number[] | undefined {
+  if (text === '-' || text === '') return [];
+  if (!/^\d+(\.\d+)*$/.test(text)) return undefined;
+  return text.split('.').map(Number);
+}
+
+/** The timeline as text, one line per event; choices marked with their index in the schedule. */
+export function formatTimeline(t: readonly TimelineEntry[]): string {
+  return t
+    .map((e) => `${`t=${e.t}ms`.padStart(10)}  ${e.choice !== undefined ? `#${e.choice}`.padStart(4) : '    '}  ${e.actor.padEnd(16)} ${e.what}`)
+    .join('\n');
+}
+
+/**
+ * Shrinking: the shortest schedule found that still violates the same invariant. Greedy passes:
+ * drop each choice (later choices shift up), then set each to 0, until a pass changes nothing or
+ * `budget` runs are spent. Returns the schedule and its run (with the timeline).
+ */
+export function shrink(loaded: LoadedScenario, schedule: readonly number[], invariant: string, budget = 200): ScheduleResult {
+  let best = [...schedule];
+  let runs = 0;
+  const violates = (s: number[]): ScheduleResult | undefined => {
+    runs++;
+    const r = runSchedule(loaded, { prefix: s });
+    return r.violation?.invariant === invariant ? r : undefined;
+  };
+  let improved = true;
+  while (improved && runs < budget) {
+    improved = false;
+    for (let i = best.length - 1; i >= 0 && runs < budget; i--) {
+      const dropped = [...best.slice(0, i), ...best.slice(i + 1)];
+      const r = violates(dropped);
+      if (r && r.schedule.length <= best.length - 1) {
+        best = [...r.schedule];
+        improved = true;
+        continue;
+      }
+      if (best[i] !== 0) {
+        const zeroed = best.map((c, j) => (j === i ? 0 : c));
+        const z = violates(zeroed);
+        if (z && (z.schedule.length < best.length || z.schedule.reduce((a, b) => a + b, 0) < best.reduce((a, b) => a + b, 0))) {
+          best = [...z.schedule];
+          improved = true;
+        }
+      }
+    }
+  }
+  return runSchedule(loaded, { prefix: best, timeline: true });
+}
+
+export interface CampaignOptions {
+  /** Random mode: seeds `seed`, `seed + 1`, … (`schedules` of them). */
+  readonly schedules: number;
+  readonly seed: number;
+  /** Exhaustive mode: every schedule whose first `depth` choices vary (state hashing prunes). */
+  readonly exhaustive?: { readonly depth: number };
+  /** `[i, n]`: this shard runs seeds (or first-choice subtrees) congruent to i mod n. */
+  readonly shard?: readonly [number, number];
+  /** Stop at the first violation (default true). */
+  readonly stopAtFirst?: boolean;
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+}
+
+export interface CampaignResult {
+  readonly schedules: number;
+  readonly violations: number;
+  /** The first violating schedule, as found (before shrinking), and its seed in random mode. */
+  readonly found: { readonly schedule: readonly number[]; readonly violation: Violation; readonly seed?: number } | undefined;
+  /** Runs stopped at an already-explored state (exhaustive mode). */
+  readonly pruned: number;
+  /** Exhaustive mode: the whole bounded tree was covered. */
+  readonly complete: boolean;
+}
+
+/** Runs a campaign (random or bounded-exhaustive) and reports the first violation. */
+export function explore(loaded: LoadedScenario, o: CampaignOptions): CampaignResult {
+  // Errors are outcomes here, never reported with a stack: skip capturing stacks (V8 honours
+  // Error.stackTraceLimit; elsewhere the assignment is harmless).
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 0;
+  try {
+    return exploreCampaign(loaded, o);
+  } finally {
+    E.stackTraceLimit = limit;
+  }
+}
+
+function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignResult {
+  const stopAtFirst = o.stopAtFirst ?? true;
+  const [shardI, shardN] = o.shard ?? [0, 1];
+  let schedules = 0;
+  let violations = 0;
+  let pruned = 0;
+  let found: CampaignResult['found'];
+  if (!o.exhaustive) {
+    for (let k = 0; k < o.schedules; k++) {
+      const seed = o.seed + k;
+      if (k % shardN !== shardI) continue;
+      const r = runSchedule(loaded, { choose: randomChooser(seed) });
+      schedules++;
+      o.onProgress?.(schedules, o.schedules);
+      if (r.violation) {
+        violations++;
+        found ??= { schedule: r.schedule, violation: r.violation, seed };
+        if (stopAtFirst) break;
+      }
+    }
+    return { schedules, violations, found, pruned, complete: false };
+  }
+  // Stateless DFS over choice prefixes up to `depth`, with state hashing.
+  const depth = o.exhaustive.depth;
+  const seen = new Set<string>();
+  let prefix: number[] = [];
+  let complete = true;
+  for (;;) {
+    if (schedules >= o.schedules) {
+      complete = false;
+      break;
+    }
+    const r = runSchedule(loaded, { prefix, seen });
+    const inShard = prefix.length === 0 || (prefix[0] ?? 0) % shardN === shardI;
+    if (inShard) {
+      schedules++;
+      if (r.pruned) pruned++;
+      o.onProgress?.(schedules, undefined);
+      if (r.violation) {
+        violations++;
+        found ??= { schedule: r.schedule, violation: r.violation };
+        if (stopAtFirst) {
+          complete = false;
+          break;
+        }
+      }
+    }
+    // Backtrack: the deepest point within `depth` with an untried option.
+    const made = [...prefix, ...new Array<number>(Math.max(0, r.widths.length - prefix.length)).fill(0)].slice(0, r.widths.length);
+    for (let i = 0; i < made.length; i++) if (i >= prefix.length) made[i] = 0;
+    let i = Math.min(made.length, depth) - 1;
+    while (i >= 0 && made[i]! + 1 >= r.widths[i]!) i--;
+    if (i < 0) break;
+    prefix = [...made.slice(0, i), made[i]! + 1];
+  }
+  return { schedules, violations, found, pruned, complete };
+}

@@ -1,0 +1,72 @@
+/**
+ * `auxbus explore`: exit statuses (1 violation, 0 none, 2 bad input), the JSON summary, the
+ * shortest schedule with its timeline and replay command, and that the replay reproduces it.
+ */
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/explore.js';
+import { captureIo } from '../../src/cli/io.js';
+
+async function explore(...argv: string[]) {
+  const io = captureIo();
+  const status = await run(argv, io);
+  return { status, out: io.out, err: io.err };
+}
+
+const SHARED = 'examples/explore/doe-pci-core-shared.yaml';
+const EXCLUSIVE = 'examples/explore/doe-aux-exclusive.yaml';
+
+describe('auxbus explore', () => {
+  it('should exit 1 with the shortest schedule, its timeline and a replay command under pci-core-shared', async () => {
+    const r = await explore(SHARED, '--exhaustive', '--depth', '3');
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/^violation: kernel-doe-vs-userspace: userspace \(root\) ran a DOE exchange on mailbox 0 of 0000:0d:00\.0/);
+    expect(r.out).toContain('shortest schedule: 1.1 (2 choices; found as 1.1)\n');
+    expect(r.out).toMatch(/#2 {2}lane 1 \(root\) {4}doe 0000:0d:00\.0 mailbox 0 compliance\n/);
+    expect(r.out).toContain(`replay: auxbus explore ${SHARED} --replay 1.1\n`);
+    expect(r.err).toBe('');
+  });
+
+  it('should end --json with the summary object, and exit 0 with none under aux-exclusive in the same budget', async () => {
+    const found = await explore(SHARED, '--exhaustive', '--depth', '3', '--json');
+    const lines = found.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toEqual({ schedules: 7, violations: 1, shortest: '1.1' });
+    expect(lines[0]).toMatchObject({ schedule: '1.1', replay: `auxbus explore ${SHARED} --replay 1.1` });
+    const none = await explore(EXCLUSIVE, '--exhaustive', '--depth', '3', '--json');
+    expect(none.status).toBe(0);
+    expect(JSON.parse(none.out)).toEqual({ schedules: 32, violations: 0, shortest: null });
+  });
+
+  it('should reproduce the violation with --replay, and not on the twin', async () => {
+    const r = await explore(SHARED, '--replay', '1.1');
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/violation: kernel-doe-vs-userspace: /);
+    const twin = await explore(EXCLUSIVE, '--replay', '1.1');
+    expect(twin.status).toBe(0);
+    expect(twin.out).toMatch(/→ EPERM\n[\s\S]*no violation\n$/);
+  });
+
+  it('should draw a progress bar on stderr only on a colour TTY', async () => {
+    const io = captureIo();
+    const status = await run([EXCLUSIVE, '--schedules', '2'], { ...io, color: true, stderr: (t) => io.stderr(t), stdout: (t) => io.stdout(t) });
+    expect(status).toBe(0);
+    expect(io.err).toContain('\r[###############...............] 1/2');
+    expect(io.err).toContain('\r[##############################] 2/2');
+    expect(io.out).toBe('no violation in 2 schedules\n');
+  });
+
+  it.each([
+    [['examples/explore/missing.yaml'], /cannot read the file \(ENOENT\)/],
+    [['examples/scenarios/hotplug-unplug.yaml'], /no concurrent: block to explore/],
+    [[EXCLUSIVE, '--shard', '2/2'], /--shard 2\/2: expected I\/N/],
+    [[EXCLUSIVE, '--replay', 'x'], /--replay x: expected choices/],
+    [[EXCLUSIVE, '--schedules', '0'], /--schedules 0: not a positive number/],
+    [['examples/invalid/unknown-verb.yaml'], /unknown-verb\.yaml:\d+:\d+: unknown verb/],
+  ])('should exit 2 on bad input %j', async (argv, message) => {
+    const r = await explore(...argv);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
