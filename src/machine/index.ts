@@ -35,6 +35,8 @@ export {
   type DoeToolResult,
 } from './doe-tool.js';
 export { ComplianceClient, DoeClient, spdmWalk, type SpdmWalk } from '../userspace/index.js';
+/** What the test kit needs to act as a process: named credentials and DOE transports. */
+export { resolveProcessSpec, type NamedProcessSpec, DevDoeTransport, RawConfigDoeTransport, type Process } from '../userspace/index.js';
 export { cxlCdatOf, pciCmaResultOf } from '../drivers/index.js';
 export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';
 export * from './explore/index.js';

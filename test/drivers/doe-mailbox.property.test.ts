@@ -4,6 +4,7 @@
  * Control registers keep their invariants whatever is written.
  */
 import fc from 'fast-check';
+import { fuzzParams } from '../support/budget.js';
 import { describe, expect, it } from 'vitest';
 import { DriverModelError, Scheduler } from '../../src/base/index.js';
 import { createCxlType3, createQemuCxlType3 } from '../../src/drivers/index.js';
@@ -74,7 +75,7 @@ describe.each(devices)('%s DOE registers under random traffic', (_name, make) =>
           if (!DriverModelError.is(e)) throw e;
         }
       }),
-      { numRuns: 300 },
+      fuzzParams(300),
     );
   });
 });

@@ -4,6 +4,7 @@
  * scopes, and the limits of drivers/fwctl/main.c. Shared by the kernel side (src/drivers/fwctl)
  * and userspace callers (src/userspace, the scenario host, tests).
  */
+import { kerr } from '../../base/index.js';
 
 /** _IO(type, nr): direction and size bits zero. */
 export function _IO(type: number, nr: number): number {
@@ -81,8 +82,17 @@ function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/**
+ * A structure shorter than its layout is EINVAL, as fwctl_fops_ioctl() answers a user_size below
+ * the op's min_size (the kernel copies at least that much before decoding).
+ */
+function fixed(b: Uint8Array, size: number, name: string): DataView {
+  if (b.length < size) throw kerr('EINVAL', `${name}: ${b.length} bytes, at least ${size} needed`);
+  return view(b);
+}
+
 export function decodeFwctlInfo(b: Uint8Array): FwctlInfo {
-  const v = view(b);
+  const v = fixed(b, FWCTL_INFO_SIZE, 'struct fwctl_info');
   return {
     size: v.getUint32(0, true),
     flags: v.getUint32(4, true),
@@ -104,7 +114,7 @@ export function encodeFwctlInfo(s: FwctlInfo): Uint8Array {
 }
 
 export function decodeFwctlRpc(b: Uint8Array): FwctlRpc {
-  const v = view(b);
+  const v = fixed(b, FWCTL_RPC_SIZE, 'struct fwctl_rpc');
   return {
     size: v.getUint32(0, true),
     scope: v.getUint32(4, true),

@@ -7,7 +7,7 @@
  * probe results for the device (TYPE, UUID, LABEL, PTTYPE, PART_ENTRY_*, …), which the `blkid`
  * builtin reports instead of reading a medium.
  */
-import { kerr } from '../../base/index.js';
+import { DriverModelError, kerr } from '../../base/index.js';
 import { bytesToArray, textToBytes } from '../bytes.js';
 import { UdevDatabase } from '../database.js';
 import { MemoryDevFs } from './devfs-memory.js';
@@ -80,6 +80,8 @@ export interface DeviceDescEnvironment {
 }
 
 interface DescDevice {
+  /** Line of its `P:` line, for errors found while building the environment. */
+  readonly line: number;
   readonly path: string;
   readonly env: Array<[string, string]>;
   readonly links: Array<[string, string]>;
@@ -141,8 +143,8 @@ function hexBytes(s: string, where: string): Uint8Array {
  */
 export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEnvironment {
   const devices: DescDevice[] = [];
-  const attrs: Array<{ dev: DescDevice; name: string; data: Uint8Array }> = [];
-  const sysctl: Array<[string, string]> = [];
+  const attrs: Array<{ dev: DescDevice; name: string; data: Uint8Array; line: number }> = [];
+  const sysctl: Array<[string, string, number]> = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n]!;
@@ -155,13 +157,13 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
     const payload = m[2]!;
     if (tag === 'P') {
       const path = textToBytes(payload);
-      devices.push({ path: path.startsWith('/') ? path : '/' + path, env: [], links: [], node: undefined, db: [], blkid: [] });
+      devices.push({ line: n + 1, path: path.startsWith('/') ? path : '/' + path, env: [], links: [], node: undefined, db: [], blkid: [] });
       continue;
     }
     if (tag === 'Y') {
       const b = textToBytes(payload);
       const e = b.indexOf('=');
-      sysctl.push(e < 0 ? [b, ''] : [b.slice(0, e), b.slice(e + 1)]);
+      sysctl.push(e < 0 ? [b, '', n + 1] : [b.slice(0, e), b.slice(e + 1), n + 1]);
       continue;
     }
     if (!'EAHLNSDGB'.includes(tag)) throw kerr('EINVAL', `${where}: unknown description tag '${tag}:'`);
@@ -187,10 +189,10 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
         cur.db.push([tag, textToBytes(payload)]);
         break;
       case 'A':
-        attrs.push({ dev: cur, name: key, data: printfB(rawVal) });
+        attrs.push({ dev: cur, name: key, data: printfB(rawVal), line: n + 1 });
         break;
       case 'H':
-        attrs.push({ dev: cur, name: key, data: hexBytes(rawVal, where) });
+        attrs.push({ dev: cur, name: key, data: hexBytes(rawVal, where), line: n + 1 });
         break;
       case 'B':
         cur.blkid.push([key, val]);
@@ -199,128 +201,143 @@ export function loadDeviceDesc(text: string, file = 'device.desc'): DeviceDescEn
   }
   if (devices.length === 0) throw kerr('EINVAL', `${file}:1:1: description has no P: line`);
 
-  const sysfs = new MemorySysfs();
-  const devfs = new MemoryDevFs();
-  const database = new UdevDatabase();
-  sysfs.mkdir('/sys/devices');
-  sysfs.mkdir('/proc/sys');
-  // The oracle's /dev always has these.
-  for (const [name, minor] of [
-    ['null', 3],
-    ['zero', 5],
-    ['random', 8],
-    ['urandom', 9],
-  ] as const)
-    devfs.mknod(`/dev/${name}`, { type: 'char', major: 1, minor, mode: 0o666, uid: 0, gid: 0 });
-  devfs.symlink('/proc/self/fd', '/dev/fd');
-  devfs.symlink('/proc/self/fd/0', '/dev/stdin');
-  devfs.symlink('/proc/self/fd/1', '/dev/stdout');
-  devfs.symlink('/proc/self/fd/2', '/dev/stderr');
+  // Errors of the environment (a link where a directory must go, …) are positioned at the line
+  // that asked for the path.
+  let at = 1;
+  try {
+    const sysfs = new MemorySysfs();
+    const devfs = new MemoryDevFs();
+    const database = new UdevDatabase();
+    sysfs.mkdir('/sys/devices');
+    sysfs.mkdir('/proc/sys');
+    // The oracle's /dev always has these.
+    for (const [name, minor] of [
+      ['null', 3],
+      ['zero', 5],
+      ['random', 8],
+      ['urandom', 9],
+    ] as const)
+      devfs.mknod(`/dev/${name}`, { type: 'char', major: 1, minor, mode: 0o666, uid: 0, gid: 0 });
+    devfs.symlink('/proc/self/fd', '/dev/fd');
+    devfs.symlink('/proc/self/fd/0', '/dev/stdin');
+    devfs.symlink('/proc/self/fd/1', '/dev/stdout');
+    devfs.symlink('/proc/self/fd/2', '/dev/stderr');
 
-  for (const d of devices) {
-    const dir = simplifyPath('/sys' + d.path);
-    const kname = dir.slice(dir.lastIndexOf('/') + 1);
-    sysfs.mkdir(dir);
-    let subsys = '';
-    let driver = '';
-    let major = '';
-    let minor = '';
-    let devname = '';
-    let ifindex = '';
-    let devmode = '';
-    let uevent = '';
-    for (const [k, v] of d.env) {
-      if (k === 'SUBSYSTEM') {
-        subsys = v;
-        continue;
-      }
-      if (['DEVPATH', 'ACTION', 'SEQNUM', 'DEVLINKS', 'TAGS', 'CURRENT_TAGS', 'USEC_INITIALIZED'].includes(k)) continue;
-      if (k === 'DRIVER') driver = v;
-      else if (k === 'MAJOR') major = v;
-      else if (k === 'MINOR') minor = v;
-      else if (k === 'DEVNAME') devname = v.startsWith('/dev/') ? v.slice(5) : v;
-      else if (k === 'IFINDEX') ifindex = v;
-      else if (k === 'DEVMODE') devmode = v;
-      uevent += `${k}=${v}\n`;
-    }
-    if (d.node !== undefined && devname === '') {
-      devname = d.node;
-      uevent += `DEVNAME=${devname}\n`;
-    }
-    sysfs.putFile(dir + '/uevent', bytesToArray(uevent));
-    let hasSubLink = false;
-    let hasDrvLink = false;
-    for (const [k, v] of d.links) {
-      sysfs.putSymlink(`${dir}/${k}`, v);
-      if (k === 'subsystem') hasSubLink = true;
-      if (k === 'driver') hasDrvLink = true;
-    }
-    if (subsys) {
-      let subdir: string;
-      if (busSubsystems.has(subsys)) {
-        subdir = `/sys/bus/${subsys}`;
-        sysfs.mkdir(`${subdir}/devices`);
-        sysfs.mkdir(`${subdir}/drivers`);
-        sysfs.putSymlink(`${subdir}/devices/${kname}`, relativePath(`${subdir}/devices`, dir));
-      } else {
-        subdir = `/sys/class/${subsys}`;
-        sysfs.mkdir(subdir);
-        sysfs.putSymlink(`${subdir}/${kname}`, relativePath(subdir, dir));
-      }
-      if (!hasSubLink) sysfs.putSymlink(`${dir}/subsystem`, relativePath(dir, subdir));
-    }
-    if (driver && !hasDrvLink) {
-      const drvdir = `/sys/bus/${subsys || 'unknown'}/drivers/${driver}`;
-      sysfs.mkdir(drvdir);
-      sysfs.putSymlink(`${dir}/driver`, relativePath(dir, drvdir));
-    }
-    if (major && minor) {
-      const kind = subsys === 'block' ? 'block' : 'char';
-      sysfs.mkdir(`/sys/dev/${kind}`);
-      sysfs.putSymlink(`/sys/dev/${kind}/${major}:${minor}`, relativePath(`/sys/dev/${kind}`, dir));
-      if (!sysfs.exists(`${dir}/dev`)) sysfs.putFile(`${dir}/dev`, bytesToArray(`${major}:${minor}\n`));
-      if (devname) {
-        const mode = devmode ? Number.parseInt(devmode, 8) : 0o600;
-        devfs.mknod(`/dev/${devname}`, {
-          type: kind === 'block' ? 'block' : 'char',
-          major: Number(major),
-          minor: Number(minor),
-          mode: Number.isNaN(mode) ? 0o600 : mode & 0o7777,
-          uid: 0,
-          gid: 0,
-        });
-      }
-    }
-    if (d.db.length > 0) {
-      let id = '';
-      if (major && minor) id = `${subsys === 'block' ? 'b' : 'c'}${major}:${minor}`;
-      else if (ifindex) id = `n${ifindex}`;
-      else if (subsys) id = `+${subsys}:${kname}`;
-      if (id) {
-        const entry = { devlinks: [] as string[], properties: [] as Array<[string, string]>, tags: [] as string[] };
-        for (const [tag, payload] of d.db) {
-          if (tag === 'S') entry.devlinks.push(payload);
-          else if (tag === 'G') entry.tags.push(payload);
-          else {
-            const eq = payload.indexOf('=');
-            if (eq > 0) entry.properties.push([payload.slice(0, eq), payload.slice(eq + 1)]);
-          }
+    for (const d of devices) {
+      at = d.line;
+      const dir = simplifyPath('/sys' + d.path);
+      const kname = dir.slice(dir.lastIndexOf('/') + 1);
+      sysfs.mkdir(dir);
+      let subsys = '';
+      let driver = '';
+      let major = '';
+      let minor = '';
+      let devname = '';
+      let ifindex = '';
+      let devmode = '';
+      let uevent = '';
+      for (const [k, v] of d.env) {
+        if (k === 'SUBSYSTEM') {
+          subsys = v;
+          continue;
         }
-        database.set(id, {
-          devlinks: entry.devlinks,
-          priority: 0,
-          usec: undefined,
-          properties: entry.properties,
-          tags: entry.tags,
-          currentTags: entry.tags,
-          version: 1,
-          persist: false,
-        });
+        if (['DEVPATH', 'ACTION', 'SEQNUM', 'DEVLINKS', 'TAGS', 'CURRENT_TAGS', 'USEC_INITIALIZED'].includes(k)) continue;
+        if (k === 'DRIVER') driver = v;
+        else if (k === 'MAJOR') major = v;
+        else if (k === 'MINOR') minor = v;
+        else if (k === 'DEVNAME') devname = v.startsWith('/dev/') ? v.slice(5) : v;
+        else if (k === 'IFINDEX') ifindex = v;
+        else if (k === 'DEVMODE') devmode = v;
+        uevent += `${k}=${v}\n`;
+      }
+      if (d.node !== undefined && devname === '') {
+        devname = d.node;
+        uevent += `DEVNAME=${devname}\n`;
+      }
+      sysfs.putFile(dir + '/uevent', bytesToArray(uevent));
+      let hasSubLink = false;
+      let hasDrvLink = false;
+      for (const [k, v] of d.links) {
+        sysfs.putSymlink(`${dir}/${k}`, v);
+        if (k === 'subsystem') hasSubLink = true;
+        if (k === 'driver') hasDrvLink = true;
+      }
+      if (subsys) {
+        let subdir: string;
+        if (busSubsystems.has(subsys)) {
+          subdir = `/sys/bus/${subsys}`;
+          sysfs.mkdir(`${subdir}/devices`);
+          sysfs.mkdir(`${subdir}/drivers`);
+          sysfs.putSymlink(`${subdir}/devices/${kname}`, relativePath(`${subdir}/devices`, dir));
+        } else {
+          subdir = `/sys/class/${subsys}`;
+          sysfs.mkdir(subdir);
+          sysfs.putSymlink(`${subdir}/${kname}`, relativePath(subdir, dir));
+        }
+        if (!hasSubLink) sysfs.putSymlink(`${dir}/subsystem`, relativePath(dir, subdir));
+      }
+      if (driver && !hasDrvLink) {
+        const drvdir = `/sys/bus/${subsys || 'unknown'}/drivers/${driver}`;
+        sysfs.mkdir(drvdir);
+        sysfs.putSymlink(`${dir}/driver`, relativePath(dir, drvdir));
+      }
+      if (major && minor) {
+        const kind = subsys === 'block' ? 'block' : 'char';
+        sysfs.mkdir(`/sys/dev/${kind}`);
+        sysfs.putSymlink(`/sys/dev/${kind}/${major}:${minor}`, relativePath(`/sys/dev/${kind}`, dir));
+        if (!sysfs.exists(`${dir}/dev`)) sysfs.putFile(`${dir}/dev`, bytesToArray(`${major}:${minor}\n`));
+        if (devname) {
+          const mode = devmode ? Number.parseInt(devmode, 8) : 0o600;
+          devfs.mknod(`/dev/${devname}`, {
+            type: kind === 'block' ? 'block' : 'char',
+            major: Number(major),
+            minor: Number(minor),
+            mode: Number.isNaN(mode) ? 0o600 : mode & 0o7777,
+            uid: 0,
+            gid: 0,
+          });
+        }
+      }
+      if (d.db.length > 0) {
+        let id = '';
+        if (major && minor) id = `${subsys === 'block' ? 'b' : 'c'}${major}:${minor}`;
+        else if (ifindex) id = `n${ifindex}`;
+        else if (subsys) id = `+${subsys}:${kname}`;
+        if (id) {
+          const entry = { devlinks: [] as string[], properties: [] as Array<[string, string]>, tags: [] as string[] };
+          for (const [tag, payload] of d.db) {
+            if (tag === 'S') entry.devlinks.push(payload);
+            else if (tag === 'G') entry.tags.push(payload);
+            else {
+              const eq = payload.indexOf('=');
+              if (eq > 0) entry.properties.push([payload.slice(0, eq), payload.slice(eq + 1)]);
+            }
+          }
+          database.set(id, {
+            devlinks: entry.devlinks,
+            priority: 0,
+            usec: undefined,
+            properties: entry.properties,
+            tags: entry.tags,
+            currentTags: entry.tags,
+            version: 1,
+            persist: false,
+          });
+        }
       }
     }
+    for (const a of attrs) {
+      at = a.line;
+      sysfs.putFile(`/sys${a.dev.path}/${a.name}`.replace(/\/+/g, '/'), a.data);
+    }
+    for (const [k, v, line] of sysctl) {
+      at = line;
+      sysfs.putFile(`/proc/sys/${k.replaceAll('.', '/')}`, bytesToArray(v + '\n'));
+    }
+    const probes = new Map(devices.filter((d) => d.blkid.length > 0).map((d) => [d.path, d.blkid] as const));
+    return { sysfs, devfs, database, devpaths: devices.map((d) => d.path), probeBlock: (dev) => probes.get(dev.devpath) };
+  } catch (e) {
+    if (DriverModelError.is(e)) throw kerr(e.errno, `${file}:${at}:1: ${e.message}`);
+    throw e;
   }
-  for (const a of attrs) sysfs.putFile(`/sys${a.dev.path}/${a.name}`.replace(/\/+/g, '/'), a.data);
-  for (const [k, v] of sysctl) sysfs.putFile(`/proc/sys/${k.replaceAll('.', '/')}`, bytesToArray(v + '\n'));
-  const probes = new Map(devices.filter((d) => d.blkid.length > 0).map((d) => [d.path, d.blkid] as const));
-  return { sysfs, devfs, database, devpaths: devices.map((d) => d.path), probeBlock: (dev) => probes.get(dev.devpath) };
 }

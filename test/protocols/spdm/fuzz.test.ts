@@ -1,7 +1,8 @@
 /**
  * Fuzz (fast-check, fixed seeds): random bytes into the responder, every codec, the requester, the
  * DOE and frame parsers and the X.509 reader never throw anything but DriverModelError — and the
- * responder never throws at all (it answers ERROR or drops a secured record).
+ * responder never throws at all (it answers ERROR or drops a secured record). FUZZ_RUNS raises the
+ * decoder and requester budgets (npm run test:stress).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { SeededRandom, parseCertificate, verifyCertificateChain, loadEcPrivateKe
 import { FrameSplitter, decodeDoe, SpdmEmuPlatformServer } from '../../../src/protocols/spdm/emu-platform.js';
 import { FIXTURE_ROOT } from '../../../src/protocols/spdm/fixture-identity.js';
 import * as spdm from '../../../src/protocols/spdm/index.js';
+import { fuzzParams } from '../../support/budget.js';
 import { doeExchange, makeRequester, makeResponder } from './helpers.js';
 
 const onlyErrno = (f: () => unknown): boolean => {
@@ -84,7 +86,7 @@ describe('SPDM fuzz', () => {
     ];
     fc.assert(
       fc.property(fc.oneof(bytes, spdmLike([...REQUEST_CODES, ...RESPONSE_CODES])), (b) => decoders.every((d) => onlyErrno(() => d(b)))),
-      { numRuns: 400, seed: 0xdec0 },
+      fuzzParams(400, 0xdec0),
     );
   });
 
@@ -98,7 +100,7 @@ describe('SPDM fuzz', () => {
           req.openSession();
         });
       }),
-      { numRuns: 200, seed: 0x7e9 },
+      fuzzParams(200, 0x7e9),
     );
   });
 

@@ -1,0 +1,357 @@
+/**
+ * The reliability model: random sequences of every user-visible operation on a machine with a CXL
+ * type 3 device and an mlx5 NIC — hotplug, unplug, bind, unbind, driver_override, drivers_probe,
+ * modprobe, rmmod, open, close, ioctl, DOE exchange (over /dev/doe and raw through config),
+ * sriov_numvfs, udev trigger, rules reload — by root and an unprivileged user. After every step the
+ * machine settles and every invariant is checked; a violated invariant is returned, never thrown.
+ * Any failure other than the errno error class is a crash.
+ *
+ * Invariants:
+ * - mailbox: at most one owner per DOE mailbox (pci_doe bound, a live /dev/doe file, or raw config
+ *   access while nobody claims the range) and at most one config claim on it;
+ * - vfio: at most one process holds a /dev/vfio group file;
+ * - revoked: once a DOE or fwctl file answered ENODEV, every later exchange (write/read) or
+ *   FWCTL_INFO on it is ENODEV;
+ * - devres: no devres left on an unbound device;
+ * - uevents: each SEQNUM once, strictly increasing in the kernel's log;
+ * - sysfs: every bus device is listed in /sys/bus/B/devices, its `driver` link exists iff it is
+ *   bound, and names its driver.
+ */
+import fc from 'fast-check';
+import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
+import { DriverModelError } from '../../src/base/index.js';
+import { DoeUserDevice, doeMailboxOf } from '../../src/drivers/index.js';
+import { type Machine, createMachine, machineUdev } from '../../src/machine/index.js';
+import { PCI_DOE_CAP_SIZEOF, type PciDevice } from '../../src/pci/index.js';
+import { udevRulesFiles } from '../../src/udev/index.js';
+import { doeEncodeObject, doeProtocols, dwordsToBytes } from '../../src/protocols/index.js';
+import { DevDoeTransport, type Process, RawConfigDoeTransport, fwctlInfo } from '../../src/userspace/index.js';
+
+export type Op =
+  | { op: 'hotplug'; preset: 'cxl-type3' | 'mlx5-nic' }
+  | { op: 'unplug'; pick: number }
+  | { op: 'bind'; pick: number; drv: number }
+  | { op: 'unbind'; pick: number }
+  | { op: 'override'; pick: number; value: string }
+  | { op: 'drivers_probe'; pick: number }
+  | { op: 'modprobe'; module: string }
+  | { op: 'rmmod'; module: string }
+  | { op: 'open'; who: number; pick: number }
+  | { op: 'close'; pick: number }
+  | { op: 'ioctl'; pick: number }
+  | { op: 'doe'; pick: number }
+  | { op: 'doe-raw'; pick: number; mailbox: number }
+  | { op: 'sriov'; pick: number; n: number }
+  | { op: 'trigger'; action: 'add' | 'change' }
+  | { op: 'reload'; rules: number }
+  | { op: 'advance'; ms: number };
+
+export const OPERATIONS = [
+  'hotplug',
+  'unplug',
+  'bind',
+  'unbind',
+  'override',
+  'drivers_probe',
+  'modprobe',
+  'rmmod',
+  'open',
+  'close',
+  'ioctl',
+  'doe',
+  'doe-raw',
+  'sriov',
+  'trigger',
+  'reload',
+  'advance',
+] as const;
+
+const MODULES = ['cxl_pci', 'pci_doe', 'doe_user', 'fwctl', 'cxl_fwctl', 'mlx5_core', 'mlx5_fwctl', 'mlx5_ib', 'ib_uverbs', 'vfio_pci'];
+const OVERRIDES = ['doe_user.doe', 'vfio-pci', '\n', 'pci_doe.doe', 'cxl_pci'];
+const RULES = [
+  [],
+  [{ name: '70-doe.rules', text: 'SUBSYSTEM=="doe", MODE="0666"\n' }],
+  [{ name: '70-override.rules', text: 'ACTION=="add", SUBSYSTEM=="auxiliary", KERNEL=="cxl_pci.doe.2", ATTR{driver_override}="doe_user.doe"\n' }],
+];
+
+const n = fc.nat(63);
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.constantFrom<'cxl-type3' | 'mlx5-nic'>('cxl-type3', 'mlx5-nic').map((preset) => ({ op: 'hotplug' as const, preset })),
+  n.map((pick) => ({ op: 'unplug' as const, pick })),
+  fc.tuple(n, n).map(([pick, drv]) => ({ op: 'bind' as const, pick, drv })),
+  n.map((pick) => ({ op: 'unbind' as const, pick })),
+  fc.tuple(n, fc.constantFrom(...OVERRIDES)).map(([pick, value]) => ({ op: 'override' as const, pick, value })),
+  n.map((pick) => ({ op: 'drivers_probe' as const, pick })),
+  fc.constantFrom(...MODULES).map((module) => ({ op: 'modprobe' as const, module })),
+  fc.constantFrom(...MODULES).map((module) => ({ op: 'rmmod' as const, module })),
+  fc.tuple(fc.nat(2), n).map(([who, pick]) => ({ op: 'open' as const, who, pick })),
+  n.map((pick) => ({ op: 'close' as const, pick })),
+  n.map((pick) => ({ op: 'ioctl' as const, pick })),
+  n.map((pick) => ({ op: 'doe' as const, pick })),
+  fc.tuple(n, fc.nat(2)).map(([pick, mailbox]) => ({ op: 'doe-raw' as const, pick, mailbox })),
+  fc.tuple(n, fc.nat(3)).map(([pick, k]) => ({ op: 'sriov' as const, pick, n: k })),
+  fc.constantFrom<'add' | 'change'>('add', 'change').map((action) => ({ op: 'trigger' as const, action })),
+  fc.nat(RULES.length - 1).map((rules) => ({ op: 'reload' as const, rules })),
+  fc.integer({ min: 1, max: 200 }).map((ms) => ({ op: 'advance' as const, ms })),
+);
+
+const request = dwordsToBytes(doeEncodeObject(doeProtocols.CXL_COMPLIANCE, new Uint8Array([0, 1, 0, 0])));
+
+export interface RunStats {
+  operations: number;
+  errnos: number;
+  perOp: Record<string, number>;
+}
+
+export interface Violation {
+  readonly step: number;
+  readonly op: Op | 'boot';
+  readonly invariant: string;
+  readonly message: string;
+}
+
+interface OpenFile {
+  readonly proc: Process;
+  readonly fd: number;
+  readonly path: string;
+  revoked: boolean;
+}
+
+const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
+
+function devNodes(m: Machine): string[] {
+  const out: string[] = [];
+  for (const dir of ['/dev/doe', '/dev/fwctl', '/dev/vfio', '/dev/infiniband']) {
+    try {
+      for (const name of m.processes.root.readdir(dir)) out.push(`${dir}/${name}`);
+    } catch (e) {
+      if (!DriverModelError.is(e)) throw e;
+    }
+  }
+  return out.sort();
+}
+
+function busDevices(m: Machine) {
+  return m.buses.buses.flatMap((b) => b.devices.map((d) => ({ bus: b, dev: d })));
+}
+
+/** The parties holding DOE mailbox `index` of `pdev`, and the config claims on it. */
+function mailboxHolders(m: Machine, pdev: PciDevice, index: number): { parties: string[]; claims: number } {
+  const parties: string[] = [];
+  const cap = pdev.doeMailboxes[index]!.offset;
+  const claims = pdev.exclusiveConfig.filter((c) => c.offset < cap + PCI_DOE_CAP_SIZEOF && cap < c.offset + c.size);
+  const adev = m.get<AuxiliaryBus>(IAuxiliaryBus).bus.devices.find((d) => {
+    const mb = doeMailboxOf(d);
+    return mb?.pdev === pdev && mb.index === index;
+  });
+  if (adev?.driver?.name === 'pci_doe.doe') parties.push('kernel');
+  if (adev?.driverData instanceof DoeUserDevice && adev.driverData.holder) parties.push(`process ${adev.driverData.holder.owner}`);
+  if (claims.length === 0 && m.lockdown.level === 'none' && pdev.isRegistered) parties.push('raw config');
+  return { parties, claims: claims.length };
+}
+
+/**
+ * Runs `ops` on a fresh machine, checking every invariant after boot and after each step.
+ * Returns the first violation, or undefined. Throws only for a crash (a non-errno exception).
+ */
+export function runModel(ops: readonly Op[], stats?: RunStats): Violation | undefined {
+  const m = createMachine({ presets: ['cxl-type3', 'mlx5-nic'], modules: ['cxl_pci', 'pci_doe', 'doe_user'] });
+  try {
+    m.boot();
+    const root = m.processes.root;
+    const procs = [
+      m.processes.spawn('alice', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] }),
+      m.processes.spawn('bob', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN', 'CAP_SYS_RAWIO'] }),
+      m.processes.spawn('user', { uid: 1000, gid: 1000, caps: [] }),
+    ];
+    const files: OpenFile[] = [];
+    const sleeper = { sleep: (ms: number) => void m.advance(ms) };
+    let seenEvents = 0;
+    let lastSeq = -Infinity;
+    const seqs = new Set<number>();
+
+    const check = (step: number, op: Op | 'boot'): Violation | undefined => {
+      const v = (invariant: string, message: string): Violation => ({ step, op, invariant, message });
+      for (const { dev } of busDevices(m)) {
+        if (dev.bus?.name !== 'pci') continue;
+        const pdev = dev as PciDevice;
+        for (let i = 0; i < (pdev.doeMailboxes?.length ?? 0); i++) {
+          const h = mailboxHolders(m, pdev, i);
+          if (h.parties.length > 1 || h.claims > 1) return v('mailbox', `${pdev.name} mailbox ${i}: ${h.parties.join(', ')} (${h.claims} claims)`);
+        }
+      }
+      for (const path of devNodes(m)) {
+        if (!path.startsWith('/dev/vfio/') || path === '/dev/vfio/vfio') continue;
+        const hs = m.processes.holders(path);
+        if (new Set(hs.map((h) => h.process.name)).size > 1) return v('vfio', `${path} held by ${hs.map((h) => h.process.name).join(', ')}`);
+      }
+      for (const { bus, dev } of busDevices(m)) {
+        if (!dev.driver && dev.p.devres.length > 0)
+          return v('devres', `${dev.name}: unbound with devres ${dev.p.devres.map((d) => d.name).join(', ')}`);
+        const base = `/sys/bus/${bus.name}/devices/${dev.name}`;
+        if (!m.vfs.exists(base)) return v('sysfs', `${base} missing`);
+        const link = m.vfs.exists(`${base}/driver`);
+        if (link !== !!dev.driver)
+          return v(
+            'sysfs',
+            `${base}/driver ${link ? 'present' : 'absent'} but the device is ${dev.driver ? `bound to ${dev.driver.name}` : 'unbound'}`,
+          );
+        if (dev.driver) {
+          const target = root.readlink(`${base}/driver`);
+          if (!target.endsWith(`/drivers/${dev.driver.name}`)) return v('sysfs', `${base}/driver → ${target}, bound to ${dev.driver.name}`);
+        }
+      }
+      const log = m.uevent.log;
+      for (; seenEvents < log.length; seenEvents++) {
+        const s = log[seenEvents]!.seqnum;
+        if (s <= lastSeq || seqs.has(s)) return v('uevents', `SEQNUM ${s} after ${lastSeq}`);
+        seqs.add(s);
+        lastSeq = s;
+      }
+      return undefined;
+    };
+
+    /** A file operation: ENODEV once means ENODEV forever. */
+    const onFile = (f: OpenFile, fn: () => void): string | undefined => {
+      try {
+        fn();
+        if (f.revoked) return `${f.path}: succeeded after ENODEV`;
+      } catch (e) {
+        if (!DriverModelError.is(e)) throw e;
+        if (f.revoked && e.errno !== 'ENODEV') return `${f.path}: ${e.errno} after ENODEV`;
+        if (e.errno === 'ENODEV') f.revoked = true;
+      }
+      return undefined;
+    };
+
+    const first = check(0, 'boot');
+    if (first) return first;
+    for (let step = 1; step <= ops.length; step++) {
+      const o = ops[step - 1]!;
+      if (stats) {
+        stats.operations++;
+        stats.perOp[o.op] = (stats.perOp[o.op] ?? 0) + 1;
+      }
+      let revokedViolation: string | undefined;
+      try {
+        const devs = busDevices(m).filter(({ dev }) => dev.bus?.name === 'pci' || dev.bus?.name === 'auxiliary');
+        const pciEndpoints = busDevices(m)
+          .filter(({ dev }) => dev.bus?.name === 'pci' && (dev as PciDevice).doeMailboxes !== undefined && !dev.name.startsWith('0000:00:'))
+          .map(({ dev }) => dev);
+        switch (o.op) {
+          case 'hotplug':
+            m.hotplug(o.preset);
+            break;
+          case 'unplug': {
+            const d = pick(pciEndpoints, o.pick);
+            if (d) m.unplug(d.name);
+            break;
+          }
+          case 'bind': {
+            const d = pick(devs, o.pick);
+            const drv = d && pick(d.bus.drivers, o.drv);
+            if (d && drv) root.writeFile(`/sys/bus/${d.bus.name}/drivers/${drv.name}/bind`, d.dev.name);
+            break;
+          }
+          case 'unbind': {
+            const d = pick(
+              devs.filter(({ dev }) => dev.driver),
+              o.pick,
+            );
+            if (d) root.writeFile(`/sys/bus/${d.bus.name}/drivers/${d.dev.driver!.name}/unbind`, d.dev.name);
+            break;
+          }
+          case 'override': {
+            const d = pick(devs, o.pick);
+            if (d) root.writeFile(`/sys/bus/${d.bus.name}/devices/${d.dev.name}/driver_override`, o.value);
+            break;
+          }
+          case 'drivers_probe': {
+            const d = pick(devs, o.pick);
+            if (d) root.writeFile(`/sys/bus/${d.bus.name}/drivers_probe`, d.dev.name);
+            break;
+          }
+          case 'modprobe':
+            m.modprobe(o.module);
+            break;
+          case 'rmmod':
+            m.rmmod(o.module);
+            break;
+          case 'open': {
+            const path = pick(devNodes(m), o.pick);
+            const proc = procs[o.who]!;
+            if (path) files.push({ proc, fd: proc.open(path, 'rw'), path, revoked: false });
+            break;
+          }
+          case 'close': {
+            const i = files.length === 0 ? -1 : o.pick % files.length;
+            if (i >= 0) {
+              const [f] = files.splice(i, 1);
+              f!.proc.close(f!.fd);
+            }
+            break;
+          }
+          case 'ioctl': {
+            const f = pick(files, o.pick);
+            // FWCTL_INFO is tracked; an unknown ioctl is answered before the revocation check
+            // on some files (the kernel's cmd-range test comes first), so it is only exercised.
+            if (f?.path.startsWith('/dev/fwctl/')) revokedViolation = onFile(f, () => void fwctlInfo(f.proc, f.fd));
+            else if (f) f.proc.ioctl(f.fd, 0x3b64);
+            break;
+          }
+          case 'doe': {
+            // Exchanges go to DOE files only: a file without a write op answers EINVAL, revoked or not.
+            const f = pick(
+              files.filter((x) => x.path.startsWith('/dev/doe/')),
+              o.pick,
+            );
+            if (f) revokedViolation = onFile(f, () => void new DevDoeTransport(f.proc, f.fd, sleeper).exchange(request));
+            break;
+          }
+          case 'doe-raw': {
+            const d = pick(pciEndpoints, o.pick);
+            if (d) {
+              const t = new RawConfigDoeTransport(procs[0]!, d.name, o.mailbox, sleeper);
+              try {
+                t.exchange(request);
+              } finally {
+                t.close();
+              }
+            }
+            break;
+          }
+          case 'sriov': {
+            const d = pick(pciEndpoints, o.pick);
+            if (d) root.writeFile(`/sys/bus/pci/devices/${d.name}/sriov_numvfs`, String(o.n));
+            break;
+          }
+          case 'trigger':
+            for (const { dev } of busDevices(m)) {
+              try {
+                root.writeFile(`/sys${dev.devpath}/uevent`, o.action);
+              } catch (e) {
+                if (!DriverModelError.is(e)) throw e;
+              }
+            }
+            break;
+          case 'reload':
+            machineUdev(m).daemon.reload(udevRulesFiles(RULES[o.rules]!, true));
+            break;
+          case 'advance':
+            m.advance(o.ms);
+            break;
+        }
+      } catch (e) {
+        if (!DriverModelError.is(e)) throw e;
+        if (stats) stats.errnos++;
+      }
+      m.settle();
+      if (revokedViolation) return { step, op: o, invariant: 'revoked', message: revokedViolation };
+      const v = check(step, o);
+      if (v) return v;
+    }
+    return undefined;
+  } finally {
+    m.dispose();
+  }
+}
