@@ -6,7 +6,15 @@
 import { debianPasswd, kerr } from '../base/index.js';
 import { ownerName, presetTable } from '../drivers/index.js';
 import { fwctlScopeValue } from '../protocols/index.js';
-import type { FwctlScope, ScenarioHost, ScenarioMachine, ScenarioMachineOptions, ScenarioProcessSpec, ScenarioUevent } from '../scenario/index.js';
+import {
+  SCENARIO_VERBS,
+  type FwctlScope,
+  type ScenarioHost,
+  type ScenarioMachine,
+  type ScenarioMachineOptions,
+  type ScenarioProcessSpec,
+  type ScenarioUevent,
+} from '../scenario/index.js';
 import { fwctlInfo, fwctlRpc, isCapability, resolveProcessSpec } from '../userspace/index.js';
 import { DevDoeTransport, RawConfigDoeTransport, type Sleeper } from '../userspace/index.js';
 import type { ModuleCaller } from '../bus/index.js';
@@ -173,32 +181,13 @@ class MachineScenario implements ScenarioMachine {
   }
 }
 
-/** The verbs and checks this build implements. */
-const VERBS = [
-  'boot',
-  'modprobe',
-  'rmmod',
-  'hotplug',
-  'unplug',
-  'write',
-  'read',
-  'ls',
-  'open',
-  'close',
-  'ioctl',
-  'doe',
-  'trigger',
-  'settle',
-  'advance',
-  'concurrent',
-  'check',
-];
+/** This build implements every verb of the scenario format, and these checks. */
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {
   const presets = Object.keys(presetTable);
   return {
-    supportedVerbs: new Set(VERBS),
+    supportedVerbs: new Set(SCENARIO_VERBS),
     supportedChecks: new Set(CHECKS),
     presets: new Set(presets),
     createMachine: (options) => new MachineScenario(toMachine(options)),
