@@ -6,10 +6,12 @@
  *   coldplug   (CPU seconds of the process, user + system; wall seconds beside them) ONE machine of N PCI functions (cxl-type3 behind root ports, see
  *              test/support/scale-machine.ts) booted with Debian's full udev rules set
  *              (/usr/lib/udev/rules.d) and settled: seconds, uevents/s, heap bytes per device
- *   rules      one netdev `add` event through Debian's full rules set, in process (udev-events.ts)
+ *   rules      one netdev `add` event through Debian's full rules set, in process, per CPU second
+ *              (udev-events.ts)
  *   scenarios  examples/scenarios/*.yaml run in process on the real machine, per second
  *   cli        whole processes: `auxbus udevadm test` on a conformance case, `auxbus --help`,
- *              `node -e 0`, and a bare real `udevadm test` when udevadm is installed
+ *              `node -e 0`, and the real `udevadm test` on the same case in the udev oracle's
+ *              private mount namespace (bench/real-udevadm.sh) when udevadm is installed
  *   churn      machines built, booted and disposed in a synchronous loop: heap retained per machine
  *
  * Not measured: explorer.schedules_per_second (there is no schedule explorer yet). Run with
@@ -174,12 +176,17 @@ report(
   report('cli.udevadm_test.seconds', udevadmTest, 's');
   report('cli.help.seconds', help, 's');
   report('cli.udevadm_test_over_node', udevadmTest / nodeFloor, '×');
-  if (existsSync('/usr/bin/udevadm')) {
-    // A bare `udevadm test` of the real tool on this machine's own /sys (no private namespace here).
-    const real = time('/usr/bin/udevadm', ['test', '/sys/devices/virtual/mem/null']);
-    report('cli.real_udevadm_test.seconds', real, 's');
-    report('cli.udevadm_test_over_real_udevadm', udevadmTest / real, '×');
-  }
+  // The real udevadm 252 on the same case, in the private mount namespace the udev oracle sets
+  // up (bench/real-udevadm.sh times only the udevadm processes); skipped without udevadm or root.
+  const real = spawnSync('bash', [join(root, 'bench/real-udevadm.sh'), caseDir, '7'], { encoding: 'utf8' });
+  const realSeconds = Number(real.stdout.trim());
+  if (real.status === 0 && realSeconds > 0) {
+    report('cli.real_udevadm_test.seconds', realSeconds, 's');
+    report('cli.udevadm_test_over_real_udevadm', udevadmTest / realSeconds, '×');
+  } else
+    process.stderr.write(
+      `cli.udevadm_test_over_real_udevadm: skipped (real udevadm 252 in a private namespace not available: exit ${real.status})\n`,
+    );
 }
 
 // --- churn -------------------------------------------------------------------------------
