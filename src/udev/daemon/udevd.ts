@@ -137,6 +137,9 @@ interface Work {
   result: ExecuteResult | undefined;
 }
 
+/** The first pair of every broadcast message, shared by all of them. */
+const databaseVersionPair: readonly [string, string] = ['UDEV_DATABASE_VERSION', '1'];
+
 /** udevd's default children_max on a one-CPU machine: cpu_count × 2 + 16. */
 export const DEFAULT_CHILDREN_MAX = 18;
 
@@ -334,7 +337,7 @@ export class UdevDaemon {
       devpath: dev.devpath,
       subsystem: dev.subsystem,
       devtype: dev.getDevtype(),
-      properties: [['UDEV_DATABASE_VERSION', '1'], ...dev.allProperties()],
+      properties: [databaseVersionPair, ...dev.allProperties()],
       run: event.runList.map((r) => r.cmd),
       result,
       usec: this.#host.nowUsec(),
