@@ -133,12 +133,35 @@ export interface WorkerStep {
 
 interface Work {
   readonly dev: UdevDevice;
+  /** The kernel's message (kept by its sender): the broadcast shares its unchanged pairs. */
+  readonly env: ReadonlyArray<readonly [string, string]>;
   event: UdevEvent | undefined;
   result: ExecuteResult | undefined;
 }
 
 /** The first pair of every broadcast message, shared by all of them. */
 const databaseVersionPair: readonly [string, string] = ['UDEV_DATABASE_VERSION', '1'];
+
+/**
+ * The broadcast message: UDEV_DATABASE_VERSION=1, then every property in order. A property the
+ * kernel's message carried with the same value is that message's pair, not a copy (both are
+ * kept for the machine's life).
+ */
+function broadcastPairs(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [databaseVersionPair];
+  props.forEach((value, key) => {
+    for (const pair of kernel) {
+      if (pair[0] !== key) continue;
+      if (pair[1] === value) {
+        out.push(pair);
+        return;
+      }
+      break;
+    }
+    out.push([key, value]);
+  });
+  return out;
+}
 
 /** udevd's default children_max on a one-CPU machine: cpu_count × 2 + 16. */
 export const DEFAULT_CHILDREN_MAX = 18;
@@ -291,7 +314,7 @@ export class UdevDaemon {
     const devpathOld = msg.env.find(([k]) => k === 'DEVPATH_OLD')?.[1];
     this.#queue.insert(
       { seqnum: msg.seqnum, devpath: dev.devpath, devpathOld, id: dev.deviceId, devnode: dev.devname },
-      { dev, event: undefined, result: undefined },
+      { dev, env: msg.env, event: undefined, result: undefined },
     );
   }
 
@@ -337,7 +360,7 @@ export class UdevDaemon {
       devpath: dev.devpath,
       subsystem: dev.subsystem,
       devtype: dev.getDevtype(),
-      properties: [databaseVersionPair, ...dev.allProperties()],
+      properties: broadcastPairs(dev.allProperties(), work.env),
       run: event.runList.map((r) => r.cmd),
       result,
       usec: this.#host.nowUsec(),
