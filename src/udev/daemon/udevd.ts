@@ -139,6 +139,29 @@ interface Work {
   result: ExecuteResult | undefined;
 }
 
+/** Debian's users and groups, one database for every daemon given none (it never changes). */
+let sharedDebianPasswd: PasswdDatabase | undefined;
+function defaultPasswd(): PasswdDatabase {
+  return (sharedDebianPasswd ??= debianPasswd());
+}
+
+/**
+ * Rules compiled from the same files (names and texts) against the same users and groups are
+ * the same: every daemon of a process shares them (compiled rules are never changed after
+ * compileRules()). A few sets are kept; machines mostly run one.
+ */
+const compiledRules = new Map<string, { readonly passwd: PasswdDatabase; readonly rules: CompiledRules }>();
+function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdDatabase): CompiledRules {
+  if (files.some((f) => typeof f.text !== 'string')) return compileRules(files, { passwd });
+  const key = files.map((f) => `${f.name}\0${f.text as string}`).join('\0\0');
+  const known = compiledRules.get(key);
+  if (known !== undefined && known.passwd === passwd) return known.rules;
+  const rules = compileRules(files, { passwd });
+  if (compiledRules.size >= 16) compiledRules.clear();
+  compiledRules.set(key, { passwd, rules });
+  return rules;
+}
+
 /** The first pair of every broadcast message, shared by all of them. */
 const databaseVersionPair: readonly [string, string] = ['UDEV_DATABASE_VERSION', '1'];
 
@@ -215,7 +238,7 @@ export class UdevDaemon {
       fs: this.#fs,
       devfs: host.devfs,
       db: this.db,
-      passwd: host.passwd ?? debianPasswd(),
+      passwd: host.passwd ?? defaultPasswd(),
       programs: this.programs,
       sink: this.#sink,
       cmdline: host.cmdline,
@@ -237,7 +260,7 @@ export class UdevDaemon {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#rules = compileRules(this.#options.rules, { passwd: this.#ctx.passwd });
+    this.#rules = compileRulesShared(this.#options.rules, this.#ctx.passwd);
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
   }
 
@@ -249,7 +272,7 @@ export class UdevDaemon {
   reload(rules: readonly RulesFileInput[]): readonly Diagnostic[] {
     this.#options = { ...this.#options, rules };
     if (!this.#started) return [];
-    this.#rules = compileRules(rules, { passwd: this.#ctx.passwd });
+    this.#rules = compileRulesShared(rules, this.#ctx.passwd);
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
     return this.#rules.diagnostics;
   }
