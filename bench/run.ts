@@ -150,15 +150,22 @@ report(
   const event = JSON.parse(expected) as { action: string; devpath: string };
   const rulesFiles = readdirSync(caseDir).filter((f) => f.endsWith('.rules'));
   const bin = join(root, 'bin/auxbus.mjs');
-  const time = (cmd: string, argv: string[], cwd = root): number => {
-    const samples: number[] = [];
+  // Each process runs under `bash -c '…; times'`: its wall seconds, and its CPU seconds (user +
+  // system of the child, which the load of a shared machine barely moves).
+  const time = (cmd: string, argv: string[], cwd = root): { wall: number; cpu: number } => {
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    const quoted = [cmd, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     for (let i = 0; i < 7; i++) {
       const t0 = performance.now();
-      const r = spawnSync(cmd, argv, { cwd, stdio: 'ignore' });
+      const r = spawnSync('bash', ['-c', `${quoted} > /dev/null 2>&1; s=$?; times; exit $s`], { cwd, encoding: 'utf8' });
+      walls.push((performance.now() - t0) / 1000);
       if (r.status !== 0 && cmd === process.execPath && argv[0] !== '-e') throw new Error(`${argv.join(' ')}: exit ${r.status}`);
-      samples.push((performance.now() - t0) / 1000);
+      // `times` prints the shell's user/system times, then its children's.
+      const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.stdout.trim());
+      cpus.push(m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : NaN);
     }
-    return median(samples);
+    return { wall: median(walls), cpu: median(cpus) };
   };
   const udevadmArgs = [
     'udevadm',
@@ -169,13 +176,18 @@ report(
     '--event',
     `${event.action}:${event.devpath}`,
   ];
-  const nodeFloor = time(process.execPath, ['-e', '0']);
-  const udevadmTest = time(process.execPath, [bin, ...udevadmArgs], caseDir);
+  const nodeFloorTimes = time(process.execPath, ['-e', '0']);
+  const udevadmTestTimes = time(process.execPath, [bin, ...udevadmArgs], caseDir);
   const help = time(process.execPath, [bin, '--help']);
+  const nodeFloor = nodeFloorTimes.wall;
+  const udevadmTest = udevadmTestTimes.wall;
   report('cli.node_floor.seconds', nodeFloor, 's');
   report('cli.udevadm_test.seconds', udevadmTest, 's');
-  report('cli.help.seconds', help, 's');
+  report('cli.help.seconds', help.wall, 's');
   report('cli.udevadm_test_over_node', udevadmTest / nodeFloor, '×');
+  report('cli.node_floor.cpu_seconds', nodeFloorTimes.cpu, 's (CPU)');
+  report('cli.udevadm_test.cpu_seconds', udevadmTestTimes.cpu, 's (CPU)');
+  report('cli.udevadm_test_over_node_cpu', udevadmTestTimes.cpu / nodeFloorTimes.cpu, '× (CPU)');
   // The real udevadm 252 on the same case, in the private mount namespace the udev oracle sets
   // up (bench/real-udevadm.sh times only the udevadm processes); skipped without udevadm or root.
   const real = spawnSync('bash', [join(root, 'bench/real-udevadm.sh'), caseDir, '7'], { encoding: 'utf8' });

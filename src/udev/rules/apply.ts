@@ -911,8 +911,18 @@ function sysctlWrite(ev: UdevEvent, key: string, value: string): string | undefi
  * udev_rule_apply_parent_token_to_event(): the parent tokens starting at `k` against the device,
  * then its ancestors; the first device where all pass becomes the selected parent.
  */
-function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: number, explain: ExplainSink | undefined, line: RuleLine): TokenResult {
+function applyParentTokens(
+  ev: UdevEvent,
+  tokens: readonly RuleToken[],
+  k: number,
+  explain: ExplainSink | undefined,
+  line: RuleLine,
+): TokenResult | typeof FAIL_FIRST | typeof FAIL_ABSENT {
   ev.devParent = ev.dev;
+  // Whether the group's first token failed on every device so far, and on an absent attribute.
+  const first = tokens[k]!;
+  let firstEverywhere = true;
+  let absentEverywhere = first.type === TokenType.M_PARENTS_ATTR && first.attrSubst === SubstType.PLAIN;
   for (;;) {
     const parent: UdevDevice = ev.devParent;
     let r: TokenResult = PASS;
@@ -933,6 +943,10 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
       }
       values?.push(ev.lastValue);
     }
+    if (r === FAIL && firstEverywhere) {
+      if (failedAt !== first) firstEverywhere = absentEverywhere = false;
+      else if (absentEverywhere && parent.sysattr(first.attr!) !== undefined) absentEverywhere = false;
+    }
     if (r === PASS) {
       if (explain && values) for (let i = 0; i < values.length; i++) explain.passed(line, tokens[k + i]!, values[i], parent.sysname);
       return PASS;
@@ -941,7 +955,7 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
     if (!next) {
       if (explain && failedAt) explain.failed(line, failedAt, ev.lastValue, parent.sysname, true);
       ev.devParent = undefined;
-      return FAIL;
+      return absentEverywhere ? FAIL_ABSENT : firstEverywhere ? FAIL_FIRST : FAIL;
     }
     ev.devParent = next;
   }
@@ -955,8 +969,10 @@ export const rulesWork = { lines: 0, tokens: 0 };
 
 /** Not a token quickToken() evaluates. */
 const UNHANDLED = 2;
-/** quickToken(): failed because the property or attribute is absent. */
+/** quickToken(): failed because the property or attribute is absent (applyParentTokens: on every device). */
 const FAIL_ABSENT = 3;
+/** applyParentTokens(): failed because the group's first token failed on every device. */
+const FAIL_FIRST = 4;
 
 /**
  * The common leading tokens (ACTION, DEVPATH, KERNEL, SUBSYSTEM, DRIVER, ENV{} and ATTR{} with a
@@ -1031,6 +1047,10 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
       const r = applyParentTokens(ev, tokens, k, explain, line);
       if (r === FATAL) return -1;
       if (r === FAIL) return index + 1;
+      // The line's first token failed on the device and every ancestor: so do the same
+      // tokens leading the next lines (the values compared do not change between them).
+      if (r === FAIL_FIRST) return k === 0 && runs ? runs.same[index]! : index + 1;
+      if (r === FAIL_ABSENT) return k === 0 && runs ? Math.max(runs.same[index]!, runs.absent[index]!) : index + 1;
       parentsDone = true;
       continue;
     }

@@ -5,11 +5,14 @@
  *
  * - `same`: the following lines start with an identical token (same key, attribute, operator
  *   and pattern) over a value that nothing between them can change — ACTION, DEVPATH, KERNEL,
- *   SUBSYSTEM, DRIVER, ENV{} and ATTR{} with a plain attribute name of the event device;
- * - `absent`: the following lines start with ENV{NAME}== or ATTR{NAME} of the same name, each of
- *   which fails when the property or attribute is absent (an `==` against non-empty patterns for
- *   ENV whose patterns cannot match ""; any ATTR, since an unreadable attribute fails either operator) — Debian's
- *   40-usb_modeswitch.rules is 414 lines of `ATTR{idVendor}=="…", ATTR{idProduct}=="…"`.
+ *   SUBSYSTEM, DRIVER, ENV{} and ATTR{} with a plain attribute name of the event device, and
+ *   KERNELS, SUBSYSTEMS, DRIVERS and ATTRS{} with a plain name when the first such token failed
+ *   on the device and every ancestor;
+ * - `absent`: the following lines start with ENV{NAME}==, ATTR{NAME} or ATTRS{NAME} of the same
+ *   name, each of which fails when the property or attribute is absent (on the device and every
+ *   ancestor for ATTRS): `==` against patterns that cannot match "" for ENV; any operator for
+ *   ATTR, since an unreadable attribute fails either — Debian's 40-usb_modeswitch.rules is 414
+ *   lines of `ATTR{idVendor}=="…", ATTR{idProduct}=="…"`.
  *
  * Computed once per compiled file and kept beside it.
  */
@@ -59,8 +62,12 @@ function sameKey(t: RuleToken | undefined): string | undefined {
     case TokenType.M_SUBSYSTEM:
     case TokenType.M_DRIVER:
     case TokenType.M_ENV:
+    case TokenType.M_PARENTS_KERNEL:
+    case TokenType.M_PARENTS_SUBSYSTEM:
+    case TokenType.M_PARENTS_DRIVER:
       break;
     case TokenType.M_ATTR:
+    case TokenType.M_PARENTS_ATTR:
       if (t.attrSubst !== SubstType.PLAIN) return undefined;
       break;
     default:
@@ -73,6 +80,7 @@ function sameKey(t: RuleToken | undefined): string | undefined {
 function absentKey(t: RuleToken | undefined): string | undefined {
   if (t === undefined) return undefined;
   if (t.type === TokenType.M_ATTR && t.attrSubst === SubstType.PLAIN) return `a\0${t.attr}`;
+  if (t.type === TokenType.M_PARENTS_ATTR && t.attrSubst === SubstType.PLAIN) return `A\0${t.attr}`;
   // An absent property compares as "": only patterns that cannot match "" fail on it.
   if (t.type === TokenType.M_ENV && t.op === Op.MATCH && t.alternatives.length > 0) {
     if (t.matchType === MatchType.PLAIN || (t.matchType === MatchType.GLOB && !t.globs!.some((g) => g.match('')))) return `e\0${t.attr}`;

@@ -106,6 +106,20 @@ describe('runs of lines that must fail alike', () => {
     expect(fast.lines).toBe(2);
   });
 
+  it('steps over ATTRS and SUBSYSTEMS lines whose first token fails on every ancestor', () => {
+    const text = [
+      ...Array.from({ length: 30 }, (_, i) => `ATTRS{idVendor}=="${i}", ENV{V${i}}="1"`),
+      ...Array.from({ length: 30 }, (_, i) => `SUBSYSTEMS=="usb", ATTRS{idProduct}=="${i}", ENV{P${i}}="1"`),
+      'SUBSYSTEMS=="pci", ATTRS{vendor}=="0x8086", ENV{INTEL}="1"',
+      'SUBSYSTEMS=="pci", ATTRS{vendor}=="0x15b3", ENV{MELLANOX}="1"',
+    ].join('\n');
+    const fast = run(text);
+    expect(fast.properties).toContainEqual(['MELLANOX', '1']);
+    expect(fast.properties.find(([k]) => k === 'INTEL')).toBeUndefined();
+    // A line that failed on a later token does not end the run of its first token.
+    expect(fast.lines).toBe(4);
+  });
+
   it('steps over ENV{X}== lines while X is absent, but evaluates them once it is set', () => {
     const absent = run(['ENV{X}=="1", ENV{A}="1"', 'ENV{X}=="2", ENV{B}="1"', 'ENV{X}=="3", ENV{C}="1"'].join('\n'));
     expect(absent.lines).toBe(1);
@@ -138,9 +152,16 @@ describe('runs of lines that must fail alike', () => {
       'ACTION=="remove"',
       'DRIVER=="x"',
       'ATTRS{vendor}=="0x15b3"',
+      'ATTRS{vendor}!="0x15b3"',
+      'ATTRS{idVendor}=="1"',
+      'ATTRS{idVendor}!="1"',
+      'SUBSYSTEMS=="usb"',
+      'SUBSYSTEMS=="pci"',
+      'DRIVERS=="mlx5_core"',
+      'KERNELS=="0000:03:00.0"',
     ];
     // Further tokens (sorted by type: KERNEL goes first, ATTR and SUBSYSTEMS after).
-    const rest = ['', '', '', ', KERNEL=="eth0"', ', ATTR{type}=="2"', ', SUBSYSTEMS=="pci"'];
+    const rest = ['', '', '', ', KERNEL=="eth0"', ', ATTR{type}=="2"', ', SUBSYSTEMS=="pci"', ', ATTRS{vendor}=="0x15b3"'];
     const action = ['ENV{X}="1"', 'ENV{X}=""', 'ENV{Y}="ab"', 'ENV{N}+="%k"', 'TAG+="t"', 'ENV{X}="2"', 'GOTO="end"'];
     // Runs need neighbours that start alike: a group's lines start with one of two tokens.
     const group = fc
