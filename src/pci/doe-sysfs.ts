@@ -70,7 +70,10 @@ export class PciDoeSysfs {
       if (present.has(name)) continue; // -EEXIST: tolerated, the file is not this mailbox's
       present.add(name);
       mine.push(name);
-      this.#attrsByName.set(name, attrRO(name, () => `${name}\n`));
+      this.#attrsByName.set(
+        name,
+        attrRO(name, () => `${name}\n`),
+      );
     }
     this.#cached.set(capOffset, [...features]);
     this.#owned.set(capOffset, mine);
