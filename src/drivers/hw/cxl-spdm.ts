@@ -32,12 +32,12 @@ export interface SpdmIdentity {
 /** auxbus's own test identity (fixtures/spdm), which the `.cma` keyring of a machine trusts. */
 export const fixtureSpdmIdentity = (): SpdmIdentity => ({ certificates: spdm.FIXTURE_CERTIFICATES, signer: spdm.keySigner(spdm.FIXTURE_LEAF_KEY) });
 
-/** A fresh SPDM responder engine for the device with `serial`. */
-export function cxlType3SpdmEngine(serial: bigint, identity: SpdmIdentity = fixtureSpdmIdentity()): spdm.SpdmResponder {
+/** A fresh SPDM responder engine for the device with `serial` (its random stream seeded by it unless `seed`). */
+export function cxlType3SpdmEngine(serial: bigint, identity: SpdmIdentity = fixtureSpdmIdentity(), seed?: string): spdm.SpdmResponder {
   return new spdm.SpdmResponder({
     certificates: identity.certificates,
     signer: identity.signer,
-    random: crypto.SeededRandom.fromString(`cxl-type3 ${serial.toString(16)}`),
+    random: crypto.SeededRandom.fromString(seed ?? `cxl-type3 ${serial.toString(16)}`),
     measurements: cxlType3Measurements(),
   });
 }
