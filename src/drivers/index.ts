@@ -36,7 +36,7 @@ export {
   errnoNumber,
 } from './doe/doe.js';
 export { IKernelCma, type KernelCma, type CmaResult, pciCmaResultOf } from './doe/cma.js';
-export { SpdmKernelCma } from './doe/cma-requester.js';
+export { SpdmKernelCma, LINUX_SPDM_REQUESTER } from './doe/cma-requester.js';
 export { cxlCdatOf, readCdatData, type CdatReadResult } from './cxl/cdat.js';
 export {
   DoeUserModule,
