@@ -33,10 +33,9 @@ export interface PciResource {
   flags: number;
 }
 
-/** One DOE capability: its offset and the protocols its Discovery table lists (index 0 first). */
+/** One DOE capability of the function (pci_doe_init finds them; its features are the kernel's to discover). */
 export interface PciDoeMailbox {
   readonly offset: number;
-  readonly features: readonly PciDoeProtocol[];
 }
 
 /** A config-space range a driver marked exclusive (pci_request_config_region_exclusive). */
