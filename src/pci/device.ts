@@ -5,7 +5,7 @@
  * `pci_find_next_ext_capability`). Enumeration and removal are probe.ts's.
  */
 import { Device, type Resource } from '../bus/index.js';
-import type { PciAccessWidth, PciDoeProtocol, PciFunctionHw, PciResetMethod } from './hw.js';
+import type { PciAccessWidth, PciFunctionHw, PciResetMethod } from './hw.js';
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciExtCapIds, pciHeaderType, pciRegs, pciStatus } from './regs.js';
 
 /** IORESOURCE_* flag bits as the `resource` file prints them (include/linux/ioport.h). */

@@ -45,11 +45,11 @@ export class PciDoeSysfs {
   readonly #attrsByName = new Map<string, Attribute<Device>>();
 
   constructor(private readonly pdev: PciDevice) {
-    const self = this;
+    const current = (): readonly Attribute<Device>[] => this.#attrs();
     this.#group = {
       name: 'doe_features',
       get attrs(): readonly Attribute<Device>[] {
-        return self.#attrs();
+        return current();
       },
     };
   }

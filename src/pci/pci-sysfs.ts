@@ -231,4 +231,3 @@ export function pciResourceGroup(pdev: PciDevice): AttributeGroup<Device> {
   }
   return { attrs };
 }
-
