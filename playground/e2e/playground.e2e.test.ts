@@ -48,6 +48,9 @@ afterAll(async () => {
 
 const shot = (name: string) => page.screenshot({ path: join(repo, 'docs/img', `playground-${name}.png`) });
 const logCount = () => page.locator('#log > li').count();
+/** The terminal's visible rows as text (xterm's DOM renderer draws spaces as U+00A0). */
+const termText = () =>
+  page.evaluate(() => (document.querySelector('#term .xterm-rows') as HTMLElement | null)?.innerText.replace(/\u00a0/g, ' ') ?? '');
 
 describe('playground in chromium', () => {
   it('loads and shows the split CXL function with its DOE auxiliary devices', async () => {
@@ -128,10 +131,36 @@ describe('playground in chromium', () => {
     await page.uncheck('#hold');
   });
 
-  it('runs a command in the command pane', async () => {
-    await page.fill('#cmd', 'cat /sys/bus/auxiliary/devices/cxl_pci.doe.1/driver_override');
-    await page.press('#cmd', 'Enter');
-    await page.waitForFunction(() => (document.querySelector('#cmd-out')?.textContent ?? '').includes('doe_user.doe'));
+  it('runs auxbus shell in the terminal pane: output, tab completion, and a command that changes the machine', async () => {
+    await page.click('#term .xterm');
+    await page.keyboard.type('ls /sys/bus/auxiliary/devices');
+    await page.keyboard.press('Enter');
+    await expect.poll(termText).toMatch(/cxl_pci\.doe\.0\s+cxl_pci\.doe\.1/);
+    // The scheduler test left cxl_pci.doe.0 unbound: bind it from the shell, the page's tree follows.
+    expect(await page.locator('.dev[data-name="cxl_pci.doe.0"] .drv').textContent()).toBe('—');
+    await page.keyboard.type('echo cxl_pci.doe.0 > /sys/bus/auxiliary/drivers/pci_doe.doe/bind');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.0"] .drv')?.textContent === 'pci_doe.doe');
+    // Tab completes a path through the interpreter's complete().
+    await page.keyboard.type('ls /sys/bus/auxiliary/drivers/pci_d');
+    await page.keyboard.press('Tab');
+    await expect.poll(termText).toContain('ls /sys/bus/auxiliary/drivers/pci_doe.doe/');
+    await page.keyboard.press('Enter');
+    await expect.poll(termText).toMatch(/bind\s+cxl_pci\.doe\.0/);
+    await page.keyboard.type('tree');
+    await page.keyboard.press('Enter');
+    await expect.poll(termText).toMatch(/cxl_pci\.doe\.0\s+auxiliary\s+→ pci_doe\.doe/);
+    // Unbind from the shell: the tree and the log change, and the step joins the shared state.
+    await page.keyboard.type('echo cxl_pci.doe.0 > /sys/bus/auxiliary/drivers/pci_doe.doe/unbind');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.0"] .drv')?.textContent === '—');
+    await page.waitForSelector('#log summary:has-text("UDEV") >> text=/unbind .*cxl_pci\\.doe\\.0$/');
+    await shot('terminal');
+    // A replay (any action) keeps the shell's unbind: it was recorded as a write step.
+    await page.click('.dev[data-name="cxl_pci.doe.0"]');
+    await page.fill('#module', 'doe_user');
+    await page.click('button[data-act="modprobe"]');
+    await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.0"] .drv')?.textContent === '—');
   });
 
   it('shares the state as a URL and restores it', async () => {

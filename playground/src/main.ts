@@ -8,6 +8,7 @@ import { formatExplain, runUdevTest, udevRulesFiles, verify } from '../../src/ud
 import { lessons } from './lessons.js';
 import { type Replay, type Scenario, type TreeNode, deviceTree, eventLog, parseScenario, replay, scenarioText } from './session.js';
 import { decodeState, encodeState } from './share.js';
+import { TerminalPane, shellSteps } from './terminal.js';
 import './style.css';
 
 const RULES_NAME = '99-playground.rules';
@@ -69,9 +70,6 @@ document.querySelector('#app')!.innerHTML = `
       <span id="clock"></span>
     </div>
     <ol id="tasks"></ol>
-    <h3>Command</h3>
-    <form id="cmd-form"><span class="prompt">#</span> <input id="cmd" size="50" placeholder="cat /sys/bus/auxiliary/devices/cxl_pci.doe.1/uevent" autocomplete="off" /></form>
-    <pre id="cmd-out"></pre>
   </section>
   <section id="log-pane"><h2>Events <small>(kernel uevents and udev events)</small></h2><ol id="log"></ol></section>
   <section id="rules-pane">
@@ -81,7 +79,20 @@ document.querySelector('#app')!.innerHTML = `
     <h3>Explanation on the selected device</h3>
     <pre id="explain"></pre>
   </section>
+  <section id="term-pane"><h2>Terminal <small>(auxbus shell on this machine)</small></h2><div id="term"></div></section>
 </main>`;
+
+const terminal = new TerminalPane($('#term'), {
+  afterCommand(line, result, changed) {
+    const m = machine();
+    if (!m) return;
+    if (!hold && m.scheduler.pending > 0) m.settle();
+    const steps = result.status === 0 ? shellSteps(line) : undefined;
+    if (steps && steps.length > 0) scenario = { ...scenario, steps: [...scenario.steps, ...steps] };
+    else if (changed && !steps) setStatus(`"${line}" changed the live machine only (no scenario verb for it): the next action replays without it`);
+    render();
+  },
+});
 
 function machine(): Machine | undefined {
   return current?.machine;
@@ -95,6 +106,8 @@ function setStatus(text: string): void {
 function reload(): void {
   current?.machine?.dispose();
   current = replay(scenarioText(scenario));
+  terminal.attach(current.machine);
+  terminal.prompt();
   const failed = current.result.steps.filter((s) => !s.ok);
   const diag = current.result.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
   setStatus(diag.length > 0 ? `scenario rejected: ${diag.join('; ')}` : `${current.result.steps.length} steps, ${failed.length} failed`);
@@ -355,30 +368,6 @@ $('#run-all').addEventListener('click', () => {
   if (!m) return;
   $('#result').textContent = `ran ${m.settle()} tasks`;
   render();
-});
-
-// ---- the command pane: a few shell commands on the live machine
-$('#cmd-form').addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  const input = $('#cmd') as HTMLInputElement;
-  const line = input.value.trim();
-  input.value = '';
-  const out = $('#cmd-out');
-  const m = machine();
-  let text = '';
-  const root = m?.processes.root;
-  try {
-    let r: RegExpExecArray | null;
-    if (!root) text = 'no machine';
-    else if ((r = /^cat (\S+)$/.exec(line))) text = root.readFile(r[1]!);
-    else if ((r = /^ls (\S+)$/.exec(line))) text = root.readdir(r[1]!).join('  ') + '\n';
-    else if ((r = /^echo (?:-n )?(.*?) > (\S+)$/.exec(line))) write(r[2]!, r[1]!.replace(/^"|"$/g, ''));
-    else if ((r = /^(modprobe|rmmod) (\S+)$/.exec(line))) append(`  - ${r[1]}: ${r[2]}\n`);
-    else text = `commands: cat PATH | ls PATH | echo VALUE > PATH | modprobe M | rmmod M\n`;
-  } catch (e) {
-    text = `${line}: ${String((e as { errno?: string }).errno ?? e)}\n`;
-  }
-  out.textContent = `${out.textContent ?? ''}# ${line}\n${text}`.split('\n').slice(-40).join('\n');
 });
 
 // ---- the rules editor
