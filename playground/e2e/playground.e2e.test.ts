@@ -173,4 +173,56 @@ describe('playground in chromium', () => {
     await second.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.1"] .drv')?.textContent === 'doe_user.doe');
     await second.close();
   });
+
+  it('steps through the explorer’s shortest schedule of the pci-core-shared race (guided lesson)', async () => {
+    await page.selectOption('#lesson', 'race');
+    await page.waitForFunction(() => (document.querySelector('#race-state')?.textContent ?? '').includes('schedule 1.1, entry 0'));
+    const drv = () => page.locator('.dev[data-name="0000:0d:00.0"] .drv').textContent();
+    // Lane 2 unbinds cxl_pci: the tree (the replay's, at that entry) shows the function unbound.
+    await page.click('#tl-step');
+    await page.click('#tl-step');
+    await page.click('#tl-step');
+    await expect.poll(() => page.locator('#timeline li.cur').textContent()).toContain('lane 2 (root) write /sys/bus/pci/drivers/cxl_pci/unbind');
+    await expect.poll(drv).toBe('—');
+    expect(await page.locator('#tree-note').textContent()).toContain('after entry 3');
+    // …binds it again: the kernel's CDAT read is queued on mailbox 0.
+    await page.click('#tl-step');
+    await expect.poll(drv).toBe('cxl_pci');
+    await expect.poll(() => page.locator('#race-state .mailbox').textContent()).toContain('kernel exchange in flight');
+    expect(await page.locator('#race-state .mailbox.racing').count()).toBe(0);
+    // Lane 1's compliance exchange: its register writes land while the kernel's read is in flight.
+    await page.click('#tl-step');
+    await page.waitForSelector('#race-state .mailbox.racing');
+    expect(await page.locator('#race-state .kmsg').textContent()).toMatch(/write to DOE mailbox at config offset \w+ from userspace/);
+    expect(await page.locator('#race-state .note').textContent()).toContain('collide');
+    await shot('race');
+    // "to the end": the explorer's verdict.
+    await page.click('#tl-end');
+    await expect.poll(() => page.locator('#race-state .verdict').textContent()).toContain('kernel-doe-vs-userspace');
+    // The same schedule under aux-exclusive: the raw exchange is refused, nothing breaks.
+    await page.selectOption('#race-file', 'exclusive');
+    await page.fill('#schedule', '1.1');
+    await page.click('#replay');
+    await page.click('#tl-end');
+    await expect.poll(() => page.locator('#race-state .verdict').textContent()).toContain('no invariant broken');
+    await expect.poll(() => page.locator('#timeline').textContent()).toContain('→ EPERM');
+    expect(await page.locator('#race-state .mailbox.racing').count()).toBe(0);
+  });
+
+  it('runs the DOE hand-off under both policies side by side on the same steps', async () => {
+    await page.selectOption('#lesson', 'doe-both');
+    await page.waitForSelector('#compare-pane:not([hidden])');
+    await expect.poll(() => page.locator('#cmp-a .cmp-doe').textContent()).toContain('cxl_pci.doe.1 → pci_doe.doe');
+    await expect.poll(() => page.locator('#cmp-b .cmp-doe').textContent()).toContain('none');
+    await page.click('button[data-act="rawdoe"]');
+    await expect.poll(() => page.locator('#cmp-a .cmp-steps li').last().textContent()).toContain('EPERM');
+    await expect.poll(() => page.locator('#cmp-b .cmp-steps li').last().textContent()).toMatch(/: ok$/);
+    expect(await page.locator('#cmp-a .cmp-taint').textContent()).toContain('none');
+    expect(await page.locator('#cmp-b .cmp-taint').textContent()).not.toContain('none');
+    await page.click('.dev[data-name="cxl_pci.doe.1"]');
+    await page.click('button[data-act="handoff"]');
+    await expect.poll(() => page.locator('#cmp-a .cmp-doe').textContent()).toContain('cxl_pci.doe.1 → doe_user.doe');
+    await expect.poll(() => page.locator('#cmp-b .cmp-steps li.fail').count()).toBeGreaterThan(0);
+    await page.locator('#compare-pane').screenshot({ path: join(repo, 'docs/img', 'playground-side-by-side.png') });
+  });
 });

@@ -5,10 +5,13 @@
 import 'reflect-metadata';
 import { machineUdev, type Machine } from '../../src/machine/index.js';
 import { formatExplain, runUdevTest, udevRulesFiles, verify } from '../../src/udev/index.js';
-import { lessons } from './lessons.js';
+import { type Lesson, lessons } from './lessons.js';
+import { type RaceReplay, explainEntry, raceFrame, racing, replaySchedule } from './race.js';
 import { type Replay, type Scenario, type TreeNode, deviceTree, eventLog, parseScenario, replay, scenarioText } from './session.js';
 import { decodeState, encodeState } from './share.js';
 import { TerminalPane, shellSteps } from './terminal.js';
+import raceExclusive from '../../examples/explore/doe-aux-exclusive.yaml?raw';
+import raceShared from '../../examples/explore/doe-pci-core-shared.yaml?raw';
 import './style.css';
 
 const RULES_NAME = '99-playground.rules';
@@ -21,6 +24,12 @@ let scenario: Scenario = parseScenario(lessons[0]!.text);
 let current: Replay | undefined;
 let selected: string | undefined;
 let hold = false;
+/** Side-by-side mode: the same steps on a twin machine under the other DOE policy. */
+let compare = false;
+let twin: Replay | undefined;
+/** An explorer schedule being stepped through, and the entry shown (-1: before the block). */
+let race: RaceReplay | undefined;
+let cursor = -1;
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -35,7 +44,7 @@ document.querySelector('#app')!.innerHTML = `
 </header>
 <p id="guide"></p>
 <main>
-  <section id="tree-pane"><h2>Devices</h2><ul id="tree"></ul></section>
+  <section id="tree-pane"><h2>Devices <small id="tree-note"></small></h2><ul id="tree"></ul></section>
   <section id="actions-pane">
     <h2>Selected: <span id="sel">none</span></h2>
     <div class="row">
@@ -60,6 +69,7 @@ document.querySelector('#app')!.innerHTML = `
       <select id="doe-req"><option value="compliance capability">compliance capability</option><option value="compliance status">compliance status</option><option value="discovery 0">discovery 0</option></select>
       <button data-act="doe">DOE exchange</button>
       <button data-act="fwctl">fwctl info</button>
+      <button data-act="rawdoe">raw DOE exchange (config space)</button>
     </div>
     <ul id="fds"></ul>
     <pre id="result"></pre>
@@ -70,6 +80,15 @@ document.querySelector('#app')!.innerHTML = `
       <span id="clock"></span>
     </div>
     <ol id="tasks"></ol>
+    <h3>Explorer replay <small>(auxbus explore --replay)</small></h3>
+    <div class="row">
+      <select id="race-file"><option value="page">this scenario</option><option value="shared">doe-pci-core-shared.yaml</option><option value="exclusive">doe-aux-exclusive.yaml</option></select>
+      schedule <input id="schedule" value="1.1" size="8" />
+      <button id="replay">replay</button>
+      <button id="tl-back">◀ back</button><button id="tl-step">step ▶</button><button id="tl-race">to the race</button><button id="tl-end">to the end</button>
+    </div>
+    <div id="race-state"></div>
+    <ol id="timeline"></ol>
   </section>
   <section id="log-pane"><h2>Events <small>(kernel uevents and udev events)</small></h2><ol id="log"></ol></section>
   <section id="rules-pane">
@@ -78,6 +97,10 @@ document.querySelector('#app')!.innerHTML = `
     <ul id="diags"></ul>
     <h3>Explanation on the selected device</h3>
     <pre id="explain"></pre>
+  </section>
+  <section id="compare-pane" hidden>
+    <h2>Both policies, same steps</h2>
+    <div class="cols"><div><h3>aux-exclusive (this page)</h3><div id="cmp-a"></div></div><div><h3>pci-core-shared (twin)</h3><div id="cmp-b"></div></div></div>
   </section>
   <section id="term-pane"><h2>Terminal <small>(auxbus shell on this machine)</small></h2><div id="term"></div></section>
 </main>`;
@@ -108,6 +131,8 @@ function reload(): void {
   current = replay(scenarioText(scenario));
   terminal.attach(current.machine);
   terminal.prompt();
+  twin?.machine?.dispose();
+  twin = compare ? replay(scenarioText({ ...scenario, header: otherPolicy(scenario.header) })) : undefined;
   const failed = current.result.steps.filter((s) => !s.ok);
   const diag = current.result.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
   setStatus(diag.length > 0 ? `scenario rejected: ${diag.join('; ')}` : `${current.result.steps.length} steps, ${failed.length} failed`);
@@ -118,7 +143,16 @@ function reload(): void {
   render();
 }
 
+/** The header with the other DOE policy (aux-exclusive ↔ pci-core-shared). */
+function otherPolicy(header: string): string {
+  return /doe: aux-exclusive/.test(header)
+    ? header.replace('doe: aux-exclusive', 'doe: pci-core-shared')
+    : header.replace('doe: pci-core-shared', 'doe: aux-exclusive');
+}
+
 function render(): void {
+  renderCompare();
+  renderRace();
   renderTree();
   renderLog();
   renderFds();
@@ -126,19 +160,107 @@ function render(): void {
   renderRules();
 }
 
+const treeItem = (n: TreeNode): string =>
+  `<li><span class="dev${n.name === selected ? ' selected' : ''}" data-name="${esc(n.name)}" data-devpath="${esc(n.devpath)}">` +
+  `<b>${esc(n.name)}</b> <i>${esc(n.kind)}</i> <span class="drv">${esc(n.driver ?? '—')}</span> <span class="owner">owner: ${esc(n.owner)}</span></span>` +
+  (n.children.length ? `<ul>${n.children.map(treeItem).join('')}</ul>` : '') +
+  '</li>';
+
 function renderTree(): void {
   const m = machine();
   const ul = $('#tree');
-  if (!m) {
-    ul.innerHTML = '';
+  const frame = race && cursor >= 0 ? race.frames[cursor] : undefined;
+  $('#tree-note').textContent = frame ? `(the replay after entry ${cursor + 1} of ${race!.frames.length}, t=${frame.t} ms)` : '';
+  if (frame) {
+    ul.innerHTML = frame.tree.map(treeItem).join('');
     return;
   }
-  const item = (n: TreeNode): string =>
-    `<li><span class="dev${n.name === selected ? ' selected' : ''}" data-name="${esc(n.name)}" data-devpath="${esc(n.devpath)}">` +
-    `<b>${esc(n.name)}</b> <i>${esc(n.kind)}</i> <span class="drv">${esc(n.driver ?? '—')}</span> <span class="owner">owner: ${esc(n.owner)}</span></span>` +
-    (n.children.length ? `<ul>${n.children.map(item).join('')}</ul>` : '') +
-    '</li>';
-  ul.innerHTML = deviceTree(m).map(item).join('');
+  ul.innerHTML = m ? deviceTree(m).map(treeItem).join('') : '';
+}
+
+/** One machine of the side-by-side view: each step's outcome, the taint, the DOE devices. */
+function comparison(r: Replay | undefined): string {
+  if (!r?.machine) return '<p>no machine</p>';
+  const m = r.machine;
+  const steps = r.result.steps
+    .map((st) => `<li class="${st.ok ? 'ok' : 'fail'}">${esc(st.summary)}: <b>${st.ok ? 'ok' : esc(st.failures.join('; '))}</b></li>`)
+    .join('');
+  const doe = [...m.core.devices]
+    .filter((d) => d.bus?.name === 'auxiliary' && /\.doe\.\d+$/.test(d.name))
+    .map((d) => `${d.name} → ${d.driver?.name ?? '—'}`);
+  return (
+    `<ol class="cmp-steps">${steps}</ol>` +
+    `<p class="cmp-taint">kernel taint: <b>${m.taint.mask === 0 ? 'none' : esc(m.taint.letters)}</b></p>` +
+    `<p class="cmp-doe">DOE auxiliary devices: ${doe.length ? esc(doe.join(', ')) : '<b>none</b> (the PCI core owns the mailboxes)'}</p>`
+  );
+}
+
+function renderCompare(): void {
+  const pane = $('#compare-pane');
+  pane.hidden = !compare;
+  if (!compare) return;
+  const aIsExclusive = /doe: aux-exclusive/.test(scenario.header);
+  const [ex, sh] = aIsExclusive ? [current, twin] : [twin, current];
+  $('#cmp-a').innerHTML = comparison(ex);
+  $('#cmp-b').innerHTML = comparison(sh);
+}
+
+function renderRace(): void {
+  const st = $('#race-state');
+  const ol = $('#timeline');
+  if (!race) {
+    st.textContent = '';
+    ol.innerHTML = '';
+    return;
+  }
+  const f = cursor >= 0 ? race.frames[cursor] : undefined;
+  const mb = race.mailbox ? `mailbox ${race.mailbox.index} of ${race.mailbox.config}` : 'no raw DOE step';
+  const lane = f?.inStep ? `${f.inStep}'s step in progress` : 'no lane step in progress';
+  const isRacing = racing(race, cursor);
+  const end = cursor === race.frames.length - 1;
+  st.innerHTML =
+    `<div>schedule <b>${esc(race.schedule)}</b>, entry <b>${cursor + 1}</b> of ${race.frames.length}${f ? `, t=${f.t} ms, ${f.uevents} uevents sent` : ''}</div>` +
+    `<div class="mailbox${isRacing ? ' racing' : ''}">${esc(mb)}: kernel exchange ${f?.kernelBusy ? '<b>in flight</b>' : 'idle'}; ${esc(lane)}${isRacing ? ' — <b>RACE: the kernel and userspace both drive this mailbox</b>' : ''}</div>` +
+    (f && explainEntry(f.entry) ? `<div class="note">${esc(explainEntry(f.entry)!)}</div>` : '') +
+    (f && f.kmsg.length ? `<pre class="kmsg">${esc(f.kmsg.join('\n'))}</pre>` : '') +
+    (end
+      ? `<div class="verdict">${race.violation ? `violation: <b>${esc(race.violation.invariant)}</b>: ${esc(race.violation.message)}` : 'no invariant broken on this schedule'}</div>`
+      : '');
+  ol.innerHTML = race.frames
+    .map(
+      (fr, i) =>
+        `<li class="${i === cursor ? 'cur' : i < cursor ? 'done' : ''}" data-i="${i}">t=${fr.entry.t} ${fr.entry.choice !== undefined ? `#${fr.entry.choice} ` : ''}<b>${esc(fr.entry.actor)}</b> ${esc(fr.entry.what)}</li>`,
+    )
+    .join('');
+  ol.querySelector('.cur')?.scrollIntoView({ block: 'nearest' });
+}
+
+function raceText(): string {
+  const which = ($('#race-file') as HTMLSelectElement).value;
+  if (which === 'shared') return raceShared;
+  if (which === 'exclusive') return raceExclusive;
+  return scenarioText(scenario);
+}
+
+function startRace(text: string, schedule: string): void {
+  try {
+    race = replaySchedule(text, schedule);
+    cursor = -1;
+    $('#result').textContent =
+      `replayed schedule ${race.schedule}: ${race.frames.length} entries${race.violation ? `, violation ${race.violation.invariant}` : ''}`;
+  } catch (e) {
+    race = undefined;
+    $('#result').textContent = e instanceof Error ? e.message : String(e);
+  }
+  renderRace();
+  renderTree();
+}
+
+function moveCursor(to: number): void {
+  if (!race) return;
+  cursor = Math.max(-1, Math.min(race.frames.length - 1, to));
+  renderRace();
+  renderTree();
 }
 
 function renderLog(): void {
@@ -322,6 +444,10 @@ function act(action: string): void {
         const [protocol, request] = ($('#doe-req') as HTMLSelectElement).value.split(' ');
         return append(`  - doe: ${f.fd}\n    protocol: ${protocol}\n    request: ${request}\n    as: ${f.as}\n`);
       }
+      case 'rawdoe': {
+        const bdf = sel && /^[0-9a-f]{4}:/.test(sel.name) ? sel.name : '0000:0d:00.0';
+        return append(`  - doe: { config: ${y(bdf)}, mailbox: 1 }\n    protocol: compliance\n    request: capability\n    as: ${processName()}\n`);
+      }
       case 'fwctl': {
         const f = openFds().find((x) => x.path.startsWith('/dev/fwctl/'));
         if (!f) throw new Error('open a /dev/fwctl node first');
@@ -345,6 +471,16 @@ document.addEventListener('click', (ev) => {
   }
   if (t.dataset.act) act(t.dataset.act);
   if (t.dataset.close) append(`  - close: ${t.dataset.close}\n    as: ${openFds().find((f) => f.fd === t.dataset.close)?.as ?? 'root'}\n`);
+});
+
+$('#replay').addEventListener('click', () => startRace(raceText(), ($('#schedule') as HTMLInputElement).value));
+$('#tl-step').addEventListener('click', () => moveCursor(cursor + 1));
+$('#tl-back').addEventListener('click', () => moveCursor(cursor - 1));
+$('#tl-end').addEventListener('click', () => moveCursor(race ? race.frames.length - 1 : -1));
+$('#tl-race').addEventListener('click', () => race && moveCursor(raceFrame(race)));
+$('#timeline').addEventListener('click', (ev) => {
+  const li = (ev.target as HTMLElement).closest<HTMLElement>('li[data-i]');
+  if (li) moveCursor(Number(li.dataset.i));
 });
 
 $('#hold').addEventListener('change', (ev) => {
@@ -422,6 +558,19 @@ rulesArea.addEventListener('scroll', () => {
 });
 
 // ---- lessons, sharing, loading
+function startLesson(l: Lesson): void {
+  $('#guide').textContent = l.guide;
+  compare = l.compare === true;
+  race = undefined;
+  cursor = -1;
+  loadText(l.text);
+  if (l.race !== undefined) {
+    ($('#race-file') as HTMLSelectElement).value = 'page';
+    ($('#schedule') as HTMLInputElement).value = l.race;
+    startRace(l.text, l.race);
+  }
+}
+
 function loadText(text: string): void {
   scenario = parseScenario(text);
   selected = undefined;
@@ -429,9 +578,7 @@ function loadText(text: string): void {
   reload();
 }
 $('#lesson').addEventListener('change', (ev) => {
-  const l = lessons.find((x) => x.id === (ev.target as HTMLSelectElement).value)!;
-  $('#guide').textContent = l.guide;
-  loadText(l.text);
+  startLesson(lessons.find((x) => x.id === (ev.target as HTMLSelectElement).value)!);
 });
 $('#share').addEventListener('click', () => {
   const url = `${location.href.split('#')[0]}#s=${encodeState(scenarioText(scenario))}`;
