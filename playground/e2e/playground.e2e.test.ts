@@ -103,7 +103,11 @@ describe('playground in chromium', () => {
     await page.click('.dev[data-name="cxl_pci.doe.0"]');
     await page.fill('#rules', 'SUBSYSTEM=="auxiliary", DRIVR=="pci_doe.doe", TAG+="x"\n');
     await page.waitForSelector('#diags .diag');
-    expect(await page.locator('#diags .diag').first().textContent()).toMatch(/^99-playground\.rules:1: /);
+    // Positioned: line and column of the bad token, which the editor underlines.
+    expect(await page.locator('#diags .diag').first().textContent()).toMatch(/^99-playground\.rules:1:25: error: Invalid key 'DRIVR'/);
+    expect(await page.locator('#hl .err-pos').textContent()).toBe('DRIVR=="pci_doe.doe"');
+    expect(await page.locator('#diags .diag pre').textContent()).toContain('\n                        ^~~~');
+    await page.locator('#rules-pane').screenshot({ path: join(repo, 'docs/img', 'playground-rules-diagnostic.png') });
     await page.fill('#rules', 'SUBSYSTEM=="auxiliary", DRIVER=="pci_doe.doe", TAG+="x"\nSUBSYSTEM=="pci", TAG+="y"\n');
     await page.waitForFunction(() => document.querySelectorAll('#diags .diag').length === 0);
     await expect.poll(() => page.locator('#explain').textContent()).toMatch(/MATCH/);
@@ -224,5 +228,40 @@ describe('playground in chromium', () => {
     await expect.poll(() => page.locator('#cmp-a .cmp-doe').textContent()).toContain('cxl_pci.doe.1 → doe_user.doe');
     await expect.poll(() => page.locator('#cmp-b .cmp-steps li.fail').count()).toBeGreaterThan(0);
     await page.locator('#compare-pane').screenshot({ path: join(repo, 'docs/img', 'playground-side-by-side.png') });
+  });
+
+  it('marks VFs as VFs with their physfn, and hands one to vfio-pci', async () => {
+    await page.selectOption('#lesson', 'vfio');
+    await page.waitForFunction(() => document.querySelectorAll('.dev .kind.vf').length === 2);
+    const vf = page.locator('.dev:has(.kind.vf)').first();
+    expect(await vf.locator('.kind').textContent()).toBe('pci VF');
+    expect(await vf.locator('.physfn').textContent()).toBe('physfn → 0000:03:00.0');
+    expect(await page.locator('.dev[data-name="0000:03:00.0"] .virtfns').textContent()).toBe('PF of 2 VFs');
+    const name = (await vf.getAttribute('data-name'))!;
+    await vf.click();
+    // sriov_drivers_autoprobe: mlx5_core took the VF; unbind it first.
+    expect(await vf.locator('.drv').textContent()).toBe('mlx5_core');
+    await page.click('button[data-act="unbind"]');
+    await page.waitForFunction((n) => document.querySelector(`.dev[data-name="${n}"] .drv`)?.textContent === '—', name);
+    await page.fill('#driver', 'vfio-pci');
+    await page.click('button[data-act="override"]');
+    await page.click('button[data-act="probe"]');
+    await page.waitForFunction((n) => document.querySelector(`.dev[data-name="${n}"] .drv`)?.textContent === 'vfio-pci', name);
+    await page.locator('#tree-pane').screenshot({ path: join(repo, 'docs/img', 'playground-vf.png') });
+  });
+
+  it('calls fwctl from a process: FWCTL_INFO, and FWCTL_RPC refused or answered by scope', async () => {
+    await page.selectOption('#lesson', 'fwctl');
+    await page.waitForSelector('#calls li');
+    expect(await page.locator('#calls li').first().textContent()).toMatch(/FWCTL_INFO.* → ok .*01000000 ?04000000/);
+    // NOP needs DEBUG_READ_ONLY: EBADMSG at CONFIGURATION, an answer at DEBUG_READ_ONLY.
+    await page.selectOption('#fwctl-op', { label: 'FWCTL_RPC NOP (0x80d)' });
+    await page.selectOption('#fwctl-scope', 'CONFIGURATION');
+    await page.click('button[data-act="fwctl"]');
+    await expect.poll(() => page.locator('#calls li').last().textContent()).toMatch(/FWCTL_RPC.*CONFIGURATION.* → EBADMSG/);
+    await page.selectOption('#fwctl-scope', 'DEBUG_READ_ONLY');
+    await page.click('button[data-act="fwctl"]');
+    await expect.poll(() => page.locator('#calls li').last().textContent()).toMatch(/FWCTL_RPC.*DEBUG_READ_ONLY.* → ok .*out_len/);
+    await page.locator('#actions-pane').screenshot({ path: join(repo, 'docs/img', 'playground-fwctl.png') });
   });
 });

@@ -104,6 +104,7 @@ steps:
   - write: /sys/bus/pci/devices/0000:03:00.0/sriov_numvfs
     value: "2"
 `,
-    guide: 'Two VFs exist. Select a VF, set driver_override to vfio-pci and drivers_probe: /dev/vfio/N appears for its IOMMU group.',
+    guide:
+      'Two VFs exist, marked "pci VF" with their physfn (the PF shows how many VFs it has); mlx5_core took them. Select a VF, unbind it, set driver_override to vfio-pci and press drivers_probe: vfio-pci binds and /dev/vfio/N appears for its IOMMU group.',
   },
 ];

@@ -68,10 +68,17 @@ document.querySelector('#app')!.innerHTML = `
       <button data-act="open">open</button>
       <select id="doe-req"><option value="compliance capability">compliance capability</option><option value="compliance status">compliance status</option><option value="discovery 0">discovery 0</option></select>
       <button data-act="doe">DOE exchange</button>
-      <button data-act="fwctl">fwctl info</button>
+      <select id="fwctl-op">
+        <option value="info">FWCTL_INFO</option>
+        <option value="01 01 00 00  00 00 00 00  00 00 00 00  00 00 00 00">FWCTL_RPC QUERY_ADAPTER (0x101)</option>
+        <option value="08 0d 00 00  00 00 00 00  00 00 00 00  00 00 00 00">FWCTL_RPC NOP (0x80d)</option>
+      </select>
+      <select id="fwctl-scope"><option>CONFIGURATION</option><option>DEBUG_READ_ONLY</option><option>DEBUG_WRITE</option><option>DEBUG_WRITE_FULL</option></select>
+      <button data-act="fwctl">fwctl ioctl</button>
       <button data-act="rawdoe">raw DOE exchange (config space)</button>
     </div>
     <ul id="fds"></ul>
+    <ol id="calls"></ol>
     <pre id="result"></pre>
     <h3>Scheduler</h3>
     <div class="row">
@@ -156,13 +163,17 @@ function render(): void {
   renderTree();
   renderLog();
   renderFds();
+  renderCalls();
   renderTasks();
   renderRules();
 }
 
 const treeItem = (n: TreeNode): string =>
   `<li><span class="dev${n.name === selected ? ' selected' : ''}" data-name="${esc(n.name)}" data-devpath="${esc(n.devpath)}">` +
-  `<b>${esc(n.name)}</b> <i>${esc(n.kind)}</i> <span class="drv">${esc(n.driver ?? '—')}</span> <span class="owner">owner: ${esc(n.owner)}</span></span>` +
+  `<b>${esc(n.name)}</b> <i class="${n.physfn ? 'kind vf' : 'kind'}">${esc(n.kind)}</i> <span class="drv">${esc(n.driver ?? '—')}</span> <span class="owner">owner: ${esc(n.owner)}</span>` +
+  (n.physfn ? ` <span class="physfn">physfn → ${esc(n.physfn)}</span>` : '') +
+  (n.virtfns ? ` <span class="virtfns">PF of ${n.virtfns.length} VF${n.virtfns.length > 1 ? 's' : ''}</span>` : '') +
+  '</span>' +
   (n.children.length ? `<ul>${n.children.map(treeItem).join('')}</ul>` : '') +
   '</li>';
 
@@ -322,6 +333,22 @@ function openFds(): { fd: string; path: string; as: string }[] {
   return [...out.values()];
 }
 
+/** The results of the processes' calls (ioctl, DOE exchanges), newest last. */
+function renderCalls(): void {
+  const steps = current?.result.steps.filter((st) => st.verb === 'ioctl' || st.verb === 'doe') ?? [];
+  $('#calls').innerHTML = steps
+    .map((st) => {
+      const a = st.actual as { errno?: string } | undefined;
+      const outcome = a?.errno ?? (st.ok ? 'ok' : st.failures.join('; '));
+      // A 4096-byte RPC output buffer is shown by its head.
+      const short = (v: unknown) => (typeof v === 'string' && v.length > 48 ? `${v.slice(0, 48)}… (${v.length / 2} bytes)` : v);
+      const shown = a && typeof a === 'object' ? Object.fromEntries(Object.entries(a).map(([k, v]) => [k, short(v)])) : a;
+      const data = a && a.errno === undefined ? ` <code>${esc(JSON.stringify(shown))}</code>` : '';
+      return `<li class="call ${a?.errno ? 'errno' : 'ok'}">${esc(st.summary)} → <b>${esc(outcome)}</b>${data}</li>`;
+    })
+    .join('');
+}
+
 function renderFds(): void {
   $('#fds').innerHTML = openFds()
     .map((f) => `<li>${esc(f.as)} holds <code>${esc(f.path)}</code> as fd <b>${esc(f.fd)}</b> <button data-close="${esc(f.fd)}">close</button></li>`)
@@ -451,7 +478,10 @@ function act(action: string): void {
       case 'fwctl': {
         const f = openFds().find((x) => x.path.startsWith('/dev/fwctl/'));
         if (!f) throw new Error('open a /dev/fwctl node first');
-        return append(`  - ioctl: ${f.fd}\n    as: ${f.as}\n    op: FWCTL_INFO\n`);
+        const op = ($('#fwctl-op') as HTMLSelectElement).value;
+        if (op === 'info') return append(`  - ioctl: ${f.fd}\n    as: ${f.as}\n    op: FWCTL_INFO\n`);
+        const scope = ($('#fwctl-scope') as HTMLSelectElement).value;
+        return append(`  - ioctl: ${f.fd}\n    as: ${f.as}\n    op: FWCTL_RPC\n    scope: ${scope}\n    payload: ${y(op)}\n`);
       }
     }
   } catch (e) {
@@ -510,17 +540,34 @@ $('#run-all').addEventListener('click', () => {
 const rulesArea = $('#rules') as HTMLTextAreaElement;
 rulesArea.value = DEFAULT_RULES;
 
-function highlight(text: string, bad: ReadonlySet<number>): string {
+/** Syntax colours for a piece of a rules line (KEY{attr}, operator, "value"). */
+function colour(piece: string): string {
+  return esc(piece).replace(
+    /([A-Z_]+(?:\{[^}]*\})?)(==|!=|\+=|-=|:=|=)(&quot;.*?&quot;)/g,
+    '<span class="k">$1</span><span class="o">$2</span><span class="s">$3</span>',
+  );
+}
+
+/** A diagnostic's position in the editor: 1-based line and column, and the length it covers. */
+interface Mark {
+  readonly line: number;
+  readonly col: number;
+  readonly length: number;
+}
+
+function highlight(text: string, marks: readonly Mark[]): string {
   return text
     .split('\n')
     .map((line, i) => {
-      const cls = bad.has(i + 1) ? ' class="bad"' : '';
+      const mark = marks.find((m) => m.line === i + 1);
+      const cls = mark ? ' class="bad"' : '';
       if (/^\s*#/.test(line)) return `<span${cls}><span class="c">${esc(line)}</span></span>`;
-      const html = esc(line).replace(
-        /([A-Z_]+(?:\{[^}]*\})?)(==|!=|\+=|-=|:=|=)(&quot;.*?&quot;)/g,
-        '<span class="k">$1</span><span class="o">$2</span><span class="s">$3</span>',
-      );
-      return `<span${cls}>${html}</span>`;
+      if (!mark) return `<span>${colour(line)}</span>`;
+      // The diagnosed token is underlined; the rest keeps its colours.
+      const from = Math.min(line.length, mark.col - 1);
+      const to = Math.min(line.length, from + Math.max(1, mark.length));
+      const at = line.slice(from, to) || ' ';
+      return `<span${cls}>${colour(line.slice(0, from))}<span class="err-pos" data-col="${mark.col}">${esc(at)}</span>${colour(line.slice(to))}</span>`;
     })
     .join('\n');
 }
@@ -528,9 +575,21 @@ function highlight(text: string, bad: ReadonlySet<number>): string {
 function renderRules(): void {
   const text = rulesArea.value;
   const v = verify([{ name: `/etc/udev/rules.d/${RULES_NAME}`, text }]);
-  const bad = new Set(v.diagnostics.map((d) => d.line ?? 0));
-  $('#hl').innerHTML = highlight(text, bad) + '\n';
-  $('#diags').innerHTML = v.diagnostics.map((d) => `<li class="diag">${esc(`${RULES_NAME}:${d.line ?? 0}: ${d.message}`)}</li>`).join('');
+  const lines = text.split('\n');
+  const marks: Mark[] = v.diagnostics.map((d) => {
+    const line = d.line ?? 1;
+    const physical = lines[line - 1] ?? '';
+    const indent = physical.length - physical.trimStart().length;
+    return { line, col: d.col ?? indent + 1, length: d.length ?? Math.max(1, physical.length - indent) };
+  });
+  $('#hl').innerHTML = highlight(text, marks) + '\n';
+  $('#diags').innerHTML = v.diagnostics
+    .map((d, i) => {
+      const mk = marks[i]!;
+      const caret = `${' '.repeat(mk.col - 1)}^${'~'.repeat(Math.max(0, mk.length - 1))}`;
+      return `<li class="diag" data-line="${mk.line}" data-col="${mk.col}">${esc(`${RULES_NAME}:${mk.line}:${mk.col}: ${d.level}: ${d.message}`)}<pre>${esc(lines[mk.line - 1] ?? '')}\n${caret}</pre></li>`;
+    })
+    .join('');
   const m = machine();
   const sel = selectedNode();
   const ex = $('#explain');
