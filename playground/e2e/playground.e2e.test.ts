@@ -2,10 +2,12 @@
  * The built playground in a real browser: Debian's chromium driven by playwright-core. Every
  * wait is on a selector or a page condition, never a fixed sleep. Screenshots go to docs/img/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from './static-server.node.js';
 
@@ -18,7 +20,8 @@ let page: Page;
 let userDataDir: string;
 
 beforeAll(async () => {
-  server = await serveStatic(join(repo, 'dist-playground'));
+  // Served under a sub-path, as from any static host: the build uses relative URLs only.
+  server = await serveStatic(join(repo, 'dist-playground'), '/some/sub/path/');
   userDataDir = mkdtempSync(join(tmpdir(), 'auxbus-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -46,7 +49,35 @@ afterAll(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-const shot = (name: string) => page.screenshot({ path: join(repo, 'docs/img', `playground-${name}.png`) });
+/** A screenshot for the README: the box around `selectors` (small PNGs: only the panes that matter). */
+async function shot(name: string, ...selectors: string[]): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const boxes = (await Promise.all(selectors.map((s) => page.locator(s).first().boundingBox()))).filter((b) => b !== null);
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  const clip = {
+    x,
+    y,
+    width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
+    height: Math.min(900, Math.max(...boxes.map((b) => b.y + b.height)) - y),
+  };
+  await page.screenshot({ path: join(repo, 'docs/img', `playground-${name}.png`), clip, fullPage: true });
+}
+/** Navigation start → load event end, → the bundle's first line, → the simulator booted (ms). */
+async function loadFigures(p: Page = page): Promise<{ load: number; scriptStart: number; booted: number }> {
+  return p.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const mark = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+    return { load: nav.loadEventEnd, scriptStart: mark('auxbus-script-start'), booted: mark('auxbus-booted') };
+  });
+}
+let firstLoad: { load: number; scriptStart: number; booted: number } | undefined;
+
+/** One measured figure, as bench prints them: a JSON line. */
+function figure(name: string, value: number, unit: string): void {
+  console.log(JSON.stringify({ figure: name, value: Math.round(value), unit }));
+}
+
 const logCount = () => page.locator('#log > li').count();
 /** The terminal's visible rows as text (xterm's DOM renderer draws spaces as U+00A0). */
 const termText = () =>
@@ -59,15 +90,45 @@ describe('playground in chromium', () => {
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector('.dev[data-name="cxl_pci.doe.1"]');
-    const timing = await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      return { domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd };
-    });
-    console.log(`first load: DOMContentLoaded ${timing.domContentLoaded.toFixed(0)} ms, load ${timing.load.toFixed(0)} ms`);
+    await page.waitForFunction(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd > 0);
+    const cold = await loadFigures();
+    firstLoad = cold;
+    expect(cold.booted).toBeGreaterThan(cold.scriptStart);
     expect(await page.locator('.dev[data-name="0000:0d:00.0"] .drv').textContent()).toBe('cxl_pci');
     expect(await page.locator('.dev[data-name="cxl_pci.doe.1"] .drv').textContent()).toBe('pci_doe.doe');
     expect(errors).toEqual([]);
-    await shot('tree');
+    await shot('tree', '#tree-pane');
+  });
+
+  it('measures the bundle and the first load (printed as figures)', async () => {
+    const assets = join(repo, 'dist-playground', 'assets');
+    const files = readdirSync(assets).map((f) => join(assets, f));
+    const js = files.filter((f) => f.endsWith('.js'));
+    const bytes = (fs: string[]) => fs.reduce((n, f) => n + statSync(f).size, 0);
+    const gz = (fs: string[]) => fs.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+    figure('playground.bundle_bytes', bytes(files), 'bytes');
+    figure('playground.bundle_gzip_bytes', gz(files), 'bytes');
+    figure('playground.js_bytes', bytes(js), 'bytes');
+    figure('playground.js_gzip_bytes', gz(js), 'bytes');
+    // Relative URLs only: the folder works from any static host and sub-path.
+    const html = readFileSync(join(repo, 'dist-playground', 'index.html'), 'utf8');
+    expect(html).not.toMatch(/(src|href)="\//);
+    expect(html).toMatch(/src="\.\/assets\/[\w-]+\.js"/);
+    // A second load in a fresh page (cache warm) next to the cold first one.
+    const second = await context.newPage();
+    await second.goto(server.url);
+    await second.waitForSelector('body[data-ready="true"]');
+    await second.waitForFunction(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd > 0);
+    const warm = await loadFigures(second);
+    await second.close();
+    for (const [name, f] of [
+      ['cold', firstLoad!],
+      ['warm', warm],
+    ] as const) {
+      figure(`playground.${name}.load_event_ms`, f.load, 'ms');
+      figure(`playground.${name}.booted_ms`, f.booted, 'ms');
+      figure(`playground.${name}.boot_ms`, f.booted - f.scriptStart, 'ms');
+    }
   });
 
   it('unbinds a DOE auxiliary device: the tree and the log change', async () => {
@@ -96,7 +157,7 @@ describe('playground in chromium', () => {
     await page.click('button[data-act="doe"]');
     await page.waitForFunction(() => (document.querySelector('#result')?.textContent ?? '').includes('00011c00e7fd'));
     expect(await page.locator('#result').textContent()).toContain(': ok');
-    await shot('doe-handoff');
+    await shot('doe-handoff', '#tree-pane', '#actions-pane');
   });
 
   it('edits a rule: a diagnostic for a typo, the explanation for a valid rule', async () => {
@@ -107,12 +168,12 @@ describe('playground in chromium', () => {
     expect(await page.locator('#diags .diag').first().textContent()).toMatch(/^99-playground\.rules:1:25: error: Invalid key 'DRIVR'/);
     expect(await page.locator('#hl .err-pos').textContent()).toBe('DRIVR=="pci_doe.doe"');
     expect(await page.locator('#diags .diag pre').textContent()).toContain('\n                        ^~~~');
-    await page.locator('#rules-pane').screenshot({ path: join(repo, 'docs/img', 'playground-rules-diagnostic.png') });
+    await shot('rules-diagnostic', '#rules-pane');
     await page.fill('#rules', 'SUBSYSTEM=="auxiliary", DRIVER=="pci_doe.doe", TAG+="x"\nSUBSYSTEM=="pci", TAG+="y"\n');
     await page.waitForFunction(() => document.querySelectorAll('#diags .diag').length === 0);
     await expect.poll(() => page.locator('#explain').textContent()).toMatch(/MATCH/);
     await expect.poll(() => page.locator('#explain').textContent()).toMatch(/SUBSYSTEM=="pci"/);
-    await shot('rules');
+    await shot('rules', '#rules-pane');
   });
 
   it('steps the scheduler task by task in hold mode', async () => {
@@ -129,7 +190,7 @@ describe('playground in chromium', () => {
       await page.click('#step');
       await page.waitForFunction(() => (document.querySelector('#result')?.textContent ?? '').startsWith('ran task: '));
     }
-    await shot('scheduler');
+    await shot('scheduler', '#tree-pane', '#actions-pane');
     await page.click('#run-all');
     await page.waitForFunction(() => document.querySelectorAll('#tasks li.ready').length === 0);
     await page.uncheck('#hold');
@@ -159,7 +220,7 @@ describe('playground in chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('.dev[data-name="cxl_pci.doe.0"] .drv')?.textContent === '—');
     await page.waitForSelector('#log summary:has-text("UDEV") >> text=/unbind .*cxl_pci\\.doe\\.0$/');
-    await shot('terminal');
+    await shot('terminal', '#term-pane');
     // A replay (any action) keeps the shell's unbind: it was recorded as a write step.
     await page.click('.dev[data-name="cxl_pci.doe.0"]');
     await page.fill('#module', 'doe_user');
@@ -199,7 +260,7 @@ describe('playground in chromium', () => {
     await page.waitForSelector('#race-state .mailbox.racing');
     expect(await page.locator('#race-state .kmsg').textContent()).toMatch(/write to DOE mailbox at config offset \w+ from userspace/);
     expect(await page.locator('#race-state .note').textContent()).toContain('collide');
-    await shot('race');
+    await shot('race', '#tree-pane', '#actions-pane');
     // "to the end": the explorer's verdict.
     await page.click('#tl-end');
     await expect.poll(() => page.locator('#race-state .verdict').textContent()).toContain('kernel-doe-vs-userspace');
@@ -227,7 +288,7 @@ describe('playground in chromium', () => {
     await page.click('button[data-act="handoff"]');
     await expect.poll(() => page.locator('#cmp-a .cmp-doe').textContent()).toContain('cxl_pci.doe.1 → doe_user.doe');
     await expect.poll(() => page.locator('#cmp-b .cmp-steps li.fail').count()).toBeGreaterThan(0);
-    await page.locator('#compare-pane').screenshot({ path: join(repo, 'docs/img', 'playground-side-by-side.png') });
+    await shot('side-by-side', '#compare-pane');
   });
 
   it('marks VFs as VFs with their physfn, and hands one to vfio-pci', async () => {
@@ -247,7 +308,7 @@ describe('playground in chromium', () => {
     await page.click('button[data-act="override"]');
     await page.click('button[data-act="probe"]');
     await page.waitForFunction((n) => document.querySelector(`.dev[data-name="${n}"] .drv`)?.textContent === 'vfio-pci', name);
-    await page.locator('#tree-pane').screenshot({ path: join(repo, 'docs/img', 'playground-vf.png') });
+    await shot('vf', '#tree-pane');
   });
 
   it('calls fwctl from a process: FWCTL_INFO, and FWCTL_RPC refused or answered by scope', async () => {
@@ -262,6 +323,35 @@ describe('playground in chromium', () => {
     await page.selectOption('#fwctl-scope', 'DEBUG_READ_ONLY');
     await page.click('button[data-act="fwctl"]');
     await expect.poll(() => page.locator('#calls li').last().textContent()).toMatch(/FWCTL_RPC.*DEBUG_READ_ONLY.* → ok .*out_len/);
-    await page.locator('#actions-pane').screenshot({ path: join(repo, 'docs/img', 'playground-fwctl.png') });
+    await shot('fwctl', '#actions-pane');
+  });
+
+  it('serves the same page from the dev server (npm run playground)', async () => {
+    const dev = await createServer({
+      configFile: join(repo, 'playground/vite.config.ts'),
+      server: { port: 0, strictPort: false },
+      logLevel: 'silent',
+    });
+    await dev.listen();
+    try {
+      const url = dev.resolvedUrls?.local[0];
+      expect(url).toBeDefined();
+      const p = await context.newPage();
+      const errors: string[] = [];
+      p.on('pageerror', (e) => errors.push(String(e)));
+      await p.goto(url!);
+      await p.waitForSelector('body[data-ready="true"]');
+      await p.waitForSelector('.dev[data-name="cxl_pci.doe.1"]');
+      expect(errors).toEqual([]);
+      await p.close();
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('keeps the README screenshots small', () => {
+    const shots = readdirSync(join(repo, 'docs/img')).filter((f) => f.startsWith('playground-') && f.endsWith('.png'));
+    expect(shots.length).toBeGreaterThanOrEqual(10);
+    for (const f of shots) expect(statSync(join(repo, 'docs/img', f)).size, f).toBeLessThan(200_000);
   });
 });

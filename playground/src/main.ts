@@ -3,6 +3,8 @@
  * see session.ts. Plain DOM, no framework.
  */
 import 'reflect-metadata';
+// First-load figures (the e2e test prints them): when the bundle starts and when the simulator has booted.
+performance.mark('auxbus-script-start');
 import { machineUdev, type Machine } from '../../src/machine/index.js';
 import { formatExplain, runUdevTest, udevRulesFiles, verify } from '../../src/udev/index.js';
 import { type Lesson, lessons } from './lessons.js';
@@ -659,4 +661,5 @@ if (frag) {
     reload();
   }
 } else reload();
+performance.mark('auxbus-booted');
 document.body.dataset.ready = 'true';
