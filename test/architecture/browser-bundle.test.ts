@@ -4,9 +4,20 @@
  * of the project (*.node.ts, the CLI's Node I/O io.ts and front end). The ESLint rules
  * (eslint.config.js) check each file's imports; this checks the whole import graph at once.
  */
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { build } from 'esbuild';
+import { dirname, resolve } from 'node:path';
+import { type Plugin, build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+
+/** Vite's `?raw` imports (the lessons' example scenarios) as text. */
+const raw: Plugin = {
+  name: 'raw',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: resolve(dirname(a.importer), a.path.replace(/\?raw$/, '')), namespace: 'raw' }));
+    b.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({ contents: readFileSync(a.path, 'utf8'), loader: 'text' }));
+  },
+};
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -22,6 +33,7 @@ describe('the playground bundle', () => {
       logLevel: 'silent',
       outdir: 'out',
       loader: { '.css': 'css' },
+      plugins: [raw],
     });
     const inputs = r.metafile.inputs;
     const files = Object.keys(inputs);
