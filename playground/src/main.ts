@@ -121,8 +121,11 @@ const terminal = new TerminalPane($('#term'), {
     if (!m) return;
     if (!hold && m.scheduler.pending > 0) m.settle();
     const steps = result.status === 0 ? shellSteps(line) : undefined;
-    if (steps && steps.length > 0) scenario = { ...scenario, steps: [...scenario.steps, ...steps] };
-    else if (changed && !steps) setStatus(`"${line}" changed the live machine only (no scenario verb for it): the next action replays without it`);
+    if (steps && steps.length > 0) {
+      scenario = { ...scenario, steps: [...scenario.steps, ...steps] };
+      // Side by side: the twin machine takes the same steps (a replay of both).
+      if (compare) return reload();
+    } else if (changed && !steps) setStatus(`"${line}" changed the live machine only (no scenario verb for it): the next action replays without it`);
     render();
   },
 });
@@ -139,6 +142,8 @@ function setStatus(text: string): void {
 function reload(): void {
   current?.machine?.dispose();
   current = replay(scenarioText(scenario));
+  // An explorer replay stays listed, but the tree shows the live machine again.
+  cursor = -1;
   terminal.attach(current.machine);
   terminal.prompt();
   twin?.machine?.dispose();
