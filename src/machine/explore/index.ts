@@ -17,4 +17,4 @@ export {
   shrink,
   explore,
 } from './explorer.js';
-export { TASK_INVARIANTS, type Invariant } from './invariants.js';
+export { TASK_INVARIANTS, type Invariant, kernelDoeBusy } from './invariants.js';
