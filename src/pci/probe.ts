@@ -44,7 +44,7 @@ import { pciCommonGroups } from './pci-sysfs-common.js';
 import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
 import { PciMsi } from './msi.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
-import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
+import { PCI_HOST_KERNEL_WINDOWS, PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
 import { IIommuCore, IommuCore } from './iommu.js';
 import { PciIov, pciDeviceCanProbe, pciSriov, pciSriovGroup, pciSriovInit } from './iov.js';
@@ -164,7 +164,13 @@ export class PciCore {
     });
     this.hostBridge = new Device({ name: 'pci0000:00' });
     this.rootBus = new PciBus(0, 0, undefined, this.hostBridge, undefined);
-    this.#hosts.push(new PciHostBridge(0, this.hostBridge, this.rootBus));
+    const host0 = new PciHostBridge(0, this.hostBridge, this.rootBus);
+    host0.windowSpec = PCI_HOST_KERNEL_WINDOWS;
+    host0.windows = {
+      mem: new WindowAllocator(...PCI_HOST_KERNEL_WINDOWS.mem),
+      mem64: new WindowAllocator(...PCI_HOST_KERNEL_WINDOWS.mem64),
+    };
+    this.#hosts.push(host0);
     this.#buses.set('0:0', this.rootBus);
     this.#claims = new PciResources(resources, lockdown, log);
     this.#configWriter = new PciConfigWriter(lockdown, taint, log);
@@ -797,7 +803,14 @@ export class PciCore {
 
   /** /proc/iomem below the host bridge window. */
   iomem(): string {
-    return this.#claims.iomem(this.rootBus);
+    return this.#claims.iomem(
+      this.#hosts.map((h) => {
+        const spec = h.windowSpec;
+        const windows: (readonly [number, number])[] = h.domain === 0 ? [[PCI_HOST_MEM_WINDOW.start, PCI_HOST_MEM_WINDOW.end]] : [];
+        if (spec) windows.push(spec.mem, ...(spec.mem64 ? [spec.mem64] : []));
+        return { bus: h.rootBus, windows };
+      }),
+    );
   }
 
   /** `config` read (pci_read_config). */
