@@ -27,6 +27,8 @@ import {
   Taint,
   IKobjectUevent,
   KobjectUevent,
+  IBusNotifier,
+  type BusNotifier,
   type DevicePower,
   IDevicePower,
   type DeviceClass,
@@ -110,6 +112,8 @@ export class PciCore {
   /** The `pci_bus` class (pcibus_class). */
   readonly pciBusClass: DeviceClass;
   readonly #msi = new PciMsi();
+  /** INTx line → registered functions using it. */
+  readonly #intx = new Map<number, number>();
   readonly rootBus: PciBus;
   /** SR-IOV (iov.ts): enabling and disabling virtual functions. */
   readonly iov: PciIov;
@@ -137,7 +141,18 @@ export class PciCore {
     @inject(IKobjectUevent) uevent: KobjectUevent,
     @inject(IIommuCore) readonly iommu: IommuCore,
     @inject(IDevicePower) private readonly power: DevicePower,
+    @inject(IBusNotifier) notifier: BusNotifier,
   ) {
+    // The INTx lines functions use, counted as functions come and go (MSI allocation skips them).
+    notifier.onDidAddDevice((d) => {
+      if (d instanceof PciDevice && d.irq) this.#intx.set(d.irq, (this.#intx.get(d.irq) ?? 0) + 1);
+    });
+    notifier.onDidRemoveDevice((d) => {
+      if (!(d instanceof PciDevice) || !d.irq) return;
+      const n = (this.#intx.get(d.irq) ?? 0) - 1;
+      if (n > 0) this.#intx.set(d.irq, n);
+      else this.#intx.delete(d.irq);
+    });
     this.bus = createPciBusType(this, [
       ...pciDeviceGroups(this),
       pciSriovGroup({ log, sriovConfigure: (pf) => this.#sriovConfigure(pf) }),
@@ -753,7 +768,7 @@ export class PciCore {
   /** pcim_enable_device: enabled now, disabled when the driver unbinds (devres). Context: probe. */
   /** pci_alloc_irq_vectors (MSI-X only; see msi.ts). */
   allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number): number {
-    return this.#msi.allocIrqVectors(pdev, min, max, flags, new Set(this.devices.map((d) => d.irq)));
+    return this.#msi.allocIrqVectors(pdev, min, max, flags, this.#intx);
   }
 
   pcimEnableDevice(pdev: PciDevice): void {
