@@ -1,9 +1,13 @@
 /**
- * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c): the `pci` bus and host
- * bridge at init, enumeration (every `add` of a scan first, then attach, §2.3), removal (the
- * walks are remove.ts's) and rescan over one tree state, driver registration and enable; the facade over resource.ts,
- * access.ts and reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
- * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
+ * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c): the `pci` bus and its host
+ * bridges (one per PCI segment: `pci0000:00`, `pci0001:00` …, each with its root bus), enumeration
+ * (every `add` of a scan first, then attach, §2.3) with bus numbers as pci_scan_bridge_extend
+ * assigns them (firmware's kept, the others numbered depth first), removal (the walks are
+ * remove.ts's) and rescan over one tree state, driver registration and enable; the facade over
+ * resource.ts, setup-bus.ts, access.ts and reset.ts. Functions are found either at the bus
+ * number firmware placed them on (`insertHardware`, the fixed-address presets) or through the
+ * link of the bridge above them (`PciLink`, fleets), whatever number the bridge was given.
+ * Not modelled: port I/O through `resourceN`, I/O windows, hot-plug bus and window reservation.
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
