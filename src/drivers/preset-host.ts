@@ -20,7 +20,7 @@ import {
   packRootPorts,
   placeFleet,
 } from './fleet.js';
-import { cxlType3SpdmResponder } from './hw/cxl-spdm.js';
+import { cxlType3SpdmResponders } from './hw/cxl-spdm.js';
 import { createCxlType3 } from './hw/cxl-type3.js';
 import { createMlx5Nic } from './hw/mlx5-nic.js';
 import { createQemuCxlSwitch } from './hw/qemu-cxl-switch.js';
@@ -83,7 +83,7 @@ export const presetTable: Readonly<Record<string, PresetDefinition>> = {
   'cxl-type3': {
     rootPort: 0x01,
     bus: 0x0d,
-    create: (env) => createCxlType3({ scheduler: env.scheduler, spdm: cxlType3SpdmResponder(0xcafe0d93n) }),
+    create: (env) => createCxlType3({ scheduler: env.scheduler, spdm: cxlType3SpdmResponders(0xcafe0d93n) }),
     fleet: { switch: 'cxl', functionsPerDevice: 8 },
   }, // 0000:00:01.0 → 0000:0d:00.0
   'mlx5-nic': { rootPort: 0x02, bus: 0x03, create: () => createMlx5Nic(), fleet: { switch: 'pcie', functionsPerDevice: 1 } }, // 0000:00:02.0 → 0000:03:00.0

@@ -8,14 +8,15 @@
  * ports — both coldplugged with rules that read parent attributes (so every event walks sysfs up
  * to the host bridge): each count per uevent must stay within 1.5× between the two — a scan
  * over all devices per path step or per queue start would grow it fourfold (on the code before
- * this change, devices visited per uevent went from 14,115 to 57,085). mlx5-nic is left out:
- * naming a netdev or an RDMA device walks every device of its class (__dev_alloc_name,
- * alloc_name), which is O(n) per registration in the kernel too.
+ * this change, devices visited per uevent went from 14,115 to 57,085). Rules tokens evaluated
+ * per uevent are counted too, and the sysfs entries three path walks to attributes build after
+ * boot. mlx5-nic is left out: naming a netdev or an RDMA device walks every device of its class
+ * (__dev_alloc_name, alloc_name), which is O(n) per registration in the kernel too.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KList } from '../../src/base/index.js';
 import { DeviceCore, SysfsDirBuilder } from '../../src/bus/index.js';
-import { UdevEventQueue } from '../../src/udev/index.js';
+import { rulesWork, UdevEventQueue } from '../../src/udev/index.js';
 import { scaleMachine } from '../support/scale-machine.js';
 
 const rules = [
@@ -30,8 +31,13 @@ interface Work {
   readonly sysfsEntries: number;
   readonly devicesVisited: number;
   readonly blockedChecks: number;
+  readonly rulesTokens: number;
+  /** sysfs entries built by three path walks to attributes after boot. */
+  readonly lookupEntries: number;
+  /** … by the walk to an attribute in a device's directory. */
+  readonly deviceAttrEntries: number;
   /** PCI functions on the longest devpath (4: root port, switch ports, endpoint). */
-  depth: number;
+  readonly depth: number;
 }
 
 function countBoot(functions: number): Work {
@@ -68,10 +74,27 @@ function countBoot(functions: number): Work {
     return isBlocked.call(this, e);
   });
   const m = scaleMachine(functions, { rules });
+  const tokens0 = rulesWork.tokens;
   m.boot();
-  const work = { events: m.uevent.log.length, sysfsEntries, devicesVisited, blockedChecks, depth: 0 };
+  const rulesTokens = rulesWork.tokens - tokens0;
+  const entries0 = sysfsEntries;
+  m.vfs.stat('/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/config');
+  const deviceAttrEntries = sysfsEntries - entries0;
+  m.vfs.stat('/sys/bus/pci/devices/0000:01:00.0/vendor');
+  m.vfs.stat('/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver/uevent');
+  const lookupEntries = sysfsEntries - entries0;
   // The endpoints sit below a root port, a switch upstream port and a downstream port.
-  work.depth = Math.max(...[...m.core.devices].map((d) => (d.devpath.match(/\/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g) ?? []).length));
+  const depth = Math.max(...[...m.core.devices].map((d) => (d.devpath.match(/\/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g) ?? []).length));
+  const work = {
+    events: m.uevent.log.length,
+    sysfsEntries: entries0,
+    devicesVisited,
+    blockedChecks,
+    rulesTokens,
+    lookupEntries,
+    deviceAttrEntries,
+    depth,
+  };
   vi.restoreAllMocks();
   m.dispose();
   return work;
@@ -85,7 +108,7 @@ describe('coldplug work per uevent', () => {
     const large = countBoot(400);
     expect(large.events).toBeGreaterThan(3.5 * small.events);
     expect([small.depth, large.depth]).toEqual([4, 4]);
-    for (const figure of ['sysfsEntries', 'devicesVisited', 'blockedChecks'] as const) {
+    for (const figure of ['sysfsEntries', 'devicesVisited', 'blockedChecks', 'rulesTokens'] as const) {
       const perEventSmall = small[figure] / small.events;
       const perEventLarge = large[figure] / large.events;
       expect(
@@ -93,7 +116,13 @@ describe('coldplug work per uevent', () => {
         `${figure} per uevent: ${perEventSmall.toFixed(2)} at 100 functions, ${perEventLarge.toFixed(2)} at 400`,
       ).toBeLessThanOrEqual(1.5 * perEventSmall + 1);
     }
-    // The rules did walk sysfs: the counts are not trivially zero.
+    // The rules did walk sysfs and run: the counts are not trivially zero.
     expect(large.sysfsEntries).toBeGreaterThan(large.events);
+    expect(large.rulesTokens).toBeGreaterThan(large.events);
+    // A path step to an attribute finds the one name: no directory map of the device's
+    // attributes is built (before: every attribute of the device per step), and the walks
+    // through /sys/bus build the same entries whatever the number of devices.
+    expect(large.deviceAttrEntries).toBe(0);
+    expect(large.lookupEntries).toBe(small.lookupEntries);
   });
 });
