@@ -93,6 +93,8 @@ export const pciExpRegs = {
 export const pciExpTypes = {
   ENDPOINT: 0x0, // PCI Express endpoint
   ROOT_PORT: 0x4, // root port of a root complex
+  UPSTREAM: 0x5, // upstream port of a switch
+  DOWNSTREAM: 0x6, // downstream port of a switch
 } as const;
 
 /** PCI_EXP_DEVCAP_FLR. */

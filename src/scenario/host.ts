@@ -6,9 +6,24 @@
  */
 
 /** How a scenario's `machine:` and `rules:` sections reach the machine, defaults applied. */
+/** What sits below a root port or downstream port of a `topology:` (the machine's FleetPortSpec). */
+export type ScenarioFleetPort =
+  | 'empty'
+  | { readonly preset: string; readonly functions?: number }
+  | { readonly switch: 'pcie' | 'cxl'; readonly ports: readonly ScenarioFleetPort[] };
+
+/** One host bridge (PCI segment) of a `topology:`. */
+export interface ScenarioFleetHost {
+  readonly rootPorts: readonly ScenarioFleetPort[];
+}
+
 export interface ScenarioMachineOptions {
-  /** Preset names, in file order (default `['cxl-type3']`); each is in `ScenarioHost.presets`. */
+  /** Preset names, in file order (default `['cxl-type3']`, none with counts or a topology); each is in `ScenarioHost.presets`. */
   readonly presets: readonly string[];
+  /** `presets:` as a map: a fleet of that many functions of each endpoint preset. */
+  readonly presetCounts?: Readonly<Record<string, number>>;
+  /** `topology:`: host bridges → root ports → switches → endpoints. */
+  readonly topology?: readonly ScenarioFleetHost[];
   readonly lockdown: 'none' | 'integrity' | 'confidentiality';
   readonly doe: 'aux-exclusive' | 'pci-core-shared';
   /** udev's kmod builtin loads modules by MODALIAS (the built-in `80-drivers.rules`). */
@@ -60,6 +75,14 @@ export interface ScenarioHost {
   readonly supportedChecks: ReadonlySet<string>;
   /** Valid preset names, for `machine.presets` and `hotplug:`. */
   readonly presets: ReadonlySet<string>;
+  /**
+   * Problems of a fleet (`presets:` counts, `topology:`), each at a path below `machine`
+   * (`['topology', 0, 'root_ports', 3, 'ports']`); absent: the build has no fleets.
+   */
+  fleetProblems?(fleet: {
+    readonly counts?: Readonly<Record<string, number>>;
+    readonly topology?: readonly ScenarioFleetHost[];
+  }): { readonly path: readonly (string | number)[]; readonly message: string }[];
   /**
    * A fresh machine, not booted. Throws `DriverModelError` when the options are bad input
    * (rules that do not compile, an unknown module): the file is then rejected (exit 2).

@@ -38,7 +38,7 @@ const cases: Case[] = [
   {
     why: 'unknown key in machine',
     text: 'name: x\nmachine:\n  lockdwn: none\nsteps: []\n',
-    diagnostic: `${F}:3:3: unknown key 'lockdwn' in machine (expected one of: presets, lockdown, doe, autoload, modules, modprobe)`,
+    diagnostic: `${F}:3:3: unknown key 'lockdwn' in machine (expected one of: presets, topology, lockdown, doe, autoload, modules, modprobe)`,
   },
   {
     why: 'wrong type: advance takes a number',

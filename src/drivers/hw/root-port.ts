@@ -22,12 +22,18 @@ export interface RootPortOptions {
   readonly irq: number;
 }
 
-export function createRootPort(options: RootPortOptions): SimulatedPciFunction {
+/** The root port's header and capabilities: PCIe at 0x40, PM at 0x80, AER at 0x100. */
+export function rootPortConfigSpace(): ConfigSpace {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type1Header(cs, { ...ROOT_PORT_IDS, interruptPin: 1 });
   expressCapability(cs, 0x40, pciExpTypes.ROOT_PORT, false);
   pmCapability(cs, 0x80);
   aerCapability(cs, 0x100);
+  return cs;
+}
+
+export function createRootPort(options: RootPortOptions): SimulatedPciFunction {
+  const cs = rootPortConfigSpace();
   const fn = new SimulatedPciFunction({ config: cs, irq: options.irq });
   // Firmware's bus numbering survives a function reset of the port.
   cs.set(pciRegs.PRIMARY_BUS, 1, 0);
