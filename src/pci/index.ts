@@ -11,6 +11,7 @@
  */
 export { PciCore, IPciCore } from './probe.js';
 export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
+export { pciAcs, REQ_ACS_FLAGS, pciAcsEnabled, pciAcsPathEnabled, pciIsMultifunction, pciPcieType } from './acs.js';
 export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
 export { PciMsi, pciIrqFlags } from './msi.js';
 export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';

@@ -5,6 +5,7 @@
  * access.ts and reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
  * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
  */
+import { pciAcsInit } from './acs.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
 import {
@@ -326,6 +327,7 @@ export class PciCore {
   #deviceAdd(pdev: PciDevice): void {
     pdev.p.matchDriver = false;
     pciPmInit(this.power, pdev); // pci_init_capabilities, before device_add
+    pciAcsInit(pdev);
     pdev.pciBus.devices.push(pdev);
     try {
       this.core.add(pdev);
