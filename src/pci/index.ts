@@ -26,6 +26,7 @@ export {
   forEachAlignedAccess,
 } from './access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW } from './resource.js';
+export { ONLINE_CPUS } from './pci-sysfs-common.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';
 export { pciModule } from './module.js';
 export {
