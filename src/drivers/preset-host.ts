@@ -22,7 +22,7 @@ import {
 } from './fleet.js';
 import { cxlType3SpdmResponders } from './hw/cxl-spdm.js';
 import { createCxlType3 } from './hw/cxl-type3.js';
-import { createMlx5Nic } from './hw/mlx5-nic.js';
+import { createMlx5Nic, createMlx5NicDual } from './hw/mlx5-nic.js';
 import { createQemuCxlSwitch } from './hw/qemu-cxl-switch.js';
 import { createQemuCxlType3 } from './hw/qemu-cxl-type3.js';
 import { createRootPort } from './hw/root-port.js';
@@ -87,6 +87,8 @@ export const presetTable: Readonly<Record<string, PresetDefinition>> = {
     fleet: { switch: 'cxl', functionsPerDevice: 8 },
   }, // 0000:00:01.0 → 0000:0d:00.0
   'mlx5-nic': { rootPort: 0x02, bus: 0x03, create: () => createMlx5Nic(), fleet: { switch: 'pcie', functionsPerDevice: 1 } }, // 0000:00:02.0 → 0000:03:00.0
+  // A two-port NIC, multifunction without ACS (one IOMMU group for both ports): 0000:00:04.0 → 0000:05:00.0 and .1
+  'mlx5-nic-dual': { rootPort: 0x04, bus: 0x05, create: (env) => createMlx5NicDual(env.bus) },
   // QEMU 7.2's type-3 at the BDF the oracle recorded (0000:0d:00.0), behind the same root port as cxl-type3.
   'qemu-cxl-type3': { rootPort: 0x01, bus: 0x0d, create: () => createQemuCxlType3(), fleet: { switch: 'cxl', functionsPerDevice: 1 } },
   // The oracle's switch topology: upstream port 0d:00.0, downstream port 0e:00.0, type-3 0f:00.0.

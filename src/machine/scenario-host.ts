@@ -101,7 +101,7 @@ class MachineScenario implements ScenarioMachine {
     proc: string,
     fd: number,
     op: 'FWCTL_INFO' | 'FWCTL_RPC',
-    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array },
+    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array; readonly outLen?: number },
   ): { response: Uint8Array; outLen: number } {
     const p = this.machine.processes.get(proc);
     if (op === 'FWCTL_INFO') {
@@ -109,7 +109,7 @@ class MachineScenario implements ScenarioMachine {
       return { response: r.data.subarray(0, Math.min(r.deviceDataLen, r.data.length)), outLen: r.deviceDataLen };
     }
     const scope = args.scope ?? 0;
-    const r = fwctlRpc(p, fd, fwctlScopeValue(scope), args.payload ?? new Uint8Array(0));
+    const r = fwctlRpc(p, fd, fwctlScopeValue(scope), args.payload ?? new Uint8Array(0), args.outLen);
     return { response: r.out, outLen: r.outLen };
   }
   /**

@@ -11,6 +11,7 @@
  */
 export { PciCore, IPciCore, PciHostBridge, type PciHostWindowSpec } from './probe.js';
 export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
+export { pciAcs, REQ_ACS_FLAGS, pciAcsEnabled, pciAcsPathEnabled, pciIsMultifunction, pciPcieType } from './acs.js';
 export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
 export { PciMsi, pciIrqFlags } from './msi.js';
 export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';
@@ -25,6 +26,7 @@ export {
   forEachAlignedAccess,
 } from './access.js';
 export { PciResources, PCI_HOST_MEM_WINDOW, PCI_HOST_KERNEL_WINDOWS } from './resource.js';
+export { ONLINE_CPUS } from './pci-sysfs-common.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';
 export { pciModule } from './module.js';
 export {

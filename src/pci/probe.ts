@@ -9,6 +9,7 @@
  * link of the bridge above them (`PciLink`, fleets), whatever number the bridge was given.
  * Not modelled: port I/O through `resourceN`, I/O windows, hot-plug bus and window reservation.
  */
+import { pciAcsInit } from './acs.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
 import {
@@ -473,6 +474,7 @@ export class PciCore {
   #deviceAdd(pdev: PciDevice): void {
     pdev.p.matchDriver = false;
     pciPmInit(this.power, pdev); // pci_init_capabilities, before device_add
+    pciAcsInit(pdev);
     pdev.pciBus.devices.push(pdev);
     try {
       this.core.add(pdev);

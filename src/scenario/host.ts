@@ -131,13 +131,14 @@ export interface ScenarioMachine {
   /**
    * A fwctl ioctl on an open fd. `FWCTL_RPC` gets `scope` and `payload` (the RPC `in` buffer);
    * `response` is the output buffer's content, `outLen` the `out_len` the kernel reported
-   * (may exceed `response.length`). For `FWCTL_INFO`, `response` is the device data.
+   * (may exceed `response.length`). For `FWCTL_INFO`, `response` is the device data. `outLen`
+   * is FWCTL_RPC's `out_len`: the output buffer's size (default 4096), passed unchanged.
    */
   ioctl(
     proc: string,
     fd: number,
     op: 'FWCTL_INFO' | 'FWCTL_RPC',
-    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array },
+    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array; readonly outLen?: number },
   ): { response: Uint8Array; outLen: number };
   /**
    * One DOE exchange. `request` is a whole DOE data object (two-dword header, then the payload

@@ -80,6 +80,8 @@ export type StepBody =
       readonly scope?: FwctlScope;
       /** Canonical hex. */
       readonly payload?: string;
+      /** FWCTL_RPC's out_len: the size of the output buffer handed to the kernel (default 4096). */
+      readonly outLen?: number;
     }
   | {
       readonly verb: 'doe';

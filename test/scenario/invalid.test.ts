@@ -207,7 +207,7 @@ const cases: Case[] = [
   {
     why: 'FWCTL_INFO with a payload',
     text: 'name: x\nsteps:\n  - open: /dev/fwctl/fwctl0\n    fd: f\n  - ioctl: f\n    op: FWCTL_INFO\n    payload: "00"\n',
-    diagnostic: `${F}:7:5: FWCTL_INFO takes no scope: or payload: (they are for FWCTL_RPC)`,
+    diagnostic: `${F}:7:5: FWCTL_INFO takes no scope:, payload: or out_len: (they are for FWCTL_RPC)`,
   },
   {
     why: 'unknown fwctl scope',

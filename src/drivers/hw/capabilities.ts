@@ -100,6 +100,18 @@ export function aerCapability(cs: ConfigSpace, offset: number): void {
   cs.writable(offset + 0x14, 4, 0xffffffff);
 }
 
+/**
+ * Access Control Services (8 bytes, no egress vector) as QEMU's pcie_acs_init gives a downstream
+ * or root port: SV, TB, RR, CR, UF offered, the same bits writable in ACS Control, all off at
+ * reset (the kernel turns them on, src/pci/acs.ts).
+ */
+export function acsCapability(cs: ConfigSpace, offset: number): void {
+  const offered = 0x001f; // PCI_ACS_SV | TB | RR | CR | UF
+  cs.addExtCapability(pciExtCapIds.ACS, 1, offset);
+  cs.set(offset + 0x04, 2, offered);
+  cs.writable(offset + 0x06, 2, offered);
+}
+
 /** Device Serial Number: a 64-bit serial in two dwords. */
 export function dsnCapability(cs: ConfigSpace, offset: number, serial: bigint): void {
   cs.addExtCapability(pciExtCapIds.DSN, 1, offset);
