@@ -86,6 +86,16 @@ export async function runCommand(cmd: Command, argv: readonly string[], io: CliI
       io.stderr(`${cmd.name()}: ${e.message} (${e.errno})\n`);
       return ExitStatus.BAD_INPUT;
     }
+    if (isSystemError(e)) {
+      // A file the user named could not be read or written: one line, never a stack trace.
+      io.stderr(`${cmd.name()}: ${e.path !== undefined ? `${e.path}: ` : ''}cannot ${e.syscall} (${e.code})\n`);
+      return ExitStatus.BAD_INPUT;
+    }
     throw e;
   }
+}
+
+/** An error of a Node system call (ENOENT from open, EACCES from write…). */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }

@@ -151,10 +151,7 @@ export interface LiveMachine {
  * from the options and booted. Returns an exit status instead when the input is bad.
  */
 export function openMachine(args: MachineArgs, io: CliIo): LiveMachine | number {
-  if (args.until !== undefined && args.scenario === undefined) {
-    io.stderr('auxbus: --until needs --scenario FILE\n');
-    return ExitStatus.BAD_INPUT;
-  }
+  if (args.until !== undefined && args.scenario === undefined) throw kerr('EINVAL', '--until needs --scenario FILE');
   if (args.scenario !== undefined) return scenarioMachine(args, io);
   const rules = loadRules(args, io);
   if (typeof rules === 'number') return rules;
