@@ -27,7 +27,7 @@ import {
   formatDiagnosticsText,
   runScenarioFile,
 } from '../scenario/index.node.js';
-import type { HwdbLookup } from '../udev/index.js';
+import { DEFAULT_TRACE_DEVICES, type HwdbLookup } from '../udev/index.js';
 import { openHwdbPath } from '../udev/index.node.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type RulesText, formatRulesDiagnostic, readRulesArgs, rulesDiagnostics } from './rules-args.js';
@@ -130,14 +130,30 @@ export function withScenarioCliRules(loaded: LoadedScenario, cliRules: readonly 
   return { ...loaded, machineOptions: { ...loaded.machineOptions, rules: withCliRules(loaded.machineOptions.rules, cliRules) } };
 }
 
-/** A scenario host whose machines also install the command line's `--rules`. */
-export function hostWithCliRules(host: ScenarioHost, cliRules: readonly RulesText[]): ScenarioHost {
-  if (cliRules.length === 0) return host;
+/**
+ * udevd of `machine` records each device's last rules trace from now on (`explain`, `run
+ * --trace`): the CLI's machines do, before they boot.
+ */
+export function recordRulesTraces(machine: Machine): void {
+  machineUdev(machine).daemon.traces.setMaxDevices(DEFAULT_TRACE_DEVICES);
+}
+
+/**
+ * A scenario host whose machines also install the command line's `--rules` and, with `traces`,
+ * record udevd's rules traces from their boot on.
+ */
+export function hostWithCliRules(host: ScenarioHost, cliRules: readonly RulesText[], traces = false): ScenarioHost {
+  if (cliRules.length === 0 && !traces) return host;
   return {
     supportedVerbs: host.supportedVerbs,
     supportedChecks: host.supportedChecks,
     presets: host.presets,
-    createMachine: (options) => host.createMachine({ ...options, rules: withCliRules(options.rules, cliRules) }),
+    createMachine: (options) => {
+      const m = host.createMachine({ ...options, rules: withCliRules(options.rules, cliRules) });
+      const machine = traces ? machineOfScenario(m) : undefined;
+      if (machine) recordRulesTraces(machine);
+      return m;
+    },
   };
 }
 
@@ -156,6 +172,7 @@ export function openMachine(args: MachineArgs, io: CliIo): LiveMachine | number 
   const rules = loadRules(args, io);
   if (typeof rules === 'number') return rules;
   const machine = createMachine(machineOptionsFrom(args, rules, io.cwd));
+  recordRulesTraces(machine);
   machine.boot();
   return { machine, udev: machineUdev(machine) };
 }
@@ -165,7 +182,7 @@ function scenarioMachine(args: MachineArgs, io: CliIo): LiveMachine | number {
   if (typeof cliRules === 'number') return cliRules;
   let kept: Machine | undefined;
   let strictStop = false;
-  const result = runScenarioFile(args.scenario!, hostWithCliRules(machineScenarioHost(), cliRules), {
+  const result = runScenarioFile(args.scenario!, hostWithCliRules(machineScenarioHost(), cliRules, true), {
     cwd: io.cwd,
     until: args.until,
     onStart: (loaded) => {

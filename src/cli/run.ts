@@ -72,7 +72,7 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
     const rules = loadRules(o, io);
     if (typeof rules === 'number') return rules;
     const flags = { json: o.json === true, trace: o.trace === true || o.verbose === true, strict: o.strict === true };
-    return runTargets(targets, flags, io, async () => hostWithCliRules(await getHost(), rules));
+    return runTargets(targets, flags, io, async () => hostWithCliRules(await getHost(), rules, flags.trace));
   });
 }
 

@@ -23,6 +23,7 @@ function boot(): { machine: Machine; runs: () => number } {
   const machine = createMachine({ presets: ['cxl-type3'], rules: [{ name: '60-count.rules', text: RULES }] });
   let runs = 0;
   machineUdev(machine).daemon.programs.register('/usr/bin/count', () => ({ exitCode: 0, stdout: `${++runs}\n`, stderr: '' }));
+  machineUdev(machine).daemon.traces.setMaxDevices(64);
   machine.boot();
   machine.settle();
   return { machine, runs: () => runs };
@@ -79,10 +80,16 @@ describe('udevd records each event’s rules trace as it runs', () => {
     );
   });
 
-  it('traceDevices: 0 records none', () => {
-    const log = new EventTraceLog(0);
+  it('off by default: a machine records no trace unless asked to', () => {
+    const machine = createMachine({ presets: ['cxl-type3'] });
+    machine.boot();
+    expect(machineUdev(machine).daemon.traces.size).toBe(0);
+    const log = new EventTraceLog();
     log.record({ seqnum: 1, action: 'add', devpath: '/devices/a', result: 'ok', entries: [] });
     expect(log.size).toBe(0);
+    log.setMaxDevices(1);
+    log.record({ seqnum: 2, action: 'add', devpath: '/devices/a', result: 'ok', entries: [] });
+    expect(log.last('/devices/a')?.seqnum).toBe(2);
   });
 });
 

@@ -6,6 +6,11 @@
  * the rules or the device changed. udevd keeps the last event's trace per device, for at most
  * `maxDevices` devices: the least recently traced device is dropped first.
  *
+ * Off unless asked for (`maxDevices` 0, the default): recording runs every line through the
+ * interpreter's explain sink, without its pre-filter — on Debian's full rules set about a
+ * hundred times the CPU of an event. The CLI's machines, `auxbus run --trace` and the
+ * playground turn it on (`setMaxDevices`) before boot.
+ *
  * (udev 252 has no such log; its debug log — "… Rule matched" lines with file:line — is the
  * nearest twin. The explanation entries are rules/explain.ts's.)
  */
@@ -24,24 +29,30 @@ export interface EventTrace {
   readonly entries: readonly ExplainEntry[];
 }
 
-/** udevd's default bound on the devices whose last trace it keeps. */
+/** The bound a host that turns recording on usually asks for. */
 export const DEFAULT_TRACE_DEVICES = 1024;
 
 /** The last event's trace per devpath, bounded; insertion order is recency order. */
 export class EventTraceLog {
   readonly #byDevpath = new Map<string, EventTrace>();
-  readonly #maxDevices: number;
+  #maxDevices: number;
   readonly #onDidRecord = new Emitter<EventTrace>();
   /** Fires with every trace recorded, in processing order (a listener may keep more than the last). */
   readonly onDidRecord: Event<EventTrace> = this.#onDidRecord.event;
 
-  constructor(maxDevices: number = DEFAULT_TRACE_DEVICES) {
+  constructor(maxDevices = 0) {
     this.#maxDevices = maxDevices;
   }
 
   /** How many devices' traces are kept at most (0: none are recorded). */
   get maxDevices(): number {
     return this.#maxDevices;
+  }
+
+  /** Turn recording on (n > 0, keeping at most n devices) or off (0); events from now on. */
+  setMaxDevices(n: number): void {
+    this.#maxDevices = n;
+    this.#evict();
   }
 
   get size(): number {
@@ -53,11 +64,15 @@ export class EventTraceLog {
     if (this.#maxDevices <= 0) return;
     this.#byDevpath.delete(trace.devpath);
     this.#byDevpath.set(trace.devpath, trace);
+    this.#evict();
+    this.#onDidRecord.fire(trace);
+  }
+
+  #evict(): void {
     while (this.#byDevpath.size > this.#maxDevices) {
       const oldest = this.#byDevpath.keys().next().value as string;
       this.#byDevpath.delete(oldest);
     }
-    this.#onDidRecord.fire(trace);
   }
 
   /** The trace of the last event udevd processed for `devpath`, if it still keeps one. */

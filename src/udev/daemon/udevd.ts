@@ -12,7 +12,7 @@ import { UdevDatabase } from '../database.js';
 import { UdevDevice } from '../device.js';
 import { type ExecuteResult, UdevEvent, type UdevContext, executeRules, executeRunList } from '../event.js';
 import { type QueuedEvent, UdevEventQueue } from './event-queue.js';
-import { DEFAULT_TRACE_DEVICES, EventTraceLog } from './event-trace.js';
+import { EventTraceLog } from './event-trace.js';
 import { ExplainCollector } from '../rules/explain.js';
 import { defaultPrograms } from '../programs.js';
 import { type CompiledRules, type RulesFileInput, compileRules } from '../rules/compiler.js';
@@ -107,8 +107,8 @@ export interface UdevDaemonOptions {
   /** CONST{arch} / CONST{virt}. */
   readonly constants?: { readonly arch: string; readonly virt: string };
   /**
-   * Devices whose last event's rules trace udevd keeps (event-trace.ts); default
-   * DEFAULT_TRACE_DEVICES; 0 records none (the rules then run without the explain sink).
+   * Devices whose last event's rules trace udevd keeps (event-trace.ts); default 0: none are
+   * recorded and the rules run without the explain sink (`traces.setMaxDevices` turns it on).
    */
   readonly traceDevices?: number;
 }
@@ -243,7 +243,7 @@ export class UdevDaemon {
     const fromCmdline = cmdlineGetKey(host.cmdline, 'udev.children_max');
     const n = typeof fromCmdline === 'string' && /^\d+$/.test(fromCmdline) ? Number(fromCmdline) : 0;
     this.#childrenMax = n > 0 ? n : (options.childrenMax ?? DEFAULT_CHILDREN_MAX);
-    this.traces = new EventTraceLog(options.traceDevices ?? DEFAULT_TRACE_DEVICES);
+    this.traces = new EventTraceLog(options.traceDevices ?? 0);
     this.programs = defaultPrograms();
     for (const [path, handler] of options.programs ?? []) this.programs.register(path, handler);
     this.#ctx = {
