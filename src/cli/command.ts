@@ -19,10 +19,56 @@ export function newCommand(name: string, io: CliIo): Command {
     .allowExcessArguments(false);
 }
 
-/** Parse argv, run `action` with the parsed options/arguments, map failures to exit statuses. */
+/** A device argument: `/sys/…`, `/dev/…`, `/devices/…`. */
+const DEVICE_ARG = /^\/(sys|dev|devices)(\/|$)/;
+
+/**
+ * Option lists (`--rules A B`, `--preset X Y`) take every argument up to the next option, as
+ * commander's variadic options do. So that they cannot swallow a verb's positional arguments,
+ * after the first value of a list (always the option's), an argument ends the list and is moved
+ * behind `--` (where only positional arguments are) when it names a device (`/sys/…`, `/dev/…`,
+ * `/devices/…`) or, in a `--rules` list, when it does not end in `.rules` (a scenario, a
+ * recording, a directory: a second rules directory takes a second `--rules`).
+ */
+export function unswallow(argv: readonly string[], variadic: readonly string[] = ['--rules', '--preset', '--module']): string[] {
+  const keep: string[] = [];
+  const moved: string[] = [];
+  let list: string | undefined;
+  let first = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      moved.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('-') && a !== '-') {
+      list = variadic.includes(a) ? a : undefined;
+      first = true;
+      keep.push(a);
+      continue;
+    }
+    if (list !== undefined && !first && (DEVICE_ARG.test(a) || (list === '--rules' && !a.endsWith('.rules')))) {
+      moved.push(a);
+      continue;
+    }
+    first = false;
+    keep.push(a);
+  }
+  return moved.length > 0 ? [...keep, '--', ...moved] : keep;
+}
+
+/** The long flags of `cmd`'s variadic options (`--rules <path...>`). */
+function variadicFlags(cmd: Command): string[] {
+  return cmd.options.filter((o) => o.variadic && o.long !== undefined).map((o) => o.long!);
+}
+
+/**
+ * Parse argv (option lists made unable to swallow positional arguments, see `unswallow`), run
+ * `action` with the parsed options/arguments, map failures to exit statuses.
+ */
 export async function runCommand(cmd: Command, argv: readonly string[], io: CliIo, action: () => number | Promise<number>): Promise<number> {
   try {
-    cmd.parse([...argv], { from: 'user' });
+    cmd.parse(unswallow(argv, variadicFlags(cmd)), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitStatus.OK : ExitStatus.BAD_INPUT;
@@ -40,6 +86,16 @@ export async function runCommand(cmd: Command, argv: readonly string[], io: CliI
       io.stderr(`${cmd.name()}: ${e.message} (${e.errno})\n`);
       return ExitStatus.BAD_INPUT;
     }
+    if (isSystemError(e)) {
+      // A file the user named could not be read or written: one line, never a stack trace.
+      io.stderr(`${cmd.name()}: ${e.path !== undefined ? `${e.path}: ` : ''}cannot ${e.syscall} (${e.code})\n`);
+      return ExitStatus.BAD_INPUT;
+    }
     throw e;
   }
+}
+
+/** An error of a Node system call (ENOENT from open, EACCES from write…). */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }

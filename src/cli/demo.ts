@@ -30,23 +30,28 @@ import type { PciDevice } from '../pci/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
 import { showSplit } from './demo-nic.js';
+import { addRulesOptions, loadRules } from './machine-args.js';
+import type { RulesText } from './rules-args.js';
 import { renderTree, renderUevents } from './render.js';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = newCommand('demo', io).description('a narrated tour: boot, split, unbind, hand-off');
+  const cmd = addRulesOptions(newCommand('demo', io).description('a narrated tour: boot, split, unbind, hand-off'));
   return runCommand(cmd, argv, io, () => {
-    tour(io);
+    const rules = loadRules(cmd.opts<{ rules: string[]; strict?: boolean }>(), io);
+    if (typeof rules === 'number') return rules;
+    tour(io, rules);
     return ExitStatus.OK;
   });
 }
 
-function tour(io: CliIo): void {
+/** The tour; `rules` (from --rules) are installed in /etc/udev/rules.d of its machine. */
+function tour(io: CliIo, rules: readonly RulesText[]): void {
   const c = colors(io);
   const say = (text: string) => io.stdout(`\n${c.bold(c.underline(text))}\n`);
   const note = (text: string) => io.stdout(`${c.dim(text)}\n`);
   const shell = (text: string) => io.stdout(`${c.green('#')} ${text}\n`);
 
-  const machine = createMachine({ presets: ['cxl-type3', 'mlx5-nic'], modules: ['doe_user'] });
+  const machine = createMachine({ presets: ['cxl-type3', 'mlx5-nic'], modules: ['doe_user'], rules });
   const CXL = '0000:0d:00.0';
   say('1. Boot: udevd starts, the PCI functions appear, udev loads their drivers by MODALIAS');
   machine.boot();
@@ -222,7 +227,7 @@ function tour(io: CliIo): void {
   io.stdout(renderTree(machine, io));
 
   say("12. The same raw exchange under mainline's policy (--doe pci-core-shared)");
-  const shared = createMachine({ presets: ['cxl-type3'], doe: 'pci-core-shared' });
+  const shared = createMachine({ presets: ['cxl-type3'], doe: 'pci-core-shared', rules });
   shared.boot();
   shared.advance(1000);
   const sharedTool = shared.processes.spawn('cxl-compliance', { uid: 0, gid: 0, caps: ['CAP_SYS_ADMIN'] });

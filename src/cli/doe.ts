@@ -8,30 +8,14 @@
  * Exit 0 on success, 1 when the exchange failed, 2 on bad input.
  */
 import { DriverModelError } from '../base/index.js';
-import {
-  DOE_TOOL_ACTIONS,
-  type DoeToolAction,
-  type DoeToolResult,
-  doeToolAction,
-  handOffDoeMailbox,
-  hexBytes,
-  rawDoeClient,
-} from '../machine/index.js';
+import { DOE_TOOL_ACTIONS, type DoeToolAction, doeToolAction, handOffDoeMailbox, rawDoeClient } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
+import { jsonBigint, renderDoeResult } from './doe-render.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, openMachine } from './machine-args.js';
 
 const ACTIONS = DOE_TOOL_ACTIONS;
 type Action = DoeToolAction;
-
-/** Protocol names for `discover`'s listing. */
-const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
-  '0001:00': 'DOE Discovery',
-  '0001:01': 'CMA/SPDM',
-  '0001:02': 'Secured CMA/SPDM',
-  '1e98:00': 'CXL Compliance',
-  '1e98:02': 'CXL Table Access (CDAT)',
-};
 
 /** How long the machine runs after boot before the tool acts: the kernel's DOE work is done. */
 const SETTLE_MS = 200;
@@ -85,7 +69,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         );
       else {
         for (const l of log) io.stdout(`# ${l}\n`);
-        io.stdout(render(action as Action, result));
+        io.stdout(renderDoeResult(result));
         if (machine.taint.letters) io.stdout(`kernel taint: ${machine.taint.letters}\n`);
       }
       return ExitStatus.OK;
@@ -96,30 +80,4 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return ExitStatus.FAILED;
     }
   });
-}
-
-function render(_action: Action, r: DoeToolResult): string {
-  if ('features' in r) return r.features.map((f) => `${f.name}  ${PROTOCOL_NAMES[f.name] ?? 'unknown'}\n`).join('');
-  if ('structures' in r) {
-    const lines = [`CDAT length ${r.length}, revision ${r.revision}, checksum ${r.checksum}, ${r.structures.length} structures`];
-    for (const s of r.structures) lines.push(`  ${JSON.stringify(s, jsonBigint)}`);
-    return `${lines.join('\n')}\n`;
-  }
-  if ('values' in r) {
-    const fields = Object.entries(r.values).map(([k, v]) => `  ${k} ${v}`);
-    return `compliance ${r.request}${r.status === null ? '' : `: ${r.status}`}\n${fields.join('\n')}\n`;
-  }
-  return [
-    `SPDM ${r.version}`,
-    ...r.steps.map((st) => `  ${st}`),
-    `certificate chain (verified to the trusted root): ${r.certificates.join(' → ')}`,
-    `CHALLENGE nonce ${r.nonce}`,
-    `CHALLENGE_AUTH signature ${r.signature}: verified with the leaf's public key`,
-    ...r.measurements.map((m) => `  measurement ${m}`),
-    '',
-  ].join('\n');
-}
-
-function jsonBigint(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? `0x${value.toString(16)}` : value instanceof Uint8Array ? hexBytes(value) : value;
 }

@@ -24,6 +24,8 @@ import {
 import { formatDiagnostic, loadScenario } from '../scenario/index.js';
 import { readRulesFileFromDisk } from '../scenario/index.node.js';
 import { newCommand, runCommand } from './command.js';
+import { addRulesOptions, loadRules, reportRules, withScenarioCliRules } from './machine-args.js';
+import type { RulesText } from './rules-args.js';
 import { type CliIo, ExitStatus } from './io.js';
 
 interface ExploreArgs {
@@ -35,6 +37,8 @@ interface ExploreArgs {
   replay?: string;
   jobs: string;
   json?: boolean;
+  rules: string[];
+  strict?: boolean;
 }
 
 /**
@@ -42,7 +46,7 @@ interface ExploreArgs {
  * sub-shard k of this shard. Sums the counts; the violation reported is the lowest seed's.
  */
 async function exploreInWorkers(
-  data: { text: string; file: string; baseDir: string },
+  data: { text: string; file: string; baseDir: string; rules: readonly RulesText[] },
   campaign: Omit<CampaignOptions, 'onProgress'>,
   jobs: number,
   onProgress: ((done: number) => void) | undefined,
@@ -88,7 +92,7 @@ async function exploreInWorkers(
 const nat = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : undefined);
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = newCommand('explore', io)
+  const cmd = addRulesOptions(newCommand('explore', io))
     .description("run a scenario's concurrent: block under many schedules and check the invariants")
     .argument('<scenario>', 'a scenario file with a concurrent: block')
     .option('--schedules <n>', 'schedules to run (random mode), or the cap (exhaustive mode)', '1000')
@@ -130,11 +134,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     } catch (e) {
       return bad(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    const loaded = loadScenario(text, file, machineScenarioHost(), { baseDir: dirname(full), readRulesFile: readRulesFileFromDisk });
-    if (!loaded.ok) {
-      for (const d of loaded.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+    const cliRules = loadRules(o, io);
+    if (typeof cliRules === 'number') return cliRules;
+    const parsed = loadScenario(text, file, machineScenarioHost(), { baseDir: dirname(full), readRulesFile: readRulesFileFromDisk });
+    if (!parsed.ok) {
+      for (const d of parsed.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
       return ExitStatus.BAD_INPUT;
     }
+    const loaded = { ...parsed, loaded: withScenarioCliRules(parsed.loaded, cliRules) };
+    if (reportRules(parsed.loaded.machineOptions.rules, o.strict, io) !== undefined) return ExitStatus.BAD_INPUT;
     const block = concurrentBlock(loaded.loaded);
     if (!block) return bad(`${file}: no concurrent: block to explore`);
     const replayCmd = (s: readonly number[]) => `auxbus explore ${file} --replay ${formatSchedule(s)}`;
@@ -167,7 +175,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     };
     const result =
       jobs > 1
-        ? await exploreInWorkers({ text, file, baseDir: dirname(full) }, campaign, jobs, tty ? progress : undefined)
+        ? await exploreInWorkers({ text, file, baseDir: dirname(full), rules: cliRules }, campaign, jobs, tty ? progress : undefined)
         : explore(loaded.loaded, { ...campaign, ...(tty ? { onProgress: progress } : {}) });
     if (tty) io.stderr('\r\x1b[K');
     let shortest: string | null = null;

@@ -20,8 +20,14 @@ import {
   machineScenarioHost,
   machineUdev,
 } from '../machine/index.js';
-import { formatDiagnosticsText, runScenarioFile } from '../scenario/index.node.js';
-import type { HwdbLookup } from '../udev/index.js';
+import {
+  type LoadedScenario,
+  type ScenarioHost,
+  type ScenarioMachineOptions,
+  formatDiagnosticsText,
+  runScenarioFile,
+} from '../scenario/index.node.js';
+import { DEFAULT_TRACE_DEVICES, type HwdbLookup } from '../udev/index.js';
 import { openHwdbPath } from '../udev/index.node.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type RulesText, formatRulesDiagnostic, readRulesArgs, rulesDiagnostics } from './rules-args.js';
@@ -101,6 +107,56 @@ export function loadRules(args: { rules: string[]; strict?: boolean }, io: CliIo
   return reportRules(rules, args.strict, io) ?? rules;
 }
 
+/** The base name a rules file is installed under in /etc/udev/rules.d. */
+function baseName(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/**
+ * A scenario's rules with the command line's `--rules` added: each file is installed under its
+ * base name in /etc/udev/rules.d; one with the name of a scenario file replaces it (the command
+ * line wins, as a file in /etc masks one of the same name in /usr/lib). Sorted by name.
+ */
+export function withCliRules(scenarioRules: ScenarioMachineOptions['rules'], cliRules: readonly RulesText[]): ScenarioMachineOptions['rules'] {
+  if (cliRules.length === 0) return scenarioRules;
+  const byName = new Map(scenarioRules.map((r) => [r.name, r]));
+  for (const r of cliRules) byName.set(baseName(r.name), { name: baseName(r.name), text: r.text });
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A loaded scenario whose machine also installs the command line's `--rules`. */
+export function withScenarioCliRules(loaded: LoadedScenario, cliRules: readonly RulesText[]): LoadedScenario {
+  if (cliRules.length === 0) return loaded;
+  return { ...loaded, machineOptions: { ...loaded.machineOptions, rules: withCliRules(loaded.machineOptions.rules, cliRules) } };
+}
+
+/**
+ * udevd of `machine` records each device's last rules trace from now on (`explain`, `run
+ * --trace`): the CLI's machines do, before they boot.
+ */
+export function recordRulesTraces(machine: Machine): void {
+  machineUdev(machine).daemon.traces.setMaxDevices(DEFAULT_TRACE_DEVICES);
+}
+
+/**
+ * A scenario host whose machines also install the command line's `--rules` and, with `traces`,
+ * record udevd's rules traces from their boot on.
+ */
+export function hostWithCliRules(host: ScenarioHost, cliRules: readonly RulesText[], traces = false): ScenarioHost {
+  if (cliRules.length === 0 && !traces) return host;
+  return {
+    supportedVerbs: host.supportedVerbs,
+    supportedChecks: host.supportedChecks,
+    presets: host.presets,
+    createMachine: (options) => {
+      const m = host.createMachine({ ...options, rules: withCliRules(options.rules, cliRules) });
+      const machine = traces ? machineOfScenario(m) : undefined;
+      if (machine) recordRulesTraces(machine);
+      return m;
+    },
+  };
+}
+
 export interface LiveMachine {
   readonly machine: Machine;
   readonly udev: MachineUdev;
@@ -111,26 +167,22 @@ export interface LiveMachine {
  * from the options and booted. Returns an exit status instead when the input is bad.
  */
 export function openMachine(args: MachineArgs, io: CliIo): LiveMachine | number {
-  if (args.until !== undefined && args.scenario === undefined) {
-    io.stderr('auxbus: --until needs --scenario FILE\n');
-    return ExitStatus.BAD_INPUT;
-  }
+  if (args.until !== undefined && args.scenario === undefined) throw kerr('EINVAL', '--until needs --scenario FILE');
   if (args.scenario !== undefined) return scenarioMachine(args, io);
   const rules = loadRules(args, io);
   if (typeof rules === 'number') return rules;
   const machine = createMachine(machineOptionsFrom(args, rules, io.cwd));
+  recordRulesTraces(machine);
   machine.boot();
   return { machine, udev: machineUdev(machine) };
 }
 
 function scenarioMachine(args: MachineArgs, io: CliIo): LiveMachine | number {
-  if (args.rules.length > 0) {
-    io.stderr(`auxbus: --rules and --scenario: the scenario's rules: section installs its rules\n`);
-    return ExitStatus.BAD_INPUT;
-  }
+  const cliRules = loadRules(args, io);
+  if (typeof cliRules === 'number') return cliRules;
   let kept: Machine | undefined;
   let strictStop = false;
-  const result = runScenarioFile(args.scenario!, machineScenarioHost(), {
+  const result = runScenarioFile(args.scenario!, hostWithCliRules(machineScenarioHost(), cliRules, true), {
     cwd: io.cwd,
     until: args.until,
     onStart: (loaded) => {
@@ -154,32 +206,4 @@ function scenarioMachine(args: MachineArgs, io: CliIo): LiveMachine | number {
   return { machine: kept, udev: machineUdev(kept) };
 }
 
-/**
- * Option lists (`--rules A B`, `--preset X Y`) take every argument up to the next option, as
- * commander's variadic options do. So that they cannot swallow a verb's device arguments, an
- * argument that names a device (`/sys/…`, `/dev/…`, `/devices/…`) ends the list: it is moved
- * behind `--`, where only positional arguments are.
- */
-export function unswallow(argv: readonly string[], variadic: readonly string[] = ['--rules', '--preset', '--module']): string[] {
-  const keep: string[] = [];
-  const moved: string[] = [];
-  let inList = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      moved.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('-')) {
-      inList = variadic.includes(a);
-      keep.push(a);
-      continue;
-    }
-    if (inList && keep[keep.length - 1] !== undefined && !variadic.includes(keep[keep.length - 1]!) && /^\/(sys|dev|devices)(\/|$)/.test(a)) {
-      moved.push(a);
-      continue;
-    }
-    keep.push(a);
-  }
-  return moved.length > 0 ? [...keep, '--', ...moved] : keep;
-}
+export { unswallow } from './command.js';

@@ -13,7 +13,7 @@ import { kerr } from '../base/index.js';
 import { type PciTraceRecord, createMachine, doePolicies, lockdownLevels, runMachinePciTrace } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { machineOptionsFrom } from './machine-args.js';
+import { addRulesOptions, loadRules, machineOptionsFrom } from './machine-args.js';
 
 /** One record as a readable line: the op, then key=value pairs. */
 export function formatPciTraceRecord(r: PciTraceRecord): string {
@@ -34,10 +34,12 @@ interface PciTraceArgs {
   bdf: string;
   expr: string[];
   json?: boolean;
+  rules: string[];
+  strict?: boolean;
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = newCommand('pci-trace', io)
+  const cmd = addRulesOptions(newCommand('pci-trace', io))
     .description('run a qemu-doe-oracle program against a PCI function of a machine')
     .argument('[program]', 'program file, or - for standard input')
     .addOption(new Option('--preset <name...>', 'preset hardware to boot with').default(['qemu-cxl-type3']))
@@ -63,7 +65,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         throw kerr('ENOENT', `${file}: cannot read program`);
       }
     }
-    const machine = createMachine(machineOptionsFrom({ ...opts, rules: [] }, [], io.cwd));
+    const rules = loadRules(opts, io);
+    if (typeof rules === 'number') return rules;
+    const machine = createMachine(machineOptionsFrom(opts, rules, io.cwd));
     machine.boot();
     const write = (r: PciTraceRecord) => io.stdout(`${opts.json ? JSON.stringify(r) : formatPciTraceRecord(r)}\n`);
     runMachinePciTrace(machine, program, write, opts.bdf);

@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Option } from 'commander';
 import {
   type ScenarioHost,
   type ScenarioRunResult,
@@ -20,15 +21,17 @@ import {
 import { type Machine, machineOfScenario } from '../machine/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus, colors } from './io.js';
-import { reportRules } from './machine-args.js';
+import { hostWithCliRules, loadRules, reportRules } from './machine-args.js';
 import { type TraceMark, traceMark, traceSince } from './trace.js';
 
-const USAGE = `usage: auxbus run FILE|DIR... [--json] [-v|--trace] [--strict]
+const USAGE = `usage: auxbus run FILE|DIR... [--json] [-v|--trace] [--rules FILE|DIR...] [--strict]
 
 Runs scenario files (see docs/scenarios.md). A DIR runs every *.yaml below it, sorted.
   --json        one JSON object per step, then {"summary": {...}}
   -v, --trace   after each step: its kernel uevents, udev events with the rules lines that
                 matched, and the changes below /sys/devices, /sys/bus and /dev
+  --rules P...  udev rules files or directories (their *.rules) installed beside each
+                scenario's own (a file named like one of the scenario's replaces it)
   --strict      a rules warning or error makes the file bad input (exit 2)
 Rules diagnostics are printed on stderr (file:line:col: level: message) before the first step.
 Exit status: 0 every step held, 1 a step failed, 2 bad input.
@@ -55,6 +58,7 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
     .option('--json', 'one JSON object per step, then {"summary": {...}}')
     .option('-v, --trace', 'per step: kernel uevents, udev events and matched rules lines, sysfs and /dev changes')
     .option('--verbose', 'the same as --trace')
+    .addOption(new Option('--rules <path...>', 'udev rules files or directories installed beside each scenario’s').default([]))
     .option('--strict', 'rules warnings and errors are bad input')
     .configureHelp({ formatHelp: () => USAGE })
     .configureOutput({ outputError: (text, write) => write(`auxbus run: ${text.replace(/^error: /, '')}${USAGE}`) });
@@ -64,8 +68,11 @@ async function runVerb(argv: readonly string[], io: CliIo, getHost: () => Promis
       io.stderr(`auxbus run: no scenario file or directory given\n${USAGE}`);
       return ExitStatus.BAD_INPUT;
     }
-    const o = cmd.opts<{ json?: boolean; trace?: boolean; verbose?: boolean; strict?: boolean }>();
-    return runTargets(targets, { json: o.json === true, trace: o.trace === true || o.verbose === true, strict: o.strict === true }, io, getHost);
+    const o = cmd.opts<{ json?: boolean; trace?: boolean; verbose?: boolean; strict?: boolean; rules: string[] }>();
+    const rules = loadRules(o, io);
+    if (typeof rules === 'number') return rules;
+    const flags = { json: o.json === true, trace: o.trace === true || o.verbose === true, strict: o.strict === true };
+    return runTargets(targets, flags, io, async () => hostWithCliRules(await getHost(), rules, flags.trace));
   });
 }
 

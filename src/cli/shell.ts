@@ -5,7 +5,8 @@
  * - `-c 'CMDS'`: run CMDS, print their output, exit 1 if any command failed (2: bad options);
  * - stdin not a terminal: run each line of stdin the same way;
  * - a terminal: an interactive prompt (node:readline) with tab completion of commands and of
- *   /sys, /dev, /proc paths, and history (↑/↓, `history`); `exit` or Ctrl-D leaves.
+ *   /sys, /dev, /proc paths, and history (↑/↓, `history`), kept across sessions in a file
+ *   (shell-history.ts: AUXBUS_HISTORY, XDG_STATE_HOME); `exit` or Ctrl-D leaves.
  *
  * The interpreter is src/cli/shell/ (browser-safe); this file is only the terminal adapter.
  */
@@ -14,6 +15,7 @@ import { newCommand, runCommand } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type MachineArgs, addMachineOptions, openMachine } from './machine-args.js';
 import { type ShellSession, complete, createShellSession } from './shell/index.js';
+import { HISTORY_SIZE, ShellHistory, historyPath } from './shell-history.js';
 
 export interface ShellInput {
   /** The whole of stdin when it is not a terminal (tests pass it here). */
@@ -60,11 +62,16 @@ async function readStdin(): Promise<string> {
 
 function interactive(session: ShellSession, io: CliIo): Promise<number> {
   io.stdout(`auxbus shell — ${session.machine.options.presets.join(', ') || 'no presets'}; 'help' lists the commands, 'exit' leaves.\n`);
+  const history = new ShellHistory(historyPath(), (m) => io.stderr(`${m}\n`));
+  const kept = history.load();
+  session.history.push(...kept);
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: true,
-    historySize: 1000,
+    historySize: HISTORY_SIZE,
+    // readline's history is newest first.
+    history: [...kept].reverse(),
     completer: (line: string) => complete(session, line),
   });
   rl.setPrompt(session.prompt);
@@ -75,6 +82,7 @@ function interactive(session: ShellSession, io: CliIo): Promise<number> {
         rl.close();
         return;
       }
+      history.add(line);
       const r = session.execute(line);
       io.stdout(r.stdout);
       io.stderr(r.stderr);

@@ -22,6 +22,7 @@ import { resolve } from 'node:path';
 import { DriverModelError } from '../base/index.js';
 import { crypto, spdm } from '../protocols/index.js';
 import { newCommand, runCommand } from './command.js';
+import { addRulesOptions, loadRules } from './machine-args.js';
 import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type DoePolicy, doePolicies, machineSpdmMailbox, servedProtocols } from '../machine/index.js';
@@ -72,7 +73,7 @@ interface ServeOptions {
 }
 
 async function serve(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = newCommand('spdm serve', io)
+  const cmd = addRulesOptions(newCommand('spdm serve', io))
     .description("serve a machine's CMA/SPDM DOE mailbox over the spdm-emu socket protocol (PCI_DOE)")
     .option('--port <n>', 'TCP port (0 = any free port)', '2323')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
@@ -86,6 +87,9 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--handshake-in-clear', 'with --standalone: advertise HANDSHAKE_IN_THE_CLEAR_CAP')
     .option('--record <file>', 'write every frame (and the signatures made) as JSON');
   return runCommand(cmd, argv, io, async () => {
+    // The served machine's udev is not configurable here: --rules are only checked, as every verb checks them.
+    const rules = loadRules(cmd.opts<{ rules: string[]; strict?: boolean }>(), io);
+    if (typeof rules === 'number') return rules;
     const o = cmd.opts<ServeOptions>();
     if ((o.certChain === undefined) !== (o.key === undefined)) {
       io.stderr('auxbus spdm serve: --cert-chain and --key go together\n');
@@ -167,7 +171,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function connect(argv: readonly string[], io: CliIo): Promise<number> {
-  const cmd = newCommand('spdm connect', io)
+  const cmd = addRulesOptions(newCommand('spdm connect', io))
     .description('authenticate a responder speaking the spdm-emu socket protocol (PCI_DOE)')
     .argument('<host:port>')
     .option('--trust <der...>', 'trusted root certificate(s), DER (default: auxbus test root)')
@@ -178,6 +182,8 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--continue', 'end with CONTINUE instead of SHUTDOWN (the responder keeps running)')
     .option('--record <file>', 'write every frame as JSON');
   return runCommand(cmd, argv, io, () => {
+    const rules = loadRules(cmd.opts<{ rules: string[]; strict?: boolean }>(), io);
+    if (typeof rules === 'number') return rules;
     const o = cmd.opts<{
       trust?: string[];
       ver: string;

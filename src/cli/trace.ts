@@ -1,14 +1,15 @@
 /**
  * `auxbus run -v` / `--trace`: what one scenario step did to the machine — the kernel uevents
- * it sent, the events udevd processed with the rules lines that matched (the explanation of
- * re-running the event's rules on the device after the step), and the changes below
+ * it sent, the events udevd processed with the rules lines that matched (as udevd recorded them
+ * while it processed each event: its per-event rules trace, not a re-run after the step, when
+ * the rules or the device may have changed), and the changes below
  * /sys/devices, /sys/bus (directories and links: devices and bindings) and /dev (nodes with
  * mode and owner, and links). `read`/`ls` steps already print what they read in their result.
  */
-import { debianPasswd } from '../base/index.js';
+import { type IDisposable, debianPasswd } from '../base/index.js';
 import type { Machine } from '../machine/index.js';
 import { machineUdev } from '../machine/index.js';
-import { udevadmTestMachine } from './shell/index.js';
+import type { EventTrace } from '../udev/index.js';
 
 const passwd = debianPasswd();
 
@@ -16,6 +17,9 @@ export interface TraceMark {
   readonly uevents: number;
   readonly processed: number;
   readonly tree: ReadonlyMap<string, string>;
+  /** The rules traces udevd records from the mark on, by seqnum; traceSince ends the listening. */
+  readonly traces: Map<number, EventTrace>;
+  readonly listening: IDisposable;
 }
 
 /** Directories and links below /sys/devices and /sys/bus, and /dev entries, with what they are. */
@@ -46,24 +50,22 @@ function snapshot(machine: Machine): Map<string, string> {
 }
 
 export function traceMark(machine: Machine): TraceMark {
-  return { uevents: machine.uevent.log.length, processed: machineUdev(machine).daemon.processed.length, tree: snapshot(machine) };
+  const daemon = machineUdev(machine).daemon;
+  const traces = new Map<number, EventTrace>();
+  const listening = daemon.traces.onDidRecord((t) => traces.set(t.seqnum, t));
+  return { uevents: machine.uevent.log.length, processed: daemon.processed.length, tree: snapshot(machine), traces, listening };
 }
 
 /** The trace lines of what happened since `mark`, indented for the step report. */
 export function traceSince(machine: Machine, mark: TraceMark): string {
   const lines: string[] = [];
   for (const ev of machine.uevent.log.slice(mark.uevents)) lines.push(`kernel: ${ev.seqnum} ${ev.action} ${ev.devpath} (${ev.subsystem})`);
+  mark.listening.dispose();
   const udev = machineUdev(machine);
   for (const ev of udev.daemon.processed.slice(mark.processed)) {
     lines.push(`udev: ${ev.seqnum} ${ev.action} ${ev.devpath}${ev.result === 'ok' ? '' : ` (${ev.result})`}`);
-    if (ev.action === 'remove') continue;
-    try {
-      const r = udevadmTestMachine(machine, udev, { action: ev.action, syspath: ev.devpath, explain: true });
-      for (const e of r.events[0]?.explain ?? [])
-        if (e.status === 'matched') lines.push(`  matched ${e.file.split('/').at(-1)}:${e.line}: ${e.text.trim()}`);
-    } catch {
-      // the device is gone by the end of the step: no rules to show
-    }
+    for (const e of mark.traces.get(ev.seqnum)?.entries ?? [])
+      if (e.status === 'matched') lines.push(`  matched ${e.file.split('/').at(-1)}:${e.line}: ${e.text.trim()}`);
   }
   const after = snapshot(machine);
   for (const [p, v] of after) {

@@ -9,7 +9,9 @@
 import { join, resolve } from 'node:path';
 import { compileHwdb, type HwdbBin } from '../udev/index.js';
 import { openHwdbPath, openSystemHwdb, readHwdbSources, writeHwdbBin } from '../udev/index.node.js';
+import { Option } from 'commander';
 import { newCommand, runCommand } from './command.js';
+import { loadRules } from './machine-args.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { strerror, type ErrnoName } from '../base/index.js';
 
@@ -20,12 +22,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('-t, --test <modalias>', 'query the database with a modalias')
     .option('-r, --root <dir>', 'alternative root path in the filesystem', '/')
     .option('--usr', 'generate in /usr/lib/udev instead of /etc/udev')
-    .option('-s, --strict', 'when updating, return non-zero exit value on any parsing error')
+    .option('-s, --strict', 'when updating, return non-zero exit value on any parsing error; rules diagnostics are bad input (exit 2)')
+    .addOption(new Option('--rules <path...>', 'udev rules files or directories (checked: hwdb runs no rules)').default([]))
     .option('--hwdb <path>', 'query this database (hwdb.bin, .hwdb file, directory, or `system` for the host database) instead of the system one');
   return runCommand(cmd, argv, io, () => {
-    const o = cmd.opts<{ update?: boolean; test?: string; root: string; usr?: boolean; strict?: boolean; hwdb?: string }>();
+    const o = cmd.opts<{ update?: boolean; test?: string; root: string; usr?: boolean; strict?: boolean; hwdb?: string; rules: string[] }>();
+    const rules = loadRules(o, io);
+    if (typeof rules === 'number') return rules;
     if (!o.update && o.test === undefined) {
-      io.stderr('udevadm hwdb: Either --update or --test must be used.\n');
+      io.stderr('auxbus udevadm hwdb: Either --update or --test must be used.\n');
       return ExitStatus.BAD_INPUT;
     }
     const root = resolve(io.cwd, o.root);
@@ -42,7 +47,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (o.hwdb !== undefined) {
         const r = openHwdbPath(o.hwdb === 'system' ? o.hwdb : resolve(io.cwd, o.hwdb));
         if ('error' in r) {
-          io.stderr(`udevadm hwdb: ${o.hwdb}: ${strerror(r.error as ErrnoName)}\n`);
+          io.stderr(`auxbus udevadm hwdb: ${o.hwdb}: ${strerror(r.error as ErrnoName)}\n`);
           return ExitStatus.BAD_INPUT;
         }
         for (const w of r.warnings) io.stderr(w + '\n');
@@ -50,7 +55,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       } else {
         const r = openSystemHwdb(root);
         if ('error' in r) {
-          io.stderr(`udevadm hwdb: Failed to open hwdb: ${strerror(r.error as ErrnoName)}\n`);
+          io.stderr(`auxbus udevadm hwdb: Failed to open hwdb: ${strerror(r.error as ErrnoName)}\n`);
           return ExitStatus.FAILED;
         }
         hwdb = r.hwdb;

@@ -61,7 +61,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const o = cmd.opts<InfoArgs>();
     const query = o.query === undefined ? undefined : parseInfoQuery(o.query);
     if (o.query !== undefined && query === undefined) {
-      io.stderr('udevadm info: unknown query type\n');
+      io.stderr('auxbus udevadm info: unknown query type\n');
       return ExitStatus.BAD_INPUT;
     }
     const all = [...devices, ...((cmd.processedArgs[0] as string[] | undefined) ?? [])];
@@ -74,7 +74,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       for (const id of all) {
         const dev = findDevice(host, id);
         if (typeof dev === 'string') {
-          io.stderr(`udevadm info: Unknown device "${id}" (${dev})\n`);
+          io.stderr(`auxbus udevadm info: Unknown device "${id}" (${dev})\n`);
           return ExitStatus.FAILED;
         }
         records.push({
@@ -104,7 +104,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       style: recordStyle(io),
     });
     io.stdout(r.out);
-    for (const line of r.err.split('\n').filter((l) => l.length > 0)) io.stderr(`udevadm info: ${line}\n`);
+    for (const line of r.err.split('\n').filter((l) => l.length > 0)) io.stderr(`auxbus udevadm info: ${line}\n`);
     return r.status;
   });
 }

@@ -22,7 +22,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const o = cmd.opts<SettleArgs>();
     const timeoutSec = Number(o.timeout);
     if (!Number.isFinite(timeoutSec) || timeoutSec < 0) {
-      io.stderr(`udevadm settle: Failed to parse timeout value '${o.timeout}'\n`);
+      io.stderr(`auxbus udevadm settle: Failed to parse timeout value '${o.timeout}'\n`);
       return ExitStatus.BAD_INPUT;
     }
     const live = openMachine(o, io);
@@ -41,7 +41,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       { timeoutSec, exitIfExists: o.exitIfExists },
     );
     if (o.json) io.stdout(`${JSON.stringify({ settled: r.status === 0, queue: udev.daemon.queue })}\n`);
-    for (const line of r.err.split('\n').filter((l) => l.length > 0)) io.stderr(`udevadm settle: ${line}\n`);
+    for (const line of r.err.split('\n').filter((l) => l.length > 0)) io.stderr(`auxbus udevadm settle: ${line}\n`);
     return r.status === 0 ? ExitStatus.OK : ExitStatus.FAILED;
   });
 }

@@ -65,14 +65,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     for (const [id, prefix] of lookups) {
       const dev = findDevice(host, id, prefix);
       if (typeof dev === 'string') {
-        io.stderr(`udevadm trigger: Failed to open the device '${id}': ${dev}\n`);
+        io.stderr(`auxbus udevadm trigger: Failed to open the device '${id}': ${dev}\n`);
         return ExitStatus.BAD_INPUT;
       }
       parents.push(dev.syspath);
     }
     const bad = (o.propertyMatch ?? []).find((p) => !p.includes('='));
     if (bad !== undefined) {
-      io.stderr(`udevadm trigger: Failed to add property match '${bad}': expected KEY=VALUE\n`);
+      io.stderr(`auxbus udevadm trigger: Failed to add property match '${bad}': expected KEY=VALUE\n`);
       return ExitStatus.BAD_INPUT;
     }
     const sentBefore = machine.uevent.log.length;
@@ -101,7 +101,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const uevents = machine.uevent.log.slice(sentBefore).map((e) => `${e.action} ${e.devpath}`);
       io.stdout(`${JSON.stringify({ devices: r.devices, triggered: r.triggered, uevents })}\n`);
     } else io.stdout(r.out);
-    for (const line of r.err.split('\n').filter((l) => l.length > 0)) io.stderr(`udevadm trigger: ${line}\n`);
+    for (const line of r.err.split('\n').filter((l) => l.length > 0)) io.stderr(`auxbus udevadm trigger: ${line}\n`);
     return r.status;
   });
 }

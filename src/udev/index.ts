@@ -94,6 +94,7 @@ export {
   ADMIN_RULES_DIR,
   udevRulesFiles,
 } from './daemon/udevd.js';
+export { EventTraceLog, type EventTrace, DEFAULT_TRACE_DEVICES } from './daemon/event-trace.js';
 export {
   MonitorLog,
   type MonitorMessage,

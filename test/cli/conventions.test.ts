@@ -43,7 +43,7 @@ describe('--version and errors', () => {
     [['udevadm', 'info', '--bogus'], "auxbus udevadm info: unknown option '--bogus'\n"],
     [['udevadm', 'test', '-a', 'bogus', '/sys/bus/pci/devices/0000:0d:00.0'], "auxbus udevadm test: Invalid action 'bogus' (EINVAL)\n"],
     [['udevadm', 'test', '/sys/devices/nothing'], "auxbus udevadm test: Failed to open device '/sys/devices/nothing': No such device (ENODEV)\n"],
-    [['tree', '--until', '3'], 'auxbus: --until needs --scenario FILE\n'],
+    [['tree', '--until', '3'], 'auxbus tree: --until needs --scenario FILE (EINVAL)\n'],
     [['export', '--format', 'sysfs'], 'auxbus export: --format sysfs needs a directory (EINVAL)\n'],
   ])('%j is one line on stderr, exit 2', async (argv, message) => {
     const r = await cli(...argv);
@@ -174,7 +174,7 @@ describe('--scenario FILE [--until N]', () => {
 describe('no stack trace when the reader goes away', () => {
   const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
   const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  it.each([['demo'], ['run --json examples/scenarios']])(
+  it.each([['demo'], ['run --json examples/scenarios'], ['udevadm info --export-db'], ['export --format desc']])(
     'auxbus %s | head -1',
     (args) => {
       const r = spawnSync('sh', ['-c', `${tsx} ${main} ${args} | head -1; echo "status=\${PIPESTATUS:-done}"`], { encoding: 'utf8' });
@@ -183,4 +183,22 @@ describe('no stack trace when the reader goes away', () => {
     },
     30_000,
   );
+});
+
+describe('I/O errors on files the user names are one line, exit 2', () => {
+  const aFile = join(dir, 'a-file');
+  writeFileSync(aFile, '');
+  it.each([
+    [
+      ['spdm', 'serve', '--cert-chain', join(dir, 'none.der'), '--key', join(dir, 'none.pem')],
+      `auxbus spdm serve: ${join(dir, 'none.der')}: cannot open (ENOENT)\n`,
+    ],
+    [['import', 'test/cli/fixtures/host-pci.umockdev', '-o', join(aFile, 'out')], `auxbus import: ${join(aFile, 'out')}: cannot open (ENOTDIR)\n`],
+    [['export', '--format', 'desc', join(dir, 'no', 'such', 'x')], `auxbus export: ${join(dir, 'no', 'such', 'x')}: cannot open (ENOENT)\n`],
+    [['export', '--format', 'sysfs', join(aFile, 'x')], `auxbus export: ${join(aFile, 'x')}: cannot mkdir (ENOTDIR)\n`],
+  ])('%j', async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.err).toBe(message);
+    expect(r.status).toBe(2);
+  });
 });

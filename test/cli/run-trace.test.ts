@@ -32,3 +32,38 @@ describe('auxbus run --trace', () => {
     expect(io.out).not.toContain('    kernel:');
   });
 });
+
+describe('auxbus run --trace shows the rules as udevd ran them', () => {
+  it('a remove event’s matched lines are shown although the device is gone after the step', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'auxbus-trace-'));
+    const file = join(dir, 'remove.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: remove',
+        'machine: { presets: [cxl-type3] }',
+        'rules:',
+        '  - name: 70-gone.rules',
+        '    text: |',
+        '      ACTION=="remove", SUBSYSTEM=="auxiliary", ENV{GONE}="1"',
+        'steps:',
+        '  - boot: {}',
+        '  - write: /sys/bus/pci/drivers/cxl_pci/unbind',
+        '    value: "0000:0d:00.0"',
+        '',
+      ].join('\n'),
+    );
+    const io = captureIo();
+    expect(await runCli(['run', '--trace', file], io)).toBe(0);
+    const step = io.out.slice(io.out.indexOf('write /sys/bus/pci/drivers/cxl_pci/unbind'));
+    expect(step).toMatch(
+      new RegExp(
+        `^    udev: \\d+ remove ${DOE1}$\\n^      matched 70-gone.rules:1: ACTION=="remove", SUBSYSTEM=="auxiliary", ENV\\{GONE\\}="1"$`,
+        'm',
+      ),
+    );
+  });
+});

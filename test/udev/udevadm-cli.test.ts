@@ -47,10 +47,10 @@ describe('auxbus udevadm', () => {
   it('info: exit 1 for an unknown device, 2 for a bad query', async () => {
     const unknown = await udevadm('info', '/sys/devices/nope', '--preset', 'cxl-type3');
     expect(unknown.status).toBe(1);
-    expect(unknown.err).toBe('udevadm info: Unknown device "/sys/devices/nope": No such device\n');
+    expect(unknown.err).toBe('auxbus udevadm info: Unknown device "/sys/devices/nope": No such device\n');
     const bad = await udevadm('info', '-q', 'bogus', `/sys${CXL}`);
     expect(bad.status).toBe(2);
-    expect(bad.err).toBe('udevadm info: unknown query type\n');
+    expect(bad.err).toBe('auxbus udevadm info: unknown query type\n');
   });
 
   it('trigger --dry-run --verbose lists devices; --json reports the uevents sent', async () => {

@@ -237,13 +237,6 @@ const udevadmVerbs: Record<string, (ctx: ShellContext, args: readonly string[]) 
   control,
 };
 
-/** The last event udevd processed for a device: its action. */
-function lastAction(ctx: ShellContext, devpath: string): string {
-  const processed = ctx.udev.daemon.processed;
-  for (let i = processed.length - 1; i >= 0; i--) if (processed[i]!.devpath === devpath) return processed[i]!.action;
-  return 'add';
-}
-
 export const udevCommands: readonly ShellCommand[] = [
   {
     name: 'udevadm',
@@ -260,7 +253,7 @@ export const udevCommands: readonly ShellCommand[] = [
   {
     name: 'explain',
     usage: 'explain DEVICE',
-    summary: "why each rules line matched or not for the device's last event (DEVICE: name, /sys/… or /dev/…)",
+    summary: "the rules trace udevd recorded for the device's last event: what matched, what failed and why (DEVICE: name, /sys/… or /dev/…)",
     run(ctx, args) {
       if (args.length !== 1) throw kerr('EINVAL', 'usage: explain DEVICE');
       const id = args[0]!;
@@ -272,11 +265,13 @@ export const udevCommands: readonly ShellCommand[] = [
         syspath = dev.syspath;
       } else syspath = `/sys${ctx.machine.findDevice(id).devpath}`;
       const devpath = devpathOf(ctx.udev, syspath);
-      const action = lastAction(ctx, devpath);
-      const r = udevadmTestMachine(ctx.machine, ctx.udev, { action, syspath, explain: true, rules: sessionRules(ctx.session) });
-      const ex = r.events[0]!.explain ?? [];
-      ctx.out(`${action} ${devpath}\n${formatExplain(ex)}`);
-      ctx.data({ action, devpath, explain: ex });
+      // What udevd recorded while it processed the event, not a re-run: the rules or the device
+      // may have changed since.
+      const trace = ctx.udev.daemon.traces.last(devpath);
+      if (!trace) throw kerr('ENOENT', `${id}: udevd keeps no rules trace for ${devpath} (no event processed since boot, or dropped)`);
+      const { seqnum, action, result, entries } = trace;
+      ctx.out(`${action} ${devpath} (seqnum ${seqnum}${result === 'ok' ? '' : `, ${result}`})\n${formatExplain(entries)}`);
+      ctx.data({ seqnum, action, devpath, result, explain: entries });
       return 0;
     },
   },

@@ -6,6 +6,7 @@ import { fsCommands } from './commands-fs.js';
 import { kernelCommands } from './commands-kernel.js';
 import { procCommands } from './commands-proc.js';
 import { udevCommands } from './commands-udev.js';
+import { doeCommand } from './commands-doe.js';
 import { driverctlCommand } from './driverctl.js';
 import { lspciCommand } from './lspci.js';
 import type { ShellCommand } from './types.js';
@@ -56,5 +57,6 @@ export const commandTable: readonly ShellCommand[] = [
   driverctlCommand,
   ...udevCommands,
   ...procCommands,
+  doeCommand,
   history,
 ];

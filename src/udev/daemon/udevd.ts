@@ -12,6 +12,8 @@ import { UdevDatabase } from '../database.js';
 import { UdevDevice } from '../device.js';
 import { type ExecuteResult, UdevEvent, type UdevContext, executeRules, executeRunList } from '../event.js';
 import { type QueuedEvent, UdevEventQueue } from './event-queue.js';
+import { EventTraceLog } from './event-trace.js';
+import { ExplainCollector } from '../rules/explain.js';
 import { defaultPrograms } from '../programs.js';
 import { type CompiledRules, type RulesFileInput, compileRules } from '../rules/compiler.js';
 import type { ProgramHandler, ProgramRegistry } from '../spawn.js';
@@ -104,6 +106,11 @@ export interface UdevDaemonOptions {
   readonly programs?: Iterable<readonly [path: string, handler: ProgramHandler]>;
   /** CONST{arch} / CONST{virt}. */
   readonly constants?: { readonly arch: string; readonly virt: string };
+  /**
+   * Devices whose last event's rules trace udevd keeps (event-trace.ts); default 0: none are
+   * recorded and the rules run without the explain sink (`traces.setMaxDevices` turns it on).
+   */
+  readonly traceDevices?: number;
 }
 
 /** A processed event as udevd broadcasts it to udev monitors (and keeps it in `processed`). */
@@ -137,6 +144,8 @@ interface Work {
   readonly env: ReadonlyArray<readonly [string, string]>;
   event: UdevEvent | undefined;
   result: ExecuteResult | undefined;
+  /** The rules trace being recorded for this event (when traces are kept). */
+  trace: ExplainCollector | undefined;
 }
 
 /** Debian's users and groups, one database for every daemon given none (it never changes). */
@@ -198,6 +207,8 @@ export class UdevDaemon {
   readonly processed: ProcessedUevent[] = [];
   /** RUN/PROGRAM handlers; hosts may register more at any time. */
   readonly programs: ProgramRegistry;
+  /** The rules trace of each device's last processed event, as recorded while it ran (bounded). */
+  readonly traces: EventTraceLog;
 
   readonly #host: UdevDaemonHost;
   #options: UdevDaemonOptions;
@@ -232,6 +243,7 @@ export class UdevDaemon {
     const fromCmdline = cmdlineGetKey(host.cmdline, 'udev.children_max');
     const n = typeof fromCmdline === 'string' && /^\d+$/.test(fromCmdline) ? Number(fromCmdline) : 0;
     this.#childrenMax = n > 0 ? n : (options.childrenMax ?? DEFAULT_CHILDREN_MAX);
+    this.traces = new EventTraceLog(options.traceDevices ?? 0);
     this.programs = defaultPrograms();
     for (const [path, handler] of options.programs ?? []) this.programs.register(path, handler);
     this.#ctx = {
@@ -337,7 +349,7 @@ export class UdevDaemon {
     const devpathOld = msg.env.find(([k]) => k === 'DEVPATH_OLD')?.[1];
     this.#queue.insert(
       { seqnum: msg.seqnum, devpath: dev.devpath, devpathOld, id: dev.deviceId, devnode: dev.devname },
-      { dev, env: msg.env, event: undefined, result: undefined },
+      { dev, env: msg.env, event: undefined, result: undefined, trace: undefined },
     );
   }
 
@@ -358,7 +370,9 @@ export class UdevDaemon {
     this.#onWorkerStep.fire({ phase: 'rules', seqnum: ev.seqnum, devpath: ev.devpath });
     const work = ev.payload;
     work.event = new UdevEvent(this.#ctx, work.dev);
-    work.result = executeRules(work.event, this.rules);
+    // The trace is recorded by the run itself (the explain sink), not by running the rules again.
+    work.trace = this.traces.maxDevices > 0 ? new ExplainCollector() : undefined;
+    work.result = executeRules(work.event, this.rules, work.trace);
     this.#host.scheduler.queue(`udev-worker ${ev.seqnum} RUN`, () => this.#workerRun(ev), { key: ev.devpath });
   }
 
@@ -389,6 +403,8 @@ export class UdevDaemon {
       usec: this.#host.nowUsec(),
     };
     this.processed.push(processed);
+    if (work.trace)
+      this.traces.record({ seqnum: ev.seqnum, action: processed.action, devpath: processed.devpath, result, entries: work.trace.entries });
     this.#onDidBroadcast.fire(processed);
     this.#queue.remove(ev);
     this.#onWorkerStep.fire({ phase: 'done', seqnum: ev.seqnum, devpath: ev.devpath });

@@ -253,51 +253,16 @@ export class Shell implements ExpandHost {
         return cmd.orElse ? this.runList(cmd.orElse, fds) : 0;
       }
       case 'while':
-      case 'until': {
-        let status = 0;
-        this.loopDepth++;
-        try {
-          for (;;) {
-            const c = this.condition(cmd.cond, fds);
-            if ((c === 0) !== (cmd.kind === 'while')) break;
-            try {
-              status = this.runList(cmd.body, fds);
-            } catch (e) {
-              if (!(e instanceof LoopControl)) throw e;
-              if (e.levels > 1) {
-                e.levels--;
-                throw e;
-              }
-              if (e.kind === 'break') break;
-            }
-          }
-        } finally {
-          this.loopDepth--;
-        }
-        return status;
-      }
+      case 'until':
+        return this.runLoop(cmd.body, fds, () => (this.condition(cmd.cond, fds) === 0) === (cmd.kind === 'while'));
       case 'for': {
         const items = cmd.items === undefined ? this.positional.slice() : cmd.items.flatMap((w) => this.expander.fields(w));
-        let status = 0;
-        this.loopDepth++;
-        try {
-          for (const it of items) {
-            this.setVar(cmd.name, it);
-            try {
-              status = this.runList(cmd.body, fds);
-            } catch (e) {
-              if (!(e instanceof LoopControl)) throw e;
-              if (e.levels > 1) {
-                e.levels--;
-                throw e;
-              }
-              if (e.kind === 'break') break;
-            }
-          }
-        } finally {
-          this.loopDepth--;
-        }
-        return status;
+        let i = 0;
+        return this.runLoop(cmd.body, fds, () => {
+          if (i >= items.length) return false;
+          this.setVar(cmd.name, items[i++]!);
+          return true;
+        });
       }
       case 'case': {
         const w = this.expander.single(cmd.word);
@@ -309,6 +274,33 @@ export class Shell implements ExpandHost {
         return 0;
       }
     }
+  }
+
+  /**
+   * The loop of while/until/for: run `body` while `next()` (the condition, or the next item)
+   * says so. `break N`/`continue N` with N > 1 leave this loop and go on to the enclosing one;
+   * `continue` keeps the status of the last complete pass. Returns that status (0 if none ran).
+   */
+  private runLoop(body: List, fds: Fds, next: () => boolean): number {
+    let status = 0;
+    this.loopDepth++;
+    try {
+      while (next()) {
+        try {
+          status = this.runList(body, fds);
+        } catch (e) {
+          if (!(e instanceof LoopControl)) throw e;
+          if (e.levels > 1) {
+            e.levels--;
+            throw e;
+          }
+          if (e.kind === 'break') break;
+        }
+      }
+    } finally {
+      this.loopDepth--;
+    }
+    return status;
   }
 
   private runSimple(cmd: Extract<Command, { kind: 'simple' }>, fds: Fds): number {

@@ -17,7 +17,7 @@ describe('udev conformance corpus', () => {
   });
 });
 
-for (const folder of ['cases', 'cases-local', 'cases-real']) {
+for (const folder of ['cases', 'cases-local', 'cases-real', 'cases-machine']) {
   const root = join(here, folder);
   const names = listCases(root);
   describe(`udev conformance (${folder})`, () => {
