@@ -16,10 +16,16 @@
  * - uevents: each SEQNUM once, strictly increasing in the kernel's log;
  * - sysfs: every bus device is listed in /sys/bus/B/devices, its `driver` link exists iff it is
  *   bound, and names its driver.
+ *
+ * The checks cost per operation, not per device: a device's `driver` link is read after each step
+ * in which a uevent named it (add, remove, move, bind, unbind — the kernel announces every change
+ * of its links), and the whole of sysfs (every bus's device list, every driver's links, every
+ * device's link) every FULL_EVERY steps and after the last one.
  */
 import fc from 'fast-check';
 import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
 import { DriverModelError } from '../../src/base/index.js';
+import { type Device, ueventVar } from '../../src/bus/index.js';
 import { DoeUserDevice, doeMailboxOf } from '../../src/drivers/index.js';
 import { type Machine, createMachine, machineUdev } from '../../src/machine/index.js';
 import { PCI_DOE_CAP_SIZEOF, type PciDevice } from '../../src/pci/index.js';
@@ -135,12 +141,17 @@ function busDevices(m: Machine) {
   return m.buses.buses.flatMap((b) => b.devices.map((d) => ({ bus: b, dev: d })));
 }
 
+type BusDevice = ReturnType<typeof busDevices>[number]['dev'];
+
+/** Every step reads each device's own `driver` link at least this often (and after the last step). */
+export const FULL_EVERY = 50;
+
 /** The parties holding DOE mailbox `index` of `pdev`, and the config claims on it. */
-function mailboxHolders(m: Machine, pdev: PciDevice, index: number): { parties: string[]; claims: number } {
+function mailboxHolders(m: Machine, aux: readonly Device[], pdev: PciDevice, index: number): { parties: string[]; claims: number } {
   const parties: string[] = [];
   const cap = pdev.doeMailboxes[index]!.offset;
   const claims = pdev.exclusiveConfig.filter((c) => c.offset < cap + PCI_DOE_CAP_SIZEOF && cap < c.offset + c.size);
-  const adev = m.get<AuxiliaryBus>(IAuxiliaryBus).bus.devices.find((d) => {
+  const adev = aux.find((d) => {
     const mb = doeMailboxOf(d);
     return mb?.pdev === pdev && mb.index === index;
   });
@@ -167,47 +178,94 @@ export function runModel(ops: readonly Op[], stats?: RunStats): Violation | unde
     const files: OpenFile[] = [];
     const sleeper = { sleep: (ms: number) => void m.advance(ms) };
     let seenEvents = 0;
+    /** The bus devices as the last check saw them: the state the next operation starts from. */
+    let all = busDevices(m);
     let lastSeq = -Infinity;
-    const seqs = new Set<number>();
 
-    const check = (step: number, op: Op | 'boot'): Violation | undefined => {
+    /** Devpaths a uevent named since the last check: the devices whose sysfs may have changed. */
+    const dirty = new Set<string>();
+    /** The sysfs state of one bus device: listed by its bus, `driver` link iff bound, naming its driver. */
+    const checkDevice = (bus: { name: string }, dev: BusDevice): string | undefined => {
+      const base = `/sys/bus/${bus.name}/devices/${dev.name}`;
+      let target: string | undefined;
+      try {
+        target = root.readlink(`${base}/driver`);
+      } catch (e) {
+        if (!DriverModelError.is(e, 'ENOENT')) throw e;
+      }
+      if ((target !== undefined) !== !!dev.driver)
+        return `${base}/driver ${target !== undefined ? 'present' : 'absent'} but the device is ${dev.driver ? `bound to ${dev.driver.name}` : 'unbound'}`;
+      if (dev.driver && !target!.endsWith(`/drivers/${dev.driver.name}`)) return `${base}/driver → ${target}, bound to ${dev.driver.name}`;
+      return undefined;
+    };
+
+    /**
+     * Every invariant. The costs are kept per operation, not per device: sysfs is compared with
+     * the object model through one readdir per bus and per driver (the bus's device list and each
+     * driver's links to its devices), and each device's own `driver` link is read when a uevent
+     * named it since the last check (device_add, bind, unbind, change… all send one) and for
+     * every device every FULL_EVERY steps and after the last step.
+     */
+    const check = (step: number, op: Op | 'boot', full: boolean): Violation | undefined => {
       const v = (invariant: string, message: string): Violation => ({ step, op, invariant, message });
-      for (const { dev } of busDevices(m)) {
+      all = busDevices(m);
+      const aux = [...m.get<AuxiliaryBus>(IAuxiliaryBus).bus.devices];
+      for (const { dev } of all) {
         if (dev.bus?.name !== 'pci') continue;
         const pdev = dev as PciDevice;
         for (let i = 0; i < (pdev.doeMailboxes?.length ?? 0); i++) {
-          const h = mailboxHolders(m, pdev, i);
+          const h = mailboxHolders(m, aux, pdev, i);
           if (h.parties.length > 1 || h.claims > 1) return v('mailbox', `${pdev.name} mailbox ${i}: ${h.parties.join(', ')} (${h.claims} claims)`);
         }
       }
-      for (const path of devNodes(m)) {
-        if (!path.startsWith('/dev/vfio/') || path === '/dev/vfio/vfio') continue;
+      // Only the model's processes open files, so the group files any of them holds are among `files`.
+      for (const path of new Set(files.filter((f) => f.path.startsWith('/dev/vfio/') && f.path !== '/dev/vfio/vfio').map((f) => f.path))) {
         const hs = m.processes.holders(path);
         if (new Set(hs.map((h) => h.process.name)).size > 1) return v('vfio', `${path} held by ${hs.map((h) => h.process.name).join(', ')}`);
       }
-      for (const { bus, dev } of busDevices(m)) {
+      for (const { dev } of all) {
         if (!dev.driver && dev.p.devres.length > 0)
           return v('devres', `${dev.name}: unbound with devres ${dev.p.devres.map((d) => d.name).join(', ')}`);
-        const base = `/sys/bus/${bus.name}/devices/${dev.name}`;
-        if (!m.vfs.exists(base)) return v('sysfs', `${base} missing`);
-        const link = m.vfs.exists(`${base}/driver`);
-        if (link !== !!dev.driver)
-          return v(
-            'sysfs',
-            `${base}/driver ${link ? 'present' : 'absent'} but the device is ${dev.driver ? `bound to ${dev.driver.name}` : 'unbound'}`,
-          );
-        if (dev.driver) {
-          const target = root.readlink(`${base}/driver`);
-          if (!target.endsWith(`/drivers/${dev.driver.name}`)) return v('sysfs', `${base}/driver → ${target}, bound to ${dev.driver.name}`);
+      }
+      for (const bus of full ? m.buses.buses : []) {
+        const listed = root.readdir(`/sys/bus/${bus.name}/devices`).sort().join(' ');
+        const model = bus.devices
+          .map((d) => d.name)
+          .sort()
+          .join(' ');
+        if (listed !== model) return v('sysfs', `/sys/bus/${bus.name}/devices lists [${listed}], the bus holds [${model}]`);
+        const names = new Set(bus.devices.map((d) => d.name));
+        for (const drv of bus.drivers) {
+          const links = root
+            .readdir(`/sys/bus/${bus.name}/drivers/${drv.name}`)
+            .filter((e) => names.has(e))
+            .sort()
+            .join(' ');
+          const bound = bus.devices
+            .filter((d) => d.driver === drv)
+            .map((d) => d.name)
+            .sort()
+            .join(' ');
+          if (links !== bound) return v('sysfs', `/sys/bus/${bus.name}/drivers/${drv.name} links [${links}], bound are [${bound}]`);
         }
       }
+      // Strictly increasing, so each SEQNUM once.
       const log = m.uevent.log;
       for (; seenEvents < log.length; seenEvents++) {
         const s = log[seenEvents]!.seqnum;
-        if (s <= lastSeq || seqs.has(s)) return v('uevents', `SEQNUM ${s} after ${lastSeq}`);
-        seqs.add(s);
+        if (s <= lastSeq) return v('uevents', `SEQNUM ${s} after ${lastSeq}`);
         lastSeq = s;
+        const ev = log[seenEvents]!;
+        // A device's links change only with add, remove, move, bind and unbind, each of which
+        // the kernel announces; a synthetic uevent (a `uevent` write, SYNTH_UUID) changes nothing.
+        if (ev.action !== 'change' && ev.action !== 'online' && ev.action !== 'offline' && !ueventVar(ev, 'SYNTH_UUID')) dirty.add(ev.devpath);
       }
+      for (const { bus, dev } of all) {
+        if (!full && !dirty.has(dev.devpath)) continue;
+        const msg = checkDevice(bus, dev);
+        if (msg) return v('sysfs', msg);
+      }
+      dirty.clear();
       return undefined;
     };
 
@@ -224,7 +282,7 @@ export function runModel(ops: readonly Op[], stats?: RunStats): Violation | unde
       return undefined;
     };
 
-    const first = check(0, 'boot');
+    const first = check(0, 'boot', true);
     if (first) return first;
     for (let step = 1; step <= ops.length; step++) {
       const o = ops[step - 1]!;
@@ -234,8 +292,8 @@ export function runModel(ops: readonly Op[], stats?: RunStats): Violation | unde
       }
       let revokedViolation: string | undefined;
       try {
-        const devs = busDevices(m).filter(({ dev }) => dev.bus?.name === 'pci' || dev.bus?.name === 'auxiliary');
-        const pciEndpoints = busDevices(m)
+        const devs = all.filter(({ dev }) => dev.bus?.name === 'pci' || dev.bus?.name === 'auxiliary');
+        const pciEndpoints = all
           .filter(({ dev }) => dev.bus?.name === 'pci' && (dev as PciDevice).doeMailboxes !== undefined && !dev.name.startsWith('0000:00:'))
           .map(({ dev }) => dev);
         switch (o.op) {
@@ -347,7 +405,7 @@ export function runModel(ops: readonly Op[], stats?: RunStats): Violation | unde
       }
       m.settle();
       if (revokedViolation) return { step, op: o, invariant: 'revoked', message: revokedViolation };
-      const v = check(step, o);
+      const v = check(step, o, step % FULL_EVERY === 0 || step === ops.length);
       if (v) return v;
     }
     return undefined;
