@@ -11,6 +11,7 @@
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { IIommuCore, type IommuCore } from '../../src/pci/index.js';
 import { OPERATIONS, type Op, type RunStats, opArb, runModel } from './model.js';
 
 const SEEDS = Number(process.env.MODEL_SEEDS || 12);
@@ -160,5 +161,42 @@ describe('reliability model, directed sequences', () => {
       rmmod: { ok: 1 },
       ioctl: { ENODEV: 1 },
     });
+  });
+});
+
+describe('reliability model, planted faults', () => {
+  const steps: Op[] = [
+    { op: 'advance', ms: 1 },
+    { op: 'advance', ms: 1 },
+  ];
+
+  it('should report devres left on an unbound device', () => {
+    const v = runModel([{ op: 'unbind', pick: 0 }, ...steps], undefined, {
+      afterStep: (m, step) => {
+        const dev = m.buses.buses.flatMap((b) => [...b.devices]).find((d) => !d.driver);
+        if (step === 2 && dev) dev.p.devres.push({ name: 'planted', release: () => {} });
+      },
+    });
+    expect(v).toMatchObject({ step: 2, invariant: 'devres' });
+    expect(v?.message).toContain('planted');
+  });
+
+  it('should report an IOMMU group claimed by userspace while a kernel driver uses it', () => {
+    const v = runModel(steps, undefined, {
+      afterStep: (m, step) => {
+        const g = m.get<IommuCore>(IIommuCore).groups.find((x) => x.defaultDomainUsers > 0);
+        if (step === 1 && g) g.owner = 'planted';
+      },
+    });
+    expect(v).toMatchObject({ step: 1, invariant: 'dma' });
+  });
+
+  it('should report a default-domain count that disagrees with the bound members', () => {
+    const v = runModel(steps, undefined, {
+      afterStep: (m, step) => {
+        if (step === 2) m.get<IommuCore>(IIommuCore).groups[0]!.defaultDomainUsers += 1;
+      },
+    });
+    expect(v).toMatchObject({ step: 2, invariant: 'dma' });
   });
 });

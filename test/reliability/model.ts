@@ -197,11 +197,16 @@ function mailboxHolders(m: Machine, aux: readonly Device[], pdev: PciDevice, ind
   return { parties, claims: claims.length };
 }
 
+/** For tests of the model itself: plant a fault after a step settles, before its checks. */
+export interface ModelHooks {
+  afterStep?(m: Machine, step: number): void;
+}
+
 /**
  * Runs `ops` on a fresh machine, checking every invariant after boot and after each step.
  * Returns the first violation, or undefined. Throws only for a crash (a non-errno exception).
  */
-export function runModel(ops: readonly Op[], stats?: RunStats): Violation | undefined {
+export function runModel(ops: readonly Op[], stats?: RunStats, hooks?: ModelHooks): Violation | undefined {
   const m = createMachine({ presets: ['cxl-type3', 'mlx5-nic'], modules: ['cxl_pci', 'pci_doe', 'doe_user'] });
   try {
     m.boot();
@@ -551,6 +556,7 @@ export function runModel(ops: readonly Op[], stats?: RunStats): Violation | unde
         }
       }
       m.settle();
+      hooks?.afterStep?.(m, step);
       if (revokedViolation) return { step, op: o, invariant: 'revoked', message: revokedViolation };
       const v = check(step, o, step % FULL_EVERY === 0 || step === ops.length);
       if (v) return v;
