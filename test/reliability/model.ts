@@ -241,11 +241,10 @@ export function runModel(ops: readonly Op[], stats?: RunStats, hooks?: ModelHook
     };
 
     /**
-     * Every invariant. The costs are kept per operation, not per device: sysfs is compared with
-     * the object model through one readdir per bus and per driver (the bus's device list and each
-     * driver's links to its devices), and each device's own `driver` link is read when a uevent
-     * named it since the last check (device_add, bind, unbind, change… all send one) and for
-     * every device every FULL_EVERY steps and after the last step.
+     * Every invariant. The sysfs part costs per operation, not per device: each device's own
+     * `driver` link is read when a uevent named it since the last check (device_add, bind,
+     * unbind… all send one); a `full` check also compares every bus's device list and every
+     * driver's links with the object model (one readdir each) and reads every device's link.
      */
     const check = (step: number, op: Op | 'boot', full: boolean): Violation | undefined => {
       const v = (invariant: string, message: string): Violation => ({ step, op, invariant, message });
