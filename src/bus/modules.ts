@@ -338,15 +338,15 @@ export class ModuleLoader {
   }
 }
 
-/** Compiled alias patterns: a pure function of the pattern, shared by every machine of the process. */
+/** Compiled alias patterns: the set is the modules' aliases and modprobe.d's, so it stays small. */
 const aliasRegExps = new Map<string, RegExp>();
 
 /** fnmatch for modules.alias patterns (they use only `*`, `?` and `[...]`). */
 export function aliasMatch(pattern: string, text: string): boolean {
   let re = aliasRegExps.get(pattern);
-  if (!re) {
-    re = aliasRegExp(pattern);
+  if (re === undefined) {
     if (aliasRegExps.size >= 4096) aliasRegExps.clear();
+    re = aliasRegExp(pattern);
     aliasRegExps.set(pattern, re);
   }
   return re.test(text);
