@@ -21,7 +21,7 @@ import {
   id_ce_subjectAltName,
 } from '@peculiar/asn1-x509';
 import { DriverModelError, kerr } from '../../base/index.js';
-import { bytesEqual } from './bytes.js';
+import { bytesEqual, toHex } from './bytes.js';
 import { children, content, oidToString, readWhole, slice } from './der.js';
 import { ecdsaVerifyDigestDer, type EcPublicKey, isValidPoint } from './ecc.js';
 import { SHA256, SHA384, SHA512, type HashAlgorithm } from './hash.js';
@@ -63,8 +63,26 @@ function nameText(cert: Certificate, which: 'subject' | 'issuer'): string {
   return parts.join(', ');
 }
 
+/**
+ * Parsed certificates by their DER bytes (as hex). Parsing is a pure function of the bytes and the
+ * ASN.1 decoder dominates a CMA authentication, which every cxl_pci probe runs; every machine of
+ * the process shares the results. Only successes are kept; the entries are frozen and callers
+ * treat a ParsedCertificate's byte arrays as read-only. Cleared wholesale when full.
+ */
+const parsedCertificates = new Map<string, ParsedCertificate>();
+
 /** Parse one DER certificate. EBADMSG if it is not one. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
+  const key = toHex(der);
+  const hit = parsedCertificates.get(key);
+  if (hit) return hit;
+  const parsed = Object.freeze(parseCertificateUncached(der.slice()));
+  if (parsedCertificates.size >= 1024) parsedCertificates.clear();
+  parsedCertificates.set(key, parsed);
+  return parsed;
+}
+
+function parseCertificateUncached(der: Uint8Array): ParsedCertificate {
   let cert: Certificate;
   let tbs: Uint8Array;
   let issuer: Uint8Array;

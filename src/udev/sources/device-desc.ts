@@ -90,11 +90,15 @@ interface DescDevice {
   readonly blkid: Array<[string, string]>;
 }
 
+const utf8 = new TextEncoder();
+
 /** printf %b: \n \t \\ \a \b \e \f \r \v, \0NNN octal, \xHH; \c stops the output. */
 function printfB(s: string): Uint8Array {
   const out: number[] = [];
   const pushText = (t: string): void => {
-    for (const b of new TextEncoder().encode(t)) out.push(b);
+    // ASCII (nearly every character of a description) is its own byte.
+    if (t.length === 1 && t.charCodeAt(0) < 0x80) out.push(t.charCodeAt(0));
+    else for (const b of utf8.encode(t)) out.push(b);
   };
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
