@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
+import { releaseContainer } from './container-release.js';
 import {
   IClock,
   IInitcall,
@@ -79,6 +80,7 @@ export class Machine implements IDisposable {
   /** The machine's deterministic scheduler (also bound as IScheduler). */
   readonly scheduler: Scheduler;
   #booted = false;
+  #disposed = false;
 
   /**
    * A machine of the driver core plus `modules` (each folder's ContainerModule), loaded in the
@@ -221,10 +223,18 @@ export class Machine implements IDisposable {
     this.get(IPresetHost).unplug(bdf);
   }
 
-  /** Teardown: every process exits (its open files close), then the boot daemon unsubscribes. */
+  /**
+   * Teardown: every process exits (its open files close), then the boot daemon unsubscribes,
+   * then the container's bindings drop their instances (releaseContainer: so inversify's plan
+   * WeakRefs, alive until the current job ends, no longer keep the machine alive). The machine
+   * is not usable afterwards; a second dispose does nothing.
+   */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     if (this.container.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
     if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
+    releaseContainer(this.container);
   }
 
   /**
