@@ -12,8 +12,8 @@ afterEach(() => {
   globalThis.WeakRef = RealWeakRef;
 });
 
-function recordWeakRefTargets(): object[] {
-  const targets: object[] = [];
+function recordWeakRefTargets(): WeakKey[] {
+  const targets: WeakKey[] = [];
   globalThis.WeakRef = class<T extends WeakKey> extends RealWeakRef<T> {
     constructor(target: T) {
       super(target);
@@ -24,7 +24,7 @@ function recordWeakRefTargets(): object[] {
 }
 
 /** Whether any of `needles` is reachable from `roots` through own properties, array items, Map/Set entries and plan nodes' `bindings` accessor (functions are not entered). */
-function reachable(roots: readonly object[], needles: ReadonlySet<object>): boolean {
+function reachable(roots: readonly unknown[], needles: ReadonlySet<object>): boolean {
   const seen = new Set<object>();
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {
