@@ -3,9 +3,13 @@
  * Prints a table; `--json` prints one `{"figure", "value", "unit"}` object per line instead;
  * `--svg FILE` writes the boot time and heap plot (log–log, with the linear reference line).
  *
- *   coldplug   (CPU seconds of the process, user + system; wall seconds beside them) ONE machine of N PCI functions (cxl-type3 behind root ports, see
- *              test/support/scale-machine.ts) booted with Debian's full udev rules set
- *              (/usr/lib/udev/rules.d) and settled: seconds, uevents/s, heap bytes per device
+ *   coldplug   (CPU seconds of the process, user + system; wall seconds beside them) ONE machine of N PCI functions,
+ *              cxl-type3 and mlx5-nic 3:1 behind CXL and PCIe switches across as many PCI
+ *              segments as needed (the fleet option; test/support/scale-machine.ts), booted with
+ *              Debian's full udev rules set (/usr/lib/udev/rules.d) and settled: seconds,
+ *              uevents/s, heap bytes per device; coldplug.ratio is t(10000)/t(1000) when both run
+ *              (else last/first). N counts endpoint functions; coldplug.N.pci_functions adds the
+ *              root and switch ports.
  *   rules      one netdev `add` event through Debian's full rules set, in process, per CPU second
  *              (udev-events.ts)
  *   scenarios  examples/scenarios/*.yaml run in process on the real machine, per second
@@ -22,12 +26,16 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMachine, machineScenarioHost } from '../src/machine/index.js';
 import { runScenarioFile } from '../src/scenario/index.node.js';
+import { IPciCore, type PciCore } from '../src/pci/index.js';
 import { scaleMachine } from '../test/support/scale-machine.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const svgFile = args.includes('--svg') ? args[args.indexOf('--svg') + 1] : undefined;
-const sizes = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [100, 300, 1000];
+const sizes = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [1000, 10000];
+/** `--only coldplug|rules|scenarios|cli|churn`: one section. */
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const want = (section: string) => only === undefined || only === section;
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
 const root = join(import.meta.dirname, '..');
 const RULES_DIR = '/usr/lib/udev/rules.d';
@@ -74,11 +82,13 @@ interface Coldplug {
   readonly uevents: number;
   readonly devices: number;
   readonly heapPerDevice: number;
+  /** Every PCI function: the endpoints, root ports and switch ports. */
+  readonly pciFunctions: number;
 }
 
 function coldplug(functions: number): Coldplug {
   const base = heap();
-  const m = scaleMachine(functions, { rules: debianRules, functionsPerSlot: 8 });
+  const m = scaleMachine(functions, { rules: debianRules, cxlPerNic: 3 });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   m.boot();
@@ -89,12 +99,13 @@ function coldplug(functions: number): Coldplug {
   for (const _ of m.core.devices) devices++;
   const heapPerDevice = (heap() - base) / devices;
   const uevents = m.uevent.log.length;
+  const pciFunctions = m.get<PciCore>(IPciCore).devices.length;
   m.dispose();
-  return { functions, seconds, wallSeconds, uevents, devices, heapPerDevice };
+  return { functions, seconds, wallSeconds, uevents, devices, heapPerDevice, pciFunctions };
 }
 
 const series: Coldplug[] = [];
-for (const n of sizes) {
+for (const n of want('coldplug') ? sizes : []) {
   const results = Array.from({ length: n >= 1000 ? 1 : runs }, () => coldplug(n));
   const mid = results.sort((a, b) => a.seconds - b.seconds)[Math.floor(results.length / 2)]!;
   series.push(mid);
@@ -103,20 +114,23 @@ for (const n of sizes) {
   report(`coldplug.${n}.uevents_per_second`, mid.uevents / mid.seconds, 'uevents/s');
   report(`coldplug.${n}.devices`, mid.devices, 'devices');
   report(`coldplug.${n}.heap_bytes_per_device`, mid.heapPerDevice, 'B');
+  report(`coldplug.${n}.pci_functions`, mid.pciFunctions, 'functions');
 }
-const first = series[0]!;
-const last = series.at(-1)!;
-report(`coldplug.ratio`, last.seconds / first.seconds, `× t(${last.functions})/t(${first.functions}); linear ${last.functions / first.functions}`);
-// Heap per device at the margin (the machine's fixed cost, compiled rules included, cancels out).
-report(
-  'coldplug.heap_bytes_per_device',
-  (last.heapPerDevice * last.devices - first.heapPerDevice * first.devices) / (last.devices - first.devices),
-  'B (marginal)',
-);
+if (series.length >= 2) {
+  const first = series.find((c) => c.functions === 1000) ?? series[0]!;
+  const last = series.find((c) => c.functions === 10000) ?? series.at(-1)!;
+  report(`coldplug.ratio`, last.seconds / first.seconds, `× t(${last.functions})/t(${first.functions}); linear ${last.functions / first.functions}`);
+  // Heap per device at the margin (the machine's fixed cost, compiled rules included, cancels out).
+  report(
+    'coldplug.heap_bytes_per_device',
+    (last.heapPerDevice * last.devices - first.heapPerDevice * first.devices) / (last.devices - first.devices),
+    'B (marginal)',
+  );
+}
 
 // --- rules -------------------------------------------------------------------------------
 
-{
+if (want('rules')) {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/udev-events.ts'), '--seconds', '3'], { encoding: 'utf8' });
   const rate = Number(/udev-events: (\d+) events\/s/.exec(out)?.[1]);
   report('rules.events_per_second', rate, 'events/s');
@@ -124,7 +138,7 @@ report(
 
 // --- scenarios ---------------------------------------------------------------------------
 
-{
+if (want('scenarios')) {
   const dir = join(root, 'examples/scenarios');
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
@@ -144,7 +158,7 @@ report(
 
 // --- CLI latency -------------------------------------------------------------------------
 
-{
+if (want('cli')) {
   const caseDir = join(root, 'test/conformance/udev/cases/000a-pci-function');
   const expected = readFileSync(join(caseDir, 'expected.jsonl'), 'utf8').split('\n')[0]!;
   const event = JSON.parse(expected) as { action: string; devpath: string };
@@ -203,7 +217,7 @@ report(
 
 // --- churn -------------------------------------------------------------------------------
 
-{
+if (want('churn')) {
   const churn = (count: number) => {
     const base = heap();
     for (let i = 0; i < count; i++) {

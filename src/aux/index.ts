@@ -28,6 +28,7 @@
 export { AuxiliaryBus, IAuxiliaryBus, auxiliaryUevent } from './auxiliary-bus.js';
 export { AuxiliaryDevice, type AuxiliaryDeviceInit, isAuxiliaryDevice } from './auxiliary-device.js';
 export { AuxiliaryDriver, type AuxiliaryDriverOptions, toAuxiliaryDriver, auxiliaryDriverName } from './auxiliary-driver.js';
+export { AuxiliaryDriverModule } from './auxiliary-driver-module.js';
 export {
   type AuxiliaryDeviceId,
   AUXILIARY_NAME_SIZE,

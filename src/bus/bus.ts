@@ -114,6 +114,14 @@ export class BusRegistry {
     this.uevent.send(busKobject(bus), 'add');
   }
 
+  /** bus_unregister (a module's exit): the bus's `remove` uevent, then /sys/bus/<name>/ goes. */
+  busUnregister(bus: BusType): void {
+    if (!bus.p.registered) return;
+    this.uevent.send(busKobject(bus), 'remove');
+    this.#buses.delete(bus.name);
+    bus.p.registered = false;
+  }
+
   /**
    * class_register: /sys/class/<name>/, then kset_register's `add` uevent for the class kobject
    * (DEVPATH /class/<name>, SUBSYSTEM=class: the name of class_kset, which has no uevent_ops).

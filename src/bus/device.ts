@@ -5,7 +5,7 @@
  */
 import type { AttributeGroup } from './attribute.js';
 import type { BusType } from './bus-type.js';
-import type { DeviceClass } from './class.js';
+import type { DeviceClass, DevnodeInfo } from './class.js';
 import type { DeviceDriver } from './driver.js';
 import type { UeventEnv } from './uevent-env.js';
 import { DevicePrivate } from './private.js';
@@ -21,6 +21,13 @@ export interface DeviceType {
   readonly name?: string;
   readonly groups?: readonly AttributeGroup<Device>[];
   readonly uevent?: (dev: Device, env: UeventEnv) => void;
+  /** type->devnode: the node name (and mode), asked before the class's (device_get_devnode). */
+  readonly devnode?: (dev: Device) => Partial<DevnodeInfo> | undefined;
+}
+
+/** device_get_devnode's lookup: the type's devnode, else the class's. */
+export function deviceDevnodeInfo(dev: Device): Partial<DevnodeInfo> | undefined {
+  return dev.type?.devnode?.(dev) ?? dev.class?.devnode?.(dev);
 }
 
 export class Device {

@@ -6,7 +6,7 @@
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
 import { DriverModelError, kerr, normalizeAbsolute } from '../base/index.js';
-import type { Device, DevT } from './device.js';
+import { type Device, type DevT, deviceDevnodeInfo } from './device.js';
 import { deviceDevnodeName } from './uevent.js';
 
 export type DevNode =
@@ -36,7 +36,7 @@ export class Devtmpfs {
 
   /** devtmpfs_create_node (device_add, for a device with a devt): the class's mode and owner, else 0600 root:root. */
   createNode(dev: Device): void {
-    const info = dev.class?.devnode?.(dev);
+    const info = deviceDevnodeInfo(dev);
     this.#nodes.set(dev, { mode: info?.mode ?? 0o600, uid: info?.uid ?? 0, gid: info?.gid ?? 0 });
     this.#index(dev);
   }

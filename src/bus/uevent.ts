@@ -6,7 +6,7 @@
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
 import { DriverModelError, Emitter, type Event, kerr } from '../base/index.js';
-import type { Device } from './device.js';
+import { type Device, deviceDevnodeInfo } from './device.js';
 import { UeventEnv } from './uevent-env.js';
 
 /** kobject_actions: the closed set of uevent actions. */
@@ -52,7 +52,7 @@ export const IKobjectUevent: ServiceIdentifier<IKobjectUevent> = Symbol.for('IKo
 /** Node name below /dev for a device with a devt (device_get_devnode). */
 export function deviceDevnodeName(dev: Device): string | undefined {
   if (!dev.devt) return undefined;
-  const info = dev.class?.devnode?.(dev);
+  const info = deviceDevnodeInfo(dev);
   return info?.name ?? dev.name.replace(/!/g, '/');
 }
 
@@ -64,7 +64,7 @@ export function fillDeviceUevent(dev: Device, env: UeventEnv): void {
   if (dev.devt) {
     env.add('MAJOR', String(dev.devt.major));
     env.add('MINOR', String(dev.devt.minor));
-    const info = dev.class?.devnode?.(dev);
+    const info = deviceDevnodeInfo(dev);
     env.add('DEVNAME', deviceDevnodeName(dev)!);
     // `if (mode)` then "%#o" of the permission bits: no DEVMODE for mode 0, "0" for type bits only.
     if (info?.mode) env.add('DEVMODE', (info.mode & 0o777) === 0 ? '0' : `0${(info.mode & 0o777).toString(8)}`);

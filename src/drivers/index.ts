@@ -16,7 +16,30 @@ export { Mlx5eDriver, mlx5eIdTable } from './mlx5/en-main.js';
 export { Mlx5IbModule, mlx5IbModuleInfo, MLX5_IB_MODNAME } from './mlx5/ib-main.js';
 export { IbCore, IbDevice, IIbCore, IB_CORE_MODNAME, formatGuid, formatGid } from './infiniband/device.js';
 export { UverbsModule, IUverbs, IB_UVERBS_MODNAME, IB_UVERBS_MAJOR } from './infiniband/uverbs-main.js';
-export { PresetHost, IPresetHost, presetTable, type PresetDefinition } from './preset-host.js';
+export {
+  PresetHost,
+  IPresetHost,
+  presetTable,
+  type PresetDefinition,
+  type FleetSpec,
+  fleetPresetNames,
+  fleetPresetInfo,
+  fleetProblems,
+  CXL_SWITCH_PRESET_PORTS,
+} from './preset-host.js';
+export {
+  type FleetTopology,
+  type FleetHostBridgeSpec,
+  type FleetPortSpec,
+  type FleetSwitchSpec,
+  type FleetEndpointSpec,
+  type FleetPlacement,
+  type FleetProblem,
+  fleetPortBuses,
+  SWITCH_PORTS,
+  ROOT_PORTS_PER_HOST,
+} from './fleet.js';
+export { createSwitchUpstreamPort, createSwitchDownstreamPort, createLinkedRootPort, switchKinds, type SwitchKind } from './hw/pcie-switch.js';
 export { driversModule } from './module.js';
 export { builtinKernelModules } from './modules.js';
 export { ownerOf, ownerName, doeMailboxOwner, isUserspaceHandle, type Owner, type OwnershipServices, type UserspaceHandle } from './ownership.js';

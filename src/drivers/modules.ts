@@ -5,6 +5,7 @@
  */
 import type { KernelModuleInfo } from '../bus/index.js';
 import { cxlFwctlModuleInfo } from './cxl/features.js';
+import { cxlCoreModuleInfo } from './cxl/memdev.js';
 import { cxlPciModuleInfo } from './cxl/pci.js';
 import { doeUserModuleInfo } from './doe/doe-user.js';
 import { pciDoeModuleInfo } from './doe/pci-doe.js';
@@ -19,6 +20,7 @@ import { vfioPciCoreModuleInfo, vfioPciModuleInfo } from './vfio/vfio-pci.js';
 
 /** In depmod's alphabetical order; dependencies as DESIGN.md §4 "Modules" gives them. */
 export const builtinKernelModules: readonly KernelModuleInfo[] = [
+  cxlCoreModuleInfo, // cxl_core: bus cxl, memdevs /dev/cxl/memN and their mailbox ioctls
   cxlFwctlModuleInfo, // cxl_fwctl: fwctl device of type CXL (Features) on cxl_pci.fwctl.N
   cxlPciModuleInfo, // cxl_pci: CXL type-3 functions, DOE and fwctl children
   doeUserModuleInfo, // doe_user: override-only userspace DOE driver

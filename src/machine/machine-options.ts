@@ -5,6 +5,7 @@ import type { ServiceIdentifier } from 'inversify';
 import type { ChoicePolicy } from '../base/index.js';
 import type { LockdownLevel } from '../bus/index.js';
 import type { HwdbLookup } from '../udev/index.js';
+import type { FleetSpec, FleetTopology } from '../drivers/index.js';
 
 export const doePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
 export type DoePolicy = (typeof doePolicies)[number];
@@ -16,8 +17,15 @@ export type DoePolicy = (typeof doePolicies)[number];
 export const defaultPresets: readonly string[] = ['cxl-type3'];
 
 export interface MachineOptions {
-  /** Preset hardware added at boot (DESIGN.md §4). Default `['cxl-type3']`. */
-  readonly presets?: readonly string[];
+  /**
+   * Preset hardware added at boot (DESIGN.md §4). Default `['cxl-type3']`. A list places each
+   * preset at its fixed address (further instances behind new root ports); counts
+   * (`{'cxl-type3': 7500, 'mlx5-nic': 2500}`) place a fleet behind switches, across as many PCI
+   * segments as it needs (src/drivers/fleet.ts).
+   */
+  readonly presets?: readonly string[] | Readonly<Record<string, number>>;
+  /** A fleet described host bridge by host bridge (root ports → switches → endpoints); placed after `presets`. */
+  readonly topology?: FleetTopology;
   readonly lockdown?: LockdownLevel;
   /** DOE mailbox ownership model. Default `aux-exclusive`. */
   readonly doe?: DoePolicy;
@@ -39,6 +47,8 @@ export interface MachineOptions {
 
 export interface ResolvedMachineOptions {
   readonly presets: readonly string[];
+  /** Fleets placed at boot after `presets`: counts, then a topology. */
+  readonly fleets: readonly FleetSpec[];
   readonly lockdown: LockdownLevel;
   readonly doe: DoePolicy;
   readonly autoload: boolean;
@@ -54,7 +64,11 @@ export const IMachineOptions: ServiceIdentifier<ResolvedMachineOptions> = Symbol
 
 export function resolveMachineOptions(o: MachineOptions = {}): ResolvedMachineOptions {
   return {
-    presets: o.presets ?? defaultPresets,
+    presets: Array.isArray(o.presets) ? (o.presets as readonly string[]) : o.presets || o.topology ? [] : defaultPresets,
+    fleets: [
+      ...(o.presets && !Array.isArray(o.presets) ? [{ counts: o.presets as Readonly<Record<string, number>> }] : []),
+      ...(o.topology ? [{ topology: o.topology }] : []),
+    ],
     lockdown: o.lockdown ?? 'none',
     doe: o.doe ?? 'aux-exclusive',
     autoload: o.autoload ?? true,

@@ -186,6 +186,7 @@ export class Machine implements IDisposable {
     if (this.container.isBound(IPresetHost)) {
       const presets = this.get(IPresetHost);
       for (const name of this.options.presets) presets.plug(name);
+      for (const fleet of this.options.fleets) presets.plugFleet(fleet);
     }
     this.deferred.armTimeout();
     this.settle();
@@ -209,6 +210,12 @@ export class Machine implements IDisposable {
   /** `rmmod NAME`, by `caller` or the kernel. */
   rmmod(name: string, caller?: ModuleCaller): void {
     this.modules.rmmod(name, caller);
+  }
+
+  /** Hot-add an endpoint preset below the empty PCIe port `portBdf` of a fleet (or the `cxl-switch` preset). */
+  hotplugBelow(portBdf: string, preset: string): void {
+    if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
+    this.get(IPresetHost).plugBelow(portBdf, preset);
   }
 
   /** Hot-add one more instance of a preset (DESIGN.md §4 placement). */

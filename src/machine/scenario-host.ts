@@ -4,11 +4,12 @@
  * subsystem has not landed are absent from the supported sets, so the runner rejects them.
  */
 import { debianPasswd, kerr } from '../base/index.js';
-import { ownerName, presetTable } from '../drivers/index.js';
+import { fleetPresetNames, fleetProblems, ownerName, presetTable } from '../drivers/index.js';
 import { fwctlScopeValue } from '../protocols/index.js';
 import {
   SCENARIO_VERBS,
   type FwctlScope,
+  type ScenarioFleetHost,
   type ScenarioHost,
   type ScenarioMachine,
   type ScenarioMachineOptions,
@@ -28,7 +29,8 @@ const passwd = debianPasswd();
 /** Options a scenario may not express are fixed here; the rest map one to one. */
 function toMachine(options: ScenarioMachineOptions): Machine {
   return createMachine({
-    presets: options.presets,
+    presets: options.presetCounts ?? options.presets,
+    ...(options.topology ? { topology: options.topology } : {}),
     lockdown: options.lockdown,
     doe: options.doe,
     autoload: options.autoload,
@@ -99,7 +101,7 @@ class MachineScenario implements ScenarioMachine {
     proc: string,
     fd: number,
     op: 'FWCTL_INFO' | 'FWCTL_RPC',
-    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array },
+    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array; readonly outLen?: number },
   ): { response: Uint8Array; outLen: number } {
     const p = this.machine.processes.get(proc);
     if (op === 'FWCTL_INFO') {
@@ -107,7 +109,7 @@ class MachineScenario implements ScenarioMachine {
       return { response: r.data.subarray(0, Math.min(r.deviceDataLen, r.data.length)), outLen: r.deviceDataLen };
     }
     const scope = args.scope ?? 0;
-    const r = fwctlRpc(p, fd, fwctlScopeValue(scope), args.payload ?? new Uint8Array(0));
+    const r = fwctlRpc(p, fd, fwctlScopeValue(scope), args.payload ?? new Uint8Array(0), args.outLen);
     return { response: r.out, outLen: r.outLen };
   }
   /**
@@ -181,6 +183,24 @@ class MachineScenario implements ScenarioMachine {
   }
 }
 
+/**
+ * A scenario fleet's problems at paths below `machine:` (snake_case keys as the file writes
+ * them): unknown or non-endpoint presets in counts, and the topology's structural limits.
+ */
+function scenarioFleetProblems(fleet: {
+  readonly counts?: Readonly<Record<string, number>>;
+  readonly topology?: readonly ScenarioFleetHost[];
+}): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  for (const preset of Object.keys(fleet.counts ?? {})) {
+    if (!fleetPresetNames.includes(preset))
+      out.push({ path: ['presets', preset], message: `'${preset}' is not an endpoint preset (endpoint presets: ${fleetPresetNames.join(', ')})` });
+  }
+  for (const p of fleetProblems(fleet.topology ?? []))
+    out.push({ path: ['topology', ...p.path.map((k) => (k === 'rootPorts' ? 'root_ports' : k))], message: p.message });
+  return out;
+}
+
 /** This build implements every verb of the scenario format, and these checks. */
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
@@ -190,6 +210,7 @@ export function machineScenarioHost(): ScenarioHost {
     supportedVerbs: new Set(SCENARIO_VERBS),
     supportedChecks: new Set(CHECKS),
     presets: new Set(presets),
+    fleetProblems: scenarioFleetProblems,
     createMachine: (options) => new MachineScenario(toMachine(options)),
   };
 }

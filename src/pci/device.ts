@@ -60,6 +60,13 @@ export class PciBus {
   readonly devices: PciDevice[] = [];
   /** bus->dev, the `pci_bus` class device, once registered. */
   classDevice: Device | undefined;
+  /** busn_res.end: the highest bus number below this bus (the bridge's subordinate number). */
+  busnEnd = 0xff;
+  /**
+   * The kernel gave this bus its number (pci_scan_bridge_extend's second pass) and assigns the
+   * resources below it (setup-bus.ts); false for buses firmware numbered.
+   */
+  kernelNumbered = false;
   constructor(
     readonly domain: number,
     readonly number: number,

@@ -61,3 +61,49 @@ export interface PciFunctionHw {
   /** Surprise removal: the function is gone; reads answer all ones from now on. */
   disconnect?(): void;
 }
+
+/**
+ * The link below a bridge (or the root bus of a host bridge) as the hardware wires it: which
+ * function answers a type 0 configuration cycle for each devfn on the bridge's secondary bus.
+ * A bridge whose link is described this way is found whatever bus number software gives it —
+ * config cycles are routed by the bridge's secondary/subordinate registers, not by a number
+ * fixed in advance. Functions firmware placed at absolute bus numbers (`insertHardware`) do not
+ * use it.
+ */
+export class PciLink {
+  readonly #slots = new Map<number, PciFunctionHw>();
+
+  get(devfn: number): PciFunctionHw | undefined {
+    return this.#slots.get(devfn);
+  }
+
+  /** Wire `hw` at `devfn`. @returns false when the devfn is taken. */
+  insert(devfn: number, hw: PciFunctionHw): boolean {
+    if (this.#slots.has(devfn)) return false;
+    this.#slots.set(devfn, hw);
+    return true;
+  }
+
+  remove(devfn: number): void {
+    this.#slots.delete(devfn);
+  }
+
+  /** [devfn, hw] in devfn order. */
+  entries(): [number, PciFunctionHw][] {
+    return [...this.#slots.entries()].sort((a, b) => a[0] - b[0]);
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+}
+
+/** A bridge function that knows its link (switch ports and root ports built for a fleet). */
+export interface PciBridgeHw extends PciFunctionHw {
+  readonly link: PciLink;
+}
+
+export function pciLinkOf(hw: PciFunctionHw): PciLink | undefined {
+  const link = (hw as Partial<PciBridgeHw>).link;
+  return link instanceof PciLink ? link : undefined;
+}

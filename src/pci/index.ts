@@ -9,8 +9,9 @@
  * Usage: resolve `PciCore` (`IPciCore`) from a machine; register a `PciDriver` with
  * `core.registerDriver(drv)`; add functions with `core.insertHardware(bus, devfn, hw)` and a rescan.
  */
-export { PciCore, IPciCore } from './probe.js';
+export { PciCore, IPciCore, PciHostBridge, type PciHostWindowSpec } from './probe.js';
 export { IommuCore, IIommuCore, IommuGroup } from './iommu.js';
+export { pciAcs, REQ_ACS_FLAGS, pciAcsEnabled, pciAcsPathEnabled, pciIsMultifunction, pciPcieType } from './acs.js';
 export { PciIov, PciSriov, pciSriov, pciIovVfId, pciSriovRegs, kstrtobool } from './iov.js';
 export { PciMsi, pciIrqFlags } from './msi.js';
 export { PciePortDriver, IPciePortDriver, pciePortServices } from './pcie-portdrv.js';
@@ -24,7 +25,8 @@ export {
   pciTouchesDoe,
   forEachAlignedAccess,
 } from './access.js';
-export { PciResources, PCI_HOST_MEM_WINDOW } from './resource.js';
+export { PciResources, PCI_HOST_MEM_WINDOW, PCI_HOST_KERNEL_WINDOWS } from './resource.js';
+export { ONLINE_CPUS } from './pci-sysfs-common.js';
 export { pciResetFunction, pciDefaultResetMethods, pciProbeResetMethod } from './reset.js';
 export { pciModule } from './module.js';
 export {
@@ -69,9 +71,24 @@ export {
   type PciAccessWidth,
   type PciResetMethod,
   type PciDoeProtocol,
+  type PciBridgeHw,
+  PciLink,
+  pciLinkOf,
   pciResetMethods,
   isPciResetMethod,
 } from './hw.js';
+export {
+  SZ_1M,
+  pciPrefRegs,
+  type SizingNode,
+  type BridgeWindows,
+  type WindowSize,
+  calculateMemAlign,
+  pbusSizeMem,
+  sizeBridge,
+  WindowAllocator,
+  bridgeWindowsBelow,
+} from './setup-bus.js';
 export {
   pciRegs,
   pciCommand,

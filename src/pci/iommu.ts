@@ -5,14 +5,21 @@
  * /sys/kernel/iommu_groups/N, and the group a `devices/<name>` link back; both go when the
  * function is removed, and an empty group is freed (its id reused, lowest free first).
  *
- * Grouping: this machine's root ports have ACS and no function is multi-function, so every
- * function — root ports, endpoints, each VF — is its own group (pci_device_group).
+ * Grouping (pci_device_group): from the function, up through every bridge whose path to the
+ * root does not isolate peer-to-peer DMA with ACS — the function shares that bridge's group —
+ * then the other functions of the same slot when it is a multifunction device without ACS, and
+ * a new group otherwise. So with ACS on the root ports (as this machine's have) every
+ * single-function device and every VF is alone; the functions of a multifunction device without
+ * ACS (`mlx5-nic-dual`) share one group; whatever sits below a downstream port without ACS (the
+ * QEMU CXL switch's) shares the port's group. DMA aliases (PCIe-to-PCI bridges, quirks) are not
+ * modelled: no function of this machine has one.
  *
  * DMA ownership (since v5.19): binding a driver without driver_managed_dma takes the group's
  * default domain (pci_dma_configure → iommu_device_use_default_domain): the probe fails EBUSY
  * while userspace owns the group. vfio claims the group (iommu_group_claim_dma_owner) only while
- * no such driver is bound: EPERM otherwise. A group is "viable" for vfio when no member is bound
- * to a DMA-API driver.
+ * its owner_cnt is 0 — no such driver bound and no other owner: EPERM otherwise. A group is
+ * "viable" for vfio (VFIO_GROUP_FLAGS_VIABLE) when no member is bound to a DMA-API driver:
+ * every member unbound or bound to a driver_managed_dma driver (vfio-pci, pci-stub, pcieport).
  */
 import { inject, injectable } from 'inversify';
 import { Event, IdAllocator, ILogService, kerr } from '../base/index.js';
@@ -27,6 +34,7 @@ import {
   sysfsRemoveLink,
   attrRO,
 } from '../bus/index.js';
+import { pciAcsEnabled, pciAcsPathEnabled, pciIsMultifunction } from './acs.js';
 import { PciDevice, isPciDevice } from './device.js';
 
 export const IIommuCore = Symbol.for('IIommuCore');
@@ -81,14 +89,42 @@ export class IommuCore {
     return this.#groups.get(id);
   }
 
-  /** iommu_probe_device: a new group (lowest free id), links, log line. */
+  /** iommu_probe_device: the group pci_device_group picks (or a new one, lowest free id), links, log line. */
   #probeDevice(pdev: PciDevice): void {
-    const group = new IommuGroup(this.#ida.alloc());
-    this.#groups.set(group.id, group);
+    let group = this.#deviceGroup(pdev);
+    if (!group) {
+      group = new IommuGroup(this.#ida.alloc());
+      this.#groups.set(group.id, group);
+    }
     group.devices.push(pdev);
     this.#byDevice.set(pdev, group);
-    sysfsCreateLink(pdev, 'iommu_group', () => `/sys/kernel/iommu_groups/${group.id}`);
+    const id = group.id;
+    sysfsCreateLink(pdev, 'iommu_group', () => `/sys/kernel/iommu_groups/${id}`);
     this.log.log('info', 'kernel', `pci ${pdev.name}: Adding to iommu group ${group.id}`);
+  }
+
+  /**
+   * pci_device_group without DMA aliases: climb while the bridge above does not have ACS on its
+   * whole path to the root (the function then shares that bridge's group); then a function of
+   * the same slot without ACS that already has a group (get_pci_function_alias_group); else none
+   * (the caller allocates).
+   */
+  #deviceGroup(start: PciDevice): IommuGroup | undefined {
+    let pdev = start;
+    for (let bus = pdev.pciBus; bus.parent; bus = bus.parent) {
+      if (!bus.self) continue;
+      if (pciAcsPathEnabled(bus.self)) break;
+      pdev = bus.self;
+      const group = this.#byDevice.get(pdev);
+      if (group) return group;
+    }
+    if (!pciIsMultifunction(pdev) || pciAcsEnabled(pdev)) return undefined;
+    for (const other of pdev.pciBus.devices) {
+      if (other === pdev || other.slot !== pdev.slot || pciAcsEnabled(other)) continue;
+      const group = this.#byDevice.get(other);
+      if (group) return group;
+    }
+    return undefined;
   }
 
   /** iommu_release_device: links gone; the last member frees the group. */
@@ -119,9 +155,9 @@ export class IommuCore {
     if (group.defaultDomainUsers > 0) group.defaultDomainUsers--;
   }
 
-  /** iommu_group_claim_dma_owner. @throws EPERM while a DMA-API driver is bound; EBUSY when claimed. */
+  /** iommu_group_claim_dma_owner. @throws EPERM while owner_cnt ≠ 0: a DMA-API driver is bound, or another owner holds it. */
   claimDmaOwner(group: IommuGroup, owner: unknown): void {
-    if (group.owner !== undefined) throw kerr('EBUSY', `iommu group ${group.id} already claimed`);
+    if (group.owner !== undefined) throw kerr('EPERM', `iommu group ${group.id} already claimed`);
     if (group.defaultDomainUsers > 0) throw kerr('EPERM', `iommu group ${group.id} has a kernel DMA user`);
     group.owner = owner;
   }

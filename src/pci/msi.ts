@@ -20,6 +20,8 @@ const FIRST_DYNAMIC_IRQ = 24;
 
 export class PciMsi {
   readonly #used = new Set<number>();
+  /** No IRQ below this is free (irq_find_free_area over the allocated bitmap, kept as a hint). */
+  #lowestFree = FIRST_DYNAMIC_IRQ;
   readonly #groups = new WeakMap<PciDevice, AttributeGroup<Device>>();
 
   /**
@@ -27,7 +29,7 @@ export class PciMsi {
    * @throws {DriverModelError} ENOSPC when fewer than `min` are possible, EINVAL without
    *   MSI-X in `flags` or an MSI-X capability, EBUSY when vectors are allocated already.
    */
-  allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number, legacyIrqs: ReadonlySet<number>): number {
+  allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number, legacyIrqs: { has(irq: number): boolean }): number {
     if (!(flags & pciIrqFlags.MSIX)) throw kerr('EINVAL', `${pdev.name}: only MSI-X is modelled`);
     if (this.#groups.has(pdev)) throw kerr('EBUSY', `${pdev.name}: vectors already allocated`);
     const cap = pciFindCapability(pdev, pciCapIds.MSIX);
@@ -36,7 +38,8 @@ export class PciMsi {
     const n = Math.min(max, tableSize);
     if (n < min) throw kerr('ENOSPC', `${pdev.name}: ${tableSize} MSI-X vectors, ${min} needed`);
     const irqs: number[] = [];
-    for (let irq = FIRST_DYNAMIC_IRQ; irqs.length < n; irq++) {
+    while (this.#used.has(this.#lowestFree)) this.#lowestFree++;
+    for (let irq = this.#lowestFree; irqs.length < n; irq++) {
       if (this.#used.has(irq) || legacyIrqs.has(irq)) continue;
       this.#used.add(irq);
       irqs.push(irq);
@@ -54,6 +57,9 @@ export class PciMsi {
     const group = this.#groups.get(pdev);
     if (group) pdev.groups.splice(pdev.groups.indexOf(group), 1);
     this.#groups.delete(pdev);
-    for (const irq of irqs) this.#used.delete(irq);
+    for (const irq of irqs) {
+      this.#used.delete(irq);
+      if (irq < this.#lowestFree) this.#lowestFree = irq;
+    }
   }
 }

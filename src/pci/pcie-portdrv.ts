@@ -72,6 +72,8 @@ export class PciePortDriver {
     // port_pci_ids: bridges (normal and subtractive decode) and Root Complex Event Collectors.
     this.driver = new PciDriver({
       name: 'pcieport',
+      // pcie_portdriver.driver_managed_dma: the port services do no DMA; a port never makes its group non-viable.
+      driverManagedDma: true,
       idTable: [pciDeviceClass(0x060400, 0xffffff), pciDeviceClass(0x060401, 0xffffff), pciDeviceClass(0x080700, 0xffffff)],
       probe: (pdev) => this.#probe(pdev),
       remove: (pdev) => this.#remove(pdev),

@@ -1,10 +1,15 @@
 /**
- * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c): the `pci` bus and host
- * bridge at init, enumeration (every `add` of a scan first, then attach, §2.3), removal (the
- * walks are remove.ts's) and rescan over one tree state, driver registration and enable; the facade over resource.ts,
- * access.ts and reset.ts. Not modelled: pcieport (root ports stay driverless), pci_bus
- * class devices (no `pci_bus` uevents), SR-IOV, port I/O through `resourceN`.
+ * PciCore, the PCI core of one machine (drivers/pci/probe.c, bus.c): the `pci` bus and its host
+ * bridges (one per PCI segment: `pci0000:00`, `pci0001:00` …, each with its root bus), enumeration
+ * (every `add` of a scan first, then attach, §2.3) with bus numbers as pci_scan_bridge_extend
+ * assigns them (firmware's kept, the others numbered depth first), removal (the walks are
+ * remove.ts's) and rescan over one tree state, driver registration and enable; the facade over
+ * resource.ts, setup-bus.ts, access.ts and reset.ts. Functions are found either at the bus
+ * number firmware placed them on (`insertHardware`, the fixed-address presets) or through the
+ * link of the bridge above them (`PciLink`, fleets), whatever number the bridge was given.
+ * Not modelled: port I/O through `resourceN`, I/O windows, hot-plug bus and window reservation.
  */
+import { pciAcsInit } from './acs.js';
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { BugIndicatingError, ILogService, IScheduler, kerr } from '../base/index.js';
 import {
@@ -27,6 +32,8 @@ import {
   Taint,
   IKobjectUevent,
   KobjectUevent,
+  IBusNotifier,
+  type BusNotifier,
   type DevicePower,
   IDevicePower,
   type DeviceClass,
@@ -35,15 +42,16 @@ import { createPciBusType } from './bus-type.js';
 import { type PciConfigClaim, PciBus, PciDevice, ioresource, pciDoeCapabilityOffsets, pciFindCapability, pciResourceIndex } from './device.js';
 import { PciConfigWriter, type PciDoePolicy, pciUserReadConfig } from './access.js';
 import type { PciDriver } from './pci-driver.js';
-import type { PciFunctionHw, PciResetMethod } from './hw.js';
-import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciBaseAddress, pciCapIds, pciCommand, pciHeaderType, pciRegs } from './regs.js';
+import { PciLink, pciLinkOf, type PciFunctionHw, type PciResetMethod } from './hw.js';
+import { type HostWindows, WindowAllocator, assignRootBusResources } from './setup-bus.js';
+import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciBaseAddress, pciCapIds, pciCommand, pciExpRegs, pciHeaderType, pciRegs } from './regs.js';
 import { pciStopAndRemoveBusDevice } from './remove.js';
 import { pciPmInit } from './pm.js';
 import { pciCommonGroups } from './pci-sysfs-common.js';
 import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
 import { PciMsi } from './msi.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
-import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
+import { PCI_HOST_KERNEL_WINDOWS, PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
 import { pciDeviceGroups, pciResourceGroup } from './pci-sysfs.js';
 import { IIommuCore, IommuCore } from './iommu.js';
 import { PciIov, pciDeviceCanProbe, pciSriov, pciSriovGroup, pciSriovInit } from './iov.js';
@@ -65,6 +73,42 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
 
+/** A host bridge's memory windows as firmware describes them (_CRS): inclusive ranges. */
+export interface PciHostWindowSpec {
+  /** The 32-bit non-prefetchable window. */
+  readonly mem: readonly [number, number];
+  /** The 64-bit window above 4 GiB, if any. */
+  readonly mem64?: readonly [number, number];
+}
+
+/**
+ * One host bridge (struct pci_host_bridge): the `pciDDDD:00` device, its root bus, the link of
+ * its root bus (functions wired there) and, when firmware gave it windows for the kernel to
+ * assign from, their allocators.
+ */
+export class PciHostBridge {
+  readonly link = new PciLink();
+  windows: HostWindows | undefined;
+  windowSpec: PciHostWindowSpec | undefined;
+  scanned = false;
+  constructor(
+    readonly domain: number,
+    readonly device: Device,
+    readonly rootBus: PciBus,
+  ) {}
+}
+
+/** only_one_child: below a Root Port or a Downstream Port only device 0 is scanned (a PCIe link has one device). */
+function onlyOneChild(bus: PciBus): boolean {
+  const bridge = bus.self;
+  if (!bridge) return false;
+  const exp = pciFindCapability(bridge, pciCapIds.EXP);
+  if (!exp) return false;
+  const type = (bridge.configRead(exp + pciExpRegs.FLAGS, 2) >> 4) & 0xf;
+  // pcie_downstream_port: Root Port, Downstream Port, PCIe-to-PCI/PCI-X bridge.
+  return type === 0x4 || type === 0x6 || type === 0x8;
+}
+
 @injectable()
 export class PciCore {
   readonly bus: BusType;
@@ -73,13 +117,18 @@ export class PciCore {
   /** The `pci_bus` class (pcibus_class). */
   readonly pciBusClass: DeviceClass;
   readonly #msi = new PciMsi();
+  /** INTx line → registered functions using it. */
+  readonly #intx = new Map<number, number>();
   readonly rootBus: PciBus;
   /** SR-IOV (iov.ts): enabling and disabling virtual functions. */
   readonly iov: PciIov;
 
   doePolicy: PciDoePolicy = 'aux-exclusive';
   readonly #hardware = new Map<string, PciFunctionHw>();
-  #rootScanned = false;
+  /** Host bridges by domain, domain 0 first (it is this.hostBridge / this.rootBus). */
+  readonly #hosts: PciHostBridge[] = [];
+  /** pci_find_bus: every bus by `domain:number`. */
+  readonly #buses = new Map<string, PciBus>();
   #initialized = false;
   #mmioNext: number = PCI_HOST_MEM_WINDOW.start;
   readonly #claims: PciResources;
@@ -97,7 +146,18 @@ export class PciCore {
     @inject(IKobjectUevent) uevent: KobjectUevent,
     @inject(IIommuCore) readonly iommu: IommuCore,
     @inject(IDevicePower) private readonly power: DevicePower,
+    @inject(IBusNotifier) notifier: BusNotifier,
   ) {
+    // The INTx lines functions use, counted as functions come and go (MSI allocation skips them).
+    notifier.onDidAddDevice((d) => {
+      if (d instanceof PciDevice && d.irq) this.#intx.set(d.irq, (this.#intx.get(d.irq) ?? 0) + 1);
+    });
+    notifier.onDidRemoveDevice((d) => {
+      if (!(d instanceof PciDevice) || !d.irq) return;
+      const n = (this.#intx.get(d.irq) ?? 0) - 1;
+      if (n > 0) this.#intx.set(d.irq, n);
+      else this.#intx.delete(d.irq);
+    });
     this.bus = createPciBusType(this, [
       ...pciDeviceGroups(this),
       pciSriovGroup({ log, sriovConfigure: (pf) => this.#sriovConfigure(pf) }),
@@ -124,6 +184,14 @@ export class PciCore {
     });
     this.hostBridge = new Device({ name: 'pci0000:00' });
     this.rootBus = new PciBus(0, 0, undefined, this.hostBridge, undefined);
+    const host0 = new PciHostBridge(0, this.hostBridge, this.rootBus);
+    host0.windowSpec = PCI_HOST_KERNEL_WINDOWS;
+    host0.windows = {
+      mem: new WindowAllocator(...PCI_HOST_KERNEL_WINDOWS.mem),
+      mem64: new WindowAllocator(...PCI_HOST_KERNEL_WINDOWS.mem64),
+    };
+    this.#hosts.push(host0);
+    this.#buses.set('0:0', this.rootBus);
     this.#claims = new PciResources(resources, lockdown, log);
     this.#configWriter = new PciConfigWriter(lockdown, taint, log);
   }
@@ -141,9 +209,65 @@ export class PciCore {
     this.buses.classRegister(this.pciBusClass);
     this.buses.busRegister(this.bus);
     this.core.add(this.hostBridge);
+    // Host bridges in firmware order (acpi_pci_root_add per PNP0A08): each registers, scans,
+    // assigns and adds its devices before the next.
     this.scheduler.queue('pci_subsys_init', () => {
-      if (!this.#rootScanned) this.rescanBus(this.rootBus);
+      for (const host of this.#hosts) if (!host.scanned) this.#probeHost(host);
     });
+  }
+
+  /**
+   * Add a host bridge for PCI segment `domain` (`pciDDDD:00`, its root bus DDDD:00) with the
+   * windows firmware gives it; returns the link its root-bus functions are wired to. Domain 0
+   * exists from the start: for it only the windows are set (kernel-assigned hierarchies below
+   * it allocate from them). After the boot scan a new host bridge is scanned at once (hot-add).
+   * @throws {DriverModelError} EEXIST when the domain has its host bridge already (for domain ≠ 0).
+   */
+  addHostBridge(domain: number, windows: PciHostWindowSpec): PciLink {
+    let host = this.#hosts.find((h) => h.domain === domain);
+    if (host && domain !== 0) throw kerr('EEXIST', `pci: domain ${hex(domain, 4)} exists`);
+    if (!host) {
+      const device = new Device({ name: `pci${hex(domain, 4)}:00` });
+      const rootBus = new PciBus(domain, 0, undefined, device, undefined);
+      host = new PciHostBridge(domain, device, rootBus);
+      this.#hosts.push(host);
+      this.#hosts.sort((a, b) => a.domain - b.domain);
+      this.#buses.set(`${domain}:0`, rootBus);
+    }
+    host.windowSpec = windows;
+    host.windows = {
+      mem: new WindowAllocator(windows.mem[0], windows.mem[1]),
+      mem64: windows.mem64 ? new WindowAllocator(windows.mem64[0], windows.mem64[1]) : undefined,
+    };
+    if (this.#hosts[0]!.scanned && !host.scanned) this.#probeHost(host);
+    return host.link;
+  }
+
+  /** The host bridges, by domain. */
+  get hostBridges(): readonly PciHostBridge[] {
+    return this.#hosts;
+  }
+
+  /** pci_find_bus. */
+  findBus(domain: number, busNr: number): PciBus | undefined {
+    const key = `${domain}:${busNr}`;
+    const bus = this.#buses.get(key);
+    // A bus whose bridge was removed (pci_remove_bus) is gone.
+    if (bus?.self && bus.self.subordinate !== bus) {
+      this.#buses.delete(key);
+      return undefined;
+    }
+    return bus;
+  }
+
+  /** acpi_pci_root_add: register the host bridge (domain ≠ 0; domain 0 registered at init), scan, add. */
+  #probeHost(host: PciHostBridge): void {
+    if (host.domain !== 0 && !host.device.isRegistered) this.core.add(host.device);
+    this.rescanBus(host.rootBus);
+  }
+
+  #hostOf(bus: PciBus): PciHostBridge {
+    return this.#hosts.find((h) => h.domain === bus.domain)!;
   }
 
   // --- the physical machine ---------------------------------------------------------------
@@ -160,26 +284,35 @@ export class PciCore {
     this.#hardware.delete(hwKey(busNr, devfn));
   }
 
+  /** The function firmware placed at (bus, devfn) of domain 0, or wired to bus 0's link. */
   hardwareAt(busNr: number, devfn: number): PciFunctionHw | undefined {
-    return this.#hardware.get(hwKey(busNr, devfn));
+    return this.#hardware.get(hwKey(busNr, devfn)) ?? (busNr === 0 ? this.#hosts[0]!.link.get(devfn) : undefined);
   }
 
-  /** Every present function as [bus, devfn, hw]. */
+  /** Every function firmware placed in domain 0 as [bus, devfn, hw] (bus 0's link included). */
   get presentHardware(): [number, number, PciFunctionHw][] {
-    return [...this.#hardware.entries()].map(([k, hw]) => {
+    const out = [...this.#hardware.entries()].map(([k, hw]): [number, number, PciFunctionHw] => {
       const [bus, devfn] = k.split(':').map(Number) as [number, number];
       return [bus, devfn, hw];
     });
+    for (const [devfn, hw] of this.#hosts[0]!.link.entries()) out.push([0, devfn, hw]);
+    return out;
+  }
+
+  /** The hardware answering at `devfn` of `bus`: the bridge's (or host's) link, else firmware's absolute placement. */
+  #hwAt(bus: PciBus, devfn: number): PciFunctionHw | undefined {
+    const link = bus.self ? pciLinkOf(bus.self.hw) : bus.parent === undefined ? this.#hostOf(bus).link : undefined;
+    return link?.get(devfn) ?? (bus.domain === 0 ? this.#hardware.get(hwKey(bus.number, devfn)) : undefined);
   }
 
   /** A hot-plug event (pciehp/ACPI): rescan once the boot scan has run; before it, the boot scan finds the new hardware. */
   hotplugRescan(): void {
-    if (this.#rootScanned) this.rescanBus(this.rootBus);
+    for (const host of this.#hosts) if (host.scanned) this.rescanBus(host.rootBus);
   }
 
   // --- enumeration ------------------------------------------------------------------------
 
-  /** Every PCI function in the device tree, depth first (a bridge, then what is below it). */
+  /** Every PCI function in the device tree, domain by domain, depth first (a bridge, then what is below it). */
   get devices(): PciDevice[] {
     const out: PciDevice[] = [];
     const walk = (bus: PciBus) => {
@@ -188,7 +321,7 @@ export class PciCore {
         if (d.subordinate) walk(d.subordinate);
       }
     };
-    walk(this.rootBus);
+    for (const host of this.#hosts) walk(host.rootBus);
     return out;
   }
 
@@ -203,23 +336,39 @@ export class PciCore {
    * `add` uevent without probing), assign their BARs, then attach every new function.
    */
   rescanBus(bus: PciBus): void {
-    if (bus === this.rootBus) this.#rootScanned = true;
-    // pci_register_host_bridge: the root bus's class device comes before anything on it.
-    if (bus === this.rootBus) this.#registerBusDevice(bus);
+    const host = this.#hostOf(bus);
+    if (bus === host.rootBus) {
+      host.scanned = true;
+      // pci_register_host_bridge: the root bus's class device comes before anything on it.
+      this.#registerBusDevice(bus);
+    }
     this.#scanChildBus(bus);
-    this.#assignBridgeWindows(this.rootBus);
+    if (host.domain === 0) this.#assignBridgeWindows(this.rootBus);
+    this.#assignKernelResources(host);
     this.#busAddDevices(bus);
   }
 
   /** /sys/bus/pci/rescan: every root bus. */
   rescanAll(): void {
-    this.rescanBus(this.rootBus);
+    for (const host of this.#hosts) this.rescanBus(host.rootBus);
   }
 
-  /** pci_scan_child_bus: every slot of this bus first, then the buses behind its bridges. */
-  #scanChildBus(bus: PciBus): void {
-    for (let slot = 0; slot < 32; slot++) this.#scanSlot(bus, slot);
-    for (const dev of [...bus.devices]) if (dev.isBridge) this.#scanBridge(bus, dev);
+  /**
+   * pci_scan_child_bus_extend: every slot of this bus (device 0 only below a downstream port),
+   * then the bridges firmware configured (pass 0), then the others, which get bus numbers from
+   * max + 1 depth first (pass 1). Returns the highest bus number found below.
+   */
+  #scanChildBus(bus: PciBus): number {
+    const oneChild = onlyOneChild(bus);
+    for (let slot = 0; slot < 32; slot++) {
+      if (oneChild && slot > 0) break;
+      this.#scanSlot(bus, slot);
+    }
+    let max = bus.number;
+    const bridges = bus.devices.filter((d) => d.isBridge);
+    for (const dev of bridges) max = this.#scanBridge(bus, dev, max, 0);
+    for (const dev of bridges) max = this.#scanBridge(bus, dev, max, 1);
+    return max;
   }
 
   #scanSlot(bus: PciBus, slot: number): void {
@@ -231,7 +380,7 @@ export class PciCore {
   #scanSingleDevice(bus: PciBus, devfn: number): PciDevice | undefined {
     const known = bus.findDevfn(devfn);
     if (known) return known;
-    const hw = this.#hardware.get(hwKey(bus.number, devfn));
+    const hw = this.#hwAt(bus, devfn);
     if (!hw) return undefined;
     const pdev = this.#setupDevice(bus, devfn, hw);
     if (pdev) this.#deviceAdd(pdev);
@@ -264,8 +413,10 @@ export class PciCore {
       pdev.subsystemVendor = pdev.configRead(pciRegs.SUBSYSTEM_VENDOR_ID, 2);
       pdev.subsystemDevice = pdev.configRead(pciRegs.SUBSYSTEM_ID, 2);
     }
-    this.#readBases(pdev, pdev.isBridge ? 2 : 6);
-    if (!pdev.isBridge) pciSriovInit(pdev, (size) => this.#allocMmio(size));
+    // Below a bus the kernel numbered, BARs stay unassigned until setup-bus.ts sizes and places them.
+    const kernelAssigned = bus.kernelNumbered || bus.domain !== 0;
+    this.#readBases(pdev, pdev.isBridge ? 2 : 6, !kernelAssigned);
+    if (!pdev.isBridge) pciSriovInit(pdev, (size) => (kernelAssigned ? 0 : this.#allocMmio(size)));
     // The DOE capabilities only: what each mailbox speaks is the kernel's to discover (its
     // Discovery, in virtual time), and doe_features/ shows that cache (doe-sysfs.ts).
     pdev.doeMailboxes = pciDoeCapabilityOffsets(pdev).map((offset) => ({ offset }));
@@ -281,7 +432,7 @@ export class PciCore {
   }
 
   /** __pci_read_base for each BAR; unassigned ones get space from the host window. */
-  #readBases(pdev: PciDevice, count: number): void {
+  #readBases(pdev: PciDevice, count: number, assign: boolean): void {
     for (let i = 0; i < count; i++) {
       const info = pdev.hw.bars[i];
       if (!info) continue;
@@ -290,7 +441,7 @@ export class PciCore {
       const high = info.is64 ? pdev.configRead(reg + 4, 4) : 0;
       const mask = info.kind === 'io' ? pciBaseAddress.IO_MASK : pciBaseAddress.MEM_MASK;
       let start = high * 2 ** 32 + ((low & mask) >>> 0);
-      if (start === 0) {
+      if (start === 0 && assign) {
         const assigned = this.#allocMmio(info.size);
         if (assigned === undefined) {
           this.log.log('warning', 'kernel', `pci ${pdev.name}: BAR ${i}: no space for [size 0x${hex(info.size, 0)}]`);
@@ -323,6 +474,7 @@ export class PciCore {
   #deviceAdd(pdev: PciDevice): void {
     pdev.p.matchDriver = false;
     pciPmInit(this.power, pdev); // pci_init_capabilities, before device_add
+    pciAcsInit(pdev);
     pdev.pciBus.devices.push(pdev);
     try {
       this.core.add(pdev);
@@ -339,18 +491,94 @@ export class PciCore {
     this.core.add(bus.classDevice);
   }
 
-  /** pci_scan_bridge for a bridge firmware configured: the bus behind it, scanned in turn. */
-  #scanBridge(bus: PciBus, bridge: PciDevice): void {
-    const secondary = bridge.configRead(pciRegs.SECONDARY_BUS, 1);
-    if (secondary === 0) return;
-    if (!bridge.subordinate) {
-      // pci_add_new_bus → pci_alloc_child_bus → device_register: `add` of pci_bus/DDDD:BB.
-      bridge.subordinate = new PciBus(bus.domain, secondary, bridge, bridge, bus);
-      this.#registerBusDevice(bridge.subordinate);
+  /**
+   * pci_scan_bridge_extend. Pass 0 takes a bridge firmware configured (sensible primary,
+   * secondary and subordinate numbers): its bus is added if new and scanned, and max becomes its
+   * subordinate number. A bridge whose numbers make no sense is reported and its numbers
+   * cleared. Pass 1 numbers the others: secondary = max + 1, subordinate first the parent's end
+   * (all three written as one dword), then the bus behind is scanned depth first and the
+   * subordinate number written again with the highest bus found. Returns the new max.
+   */
+  #scanBridge(bus: PciBus, bridge: PciDevice, max: number, pass: 0 | 1): number {
+    const buses = bridge.configRead(pciRegs.PRIMARY_BUS, 4);
+    const primary = buses & 0xff;
+    const secondary = (buses >>> 8) & 0xff;
+    const subordinate = (buses >>> 16) & 0xff;
+    const configured = bridge.subordinate !== undefined && bridge.subordinate.number === secondary;
+    let broken = false;
+    if (!pass && !configured && (primary !== bus.number || secondary <= bus.number || secondary > subordinate)) {
+      this.log.log(
+        'info',
+        'kernel',
+        `pci ${bridge.name}: bridge configuration invalid ([bus ${hex(secondary, 2)}-${hex(subordinate, 2)}]), reconfiguring`,
+      );
+      broken = true;
     }
-    // Each bridge's children get a fresh 1 MiB-aligned stretch, so windows never interleave.
-    this.#mmioNext = alignUp(this.#mmioNext, BRIDGE_WINDOW_ALIGN);
-    this.#scanChildBus(bridge.subordinate);
+    if ((secondary || subordinate) && !broken) {
+      // Bus already configured (by firmware, or by this kernel in an earlier scan).
+      if (pass) return max;
+      let child = this.findBus(bus.domain, secondary);
+      if (!child) {
+        // pci_add_new_bus → pci_alloc_child_bus → device_register: `add` of pci_bus/DDDD:BB.
+        child = new PciBus(bus.domain, secondary, bridge, bridge, bus);
+        child.busnEnd = subordinate;
+        this.#buses.set(`${bus.domain}:${secondary}`, child);
+        bridge.subordinate = child;
+        this.#registerBusDevice(child);
+      }
+      // Legacy placement: each firmware-numbered bridge's children get a fresh 1 MiB-aligned stretch.
+      if (!child.kernelNumbered) this.#mmioNext = alignUp(this.#mmioNext, BRIDGE_WINDOW_ALIGN);
+      const cmax = this.#scanChildBus(child);
+      if (cmax > subordinate)
+        this.log.log('warning', 'kernel', `pci ${bridge.name}: bridge has subordinate ${hex(subordinate, 2)} but max busn ${hex(cmax, 2)}`);
+      return Math.max(max, subordinate);
+    }
+    if (!pass) {
+      // Forwarding off until pass 1 renumbers it (pcibios_assign_all_busses() || broken).
+      bridge.configWrite(pciRegs.PRIMARY_BUS, 4, buses & ~0xffffff);
+      return max;
+    }
+    if (max >= bus.busnEnd) {
+      this.log.log(
+        'warning',
+        'kernel',
+        `pci ${bridge.name}: can't allocate child bus ${hex(max + 1, 2)} from [bus ${hex(bus.number, 2)}-${hex(bus.busnEnd, 2)}]`,
+      );
+      return max;
+    }
+    let child = this.findBus(bus.domain, max + 1);
+    if (!child) {
+      child = new PciBus(bus.domain, max + 1, bridge, bridge, bus);
+      child.kernelNumbered = true;
+      child.busnEnd = bus.busnEnd; // pci_bus_insert_busn_res(child, max + 1, bus->busn_res.end)
+      this.#buses.set(`${bus.domain}:${child.number}`, child);
+      bridge.subordinate = child;
+      this.#registerBusDevice(child);
+    }
+    max++;
+    bridge.configWrite(pciRegs.PRIMARY_BUS, 4, ((buses & 0xff000000) | bus.number | (child.number << 8) | (child.busnEnd << 16)) >>> 0);
+    max = this.#scanChildBus(child);
+    // pci_bus_update_busn_res_end, then the real subordinate number.
+    child.busnEnd = max;
+    bridge.configWrite(pciRegs.SUBORDINATE_BUS, 1, max);
+    return max;
+  }
+
+  /**
+   * pci_assign_unassigned_root_bus_resources for the hierarchies the kernel numbered (every root
+   * bus of a host bridge firmware left to the kernel, and kernel-numbered bridges on domain 0's
+   * root bus): sizes and places their windows and BARs (setup-bus.ts).
+   */
+  #assignKernelResources(host: PciHostBridge): void {
+    const devices = host.rootBus.devices.filter((d) => host.domain !== 0 || d.subordinate?.kernelNumbered);
+    if (devices.length === 0) return;
+    const windows = host.windows ?? { mem: new WindowAllocator(1, 0), mem64: undefined };
+    assignRootBusResources(devices, windows, {
+      noSpace: (dev, index, size) => {
+        const what = index >= pciResourceIndex.BRIDGE_START ? 'bridge window' : `BAR ${index}`;
+        this.log.log('warning', 'kernel', `pci ${dev.name}: ${what} [mem size 0x${hex(size, 8)}]: can't assign; no space`);
+      },
+    });
   }
 
   /** Bridge memory windows: the 1 MiB-aligned span of everything below, written to the bridge. */
@@ -360,6 +588,7 @@ export class PciCore {
       span = span ? { start: Math.min(span.start, s), end: Math.max(span.end, e) } : { start: s, end: e };
     };
     for (const dev of bus.devices) {
+      if (dev.subordinate?.kernelNumbered) continue; // setup-bus.ts's
       for (let i = 0; i < 6; i++) {
         const r = dev.resources[i]!;
         if (r.flags & ioresource.MEM && r.start !== 0) widen(r.start, r.end);
@@ -405,14 +634,17 @@ export class PciCore {
    * Surprise removal (pciehp): the function and everything below it are marked disconnected,
    * stopped and removed, and their hardware leaves the slots.
    */
-  surpriseRemove(busNr: number, devfn: number): void {
-    const bus = this.#findBus(busNr);
+  surpriseRemove(busNr: number, devfn: number, domain = 0): void {
+    const bus = this.findBus(domain, busNr);
     const pdev = bus?.findDevfn(devfn);
-    if (!pdev && !this.#hardware.has(hwKey(busNr, devfn))) {
-      throw kerr('ENODEV', `pci: nothing at ${hex(busNr, 2)}:${hex(devfn >> 3, 2)}.${devfn & 7}`);
+    const absolute = domain === 0 ? this.#hardware.get(hwKey(busNr, devfn)) : undefined;
+    // A function wired to a link leaves it; one firmware placed by number leaves its slot (and, for a bridge, what is behind it).
+    const link = bus && !absolute ? (bus.self ? pciLinkOf(bus.self.hw) : bus.parent === undefined ? this.#hostOf(bus).link : undefined) : undefined;
+    if (!pdev && !absolute && !link?.get(devfn)) {
+      throw kerr('ENODEV', `pci: nothing at ${hex(domain, 4)}:${hex(busNr, 2)}:${hex(devfn >> 3, 2)}.${devfn & 7}`);
     }
     // Which slots empty is decided before anything is disconnected (a gone bridge reads all ones).
-    const slots = this.#hardwareSubtree(busNr, devfn);
+    const slots = absolute ? this.#hardwareSubtree(busNr, devfn) : [];
     if (pdev) {
       const subtree: PciDevice[] = [];
       const walk = (d: PciDevice) => {
@@ -429,6 +661,7 @@ export class PciCore {
       this.stopAndRemoveBusDevice(pdev);
     }
     for (const key of slots) this.#hardware.delete(key);
+    link?.remove(devfn);
   }
 
   /** The slot keys of a function and, for a bridge, of everything present behind it. */
@@ -441,11 +674,6 @@ export class PciCore {
     if (secondary === 0) return keys;
     for (const [b, fn] of this.presentHardware) if (b === secondary) keys.push(...this.#hardwareSubtree(b, fn));
     return keys;
-  }
-
-  #findBus(busNr: number): PciBus | undefined {
-    if (busNr === this.rootBus.number) return this.rootBus;
-    return this.devices.find((d) => d.subordinate?.number === busNr)?.subordinate;
   }
 
   // --- drivers ----------------------------------------------------------------------------
@@ -543,7 +771,7 @@ export class PciCore {
   /** pcim_enable_device: enabled now, disabled when the driver unbinds (devres). Context: probe. */
   /** pci_alloc_irq_vectors (MSI-X only; see msi.ts). */
   allocIrqVectors(pdev: PciDevice, min: number, max: number, flags: number): number {
-    return this.#msi.allocIrqVectors(pdev, min, max, flags, new Set(this.devices.map((d) => d.irq)));
+    return this.#msi.allocIrqVectors(pdev, min, max, flags, this.#intx);
   }
 
   pcimEnableDevice(pdev: PciDevice): void {
@@ -593,7 +821,14 @@ export class PciCore {
 
   /** /proc/iomem below the host bridge window. */
   iomem(): string {
-    return this.#claims.iomem(this.rootBus);
+    return this.#claims.iomem(
+      this.#hosts.map((h) => {
+        const spec = h.windowSpec;
+        const windows: (readonly [number, number])[] = h.domain === 0 ? [[PCI_HOST_MEM_WINDOW.start, PCI_HOST_MEM_WINDOW.end]] : [];
+        if (spec) windows.push(spec.mem, ...(spec.mem64 ? [spec.mem64] : []));
+        return { bus: h.rootBus, windows };
+      }),
+    );
   }
 
   /** `config` read (pci_read_config). */

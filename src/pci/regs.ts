@@ -77,6 +77,7 @@ export const pciExtCapIds = {
   ARI: 0x000e, // Alternative Routing-ID
   SRIOV: 0x0010, // Single Root I/O Virtualization
   DVSEC: 0x0023, // Designated Vendor-Specific (CXL uses vendor 0x1E98)
+  ACS: 0x000d, // Access Control Services
   DOE: 0x002e, // Data Object Exchange
 } as const;
 
@@ -92,7 +93,14 @@ export const pciExpRegs = {
 
 export const pciExpTypes = {
   ENDPOINT: 0x0, // PCI Express endpoint
+  LEG_END: 0x1, // legacy endpoint
   ROOT_PORT: 0x4, // root port of a root complex
+  UPSTREAM: 0x5, // upstream port of a switch
+  DOWNSTREAM: 0x6, // downstream port of a switch
+  PCI_BRIDGE: 0x7, // PCIe-to-PCI/PCI-X bridge
+  PCIE_BRIDGE: 0x8, // PCI/PCI-X-to-PCIe bridge
+  RC_END: 0x9, // root complex integrated endpoint
+  RC_EC: 0xa, // root complex event collector
 } as const;
 
 /** PCI_EXP_DEVCAP_FLR. */

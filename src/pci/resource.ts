@@ -12,6 +12,12 @@ import { pciResourceLen } from './pci-sysfs.js';
 /** The root complex's memory window ("PCI Bus 0000:00" in /proc/iomem). */
 export const PCI_HOST_MEM_WINDOW = { start: 0xe0000000, end: 0xfebfffff } as const;
 
+/**
+ * Segment 0's windows for hierarchies the kernel numbers and assigns (setup-bus.ts): a 32-bit
+ * window below the legacy one and a 64-bit window from 1 TiB.
+ */
+export const PCI_HOST_KERNEL_WINDOWS = { mem: [0xc0000000, 0xdfffffff], mem64: [2 ** 40, 2 ** 41 - 1] } as const;
+
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
@@ -103,41 +109,62 @@ export class PciResources {
     }
   }
 
-  /** /proc/iomem below the host window: bridge windows, BARs by function, driver claims by name. */
-  iomem(rootBus: PciBus): string {
+  /**
+   * /proc/iomem for the PCI part: each host bridge window ("PCI Bus DDDD:00") with the bridge
+   * windows, BARs (by function) and driver claims (by name) inside it, nested by containment and
+   * sorted by address. Only windows something lies in are listed, the legacy window always.
+   */
+  iomem(roots: readonly { readonly bus: PciBus; readonly windows: readonly (readonly [number, number])[] }[]): string {
     interface Node {
       start: number;
       end: number;
       name: string;
       children: Node[];
     }
-    const root: Node = { ...PCI_HOST_MEM_WINDOW, name: `PCI Bus ${rootBus.name}`, children: [] };
     const claims = this.resources.claims.filter((r: Resource) => r.kind === 'mem');
-    const addBus = (bus: PciBus, into: Node) => {
+    const nodes: Node[] = [];
+    const addBus = (bus: PciBus) => {
       for (const dev of bus.devices) {
-        for (let i = 0; i < 6; i++) {
+        // SR-IOV BARs where setup-bus.ts placed them inside the windows (firmware-numbered buses place them apart).
+        const last = bus.kernelNumbered || bus.domain !== 0 ? pciResourceIndex.BRIDGE_START : pciResourceIndex.ROM;
+        for (let i = 0; i < last; i++) {
           const r = dev.resources[i]!;
           if (!(r.flags & ioresource.MEM) || r.start === 0) continue;
-          const node: Node = { start: r.start, end: r.end, name: dev.name, children: [] };
-          for (const c of claims)
-            if (c.start >= r.start && c.end <= r.end) node.children.push({ start: c.start, end: c.end, name: c.owner, children: [] });
-          into.children.push(node);
+          nodes.push({ start: r.start, end: r.end, name: dev.name, children: [] });
         }
-        const win = dev.resources[pciResourceIndex.BRIDGE_START + 1]!;
-        if (dev.subordinate && win.flags) {
-          const node: Node = { start: win.start, end: win.end, name: `PCI Bus ${dev.subordinate.name}`, children: [] };
-          into.children.push(node);
-          addBus(dev.subordinate, node);
+        for (const w of [pciResourceIndex.BRIDGE_START + 1, pciResourceIndex.BRIDGE_START + 2]) {
+          const win = dev.resources[w]!;
+          if (dev.subordinate && win.flags) nodes.push({ start: win.start, end: win.end, name: `PCI Bus ${dev.subordinate.name}`, children: [] });
         }
+        if (dev.subordinate) addBus(dev.subordinate);
       }
     };
-    addBus(rootBus, root);
+    const tops: Node[] = [];
+    for (const root of roots) {
+      addBus(root.bus);
+      root.windows.forEach(([start, end], i) => {
+        const used = i === 0 || nodes.some((n) => n.start >= start && n.end <= end);
+        if (used) tops.push({ start, end, name: `PCI Bus ${root.bus.name}`, children: [] });
+      });
+    }
+    // Driver claims after the BARs, so that a claim of a whole BAR nests in it.
+    for (const c of claims) nodes.push({ start: c.start, end: c.end, name: c.owner, children: [] });
+    const unique = nodes;
+    // Outer first: by start, then the larger range; a claim nests in its BAR (same range, listed after it).
+    unique.sort((a, b) => a.start - b.start || b.end - a.end);
+    const insert = (into: Node, n: Node): boolean => {
+      if (n.start < into.start || n.end > into.end) return false;
+      for (const c of into.children) if (insert(c, n)) return true;
+      into.children.push(n);
+      return true;
+    };
+    for (const n of unique) for (const t of tops) if (insert(t, n)) break;
     let out = '';
     const print = (n: Node, depth: number) => {
       out += `${'  '.repeat(depth)}${hex(n.start, 8)}-${hex(n.end, 8)} : ${n.name}\n`;
-      for (const c of [...n.children].sort((a, b) => a.start - b.start)) print(c, depth + 1);
+      for (const c of n.children) print(c, depth + 1);
     };
-    print(root, 0);
+    for (const t of tops.sort((a, b) => a.start - b.start)) print(t, 0);
     return out;
   }
 }

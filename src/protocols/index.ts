@@ -10,3 +10,4 @@ export * as crypto from './crypto/index.js';
 export * as spdm from './spdm/index.js';
 export * from './fwctl/uapi.js';
 export * from './cxl/mbox.js';
+export * from './cxl/mem-uapi.js';

@@ -6,9 +6,24 @@
  */
 
 /** How a scenario's `machine:` and `rules:` sections reach the machine, defaults applied. */
+/** What sits below a root port or downstream port of a `topology:` (the machine's FleetPortSpec). */
+export type ScenarioFleetPort =
+  | 'empty'
+  | { readonly preset: string; readonly functions?: number }
+  | { readonly switch: 'pcie' | 'cxl'; readonly ports: readonly ScenarioFleetPort[] };
+
+/** One host bridge (PCI segment) of a `topology:`. */
+export interface ScenarioFleetHost {
+  readonly rootPorts: readonly ScenarioFleetPort[];
+}
+
 export interface ScenarioMachineOptions {
-  /** Preset names, in file order (default `['cxl-type3']`); each is in `ScenarioHost.presets`. */
+  /** Preset names, in file order (default `['cxl-type3']`, none with counts or a topology); each is in `ScenarioHost.presets`. */
   readonly presets: readonly string[];
+  /** `presets:` as a map: a fleet of that many functions of each endpoint preset. */
+  readonly presetCounts?: Readonly<Record<string, number>>;
+  /** `topology:`: host bridges → root ports → switches → endpoints. */
+  readonly topology?: readonly ScenarioFleetHost[];
   readonly lockdown: 'none' | 'integrity' | 'confidentiality';
   readonly doe: 'aux-exclusive' | 'pci-core-shared';
   /** udev's kmod builtin loads modules by MODALIAS (the built-in `80-drivers.rules`). */
@@ -61,6 +76,14 @@ export interface ScenarioHost {
   /** Valid preset names, for `machine.presets` and `hotplug:`. */
   readonly presets: ReadonlySet<string>;
   /**
+   * Problems of a fleet (`presets:` counts, `topology:`), each at a path below `machine`
+   * (`['topology', 0, 'root_ports', 3, 'ports']`); absent: the build has no fleets.
+   */
+  fleetProblems?(fleet: {
+    readonly counts?: Readonly<Record<string, number>>;
+    readonly topology?: readonly ScenarioFleetHost[];
+  }): { readonly path: readonly (string | number)[]; readonly message: string }[];
+  /**
    * A fresh machine, not booted. Throws `DriverModelError` when the options are bad input
    * (rules that do not compile, an unknown module): the file is then rejected (exit 2).
    */
@@ -108,13 +131,14 @@ export interface ScenarioMachine {
   /**
    * A fwctl ioctl on an open fd. `FWCTL_RPC` gets `scope` and `payload` (the RPC `in` buffer);
    * `response` is the output buffer's content, `outLen` the `out_len` the kernel reported
-   * (may exceed `response.length`). For `FWCTL_INFO`, `response` is the device data.
+   * (may exceed `response.length`). For `FWCTL_INFO`, `response` is the device data. `outLen`
+   * is FWCTL_RPC's `out_len`: the output buffer's size (default 4096), passed unchanged.
    */
   ioctl(
     proc: string,
     fd: number,
     op: 'FWCTL_INFO' | 'FWCTL_RPC',
-    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array },
+    args: { readonly scope?: FwctlScope; readonly payload?: Uint8Array; readonly outLen?: number },
   ): { response: Uint8Array; outLen: number };
   /**
    * One DOE exchange. `request` is a whole DOE data object (two-dword header, then the payload

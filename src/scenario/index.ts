@@ -14,6 +14,8 @@ export {
   type ScenarioHost,
   type ScenarioMachine,
   type ScenarioMachineOptions,
+  type ScenarioFleetHost,
+  type ScenarioFleetPort,
   type ScenarioProcessSpec,
   type ScenarioUevent,
   type ScenarioVerb,

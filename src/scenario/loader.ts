@@ -97,7 +97,9 @@ export function loadScenario(text: string, file: string, host: ScenarioHost, opt
 
   const m = scenario.machine;
   const machineOptions: ScenarioMachineOptions = {
-    presets: m.presets ?? ['cxl-type3'],
+    presets: Array.isArray(m.presets) ? (m.presets as readonly string[]) : m.presets || m.topology ? [] : ['cxl-type3'],
+    ...(m.presets && !Array.isArray(m.presets) ? { presetCounts: m.presets as Readonly<Record<string, number>> } : {}),
+    ...(m.topology ? { topology: m.topology } : {}),
     lockdown: m.lockdown ?? 'none',
     doe: m.doe ?? 'aux-exclusive',
     autoload: m.autoload ?? true,

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { ErrnoName } from '../base/index.js';
 import type { DoeProtocol } from './doe-requests.js';
-import { SCENARIO_VERBS, type FwctlScope, type ScenarioVerb } from './host.js';
+import { SCENARIO_VERBS, type FwctlScope, type ScenarioFleetHost, type ScenarioVerb } from './host.js';
+import { presetsSchema, topologySchema } from './fleet-schema.js';
 import { CAPABILITIES } from './names.js';
 import { MISSING, bool, errno, forward, hex, int, isMap, list, obj, oneOf, record, regex, str, strWhere } from './schema-values.js';
 import { name } from './step-values.js';
@@ -79,6 +80,8 @@ export type StepBody =
       readonly scope?: FwctlScope;
       /** Canonical hex. */
       readonly payload?: string;
+      /** FWCTL_RPC's out_len: the size of the output buffer handed to the kernel (default 4096). */
+      readonly outLen?: number;
     }
   | {
       readonly verb: 'doe';
@@ -123,7 +126,8 @@ export interface ProcessEntry {
 export interface ScenarioFile {
   readonly name: string;
   readonly machine: {
-    readonly presets?: readonly string[];
+    readonly presets?: readonly string[] | Readonly<Record<string, number>>;
+    readonly topology?: readonly ScenarioFleetHost[];
     readonly lockdown?: 'none' | 'integrity' | 'confidentiality';
     readonly doe?: 'aux-exclusive' | 'pci-core-shared';
     readonly autoload?: boolean;
@@ -322,7 +326,8 @@ const processEntry = obj('process', {
 });
 
 const machineSchema = obj('machine', {
-  presets: list(name('a preset name')).optional(),
+  presets: presetsSchema.optional(),
+  topology: topologySchema.optional(),
   lockdown: oneOf(['none', 'integrity', 'confidentiality'] as const).optional(),
   doe: oneOf(['aux-exclusive', 'pci-core-shared'] as const).optional(),
   autoload: bool().optional(),

@@ -19,9 +19,19 @@ export function validateScenario(file: ScenarioFile, host: ScenarioHost, ruleNam
   const issues: PathIssue[] = [];
   const add = (path: (string | number)[], message: string, anchor: 'key' | 'value' = 'value') => issues.push({ path, message, anchor });
 
-  (file.machine.presets ?? []).forEach((p, i) => {
-    if (!host.presets.has(p)) add(['machine', 'presets', i], unknownPreset(p, host));
-  });
+  const presets = file.machine.presets;
+  if (Array.isArray(presets)) {
+    presets.forEach((p, i) => {
+      if (!host.presets.has(p)) add(['machine', 'presets', i], unknownPreset(p, host));
+    });
+  }
+  const counts = presets && !Array.isArray(presets) ? (presets as Readonly<Record<string, number>>) : undefined;
+  if (counts || file.machine.topology) {
+    if (!host.fleetProblems) add(['machine', counts ? 'presets' : 'topology'], 'this build places no fleets', 'key');
+    else
+      for (const p of host.fleetProblems({ ...(counts ? { counts } : {}), ...(file.machine.topology ? { topology: file.machine.topology } : {}) }))
+        add(['machine', ...p.path], p.message);
+  }
 
   const seenRules = new Map<string, number>();
   for (const { name, index } of ruleNames) {

@@ -199,13 +199,20 @@ export const scenarioVerbs: ScenarioVerbTable = {
   ioctl: {
     expectKeys: ['response', 'response_match', 'out_len'],
     schema: () => ({
-      shape: { ioctl: fdName(), op: oneOf(['FWCTL_INFO', 'FWCTL_RPC'] as const), scope: scope().optional(), payload: hex().optional() },
+      shape: {
+        ioctl: fdName(),
+        op: oneOf(['FWCTL_INFO', 'FWCTL_RPC'] as const),
+        scope: scope().optional(),
+        payload: hex().optional(),
+        out_len: int(0, 0xffffffff).optional(),
+      },
       body: (o) => ({
         verb: 'ioctl',
         fd: o.ioctl as string,
         op: o.op as 'FWCTL_INFO' | 'FWCTL_RPC',
         ...(o.scope !== undefined && { scope: o.scope as FwctlScope }),
         ...(o.payload !== undefined && { payload: o.payload as string }),
+        ...(o.out_len !== undefined && { outLen: o.out_len as number }),
       }),
     }),
     refine: (b) => {
@@ -216,11 +223,11 @@ export const scenarioVerbs: ScenarioVerbTable = {
           problem: `FWCTL_RPC needs ${b.scope === undefined ? 'scope:' : ''}${b.scope === undefined && b.payload === undefined ? ' and ' : ''}${b.payload === undefined ? 'payload:' : ''}`,
         };
       }
-      if (b.op === 'FWCTL_INFO' && (b.scope !== undefined || b.payload !== undefined)) {
+      if (b.op === 'FWCTL_INFO' && (b.scope !== undefined || b.payload !== undefined || b.outLen !== undefined)) {
         return {
-          key: b.scope !== undefined ? 'scope' : 'payload',
+          key: b.scope !== undefined ? 'scope' : b.payload !== undefined ? 'payload' : 'out_len',
           anchor: 'key',
-          problem: 'FWCTL_INFO takes no scope: or payload: (they are for FWCTL_RPC)',
+          problem: 'FWCTL_INFO takes no scope:, payload: or out_len: (they are for FWCTL_RPC)',
         };
       }
       return b;
@@ -231,6 +238,7 @@ export const scenarioVerbs: ScenarioVerbTable = {
       const r = machine.ioctl(proc, fd, step.op, {
         ...(step.scope !== undefined && { scope: step.scope }),
         ...(step.payload !== undefined && { payload: hexToBytes(step.payload) }),
+        ...(step.outLen !== undefined && { outLen: step.outLen }),
       });
       return { response: bytesToHex(r.response), out_len: r.outLen };
     },

@@ -7,6 +7,7 @@ import {
   FWCTL_INFO,
   FWCTL_INFO_SIZE,
   FWCTL_RPC,
+  FWCTL_MAX_RPC_LEN,
   FWCTL_RPC_SIZE,
   decodeFwctlInfo,
   decodeFwctlRpc,
@@ -50,7 +51,8 @@ export function fwctlInfo(proc: Process, fd: number, bufferLen = FWCTL_DEFAULT_B
 /** FWCTL_RPC of `input` at `scope` (passed unchanged, any u32) with an `outLen`-byte output buffer. */
 export function fwctlRpc(proc: Process, fd: number, scope: number, input: Uint8Array, outLen = FWCTL_DEFAULT_BUFFER): FwctlRpcResult {
   const inAddr = proc.mm.map(input);
-  const outAddr = proc.mm.map(outLen);
+  // A buffer above MAX_RPC_LEN is never touched (EMSGSIZE first): map no more than that.
+  const outAddr = proc.mm.map(Math.max(1, Math.min(outLen, FWCTL_MAX_RPC_LEN)));
   const cmd = proc.mm.map(encodeFwctlRpc({ size: FWCTL_RPC_SIZE, scope, inLen: input.length, outLen, in: inAddr, out: outAddr }));
   try {
     proc.ioctl(fd, FWCTL_RPC, cmd);

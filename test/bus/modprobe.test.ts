@@ -164,6 +164,6 @@ describe('the blacklist (libkmod module_is_blacklisted)', () => {
         .slice(mark)
         .filter((e) => e.subsystem === 'module')
         .map((e) => e.devpath),
-    ).toEqual(['/module/pci_doe', '/module/cxl_pci', '/module/doe_user']);
+    ).toEqual(['/module/pci_doe', '/module/cxl_core', '/module/cxl_pci', '/module/doe_user']);
   });
 });

@@ -32,11 +32,11 @@ describe('auxbus explore', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.at(-1)).toEqual({ schedules: 7, violations: 1, shortest: '1.1' });
+    expect(lines.at(-1)).toEqual({ schedules: 8, violations: 1, shortest: '1.1' });
     expect(lines[0]).toMatchObject({ schedule: '1.1', replay: `auxbus explore ${SHARED} --replay 1.1` });
     const none = await explore(EXCLUSIVE, '--exhaustive', '--depth', '3', '--json');
     expect(none.status).toBe(0);
-    expect(JSON.parse(none.out)).toEqual({ schedules: 32, violations: 0, shortest: null });
+    expect(JSON.parse(none.out)).toEqual({ schedules: 33, violations: 0, shortest: null });
   });
 
   it('should reproduce the violation with --replay, and not on the twin', async () => {

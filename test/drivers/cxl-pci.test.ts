@@ -16,12 +16,17 @@ describe('cxl_pci probe (reference §2.3)', () => {
     const before = m.uevent.seqnum;
     m.modprobe('cxl_pci');
     expect(eventsSince(m, before)).toEqual([
+      // modprobe loads cxl_core (bus cxl, the memdev char region) first.
+      'add /bus/cxl',
+      'add /module/cxl_core',
       `add ${CXL_PATH}/cxl_pci.doe.0`,
       `bind ${CXL_PATH}/cxl_pci.doe.0 DRIVER=pci_doe.doe`,
       `add ${CXL_PATH}/cxl_pci.doe.1`,
       `bind ${CXL_PATH}/cxl_pci.doe.1 DRIVER=pci_doe.doe`,
       `add ${CXL_PATH}/cxl_pci.doe.2`,
       `bind ${CXL_PATH}/cxl_pci.doe.2 DRIVER=pci_doe.doe`,
+      // devm_cxl_add_memdev before the fwctl child (no driver binds it: cxl_mem is not modelled).
+      `add ${CXL_PATH}/mem0`,
       `add ${CXL_PATH}/cxl_pci.fwctl.0`,
       `bind ${CXL_PATH} DRIVER=cxl_pci`,
       'add /bus/pci/drivers/cxl_pci',
@@ -35,6 +40,7 @@ describe('cxl_pci probe (reference §2.3)', () => {
     m.processes.root.writeFile('/sys/bus/pci/drivers/cxl_pci/unbind', CXL);
     expect(eventsSince(m, before)).toEqual([
       `remove ${CXL_PATH}/cxl_pci.fwctl.0`,
+      `remove ${CXL_PATH}/mem0`,
       `unbind ${CXL_PATH}/cxl_pci.doe.2`,
       `remove ${CXL_PATH}/cxl_pci.doe.2`,
       `unbind ${CXL_PATH}/cxl_pci.doe.1`,

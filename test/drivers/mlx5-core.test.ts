@@ -28,6 +28,11 @@ describe('mlx5_core (reference §2.3, §3.6)', () => {
     expect(eventsSince(m, before)).toEqual([
       `remove ${NIC_PATH}/mlx5_core.fwctl.0`,
       `remove ${NIC_PATH}/mlx5_core.rdma.0`,
+      // netdev_unregister_kobject: the queue kobjects (rx top down, then tx) before the netdev.
+      `remove ${NIC_PATH}/net/eth0/queues/rx-1`,
+      `remove ${NIC_PATH}/net/eth0/queues/rx-0`,
+      `remove ${NIC_PATH}/net/eth0/queues/tx-1`,
+      `remove ${NIC_PATH}/net/eth0/queues/tx-0`,
       `remove ${NIC_PATH}/net/eth0`,
       `unbind ${NIC_PATH}/mlx5_core.eth.0`,
       `remove ${NIC_PATH}/mlx5_core.eth.0`,

@@ -10,7 +10,8 @@ describe('kernel modules on disk', () => {
     expect(m.modules.loaded).toEqual([]);
     const deps = Object.fromEntries(m.modules.available.map((i) => [i.name, [...(i.depends ?? [])].sort()]));
     expect(deps).toMatchObject({
-      cxl_pci: [],
+      cxl_core: [],
+      cxl_pci: ['cxl_core'],
       doe_user: [],
       fwctl: [],
       mlx5_core: [],

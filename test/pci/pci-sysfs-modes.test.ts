@@ -127,6 +127,7 @@ describe('sysfs remove of a function with auxiliary children (reference §2.3)',
     expect(eventsSince(m, before)).toEqual([
       `remove ${NIC_PATH}/mlx5_core.fwctl.0`,
       `remove ${NIC_PATH}/mlx5_core.rdma.0`,
+      ...['rx-1', 'rx-0', 'tx-1', 'tx-0'].map((q) => `remove ${NIC_PATH}/net/eth0/queues/${q}`),
       `remove ${NIC_PATH}/net/eth0`,
       `unbind ${NIC_PATH}/mlx5_core.eth.0`,
       `remove ${NIC_PATH}/mlx5_core.eth.0`,

@@ -3,12 +3,15 @@
  * Counts work, never time: sysfs directory entries built (a lookup that lists a directory to
  * find one name builds one entry per sibling), devices visited through DeviceCore.devices and
  * the bus/class/driver lists (KList), and event_is_blocked() checks of udevd's queue. One
- * machine of 100 functions and one of 400, both coldplugged with rules that read parent
- * attributes (so every event walks sysfs up to the host bridge): each count per uevent must stay
- * within 1.5× between the two — a scan over all devices per path step or per queue start would
- * grow it fourfold (on the code before this change, devices visited per uevent went from 14,115
- * to 57,085). Rules tokens evaluated per uevent are counted too, and the sysfs entries three
- * path walks to attributes build after boot.
+ * machine of 100 functions and one of 400 — a fleet (the `presets` counts option): cxl-type3
+ * devices behind CXL switches below root ports, so every event's sysfs walk crosses the switch
+ * ports — both coldplugged with rules that read parent attributes (so every event walks sysfs up
+ * to the host bridge): each count per uevent must stay within 1.5× between the two — a scan
+ * over all devices per path step or per queue start would grow it fourfold (on the code before
+ * this change, devices visited per uevent went from 14,115 to 57,085). Rules tokens evaluated
+ * per uevent are counted too, and the sysfs entries three path walks to attributes build after
+ * boot. mlx5-nic is left out: naming a netdev or an RDMA device walks every device of its class
+ * (__dev_alloc_name, alloc_name), which is O(n) per registration in the kernel too.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KList } from '../../src/base/index.js';
@@ -33,6 +36,8 @@ interface Work {
   readonly lookupEntries: number;
   /** … by the walk to an attribute in a device's directory. */
   readonly deviceAttrEntries: number;
+  /** PCI functions on the longest devpath (4: root port, switch ports, endpoint). */
+  readonly depth: number;
 }
 
 function countBoot(functions: number): Work {
@@ -78,7 +83,18 @@ function countBoot(functions: number): Work {
   m.vfs.stat('/sys/bus/pci/devices/0000:01:00.0/vendor');
   m.vfs.stat('/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver/uevent');
   const lookupEntries = sysfsEntries - entries0;
-  const work = { events: m.uevent.log.length, sysfsEntries: entries0, devicesVisited, blockedChecks, rulesTokens, lookupEntries, deviceAttrEntries };
+  // The endpoints sit below a root port, a switch upstream port and a downstream port.
+  const depth = Math.max(...[...m.core.devices].map((d) => (d.devpath.match(/\/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g) ?? []).length));
+  const work = {
+    events: m.uevent.log.length,
+    sysfsEntries: entries0,
+    devicesVisited,
+    blockedChecks,
+    rulesTokens,
+    lookupEntries,
+    deviceAttrEntries,
+    depth,
+  };
   vi.restoreAllMocks();
   m.dispose();
   return work;
@@ -91,6 +107,7 @@ describe('coldplug work per uevent', () => {
     const small = countBoot(100);
     const large = countBoot(400);
     expect(large.events).toBeGreaterThan(3.5 * small.events);
+    expect([small.depth, large.depth]).toEqual([4, 4]);
     for (const figure of ['sysfsEntries', 'devicesVisited', 'blockedChecks', 'rulesTokens'] as const) {
       const perEventSmall = small[figure] / small.events;
       const perEventLarge = large[figure] / large.events;

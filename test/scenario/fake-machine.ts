@@ -150,9 +150,11 @@ export class FakeMachine implements ScenarioMachine {
     proc: string,
     fd: number,
     op: 'FWCTL_INFO' | 'FWCTL_RPC',
-    args: { scope?: FwctlScope; payload?: Uint8Array },
+    args: { scope?: FwctlScope; payload?: Uint8Array; outLen?: number },
   ): { response: Uint8Array; outLen: number } {
-    this.calls.push(`ioctl ${proc} ${fd} ${op} ${args.scope ?? '-'} ${args.payload ? Buffer.from(args.payload).toString('hex') : '-'}`);
+    this.calls.push(
+      `ioctl ${proc} ${fd} ${op} ${args.scope ?? '-'} ${args.payload ? Buffer.from(args.payload).toString('hex') : '-'}${args.outLen !== undefined ? ` out_len=${args.outLen}` : ''}`,
+    );
     if (!this.fdTable.has(fd)) throw new DriverModelError('EBADF', `fd ${fd}`);
     if (op === 'FWCTL_INFO') return { response: new Uint8Array([2, 0, 0, 0]), outLen: 4 };
     if (args.scope === 'DEBUG_WRITE_FULL' && this.processes.get(proc)?.caps !== 'all' && !this.processes.get(proc)?.caps.includes('CAP_SYS_RAWIO')) {

@@ -38,7 +38,7 @@ const cases: Case[] = [
   {
     why: 'unknown key in machine',
     text: 'name: x\nmachine:\n  lockdwn: none\nsteps: []\n',
-    diagnostic: `${F}:3:3: unknown key 'lockdwn' in machine (expected one of: presets, lockdown, doe, autoload, modules, modprobe)`,
+    diagnostic: `${F}:3:3: unknown key 'lockdwn' in machine (expected one of: presets, topology, lockdown, doe, autoload, modules, modprobe)`,
   },
   {
     why: 'wrong type: advance takes a number',
@@ -207,7 +207,7 @@ const cases: Case[] = [
   {
     why: 'FWCTL_INFO with a payload',
     text: 'name: x\nsteps:\n  - open: /dev/fwctl/fwctl0\n    fd: f\n  - ioctl: f\n    op: FWCTL_INFO\n    payload: "00"\n',
-    diagnostic: `${F}:7:5: FWCTL_INFO takes no scope: or payload: (they are for FWCTL_RPC)`,
+    diagnostic: `${F}:7:5: FWCTL_INFO takes no scope:, payload: or out_len: (they are for FWCTL_RPC)`,
   },
   {
     why: 'unknown fwctl scope',

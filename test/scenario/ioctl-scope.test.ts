@@ -35,3 +35,28 @@ describe('ioctl scope values', () => {
     expect(r.status).toBe(2);
   });
 });
+
+describe('ioctl out_len', () => {
+  const text = (extra: string, op = 'FWCTL_RPC') =>
+    `name: s\nsteps:\n  - boot: {}\n  - open: /dev/doe/cxl_pci.doe.1\n    fd: f\n  - ioctl: f\n    op: ${op}\n${op === 'FWCTL_RPC' ? '    scope: 0\n    payload: "00"\n' : ''}${extra}`;
+
+  it.each([
+    ['0', 0],
+    ['40', 40],
+    ['4294967295', 4294967295],
+  ])('out_len: %s reaches the machine unchanged', (value, seen) => {
+    const host = fakeHost();
+    const r = runScenarioText(text(`    out_len: ${value}\n`), 's.yaml', host);
+    expect(r.status).not.toBe(2);
+    expect(host.machines[0]!.calls.filter((c) => c.startsWith('ioctl'))).toEqual([`ioctl root 3 FWCTL_RPC CONFIGURATION 00 out_len=${seen}`]);
+  });
+
+  it.each([
+    ['-1', 'FWCTL_RPC'],
+    ['4294967296', 'FWCTL_RPC'],
+    ['"16"', 'FWCTL_RPC'],
+    ['16', 'FWCTL_INFO'],
+  ])('out_len: %s with %s is rejected at load time', (value, op) => {
+    expect(runScenarioText(text(`    out_len: ${value}\n`, op), 's.yaml', fakeHost()).status).toBe(2);
+  });
+});

@@ -66,6 +66,7 @@ describe('auxbus udevadm', () => {
     expect(r.status).toBe(0);
     expect(r.out).toBe(
       'monitor will print the received events for:\nKERNEL - the kernel uevent\n\n' +
+        'KERNEL[0.000000] add      /module/cxl_core (module)\n' +
         'KERNEL[0.000000] add      /module/cxl_pci (module)\n' +
         'KERNEL[0.000000] add      /module/pci_doe (module)\n' +
         'KERNEL[0.000000] add      /module/fwctl (module)\n' +

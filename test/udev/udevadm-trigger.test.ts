@@ -46,7 +46,7 @@ describe('udevadm trigger --dry-run', () => {
       `/sys${CXL}`,
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
     ]);
-    expect(list({ parents: [`/sys${CXL}`], nomatchSubsystems: ['auxiliary'] })).toEqual([`/sys${CXL}`, `/sys${CXL}/fwctl/fwctl0`]);
+    expect(list({ parents: [`/sys${CXL}`], nomatchSubsystems: ['auxiliary'] })).toEqual([`/sys${CXL}`, `/sys${CXL}/fwctl/fwctl0`, `/sys${CXL}/mem0`]);
     expect(list({ properties: [['DRIVER', 'mlx5_*']] })).toEqual([
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0',
       '/sys/devices/pci0000:00/0000:00:02.0/0000:03:00.0/mlx5_core.eth.0',

@@ -18,14 +18,14 @@
 import { inject, injectable } from 'inversify';
 import { kerr } from '../../base/index.js';
 import {
+  AuxiliaryDriverModule,
   type AuxiliaryBus,
   type AuxiliaryDevice,
   type AuxiliaryDeviceId,
-  AuxiliaryDriver,
   IAuxiliaryBus,
   auxiliaryModuleAliases,
 } from '../../aux/index.js';
-import { type ModuleEntry, defineModule } from '../../bus/index.js';
+import { defineModule } from '../../bus/index.js';
 import {
   CXL_FEAT_ENTRY_SIZE,
   CXL_GET_FEAT_IN_SIZE,
@@ -311,31 +311,16 @@ export function cxlSetupFeatures(mbox: CxlMailbox): CxlFeaturesState {
 }
 
 @injectable()
-export class CxlFwctlModule implements ModuleEntry {
-  readonly driver: AuxiliaryDriver;
-
+export class CxlFwctlModule extends AuxiliaryDriverModule {
   constructor(
-    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(IAuxiliaryBus) aux: AuxiliaryBus,
     @inject(IFwctlCore) private readonly fwctl: FwctlCore,
   ) {
-    this.driver = new AuxiliaryDriver({
-      name: 'fwctl',
-      idTable: cxlFwctlIdTable,
-      probe: (adev) => this.#probe(adev),
-      remove: (adev) => this.#remove(adev),
-    });
-  }
-
-  init(): void {
-    this.aux.driverRegister(this.driver, CXL_FWCTL_MODNAME);
-  }
-
-  exit(): void {
-    this.aux.driverUnregister(this.driver);
+    super(aux, CXL_FWCTL_MODNAME, { name: 'fwctl', idTable: cxlFwctlIdTable });
   }
 
   /** Mailbox and CEL, Features, then devm_cxl_setup_fwctl (ENODEV without a user feature). */
-  #probe(adev: AuxiliaryDevice): void {
+  protected probe(adev: AuxiliaryDevice): void {
     const ref = adev.platformData as CxlFwctlRef | undefined;
     if (ref?.kind !== 'cxl-fwctl') throw kerr('ENODEV', `${adev.name}: not a CXL fwctl device`);
     const device = cxlMailboxOf(ref.pdev.hw);
@@ -356,7 +341,7 @@ export class CxlFwctlModule implements ModuleEntry {
   }
 
   /** free_memdev_fwctl: fwctl_unregister, fwctl_put. */
-  #remove(adev: AuxiliaryDevice): void {
+  protected override remove(adev: AuxiliaryDevice): void {
     const fwctl = adev.driverData as FwctlDevice | undefined;
     if (!fwctl) return;
     this.fwctl.unregister(fwctl);

@@ -264,12 +264,15 @@ export function cxlValidateSendCommand(
     cmd = { opcode: send.rawOpcode, sizeOut: send.outSize, raw: true };
   } else {
     if (send.flags & ~0x3) throw kerr('EINVAL', 'cxl: unknown flags');
-    if (send.rawRsvd || send.inRsvd || send.outRsvd) throw kerr('EINVAL', 'cxl: reserved fields set');
+    // send_cmd->rsvd is the u32 the raw {opcode, rsvd} overlay.
+    if (send.rawOpcode || send.rawRsvd) throw kerr('EINVAL', 'cxl: rsvd set');
+    if (send.inRsvd || send.outRsvd) throw kerr('EINVAL', 'cxl: in.rsvd or out.rsvd set');
     const info = cxlMemCommands.find((c) => c.id === send.id);
     if (!info || !mbox.enabledCmds.has(info.opcode)) throw kerr('ENOTTY', `cxl: command id ${send.id} not enabled`);
     if (exclusive.has(info.opcode)) throw kerr('EBUSY', `cxl: command id ${send.id} is exclusive to the kernel`);
     if (info.sizeIn >= 0 && info.sizeIn !== send.inSize) throw kerr('ENOMEM', `cxl: in.size ${send.inSize}, command takes ${info.sizeIn}`);
     if (info.sizeOut >= 0 && info.sizeOut > send.outSize) throw kerr('ENOMEM', `cxl: out.size ${send.outSize}, command gives ${info.sizeOut}`);
+    // cxl_to_mem_cmd keeps the user's out.size; cxl_mbox_cmd_ctor makes ~0 (variable) the payload size.
     cmd = { opcode: info.opcode, sizeOut: send.outSize === 0xffffffff ? mbox.payloadSize : send.outSize, raw: false };
   }
   if (send.inSize > 0 && send.input) cxlPayloadFromUserAllowed(cmd.opcode, send.input);

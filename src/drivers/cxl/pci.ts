@@ -4,7 +4,9 @@
  * auxiliary device per DOE capability (`cxl_pci.doe.N`, config-space order; only under the
  * `aux-exclusive` policy) plus `cxl_pci.fwctl.N`, numbered from per-name IDAs. Every child is
  * devm-managed, so it goes when cxl_pci unbinds: after remove(), newest first, before the
- * function's `unbind` uevent. The memdev/port/region side of the real driver is not modelled.
+ * function's `unbind` uevent. A function with a mailbox also gets its memdev `memN` on the `cxl`
+ * bus (cxl_pci_setup_mailbox, cxl_enumerate_cmds, devm_cxl_add_memdev; module cxl_core) before
+ * the fwctl child, as cxl_pci_probe orders them. The port/region side is not modelled.
  */
 import { inject, injectable } from 'inversify';
 import { DriverModelError, ILogService, type ILogService as LogService, kerr } from '../../base/index.js';
@@ -24,6 +26,9 @@ import type { DoeMailboxRef } from '../doe/mailbox.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_VENDOR_ID_CXL as DOE_VENDOR_CXL } from '../doe/doe.js';
 import { IPciCoreDoe, type PciCoreDoe } from '../doe/pci-core-doe.js';
 import { readCdatData } from './cdat.js';
+import { cxlMailboxOf } from '../hw/cxl-mailbox.js';
+import { cxlEnumerateCmds, cxlSetupMailbox } from './mbox.js';
+import { CXL_CORE_MODNAME, type CxlCoreModule, ICxlCore } from './memdev.js';
 
 export const CXL_PCI_MODNAME = 'cxl_pci';
 
@@ -49,6 +54,7 @@ export class CxlPciModule implements ModuleEntry {
     @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
     @inject(IPciCoreDoe) private readonly coreDoe: PciCoreDoe,
     @inject(ILogService) private readonly log: LogService,
+    @inject(ICxlCore) private readonly cxlCore: CxlCoreModule,
   ) {
     this.driver = new PciDriver({
       name: CXL_PCI_MODNAME,
@@ -90,6 +96,14 @@ export class CxlPciModule implements ModuleEntry {
         this.#addChild(pdev, 'doe', ref);
       });
     }
+    // The mailbox, its commands, then the memdev (skipped for a function without a mailbox,
+    // which the real driver would refuse: the QEMU presets keep binding as before).
+    const device = cxlMailboxOf(pdev.hw);
+    if (device) {
+      const mbox = cxlSetupMailbox(device);
+      cxlEnumerateCmds(mbox);
+      this.cxlCore.devmAddMemdev(pdev, mbox);
+    }
     const fwctl: CxlFwctlRef = { kind: 'cxl-fwctl', pdev };
     this.#addChild(pdev, 'fwctl', fwctl);
     // pci-core-shared: the CXL consumer finds the CDAT mailbox the PCI core created and reads
@@ -114,6 +128,7 @@ export class CxlPciModule implements ModuleEntry {
 export const cxlPciModuleInfo = defineModule(
   {
     name: CXL_PCI_MODNAME,
+    depends: [CXL_CORE_MODNAME],
     aliases: pciModuleAliases(cxlPciIdTable),
     description: 'CXL memory expander PCI driver (DOE mailboxes as auxiliary devices)',
   },

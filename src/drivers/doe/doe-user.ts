@@ -32,10 +32,10 @@ import {
   kerr,
 } from '../../base/index.js';
 import {
+  AuxiliaryDriverModule,
   type AuxiliaryBus,
   type AuxiliaryDevice,
   type AuxiliaryDeviceId,
-  AuxiliaryDriver,
   IAuxiliaryBus,
   auxiliaryModuleAliases,
 } from '../../aux/index.js';
@@ -50,11 +50,11 @@ import {
   IBusRegistry,
   ICharDevRegistry,
   IDeviceCore,
-  type ModuleEntry,
   defineModule,
   devmAddAction,
 } from '../../bus/index.js';
 import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore } from '../../pci/index.js';
+import { OpenFiles } from '../char/open-file.js';
 import { type UserspaceHandle, userspaceHandleBrand } from '../ownership.js';
 import { type DoeResult, type DoeTaskHandle, PCI_DOE_MAX_LENGTH, PciDoeMb } from './doe.js';
 import { type DoeMailboxRef, doeMailboxOf } from './mailbox.js';
@@ -103,9 +103,8 @@ interface Exchange {
 /** One bound mailbox: its class device, its kernel mailbox, and the file that holds it, if any. */
 export class DoeUserDevice implements UserspaceHandle {
   readonly [userspaceHandleBrand] = true as const;
-  openFile: CharDevFile | undefined;
-  /** Set when the driver unbinds: the handle outlived its driver. */
-  revoked = false;
+  /** The one open file (exclusive); revoked when the driver unbinds: the handle outlived its driver. */
+  readonly files = new OpenFiles({ exclusive: true, label: () => `doe_user: ${this.adev.name}` });
   exchange: Exchange | undefined;
 
   constructor(
@@ -159,20 +158,20 @@ export class DoeUserDevice implements UserspaceHandle {
   }
 
   get holder(): CharDevFile | undefined {
-    return this.revoked ? undefined : this.openFile;
+    return this.files.holder;
   }
 }
 
 /** The live device behind an open file. @throws {DriverModelError} ENODEV once revoked. */
 function liveDevice(file: CharDevFile): DoeUserDevice {
   const state = file.privateData as DoeUserDevice | undefined;
-  if (!state || state.revoked) throw kerr('ENODEV', 'doe_user: device is gone');
+  if (!state) throw kerr('ENODEV', 'doe_user: device is gone');
+  state.files.checkLive();
   return state;
 }
 
 @injectable()
-export class DoeUserModule implements ModuleEntry {
-  readonly driver: AuxiliaryDriver;
+export class DoeUserModule extends AuxiliaryDriverModule {
   /** class `doe`, nodes below /dev/doe/. */
   readonly doeClass = new DeviceClass({ name: 'doe', devnode: (dev) => ({ name: `doe/${dev.name}` }) });
   #major = 0;
@@ -181,7 +180,7 @@ export class DoeUserModule implements ModuleEntry {
   readonly #byMinor = new Map<number, DoeUserDevice>();
 
   constructor(
-    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(IAuxiliaryBus) aux: AuxiliaryBus,
     @inject(IBusRegistry) private readonly buses: BusRegistry,
     @inject(IDeviceCore) private readonly core: DeviceCore,
     @inject(ICharDevRegistry) private readonly cdevs: CharDevRegistry,
@@ -189,12 +188,7 @@ export class DoeUserModule implements ModuleEntry {
     @inject(ILogService) private readonly log: LogService,
     @inject(IPciCore) private readonly pci: PciCore,
   ) {
-    this.driver = new AuxiliaryDriver({
-      name: 'doe',
-      idTable: doeUserIdTable,
-      probe: (adev) => this.#probe(adev),
-      remove: (adev) => this.#remove(adev),
-    });
+    super(aux, DOE_USER_MODNAME, { name: 'doe', idTable: doeUserIdTable });
   }
 
   get major(): number {
@@ -202,12 +196,12 @@ export class DoeUserModule implements ModuleEntry {
   }
 
   /** module_init: class, char region, then the driver (which may bind at once). */
-  init(): void {
+  override init(): void {
     this.buses.classRegister(this.doeClass);
     this.#major = this.cdevs.allocMajor('doe');
     this.#cdev = this.cdevs.add('doe', this.#major, 0, DOE_USER_MINORS, this.#fops, DOE_USER_MODNAME);
     try {
-      this.aux.driverRegister(this.driver, DOE_USER_MODNAME);
+      super.init();
     } catch (e) {
       this.#teardownRegion();
       throw e;
@@ -215,8 +209,8 @@ export class DoeUserModule implements ModuleEntry {
   }
 
   /** module_exit: the driver first (every device unbinds and is revoked), then the region and class. */
-  exit(): void {
-    this.aux.driverUnregister(this.driver);
+  override exit(): void {
+    super.exit();
     this.#teardownRegion();
   }
 
@@ -228,7 +222,7 @@ export class DoeUserModule implements ModuleEntry {
   }
 
   /** @throws {DriverModelError} ENODEV for a device that is not a DOE mailbox. */
-  #probe(adev: AuxiliaryDevice): void {
+  protected probe(adev: AuxiliaryDevice): void {
     const mailbox = doeMailboxOf(adev);
     if (!mailbox) throw kerr('ENODEV', `${adev.name}: not a DOE mailbox`);
     if (this.pci.doePolicy === 'aux-exclusive') {
@@ -251,10 +245,10 @@ export class DoeUserModule implements ModuleEntry {
   }
 
   /** Revoke first, so nothing reaches the mailbox once the node is gone. */
-  #remove(adev: AuxiliaryDevice): void {
+  protected override remove(adev: AuxiliaryDevice): void {
     const state = adev.driverData as DoeUserDevice | undefined;
     if (!state) return;
-    state.revoked = true;
+    state.files.revoke();
     state.exchange = undefined;
     state.mb.cancelTasks();
     this.#byMinor.delete(state.minor);
@@ -265,17 +259,16 @@ export class DoeUserModule implements ModuleEntry {
   readonly #fops: FileOperations = {
     open: (file) => {
       const state = this.#byMinor.get(file.devt.minor);
-      if (!state || state.revoked) throw kerr('ENODEV', 'doe_user: no such mailbox');
-      if (state.openFile) throw kerr('EBUSY', `doe_user: ${state.adev.name} is held by ${state.openFile.owner} (pid ${state.openFile.pid})`);
-      state.openFile = file;
+      if (!state) throw kerr('ENODEV', 'doe_user: no such mailbox');
+      state.files.attach(file);
       file.privateData = state;
     },
     release: (file) => {
       // Closing aborts the exchange in flight and frees the mailbox.
       const state = file.privateData as DoeUserDevice | undefined;
-      if (state?.openFile !== file) return;
-      if (!state.revoked) state.abortExchange();
-      state.openFile = undefined;
+      if (!state?.files.files.includes(file)) return;
+      if (!state.files.revoked) state.abortExchange();
+      state.files.detach(file);
     },
     write: (file, data) => {
       const state = liveDevice(file);

@@ -12,14 +12,14 @@
 import { inject, injectable, optional } from 'inversify';
 import { ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler, kerr } from '../../base/index.js';
 import {
+  AuxiliaryDriverModule,
   type AuxiliaryBus,
   type AuxiliaryDevice,
   type AuxiliaryDeviceId,
-  AuxiliaryDriver,
   IAuxiliaryBus,
   auxiliaryModuleAliases,
 } from '../../aux/index.js';
-import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
+import { defineModule, devmAddAction } from '../../bus/index.js';
 import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore, pciDoeSysfs } from '../../pci/index.js';
 import { readCdatData } from '../cxl/cdat.js';
 import { type CmaResult, IKernelCma, type KernelCma, recordCmaResult } from './cma.js';
@@ -42,29 +42,19 @@ export function pciDoeBindingOf(adev: AuxiliaryDevice): PciDoeBinding | undefine
 }
 
 @injectable()
-export class PciDoeModule implements ModuleEntry {
-  readonly driver: AuxiliaryDriver;
-
+export class PciDoeModule extends AuxiliaryDriverModule {
   constructor(
-    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(IAuxiliaryBus) aux: AuxiliaryBus,
     @inject(IPciCore) private readonly pci: PciCore,
     @inject(IScheduler) private readonly scheduler: Scheduler,
     @inject(ILogService) private readonly log: LogService,
     @inject(IKernelCma) @optional() private readonly cma: KernelCma | undefined,
   ) {
-    this.driver = new AuxiliaryDriver({ name: 'doe', idTable: pciDoeIdTable, probe: (adev) => this.#probe(adev) });
-  }
-
-  init(): void {
-    this.aux.driverRegister(this.driver, PCI_DOE_MODNAME);
-  }
-
-  exit(): void {
-    this.aux.driverUnregister(this.driver);
+    super(aux, PCI_DOE_MODNAME, { name: 'doe', idTable: pciDoeIdTable });
   }
 
   /** @throws {DriverModelError} ENODEV without a mailbox; EBUSY when its range is claimed already. */
-  #probe(adev: AuxiliaryDevice): void {
+  protected probe(adev: AuxiliaryDevice): void {
     const ref = doeMailboxOf(adev);
     if (!ref) throw kerr('ENODEV', `${adev.name}: not a DOE mailbox`);
     if (this.pci.doePolicy === 'aux-exclusive') {

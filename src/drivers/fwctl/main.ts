@@ -59,6 +59,7 @@ import {
   fwctlIoctls,
   iocNr,
 } from '../../protocols/index.js';
+import { OpenFiles } from '../char/open-file.js';
 import { type UserspaceHandle, userspaceHandleBrand } from '../ownership.js';
 
 export const FWCTL_MODNAME = 'fwctl';
@@ -91,6 +92,8 @@ export class FwctlDevice implements UserspaceHandle {
   readonly [userspaceHandleBrand] = true as const;
   /** Open files while they are attached (fwctl->uctx_list). */
   readonly uctxs: FwctlUctx[] = [];
+  /** The node's open files (any number), revoked by fwctl_unregister. */
+  readonly files = new OpenFiles({ exclusive: false, label: () => `fwctl: ${this.name}` });
   /** Driver state (the struct that embeds the fwctl_device). */
   priv: unknown;
   registered = false;
@@ -109,7 +112,7 @@ export class FwctlDevice implements UserspaceHandle {
 
   /** Ownership (DESIGN.md §3): the first process still attached, else the kernel driver. */
   get holder(): CharDevFile | undefined {
-    return this.ops ? this.uctxs[0]?.file : undefined;
+    return this.files.holder;
   }
 
   readonly idleOwner = 'kernel' as const;
@@ -225,6 +228,7 @@ export class FwctlCore implements ModuleEntry {
     this.#byMinor.delete(fwctl.minor);
     this.core.del(fwctl.device);
     fwctl.registered = false;
+    fwctl.files.revoke();
     for (let uctx = fwctl.uctxs.shift(); uctx; uctx = fwctl.uctxs.shift()) fwctl.ops?.closeUctx(uctx);
     fwctl.ops = undefined;
   }
@@ -244,8 +248,10 @@ export class FwctlCore implements ModuleEntry {
     open: (file) => {
       const fwctl = this.#byMinor.get(file.devt.minor);
       if (!fwctl?.ops) throw kerr('ENODEV', `fwctl: minor ${file.devt.minor} is not registered`);
+      fwctl.files.checkLive();
       const uctx: FwctlUctx = { fwctl, file, priv: undefined };
       fwctl.ops.openUctx(uctx);
+      fwctl.files.attach(file);
       fwctl.uctxs.push(uctx);
       this.core.get(fwctl.device);
       this.#liveUctxs++;
@@ -256,6 +262,7 @@ export class FwctlCore implements ModuleEntry {
       const uctx = file.privateData as FwctlUctx | undefined;
       if (!uctx) return;
       const fwctl = uctx.fwctl;
+      fwctl.files.detach(file);
       if (fwctl.ops) {
         const i = fwctl.uctxs.indexOf(uctx);
         if (i >= 0) fwctl.uctxs.splice(i, 1);

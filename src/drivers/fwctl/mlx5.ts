@@ -10,14 +10,14 @@
 import { inject, injectable } from 'inversify';
 import { kerr } from '../../base/index.js';
 import {
+  AuxiliaryDriverModule,
   type AuxiliaryBus,
   type AuxiliaryDevice,
   type AuxiliaryDeviceId,
-  AuxiliaryDriver,
   IAuxiliaryBus,
   auxiliaryModuleAliases,
 } from '../../aux/index.js';
-import { type ModuleEntry, defineModule } from '../../bus/index.js';
+import { defineModule } from '../../bus/index.js';
 import { FWCTL_RPC_DEBUG_READ_ONLY, FWCTL_RPC_DEBUG_WRITE, encodeFwctlInfoMlx5, fwctlDeviceTypes } from '../../protocols/index.js';
 import { MLX5_MBOX_HDR_SIZE, type Mlx5Firmware, mlx5FirmwareOf } from '../hw/mlx5-fw.js';
 import type { Mlx5AdevRef } from '../mlx5/main.js';
@@ -303,31 +303,16 @@ function mlx5ctlOps(fw: Mlx5Firmware): FwctlOps {
 }
 
 @injectable()
-export class Mlx5FwctlModule implements ModuleEntry {
-  readonly driver: AuxiliaryDriver;
-
+export class Mlx5FwctlModule extends AuxiliaryDriverModule {
   constructor(
-    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(IAuxiliaryBus) aux: AuxiliaryBus,
     @inject(IFwctlCore) private readonly fwctl: FwctlCore,
   ) {
-    this.driver = new AuxiliaryDriver({
-      name: 'mlx5_fwctl',
-      idTable: mlx5FwctlIdTable,
-      probe: (adev) => this.#probe(adev),
-      remove: (adev) => this.#remove(adev),
-    });
-  }
-
-  init(): void {
-    this.aux.driverRegister(this.driver, MLX5_FWCTL_MODNAME);
-  }
-
-  exit(): void {
-    this.aux.driverUnregister(this.driver);
+    super(aux, MLX5_FWCTL_MODNAME, { name: 'mlx5_fwctl', idTable: mlx5FwctlIdTable });
   }
 
   /** mlx5ctl_probe: a fwctl device below the mlx5 core's PCI function, registered. */
-  #probe(adev: AuxiliaryDevice): void {
+  protected probe(adev: AuxiliaryDevice): void {
     const ref = adev.platformData as Mlx5AdevRef | undefined;
     if (ref?.kind !== 'mlx5-adev') throw kerr('ENODEV', `${adev.name}: not an mlx5 auxiliary device`);
     const fw = mlx5FirmwareOf(ref.pdev.hw, mlx5FirmwareCommands);
@@ -344,7 +329,7 @@ export class Mlx5FwctlModule implements ModuleEntry {
   }
 
   /** mlx5ctl_remove: fwctl_unregister, fwctl_put. */
-  #remove(adev: AuxiliaryDevice): void {
+  protected override remove(adev: AuxiliaryDevice): void {
     const fwctl = adev.driverData as FwctlDevice | undefined;
     if (!fwctl) return;
     this.fwctl.unregister(fwctl);

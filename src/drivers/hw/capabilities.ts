@@ -100,6 +100,18 @@ export function aerCapability(cs: ConfigSpace, offset: number): void {
   cs.writable(offset + 0x14, 4, 0xffffffff);
 }
 
+/**
+ * Access Control Services (8 bytes, no egress vector) as QEMU's pcie_acs_init gives a downstream
+ * or root port: SV, TB, RR, CR, UF offered, the same bits writable in ACS Control, all off at
+ * reset (the kernel turns them on, src/pci/acs.ts).
+ */
+export function acsCapability(cs: ConfigSpace, offset: number): void {
+  const offered = 0x001f; // PCI_ACS_SV | TB | RR | CR | UF
+  cs.addExtCapability(pciExtCapIds.ACS, 1, offset);
+  cs.set(offset + 0x04, 2, offered);
+  cs.writable(offset + 0x06, 2, offered);
+}
+
 /** Device Serial Number: a 64-bit serial in two dwords. */
 export function dsnCapability(cs: ConfigSpace, offset: number, serial: bigint): void {
   cs.addExtCapability(pciExtCapIds.DSN, 1, offset);
@@ -140,4 +152,31 @@ export function sriovCapability(cs: ConfigSpace, offset: number, p: SriovParams)
   cs.set(offset + 0x1c, 4, 0x553); // supported page sizes: 4K, 8K, 64K, 256K, 1M, 4M
   cs.set(offset + 0x20, 4, 0x1);
   cs.writable(offset + 0x20, 4, 0xffffffff);
+}
+
+/** MSI capability, 64-bit with per-vector masking, `vectors` (a power of two) requested. */
+export function msiCapability(cs: ConfigSpace, offset: number, vectors: number, perVectorMask = true): void {
+  cs.addCapability(pciCapIds.MSI, offset);
+  cs.set(offset + 2, 2, (perVectorMask ? 0x0100 : 0) | 0x0080 | (Math.log2(vectors) << 1));
+  cs.writable(offset + 2, 2, 0x0071);
+}
+
+/** Bridge Subsystem Vendor ID capability (PCI_CAP_ID_SSVID). */
+export function ssvidCapability(cs: ConfigSpace, offset: number, subsystemVendor: number, subsystemDevice: number): void {
+  cs.addCapability(pciCapIds.SSVID, offset);
+  cs.set(offset + 4, 2, subsystemVendor);
+  cs.set(offset + 6, 2, subsystemDevice);
+}
+
+/**
+ * A 64-bit prefetchable memory window on a type 1 header: the base/limit type bits say
+ * PCI_PREF_RANGE_TYPE_64 (read-only), address bits and the upper 32 bits are writable.
+ */
+export function prefetchWindow64(cs: ConfigSpace): void {
+  cs.set(0x24, 2, 0x0001); // PCI_PREF_MEMORY_BASE
+  cs.set(0x26, 2, 0x0001); // PCI_PREF_MEMORY_LIMIT
+  cs.writable(0x24, 2, 0xfff0);
+  cs.writable(0x26, 2, 0xfff0);
+  cs.writable(0x28, 4, 0xffffffff); // PCI_PREF_BASE_UPPER32
+  cs.writable(0x2c, 4, 0xffffffff); // PCI_PREF_LIMIT_UPPER32
 }

@@ -12,6 +12,8 @@ import {
   type PciDoeProtocol,
   type PciFunctionHw,
   type PciResetMethod,
+  type PciBridgeHw,
+  PciLink,
   pciBaseAddress,
   pciRegs,
   pciStatus,
@@ -204,4 +206,12 @@ export class SimulatedPciFunction implements PciFunctionHw {
   disconnect(): void {
     this.#disconnected = true;
   }
+}
+
+/**
+ * A bridge function that carries its link: the functions wired below it answer on whatever
+ * secondary bus number software programs (root ports and switch ports of a fleet).
+ */
+export class SimulatedPciBridge extends SimulatedPciFunction implements PciBridgeHw {
+  readonly link = new PciLink();
 }

@@ -4,7 +4,7 @@
  * and doorbells), a PCIe endpoint capability with FLR, MSI-X, VPD and PM, and AER plus a serial
  * number in the extended list. No DOE mailbox.
  */
-import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes } from '../../pci/index.js';
+import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciHeaderType, pciRegs } from '../../pci/index.js';
 import { aerCapability, dsnCapability, expressCapability, msixCapability, pmCapability, sriovCapability, type0Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 
@@ -25,6 +25,13 @@ export const mlx5NicBars: readonly (PciBarInfo | undefined)[] = [
 export interface Mlx5NicOptions {
   readonly serial?: bigint;
   readonly irq?: number;
+  /**
+   * One function of a multifunction device (header type bit 7 set): the `mlx5-nic-dual` preset's
+   * two ports. Such a function has no ACS capability — as on the real parts — so the IOMMU puts
+   * both in one group; and no SR-IOV capability (SR-IOV off in the firmware configuration), so
+   * no VF takes the second function's address.
+   */
+  readonly multifunction?: boolean;
 }
 
 /** The PF's SR-IOV capability: 8 VFs right after the PF (offset 1, stride 1), VF id 0x101e. */
@@ -65,6 +72,7 @@ class Mlx5NicFunction extends SimulatedPciFunction {
 export function createMlx5Nic(options: Mlx5NicOptions = {}): SimulatedPciFunction {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type0Header(cs, { ...MLX5_NIC_IDS, interruptPin: 1 });
+  if (options.multifunction) cs.set(pciRegs.HEADER_TYPE, 1, pciHeaderType.NORMAL | pciHeaderType.MULTI_FUNCTION);
   cs.bar(0, mlx5NicBars[0]!);
   // List order as on the real part: Express first, then VPD, MSI-X, PM.
   expressCapability(cs, 0x60, pciExpTypes.ENDPOINT, true);
@@ -73,6 +81,18 @@ export function createMlx5Nic(options: Mlx5NicOptions = {}): SimulatedPciFunctio
   pmCapability(cs, 0x40);
   aerCapability(cs, 0x100);
   dsnCapability(cs, 0x150, options.serial ?? 0xb8ce_f603_00a1_2b3cn);
-  sriovCapability(cs, 0x180, MLX5_NIC_SRIOV);
+  if (!options.multifunction) sriovCapability(cs, 0x180, MLX5_NIC_SRIOV);
   return new Mlx5NicFunction({ config: cs, bars: mlx5NicBars, resetMethods: ['flr', 'bus'], irq: options.irq ?? 17 });
+}
+
+/**
+ * The `mlx5-nic-dual` preset: a two-port ConnectX at functions 0 and 1 of one slot, multifunction
+ * and without ACS, so both ports share one IOMMU group (pci_device_group); serials differ by port.
+ */
+export function createMlx5NicDual(bus: number): readonly { readonly bus: number; readonly devfn: number; readonly hw: SimulatedPciFunction }[] {
+  return [0, 1].map((fn) => ({
+    bus,
+    devfn: fn,
+    hw: createMlx5Nic({ multifunction: true, serial: 0xb8ce_f603_00a1_2c00n + BigInt(fn), irq: 17 + fn }),
+  }));
 }

@@ -13,9 +13,9 @@
  * the USP and downstream port 0). The DVSEC bodies are not recorded; only their headers are.
  * The downstream port (19e5:a129) has no DOE mailbox.
  */
-import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciCapIds, pciExtCapIds, pciRegs } from '../../pci/index.js';
+import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExtCapIds, pciRegs } from '../../pci/index.js';
 import { CDAT_SSLBIS_USP, buildCdatTable, cdatTypes, hmatDataTypes, tableAccessResponder } from '../../protocols/index.js';
-import { aerCapability, dvsecCapability, expressCapability, type1Header } from './capabilities.js';
+import { aerCapability, dvsecCapability, expressCapability, msiCapability, type1Header } from './capabilities.js';
 import { ConfigSpace, SimulatedPciFunction } from './config-space.js';
 import { CXL_DVSEC_VENDOR } from './cxl-type3.js';
 import { DoeMailboxRegisters, immediateDoeTiming } from './doe-mailbox.js';
@@ -26,13 +26,23 @@ const PCI_EXP_TYPE_UPSTREAM = 0x5;
 const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
 export const QEMU_CXL_USP_DOE_OFFSET = 0x1a8;
 
-const componentBar: readonly (PciBarInfo | undefined)[] = [{ size: 0x10000, kind: 'mem', is64: true, prefetchable: false }, undefined];
+export const cxlSwitchComponentBar: readonly (PciBarInfo | undefined)[] = [
+  { size: 0x10000, kind: 'mem', is64: true, prefetchable: false },
+  undefined,
+];
 
-/** MSI capability, 64-bit with per-vector masking, `vectors` (a power of two) requested. */
-function msiCapability(cs: ConfigSpace, offset: number, vectors: number): void {
-  cs.addCapability(pciCapIds.MSI, offset);
-  cs.set(offset + 2, 2, 0x0180 | (Math.log2(vectors) << 1));
-  cs.writable(offset + 2, 2, 0x0071);
+/**
+ * The CXL DVSECs of a QEMU CXL switch port after its AER capability (0x100): Extensions for
+ * Ports (id 3) at 0x148, Flex Bus Port (id 7) at 0x170, Register Locator (id 8) at 0x184
+ * pointing at the component registers in BAR0 (hw/pci-bridge/cxl_upstream.c and
+ * cxl_downstream.c build_dvsecs). Returns the offset after them.
+ */
+export function cxlSwitchPortDvsecs(cs: ConfigSpace): number {
+  dvsecCapability(cs, 0x148, CXL_DVSEC_VENDOR, 0, 0x28, 0x0003); // PCIe DVSEC for Flex Bus ports' extensions
+  dvsecCapability(cs, 0x170, CXL_DVSEC_VENDOR, 1, 0x14, 0x0007); // Flex Bus Port DVSEC
+  dvsecCapability(cs, 0x184, CXL_DVSEC_VENDOR, 0, 0x24, 0x0008); // Register Locator
+  cs.set(0x184 + 0x0c, 4, 0x00000100); // component registers in BAR0
+  return 0x1a8;
 }
 
 function bridgeNumbers(cs: ConfigSpace, primary: number, secondary: number, subordinate: number): void {
@@ -45,14 +55,11 @@ function bridgeNumbers(cs: ConfigSpace, primary: number, secondary: number, subo
 export function createQemuCxlUpstreamPort(bus: number): SimulatedPciFunction {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type1Header(cs, { vendor: 0x19e5, device: 0xa128, revision: 0x00, classCode: 0x060400, interruptPin: 0 });
-  cs.bar(0, componentBar[0]!);
+  cs.bar(0, cxlSwitchComponentBar[0]!);
   msiCapability(cs, 0x70, 2);
   expressCapability(cs, 0x90, PCI_EXP_TYPE_UPSTREAM, true);
   aerCapability(cs, 0x100);
-  dvsecCapability(cs, 0x148, CXL_DVSEC_VENDOR, 0, 0x28, 0x0003); // PCIe DVSEC for Flex Bus ports' extensions
-  dvsecCapability(cs, 0x170, CXL_DVSEC_VENDOR, 1, 0x14, 0x0007); // Flex Bus Port DVSEC
-  dvsecCapability(cs, 0x184, CXL_DVSEC_VENDOR, 0, 0x24, 0x0008); // Register Locator
-  cs.set(0x184 + 0x0c, 4, 0x00000100); // component registers in BAR0
+  cxlSwitchPortDvsecs(cs);
   cs.addExtCapability(pciExtCapIds.DOE, 1, QEMU_CXL_USP_DOE_OFFSET);
   const cdat = buildCdatTable([
     {
@@ -75,7 +82,7 @@ export function createQemuCxlUpstreamPort(bus: number): SimulatedPciFunction {
     timing: immediateDoeTiming,
   });
   cs.addBlock(mailbox);
-  const fn = new SimulatedPciFunction({ config: cs, bars: componentBar, irq: 0, doeMailboxes: [mailbox] });
+  const fn = new SimulatedPciFunction({ config: cs, bars: cxlSwitchComponentBar, irq: 0, doeMailboxes: [mailbox] });
   bridgeNumbers(cs, bus - 1, bus + 1, bus + 2);
   cs.seal();
   return fn;
@@ -85,11 +92,11 @@ export function createQemuCxlUpstreamPort(bus: number): SimulatedPciFunction {
 export function createQemuCxlDownstreamPort(bus: number): SimulatedPciFunction {
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
   type1Header(cs, { vendor: 0x19e5, device: 0xa129, revision: 0x00, classCode: 0x060400, interruptPin: 0 });
-  cs.bar(0, componentBar[0]!);
+  cs.bar(0, cxlSwitchComponentBar[0]!);
   msiCapability(cs, 0x70, 1);
   expressCapability(cs, 0x90, PCI_EXP_TYPE_DOWNSTREAM, false);
   aerCapability(cs, 0x100);
-  const fn = new SimulatedPciFunction({ config: cs, bars: componentBar, irq: 0 });
+  const fn = new SimulatedPciFunction({ config: cs, bars: cxlSwitchComponentBar, irq: 0 });
   bridgeNumbers(cs, bus - 1, bus + 1, bus + 1);
   cs.seal();
   return fn;

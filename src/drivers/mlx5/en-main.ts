@@ -16,7 +16,7 @@
  */
 import { kerr } from '../../base/index.js';
 import { type AuxiliaryBus, type AuxiliaryDevice, type AuxiliaryDeviceId, AuxiliaryDriver } from '../../aux/index.js';
-import { type PciDevice, pciExtCapIds, pciFindExtCapability } from '../../pci/index.js';
+import { ONLINE_CPUS, type PciDevice, pciExtCapIds, pciFindExtCapability } from '../../pci/index.js';
 import { NetDevice, type NetCore, netAddrAssign } from '../net/index.js';
 import type { Mlx5AdevRef } from './main.js';
 
@@ -91,6 +91,11 @@ export class Mlx5eDriver {
       minMtu: 68,
       maxMtu: MLX5E_MAX_MTU,
       ...(isVf ? {} : { physPortName: 'p0' }),
+      // One channel per online CPU (mlx5e_get_default_num_channels), one RX and one TX queue
+      // each with a single traffic class; alloc_etherdev_mqs sized for MLX5_MAX_NUM_TC (8).
+      rxQueues: ONLINE_CPUS,
+      txQueues: ONLINE_CPUS,
+      numTxQueues: ONLINE_CPUS * 8,
     });
     this.net.register(netdev);
     adev.driverData = netdev;

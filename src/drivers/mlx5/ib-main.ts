@@ -12,14 +12,14 @@
 import { inject, injectable } from 'inversify';
 import { kerr } from '../../base/index.js';
 import {
+  AuxiliaryDriverModule,
   type AuxiliaryBus,
   type AuxiliaryDevice,
   type AuxiliaryDeviceId,
-  AuxiliaryDriver,
   IAuxiliaryBus,
   auxiliaryModuleAliases,
 } from '../../aux/index.js';
-import { type ModuleEntry, defineModule } from '../../bus/index.js';
+import { defineModule } from '../../bus/index.js';
 import { IB_CORE_MODNAME, IbCore, IbDevice, IIbCore } from '../infiniband/device.js';
 import { IB_UVERBS_MODNAME } from '../infiniband/uverbs-main.js';
 import { macFromDsn, pciGetDsn } from './en-main.js';
@@ -39,31 +39,16 @@ export function linkLocalGid(mac: Uint8Array): Uint8Array {
 }
 
 @injectable()
-export class Mlx5IbModule implements ModuleEntry {
-  readonly driver: AuxiliaryDriver;
-
+export class Mlx5IbModule extends AuxiliaryDriverModule {
   constructor(
-    @inject(IAuxiliaryBus) private readonly aux: AuxiliaryBus,
+    @inject(IAuxiliaryBus) aux: AuxiliaryBus,
     @inject(IIbCore) private readonly ib: IbCore,
   ) {
-    this.driver = new AuxiliaryDriver({
-      name: 'rdma',
-      idTable: mlx5IbIdTable,
-      probe: (adev) => this.#probe(adev),
-      remove: (adev) => this.#remove(adev),
-    });
-  }
-
-  init(): void {
-    this.aux.driverRegister(this.driver, MLX5_IB_MODNAME);
-  }
-
-  exit(): void {
-    this.aux.driverUnregister(this.driver);
+    super(aux, MLX5_IB_MODNAME, { name: 'rdma', idTable: mlx5IbIdTable });
   }
 
   /** mlx5r_probe → __mlx5_ib_add → ib_register_device(…, "mlx5_%d", parent). */
-  #probe(adev: AuxiliaryDevice): void {
+  protected probe(adev: AuxiliaryDevice): void {
     const ref = adev.platformData as Mlx5AdevRef | undefined;
     if (ref?.kind !== 'mlx5-adev') throw kerr('ENODEV', `${adev.name}: not an mlx5 auxiliary device`);
     const dsn = pciGetDsn(ref.pdev);
@@ -85,7 +70,7 @@ export class Mlx5IbModule implements ModuleEntry {
   }
 
   /** mlx5r_remove → ib_unregister_device. */
-  #remove(adev: AuxiliaryDevice): void {
+  protected override remove(adev: AuxiliaryDevice): void {
     const dev = adev.driverData;
     if (dev instanceof IbDevice) this.ib.unregisterDevice(dev);
     adev.driverData = undefined;

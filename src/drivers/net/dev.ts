@@ -14,7 +14,17 @@
  */
 import { inject, injectable } from 'inversify';
 import { ILogService, kerr } from '../../base/index.js';
-import { BusRegistry, DeviceClass, DeviceCore, IBusRegistry, IDeviceCore } from '../../bus/index.js';
+import {
+  BusRegistry,
+  DeviceClass,
+  DeviceCore,
+  IBusRegistry,
+  IDeviceCore,
+  type IKobjectUevent,
+  IKobjectUevent as IKobjectUeventId,
+} from '../../bus/index.js';
+import { ONLINE_CPUS } from '../../pci/index.js';
+import { registerQueueKobjects, removeQueueKobjects } from './net-queues.js';
 import { NetDevice, netNameAssign } from './netdevice.js';
 import { netClassGroups, netdevUevent } from './net-sysfs.js';
 
@@ -37,6 +47,7 @@ export class NetCore {
     @inject(IDeviceCore) private readonly core: DeviceCore,
     @inject(IBusRegistry) private readonly buses: BusRegistry,
     @inject(ILogService) private readonly log: ILogService,
+    @inject(IKobjectUeventId) private readonly uevent: IKobjectUevent,
   ) {}
 
   /** net_dev_init / netdev_kobject_init: the class exists from boot. */
@@ -76,13 +87,18 @@ export class NetCore {
     }
     dev.class = this.netClass;
     dev.ifindex = this.#nextIfindex++;
+    // netdev_register_kobject: device_add, then the queue kobjects (net-queues.ts).
     this.core.add(dev);
+    const s = dev.setup;
+    registerQueueKobjects(dev, this.uevent, { rx: s.rxQueues ?? 1, tx: s.txQueues ?? 1, numTx: s.numTxQueues ?? s.txQueues ?? 1, cpus: ONLINE_CPUS });
   }
 
   /** unregister_netdev: device_del (uevent `remove`); the name is free at once, the ifindex never again. */
   unregister(dev: NetDevice): void {
     dev.unregistering = true;
     dev.flags &= ~0x1;
+    // netdev_unregister_kobject: the queues, then device_del.
+    removeQueueKobjects(dev, this.uevent);
     this.core.unregister(dev);
   }
 

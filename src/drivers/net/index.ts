@@ -9,3 +9,4 @@
 export { NetCore, INetCore, validName, IFNAMSIZ, FIRST_IFINDEX } from './dev.js';
 export { NetDevice, type NetDeviceSetup, arphrd, netAddrAssign, netNameAssign, iff, operstates, formatMac, isNetDevice } from './netdevice.js';
 export { netClassAttrs, netClassGroups, netdevUevent } from './net-sysfs.js';
+export { netQueues, DQL_MAX_LIMIT, type NetQueues, type RxQueue, type TxQueue } from './net-queues.js';

@@ -39,6 +39,11 @@ export interface NetDeviceSetup {
   readonly physPortName?: string;
   /** ARPHRD_* (default Ethernet). */
   readonly type?: number;
+  /** real_num_rx_queues / real_num_tx_queues at registration (alloc_etherdev: 1 and 1). */
+  readonly rxQueues?: number;
+  readonly txQueues?: number;
+  /** num_tx_queues allocated (alloc_etherdev_mqs); > 1 makes the device multiqueue. Default txQueues. */
+  readonly numTxQueues?: number;
 }
 
 export class NetDevice extends Device {

@@ -35,6 +35,7 @@ import {
 } from '../../bus/index.js';
 import { IIommuCore, type IommuCore, type IommuGroup, IPciCore, type PciCore, type PciDevice } from '../../pci/index.js';
 import { IMiscCore, type MiscCore, type MiscDevice } from '../char/misc.js';
+import { OpenFiles } from '../char/open-file.js';
 
 export const VFIO_MODNAME = 'vfio';
 export const IVfioCore = Symbol.for(`module:${VFIO_MODNAME}`);
@@ -74,15 +75,23 @@ export class VfioDevice {
 /** struct vfio_group: one per IOMMU group with registered devices. */
 export class VfioGroup {
   readonly devices: VfioDevice[] = [];
-  openFile: CharDevFile | undefined;
+  /** The one open group file (exclusive); revoked when the group's last device is gone. */
+  readonly files = new OpenFiles({ exclusive: true, label: () => `vfio: group ${this.iommuGroup.id}` });
   container: VfioContainer | undefined;
-  /** The group device and node exist. */
-  alive = true;
   constructor(
     readonly iommuGroup: IommuGroup,
     readonly classDevice: Device,
     readonly minor: number,
   ) {}
+
+  /** The group device and node exist. */
+  get alive(): boolean {
+    return !this.files.revoked;
+  }
+
+  get openFile(): CharDevFile | undefined {
+    return this.files.files[0];
+  }
 }
 
 /** struct vfio_container: one per open of /dev/vfio/vfio. */
@@ -183,7 +192,7 @@ export class VfioCore implements ModuleEntry {
       // vfio_device_remove_group: the group's users are revoked — its container detached (the
       // DMA ownership claim ends) — and the group device and node go, open file or not.
       this.#detach(group);
-      group.alive = false;
+      group.files.revoke();
       this.#groups.delete(group.iommuGroup);
       this.#byMinor.delete(group.minor);
       this.core.unregister(group.classDevice);
@@ -223,24 +232,23 @@ export class VfioCore implements ModuleEntry {
     open: (file) => {
       const group = this.#byMinor.get(file.devt.minor);
       if (!group || group.devices.length === 0) throw kerr('ENODEV', 'vfio: group has no device');
-      if (group.openFile) throw kerr('EBUSY', `vfio: group ${group.iommuGroup.id} is open by ${group.openFile.owner} (pid ${group.openFile.pid})`);
-      group.openFile = file;
+      group.files.attach(file);
       file.privateData = group;
     },
     release: (file) => {
       const group = file.privateData as VfioGroup | undefined;
       if (!group) return;
       this.#detach(group);
-      if (group.openFile === file) group.openFile = undefined;
+      group.files.detach(file);
     },
     ioctl: (file, cmd, arg) => {
       const group = file.privateData as VfioGroup;
       switch (cmd) {
         case 'VFIO_GROUP_GET_STATUS':
-          if (!group.alive) throw kerr('ENODEV', 'vfio: group is gone');
+          group.files.checkLive();
           return { viable: group.container !== undefined || group.iommuGroup.viable, containerSet: group.container !== undefined };
         case 'VFIO_GROUP_SET_CONTAINER': {
-          if (!group.alive) throw kerr('ENODEV', 'vfio: group is gone');
+          group.files.checkLive();
           if (group.container) throw kerr('EINVAL', 'vfio: group already has a container');
           const other = (arg as { file?: CharDevFile } | undefined)?.file;
           const c = other ? containerOf(other) : undefined;
@@ -255,7 +263,7 @@ export class VfioCore implements ModuleEntry {
           this.#detach(group);
           return 0;
         case 'VFIO_GROUP_GET_DEVICE_FD': {
-          if (!group.alive) throw kerr('ENODEV', 'vfio: group is gone');
+          group.files.checkLive();
           if (!group.container) throw kerr('EINVAL', 'vfio: group has no container');
           const name = String(arg).split(' ')[0];
           const vdev = group.devices.find((d) => d.pdev.name === name);
