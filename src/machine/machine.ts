@@ -81,6 +81,7 @@ export class Machine implements IDisposable {
   readonly scheduler: Scheduler;
   #booted = false;
   #disposed = false;
+  #released = false;
 
   /**
    * A machine of the driver core plus `modules` (each folder's ContainerModule), loaded in the
@@ -230,17 +231,24 @@ export class Machine implements IDisposable {
     this.get(IPresetHost).unplug(bdf);
   }
 
-  /**
-   * Teardown: every process exits (its open files close), then the boot daemon unsubscribes,
-   * then the container's bindings drop their instances (releaseContainer: so inversify's plan
-   * WeakRefs, alive until the current job ends, no longer keep the machine alive). The machine
-   * is not usable afterwards; a second dispose does nothing.
-   */
+  /** Teardown: every process exits (its open files close), then the boot daemon unsubscribes. A second dispose does nothing. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     if (this.container.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
     if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
+  }
+
+  /**
+   * dispose(), then the container's bindings drop their instances (releaseContainer), so that
+   * inversify's plan WeakRefs, alive until the current job ends, no longer keep the machine
+   * alive: for loops that build and drop machines without yielding. Unlike after dispose(), the
+   * machine cannot be inspected afterwards.
+   */
+  release(): void {
+    this.dispose();
+    if (this.#released) return;
+    this.#released = true;
     releaseContainer(this.container);
   }
 

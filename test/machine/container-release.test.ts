@@ -5,7 +5,7 @@ import { createMachine } from '../../src/machine/index.js';
  * inversify's plan WeakRefs keep their targets alive until the current job ends, so a machine
  * disposed in a synchronous loop must not be reachable from any of them (else 1,000 machines
  * built and dropped in one loop all stay on the heap). These tests record every WeakRef target
- * made while a machine is built, booted and disposed, then search the object graph from them.
+ * made while a machine is built, booted and released, then search the object graph from them.
  */
 const RealWeakRef = globalThis.WeakRef;
 afterEach(() => {
@@ -43,7 +43,7 @@ function reachable(roots: readonly unknown[], needles: ReadonlySet<object>): boo
   return false;
 }
 
-describe('Machine.dispose releases the container', () => {
+describe('Machine.release releases the container', () => {
   it('should leave no instance of the machine reachable from the WeakRefs its build made', () => {
     const targets = recordWeakRefTargets();
     const m = createMachine({ autoload: true });
@@ -54,13 +54,17 @@ describe('Machine.dispose releases the container', () => {
     const services = new Set<object>([m, m.core, m.buses, m.sysfs, m.processes, m.uevent, m.scheduler]);
     expect(reachable(targets, services)).toBe(true);
     m.dispose();
+    // dispose() alone keeps the machine inspectable, so it stays reachable until release().
+    expect(reachable(targets, services)).toBe(true);
+    m.release();
     expect(reachable(targets, services)).toBe(false);
   });
 
-  it('should make a second dispose a no-op', () => {
+  it('should make a second dispose or release a no-op', () => {
     const m = createMachine({ presets: [] });
     m.boot();
-    m.dispose();
+    m.release();
     expect(() => m.dispose()).not.toThrow();
+    expect(() => m.release()).not.toThrow();
   });
 });
