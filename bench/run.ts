@@ -16,7 +16,8 @@
  *   cli        whole processes: `auxbus udevadm test` on a conformance case, `auxbus --help`,
  *              `node -e 0`, and the real `udevadm test` on the same case in the udev oracle's
  *              private mount namespace (bench/real-udevadm.sh) when udevadm is installed
- *   churn      machines built, booted and disposed in a synchronous loop: heap retained per machine
+ *   churn      machines built, booted and released (Machine.release) in a synchronous loop: heap
+ *              retained per machine
  *
  * Not measured: explorer.schedules_per_second (there is no schedule explorer yet). Run with
  * `node --expose-gc` (the npm script does) so heap figures are taken after a full collection.
@@ -223,7 +224,7 @@ if (want('churn')) {
     for (let i = 0; i < count; i++) {
       const m = createMachine({ autoload: true });
       m.boot();
-      m.dispose();
+      m.release();
     }
     return heap() - base;
   };
@@ -239,7 +240,7 @@ if (want('churn')) {
   for (let i = 0; i < 1000; i++) {
     const m = createMachine({ autoload: true });
     m.boot();
-    m.dispose();
+    m.release();
   }
   await new Promise((r) => setImmediate(r));
   report('churn.retained_bytes_per_machine_after_yield', (heap() - base) / 1000, 'B');

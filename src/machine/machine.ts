@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
+import { releaseContainer } from './container-release.js';
 import {
   IClock,
   IInitcall,
@@ -79,6 +80,8 @@ export class Machine implements IDisposable {
   /** The machine's deterministic scheduler (also bound as IScheduler). */
   readonly scheduler: Scheduler;
   #booted = false;
+  #disposed = false;
+  #released = false;
 
   /**
    * A machine of the driver core plus `modules` (each folder's ContainerModule), loaded in the
@@ -228,10 +231,25 @@ export class Machine implements IDisposable {
     this.get(IPresetHost).unplug(bdf);
   }
 
-  /** Teardown: every process exits (its open files close), then the boot daemon unsubscribes. */
+  /** Teardown: every process exits (its open files close), then the boot daemon unsubscribes. A second dispose does nothing. */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     if (this.container.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
     if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
+  }
+
+  /**
+   * dispose(), then the container's bindings drop their instances (releaseContainer), so that
+   * inversify's plan WeakRefs, alive until the current job ends, no longer keep the machine
+   * alive: for loops that build and drop machines without yielding. Unlike after dispose(), the
+   * machine cannot be inspected afterwards.
+   */
+  release(): void {
+    this.dispose();
+    if (this.#released) return;
+    this.#released = true;
+    releaseContainer(this.container);
   }
 
   /**
