@@ -24,6 +24,7 @@ import { DriverModelError, kerr } from '../../base/index.js';
 import { bytesEqual } from './bytes.js';
 import { children, content, oidToString, readWhole, slice } from './der.js';
 import { ecdsaVerifyDigestDer, type EcPublicKey, isValidPoint } from './ecc.js';
+import { PureMemo } from './memo.js';
 import { SHA256, SHA384, SHA512, type HashAlgorithm } from './hash.js';
 import { OID_EC_PUBLIC_KEY, curveOfOid } from './keys.js';
 
@@ -63,8 +64,33 @@ function nameText(cert: Certificate, which: 'subject' | 'issuer'): string {
   return parts.join(', ');
 }
 
+/** A parsed certificate whose byte fields no caller shares with the memo. */
+function copyParsed(c: ParsedCertificate): ParsedCertificate {
+  return {
+    ...c,
+    der: c.der.slice(),
+    tbs: c.tbs.slice(),
+    issuer: c.issuer.slice(),
+    subject: c.subject.slice(),
+    signature: c.signature.slice(),
+    publicKey: c.publicKey && { curve: c.publicKey.curve, point: c.publicKey.point.slice() },
+    otherNames: c.otherNames.map((n) => ({ ...n })),
+  };
+}
+
+/**
+ * Parsing is pure (the same DER gives the same fields), and every booted machine parses the same
+ * device certificates during CMA authentication: the ASN.1 decode is memoised across machines
+ * (memo.ts); a malformed certificate is not cached and throws each time.
+ */
+const parsedMemo = new PureMemo<ParsedCertificate>(copyParsed);
+
 /** Parse one DER certificate. EBADMSG if it is not one. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
+  return parsedMemo.get([der], () => parseCertificateUncached(der));
+}
+
+function parseCertificateUncached(der: Uint8Array): ParsedCertificate {
   let cert: Certificate;
   let tbs: Uint8Array;
   let issuer: Uint8Array;
