@@ -12,8 +12,12 @@
  *              `node -e 0`, and a bare real `udevadm test` when udevadm is installed
  *   churn      machines built, booted and disposed in a synchronous loop: heap retained per machine
  *
- * Not measured: explorer.schedules_per_second (there is no schedule explorer yet). Run with
- * `node --expose-gc` (the npm script does) so heap figures are taken after a full collection.
+ *   explorer   the race explorer on the DOE hand-off scenario: schedules per CPU second (one
+ *              core), per wall second, and the share of a schedule spent before the block
+ *              (bench/explore-measure.ts)
+ *
+ * Run with `node --expose-gc` (the npm script does) so heap figures are taken after a full
+ * collection.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { join } from 'node:path';
 import { createMachine, machineScenarioHost } from '../src/machine/index.js';
 import { runScenarioFile } from '../src/scenario/index.node.js';
 import { scaleMachine } from '../test/support/scale-machine.js';
+import { measureExplorer } from './explore-measure.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -210,6 +215,15 @@ report(
   }
   await new Promise((r) => setImmediate(r));
   report('churn.retained_bytes_per_machine_after_yield', (heap() - base) / 1000, 'B');
+}
+
+// --- explorer ----------------------------------------------------------------------------
+
+{
+  const r = measureExplorer();
+  report('explorer.schedules_per_second', r.perCpuSecond, 'schedules/s (one core, CPU time)');
+  report('explorer.schedules_per_second_wall', r.perWallSecond, 'schedules/s (wall)');
+  report('explorer.prefix_share', r.prefixShare, 'of a schedule before the block');
 }
 
 if (svgFile) writeFileSync(svgFile, plot(series));
