@@ -253,3 +253,84 @@ describe('explorer: partial-order reduction (sleep sets)', () => {
     expect(conflicts(b, a)).toBe(expected);
   });
 });
+
+describe('explorer: sleep sets lose no outcome (property)', () => {
+  const host = machineScenarioHost();
+  type LaneStep = { verb: 'read'; path: string; as: string } | { verb: 'open'; path: string; as: string } | { verb: 'close'; lane: number };
+  const paths = ['/dev/fwctl/fwctl0', '/dev/infiniband/uverbs0', '/sys/bus/auxiliary/devices/mlx5_core.fwctl.0/uevent'];
+  const laneStep = fc.oneof(
+    fc.record({ verb: fc.constant('read' as const), path: fc.constantFrom(...paths), as: fc.constantFrom('a', 'b') }),
+    fc.record({ verb: fc.constant('open' as const), path: fc.constantFrom(...paths.slice(0, 2)), as: fc.constantFrom('a', 'b') }),
+    fc.record({ verb: fc.constant('close' as const), lane: fc.nat(2) }),
+  );
+  const firstOpen: LaneStep = { verb: 'open', path: paths[0]!, as: 'a' };
+  /** A scenario of 2–3 lanes of 1–2 steps; a close names the fd of a lane's first open (lane 1's when that lane has none). */
+  const scenario = (lanes: LaneStep[][]): string | undefined => {
+    const fdOf = new Map<number, { fd: string; as: string }>();
+    const text: string[] = [];
+    lanes.forEach((lane, l) => {
+      const steps: string[] = [];
+      lane.forEach((s, i) => {
+        if (s.verb === 'read') steps.push(`read: ${s.path}\n          as: ${s.as}`);
+        else if (s.verb === 'open') {
+          const fd = `f${l}${i}`;
+          if (!fdOf.has(l)) fdOf.set(l, { fd, as: s.as });
+          steps.push(`open: ${s.path}\n          as: ${s.as}\n          mode: r\n          fd: ${fd}`);
+        } else {
+          // Lane 1 opens first, so a close in another lane races that open (EBADF before it).
+          const target = fdOf.get(s.lane) ?? fdOf.get(0);
+          if (target && (l > 0 || i > 0)) steps.push(`close: ${target.fd}`);
+        }
+      });
+      if (steps.length > 0) text.push(`      - - ${steps.join('\n        - ')}`);
+    });
+    if (text.length < 2) return undefined;
+    return `name: p\nmachine: { presets: [mlx5-nic] }\nprocesses:\n  a: { uid: 0, caps: [CAP_SYS_ADMIN] }\n  b: { uid: 0, caps: [CAP_SYS_ADMIN] }\nsteps:\n  - boot: {}\n  - advance: 11000\n  - concurrent:\n${text.join('\n')}\n`;
+  };
+  /** Every complete run's outcome of each lane step (what, and its errno if any), lane by lane. */
+  const outcomes = (loaded: LoadedScenario, sleepSets: boolean): Set<string> => {
+    const search = new SleepSetSearch();
+    const seen = new Set<string>();
+    let prefix: number[] | undefined = [];
+    while (prefix) {
+      const r = runSchedule(loaded, { prefix, timeline: true, ...(sleepSets ? { sleepSets: { search, depth: 20 } } : {}) });
+      if (!r.pruned) {
+        const lanes = new Map<string, string[]>();
+        for (const e of r.timeline.filter((x) => x.actor.startsWith('lane'))) {
+          const l = lanes.get(e.actor) ?? [];
+          if (e.what.startsWith('  → ')) l[l.length - 1] += e.what;
+          else l.push(e.what);
+          lanes.set(e.actor, l);
+        }
+        seen.add(
+          `${[...lanes]
+            .sort()
+            .map(([k, v]) => `${k}: ${v.join(', ')}`)
+            .join(' | ')} ${r.violation?.invariant ?? ''}`,
+        );
+      }
+      if (sleepSets) prefix = search.next(20);
+      else {
+        const made = [...r.schedule, ...new Array<number>(r.widths.length - r.schedule.length).fill(0)];
+        let i = made.length - 1;
+        while (i >= 0 && made[i]! + 1 >= r.widths[i]!) i--;
+        prefix = i < 0 ? undefined : [...made.slice(0, i), made[i]! + 1];
+      }
+    }
+    return seen;
+  };
+
+  it('should reach the same outcomes of every step with sleep sets as the full search', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(laneStep, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 }), (drawn) => {
+        const lanes = drawn.map((l, i) => (i === 0 ? [firstOpen, ...l.slice(0, 1)] : l));
+        const text = scenario(lanes);
+        fc.pre(text !== undefined);
+        const r = loadScenario(text!, 'p.yaml', host);
+        if (!r.ok) throw new Error(`${text}\n${r.diagnostics.map((d) => d.message).join('; ')}`);
+        expect(outcomes(r.loaded, true)).toEqual(outcomes(r.loaded, false));
+      }),
+      { numRuns: 8, seed: 11 },
+    );
+  });
+});
