@@ -6,10 +6,12 @@
  *   coldplug   (CPU seconds of the process, user + system; wall seconds beside them) ONE machine of N PCI functions (cxl-type3 behind root ports, see
  *              test/support/scale-machine.ts) booted with Debian's full udev rules set
  *              (/usr/lib/udev/rules.d) and settled: seconds, uevents/s, heap bytes per device
- *   rules      one netdev `add` event through Debian's full rules set, in process (udev-events.ts)
+ *   rules      one netdev `add` event through Debian's full rules set, in process, per CPU second
+ *              (udev-events.ts)
  *   scenarios  examples/scenarios/*.yaml run in process on the real machine, per second
  *   cli        whole processes: `auxbus udevadm test` on a conformance case, `auxbus --help`,
- *              `node -e 0`, and a bare real `udevadm test` when udevadm is installed
+ *              `node -e 0`, and the real `udevadm test` on the same case in the udev oracle's
+ *              private mount namespace (bench/real-udevadm.sh) when udevadm is installed
  *   churn      machines built, booted and disposed in a synchronous loop: heap retained per machine
  *
  *   explorer   the race explorer on the DOE hand-off scenario: schedules per CPU second (one
@@ -153,15 +155,22 @@ report(
   const event = JSON.parse(expected) as { action: string; devpath: string };
   const rulesFiles = readdirSync(caseDir).filter((f) => f.endsWith('.rules'));
   const bin = join(root, 'bin/auxbus.mjs');
-  const time = (cmd: string, argv: string[], cwd = root): number => {
-    const samples: number[] = [];
+  // Each process runs under `bash -c '…; times'`: its wall seconds, and its CPU seconds (user +
+  // system of the child, which the load of a shared machine barely moves).
+  const time = (cmd: string, argv: string[], cwd = root): { wall: number; cpu: number } => {
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    const quoted = [cmd, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     for (let i = 0; i < 7; i++) {
       const t0 = performance.now();
-      const r = spawnSync(cmd, argv, { cwd, stdio: 'ignore' });
+      const r = spawnSync('bash', ['-c', `${quoted} > /dev/null 2>&1; s=$?; times; exit $s`], { cwd, encoding: 'utf8' });
+      walls.push((performance.now() - t0) / 1000);
       if (r.status !== 0 && cmd === process.execPath && argv[0] !== '-e') throw new Error(`${argv.join(' ')}: exit ${r.status}`);
-      samples.push((performance.now() - t0) / 1000);
+      // `times` prints the shell's user/system times, then its children's.
+      const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.stdout.trim());
+      cpus.push(m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : NaN);
     }
-    return median(samples);
+    return { wall: median(walls), cpu: median(cpus) };
   };
   const udevadmArgs = [
     'udevadm',
@@ -172,19 +181,29 @@ report(
     '--event',
     `${event.action}:${event.devpath}`,
   ];
-  const nodeFloor = time(process.execPath, ['-e', '0']);
-  const udevadmTest = time(process.execPath, [bin, ...udevadmArgs], caseDir);
+  const nodeFloorTimes = time(process.execPath, ['-e', '0']);
+  const udevadmTestTimes = time(process.execPath, [bin, ...udevadmArgs], caseDir);
   const help = time(process.execPath, [bin, '--help']);
+  const nodeFloor = nodeFloorTimes.wall;
+  const udevadmTest = udevadmTestTimes.wall;
   report('cli.node_floor.seconds', nodeFloor, 's');
   report('cli.udevadm_test.seconds', udevadmTest, 's');
-  report('cli.help.seconds', help, 's');
+  report('cli.help.seconds', help.wall, 's');
   report('cli.udevadm_test_over_node', udevadmTest / nodeFloor, '×');
-  if (existsSync('/usr/bin/udevadm')) {
-    // A bare `udevadm test` of the real tool on this machine's own /sys (no private namespace here).
-    const real = time('/usr/bin/udevadm', ['test', '/sys/devices/virtual/mem/null']);
-    report('cli.real_udevadm_test.seconds', real, 's');
-    report('cli.udevadm_test_over_real_udevadm', udevadmTest / real, '×');
-  }
+  report('cli.node_floor.cpu_seconds', nodeFloorTimes.cpu, 's (CPU)');
+  report('cli.udevadm_test.cpu_seconds', udevadmTestTimes.cpu, 's (CPU)');
+  report('cli.udevadm_test_over_node_cpu', udevadmTestTimes.cpu / nodeFloorTimes.cpu, '× (CPU)');
+  // The real udevadm 252 on the same case, in the private mount namespace the udev oracle sets
+  // up (bench/real-udevadm.sh times only the udevadm processes); skipped without udevadm or root.
+  const real = spawnSync('bash', [join(root, 'bench/real-udevadm.sh'), caseDir, '7'], { encoding: 'utf8' });
+  const realSeconds = Number(real.stdout.trim());
+  if (real.status === 0 && realSeconds > 0) {
+    report('cli.real_udevadm_test.seconds', realSeconds, 's');
+    report('cli.udevadm_test_over_real_udevadm', udevadmTest / realSeconds, '×');
+  } else
+    process.stderr.write(
+      `cli.udevadm_test_over_real_udevadm: skipped (real udevadm 252 in a private namespace not available: exit ${real.status})\n`,
+    );
 }
 
 // --- churn -------------------------------------------------------------------------------

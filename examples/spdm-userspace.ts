@@ -3,8 +3,11 @@
  * authenticated the device through its CMA/SPDM mailbox when pci_doe bound it; a root tool then
  * takes that mailbox (unbind pci_doe.doe from cxl_pci.doe.2, bind doe_user.doe) and runs its own
  * SPDM walk — version, capabilities, algorithms, digests, the certificate chain, a CHALLENGE
- * whose signature it verifies against its trust anchor, signed measurements. With a trust store
- * that does not hold the device's root, the walk fails with ENOKEY.
+ * whose signature it verifies against its trust anchor, signed measurements — and then
+ * establishes its own SPDM session on the same /dev/doe file: KEY_EXCHANGE and FINISH, a
+ * HEARTBEAT and END_SESSION as DSP0277 secured messages in Secured CMA/SPDM objects (0001:02),
+ * which the mailbox's Discovery lists. With a trust store that does not hold the device's root,
+ * the walk fails with ENOKEY.
  *
  * Run: npx tsx examples/spdm-userspace.ts
  */
@@ -38,6 +41,18 @@ export function main(print: (line: string) => void = console.log): void {
   print(`nonce: ${hex(walk.nonce)}`);
   print(`signature (ECDSA P-384 r||s): ${hex(walk.signature)} — verified`);
   for (const meas of walk.result.measurements ?? []) print(`measurement ${meas.index}: ${hex(meas.value)}`);
+
+  print(
+    `Discovery through /dev/doe: ${doe
+      .discover()
+      .map((p) => `${p.vendor.toString(16).padStart(4, '0')}:${p.type.toString(16).padStart(2, '0')}`)
+      .join(' ')}`,
+  );
+  const own = spdmWalk(doe, { trust: [FIXTURE_ROOT], session: true, seed: 'spdm-tool session' });
+  for (const s of own.steps.slice(-4)) {
+    print(`  ${s.request.padEnd(22)} DOE 0001:0${s.doeType} ${hex(s.requestBytes.subarray(0, 8))}… → ${s.responseBytes.length} bytes`);
+  }
+  print(`own session 0x${own.session!.sessionId.toString(16)}: established, heartbeat acknowledged, ended`);
 
   try {
     spdmWalk(doe, { trust: [FIXTURE_CERTIFICATES[2]!] });

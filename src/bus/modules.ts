@@ -338,8 +338,21 @@ export class ModuleLoader {
   }
 }
 
+/** Compiled alias patterns: the set is the modules' aliases and modprobe.d's, so it stays small. */
+const aliasRegExps = new Map<string, RegExp>();
+
 /** fnmatch for modules.alias patterns (they use only `*`, `?` and `[...]`). */
 export function aliasMatch(pattern: string, text: string): boolean {
+  let re = aliasRegExps.get(pattern);
+  if (re === undefined) {
+    if (aliasRegExps.size >= 4096) aliasRegExps.clear();
+    re = aliasRegExp(pattern);
+    aliasRegExps.set(pattern, re);
+  }
+  return re.test(text);
+}
+
+function aliasRegExp(pattern: string): RegExp {
   let re = '^';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -357,7 +370,7 @@ export function aliasMatch(pattern: string, text: string): boolean {
       }
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`${re}$`, 's').test(text);
+  return new RegExp(`${re}$`, 's');
 }
 
 /** Helper for module definitions: a ContainerModule binding one entry class in singleton scope. */

@@ -99,8 +99,22 @@ function join(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
 }
 
+/**
+ * Where a directory's entries go, in the directory's order (a later entry of the same name
+ * replaces an earlier one, as `Map.set` does): a `SysfsDirBuilder` keeps them all, a
+ * `SysfsEntryFinder` only the one name a path step asks for.
+ */
+interface EntrySink {
+  /** False when an entry of this name would be dropped (skip computing its target). */
+  wants(name: string): boolean;
+  file<O>(attr: AnyAttribute<O>, obj: O, mode?: number): this;
+  link(name: string, target: string): this;
+  dir(name: string, make: (path: string) => SysfsDir): this;
+  groups<O>(groups: readonly AttributeGroup<O>[], obj: O): this;
+}
+
 /** Builds directory maps for the generic shapes below. */
-export class SysfsDirBuilder {
+export class SysfsDirBuilder implements EntrySink {
   readonly map = new Map<string, Entry>();
   constructor(readonly path: string) {}
 
@@ -170,6 +184,69 @@ export class SysfsDirBuilder {
     const map = this.map;
     return dir(this.path, () => map);
   }
+
+  wants(): boolean {
+    return true;
+  }
+}
+
+/**
+ * The entry one name resolves to in a directory, found by offering it the directory's entries
+ * in the builder's order without building the map: a path step costs what the directory's own
+ * entry list costs, with no node made for the other names.
+ */
+export class SysfsEntryFinder implements EntrySink {
+  /** The last entry offered under `name` (the one the map would hold). */
+  found: Entry | undefined;
+  constructor(
+    readonly path: string,
+    readonly name: string,
+  ) {}
+
+  wants(name: string): boolean {
+    return name === this.name;
+  }
+
+  file<O>(attr: AnyAttribute<O>, obj: O, mode = attr.mode): this {
+    if (attr.name === this.name) this.found = new FileNode(this.path, attr as AnyAttribute<unknown>, mode, obj);
+    return this;
+  }
+
+  link(name: string, target: string): this {
+    if (name === this.name) this.found = new LinkNode(this.path, name, target);
+    return this;
+  }
+
+  dir(name: string, make: (path: string) => SysfsDir): this {
+    if (name === this.name) {
+      const path = join(this.path, name);
+      this.found = () => make(path);
+    }
+    return this;
+  }
+
+  groups<O>(groups: readonly AttributeGroup<O>[], obj: O): this {
+    const name = this.name;
+    for (const group of groups) {
+      if (group.name === undefined || group.name === '') {
+        for (const attr of group.attrs) {
+          if (attr.name !== name) continue;
+          const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
+          if (mode) this.file(attr, obj, mode);
+        }
+        continue;
+      }
+      // A named (or nested) group makes one directory: build it as the builder does, on top of
+      // what the name held so far.
+      const slash = group.name.indexOf('/');
+      if ((slash < 0 ? group.name : group.name.slice(0, slash)) !== name) continue;
+      const b = new SysfsDirBuilder(this.path);
+      if (this.found !== undefined) b.map.set(name, this.found);
+      b.groups([group], obj);
+      this.found = b.map.get(name);
+    }
+    return this;
+  }
 }
 
 @injectable()
@@ -213,25 +290,44 @@ export class Sysfs {
    * the last one unless `noFollow`). Throws ENOENT / ENOTDIR / ELOOP as a path walk would.
    */
   lookup(path: string, noFollow = false): SysfsNode {
+    const r = this.#walk(path, noFollow);
+    if (typeof r !== 'string') return r;
+    switch (r) {
+      case 'ENOTDIR':
+        throw kerr('ENOTDIR', `${path}: not a directory`);
+      case 'ELOOP':
+        throw kerr('ELOOP', path);
+      default:
+        throw kerr('ENOENT', splitPath(path)[0] !== 'sys' ? `${path}: not below /sys` : `${path}: no such file or directory`);
+    }
+  }
+
+  /** lookup() without the exception: the node, or the errno the walk stopped with. */
+  #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
     const parts = splitPath(path);
-    if (parts[0] !== 'sys') throw kerr('ENOENT', `${path}: not below /sys`);
-    let node: SysfsNode = this.root();
+    if (parts[0] !== 'sys') return 'ENOENT';
+    let node: SysfsNode | undefined;
     let depth = 0;
     const queue = parts.slice(1);
-    node = this.#deviceShortcut(queue) ?? node;
+    node = this.#deviceShortcut(queue) ?? this.root();
     while (queue.length > 0) {
       const name = queue.shift()!;
-      if (node.kind !== 'dir') throw kerr('ENOTDIR', `${path}: not a directory`);
+      if (node.kind !== 'dir') return 'ENOTDIR';
       if (name === '.') continue;
       if (name === '..') {
         const up: string = node.path.split('/').slice(0, -1).join('/') || '/sys';
-        node = up === '/sys' || !up.startsWith('/sys') ? this.root() : this.lookup(up);
+        if (up === '/sys' || !up.startsWith('/sys')) node = this.root();
+        else {
+          const r = this.#walk(up, false);
+          if (typeof r === 'string') return r;
+          node = r;
+        }
         continue;
       }
-      const next = node.child(name);
-      if (!next) throw kerr('ENOENT', `${path}: no such file or directory`);
+      const next: SysfsNode | undefined = node.child(name);
+      if (!next) return 'ENOENT';
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
-        if (++depth > 40) throw kerr('ELOOP', path);
+        if (++depth > 40) return 'ELOOP';
         queue.unshift(...splitPath(next.target).slice(1));
         node = this.#deviceShortcut(queue) ?? this.root();
         continue;
@@ -263,11 +359,8 @@ export class Sysfs {
 
   /** The node at `path`, or undefined. */
   tryLookup(path: string, noFollow = false): SysfsNode | undefined {
-    try {
-      return this.lookup(path, noFollow);
-    } catch {
-      return undefined;
-    }
+    const r = this.#walk(path, noFollow);
+    return typeof r === 'string' ? undefined : r;
   }
 
   /** readlink(2): the target relative to the link's directory, as sysfs shows it. */
@@ -275,6 +368,12 @@ export class Sysfs {
     const node = this.lookup(path, true);
     if (node.kind !== 'link') throw kerr('EINVAL', `${path}: not a symlink`);
     return relativeTarget(node.path, node.target);
+  }
+
+  /** readlink() without the exception: undefined for a path that is not a symlink. */
+  tryReadlink(path: string): string | undefined {
+    const node = this.tryLookup(path, true);
+    return node?.kind === 'link' ? relativeTarget(node.path, node.target) : undefined;
   }
 
   // --- /sys/devices -----------------------------------------------------------------------
@@ -333,7 +432,7 @@ export class Sysfs {
   }
 
   /** A device's attributes and links (everything in its directory but child devices and glue). */
-  #deviceOwnEntries(dev: Device, b: SysfsDirBuilder): void {
+  #deviceOwnEntries(dev: Device, b: EntrySink): void {
     if (dev.p.attrsAdded) {
       // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
       // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
@@ -350,7 +449,7 @@ export class Sysfs {
       }
     }
     // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
-    if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) b.link(name, target());
+    if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
     if (dev.bus && dev.p.busAdded) {
       b.groups(dev.bus.devGroups, dev);
       b.link('subsystem', `/sys/bus/${dev.bus.name}`);
@@ -366,11 +465,13 @@ export class Sysfs {
     }
     for (const link of dev.p.consumers) {
       const c = link.consumer;
-      b.link(`consumer:${c.bus?.name ?? c.class?.name}:${c.name}`, `/sys${link.device.devpath}`);
+      const name = `consumer:${c.bus?.name ?? c.class?.name}:${c.name}`;
+      if (b.wants(name)) b.link(name, `/sys${link.device.devpath}`);
     }
     for (const link of dev.p.suppliers) {
       const s = link.supplier;
-      b.link(`supplier:${s.bus?.name ?? s.class?.name}:${s.name}`, `/sys${link.device.devpath}`);
+      const name = `supplier:${s.bus?.name ?? s.class?.name}:${s.name}`;
+      if (b.wants(name)) b.link(name, `/sys${link.device.devpath}`);
     }
   }
 
@@ -399,9 +500,9 @@ export class Sysfs {
           const child = this.core.findByPath(`${dev.devpath}/${name}`);
           if (child && c.direct.has(child)) return this.deviceDir(child);
         }
-        const b = new SysfsDirBuilder(path);
-        this.#deviceOwnEntries(dev, b);
-        return resolve(b.map.get(name));
+        const f = new SysfsEntryFinder(path, name);
+        this.#deviceOwnEntries(dev, f);
+        return resolve(f.found);
       },
     );
   }
@@ -448,8 +549,7 @@ export class Sysfs {
   }
 
   driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
-    const own = () => {
-      const b = new SysfsDirBuilder(path);
+    const own = <B extends EntrySink>(b: B): B => {
       for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
       b.groups(drv.bus.drvGroups, drv);
       b.groups(drv.groups, drv);
@@ -459,7 +559,7 @@ export class Sysfs {
     return dir(
       path,
       () => {
-        const b = own();
+        const b = own(new SysfsDirBuilder(path));
         for (const dev of drv.bus.p.devices) {
           if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
         }
@@ -470,7 +570,7 @@ export class Sysfs {
         // The device links come after the attributes in the map above, so they shadow them.
         const dev = drv.bus.p.byName.get(name);
         if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
-        return resolve(own().map.get(name));
+        return resolve(own(new SysfsEntryFinder(path, name)).found);
       },
     );
   }

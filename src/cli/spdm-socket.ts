@@ -2,7 +2,7 @@
  * Node-only TCP plumbing for DMTF spdm-emu's platform protocol (src/protocols/spdm/emu-platform.ts):
  *
  * - `serveSpdm({ port, responder })`: a server that DMTF's `spdm_requester_emu --trans PCI_DOE`
- *   can talk to. One connection at a time, like spdm_responder_emu; SHUTDOWN closes the server,
+ *   can talk to, in front of an SPDM engine or a machine's DOE mailbox. One connection at a time, like spdm_responder_emu; SHUTDOWN closes the server,
  *   CONTINUE keeps it accepting.
  * - `connectSpdm({ host, port, trust, version })`: runs auxbus's (synchronous) SPDM requester
  *   against any responder that speaks the protocol, e.g. `spdm_responder_emu --trans PCI_DOE`.
@@ -56,8 +56,11 @@ function record(log: RecordedFrame[] | undefined, dir: 'rx' | 'tx', f: EmuFrame)
 export interface ServeSpdmOptions {
   readonly port: number;
   readonly host?: string;
-  /** An SPDM engine (served as DOE types 1 and 2) or DOE protocol responders to serve as they are. */
-  readonly responder: SpdmResponder | readonly DoeProtocolResponder[];
+  /**
+   * An SPDM engine (served as DOE types 1 and 2), DOE protocol responders to serve as they are,
+   * or a DOE object exchange (a machine's mailbox: src/machine/spdm-mailbox.ts).
+   */
+  readonly responder: SpdmResponder | readonly DoeProtocolResponder[] | spdm.DoeObjectExchange;
   /** Every frame in and out is appended here. */
   readonly frames?: RecordedFrame[];
 }

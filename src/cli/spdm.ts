@@ -1,10 +1,16 @@
 /**
- * `auxbus spdm serve [--port N] [--cert-chain DER] [--key PEM] [--seed S] [--record FILE]`
- *   serves a standalone CMA/SPDM responder over DMTF spdm-emu's socket protocol (PCI_DOE), so
- *   that `spdm_requester_emu --trans PCI_DOE --port N` can talk to it. Without --cert-chain/--key
- *   it presents auxbus's own test identity (fixtures/spdm). `--cert-chain` is DER certificates
- *   concatenated root-first (libspdm's bundle_responder.certchain.der layout); `--key` a PEM or DER
- *   EC private key. Serving a machine's mailbox (--preset) is wired by the machine layer, not here.
+ * `auxbus spdm serve [--port N] [--preset P] [--doe POLICY] [--raw-config] [--cert-chain DER --key PEM] [--seed S] [--record FILE]`
+ *   serves a MACHINE's CMA/SPDM mailbox over DMTF spdm-emu's socket protocol (PCI_DOE), so that
+ *   `spdm_requester_emu --trans PCI_DOE --port N` talks to the simulated device: it boots a
+ *   machine with the preset (default cxl-type3), lets the kernel's DOE work run (pci_doe's
+ *   Discovery, the CDAT read, the kernel's CMA authentication), hands the mailbox to userspace
+ *   (unbind pci_doe.doe, bind doe_user.doe, open /dev/doe/<auxdev>; or, with --raw-config, the
+ *   function's sysfs `config` file) and passes every DOE object of a NORMAL frame — Discovery,
+ *   SPDM, secured SPDM — through the mailbox registers, in virtual time (src/machine/spdm-mailbox.ts).
+ *   `--cert-chain` (DER certificates concatenated root-first, libspdm's
+ *   bundle_responder.certchain.der layout) and `--key` (PEM or DER EC private key) provision the
+ *   device's responder; without them it presents auxbus's own test identity (fixtures/spdm).
+ *   `--standalone` serves a bare responder engine instead of a machine (no DOE mailbox).
  *
  * `auxbus spdm connect HOST:PORT [--trust CA.der]... [--ver 1.2] [--no-session] [--continue] [--record FILE]`
  *   runs auxbus's requester against a responder speaking that protocol (e.g. spdm_responder_emu)
@@ -18,6 +24,7 @@ import { crypto, spdm } from '../protocols/index.js';
 import { newCommand, runCommand } from './command.js';
 import { type Dispatcher, type VerbTable, dispatch } from './dispatch.js';
 import { type CliIo, ExitStatus } from './io.js';
+import { type DoePolicy, doePolicies, machineSpdmMailbox, servedProtocols } from '../machine/index.js';
 import { connectSpdm, serveSpdm, type RecordedFrame } from './spdm-socket.js';
 
 const { SeededRandom, loadEcPrivateKey, splitConcatenated, toHex } = crypto;
@@ -50,42 +57,109 @@ function recordingSigner(s: SpdmSigner, out: string[]): SpdmSigner {
   };
 }
 
+interface ServeOptions {
+  port: string;
+  host: string;
+  certChain?: string;
+  key?: string;
+  seed?: string;
+  record?: string;
+  handshakeInClear?: boolean;
+  preset: string;
+  doe: string;
+  rawConfig?: boolean;
+  standalone?: boolean;
+}
+
 async function serve(argv: readonly string[], io: CliIo): Promise<number> {
   const cmd = newCommand('spdm serve', io)
-    .description('serve a CMA/SPDM responder over the spdm-emu socket protocol (PCI_DOE)')
+    .description("serve a machine's CMA/SPDM DOE mailbox over the spdm-emu socket protocol (PCI_DOE)")
     .option('--port <n>', 'TCP port (0 = any free port)', '2323')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--cert-chain <der>', 'DER certificates concatenated root-first')
+    .option('--preset <name>', 'the machine preset whose CMA/SPDM mailbox is served', 'cxl-type3')
+    .option('--doe <policy>', `DOE mailbox ownership (${doePolicies.join(', ')})`, 'aux-exclusive')
+    .option('--raw-config', "drive the mailbox through the function's sysfs config file instead of /dev/doe")
+    .option('--cert-chain <der>', "DER certificates concatenated root-first (provisions the device's responder)")
     .option('--key <pem>', 'leaf private key (PEM or DER)')
-    .option('--seed <s>', 'seed of the deterministic random source', 'auxbus spdm serve')
-    .option('--handshake-in-clear', 'advertise HANDSHAKE_IN_THE_CLEAR_CAP (FINISH in the clear when the requester does too)')
+    .option('--seed <s>', "seed of the responder's deterministic random source (default: the device's own)")
+    .option('--standalone', 'serve a bare SPDM responder engine, no machine')
+    .option('--handshake-in-clear', 'with --standalone: advertise HANDSHAKE_IN_THE_CLEAR_CAP')
     .option('--record <file>', 'write every frame (and the signatures made) as JSON');
   return runCommand(cmd, argv, io, async () => {
-    const o = cmd.opts<{ port: string; host: string; certChain?: string; key?: string; seed: string; record?: string; handshakeInClear?: boolean }>();
+    const o = cmd.opts<ServeOptions>();
     if ((o.certChain === undefined) !== (o.key === undefined)) {
       io.stderr('auxbus spdm serve: --cert-chain and --key go together\n');
+      return ExitStatus.BAD_INPUT;
+    }
+    if (!(doePolicies as readonly string[]).includes(o.doe)) {
+      io.stderr(`auxbus spdm serve: --doe must be one of ${doePolicies.join(', ')}\n`);
+      return ExitStatus.BAD_INPUT;
+    }
+    if (o.handshakeInClear && !o.standalone) {
+      io.stderr('auxbus spdm serve: --handshake-in-clear needs --standalone (the device decides its capabilities)\n');
       return ExitStatus.BAD_INPUT;
     }
     const certificates = o.certChain ? splitConcatenated(readFileSync(resolve(io.cwd, o.certChain))) : FIXTURE_CERTIFICATES;
     const key = o.key ? loadEcPrivateKey(readFileSync(resolve(io.cwd, o.key))) : FIXTURE_LEAF_KEY;
     const signatures: string[] = [];
-    const responder = new SpdmResponder({
-      certificates,
-      signer: recordingSigner(keySigner(key), signatures),
-      random: SeededRandom.fromString(o.seed),
-      measurements: standaloneMeasurements(),
-      ...(o.handshakeInClear ? { flags: DEFAULT_RESPONDER_FLAGS | CapFlag.HANDSHAKE_IN_THE_CLEAR } : {}),
-    });
+    const signer = recordingSigner(keySigner(key), signatures);
     const frames: RecordedFrame[] = [];
-    const server = await serveSpdm({ port: Number(o.port), host: o.host, responder, frames });
-    io.stdout(`auxbus spdm serve: listening on ${o.host}:${server.port} (PCI_DOE)\n`);
+    if (o.standalone) {
+      const seed = o.seed ?? 'auxbus spdm serve';
+      const responder = new SpdmResponder({
+        certificates,
+        signer,
+        random: SeededRandom.fromString(seed),
+        measurements: standaloneMeasurements(),
+        ...(o.handshakeInClear ? { flags: DEFAULT_RESPONDER_FLAGS | CapFlag.HANDSHAKE_IN_THE_CLEAR } : {}),
+      });
+      const server = await serveSpdm({ port: Number(o.port), host: o.host, responder, frames });
+      io.stdout(`auxbus spdm serve: standalone responder listening on ${o.host}:${server.port} (PCI_DOE)\n`);
+      await server.done;
+      io.stdout(
+        `auxbus spdm serve: SHUTDOWN after ${server.platform.stats.frames} frames, ${responder.stats.requests} SPDM requests, ` +
+          `${responder.stats.errors} ERROR responses, ${responder.stats.sessionsOpened} session(s) opened, ${responder.stats.sessionsEnded} ended\n`,
+      );
+      if (o.record) {
+        const doc = { tool: 'auxbus spdm serve --standalone', seed, certificates: certificates.map(toHex), signatures, frames };
+        writeFileSync(resolve(io.cwd, o.record), `${JSON.stringify(doc, null, 1)}\n`);
+      }
+      return ExitStatus.OK;
+    }
+    const mb = machineSpdmMailbox({
+      preset: o.preset,
+      doe: o.doe as DoePolicy,
+      ...(o.rawConfig ? { transport: 'raw-config' as const } : {}),
+      identity: { certificates, signer },
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    });
+    const engine = mb.engine!;
+    io.stdout(`auxbus spdm serve: machine with ${o.preset} (${o.doe}), ${mb.bdf} DOE [${mb.capOffset.toString(16)}] lists ${servedProtocols(mb)}\n`);
+    io.stdout(`kernel CMA/SPDM authentication at boot: ${mb.kernelCma}\n`);
+    for (const line of mb.handOff) io.stdout(`# ${line}\n`);
+    const kernelRequests = engine.stats.requests;
+    const server = await serveSpdm({ port: Number(o.port), host: o.host, responder: mb.exchange, frames });
+    io.stdout(
+      `auxbus spdm serve: listening on ${o.host}:${server.port} (PCI_DOE, through ${mb.transport === 'dev-doe' ? `/dev/doe/${mb.auxDevice}` : `${mb.bdf} config`})\n`,
+    );
     await server.done;
     io.stdout(
-      `auxbus spdm serve: SHUTDOWN after ${server.platform.stats.frames} frames, ${responder.stats.requests} SPDM requests, ` +
-        `${responder.stats.errors} ERROR responses, ${responder.stats.sessionsOpened} session(s) opened, ${responder.stats.sessionsEnded} ended\n`,
+      `auxbus spdm serve: SHUTDOWN after ${server.platform.stats.frames} frames, ${mb.stats.answered} DOE objects answered by the mailbox ` +
+        `(${mb.stats.unanswered} not), ${engine.stats.requests - kernelRequests} SPDM requests at the device, ${engine.stats.errors} ERROR responses, ` +
+        `${engine.stats.sessionsOpened} session(s) opened, ${engine.stats.sessionsEnded} ended; virtual time ${mb.machine.clock.now()} ms\n`,
     );
+    mb.close();
     if (o.record) {
-      const doc = { tool: 'auxbus spdm serve', seed: o.seed, certificates: certificates.map(toHex), signatures, frames };
+      const doc = {
+        tool: 'auxbus spdm serve',
+        preset: o.preset,
+        doe: o.doe,
+        transport: mb.transport,
+        seed: o.seed ?? null,
+        certificates: certificates.map(toHex),
+        signatures,
+        frames,
+      };
       writeFileSync(resolve(io.cwd, o.record), `${JSON.stringify(doc, null, 1)}\n`);
     }
     return ExitStatus.OK;
@@ -169,7 +243,7 @@ async function connect(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 const spdmVerbs: VerbTable = [
-  { name: 'serve', summary: 'serve a CMA/SPDM responder over the spdm-emu socket protocol (PCI_DOE)', run: serve },
+  { name: 'serve', summary: "serve a machine's CMA/SPDM DOE mailbox over the spdm-emu socket protocol (PCI_DOE)", run: serve },
   { name: 'connect', summary: 'authenticate a responder at HOST:PORT (and open a session)', run: connect },
 ];
 

@@ -36,7 +36,7 @@ export {
   errnoNumber,
 } from './doe/doe.js';
 export { IKernelCma, type KernelCma, type CmaResult, pciCmaResultOf } from './doe/cma.js';
-export { SpdmKernelCma } from './doe/cma-requester.js';
+export { SpdmKernelCma, LINUX_SPDM_REQUESTER } from './doe/cma-requester.js';
 export { cxlCdatOf, readCdatData, type CdatReadResult } from './cxl/cdat.js';
 export {
   DoeUserModule,
@@ -62,6 +62,7 @@ export {
   CXL_DVSEC_VENDOR,
   type CxlType3Options,
 } from './hw/cxl-type3.js';
+export { type SpdmIdentity, cxlType3SpdmEngine, cxlType3SpdmResponders, fixtureSpdmIdentity } from './hw/cxl-spdm.js';
 export { createQemuCxlType3, qemuCxlType3Bars, QEMU_CXL_TYPE3_DOE_OFFSET, QEMU_CXL_TYPE3_PMEM_BYTES } from './hw/qemu-cxl-type3.js';
 export { createMlx5Nic, MLX5_NIC_IDS } from './hw/mlx5-nic.js';
 export { createRootPort, ROOT_PORT_IDS } from './hw/root-port.js';

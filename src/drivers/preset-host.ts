@@ -7,7 +7,7 @@
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { IScheduler, kerr } from '../base/index.js';
 import { IPciCore, type PciCore, type PciFunctionHw, parsePciName, pciHeaderType, pciRegs } from '../pci/index.js';
-import { cxlType3SpdmResponder } from './hw/cxl-spdm.js';
+import { cxlType3SpdmResponders } from './hw/cxl-spdm.js';
 import { createCxlType3 } from './hw/cxl-type3.js';
 import { createMlx5Nic } from './hw/mlx5-nic.js';
 import { createQemuCxlSwitch } from './hw/qemu-cxl-switch.js';
@@ -50,7 +50,11 @@ export interface PresetDefinition {
 
 /** The presets; names and fixed addresses are part of the contract. */
 export const presetTable: Readonly<Record<string, PresetDefinition>> = {
-  'cxl-type3': { rootPort: 0x01, bus: 0x0d, create: (env) => createCxlType3({ scheduler: env.scheduler, spdm: cxlType3SpdmResponder(0xcafe0d93n) }) }, // 0000:00:01.0 → 0000:0d:00.0
+  'cxl-type3': {
+    rootPort: 0x01,
+    bus: 0x0d,
+    create: (env) => createCxlType3({ scheduler: env.scheduler, spdm: cxlType3SpdmResponders(0xcafe0d93n) }),
+  }, // 0000:00:01.0 → 0000:0d:00.0
   'mlx5-nic': { rootPort: 0x02, bus: 0x03, create: () => createMlx5Nic() }, // 0000:00:02.0 → 0000:03:00.0
   // QEMU 7.2's type-3 at the BDF the oracle recorded (0000:0d:00.0), behind the same root port as cxl-type3.
   'qemu-cxl-type3': { rootPort: 0x01, bus: 0x0d, create: () => createQemuCxlType3() },

@@ -40,3 +40,5 @@ export { resolveProcessSpec, type NamedProcessSpec, DevDoeTransport, RawConfigDo
 export { cxlCdatOf, pciCmaResultOf } from '../drivers/index.js';
 export { machinePciTraceHost, runMachinePciTrace, PCI_TRACE_KERNEL_RELEASE, type PciTraceRecord } from './pci-trace.js';
 export * from './explore/index.js';
+export { machineSpdmMailbox, servedProtocols, type MachineSpdmMailbox, type MachineSpdmOptions, type SpdmMailboxTransport } from './spdm-mailbox.js';
+export { type SpdmIdentity, fixtureSpdmIdentity } from '../drivers/index.js';

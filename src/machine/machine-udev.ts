@@ -7,7 +7,7 @@
 import { ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
 import { Disposable, kerr } from '../base/index.js';
 import { IUdevNetifRenamer } from '../bus/index.js';
-import { type KmodHost, MonitorLog, UdevDaemon, monitorMessage, udevRulesFiles } from '../udev/index.js';
+import { type KmodHost, MonitorLog, UdevDaemon, udevRulesFiles } from '../udev/index.js';
 import { IBootDaemon, IMachine, type Machine } from './machine.js';
 import { IMachineOptions, type ResolvedMachineOptions } from './machine-options.js';
 import { MachineDevFs, MachineSysfs } from './udev-fs.js';
@@ -68,11 +68,11 @@ export class MachineUdev extends Disposable implements IBootDaemon {
     const clock = this.machine.clock;
     this._register(
       this.machine.uevent.onDidSend((ev) => {
-        this.monitor.record(monitorMessage('kernel', clock.nowUsec(), ev.seqnum, ev.env));
+        this.monitor.receive('kernel', clock.nowUsec(), ev.seqnum, ev.env);
         this.daemon.receive({ seqnum: ev.seqnum, env: ev.env });
       }),
     );
-    this._register(this.daemon.onDidBroadcast((p) => this.monitor.record(monitorMessage('udev', p.usec, p.seqnum, p.properties))));
+    this._register(this.daemon.onDidBroadcast((p) => this.monitor.receive('udev', p.usec, p.seqnum, p.properties)));
     this.daemon.start();
   }
 }

@@ -14,24 +14,24 @@ function latin1Bytes(s: string): Uint8Array {
   return out;
 }
 
+/** latin1Bytes() as a byte string. */
+function latin1String(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += String.fromCharCode(s.charCodeAt(i) & 0xff);
+  return out;
+}
+
 export class MachineSysfs implements SysfsSource {
   constructor(private readonly machine: Machine) {}
 
   lstat(path: string): SysfsStat | undefined {
-    try {
-      const st = this.machine.vfs.stat(path, true);
-      return { type: st.type === 'chr' ? 'file' : st.type, mode: st.mode & 0o7777 };
-    } catch {
-      return undefined;
-    }
+    const st = this.machine.vfs.tryStat(path, true);
+    if (!st) return undefined;
+    return { type: st.type === 'chr' ? 'file' : st.type, mode: st.mode & 0o7777 };
   }
 
   readlink(path: string): string | undefined {
-    try {
-      return this.machine.vfs.readlink(path);
-    } catch {
-      return undefined;
-    }
+    return this.machine.vfs.tryReadlink(path);
   }
 
   readdir(path: string): readonly string[] | undefined {
@@ -44,6 +44,14 @@ export class MachineSysfs implements SysfsSource {
 
   readFile(path: string): Uint8Array {
     return latin1Bytes(this.machine.processes.root.readFile(path));
+  }
+
+  /** readFile() as a byte string; a sysfs text attribute is read without a file description. */
+  readFileBytes(path: string): string {
+    const root = this.machine.processes.root;
+    const text = this.machine.vfs.readSysfsText(path, root) ?? root.readFile(path);
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return latin1String(text);
+    return text;
   }
 
   writeFile(path: string, data: Uint8Array): void {

@@ -5,7 +5,7 @@
  * `pci_find_next_ext_capability`). Enumeration and removal are probe.ts's.
  */
 import { Device, type Resource } from '../bus/index.js';
-import type { PciAccessWidth, PciDoeProtocol, PciFunctionHw, PciResetMethod } from './hw.js';
+import type { PciAccessWidth, PciFunctionHw, PciResetMethod } from './hw.js';
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, pciExtCapIds, pciHeaderType, pciRegs, pciStatus } from './regs.js';
 
 /** IORESOURCE_* flag bits as the `resource` file prints them (include/linux/ioport.h). */
@@ -33,10 +33,9 @@ export interface PciResource {
   flags: number;
 }
 
-/** One DOE capability: its offset and the protocols its Discovery table lists (index 0 first). */
+/** One DOE capability of the function (pci_doe_init finds them; its features are the kernel's to discover). */
 export interface PciDoeMailbox {
   readonly offset: number;
-  readonly features: readonly PciDoeProtocol[];
 }
 
 /** A config-space range a driver marked exclusive (pci_request_config_region_exclusive). */

@@ -61,7 +61,8 @@ export {
   toPciDriver,
 } from './pci-driver.js';
 export { pciBusMatch, pciUevent, scanHexFields } from './bus-type.js';
-export { kstrtoul, doeFeatureName, pciResourceText, pciResourceLen } from './pci-sysfs.js';
+export { kstrtoul, pciResourceText, pciResourceLen } from './pci-sysfs.js';
+export { doeFeatureName, pciDoeSysfs, PciDoeSysfs } from './doe-sysfs.js';
 export {
   type PciFunctionHw,
   type PciBarInfo,

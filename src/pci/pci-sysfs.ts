@@ -1,7 +1,7 @@
 /**
  * The PCI device attributes (drivers/pci/pci-sysfs.c, reference §4.4): identity files, `resource`,
  * `irq`, `modalias`, `enable`, `remove`, `rescan`, `reset`/`reset_method`, the binary `config`
- * file, `resourceN` and the `doe_features/` directory. Modes and texts are the kernel's; the
+ * file and `resourceN` (`doe_features/` is doe-sysfs.ts). Modes and texts are the kernel's; the
  * actions behind the writable files are PciCore's (passed in as a PciSysfsHost).
  */
 import { kerr } from '../base/index.js';
@@ -15,7 +15,7 @@ import {
   sysfsStreq,
   type Device,
 } from '../bus/index.js';
-import { type PciBus, PciDevice, type PciDoeMailbox, ioresource, pciResourceIndex } from './device.js';
+import { type PciBus, PciDevice, ioresource, pciResourceIndex } from './device.js';
 import { pciModalias } from './pci-driver.js';
 import { type PciResetMethod, isPciResetMethod } from './hw.js';
 import { PCI_STD_NUM_BARS } from './regs.js';
@@ -230,27 +230,4 @@ export function pciResourceGroup(pdev: PciDevice): AttributeGroup<Device> {
     }
   }
   return { attrs };
-}
-
-/** Feature file name `vvvv:tt` (lower-case hex, as doe_features shows it). */
-export function doeFeatureName(vendor: number, type: number): string {
-  return `${hex(vendor, 4)}:${hex(type, 2)}`;
-}
-
-/**
- * `doe_features/`: `doe_discovery` plus one read-only file per other protocol any mailbox
- * lists (duplicates across mailboxes appear once), each reading its own name.
- */
-export function pciDoeFeaturesGroup(mailboxes: readonly PciDoeMailbox[]): AttributeGroup<Device> | undefined {
-  if (mailboxes.length === 0) return undefined;
-  const names = new Set<string>();
-  for (const mb of mailboxes) {
-    for (const f of mb.features) {
-      if (f.vendor === 0x0001 && f.type === 0x00) continue;
-      names.add(doeFeatureName(f.vendor, f.type));
-    }
-  }
-  const attrs: Attribute<Device>[] = [attrRO('doe_discovery', () => '0001:00\n')];
-  for (const name of names) attrs.push(attrRO(name, () => `${name}\n`));
-  return { name: 'doe_features', attrs };
 }

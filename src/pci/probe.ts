@@ -44,7 +44,7 @@ import { createPciBusClass, pciBusClassDevice } from './pci-bus-class.js';
 import { PciMsi } from './msi.js';
 import { pciDefaultResetMethods, pciProbeResetMethod, pciResetFunction } from './reset.js';
 import { PCI_HOST_MEM_WINDOW, PciResources } from './resource.js';
-import { pciDeviceGroups, pciDoeFeaturesGroup, pciResourceGroup } from './pci-sysfs.js';
+import { pciDeviceGroups, pciResourceGroup } from './pci-sysfs.js';
 import { IIommuCore, IommuCore } from './iommu.js';
 import { PciIov, pciDeviceCanProbe, pciSriov, pciSriovGroup, pciSriovInit } from './iov.js';
 import { toPciDriver } from './pci-driver.js';
@@ -266,15 +266,12 @@ export class PciCore {
     }
     this.#readBases(pdev, pdev.isBridge ? 2 : 6);
     if (!pdev.isBridge) pciSriovInit(pdev, (size) => this.#allocMmio(size));
-    pdev.doeMailboxes = pciDoeCapabilityOffsets(pdev).map((offset) => ({
-      offset,
-      features: hw.doeDiscovery?.(offset) ?? [{ vendor: 0x0001, type: 0x00 }],
-    }));
+    // The DOE capabilities only: what each mailbox speaks is the kernel's to discover (its
+    // Discovery, in virtual time), and doe_features/ shows that cache (doe-sysfs.ts).
+    pdev.doeMailboxes = pciDoeCapabilityOffsets(pdev).map((offset) => ({ offset }));
     pdev.resetMethods = this.defaultResetMethods(pdev);
     pdev.resetFilesVisible = pdev.resetMethods.length > 0;
     pdev.groups.push(pciResourceGroup(pdev));
-    const doe = pciDoeFeaturesGroup(pdev.doeMailboxes);
-    if (doe) pdev.groups.push(doe);
     this.log.log(
       'info',
       'kernel',

@@ -62,6 +62,7 @@ export { type Diagnostic, type LogLevel } from './diagnostics.js';
 export { ProgramRegistry, type ProgramHandler, type ProgramContext, type ProgramResult } from './spawn.js';
 export { defaultPrograms } from './programs.js';
 export { type ExplainEntry, type ExplainToken, formatExplain } from './rules/explain.js';
+export { rulesWork } from './rules/apply.js';
 export { UdevDevice, type DeviceAction, deviceActions } from './device.js';
 export { UdevEvent, type UdevContext, executeRules, executeRunList, type ExecuteResult, type RunEntry, Escape } from './event.js';
 export { SysfsAccess, type FsError, type FsFailure } from './sources/sysfs-access.js';

@@ -5,6 +5,12 @@
  * anchors given and the CHALLENGE_AUTH (and signed MEASUREMENTS) signature over the transcript.
  * Every exchange is recorded, so a tool can show what went over the mailbox and which signature
  * was verified. Failures are the engine's errno with its precise message.
+ *
+ * With `session`, the tool then establishes its own SPDM session on the same mailbox (root
+ * userspace after the hand-off, DESIGN.md §3): KEY_EXCHANGE (ECDHE) and FINISH, then HEARTBEAT
+ * and END_SESSION as DSP0277 secured messages in Secured CMA/SPDM objects (DOE 0001:02), which
+ * the mailbox's Discovery lists. (FINISH itself is secured unless both sides chose the handshake
+ * in the clear.)
  */
 import { crypto, spdm } from '../protocols/index.js';
 import type { DoeClient } from './doe-client.js';
@@ -15,8 +21,10 @@ const SECURED_CMA_SPDM = { vendor: 0x0001, type: 0x02 } as const;
 const CHALLENGE = 0x83;
 
 export interface SpdmWalkStep {
-  /** The request's name (GET_VERSION, CHALLENGE…). */
+  /** The request's name (GET_VERSION, CHALLENGE…); a secured one as `secured HEARTBEAT`. */
   readonly request: string;
+  /** The DOE data object type it travelled in: 1 CMA/SPDM, 2 Secured CMA/SPDM. */
+  readonly doeType: 1 | 2;
   readonly requestBytes: Uint8Array;
   readonly responseBytes: Uint8Array;
 }
@@ -28,6 +36,8 @@ export interface SpdmWalk {
   readonly nonce: Uint8Array;
   /** The CHALLENGE_AUTH signature the engine verified (its last S bytes). */
   readonly signature: Uint8Array;
+  /** The session the tool established and ended (with `session`). */
+  readonly session?: spdm.SpdmSessionInfo;
 }
 
 export interface SpdmWalkOptions {
@@ -37,22 +47,38 @@ export interface SpdmWalkOptions {
   readonly seed?: string;
   /** Versions the requester speaks (version bytes); default 1.0-1.2. */
   readonly versions?: readonly number[];
+  /** After authenticating, open a session, HEARTBEAT in it and END_SESSION. */
+  readonly session?: boolean;
 }
 
 /** @throws {DriverModelError} the exchange's errno, or the engine's (EPROTO, ENOKEY, EKEYREJECTED, EBADMSG…). */
 export function spdmWalk(doe: DoeClient, o: SpdmWalkOptions): SpdmWalk {
   const steps: SpdmWalkStep[] = [];
+  /** What the requester is doing, to name secured records (their request code is encrypted). */
+  let operation = '';
   const requester = new spdm.SpdmRequester({
     random: crypto.SeededRandom.fromString(o.seed ?? 'auxbus userspace spdm'),
     trust: o.trust,
     ...(o.versions && { versions: o.versions }),
     exchange: (type, payload) => {
       const rsp = doe.exchange(type === 1 ? CMA_SPDM : SECURED_CMA_SPDM, payload);
-      steps.push({ request: spdm.requestName(payload[1]!), requestBytes: payload, responseBytes: rsp });
+      const request = type === 1 ? spdm.requestName(payload[1]!) : `secured ${operation}`;
+      steps.push({ request, doeType: type, requestBytes: payload, responseBytes: rsp });
       return rsp;
     },
   });
   const result = requester.authenticate();
+  let session: spdm.SpdmSessionInfo | undefined;
+  if (o.session) {
+    operation = 'KEY_EXCHANGE';
+    session = requester.keyExchange(spdm.MeasSummary.NONE, 0);
+    operation = 'FINISH';
+    requester.finish();
+    operation = 'HEARTBEAT';
+    requester.heartbeat();
+    operation = 'END_SESSION';
+    requester.endSession();
+  }
   const challenge = steps.find((st) => st.requestBytes[1] === CHALLENGE)!;
   const h = spdm.hashForBaseHash(result.algorithms.baseHash).size;
   const sigSize = spdm.signatureSize(result.algorithms.baseAsym);
@@ -61,6 +87,7 @@ export function spdmWalk(doe: DoeClient, o: SpdmWalkOptions): SpdmWalk {
     steps,
     nonce: challenge.requestBytes.slice(4, 36),
     signature: challengeSignature(challenge.responseBytes, h, sigSize, result.version),
+    ...(session && { session }),
   };
 }
 

@@ -320,6 +320,56 @@ export class Vfs {
     throw kerr('ENOENT', `${path}: no such file or directory`);
   }
 
+  /**
+   * lstat(2)/stat(2) for callers that only branch on success (udev's sysfs view): undefined
+   * instead of an exception for a path below /sys that does not resolve, the same answer as
+   * `stat` otherwise.
+   */
+  tryStat(path: string, noFollow = false): StatResult | undefined {
+    if (path.startsWith('/sys/') && isPlainPath(path)) {
+      const node = this.sysfs.tryLookup(path, noFollow);
+      if (!node) return undefined;
+      if (node.kind === 'dir') return { type: 'dir', mode: node.mode, uid: 0, gid: 0 };
+      if (node.kind === 'link') return linkStat;
+      return { type: 'file', mode: node.mode, uid: 0, gid: 0 };
+    }
+    try {
+      return this.stat(path, noFollow);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** readlink(2) below /sys without the exception: the target, or undefined. */
+  tryReadlink(path: string): string | undefined {
+    if (path.startsWith('/sys/') && isPlainPath(path)) {
+      return this.sysfs.tryReadlink(path);
+    }
+    try {
+      return this.readlink(path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * `cat` of a sysfs text attribute, the text Process.readFile would return for it (open + read
+   * to EOF + close, the bytes decoded as latin1) — the same checks in the same order (kernfs_fop_open: the
+   * permission check, then EACCES without read bits or show), show() once, cut to PAGE_SIZE —
+   * without a file description. Undefined for anything else (binary attributes, directories,
+   * /dev, /proc): the caller then takes the system-call path.
+   */
+  readSysfsText(path: string, who: Opener): string | undefined {
+    if (!path.startsWith('/sys/') || !isPlainPath(path)) return undefined;
+    const node = this.sysfs.tryLookup(path);
+    if (!node || node.kind !== 'file' || isBinAttribute(node.attr)) return undefined;
+    checkPermission(who.cred, { mode: node.mode, uid: 0, gid: 0 }, MAY_READ, path);
+    if (!(node.mode & 0o444) || !node.attr.show) throw kerr('EACCES', `${path}: Permission denied`);
+    const text = node.attr.show(node.obj).slice(0, PAGE_SIZE);
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return latin1Decoder.decode(new TextEncoder().encode(text));
+    return text;
+  }
+
   exists(path: string): boolean {
     try {
       this.stat(path, true);
@@ -329,6 +379,24 @@ export class Vfs {
     }
   }
 }
+
+const linkStat: StatResult = { type: 'link', mode: 0o777, uid: 0, gid: 0 };
+
+/** A path normalizePath() leaves as it is: absolute, no empty, `.` or `..` component, no trailing slash. */
+function isPlainPath(p: string): boolean {
+  return (
+    p.charCodeAt(0) === 47 &&
+    !p.includes('//') &&
+    !p.includes('/./') &&
+    !p.includes('/../') &&
+    !p.endsWith('/') &&
+    !p.endsWith('/.') &&
+    !p.endsWith('/..')
+  );
+}
+
+/** How Process.readFile decodes what read(2) returned. */
+const latin1Decoder = new TextDecoder('latin1');
 
 function accessor(who: Opener) {
   return { hasCapability: (cap: string) => who.cred.caps.has(cap as never), comm: who.name };

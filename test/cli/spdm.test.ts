@@ -1,7 +1,9 @@
 /**
  * `auxbus spdm serve|connect` over real loopback TCP: the server in a child process (the client
  * blocks its thread while it waits for an answer, as the synchronous requester must), the client
- * in-process; and the server in-process against a raw asynchronous socket.
+ * in-process — against a machine's CMA/SPDM mailbox (the default: cxl-type3, through /dev/doe or
+ * the config file) and against a standalone engine; and the server in-process against a raw
+ * asynchronous socket.
  */
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -17,8 +19,9 @@ import { makeResponder } from '../protocols/spdm/helpers.js';
 const repo = join(import.meta.dirname, '..', '..');
 
 describe('auxbus spdm', () => {
-  it('connect authenticates and opens a session against serve (separate process, real TCP)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'spdm', 'serve', '--port', '0'], {
+  /** `auxbus spdm serve ARGS --port 0` in a child process; resolves with its port once it listens. */
+  async function spawnServe(args: readonly string[]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'spdm', 'serve', '--port', '0', ...args], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -32,17 +35,49 @@ describe('auxbus spdm', () => {
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { port, exited, out: () => out };
+  }
+
+  const session = 'session 0xffffffff: KEY_EXCHANGE, FINISH, HEARTBEAT, KEY_UPDATE (key, all keys), HEARTBEAT, END_SESSION ok\n';
+
+  it.each([
+    ['/dev/doe', [], 'through /dev/doe/cxl_pci.doe.2', '# echo doe_user.doe > /sys/bus/auxiliary/devices/cxl_pci.doe.2/driver_override'],
+    ['the config file', ['--raw-config'], 'through 0000:0d:00.0 config', '# open /sys/bus/pci/devices/0000:0d:00.0/config'],
+  ])(
+    "connect authenticates and opens a session against serve: a cxl-type3 machine's CMA/SPDM mailbox via %s (separate process, real TCP)",
+    async (_via, args, through, handOff) => {
+      const srv = await spawnServe(args);
+      const io = captureIo(repo);
+      const status = await run(['connect', `127.0.0.1:${srv.port}`], io);
+      expect(io.err).toBe('');
+      expect(status).toBe(0);
+      // Discovery came from the device's mailbox: its table, with Secured CMA/SPDM.
+      expect(io.out).toContain('DOE discovery: 0001:00 0001:01 0001:02\n');
+      expect(io.out).toContain('SPDM 1.2, BaseAsym 0x80, BaseHash 0x2, responder flags 0x62d6\n');
+      expect(io.out).toContain('certificate 2: O=auxbus test, CN=auxbus test SPDM responder\n');
+      expect(io.out).toContain('MEASUREMENTS: 4 blocks, signature verified\n');
+      expect(io.out).toContain(session);
+      expect(await srv.exited).toBe(0);
+      const out = srv.out();
+      expect(out).toContain('auxbus spdm serve: machine with cxl-type3 (aux-exclusive), 0000:0d:00.0 DOE [1c0] lists 0001:00 0001:01 0001:02\n');
+      expect(out).toContain('kernel CMA/SPDM authentication at boot: authenticated\n'); // the device's own identity, trusted by .cma
+      expect(out).toContain(`${handOff}\n`);
+      expect(out).toContain(through);
+      expect(out).toMatch(
+        /SHUTDOWN after 22 frames, 20 DOE objects answered by the mailbox \(0 not\), 17 SPDM requests at the device, 0 ERROR responses, 1 session\(s\) opened, 1 ended; virtual time \d+ ms/,
+      );
+    },
+    30_000,
+  );
+
+  it('connect authenticates against serve --standalone (a bare engine, no machine)', async () => {
+    const srv = await spawnServe(['--standalone']);
     const io = captureIo(repo);
-    const status = await run(['connect', `127.0.0.1:${port}`], io);
-    expect(io.err).toBe('');
-    expect(status).toBe(0);
+    expect(await run(['connect', `127.0.0.1:${srv.port}`], io)).toBe(0);
     expect(io.out).toContain('DOE discovery: 0001:00 0001:01 0001:02\n');
-    expect(io.out).toContain('SPDM 1.2, BaseAsym 0x80, BaseHash 0x2, responder flags 0x62d6\n');
-    expect(io.out).toContain('certificate 2: O=auxbus test, CN=auxbus test SPDM responder\n');
-    expect(io.out).toContain('MEASUREMENTS: 4 blocks, signature verified\n');
-    expect(io.out).toContain('session 0xffffffff: KEY_EXCHANGE, FINISH, HEARTBEAT, KEY_UPDATE (key, all keys), HEARTBEAT, END_SESSION ok\n');
-    expect(await exited).toBe(0);
-    expect(out).toContain('SHUTDOWN after 22 frames, 17 SPDM requests, 0 ERROR responses, 1 session(s) opened, 1 ended');
+    expect(io.out).toContain(session);
+    expect(await srv.exited).toBe(0);
+    expect(srv.out()).toContain('SHUTDOWN after 22 frames, 17 SPDM requests, 0 ERROR responses, 1 session(s) opened, 1 ended');
   }, 30_000);
 
   it('connect to a port nobody listens on fails with ECONNREFUSED', async () => {
@@ -59,6 +94,10 @@ describe('auxbus spdm', () => {
     expect(await run(['connect', 'nohostport'], io)).toBe(2);
     expect(await run(['serve', '--key', 'x.pem'], io)).toBe(2);
     expect(io.err).toContain('--cert-chain and --key go together');
+    expect(await run(['serve', '--doe', 'shared'], io)).toBe(2);
+    expect(io.err).toContain('--doe must be one of aux-exclusive, pci-core-shared');
+    expect(await run(['serve', '--handshake-in-clear'], io)).toBe(2);
+    expect(io.err).toContain('--handshake-in-clear needs --standalone');
     expect(await run(['frobnicate'], io)).toBe(2);
   });
 

@@ -45,7 +45,7 @@ describe('aux-exclusive: the kernel side', () => {
     expect(features).toEqual([
       [doeProtocols.DISCOVERY, doeProtocols.CXL_TABLE_ACCESS],
       [doeProtocols.DISCOVERY, doeProtocols.CXL_COMPLIANCE],
-      [doeProtocols.DISCOVERY, doeProtocols.CMA_SPDM],
+      [doeProtocols.DISCOVERY, doeProtocols.CMA_SPDM, doeProtocols.SECURED_CMA_SPDM],
     ]);
   });
 
@@ -258,7 +258,7 @@ describe('pci-core-shared', () => {
     expect(mbs.map((mb) => [mb.capOffset, mb.features.length, mb.dead])).toEqual([
       [0x190, 2, false],
       [0x1a8, 2, false],
-      [0x1c0, 2, false],
+      [0x1c0, 3, false],
     ]);
     expect(doeMailboxOwner({ pci: m.get(IPciCore), auxiliary: auxOf(m) }, pdevOf(m), 1)).toBe('kernel');
   });

@@ -42,8 +42,9 @@ describe('cxl-type3 DOE capabilities (protocols §1.1, §1.2)', () => {
     [0x190, 0, 0x01000001],
     [0x190, 1, 0x00021e98],
     [0x1a8, 1, 0x00001e98],
-    [0x1c0, 1, 0x00010001],
-    [0x1c0, 2, 0x03ffffff], // past the end: FFFF:FF, next = index + 1 (QEMU c09)
+    [0x1c0, 1, 0x02010001], // CMA/SPDM 0001:01, next 2
+    [0x1c0, 2, 0x00020001], // Secured CMA/SPDM 0001:02, last
+    [0x1c0, 3, 0x04ffffff], // past the end: FFFF:FF, next = index + 1 (QEMU c09)
   ])('Discovery at capability offset %d, index %d', (cap, index, expected) => {
     expect(discover(cap, index)).toBe(expected);
   });

@@ -21,10 +21,13 @@ describe('examples', () => {
     expect(lines.filter((l) => l.startsWith('taint:'))).toEqual(['taint: ""', 'taint: "U"']);
   });
 
-  it('spdm-userspace: kernel authenticated, userspace walk verified, a foreign trust anchor refused', () => {
+  it('spdm-userspace: kernel authenticated, userspace walk verified, its own secured session, a foreign trust anchor refused', () => {
     const lines = capture(spdm);
     expect(lines[0]).toBe('kernel CMA/SPDM authentication: {"authenticated":true}');
     expect(lines.some((l) => /^signature \(ECDSA P-384 r\|\|s\): [0-9a-f]{192} — verified$/.test(l))).toBe(true);
+    expect(lines).toContain('Discovery through /dev/doe: 0001:00 0001:01 0001:02');
+    expect(lines.filter((l) => /^ {2}secured (FINISH|HEARTBEAT|END_SESSION) +DOE 0001:02 ffffffff/.test(l))).toHaveLength(3);
+    expect(lines).toContain('own session 0xffffffff: established, heartbeat acknowledged, ended');
     expect(lines.at(-1)).toMatch(/^with the leaf as the only trust anchor: ENOKEY: /);
   });
 });

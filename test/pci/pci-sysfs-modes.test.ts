@@ -38,7 +38,9 @@ describe('PCI device attribute modes (reference §4.4)', () => {
   ];
 
   it.each(rows)('should give %s mode %o, owned by root', (attr, mode) => {
-    const m = bootMachine({ presets: ['cxl-type3'] });
+    // doe_features/ shows pci_doe's cache: its driver bound and its Discovery done.
+    const m = bootMachine({ presets: ['cxl-type3'], modules: ['cxl_pci', 'pci_doe'] });
+    m.advance(100);
     expect(m.processes.root.stat(`${dev(CXL)}/${attr}`)).toMatchObject({ type: 'file', mode, uid: 0, gid: 0 });
   });
 

@@ -7,12 +7,13 @@
  * attributes (so every event walks sysfs up to the host bridge): each count per uevent must stay
  * within 1.5× between the two — a scan over all devices per path step or per queue start would
  * grow it fourfold (on the code before this change, devices visited per uevent went from 14,115
- * to 57,085).
+ * to 57,085). Rules tokens evaluated per uevent are counted too, and the sysfs entries three
+ * path walks to attributes build after boot.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KList } from '../../src/base/index.js';
 import { DeviceCore, SysfsDirBuilder } from '../../src/bus/index.js';
-import { UdevEventQueue } from '../../src/udev/index.js';
+import { rulesWork, UdevEventQueue } from '../../src/udev/index.js';
 import { scaleMachine } from '../support/scale-machine.js';
 
 const rules = [
@@ -27,6 +28,11 @@ interface Work {
   readonly sysfsEntries: number;
   readonly devicesVisited: number;
   readonly blockedChecks: number;
+  readonly rulesTokens: number;
+  /** sysfs entries built by three path walks to attributes after boot. */
+  readonly lookupEntries: number;
+  /** … by the walk to an attribute in a device's directory. */
+  readonly deviceAttrEntries: number;
 }
 
 function countBoot(functions: number): Work {
@@ -63,8 +69,16 @@ function countBoot(functions: number): Work {
     return isBlocked.call(this, e);
   });
   const m = scaleMachine(functions, { rules });
+  const tokens0 = rulesWork.tokens;
   m.boot();
-  const work = { events: m.uevent.log.length, sysfsEntries, devicesVisited, blockedChecks };
+  const rulesTokens = rulesWork.tokens - tokens0;
+  const entries0 = sysfsEntries;
+  m.vfs.stat('/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/config');
+  const deviceAttrEntries = sysfsEntries - entries0;
+  m.vfs.stat('/sys/bus/pci/devices/0000:01:00.0/vendor');
+  m.vfs.stat('/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver/uevent');
+  const lookupEntries = sysfsEntries - entries0;
+  const work = { events: m.uevent.log.length, sysfsEntries: entries0, devicesVisited, blockedChecks, rulesTokens, lookupEntries, deviceAttrEntries };
   vi.restoreAllMocks();
   m.dispose();
   return work;
@@ -77,7 +91,7 @@ describe('coldplug work per uevent', () => {
     const small = countBoot(100);
     const large = countBoot(400);
     expect(large.events).toBeGreaterThan(3.5 * small.events);
-    for (const figure of ['sysfsEntries', 'devicesVisited', 'blockedChecks'] as const) {
+    for (const figure of ['sysfsEntries', 'devicesVisited', 'blockedChecks', 'rulesTokens'] as const) {
       const perEventSmall = small[figure] / small.events;
       const perEventLarge = large[figure] / large.events;
       expect(
@@ -85,7 +99,13 @@ describe('coldplug work per uevent', () => {
         `${figure} per uevent: ${perEventSmall.toFixed(2)} at 100 functions, ${perEventLarge.toFixed(2)} at 400`,
       ).toBeLessThanOrEqual(1.5 * perEventSmall + 1);
     }
-    // The rules did walk sysfs: the counts are not trivially zero.
+    // The rules did walk sysfs and run: the counts are not trivially zero.
     expect(large.sysfsEntries).toBeGreaterThan(large.events);
+    expect(large.rulesTokens).toBeGreaterThan(large.events);
+    // A path step to an attribute finds the one name: no directory map of the device's
+    // attributes is built (before: every attribute of the device per step), and the walks
+    // through /sys/bus build the same entries whatever the number of devices.
+    expect(large.deviceAttrEntries).toBe(0);
+    expect(large.lookupEntries).toBe(small.lookupEntries);
   });
 });

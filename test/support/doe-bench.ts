@@ -38,7 +38,9 @@ export interface Bench {
 export const cdatResponder = (): DoeProtocolResponder => tableAccessResponder(() => memdevCdat({ volatileSize: 256n << 20n }), { strict: true });
 export const complianceOnly = (): DoeProtocolResponder => complianceResponder(type3ComplianceDevice());
 
-export function bench(options: { timing?: DoeMailboxTiming; responders?: DoeProtocolResponder[]; create?: boolean } = {}): Bench {
+export function bench(
+  options: { timing?: DoeMailboxTiming; responders?: DoeProtocolResponder[]; create?: boolean; discovery?: DoeProtocolResponder } = {},
+): Bench {
   const scheduler = new Scheduler(new SimulatedClock());
   const log = new LogService(() => scheduler.clock.now());
   const cs = new ConfigSpace(PCI_CFG_SPACE_EXP_SIZE);
@@ -47,6 +49,7 @@ export function bench(options: { timing?: DoeMailboxTiming; responders?: DoeProt
     capOffset: CAP,
     responders: options.responders ?? [cdatResponder()],
     ...(options.timing && { timing: options.timing }),
+    ...(options.discovery && { discovery: options.discovery }),
     scheduler,
   });
   cs.addBlock(regs);

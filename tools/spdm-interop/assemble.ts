@@ -22,15 +22,19 @@ const spdmEmu = existsSync(versions) ? readFileSync(versions, 'utf8').trim().spl
 const rec = JSON.parse(readFileSync(raw, 'utf8'));
 const handshakeInClear = /--handshake-in-clear/.test(kind === 'a' ? cmd1 : cmd2);
 
+const machine = rec.tool === 'auxbus spdm serve';
 const doc =
   kind === 'a'
     ? {
-        what: 'DMTF spdm_requester_emu (the real one) against auxbus spdm serve; frames as seen by auxbus (rx = from spdm_requester_emu, tx = auxbus replies)',
+        what: machine
+          ? "DMTF spdm_requester_emu (the real one) against auxbus spdm serve: a machine's CMA/SPDM DOE mailbox; frames as seen by auxbus (rx = from spdm_requester_emu, tx = the mailbox's answers)"
+          : 'DMTF spdm_requester_emu (the real one) against auxbus spdm serve --standalone; frames as seen by auxbus (rx = from spdm_requester_emu, tx = auxbus replies)',
         commands: [cmd1, cmd2],
         exit: { 'auxbus spdm serve': Number(exit2), spdm_requester_emu: Number(exit1) },
         spdmEmu,
         note: "libspdm's sample ECDSA P-384 chain (public sample data) was served; its private key was loaded at run time and is not recorded. 'signatures' are the signatures auxbus made with it, in order, so a replay can check them against the leaf certificate instead of re-signing.",
         handshakeInClear,
+        ...(machine ? { preset: rec.preset, doe: rec.doe, transport: rec.transport } : {}),
         seed: rec.seed,
         certificates: rec.certificates,
         signatures: rec.signatures,

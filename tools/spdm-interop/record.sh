@@ -2,8 +2,12 @@
 # Re-records the interop runs against DMTF spdm-emu and rewrites their replay fixtures
 # (test/protocols/spdm/fixtures/interop-*.json):
 #
-#   a       the real spdm_requester_emu against `auxbus spdm serve`, given libspdm's sample ECDSA
-#           P-384 chain and key at run time (read from BIN/ecp384, never copied into the repo);
+#   a-machine       the real spdm_requester_emu against `auxbus spdm serve --preset cxl-type3`: a
+#           machine's CMA/SPDM DOE mailbox, handed to doe_user and driven through /dev/doe, its
+#           device provisioned with libspdm's sample ECDSA P-384 chain and key at run time (read
+#           from BIN/ecp384, never copied into the repo);
+#   a-machine-raw   the same through the function's sysfs config file (--raw-config), with KEY_UPDATE;
+#   a       the same requester against `auxbus spdm serve --standalone` (a bare responder engine);
 #   b       `auxbus spdm connect` against the real spdm_responder_emu, trusting BIN/ecp384/ca.cert.der;
 #   a-hitc, b-hitc   the same with HANDSHAKE_IN_THE_CLEAR on auxbus's side too (FINISH in the clear);
 #   a-keyupd         (a) with --exe_session KEY_EX,HEARTBEAT,KEY_UPDATE.
@@ -28,7 +32,7 @@ wait_listen() { # port 2323 = 0x0913; never probe it with a connect (that kills 
 # run_a NAME SESSION_STEPS [serve options...]: spdm_requester_emu -> auxbus spdm serve
 run_a() {
   local name=$1 steps=$2; shift 2
-  local serve=(spdm serve --port 2323 --cert-chain "$BIN/ecp384/bundle_responder.certchain.der" --key "$BIN/ecp384/end_responder.key" --seed "auxbus interop a" "$@")
+  local serve=(spdm serve --port 2323 --cert-chain "$BIN/ecp384/bundle_responder.certchain.der" --key "$BIN/ecp384/end_responder.key" "$@")
   local req=(--trans PCI_DOE --ver 1.2 --exe_conn DIGEST,CERT,CHAL,MEAS --meas_op ALL --exe_session "$steps")
   echo "== $name: spdm_requester_emu ${req[*]} -> auxbus ${serve[*]}"
   npx tsx src/cli/main.ts "${serve[@]}" --record "$OUT/$name.json" > "$OUT/$name-serve.log" 2>&1 &
@@ -63,10 +67,12 @@ run_b() {
   [ "$r1$r2" = 00 ] || FAILED=1
 }
 
-run_a a KEY_EX,HEARTBEAT
+run_a a-machine KEY_EX,HEARTBEAT --preset cxl-type3
+run_a a-machine-raw KEY_EX,HEARTBEAT,KEY_UPDATE --preset cxl-type3 --raw-config
+run_a a KEY_EX,HEARTBEAT --standalone --seed "auxbus interop a"
 run_b b
-run_a a-hitc KEY_EX,HEARTBEAT --handshake-in-clear
+run_a a-hitc KEY_EX,HEARTBEAT --standalone --seed "auxbus interop a" --handshake-in-clear
 run_b b-hitc --handshake-in-clear
-run_a a-keyupd KEY_EX,HEARTBEAT,KEY_UPDATE
+run_a a-keyupd KEY_EX,HEARTBEAT,KEY_UPDATE --standalone --seed "auxbus interop a"
 echo "logs in $OUT"
 exit $FAILED

@@ -28,5 +28,7 @@ export function conformanceMachine(): Machine {
   root.writeFile(`/sys${DOE_AUX}/driver_override`, 'doe_user.doe\n');
   root.writeFile('/sys/bus/auxiliary/drivers_probe', 'cxl_pci.doe.1\n');
   m.settle();
+  // The kernel's DOE work (pci_doe's Discovery, which doe_features/ shows, CDAT, CMA) in virtual time.
+  m.advance(1000);
   return m;
 }

@@ -86,7 +86,7 @@ export class CxlPciModule implements ModuleEntry {
     }
     if (this.pci.doePolicy === 'aux-exclusive') {
       pdev.doeMailboxes.forEach((mb, index) => {
-        const ref: DoeMailboxRef = { kind: 'doe-mailbox', pdev, capOffset: mb.offset, index, protocols: mb.features };
+        const ref: DoeMailboxRef = { kind: 'doe-mailbox', pdev, capOffset: mb.offset, index };
         this.#addChild(pdev, 'doe', ref);
       });
     }

@@ -12,13 +12,34 @@
  * source, so it makes the same requests and picks up where it stopped. Deterministic; O(n²) in
  * the ~6 exchanges of an authentication.
  *
- * Departure: the engine's messages are libspdm-like (its CAPABILITIES flags and sizes, its
- * NEGOTIATE_ALGORITHMS offer), not byte-identical to the @0142c686 Linux requester of §3.5/B.4.
+ * The engine is configured as the Linux requester of §3.5 (LNX-SPDM @0142c686), so the
+ * requests on the wire are Appendix B.4's byte for byte: versions 1.0–1.3, GET_CAPABILITIES
+ * with CTExponent 20, Flags CERT_CAP|CHAL_CAP and, at 1.2, DataTransferSize = MaxSPDMmsgSize =
+ * PCI_DOE_MAX_PAYLOAD (0xFFFF8); NEGOTIATE_ALGORITHMS offering BaseAsym 0x1B5 (RSASSA
+ * 2048/3072/4096, ECDSA P-256/384/521), BaseHash 0x07, OtherParams fmt1 at 1.2 and, for a
+ * responder with KEY_EX_CAP, the DHE 0x1B / AEAD 0x06 / KeySchedule AlgStructs; GET_CERTIFICATE
+ * asking for min(0xFFFF, transport size − 8) bytes; CHALLENGE with no measurement summary. What
+ * the device selects must still be something the engine verifies (ECDSA P-256/P-384, SHA-2).
+ * docs/coverage.md (§3.5) says where later revisions of the series differ.
  */
 import { DriverModelError } from '../../base/index.js';
 import { crypto, spdm } from '../../protocols/index.js';
 import type { CmaResult, KernelCma } from './cma.js';
 import { PCI_DOE_MAX_LENGTH, PCI_VENDOR_ID_PCI_SIG, type PciDoeMb } from './doe.js';
+
+/** PCI_DOE_MAX_PAYLOAD: the transport size the kernel starts from (1,048,568 bytes). */
+const PCI_DOE_MAX_PAYLOAD = (PCI_DOE_MAX_LENGTH - 2) * 4;
+
+/** The requester options that make the engine send LNX-SPDM @0142c686's requests (Appendix B.4). */
+export const LINUX_SPDM_REQUESTER = {
+  versions: [0x10, 0x11, 0x12, 0x13],
+  flags: 0x6, // SPDM_REQ_CAPS: CERT_CAP | CHAL_CAP
+  ctExponent: 20, // SPDM_CTEXPONENT
+  dataTransferSize: PCI_DOE_MAX_PAYLOAD,
+  maxSpdmMsgSize: PCI_DOE_MAX_PAYLOAD,
+  certificateChunk: 0xffff,
+  offer: { baseAsym: 0x1b5, baseHash: 0x07, dhe: 0x1b, aead: 0x06, otherParams: 0x02 },
+} as const satisfies Omit<spdm.SpdmRequesterOptions, 'random' | 'trust'>;
 
 /** Raised inside the engine when it needs an answer the mailbox has not given yet. */
 class Pending {
@@ -45,6 +66,7 @@ export class SpdmKernelCma implements KernelCma {
       this.runs++;
       let next = 0;
       const requester = new spdm.SpdmRequester({
+        ...LINUX_SPDM_REQUESTER,
         random: crypto.SeededRandom.fromString(this.seed),
         trust: this.keyring,
         exchange: (type, payload) => {

@@ -4,7 +4,7 @@
  * doe_user read it to find their mailbox.
  */
 import type { Device } from '../../bus/index.js';
-import type { PciDevice, PciDoeProtocol } from '../../pci/index.js';
+import type { PciDevice } from '../../pci/index.js';
 
 export interface DoeMailboxRef {
   readonly kind: 'doe-mailbox';
@@ -13,8 +13,6 @@ export interface DoeMailboxRef {
   readonly capOffset: number;
   /** Position among the function's DOE capabilities, in config-space order. */
   readonly index: number;
-  /** The Discovery table, index 0 first. */
-  readonly protocols: readonly PciDoeProtocol[];
 }
 
 /** The mailbox an auxiliary device stands for, if it is a DOE device. */

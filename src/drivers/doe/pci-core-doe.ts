@@ -11,7 +11,7 @@
 import { type ServiceIdentifier, inject, injectable, optional } from 'inversify';
 import { Event, type IDisposable, ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler } from '../../base/index.js';
 import { BusNotifier, IBusNotifier } from '../../bus/index.js';
-import { IPciCore, type PciCore, PciDevice, isPciDevice } from '../../pci/index.js';
+import { IPciCore, type PciCore, PciDevice, isPciDevice, pciDoeSysfs } from '../../pci/index.js';
 import { IKernelCma, type KernelCma, recordCmaResult } from './cma.js';
 import { PCI_DOE_FEATURE_CMA, PCI_VENDOR_ID_PCI_SIG, PciDoeMb } from './doe.js';
 
@@ -56,6 +56,8 @@ export class PciCoreDoe {
     for (const mb of mbs) {
       mb.create((ok) => {
         if (!ok) this.log.log('error', 'kernel', `pci ${pdev.name}: [${mb.capOffset.toString(16)}] failed to create mailbox`);
+        // pci_doe_sysfs_init: doe_features/ from the cache (the kernel has it before device_add).
+        else pciDoeSysfs(pdev).populate(mb.capOffset, mb.features);
       });
     }
     // pci_cma_init: a function with a CMA/SPDM mailbox is authenticated at enumeration.
@@ -70,7 +72,10 @@ export class PciCoreDoe {
 
   /** pci_doe_destroy / pci_doe_disconnected: cancel every task. */
   #destroy(pdev: PciDevice): void {
-    for (const mb of this.#mbs.get(pdev) ?? []) mb.cancelTasks();
+    for (const mb of this.#mbs.get(pdev) ?? []) {
+      pciDoeSysfs(pdev).remove(mb.capOffset); // pci_doe_sysfs_teardown
+      mb.cancelTasks();
+    }
     this.#mbs.delete(pdev);
   }
 

@@ -3,10 +3,11 @@
  * creates (DESIGN.md §3). probe(): under `aux-exclusive` claim the mailbox's 0x18-byte config
  * range exclusive (userspace `config` writes into it then fail with EPERM; devres releases the
  * claim at unbind), create the kernel mailbox (drivers/pci/doe.c: Abort, Discovery, on the
- * scheduler in virtual time), and once its features are cached run the kernel consumers: the
+ * scheduler in virtual time), and once its features are cached show them in the function's
+ * `doe_features/` (pci_doe_sysfs_feature_populate) and run the kernel consumers: the
  * CXL CDAT read on a Table Access mailbox, and CMA/SPDM authentication on a 0001:01 mailbox when
- * the machine has a kernel SPDM requester (`IKernelCma`). Unbinding cancels the mailbox's work
- * (pci_doe_cancel_tasks) before the claim is released.
+ * the machine has a kernel SPDM requester (`IKernelCma`). Unbinding removes the mailbox's
+ * doe_features files and cancels its work (pci_doe_cancel_tasks) before the claim is released.
  */
 import { inject, injectable, optional } from 'inversify';
 import { ILogService, IScheduler, type ILogService as LogService, type IScheduler as Scheduler, kerr } from '../../base/index.js';
@@ -19,7 +20,7 @@ import {
   auxiliaryModuleAliases,
 } from '../../aux/index.js';
 import { type ModuleEntry, defineModule, devmAddAction } from '../../bus/index.js';
-import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore } from '../../pci/index.js';
+import { IPciCore, PCI_DOE_CAP_SIZEOF, type PciCore, pciDoeSysfs } from '../../pci/index.js';
 import { readCdatData } from '../cxl/cdat.js';
 import { type CmaResult, IKernelCma, type KernelCma, recordCmaResult } from './cma.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_DOE_FEATURE_CMA, PCI_VENDOR_ID_CXL, PCI_VENDOR_ID_PCI_SIG, PciDoeMb } from './doe.js';
@@ -75,12 +76,16 @@ export class PciDoeModule implements ModuleEntry {
     adev.driverData = binding;
     // Released before the claim (devres runs newest first): no work touches the range after.
     devmAddAction(adev, 'pci_doe_destroy', () => mb.cancelTasks());
+    // pci_doe_sysfs_teardown: the mailbox's doe_features files go with it (before its work).
+    devmAddAction(adev, 'pci_doe_sysfs_teardown', () => pciDoeSysfs(ref.pdev).remove(ref.capOffset));
     const who = `pci_doe.doe ${adev.name}`;
     mb.create((ok) => {
       if (!ok) {
         this.log.log('error', 'kernel', `${who}: failed to create mailbox`);
         return;
       }
+      // pci_doe_sysfs_feature_populate, from the cache Discovery just filled.
+      pciDoeSysfs(ref.pdev).populate(ref.capOffset, mb.features);
       if (mb.supports(PCI_VENDOR_ID_CXL, CXL_DOE_PROTOCOL_TABLE_ACCESS)) readCdatData(mb, this.log, `cxl_pci ${ref.pdev.name}`);
       if (mb.supports(PCI_VENDOR_ID_PCI_SIG, PCI_DOE_FEATURE_CMA)) this.#authenticate(binding, who, ref.pdev);
     });

@@ -3,13 +3,14 @@
  * cxl-type3 presents it — 8086:0d93, class 0x050210, two 64-bit register BARs, PM, MSI-X and
  * PCIe capabilities, and an extended list with AER, the CXL device and register-locator DVSECs,
  * a serial number and exactly three DOE mailboxes in this order: CDAT (1E98:02), Compliance
- * (1E98:00), CMA/SPDM (0001:01), each answering Discovery with itself listed at index 1.
+ * (1E98:00), CMA/SPDM (0001:01 and Secured CMA/SPDM 0001:02), each answering Discovery with
+ * Discovery at index 0 and its protocols from index 1.
  *
  * The mailboxes take virtual time (cxlType3DoeTiming): Busy is set from Go until the response
  * is ready, so the kernel's polling, its 1 s timeout and races between two requesters exist.
  * The CDAT describes 256 MiB of volatile memory (protocols Appendix B.3); the compliance mode
- * is a type-3 device's (CXL.io and CXL.mem, no CXL.cache); the CMA/SPDM mailbox lists its
- * protocol and drops requests until an SPDM responder is attached (`spdm` option or attach()).
+ * is a type-3 device's (CXL.io and CXL.mem, no CXL.cache); the CMA/SPDM mailbox lists 0001:01
+ * and 0001:02 and drops requests until SPDM responders are attached (`spdm` option or attach()).
  */
 import type { IScheduler } from '../../base/index.js';
 import { type PciBarInfo, PCI_CFG_SPACE_EXP_SIZE, pciExpTypes, pciExtCapIds } from '../../pci/index.js';
@@ -43,7 +44,7 @@ export const CXL_DVSEC_VENDOR = 0x1e98;
 export const cxlType3DoeLayout = [
   { offset: 0x190, protocol: { vendor: 0x1e98, type: 0x02 }, name: 'CDAT' }, // CXL Table Access
   { offset: 0x1a8, protocol: { vendor: 0x1e98, type: 0x00 }, name: 'Compliance' }, // CXL 2.0 §14.16.4
-  { offset: 0x1c0, protocol: { vendor: 0x0001, type: 0x01 }, name: 'CMA/SPDM' }, // PCI-SIG CMA over SPDM
+  { offset: 0x1c0, protocol: { vendor: 0x0001, type: 0x01 }, name: 'CMA/SPDM' }, // PCI-SIG CMA over SPDM (and 0001:02, secured)
 ] as const;
 
 /** 256 MiB of volatile memory (mainline QEMU's volatile-memdev; Appendix B.3). */
@@ -76,8 +77,8 @@ export interface CxlType3Options {
   readonly scheduler: IScheduler;
   readonly serial?: bigint;
   readonly irq?: number;
-  /** The CMA/SPDM responder behind mailbox 2 (default: lists 0001:01 and drops every request). */
-  readonly spdm?: DoeProtocolResponder;
+  /** The CMA/SPDM responders behind mailbox 2, 0001:01 and 0001:02 (default: both listed, every request dropped). */
+  readonly spdm?: readonly DoeProtocolResponder[];
   /** Override the mailboxes' timing (e.g. a device that never answers). */
   readonly timing?: DoeMailboxTiming;
 }
@@ -98,17 +99,17 @@ export function createCxlType3(options: CxlType3Options): CxlType3Function {
   aerCapability(cs, 0x100);
   dvsecCapability(cs, 0x150, CXL_DVSEC_VENDOR, 1, 0x3c, 0x0000); // PCIe DVSEC for CXL devices
   const cdat = memdevCdat({ volatileSize: CXL_TYPE3_VOLATILE_BYTES });
-  const responders: Record<(typeof cxlType3DoeLayout)[number]['name'], DoeProtocolResponder> = {
-    CDAT: tableAccessResponder(() => cdat, { strict: true }),
-    Compliance: complianceResponder(type3ComplianceDevice()),
-    'CMA/SPDM': options.spdm ?? silentResponder(doeProtocols.CMA_SPDM),
+  const responders: Record<(typeof cxlType3DoeLayout)[number]['name'], readonly DoeProtocolResponder[]> = {
+    CDAT: [tableAccessResponder(() => cdat, { strict: true })],
+    Compliance: [complianceResponder(type3ComplianceDevice())],
+    'CMA/SPDM': options.spdm ?? [silentResponder(doeProtocols.CMA_SPDM), silentResponder(doeProtocols.SECURED_CMA_SPDM)],
   };
   const mailboxes: DoeMailboxRegisters[] = [];
   for (const doe of cxlType3DoeLayout) {
     cs.addExtCapability(pciExtCapIds.DOE, 1, doe.offset);
     const regs = new DoeMailboxRegisters({
       capOffset: doe.offset,
-      responders: [responders[doe.name]],
+      responders: responders[doe.name],
       interrupt: { messageNumber: 0 },
       timing: options.timing ?? cxlType3DoeTiming,
       scheduler: options.scheduler,

@@ -73,6 +73,12 @@ export interface DoeMailboxOptions {
   readonly scheduler?: IScheduler;
   /** Called when Interrupt Status becomes set (the MSI/MSI-X message a driver would see). */
   readonly onInterrupt?: (messageNumber: number) => void;
+  /**
+   * Replace the built-in Discovery responder (fault injection: a device whose Next Index never
+   * reaches 0, which Linux's u8 walk turns into EBUSY on the 257th exchange). Default: the
+   * table Discovery + `responders`, answered as QEMU's pcie_doe_discovery does.
+   */
+  readonly discovery?: DoeProtocolResponder;
 }
 
 /** A responder that lists its protocol in Discovery and drops every request (nothing plugged in yet). */
@@ -94,6 +100,7 @@ export class DoeMailboxRegisters implements RegisterBlock {
   readonly #onInterrupt: ((messageNumber: number) => void) | undefined;
   #responders: DoeProtocolResponder[];
   #discovery: DoeProtocolResponder;
+  readonly #customDiscovery: DoeProtocolResponder | undefined;
 
   #intEnable = false;
   #intStatus = false;
@@ -114,7 +121,8 @@ export class DoeMailboxRegisters implements RegisterBlock {
     this.#scheduler = options.scheduler;
     this.#onInterrupt = options.onInterrupt;
     this.#responders = [...options.responders];
-    this.#discovery = discoveryResponder(this.#responders);
+    this.#customDiscovery = options.discovery;
+    this.#discovery = options.discovery ?? discoveryResponder(this.#responders);
     this.timing = this.#timing;
   }
 
@@ -140,7 +148,7 @@ export class DoeMailboxRegisters implements RegisterBlock {
     const i = this.#responders.findIndex((r) => r.vendor === responder.vendor && r.type === responder.type);
     if (i < 0) this.#responders.push(responder);
     else this.#responders[i] = responder;
-    this.#discovery = discoveryResponder(this.#responders);
+    this.#discovery = this.#customDiscovery ?? discoveryResponder(this.#responders);
   }
 
   /** The Status register as the hardware holds it. */

@@ -120,28 +120,49 @@ export interface EmuReply {
 }
 
 /**
- * The responder half of the platform protocol, one frame in, at most one frame out. DOE Discovery
- * (vendor 1 type 0) lists Discovery itself and then every protocol responder, in order, as the
- * spdm-emu responder does ((1,0,next 1), (1,1,next 2), (1,2,next 0)); an index past the end
- * answers with the last entry's next = 0 semantics of PCIe r6.2 6.30.1.1 (vendor 0xFFFF is not
- * used by spdm-emu, so the list simply ends). A DOE object no responder takes is dropped and the
- * frame is answered with an empty NORMAL payload, as spdm-emu's responder does when it has no reply.
+ * Where a server sends the DOE objects of NORMAL frames: a whole request object (header included,
+ * already checked by decodeDoe) in, the whole response object out, or undefined when nothing
+ * answers (the device dropped it, the mailbox failed).
  */
-export class SpdmEmuPlatformServer {
-  readonly stats = { frames: 0, normal: 0, dropped: 0 };
+export type DoeObjectExchange = (request: Uint8Array, decoded: DoeObject) => Uint8Array | undefined;
 
-  constructor(private readonly responders: readonly DoeProtocolResponder[]) {}
-
-  private discovery(body: Uint8Array): Uint8Array {
-    const protocols: { vendor: number; type: number }[] = [
-      { vendor: 1, type: 0 },
-      ...this.responders.map((r) => ({ vendor: r.vendor, type: r.type })),
-    ];
+/**
+ * A DoeObjectExchange over protocol responders, as spdm_responder_emu answers: DOE Discovery
+ * (vendor 1 type 0) lists Discovery itself and then every responder, in order ((1,0,next 1),
+ * (1,1,next 2), (1,2,next 0)); an index past the end answers FFFF:FF with next 0 (spdm-emu
+ * itself sends nothing there). Any other object goes to the responder of its protocol.
+ */
+export function respondersExchange(responders: readonly DoeProtocolResponder[]): DoeObjectExchange {
+  const protocols: { vendor: number; type: number }[] = [{ vendor: 1, type: 0 }, ...responders.map((r) => ({ vendor: r.vendor, type: r.type }))];
+  const discovery = (body: Uint8Array): Uint8Array => {
     const index = body[0] ?? 0;
     const entry = protocols[index];
     if (!entry) return concatBytes(u16le(0xffff), Uint8Array.of(0xff, 0));
     const next = index + 1 < protocols.length ? index + 1 : 0;
     return concatBytes(u16le(entry.vendor), Uint8Array.of(entry.type, next));
+  };
+  return (_request, obj) => {
+    const body =
+      obj.vendor === 1 && obj.type === 0
+        ? discovery(obj.body)
+        : responders.find((r) => r.vendor === obj.vendor && r.type === obj.type)?.respond(obj.body);
+    return body === undefined ? undefined : encodeDoe(obj.vendor, obj.type, body);
+  };
+}
+
+/**
+ * The responder half of the platform protocol, one frame in, at most one frame out: TEST,
+ * SHUTDOWN, CONTINUE and the OOB hints are answered here; a NORMAL frame's DOE object goes to the
+ * `exchange` (protocol responders, as spdm_responder_emu, or a machine's DOE mailbox). A frame
+ * whose object nothing answers (malformed, dropped) gets an empty NORMAL payload, as spdm-emu's
+ * responder does when it has no reply.
+ */
+export class SpdmEmuPlatformServer {
+  readonly stats = { frames: 0, normal: 0, dropped: 0 };
+  private readonly exchange: DoeObjectExchange;
+
+  constructor(backend: readonly DoeProtocolResponder[] | DoeObjectExchange) {
+    this.exchange = typeof backend === 'function' ? backend : respondersExchange(backend);
   }
 
   handle(frame: EmuFrame): EmuReply {
@@ -175,13 +196,11 @@ export class SpdmEmuPlatformServer {
       this.stats.dropped++;
       return empty;
     }
-    let body: Uint8Array | undefined;
-    if (obj.vendor === 1 && obj.type === 0) body = this.discovery(obj.body);
-    else body = this.responders.find((r) => r.vendor === obj.vendor && r.type === obj.type)?.respond(obj.body);
-    if (body === undefined) {
+    const answer = this.exchange(frame.payload, obj);
+    if (answer === undefined) {
       this.stats.dropped++;
       return empty;
     }
-    return { frame: { command: EmuCommand.NORMAL, transport: t, payload: encodeDoe(obj.vendor, obj.type, body) }, action: 'reply' };
+    return { frame: { command: EmuCommand.NORMAL, transport: t, payload: answer }, action: 'reply' };
   }
 }

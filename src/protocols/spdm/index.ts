@@ -48,4 +48,6 @@ export {
   decodeDoe,
   type EmuFrame,
   type DoeObject,
+  type DoeObjectExchange,
+  respondersExchange,
 } from './emu-platform.js';

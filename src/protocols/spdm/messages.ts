@@ -8,6 +8,16 @@
  */
 import { kerr } from '../../base/index.js';
 import { SpdmRequest, SpdmResponse, NONCE_SIZE, RANDOM_SIZE, SpdmVersion, requestName } from './constants.js';
+import {
+  ALGORITHMS_LAYOUT,
+  CAPABILITIES_LAYOUT,
+  CERTIFICATE_LAYOUT,
+  type FixedValues,
+  GET_CERTIFICATE_LAYOUT,
+  NEGOTIATE_ALGORITHMS_LAYOUT,
+  readFixed,
+  writeFixed,
+} from './fixed-layout.js';
 import { Reader, Writer } from './reader.js';
 
 export interface Header {
@@ -85,31 +95,13 @@ export function capabilitiesSize(version: number, request: boolean): number {
 }
 
 function encodeCaps(code: number, c: Omit<Capabilities, 'size'>, request: boolean): Uint8Array {
-  const w = header(new Writer(), c.version, code);
-  const size = capabilitiesSize(c.version, request);
-  if (size >= 12) w.u8(0).u8(c.ctExponent).u16(0).u32(c.flags);
-  if (size >= 20) w.u32(c.dataTransferSize).u32(c.maxSpdmMsgSize);
-  return w.finish();
+  return writeFixed(header(new Writer(), c.version, code), CAPABILITIES_LAYOUT, c, capabilitiesSize(c.version, request) - 4).finish();
 }
 
 function decodeCaps(b: Uint8Array, code: number, request: boolean, what: string): Capabilities {
   const { r, h } = open(b, code, what);
   const size = capabilitiesSize(h.version, request);
-  r.need(size - 4);
-  let ctExponent = 0;
-  let flags = 0;
-  let dataTransferSize = 0;
-  let maxSpdmMsgSize = 0;
-  if (size >= 12) {
-    r.u8();
-    ctExponent = r.u8();
-    r.u16();
-    flags = r.u32();
-  }
-  if (size >= 20) {
-    dataTransferSize = r.u32();
-    maxSpdmMsgSize = r.u32();
-  }
+  const { ctExponent, flags, dataTransferSize, maxSpdmMsgSize } = readFixed(r, CAPABILITIES_LAYOUT, size - 4);
   return { version: h.version, ctExponent, flags, dataTransferSize, maxSpdmMsgSize, size };
 }
 
@@ -125,33 +117,24 @@ export interface AlgStruct {
   readonly supported: number;
 }
 
-export interface NegotiateAlgorithms {
-  readonly version: number;
-  readonly measurementSpec: number;
-  readonly otherParams: number;
-  readonly baseAsym: number;
-  readonly baseHash: number;
-  readonly extAsymCount: number;
-  readonly extHashCount: number;
-  readonly algStructs: readonly AlgStruct[];
-  readonly size: number;
-}
+/** The fields of a message: its version byte, its fixed part's named fields but Length, its tables, its size. */
+type Message<Fixed, Extra> = { readonly version: number } & Omit<Fixed, 'length'> & Extra & { readonly size: number };
+
+/** NEGOTIATE_ALGORITHMS: the fixed part of NEGOTIATE_ALGORITHMS_LAYOUT (MELspecification, 1.3, not kept), then AlgStructs. */
+export type NegotiateAlgorithms = Message<
+  Omit<FixedValues<typeof NEGOTIATE_ALGORITHMS_LAYOUT>, 'melSpec'>,
+  { readonly algStructs: readonly AlgStruct[] }
+>;
 
 export function encodeNegotiateAlgorithms(a: Omit<NegotiateAlgorithms, 'size' | 'extAsymCount' | 'extHashCount'>): Uint8Array {
-  const length = 32 + 4 * a.algStructs.length;
-  const w = header(new Writer(), a.version, SpdmRequest.NEGOTIATE_ALGORITHMS, a.algStructs.length)
-    .u16(length)
-    .u8(a.measurementSpec)
-    .u8(a.otherParams)
-    .u32(a.baseAsym)
-    .u32(a.baseHash)
-    .zeros(12)
-    .u8(0)
-    .u8(0)
-    .u8(0)
-    .u8(0);
-  for (const s of a.algStructs) w.u8(s.type).u8(0x20).u16(s.supported);
-  return w.finish();
+  const w = header(new Writer(), a.version, SpdmRequest.NEGOTIATE_ALGORITHMS, a.algStructs.length);
+  writeFixed(w, NEGOTIATE_ALGORITHMS_LAYOUT, { ...a, length: 32 + 4 * a.algStructs.length, extAsymCount: 0, extHashCount: 0, melSpec: 0 });
+  return writeAlgStructs(w, a.algStructs).finish();
+}
+
+function writeAlgStructs(w: Writer, structs: readonly AlgStruct[]): Writer {
+  for (const s of structs) w.u8(s.type).u8(0x20).u16(s.supported);
+  return w;
 }
 
 function readAlgStructs(r: Reader, count: number): AlgStruct[] {
@@ -179,86 +162,35 @@ function readAlgStructs(r: Reader, count: number): AlgStruct[] {
  */
 export function decodeNegotiateAlgorithms(b: Uint8Array): NegotiateAlgorithms {
   const { r, h } = open(b, SpdmRequest.NEGOTIATE_ALGORITHMS, 'SPDM NEGOTIATE_ALGORITHMS');
-  r.need(28);
-  const length = r.u16();
-  const measurementSpec = r.u8();
-  const otherParams = r.u8();
-  const baseAsym = r.u32();
-  const baseHash = r.u32();
-  r.skip(12);
-  const extAsymCount = r.u8();
-  const extHashCount = r.u8();
-  r.skip(2);
+  const { length, melSpec: _mel, ...fixed } = readFixed(r, NEGOTIATE_ALGORITHMS_LAYOUT);
+  const { extAsymCount, extHashCount } = fixed;
   const max = h.version === SpdmVersion.V10 ? 64 : 128;
   if (length > max) r.fail(`Length ${length} exceeds ${max}`);
   if (length > b.length) r.fail(`Length ${length} exceeds the ${b.length} bytes received`);
   r.skip(4 * (extAsymCount + extHashCount));
   const algStructs = h.version >= SpdmVersion.V11 ? readAlgStructs(r, h.param1) : [];
   if (r.offset !== length) r.fail(`Length ${length} does not match the ${r.offset} bytes of its fields`);
-  return { version: h.version, measurementSpec, otherParams, baseAsym, baseHash, extAsymCount, extHashCount, algStructs, size: length };
+  return { version: h.version, ...fixed, algStructs, size: length };
 }
 
-export interface Algorithms {
-  readonly version: number;
-  readonly measurementSpecSel: number;
-  readonly otherParamsSel: number;
-  readonly measurementHashAlgo: number;
-  readonly baseAsymSel: number;
-  readonly baseHashSel: number;
-  readonly extAsymSelCount: number;
-  readonly extHashSelCount: number;
-  readonly algStructs: readonly AlgStruct[];
-  readonly size: number;
-}
+/** ALGORITHMS: the fixed part of ALGORITHMS_LAYOUT (MELspecificationSel, 1.3, not kept), then AlgStructs. */
+export type Algorithms = Message<Omit<FixedValues<typeof ALGORITHMS_LAYOUT>, 'melSpecSel'>, { readonly algStructs: readonly AlgStruct[] }>;
 
 export function encodeAlgorithms(a: Omit<Algorithms, 'size' | 'extAsymSelCount' | 'extHashSelCount'>): Uint8Array {
-  const length = 36 + 4 * a.algStructs.length;
-  const w = header(new Writer(), a.version, SpdmResponse.ALGORITHMS, a.algStructs.length)
-    .u16(length)
-    .u8(a.measurementSpecSel)
-    .u8(a.otherParamsSel)
-    .u32(a.measurementHashAlgo)
-    .u32(a.baseAsymSel)
-    .u32(a.baseHashSel)
-    .zeros(11)
-    .u8(0)
-    .u8(0)
-    .u8(0)
-    .u16(0);
-  for (const s of a.algStructs) w.u8(s.type).u8(0x20).u16(s.supported);
-  return w.finish();
+  const w = header(new Writer(), a.version, SpdmResponse.ALGORITHMS, a.algStructs.length);
+  writeFixed(w, ALGORITHMS_LAYOUT, { ...a, length: 36 + 4 * a.algStructs.length, melSpecSel: 0, extAsymSelCount: 0, extHashSelCount: 0 });
+  return writeAlgStructs(w, a.algStructs).finish();
 }
 
 export function decodeAlgorithms(b: Uint8Array): Algorithms {
   const { r, h } = open(b, SpdmResponse.ALGORITHMS, 'SPDM ALGORITHMS');
-  r.need(32);
-  const length = r.u16();
-  const measurementSpecSel = r.u8();
-  const otherParamsSel = r.u8();
-  const measurementHashAlgo = r.u32();
-  const baseAsymSel = r.u32();
-  const baseHashSel = r.u32();
-  r.skip(11);
-  r.u8();
-  const extAsymSelCount = r.u8();
-  const extHashSelCount = r.u8();
-  r.skip(2);
+  const { length, melSpecSel: _mel, ...sel } = readFixed(r, ALGORITHMS_LAYOUT);
+  const { extAsymSelCount, extHashSelCount } = sel;
   if (extAsymSelCount > 1 || extHashSelCount > 1) r.fail('more than one extended algorithm selected');
   r.skip(4 * (extAsymSelCount + extHashSelCount));
   const algStructs = h.version >= SpdmVersion.V11 ? readAlgStructs(r, h.param1) : [];
   if (r.offset !== length) r.fail(`Length ${length} does not match the ${r.offset} bytes of its fields`);
-  return {
-    version: h.version,
-    measurementSpecSel,
-    otherParamsSel,
-    measurementHashAlgo,
-    baseAsymSel,
-    baseHashSel,
-    extAsymSelCount,
-    extHashSelCount,
-    algStructs,
-    size: length,
-  };
+  return { version: h.version, ...sel, algStructs, size: length };
 }
 
 // ---------------------------------------------------------------- GET_DIGESTS / DIGESTS
@@ -306,16 +238,12 @@ export interface GetCertificate {
 }
 
 export function encodeGetCertificate(version: number, slot: number, offset: number, length: number): Uint8Array {
-  return header(new Writer(), version, SpdmRequest.GET_CERTIFICATE, slot & 0xf)
-    .u16(offset)
-    .u16(length)
-    .finish();
+  return writeFixed(header(new Writer(), version, SpdmRequest.GET_CERTIFICATE, slot & 0xf), GET_CERTIFICATE_LAYOUT, { offset, length }).finish();
 }
 
 export function decodeGetCertificate(b: Uint8Array): GetCertificate {
   const { r, h } = open(b, SpdmRequest.GET_CERTIFICATE, 'SPDM GET_CERTIFICATE');
-  const offset = r.u16();
-  const length = r.u16();
+  const { offset, length } = readFixed(r, GET_CERTIFICATE_LAYOUT);
   return { version: h.version, slot: h.param1 & 0xf, offset, length, size: 8 };
 }
 
@@ -328,17 +256,13 @@ export interface Certificate {
 }
 
 export function encodeCertificate(version: number, slot: number, portion: Uint8Array, remainder: number): Uint8Array {
-  return header(new Writer(), version, SpdmResponse.CERTIFICATE, slot & 0xf)
-    .u16(portion.length)
-    .u16(remainder)
-    .bytes(portion)
-    .finish();
+  const w = header(new Writer(), version, SpdmResponse.CERTIFICATE, slot & 0xf);
+  return writeFixed(w, CERTIFICATE_LAYOUT, { portionLength: portion.length, remainder }).bytes(portion).finish();
 }
 
 export function decodeCertificate(b: Uint8Array): Certificate {
   const { r, h } = open(b, SpdmResponse.CERTIFICATE, 'SPDM CERTIFICATE');
-  const portionLength = r.u16();
-  const remainder = r.u16();
+  const { portionLength, remainder } = readFixed(r, CERTIFICATE_LAYOUT);
   if (portionLength === 0) r.fail('PortionLength is 0');
   const portion = r.take(portionLength);
   return { version: h.version, slot: h.param1 & 0xf, portion, remainder, size: r.offset };
@@ -623,25 +547,6 @@ export function decodeKeyExchange(b: Uint8Array, dheSize: number): KeyExchange {
   return { version: h.version, measSummaryType: h.param1, slot: h.param2, reqSessionId, sessionPolicy, random, exchangeData, opaque, size: r.offset };
 }
 
-export interface KeyExchangeRsp {
-  readonly version: number;
-  readonly heartbeatPeriod: number;
-  readonly rspSessionId: number;
-  readonly mutAuthRequested: number;
-  readonly reqSlotIdParam: number;
-  readonly random: Uint8Array;
-  readonly exchangeData: Uint8Array;
-  readonly measSummaryHash: Uint8Array;
-  readonly opaque: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly verifyData: Uint8Array;
-  /** Offset of the signature (bytes covered by it). */
-  readonly signedSize: number;
-  /** Offset of the verify data. */
-  readonly verifyOffset: number;
-  readonly size: number;
-}
-
 export interface KeyExchangeRspFields {
   readonly version: number;
   readonly heartbeatPeriod: number;
@@ -652,6 +557,17 @@ export interface KeyExchangeRspFields {
   readonly exchangeData: Uint8Array;
   readonly measSummaryHash: Uint8Array;
   readonly opaque: Uint8Array;
+}
+
+/** A decoded KEY_EXCHANGE_RSP: the fields, then what follows the unsigned part. */
+export interface KeyExchangeRsp extends KeyExchangeRspFields {
+  readonly signature: Uint8Array;
+  readonly verifyData: Uint8Array;
+  /** Offset of the signature (bytes covered by it). */
+  readonly signedSize: number;
+  /** Offset of the verify data. */
+  readonly verifyOffset: number;
+  readonly size: number;
 }
 
 /** KEY_EXCHANGE_RSP up to (not including) the signature. */

@@ -128,20 +128,46 @@ export function formatMonitorLine(m: MonitorMessage): string {
   return `${group}[${formatMonotonic(m.usec)}] ${m.action.padEnd(8)} ${m.devpath} (${m.subsystem ?? '(null)'})`;
 }
 
-/** Both groups as one listener would receive them, in arrival order. */
+/** A message recorded as it arrived; turned into a MonitorMessage when first listed. */
+interface PendingMessage {
+  readonly pending: true;
+  readonly group: MonitorGroup;
+  readonly usec: number;
+  readonly seqnum: number;
+  readonly message: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * Both groups as one listener would receive them, in arrival order. A message given to
+ * `receive` keeps the sender's pairs (which must not change afterwards) and is decoded only when
+ * the log is first read: a machine that nobody monitors holds no second copy of every event.
+ */
 export class MonitorLog {
-  readonly #messages: MonitorMessage[] = [];
+  readonly #messages: Array<MonitorMessage | PendingMessage> = [];
+  /** Messages before this index are decoded. */
+  #decoded = 0;
 
   get messages(): readonly MonitorMessage[] {
-    return this.#messages;
+    const all = this.#messages;
+    for (let i = this.#decoded; i < all.length; i++) {
+      const m = all[i]!;
+      if ('pending' in m) all[i] = monitorMessage(m.group, m.usec, m.seqnum, m.message);
+    }
+    this.#decoded = all.length;
+    return all as MonitorMessage[];
   }
 
   record(m: MonitorMessage): void {
     this.#messages.push(m);
   }
 
+  /** record(monitorMessage(…)), decoded when the log is read. */
+  receive(group: MonitorGroup, usec: number, seqnum: number, message: ReadonlyArray<readonly [string, string]>): void {
+    this.#messages.push({ pending: true, group, usec, seqnum, message });
+  }
+
   /** The messages of the given groups that pass `filter`, in order. */
   select(groups: readonly MonitorGroup[], filter: MonitorFilter = {}): MonitorMessage[] {
-    return this.#messages.filter((m) => groups.includes(m.group) && monitorPassesFilter(m, filter));
+    return this.messages.filter((m) => groups.includes(m.group) && monitorPassesFilter(m, filter));
   }
 }

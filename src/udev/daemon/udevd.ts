@@ -133,8 +133,57 @@ export interface WorkerStep {
 
 interface Work {
   readonly dev: UdevDevice;
+  /** The kernel's message (kept by its sender): the broadcast shares its unchanged pairs. */
+  readonly env: ReadonlyArray<readonly [string, string]>;
   event: UdevEvent | undefined;
   result: ExecuteResult | undefined;
+}
+
+/** Debian's users and groups, one database for every daemon given none (it never changes). */
+let sharedDebianPasswd: PasswdDatabase | undefined;
+function defaultPasswd(): PasswdDatabase {
+  return (sharedDebianPasswd ??= debianPasswd());
+}
+
+/**
+ * Rules compiled from the same files (names and texts) against the same users and groups are
+ * the same: every daemon of a process shares them (compiled rules are never changed after
+ * compileRules()). A few sets are kept; machines mostly run one.
+ */
+const compiledRules = new Map<string, { readonly passwd: PasswdDatabase; readonly rules: CompiledRules }>();
+function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdDatabase): CompiledRules {
+  if (files.some((f) => typeof f.text !== 'string')) return compileRules(files, { passwd });
+  const key = files.map((f) => `${f.name}\0${f.text as string}`).join('\0\0');
+  const known = compiledRules.get(key);
+  if (known !== undefined && known.passwd === passwd) return known.rules;
+  const rules = compileRules(files, { passwd });
+  if (compiledRules.size >= 16) compiledRules.clear();
+  compiledRules.set(key, { passwd, rules });
+  return rules;
+}
+
+/** The first pair of every broadcast message, shared by all of them. */
+const databaseVersionPair: readonly [string, string] = ['UDEV_DATABASE_VERSION', '1'];
+
+/**
+ * The broadcast message: UDEV_DATABASE_VERSION=1, then every property in order. A property the
+ * kernel's message carried with the same value is that message's pair, not a copy (both are
+ * kept for the machine's life).
+ */
+function broadcastPairs(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [databaseVersionPair];
+  props.forEach((value, key) => {
+    for (const pair of kernel) {
+      if (pair[0] !== key) continue;
+      if (pair[1] === value) {
+        out.push(pair);
+        return;
+      }
+      break;
+    }
+    out.push([key, value]);
+  });
+  return out;
 }
 
 /** udevd's default children_max on a one-CPU machine: cpu_count × 2 + 16. */
@@ -189,7 +238,7 @@ export class UdevDaemon {
       fs: this.#fs,
       devfs: host.devfs,
       db: this.db,
-      passwd: host.passwd ?? debianPasswd(),
+      passwd: host.passwd ?? defaultPasswd(),
       programs: this.programs,
       sink: this.#sink,
       cmdline: host.cmdline,
@@ -211,7 +260,7 @@ export class UdevDaemon {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#rules = compileRules(this.#options.rules, { passwd: this.#ctx.passwd });
+    this.#rules = compileRulesShared(this.#options.rules, this.#ctx.passwd);
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
   }
 
@@ -223,7 +272,7 @@ export class UdevDaemon {
   reload(rules: readonly RulesFileInput[]): readonly Diagnostic[] {
     this.#options = { ...this.#options, rules };
     if (!this.#started) return [];
-    this.#rules = compileRules(rules, { passwd: this.#ctx.passwd });
+    this.#rules = compileRulesShared(rules, this.#ctx.passwd);
     for (const d of this.#rules.diagnostics) this.#sink.emit(d);
     return this.#rules.diagnostics;
   }
@@ -288,7 +337,7 @@ export class UdevDaemon {
     const devpathOld = msg.env.find(([k]) => k === 'DEVPATH_OLD')?.[1];
     this.#queue.insert(
       { seqnum: msg.seqnum, devpath: dev.devpath, devpathOld, id: dev.deviceId, devnode: dev.devname },
-      { dev, event: undefined, result: undefined },
+      { dev, env: msg.env, event: undefined, result: undefined },
     );
   }
 
@@ -334,7 +383,7 @@ export class UdevDaemon {
       devpath: dev.devpath,
       subsystem: dev.subsystem,
       devtype: dev.getDevtype(),
-      properties: [['UDEV_DATABASE_VERSION', '1'], ...dev.allProperties()],
+      properties: broadcastPairs(dev.allProperties(), work.env),
       run: event.runList.map((r) => r.cmd),
       result,
       usec: this.#host.nowUsec(),

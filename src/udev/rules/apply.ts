@@ -32,6 +32,7 @@ import { ID_INVALID, MODE_INVALID } from './compiler.js';
 import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
+import { fileRuns, type LineRuns } from './runs.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
 import { Escape, FIRST_ASSIGN_TYPE, isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
 
@@ -910,8 +911,18 @@ function sysctlWrite(ev: UdevEvent, key: string, value: string): string | undefi
  * udev_rule_apply_parent_token_to_event(): the parent tokens starting at `k` against the device,
  * then its ancestors; the first device where all pass becomes the selected parent.
  */
-function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: number, explain: ExplainSink | undefined, line: RuleLine): TokenResult {
+function applyParentTokens(
+  ev: UdevEvent,
+  tokens: readonly RuleToken[],
+  k: number,
+  explain: ExplainSink | undefined,
+  line: RuleLine,
+): TokenResult | typeof FAIL_FIRST | typeof FAIL_ABSENT {
   ev.devParent = ev.dev;
+  // Whether the group's first token failed on every device so far, and on an absent attribute.
+  const first = tokens[k]!;
+  let firstEverywhere = true;
+  let absentEverywhere = first.type === TokenType.M_PARENTS_ATTR && first.attrSubst === SubstType.PLAIN;
   for (;;) {
     const parent: UdevDevice = ev.devParent;
     let r: TokenResult = PASS;
@@ -923,6 +934,7 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
       const t = tokens[j]!;
       if (!isParentToken(t.type)) break;
       if (values) ev.lastValue = undefined;
+      rulesWork.tokens++;
       r = applyToken(ev, t, parent);
       if (r === FATAL) return FATAL;
       if (r === FAIL) {
@@ -930,6 +942,10 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
         break;
       }
       values?.push(ev.lastValue);
+    }
+    if (r === FAIL && firstEverywhere) {
+      if (failedAt !== first) firstEverywhere = absentEverywhere = false;
+      else if (absentEverywhere && parent.sysattr(first.attr!) !== undefined) absentEverywhere = false;
     }
     if (r === PASS) {
       if (explain && values) for (let i = 0; i < values.length; i++) explain.passed(line, tokens[k + i]!, values[i], parent.sysname);
@@ -939,22 +955,33 @@ function applyParentTokens(ev: UdevEvent, tokens: readonly RuleToken[], k: numbe
     if (!next) {
       if (explain && failedAt) explain.failed(line, failedAt, ev.lastValue, parent.sysname, true);
       ev.devParent = undefined;
-      return FAIL;
+      return absentEverywhere ? FAIL_ABSENT : firstEverywhere ? FAIL_FIRST : FAIL;
     }
     ev.devParent = next;
   }
 }
 
+/**
+ * Work the interpreter did, for tests that count work instead of time: lines evaluated (past
+ * the line pre-filter) and tokens evaluated. Only ever incremented.
+ */
+export const rulesWork = { lines: 0, tokens: 0 };
+
 /** Not a token quickToken() evaluates. */
 const UNHANDLED = 2;
+/** quickToken(): failed because the property or attribute is absent (applyParentTokens: on every device). */
+const FAIL_ABSENT = 3;
+/** applyParentTokens(): failed because the group's first token failed on every device. */
+const FAIL_FIRST = 4;
 
 /**
- * The common leading tokens (ACTION, DEVPATH, KERNEL, SUBSYSTEM, DRIVER, ENV{} on the event
- * device) evaluated without the general dispatch: the same result and the same side effects as
- * applyToken, or UNHANDLED for every other token. Most lines stop at their first token, so this
- * is the interpreter's hot path.
+ * The common leading tokens (ACTION, DEVPATH, KERNEL, SUBSYSTEM, DRIVER, ENV{} and ATTR{} with a
+ * plain name on the event device) evaluated without the general dispatch: the same result and
+ * the same side effects as applyToken, or UNHANDLED for every other token. Most lines stop at
+ * their first token, so this is the interpreter's hot path. FAIL_ABSENT: failed on an absent
+ * property or attribute.
  */
-function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | typeof UNHANDLED {
+function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | typeof UNHANDLED | typeof FAIL_ABSENT {
   let v: string | undefined;
   switch (t.type) {
     case TokenType.M_ACTION:
@@ -969,6 +996,7 @@ function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | 
       break;
     case TokenType.M_ENV:
       v = dev.getProperty(t.attr!);
+      if (v === undefined) return matchString(t, v) ? PASS : FAIL_ABSENT;
       break;
     case TokenType.M_SUBSYSTEM:
       v = dev.subsystem;
@@ -976,14 +1004,24 @@ function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | 
     case TokenType.M_DRIVER:
       v = dev.driver;
       break;
+    case TokenType.M_ATTR:
+      // matchAttr() for a plain name: an unreadable attribute fails either operator.
+      if (t.attrSubst !== SubstType.PLAIN) return UNHANDLED;
+      v = dev.sysattr(t.attr!);
+      if (v === undefined) return FAIL_ABSENT;
+      if (t.removeTrailingWhitespace) v = trimTrailingWs(v);
+      break;
     default:
       return UNHANDLED;
   }
   return matchString(t, v) ? PASS : FAIL;
 }
 
-/** udev_rule_apply_line_to_event(): returns FATAL, or the next line index. */
-function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, explain: ExplainSink | undefined): number {
+/**
+ * udev_rule_apply_line_to_event(): returns FATAL, or the next line index — past the lines
+ * `runs` says must fail the same way when the first token fails (see runs.ts).
+ */
+function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, explain: ExplainSink | undefined, runs: LineRuns | undefined): number {
   const dev = ev.dev;
   if ((line.flags & mask) === 0) {
     if (explain) explain.skipped(line);
@@ -991,9 +1029,12 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
   }
   const tokens = line.tokens;
   let k = 0;
-  if (!explain && tokens.length > 0) {
+  rulesWork.lines++;
+  if (runs !== undefined && tokens.length > 0) {
+    rulesWork.tokens++;
     const q = quickToken(tokens[0]!, dev);
-    if (q === FAIL) return index + 1;
+    if (q === FAIL) return runs.same[index]!;
+    if (q === FAIL_ABSENT) return Math.max(runs.same[index]!, runs.absent[index]!);
     if (q === PASS) k = 1;
   }
   ev.esc = Escape.UNSET;
@@ -1006,10 +1047,15 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
       const r = applyParentTokens(ev, tokens, k, explain, line);
       if (r === FATAL) return -1;
       if (r === FAIL) return index + 1;
+      // The line's first token failed on the device and every ancestor: so do the same
+      // tokens leading the next lines (the values compared do not change between them).
+      if (r === FAIL_FIRST) return k === 0 && runs ? runs.same[index]! : index + 1;
+      if (r === FAIL_ABSENT) return k === 0 && runs ? Math.max(runs.same[index]!, runs.absent[index]!) : index + 1;
       parentsDone = true;
       continue;
     }
     if (explain) ev.lastValue = undefined;
+    rulesWork.tokens++;
     const r = applyToken(ev, t, dev);
     if (r === FATAL) return -1;
     if (r === FAIL) {
@@ -1035,10 +1081,13 @@ export function applyRules(rules: CompiledRules, ev: UdevEvent, explain?: Explai
     if (dev.devnum) mask |= LineFlag.HAS_DEVLINK;
     if (dev.ifindex !== undefined) mask |= LineFlag.HAS_NAME;
   }
+  // Explain mode reports every line, so it steps over none.
+  const runsOf = explain ? undefined : fileRuns(files);
   for (let f = 0; f < files.length; f++) {
     const lines = files[f]!.lines;
+    const runs = runsOf?.[f];
     for (let i = 0; i < lines.length;) {
-      const next = applyLine(ev, lines[i]!, i, mask, explain);
+      const next = applyLine(ev, lines[i]!, i, mask, explain, runs);
       if (next < 0) return 'fatal';
       i = next;
     }

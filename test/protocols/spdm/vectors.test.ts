@@ -205,6 +205,13 @@ describe('Appendix B.4: Linux kernel SPDM requests, reproduced by the codecs', (
       '12e100000014000006000200f8ff0f00ffffffff',
     ],
     [
+      // twilfredo/spdm-linux @009663bd lib/spdm (the newest revision of the series read; not in mainline):
+      // SPDM_MAX_REQ_ALG_STRUCT 0 and an initializer without MeasurementSpecification or OtherParamsSupport.
+      'newest series revision NEGOTIATE_ALGORITHMS 1.2 (no AlgStructs even with KEY_EX, MeasurementSpecification 0)',
+      () => encodeNegotiateAlgorithms({ version: 0x12, measurementSpec: 0, otherParams: 0, baseAsym: 0x1b5, baseHash: 7, algStructs: [] }),
+      `12e3000020000000b501000007000000${z(16)}`,
+    ],
+    [
       'later revision NEGOTIATE_ALGORITHMS 1.2 (no KEY_EX, no MUT_AUTH)',
       () => encodeNegotiateAlgorithms({ version: 0x12, measurementSpec: 1, otherParams: 0, baseAsym: 0x1b5, baseHash: 7, algStructs: [] }),
       `12e3000020000100b501000007000000${z(16)}`,
