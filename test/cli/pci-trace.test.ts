@@ -114,8 +114,9 @@ describe('auxbus pci-trace', () => {
 
 describe('the qemu-cxl-type3 preset on a machine', () => {
   it('should sit at 0000:0d:00.0 with one DOE mailbox listing 1e98:02, bound by cxl_pci as one DOE auxiliary device', () => {
-    const m = createMachine({ presets: ['qemu-cxl-type3'], modules: ['cxl_pci'], autoload: false });
+    const m = createMachine({ presets: ['qemu-cxl-type3'], modules: ['cxl_pci', 'pci_doe'], autoload: false });
     m.boot();
+    m.advance(100); // pci_doe's Discovery, which doe_features/ shows
     const root = m.processes.root;
     expect(root.readdir('/sys/bus/pci/devices/0000:0d:00.0/doe_features').sort()).toEqual(['1e98:02', 'doe_discovery']);
     expect(root.readlink('/sys/bus/pci/devices/0000:0d:00.0/driver')).toMatch(/cxl_pci$/);
