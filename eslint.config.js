@@ -44,6 +44,9 @@ const nodeFiles = [
   'playground/e2e/**',
 ];
 
+/** Browser-safe parts of src/cli: the shell interpreter (the playground's terminal pane) and its rendering. */
+const browserSafeCli = ['src/cli/shell/**', 'src/cli/render.ts', 'src/cli/colors.ts'];
+
 const folders = Object.keys(layers);
 
 export default tseslint.config(
@@ -135,6 +138,28 @@ export default tseslint.config(
     },
   },
   {
+    // The shell's interpreter and what it renders with run in the playground's terminal pane too:
+    // no node:* module, no *.node.ts file and no value from io.ts (the Node I/O: `process`);
+    // `import type { CliIo }` is fine. test/architecture/browser-bundle.test.ts checks the bundle.
+    files: browserSafeCli,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'the shell interpreter runs in a browser: no node:* modules' },
+            { regex: '\\.node\\.js$', message: 'the shell interpreter runs in a browser: no *.node.ts files' },
+            {
+              regex: '(^|/)(io|shell|main|machine-args|command)\\.js$',
+              allowTypeImports: true,
+              message: 'the shell interpreter runs in a browser: Node I/O (io.ts) and the CLI front end stay out of it',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The playground (issue #13) is a browser layer over the browser-safe folders: it enters
     // machine, scenario, udev and base through their index.ts (and src/index.ts for public
     // types), and imports no node:* module and no *.node.ts file.
@@ -147,8 +172,8 @@ export default tseslint.config(
             { regex: '^node:', message: 'the playground runs in a browser: no node:* modules' },
             { regex: '\\.node\\.js$', message: 'the playground runs in a browser: no *.node.ts files' },
             {
-              regex: '^(\\.\\./)+src/(?!(machine|scenario|udev|base)/index\\.js$|index\\.js$)',
-              message: 'the playground imports src/ only through machine, scenario, udev, base (index.ts) or src/index.ts',
+              regex: '^(\\.\\./)+src/(?!(machine|scenario|udev|base|cli/shell)/index\\.js$|index\\.js$)',
+              message: 'the playground imports src/ only through machine, scenario, udev, base, cli/shell (index.ts) or src/index.ts',
             },
           ],
         },

@@ -1,4 +1,7 @@
-/** A tiny static file server for the built playground, on 127.0.0.1 and a random port. */
+/**
+ * A tiny static file server for the built playground, on 127.0.0.1 and a random port, serving
+ * `root` under the URL path `base` (default `/`) — a sub-path proves the build's relative base.
+ */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,9 +15,14 @@ const types: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export async function serveStatic(root: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveStatic(root: string, base = '/'): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const full = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!full.startsWith(base)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const path = full.slice(base.length - 1);
     let file = normalize(join(root, path));
     if (!file.startsWith(root + sep) && file !== root) {
       res.writeHead(403).end();
@@ -30,5 +38,5 @@ export async function serveStatic(root: string): Promise<{ url: string; close: (
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}${base}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

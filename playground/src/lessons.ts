@@ -1,10 +1,15 @@
 /** Guided lessons: a starting scenario and what to look at. */
+import raceShared from '../../examples/explore/doe-pci-core-shared.yaml?raw';
 export interface Lesson {
   readonly id: string;
   readonly title: string;
   readonly text: string;
   /** What to do and watch, shown beside the tree. */
   readonly guide: string;
+  /** Replay this explorer schedule of the scenario's concurrent: block in the scheduler panel. */
+  readonly race?: string;
+  /** Run the same steps on a twin machine under the other DOE policy, side by side. */
+  readonly compare?: boolean;
 }
 
 const cxl = (doe: string) => `name: playground
@@ -49,6 +54,22 @@ export const lessons: readonly Lesson[] = [
       'Mainline: the PCI core owns the mailboxes, no auxiliary DOE devices exist. A raw exchange through the config file goes through — and taints the kernel. Compare with the aux-exclusive lesson.',
   },
   {
+    id: 'doe-both',
+    title: 'DOE hand-off — both policies side by side',
+    text: cxl('aux-exclusive'),
+    compare: true,
+    guide:
+      'Two machines run the same steps: aux-exclusive on the left (the page), pci-core-shared on the right. Press "raw DOE exchange": on the left pci_doe.doe owns the mailbox and the raw exchange is refused (EPERM) before it touches a register; on the right it goes through the config file — and taints the kernel. Then hand cxl_pci.doe.1 to userspace: only the left machine has a DOE auxiliary device to hand over.',
+  },
+  {
+    id: 'race',
+    title: 'The pci-core-shared race (explorer schedule 1.1)',
+    text: raceShared,
+    race: '1.1',
+    guide:
+      "The explorer's shortest schedule for the DOE hand-off race: lane 2 rebinds cxl_pci (its probe reads the CDAT over mailbox 0) while lane 1, a compliance tool, runs an exchange on the same mailbox through the config file. Press \"step ▶\" in the scheduler panel and watch the mailbox line: at the race both the kernel and userspace drive mailbox 0, and the kernel log shows the tool's register writes landing in the middle of the kernel's CDAT read.",
+  },
+  {
     id: 'fwctl',
     title: 'fwctl revoke',
     text: `name: playground
@@ -83,6 +104,7 @@ steps:
   - write: /sys/bus/pci/devices/0000:03:00.0/sriov_numvfs
     value: "2"
 `,
-    guide: 'Two VFs exist. Select a VF, set driver_override to vfio-pci and drivers_probe: /dev/vfio/N appears for its IOMMU group.',
+    guide:
+      'Two VFs exist, marked "pci VF" with their physfn (the PF shows how many VFs it has); mlx5_core took them. Select a VF, unbind it, set driver_override to vfio-pci and press drivers_probe: vfio-pci binds and /dev/vfio/N appears for its IOMMU group.',
   },
 ];

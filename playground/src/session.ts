@@ -40,6 +40,10 @@ export interface TreeNode {
   readonly devpath: string;
   readonly driver: string | null;
   readonly owner: string;
+  /** A virtual function's physical function (pci_physfn), by name. */
+  readonly physfn?: string;
+  /** A physical function's virtual functions, by name. */
+  readonly virtfns?: readonly string[];
   readonly children: TreeNode[];
 }
 
@@ -67,7 +71,13 @@ export function replay(text: string): Replay {
   return { result, machine };
 }
 
+/** The PF of a PCI virtual function (PciDevice.physfn), read without importing the pci layer. */
+function physfnOf(dev: Device): Device | undefined {
+  return (dev as Device & { physfn?: Device }).physfn;
+}
+
 function kindOf(dev: Device): string {
+  if (physfnOf(dev)) return `${dev.bus!.name} VF`;
   if (dev.bus) return dev.bus.name;
   if (dev.class) return `class ${dev.class.name}`;
   return 'device';
@@ -84,7 +94,18 @@ export function deviceTree(machine: Machine): TreeNode[] {
     } catch {
       owner = '?';
     }
-    nodes.set(d, { name: d.name, kind: kindOf(d), devpath: d.devpath, driver: d.driver?.name ?? null, owner, children: [] });
+    const pf = physfnOf(d);
+    const vfs = devs.filter((v) => physfnOf(v) === d).map((v) => v.name);
+    nodes.set(d, {
+      name: d.name,
+      kind: kindOf(d),
+      devpath: d.devpath,
+      driver: d.driver?.name ?? null,
+      owner,
+      ...(pf ? { physfn: pf.name } : {}),
+      ...(vfs.length > 0 ? { virtfns: vfs } : {}),
+      children: [],
+    });
   }
   const roots: TreeNode[] = [];
   for (const d of devs) {

@@ -2,7 +2,7 @@
  * What a CLI verb writes to and reads from. Verbs never touch process.stdout directly, so tests
  * run them in-process and capture output.
  */
-import pc from 'picocolors';
+export { colors } from './colors.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -42,9 +42,4 @@ export function captureIo(cwd: string = process.cwd()): CliIo & { out: string; e
     },
   };
   return io;
-}
-
-/** picocolors bound to an io's colour setting. */
-export function colors(io: CliIo): ReturnType<typeof pc.createColors> {
-  return pc.createColors(io.color);
 }

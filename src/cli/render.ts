@@ -1,16 +1,17 @@
 /**
  * Pictures for the terminal: the device tree with bindings (box-drawing, colour when the io
- * allows), a uevent log, and Graphviz/Mermaid graphs of devices and drivers.
+ * allows), a uevent log, and Graphviz/Mermaid graphs of devices and drivers. Browser-safe (the
+ * shell's `tree` runs in the playground): no node:* module, no Node I/O — callers print.
  */
 import type { Device, Uevent } from '../bus/index.js';
 import { Devtmpfs, type Machine } from '../machine/index.js';
-import { type CliIo, colors } from './io.js';
+import { type ColorSetting, type Colors, colors } from './colors.js';
 
 function childrenOf(machine: Machine, parent: Device | undefined): Device[] {
   return [...machine.core.devices].filter((d) => d.parent === parent).sort((a, b) => a.devpath.localeCompare(b.devpath));
 }
 
-function label(dev: Device, c: ReturnType<typeof colors>): string {
+function label(dev: Device, c: Colors): string {
   const kind = dev.bus ? c.cyan(dev.bus.name) : dev.class ? c.magenta(`class ${dev.class.name}`) : c.dim('no bus');
   const parts = [c.bold(dev.name), kind];
   if (dev.driver) parts.push(c.green(`→ ${dev.driver.name}`));
@@ -22,7 +23,7 @@ function label(dev: Device, c: ReturnType<typeof colors>): string {
 }
 
 /** The device tree below /sys/devices, one line per device. */
-export function renderTree(machine: Machine, io: CliIo): string {
+export function renderTree(machine: Machine, io: ColorSetting): string {
   const c = colors(io);
   const lines: string[] = [c.dim('/sys/devices')];
   const walk = (parent: Device | undefined, prefix: string) => {
@@ -43,7 +44,7 @@ export function renderTree(machine: Machine, io: CliIo): string {
 }
 
 /** One line per uevent: SEQNUM, action, devpath and the interesting variables. */
-export function renderUevents(events: readonly Uevent[], io: CliIo): string {
+export function renderUevents(events: readonly Uevent[], io: ColorSetting): string {
   const c = colors(io);
   const actionColor: Record<string, (s: string) => string> = {
     add: c.green,

@@ -79,7 +79,7 @@ export function rulesDiagnostics(rules: readonly RulesText[]): RulesDiagnostic[]
   for (const d of result.diagnostics) {
     if (d.level !== 'warning' && d.level !== 'error') continue;
     if (d.file === null) continue;
-    out.push({ file: d.file, line: d.line ?? 1, col: 1, level: d.level, message: d.message });
+    out.push({ file: d.file, line: d.line ?? 1, col: d.col ?? 1, level: d.level, message: d.message });
   }
   for (const r of rules) {
     const long = overlongLine(r.text);

@@ -33,11 +33,18 @@ export interface Diagnostic {
   readonly text: string;
   /** Sysname of the device for event messages (log_device_*), else null. */
   readonly device: string | null;
+  /**
+   * Parse-time messages about one token: its 1-based column (in the physical line for a one-line
+   * rule, in the joined text for a continued one) and length, for editors. 252 prints no column;
+   * `text` stays 252's line.
+   */
+  readonly col?: number;
+  readonly length?: number;
 }
 
 /** A parse-time message about a rules line: "<path>:<line> <message>". */
-export function ruleDiagnostic(level: LogLevel, file: string, line: number, message: string): Diagnostic {
-  return { level, file, line, message, text: `${file}:${line} ${message}`, device: null };
+export function ruleDiagnostic(level: LogLevel, file: string, line: number, message: string, span?: { col: number; length: number }): Diagnostic {
+  return { level, file, line, message, text: `${file}:${line} ${message}`, device: null, ...(span ? { col: span.col, length: span.length } : {}) };
 }
 
 /** A parse-time message with 252's "<path>:<line>: " form (GOTO resolution, long lines). */

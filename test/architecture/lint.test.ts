@@ -57,6 +57,15 @@ describe('layer rules', () => {
     expect(await ruleIds('src/cli/x.ts', text)).toEqual([]);
   });
 
+  it('keeps Node I/O out of the browser-safe shell interpreter (the playground runs it)', async () => {
+    const rule = '@typescript-eslint/no-restricted-imports';
+    expect(await ruleIds('src/cli/shell/x.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n")).toContain(rule);
+    expect(await ruleIds('src/cli/shell/x.ts', "import { processIo } from '../io.js';\nexport const f = processIo;\n")).toContain(rule);
+    expect(await ruleIds('src/cli/render.ts', "import { processIo } from './io.js';\nexport const f = processIo;\n")).toContain(rule);
+    expect(await ruleIds('src/cli/shell/x.ts', "import type { CliIo } from '../io.js';\nexport type F = CliIo;\n")).toEqual([]);
+    expect(await ruleIds('src/cli/shell/x.ts', "import { colors } from '../colors.js';\nexport const f = colors;\n")).toEqual([]);
+  });
+
   it('reports an import cycle', async () => {
     // src/base/index.ts re-exports errno.ts; errno.ts importing the index back closes a cycle.
     expect(await ruleIds('src/base/errno.ts', "import { kerr } from './index.js';\nexport const f = kerr;\n")).toContain('import-x/no-cycle');

@@ -15,6 +15,7 @@ import {
   conflicts,
   explore,
   formatSchedule,
+  kernelDoeBusy,
   machineScenarioHost,
   parseSchedule,
   runSchedule,
@@ -61,6 +62,23 @@ describe('explorer: the DOE hand-off race', () => {
     expect(a.violation?.invariant).toBe('kernel-doe-vs-userspace');
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(runSchedule(exclusive, { prefix: [1, 1] }).violation).toBeUndefined();
+  });
+
+  it('should let an observer watch the race: the kernel mid-exchange on mailbox 0 while lane 1’s exchange runs', () => {
+    const seen: { entry: string | undefined; inStep: string | undefined; kernelBusy: boolean; t: number }[] = [];
+    const r = runSchedule(shared, {
+      prefix: [1, 1],
+      timeline: true,
+      observe: (m, entry, inStep) => seen.push({ entry: entry?.what, inStep, kernelBusy: kernelDoeBusy(m, '0000:0d:00.0', 0), t: m.clock.now() }),
+    });
+    // One observation per timeline entry, in order, and a last one after the run.
+    expect(seen.map((o) => o.entry)).toEqual([...r.timeline.map((e) => e.what), undefined]);
+    const lane1 = seen.findIndex((o) => o.entry?.startsWith('doe 0000:0d:00.0 mailbox 0'));
+    expect(lane1).toBeGreaterThan(0);
+    // Inside lane 1's exchange, at some entry the kernel has its own exchange in flight.
+    expect(seen.slice(lane1 + 1).some((o) => o.inStep === 'lane 1' && o.kernelBusy)).toBe(true);
+    // Before the lane steps, no lane step is in progress.
+    expect(seen.slice(0, 2).every((o) => o.inStep === undefined)).toBe(true);
   });
 
   it('should find it with seeded random schedules and not under aux-exclusive with the same seeds', () => {

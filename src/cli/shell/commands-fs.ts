@@ -178,7 +178,7 @@ export const fsCommands: readonly ShellCommand[] = [
     summary: 'the device tree below /sys/devices with drivers, overrides and /dev nodes',
     completes: 'none',
     run(ctx) {
-      ctx.out(renderTree(ctx.machine, { color: ctx.color, cwd: '/', stdout: () => {}, stderr: () => {} }));
+      ctx.out(renderTree(ctx.machine, { color: ctx.color }));
       ctx.data(
         [...ctx.machine.core.devices].map((d) => ({
           name: d.name,

@@ -70,6 +70,14 @@ export interface RunScheduleOptions {
    * point whose every option is asleep ends the run (pruned).
    */
   readonly sleepSets?: { readonly search: SleepSetSearch; readonly depth: number };
+  /**
+   * With `timeline`: called after each timeline entry is recorded — before what it names runs, so
+   * the machine shows the state after the previous entry — and once more at the end (entry
+   * undefined) before the machine is disposed. `inStep` is the actor of the lane step in progress
+   * (a step that sleeps, such as a polling `doe`, lets tasks run inside it). The playground's
+   * scheduler panel steps through a replay with it.
+   */
+  readonly observe?: (machine: Machine, entry: TimelineEntry | undefined, inStep: string | undefined) => void;
 }
 
 type Option = { readonly kind: 'lane'; readonly lane: number } | { readonly kind: 'tick' } | { readonly kind: 'task'; readonly index: number };
@@ -133,6 +141,12 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
   /** While a lane's raw DOE exchange runs: notes whether the kernel's mailbox is busy meanwhile. */
   let watching: (() => void) | undefined;
   const record = options.timeline === true;
+  /** The actor of the lane step in progress, for `observe`. */
+  let inStep: string | undefined;
+  const note = (entry: TimelineEntry): void => {
+    timeline.push(entry);
+    options.observe?.(m, entry, inStep);
+  };
 
   const fail = (invariant: string, message: string): never => {
     violation = { invariant, message };
@@ -208,7 +222,7 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
         );
       }
       if (record && exploring)
-        timeline.push({
+        note({
           t: m.clock.now(),
           actor: 'kernel',
           what: ready[i]!.name,
@@ -226,9 +240,11 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
     let watch: (() => void) | undefined;
     if (userDoe) watch = () => void (kernelInFlight ||= kernelDoeBusy(m, userDoe.config, userDoe.mailbox));
     const proc = step.as ?? (fdName !== undefined ? fds.get(fdName)?.proc : undefined) ?? 'root';
-    if (record) timeline.push({ t: m.clock.now(), actor: `${actor} (${proc})`, what: summarize(step), ...(choice !== undefined ? { choice } : {}) });
+    if (record) note({ t: m.clock.now(), actor: `${actor} (${proc})`, what: summarize(step), ...(choice !== undefined ? { choice } : {}) });
     watching = watch;
+    inStep = actor;
     const outcome = perform(sm, step, fds);
+    inStep = undefined;
     watching = undefined;
     // An invariant that failed inside the step (a task it waited for) stopped it: report that.
     if (violation || pruned) throw new Stop();
@@ -247,7 +263,7 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
         `${summarize(step)} on a revoked file returned ${outcome.kind === 'errno' ? outcome.errno : 'success'}, not ENODEV`,
       );
     }
-    if (record && outcome.kind === 'errno') timeline.push({ t: m.clock.now(), actor: `${actor} (${proc})`, what: `  → ${outcome.errno}` });
+    if (record && outcome.kind === 'errno') note({ t: m.clock.now(), actor: `${actor} (${proc})`, what: `  → ${outcome.errno}` });
     // A lane step's own expect: is not judged (any outcome is a legal interleaving's outcome).
     if (actor === 'step') void judge(step.expect, outcome);
     checkAll();
@@ -294,7 +310,7 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
         } else if (o.kind === 'tick') {
           m.scheduler.tick();
           if (record)
-            timeline.push({
+            note({
               t: m.clock.now(),
               actor: 'clock',
               what: `timers due at ${m.clock.now()}ms`,
@@ -323,6 +339,7 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
       else violation = { invariant: 'no-internal-error', message: e instanceof Error ? e.message : String(e) };
     }
   } finally {
+    if (record) options.observe?.(m, undefined, undefined);
     try {
       sm.dispose?.();
     } catch {

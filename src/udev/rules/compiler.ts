@@ -242,8 +242,12 @@ class FileCompiler {
     this.file = { path, name, lines: [] };
   }
 
+  /** The token being parsed: offset and length in the logical line, and the line's indent (for Diagnostic.col). */
+  #span: { offset: number; length: number; indent: number } | undefined;
+
   #log(level: LogLevel, message: string): void {
-    this.emit(ruleDiagnostic(level, this.file.path, this.#line!.line, message));
+    const s = this.#span;
+    this.emit(ruleDiagnostic(level, this.file.path, this.#line!.line, message, s ? { col: s.indent + s.offset + 1, length: s.length } : undefined));
   }
 
   #format(s: string): CompiledFormat {
@@ -256,7 +260,7 @@ class FileCompiler {
   }
 
   /** rule_add_line() */
-  addLine(text: string, lineNr: number): void {
+  addLine(text: string, lineNr: number, indent = 0): void {
     const line: RuleLine = {
       file: this.file,
       line: lineNr,
@@ -271,13 +275,21 @@ class FileCompiler {
     this.#line = line;
     for (let p = 0; p < text.length;) {
       const tok = scanToken(text, p);
+      // The token's position: from its first character (separators skipped) to the scan's end.
+      let start = p;
+      while (start < text.length && (isWhitespace(text.charCodeAt(start)) || text[start] === ',')) start++;
       if (tok === undefined) {
+        this.#span = { offset: start, length: Math.max(1, text.length - start), indent };
         this.#log('error', 'Invalid key/value pair, ignoring.');
+        this.#span = undefined;
         return;
       }
       if (tok === null) break;
+      this.#span = { offset: start, length: tok.next - start, indent };
       p = tok.next;
-      if (!this.#parseToken(line, tok.key, tok.attr, tok.op, tok.value)) return;
+      const ok = this.#parseToken(line, tok.key, tok.attr, tok.op, tok.value);
+      this.#span = undefined;
+      if (!ok) return;
     }
     if (line.flags === 0) {
       this.#log('warning', 'The line takes no effect, ignoring.');
@@ -811,7 +823,7 @@ export function compileRules(inputs: readonly RulesFileInput[], options: Compile
     const fc = new FileCompiler(path, name, { resolveNames, passwd }, emit, formats);
     const lex = splitRulesFile(bytes);
     for (const item of lex.items) {
-      if ('text' in item) fc.addLine(item.text, item.line);
+      if ('text' in item) fc.addLine(item.text, item.line, item.indent);
       else if (item.kind === 'line-too-long') emit(ruleDiagnosticColon('error', path, item.line, 'Line is too long, ignored'));
     }
     files.push(fc.file);

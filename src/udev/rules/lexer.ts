@@ -12,6 +12,8 @@ import { UDEV_LINE_SIZE } from './limits.js';
 export interface LogicalLine {
   readonly text: string;
   readonly line: number;
+  /** Leading whitespace skipped on the rule's physical line (0 for a continued rule): text offset + indent + 1 is the column. */
+  readonly indent?: number;
 }
 
 /** Something the line reader reports (always about the file being read). */
@@ -107,6 +109,7 @@ export function splitRulesFile(bytes: string): LexResult {
     pos = r.next;
     lineNr++;
     let line = skipLeadingWhitespace(r.text);
+    const indent = continuation === undefined ? r.text.length - line.length : 0;
     // A comment line is skipped even in the middle of a continuation.
     if (line.charCodeAt(0) === 35 /* # */) continue;
     if (continuation !== undefined && !ignoreLine) {
@@ -122,7 +125,7 @@ export function splitRulesFile(bytes: string): LexResult {
       continue;
     }
     if (ignoreLine) items.push({ kind: 'line-too-long', line: lineNr });
-    else if (line.length > 0) items.push({ text: line, line: lineNr });
+    else if (line.length > 0) items.push({ text: line, line: lineNr, ...(indent > 0 ? { indent } : {}) });
     continuation = undefined;
     ignoreLine = false;
   }
