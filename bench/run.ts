@@ -19,8 +19,12 @@
  *   churn      machines built, booted and released (Machine.release) in a synchronous loop: heap
  *              retained per machine
  *
- * Not measured: explorer.schedules_per_second (there is no schedule explorer yet). Run with
- * `node --expose-gc` (the npm script does) so heap figures are taken after a full collection.
+ *   explorer   the race explorer on the DOE hand-off scenario: schedules per CPU second (one
+ *              core), per wall second, and the share of a schedule spent before the block
+ *              (bench/explore-measure.ts)
+ *
+ * Run with `node --expose-gc` (the npm script does) so heap figures are taken after a full
+ * collection.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +33,7 @@ import { createMachine, machineScenarioHost } from '../src/machine/index.js';
 import { runScenarioFile } from '../src/scenario/index.node.js';
 import { IPciCore, type PciCore } from '../src/pci/index.js';
 import { scaleMachine } from '../test/support/scale-machine.js';
+import { measureExplorer } from './explore-measure.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -244,6 +249,15 @@ if (want('churn')) {
   }
   await new Promise((r) => setImmediate(r));
   report('churn.retained_bytes_per_machine_after_yield', (heap() - base) / 1000, 'B');
+}
+
+// --- explorer ----------------------------------------------------------------------------
+
+{
+  const r = measureExplorer();
+  report('explorer.schedules_per_second', r.perCpuSecond, 'schedules/s (one core, CPU time)');
+  report('explorer.schedules_per_second_wall', r.perWallSecond, 'schedules/s (wall)');
+  report('explorer.prefix_share', r.prefixShare, 'of a schedule before the block');
 }
 
 if (svgFile) writeFileSync(svgFile, plot(series));

@@ -1,7 +1,7 @@
 /**
- * `auxbus explore SCENARIO [--schedules N] [--seed S] [--exhaustive --depth D] [--shard I/N]
- * [--replay SCHEDULE] [--json]`: the race explorer (docs/explorer.md) over the scenario's first
- * `concurrent:` block. On a violation: the shortest schedule found (shrunk), its timeline and the
+ * `auxbus explore SCENARIO [--schedules N] [--seed S] [--exhaustive --depth D [--no-sleep-sets]
+ * [--no-state-hash]] [--shard I/N] [--jobs J] [--replay SCHEDULE] [--json]`: the race explorer
+ * (docs/explorer.md) over the scenario's `concurrent:` blocks. On a violation: the shortest schedule found (shrunk), its timeline and the
  * command that replays it. Exit 1 when a violation was found, 0 when none, 2 on bad input.
  * `--json`: one JSON line per violation, then the summary {schedules, violations, shortest}.
  * A progress bar on stderr when it is a TTY without NO_COLOR.
@@ -17,6 +17,7 @@ import {
   formatSchedule,
   formatTimeline,
   machineScenarioHost,
+  mergeCampaigns,
   parseSchedule,
   runSchedule,
   shrink,
@@ -39,11 +40,14 @@ interface ExploreArgs {
   json?: boolean;
   rules: string[];
   strict?: boolean;
+  sleepSets: boolean;
+  stateHash: boolean;
 }
 
 /**
  * A campaign split over `jobs` worker threads: worker k runs the seeds (or first choices) of
- * sub-shard k of this shard. Sums the counts; the violation reported is the lowest seed's.
+ * sub-shard k of this shard. The merged result is what one thread would report (the same
+ * schedules, violations and first violation).
  */
 async function exploreInWorkers(
   data: { text: string; file: string; baseDir: string; rules: readonly RulesText[] },
@@ -76,17 +80,13 @@ async function exploreInWorkers(
       });
     }),
   );
-  const found = results
-    .map((r) => r.found)
-    .filter((f) => f !== undefined)
-    .sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0))[0];
-  return {
-    schedules: results.reduce((a, r) => a + r.schedules, 0),
-    violations: results.reduce((a, r) => a + r.violations, 0),
-    found,
-    pruned: results.reduce((a, r) => a + r.pruned, 0),
-    complete: results.every((r) => r.complete),
+  // The seeds of shard i of n (k ≡ i mod n, seed S + k) up to `last`: what one thread would run.
+  const seedsUpTo = (last: number): number => {
+    let count = 0;
+    for (let k = i; k < campaign.schedules && campaign.seed + k <= last; k += n) count++;
+    return count;
   };
+  return mergeCampaigns(results, campaign.stopAtFirst ?? true, seedsUpTo);
 }
 
 const nat = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : undefined);
@@ -99,6 +99,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--seed <s>', 'first seed (random mode)', '1')
     .option('--exhaustive', 'every schedule whose first D choices vary (state hashing prunes repeats)')
     .option('--depth <d>', 'choice points varied in --exhaustive mode', '8')
+    .option('--no-sleep-sets', '--exhaustive without partial-order reduction (sleep sets)')
+    .option('--no-state-hash', '--exhaustive without state hashing')
     .option('--shard <i/n>', 'run only shard I of N (seeds, or first choices, congruent to I mod N)')
     .option('--jobs <j>', 'worker threads sharing the campaign on this machine', '1')
     .option('--replay <schedule>', 'run one schedule (as printed, e.g. 1.1) and show its timeline')
@@ -170,7 +172,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const campaign: Omit<CampaignOptions, 'onProgress'> = {
       schedules,
       seed,
-      ...(o.exhaustive ? { exhaustive: { depth } } : {}),
+      ...(o.exhaustive ? { exhaustive: { depth, sleepSets: o.sleepSets, stateHashing: o.stateHash } } : {}),
       ...(shard ? { shard } : {}),
     };
     const result =

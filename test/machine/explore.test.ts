@@ -8,8 +8,11 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Footprint,
   type Machine,
+  SleepSetSearch,
   TASK_INVARIANTS,
+  conflicts,
   explore,
   formatSchedule,
   kernelDoeBusy,
@@ -187,5 +190,165 @@ steps:
     const r = loadScenario(`name: t\nsteps:\n${body}`, 't.yaml', host);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.diagnostics[0]!.message).toMatch(message);
+  });
+});
+
+describe('explorer: every concurrent block', () => {
+  const two = load('examples/explore/two-blocks.yaml');
+  it('should explore the second block too and find the DOE race there', () => {
+    const r = explore(two, { schedules: 50, seed: 1, exhaustive: { depth: 5 } });
+    expect(r.found?.violation.invariant).toBe('kernel-doe-vs-userspace');
+    const s = shrink(two, r.found!.schedule, 'kernel-doe-vs-userspace');
+    expect(formatSchedule(s.schedule)).toBe('0.0.1.1');
+    const lanes = s.timeline.filter((e) => e.actor.includes('lane')).map((e) => `${e.actor.replace(/ \(.*/, '')} ${e.what.split(' ')[0]}`);
+    expect(lanes).toEqual(['lane 1 read', 'lane 2 read', 'b2 lane 2 write', 'b2 lane 2 write', 'b2 lane 1 doe']);
+    // The same steps with the first block removed are the one-block scenario: same race.
+    expect(runSchedule(two, { prefix: [0, 0, 1, 1] }).violation?.invariant).toBe('kernel-doe-vs-userspace');
+  });
+});
+
+describe('explorer: partial-order reduction (sleep sets)', () => {
+  const readers = load('examples/explore/independent-readers.yaml');
+  const campaign = (sleepSets: boolean, stateHashing: boolean) =>
+    explore(readers, { schedules: 1000, seed: 1, exhaustive: { depth: 20, sleepSets, stateHashing } });
+
+  it('should count schedules with and without reduction where independent actors commute', () => {
+    const none = campaign(false, false);
+    const sleep = campaign(true, false);
+    const hash = campaign(false, true);
+    const both = campaign(true, true);
+    for (const r of [none, sleep, hash, both]) expect([r.complete, r.violations]).toEqual([true, 0]);
+    // 2+2+2 steps of three lanes: 6!/(2!2!2!) = 90 interleavings, every one run without reduction.
+    expect([none.schedules, none.pruned]).toEqual([90, 0]);
+    // Sleep sets run each order of the four conflicting open/close steps to the end once (6),
+    // and stop 12 runs as soon as they only reorder independent steps.
+    expect([sleep.schedules - sleep.pruned, sleep.pruned]).toEqual([6, 12]);
+    expect([hash.schedules, hash.pruned]).toEqual([29, 17]);
+    expect([both.schedules, both.pruned]).toEqual([15, 11]);
+  });
+
+  /** Each complete run's order of the conflicting steps (lanes 2 and 3 open and close one node). */
+  const orders = (sleepSets: boolean): Set<string> => {
+    const search = new SleepSetSearch();
+    const seen = new Set<string>();
+    let prefix: number[] | undefined = [];
+    while (prefix) {
+      const r = runSchedule(readers, { prefix, timeline: true, ...(sleepSets ? { sleepSets: { search, depth: 20 } } : {}) });
+      if (!r.pruned)
+        seen.add(
+          r.timeline
+            .filter((e) => /lane [23]/.test(e.actor))
+            .map((e) => `${e.actor} ${e.what}`)
+            .join('; '),
+        );
+      if (sleepSets) prefix = search.next(20);
+      else {
+        // Plain DFS: the next schedule in lexicographic order of choices.
+        const made = [...r.schedule, ...new Array<number>(r.widths.length - r.schedule.length).fill(0)];
+        let i = made.length - 1;
+        while (i >= 0 && made[i]! + 1 >= r.widths[i]!) i--;
+        prefix = i < 0 ? undefined : [...made.slice(0, i), made[i]! + 1];
+      }
+    }
+    return seen;
+  };
+
+  it('should keep every order of conflicting steps that the full search reaches', () => {
+    const full = orders(false);
+    expect(full.size).toBe(6);
+    expect(orders(true)).toEqual(full);
+  });
+
+  const fp = (global: boolean, reads: string[], writes: string[]): Footprint => ({ global, reads, writes });
+  it.each([
+    ['two reads of one file', fp(false, ['path:/a'], []), fp(false, ['path:/a'], []), false],
+    ['a read and a write of one file', fp(false, ['path:/a'], []), fp(false, [], ['path:/a']), true],
+    ['two writes of different files', fp(false, [], ['path:/a', 'proc:x']), fp(false, [], ['path:/b', 'proc:y']), false],
+    ['two opens in one process', fp(false, [], ['path:/a', 'proc:x']), fp(false, [], ['path:/b', 'proc:x']), true],
+    ['anything and a global option', fp(false, ['path:/a'], []), fp(true, [], []), true],
+  ])('should judge %s (conflict %s)', (_, a, b, expected) => {
+    expect(conflicts(a, b)).toBe(expected);
+    expect(conflicts(b, a)).toBe(expected);
+  });
+});
+
+describe('explorer: sleep sets lose no outcome (property)', () => {
+  const host = machineScenarioHost();
+  type LaneStep = { verb: 'read'; path: string; as: string } | { verb: 'open'; path: string; as: string } | { verb: 'close'; lane: number };
+  const paths = ['/dev/fwctl/fwctl0', '/dev/infiniband/uverbs0', '/sys/bus/auxiliary/devices/mlx5_core.fwctl.0/uevent'];
+  const laneStep = fc.oneof(
+    fc.record({ verb: fc.constant('read' as const), path: fc.constantFrom(...paths), as: fc.constantFrom('a', 'b') }),
+    fc.record({ verb: fc.constant('open' as const), path: fc.constantFrom(...paths.slice(0, 2)), as: fc.constantFrom('a', 'b') }),
+    fc.record({ verb: fc.constant('close' as const), lane: fc.nat(2) }),
+  );
+  const firstOpen: LaneStep = { verb: 'open', path: paths[0]!, as: 'a' };
+  /** A scenario of 2–3 lanes of 1–2 steps; a close names the fd of a lane's first open (lane 1's when that lane has none). */
+  const scenario = (lanes: LaneStep[][]): string | undefined => {
+    const fdOf = new Map<number, { fd: string; as: string }>();
+    const text: string[] = [];
+    lanes.forEach((lane, l) => {
+      const steps: string[] = [];
+      lane.forEach((s, i) => {
+        if (s.verb === 'read') steps.push(`read: ${s.path}\n          as: ${s.as}`);
+        else if (s.verb === 'open') {
+          const fd = `f${l}${i}`;
+          if (!fdOf.has(l)) fdOf.set(l, { fd, as: s.as });
+          steps.push(`open: ${s.path}\n          as: ${s.as}\n          mode: r\n          fd: ${fd}`);
+        } else {
+          // Lane 1 opens first, so a close in another lane races that open (EBADF before it).
+          const target = fdOf.get(s.lane) ?? fdOf.get(0);
+          if (target && (l > 0 || i > 0)) steps.push(`close: ${target.fd}`);
+        }
+      });
+      if (steps.length > 0) text.push(`      - - ${steps.join('\n        - ')}`);
+    });
+    if (text.length < 2) return undefined;
+    return `name: p\nmachine: { presets: [mlx5-nic] }\nprocesses:\n  a: { uid: 0, caps: [CAP_SYS_ADMIN] }\n  b: { uid: 0, caps: [CAP_SYS_ADMIN] }\nsteps:\n  - boot: {}\n  - advance: 11000\n  - concurrent:\n${text.join('\n')}\n`;
+  };
+  /** Every complete run's outcome of each lane step (what, and its errno if any), lane by lane. */
+  const outcomes = (loaded: LoadedScenario, sleepSets: boolean): Set<string> => {
+    const search = new SleepSetSearch();
+    const seen = new Set<string>();
+    let prefix: number[] | undefined = [];
+    while (prefix) {
+      const r = runSchedule(loaded, { prefix, timeline: true, ...(sleepSets ? { sleepSets: { search, depth: 20 } } : {}) });
+      if (!r.pruned) {
+        const lanes = new Map<string, string[]>();
+        for (const e of r.timeline.filter((x) => x.actor.startsWith('lane'))) {
+          const l = lanes.get(e.actor) ?? [];
+          if (e.what.startsWith('  → ')) l[l.length - 1] += e.what;
+          else l.push(e.what);
+          lanes.set(e.actor, l);
+        }
+        seen.add(
+          `${[...lanes]
+            .sort()
+            .map(([k, v]) => `${k}: ${v.join(', ')}`)
+            .join(' | ')} ${r.violation?.invariant ?? ''}`,
+        );
+      }
+      if (sleepSets) prefix = search.next(20);
+      else {
+        const made = [...r.schedule, ...new Array<number>(r.widths.length - r.schedule.length).fill(0)];
+        let i = made.length - 1;
+        while (i >= 0 && made[i]! + 1 >= r.widths[i]!) i--;
+        prefix = i < 0 ? undefined : [...made.slice(0, i), made[i]! + 1];
+      }
+    }
+    return seen;
+  };
+
+  it('should reach the same outcomes of every step with sleep sets as the full search', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(laneStep, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 }), (drawn) => {
+        const lanes = drawn.map((l, i) => (i === 0 ? [firstOpen, ...l.slice(0, 1)] : l));
+        const text = scenario(lanes);
+        fc.pre(text !== undefined);
+        const r = loadScenario(text!, 'p.yaml', host);
+        if (!r.ok) throw new Error(`${text}\n${r.diagnostics.map((d) => d.message).join('; ')}`);
+        expect(outcomes(r.loaded, true)).toEqual(outcomes(r.loaded, false));
+      }),
+      { numRuns: 8, seed: 11 },
+    );
   });
 });

@@ -1,11 +1,11 @@
 /**
- * The race explorer (issue #11, DESIGN.md §7). A scenario's steps run in order up to its first
- * `concurrent:` block; inside it, at every choice point the explorer lists what may happen next —
+ * The race explorer (issue #11, DESIGN.md §7). A scenario's steps run in order, except its
+ * `concurrent:` blocks (every one of them, in order); inside a block, at every choice point the explorer lists what may happen next —
  * the next step of each lane that has steps left, every ready scheduler task (probe, deferred
  * probe, udev workers, DOE work, device responses) and, when no task is ready, the clock step to
  * the next timer — and a strategy picks one. Tasks that become ready while a lane's step sleeps
- * (a DOE exchange polls in virtual time) are choice points too, among those tasks. After the
- * block the rest runs in order. Invariants (invariants.ts) are checked after every task and step.
+ * (a DOE exchange polls in virtual time) are choice points too, among those tasks. After a
+ * block the steps up to the next block run in order. Invariants (invariants.ts) are checked after every task and step.
  *
  * A schedule is the list of choices made at points with more than one option; a point past the
  * end of the list takes option 0 (the in-order choice), so a schedule's trailing zeros are
@@ -18,7 +18,9 @@ import { DriverModelError } from '../../base/index.js';
 import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, judge, perform, summarize } from '../../scenario/index.js';
 import type { Machine } from '../machine.js';
 import { machineScenarioHost } from '../scenario-host.js';
+import { type Footprint, GLOBAL, fdOrigins, stepFootprint } from './footprint.js';
 import { DOE_REFUSALS, type InvariantMemo, REVOKED_ERRNOS, TASK_INVARIANTS, kernelDoeBusy, newMemo } from './invariants.js';
+import { SleepSetSearch } from './sleep-sets.js';
 
 /** One line of the timeline: what ran, at which virtual time, and whether it was a choice. */
 export interface TimelineEntry {
@@ -63,6 +65,12 @@ export interface RunScheduleOptions {
   /** Exhaustive mode: stop when a fingerprint past the prefix is in this set (adds the new ones). */
   readonly seen?: Set<string>;
   /**
+   * Exhaustive mode with partial-order reduction: the sleep-set search whose path the prefix
+   * follows; points past the prefix and above `depth` take the first option not asleep, and a
+   * point whose every option is asleep ends the run (pruned).
+   */
+  readonly sleepSets?: { readonly search: SleepSetSearch; readonly depth: number };
+  /**
    * With `timeline`: called after each timeline entry is recorded — before what it names runs, so
    * the machine shows the state after the previous entry — and once more at the end (entry
    * undefined) before the machine is disposed. `inStep` is the actor of the lane step in progress
@@ -76,9 +84,16 @@ type Option = { readonly kind: 'lane'; readonly lane: number } | { readonly kind
 
 class Stop extends Error {}
 
-/** The block a scenario explores: its first `concurrent:` step. */
-export function concurrentBlock(loaded: LoadedScenario): (Step & { readonly verb: 'concurrent' }) | undefined {
-  return loaded.scenario.steps.find((s): s is Step & { readonly verb: 'concurrent' } => s.verb === 'concurrent');
+type Block = Step & { readonly verb: 'concurrent' };
+
+/** The blocks a scenario explores: its `concurrent:` steps, in order. */
+export function concurrentBlocks(loaded: LoadedScenario): readonly Block[] {
+  return loaded.scenario.steps.filter((s): s is Block => s.verb === 'concurrent');
+}
+
+/** A scenario's first `concurrent:` block, if it has one. */
+export function concurrentBlock(loaded: LoadedScenario): Block | undefined {
+  return concurrentBlocks(loaded)[0];
 }
 
 /** A deterministic PRNG (mulberry32) for seeded schedules. */
@@ -119,6 +134,10 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
   let exploring = false;
   let forced: number | undefined;
   let lanePos: number[] = [];
+  let blockIndex = -1;
+  const origins = fdOrigins(loaded.scenario.steps);
+  const por = options.sleepSets;
+  por?.search.begin();
   /** While a lane's raw DOE exchange runs: notes whether the kernel's mailbox is busy meanwhile. */
   let watching: (() => void) | undefined;
   const record = options.timeline === true;
@@ -139,27 +158,51 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
       if (msg !== undefined) fail(inv.name, msg);
     }
   };
-  /** A choice among `width` options; returns the pick (0 when there is only one). */
-  const pick = (width: number, fingerprint: () => string): number => {
-    if (!exploring || width <= 1) return 0;
+  /**
+   * A choice among `width` options (named by `keys`, touching `footprints`, for sleep sets);
+   * returns the pick (0 when there is only one).
+   */
+  const pick = (width: number, fingerprint: () => string, keys: () => string[], footprints: () => Footprint[]): number => {
+    if (!exploring) return 0;
     const point = widths.length;
+    const tracking = por !== undefined && point < por.depth;
+    if (width <= 1) {
+      // No choice, but the option runs: it may wake sleeping options, or be asleep itself.
+      if (tracking && !por.search.forced(keys()[0]!, footprints()[0]!)) {
+        pruned = true;
+        throw new Stop();
+      }
+      return 0;
+    }
+    let reduced: number | undefined;
+    if (tracking && point < prefix.length) por.search.replay(point);
+    else if (tracking) {
+      reduced = por.search.enter(point, keys(), footprints());
+      if (reduced === undefined) {
+        // Every option is asleep: each continuation reorders one already explored.
+        pruned = true;
+        throw new Stop();
+      }
+    }
     if (options.seen && point >= prefix.length) {
-      const fp = fingerprint();
+      // With sleep sets the same state is only the same search node under the same sleep set.
+      const fp = `${fingerprint()}|${por ? por.search.sleepingAt(point) : ''}`;
       if (options.seen.has(fp)) {
+        por?.search.drop(point);
         pruned = true;
         throw new Stop();
       }
       options.seen.add(fp);
       fingerprints.push(fp);
     }
-    const c = point < prefix.length ? prefix[point]! : choose(width, point);
+    const c = point < prefix.length ? prefix[point]! : (reduced ?? choose(width, point));
     const choice = Math.min(Math.max(0, c), width - 1);
     widths.push(width);
     schedule.push(choice);
     return choice;
   };
   const stateKey = (extra: string): string =>
-    `${lanePos.join(',')}|${m.clock.now()}|${m.scheduler.ready.map((t) => t.name).join(';')}|${m.uevent.log.length}|${extra}`;
+    `${blockIndex}:${lanePos.join(',')}|${m.clock.now()}|${m.scheduler.ready.map((t) => t.name).join(';')}|${m.uevent.log.length}|${extra}`;
 
   m.scheduler.setPolicy({
     kind: 'hook',
@@ -171,7 +214,12 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
         i = forced;
         forced = undefined;
       } else {
-        i = pick(ready.length, () => stateKey('nested'));
+        i = pick(
+          ready.length,
+          () => stateKey('nested'),
+          () => ready.map((t) => `t${t.id}`),
+          () => ready.map(() => GLOBAL),
+        );
       }
       if (record && exploring)
         note({
@@ -224,15 +272,14 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
   try {
     for (const step of loaded.scenario.steps) {
       if (step.verb === 'check') continue;
-      if (step.verb !== 'concurrent' || exploring || lanePos.length > 0) {
-        if (step.verb === 'concurrent') {
-          // A second block runs lane by lane.
-          for (const lane of step.lanes) for (const s of lane) runStep(s, 'step', undefined);
-        } else runStep(step, 'step', undefined);
+      if (step.verb !== 'concurrent') {
+        runStep(step, 'step', undefined);
         if (step.settle) m.settle();
         continue;
       }
-      // The block.
+      // A block: every one is explored, in order; choice points are numbered across blocks.
+      blockIndex++;
+      const label = (l: number) => (blockIndex === 0 ? `lane ${l + 1}` : `b${blockIndex + 1} lane ${l + 1}`);
       exploring = true;
       lanePos = step.lanes.map(() => 0);
       for (;;) {
@@ -245,13 +292,21 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
         const ready = m.scheduler.ready;
         ready.forEach((_, index) => opts.push({ kind: 'task', index }));
         if (ready.length === 0 && m.scheduler.nextDue !== undefined) opts.push({ kind: 'tick' });
-        const c = pick(opts.length, () => stateKey('block'));
+        const c = pick(
+          opts.length,
+          () => stateKey('block'),
+          () =>
+            opts.map((o) =>
+              o.kind === 'lane' ? `b${blockIndex}.l${o.lane}.${lanePos[o.lane]}` : o.kind === 'task' ? `t${ready[o.index]!.id}` : 'tick',
+            ),
+          () => opts.map((o) => (o.kind === 'lane' ? stepFootprint(step.lanes[o.lane]![lanePos[o.lane]!]!, origins) : GLOBAL)),
+        );
         const choice = opts.length > 1 ? schedule.length - 1 : undefined;
         const o = opts[c]!;
         if (o.kind === 'lane') {
           const s = step.lanes[o.lane]![lanePos[o.lane]!]!;
           lanePos[o.lane]!++;
-          runStep(s, `lane ${o.lane + 1}`, choice);
+          runStep(s, label(o.lane), choice);
         } else if (o.kind === 'tick') {
           m.scheduler.tick();
           if (record)
@@ -273,6 +328,7 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
         }
       }
       exploring = false;
+      por?.search.wake();
       if (step.settle) m.settle();
       checkAll();
     }
@@ -353,8 +409,11 @@ export interface CampaignOptions {
   /** Random mode: seeds `seed`, `seed + 1`, … (`schedules` of them). */
   readonly schedules: number;
   readonly seed: number;
-  /** Exhaustive mode: every schedule whose first `depth` choices vary (state hashing prunes). */
-  readonly exhaustive?: { readonly depth: number };
+  /**
+   * Exhaustive mode: every schedule whose first `depth` choices vary, up to reordering of
+   * independent options (sleep sets, default on) and repeated states (state hashing, default on).
+   */
+  readonly exhaustive?: { readonly depth: number; readonly sleepSets?: boolean; readonly stateHashing?: boolean };
   /** `[i, n]`: this shard runs seeds (or first-choice subtrees) congruent to i mod n. */
   readonly shard?: readonly [number, number];
   /** Stop at the first violation (default true). */
@@ -371,6 +430,11 @@ export interface CampaignResult {
   readonly pruned: number;
   /** Exhaustive mode: the whole bounded tree was covered. */
   readonly complete: boolean;
+  /**
+   * Exhaustive mode: runs counted per first choice (the DFS explores first choice 0's subtree,
+   * then 1's, …), so shards' counts add up to a whole campaign's (see mergeCampaigns).
+   */
+  readonly perFirstChoice?: readonly number[];
 }
 
 /** Runs a campaign (random or bounded-exhaustive) and reports the first violation. */
@@ -409,9 +473,11 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignRe
     }
     return { schedules, violations, found, pruned, complete: false };
   }
-  // Stateless DFS over choice prefixes up to `depth`, with state hashing.
+  // Stateless DFS over choice prefixes up to `depth`, with sleep sets and state hashing.
   const depth = o.exhaustive.depth;
-  const seen = new Set<string>();
+  const seen = o.exhaustive.stateHashing === false ? undefined : new Set<string>();
+  const search = o.exhaustive.sleepSets === false ? undefined : new SleepSetSearch();
+  const perFirstChoice: number[] = [];
   let prefix: number[] = [];
   let complete = true;
   for (;;) {
@@ -419,10 +485,12 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignRe
       complete = false;
       break;
     }
-    const r = runSchedule(loaded, { prefix, seen });
-    const inShard = prefix.length === 0 || (prefix[0] ?? 0) % shardN === shardI;
-    if (inShard) {
+    const r = runSchedule(loaded, { prefix, ...(seen ? { seen } : {}), ...(search ? { sleepSets: { search, depth } } : {}) });
+    // A run belongs to the subtree of the first choice it made (the first run's is 0).
+    const first = r.schedule[0] ?? 0;
+    if (first % shardN === shardI) {
       schedules++;
+      perFirstChoice[first] = (perFirstChoice[first] ?? 0) + 1;
       if (r.pruned) pruned++;
       o.onProgress?.(schedules, undefined);
       if (r.violation) {
@@ -434,6 +502,12 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignRe
         }
       }
     }
+    if (search) {
+      const next = search.next(depth);
+      if (next === undefined) break;
+      prefix = next;
+      continue;
+    }
     // Backtrack: the deepest point within `depth` with an untried option.
     const made = [...prefix, ...new Array<number>(Math.max(0, r.widths.length - prefix.length)).fill(0)].slice(0, r.widths.length);
     for (let i = 0; i < made.length; i++) if (i >= prefix.length) made[i] = 0;
@@ -442,5 +516,28 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignRe
     if (i < 0) break;
     prefix = [...made.slice(0, i), made[i]! + 1];
   }
-  return { schedules, violations, found, pruned, complete };
+  return { schedules, violations, found, pruned, complete, perFirstChoice: Array.from(perFirstChoice, (n) => n ?? 0) };
+}
+
+/**
+ * The result of a campaign run as `parts`, each a sub-shard of it (`--jobs`): the counts a single
+ * run of the whole campaign reports. Without stopping at the first violation they add up. When
+ * stopping, each part stopped at its own first violation; the whole campaign stops at the
+ * earliest of them — the lowest seed (random mode), or the lowest first choice (exhaustive mode,
+ * whose depth-first order explores first choice 0's subtree, then 1's, …) — and counts only
+ * what it would have run up to it: seeds up to that seed (`seedsUpTo`), or the runs of subtrees
+ * up to that first choice.
+ */
+export function mergeCampaigns(parts: readonly CampaignResult[], stopAtFirst: boolean, seedsUpTo: (seed: number) => number): CampaignResult {
+  const exhaustive = parts.some((p) => p.perFirstChoice !== undefined);
+  const sum = (f: (p: CampaignResult) => number) => parts.reduce((a, p) => a + f(p), 0);
+  const founds = parts.map((p) => p.found).filter((f) => f !== undefined);
+  const key = (f: NonNullable<CampaignResult['found']>) => (exhaustive ? (f.schedule[0] ?? 0) : (f.seed ?? 0));
+  const found = founds.sort((a, b) => key(a) - key(b))[0];
+  const base = { pruned: sum((p) => p.pruned), complete: parts.every((p) => p.complete) };
+  if (!stopAtFirst || !found) return { schedules: sum((p) => p.schedules), violations: sum((p) => p.violations), found, ...base };
+  if (!exhaustive) return { schedules: seedsUpTo(found.seed ?? 0), violations: 1, found, ...base, complete: false };
+  const upTo = key(found);
+  const schedules = sum((p) => (p.perFirstChoice ?? []).slice(0, upTo + 1).reduce((a, n) => a + n, 0));
+  return { schedules, violations: 1, found, ...base, complete: false };
 }

@@ -8,6 +8,7 @@ export {
   type CampaignOptions,
   type CampaignResult,
   concurrentBlock,
+  concurrentBlocks,
   runSchedule,
   randomChooser,
   seededRandom,
@@ -16,5 +17,8 @@ export {
   formatTimeline,
   shrink,
   explore,
+  mergeCampaigns,
 } from './explorer.js';
 export { TASK_INVARIANTS, type Invariant, kernelDoeBusy } from './invariants.js';
+export { type Footprint, conflicts, stepFootprint, fdOrigins } from './footprint.js';
+export { SleepSetSearch } from './sleep-sets.js';

@@ -21,9 +21,10 @@ import {
   id_ce_subjectAltName,
 } from '@peculiar/asn1-x509';
 import { DriverModelError, kerr } from '../../base/index.js';
-import { bytesEqual, toHex } from './bytes.js';
+import { bytesEqual } from './bytes.js';
 import { children, content, oidToString, readWhole, slice } from './der.js';
 import { ecdsaVerifyDigestDer, type EcPublicKey, isValidPoint } from './ecc.js';
+import { PureMemo } from './memo.js';
 import { SHA256, SHA384, SHA512, type HashAlgorithm } from './hash.js';
 import { OID_EC_PUBLIC_KEY, curveOfOid } from './keys.js';
 
@@ -63,23 +64,30 @@ function nameText(cert: Certificate, which: 'subject' | 'issuer'): string {
   return parts.join(', ');
 }
 
+/** A parsed certificate whose byte fields no caller shares with the memo. */
+function copyParsed(c: ParsedCertificate): ParsedCertificate {
+  return {
+    ...c,
+    der: c.der.slice(),
+    tbs: c.tbs.slice(),
+    issuer: c.issuer.slice(),
+    subject: c.subject.slice(),
+    signature: c.signature.slice(),
+    publicKey: c.publicKey && { curve: c.publicKey.curve, point: c.publicKey.point.slice() },
+    otherNames: c.otherNames.map((n) => ({ ...n })),
+  };
+}
+
 /**
- * Parsed certificates by their DER bytes (as hex). Parsing is a pure function of the bytes and the
- * ASN.1 decoder dominates a CMA authentication, which every cxl_pci probe runs; every machine of
- * the process shares the results. Only successes are kept; the entries are frozen and callers
- * treat a ParsedCertificate's byte arrays as read-only. Cleared wholesale when full.
+ * Parsing is pure (the same DER gives the same fields), and every booted machine parses the same
+ * device certificates during CMA authentication: the ASN.1 decode is memoised across machines
+ * (memo.ts); a malformed certificate is not cached and throws each time.
  */
-const parsedCertificates = new Map<string, ParsedCertificate>();
+const parsedMemo = new PureMemo<ParsedCertificate>(copyParsed);
 
 /** Parse one DER certificate. EBADMSG if it is not one. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  const key = toHex(der);
-  const hit = parsedCertificates.get(key);
-  if (hit) return hit;
-  const parsed = Object.freeze(parseCertificateUncached(der.slice()));
-  if (parsedCertificates.size >= 1024) parsedCertificates.clear();
-  parsedCertificates.set(key, parsed);
-  return parsed;
+  return parsedMemo.get([der], () => parseCertificateUncached(der));
 }
 
 function parseCertificateUncached(der: Uint8Array): ParsedCertificate {

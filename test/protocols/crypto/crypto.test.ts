@@ -16,6 +16,7 @@ import {
   fromHex,
   generatePrivateKey,
   loadEcPrivateKey,
+  parseCertificate,
   pemDecode,
   pemEncode,
   publicKeyOf,
@@ -124,6 +125,17 @@ describe('X.509 chains', () => {
     const chain = verifyCertificateChain(FIXTURE_CERTIFICATES, [FIXTURE_ROOT]);
     expect(chain.map((c) => c.isCa)).toEqual([true, true, false]);
     expect(chain[2]!.publicKey).toEqual(publicKeyOf(FIXTURE_LEAF_KEY));
+  });
+
+  it('a parsed certificate is memoised across calls but each caller gets its own bytes', () => {
+    const a = parseCertificate(root);
+    a.signature.fill(0);
+    a.publicKey!.point.fill(0);
+    const b = parseCertificate(root);
+    expect(b.signature.some((x) => x !== 0)).toBe(true);
+    expect(b.publicKey).toEqual(publicKeyOf(rootKey));
+    expect(() => parseCertificate(root.subarray(0, 10))).toThrow(/not an X\.509 certificate/);
+    expect(() => parseCertificate(root.subarray(0, 10))).toThrow(/not an X\.509 certificate/);
   });
 
   it('a non-CA intermediate is rejected (basicConstraints)', () => {

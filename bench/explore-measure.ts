@@ -1,0 +1,72 @@
+/**
+ * The race explorer's throughput on one scenario (default: the DOE hand-off race,
+ * examples/explore/doe-pci-core-shared.yaml): seeded random schedules, every one run to the end
+ * (not stopping at violations), invariants checked after every task, after a warm-up.
+ *
+ * Rates are per CPU second of this process (user + system), "on one core": a shared machine's
+ * load barely moves them, unlike the wall-clock rate measured beside them. `prefixShare` is the
+ * share of a schedule's CPU time spent building and booting the machine and running the steps
+ * before the first `concurrent:` block — the most a snapshot of the machine taken there could save.
+ */
+import { readFileSync } from 'node:fs';
+import { explore, machineScenarioHost } from '../src/machine/index.js';
+import { type LoadedScenario, type ScenarioMachine, loadScenario, perform } from '../src/scenario/index.js';
+
+export interface ExplorerThroughput {
+  readonly schedules: number;
+  readonly violating: number;
+  /** Schedules per CPU second. */
+  readonly perCpuSecond: number;
+  readonly perWallSecond: number;
+  readonly prefixShare: number;
+}
+
+export const DOE_SCENARIO = 'examples/explore/doe-pci-core-shared.yaml';
+
+export function loadExploreScenario(file: string): LoadedScenario {
+  const loaded = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
+  return loaded.loaded;
+}
+
+const cpuSeconds = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+/** CPU seconds of `runs` machines built, booted and run up to the first block. */
+function prefixSeconds(loaded: LoadedScenario, runs: number): number {
+  const host = machineScenarioHost();
+  const c0 = cpuSeconds();
+  for (let i = 0; i < runs; i++) {
+    const sm = host.createMachine(loaded.machineOptions) as ScenarioMachine;
+    for (const [name, spec] of loaded.processes) sm.addProcess(name, spec);
+    const fds = new Map();
+    for (const step of loaded.scenario.steps) {
+      if (step.verb === 'concurrent') break;
+      if (step.verb === 'check') continue;
+      perform(sm, step, fds);
+      if (step.settle) sm.settle();
+    }
+    sm.dispose?.();
+  }
+  return cpuSeconds() - c0;
+}
+
+export function measureExplorer(file = DOE_SCENARIO, schedules = 200): ExplorerThroughput {
+  const loaded = loadExploreScenario(file);
+  explore(loaded, { schedules: 20, seed: 1_000_000, stopAtFirst: false });
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  const r = explore(loaded, { schedules, seed: 1, stopAtFirst: false });
+  const cpu = cpuSeconds() - c0;
+  const wall = (performance.now() - t0) / 1000;
+  const prefix = prefixSeconds(loaded, Math.max(10, Math.floor(schedules / 4))) / Math.max(10, Math.floor(schedules / 4));
+  return {
+    schedules: r.schedules,
+    violating: r.violations,
+    perCpuSecond: r.schedules / cpu,
+    perWallSecond: r.schedules / wall,
+    prefixShare: prefix / (cpu / r.schedules),
+  };
+}
