@@ -47,7 +47,14 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (process.env.AUXBUS_SCREENSHOTS !== '1') rmSync(shotDir, { recursive: true, force: true });
 });
+
+/**
+ * Where screenshots go: docs/img/ (the README's) only with AUXBUS_SCREENSHOTS=1, so that a test run
+ * leaves the checkout as it found it; otherwise a temporary directory, still taken and size-checked.
+ */
+const shotDir = process.env.AUXBUS_SCREENSHOTS === '1' ? join(repo, 'docs/img') : mkdtempSync(join(tmpdir(), 'auxbus-shots-'));
 
 /** A screenshot for the README: the box around `selectors` (small PNGs: only the panes that matter). */
 async function shot(name: string, ...selectors: string[]): Promise<void> {
@@ -61,7 +68,7 @@ async function shot(name: string, ...selectors: string[]): Promise<void> {
     width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
     height: Math.min(900, Math.max(...boxes.map((b) => b.y + b.height)) - y),
   };
-  await page.screenshot({ path: join(repo, 'docs/img', `playground-${name}.png`), clip, fullPage: true });
+  await page.screenshot({ path: join(shotDir, `playground-${name}.png`), clip, fullPage: true });
 }
 /** Navigation start → load event end, → the bundle's first line, → the simulator booted (ms). */
 async function loadFigures(p: Page = page): Promise<{ load: number; scriptStart: number; booted: number }> {
@@ -350,8 +357,8 @@ describe('playground in chromium', () => {
   });
 
   it('keeps the README screenshots small', () => {
-    const shots = readdirSync(join(repo, 'docs/img')).filter((f) => f.startsWith('playground-') && f.endsWith('.png'));
+    const shots = readdirSync(shotDir).filter((f) => f.startsWith('playground-') && f.endsWith('.png'));
     expect(shots.length).toBeGreaterThanOrEqual(10);
-    for (const f of shots) expect(statSync(join(repo, 'docs/img', f)).size, f).toBeLessThan(200_000);
+    for (const f of shots) expect(statSync(join(shotDir, f)).size, f).toBeLessThan(200_000);
   });
 });
