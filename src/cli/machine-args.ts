@@ -19,6 +19,8 @@ import {
   machineOfScenario,
   machineScenarioHost,
   machineUdev,
+  moduleNames,
+  presetNames,
 } from '../machine/index.js';
 import {
   type LoadedScenario,
@@ -29,6 +31,7 @@ import {
 } from '../scenario/index.node.js';
 import { DEFAULT_TRACE_DEVICES, type HwdbLookup } from '../udev/index.js';
 import { openHwdbPath } from '../udev/index.node.js';
+import { closedListOption } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { type RulesText, formatRulesDiagnostic, readRulesArgs, rulesDiagnostics } from './rules-args.js';
 
@@ -41,8 +44,8 @@ export function addRulesOptions(cmd: Command): Command {
 export function addMachineOptions(cmd: Command): Command {
   return addRulesOptions(
     cmd
-      .addOption(new Option('--preset <name...>', 'preset hardware to boot with').default([...defaultPresets]))
-      .addOption(new Option('--module <name...>', 'modules to load at boot').default([]))
+      .addOption(closedListOption('--preset <name...>', 'preset hardware to boot with', presetNames).default([...defaultPresets]))
+      .addOption(closedListOption('--module <name...>', 'modules to load at boot', moduleNames).default([]))
       .addOption(new Option('--no-autoload', 'do not load modules by MODALIAS through udev'))
       .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
       .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))

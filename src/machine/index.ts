@@ -10,6 +10,8 @@ export {
   type DoePolicy,
   doePolicies,
   defaultPresets,
+  presetNames,
+  moduleNames,
   IMachineOptions,
   resolveMachineOptions,
 } from './machine-options.js';

@@ -98,6 +98,32 @@ describe('option lists do not swallow device arguments', () => {
     expect(unswallow(argv)).toEqual(expected);
   });
 
+  // --preset and --module lists hold closed sets: a word outside the set ends the list.
+  it.each([
+    [
+      ['doe', '--preset', 'cxl-type3', 'mlx5-nic', 'discover', 'cxl_pci.doe.0'],
+      ['doe', '--preset', 'cxl-type3', 'mlx5-nic', '--', 'discover', 'cxl_pci.doe.0'],
+    ],
+    [
+      ['--module', 'cxl_pci', 'pci_doe', 'cdat', 'x'],
+      ['--module', 'cxl_pci', 'pci_doe', '--', 'cdat', 'x'],
+    ],
+    [
+      ['--preset', 'no-such-preset', 'x'],
+      ['--preset', 'no-such-preset', '--', 'x'],
+    ],
+  ])('closed list %j', (argv, expected) => {
+    expect(unswallow(argv, ['--preset', '--module'], { '--preset': ['cxl-type3', 'mlx5-nic'], '--module': ['cxl_pci', 'pci_doe'] })).toEqual(
+      expected,
+    );
+  });
+
+  it('auxbus doe --preset P ACTION DEVICE reads ACTION and DEVICE as positional arguments', async () => {
+    const r = await cli('doe', '--preset', 'cxl-type3', 'discover', 'cxl_pci.doe.0');
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('1e98:02');
+  });
+
   it('udevadm info --rules R /dev/fwctl/fwctl0 (the form that used to read the node as a rules file)', async () => {
     const r = await cli('udevadm', 'info', '--rules', good, '-q', 'name', '/dev/fwctl/fwctl0');
     expect(r).toEqual({ status: 0, out: 'fwctl/fwctl0\n', err: '' });
