@@ -87,7 +87,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--handshake-in-clear', 'with --standalone: advertise HANDSHAKE_IN_THE_CLEAR_CAP')
     .option('--record <file>', 'write every frame (and the signatures made) as JSON');
   return runCommand(cmd, argv, io, async () => {
-    // The served machine's udev is not configurable here: --rules are only checked, as every verb checks them.
+    // --rules are installed in the served machine (they run on its uevents, the hand-off's included); with --standalone only checked.
     const rules = loadRules(cmd.opts<{ rules: string[]; strict?: boolean }>(), io);
     if (typeof rules === 'number') return rules;
     const o = cmd.opts<ServeOptions>();
@@ -136,6 +136,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
       ...(o.rawConfig ? { transport: 'raw-config' as const } : {}),
       identity: { certificates, signer },
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      rules,
     });
     const engine = mb.engine!;
     io.stdout(`auxbus spdm serve: machine with ${o.preset} (${o.doe}), ${mb.bdf} DOE [${mb.capOffset.toString(16)}] lists ${servedProtocols(mb)}\n`);

@@ -29,7 +29,7 @@ import { type DoeTransport, type Process } from '../userspace/index.js';
 import { createMachine } from './container.js';
 import { handOffDoeMailbox, rawDoeClient } from './doe-tool.js';
 import type { Machine } from './machine.js';
-import type { DoePolicy } from './machine-options.js';
+import type { DoePolicy, MachineOptions } from './machine-options.js';
 
 /** How the served mailbox is reached from userspace. */
 export type SpdmMailboxTransport = 'dev-doe' | 'raw-config';
@@ -48,6 +48,8 @@ export interface MachineSpdmOptions {
   readonly identity?: SpdmIdentity;
   /** Seed of the provisioned engine's random stream (default: the device's, `cxl-type3 <serial>`). */
   readonly seed?: string;
+  /** udev rules installed in the served machine's /etc/udev/rules.d (they run on its uevents). */
+  readonly rules?: MachineOptions['rules'];
 }
 
 export interface MachineSpdmMailbox {
@@ -98,7 +100,12 @@ export function machineSpdmMailbox(o: MachineSpdmOptions = {}): MachineSpdmMailb
   if (doe === 'pci-core-shared' && transport === 'dev-doe') {
     throw new DriverModelError('EINVAL', 'pci-core-shared has no auxiliary DOE devices: use the raw-config transport');
   }
-  const m = createMachine({ presets: [o.preset ?? 'cxl-type3'], doe, modules: transport === 'dev-doe' ? ['doe_user'] : [] });
+  const m = createMachine({
+    presets: [o.preset ?? 'cxl-type3'],
+    doe,
+    modules: transport === 'dev-doe' ? ['doe_user'] : [],
+    ...(o.rules ? { rules: o.rules } : {}),
+  });
   m.boot();
   const { hw, pdev, capOffset } = cmaFunction(m);
   let engine: spdm.SpdmResponder | undefined;

@@ -62,4 +62,12 @@ describe('a machine CMA/SPDM mailbox served to the spdm-emu protocol', () => {
     expect(r.auth.certificates.map((c) => c.der)).toEqual(chain.certificates);
     expect(mb.engine!.stats.errors).toBe(0);
   });
+
+  it('installs the given udev rules in the served machine: they run on the hand-off (the /dev/doe node gets its symlink)', () => {
+    const rules = [{ name: '70-served.rules', text: 'SUBSYSTEM=="doe", SYMLINK+="served-mailbox"\n' }];
+    const mb = machineSpdmMailbox({ rules });
+    expect(mb.machine.processes.root.readlink('/dev/served-mailbox')).toBe(`doe/${mb.auxDevice}`);
+    const bare = machineSpdmMailbox({});
+    expect(() => bare.machine.processes.root.readlink('/dev/served-mailbox')).toThrow(expect.objectContaining({ errno: 'ENOENT' }));
+  });
 });
