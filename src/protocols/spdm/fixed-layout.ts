@@ -32,7 +32,7 @@ export function readFixed<L extends FixedLayout>(r: Reader, layout: L, upTo = fi
     const width = typeof f === 'number' ? f : f[1];
     const present = at + width <= upTo;
     if (typeof f === 'number') {
-      if (present) r.skip(f);
+      if (present) r.discard(f);
     } else {
       out[f[0]] = !present ? 0 : f[1] === 1 ? r.u8() : f[1] === 2 ? r.u16() : r.u32();
     }

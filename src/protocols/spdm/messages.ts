@@ -150,7 +150,7 @@ function readAlgStructs(r: Reader, count: number): AlgStruct[] {
     if (type <= prev) r.fail(`AlgStruct ${i}: AlgType ${type} out of order or repeated`);
     prev = type;
     const supported = r.u16();
-    r.skip(4 * ext);
+    r.discard(4 * ext);
     out.push({ type, supported });
   }
   return out;
@@ -167,7 +167,7 @@ export function decodeNegotiateAlgorithms(b: Uint8Array): NegotiateAlgorithms {
   const max = h.version === SpdmVersion.V10 ? 64 : 128;
   if (length > max) r.fail(`Length ${length} exceeds ${max}`);
   if (length > b.length) r.fail(`Length ${length} exceeds the ${b.length} bytes received`);
-  r.skip(4 * (extAsymCount + extHashCount));
+  r.discard(4 * (extAsymCount + extHashCount));
   const algStructs = h.version >= SpdmVersion.V11 ? readAlgStructs(r, h.param1) : [];
   if (r.offset !== length) r.fail(`Length ${length} does not match the ${r.offset} bytes of its fields`);
   return { version: h.version, ...fixed, algStructs, size: length };
@@ -187,7 +187,7 @@ export function decodeAlgorithms(b: Uint8Array): Algorithms {
   const { length, melSpecSel: _mel, ...sel } = readFixed(r, ALGORITHMS_LAYOUT);
   const { extAsymSelCount, extHashSelCount } = sel;
   if (extAsymSelCount > 1 || extHashSelCount > 1) r.fail('more than one extended algorithm selected');
-  r.skip(4 * (extAsymSelCount + extHashSelCount));
+  r.discard(4 * (extAsymSelCount + extHashSelCount));
   const algStructs = h.version >= SpdmVersion.V11 ? readAlgStructs(r, h.param1) : [];
   if (r.offset !== length) r.fail(`Length ${length} does not match the ${r.offset} bytes of its fields`);
   return { version: h.version, ...sel, algStructs, size: length };
@@ -287,7 +287,7 @@ export function encodeChallenge(version: number, slot: number, measSummaryType: 
 export function decodeChallenge(b: Uint8Array): Challenge {
   const { r, h } = open(b, SpdmRequest.CHALLENGE, 'SPDM CHALLENGE');
   const nonce = r.take(NONCE_SIZE);
-  if (h.version >= SpdmVersion.V13) r.skip(8);
+  if (h.version >= SpdmVersion.V13) r.discard(8);
   return { version: h.version, slot: h.param1, measSummaryType: h.param2, nonce, size: r.offset };
 }
 
@@ -335,7 +335,7 @@ export function decodeChallengeAuth(b: Uint8Array, hashSize: number, sigSize: nu
   const opaqueLen = r.u16();
   if (opaqueLen > 1024) r.fail(`OpaqueDataLength ${opaqueLen} exceeds 1024`);
   const opaque = r.take(opaqueLen);
-  if (h.version >= SpdmVersion.V13) r.skip(8);
+  if (h.version >= SpdmVersion.V13) r.discard(8);
   const signedSize = r.offset;
   const signature = r.take(sigSize);
   return {
@@ -423,7 +423,7 @@ export function decodeMeasurementRecord(record: Uint8Array, count: number): Meas
     r.need(size);
     const end = r.offset + size;
     if (spec !== 0x01) {
-      r.skip(size);
+      r.discard(size);
       out.push({ index, spec, valueType: 0, value: new Uint8Array(0) });
       continue;
     }
@@ -638,7 +638,7 @@ export function encodeFinishHeader(version: number, slot = 0): Uint8Array {
 export function decodeFinish(b: Uint8Array, hashSize: number, sigSize: number): Finish {
   const { r, h } = open(b, SpdmRequest.FINISH, 'SPDM FINISH');
   const signatureIncluded = (h.param1 & 1) !== 0;
-  if (signatureIncluded) r.skip(sigSize);
+  if (signatureIncluded) r.discard(sigSize);
   const verifyData = r.take(hashSize);
   return { version: h.version, signatureIncluded, slot: h.param2, verifyData, size: r.offset };
 }

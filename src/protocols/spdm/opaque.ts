@@ -42,19 +42,19 @@ function elements(format: number, opaque: Uint8Array): SmElement[] {
   let total: number;
   if (format === OpaqueFormat.FMT1) {
     total = r.u8();
-    r.skip(3);
+    r.discard(3);
   } else {
     if (r.u32() !== SPEC_ID) r.fail('opaque data spec id is not DMTF');
     r.u8();
     total = r.u8();
-    r.skip(2);
+    r.discard(2);
   }
   const out: SmElement[] = [];
   for (let i = 0; i < total; i++) {
     const start = r.offset;
     const id = r.u8();
     const vendorLen = r.u8();
-    r.skip(vendorLen);
+    r.discard(vendorLen);
     const len = r.u16();
     const data = r.take(len);
     while ((r.offset - start) % 4 && r.offset < opaque.length) r.u8();
@@ -68,7 +68,7 @@ export function decodeSupportedVersions(format: number, opaque: Uint8Array): num
   for (const e of elements(format, opaque)) {
     if (e.id !== 0 || e.data.length < 3 || e.data[1] !== 1) continue;
     const r = new Reader(e.data, 'SPDM opaque supported versions');
-    r.skip(2);
+    r.discard(2);
     const n = r.u8();
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(r.u16());

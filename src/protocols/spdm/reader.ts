@@ -57,7 +57,7 @@ export class Reader {
     return out;
   }
 
-  skip(n: number): void {
+  discard(n: number): void {
     this.need(n);
     this.pos += n;
   }
