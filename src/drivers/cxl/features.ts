@@ -331,12 +331,7 @@ export class CxlFwctlModule extends AuxiliaryDriverModule {
     if (cxlfs.numUserFeatures === 0) throw kerr('ENODEV', `${ref.pdev.name}: no user features`);
     const fwctl = this.fwctl.alloc(ref.pdev, cxlctlOps(cxlfs));
     fwctl.priv = cxlfs;
-    try {
-      this.fwctl.register(fwctl);
-    } catch (e) {
-      this.fwctl.put(fwctl);
-      throw e;
-    }
+    this.fwctl.registerOrPut(fwctl);
     adev.driverData = fwctl;
   }
 
@@ -344,8 +339,7 @@ export class CxlFwctlModule extends AuxiliaryDriverModule {
   protected override remove(adev: AuxiliaryDevice): void {
     const fwctl = adev.driverData as FwctlDevice | undefined;
     if (!fwctl) return;
-    this.fwctl.unregister(fwctl);
-    this.fwctl.put(fwctl);
+    this.fwctl.unregisterAndPut(fwctl);
   }
 }
 

@@ -238,6 +238,25 @@ export class FwctlCore implements ModuleEntry {
     this.core.put(fwctl.device);
   }
 
+  /**
+   * What every fwctl driver's probe does after fwctl_alloc_device: fwctl_register, and on failure
+   * the `__free(fwctl)` cleanup drops the allocation's reference before the error returns.
+   */
+  registerOrPut(fwctl: FwctlDevice): void {
+    try {
+      this.register(fwctl);
+    } catch (e) {
+      this.put(fwctl);
+      throw e;
+    }
+  }
+
+  /** What every fwctl driver's remove does: fwctl_unregister, then fwctl_put. */
+  unregisterAndPut(fwctl: FwctlDevice): void {
+    this.unregister(fwctl);
+    this.put(fwctl);
+  }
+
   readonly #ioctlOps: readonly IoctlOp[] = [
     { num: FWCTL_INFO, size: FWCTL_INFO_SIZE, minSize: FWCTL_INFO_MIN_SIZE, execute: (u, c, who, us, arg) => this.#cmdInfo(u, c, who, us, arg) },
     { num: FWCTL_RPC, size: FWCTL_RPC_SIZE, minSize: FWCTL_RPC_MIN_SIZE, execute: (u, c, who, us, arg) => this.#cmdRpc(u, c, who, us, arg) },

@@ -319,12 +319,7 @@ export class Mlx5FwctlModule extends AuxiliaryDriverModule {
     const fwctl = this.fwctl.alloc(ref.pdev, mlx5ctlOps(fw));
     const mcdev: Mlx5ctlDev = { fwctl, fw };
     fwctl.priv = mcdev;
-    try {
-      this.fwctl.register(fwctl);
-    } catch (e) {
-      this.fwctl.put(fwctl);
-      throw e;
-    }
+    this.fwctl.registerOrPut(fwctl);
     adev.driverData = fwctl;
   }
 
@@ -332,8 +327,7 @@ export class Mlx5FwctlModule extends AuxiliaryDriverModule {
   protected override remove(adev: AuxiliaryDevice): void {
     const fwctl = adev.driverData as FwctlDevice | undefined;
     if (!fwctl) return;
-    this.fwctl.unregister(fwctl);
-    this.fwctl.put(fwctl);
+    this.fwctl.unregisterAndPut(fwctl);
   }
 }
 
