@@ -46,4 +46,15 @@ export class UeventEnv {
   entries(): readonly (readonly [string, string])[] {
     return this.#entries;
   }
+
+  /** The variables as one new flat array `[key, value, …]` (what the uevent log keeps). */
+  flat(): string[] {
+    const out = new Array<string>(this.#entries.length * 2);
+    for (let i = 0; i < this.#entries.length; i++) {
+      const [k, v] = this.#entries[i]!;
+      out[2 * i] = k;
+      out[2 * i + 1] = v;
+    }
+    return out;
+  }
 }

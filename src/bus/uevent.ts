@@ -5,7 +5,7 @@
  * writes (`echo "add UUID K=V" > uevent`).
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
-import { DriverModelError, Emitter, type Event, kerr } from '../base/index.js';
+import { DriverModelError, Emitter, type Event, type FlatPairs, flatKeys, flatValue, kerr, pairsOfFlat } from '../base/index.js';
 import { type Device, deviceDevnodeInfo } from './device.js';
 import { UeventEnv } from './uevent-env.js';
 
@@ -26,16 +26,43 @@ export interface Uevent {
   readonly subsystem: string;
   /** Every variable as KEY/value pairs in message order, ACTION … SEQNUM included (a key added twice appears twice, as add_uevent_var appends). */
   readonly env: readonly (readonly [string, string])[];
+  /** The same variables flat, `[key, value, …]`: what the log keeps (`env` is decoded from it on each read). */
+  readonly vars: FlatPairs;
+}
+
+/**
+ * A uevent as the log keeps it for the machine's life: the variables in one flat array (no array
+ * per variable), `env` decoded on read. The values are the strings the sender built (devpath,
+ * subsystem and driver names are shared with the objects), so a logged event costs this object,
+ * one array and the strings made for it alone (SEQNUM, MODALIAS, …).
+ */
+class LoggedUevent implements Uevent {
+  constructor(
+    readonly seqnum: number,
+    readonly action: UeventAction,
+    readonly devpath: string,
+    readonly subsystem: string,
+    readonly vars: FlatPairs,
+  ) {}
+
+  get env(): readonly (readonly [string, string])[] {
+    return pairsOfFlat(this.vars);
+  }
+
+  /** The plain form (what JSON of a log shows): the fields and `env` as pairs. */
+  toJSON(): { seqnum: number; action: UeventAction; devpath: string; subsystem: string; env: readonly (readonly [string, string])[] } {
+    return { seqnum: this.seqnum, action: this.action, devpath: this.devpath, subsystem: this.subsystem, env: this.env };
+  }
 }
 
 /** The value of variable `key` of a uevent, or undefined when the event does not carry it. */
 export function ueventVar(ev: Uevent, key: string): string | undefined {
-  return ev.env.find(([k]) => k === key)?.[1];
+  return flatValue(ev.vars, key);
 }
 
 /** The variable names of a uevent, in message order. */
 export function ueventKeys(ev: Uevent): string[] {
-  return ev.env.map(([k]) => k);
+  return flatKeys(ev.vars);
 }
 
 /** Anything that can send a uevent: a device, a driver, a bus, a module. */
@@ -144,13 +171,7 @@ export class KobjectUevent implements IKobjectUevent {
     // leaves a gap in the numbering, as in the kernel.
     const seqnum = ++this.#seqnum;
     env.add('SEQNUM', String(seqnum));
-    const event: Uevent = {
-      seqnum,
-      action,
-      devpath: kobj.devpath,
-      subsystem: kobj.subsystem,
-      env: env.entries().map(([k, v]) => [k, v] as const),
-    };
+    const event: Uevent = new LoggedUevent(seqnum, action, kobj.devpath, kobj.subsystem, env.flat());
     this.#log.push(event);
     this.#onDidSend.fire(event);
     return event;

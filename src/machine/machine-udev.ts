@@ -68,11 +68,11 @@ export class MachineUdev extends Disposable implements IBootDaemon {
     const clock = this.machine.clock;
     this._register(
       this.machine.uevent.onDidSend((ev) => {
-        this.monitor.receive('kernel', clock.nowUsec(), ev.seqnum, ev.env);
+        this.monitor.receive('kernel', clock.nowUsec(), ev.seqnum, ev.vars);
         this.daemon.receive({ seqnum: ev.seqnum, env: ev.env });
       }),
     );
-    this._register(this.daemon.onDidBroadcast((p) => this.monitor.receive('udev', p.usec, p.seqnum, p.properties)));
+    this._register(this.daemon.onDidBroadcast((p) => this.monitor.receive('udev', p.usec, p.seqnum, p.message)));
     this.daemon.start();
   }
 }

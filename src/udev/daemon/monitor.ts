@@ -4,6 +4,7 @@
  * the subsystem/devtype and tag filters, and the log of both groups in arrival order that
  * `udevadm monitor` prints on a simulated machine.
  */
+import { type FlatPairs, pairsOfFlat } from '../../base/index.js';
 
 /** The netlink groups (MONITOR_GROUP_KERNEL, MONITOR_GROUP_UDEV). */
 export const monitorGroups = ['kernel', 'udev'] as const;
@@ -134,13 +135,15 @@ interface PendingMessage {
   readonly group: MonitorGroup;
   readonly usec: number;
   readonly seqnum: number;
-  readonly message: ReadonlyArray<readonly [string, string]>;
+  /** The message's variables, flat (the sender's array, shared). */
+  readonly message: FlatPairs;
 }
 
 /**
  * Both groups as one listener would receive them, in arrival order. A message given to
- * `receive` keeps the sender's pairs (which must not change afterwards) and is decoded only when
- * the log is first read: a machine that nobody monitors holds no second copy of every event.
+ * `receive` keeps the sender's flat variable list (which must not change afterwards) and is
+ * decoded only when the log is first read: a machine that nobody monitors holds no second copy
+ * of every event, only a small record per message.
  */
 export class MonitorLog {
   readonly #messages: Array<MonitorMessage | PendingMessage> = [];
@@ -151,7 +154,7 @@ export class MonitorLog {
     const all = this.#messages;
     for (let i = this.#decoded; i < all.length; i++) {
       const m = all[i]!;
-      if ('pending' in m) all[i] = monitorMessage(m.group, m.usec, m.seqnum, m.message);
+      if ('pending' in m) all[i] = monitorMessage(m.group, m.usec, m.seqnum, pairsOfFlat(m.message));
     }
     this.#decoded = all.length;
     return all as MonitorMessage[];
@@ -161,8 +164,8 @@ export class MonitorLog {
     this.#messages.push(m);
   }
 
-  /** record(monitorMessage(…)), decoded when the log is read. */
-  receive(group: MonitorGroup, usec: number, seqnum: number, message: ReadonlyArray<readonly [string, string]>): void {
+  /** record(monitorMessage(…)) of a flat `[key, value, …]` message, decoded when the log is read. */
+  receive(group: MonitorGroup, usec: number, seqnum: number, message: FlatPairs): void {
     this.#messages.push({ pending: true, group, usec, seqnum, message });
   }
 

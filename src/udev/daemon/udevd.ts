@@ -7,7 +7,18 @@
  */
 import type { HwdbLookup, LinkFileInput } from '../builtins/index.js';
 import { type Diagnostic, type DiagnosticSink, plainDiagnostic, strerrorName } from '../diagnostics.js';
-import { DriverModelError, Emitter, Errno, type ErrnoName, type Event, type PasswdDatabase, debianPasswd, kerr } from '../../base/index.js';
+import {
+  DriverModelError,
+  Emitter,
+  Errno,
+  type ErrnoName,
+  type Event,
+  type FlatPairs,
+  type PasswdDatabase,
+  debianPasswd,
+  kerr,
+  pairsOfFlat,
+} from '../../base/index.js';
 import { UdevDatabase } from '../database.js';
 import { UdevDevice } from '../device.js';
 import { type ExecuteResult, UdevEvent, type UdevContext, executeRules, executeRunList } from '../event.js';
@@ -123,12 +134,46 @@ export interface ProcessedUevent {
   readonly devtype: string | undefined;
   /** The broadcast message: UDEV_DATABASE_VERSION=1, then every property of the device in order. */
   readonly properties: ReadonlyArray<readonly [string, string]>;
+  /** The same message flat, `[key, value, …]`: what the log keeps (`properties` is decoded from it). */
+  readonly message: FlatPairs;
   /** The RUN list as run (commands after substitution, builtins included). */
   readonly run: readonly string[];
   /** `ok`, or why processing failed (UDEV_WORKER_ERRNO_NAME). */
   readonly result: 'ok' | ErrnoName;
   /** CLOCK_MONOTONIC (µs) of the broadcast. */
   readonly usec: number;
+}
+
+/** The RUN list of an event that ran nothing, shared. */
+const noRun: readonly string[] = Object.freeze([]);
+
+/**
+ * A processed event as `processed` keeps it for the machine's life: the message in one flat
+ * array whose values are the kernel message's strings where unchanged, `properties` decoded on
+ * each read.
+ */
+class BroadcastUevent implements ProcessedUevent {
+  constructor(
+    readonly seqnum: number,
+    readonly action: string,
+    readonly devpath: string,
+    readonly subsystem: string | undefined,
+    readonly devtype: string | undefined,
+    readonly message: FlatPairs,
+    readonly run: readonly string[],
+    readonly result: 'ok' | ErrnoName,
+    readonly usec: number,
+  ) {}
+
+  get properties(): ReadonlyArray<readonly [string, string]> {
+    return pairsOfFlat(this.message);
+  }
+
+  /** The plain form (what JSON of the log shows), `properties` as pairs and without `message`. */
+  toJSON(): Omit<ProcessedUevent, 'message'> {
+    const { seqnum, action, devpath, subsystem, devtype, properties, run, result, usec } = this;
+    return { seqnum, action, devpath, subsystem, devtype, properties, run, result, usec };
+  }
 }
 
 /** A worker's progress, for tests and explorers: `rules` starts an event, `done` ends it. */
@@ -171,26 +216,21 @@ function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdData
   return rules;
 }
 
-/** The first pair of every broadcast message, shared by all of them. */
-const databaseVersionPair: readonly [string, string] = ['UDEV_DATABASE_VERSION', '1'];
-
 /**
- * The broadcast message: UDEV_DATABASE_VERSION=1, then every property in order. A property the
- * kernel's message carried with the same value is that message's pair, not a copy (both are
- * kept for the machine's life).
+ * The broadcast message, flat: UDEV_DATABASE_VERSION=1, then every property in order. A value
+ * equal to the kernel message's value for that key is the kernel's string (kept by the kernel's
+ * log anyway), not the device's copy.
  */
-function broadcastPairs(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
-  const out: Array<readonly [string, string]> = [databaseVersionPair];
+function broadcastMessage(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): string[] {
+  const out: string[] = ['UDEV_DATABASE_VERSION', '1'];
   props.forEach((value, key) => {
+    let shared = value;
     for (const pair of kernel) {
       if (pair[0] !== key) continue;
-      if (pair[1] === value) {
-        out.push(pair);
-        return;
-      }
+      if (pair[1] === value) shared = pair[1];
       break;
     }
-    out.push([key, value]);
+    out.push(key, shared);
   });
   return out;
 }
@@ -391,17 +431,17 @@ export class UdevDaemon {
       dev.addProperty('UDEV_WORKER_ERRNO', String(Errno[result]));
       dev.addProperty('UDEV_WORKER_ERRNO_NAME', result);
     }
-    const processed: ProcessedUevent = {
-      seqnum: ev.seqnum,
-      action: dev.action ?? '',
-      devpath: dev.devpath,
-      subsystem: dev.subsystem,
-      devtype: dev.getDevtype(),
-      properties: broadcastPairs(dev.allProperties(), work.env),
-      run: event.runList.map((r) => r.cmd),
+    const processed: ProcessedUevent = new BroadcastUevent(
+      ev.seqnum,
+      dev.action ?? '',
+      dev.devpath,
+      dev.subsystem,
+      dev.getDevtype(),
+      broadcastMessage(dev.allProperties(), work.env),
+      event.runList.length === 0 ? noRun : event.runList.map((r) => r.cmd),
       result,
-      usec: this.#host.nowUsec(),
-    };
+      this.#host.nowUsec(),
+    );
     this.processed.push(processed);
     if (work.trace)
       this.traces.record({ seqnum: ev.seqnum, action: processed.action, devpath: processed.devpath, result, entries: work.trace.entries });
