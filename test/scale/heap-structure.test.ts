@@ -1,13 +1,17 @@
 /**
  * Heap per device (issue #12, ≤ 4 KiB): what a machine keeps for its whole life is counted
  * structurally, not in bytes measured by a collector — objects reachable from each logged
- * event. A regression to one array per variable (the pairs form) multiplies the count by the
- * number of variables and fails here.
+ * event, configuration-space pages each PCI function owns. A regression to one array per
+ * variable (the pairs form) multiplies the event count by the number of variables, and dense
+ * configuration space (four 4 KiB arrays per function) owns 64 pages; both fail here.
  */
 import { describe, expect, it } from 'vitest';
 import { ueventVar } from '../../src/bus/index.js';
+import { SimulatedPciFunction } from '../../src/drivers/index.js';
 import { machineUdev } from '../../src/machine/index.js';
+import { IPciCore, type PciCore } from '../../src/pci/index.js';
 import { bootMachine } from '../support/pci-machine.js';
+import { scaleMachine } from '../support/scale-machine.js';
 
 /** Objects (arrays included; strings and numbers are not objects) reachable from `roots` through own properties and elements, each counted once. */
 function reachableObjects(roots: readonly unknown[]): number {
@@ -58,5 +62,26 @@ describe('event logs kept for the machine’s life', () => {
     });
     const p = processed.at(-1)!;
     expect(JSON.parse(JSON.stringify(p))).toMatchObject({ seqnum: p.seqnum, properties: p.properties });
+  });
+});
+
+describe('configuration space of a booted fleet', () => {
+  it('should leave each PCI function owning at most two 256-byte pages, the rest shared', () => {
+    const m = scaleMachine(8, { cxlPerNic: 3 });
+    m.boot();
+    const functions = m.get<PciCore>(IPciCore).devices;
+    const kinds = new Set<string>();
+    let owned = 0;
+    for (const pdev of functions) {
+      expect(pdev.hw).toBeInstanceOf(SimulatedPciFunction);
+      const counts = (pdev.hw as SimulatedPciFunction).config.pageCounts;
+      expect(counts.owned).toBeLessThanOrEqual(2);
+      owned += counts.owned;
+      kinds.add(pdev.hw.constructor.name);
+    }
+    // Endpoints, root ports and switch ports of both presets were counted.
+    expect(functions.length).toBeGreaterThanOrEqual(12);
+    expect(kinds.size).toBeGreaterThanOrEqual(2);
+    expect(owned).toBeLessThanOrEqual(1.5 * functions.length);
   });
 });

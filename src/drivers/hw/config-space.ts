@@ -18,6 +18,7 @@ import {
   pciRegs,
   pciStatus,
 } from '../../pci/index.js';
+import { ConfigPages, type ConfigPagesImage } from './config-pages.js';
 import type { DoeMailboxRegisters } from './doe-mailbox.js';
 
 /** Registers whose reads and writes have side effects (a DOE mailbox's five registers). */
@@ -30,39 +31,50 @@ export interface RegisterBlock {
   reset(): void;
 }
 
+/**
+ * The contents, write masks and RW1C masks are sparse pages (config-pages.ts): bytes never set
+ * read as zero, and once sealed, pages are shared copy-on-write with the power-on image and
+ * with other functions holding the same bytes.
+ */
 export class ConfigSpace {
-  readonly bytes: Uint8Array;
-  readonly #wmask: Uint8Array;
-  readonly #w1c: Uint8Array;
+  readonly #bytes: ConfigPages;
+  readonly #wmask: ConfigPages;
+  readonly #w1c: ConfigPages;
   readonly #blocks: RegisterBlock[] = [];
-  #powerOn: Uint8Array | undefined;
+  #powerOn: ConfigPagesImage | undefined;
   #lastCap = 0;
   #lastExtCap = 0;
 
   constructor(readonly size: number) {
-    this.bytes = new Uint8Array(size);
-    this.#wmask = new Uint8Array(size);
-    this.#w1c = new Uint8Array(size);
+    this.#bytes = new ConfigPages(size);
+    this.#wmask = new ConfigPages(size);
+    this.#w1c = new ConfigPages(size);
   }
 
   set(offset: number, width: PciAccessWidth, value: number): void {
-    for (let b = 0; b < width; b++) this.bytes[offset + b] = (value >>> (8 * b)) & 0xff;
+    for (let b = 0; b < width; b++) this.#bytes.set(offset + b, (value >>> (8 * b)) & 0xff);
   }
 
   get(offset: number, width: PciAccessWidth): number {
     let v = 0;
-    for (let b = 0; b < width; b++) v |= this.bytes[offset + b]! << (8 * b);
+    for (let b = 0; b < width; b++) v |= this.#bytes.get(offset + b) << (8 * b);
     return v >>> 0;
   }
 
   /** Bits of [offset, offset+width) software may change. */
   writable(offset: number, width: PciAccessWidth, mask: number): void {
-    for (let b = 0; b < width; b++) this.#wmask[offset + b] = (mask >>> (8 * b)) & 0xff;
+    for (let b = 0; b < width; b++) this.#wmask.set(offset + b, (mask >>> (8 * b)) & 0xff);
   }
 
   /** Bits that clear when written with 1. */
   writeOneToClear(offset: number, width: PciAccessWidth, mask: number): void {
-    for (let b = 0; b < width; b++) this.#w1c[offset + b] = (mask >>> (8 * b)) & 0xff;
+    for (let b = 0; b < width; b++) this.#w1c.set(offset + b, (mask >>> (8 * b)) & 0xff);
+  }
+
+  /** Pages of contents and masks this function alone holds, and pages it shares (for memory tests). */
+  get pageCounts(): { readonly owned: number; readonly present: number } {
+    const tables = [this.#bytes, this.#wmask, this.#w1c];
+    return { owned: tables.reduce((n, t) => n + t.ownedPages, 0), present: tables.reduce((n, t) => n + t.presentPages, 0) };
   }
 
   /** Append a capability to the standard list at `offset` (the list starts at CAPABILITY_LIST). */
@@ -108,9 +120,11 @@ export class ConfigSpace {
     this.#blocks.push(block);
   }
 
-  /** Record the current contents as the power-on state (call once the layout is built). */
+  /** Record the current contents as the power-on state (call once the layout is built); the masks are final. */
   seal(): void {
-    this.#powerOn = this.bytes.slice();
+    this.#powerOn = this.#bytes.image();
+    this.#wmask.seal();
+    this.#w1c.seal();
   }
 
   #block(offset: number): RegisterBlock | undefined {
@@ -134,15 +148,18 @@ export class ConfigSpace {
     for (let b = 0; b < width; b++) {
       const i = offset + b;
       const v = (value >>> (8 * b)) & 0xff;
-      const wm = this.#wmask[i]!;
-      const cleared = this.bytes[i]! & ~(v & this.#w1c[i]!);
-      this.bytes[i] = (cleared & ~wm) | (v & wm);
+      const wm = this.#wmask.get(i);
+      const old = this.#bytes.get(i);
+      const cleared = old & ~(v & this.#w1c.get(i));
+      const next = (cleared & ~wm) | (v & wm);
+      // A write that changes nothing leaves a shared page shared.
+      if (next !== old) this.#bytes.set(i, next);
     }
   }
 
   /** Function reset: registers and blocks back to power-on. */
   reset(): void {
-    if (this.#powerOn) this.bytes.set(this.#powerOn);
+    if (this.#powerOn) this.#bytes.restore(this.#powerOn);
     for (const b of this.#blocks) b.reset();
   }
 }
