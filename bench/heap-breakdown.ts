@@ -27,14 +27,20 @@ function mem(): { heap: number; buffers: number } {
 }
 
 // Warm up: the first machine compiles the rules (shared by every later daemon of the process).
-const warm = scaleMachine(4, { rules, cxlPerNic: 3 });
-warm.boot();
-warm.release();
+(() => {
+  const warm = scaleMachine(4, { rules, cxlPerNic: 3 });
+  warm.boot();
+  warm.release();
+})();
+await new Promise((resolve) => setTimeout(resolve, 0));
 const base = mem();
-const m = scaleMachine(n, { rules, cxlPerNic: 3 });
+let m = scaleMachine(n, { rules, cxlPerNic: 3 });
 m.boot();
-let devices = 0;
-for (const _ of m.core.devices) devices++;
+const devices = ((core: typeof m.core) => {
+  let count = 0;
+  for (const _ of core.devices) count++;
+  return count;
+})(m.core);
 let last = mem();
 const row = (what: string, heap: number, buffers: number) =>
   process.stdout.write(`${what.padEnd(36)} ${String(Math.round(heap / devices)).padStart(8)} ${String(Math.round(buffers / devices)).padStart(8)}\n`);
@@ -48,8 +54,8 @@ function drop(what: string, f: () => void): void {
   row(what, last.heap - now.heap, last.buffers - now.buffers);
   last = now;
 }
-const mu = machineUdev(m);
-const daemon = mu.daemon;
+let mu = machineUdev(m);
+let daemon = mu.daemon;
 drop('monitor log', () => {
   (mu as unknown as { monitor: unknown }).monitor = undefined;
 });
@@ -70,4 +76,12 @@ drop('kernel log records', () => {
 });
 row('rest (devices, hardware, sysfs …)', last.heap - base.heap, last.buffers - base.buffers);
 const snapshot = process.argv.indexOf('--snapshot');
+if (process.argv.includes('--release')) {
+  m.release();
+  m = mu = daemon = undefined as never;
+  // inversify's WeakRefs keep their targets until the job ends (docs/performance.md, "Churn").
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  drop('the machine itself (after release)', () => undefined);
+  row('left after release: process caches', last.heap - base.heap, last.buffers - base.buffers);
+}
 if (snapshot > 0) writeHeapSnapshot(process.argv[snapshot + 1]);

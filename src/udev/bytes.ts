@@ -30,6 +30,8 @@ export function bytesToText(b: string): string {
 }
 
 const canonicalStrings = new Map<string, string>();
+/** Cleared as a whole past this many strings: a working set, not every name of every machine. */
+const CANONICAL_STRINGS_MAX = 16384;
 
 /**
  * The canonical copy of a string the engine compares often (rule alternatives, device names):
@@ -41,7 +43,7 @@ export function canonicalString(s: string): string {
   if (s.length > 256) return s;
   let c = canonicalStrings.get(s);
   if (c === undefined) {
-    if (canonicalStrings.size > 65536) canonicalStrings.clear();
+    if (canonicalStrings.size > CANONICAL_STRINGS_MAX) canonicalStrings.clear();
     // A property key is internalized; reading it back gives the engine's internal copy.
     c = Object.keys({ [s]: 0 })[0]!;
     canonicalStrings.set(c, c);

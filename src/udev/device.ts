@@ -29,15 +29,19 @@ function parseUnsigned(s: string): number | undefined {
 /**
  * Path strings are interned: a device's syspath and the paths of its files are created once and
  * then reused by every later device object for the same path, so filesystems that key on the
- * path string hash it once instead of per event.
+ * path string hash it once instead of per event. The tables are process-wide and cleared as a
+ * whole past PATH_CACHE_MAX paths: a working set (the devices of the events in flight and
+ * their parents), not a copy of every path of every machine — at 65,536 they held about 1.5 KB
+ * per device of a coldplugged machine (issue #12, heap per device).
  */
+const PATH_CACHE_MAX = 8192;
 const internedPaths = new Map<string, string>();
 const childPaths = new Map<string, Map<string, string>>();
 
 function internPath(p: string): string {
   const known = internedPaths.get(p);
   if (known !== undefined) return known;
-  if (internedPaths.size > 65536) {
+  if (internedPaths.size > PATH_CACHE_MAX) {
     internedPaths.clear();
     childPaths.clear();
     pathNames.clear();
@@ -89,7 +93,11 @@ function childPath(dir: string, name: string): string {
   return p;
 }
 
-/** Parsed uevent files by content (an unchanged file reads back as the same string). */
+/**
+ * Parsed uevent files by content (an unchanged file reads back as the same string): an event
+ * reads its device's file and its parents'; a few hundred cover the events in flight.
+ */
+const UEVENT_FILE_CACHE_MAX = 512;
 const ueventFiles = new Map<string, ReadonlyArray<readonly [string, string]>>();
 
 /**
@@ -119,7 +127,7 @@ function parseUeventFile(text: string): ReadonlyArray<readonly [string, string]>
     pairs.push([canonicalString(key), text.slice(valStart, i)]);
   }
   if (text.length <= 4096) {
-    if (ueventFiles.size > 4096) ueventFiles.clear();
+    if (ueventFiles.size > UEVENT_FILE_CACHE_MAX) ueventFiles.clear();
     ueventFiles.set(text, pairs);
   }
   return pairs;
