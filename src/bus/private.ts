@@ -51,9 +51,19 @@ export class DevicePrivate {
   linksUnbinding = false;
   /** Suppress uevents (dev_set_uevent_suppress). */
   ueventSuppress = false;
+  #sysfsLinks: Map<string, () => string> | undefined;
   /** sysfs_create_link from other subsystems: name → absolute /sys target, computed on lookup. */
-  readonly sysfsLinks = new Map<string, () => string>();
+  get sysfsLinks(): ReadonlyMap<string, () => string> {
+    return this.#sysfsLinks ?? noSysfsLinks;
+  }
+  /** The link table to change (made on the first link: most devices never get one). */
+  sysfsLinkTable(): Map<string, () => string> {
+    return (this.#sysfsLinks ??= new Map());
+  }
 }
+
+/** The sysfs links of every device that has none. */
+const noSysfsLinks: ReadonlyMap<string, () => string> = new Map();
 
 export class DriverPrivate {
   registered = false;

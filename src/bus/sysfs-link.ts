@@ -9,12 +9,12 @@ import type { Device } from './device.js';
 /** @throws {DriverModelError} EEXIST when the device already has a link of that name. */
 export function sysfsCreateLink(dev: Device, name: string, target: Device | (() => string)): void {
   if (dev.p.sysfsLinks.has(name)) throw kerr('EEXIST', `${dev.devpath}/${name}: sysfs: cannot create duplicate filename`);
-  dev.p.sysfsLinks.set(name, typeof target === 'function' ? target : () => `/sys${target.devpath}`);
+  dev.p.sysfsLinkTable().set(name, typeof target === 'function' ? target : () => `/sys${target.devpath}`);
 }
 
 /** sysfs_remove_link: a missing link is no error. */
 export function sysfsRemoveLink(dev: Device, name: string): void {
-  dev.p.sysfsLinks.delete(name);
+  if (dev.p.sysfsLinks.size > 0) dev.p.sysfsLinkTable().delete(name);
 }
 
 export function sysfsHasLink(dev: Device, name: string): boolean {
