@@ -14,5 +14,6 @@ export { KList, type ReadonlyKList } from './klist.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
 export { type FlatPairs, flattenPairs, pairsOfFlat, flatValue, flatKeys } from './flat-pairs.js';
+export { internString } from './intern.js';
 export { normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';

@@ -4,7 +4,7 @@
  * with struct kobj_uevent_env's limits: at most UEVENT_NUM_ENVP variables in a
  * UEVENT_BUFFER_SIZE buffer.
  */
-import { kerr } from '../base/index.js';
+import { internString, kerr } from '../base/index.js';
 
 /** UEVENT_NUM_ENVP (include/linux/kobject.h): the most variables one event may carry. */
 export const UEVENT_NUM_ENVP = 64;
@@ -47,13 +47,17 @@ export class UeventEnv {
     return this.#entries;
   }
 
-  /** The variables as one new flat array `[key, value, …]` (what the uevent log keeps). */
+  /**
+   * The variables as one new flat array `[key, value, …]` (what the uevent log keeps). Values
+   * other than DEVPATH (the kobject's own string) and SEQNUM (unique) are the shared copies
+   * (internString): the same MODALIAS or PCI_ID made by every event's fill is kept once.
+   */
   flat(): string[] {
     const out = new Array<string>(this.#entries.length * 2);
     for (let i = 0; i < this.#entries.length; i++) {
       const [k, v] = this.#entries[i]!;
       out[2 * i] = k;
-      out[2 * i + 1] = v;
+      out[2 * i + 1] = k === 'DEVPATH' || k === 'SEQNUM' ? v : internString(v);
     }
     return out;
   }
