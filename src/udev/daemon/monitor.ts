@@ -117,6 +117,11 @@ export function monitorPassesFilter(m: MonitorMessage, filter: MonitorFilter): b
   return true;
 }
 
+function isFlat(m: FlatPairs | MonitorMessage): m is FlatPairs {
+  return Array.isArray(m);
+}
+const emptyMessage: FlatPairs = [];
+
 /** `[seconds.microseconds]` of a CLOCK_MONOTONIC timestamp. */
 export function formatMonotonic(usec: number): string {
   const u = Math.max(0, Math.floor(usec));
@@ -129,44 +134,48 @@ export function formatMonitorLine(m: MonitorMessage): string {
   return `${group}[${formatMonotonic(m.usec)}] ${m.action.padEnd(8)} ${m.devpath} (${m.subsystem ?? '(null)'})`;
 }
 
-/** A message recorded as it arrived; turned into a MonitorMessage when first listed. */
-interface PendingMessage {
-  readonly pending: true;
-  readonly group: MonitorGroup;
-  readonly usec: number;
-  readonly seqnum: number;
-  /** The message's variables, flat (the sender's array, shared). */
-  readonly message: FlatPairs;
-}
-
 /**
  * Both groups as one listener would receive them, in arrival order. A message given to
  * `receive` keeps the sender's flat variable list (which must not change afterwards) and is
  * decoded only when the log is first read: a machine that nobody monitors holds no second copy
- * of every event, only a small record per message.
+ * of every event and no record object per message — the arrival time, sequence number and
+ * group sit in parallel arrays beside the sender's list.
  */
 export class MonitorLog {
-  readonly #messages: Array<MonitorMessage | PendingMessage> = [];
-  /** Messages before this index are decoded. */
-  #decoded = 0;
+  /** Decoded messages, the first `#decoded.length` of the log. */
+  readonly #decoded: MonitorMessage[] = [];
+  /** Per message in arrival order: the sender's flat list, or a message recorded decoded. */
+  readonly #raw: Array<FlatPairs | MonitorMessage> = [];
+  readonly #groups: MonitorGroup[] = [];
+  readonly #usecs: number[] = [];
+  readonly #seqnums: number[] = [];
 
   get messages(): readonly MonitorMessage[] {
-    const all = this.#messages;
-    for (let i = this.#decoded; i < all.length; i++) {
-      const m = all[i]!;
-      if ('pending' in m) all[i] = monitorMessage(m.group, m.usec, m.seqnum, pairsOfFlat(m.message));
+    const out = this.#decoded;
+    const start = out.length;
+    for (let i = start; i < this.#raw.length; i++) {
+      const m = this.#raw[i]!;
+      out.push(isFlat(m) ? monitorMessage(this.#groups[i]!, this.#usecs[i]!, this.#seqnums[i]!, pairsOfFlat(m)) : m);
     }
-    this.#decoded = all.length;
-    return all as MonitorMessage[];
+    // Decoded messages are not kept twice.
+    this.#raw.fill(emptyMessage, start, out.length);
+    return out;
   }
 
   record(m: MonitorMessage): void {
-    this.#messages.push(m);
+    this.#push(m, m.group, m.usec, m.seqnum);
   }
 
   /** record(monitorMessage(…)) of a flat `[key, value, …]` message, decoded when the log is read. */
   receive(group: MonitorGroup, usec: number, seqnum: number, message: FlatPairs): void {
-    this.#messages.push({ pending: true, group, usec, seqnum, message });
+    this.#push(message, group, usec, seqnum);
+  }
+
+  #push(m: FlatPairs | MonitorMessage, group: MonitorGroup, usec: number, seqnum: number): void {
+    this.#raw.push(m);
+    this.#groups.push(group);
+    this.#usecs.push(usec);
+    this.#seqnums.push(seqnum);
   }
 
   /** The messages of the given groups that pass `filter`, in order. */
