@@ -141,8 +141,10 @@ for (const n of want('coldplug') ? sizes : []) {
   report(`coldplug.${n}.pci_functions`, mid.pciFunctions, 'functions');
 }
 if (series.length >= 2) {
-  const first = series.find((c) => c.functions === 1000) ?? series[0]!;
-  const last = series.find((c) => c.functions === 10000) ?? series.at(-1)!;
+  // t(10000)/t(1000) when both ran, else last/first (a run of 100,300,1000 compares 1000 with 100).
+  const both = series.some((c) => c.functions === 1000) && series.some((c) => c.functions === 10000);
+  const first = both ? series.find((c) => c.functions === 1000)! : series[0]!;
+  const last = both ? series.find((c) => c.functions === 10000)! : series.at(-1)!;
   report(`coldplug.ratio`, last.seconds / first.seconds, `× t(${last.functions})/t(${first.functions}); linear ${last.functions / first.functions}`);
   // Heap per device at the margin (the machine's fixed cost, compiled rules included, cancels out).
   report(
