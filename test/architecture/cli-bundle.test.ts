@@ -76,8 +76,9 @@ describe('the CLI bundle', () => {
     expect(machineGraph(dynamic.flatMap(loadedWith))).toContain('src/machine/machine.ts');
   });
 
-  it('loads no machine for `udevadm verify` and `auxbus udevadm` (the verb table)', () => {
+  it('loads no machine for `udevadm verify`, `udevadm hwdb` and `auxbus udevadm` (the verb table)', () => {
     expect(machineGraph(loadedWith(outputOf('src/cli/udevadm-verify.ts')))).toEqual([]);
+    expect(machineGraph(loadedWith(outputOf('src/cli/udevadm-hwdb.ts')))).toEqual([]);
     expect(loadedWith(outputOf('src/cli/udevadm.ts')).filter((f) => !f.startsWith('src/cli/') && !f.startsWith('node_modules/picocolors/'))).toEqual(
       [],
     );
