@@ -247,6 +247,7 @@ export class DeviceCore implements LinkCore {
       owner.byName.delete(oldName);
       owner.byName.set(newName, dev);
     }
+    if (dev.class?.p.byName.get(newName) === dev) dev.class.p.names.freed(oldName);
     this.uevent.sendDevice(dev, 'move', [['DEVPATH_OLD', oldPath]]);
   }
 
@@ -287,7 +288,10 @@ export interface KobjChildren {
 
 function classRemove(cls: DeviceClass, dev: Device): void {
   cls.p.devices.remove(dev);
-  if (cls.p.byName.get(dev.name) === dev) cls.p.byName.delete(dev.name);
+  if (cls.p.byName.get(dev.name) === dev) {
+    cls.p.byName.delete(dev.name);
+    cls.p.names.freed(dev.name);
+  }
 }
 
 function busRemove(bus: BusType, dev: Device): void {
