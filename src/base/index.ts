@@ -11,6 +11,7 @@ export { IClock, SimulatedClock } from './clock.js';
 export { IScheduler, Scheduler, type ChoicePolicy, type ReadyTask, type QueueOptions } from './scheduler.js';
 export { IdAllocator } from './ida.js';
 export { KList, type ReadonlyKList } from './klist.js';
+export { NumberMinHeap } from './min-heap.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
 export { normalizeAbsolute, pathBasename, pathDirname } from './path.js';
