@@ -304,12 +304,19 @@ export class Sysfs {
 
   /** lookup() without the exception: the node, or the errno the walk stopped with. */
   #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
-    const parts = splitPath(path);
-    if (parts[0] !== 'sys') return 'ENOENT';
     let node: SysfsNode | undefined;
+    let queue: string[];
+    const start = this.#plainDeviceShortcut(path);
+    if (start) {
+      node = start.dir;
+      queue = start.rest;
+    } else {
+      const parts = splitPath(path);
+      if (parts[0] !== 'sys') return 'ENOENT';
+      queue = parts.slice(1);
+      node = this.#deviceShortcut(queue) ?? this.root();
+    }
     let depth = 0;
-    const queue = parts.slice(1);
-    node = this.#deviceShortcut(queue) ?? this.root();
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (node.kind !== 'dir') return 'ENOTDIR';
@@ -353,6 +360,27 @@ export class Sysfs {
       for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
       queue.splice(0, k);
       return this.deviceDir(dev);
+    }
+    return undefined;
+  }
+
+  /**
+   * #deviceShortcut for the common path — `/sys/devices/…` without `.`, `..`, empty components
+   * or a trailing slash — read off the string: the longest prefix naming a device, tried from
+   * the whole path back one component at a time, with no array of components and no joined
+   * string per try. Undefined when the path is not of that form or no prefix names a device
+   * whose ancestors are all in sysfs (the general walk then answers).
+   */
+  #plainDeviceShortcut(path: string): { readonly dir: SysfsDir; readonly rest: string[] } | undefined {
+    if (!path.startsWith('/sys/devices/') || !isPlainPath(path)) return undefined;
+    // '/sys' is 4 characters; devpaths start at '/devices'. The shortest prefix tried is
+    // `/devices/<name>` (as #deviceShortcut's k ≥ 2).
+    const min = 4 + '/devices'.length;
+    for (let end = path.length; end > min; end = path.lastIndexOf('/', end - 1)) {
+      const dev = this.core.findByPath(path.slice(4, end));
+      if (!dev) continue;
+      for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+      return { dir: this.deviceDir(dev), rest: end === path.length ? [] : path.slice(end + 1).split('/') };
     }
     return undefined;
   }
@@ -481,7 +509,8 @@ export class Sysfs {
    * link, each by index.
    */
   deviceDir(dev: Device): SysfsDir {
-    const path = `/sys${dev.devpath}`;
+    const devpath = dev.devpath;
+    const path = `/sys${devpath}`;
     return dir(
       path,
       () => {
@@ -497,7 +526,7 @@ export class Sysfs {
         const c = this.core.kobjectChildren(dev);
         if (c) {
           if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
-          const child = this.core.findByPath(`${dev.devpath}/${name}`);
+          const child = this.core.findByPath(`${devpath}/${name}`);
           if (child && c.direct.has(child)) return this.deviceDir(child);
         }
         const f = new SysfsEntryFinder(path, name);
@@ -635,6 +664,13 @@ export class Sysfs {
 
 /** The `dev` attribute of a device with a devt: "MAJOR:MINOR\n". */
 const devAttribute = attrRO('dev', (d: Device) => `${d.devt!.major}:${d.devt!.minor}\n`);
+
+/** No empty, `.` or `..` component and no trailing slash: the components are the text between slashes. */
+function isPlainPath(path: string): boolean {
+  return (
+    !path.includes('//') && !path.includes('/./') && !path.includes('/../') && !path.endsWith('/') && !path.endsWith('/.') && !path.endsWith('/..')
+  );
+}
 
 export function splitPath(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0);
