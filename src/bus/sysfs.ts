@@ -683,6 +683,9 @@ export function splitPath(path: string): string[] {
  * (`/sys/class/net/eth0/device` → `../../../0000:03:00.0`, not `../..`).
  */
 export function relativeTarget(linkPath: string, target: string): string {
+  if (isPlainPath(linkPath) && isPlainPath(target) && linkPath.startsWith('/') && target.startsWith('/')) {
+    return relativeTargetPlain(linkPath, target);
+  }
   const from = splitPath(linkPath).slice(0, -1);
   const to = splitPath(target);
   const toParent = to.slice(0, -1);
@@ -692,3 +695,22 @@ export function relativeTarget(linkPath: string, target: string): string {
 }
 
 export { isBinAttribute };
+
+/** relativeTarget for absolute plain paths, read off the strings (no component arrays). */
+function relativeTargetPlain(linkPath: string, target: string): string {
+  const fromDir = linkPath.slice(0, linkPath.lastIndexOf('/'));
+  const toParent = target.lastIndexOf('/');
+  // `sep`: where the components the link's directory and the target's parent share end.
+  const n = Math.min(fromDir.length, toParent);
+  let sep = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = fromDir.charCodeAt(i);
+    if (c !== target.charCodeAt(i)) break;
+    if (c === 47) sep = i;
+  }
+  if (i === n && (fromDir.length === n || fromDir.charCodeAt(n) === 47) && (toParent === n || target.charCodeAt(n) === 47)) sep = n;
+  let ups = 0;
+  for (let j = sep; j < fromDir.length; j++) if (fromDir.charCodeAt(j) === 47) ups++;
+  return '../'.repeat(ups) + target.slice(sep + 1);
+}
