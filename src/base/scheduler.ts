@@ -11,6 +11,7 @@ import type { ServiceIdentifier } from 'inversify';
 import { BugIndicatingError } from './errors.js';
 import { type IDisposable, toDisposable } from './lifecycle.js';
 import { SimulatedClock } from './clock.js';
+import { TimerQueue } from './timer-queue.js';
 
 export const IScheduler: ServiceIdentifier<IScheduler> = Symbol.for('IScheduler');
 
@@ -68,7 +69,7 @@ export class Scheduler implements IScheduler {
   /** Ready tasks in queue order from `#head` on (the ones before it ran already). */
   #ready: Task[] = [];
   #head = 0;
-  #timers: Task[] = [];
+  #timers = new TimerQueue<Task>();
   #nextId = 1;
   #running = false;
   #policy: ChoicePolicy = { kind: 'in-order' };
@@ -97,20 +98,20 @@ export class Scheduler implements IScheduler {
       cancelled: false,
     };
     if (delay > 0) {
-      // Timers stay sorted by (due, id) so equal deadlines fire in queue order.
-      let i = this.#timers.length;
-      while (i > 0 && this.#timers[i - 1]!.due > task.due) i--;
-      this.#timers.splice(i, 0, task);
+      // Timers fire by (due, id): equal deadlines in queue order.
+      this.#timers.push(task);
     } else {
       this.#ready.push(task);
     }
     return toDisposable(() => {
+      if (task.cancelled) return;
       task.cancelled = true;
+      if (delay > 0) this.#timers.noteCancelled();
     });
   }
 
   get pending(): number {
-    return this.#live().length + this.#timers.filter((t) => !t.cancelled).length;
+    return this.#live().length + this.#timers.live().length;
   }
 
   /** Ready tasks (due now), for explorers. */
@@ -167,8 +168,12 @@ export class Scheduler implements IScheduler {
 
   /** The deadline of the earliest pending timer, if any. */
   get nextDue(): number | undefined {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
-    return this.#timers[0]?.due;
+    return this.#timers.peek()?.due;
+  }
+
+  /** Make every timer due by now ready, earliest first. */
+  #releaseDue(): void {
+    for (let t = this.#timers.peek(); t && t.due <= this.clock.now(); t = this.#timers.peek()) this.#ready.push(this.#timers.shift()!);
   }
 
   /**
@@ -179,7 +184,7 @@ export class Scheduler implements IScheduler {
     const due = this.nextDue;
     if (due === undefined) return false;
     this.clock.set(Math.max(due, this.clock.now()));
-    while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) this.#ready.push(this.#timers.shift()!);
+    this.#releaseDue();
     return true;
   }
 
@@ -219,13 +224,10 @@ export class Scheduler implements IScheduler {
     this.settle();
     if (done()) return true;
     for (;;) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
-      const next = this.#timers[0];
+      const next = this.#timers.peek();
       if (!next || next.due > target) break;
       this.clock.set(next.due);
-      while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) {
-        this.#ready.push(this.#timers.shift()!);
-      }
+      this.#releaseDue();
       this.settle();
       if (done()) return true;
     }
@@ -235,7 +237,7 @@ export class Scheduler implements IScheduler {
 
   /** Timers not yet due, earliest first, with their deadline (for the playground's scheduler panel). */
   get timers(): readonly (ReadyTask & { readonly due: number })[] {
-    return this.#timers.filter((t) => !t.cancelled);
+    return this.#timers.live();
   }
 
   /**
@@ -243,11 +245,10 @@ export class Scheduler implements IScheduler {
    * nothing (a stepper then runs them with runOne). False when no timer is pending.
    */
   fireNextTimer(): boolean {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
-    const next = this.#timers[0];
+    const next = this.#timers.peek();
     if (!next) return false;
     if (next.due > this.clock.now()) this.clock.set(next.due);
-    while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) this.#ready.push(this.#timers.shift()!);
+    this.#releaseDue();
     return true;
   }
 
@@ -256,13 +257,10 @@ export class Scheduler implements IScheduler {
     const target = this.clock.now() + Math.max(0, ms);
     let n = this.settle();
     for (;;) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
-      const next = this.#timers[0];
+      const next = this.#timers.peek();
       if (!next || next.due > target) break;
       this.clock.set(next.due);
-      while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) {
-        this.#ready.push(this.#timers.shift()!);
-      }
+      this.#releaseDue();
       n += this.settle();
     }
     this.clock.set(target);
