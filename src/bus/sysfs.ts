@@ -307,6 +307,9 @@ export class Sysfs {
     let node: SysfsNode | undefined;
     let queue: string[];
     const start = this.#plainDeviceShortcut(path);
+    // The shortcut tried the path through the first remaining name as a devpath and missed:
+    // that name is no child device, and its lookup need not ask again.
+    let notDevice = start;
     if (start) {
       node = start.dir;
       queue = start.rest;
@@ -331,7 +334,8 @@ export class Sysfs {
         }
         continue;
       }
-      const next: SysfsNode | undefined = node.child(name);
+      const next: SysfsNode | undefined = notDevice ? this.#deviceEntry(notDevice.dev, notDevice.devpath, node.path, name, false) : node.child(name);
+      notDevice = undefined;
       if (!next) return 'ENOENT';
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
         if (++depth > 40) return 'ELOOP';
@@ -371,7 +375,9 @@ export class Sysfs {
    * string per try. Undefined when the path is not of that form or no prefix names a device
    * whose ancestors are all in sysfs (the general walk then answers).
    */
-  #plainDeviceShortcut(path: string): { readonly dir: SysfsDir; readonly rest: string[] } | undefined {
+  #plainDeviceShortcut(
+    path: string,
+  ): { readonly dev: Device; readonly devpath: string; readonly dir: SysfsDir; readonly rest: string[] } | undefined {
     if (!path.startsWith('/sys/devices/') || !isPlainPath(path)) return undefined;
     // '/sys' is 4 characters; devpaths start at '/devices'. The shortest prefix tried is
     // `/devices/<name>` (as #deviceShortcut's k ≥ 2).
@@ -380,7 +386,8 @@ export class Sysfs {
       const dev = this.core.findByPath(path.slice(4, end));
       if (!dev) continue;
       for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
-      return { dir: this.deviceDir(dev), rest: end === path.length ? [] : path.slice(end + 1).split('/') };
+      const devpath = path.slice(4, end);
+      return { dev, devpath, dir: this.deviceDir(dev), rest: end === path.length ? [] : path.slice(end + 1).split('/') };
     }
     return undefined;
   }
@@ -522,18 +529,26 @@ export class Sysfs {
         return b.map;
       },
       0o755,
-      (name) => {
-        const c = this.core.kobjectChildren(dev);
-        if (c) {
-          if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
-          const child = this.core.findByPath(`${devpath}/${name}`);
-          if (child && c.direct.has(child)) return this.deviceDir(child);
-        }
-        const f = new SysfsEntryFinder(path, name);
-        this.#deviceOwnEntries(dev, f);
-        return resolve(f.found);
-      },
+      (name) => this.#deviceEntry(dev, devpath, path, name, true),
     );
+  }
+
+  /**
+   * One name in a device's directory, as the listing would shadow it: glue dir, then child
+   * device (unless the caller knows `${devpath}/${name}` is no devpath), then attribute or link.
+   */
+  #deviceEntry(dev: Device, devpath: string, path: string, name: string, maybeDevice: boolean): SysfsNode | undefined {
+    const c = this.core.kobjectChildren(dev);
+    if (c) {
+      if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
+      if (maybeDevice) {
+        const child = this.core.findByPath(`${devpath}/${name}`);
+        if (child && c.direct.has(child)) return this.deviceDir(child);
+      }
+    }
+    const f = new SysfsEntryFinder(path, name);
+    this.#deviceOwnEntries(dev, f);
+    return resolve(f.found);
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------
