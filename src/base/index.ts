@@ -14,5 +14,5 @@ export { KList, type ReadonlyKList } from './klist.js';
 export { NumberMinHeap } from './min-heap.js';
 export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js';
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
-export { normalizeAbsolute, pathBasename, pathDirname } from './path.js';
+export { isPlainAbsolute, normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';

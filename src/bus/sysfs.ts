@@ -5,7 +5,7 @@
  * kernfs's open rules (EACCES even for root on a file without the needed bits or callback).
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
-import { kerr } from '../base/index.js';
+import { isPlainAbsolute, kerr } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, isBinAttribute } from './attribute.js';
 import type { BusType } from './bus-type.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
@@ -378,7 +378,7 @@ export class Sysfs {
   #plainDeviceShortcut(
     path: string,
   ): { readonly dev: Device; readonly devpath: string; readonly dir: SysfsDir; readonly rest: string[] } | undefined {
-    if (!path.startsWith('/sys/devices/') || !isPlainPath(path)) return undefined;
+    if (!path.startsWith('/sys/devices/') || !isPlainAbsolute(path)) return undefined;
     // '/sys' is 4 characters; devpaths start at '/devices'. The shortest prefix tried is
     // `/devices/<name>` (as #deviceShortcut's k ≥ 2).
     const min = 4 + '/devices'.length;
@@ -680,13 +680,6 @@ export class Sysfs {
 /** The `dev` attribute of a device with a devt: "MAJOR:MINOR\n". */
 const devAttribute = attrRO('dev', (d: Device) => `${d.devt!.major}:${d.devt!.minor}\n`);
 
-/** No empty, `.` or `..` component and no trailing slash: the components are the text between slashes. */
-function isPlainPath(path: string): boolean {
-  return (
-    !path.includes('//') && !path.includes('/./') && !path.includes('/../') && !path.endsWith('/') && !path.endsWith('/.') && !path.endsWith('/..')
-  );
-}
-
 export function splitPath(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0);
 }
@@ -698,7 +691,7 @@ export function splitPath(path: string): string[] {
  * (`/sys/class/net/eth0/device` → `../../../0000:03:00.0`, not `../..`).
  */
 export function relativeTarget(linkPath: string, target: string): string {
-  if (isPlainPath(linkPath) && isPlainPath(target) && linkPath.startsWith('/') && target.startsWith('/')) {
+  if (isPlainAbsolute(linkPath) && isPlainAbsolute(target)) {
     return relativeTargetPlain(linkPath, target);
   }
   const from = splitPath(linkPath).slice(0, -1);
