@@ -190,6 +190,26 @@ export class SysfsDirBuilder implements EntrySink {
   }
 }
 
+/** An attribute list's attributes by name, in list order; rebuilt if the list grew. */
+const attrIndexes = new WeakMap<readonly AnyAttribute<never>[], { readonly length: number; readonly byName: Map<string, AnyAttribute<never>[]> }>();
+
+/** The attributes of `attrs` called `name`, in list order (a path step asks one group for one name). */
+function attrsNamed<O>(attrs: readonly AnyAttribute<O>[], name: string): readonly AnyAttribute<O>[] | undefined {
+  const key = attrs as readonly AnyAttribute<never>[];
+  let index = attrIndexes.get(key);
+  if (index === undefined || index.length !== attrs.length) {
+    const byName = new Map<string, AnyAttribute<never>[]>();
+    for (const a of key) {
+      const list = byName.get(a.name);
+      if (list) list.push(a);
+      else byName.set(a.name, [a]);
+    }
+    index = { length: attrs.length, byName };
+    attrIndexes.set(key, index);
+  }
+  return index.byName.get(name) as readonly AnyAttribute<O>[] | undefined;
+}
+
 /**
  * The entry one name resolves to in a directory, found by offering it the directory's entries
  * in the builder's order without building the map: a path step costs what the directory's own
@@ -229,8 +249,7 @@ export class SysfsEntryFinder implements EntrySink {
     const name = this.name;
     for (const group of groups) {
       if (group.name === undefined || group.name === '') {
-        for (const attr of group.attrs) {
-          if (attr.name !== name) continue;
+        for (const attr of attrsNamed(group.attrs, name) ?? []) {
           const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
           if (mode) this.file(attr, obj, mode);
         }
