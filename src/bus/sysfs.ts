@@ -190,6 +190,9 @@ export class SysfsDirBuilder implements EntrySink {
   }
 }
 
+/** #walk's node before its first step from a device found by the plain-path shortcut (never read). */
+const deviceDirPlaceholder: SysfsDir = { kind: 'dir', path: '', mode: 0o755, entries: () => [], child: () => undefined };
+
 /** An attribute list's attributes by name, in list order; rebuilt if the list grew. */
 const attrIndexes = new WeakMap<readonly AnyAttribute<never>[], { readonly length: number; readonly byName: Map<string, AnyAttribute<never>[]> }>();
 
@@ -323,14 +326,15 @@ export class Sysfs {
 
   /** lookup() without the exception: the node, or the errno the walk stopped with. */
   #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
-    let node: SysfsNode | undefined;
+    let node: SysfsNode;
     let queue: string[];
     const start = this.#plainDeviceShortcut(path);
     // The shortcut tried the path through the first remaining name as a devpath and missed:
-    // that name is no child device, and its lookup need not ask again.
-    let notDevice = start;
+    // that name is no child device, and its lookup (in the device's directory, not built for it)
+    // need not ask again.
+    let notDevice = start && start.rest.length > 0 ? start : undefined;
     if (start) {
-      node = start.dir;
+      node = notDevice ? deviceDirPlaceholder : this.deviceDir(start.dev);
       queue = start.rest;
     } else {
       const parts = splitPath(path);
@@ -353,7 +357,9 @@ export class Sysfs {
         }
         continue;
       }
-      const next: SysfsNode | undefined = notDevice ? this.#deviceEntry(notDevice.dev, notDevice.devpath, node.path, name, false) : node.child(name);
+      const next: SysfsNode | undefined = notDevice
+        ? this.#deviceEntry(notDevice.dev, notDevice.devpath, notDevice.dirPath, name, false)
+        : node.child(name);
       notDevice = undefined;
       if (!next) return 'ENOENT';
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
@@ -396,7 +402,7 @@ export class Sysfs {
    */
   #plainDeviceShortcut(
     path: string,
-  ): { readonly dev: Device; readonly devpath: string; readonly dir: SysfsDir; readonly rest: string[] } | undefined {
+  ): { readonly dev: Device; readonly devpath: string; readonly dirPath: string; readonly rest: string[] } | undefined {
     if (!path.startsWith('/sys/devices/') || !isPlainAbsolute(path)) return undefined;
     // '/sys' is 4 characters; devpaths start at '/devices'. The shortest prefix tried is
     // `/devices/<name>` (as #deviceShortcut's k ≥ 2).
@@ -405,8 +411,8 @@ export class Sysfs {
       const dev = this.core.findByPath(path.slice(4, end));
       if (!dev) continue;
       for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
-      const devpath = path.slice(4, end);
-      return { dev, devpath, dir: this.deviceDir(dev), rest: end === path.length ? [] : path.slice(end + 1).split('/') };
+      const rest = end === path.length ? [] : path.slice(end + 1).split('/');
+      return { dev, devpath: path.slice(4, end), dirPath: path.slice(0, end), rest };
     }
     return undefined;
   }
