@@ -407,6 +407,23 @@ export class Sysfs {
     // '/sys' is 4 characters; devpaths start at '/devices'. The shortest prefix tried is
     // `/devices/<name>` (as #deviceShortcut's k ≥ 2).
     const min = 4 + '/devices'.length;
+    // Most walks name an attribute of a device: try the parent first and ask its directory for
+    // the last name (a small map) instead of missing on the whole path in the devpath map.
+    const last = path.lastIndexOf('/');
+    if (last > min) {
+      const dev = this.core.findByPath(path.slice(4, last));
+      if (dev) {
+        const name = path.slice(last + 1);
+        const child = this.core.kobjectChildren(dev)?.directByName.get(name);
+        const found = child === undefined ? dev : child.name === name ? child : undefined;
+        if (found) {
+          for (let a = found.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+          const end = found === dev ? last : path.length;
+          const rest = found === dev ? [name] : [];
+          return { dev: found, devpath: path.slice(4, end), dirPath: path.slice(0, end), rest };
+        }
+      }
+    }
     for (let end = path.length; end > min; end = path.lastIndexOf('/', end - 1)) {
       const dev = this.core.findByPath(path.slice(4, end));
       if (!dev) continue;
