@@ -154,32 +154,38 @@ class SeqnumHeap<E extends { readonly seqnum: number }> {
   }
 
   push(e: E): void {
+    // Sift up with a hole: parents move down until e's place is found (no swaps).
     const a = this.#a;
+    let i = a.length;
     a.push(e);
-    for (let i = a.length - 1; i > 0;) {
+    while (i > 0) {
       const up = (i - 1) >> 1;
-      if (a[up]!.seqnum <= a[i]!.seqnum) break;
-      [a[up], a[i]] = [a[i]!, a[up]!];
+      const p = a[up]!;
+      if (p.seqnum <= e.seqnum) break;
+      a[i] = p;
       i = up;
     }
+    a[i] = e;
   }
 
   pop(): E | undefined {
     const a = this.#a;
     const top = a[0];
     const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      for (let i = 0; ;) {
+    const n = a.length;
+    if (n > 0 && last) {
+      // Sift the last element down from the root with a hole.
+      let i = 0;
+      for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]!.seqnum < a[m]!.seqnum) m = l;
-        if (r < a.length && a[r]!.seqnum < a[m]!.seqnum) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        const m = r < n && a[r]!.seqnum < a[l]!.seqnum ? r : l;
+        if (a[m]!.seqnum >= last.seqnum) break;
+        a[i] = a[m]!;
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }
