@@ -21,6 +21,7 @@ import {
   ISysfs,
   PAGE_SIZE,
   type Sysfs,
+  type SysfsFile,
   isBinAttribute,
 } from '../bus/index.js';
 import { type Credentials, MAY_READ, MAY_WRITE, checkPermission } from './cred.js';
@@ -35,6 +36,8 @@ export type OpenFileDescription =
       readonly path: string;
       readonly attr: AnyAttribute<unknown>;
       readonly obj: unknown;
+      /** The node the open holds (`of->kn`), asked on every read and write whether it is still active. */
+      readonly node: SysfsFile;
       pos: number;
       readonly mode: OpenMode;
       /** seq_file state of a text attribute: the one show() output and the position read up to. */
@@ -101,7 +104,7 @@ export class Vfs {
     const canWrite = isBinAttribute(attr) ? Boolean(attr.write || attr.mmap) : Boolean(attr.store);
     if (mode.includes('w') && (!(node.mode & 0o222) || !canWrite)) throw kerr('EACCES', `${p}: Permission denied`);
     if (mode.includes('r') && (!(node.mode & 0o444) || !canRead)) throw kerr('EACCES', `${p}: Permission denied`);
-    return { kind: 'sysfs', path: p, attr, obj: node.obj, pos: 0, mode };
+    return { kind: 'sysfs', path: p, attr, obj: node.obj, node, pos: 0, mode };
   }
 
   #openDev(p: string, mode: OpenMode, who: Opener): OpenFileDescription {
@@ -140,8 +143,16 @@ export class Vfs {
     return { kind: 'proc', path: p, proc, pos: 0, mode };
   }
 
-  /** kernfs_get_active: an attribute whose object left sysfs answers ENODEV. */
+  /**
+   * kernfs_get_active: an attribute whose object left sysfs answers ENODEV. The node answers
+   * itself when it can (device attributes); otherwise the path is walked again and must still
+   * lead to the same attribute of the same object.
+   */
   #checkActive(f: Extract<OpenFileDescription, { kind: 'sysfs' }>): void {
+    if (f.node.active) {
+      if (f.node.active()) return;
+      throw kerr('ENODEV', `${f.path}: No such device`);
+    }
     const node = this.sysfs.tryLookup(f.path);
     if (!node || node.kind !== 'file' || node.attr !== f.attr || node.obj !== f.obj) {
       throw kerr('ENODEV', `${f.path}: No such device`);
