@@ -28,6 +28,7 @@ export class PureMemo<T> {
   constructor(
     readonly name: string,
     readonly copy: (value: T) => T,
+    readonly maxEntries = MAX_ENTRIES,
   ) {
     registry.set(name, this as PureMemo<unknown>);
   }
@@ -43,7 +44,7 @@ export class PureMemo<T> {
     }
     this.misses++;
     const value = compute();
-    if (this.#map.size >= MAX_ENTRIES) this.#map.clear();
+    if (this.#map.size >= this.maxEntries) this.#map.clear();
     this.#map.set(key, this.copy(value));
     return value;
   }
@@ -59,5 +60,5 @@ export function byteString(b: Uint8Array): string {
   return s;
 }
 
-export const bytesMemo = (name: string): PureMemo<Uint8Array> => new PureMemo(name, (b) => b.slice());
+export const bytesMemo = (name: string, maxEntries?: number): PureMemo<Uint8Array> => new PureMemo(name, (b) => b.slice(), maxEntries);
 export const boolMemo = (name: string): PureMemo<boolean> => new PureMemo(name, (b) => b);

@@ -1,10 +1,18 @@
 /**
  * The process-wide crypto memo (src/protocols/crypto/memo.ts) counts work, never time: an
  * identical certificate chain is verified once per process (its signatures checked once), and
- * every later caller gets its own copy of the result.
+ * every later caller gets its own copy of the result; a long input is hashed once.
  */
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, buildCertificate, generatePrivateKey, memoStats, verifyCertificateChain } from '../../../src/protocols/crypto/index.js';
+import { sha384 } from '@noble/hashes/sha2.js';
+import {
+  SHA384,
+  SeededRandom,
+  buildCertificate,
+  generatePrivateKey,
+  memoStats,
+  verifyCertificateChain,
+} from '../../../src/protocols/crypto/index.js';
 
 const k = (s: string) => generatePrivateKey('P-384', SeededRandom.fromString(s));
 
@@ -44,5 +52,19 @@ describe('crypto memo', () => {
     const before = memoStats('x509-chain');
     for (let i = 0; i < 2; i++) expect(() => verifyCertificateChain([stranger, leaf], [root])).toThrow(/not signed by a trusted root/);
     expect(memoStats('x509-chain').misses - before.misses).toBe(2);
+  });
+
+  it('should hash a long input once per process and a short one every time, each caller getting its own digest', () => {
+    const long = SeededRandom.fromString('memo-test-digest').bytes(2048);
+    const before = memoStats('sha384-digest');
+    const a = SHA384.digest(long);
+    a.fill(0);
+    const b = SHA384.digest(long.slice());
+    expect(b).toEqual(sha384(long));
+    const after = memoStats('sha384-digest');
+    expect([after.misses - before.misses, after.hits - before.hits]).toEqual([1, 1]);
+    SHA384.digest(long.subarray(0, 100));
+    SHA384.digest(long.subarray(0, 100));
+    expect(memoStats('sha384-digest')).toEqual(after);
   });
 });
