@@ -409,6 +409,14 @@ function isPlainPath(p: string): boolean {
 /** How Process.readFile decodes what read(2) returned. */
 const latin1Decoder = new TextDecoder('latin1');
 
+/** What an attribute's show/store/read/write sees of the caller; one per opener, made once. */
+const accessors = new WeakMap<Opener, { readonly hasCapability: (cap: string) => boolean; readonly comm: string }>();
+
 function accessor(who: Opener) {
-  return { hasCapability: (cap: string) => who.cred.caps.has(cap as never), comm: who.name };
+  let a = accessors.get(who);
+  if (!a || a.comm !== who.name) {
+    a = { hasCapability: (cap: string) => who.cred.caps.has(cap as never), comm: who.name };
+    accessors.set(who, a);
+  }
+  return a;
 }
