@@ -67,6 +67,8 @@ export class Scheduler implements IScheduler {
   readonly clock: SimulatedClock;
   #ready: Task[] = [];
   #timers: Task[] = [];
+  /** A task was cancelled since the lists were last swept of cancelled tasks. */
+  #swept = true;
   #nextId = 1;
   #running = false;
   #policy: ChoicePolicy = { kind: 'in-order' };
@@ -103,7 +105,9 @@ export class Scheduler implements IScheduler {
       this.#ready.push(task);
     }
     return toDisposable(() => {
+      if (task.cancelled) return;
       task.cancelled = true;
+      this.#swept = false;
     });
   }
 
@@ -116,8 +120,16 @@ export class Scheduler implements IScheduler {
     return this.#ready.filter((t) => !t.cancelled);
   }
 
-  #pick(): Task | undefined {
+  /** Drop cancelled tasks from both lists (only when one was cancelled since the last sweep). */
+  #sweep(): void {
+    if (this.#swept) return;
     this.#ready = this.#ready.filter((t) => !t.cancelled);
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    this.#swept = true;
+  }
+
+  #pick(): Task | undefined {
+    this.#sweep();
     if (this.#ready.length === 0) return undefined;
     let index = 0;
     switch (this.#policy.kind) {
@@ -138,12 +150,12 @@ export class Scheduler implements IScheduler {
         throw new BugIndicatingError(`scheduler: unknown policy ${String(never)}`);
       }
     }
-    return this.#ready.splice(index, 1)[0];
+    return index === 0 ? this.#ready.shift() : this.#ready.splice(index, 1)[0];
   }
 
   /** The deadline of the earliest pending timer, if any. */
   get nextDue(): number | undefined {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    this.#sweep();
     return this.#timers[0]?.due;
   }
 
@@ -195,7 +207,7 @@ export class Scheduler implements IScheduler {
     this.settle();
     if (done()) return true;
     for (;;) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      this.#sweep();
       const next = this.#timers[0];
       if (!next || next.due > target) break;
       this.clock.set(next.due);
@@ -219,7 +231,7 @@ export class Scheduler implements IScheduler {
    * nothing (a stepper then runs them with runOne). False when no timer is pending.
    */
   fireNextTimer(): boolean {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    this.#sweep();
     const next = this.#timers[0];
     if (!next) return false;
     if (next.due > this.clock.now()) this.clock.set(next.due);
@@ -232,7 +244,7 @@ export class Scheduler implements IScheduler {
     const target = this.clock.now() + Math.max(0, ms);
     let n = this.settle();
     for (;;) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      this.#sweep();
       const next = this.#timers[0];
       if (!next || next.due > target) break;
       this.clock.set(next.due);
