@@ -381,13 +381,9 @@ export class Vfs {
     return text;
   }
 
+  /** lstat(2) succeeds (tryStat: no exception thrown and caught for a missing /sys path). */
   exists(path: string): boolean {
-    try {
-      this.stat(path, true);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.tryStat(path, true) !== undefined;
   }
 }
 
