@@ -1,17 +1,19 @@
 /**
- * Machine: one simulated computer, built from an inversify container in which every service is
- * a singleton. Two machines never share state. Everything asynchronous runs on the machine's
+ * Machine: one simulated computer whose services live in an inversify container, one instance of
+ * each per machine, built on first use by the machine's ServiceGraph (src/base/service-graph.ts:
+ * why the container does not build them itself). Two machines never share state. Everything asynchronous runs on the machine's
  * scheduler; `settle()` drains it, `advance(ms)` moves virtual time.
  */
 import 'reflect-metadata';
 import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
-import { releaseContainer } from './container-release.js';
 import {
   IClock,
   IInitcall,
   ILogService,
   IScheduler,
+  IServiceGraph,
   LogService,
+  ServiceGraph,
   Scheduler,
   SimulatedClock,
   kerr,
@@ -79,6 +81,7 @@ export class Machine implements IDisposable {
   readonly options: ResolvedMachineOptions;
   /** The machine's deterministic scheduler (also bound as IScheduler). */
   readonly scheduler: Scheduler;
+  readonly #services: ServiceGraph;
   #booted = false;
   #disposed = false;
   #released = false;
@@ -91,6 +94,8 @@ export class Machine implements IDisposable {
     this.options = resolveMachineOptions(options);
     const container = new Container({ defaultScope: 'Singleton' });
     this.container = container;
+    const services = new ServiceGraph(container);
+    this.#services = services;
     const clock = new SimulatedClock();
     const scheduler = new Scheduler(clock);
     scheduler.setPolicy(this.options.policy);
@@ -103,15 +108,16 @@ export class Machine implements IDisposable {
     container.bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
     container.bind(IPciOptions).toConstantValue({ doe: this.options.doe });
     container.bind(IMachine).toConstantValue(this);
-    container.load(busModule, ...modules);
+    container.bind(IServiceGraph).toConstantValue(services);
+    services.load(busModule, ...modules);
     this.modules.configure(modprobeConfig(this.options), this.options.cmdline);
     // Kernel init (init/main.c do_initcalls).
-    if (container.isBound(IInitcall)) for (const initcall of container.getAll(IInitcall)) initcall.run((id) => container.get(id));
+    if (container.isBound(IInitcall)) for (const initcall of services.getAll(IInitcall)) initcall.run((id) => services.get(id));
   }
 
-  /** A service of this machine, typed by its identifier. */
+  /** A service of this machine, typed by its identifier (built on first use). */
   get<T>(id: ServiceIdentifier<T>): T {
-    return this.container.get(id);
+    return this.#services.get(id);
   }
 
   get clock(): SimulatedClock {
@@ -240,16 +246,15 @@ export class Machine implements IDisposable {
   }
 
   /**
-   * dispose(), then the container's bindings drop their instances (releaseContainer), so that
-   * inversify's plan WeakRefs, alive until the current job ends, no longer keep the machine
-   * alive: for loops that build and drop machines without yielding. Unlike after dispose(), the
-   * machine cannot be inspected afterwards.
+   * dispose(), then the container forgets every service: unlike after dispose(), the machine
+   * cannot be inspected afterwards. (A machine makes no WeakRef, so a loop that builds and drops
+   * machines without yielding keeps none alive, released or not: see ServiceGraph.)
    */
   release(): void {
     this.dispose();
     if (this.#released) return;
     this.#released = true;
-    releaseContainer(this.container);
+    this.#services.clear();
   }
 
   /**
