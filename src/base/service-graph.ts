@@ -1,6 +1,7 @@
 /**
- * ServiceGraph: builds a machine's services from inversify ContainerModules and `@inject`
- * metadata, and keeps every service in the machine's inversify `Container` as a constant.
+ * ServiceGraph: a machine's services, built from inversify ContainerModules and `@inject`
+ * metadata by this graph rather than by inversify's planner, and kept in an inversify
+ * `Container` as constants.
  *
  * Why not let the container resolve them: inversify 8's planner makes a `WeakRef` for every
  * plan node of a class, dynamic or resolved-value binding, and another for every instance
@@ -9,22 +10,24 @@
  * job ends (KeepDuringJob), so a synchronous loop that builds and drops machines held all of
  * their plan trees — and, through the bindings' caches, the machines — until it yielded.
  * Plans are per container and bindings per machine, so no plan can be shared between machines.
- * A constant binding's plan node is not dynamically resolvable: it makes no `WeakRef`. So
- * this graph does the planner's work itself, the same way, and binds what it built as a
- * constant. The recipe of a class (its constructor's service identifiers) is read once per
- * class per process from inversify's own metadata (`getClassMetadata`, what the planner reads).
+ * A constant binding's plan node is not dynamically resolvable and makes no `WeakRef`. So the
+ * graph does the planner's work, the same way, and a service it built is a constant to the
+ * container. What the planner reads for a class (its constructor's service identifiers, from
+ * inversify's own `getClassMetadata`) is read once per class per process.
  *
  * Contract, the same as the container's singletons before:
  * - a module's bindings are recorded when it is loaded; a class or resolved value is built on
  *   its first `get` (directly or as a dependency), its dependencies first, in constructor
- *   parameter order, and then only once: creation order is the order of first use;
- * - the container answers for every service from `load` on: a constant or a service
- *   redirection as itself, a service not built yet as a placeholder dynamic value that builds
- *   it (only a caller going around `get`, straight to `container.get`, ever resolves one, and
- *   only that path makes inversify plan a `WeakRef`). Building swaps the placeholder for the
- *   constant;
- * - a binding the machine's owner put in the container for the same identifier (a test's
- *   stand-in after `container.unbind(id)`) wins over a recipe not built yet;
+ *   parameter order, and only once: creation order is the order of first use;
+ * - `container` answers for every service: a constant or a service redirection as itself, a
+ *   service not built yet as a placeholder dynamic value that builds it (only a caller that goes
+ *   straight to `container.get` resolves a placeholder, and only that makes inversify plan a
+ *   `WeakRef`); building swaps the placeholder for the constant;
+ * - the container is made on first access to `container` (binding and unbinding in an inversify
+ *   container is most of what it would cost a machine to keep one): until then the graph is the
+ *   only registry; from then on the container is the authority, and a binding the machine's
+ *   owner put there (a test's stand-in after `container.unbind(id)`) is what `get` returns, and
+ *   wins over a recipe not built yet;
  * - `unload(module)` unbinds what the module bound, built or not.
  *
  * Supported binding syntax (what the project's modules use): `to(Class)` / `toSelf()` in
@@ -33,7 +36,14 @@
  * and throws `BugIndicatingError` when the module is loaded or the class first built.
  */
 import { type ClassElementMetadata, ClassElementMetadataKind, getClassMetadata } from '@inversifyjs/core';
-import type { BindingIdentifier, Container, ContainerModule, ContainerModuleLoadOptions, Newable, ServiceIdentifier } from 'inversify';
+import {
+  type BindingIdentifier,
+  Container,
+  type ContainerModule,
+  type ContainerModuleLoadOptions,
+  type Newable,
+  type ServiceIdentifier,
+} from 'inversify';
 import { BugIndicatingError } from './errors.js';
 
 export const IServiceGraph: ServiceIdentifier<ServiceGraph> = Symbol.for('IServiceGraph');
@@ -53,12 +63,15 @@ type Recipe =
 interface Entry {
   readonly id: ServiceIdentifier;
   readonly recipe: Recipe;
-  /**
-   * The entry's binding in the container: the placeholder until built, then the constant;
-   * `undefined` for a service redirection (inversify's `toService` gives no identifier).
-   */
-  binding: BindingIdentifier | undefined;
   state: 'pending' | 'building' | 'built';
+  /** What a class or resolved value built. */
+  value?: unknown;
+  /**
+   * The entry's binding once the container exists: the placeholder until built, then the
+   * constant; `undefined` for a service redirection (inversify's `toService` gives no
+   * identifier) and for a recipe a stand-in replaced.
+   */
+  binding?: BindingIdentifier | undefined;
 }
 
 /** The constructor arguments of each class, read once per process (classes are process-wide). */
@@ -91,19 +104,24 @@ function dependenciesOf(type: Newable<unknown>): readonly Dependency[] {
 }
 
 export class ServiceGraph {
-  readonly #container: Container;
+  #container: Container | undefined;
   /** The recorded entries of each identifier, in binding order. */
   readonly #entries = new Map<ServiceIdentifier, Entry[]>();
   /** The entries each loaded module bound. */
   readonly #byModule = new Map<ContainerModule, Entry[]>();
-  /** Entries built or being built: the chain a dependency cycle is reported with. */
+  /** Entries being built, outermost first: the chain a dependency cycle is reported with. */
   readonly #building: Entry[] = [];
 
-  constructor(container: Container) {
-    this.#container = container;
+  /** The inversify container holding every service (made on first access, see above). */
+  get container(): Container {
+    if (this.#container === undefined) {
+      this.#container = new Container({ defaultScope: 'Singleton' });
+      for (const entries of this.#entries.values()) for (const entry of entries) this.#mirror(entry);
+    }
+    return this.#container;
   }
 
-  /** Records `modules`' bindings, in order, and binds each in the container; builds nothing. */
+  /** Records `modules`' bindings, in order; builds nothing. */
   load(...modules: readonly ContainerModule[]): void {
     for (const module of modules) {
       if (this.#byModule.has(module)) throw new BugIndicatingError(`container module ${module.id} is already loaded`);
@@ -120,22 +138,22 @@ export class ServiceGraph {
     if (entries === undefined) return;
     this.#byModule.delete(module);
     for (const entry of entries) {
-      this.#container.unbind(entry.binding ?? entry.id);
+      this.#container?.unbind(entry.binding ?? entry.id);
       const rest = (this.#entries.get(entry.id) ?? []).filter((e) => e !== entry);
       if (rest.length > 0) this.#entries.set(entry.id, rest);
       else this.#entries.delete(entry.id);
     }
   }
 
-  /** Unbinds everything in the container (whoever bound it) and forgets every recipe: nothing can be resolved afterwards. */
+  /** Forgets every recipe and unbinds everything in the container, whoever bound it: nothing resolves afterwards. */
   clear(): void {
     this.#entries.clear();
     this.#byModule.clear();
-    this.#container.unbindAll();
+    this.#container?.unbindAll();
   }
 
   isBound(id: ServiceIdentifier): boolean {
-    return this.#container.isBound(id);
+    return this.#container === undefined ? this.#entries.has(id) : this.#container.isBound(id);
   }
 
   /**
@@ -144,23 +162,35 @@ export class ServiceGraph {
    */
   get<T>(id: ServiceIdentifier<T>): T {
     const entries = this.#entries.get(id);
+    if (this.#container === undefined && entries?.length === 1) return this.#valueOf(entries[0]!) as T;
     if (entries?.length === 1) this.#ensure(entries[0]!);
-    return this.#container.get(id);
+    return this.container.get(id);
   }
 
   /** Every service bound to `id`, in binding order (each built first). */
   getAll<T>(id: ServiceIdentifier<T>): T[] {
-    for (const entry of this.#entries.get(id) ?? []) this.#ensure(entry);
-    return this.#container.getAll(id);
+    const entries = this.#entries.get(id);
+    if (this.#container === undefined && entries !== undefined) return entries.map((e) => this.#valueOf(e) as T);
+    for (const entry of entries ?? []) this.#ensure(entry);
+    return this.container.getAll(id);
   }
 
-  /** Builds `entry` if it is pending and still the container's answer for its identifier. */
+  /** An entry's service while there is no container. */
+  #valueOf(entry: Entry): unknown {
+    const { recipe } = entry;
+    if (recipe.kind === 'constant') return recipe.value;
+    if (recipe.kind === 'redirect') return this.get(recipe.target);
+    this.#ensure(entry);
+    return entry.value;
+  }
+
+  /** Builds `entry` if it is pending (and, with a container, still the container's answer for its identifier). */
   #ensure(entry: Entry): void {
     if (entry.state === 'built') return;
     const { recipe } = entry;
     if (recipe.kind === 'constant') return;
     if (recipe.kind === 'redirect') {
-      // inversify resolves the redirection through the target's binding: build the target.
+      // inversify resolves a redirection through the target's binding: build the target.
       const target = this.#entries.get(recipe.target);
       if (target?.length === 1) this.#ensure(target[0]!);
       return;
@@ -169,107 +199,74 @@ export class ServiceGraph {
       const chain = [...this.#building.slice(this.#building.indexOf(entry)), entry].map((e) => name(e.id));
       throw new BugIndicatingError(`circular dependency: ${chain.join(' -> ')}`);
     }
-    this.#container.unbind(entry.binding!);
-    // A stand-in the machine's owner bound after unbinding the placeholder wins.
-    if (this.#entries.get(entry.id)?.length === 1 && this.#container.isBound(entry.id)) {
+    const container = this.#container;
+    if (container !== undefined) {
+      container.unbind(entry.binding!);
       entry.binding = undefined;
-      entry.state = 'built';
-      return;
+      // A stand-in the machine's owner bound after unbinding the placeholder wins.
+      if (this.#entries.get(entry.id)?.length === 1 && container.isBound(entry.id)) {
+        entry.state = 'built';
+        return;
+      }
     }
     entry.state = 'building';
     this.#building.push(entry);
-    let value: unknown;
     try {
-      value =
+      entry.value =
         recipe.kind === 'class'
           ? new recipe.type(...dependenciesOf(recipe.type).map((d) => this.#resolve(d)))
           : recipe.factory(...recipe.deps.map((d) => this.#resolve(d)));
     } catch (e) {
       entry.state = 'pending';
-      entry.binding = this.#placeholder(entry);
+      if (this.#container !== undefined) this.#mirror(entry);
       throw e;
     } finally {
       this.#building.pop();
     }
-    entry.binding = this.#container.bind(entry.id).toConstantValue(value).getIdentifier();
     entry.state = 'built';
+    if (this.#container !== undefined) this.#mirror(entry);
   }
 
   #resolve(dep: Dependency): unknown {
-    if (dep.optional && !this.#container.isBound(dep.id)) return undefined;
+    if (dep.optional && !this.isBound(dep.id)) return undefined;
     return this.get(dep.id);
   }
 
-  /** A dynamic value standing for `entry` until it is built: a `container.get` on it builds it. */
-  #placeholder(entry: Entry): BindingIdentifier {
-    return this.#container
-      .bind(entry.id)
-      .toDynamicValue(() => {
-        this.#ensure(entry);
-        return this.#container.get(entry.id);
-      })
-      .getIdentifier();
+  /** Binds `entry` in the container as what it is now: a constant, a redirection or a placeholder. */
+  #mirror(entry: Entry): void {
+    const container = this.#container!;
+    const { recipe } = entry;
+    if (recipe.kind === 'redirect') container.bind(entry.id).toService(recipe.target);
+    else if (recipe.kind === 'constant') entry.binding = container.bind(entry.id).toConstantValue(recipe.value).getIdentifier();
+    else if (entry.state === 'built') entry.binding = container.bind(entry.id).toConstantValue(entry.value).getIdentifier();
+    else
+      entry.binding = container
+        .bind(entry.id)
+        .toDynamicValue(() => {
+          this.#ensure(entry);
+          return this.#container!.get(entry.id);
+        })
+        .getIdentifier();
   }
 
   #record(entries: Entry[], id: ServiceIdentifier, recipe: Recipe): void {
-    const entry: Entry = { id, recipe, binding: undefined, state: 'pending' };
+    const entry: Entry = { id, recipe, state: recipe.kind === 'constant' ? 'built' : 'pending' };
     entries.push(entry);
     const list = this.#entries.get(id);
     if (list === undefined) this.#entries.set(id, [entry]);
     else list.push(entry);
-    const container = this.#container;
-    switch (recipe.kind) {
-      case 'constant':
-        entry.binding = container.bind(id).toConstantValue(recipe.value).getIdentifier();
-        entry.state = 'built';
-        break;
-      case 'redirect':
-        container.bind(id).toService(recipe.target);
-        break;
-      default:
-        entry.binding = this.#placeholder(entry);
-    }
+    if (this.#container !== undefined) this.#mirror(entry);
   }
 
   /** The options a ContainerModule's load function gets: `bind` records; unbinding and activation hooks are not supported. */
   #loadOptions(entries: Entry[]): ContainerModuleLoadOptions {
-    const scoped = (what: string) => strict(what, { inSingletonScope: () => strict(what, {}) });
-    const bind = (id: ServiceIdentifier) => {
-      const what = `bind(${name(id)})`;
-      return strict(what, {
-        to: (type: Newable<unknown>) => {
-          this.#record(entries, id, { kind: 'class', type });
-          return scoped(`${what}.to(${type.name})`);
-        },
-        toSelf: () => {
-          if (typeof id !== 'function') throw new BugIndicatingError(`${what}.toSelf(): not a class`);
-          this.#record(entries, id, { kind: 'class', type: id as Newable<unknown> });
-          return scoped(`${what}.toSelf()`);
-        },
-        toConstantValue: (value: unknown) => {
-          this.#record(entries, id, { kind: 'constant', value });
-          return strict(`${what}.toConstantValue()`, {});
-        },
-        toResolvedValue: (factory: (...args: never[]) => unknown, injects: readonly unknown[] = []) => {
-          const deps = injects.map((d, i): Dependency => {
-            if (typeof d !== 'symbol' && typeof d !== 'string' && typeof d !== 'function')
-              throw new BugIndicatingError(`${what}.toResolvedValue(): argument ${i} must be a service identifier`);
-            return { id: d as ServiceIdentifier, optional: false };
-          });
-          this.#record(entries, id, { kind: 'resolved', factory: factory as (...args: unknown[]) => unknown, deps });
-          return scoped(`${what}.toResolvedValue()`);
-        },
-        toService: (target: ServiceIdentifier) => {
-          this.#record(entries, id, { kind: 'redirect', target });
-        },
-      });
-    };
+    const record = (id: ServiceIdentifier, recipe: Recipe) => this.#record(entries, id, recipe);
     const unsupported = (what: string) => () => {
       throw new BugIndicatingError(`container module: ${what} is not supported by ServiceGraph`);
     };
     return {
-      bind: bind as unknown as ContainerModuleLoadOptions['bind'],
-      isBound: (id) => this.#container.isBound(id),
+      bind: ((id: ServiceIdentifier) => new BindSyntax(id, record)) as unknown as ContainerModuleLoadOptions['bind'],
+      isBound: (id) => this.isBound(id),
       onActivation: unsupported('onActivation'),
       onDeactivation: unsupported('onDeactivation'),
       rebind: unsupported('rebind'),
@@ -280,12 +277,62 @@ export class ServiceGraph {
   }
 }
 
-/** `methods`, failing loudly on any other member of inversify's fluent syntax a module might call. */
-function strict<T extends object>(what: string, methods: T): T {
-  return new Proxy(methods, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'symbol' || prop in target) return Reflect.get(target, prop, receiver) as unknown;
-      throw new BugIndicatingError(`${what}.${prop}(): not supported by ServiceGraph`);
+/**
+ * A member of inversify's fluent binding syntax not listed in the classes below — another scope,
+ * `when*`, `on*`, `toDynamicValue`, `toFactory` — is looked up on this prototype and throws.
+ */
+const unsupportedSyntax = new Proxy(
+  {},
+  {
+    get(_target, prop) {
+      if (typeof prop === 'symbol') return undefined;
+      throw new BugIndicatingError(`container module: binding syntax .${prop}() is not supported by ServiceGraph`);
     },
-  });
+  },
+);
+
+/** After `to`, `toSelf` or `toResolvedValue`: the scope, which must be the singleton one. */
+class ScopeSyntax {
+  inSingletonScope(): object {
+    return Object.create(unsupportedSyntax) as object;
+  }
 }
+Object.setPrototypeOf(ScopeSyntax.prototype, unsupportedSyntax);
+
+/** `bind(id)` in a module: records the recipe its `to…` names. */
+class BindSyntax {
+  constructor(
+    private readonly id: ServiceIdentifier,
+    private readonly record: (id: ServiceIdentifier, recipe: Recipe) => void,
+  ) {}
+
+  to(type: Newable<unknown>): ScopeSyntax {
+    this.record(this.id, { kind: 'class', type });
+    return new ScopeSyntax();
+  }
+
+  toSelf(): ScopeSyntax {
+    if (typeof this.id !== 'function') throw new BugIndicatingError(`bind(${name(this.id)}).toSelf(): not a class`);
+    return this.to(this.id as Newable<unknown>);
+  }
+
+  toConstantValue(value: unknown): object {
+    this.record(this.id, { kind: 'constant', value });
+    return Object.create(unsupportedSyntax) as object;
+  }
+
+  toResolvedValue(factory: (...args: never[]) => unknown, injects: readonly unknown[] = []): ScopeSyntax {
+    const deps = injects.map((d, i): Dependency => {
+      if (typeof d !== 'symbol' && typeof d !== 'string' && typeof d !== 'function')
+        throw new BugIndicatingError(`bind(${name(this.id)}).toResolvedValue(): argument ${i} must be a service identifier`);
+      return { id: d as ServiceIdentifier, optional: false };
+    });
+    this.record(this.id, { kind: 'resolved', factory: factory as (...args: unknown[]) => unknown, deps });
+    return new ScopeSyntax();
+  }
+
+  toService(target: ServiceIdentifier): void {
+    this.record(this.id, { kind: 'redirect', target });
+  }
+}
+Object.setPrototypeOf(BindSyntax.prototype, unsupportedSyntax);

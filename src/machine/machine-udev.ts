@@ -53,7 +53,7 @@ export class MachineUdev extends Disposable implements IBootDaemon {
         kmod: machineKmod(machine),
         ...(options.hwdb ? { hwdb: options.hwdb } : {}),
         renameNetif(ifindex, oldName, newName) {
-          if (!machine.container.isBound(IUdevNetifRenamer)) throw kerr('ENODEV', `no network interface ${ifindex}`);
+          if (!machine.isBound(IUdevNetifRenamer)) throw kerr('ENODEV', `no network interface ${ifindex}`);
           machine.get(IUdevNetifRenamer).rename(ifindex, oldName, newName);
         },
       },

@@ -52,13 +52,17 @@ const abc = new ContainerModule(({ bind }) => {
   bind(IValue).toResolvedValue((c: C) => ({ fromC: c }), [IC]);
 });
 
-function graph(...modules: ContainerModule[]): { g: ServiceGraph; c: Container } {
+/** A graph of `modules`; `withContainer` makes its inversify container first (the container is then the authority). */
+function graph(modules: readonly ContainerModule[], withContainer = true): { g: ServiceGraph; c: Container } {
   built.length = 0;
-  const c = new Container({ defaultScope: 'Singleton' });
-  const g = new ServiceGraph(c);
+  const g = new ServiceGraph();
   g.load(...modules);
-  return { g, c };
+  return { g, c: withContainer ? g.container : (undefined as unknown as Container) };
 }
+const modes = [
+  ['without a container', false],
+  ['with a container', true],
+] as const;
 
 const RealWeakRef = globalThis.WeakRef;
 afterEach(() => {
@@ -77,28 +81,31 @@ function countWeakRefs(): { readonly count: number } {
 }
 
 describe('ServiceGraph', () => {
-  it('should build nothing at load, then each service once, on first use, dependencies first in parameter order', () => {
-    const { g } = graph(abc);
-    expect(built).toEqual([]);
-    const c = g.get<C>(IC);
-    expect(built).toEqual(['A', 'B', 'C']);
-    expect(c.b.a).toBe(c.a);
-    expect(c.missing).toBeUndefined();
-    expect(g.get(IC)).toBe(c);
-    expect(g.get(IA)).toBe(c.a);
-    expect(built).toEqual(['A', 'B', 'C']);
-  });
+  it.each(modes)(
+    'should build nothing at load, then each service once, on first use, dependencies first in parameter order (%s)',
+    (_m, withContainer) => {
+      const { g } = graph([abc], withContainer);
+      expect(built).toEqual([]);
+      const c = g.get<C>(IC);
+      expect(built).toEqual(['A', 'B', 'C']);
+      expect(c.b.a).toBe(c.a);
+      expect(c.missing).toBeUndefined();
+      expect(g.get(IC)).toBe(c);
+      expect(g.get(IA)).toBe(c.a);
+      expect(built).toEqual(['A', 'B', 'C']);
+    },
+  );
 
-  it('should resolve redirections, resolved values and every binding of an identifier in binding order', () => {
-    const { g } = graph(abc);
+  it.each(modes)('should resolve redirections, resolved values and every binding of an identifier in binding order (%s)', (_m, withContainer) => {
+    const { g } = graph([abc], withContainer);
     expect(g.get(IAlias)).toBe(g.get(IC));
     expect(g.get<{ fromC: C }>(IValue).fromC).toBe(g.get(IC));
     expect(g.get(IValue)).toBe(g.get(IValue));
     expect(g.getAll(IList)).toEqual(['one', 'two']);
   });
 
-  it('should answer for every service in the container from load on, and a container.get of one not built yet builds it', () => {
-    const { g, c } = graph(abc);
+  it('should answer for every service in the container, and a container.get of one not built yet builds it', () => {
+    const { g, c } = graph([abc]);
     for (const id of [IA, IB, IC, IAlias, IList, IValue]) expect(c.isBound(id)).toBe(true);
     expect(c.isBound(IMissing)).toBe(false);
     const b = c.get<B>(IB);
@@ -108,13 +115,26 @@ describe('ServiceGraph', () => {
     expect(built).toEqual(['A', 'B']);
   });
 
+  it('should put what was built before the container was made into it as the same instances', () => {
+    const { g } = graph([abc], false);
+    const b = g.get<B>(IB);
+    const c = g.container;
+    expect(c.get(IB)).toBe(b);
+    expect(c.get(IA)).toBe(b.a);
+    expect(c.getAll(IList)).toEqual(['one', 'two']);
+    expect(c.get<C>(IAlias).b).toBe(b);
+    expect(built).toEqual(['A', 'B', 'C']);
+  });
+
   it('should make no WeakRef while building and resolving, where the container resolving the same classes makes some', () => {
     const weak = countWeakRefs();
-    const { g } = graph(abc);
-    g.get(IAlias);
-    g.get(IValue);
-    g.getAll(IList);
-    g.get(IB);
+    for (const [, withContainer] of modes) {
+      const { g } = graph([abc], withContainer);
+      g.get(IAlias);
+      g.get(IValue);
+      g.getAll(IList);
+      g.get(IB);
+    }
     expect(weak.count).toBe(0);
     // The control: inversify's planner on the same module.
     const c = new Container({ defaultScope: 'Singleton' });
@@ -124,7 +144,7 @@ describe('ServiceGraph', () => {
   });
 
   it('should let a stand-in bound in the container win over a recipe not built yet', () => {
-    const { g, c } = graph(abc);
+    const { g, c } = graph([abc]);
     c.unbind(IA);
     const standIn = { standIn: true };
     c.bind(IA).toConstantValue(standIn);
@@ -132,28 +152,28 @@ describe('ServiceGraph', () => {
     expect(built).toEqual(['B', 'C']);
   });
 
-  it('should unbind what a module bound on unload, and build anew when it is loaded again', () => {
+  it.each(modes)('should unbind what a module bound on unload, and build anew when it is loaded again (%s)', (_m, withContainer) => {
     const IEntry = Symbol.for('test:Entry');
     const mod = new ContainerModule(({ bind }) => {
       bind(IEntry).to(B).inSingletonScope();
     });
-    const { g, c } = graph(abc);
+    const { g } = graph([abc], withContainer);
     g.load(mod);
     const first = g.get(IEntry);
     g.unload(mod);
-    expect(c.isBound(IEntry)).toBe(false);
+    expect(g.isBound(IEntry)).toBe(false);
     expect(() => g.get(IEntry)).toThrow();
     g.load(mod);
     expect(g.get(IEntry)).not.toBe(first);
     expect(g.get<B>(IEntry).a).toBe(g.get(IA));
   });
 
-  it('should leave nothing resolvable after clear', () => {
-    const { g, c } = graph(abc);
+  it.each(modes)('should leave nothing resolvable after clear (%s)', (_m, withContainer) => {
+    const { g } = graph([abc], withContainer);
     g.get(IC);
     g.clear();
-    expect(c.isBound(IC)).toBe(false);
-    expect(c.isBound(IA)).toBe(false);
+    expect(g.isBound(IC)).toBe(false);
+    expect(g.container.isBound(IA)).toBe(false);
     expect(() => g.get(IA)).toThrow();
   });
 
@@ -168,12 +188,12 @@ describe('ServiceGraph', () => {
     class Y {
       constructor(@inject(IX) readonly x: unknown) {}
     }
-    const { g } = graph(
+    const { g } = graph([
       new ContainerModule(({ bind }) => {
         bind(IX).to(X).inSingletonScope();
         bind(IY).to(Y).inSingletonScope();
       }),
-    );
+    ]);
     expect(() => g.get(IX)).toThrow(/circular dependency: Symbol\(test:X\) -> Symbol\(test:Y\) -> Symbol\(test:X\)/);
     // The failed build left the placeholders in place.
     expect(g.isBound(IX)).toBe(true);
@@ -184,7 +204,7 @@ describe('ServiceGraph', () => {
     ['a dynamic value', (bind: (id: symbol) => any) => bind(IA).toDynamicValue(() => 1)],
     ['a constraint', (bind: (id: symbol) => any) => bind(IA).to(A).inSingletonScope().whenNamed('x')],
   ])('should refuse %s in a module with BugIndicatingError', (_what, define) => {
-    const { g } = graph();
+    const { g } = graph([], false);
     expect(() => g.load(new ContainerModule(({ bind }) => void define(bind)))).toThrow(BugIndicatingError);
   });
 
@@ -194,12 +214,12 @@ describe('ServiceGraph', () => {
       @inject(IA) a!: A;
     }
     const IP = Symbol.for('test:P');
-    const { g } = graph(
+    const { g } = graph([
       abc,
       new ContainerModule(({ bind }) => {
         bind(IP).to(P).inSingletonScope();
       }),
-    );
+    ]);
     expect(() => g.get(IP)).toThrow(/property injection/);
   });
 });

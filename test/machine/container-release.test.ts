@@ -44,7 +44,7 @@ function life(): Machine {
   m.modprobe('cxl_pci');
   m.modprobe('cxl_fwctl');
   m.settle();
-  const p = m.processes.spawn('reader', { uid: 0, gid: 0 });
+  const p = m.processes.spawn('reader', { uid: 0, gid: 0, caps: [] });
   const fd = p.open('/sys/bus/pci/drivers/cxl_pci/module/refcnt', 'r');
   p.read(fd);
   p.close(fd);
