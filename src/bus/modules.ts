@@ -1,13 +1,13 @@
 /**
  * Kernel modules (kernel/module, kmod): each simulated module is an inversify ContainerModule
- * (loaded through the machine's ServiceGraph) whose entry point's init() registers its drivers
+ * (loaded through the machine's IServiceRegistry) whose entry point's init() registers its drivers
  * and exit() unregisters them. modprobe loads dependencies first and treats '-' and '_' alike; rmmod refuses (EBUSY) while a loaded module
  * depends on the target or a file of one of its devices is open. modules.alias is generated
  * from the modules' declared aliases (their drivers' id tables), and loading by MODALIAS matches
  * those patterns, as kmod's `modprobe <modalias>` does.
  */
 import { type Container, ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
-import { DriverModelError, ILogService, IServiceGraph, type ServiceGraph, kerr } from '../base/index.js';
+import { DriverModelError, ILogService, IServiceRegistry, type ServiceRegistry, kerr } from '../base/index.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { type ModprobeConfig, emptyModprobeConfig, underscores } from './modprobe-config.js';
 import { type ModuleParamInfo, paramName, parseModuleParam, splitModuleOptions } from './module-params.js';
@@ -64,7 +64,7 @@ export function moduleName(name: string): string {
 }
 
 export const IModuleLoader: ServiceIdentifier<ModuleLoader> = Symbol.for('IModuleLoader');
-/** The machine's inversify container (kernel modules are loaded into it through IServiceGraph). */
+/** The machine's inversify container (kernel modules are loaded into it through IServiceRegistry). */
 export const IKernelContainer: ServiceIdentifier<Container> = Symbol.for('IKernelContainer');
 
 interface Loaded {
@@ -83,7 +83,7 @@ export class ModuleLoader {
   #kernelBlacklist = new Set<string>();
 
   constructor(
-    @inject(IServiceGraph) private readonly services: ServiceGraph,
+    @inject(IServiceRegistry) private readonly services: ServiceRegistry,
     @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
     @inject(ICharDevRegistry) private readonly cdevs: CharDevRegistry,
     @inject(ILogService) private readonly log: ILogService,

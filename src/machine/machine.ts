@@ -1,8 +1,9 @@
 /**
- * Machine: one simulated computer whose services live in an inversify container, one instance of
- * each per machine, built on first use by the machine's ServiceGraph (src/base/service-graph.ts:
- * why the container does not build them itself). Two machines never share state. Everything asynchronous runs on the machine's
- * scheduler; `settle()` drains it, `advance(ms)` moves virtual time.
+ * Machine: one simulated computer whose services live in an inversify container, one instance
+ * of each per machine, built on first use by the machine's ServiceGraph (service-graph.ts says
+ * why the container does not build them itself). Two machines never share state. Everything
+ * asynchronous runs on the machine's scheduler; `settle()` drains it, `advance(ms)` moves
+ * virtual time.
  */
 import 'reflect-metadata';
 import { type Container, ContainerModule, type ServiceIdentifier } from 'inversify';
@@ -11,9 +12,8 @@ import {
   IInitcall,
   ILogService,
   IScheduler,
-  IServiceGraph,
+  IServiceRegistry,
   LogService,
-  ServiceGraph,
   Scheduler,
   SimulatedClock,
   kerr,
@@ -60,6 +60,7 @@ import {
 import { IPresetHost } from '../drivers/index.js';
 import { IPciOptions } from '../pci/index.js';
 import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
+import { ServiceGraph } from './service-graph.js';
 import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
 
 export const IMachine: ServiceIdentifier<Machine> = Symbol.for('IMachine');
@@ -106,7 +107,7 @@ export class Machine implements IDisposable {
       bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
       bind(IPciOptions).toConstantValue({ doe: this.options.doe });
       bind(IMachine).toConstantValue(this);
-      bind(IServiceGraph).toConstantValue(services);
+      bind(IServiceRegistry).toConstantValue(services);
     });
     services.load(machine, busModule, ...modules);
     this.modules.configure(modprobeConfig(this.options), this.options.cmdline);

@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 import { Container, ContainerModule, inject, injectable, optional } from 'inversify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BugIndicatingError, ServiceGraph } from '../../src/base/index.js';
+import { BugIndicatingError } from '../../src/base/index.js';
+import { ServiceGraph } from '../../src/machine/index.js';
 
 const IA = Symbol.for('test:A');
 const IB = Symbol.for('test:B');

@@ -44,9 +44,7 @@ import {
   type Newable,
   type ServiceIdentifier,
 } from 'inversify';
-import { BugIndicatingError } from './errors.js';
-
-export const IServiceGraph: ServiceIdentifier<ServiceGraph> = Symbol.for('IServiceGraph');
+import { BugIndicatingError, type ServiceRegistry } from '../base/index.js';
 
 /** One constructor or resolved-value argument: the service it takes, and whether it may be absent. */
 interface Dependency {
@@ -103,7 +101,7 @@ function dependenciesOf(type: Newable<unknown>): readonly Dependency[] {
   return deps;
 }
 
-export class ServiceGraph {
+export class ServiceGraph implements ServiceRegistry {
   #container: Container | undefined;
   /** The recorded entries of each identifier, in binding order. */
   readonly #entries = new Map<ServiceIdentifier, Entry[]>();
