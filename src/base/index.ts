@@ -16,3 +16,4 @@ export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
 export { isPlainAbsolute, normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';
+export { IServiceRegistry, type ServiceRegistry } from './service-registry.js';
