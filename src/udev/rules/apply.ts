@@ -32,9 +32,22 @@ import { ID_INVALID, MODE_INVALID } from './compiler.js';
 import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
-import { fileRuns, type LineRuns } from './runs.js';
+import { type FirstTokenMemo, Memo } from './first-token.js';
+import { acquireMemo, LINE_SLOTS, LineSlot, lineTable } from './line-table.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
-import { Escape, FIRST_ASSIGN_TYPE, isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
+import {
+  Escape,
+  FIRST_ASSIGN_TYPE,
+  isParentToken,
+  LineFlag,
+  MatchType,
+  Op,
+  type RuleFile,
+  type RuleLine,
+  type RuleToken,
+  SubstType,
+  TokenType,
+} from './token.js';
 
 /** A token's outcome: pass, fail, or a fatal error that stops all rules (252's negative return). */
 const PASS = 1;
@@ -1018,23 +1031,30 @@ function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | 
 }
 
 /**
- * udev_rule_apply_line_to_event(): returns FATAL, or the next line index — past the lines
- * `runs` says must fail the same way when the first token fails (see runs.ts).
+ * udev_rule_apply_line_to_event() for a line past the pre-filter, from token `k` on (1 when the
+ * first token is known to pass): returns -1 (fatal), or the next line index. With `tab` (the
+ * fast path), past the lines the line table says must fail the same way when the first token
+ * fails (runs.ts), and the first token's outcome is remembered under `key` (first-token.ts).
  */
-function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, explain: ExplainSink | undefined, runs: LineRuns | undefined): number {
+function applyLine(
+  ev: UdevEvent,
+  line: RuleLine,
+  index: number,
+  explain: ExplainSink | undefined,
+  tab: Int32Array | undefined,
+  key: number,
+  memo: FirstTokenMemo | undefined,
+  k: number,
+): number {
   const dev = ev.dev;
-  if ((line.flags & mask) === 0) {
-    if (explain) explain.skipped(line);
-    return index + 1;
-  }
   const tokens = line.tokens;
-  let k = 0;
-  rulesWork.lines++;
-  if (runs !== undefined && tokens.length > 0) {
-    rulesWork.tokens++;
+  const b = index * LINE_SLOTS;
+  if (k === 0 && tab !== undefined && tokens.length > 0) {
     const q = quickToken(tokens[0]!, dev);
-    if (q === FAIL) return runs.same[index]!;
-    if (q === FAIL_ABSENT) return Math.max(runs.same[index]!, runs.absent[index]!);
+    if (q !== UNHANDLED) rulesWork.tokens++;
+    if (key >= 0 && q !== UNHANDLED) memo!.set(key >> 1, q === PASS ? Memo.PASS : q === FAIL ? Memo.FAIL : Memo.FAIL_ABSENT);
+    if (q === FAIL) return tab[b + LineSlot.SAME_END]!;
+    if (q === FAIL_ABSENT) return tab[b + LineSlot.ABSENT_END]!;
     if (q === PASS) k = 1;
   }
   ev.esc = Escape.UNSET;
@@ -1046,11 +1066,12 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
       if (parentsDone) continue;
       const r = applyParentTokens(ev, tokens, k, explain, line);
       if (r === FATAL) return -1;
+      if (k === 0 && key >= 0) memo!.set(key >> 1, r === FAIL_FIRST ? Memo.FAIL : r === FAIL_ABSENT ? Memo.FAIL_ABSENT : Memo.EVALUATE);
       if (r === FAIL) return index + 1;
       // The line's first token failed on the device and every ancestor: so do the same
       // tokens leading the next lines (the values compared do not change between them).
-      if (r === FAIL_FIRST) return k === 0 && runs ? runs.same[index]! : index + 1;
-      if (r === FAIL_ABSENT) return k === 0 && runs ? Math.max(runs.same[index]!, runs.absent[index]!) : index + 1;
+      if (r === FAIL_FIRST) return k === 0 && tab ? tab[b + LineSlot.SAME_END]! : index + 1;
+      if (r === FAIL_ABSENT) return k === 0 && tab ? tab[b + LineSlot.ABSENT_END]! : index + 1;
       parentsDone = true;
       continue;
     }
@@ -1069,6 +1090,48 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
 }
 
 /**
+ * The lines of all files through the line table: the pre-filter and remembered first tokens
+ * are decided from the table's numbers, only the other lines are read and evaluated. -1: fatal.
+ */
+function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): number {
+  const table = lineTable(files);
+  const memo = acquireMemo(table);
+  try {
+    for (let f = 0; f < files.length; f++) {
+      const lines = files[f]!.lines;
+      const tab = table.files[f]!;
+      const n = lines.length;
+      for (let i = 0; i < n;) {
+        const b = i * LINE_SLOTS;
+        if ((tab[b + LineSlot.FLAGS]! & mask) === 0) {
+          i++;
+          continue;
+        }
+        rulesWork.lines++;
+        const key = tab[b + LineSlot.KEY]!;
+        let k = 0;
+        if (key >= 0) {
+          const m = memo.get(key >> 1);
+          if (m === Memo.FAIL || m === Memo.FAIL_ABSENT) {
+            // A parent group that fails resets the selected parent.
+            if (key & 1) ev.devParent = undefined;
+            i = tab[b + (m === Memo.FAIL ? LineSlot.SAME_END : LineSlot.ABSENT_END)]!;
+            continue;
+          }
+          if (m === Memo.PASS) k = 1;
+        }
+        const next = applyLine(ev, lines[i]!, i, undefined, tab, key, memo, k);
+        if (next < 0) return -1;
+        i = next;
+      }
+    }
+  } finally {
+    memo.busy = false;
+  }
+  return 0;
+}
+
+/**
  * udev_rules_apply_to_event(): all files, all lines. 'fatal' when a token failed hard (252's
  * negative return), which stops the rules and, for add/change, skips the rest of the event.
  */
@@ -1081,17 +1144,24 @@ export function applyRules(rules: CompiledRules, ev: UdevEvent, explain?: Explai
     if (dev.devnum) mask |= LineFlag.HAS_DEVLINK;
     if (dev.ifindex !== undefined) mask |= LineFlag.HAS_NAME;
   }
-  // Explain mode reports every line, so it steps over none.
-  const runsOf = explain ? undefined : fileRuns(files);
-  for (let f = 0; f < files.length; f++) {
-    const lines = files[f]!.lines;
-    const runs = runsOf?.[f];
-    for (let i = 0; i < lines.length;) {
-      const next = applyLine(ev, lines[i]!, i, mask, explain, runs);
-      if (next < 0) return 'fatal';
-      i = next;
+  if (explain) {
+    // Explain mode reports every line, so it steps over none and remembers no outcome.
+    for (const file of files) {
+      const lines = file.lines;
+      for (let i = 0; i < lines.length;) {
+        const line = lines[i]!;
+        if ((line.flags & mask) === 0) {
+          explain.skipped(line);
+          i++;
+          continue;
+        }
+        rulesWork.lines++;
+        const next = applyLine(ev, line, i, explain, undefined, -1, undefined, 0);
+        if (next < 0) return 'fatal';
+        i = next;
+      }
     }
-  }
+  } else if (applyTable(ev, files, mask) < 0) return 'fatal';
   ev.currentLine = undefined;
   return 'ok';
 }

@@ -1,0 +1,78 @@
+/**
+ * The interpreter's dense view of a compiled rule set (no twin in udev-rules.c): per file, one
+ * Int32Array with four slots per line — the line's flags, its first-token memo key
+ * (first-token.ts; times two, plus one for a parent-group token; -1 without), and the ends of
+ * its `same` and `absent` runs (runs.ts). Most lines are decided by these numbers alone (the
+ * pre-filter or a remembered first token), so the interpreter reads the line objects, scattered
+ * over the heap, only for the lines it evaluates.
+ *
+ * Built on first use, once per rule set, with one memo per rule set reused by its events.
+ */
+import { FirstTokenMemo, firstTokenKey } from './first-token.js';
+import { fileRuns } from './runs.js';
+import { isParentToken, type RuleFile } from './token.js';
+
+/** Slots of one line in a file's table. */
+export const LineSlot = {
+  FLAGS: 0,
+  KEY: 1,
+  SAME_END: 2,
+  ABSENT_END: 3,
+} as const;
+export const LINE_SLOTS = 4;
+
+export interface LineTable {
+  /** Per file, LINE_SLOTS numbers per line. */
+  readonly files: readonly Int32Array[];
+  /** Number of distinct first-token keys. */
+  readonly keys: number;
+}
+
+const tables = new WeakMap<readonly RuleFile[], LineTable>();
+const memos = new WeakMap<LineTable, FirstTokenMemo>();
+
+/** The table of a rule set (computed on first use, once per rule set). */
+export function lineTable(files: readonly RuleFile[]): LineTable {
+  let table = tables.get(files);
+  if (table === undefined) {
+    const ids = new Map<string, number>();
+    const runs = fileRuns(files);
+    const out = files.map(({ lines }, f) => {
+      const a = new Int32Array(lines.length * LINE_SLOTS);
+      const r = runs[f]!;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        const first = line.tokens[0];
+        const s = firstTokenKey(first);
+        let key = -1;
+        if (s !== undefined) {
+          let id = ids.get(s);
+          if (id === undefined) ids.set(s, (id = ids.size));
+          key = id * 2 + (isParentToken(first!.type) ? 1 : 0);
+        }
+        const b = i * LINE_SLOTS;
+        a[b + LineSlot.FLAGS] = line.flags;
+        a[b + LineSlot.KEY] = key;
+        a[b + LineSlot.SAME_END] = r.same[i]!;
+        a[b + LineSlot.ABSENT_END] = Math.max(r.same[i]!, r.absent[i]!);
+      }
+      return a;
+    });
+    table = { files: out, keys: ids.size };
+    tables.set(files, table);
+  }
+  return table;
+}
+
+/** A memo for one rules run over `table`, reset; release it with `busy = false`. */
+export function acquireMemo(table: LineTable): FirstTokenMemo {
+  let m = memos.get(table);
+  if (m === undefined || m.busy) {
+    const fresh = new FirstTokenMemo(table.keys);
+    if (m === undefined) memos.set(table, fresh);
+    m = fresh;
+  }
+  m.reset();
+  m.busy = true;
+  return m;
+}
