@@ -1095,7 +1095,7 @@ function applyLine(
  */
 function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): number {
   const table = lineTable(files);
-  const memo = acquireMemo(table);
+  const memo = acquireMemo(table, ev.dev);
   try {
     for (let f = 0; f < files.length; f++) {
       const lines = files[f]!.lines;

@@ -58,34 +58,114 @@ export function firstTokenKey(t: RuleToken | undefined): string | undefined {
 }
 
 /**
- * The outcomes of one event: per key, the event's epoch times 8 plus the Memo value, so one load
- * answers. The array is reused from event to event (a new epoch forgets the previous outcomes);
- * a nested rules run gets its own.
+ * Which value a key's outcome depends on. ACTION, SUBSYSTEM and DRIVER outcomes are a pure
+ * function of one short string with few distinct values (a token's pattern against it), so they
+ * are kept across events per value (`ValueOutcomes`); the others per event.
+ */
+export const KeyKind = {
+  EVENT: 0,
+  ACTION: 1,
+  SUBSYSTEM: 2,
+  DRIVER: 3,
+} as const;
+export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
+
+/** The kind of a first token's key (see KeyKind). */
+export function keyKindOf(t: RuleToken): KeyKind {
+  switch (t.type) {
+    case TokenType.M_ACTION:
+      return KeyKind.ACTION;
+    case TokenType.M_SUBSYSTEM:
+      return KeyKind.SUBSYSTEM;
+    case TokenType.M_DRIVER:
+      return KeyKind.DRIVER;
+    default:
+      return KeyKind.EVENT;
+  }
+}
+
+/** At most this many values per kind are kept; then that kind starts afresh. */
+const MAX_VALUES = 64;
+
+/**
+ * The outcomes of the ACTION, SUBSYSTEM and DRIVER keys of one rule set, per value compared
+ * (an absent subsystem or driver compares as "", as token_match_string() does), filled as events
+ * evaluate them. Only PASS, FAIL and FAIL_ABSENT of a token against the value are stored.
+ */
+export class ValueOutcomes {
+  readonly #byKind: Array<Map<string, Uint8Array>> = [new Map(), new Map(), new Map(), new Map()];
+
+  constructor(private readonly count: number) {}
+
+  /** The outcomes of `kind` keys for `value`. */
+  of(kind: KeyKind, value: string): Uint8Array {
+    const m = this.#byKind[kind]!;
+    let a = m.get(value);
+    if (a === undefined) {
+      if (m.size >= MAX_VALUES) m.clear();
+      a = new Uint8Array(this.count);
+      m.set(value, a);
+    }
+    return a;
+  }
+}
+
+/** The device values the shared outcomes are looked up by (the event device). */
+export interface KeyValues {
+  readonly action: string | undefined;
+  readonly subsystem: string | undefined;
+  readonly driver: string | undefined;
+}
+
+/**
+ * The outcomes of one event: EVENT keys per event — per key, the event's epoch times 8 plus the
+ * Memo value, so one load answers; the array is reused from event to event (a new epoch
+ * forgets the previous outcomes), a nested rules run gets its own — and the other kinds through
+ * the rule set's ValueOutcomes, looked up when a line first needs them (reading the device's
+ * subsystem or driver then, as the token itself would).
  */
 export class FirstTokenMemo {
   readonly #slots: Int32Array;
   #epoch = 0;
+  /** The shared outcomes for this event's values, by KeyKind (index 0 unused). */
+  readonly #shared: Array<Uint8Array | undefined> = [undefined, undefined, undefined, undefined];
+  #dev: KeyValues | undefined;
   /** True while a rules run uses this memo. */
   busy = false;
 
-  constructor(count: number) {
-    this.#slots = new Int32Array(count);
+  constructor(
+    private readonly kinds: Uint8Array,
+    private readonly outcomes: ValueOutcomes,
+  ) {
+    this.#slots = new Int32Array(kinds.length);
   }
 
-  /** Forget the previous event's outcomes. */
-  reset(): void {
+  /** Forget the previous event's outcomes; `dev` is the new event's device. */
+  reset(dev: KeyValues): void {
     if (++this.#epoch === 1 << 27) {
       this.#slots.fill(0);
       this.#epoch = 1;
     }
+    this.#dev = dev;
+    this.#shared[1] = this.#shared[2] = this.#shared[3] = undefined;
+  }
+
+  #sharedOf(kind: KeyKind): Uint8Array {
+    const dev = this.#dev!;
+    const value = kind === KeyKind.ACTION ? dev.action : kind === KeyKind.SUBSYSTEM ? dev.subsystem : dev.driver;
+    return (this.#shared[kind] = this.outcomes.of(kind, value ?? ''));
   }
 
   get(key: number): Memo {
+    const kind = this.kinds[key]! as KeyKind;
+    if (kind !== KeyKind.EVENT) return (this.#shared[kind] ?? this.#sharedOf(kind))[key]! as Memo;
     const s = this.#slots[key]!;
     return (s >> 3 === this.#epoch ? s & 7 : Memo.UNKNOWN) as Memo;
   }
 
   set(key: number, m: Memo): void {
-    this.#slots[key] = (this.#epoch << 3) | m;
+    const kind = this.kinds[key]! as KeyKind;
+    if (kind !== KeyKind.EVENT) (this.#shared[kind] ?? this.#sharedOf(kind))[key] = m;
+    else this.#slots[key] = (this.#epoch << 3) | m;
   }
 }

@@ -8,7 +8,7 @@
  *
  * Built on first use, once per rule set, with one memo per rule set reused by its events.
  */
-import { FirstTokenMemo, firstTokenKey } from './first-token.js';
+import { FirstTokenMemo, firstTokenKey, type KeyValues, keyKindOf, ValueOutcomes } from './first-token.js';
 import { fileRuns } from './runs.js';
 import { isParentToken, type RuleFile } from './token.js';
 
@@ -24,8 +24,10 @@ export const LINE_SLOTS = 4;
 export interface LineTable {
   /** Per file, LINE_SLOTS numbers per line. */
   readonly files: readonly Int32Array[];
-  /** Number of distinct first-token keys. */
-  readonly keys: number;
+  /** The KeyKind of each distinct first-token key. */
+  readonly kinds: Uint8Array;
+  /** Outcomes of the ACTION, SUBSYSTEM and DRIVER keys, per value, across events. */
+  readonly outcomes: ValueOutcomes;
 }
 
 const tables = new WeakMap<readonly RuleFile[], LineTable>();
@@ -36,6 +38,7 @@ export function lineTable(files: readonly RuleFile[]): LineTable {
   let table = tables.get(files);
   if (table === undefined) {
     const ids = new Map<string, number>();
+    const kinds: number[] = [];
     const runs = fileRuns(files);
     const out = files.map(({ lines }, f) => {
       const a = new Int32Array(lines.length * LINE_SLOTS);
@@ -47,7 +50,10 @@ export function lineTable(files: readonly RuleFile[]): LineTable {
         let key = -1;
         if (s !== undefined) {
           let id = ids.get(s);
-          if (id === undefined) ids.set(s, (id = ids.size));
+          if (id === undefined) {
+            ids.set(s, (id = ids.size));
+            kinds.push(keyKindOf(first!));
+          }
           key = id * 2 + (isParentToken(first!.type) ? 1 : 0);
         }
         const b = i * LINE_SLOTS;
@@ -58,21 +64,21 @@ export function lineTable(files: readonly RuleFile[]): LineTable {
       }
       return a;
     });
-    table = { files: out, keys: ids.size };
+    table = { files: out, kinds: Uint8Array.from(kinds), outcomes: new ValueOutcomes(ids.size) };
     tables.set(files, table);
   }
   return table;
 }
 
-/** A memo for one rules run over `table`, reset; release it with `busy = false`. */
-export function acquireMemo(table: LineTable): FirstTokenMemo {
+/** A memo for one rules run over `table` on `dev`, reset; release it with `busy = false`. */
+export function acquireMemo(table: LineTable, dev: KeyValues): FirstTokenMemo {
   let m = memos.get(table);
   if (m === undefined || m.busy) {
-    const fresh = new FirstTokenMemo(table.keys);
+    const fresh = new FirstTokenMemo(table.kinds, table.outcomes);
     if (m === undefined) memos.set(table, fresh);
     m = fresh;
   }
-  m.reset();
+  m.reset(dev);
   m.busy = true;
   return m;
 }
