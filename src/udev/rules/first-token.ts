@@ -58,15 +58,19 @@ export function firstTokenKey(t: RuleToken | undefined): string | undefined {
 }
 
 /**
- * Which value a key's outcome depends on. ACTION, SUBSYSTEM and DRIVER outcomes are a pure
- * function of one short string with few distinct values (a token's pattern against it), so they
- * are kept across events per value (`ValueOutcomes`); the others per event.
+ * Which value a key's outcome depends on. ACTION, SUBSYSTEM, DRIVER, KERNEL and DEVPATH
+ * outcomes are a pure function of one string of the event device (a token's pattern against
+ * it), so they are kept across events per value (`ValueOutcomes`): a device's next event (bind
+ * after add, a change, a trigger) and every device of the same subsystem reuse them. The
+ * others (ATTR{}, parent groups) are kept per event.
  */
 export const KeyKind = {
   EVENT: 0,
   ACTION: 1,
   SUBSYSTEM: 2,
   DRIVER: 3,
+  KERNEL: 4,
+  DEVPATH: 5,
 } as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
@@ -79,6 +83,10 @@ export function keyKindOf(t: RuleToken): KeyKind {
       return KeyKind.SUBSYSTEM;
     case TokenType.M_DRIVER:
       return KeyKind.DRIVER;
+    case TokenType.M_KERNEL:
+      return KeyKind.KERNEL;
+    case TokenType.M_DEVPATH:
+      return KeyKind.DEVPATH;
     default:
       return KeyKind.EVENT;
   }
@@ -88,12 +96,12 @@ export function keyKindOf(t: RuleToken): KeyKind {
 const MAX_VALUES = 64;
 
 /**
- * The outcomes of the ACTION, SUBSYSTEM and DRIVER keys of one rule set, per value compared
+ * The outcomes of the ACTION, SUBSYSTEM, DRIVER, KERNEL and DEVPATH keys of one rule set, per value compared
  * (an absent subsystem or driver compares as "", as token_match_string() does), filled as events
  * evaluate them. Only PASS, FAIL and FAIL_ABSENT of a token against the value are stored.
  */
 export class ValueOutcomes {
-  readonly #byKind: Array<Map<string, Uint8Array>> = [new Map(), new Map(), new Map(), new Map()];
+  readonly #byKind: Array<Map<string, Uint8Array>> = [new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
 
   constructor(private readonly count: number) {}
 
@@ -115,6 +123,8 @@ export interface KeyValues {
   readonly action: string | undefined;
   readonly subsystem: string | undefined;
   readonly driver: string | undefined;
+  readonly sysname: string;
+  readonly devpath: string;
 }
 
 /**
@@ -128,7 +138,7 @@ export class FirstTokenMemo {
   readonly #slots: Int32Array;
   #epoch = 0;
   /** The shared outcomes for this event's values, by KeyKind (index 0 unused). */
-  readonly #shared: Array<Uint8Array | undefined> = [undefined, undefined, undefined, undefined];
+  readonly #shared: Array<Uint8Array | undefined> = [undefined, undefined, undefined, undefined, undefined, undefined];
   #dev: KeyValues | undefined;
   /** True while a rules run uses this memo. */
   busy = false;
@@ -147,12 +157,28 @@ export class FirstTokenMemo {
       this.#epoch = 1;
     }
     this.#dev = dev;
-    this.#shared[1] = this.#shared[2] = this.#shared[3] = undefined;
+    this.#shared.fill(undefined);
   }
 
   #sharedOf(kind: KeyKind): Uint8Array {
     const dev = this.#dev!;
-    const value = kind === KeyKind.ACTION ? dev.action : kind === KeyKind.SUBSYSTEM ? dev.subsystem : dev.driver;
+    let value: string | undefined;
+    switch (kind) {
+      case KeyKind.ACTION:
+        value = dev.action;
+        break;
+      case KeyKind.SUBSYSTEM:
+        value = dev.subsystem;
+        break;
+      case KeyKind.DRIVER:
+        value = dev.driver;
+        break;
+      case KeyKind.KERNEL:
+        value = dev.sysname;
+        break;
+      default:
+        value = dev.devpath;
+    }
     return (this.#shared[kind] = this.outcomes.of(kind, value ?? ''));
   }
 

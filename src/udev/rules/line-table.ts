@@ -26,7 +26,7 @@ export interface LineTable {
   readonly files: readonly Int32Array[];
   /** The KeyKind of each distinct first-token key. */
   readonly kinds: Uint8Array;
-  /** Outcomes of the ACTION, SUBSYSTEM and DRIVER keys, per value, across events. */
+  /** Outcomes of the ACTION, SUBSYSTEM, DRIVER, KERNEL and DEVPATH keys, per value, across events. */
   readonly outcomes: ValueOutcomes;
 }
 
