@@ -264,7 +264,7 @@ function importLines(ev: UdevEvent, lines: readonly string[]): void {
     const p = parsePropertyLine(line);
     if (p === null) continue;
     if ('invalid' in p) {
-      ev.ruleLog('debug', `Failed to parse key and value from '${p.invalid}', ignoring: Invalid argument`);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to parse key and value from '${p.invalid}', ignoring: Invalid argument`);
       continue;
     }
     ev.dev.addProperty(p.key, p.value);
@@ -402,14 +402,14 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Running PROGRAM '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Running PROGRAM '${r.value}'`, dev);
       const out = spawn(ev, r.value);
       if (out.kind === 'error') {
         ev.ruleLog('warning', `Failed to execute "${r.value}": ${strerrorName(out.errno)}`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       if (out.exitCode !== 0) {
-        ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error)`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error)`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       let result = out.stdout;
@@ -434,12 +434,12 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Importing properties from '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Importing properties from '${r.value}'`, dev);
       const data = ev.ctx.fs.readFile(r.value);
       if (typeof data !== 'string') {
         if (data.errno === 'ENOENT') return t.op === Op.NOMATCH ? PASS : FAIL;
         if (data.errno === 'EISDIR') {
-          ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: Is a directory`, dev);
+          if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: Is a directory`, dev);
           return t.op === Op.NOMATCH ? PASS : FAIL;
         }
         ev.ruleLog('error', `Failed to open '${r.value}': ${strerrorName(data.errno)}`, dev);
@@ -451,7 +451,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         const l = readLine(data, pos, 1024 * 1024);
         if (l === undefined) break;
         if (l === 'ENOBUFS') {
-          ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: No buffer space available`, dev);
+          if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: No buffer space available`, dev);
           return t.op === Op.NOMATCH ? PASS : FAIL;
         }
         lines.push(l.text);
@@ -470,14 +470,14 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Importing properties from results of '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Importing properties from results of '${r.value}'`, dev);
       const out = spawn(ev, r.value);
       if (out.kind === 'error') {
         ev.ruleLog('warning', `Failed to execute '${r.value}', ignoring: ${strerrorName(out.errno)}`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       if (out.exitCode !== 0) {
-        ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error), ignoring`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error), ignoring`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       let stdout = out.stdout;
@@ -492,7 +492,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       const b = builtins[id];
       if (b.runOnce) {
         if (ev.builtinRun & mask) {
-          ev.ruleLog('debug', `Skipping builtin '${b.name}' in IMPORT key`, dev);
+          if (ev.ctx.sink.debug) ev.ruleLog('debug', `Skipping builtin '${b.name}' in IMPORT key`, dev);
           return t.op === (ev.builtinRet & mask ? Op.NOMATCH : Op.MATCH) ? PASS : FAIL;
         }
         ev.builtinRun |= mask;
@@ -506,10 +506,10 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Importing properties from results of builtin command '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Importing properties from results of builtin command '${r.value}'`, dev);
       const err = runBuiltin(id, dev, r.value, ev.builtinHost());
       if (err !== undefined) {
-        ev.ruleLog('debug', `Failed to run builtin '${r.value}': ${strerrorName(err)}`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to run builtin '${r.value}': ${strerrorName(err)}`, dev);
         ev.builtinRet |= mask;
       }
       return t.op === (err === undefined ? Op.MATCH : Op.NOMATCH) ? PASS : FAIL;
@@ -602,7 +602,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       else {
         if (owner) ev.uid = id;
         else ev.gid = id;
-        ev.ruleLog('debug', `${owner ? 'OWNER' : 'GROUP'} ${r.value}(${id})`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `${owner ? 'OWNER' : 'GROUP'} ${r.value}(${id})`, dev);
       }
       return PASS;
     }
@@ -618,7 +618,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       if (m === undefined) ev.ruleLog('error', `Failed to parse mode '${r.value}', ignoring: ${modeErrno(r.value)}`, dev);
       else {
         ev.mode = m;
-        ev.ruleLog('debug', `MODE ${formatOctalAlt(m)}`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `MODE ${formatOctalAlt(m)}`, dev);
       }
       return PASS;
     }
@@ -632,7 +632,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       ev.uid = t.num;
-      ev.ruleLog('debug', `OWNER ${t.num}`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `OWNER ${t.num}`, dev);
       return PASS;
     case TokenType.A_GROUP_ID:
       if (ev.groupFinal) return PASS;
@@ -643,13 +643,13 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       ev.gid = t.num;
-      ev.ruleLog('debug', `GROUP ${t.num}`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `GROUP ${t.num}`, dev);
       return PASS;
     case TokenType.A_MODE_ID:
       if (ev.modeFinal) return PASS;
       if (t.op === Op.ASSIGN_FINAL) ev.modeFinal = true;
       ev.mode = t.num;
-      ev.ruleLog('debug', `MODE ${formatOctalAlt(t.num)}`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `MODE ${formatOctalAlt(t.num)}`, dev);
       return PASS;
     case TokenType.A_TAG: {
       const r = fmt(ev, t.valueFormat!, UDEV_PATH_SIZE);
@@ -690,7 +690,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       const label = r.value.length > 0 ? r.value : t.value;
       if (t.op === Op.ASSIGN) ev.seclabels.length = 0;
       ev.seclabels.push([t.attr!, label]);
-      ev.ruleLog('debug', `SECLABEL{${t.attr}}='${label}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `SECLABEL{${t.attr}}='${label}'`, dev);
       return PASS;
     }
     case TokenType.A_ENV:
@@ -719,7 +719,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         name = rep.value;
       }
       ev.name = name;
-      ev.ruleLog('debug', `NAME '${name}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `NAME '${name}'`, dev);
       return PASS;
     }
     case TokenType.A_DEVLINK:
@@ -746,7 +746,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       const key = sysctlNormalize(k.value);
-      ev.ruleLog('debug', `SYSCTL '${key}' writing '${v.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `SYSCTL '${key}' writing '${v.value}'`, dev);
       const err = sysctlWrite(ev, key, v.value);
       if (err) ev.ruleLog('error', `Failed to write SYSCTL{${key}}='${v.value}', ignoring: ${strerrorName(err)}`, dev);
       return PASS;
@@ -762,7 +762,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       ev.runList.push({ cmd: r.value, builtin: t.type === TokenType.A_RUN_BUILTIN ? (t.num as never) : undefined });
-      ev.ruleLog('debug', `RUN '${t.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `RUN '${t.value}'`, dev);
       return PASS;
     }
     default: {
@@ -818,7 +818,8 @@ function applyEnv(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
   if (ev.esc === Escape.REPLACE) {
     const rep = replaceChars(value, undefined);
     if (rep.count > 0)
-      ev.ruleLog('debug', `Replaced ${rep.count} slash(es) from result of ENV{${name}}${t.op === Op.ADD ? '+' : ''}="${t.value}"`, dev);
+      if (ev.ctx.sink.debug)
+        ev.ruleLog('debug', `Replaced ${rep.count} slash(es) from result of ENV{${name}}${t.op === Op.ADD ? '+' : ''}="${t.value}"`, dev);
     value = rep.value;
   }
   dev.addProperty(name, head + value);
@@ -862,7 +863,7 @@ function applyDevlink(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult
     const filename = '/dev/' + word;
     if (filename.length >= UDEV_PATH_SIZE) continue;
     dev.addDevlink(filename);
-    ev.ruleLog('debug', `LINK '${word}'`, dev);
+    if (ev.ctx.sink.debug) ev.ruleLog('debug', `LINK '${word}'`, dev);
   }
   return PASS;
 }
@@ -892,7 +893,7 @@ function applyAttr(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
     );
     return PASS;
   }
-  ev.ruleLog('debug', `ATTR '${path}' writing '${v.value}'`, dev);
+  if (ev.ctx.sink.debug) ev.ruleLog('debug', `ATTR '${path}' writing '${v.value}'`, dev);
   const err = writeVerified(ev, path, v.value, v.value);
   if (err) ev.ruleLog('error', `Failed to write ATTR{${path}}, ignoring: ${strerrorName(err)}`, dev);
   return PASS;
@@ -1118,7 +1119,15 @@ function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): nu
             i = tab[b + (m === Memo.FAIL ? LineSlot.SAME_END : LineSlot.ABSENT_END)]!;
             continue;
           }
-          if (m === Memo.PASS) k = 1;
+          if (m === Memo.PASS) {
+            // The line's only token passed: it jumps (or goes on) without reading the line.
+            const passNext = tab[b + LineSlot.PASS_NEXT]!;
+            if (passNext >= 0) {
+              i = passNext;
+              continue;
+            }
+            k = 1;
+          }
         }
         const next = applyLine(ev, lines[i]!, i, undefined, tab, key, memo, k);
         if (next < 0) return -1;

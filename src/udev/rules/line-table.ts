@@ -1,10 +1,11 @@
 /**
  * The interpreter's dense view of a compiled rule set (no twin in udev-rules.c): per file, one
- * Int32Array with four slots per line — the line's flags, its first-token memo key
- * (first-token.ts; times two, plus one for a parent-group token; -1 without), and the ends of
- * its `same` and `absent` runs (runs.ts). Most lines are decided by these numbers alone (the
- * pre-filter or a remembered first token), so the interpreter reads the line objects, scattered
- * over the heap, only for the lines it evaluates.
+ * Int32Array with five slots per line — the line's flags, its first-token memo key
+ * (first-token.ts; times two, plus one for a parent-group token; -1 without), the ends of its
+ * `same` and `absent` runs (runs.ts), and where a line whose only token is its first goes when
+ * that token passes (`SUBSYSTEM!="block", GOTO="end"`). Most lines are decided by these numbers
+ * alone (the pre-filter or a remembered first token), so the interpreter reads the line
+ * objects, scattered over the heap, only for the lines it evaluates.
  *
  * Built on first use, once per rule set, with one memo per rule set reused by its events.
  */
@@ -18,8 +19,10 @@ export const LineSlot = {
   KEY: 1,
   SAME_END: 2,
   ABSENT_END: 3,
+  /** The next line when the first token passes and it is the line's only token (its GOTO target or the next line); -1 otherwise. */
+  PASS_NEXT: 4,
 } as const;
-export const LINE_SLOTS = 4;
+export const LINE_SLOTS = 5;
 
 export interface LineTable {
   /** Per file, LINE_SLOTS numbers per line. */
@@ -61,6 +64,7 @@ export function lineTable(files: readonly RuleFile[]): LineTable {
         a[b + LineSlot.KEY] = key;
         a[b + LineSlot.SAME_END] = r.same[i]!;
         a[b + LineSlot.ABSENT_END] = Math.max(r.same[i]!, r.absent[i]!);
+        a[b + LineSlot.PASS_NEXT] = key >= 0 && line.tokens.length === 1 ? (line.gotoLine ? line.gotoIndex : i + 1) : -1;
       }
       return a;
     });
