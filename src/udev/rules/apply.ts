@@ -33,7 +33,7 @@ import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
 import { type FirstTokenMemo, Memo } from './first-token.js';
-import { acquireMemo, LINE_SLOTS, LineSlot, lineTable } from './line-table.js';
+import { acquireMemo, LINE_SLOTS, LineSlot, lineTable, unfilteredLines } from './line-table.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
 import {
   Escape,
@@ -1097,17 +1097,16 @@ function applyLine(
 function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): number {
   const table = lineTable(files);
   const memo = acquireMemo(table, ev.dev);
+  const unfiltered = unfilteredLines(table, files, mask);
   try {
     for (let f = 0; f < files.length; f++) {
       const lines = files[f]!.lines;
       const tab = table.files[f]!;
+      // For each line, the first line from it on that passes the pre-filter (n: none).
+      const pass = unfiltered[f]!;
       const n = lines.length;
-      for (let i = 0; i < n;) {
+      for (let i = n > 0 ? pass[0]! : 0; i < n; i = i < n ? pass[i]! : i) {
         const b = i * LINE_SLOTS;
-        if ((tab[b + LineSlot.FLAGS]! & mask) === 0) {
-          i++;
-          continue;
-        }
         rulesWork.lines++;
         const key = tab[b + LineSlot.KEY]!;
         let k = 0;

@@ -29,6 +29,8 @@ export interface LineTable {
   readonly files: readonly Int32Array[];
   /** The KeyKind of each distinct first-token key. */
   readonly kinds: Uint8Array;
+  /** unfilteredLines() by pre-filter mask. */
+  readonly unfiltered: Map<number, readonly Int32Array[]>;
   /** Outcomes of the ACTION, SUBSYSTEM, DRIVER, KERNEL and DEVPATH keys, per value, across events. */
   readonly outcomes: ValueOutcomes;
 }
@@ -68,7 +70,7 @@ export function lineTable(files: readonly RuleFile[]): LineTable {
       }
       return a;
     });
-    table = { files: out, kinds: Uint8Array.from(kinds), outcomes: new ValueOutcomes(ids.size) };
+    table = { files: out, unfiltered: new Map(), kinds: Uint8Array.from(kinds), outcomes: new ValueOutcomes(ids.size) };
     tables.set(files, table);
   }
   return table;
@@ -85,4 +87,28 @@ export function acquireMemo(table: LineTable, dev: KeyValues): FirstTokenMemo {
   m.reset(dev);
   m.busy = true;
   return m;
+}
+
+/**
+ * Per file, for each line, the first line from it on whose flags meet `mask` (the line count
+ * when none does): the pre-filter as a jump. Built on first use of a mask (an event's mask is
+ * one of four).
+ */
+export function unfilteredLines(table: LineTable, files: readonly RuleFile[], mask: number): readonly Int32Array[] {
+  let u = table.unfiltered.get(mask);
+  if (u === undefined) {
+    u = files.map(({ lines }, f) => {
+      const tab = table.files[f]!;
+      const n = lines.length;
+      const next = new Int32Array(n);
+      let j = n;
+      for (let i = n - 1; i >= 0; i--) {
+        if ((tab[i * LINE_SLOTS + LineSlot.FLAGS]! & mask) !== 0) j = i;
+        next[i] = j;
+      }
+      return next;
+    });
+    table.unfiltered.set(mask, u);
+  }
+  return u;
 }
