@@ -1046,10 +1046,14 @@ function applyLine(
   key: number,
   memo: FirstTokenMemo | undefined,
   k: number,
+  keys?: Int32Array,
 ): number {
   const dev = ev.dev;
   const tokens = line.tokens;
   const b = index * LINE_SLOTS;
+  // Where the keys of the line's leading event-device match tokens are (their outcomes are remembered).
+  const keysLen = keys !== undefined ? tab![b + LineSlot.KEYS_LEN]! : 0;
+  const keysAt = keys !== undefined ? tab![b + LineSlot.KEYS_AT]! : 0;
   if (k === 0 && tab !== undefined && tokens.length > 0) {
     const q = quickToken(tokens[0]!, dev);
     if (q !== UNHANDLED) rulesWork.tokens++;
@@ -1080,6 +1084,7 @@ function applyLine(
     rulesWork.tokens++;
     const r = applyToken(ev, t, dev);
     if (r === FATAL) return -1;
+    if (k < keysLen) memo!.set(keys![keysAt + k]!, r === PASS ? Memo.PASS : Memo.FAIL);
     if (r === FAIL) {
       if (explain) explain.failed(line, t, ev.lastValue, dev.sysname);
       return index + 1;
@@ -1102,6 +1107,7 @@ function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): nu
     for (let f = 0; f < files.length; f++) {
       const lines = files[f]!.lines;
       const tab = table.files[f]!;
+      const keys = table.keys[f]!;
       // For each line, the first line from it on that passes the pre-filter (n: none).
       const pass = unfiltered[f]!;
       const n = lines.length;
@@ -1119,16 +1125,28 @@ function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): nu
             continue;
           }
           if (m === Memo.PASS) {
-            // The line's only token passed: it jumps (or goes on) without reading the line.
-            const passNext = tab[b + LineSlot.PASS_NEXT]!;
-            if (passNext >= 0) {
-              i = passNext;
+            // The line's next remembered tokens, in order while they pass: a failed one fails
+            // the line (none of them has a side effect, and those before it passed); when all
+            // its tokens passed, the line jumps without being read.
+            k = 1;
+            const len = tab[b + LineSlot.KEYS_LEN]!;
+            const at = tab[b + LineSlot.KEYS_AT]!;
+            let mk: Memo = Memo.PASS;
+            while (k < len && (mk = memo.get(keys[at + k]!)) === Memo.PASS) k++;
+            if (mk === Memo.FAIL || mk === Memo.FAIL_ABSENT) {
+              i++;
               continue;
             }
-            k = 1;
+            if (k === len) {
+              const passNext = tab[b + LineSlot.PASS_NEXT]!;
+              if (passNext >= 0) {
+                i = passNext;
+                continue;
+              }
+            }
           }
         }
-        const next = applyLine(ev, lines[i]!, i, undefined, tab, key, memo, k);
+        const next = applyLine(ev, lines[i]!, i, undefined, tab, key, memo, k, keys);
         if (next < 0) return -1;
         i = next;
       }
