@@ -18,3 +18,4 @@ export { type FlatPairs, flattenPairs, pairsOfFlat, flatValue, flatKeys } from '
 export { internString } from './intern.js';
 export { isPlainAbsolute, normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';
+export { IServiceRegistry, type ServiceRegistry } from './service-registry.js';
