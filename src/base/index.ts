@@ -15,3 +15,4 @@ export { ILogService, LogService, type LogLevel, type LogRecord } from './log.js
 export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debianBaseUsers, debianBaseGroups } from './passwd.js';
 export { normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';
+export { type Snapshottable, type SnapshotToken, opaque, opaqueClass, sideTable, takeSnapshot, restoreSnapshot } from './snapshot.js';

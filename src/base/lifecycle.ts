@@ -63,6 +63,15 @@ export class DisposableStore implements IDisposable {
     this.#disposed = true;
     this.clear();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#items, this.#disposed];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#items = v[0] as never;
+    this.#disposed = v[1] as never;
+  }
 }
 
 /** Base class for services: `_register()` children, disposed with the service. */

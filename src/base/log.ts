@@ -34,4 +34,12 @@ export class LogService implements ILogService {
   get records(): readonly LogRecord[] {
     return this.#records;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#records];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -46,4 +46,12 @@ export class UeventEnv {
   entries(): readonly (readonly [string, string])[] {
     return this.#entries;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#entries, this.#buflen];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#buflen = v[1] as never;
+  }
 }

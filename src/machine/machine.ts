@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
 import { releaseContainer } from './container-release.js';
+import { checkQuiescent, restoreContainer, snapshotContainer } from './machine-snapshot.js';
 import {
   IClock,
   IInitcall,
@@ -17,6 +18,8 @@ import {
   kerr,
   type ILogService as LogServiceApi,
   type IDisposable,
+  type Snapshottable,
+  type SnapshotToken,
 } from '../base/index.js';
 import {
   type BusRegistry,
@@ -74,7 +77,7 @@ export interface IBootDaemon extends IDisposable {
 }
 export const IBootDaemon: ServiceIdentifier<IBootDaemon> = Symbol.for('IBootDaemon');
 
-export class Machine implements IDisposable {
+export class Machine implements IDisposable, Snapshottable {
   readonly container: Container;
   readonly options: ResolvedMachineOptions;
   /** The machine's deterministic scheduler (also bound as IScheduler). */
@@ -250,6 +253,29 @@ export class Machine implements IDisposable {
     if (this.#released) return;
     this.#released = true;
     releaseContainer(this.container);
+  }
+
+  /**
+   * Records the machine's whole state (and that of `roots`, objects outside the machine that the
+   * caller wants rolled back with it) for `restore` (docs/snapshot.md). Take it at a quiescent
+   * point: between steps, not inside a task.
+   * @throws {DriverModelError} EBUSY while a task whose state lives in a closure is pending (a DOE exchange).
+   */
+  snapshot(roots: readonly unknown[] = []): SnapshotToken {
+    checkQuiescent(this.scheduler);
+    return snapshotContainer(this.container, [this, ...roots]);
+  }
+
+  /** Puts the state `token` recorded back into the same objects; any number of times. */
+  restore(token: SnapshotToken): void {
+    restoreContainer(token);
+  }
+
+  snapshotFields(): readonly unknown[] {
+    return [this.#booted, this.#disposed, this.#released];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    [this.#booted, this.#disposed, this.#released] = v as [boolean, boolean, boolean];
   }
 
   /**

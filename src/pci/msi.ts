@@ -62,4 +62,12 @@ export class PciMsi {
       if (irq < this.#lowestFree) this.#lowestFree = irq;
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#used, this.#lowestFree, this.#groups];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#lowestFree = v[1] as never;
+  }
 }

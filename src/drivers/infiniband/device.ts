@@ -215,6 +215,14 @@ export class IbCore implements ModuleEntry {
     for (let i = 0; i < 1 << 16; i++) if (!used.has(i)) return pattern.replace('%d', String(i));
     throw kerr('ENFILE', `${pattern}: no free name`);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#clients];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 export const ibCoreModuleInfo = defineModule({ name: IB_CORE_MODNAME, description: 'core kernel InfiniBand API' }, IbCore);

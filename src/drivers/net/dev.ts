@@ -149,6 +149,15 @@ export class NetCore {
     }
     throw kerr('ENFILE', `${pattern}: no free name`);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#nextIfindex, this.#initialized];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#nextIfindex = v[0] as never;
+    this.#initialized = v[1] as never;
+  }
 }
 
 /** dev_valid_name. @throws {DriverModelError} EINVAL. */

@@ -87,6 +87,14 @@ class KeyIndex<E> {
     for (const e of set) return e;
     return undefined;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#sets];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** A binary min-heap of events by SEQNUM. */
@@ -126,6 +134,14 @@ class SeqnumHeap<E extends { readonly seqnum: number }> {
       }
     }
     return top;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#a];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
   }
 }
 
@@ -266,5 +282,24 @@ export class UdevEventQueue<T> {
     }
     event.blockerSeqnum = event.seqnum;
     return false;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [
+      this.#events,
+      this.#byId,
+      this.#byDevnode,
+      this.#byPath,
+      this.#byOldPath,
+      this.#byAncestor,
+      this.#byOldAncestor,
+      this.#ready,
+      this.#waiting,
+      this.#running,
+    ];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
   }
 }

@@ -170,4 +170,12 @@ export class MonitorLog {
   select(groups: readonly MonitorGroup[], filter: MonitorFilter = {}): MonitorMessage[] {
     return this.messages.filter((m) => groups.includes(m.group) && monitorPassesFilter(m, filter));
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#messages, this.#decoded];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#decoded = v[1] as never;
+  }
 }
