@@ -10,15 +10,17 @@ export interface IDisposable {
 }
 
 export function toDisposable(fn: () => void): IDisposable {
-  let done = false;
-  return {
-    dispose() {
-      if (!done) {
-        done = true;
+  // `done` is a field, not a closure variable, so a machine snapshot restores it (docs/snapshot.md).
+  const d = {
+    done: false,
+    dispose(): void {
+      if (!d.done) {
+        d.done = true;
         fn();
       }
     },
   };
+  return d;
 }
 
 /** Holds disposables and disposes them in reverse order of addition. */

@@ -32,60 +32,97 @@ export function checkQuiescent(scheduler: Scheduler): void {
   }
 }
 
-/** The fields of an inversify binding read here (its `Binding` type, core ≥ 15; see container-release.ts). */
+/** The fields of an inversify binding used here (its `Binding` type, core ≥ 15; see container-release.ts). */
 interface SnapshotBinding {
+  readonly id: number;
   cache?: { isRight: boolean; value: unknown };
 }
 
+/** The part of inversify's `PluginContext` used here (`BindingService`, the plan cache). */
 interface BindingContext {
   readonly bindingService: {
     getNonParentBoundServices(): Iterable<unknown>;
     getNonParentBindings(serviceId: unknown): Iterable<SnapshotBinding> | undefined;
+    removeById(id: number): void;
+    set(binding: SnapshotBinding): void;
   };
+  readonly planResultCacheService: { clearCache(): void };
 }
 
 const IS_PLUGIN = Symbol.for('@inversifyjs/plugin/isPlugin');
 
-/** Every binding of `container` (its own, not a parent's). */
-function bindingsOf(container: Container): SnapshotBinding[] {
-  const out: SnapshotBinding[] = [];
-  class ListPlugin {
+/** `container`'s binding service and plan cache, through inversify's plugin context (the public way a plugin reaches them). */
+function contextOf(container: Container): BindingContext {
+  let context: BindingContext | undefined;
+  class ContextPlugin {
     readonly [IS_PLUGIN] = true;
-    constructor(_container: unknown, context: BindingContext) {
-      const service = context.bindingService;
-      for (const id of [...service.getNonParentBoundServices()]) for (const b of service.getNonParentBindings(id) ?? []) out.push(b);
+    constructor(_container: unknown, c: BindingContext) {
+      context = c;
     }
     load(): void {
-      // Nothing to add to the container: the bindings are read once, at registration.
+      // Nothing to add to the container: the context is all this plugin wants.
     }
   }
-  container.register(ListPlugin);
+  container.register(ContextPlugin);
+  return context!;
+}
+
+/** Every binding of the container (its own, not a parent's), in order. */
+function bindingsOf(context: BindingContext): SnapshotBinding[] {
+  const service = context.bindingService;
+  const out: SnapshotBinding[] = [];
+  for (const id of [...service.getNonParentBoundServices()]) for (const b of service.getNonParentBindings(id) ?? []) out.push(b);
   return out;
 }
 
 class MachineToken implements SnapshotToken {
   constructor(
+    readonly context: BindingContext,
     readonly graph: SnapshotToken,
-    readonly caches: readonly (readonly [SnapshotBinding, SnapshotBinding['cache']])[],
+    readonly bindings: readonly SnapshotBinding[],
+    readonly caches: readonly (SnapshotBinding['cache'] | undefined)[],
   ) {}
   get objects(): number {
     return this.graph.objects;
   }
 }
 
-/** Records the state of the machine whose container is `container` (and of `roots`). */
+/**
+ * Records the state of the machine whose container is `container` (and of `roots`): its bindings
+ * (a module loaded later binds its services; rmmod unbinds them), what each has resolved, and
+ * the graph reachable from the resolved values.
+ */
 export function snapshotContainer(container: Container, roots: readonly unknown[]): SnapshotToken {
   opaque(container);
-  const caches = bindingsOf(container)
-    .filter((b) => b.cache !== undefined)
-    .map((b) => [b, b.cache ? { ...b.cache } : undefined] as const);
-  const values = caches.flatMap(([, c]) => (c?.isRight ? [c.value] : []));
-  return new MachineToken(takeSnapshot([...roots, ...values]), caches);
+  const context = contextOf(container);
+  const bindings = bindingsOf(context);
+  const caches = bindings.map((b) => (b.cache ? { ...b.cache } : undefined));
+  const values = caches.flatMap((c) => (c?.isRight ? [c.value] : []));
+  return new MachineToken(context, takeSnapshot([...roots, ...values]), bindings, caches);
 }
 
-/** Puts the state `token` recorded back, in place. */
+/** Puts the state `token` recorded back, in place: the bindings, their resolved values, the graph. */
 export function restoreContainer(token: SnapshotToken): void {
   if (!(token instanceof MachineToken)) throw new TypeError('restore: not a machine snapshot');
-  for (const [b, c] of token.caches) b.cache = c ? { ...c } : c;
+  const service = token.context.bindingService;
+  const now = bindingsOf(token.context);
+  const want = new Set(token.bindings);
+  let changed = false;
+  for (const b of now) {
+    if (want.has(b)) continue;
+    service.removeById(b.id);
+    changed = true;
+  }
+  const present = new Set(now);
+  for (const b of token.bindings) {
+    if (present.has(b)) continue;
+    service.set(b);
+    changed = true;
+  }
+  if (changed) token.context.planResultCacheService.clearCache();
+  token.bindings.forEach((b, i) => {
+    const c = token.caches[i];
+    if (b.cache !== undefined || c !== undefined) b.cache = c ? { ...c } : c;
+  });
   restoreSnapshot(token.graph);
 }

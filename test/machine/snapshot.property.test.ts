@@ -96,17 +96,43 @@ function quiescentPoints(loaded: LoadedScenario): number[] {
   return ok;
 }
 
+/**
+ * Scenarios in which a DOE exchange of the cxl-type3 preset (discovery and CMA from boot) is in
+ * flight at every step boundary, because no step advances time far enough: snapshot refuses
+ * (EBUSY) everywhere. The end-state test below still covers them, once time has moved on.
+ */
+const NEVER_QUIESCENT = new Set([
+  'boot-autoload',
+  'doe-handoff',
+  'doe-lockdown',
+  'fwctl-cxl-features',
+  'fwctl-rpc-out-len',
+  'hotplug-unplug',
+  'lockdown-integrity',
+  'pci-config',
+  'pci-override-newid',
+  'pci-unbind-children',
+  'permissions',
+  'sysfs-errno',
+  'udev-rules',
+]);
+
+/** Explore examples whose first block starts while a DOE exchange is in flight: the explorer runs them on fresh machines. */
+const BLOCK_IN_FLIGHT = new Set(['doe-aux-exclusive', 'doe-pci-core-shared', 'two-blocks']);
+
+const base = (file: string) => file.replace(/^.*\//, '').replace(/\.yaml$/, '');
+
 describe('snapshot/restore: every example scenario', () => {
   for (const file of files) {
     it(`should run the rest of ${file} from a restored snapshot as on a fresh machine`, () => {
       const loaded = load(file);
       const steps = loaded.scenario.steps;
       const ok = quiescentPoints(loaded);
-      expect(ok.length, `${file}: no step boundary after boot to snapshot at`).toBeGreaterThan(0);
-      // The first quiescent boundary, the one before the first concurrent block (the explorer's), and one halfway.
+      expect(ok.length === 0, `${file}: quiescent boundaries ${ok.join(',')}`).toBe(NEVER_QUIESCENT.has(base(file)));
       const block = steps.findIndex((s) => s.verb === 'concurrent');
-      const points = [...new Set([ok[0]!, ...(ok.includes(block) ? [block] : []), ok[Math.floor(ok.length / 2)]!])];
-      if (file.includes('/explore/')) expect(points, `${file}: the explorer's snapshot point`).toContain(block);
+      if (block >= 0) expect(ok.includes(block), `${file}: the explorer's snapshot point`).toBe(!BLOCK_IN_FLIGHT.has(base(file)));
+      // The first quiescent boundary, the one before the first concurrent block (the explorer's), and one halfway.
+      const points = ok.length === 0 ? [] : [...new Set([ok[0]!, ...(ok.includes(block) ? [block] : []), ok[Math.floor(ok.length / 2)]!])];
       for (const k of points) {
         const fresh = build(loaded);
         const freshFds = new Map<string, FdSlot>();
@@ -133,6 +159,29 @@ describe('snapshot/restore: every example scenario', () => {
         expect(afterHavoc.out, `${file} after step ${k}, restored after havoc`).toEqual(want);
         expect(afterHavoc.state, `${file} after step ${k}, restored after havoc`).toBe(wantState);
       }
+    });
+
+    it(`should undo a havoc run at the end of ${file} (time advanced until nothing is in flight)`, () => {
+      const loaded = load(file);
+      const steps = loaded.scenario.steps;
+      const settleAll = (sm: Sm) => {
+        runSteps(sm, steps, new Map());
+        sm.machine.advance(60_000);
+      };
+      const fresh = build(loaded);
+      settleAll(fresh);
+      havoc(fresh.machine, 1);
+      const want = machineState(fresh.machine);
+      const sm = build(loaded);
+      settleAll(sm);
+      const token = sm.machine.snapshot();
+      havoc(sm.machine, 2);
+      sm.machine.restore(token);
+      havoc(sm.machine, 1);
+      expect(machineState(sm.machine), `${file}: havoc after a restore`).toBe(want);
+      sm.machine.restore(token);
+      havoc(sm.machine, 1);
+      expect(machineState(sm.machine), `${file}: havoc after a second restore`).toBe(want);
     });
   }
 });

@@ -56,7 +56,7 @@ function walk(m: Machine, root: string, out: string[], readFiles: boolean): void
 export function machineState(m: Machine): string {
   const out: string[] = [];
   out.push(
-    `time ${m.clock.now()} pending ${m.scheduler.pending} ready ${m.scheduler.ready.map((t) => `${t.id}:${t.name}`).join(',')} next ${m.scheduler.nextDue}`,
+    `time ${m.clock.now()} pending ${m.scheduler.pending} tasks ${m.scheduler.pendingTasks.map((t) => `${t.id}:${t.name}`).join(',')} next ${m.scheduler.nextDue}`,
   );
   for (const u of m.uevent.log) out.push(`uevent ${JSON.stringify(u)}`);
   for (const r of m.log.records) out.push(`log ${JSON.stringify(r)}`);
