@@ -9,7 +9,17 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DriverModelError } from '../../src/base/index.js';
-import { type Machine, machineScenarioHost, presetNames } from '../../src/machine/index.js';
+import fc from 'fast-check';
+import {
+  type Machine,
+  type ScheduleBase,
+  explore,
+  machineScenarioHost,
+  prepareBase,
+  presetNames,
+  randomChooser,
+  runSchedule,
+} from '../../src/machine/index.js';
 import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, loadScenario, perform } from '../../src/scenario/index.js';
 import { machineState } from '../support/machine-state.js';
 
@@ -182,6 +192,53 @@ describe('snapshot/restore: every example scenario', () => {
       sm.machine.restore(token);
       havoc(sm.machine, 1);
       expect(machineState(sm.machine), `${file}: havoc after a second restore`).toBe(want);
+    });
+  }
+});
+
+/** The explore examples whose first block starts quiescent: campaigns run them from a snapshot. */
+const fromSnapshot = files.filter((f) => f.includes('/explore/') && !BLOCK_IN_FLIGHT.has(base(f)));
+
+describe('snapshot/restore: the explorer runs schedules from a snapshot as on fresh machines', () => {
+  it('should have a base exactly where the first block starts quiescent', () => {
+    for (const f of files.filter((x) => x.includes('/explore/'))) {
+      const b = prepareBase(load(f));
+      expect(b !== undefined, f).toBe(!BLOCK_IN_FLIGHT.has(base(f)));
+      b?.dispose();
+    }
+  });
+
+  for (const file of fromSnapshot) {
+    it(`should give ${file}'s random schedules the same result and machine from a base (fast-check)`, () => {
+      const loaded = load(file);
+      const b = prepareBase(loaded)!;
+      const run = (seed: number, from: ScheduleBase | undefined) => {
+        let state = '';
+        const r = runSchedule(loaded, { choose: randomChooser(seed), ...(from ? { base: from } : {}), end: (m) => (state = machineState(m)) });
+        return { ...r, state };
+      };
+      try {
+        fc.assert(
+          fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.boolean(), (seed, messUp) => {
+            // A run from the base that changed state first: the next restore must undo it.
+            if (messUp) havoc(b.state.sm.machine, seed);
+            expect(run(seed, b)).toEqual(run(seed, undefined));
+          }),
+          { numRuns: 8, seed: 11 },
+        );
+      } finally {
+        b.dispose();
+      }
+    });
+
+    it(`should report the same ${file} campaign, random and exhaustive, with and without a base`, () => {
+      const loaded = load(file);
+      for (const o of [
+        { schedules: 8, seed: 3, stopAtFirst: false },
+        { schedules: 40, seed: 1, exhaustive: { depth: 3 } },
+      ]) {
+        expect(explore(loaded, o), JSON.stringify(o)).toEqual(explore(loaded, { ...o, snapshot: false }));
+      }
     });
   }
 });
