@@ -44,6 +44,14 @@ const nodeFiles = [
   'playground/e2e/**',
 ];
 
+/**
+ * The files through which another folder is entered: its public surface (index.ts), its Node-only
+ * surface (index.node.ts), and its closed sets of names (names.ts), which import nothing but other
+ * folders' names.ts, so that a command can define its options without loading the folder
+ * (test/architecture/cli-bundle.test.ts checks what each CLI verb loads).
+ */
+const entryFiles = ['index.ts', 'index.node.ts', 'names.ts'];
+
 /** Browser-safe parts of src/cli: the shell interpreter (the playground's terminal pane) and its rendering. */
 const browserSafeCli = ['src/cli/shell/**', 'src/cli/render.ts', 'src/cli/colors.ts'];
 
@@ -89,7 +97,8 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: {
       // Each folder imports only the folders of its row in the layer table, and enters another
-      // folder only through its index.ts (index.node.ts for Node-only callers).
+      // folder only through its index.ts (index.node.ts for Node-only callers), or its names.ts:
+      // closed sets of names, importable without loading the folder (docs/architecture.md).
       'boundaries/dependencies': [
         'error',
         {
@@ -101,11 +110,11 @@ export default tseslint.config(
             { allow: { dependency: { relationship: { to: 'internal' } } } },
             ...Object.entries(layers).map(([from, allow]) => ({
               from: { element: { type: from } },
-              allow: { to: { element: { type: allow.length > 0 ? allow : '__none__', fileInternalPath: ['index.ts', 'index.node.ts'] } } },
+              allow: { to: { element: { type: allow.length > 0 ? allow : '__none__', fileInternalPath: entryFiles } } },
             })),
             ...typeOnlyEverywhere.map((from) => ({
               from: { element: { type: from } },
-              allow: { to: { element: { type: folders, fileInternalPath: ['index.ts', 'index.node.ts'] } }, dependency: { kind: 'type' } },
+              allow: { to: { element: { type: folders, fileInternalPath: entryFiles } }, dependency: { kind: 'type' } },
             })),
           ],
         },

@@ -14,7 +14,7 @@
  *              (udev-events.ts)
  *   scenarios  examples/scenarios/*.yaml run in process on the real machine, per second
  *   cli        whole processes: `auxbus udevadm test` on a conformance case, `auxbus --help`,
- *              `node -e 0`, and the real `udevadm test` on the same case in the udev oracle's
+ *              `auxbus tree`, `node -e 0`, and the real `udevadm test` on the same case in the udev oracle's
  *              private mount namespace (bench/real-udevadm.sh) when udevadm is installed
  *   churn      machines built, booted and released (Machine.release) in a synchronous loop: heap
  *              retained per machine
@@ -199,6 +199,7 @@ if (want('cli')) {
   const nodeFloorTimes = time(process.execPath, ['-e', '0']);
   const udevadmTestTimes = time(process.execPath, [bin, ...udevadmArgs], caseDir);
   const help = time(process.execPath, [bin, '--help']);
+  const tree = time(process.execPath, [bin, 'tree']);
   const nodeFloor = nodeFloorTimes.wall;
   const udevadmTest = udevadmTestTimes.wall;
   report('cli.node_floor.seconds', nodeFloor, 's');
@@ -208,6 +209,12 @@ if (want('cli')) {
   report('cli.node_floor.cpu_seconds', nodeFloorTimes.cpu, 's (CPU)');
   report('cli.udevadm_test.cpu_seconds', udevadmTestTimes.cpu, 's (CPU)');
   report('cli.udevadm_test_over_node_cpu', udevadmTestTimes.cpu / nodeFloorTimes.cpu, '× (CPU)');
+  report('cli.help.cpu_seconds', help.cpu, 's (CPU)');
+  report('cli.help_over_node_cpu', help.cpu / nodeFloorTimes.cpu, '× (CPU)');
+  // `auxbus tree` boots the default machine: module loading plus a boot.
+  report('cli.tree.seconds', tree.wall, 's');
+  report('cli.tree.cpu_seconds', tree.cpu, 's (CPU)');
+  report('cli.tree_over_node_cpu', tree.cpu / nodeFloorTimes.cpu, '× (CPU)');
   // The real udevadm 252 on the same case, in the private mount namespace the udev oracle sets
   // up (bench/real-udevadm.sh times only the udevadm processes); skipped without udevadm or root.
   const real = spawnSync('bash', [join(root, 'bench/real-udevadm.sh'), caseDir, '7'], { encoding: 'utf8' });

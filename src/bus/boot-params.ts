@@ -4,10 +4,7 @@
  * machine binds them; the services that need them inject `IBootParams`.
  */
 import type { ServiceIdentifier } from 'inversify';
-
-/** Lockdown levels (security/lockdown: `lockdown=` on the command line), weakest first. */
-export const lockdownLevels = ['none', 'integrity', 'confidentiality'] as const;
-export type LockdownLevel = (typeof lockdownLevels)[number];
+import type { LockdownLevel } from './names.js';
 
 export interface BootParams {
   readonly cmdline: string;

@@ -96,7 +96,8 @@ export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } f
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
 export { sysfsCreateLink, sysfsRemoveLink, sysfsHasLink } from './sysfs-link.js';
 export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
-export { type BootParams, IBootParams, lockdownLevels, type LockdownLevel } from './boot-params.js';
+export { type BootParams, IBootParams } from './boot-params.js';
+export { lockdownLevels, type LockdownLevel } from './names.js';
 export { IUdevNetifRenamer } from './netif-rename.js';
 export { Taint, ITaint, taintFlags, type TaintFlag } from './taint.js';
 export {

@@ -4,7 +4,8 @@
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
 import { kerr } from '../base/index.js';
-import { type BootParams, IBootParams, type LockdownLevel, lockdownLevels } from './boot-params.js';
+import { type BootParams, IBootParams } from './boot-params.js';
+import { type LockdownLevel, lockdownLevels } from './names.js';
 
 /** enum lockdown_reason members this model consults, with the level that blocks them. */
 export const lockdownReasons = {

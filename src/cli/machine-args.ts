@@ -1,26 +1,19 @@
 /**
- * Options shared by every verb that works on a machine (--preset, --module, --no-autoload,
- * --doe, --lockdown, --rules FILE|DIR…, --strict, --scenario FILE [--until N]), parsed with
- * commander and turned into a live machine: booted from the options, or the machine a scenario
- * leaves after its steps (1..N with --until). Rules diagnostics are printed on stderr before the
- * machine is built; with --strict any of them is bad input (exit 2).
+ * The options every verb that works on a machine takes (machine-flags.ts), turned into a live
+ * machine: booted from the options, or the machine a scenario leaves after its steps (1..N with
+ * --until). Rules diagnostics are printed on stderr before the machine is built; with --strict
+ * any of them is bad input (exit 2). This file loads the machine; machine-flags.ts does not.
  */
 import { resolve } from 'node:path';
-import { type Command, Option } from 'commander';
 import { kerr } from '../base/index.js';
 import {
   type Machine,
   type MachineOptions,
   type MachineUdev,
   createMachine,
-  defaultPresets,
-  doePolicies,
-  lockdownLevels,
   machineOfScenario,
   machineScenarioHost,
   machineUdev,
-  moduleNames,
-  presetNames,
 } from '../machine/index.js';
 import {
   type LoadedScenario,
@@ -31,50 +24,12 @@ import {
 } from '../scenario/index.node.js';
 import { DEFAULT_TRACE_DEVICES, type HwdbLookup } from '../udev/index.js';
 import { openHwdbPath } from '../udev/index.node.js';
-import { closedListOption } from './command.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type RulesText, formatRulesDiagnostic, readRulesArgs, rulesDiagnostics } from './rules-args.js';
+import { type MachineArgs, loadRules, reportRules } from './machine-flags.js';
+import type { RulesText } from './rules-args.js';
 
-export function addRulesOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--rules <path...>', 'udev rules files or directories (their *.rules) to install').default([]))
-    .option('--strict', 'rules warnings and errors are bad input (exit 2)');
-}
-
-export function addMachineOptions(cmd: Command): Command {
-  return addRulesOptions(
-    cmd
-      .addOption(closedListOption('--preset <name...>', 'preset hardware to boot with', presetNames).default([...defaultPresets]))
-      .addOption(closedListOption('--module <name...>', 'modules to load at boot', moduleNames).default([]))
-      .addOption(new Option('--no-autoload', 'do not load modules by MODALIAS through udev'))
-      .addOption(new Option('--doe <policy>', 'DOE ownership policy').choices(doePolicies).default('aux-exclusive'))
-      .addOption(new Option('--lockdown <level>', 'kernel lockdown').choices(lockdownLevels).default('none'))
-      .addOption(
-        new Option(
-          '--hwdb <path>',
-          "udev's hardware database: hwdb.bin, .hwdb file, directory, or `system` for the host's (default: none, so runs do not depend on the host)",
-        ),
-      ),
-  )
-    .option('--scenario <file>', 'the machine a scenario file leaves (instead of booting one from the options)')
-    .option('--until <n>', 'with --scenario: run only steps 1..N', (v: string) => {
-      if (!/^\d+$/.test(v)) throw kerr('EINVAL', `--until ${v}: expected a step number`);
-      return Number(v);
-    });
-}
-
-export interface MachineArgs {
-  preset: string[];
-  module: string[];
-  autoload: boolean;
-  doe: (typeof doePolicies)[number];
-  lockdown: (typeof lockdownLevels)[number];
-  rules: string[];
-  hwdb?: string;
-  strict?: boolean;
-  scenario?: string;
-  until?: number;
-}
+// The options and --rules reading, for the verbs that import them from here.
+export { type MachineArgs, addMachineOptions, addRulesOptions, loadRules, reportRules } from './machine-flags.js';
 
 export function machineOptionsFrom(args: MachineArgs, rules: readonly RulesText[], cwd = '.'): MachineOptions {
   let hwdb: HwdbLookup | undefined;
@@ -92,22 +47,6 @@ export function machineOptionsFrom(args: MachineArgs, rules: readonly RulesText[
     lockdown: args.lockdown,
     rules,
   };
-}
-
-/**
- * Prints the diagnostics of `rules` on stderr; returns BAD_INPUT when --strict and there are
- * any, else undefined.
- */
-export function reportRules(rules: readonly RulesText[], strict: boolean | undefined, io: CliIo): number | undefined {
-  const diags = rulesDiagnostics(rules);
-  for (const d of diags) io.stderr(formatRulesDiagnostic(d));
-  return strict && diags.length > 0 ? ExitStatus.BAD_INPUT : undefined;
-}
-
-/** Reads --rules and reports them; an exit status when the verb must stop. */
-export function loadRules(args: { rules: string[]; strict?: boolean }, io: CliIo): RulesText[] | number {
-  const rules = readRulesArgs(args.rules, io.cwd);
-  return reportRules(rules, args.strict, io) ?? rules;
 }
 
 /** The base name a rules file is installed under in /etc/udev/rules.d. */

@@ -5,7 +5,6 @@
  * unless AUXBUS_DEBUG is set, and exits 2. A reader that goes away (`auxbus … | head -1`:
  * EPIPE) ends the command quietly; any other I/O error on stdout/stderr is one line, exit 2.
  */
-import 'reflect-metadata';
 import { processIo } from './io.js';
 import { runCli } from './verbs.js';
 

@@ -11,7 +11,7 @@ import { compileHwdb, type HwdbBin } from '../udev/index.js';
 import { openHwdbPath, openSystemHwdb, readHwdbSources, writeHwdbBin } from '../udev/index.node.js';
 import { Option } from 'commander';
 import { newCommand, runCommand } from './command.js';
-import { loadRules } from './machine-args.js';
+import { loadRules } from './machine-flags.js';
 import { type CliIo, ExitStatus } from './io.js';
 import { strerror, type ErrnoName } from '../base/index.js';
 

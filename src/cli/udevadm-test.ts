@@ -12,16 +12,18 @@
  * conformance JSON lines; --explain adds the per-line explanation. Exit 0, 1 when udevadm test
  * fails on the device, 2 on bad input (an unknown action, a device that does not exist, a bad
  * --event, an unreadable file).
+ *
+ * The description form loads no machine: the machine and the shell's `udevadm test` are imported
+ * only for the machine form (test/architecture/cli-bundle.test.ts checks it).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DriverModelError, kerr } from '../base/index.js';
 import { type UdevTestResult, deviceActions, formatExplain, formatRecords, loadDeviceDesc, runUdevTest } from '../udev/index.js';
-import { newCommand, runCommand } from './command.js';
+import { newCommand, runCommand, unswallow } from './command.js';
 import { loadHwdbOption } from './hwdb-option.js';
 import { type CliIo, ExitStatus } from './io.js';
-import { type MachineArgs, addMachineOptions, loadRules, openMachine, unswallow } from './machine-args.js';
-import { udevadmTestMachine } from './shell/index.js';
+import { type MachineArgs, addMachineOptions, loadRules } from './machine-flags.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -51,7 +53,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--cmdline <text>', 'with --device: kernel command line for IMPORT{cmdline}', '')
     .option('--json', 'print the conformance JSON-lines records')
     .option('--explain', 'explain, line by line, why each rule matched or not');
-  return runCommand(cmd, unswallow(argv), io, () => {
+  return runCommand(cmd, unswallow(argv), io, async () => {
     const o = cmd.opts<TestArgs>();
     const syspath = cmd.processedArgs[0] as string | undefined;
     if (!['early', 'late', 'never'].includes(o.resolveNames))
@@ -65,6 +67,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       result = r;
     } else {
       if (syspath === undefined) throw kerr('EINVAL', 'a SYSPATH (/sys/… or /devices/…) or --device FILE.desc is required');
+      const [{ openMachine }, { udevadmTestMachine }] = await Promise.all([import('./machine-args.js'), import('./shell/index.js')]);
       const live = openMachine(o, io);
       if (typeof live === 'number') return live;
       result = udevadmTestMachine(live.machine, live.udev, {

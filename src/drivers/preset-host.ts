@@ -26,6 +26,7 @@ import { createMlx5Nic, createMlx5NicDual } from './hw/mlx5-nic.js';
 import { createQemuCxlSwitch } from './hw/qemu-cxl-switch.js';
 import { createQemuCxlType3 } from './hw/qemu-cxl-type3.js';
 import { createRootPort } from './hw/root-port.js';
+import { type PresetName, presetNames } from './names.js';
 
 /** What a preset's hardware may use of the machine: its scheduler, for devices that take time. */
 export interface PresetEnvironment {
@@ -78,8 +79,11 @@ export interface PresetDefinition {
 /** Downstream ports of the `cxl-switch` preset (one cxl-type3 below each). */
 export const CXL_SWITCH_PRESET_PORTS = 4;
 
-/** The presets; names and fixed addresses are part of the contract. */
-export const presetTable: Readonly<Record<string, PresetDefinition>> = {
+/**
+ * The presets; names and fixed addresses are part of the contract. Keyed by exactly the names of
+ * `presetNames` (names.ts: the one list of them), which `satisfies` checks.
+ */
+const presets = {
   'cxl-type3': {
     rootPort: 0x01,
     bus: 0x0d,
@@ -100,10 +104,12 @@ export const presetTable: Readonly<Record<string, PresetDefinition>> = {
     create: () => [],
     below: { switch: 'cxl', ports: Array.from({ length: CXL_SWITCH_PRESET_PORTS }, () => ({ preset: 'cxl-type3', functions: 1 })) },
   },
-};
+} satisfies Readonly<Record<PresetName, PresetDefinition>>;
+/** `presets` looked up by any name (a miss is `undefined`). */
+export const presetTable: Readonly<Record<string, PresetDefinition>> = presets;
 
 /** The presets a fleet may place as endpoints. */
-export const fleetPresetNames: readonly string[] = Object.keys(presetTable).filter((n) => presetTable[n]!.fleet);
+export const fleetPresetNames: readonly string[] = presetNames.filter((n) => presetTable[n]!.fleet);
 
 /** How preset `name` joins a fleet, if it can. */
 export function fleetPresetInfo(name: string): FleetPresetInfo | undefined {
@@ -120,7 +126,7 @@ const ROOT_PORT_IRQ_BASE = 24;
 
 @injectable()
 export class PresetHost implements IPresetHost {
-  readonly names: readonly string[] = Object.keys(presetTable);
+  readonly names: readonly string[] = presetNames;
 
   constructor(
     @inject(IPciCore) private readonly pci: PciCore,

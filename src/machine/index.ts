@@ -2,25 +2,31 @@
  * machine — the composition root: `Machine` and `createMachine`, its options, and the adapters
  * that plug udev (MachineUdev) and the scenario runner (machineScenarioHost) into a machine.
  */
+// inversify's decorators read Reflect metadata while each decorated class of the layers below is
+// evaluated: the polyfill is this surface's first import (the CLI imports the machine lazily, per
+// verb, so its entry does not load the polyfill).
+import 'reflect-metadata';
 export { Machine, IMachine, IBootDaemon } from './machine.js';
 export { createMachine } from './container.js';
-export {
-  type MachineOptions,
-  type ResolvedMachineOptions,
-  type DoePolicy,
-  doePolicies,
-  defaultPresets,
-  presetNames,
-  moduleNames,
-  IMachineOptions,
-  resolveMachineOptions,
-} from './machine-options.js';
+export { type MachineOptions, type ResolvedMachineOptions, IMachineOptions, resolveMachineOptions } from './machine-options.js';
 export { machineScenarioHost, machineOfScenario } from './scenario-host.js';
 // What the CLI and the test kit need of the layers below, re-exported so they import the machine only.
 /** Who owns a device (DESIGN.md §3): the drivers layer answers. */
 export { ownerName } from '../drivers/index.js';
 /** The lockdown levels a machine boots in, and /dev paths of device nodes. */
-export { lockdownLevels, type LockdownLevel, Devtmpfs } from '../bus/index.js';
+export { Devtmpfs } from '../bus/index.js';
+/** The closed sets of names a machine takes, importable without the machine (names.ts). */
+export {
+  type DoePolicy,
+  type LockdownLevel,
+  type ModuleName,
+  type PresetName,
+  defaultPresets,
+  doePolicies,
+  lockdownLevels,
+  moduleNames,
+  presetNames,
+} from './names.js';
 export { MachineUdev, IMachineUdev, machineUdev, machineUdevModule } from './machine-udev.js';
 /** What a fwctl tool does in a process (FWCTL_INFO, FWCTL_RPC over its memory). */
 export { fwctlInfo, fwctlRpc } from '../userspace/index.js';

@@ -5,22 +5,8 @@ import type { ServiceIdentifier } from 'inversify';
 import type { ChoicePolicy } from '../base/index.js';
 import type { LockdownLevel } from '../bus/index.js';
 import type { HwdbLookup } from '../udev/index.js';
-import { type FleetSpec, type FleetTopology, builtinKernelModules, presetTable } from '../drivers/index.js';
-
-export const doePolicies = ['aux-exclusive', 'pci-core-shared'] as const;
-export type DoePolicy = (typeof doePolicies)[number];
-
-/**
- * The preset hardware a machine boots with when nothing says otherwise: the one default of the
- * API, the scenario format and every CLI verb.
- */
-export const defaultPresets: readonly string[] = ['cxl-type3'];
-
-/** Every preset a machine can boot with (the closed set `--preset` lists take). */
-export const presetNames: readonly string[] = Object.keys(presetTable);
-
-/** Every module a machine can load by name (the closed set `--module` lists take). */
-export const moduleNames: readonly string[] = builtinKernelModules.map((m) => m.name);
+import type { FleetSpec, FleetTopology } from '../drivers/index.js';
+import { type DoePolicy, defaultPresets } from './names.js';
 
 export interface MachineOptions {
   /**

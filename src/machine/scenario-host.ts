@@ -4,7 +4,7 @@
  * subsystem has not landed are absent from the supported sets, so the runner rejects them.
  */
 import { debianPasswd, kerr } from '../base/index.js';
-import { fleetPresetNames, fleetProblems, ownerName, presetTable } from '../drivers/index.js';
+import { fleetPresetNames, fleetProblems, ownerName } from '../drivers/index.js';
 import { fwctlScopeValue } from '../protocols/index.js';
 import {
   SCENARIO_VERBS,
@@ -23,6 +23,7 @@ import { SysfsAccess, UdevDevice, udevadmTrigger } from '../udev/index.js';
 import { createMachine } from './container.js';
 import type { Machine } from './machine.js';
 import { machineUdev } from './machine-udev.js';
+import { presetNames } from './names.js';
 
 const passwd = debianPasswd();
 
@@ -213,7 +214,7 @@ function scenarioFleetProblems(fleet: {
 const CHECKS = ['bound', 'exists', 'absent', 'owner', 'taint', 'uevents', 'uevents_include', 'property', 'devnode'];
 
 export function machineScenarioHost(): ScenarioHost {
-  const presets = Object.keys(presetTable);
+  const presets = presetNames;
   return {
     supportedVerbs: new Set(SCENARIO_VERBS),
     supportedChecks: new Set(CHECKS),

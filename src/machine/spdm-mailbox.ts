@@ -29,7 +29,8 @@ import { type DoeTransport, type Process } from '../userspace/index.js';
 import { createMachine } from './container.js';
 import { handOffDoeMailbox, rawDoeClient } from './doe-tool.js';
 import type { Machine } from './machine.js';
-import type { DoePolicy, MachineOptions } from './machine-options.js';
+import type { MachineOptions } from './machine-options.js';
+import type { DoePolicy } from './names.js';
 
 /** How the served mailbox is reached from userspace. */
 export type SpdmMailboxTransport = 'dev-doe' | 'raw-config';
