@@ -214,7 +214,10 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
     const before = instances.length;
     drain();
     // New instances reached through table values: look them up in every table again.
-    if (instances.length !== before) (done.clear(), tableRecs.splice(0));
+    if (instances.length !== before) {
+      done.clear();
+      tableRecs.splice(0);
+    }
   }
   return new Token(recs, tableRecs, instances);
 }
