@@ -22,17 +22,27 @@ export interface ILogService {
   readonly records: readonly LogRecord[];
 }
 
+/** The records a log keeps: the newest this many. */
+const LOG_KEEP = 10_000;
+
 export class LogService implements ILogService {
   readonly #records: LogRecord[] = [];
   constructor(private readonly now: () => number = () => 0) {}
 
   log(level: LogLevel, source: LogRecord['source'], message: string): void {
     this.#records.push({ time: this.now(), level, source, message });
-    if (this.#records.length > 10_000) this.#records.splice(0, this.#records.length - 10_000);
+    // The oldest records go in batches (one splice per LOG_KEEP records, not one per record);
+    // `records` trims to the newest LOG_KEEP before it answers.
+    if (this.#records.length >= 2 * LOG_KEEP) this.#trim();
   }
 
   get records(): readonly LogRecord[] {
+    this.#trim();
     return this.#records;
+  }
+
+  #trim(): void {
+    if (this.#records.length > LOG_KEEP) this.#records.splice(0, this.#records.length - LOG_KEEP);
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */

@@ -11,6 +11,7 @@ import type { ServiceIdentifier } from 'inversify';
 import { BugIndicatingError } from './errors.js';
 import { type IDisposable, toDisposable } from './lifecycle.js';
 import { SimulatedClock } from './clock.js';
+import { TimerQueue } from './timer-queue.js';
 
 export const IScheduler: ServiceIdentifier<IScheduler> = Symbol.for('IScheduler');
 
@@ -65,8 +66,10 @@ export interface IScheduler {
 
 export class Scheduler implements IScheduler {
   readonly clock: SimulatedClock;
+  /** Ready tasks in queue order from `#head` on (the ones before it ran already). */
   #ready: Task[] = [];
-  #timers: Task[] = [];
+  #head = 0;
+  #timers = new TimerQueue<Task>();
   #nextId = 1;
   #running = false;
   #policy: ChoicePolicy = { kind: 'in-order' };
@@ -95,40 +98,62 @@ export class Scheduler implements IScheduler {
       cancelled: false,
     };
     if (delay > 0) {
-      // Timers stay sorted by (due, id) so equal deadlines fire in queue order.
-      let i = this.#timers.length;
-      while (i > 0 && this.#timers[i - 1]!.due > task.due) i--;
-      this.#timers.splice(i, 0, task);
+      // Timers fire by (due, id): equal deadlines in queue order.
+      this.#timers.push(task);
     } else {
       this.#ready.push(task);
     }
     return toDisposable(() => {
+      if (task.cancelled) return;
       task.cancelled = true;
+      if (delay > 0) this.#timers.noteCancelled();
     });
   }
 
   get pending(): number {
-    return this.#ready.filter((t) => !t.cancelled).length + this.#timers.filter((t) => !t.cancelled).length;
+    return this.#live().length + this.#timers.live().length;
   }
 
   /** Every pending task, ready ones first then timers by deadline (a snapshot checks what is in flight). */
   get pendingTasks(): readonly ReadyTask[] {
-    return [...this.#ready, ...this.#timers].filter((t) => !t.cancelled);
+    return [...this.#live(), ...this.#timers.live()];
   }
 
   /** Ready tasks (due now), for explorers. */
   get ready(): readonly ReadyTask[] {
-    return this.#ready.filter((t) => !t.cancelled);
+    return this.#live();
+  }
+
+  /** The ready tasks not cancelled, in queue order. */
+  #live(): Task[] {
+    const out: Task[] = [];
+    for (let i = this.#head; i < this.#ready.length; i++) if (!this.#ready[i]!.cancelled) out.push(this.#ready[i]!);
+    return out;
   }
 
   #pick(): Task | undefined {
-    this.#ready = this.#ready.filter((t) => !t.cancelled);
+    if (this.#policy.kind === 'in-order') {
+      // The first task not cancelled, taken from the head: O(1) amortised however many are
+      // ready (filtering and splicing the whole list per task made long bursts quadratic).
+      const ready = this.#ready;
+      while (this.#head < ready.length && ready[this.#head]!.cancelled) this.#head++;
+      if (this.#head === ready.length) {
+        ready.length = 0;
+        this.#head = 0;
+        return undefined;
+      }
+      const task = ready[this.#head++]!;
+      if (this.#head >= 1024 && this.#head * 2 >= ready.length) {
+        ready.splice(0, this.#head);
+        this.#head = 0;
+      }
+      return task;
+    }
+    this.#ready = this.#live();
+    this.#head = 0;
     if (this.#ready.length === 0) return undefined;
     let index = 0;
     switch (this.#policy.kind) {
-      case 'in-order':
-        index = 0;
-        break;
       case 'random':
         index = Math.floor(mulberry32Next(this.#random) * this.#ready.length);
         break;
@@ -148,8 +173,12 @@ export class Scheduler implements IScheduler {
 
   /** The deadline of the earliest pending timer, if any. */
   get nextDue(): number | undefined {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
-    return this.#timers[0]?.due;
+    return this.#timers.peek()?.due;
+  }
+
+  /** Make every timer due by now ready, earliest first. */
+  #releaseDue(): void {
+    for (let t = this.#timers.peek(); t && t.due <= this.clock.now(); t = this.#timers.peek()) this.#ready.push(this.#timers.shift()!);
   }
 
   /**
@@ -160,7 +189,7 @@ export class Scheduler implements IScheduler {
     const due = this.nextDue;
     if (due === undefined) return false;
     this.clock.set(Math.max(due, this.clock.now()));
-    while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) this.#ready.push(this.#timers.shift()!);
+    this.#releaseDue();
     return true;
   }
 
@@ -200,13 +229,10 @@ export class Scheduler implements IScheduler {
     this.settle();
     if (done()) return true;
     for (;;) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
-      const next = this.#timers[0];
+      const next = this.#timers.peek();
       if (!next || next.due > target) break;
       this.clock.set(next.due);
-      while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) {
-        this.#ready.push(this.#timers.shift()!);
-      }
+      this.#releaseDue();
       this.settle();
       if (done()) return true;
     }
@@ -216,7 +242,7 @@ export class Scheduler implements IScheduler {
 
   /** Timers not yet due, earliest first, with their deadline (for the playground's scheduler panel). */
   get timers(): readonly (ReadyTask & { readonly due: number })[] {
-    return this.#timers.filter((t) => !t.cancelled);
+    return this.#timers.live();
   }
 
   /**
@@ -224,11 +250,10 @@ export class Scheduler implements IScheduler {
    * nothing (a stepper then runs them with runOne). False when no timer is pending.
    */
   fireNextTimer(): boolean {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
-    const next = this.#timers[0];
+    const next = this.#timers.peek();
     if (!next) return false;
     if (next.due > this.clock.now()) this.clock.set(next.due);
-    while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) this.#ready.push(this.#timers.shift()!);
+    this.#releaseDue();
     return true;
   }
 
@@ -237,13 +262,10 @@ export class Scheduler implements IScheduler {
     const target = this.clock.now() + Math.max(0, ms);
     let n = this.settle();
     for (;;) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
-      const next = this.#timers[0];
+      const next = this.#timers.peek();
       if (!next || next.due > target) break;
       this.clock.set(next.due);
-      while (this.#timers.length > 0 && this.#timers[0]!.due <= this.clock.now()) {
-        this.#ready.push(this.#timers.shift()!);
-      }
+      this.#releaseDue();
       n += this.settle();
     }
     this.clock.set(target);
@@ -252,14 +274,15 @@ export class Scheduler implements IScheduler {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#ready, this.#timers, this.#nextId, this.#running, this.#policy, this.#random];
+    return [this.#ready, this.#head, this.#timers, this.#nextId, this.#running, this.#policy, this.#random];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#ready = v[0] as never;
-    this.#timers = v[1] as never;
-    this.#nextId = v[2] as never;
-    this.#running = v[3] as never;
-    this.#policy = v[4] as never;
-    this.#random = v[5] as never;
+    this.#head = v[1] as never;
+    this.#timers = v[2] as never;
+    this.#nextId = v[3] as never;
+    this.#running = v[4] as never;
+    this.#policy = v[5] as never;
+    this.#random = v[6] as never;
   }
 }

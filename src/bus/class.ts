@@ -46,4 +46,14 @@ export class DeviceClass {
   findDevice(name: string): Device | undefined {
     return this.p.byName.get(name);
   }
+
+  /**
+   * The lowest n in [0, limit) for which `taken(prefix + n + suffix)` is false (undefined when
+   * none is): __dev_alloc_name's and alloc_name's answer, found from a hint the class lowers
+   * whenever a name leaves it (src/bus/class-names.ts). `taken` must answer from this class's
+   * members (a name stays taken until its device leaves the class or is renamed).
+   */
+  lowestFreeNumber(prefix: string, suffix: string, limit: number, taken: (name: string) => boolean): number | undefined {
+    return this.p.names.lowestFree(prefix, suffix, limit, taken);
+  }
 }

@@ -100,12 +100,15 @@ export class DeviceCore implements LinkCore {
     this.#byPath.set(devpath, dev);
     this.#seq.set(dev, this.#nextSeq++);
     let c = this.#kobjChildren.get(dev.parent);
-    if (!c) this.#kobjChildren.set(dev.parent, (c = { direct: new Set(), glue: new Map() }));
+    if (!c) this.#kobjChildren.set(dev.parent, (c = { direct: new Set(), directByName: new Map(), glue: new Map() }));
     if (dev.class && dev.class !== dev.parent?.class) {
       let g = c.glue.get(dev.class.name);
       if (!g) c.glue.set(dev.class.name, (g = new Set()));
       g.add(dev);
-    } else c.direct.add(dev);
+    } else {
+      c.direct.add(dev);
+      c.directByName.set(dev.name, dev);
+    }
   }
 
   #kobjDel(dev: Device, devpath: string): void {
@@ -113,7 +116,7 @@ export class DeviceCore implements LinkCore {
     this.#seq.delete(dev);
     const c = this.#kobjChildren.get(dev.parent);
     if (!c) return;
-    c.direct.delete(dev);
+    if (c.direct.delete(dev) && c.directByName.get(dev.name) === dev) c.directByName.delete(dev.name);
     if (dev.class) {
       const g = c.glue.get(dev.class.name);
       if (g?.delete(dev) && g.size === 0) c.glue.delete(dev.class.name);
@@ -237,6 +240,11 @@ export class DeviceCore implements LinkCore {
     for (const [p] of moved) this.#byPath.delete(p);
     const oldName = dev.name;
     dev.name = newName;
+    const siblings = this.#kobjChildren.get(dev.parent);
+    if (siblings?.direct.has(dev)) {
+      if (siblings.directByName.get(oldName) === dev) siblings.directByName.delete(oldName);
+      siblings.directByName.set(newName, dev);
+    }
     for (const [, d] of moved) {
       this.#byPath.set(d.devpath, d);
       this.#seq.set(d, this.#nextSeq++);
@@ -247,6 +255,7 @@ export class DeviceCore implements LinkCore {
       owner.byName.delete(oldName);
       owner.byName.set(newName, dev);
     }
+    if (dev.class?.p.byName.get(newName) === dev) dev.class.p.names.freed(oldName);
     this.uevent.sendDevice(dev, 'move', [['DEVPATH_OLD', oldPath]]);
   }
 
@@ -289,13 +298,18 @@ function removeItem<T>(list: T[] | undefined, item: T): void {
 export interface KobjChildren {
   /** Children in the parent's own directory, in add order. */
   readonly direct: Set<Device>;
+  /** The same children by name (their directory names). */
+  readonly directByName: Map<string, Device>;
   /** Children in a class glue directory, by class name. */
   readonly glue: Map<string, Set<Device>>;
 }
 
 function classRemove(cls: DeviceClass, dev: Device): void {
   cls.p.devices.remove(dev);
-  if (cls.p.byName.get(dev.name) === dev) cls.p.byName.delete(dev.name);
+  if (cls.p.byName.get(dev.name) === dev) {
+    cls.p.byName.delete(dev.name);
+    cls.p.names.freed(dev.name);
+  }
 }
 
 function busRemove(bus: BusType, dev: Device): void {

@@ -31,6 +31,8 @@ export class Devtmpfs {
   readonly #nodeDirs = new Map<string, number>();
   /** Symlinks created by userspace (udev), path → target text. */
   readonly #links = new Map<string, string>();
+  /** How many of those symlinks each directory below /dev holds, at any depth (lookups by index). */
+  readonly #linkDirs = new Map<string, number>();
   /** Directories created by userspace (udev's mkdir -p for links). */
   readonly #dirs = new Set<string>();
 
@@ -131,11 +133,17 @@ export class Devtmpfs {
   }
 
   #isDir(path: string): boolean {
-    if (this.#dirs.has(path)) return true;
-    if (this.#nodeDirs.has(path)) return true;
-    const prefix = `${path}/`;
-    for (const p of this.#links.keys()) if (p.startsWith(prefix)) return true;
-    return false;
+    return this.#dirs.has(path) || this.#nodeDirs.has(path) || this.#linkDirs.has(path);
+  }
+
+  /** Count a symlink in (`by` 1) or out of (-1) every directory above it below /dev. */
+  #countLink(path: string, by: 1 | -1): void {
+    for (let i = path.lastIndexOf('/'); i > 4; i = path.lastIndexOf('/', i - 1)) {
+      const d = path.slice(0, i);
+      const n = (this.#linkDirs.get(d) ?? 0) + by;
+      if (n > 0) this.#linkDirs.set(d, n);
+      else this.#linkDirs.delete(d);
+    }
   }
 
   /** Entries of a directory. */
@@ -180,6 +188,7 @@ export class Devtmpfs {
     const norm = normalizeAbsolute(path);
     if (this.lookup(norm)) throw kerr('EEXIST', path);
     this.#links.set(norm, target);
+    this.#countLink(norm, 1);
   }
 
   mkdir(path: string): void {
@@ -191,8 +200,8 @@ export class Devtmpfs {
     const norm = normalizeAbsolute(path);
     if (!this.#dirs.has(norm)) throw kerr('ENOENT', path);
     const prefix = `${norm}/`;
-    const all = [...this.#nodeEntries().map(([p]) => p), ...this.#links.keys(), ...this.#dirs];
-    if (all.some((p) => p.startsWith(prefix))) throw kerr('ENOTEMPTY', path);
+    const busy = this.#nodeDirs.has(norm) || this.#linkDirs.has(norm) || [...this.#dirs].some((p) => p.startsWith(prefix));
+    if (busy) throw kerr('ENOTEMPTY', path);
     this.#dirs.delete(norm);
   }
 
@@ -228,6 +237,7 @@ export class Devtmpfs {
   unlink(path: string): void {
     const norm = normalizeAbsolute(path);
     if (!this.#links.delete(norm)) throw kerr('ENOENT', path);
+    this.#countLink(norm, -1);
   }
 
   /** Every symlink, path → target. */
@@ -242,7 +252,7 @@ export class Devtmpfs {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#nodes, this.#byPath, this.#pathOf, this.#nodeDirs, this.#links, this.#dirs];
+    return [this.#nodes, this.#byPath, this.#pathOf, this.#nodeDirs, this.#links, this.#linkDirs, this.#dirs];
   }
   restoreFields(): void {
     // Every field is readonly: its contents are restored where they live.

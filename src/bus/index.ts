@@ -45,6 +45,7 @@ export {
   isAnonInodeFile,
 } from './char-dev.js';
 export { DeviceClass, type DeviceClassOptions, type DevnodeInfo } from './class.js';
+export { classNameWork } from './class-names.js';
 export { DeviceCore, IDeviceCore, type DevtmpfsNodes } from './core.js';
 export { DriverBinder, IDriverBinder, DeferredProbe, IDeferredProbe, DEFERRED_PROBE_TIMEOUT_MS } from './dd.js';
 export { Device, type DevT, type DeviceType, devicePath } from './device.js';

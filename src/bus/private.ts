@@ -7,6 +7,7 @@ import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
 import type { DeviceLink } from './devlink.js';
 import { KList } from '../base/index.js';
+import { ClassNameNumbers } from './class-names.js';
 
 /** One devres node: released last-in-first-out. */
 export interface DevresNode {
@@ -76,4 +77,6 @@ export class ClassPrivate {
   readonly devices = new KList<Device>();
   /** The same devices by name (names are unique in a class). */
   readonly byName = new Map<string, Device>();
+  /** Lowest free numbers of `%d` name patterns; told of every name that leaves `byName`. */
+  readonly names = new ClassNameNumbers();
 }

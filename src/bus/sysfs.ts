@@ -5,7 +5,7 @@
  * kernfs's open rules (EACCES even for root on a file without the needed bits or callback).
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
-import { kerr } from '../base/index.js';
+import { isPlainAbsolute, kerr } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, isBinAttribute } from './attribute.js';
 import type { BusType } from './bus-type.js';
 import { BusRegistry, IBusRegistry } from './bus.js';
@@ -190,6 +190,29 @@ export class SysfsDirBuilder implements EntrySink {
   }
 }
 
+/** #walk's node before its first step from a device found by the plain-path shortcut (never read). */
+const deviceDirPlaceholder: SysfsDir = { kind: 'dir', path: '', mode: 0o755, entries: () => [], child: () => undefined };
+
+/** An attribute list's attributes by name, in list order; rebuilt if the list grew. */
+const attrIndexes = new WeakMap<readonly AnyAttribute<never>[], { readonly length: number; readonly byName: Map<string, AnyAttribute<never>[]> }>();
+
+/** The attributes of `attrs` called `name`, in list order (a path step asks one group for one name). */
+function attrsNamed<O>(attrs: readonly AnyAttribute<O>[], name: string): readonly AnyAttribute<O>[] | undefined {
+  const key = attrs as readonly AnyAttribute<never>[];
+  let index = attrIndexes.get(key);
+  if (index === undefined || index.length !== attrs.length) {
+    const byName = new Map<string, AnyAttribute<never>[]>();
+    for (const a of key) {
+      const list = byName.get(a.name);
+      if (list) list.push(a);
+      else byName.set(a.name, [a]);
+    }
+    index = { length: attrs.length, byName };
+    attrIndexes.set(key, index);
+  }
+  return index.byName.get(name) as readonly AnyAttribute<O>[] | undefined;
+}
+
 /**
  * The entry one name resolves to in a directory, found by offering it the directory's entries
  * in the builder's order without building the map: a path step costs what the directory's own
@@ -229,8 +252,7 @@ export class SysfsEntryFinder implements EntrySink {
     const name = this.name;
     for (const group of groups) {
       if (group.name === undefined || group.name === '') {
-        for (const attr of group.attrs) {
-          if (attr.name !== name) continue;
+        for (const attr of attrsNamed(group.attrs, name) ?? []) {
           const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
           if (mode) this.file(attr, obj, mode);
         }
@@ -304,12 +326,23 @@ export class Sysfs {
 
   /** lookup() without the exception: the node, or the errno the walk stopped with. */
   #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
-    const parts = splitPath(path);
-    if (parts[0] !== 'sys') return 'ENOENT';
-    let node: SysfsNode | undefined;
+    let node: SysfsNode;
+    let queue: string[];
+    const start = this.#plainDeviceShortcut(path);
+    // The shortcut tried the path through the first remaining name as a devpath and missed:
+    // that name is no child device, and its lookup (in the device's directory, not built for it)
+    // need not ask again.
+    let notDevice = start && start.rest.length > 0 ? start : undefined;
+    if (start) {
+      node = notDevice ? deviceDirPlaceholder : this.deviceDir(start.dev);
+      queue = start.rest;
+    } else {
+      const parts = splitPath(path);
+      if (parts[0] !== 'sys') return 'ENOENT';
+      queue = parts.slice(1);
+      node = this.#deviceShortcut(queue) ?? this.root();
+    }
     let depth = 0;
-    const queue = parts.slice(1);
-    node = this.#deviceShortcut(queue) ?? this.root();
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (node.kind !== 'dir') return 'ENOTDIR';
@@ -324,7 +357,10 @@ export class Sysfs {
         }
         continue;
       }
-      const next: SysfsNode | undefined = node.child(name);
+      const next: SysfsNode | undefined = notDevice
+        ? this.#deviceEntry(notDevice.dev, notDevice.devpath, notDevice.dirPath, name, false)
+        : node.child(name);
+      notDevice = undefined;
       if (!next) return 'ENOENT';
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
         if (++depth > 40) return 'ELOOP';
@@ -353,6 +389,47 @@ export class Sysfs {
       for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
       queue.splice(0, k);
       return this.deviceDir(dev);
+    }
+    return undefined;
+  }
+
+  /**
+   * #deviceShortcut for the common path — `/sys/devices/…` without `.`, `..`, empty components
+   * or a trailing slash — read off the string: the longest prefix naming a device, tried from
+   * the whole path back one component at a time, with no array of components and no joined
+   * string per try. Undefined when the path is not of that form or no prefix names a device
+   * whose ancestors are all in sysfs (the general walk then answers).
+   */
+  #plainDeviceShortcut(
+    path: string,
+  ): { readonly dev: Device; readonly devpath: string; readonly dirPath: string; readonly rest: string[] } | undefined {
+    if (!path.startsWith('/sys/devices/') || !isPlainAbsolute(path)) return undefined;
+    // '/sys' is 4 characters; devpaths start at '/devices'. The shortest prefix tried is
+    // `/devices/<name>` (as #deviceShortcut's k ≥ 2).
+    const min = 4 + '/devices'.length;
+    // Most walks name an attribute of a device: try the parent first and ask its directory for
+    // the last name (a small map) instead of missing on the whole path in the devpath map.
+    const last = path.lastIndexOf('/');
+    if (last > min) {
+      const dev = this.core.findByPath(path.slice(4, last));
+      if (dev) {
+        const name = path.slice(last + 1);
+        const child = this.core.kobjectChildren(dev)?.directByName.get(name);
+        const found = child === undefined ? dev : child.name === name ? child : undefined;
+        if (found) {
+          for (let a = found.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+          const end = found === dev ? last : path.length;
+          const rest = found === dev ? [name] : [];
+          return { dev: found, devpath: path.slice(4, end), dirPath: path.slice(0, end), rest };
+        }
+      }
+    }
+    for (let end = path.length; end > min; end = path.lastIndexOf('/', end - 1)) {
+      const dev = this.core.findByPath(path.slice(4, end));
+      if (!dev) continue;
+      for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+      const rest = end === path.length ? [] : path.slice(end + 1).split('/');
+      return { dev, devpath: path.slice(4, end), dirPath: path.slice(0, end), rest };
     }
     return undefined;
   }
@@ -481,7 +558,8 @@ export class Sysfs {
    * link, each by index.
    */
   deviceDir(dev: Device): SysfsDir {
-    const path = `/sys${dev.devpath}`;
+    const devpath = dev.devpath;
+    const path = `/sys${devpath}`;
     return dir(
       path,
       () => {
@@ -493,18 +571,26 @@ export class Sysfs {
         return b.map;
       },
       0o755,
-      (name) => {
-        const c = this.core.kobjectChildren(dev);
-        if (c) {
-          if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
-          const child = this.core.findByPath(`${dev.devpath}/${name}`);
-          if (child && c.direct.has(child)) return this.deviceDir(child);
-        }
-        const f = new SysfsEntryFinder(path, name);
-        this.#deviceOwnEntries(dev, f);
-        return resolve(f.found);
-      },
+      (name) => this.#deviceEntry(dev, devpath, path, name, true),
     );
+  }
+
+  /**
+   * One name in a device's directory, as the listing would shadow it: glue dir, then child
+   * device (unless the caller knows `${devpath}/${name}` is no devpath), then attribute or link.
+   */
+  #deviceEntry(dev: Device, devpath: string, path: string, name: string, maybeDevice: boolean): SysfsNode | undefined {
+    const c = this.core.kobjectChildren(dev);
+    if (c) {
+      if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
+      if (maybeDevice) {
+        const child = this.core.findByPath(`${devpath}/${name}`);
+        if (child && c.direct.has(child)) return this.deviceDir(child);
+      }
+    }
+    const f = new SysfsEntryFinder(path, name);
+    this.#deviceOwnEntries(dev, f);
+    return resolve(f.found);
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------
@@ -655,6 +741,9 @@ export function splitPath(path: string): string[] {
  * (`/sys/class/net/eth0/device` → `../../../0000:03:00.0`, not `../..`).
  */
 export function relativeTarget(linkPath: string, target: string): string {
+  if (isPlainAbsolute(linkPath) && isPlainAbsolute(target)) {
+    return relativeTargetPlain(linkPath, target);
+  }
   const from = splitPath(linkPath).slice(0, -1);
   const to = splitPath(target);
   const toParent = to.slice(0, -1);
@@ -664,3 +753,22 @@ export function relativeTarget(linkPath: string, target: string): string {
 }
 
 export { isBinAttribute };
+
+/** relativeTarget for absolute plain paths, read off the strings (no component arrays). */
+function relativeTargetPlain(linkPath: string, target: string): string {
+  const fromDir = linkPath.slice(0, linkPath.lastIndexOf('/'));
+  const toParent = target.lastIndexOf('/');
+  // `sep`: where the components the link's directory and the target's parent share end.
+  const n = Math.min(fromDir.length, toParent);
+  let sep = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = fromDir.charCodeAt(i);
+    if (c !== target.charCodeAt(i)) break;
+    if (c === 47) sep = i;
+  }
+  if (i === n && (fromDir.length === n || fromDir.charCodeAt(n) === 47) && (toParent === n || target.charCodeAt(n) === 47)) sep = n;
+  let ups = 0;
+  for (let j = sep; j < fromDir.length; j++) if (fromDir.charCodeAt(j) === 47) ups++;
+  return '../'.repeat(ups) + target.slice(sep + 1);
+}

@@ -7,7 +7,7 @@
  * devm_device_add_group, so it goes away with the vectors when the driver unbinds. MSI (without
  * -X), INTx fallback and the MSI-X Enable bit in config space are not modelled.
  */
-import { kerr } from '../base/index.js';
+import { NumberMinHeap, kerr } from '../base/index.js';
 import { type AttributeGroup, type Device, attrRO, devmAddAction } from '../bus/index.js';
 import { type PciDevice, pciFindCapability } from './device.js';
 import { pciCapIds } from './regs.js';
@@ -19,9 +19,16 @@ export const pciIrqFlags = { INTX: 1 << 0, MSI: 1 << 1, MSIX: 1 << 2 } as const;
 const FIRST_DYNAMIC_IRQ = 24;
 
 export class PciMsi {
-  readonly #used = new Set<number>();
-  /** No IRQ below this is free (irq_find_free_area over the allocated bitmap, kept as a hint). */
-  #lowestFree = FIRST_DYNAMIC_IRQ;
+  /**
+   * irq_find_free_area over the allocated bitmap, kept as two parts: every IRQ from `#high` up
+   * is free, and `#freed` holds the free ones below it (given back by a driver, or skipped as
+   * some function's INTx line), smallest first. Allocation takes from the heap, then from
+   * `#high`: the same lowest numbers the walk over the bitmap finds, without walking the IRQs
+   * in use (an INTx line at 24 or above, as the root ports' are, stopped the old hint there and
+   * every allocation walked every MSI-X IRQ of the machine).
+   */
+  readonly #freed = new NumberMinHeap();
+  #high = FIRST_DYNAMIC_IRQ;
   readonly #groups = new WeakMap<PciDevice, AttributeGroup<Device>>();
 
   /**
@@ -38,12 +45,12 @@ export class PciMsi {
     const n = Math.min(max, tableSize);
     if (n < min) throw kerr('ENOSPC', `${pdev.name}: ${tableSize} MSI-X vectors, ${min} needed`);
     const irqs: number[] = [];
-    while (this.#used.has(this.#lowestFree)) this.#lowestFree++;
-    for (let irq = this.#lowestFree; irqs.length < n; irq++) {
-      if (this.#used.has(irq) || legacyIrqs.has(irq)) continue;
-      this.#used.add(irq);
-      irqs.push(irq);
+    const skipped: number[] = [];
+    while (irqs.length < n) {
+      const irq = this.#freed.size > 0 ? this.#freed.pop()! : this.#high++;
+      (legacyIrqs.has(irq) ? skipped : irqs).push(irq);
     }
+    for (const irq of skipped) this.#freed.push(irq);
     // msi_sysfs_populate_desc: one 0444 file per IRQ, the device-wide mode as its text.
     const group: AttributeGroup<Device> = { name: 'msi_irqs', attrs: irqs.map((irq) => attrRO(String(irq), () => 'msix\n')) };
     pdev.groups.push(group);
@@ -57,17 +64,14 @@ export class PciMsi {
     const group = this.#groups.get(pdev);
     if (group) pdev.groups.splice(pdev.groups.indexOf(group), 1);
     this.#groups.delete(pdev);
-    for (const irq of irqs) {
-      this.#used.delete(irq);
-      if (irq < this.#lowestFree) this.#lowestFree = irq;
-    }
+    for (const irq of irqs) this.#freed.push(irq);
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#used, this.#lowestFree, this.#groups];
+    return [this.#freed, this.#high, this.#groups];
   }
   restoreFields(v: readonly unknown[]): void {
-    this.#lowestFree = v[1] as never;
+    this.#high = v[1] as never;
   }
 }

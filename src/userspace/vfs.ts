@@ -8,7 +8,7 @@
  * even for root, after the generic permission check passed.
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
-import { DriverModelError, kerr, normalizeAbsolute } from '../base/index.js';
+import { DriverModelError, isPlainAbsolute, kerr, normalizeAbsolute } from '../base/index.js';
 import {
   type AnyAttribute,
   type CharDev,
@@ -326,7 +326,7 @@ export class Vfs {
    * `stat` otherwise.
    */
   tryStat(path: string, noFollow = false): StatResult | undefined {
-    if (path.startsWith('/sys/') && isPlainPath(path)) {
+    if (path.startsWith('/sys/') && isPlainAbsolute(path)) {
       const node = this.sysfs.tryLookup(path, noFollow);
       if (!node) return undefined;
       if (node.kind === 'dir') return { type: 'dir', mode: node.mode, uid: 0, gid: 0 };
@@ -342,7 +342,7 @@ export class Vfs {
 
   /** readlink(2) below /sys without the exception: the target, or undefined. */
   tryReadlink(path: string): string | undefined {
-    if (path.startsWith('/sys/') && isPlainPath(path)) {
+    if (path.startsWith('/sys/') && isPlainAbsolute(path)) {
       return this.sysfs.tryReadlink(path);
     }
     try {
@@ -360,7 +360,7 @@ export class Vfs {
    * /dev, /proc): the caller then takes the system-call path.
    */
   readSysfsText(path: string, who: Opener): string | undefined {
-    if (!path.startsWith('/sys/') || !isPlainPath(path)) return undefined;
+    if (!path.startsWith('/sys/') || !isPlainAbsolute(path)) return undefined;
     const node = this.sysfs.tryLookup(path);
     if (!node || node.kind !== 'file' || isBinAttribute(node.attr)) return undefined;
     checkPermission(who.cred, { mode: node.mode, uid: 0, gid: 0 }, MAY_READ, path);
@@ -381,19 +381,6 @@ export class Vfs {
 }
 
 const linkStat: StatResult = { type: 'link', mode: 0o777, uid: 0, gid: 0 };
-
-/** A path normalizePath() leaves as it is: absolute, no empty, `.` or `..` component, no trailing slash. */
-function isPlainPath(p: string): boolean {
-  return (
-    p.charCodeAt(0) === 47 &&
-    !p.includes('//') &&
-    !p.includes('/./') &&
-    !p.includes('/../') &&
-    !p.endsWith('/') &&
-    !p.endsWith('/.') &&
-    !p.endsWith('/..')
-  );
-}
 
 /** How Process.readFile decodes what read(2) returned. */
 const latin1Decoder = new TextDecoder('latin1');

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeAbsolute } from '../../src/base/index.js';
+import { isPlainAbsolute, normalizeAbsolute } from '../../src/base/index.js';
 
 describe('normalizeAbsolute', () => {
   it.each([
@@ -10,5 +11,36 @@ describe('normalizeAbsolute', () => {
     ['dev/x', '/dev/x'],
   ])('should turn %s into %s', (input, out) => {
     expect(normalizeAbsolute(input)).toBe(out);
+  });
+});
+
+/** The component-array normalisation, without the plain-path shortcut. */
+function normalizeByComponents(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+describe('isPlainAbsolute', () => {
+  const pathArb = fc.array(fc.constantFrom('', '.', '..', 'a', '.a', '..b', 'sys', 'x.'), { maxLength: 6 }).map((c) => c.join('/'));
+  it('holds exactly for the paths normalisation leaves unchanged, and normalizeAbsolute answers as the component version (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          pathArb,
+          pathArb.map((p) => `/${p}`),
+        ),
+        (p) => {
+          const byComponents = normalizeByComponents(p);
+          expect(isPlainAbsolute(p)).toBe(byComponents === p && p !== '/');
+          expect(normalizeAbsolute(p)).toBe(byComponents);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -191,3 +191,34 @@ describe('Scheduler.fireNextTimer (the playground steps timers one deadline at a
     expect(s.clock.now()).toBe(20);
   });
 });
+
+describe('Scheduler with long bursts of ready tasks', () => {
+  it('runs thousands of tasks in queue order, cancelled ones skipped, while tasks queue more and the explorer view stays exact', () => {
+    const s = new Scheduler(new SimulatedClock());
+    const ran: number[] = [];
+    const handles = new Map<number, { dispose(): void }>();
+    const add = (i: number) =>
+      handles.set(
+        i,
+        s.queue(`t${i}`, () => {
+          ran.push(i);
+          // Every 100th task queues one more behind everything and cancels a later one.
+          if (i % 100 === 0 && i < 5000) add(10_000 + i);
+          if (i % 100 === 50) handles.get(i + 7)?.dispose();
+        }),
+      );
+    for (let i = 0; i < 5000; i++) add(i);
+    for (let i = 3; i < 5000; i += 10) handles.get(i)!.dispose();
+    expect(s.pending).toBe(4500);
+    expect(s.ready.slice(0, 4).map((t) => t.name)).toEqual(['t0', 't1', 't2', 't4']);
+    let steps = 0;
+    while (steps < 2500 && s.runOne()) steps++;
+    expect(s.ready[0]!.name).toBe(`t${ran.at(-1)! + 1 + (ran.at(-1)! % 10 === 2 ? 1 : 0)}`);
+    s.settle();
+    const expected: number[] = [];
+    for (let i = 0; i < 5000; i++) if (i % 10 !== 3 && !(i % 100 === 57)) expected.push(i);
+    for (let i = 0; i < 5000; i += 100) expected.push(10_000 + i);
+    expect(ran).toEqual(expected);
+    expect(s.pending).toBe(0);
+  });
+});

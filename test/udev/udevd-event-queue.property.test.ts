@@ -52,4 +52,43 @@ describe('UdevEventQueue (indexed) against the scan', () => {
       { numRuns: 300 },
     );
   });
+
+  it('answers the same when many events share a key and leave out of order (the lists drop removed events)', () => {
+    // Long queues on two devpaths, one id: each key's list grows past its compaction threshold.
+    const manyArb = fc.record({
+      devpath: fc.constantFrom('/devices/a/b', '/devices/a/c', '/devices/a'),
+      devpathOld: fc.constant(undefined),
+      id: fc.option(fc.constant('+queues:rx-0'), { nil: undefined }),
+      devnode: fc.constant(undefined),
+    });
+    const manyStep = fc.oneof(
+      { weight: 3, arbitrary: manyArb.map((k) => ({ op: 'insert' as const, k })) },
+      { weight: 2, arbitrary: fc.nat(200).map((i) => ({ op: 'remove' as const, i })) },
+      { weight: 1, arbitrary: fc.constant({ op: 'start' as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(manyStep, { minLength: 100, maxLength: 400 }), fc.nat(), (steps, pick) => {
+        const q = new UdevEventQueue<null>();
+        const live: QueuedEvent<null>[] = [];
+        let seqnum = 0;
+        for (const step of steps) {
+          if (step.op === 'insert') live.push(q.insert({ seqnum: ++seqnum, ...step.k }, null));
+          else if (step.op === 'remove' && live.length > 0) q.remove(live.splice(step.i % live.length, 1)[0]!);
+          else if (step.op === 'start') {
+            const expected = live.find((e) => e.state === 'queued' && scanBlocker(live, e) === undefined);
+            expect(q.startNext()?.seqnum).toBe(expected?.seqnum);
+          }
+          // A few live events per step (all of them would make the run quadratic).
+          for (let k = 0; k < Math.min(3, live.length); k++) {
+            const e = live[(pick + k * 7 + seqnum) % live.length]!;
+            const blocker = scanBlocker(live, e);
+            expect(q.isBlocked(e)).toBe(blocker !== undefined);
+            expect(e.blockerSeqnum).toBe(blocker ?? e.seqnum);
+          }
+        }
+        expect(q.events.map((e) => e.seqnum)).toEqual(live.map((e) => e.seqnum));
+      }),
+      { numRuns: 60 },
+    );
+  });
 });

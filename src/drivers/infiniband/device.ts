@@ -194,26 +194,21 @@ export class IbCore implements ModuleEntry {
 
   /**
    * assign_name / alloc_name: a fixed name must be free; a %d pattern takes the lowest number
-   * no registered device uses — one walk over the devices marking the numbers in use, as
-   * alloc_name fills its ida.
+   * no registered device uses, as alloc_name finds it (its walk over the devices filling an ida).
    */
   #assignName(pattern: string): string {
-    const devices = this.devices;
+    const taken = (name: string) => this.ibClass.findDevice(name) instanceof IbDevice;
     if (!pattern.includes('%d')) {
-      if (devices.some((d) => d.name === pattern)) throw kerr('EEXIST', `${pattern}: RDMA device name in use`);
+      if (taken(pattern)) throw kerr('EEXIST', `${pattern}: RDMA device name in use`);
       return pattern;
     }
     const at = pattern.indexOf('%d');
     const prefix = pattern.slice(0, at);
     const suffix = pattern.slice(at + 2);
-    const used = new Set<number>();
-    for (const d of devices) {
-      if (!d.name.startsWith(prefix) || !d.name.endsWith(suffix)) continue;
-      const mid = d.name.slice(prefix.length, d.name.length - suffix.length);
-      if (/^(0|[1-9][0-9]*)$/.test(mid)) used.add(Number(mid));
-    }
-    for (let i = 0; i < 1 << 16; i++) if (!used.has(i)) return pattern.replace('%d', String(i));
-    throw kerr('ENFILE', `${pattern}: no free name`);
+    // The class finds the lowest free number from its name index (class-names.ts), not a walk.
+    const i = this.ibClass.lowestFreeNumber(prefix, suffix, 1 << 16, taken);
+    if (i === undefined) throw kerr('ENFILE', `${pattern}: no free name`);
+    return pattern.replace('%d', String(i));
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */

@@ -41,6 +41,8 @@ export class NetCore {
   /** class `net` (net_class): INTERFACE/IFINDEX uevents, the attributes of net-sysfs.c. */
   readonly netClass = new DeviceClass({ name: 'net', devGroups: netClassGroups, devUevent: netdevUevent });
   #nextIfindex = FIRST_IFINDEX;
+  /** Registered interfaces by ifindex (never reused); an entry counts while its device is in the class. */
+  readonly #byIfindex = new Map<number, NetDevice>();
   #initialized = false;
 
   constructor(
@@ -63,11 +65,13 @@ export class NetCore {
   }
 
   byIfindex(ifindex: number): NetDevice | undefined {
-    return this.devices.find((d) => d.ifindex === ifindex);
+    const dev = this.#byIfindex.get(ifindex);
+    return dev && dev.ifindex === ifindex && this.netClass.devices.has(dev) ? dev : undefined;
   }
 
   byName(name: string): NetDevice | undefined {
-    return this.devices.find((d) => d.name === name);
+    const dev = this.netClass.findDevice(name);
+    return dev instanceof NetDevice ? dev : undefined;
   }
 
   /**
@@ -87,6 +91,7 @@ export class NetCore {
     }
     dev.class = this.netClass;
     dev.ifindex = this.#nextIfindex++;
+    this.#byIfindex.set(dev.ifindex, dev);
     // netdev_register_kobject: device_add, then the queue kobjects (net-queues.ts).
     this.core.add(dev);
     const s = dev.setup;
@@ -100,6 +105,7 @@ export class NetCore {
     // netdev_unregister_kobject: the queues, then device_del.
     removeQueueKobjects(dev, this.uevent);
     this.core.unregister(dev);
+    if (this.#byIfindex.get(dev.ifindex) === dev) this.#byIfindex.delete(dev.ifindex);
   }
 
   /**
@@ -129,34 +135,29 @@ export class NetCore {
     this.changeName(dev, newName);
   }
 
-  /** __dev_alloc_name: the lowest number not in use for the pattern. */
+  /**
+   * __dev_alloc_name: the lowest number no interface's name takes for the pattern (the kernel
+   * walks every netdev; the class finds the same number from its index, class-names.ts).
+   */
   #allocName(pattern: string): string {
     const at = pattern.indexOf('%d');
     if (at < 0 || pattern.indexOf('%', at + 1) >= 0) throw kerr('EINVAL', `${pattern}: invalid name pattern`);
     const prefix = pattern.slice(0, at);
     const suffix = pattern.slice(at + 2);
-    const used = new Set<number>();
-    for (const d of this.devices) {
-      if (!d.name.startsWith(prefix) || !d.name.endsWith(suffix)) continue;
-      const mid = d.name.slice(prefix.length, d.name.length - suffix.length);
-      if (/^(0|[1-9][0-9]*)$/.test(mid)) used.add(Number(mid));
-    }
-    for (let i = 0; i < 32768; i++) {
-      if (used.has(i)) continue;
-      const name = `${prefix}${i}${suffix}`;
-      validName(name);
-      return name;
-    }
-    throw kerr('ENFILE', `${pattern}: no free name`);
+    const i = this.netClass.lowestFreeNumber(prefix, suffix, 32768, (name) => this.byName(name) !== undefined);
+    if (i === undefined) throw kerr('ENFILE', `${pattern}: no free name`);
+    const name = `${prefix}${i}${suffix}`;
+    validName(name);
+    return name;
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#nextIfindex, this.#initialized];
+    return [this.#nextIfindex, this.#byIfindex, this.#initialized];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#nextIfindex = v[0] as never;
-    this.#initialized = v[1] as never;
+    this.#initialized = v[2] as never;
   }
 }
 

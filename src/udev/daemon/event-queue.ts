@@ -62,40 +62,96 @@ function ancestors(devpath: string): string[] {
   return out;
 }
 
-/** Events by one key, each set in insertion (SEQNUM) order. */
-class KeyIndex<E> {
-  readonly #sets = new Map<string, Set<E>>();
+/** One key's events in insertion (SEQNUM) order; removed events leave lazily. */
+interface KeyList<E> {
+  readonly items: E[];
+  /** items[head] is the earliest event still live (every earlier item is gone). */
+  head: number;
+  live: number;
+}
+
+/**
+ * Events by one key, each list in insertion (SEQNUM) order. A removed event is skipped when it
+ * reaches the head of its list and dropped when a list holds more removed events than live
+ * ones, so `first` is O(1) amortised however many events share a key (every event below a
+ * switch shares its ancestors; every NIC's `rx-0` queue shares the id `+queues:rx-0`) — a `Set`
+ * kept the removed entries as holes its iteration walked past.
+ */
+class KeyIndex<E extends { readonly seqnum: number }> {
+  readonly #lists = new Map<string, KeyList<E>>();
+
+  /** `isLive(e)`: `e` is still in the queue (the index is told of a removal after the fact). */
+  constructor(private readonly isLive: (e: E) => boolean) {}
 
   add(key: string | undefined, e: E): void {
     if (key === undefined) return;
-    let set = this.#sets.get(key);
-    if (!set) this.#sets.set(key, (set = new Set()));
-    set.add(e);
+    const list = this.#lists.get(key);
+    if (!list) this.#lists.set(key, { items: [e], head: 0, live: 1 });
+    else {
+      list.items.push(e);
+      list.live++;
+    }
   }
 
-  delete(key: string | undefined, e: E): void {
+  /** `e`, under `key`, has left the queue (isLive(e) is already false). */
+  delete(key: string | undefined): void {
     if (key === undefined) return;
-    const set = this.#sets.get(key);
-    if (set?.delete(e) && set.size === 0) this.#sets.delete(key);
+    const list = this.#lists.get(key);
+    if (!list) return;
+    if (--list.live === 0) {
+      this.#lists.delete(key);
+      return;
+    }
+    const items = list.items;
+    while (!this.isLive(items[list.head]!)) list.head++;
+    if (items.length - list.head > 2 * list.live + 8) {
+      // More removed events than live ones behind the head: keep the live ones, in order.
+      let w = 0;
+      for (let r = list.head; r < items.length; r++) if (this.isLive(items[r]!)) items[w++] = items[r]!;
+      items.length = w;
+      list.head = 0;
+    } else if (list.head > 64 && list.head * 2 > items.length) {
+      items.splice(0, list.head);
+      list.head = 0;
+    }
   }
 
   /** The earliest event under `key`. */
   first(key: string | undefined): E | undefined {
     if (key === undefined) return undefined;
-    const set = this.#sets.get(key);
-    if (!set) return undefined;
-    for (const e of set) return e;
+    const list = this.#lists.get(key);
+    return list ? list.items[list.head] : undefined;
+  }
+
+  /** The latest event under `key` with a SEQNUM below `seqnum`. */
+  lastBefore(key: string | undefined, seqnum: number): E | undefined {
+    if (key === undefined) return undefined;
+    const list = this.#lists.get(key);
+    if (!list) return undefined;
+    const items = list.items;
+    let lo = list.head;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid]!.seqnum < seqnum) lo = mid + 1;
+      else hi = mid;
+    }
+    // items[head] is live, so the walk back over removed events stops there at the latest.
+    for (let i = lo - 1; i >= list.head; i--) if (this.isLive(items[i]!)) return items[i];
     return undefined;
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#sets];
+    return [this.#lists];
   }
   restoreFields(): void {
     // Every field is readonly: its contents are restored where they live.
   }
 }
+
+/** Which conflicting event a scan of the indexes picks. */
+type Pick = 'earliest' | 'latest';
 
 /** A binary min-heap of events by SEQNUM. */
 class SeqnumHeap<E extends { readonly seqnum: number }> {
@@ -106,32 +162,38 @@ class SeqnumHeap<E extends { readonly seqnum: number }> {
   }
 
   push(e: E): void {
+    // Sift up with a hole: parents move down until e's place is found (no swaps).
     const a = this.#a;
+    let i = a.length;
     a.push(e);
-    for (let i = a.length - 1; i > 0;) {
+    while (i > 0) {
       const up = (i - 1) >> 1;
-      if (a[up]!.seqnum <= a[i]!.seqnum) break;
-      [a[up], a[i]] = [a[i]!, a[up]!];
+      const p = a[up]!;
+      if (p.seqnum <= e.seqnum) break;
+      a[i] = p;
       i = up;
     }
+    a[i] = e;
   }
 
   pop(): E | undefined {
     const a = this.#a;
     const top = a[0];
     const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      for (let i = 0; ;) {
+    const n = a.length;
+    if (n > 0 && last) {
+      // Sift the last element down from the root with a hole.
+      let i = 0;
+      for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]!.seqnum < a[m]!.seqnum) m = l;
-        if (r < a.length && a[r]!.seqnum < a[m]!.seqnum) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        const m = r < n && a[r]!.seqnum < a[l]!.seqnum ? r : l;
+        if (a[m]!.seqnum >= last.seqnum) break;
+        a[i] = a[m]!;
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }
@@ -157,16 +219,19 @@ class SeqnumHeap<E extends { readonly seqnum: number }> {
 export class UdevEventQueue<T> {
   /** Every event by SEQNUM, in arrival order. */
   readonly #events = new Map<number, QueuedEvent<T>>();
-  readonly #byId = new KeyIndex<QueuedEvent<T>>();
-  readonly #byDevnode = new KeyIndex<QueuedEvent<T>>();
+  /** The proper ancestors of each event's devpath and DEVPATH_OLD, computed once at insert. */
+  readonly #ancestors = new Map<number, { readonly path: readonly string[]; readonly old: readonly string[] | undefined }>();
+  readonly #isLive = (e: QueuedEvent<T>): boolean => this.#events.get(e.seqnum) === e;
+  readonly #byId = new KeyIndex<QueuedEvent<T>>(this.#isLive);
+  readonly #byDevnode = new KeyIndex<QueuedEvent<T>>(this.#isLive);
   /** Events by their devpath. */
-  readonly #byPath = new KeyIndex<QueuedEvent<T>>();
+  readonly #byPath = new KeyIndex<QueuedEvent<T>>(this.#isLive);
   /** Events by their DEVPATH_OLD. */
-  readonly #byOldPath = new KeyIndex<QueuedEvent<T>>();
+  readonly #byOldPath = new KeyIndex<QueuedEvent<T>>(this.#isLive);
   /** Events by each proper ancestor of their devpath. */
-  readonly #byAncestor = new KeyIndex<QueuedEvent<T>>();
+  readonly #byAncestor = new KeyIndex<QueuedEvent<T>>(this.#isLive);
   /** Events by each proper ancestor of their DEVPATH_OLD. */
-  readonly #byOldAncestor = new KeyIndex<QueuedEvent<T>>();
+  readonly #byOldAncestor = new KeyIndex<QueuedEvent<T>>(this.#isLive);
   /** Queued events not blocked when last checked, to start in SEQNUM order. */
   readonly #ready = new SeqnumHeap<QueuedEvent<T>>();
   /** Queued events waiting for the blocker (by its SEQNUM) to leave the queue. */
@@ -194,13 +259,15 @@ export class UdevEventQueue<T> {
   /** event_queue_insert(): append a queued event. */
   insert(key: QueuedEventKey, payload: T): QueuedEvent<T> {
     const event: QueuedEvent<T> = { ...key, state: 'queued', blockerSeqnum: 0, payload };
+    const anc = { path: ancestors(event.devpath), old: event.devpathOld === undefined ? undefined : ancestors(event.devpathOld) };
     this.#events.set(event.seqnum, event);
+    this.#ancestors.set(event.seqnum, anc);
     this.#byId.add(event.id, event);
     this.#byDevnode.add(event.devnode, event);
     this.#byPath.add(event.devpath, event);
     this.#byOldPath.add(event.devpathOld, event);
-    for (const a of ancestors(event.devpath)) this.#byAncestor.add(a, event);
-    if (event.devpathOld !== undefined) for (const a of ancestors(event.devpathOld)) this.#byOldAncestor.add(a, event);
+    for (const a of anc.path) this.#byAncestor.add(a, event);
+    if (anc.old) for (const a of anc.old) this.#byOldAncestor.add(a, event);
     this.#classify(event);
     return event;
   }
@@ -208,14 +275,17 @@ export class UdevEventQueue<T> {
   /** event_free(): the event finished (or was dropped); the events it blocked are checked again. */
   remove(event: QueuedEvent<T>): void {
     if (this.#events.get(event.seqnum) !== event) return;
+    const anc = this.#ancestors.get(event.seqnum)!;
+    // Out of #events first: the indexes skip the events isLive() denies.
     this.#events.delete(event.seqnum);
+    this.#ancestors.delete(event.seqnum);
     this.#running.delete(event);
-    this.#byId.delete(event.id, event);
-    this.#byDevnode.delete(event.devnode, event);
-    this.#byPath.delete(event.devpath, event);
-    this.#byOldPath.delete(event.devpathOld, event);
-    for (const a of ancestors(event.devpath)) this.#byAncestor.delete(a, event);
-    if (event.devpathOld !== undefined) for (const a of ancestors(event.devpathOld)) this.#byOldAncestor.delete(a, event);
+    this.#byId.delete(event.id);
+    this.#byDevnode.delete(event.devnode);
+    this.#byPath.delete(event.devpath);
+    this.#byOldPath.delete(event.devpathOld);
+    for (const a of anc.path) this.#byAncestor.delete(a);
+    if (anc.old) for (const a of anc.old) this.#byOldAncestor.delete(a);
     const waiters = this.#waiting.get(event.seqnum);
     if (waiters) {
       this.#waiting.delete(event.seqnum);
@@ -223,12 +293,19 @@ export class UdevEventQueue<T> {
     }
   }
 
-  /** A queued event goes on the ready heap, or waits for its blocker. */
+  /**
+   * A queued event goes on the ready heap, or waits for the *latest* earlier event that blocks
+   * it (not the earliest, which isBlocked reports): events finish roughly in SEQNUM order, so
+   * the latest is usually the last of its blockers to leave, and a chain of events on one key
+   * (every NIC's `rx-0` queue shares the id `+queues:rx-0`) is not checked again whenever its
+   * head leaves — waiting on the earliest made that quadratic.
+   */
   #classify(event: QueuedEvent<T>): void {
     if (this.isBlocked(event)) {
-      const list = this.#waiting.get(event.blockerSeqnum);
+      const on = this.#conflicting(event, 'latest')!.seqnum;
+      const list = this.#waiting.get(on);
       if (list) list.push(event);
-      else this.#waiting.set(event.blockerSeqnum, [event]);
+      else this.#waiting.set(on, [event]);
     } else this.#ready.push(event);
   }
 
@@ -256,26 +333,7 @@ export class UdevEventQueue<T> {
     if (event.blockerSeqnum === event.seqnum) return false;
     const known = this.#events.get(event.blockerSeqnum);
     if (known) return true;
-    let blocker: QueuedEvent<T> | undefined;
-    const consider = (e: QueuedEvent<T> | undefined) => {
-      if (e && e.seqnum < event.seqnum && (!blocker || e.seqnum < blocker.seqnum)) blocker = e;
-    };
-    consider(this.#byId.first(event.id));
-    consider(this.#byDevnode.first(event.devnode));
-    // devpath_conflict(event.devpath, e.devpath): equal, e above it, or e below it.
-    consider(this.#byPath.first(event.devpath));
-    for (const a of ancestors(event.devpath)) consider(this.#byPath.first(a));
-    consider(this.#byAncestor.first(event.devpath));
-    // devpath_conflict(event.devpath, e.devpath_old)
-    consider(this.#byOldPath.first(event.devpath));
-    for (const a of ancestors(event.devpath)) consider(this.#byOldPath.first(a));
-    consider(this.#byOldAncestor.first(event.devpath));
-    // devpath_conflict(event.devpath_old, e.devpath)
-    if (event.devpathOld !== undefined) {
-      consider(this.#byPath.first(event.devpathOld));
-      for (const a of ancestors(event.devpathOld)) consider(this.#byPath.first(a));
-      consider(this.#byAncestor.first(event.devpathOld));
-    }
+    const blocker = this.#conflicting(event, 'earliest');
     if (blocker) {
       event.blockerSeqnum = blocker.seqnum;
       return true;
@@ -284,10 +342,47 @@ export class UdevEventQueue<T> {
     return false;
   }
 
+  /**
+   * The earliest, or the latest, earlier event in the queue that conflicts with `event`
+   * (eventsConflict), found through the indexes.
+   */
+  #conflicting(event: QueuedEvent<T>, pick: Pick): QueuedEvent<T> | undefined {
+    const anc = this.#ancestors.get(event.seqnum) ?? {
+      path: ancestors(event.devpath),
+      old: event.devpathOld === undefined ? undefined : ancestors(event.devpathOld),
+    };
+    const seqnum = event.seqnum;
+    let found: QueuedEvent<T> | undefined;
+    const look = (index: KeyIndex<QueuedEvent<T>>, key: string | undefined) => {
+      const e = pick === 'earliest' ? index.first(key) : index.lastBefore(key, seqnum);
+      if (!e || e.seqnum >= seqnum) return;
+      if (!found || (pick === 'earliest' ? e.seqnum < found.seqnum : e.seqnum > found.seqnum)) found = e;
+    };
+    look(this.#byId, event.id);
+    look(this.#byDevnode, event.devnode);
+    // devpath_conflict(event.devpath, e.devpath): equal, e above it, or e below it.
+    look(this.#byPath, event.devpath);
+    for (const a of anc.path) look(this.#byPath, a);
+    look(this.#byAncestor, event.devpath);
+    // devpath_conflict(event.devpath, e.devpath_old)
+    look(this.#byOldPath, event.devpath);
+    for (const a of anc.path) look(this.#byOldPath, a);
+    look(this.#byOldAncestor, event.devpath);
+    // devpath_conflict(event.devpath_old, e.devpath)
+    if (event.devpathOld !== undefined) {
+      look(this.#byPath, event.devpathOld);
+      for (const a of anc.old!) look(this.#byPath, a);
+      look(this.#byAncestor, event.devpathOld);
+    }
+    return found;
+  }
+
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
     return [
       this.#events,
+      this.#ancestors,
+      this.#isLive,
       this.#byId,
       this.#byDevnode,
       this.#byPath,
