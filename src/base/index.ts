@@ -17,3 +17,4 @@ export { PasswdDatabase, type PasswdEntry, type GroupEntry, debianPasswd, debian
 export { isPlainAbsolute, normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';
 export { type Snapshottable, type SnapshotToken, opaque, opaqueClass, sideTable, takeSnapshot, restoreSnapshot } from './snapshot.js';
+export { IServiceRegistry, type ServiceRegistry } from './service-registry.js';

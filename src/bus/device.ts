@@ -63,13 +63,45 @@ export class Device {
     return this.p.state === 'added';
   }
 
-  /** The kobject path below /sys, e.g. `/devices/pci0000:00/0000:00:01.0/0000:0d:00.0`. */
+  /** The last devpath computed, with what it was computed from. */
+  #path:
+    | {
+        name: string;
+        parent: Device | undefined;
+        cls: DeviceClass | undefined;
+        clsName: string | undefined;
+        parentPath: string | undefined;
+        path: string;
+      }
+    | undefined;
+
+  /**
+   * The kobject path below /sys, e.g. `/devices/pci0000:00/0000:00:01.0/0000:0d:00.0`. Asked on
+   * every sysfs walk and uevent: computed again only when the name, parent, class or the
+   * parent's own path changed since the last time (a rename, a reparenting), else the same string.
+   */
   get devpath(): string {
-    return devicePath(this);
+    const name = this.name;
+    const parent = this.parent;
+    const cls = this.class;
+    const parentPath = parent?.devpath;
+    const c = this.#path;
+    if (c && c.name === name && c.parent === parent && c.cls === cls && c.clsName === cls?.name && c.parentPath === parentPath) return c.path;
+    const path = devicePath(this);
+    this.#path = { name, parent, cls, clsName: cls?.name, parentPath, path };
+    return path;
   }
 
   get children(): readonly Device[] {
     return this.p.children;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#path];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#path = v[0] as never;
   }
 }
 
@@ -82,9 +114,9 @@ export function devicePath(dev: Device): string {
   const parent = dev.parent;
   if (dev.class) {
     if (!parent) return `/devices/virtual/${dev.class.name}/${dev.name}`;
-    if (parent.class === dev.class) return `${devicePath(parent)}/${dev.name}`;
-    return `${devicePath(parent)}/${dev.class.name}/${dev.name}`;
+    if (parent.class === dev.class) return `${parent.devpath}/${dev.name}`;
+    return `${parent.devpath}/${dev.class.name}/${dev.name}`;
   }
-  if (parent) return `${devicePath(parent)}/${dev.name}`;
+  if (parent) return `${parent.devpath}/${dev.name}`;
   return `/devices/${dev.name}`;
 }

@@ -1,13 +1,13 @@
 /**
  * Kernel modules (kernel/module, kmod): each simulated module is an inversify ContainerModule
- * whose entry point's init() registers its drivers and exit() unregisters them. modprobe loads
- * dependencies first and treats '-' and '_' alike; rmmod refuses (EBUSY) while a loaded module
+ * (loaded through the machine's IServiceRegistry) whose entry point's init() registers its drivers
+ * and exit() unregisters them. modprobe loads dependencies first and treats '-' and '_' alike; rmmod refuses (EBUSY) while a loaded module
  * depends on the target or a file of one of its devices is open. modules.alias is generated
  * from the modules' declared aliases (their drivers' id tables), and loading by MODALIAS matches
  * those patterns, as kmod's `modprobe <modalias>` does.
  */
 import { type Container, ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
-import { DriverModelError, ILogService, kerr } from '../base/index.js';
+import { DriverModelError, ILogService, IServiceRegistry, type ServiceRegistry, kerr } from '../base/index.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { type ModprobeConfig, emptyModprobeConfig, underscores } from './modprobe-config.js';
 import { type ModuleParamInfo, paramName, parseModuleParam, splitModuleOptions } from './module-params.js';
@@ -64,7 +64,7 @@ export function moduleName(name: string): string {
 }
 
 export const IModuleLoader: ServiceIdentifier<ModuleLoader> = Symbol.for('IModuleLoader');
-/** The container modules are loaded into (the machine's own). */
+/** The machine's inversify container (kernel modules are loaded into it through IServiceRegistry). */
 export const IKernelContainer: ServiceIdentifier<Container> = Symbol.for('IKernelContainer');
 
 interface Loaded {
@@ -83,7 +83,7 @@ export class ModuleLoader {
   #kernelBlacklist = new Set<string>();
 
   constructor(
-    @inject(IKernelContainer) private readonly container: Container,
+    @inject(IServiceRegistry) private readonly services: ServiceRegistry,
     @inject(IKobjectUevent) private readonly uevent: KobjectUevent,
     @inject(ICharDevRegistry) private readonly cdevs: CharDevRegistry,
     @inject(ILogService) private readonly log: ILogService,
@@ -240,10 +240,10 @@ export class ModuleLoader {
       throw kerr('EPERM', `modprobe: ERROR: could not insert '${name}': Operation not permitted`);
     }
     const params = this.#parseParams(name, info);
-    this.container.load(info.bindings);
+    this.services.load(info.bindings);
     let entry: ModuleEntry;
     try {
-      entry = this.container.get<ModuleEntry>(info.entry);
+      entry = this.services.get<ModuleEntry>(info.entry);
       // Mark loaded before init: drivers registered in init already count as the module's.
       this.#loaded.set(name, { info, entry });
       this.#params.set(name, params);
@@ -251,7 +251,7 @@ export class ModuleLoader {
     } catch (e) {
       this.#loaded.delete(name);
       this.#params.delete(name);
-      this.container.unload(info.bindings);
+      this.services.unload(info.bindings);
       throw e;
     }
     // The module's `add` uevent follows a successful init (do_init_module).
@@ -333,7 +333,7 @@ export class ModuleLoader {
     loaded.entry.exit();
     this.#loaded.delete(n);
     this.#params.delete(n);
-    this.container.unload(loaded.info.bindings);
+    this.services.unload(loaded.info.bindings);
     this.uevent.send({ devpath: `/module/${n}`, subsystem: 'module' }, 'remove');
   }
 

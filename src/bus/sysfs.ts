@@ -33,6 +33,12 @@ export interface SysfsFile {
   // The attribute and the object it belongs to; the syscall layer calls show/store/read/write.
   readonly attr: AnyAttribute<unknown>;
   readonly obj: unknown;
+  /**
+   * kernfs_get_active on the node itself: true while this attribute is still in sysfs, asked
+   * without a path walk (an open file holds its node, `of->kn`, not its path). Absent on nodes
+   * that only a path walk can re-check; the syscall layer then looks the path up again.
+   */
+  active?(): boolean;
 }
 
 export interface SysfsLink {
@@ -77,6 +83,26 @@ class LinkNode implements SysfsLink {
   ) {}
   get path(): string {
     return join(this.dirPath, this.name);
+  }
+}
+
+/**
+ * A device's attribute file: it stays active while the device's directory is in sysfs and
+ * still holds this attribute of this object under its name — what kernfs_remove deactivating
+ * the node amounts to here, where nodes are computed. Like a kernfs node it follows its device
+ * through a rename (device_rename moves the node; an open file keeps working).
+ */
+class DeviceFileNode extends FileNode {
+  constructor(
+    file: FileNode,
+    readonly dev: Device,
+    private readonly sysfs: Sysfs,
+  ) {
+    super(file.dirPath, file.attr, file.mode, file.obj);
+  }
+
+  active(): boolean {
+    return this.sysfs.deviceEntryIs(this.dev, this.attr.name, this.attr, this.obj);
   }
 }
 
@@ -284,6 +310,9 @@ export class Sysfs {
     @inject(IDevicePower) private readonly power: DevicePower,
   ) {}
 
+  /** Path walks so far (lookup, tryLookup, readlink): for tests that count work, never time. */
+  walks = 0;
+
   /** Another service contributes a top-level directory (`module`, `kernel`). */
   registerRoot(name: string, provider: SysfsDirProvider): void {
     this.#providers.set(name, provider);
@@ -326,6 +355,7 @@ export class Sysfs {
 
   /** lookup() without the exception: the node, or the errno the walk stopped with. */
   #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
+    this.walks++;
     let node: SysfsNode;
     let queue: string[];
     const start = this.#plainDeviceShortcut(path);
@@ -590,7 +620,29 @@ export class Sysfs {
     }
     const f = new SysfsEntryFinder(path, name);
     this.#deviceOwnEntries(dev, f);
-    return resolve(f.found);
+    const found = resolve(f.found);
+    return found instanceof FileNode ? new DeviceFileNode(found, dev, this) : found;
+  }
+
+  /**
+   * Whether `dev`'s directory is in sysfs and `name` in it is the attribute `attr` of `obj`: the
+   * answer a walk to `/sys<devpath>/<name>` would give (the device at its devpath, its ancestors
+   * in sysfs, no child device or glue directory shadowing the name, the same entry), without
+   * the walk.
+   */
+  deviceEntryIs(dev: Device, name: string, attr: AnyAttribute<unknown>, obj: unknown): boolean {
+    if (this.core.findByPath(dev.devpath) !== dev) return false;
+    for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return false;
+    const c = this.core.kobjectChildren(dev);
+    if (c) {
+      if (c.glue.has(name)) return false;
+      const child = this.core.findByPath(`${dev.devpath}/${name}`);
+      if (child && c.direct.has(child)) return false;
+    }
+    const f = new SysfsEntryFinder('', name);
+    this.#deviceOwnEntries(dev, f);
+    const e = f.found;
+    return e instanceof FileNode && e.attr === attr && e.obj === obj;
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------

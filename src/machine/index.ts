@@ -8,6 +8,7 @@
 import 'reflect-metadata';
 export { Machine, IMachine, IBootDaemon } from './machine.js';
 export { createMachine } from './container.js';
+export { ServiceGraph } from './service-graph.js';
 export { type MachineOptions, type ResolvedMachineOptions, IMachineOptions, resolveMachineOptions } from './machine-options.js';
 export { machineScenarioHost, machineOfScenario } from './scenario-host.js';
 // What the CLI and the test kit need of the layers below, re-exported so they import the machine only.

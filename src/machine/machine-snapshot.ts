@@ -77,7 +77,7 @@ function bindingsOf(context: BindingContext): SnapshotBinding[] {
 
 class MachineToken implements SnapshotToken {
   constructor(
-    readonly context: BindingContext,
+    readonly context: BindingContext | undefined,
     readonly graph: SnapshotToken,
     readonly bindings: readonly SnapshotBinding[],
     readonly caches: readonly (SnapshotBinding['cache'] | undefined)[],
@@ -92,10 +92,10 @@ class MachineToken implements SnapshotToken {
  * (a module loaded later binds its services; rmmod unbinds them), what each has resolved, and
  * the graph reachable from the resolved values.
  */
-export function snapshotContainer(container: Container, roots: readonly unknown[]): SnapshotToken {
-  opaque(container);
-  const context = contextOf(container);
-  const bindings = bindingsOf(context);
+export function snapshotContainer(container: Container | undefined, roots: readonly unknown[]): SnapshotToken {
+  if (container) opaque(container);
+  const context = container ? contextOf(container) : undefined;
+  const bindings = context ? bindingsOf(context) : [];
   const caches = bindings.map((b) => (b.cache ? { ...b.cache } : undefined));
   const values = caches.flatMap((c) => (c?.isRight ? [c.value] : []));
   return new MachineToken(context, takeSnapshot([...roots, ...values]), bindings, caches);
@@ -104,8 +104,13 @@ export function snapshotContainer(container: Container, roots: readonly unknown[
 /** Puts the state `token` recorded back, in place: the bindings, their resolved values, the graph. */
 export function restoreContainer(token: SnapshotToken): void {
   if (!(token instanceof MachineToken)) throw new TypeError('restore: not a machine snapshot');
-  const service = token.context.bindingService;
-  const now = bindingsOf(token.context);
+  if (token.context) restoreBindings(token, token.context);
+  restoreSnapshot(token.graph);
+}
+
+function restoreBindings(token: MachineToken, context: BindingContext): void {
+  const service = context.bindingService;
+  const now = bindingsOf(context);
   const want = new Set(token.bindings);
   let changed = false;
   for (const b of now) {
@@ -119,10 +124,9 @@ export function restoreContainer(token: SnapshotToken): void {
     service.set(b);
     changed = true;
   }
-  if (changed) token.context.planResultCacheService.clearCache();
+  if (changed) context.planResultCacheService.clearCache();
   token.bindings.forEach((b, i) => {
     const c = token.caches[i];
     if (b.cache !== undefined || c !== undefined) b.cache = c ? { ...c } : c;
   });
-  restoreSnapshot(token.graph);
 }

@@ -43,7 +43,6 @@ export class MachineUdev extends Disposable implements IBootDaemon {
     super();
     this.sysfs = new MachineSysfs(machine);
     this.devfs = new MachineDevFs(machine.devtmpfs);
-    const container = machine.container;
     this.daemon = new UdevDaemon(
       {
         sysfs: this.sysfs,
@@ -54,8 +53,8 @@ export class MachineUdev extends Disposable implements IBootDaemon {
         kmod: machineKmod(machine),
         ...(options.hwdb ? { hwdb: options.hwdb } : {}),
         renameNetif(ifindex, oldName, newName) {
-          if (!container.isBound(IUdevNetifRenamer)) throw kerr('ENODEV', `no network interface ${ifindex}`);
-          container.get(IUdevNetifRenamer).rename(ifindex, oldName, newName);
+          if (!machine.isBound(IUdevNetifRenamer)) throw kerr('ENODEV', `no network interface ${ifindex}`);
+          machine.get(IUdevNetifRenamer).rename(ifindex, oldName, newName);
         },
       },
       { rules: udevRulesFiles(options.rules, options.autoload) },

@@ -1,17 +1,18 @@
 /**
- * Machine: one simulated computer, built from an inversify container in which every service is
- * a singleton. Two machines never share state. Everything asynchronous runs on the machine's
- * scheduler; `settle()` drains it, `advance(ms)` moves virtual time.
+ * Machine: one simulated computer whose services live in an inversify container, one instance
+ * of each per machine, built on first use by the machine's ServiceGraph (service-graph.ts says
+ * why the container does not build them itself). Two machines never share state. Everything
+ * asynchronous runs on the machine's scheduler; `settle()` drains it, `advance(ms)` moves
+ * virtual time.
  */
 import 'reflect-metadata';
-import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
-import { releaseContainer } from './container-release.js';
-import { checkQuiescent, restoreContainer, snapshotContainer } from './machine-snapshot.js';
+import { type Container, ContainerModule, type ServiceIdentifier } from 'inversify';
 import {
   IClock,
   IInitcall,
   ILogService,
   IScheduler,
+  IServiceRegistry,
   LogService,
   Scheduler,
   SimulatedClock,
@@ -61,6 +62,8 @@ import {
 import { IPresetHost } from '../drivers/index.js';
 import { IPciOptions } from '../pci/index.js';
 import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
+import { checkQuiescent, restoreContainer, snapshotContainer } from './machine-snapshot.js';
+import { ServiceGraph } from './service-graph.js';
 import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
 
 export const IMachine: ServiceIdentifier<Machine> = Symbol.for('IMachine');
@@ -78,10 +81,10 @@ export interface IBootDaemon extends IDisposable {
 export const IBootDaemon: ServiceIdentifier<IBootDaemon> = Symbol.for('IBootDaemon');
 
 export class Machine implements IDisposable, Snapshottable {
-  readonly container: Container;
   readonly options: ResolvedMachineOptions;
   /** The machine's deterministic scheduler (also bound as IScheduler). */
   readonly scheduler: Scheduler;
+  readonly #services: ServiceGraph;
   #booted = false;
   #disposed = false;
   #released = false;
@@ -92,29 +95,45 @@ export class Machine implements IDisposable, Snapshottable {
    */
   constructor(options: MachineOptions = {}, modules: readonly ContainerModule[] = []) {
     this.options = resolveMachineOptions(options);
-    const container = new Container({ defaultScope: 'Singleton' });
-    this.container = container;
+    const services = new ServiceGraph();
+    this.#services = services;
     const clock = new SimulatedClock();
     const scheduler = new Scheduler(clock);
     scheduler.setPolicy(this.options.policy);
     this.scheduler = scheduler;
-    container.bind(IClock).toConstantValue(clock);
-    container.bind(IScheduler).toConstantValue(scheduler);
-    container.bind(ILogService).toConstantValue(new LogService(() => clock.now()));
-    container.bind(IKernelContainer).toConstantValue(container);
-    container.bind(IMachineOptions).toConstantValue(this.options);
-    container.bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
-    container.bind(IPciOptions).toConstantValue({ doe: this.options.doe });
-    container.bind(IMachine).toConstantValue(this);
-    container.load(busModule, ...modules);
+    const machine = new ContainerModule(({ bind }) => {
+      bind(IClock).toConstantValue(clock);
+      bind(IScheduler).toConstantValue(scheduler);
+      bind(ILogService).toConstantValue(new LogService(() => clock.now()));
+      bind(IKernelContainer).toResolvedValue(() => services.container);
+      bind(IMachineOptions).toConstantValue(this.options);
+      bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
+      bind(IPciOptions).toConstantValue({ doe: this.options.doe });
+      bind(IMachine).toConstantValue(this);
+      bind(IServiceRegistry).toConstantValue(services);
+    });
+    services.load(machine, busModule, ...modules);
     this.modules.configure(modprobeConfig(this.options), this.options.cmdline);
     // Kernel init (init/main.c do_initcalls).
-    if (container.isBound(IInitcall)) for (const initcall of container.getAll(IInitcall)) initcall.run((id) => container.get(id));
+    if (services.isBound(IInitcall)) for (const initcall of services.getAll(IInitcall)) initcall.run((id) => services.get(id));
   }
 
-  /** A service of this machine, typed by its identifier. */
+  /**
+   * The machine's inversify container: every service, as a constant once built. Made on first
+   * access (ServiceGraph); bind a stand-in here to replace a service.
+   */
+  get container(): Container {
+    return this.#services.container;
+  }
+
+  /** A service of this machine, typed by its identifier (built on first use). */
   get<T>(id: ServiceIdentifier<T>): T {
-    return this.container.get(id);
+    return this.#services.get(id);
+  }
+
+  /** Whether anything is bound to `id` in this machine. */
+  isBound(id: ServiceIdentifier): boolean {
+    return this.#services.isBound(id);
   }
 
   get clock(): SimulatedClock {
@@ -184,10 +203,10 @@ export class Machine implements IDisposable, Snapshottable {
   boot(): void {
     if (this.#booted) throw kerr('EBUSY', 'machine already booted');
     this.#booted = true;
-    if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).start();
+    if (this.isBound(IBootDaemon)) this.get(IBootDaemon).start();
     // systemd-modules-load: module_load_and_warn, which honours the whole blacklist.
     for (const m of this.options.modules) this.modules.modprobe(m, { blacklist: 'all' });
-    if (this.container.isBound(IPresetHost)) {
+    if (this.isBound(IPresetHost)) {
       const presets = this.get(IPresetHost);
       for (const name of this.options.presets) presets.plug(name);
       for (const fleet of this.options.fleets) presets.plugFleet(fleet);
@@ -218,19 +237,19 @@ export class Machine implements IDisposable, Snapshottable {
 
   /** Hot-add an endpoint preset below the empty PCIe port `portBdf` of a fleet (or the `cxl-switch` preset). */
   hotplugBelow(portBdf: string, preset: string): void {
-    if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
+    if (!this.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
     this.get(IPresetHost).plugBelow(portBdf, preset);
   }
 
   /** Hot-add one more instance of a preset (DESIGN.md §4 placement). */
   hotplug(preset: string): void {
-    if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
+    if (!this.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
     this.get(IPresetHost).plug(preset);
   }
 
   /** Surprise removal of a PCI function. */
   unplug(bdf: string): void {
-    if (!this.container.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
+    if (!this.isBound(IPresetHost)) throw kerr('ENODEV', 'no preset hardware in this machine');
     this.get(IPresetHost).unplug(bdf);
   }
 
@@ -238,21 +257,20 @@ export class Machine implements IDisposable, Snapshottable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    if (this.container.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
-    if (this.container.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
+    if (this.isBound(IProcessTable)) for (const p of this.processes.all) p.exit();
+    if (this.isBound(IBootDaemon)) this.get(IBootDaemon).dispose();
   }
 
   /**
-   * dispose(), then the container's bindings drop their instances (releaseContainer), so that
-   * inversify's plan WeakRefs, alive until the current job ends, no longer keep the machine
-   * alive: for loops that build and drop machines without yielding. Unlike after dispose(), the
-   * machine cannot be inspected afterwards.
+   * dispose(), then the container forgets every service: unlike after dispose(), the machine
+   * cannot be inspected afterwards. (A machine makes no WeakRef, so a loop that builds and drops
+   * machines without yielding keeps none alive, released or not: see ServiceGraph.)
    */
   release(): void {
     this.dispose();
     if (this.#released) return;
     this.#released = true;
-    releaseContainer(this.container);
+    this.#services.clear();
   }
 
   /**
@@ -263,7 +281,7 @@ export class Machine implements IDisposable, Snapshottable {
    */
   snapshot(roots: readonly unknown[] = []): SnapshotToken {
     checkQuiescent(this.scheduler);
-    return snapshotContainer(this.container, [this, ...roots]);
+    return snapshotContainer(this.#services.builtContainer, [this, ...roots]);
   }
 
   /** Puts the state `token` recorded back into the same objects; any number of times. */
@@ -272,10 +290,10 @@ export class Machine implements IDisposable, Snapshottable {
   }
 
   snapshotFields(): readonly unknown[] {
-    return [this.#booted, this.#disposed, this.#released];
+    return [this.#services, this.#booted, this.#disposed, this.#released];
   }
   restoreFields(v: readonly unknown[]): void {
-    [this.#booted, this.#disposed, this.#released] = v as [boolean, boolean, boolean];
+    [, this.#booted, this.#disposed, this.#released] = v as [unknown, boolean, boolean, boolean];
   }
 
   /**

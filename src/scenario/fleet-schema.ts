@@ -8,17 +8,19 @@
  */
 import { z } from 'zod';
 import type { ScenarioFleetHost, ScenarioFleetPort } from './host.js';
-import { forward, int, isMap, list, obj, oneOf, record } from './schema-values.js';
+import { forward, int, isMap, list, obj, once, oneOf, record } from './schema-values.js';
 import { name } from './step-values.js';
 
 const endpoint = obj('endpoint', { preset: name('a preset name'), functions: int(1, 8).optional() });
+
+const switchMap = once(() => obj('switch', { switch: oneOf(['pcie', 'cxl'] as const), ports: list(fleetPortSchema) }));
+const portName = once(() => name("'empty', a preset name, {preset, functions} or {switch, ports}"));
 
 /** What sits below a port. */
 export const fleetPortSchema: z.ZodType<ScenarioFleetPort> = z.lazy(() =>
   z.unknown().transform((v, ctx): ScenarioFleetPort => {
     if (isMap(v)) {
-      const r =
-        'switch' in v ? obj('switch', { switch: oneOf(['pcie', 'cxl'] as const), ports: list(fleetPortSchema) }).safeParse(v) : endpoint.safeParse(v);
+      const r = 'switch' in v ? switchMap().safeParse(v) : endpoint.safeParse(v);
       if (!r.success) {
         forward(ctx, r.error.issues);
         return z.NEVER as never;
@@ -27,7 +29,7 @@ export const fleetPortSchema: z.ZodType<ScenarioFleetPort> = z.lazy(() =>
       if (d.switch !== undefined) return { switch: d.switch, ports: d.ports! };
       return { preset: d.preset!, ...(d.functions !== undefined ? { functions: d.functions } : {}) };
     }
-    const r = name("'empty', a preset name, {preset, functions} or {switch, ports}").safeParse(v);
+    const r = portName().safeParse(v);
     if (!r.success) {
       forward(ctx, r.error.issues);
       return z.NEVER as never;
@@ -41,11 +43,12 @@ export const topologySchema = list(obj('host bridge', { root_ports: list(fleetPo
   hosts.map((h) => ({ rootPorts: h.root_ports as ScenarioFleetPort[] })),
 );
 
+const presetCounts = once(() => record(int(0, 1_000_000), 'a map of preset counts'));
+const presetNames = once(() => list(name('a preset name'), 'a list of preset names or a map of counts'));
+
 /** `presets:`: a list of names (fixed addresses) or a map of counts (a fleet). */
 export const presetsSchema = z.unknown().transform((v, ctx): readonly string[] | Readonly<Record<string, number>> => {
-  const r = isMap(v)
-    ? record(int(0, 1_000_000), 'a map of preset counts').safeParse(v)
-    : list(name('a preset name'), 'a list of preset names or a map of counts').safeParse(v);
+  const r = isMap(v) ? presetCounts().safeParse(v) : presetNames().safeParse(v);
   if (!r.success) {
     forward(ctx, r.error.issues);
     return z.NEVER as never;

@@ -153,6 +153,15 @@ export function unknownKeysOf(issue: z.core.$ZodIssue): readonly string[] | unde
 }
 
 /**
+ * A schema built on first use and kept: zod compiles an object schema the first time it parses,
+ * so one built inside a transform for every value it checks costs more than the check.
+ */
+export function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+/**
  * A map with exactly the keys of `shape` (those not `.optional()` required). `context` names
  * the map in messages ("machine", "write step").
  */

@@ -240,12 +240,9 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
   const verb = verbs[0] as ScenarioVerb;
   if (verb === 'concurrent') return concurrentStep(raw, ctx);
   const row = verbRow(verb);
-  const { shape, body } = row.schema();
+  const { schema, body } = stepParser(verb);
   const acting = ACTING_VERBS.has(verb);
-  const fullShape: Record<string, z.ZodType> = { ...(shape as Record<string, z.ZodType>), as: name('a process name').optional() };
-  if (verb !== 'check') fullShape.expect = expectSchema(verb).optional();
-  if (acting) fullShape.settle = bool().optional();
-  const r = obj(`${verb} step`, fullShape).safeParse(raw);
+  const r = schema.safeParse(raw);
   if (!r.success) {
     forward(ctx, r.error.issues);
     return z.NEVER as never;
@@ -274,13 +271,38 @@ const stepSchema = z.unknown().transform((raw, ctx): Omit<Step, 'index' | 'node'
 });
 
 /**
+ * A verb's step schema (its own keys, `as`, `expect`, `settle`) and body, built once per verb:
+ * the rows' schemas are fixed, and zod compiles an object schema the first time it parses, so
+ * building it again for every step cost more than the parse.
+ */
+const stepParsers = new Map<ScenarioVerb, { readonly schema: z.ZodType; readonly body: (o: Record<string, unknown>) => StepBody }>();
+
+function stepParser(verb: ScenarioVerb): { readonly schema: z.ZodType; readonly body: (o: Record<string, unknown>) => StepBody } {
+  let p = stepParsers.get(verb);
+  if (!p) {
+    const { shape, body } = verbRow(verb).schema();
+    const fullShape: Record<string, z.ZodType> = { ...(shape as Record<string, z.ZodType>), as: name('a process name').optional() };
+    if (verb !== 'check') fullShape.expect = expectSchema(verb).optional();
+    if (ACTING_VERBS.has(verb)) fullShape.settle = bool().optional();
+    p = { schema: obj(`${verb} step`, fullShape), body };
+    stepParsers.set(verb, p);
+  }
+  return p;
+}
+
+let concurrentSchema: z.ZodType | undefined;
+
+/**
  * `concurrent: [[step, …], [step, …]]`: two or more lanes, each a list of ordinary steps (no
  * nested `concurrent:`); `settle: false` skips the settle after the whole block.
  */
 function concurrentStep(raw: Record<string, unknown>, ctx: z.core.$RefinementCtx): Omit<Step, 'index' | 'node'> {
-  const lane = list(stepSchema).refine((l) => l.length > 0, 'a lane needs at least one step');
-  const lanes = list(lane).refine((l) => l.length >= 2, 'a concurrent block needs at least two lanes');
-  const r = obj('concurrent step', { concurrent: lanes, settle: bool().optional() }).safeParse(raw);
+  if (!concurrentSchema) {
+    const lane = list(stepSchema).refine((l) => l.length > 0, 'a lane needs at least one step');
+    const lanes = list(lane).refine((l) => l.length >= 2, 'a concurrent block needs at least two lanes');
+    concurrentSchema = obj('concurrent step', { concurrent: lanes, settle: bool().optional() });
+  }
+  const r = concurrentSchema.safeParse(raw);
   if (!r.success) {
     forward(ctx, r.error.issues);
     return z.NEVER as never;
@@ -305,11 +327,12 @@ function placeStep(s: Omit<Step, 'index' | 'node'>, i: number): Step {
   return { ...step, lanes };
 }
 
+const rulesFileEntry = obj('rules entry', { file: str() });
+const rulesTextEntry = obj('rules entry', { name: name('a rules file name'), text: str() });
+
 const rulesEntry = z.unknown().transform((v, ctx): RulesEntry => {
   const file = isMap(v) && 'file' in v;
-  const r = file
-    ? obj('rules entry', { file: str() }).safeParse(v)
-    : obj('rules entry', { name: name('a rules file name'), text: str() }).safeParse(v);
+  const r = file ? rulesFileEntry.safeParse(v) : rulesTextEntry.safeParse(v);
   if (!r.success) {
     forward(ctx, r.error.issues);
     return z.NEVER as never;

@@ -8,7 +8,7 @@ import type { FwctlScope } from './host.js';
 import { normalizeHex } from './hex.js';
 import { FWCTL_SCOPES, TAINT_LETTERS, UEVENT_ACTIONS } from './names.js';
 import type { DevnodeExpectation, UeventPattern } from './schema.js';
-import { MISSING, forward, isMap, list, nullableStr, obj, record, str, strWhere } from './schema-values.js';
+import { MISSING, forward, isMap, list, nullableStr, obj, once, record, str, strWhere } from './schema-values.js';
 import { PlainScalar, type SourcePath } from './yaml-source.js';
 
 export const absPath = () => strWhere('an absolute path (starting with /)', (s) => s.startsWith('/'));
@@ -37,6 +37,8 @@ export const scope = () =>
     return z.NEVER as never;
   });
 
+const ueventEntry = once(() => obj('uevent entry', { event: str(), env: record(nullableStr()).optional() }));
+
 const uevent = () =>
   z.unknown().transform((v, ctx): UeventPattern => {
     const parseEvent = (s: unknown, path: SourcePath): { action: string; devpath: string } | undefined => {
@@ -53,7 +55,7 @@ const uevent = () =>
       return { action: m[1]!, devpath: m[2]! };
     };
     if (isMap(v)) {
-      const r = obj('uevent entry', { event: str(), env: record(nullableStr()).optional() }).safeParse(v);
+      const r = ueventEntry().safeParse(v);
       if (!r.success) {
         forward(ctx, r.error.issues);
         return z.NEVER as never;
@@ -70,14 +72,18 @@ const taint = () =>
     [...new Set(s)].sort().join(''),
   );
 
+const devnodeExpectationMap = once(() =>
+  obj('devnode expectation', {
+    mode: strWhere('an octal mode such as "0660"', (s) => /^0?[0-7]{3}$/.test(s)).optional(),
+    owner: name('a user name').optional(),
+    group: name('a group name').optional(),
+  }),
+);
+
 const devnodeExpectation = () =>
   z.unknown().transform((v, ctx): DevnodeExpectation | null => {
     if (v === null) return null;
-    const r = obj('devnode expectation', {
-      mode: strWhere('an octal mode such as "0660"', (s) => /^0?[0-7]{3}$/.test(s)).optional(),
-      owner: name('a user name').optional(),
-      group: name('a group name').optional(),
-    }).safeParse(v);
+    const r = devnodeExpectationMap().safeParse(v);
     if (!r.success) {
       forward(ctx, r.error.issues);
       return z.NEVER as never;

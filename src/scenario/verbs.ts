@@ -12,7 +12,7 @@ import type { FwctlScope, ScenarioHost, ScenarioMachine, ScenarioVerb } from './
 import { bytesToHex, hexToBytes } from './hex.js';
 import { RESERVED_OWNERS, UEVENT_ACTIONS } from './names.js';
 import type { CheckSpec, DoeTarget, Step, StepBody } from './schema.js';
-import { MISSING, empty, forward, hex, int, isMap, obj, oneOf, record, str } from './schema-values.js';
+import { MISSING, empty, forward, hex, int, isMap, obj, once, oneOf, record, str } from './schema-values.js';
 import { absPath, bdf, checkSchema, fdName, name, resolveDoeRequest, scope } from './step-values.js';
 
 /** A step of verb `V`. */
@@ -89,10 +89,12 @@ const moduleRow = (verb: 'modprobe' | 'rmmod'): VerbRow<typeof verb> => ({
   summarize: (step) => `${step.verb} ${step.module}`,
 });
 
+const doeTargetMap = once(() => obj('doe target', { config: bdf(), mailbox: int(0, 255) }));
+
 const doeTarget = () =>
   z.unknown().transform((v, ctx): DoeTarget => {
     if (isMap(v)) {
-      const r = obj('doe target', { config: bdf(), mailbox: int(0, 255) }).safeParse(v);
+      const r = doeTargetMap().safeParse(v);
       if (r.success) return r.data;
       forward(ctx, r.error.issues);
       return z.NEVER as never;
@@ -107,14 +109,18 @@ const doeTarget = () =>
     return z.NEVER as never;
   });
 
+const triggerMap = once(() =>
+  obj('trigger', {
+    action: oneOf(UEVENT_ACTIONS).optional(),
+    subsystem: name('a subsystem name').optional(),
+    attrs: record(str()).optional(),
+  }),
+);
+
 const triggerOptions = () =>
   z.unknown().transform((v, ctx) => {
     if (v === null) return {};
-    const r = obj('trigger', {
-      action: oneOf(UEVENT_ACTIONS).optional(),
-      subsystem: name('a subsystem name').optional(),
-      attrs: record(str()).optional(),
-    }).safeParse(v);
+    const r = triggerMap().safeParse(v);
     if (r.success) return r.data;
     forward(ctx, r.error.issues);
     return z.NEVER as never;

@@ -599,7 +599,8 @@ export class UdevDevice {
    */
   sysattr(name: string): string | undefined {
     const cache = (this.#sysattrCache ??= new Map());
-    if (cache.has(name)) return cache.get(name);
+    const known = cache.get(name);
+    if (known !== undefined || cache.has(name)) return known;
     const path = name.length === 0 ? this.#syspath : childPath(this.#syspath, name);
     const st = this.fs.lstat(path);
     if (!st) {

@@ -197,7 +197,7 @@ function renameNetif(event: UdevEvent): number {
       return -1;
     }
   }
-  event.deviceLog('debug', `Network interface ${ifindex} is renamed from '${oldName}' to '${name}'`);
+  if (event.ctx.sink.debug) event.deviceLog('debug', `Network interface ${ifindex} is renamed from '${oldName}' to '${name}'`);
   return 1;
 }
 
@@ -251,7 +251,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
   if (dev.action === 'move') dev.addProperty('ID_RENAMING', undefined);
   if (applyRules(rules, event, explain) === 'fatal') {
     event.errno ??= 'EINVAL';
-    event.deviceLog('debug', `Failed to apply udev rules: ${strerrorName(event.errno)}`);
+    if (event.ctx.sink.debug) event.deviceLog('debug', `Failed to apply udev rules: ${strerrorName(event.errno)}`);
     return 'rules-failed';
   }
   if (renameNetif(event) < 0) return 'rename-failed';
@@ -260,7 +260,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
   tagIndex(event, dev, clone, true);
   const written = dev.updateDb();
   if (written === 'db' || written === 'empty')
-    event.deviceLog('debug', `sd-device: Created ${written} file '/run/udev/data/${dev.deviceId}' for '${dev.devpath}'`);
+    if (event.ctx.sink.debug) event.deviceLog('debug', `sd-device: Created ${written} file '/run/udev/data/${dev.deviceId}' for '${dev.devpath}'`);
   return 'ok';
 }
 
@@ -271,13 +271,13 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
 export function executeRunList(event: UdevEvent): void {
   for (const entry of event.runList) {
     if (entry.builtin !== undefined) {
-      event.deviceLog('debug', `Running built-in command "${entry.cmd}"`);
+      if (event.ctx.sink.debug) event.deviceLog('debug', `Running built-in command "${entry.cmd}"`);
       const r = runBuiltin(entry.builtin, event.dev, entry.cmd, event.builtinHost());
       if (r) event.deviceLog('debug', `Failed to run built-in command "${entry.cmd}", ignoring: ${strerrorName(r)}`);
       event.ctx.onRun?.(entry, r ?? 'ok');
       continue;
     }
-    event.deviceLog('debug', `Running command "${entry.cmd}"`);
+    if (event.ctx.sink.debug) event.deviceLog('debug', `Running command "${entry.cmd}"`);
     const out = spawnProgram(event.ctx.programs, event.ctx.fs, event.ctx.devfs, entry.cmd, event.dev.allProperties());
     if (out.kind === 'error') {
       event.deviceLog('error', out.message);
@@ -285,7 +285,7 @@ export function executeRunList(event: UdevEvent): void {
       event.ctx.onRun?.(entry, out.errno);
     } else if (out.exitCode !== 0) {
       event.deviceLog('warning', `Process '${entry.cmd}' failed with exit code ${out.exitCode}.`);
-      event.deviceLog('debug', `Command "${entry.cmd}" returned ${out.exitCode} (error), ignoring.`);
+      if (event.ctx.sink.debug) event.deviceLog('debug', `Command "${entry.cmd}" returned ${out.exitCode} (error), ignoring.`);
       event.ctx.onRun?.(entry, `exit ${out.exitCode}`);
     } else event.ctx.onRun?.(entry, 'ok');
   }

@@ -21,6 +21,7 @@ import {
   ISysfs,
   PAGE_SIZE,
   type Sysfs,
+  type SysfsFile,
   isBinAttribute,
 } from '../bus/index.js';
 import { type Credentials, MAY_READ, MAY_WRITE, checkPermission } from './cred.js';
@@ -35,6 +36,8 @@ export type OpenFileDescription =
       readonly path: string;
       readonly attr: AnyAttribute<unknown>;
       readonly obj: unknown;
+      /** The node the open holds (`of->kn`), asked on every read and write whether it is still active. */
+      readonly node: SysfsFile;
       pos: number;
       readonly mode: OpenMode;
       /** seq_file state of a text attribute: the one show() output and the position read up to. */
@@ -101,7 +104,7 @@ export class Vfs {
     const canWrite = isBinAttribute(attr) ? Boolean(attr.write || attr.mmap) : Boolean(attr.store);
     if (mode.includes('w') && (!(node.mode & 0o222) || !canWrite)) throw kerr('EACCES', `${p}: Permission denied`);
     if (mode.includes('r') && (!(node.mode & 0o444) || !canRead)) throw kerr('EACCES', `${p}: Permission denied`);
-    return { kind: 'sysfs', path: p, attr, obj: node.obj, pos: 0, mode };
+    return { kind: 'sysfs', path: p, attr, obj: node.obj, node, pos: 0, mode };
   }
 
   #openDev(p: string, mode: OpenMode, who: Opener): OpenFileDescription {
@@ -140,8 +143,16 @@ export class Vfs {
     return { kind: 'proc', path: p, proc, pos: 0, mode };
   }
 
-  /** kernfs_get_active: an attribute whose object left sysfs answers ENODEV. */
+  /**
+   * kernfs_get_active: an attribute whose object left sysfs answers ENODEV. The node answers
+   * itself when it can (device attributes); otherwise the path is walked again and must still
+   * lead to the same attribute of the same object.
+   */
   #checkActive(f: Extract<OpenFileDescription, { kind: 'sysfs' }>): void {
+    if (f.node.active) {
+      if (f.node.active()) return;
+      throw kerr('ENODEV', `${f.path}: No such device`);
+    }
     const node = this.sysfs.tryLookup(f.path);
     if (!node || node.kind !== 'file' || node.attr !== f.attr || node.obj !== f.obj) {
       throw kerr('ENODEV', `${f.path}: No such device`);
@@ -370,13 +381,9 @@ export class Vfs {
     return text;
   }
 
+  /** lstat(2) succeeds (tryStat: no exception thrown and caught for a missing /sys path). */
   exists(path: string): boolean {
-    try {
-      this.stat(path, true);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.tryStat(path, true) !== undefined;
   }
 }
 
@@ -385,6 +392,14 @@ const linkStat: StatResult = { type: 'link', mode: 0o777, uid: 0, gid: 0 };
 /** How Process.readFile decodes what read(2) returned. */
 const latin1Decoder = new TextDecoder('latin1');
 
+/** What an attribute's show/store/read/write sees of the caller; one per opener, made once. */
+const accessors = new WeakMap<Opener, { readonly hasCapability: (cap: string) => boolean; readonly comm: string }>();
+
 function accessor(who: Opener) {
-  return { hasCapability: (cap: string) => who.cred.caps.has(cap as never), comm: who.name };
+  let a = accessors.get(who);
+  if (!a || a.comm !== who.name) {
+    a = { hasCapability: (cap: string) => who.cred.caps.has(cap as never), comm: who.name };
+    accessors.set(who, a);
+  }
+  return a;
 }

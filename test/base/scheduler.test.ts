@@ -47,6 +47,29 @@ describe('Scheduler.settle', () => {
     expect(order).toEqual(['a']);
   });
 
+  it('should skip tasks and timers cancelled by a running task, and never offer them to a hook', () => {
+    const s = new Scheduler();
+    const order: string[] = [];
+    const offered: string[][] = [];
+    s.setPolicy({ kind: 'hook', choose: (ready) => (offered.push(ready.map((t) => t.name)), ready.length - 1) });
+    const later = s.queue('timer', () => order.push('timer'), { delay: 3 });
+    const c = s.queue('c', () => order.push('c'));
+    s.queue('b', () => {
+      order.push('b');
+      c.dispose();
+      later.dispose();
+      later.dispose();
+    });
+    s.queue('a', () => order.push('a'));
+    expect(s.advance(10)).toBe(2);
+    expect(order).toEqual(['a', 'b']);
+    expect(offered).toEqual([
+      ['c', 'b', 'a'],
+      ['c', 'b'],
+    ]);
+    expect(s.pending).toBe(0);
+  });
+
   it('should not advance time and leave future timers alone', () => {
     const clock = new SimulatedClock();
     const s = new Scheduler(clock);

@@ -81,3 +81,22 @@ describe('device_rename', () => {
     expect(errnoOf(() => machine.core.rename(eth0, 'lan0'))).toBe('EINVAL');
   });
 });
+
+describe('Device.devpath', () => {
+  it('should follow a rename and a class change of any ancestor, and give the same string while nothing changed', () => {
+    const { add, parent, net } = netMachine();
+    const eth0 = add('eth0');
+    const child = new Device({ name: 'q0', parent: eth0 });
+    const first = child.devpath;
+    expect(child.devpath).toBe(first);
+    expect(Object.is(child.devpath, first)).toBe(true);
+    parent.name = 'nic9';
+    expect(child.devpath).toBe('/devices/nic9/net/eth0/q0');
+    eth0.name = 'lan0';
+    expect(child.devpath).toBe('/devices/nic9/net/lan0/q0');
+    child.class = net;
+    expect(child.devpath).toBe('/devices/nic9/net/lan0/q0');
+    child.parent = undefined;
+    expect(child.devpath).toBe('/devices/virtual/net/q0');
+  });
+});

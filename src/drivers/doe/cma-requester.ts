@@ -5,12 +5,10 @@
  * GET_CERTIFICATE for slot 0, CHALLENGE — verifying the chain against the `.cma` keyring and
  * the CHALLENGE_AUTH signature over the transcript, through the kernel's DOE mailbox.
  *
- * The requester engine (src/protocols/spdm) is synchronous; the kernel's mailbox answers in
- * virtual time. The walk therefore resumes by replay: each run of the engine gets the recorded
- * responses of the exchanges done so far, and the first request without one is submitted to the
- * mailbox; when it completes, the engine runs again from the start with the same seeded random
- * source, so it makes the same requests and picks up where it stopped. Deterministic; O(n²) in
- * the ~6 exchanges of an authentication.
+ * The requester engine (src/protocols/spdm) walks the authentication as steps (a generator
+ * yielding each request); the kernel's mailbox answers in virtual time. Each request is
+ * submitted to the mailbox and, when the task completes, the walk resumes with the response,
+ * where it stopped: one pass through the engine per authentication, each exchange once.
  *
  * The engine is configured as the Linux requester of §3.5 (LNX-SPDM @0142c686), so the
  * requests on the wire are Appendix B.4's byte for byte: versions 1.0–1.3, GET_CAPABILITIES
@@ -41,17 +39,9 @@ export const LINUX_SPDM_REQUESTER = {
   offer: { baseAsym: 0x1b5, baseHash: 0x07, dhe: 0x1b, aead: 0x06, otherParams: 0x02 },
 } as const satisfies Omit<spdm.SpdmRequesterOptions, 'random' | 'trust'>;
 
-/** Raised inside the engine when it needs an answer the mailbox has not given yet. */
-class Pending {
-  constructor(
-    readonly type: 1 | 2,
-    readonly payload: Uint8Array,
-  ) {}
-}
-
 export class SpdmKernelCma implements KernelCma {
-  /** Authentications completed (for tests counting work). */
-  runs = 0;
+  /** Requests submitted to the mailbox, all authentications together (for tests counting work). */
+  exchanges = 0;
 
   constructor(
     /** The `.cma` keyring: trusted root certificates, DER. */
@@ -61,35 +51,28 @@ export class SpdmKernelCma implements KernelCma {
   ) {}
 
   authenticate(mb: PciDoeMb, done: (result: CmaResult) => void): void {
-    const answers: Uint8Array[] = [];
-    const attempt = (): void => {
-      this.runs++;
-      let next = 0;
-      const requester = new spdm.SpdmRequester({
-        ...LINUX_SPDM_REQUESTER,
-        random: crypto.SeededRandom.fromString(this.seed),
-        trust: this.keyring,
-        exchange: (type, payload) => {
-          if (next < answers.length) return answers[next++]!;
-          throw new Pending(type, payload);
-        },
-      });
+    const requester = new spdm.SpdmRequester({
+      ...LINUX_SPDM_REQUESTER,
+      random: crypto.SeededRandom.fromString(this.seed),
+      trust: this.keyring,
+    });
+    const steps = requester.authenticateSteps({ measurements: false });
+    /** Resume the walk with `response` (none at the start) and submit what it asks for next. */
+    const resume = (response?: Uint8Array): void => {
+      let r: IteratorResult<spdm.SpdmOutgoing, unknown>;
       try {
-        requester.authenticate({ measurements: false });
-        done({ authenticated: true });
+        r = response === undefined ? steps.next() : steps.next(response);
       } catch (e) {
-        if (e instanceof Pending) {
-          mb.submit({ vendor: PCI_VENDOR_ID_PCI_SIG, type: e.type, request: e.payload, responseSize: (PCI_DOE_MAX_LENGTH - 2) * 4 }, (r) => {
-            if (!r.ok) return done({ authenticated: false, errno: r.errno, message: `DOE exchange failed (${r.errno})` });
-            answers.push(r.response);
-            attempt();
-          });
-          return;
-        }
         if (DriverModelError.is(e)) return done({ authenticated: false, errno: e.errno, message: e.message });
         throw e;
       }
+      if (r.done) return done({ authenticated: true });
+      this.exchanges++;
+      mb.submit({ vendor: PCI_VENDOR_ID_PCI_SIG, type: r.value.type, request: r.value.payload, responseSize: (PCI_DOE_MAX_LENGTH - 2) * 4 }, (t) => {
+        if (!t.ok) return done({ authenticated: false, errno: t.errno, message: `DOE exchange failed (${t.errno})` });
+        resume(t.response);
+      });
     };
-    attempt();
+    resume();
   }
 }

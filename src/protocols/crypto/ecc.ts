@@ -13,10 +13,10 @@ import { boolMemo, bytesMemo } from './memo.js';
 import type { RandomSource } from './random.js';
 
 // Curve operations are pure and deterministic (RFC 6979 signing): memoised across machines.
-const pointMemo = bytesMemo();
-const signMemo = bytesMemo();
-const verifyMemo = boolMemo();
-const sharedMemo = bytesMemo();
+const pointMemo = bytesMemo('ec-public-key');
+const signMemo = bytesMemo('ecdsa-sign');
+const verifyMemo = boolMemo('ecdsa-verify');
+const sharedMemo = bytesMemo('ecdh');
 
 export type CurveName = 'P-256' | 'P-384';
 

@@ -7,6 +7,7 @@ import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { kerr } from '../../base/index.js';
+import { bytesMemo } from './memo.js';
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 
@@ -22,11 +23,20 @@ export interface HashAlgorithm {
   hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 }
 
+/**
+ * Digests of inputs this long or longer are memoised across machines (memo.ts): every booted
+ * machine's CMA authentication hashes the same certificate chains and transcripts, and turning
+ * the input into a memo key costs a small fraction of hashing it. Shorter inputs (the DRBG's
+ * blocks, HMAC pads) are hashed each time.
+ */
+export const DIGEST_MEMO_MIN_BYTES = 512;
+
 function make(name: HashName, fn: typeof sha256): HashAlgorithm {
+  const memo = bytesMemo(`${name}-digest`, 512);
   return {
     name,
     size: fn.outputLen,
-    digest: (d) => fn(d),
+    digest: (d) => (d.length >= DIGEST_MEMO_MIN_BYTES ? memo.get([d], () => fn(d)) : fn(d)),
     hmac: (k, d) => hmac(fn, k, d),
     hkdfExtract: (salt, ikm) => extract(fn, ikm, salt),
     hkdfExpand: (prk, info, length) => expand(fn, prk, info, length),

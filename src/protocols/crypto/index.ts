@@ -36,4 +36,5 @@ export {
   loadEcPrivateKey,
 } from './keys.js';
 export { type ParsedCertificate, parseCertificate, isSignedBy, verifyCertificateChain } from './x509.js';
+export { memoStats } from './memo.js';
 export { type CertificateSpec, buildCertificate, ecPrivateKeyToSec1 } from './x509-build.js';

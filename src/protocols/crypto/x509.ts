@@ -83,7 +83,7 @@ function copyParsed(c: ParsedCertificate): ParsedCertificate {
  * device certificates during CMA authentication: the ASN.1 decode is memoised across machines
  * (memo.ts); a malformed certificate is not cached and throws each time.
  */
-const parsedMemo = new PureMemo<ParsedCertificate>(copyParsed);
+const parsedMemo = new PureMemo<ParsedCertificate>('x509-parse', copyParsed);
 
 /** Parse one DER certificate. EBADMSG if it is not one. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
@@ -177,6 +177,17 @@ export { KeyUsageFlags };
  * with. Returns the parsed chain, leaf last.
  */
 export function verifyCertificateChain(certs: readonly Uint8Array[], anchors: readonly Uint8Array[]): ParsedCertificate[] {
+  return chainMemo.get([`${certs.length}`, ...certs, ...anchors], () => verifyCertificateChainUncached(certs, anchors));
+}
+
+/**
+ * Verification is pure too (the same chain and anchors give the same answer): a chain that
+ * verified is remembered with its parse, so the CMA authentication every machine runs verifies
+ * the device's chain once per process. A chain that fails is not cached and fails each time.
+ */
+const chainMemo = new PureMemo<ParsedCertificate[]>('x509-chain', (chain) => chain.map(copyParsed));
+
+function verifyCertificateChainUncached(certs: readonly Uint8Array[], anchors: readonly Uint8Array[]): ParsedCertificate[] {
   if (certs.length === 0) throw kerr('EKEYREJECTED', 'certificate chain is empty');
   const parsed = certs.map((c, i) => {
     try {

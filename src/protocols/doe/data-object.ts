@@ -64,8 +64,13 @@ export function bytesToDwords(bytes: Uint8Array): number[] {
 /** The wire bytes of `dwords`, each little-endian. */
 export function dwordsToBytes(dwords: readonly number[]): Uint8Array {
   const out = new Uint8Array(dwords.length * 4);
-  const view = new DataView(out.buffer);
-  dwords.forEach((d, i) => view.setUint32(4 * i, d >>> 0, true));
+  for (let i = 0, o = 0; i < dwords.length; i++, o += 4) {
+    const d = dwords[i]!;
+    out[o] = d & 0xff;
+    out[o + 1] = (d >>> 8) & 0xff;
+    out[o + 2] = (d >>> 16) & 0xff;
+    out[o + 3] = (d >>> 24) & 0xff;
+  }
   return out;
 }
 

@@ -53,9 +53,12 @@ export const SpdmResponse = {
 } as const;
 
 export function requestName(code: number): string {
-  for (const [k, v] of Object.entries(SpdmRequest)) if (v === code) return k;
-  return `0x${code.toString(16).padStart(2, '0')}`;
+  return requestNames.get(code) ?? `0x${code.toString(16).padStart(2, '0')}`;
 }
+
+/** SpdmRequest inverted; the first name of a code wins, as a scan of the table in order finds it. */
+const requestNames = new Map<number, string>();
+for (const [k, v] of Object.entries(SpdmRequest)) if (!requestNames.has(v)) requestNames.set(v, k);
 
 /** ERROR response codes (protocols §3.3) with the version that introduced them. */
 export const SpdmErrorCode = {

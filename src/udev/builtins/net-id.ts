@@ -127,6 +127,7 @@ function parseHwAddr(s: string): number[] | undefined {
 }
 
 const HEX = '0123456789abcdef';
+const HEX_UPPER = '0123456789ABCDEF';
 
 /** Bytes as lowercase hex, two digits each. */
 function hexBytes(bytes: readonly number[]): string {
@@ -447,7 +448,10 @@ function bcmaCore(dev: UdevDevice): string | undefined {
 /** ieee_oui(): ID_OUI_FROM_DATABASE for the MAC address (not the misused 00:00:00 prefix). */
 function ieeeOui(ctx: BuiltinContext, hw: readonly number[]): void {
   if (hw.length !== 6 || (hw[0] === 0 && hw[1] === 0 && hw[2] === 0)) return;
-  const str = 'OUI:' + hw.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  // Without a database the lookup finds nothing: the key is not worth composing.
+  if (!ctx.host.hwdb) return;
+  let str = 'OUI:';
+  for (const b of hw) str += HEX_UPPER[b >> 4]! + HEX_UPPER[b & 15]!;
   hwdbLookupInto(ctx.dev, ctx.host.hwdb, undefined, str, undefined);
 }
 

@@ -32,9 +32,22 @@ import { ID_INVALID, MODE_INVALID } from './compiler.js';
 import { compileGlob, type Glob } from './fnmatch.js';
 import { applyFormat, type CompiledFormat } from './format.js';
 import { readLine } from './lexer.js';
-import { fileRuns, type LineRuns } from './runs.js';
+import { type FirstTokenMemo, Memo } from './first-token.js';
+import { acquireMemo, LINE_SLOTS, LineSlot, lineTable, unfilteredLines } from './line-table.js';
 import { UDEV_LINE_SIZE, UDEV_NAME_SIZE, UDEV_PATH_SIZE } from './limits.js';
-import { Escape, FIRST_ASSIGN_TYPE, isParentToken, LineFlag, MatchType, Op, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
+import {
+  Escape,
+  FIRST_ASSIGN_TYPE,
+  isParentToken,
+  LineFlag,
+  MatchType,
+  Op,
+  type RuleFile,
+  type RuleLine,
+  type RuleToken,
+  SubstType,
+  TokenType,
+} from './token.js';
 
 /** A token's outcome: pass, fail, or a fatal error that stops all rules (252's negative return). */
 const PASS = 1;
@@ -251,7 +264,7 @@ function importLines(ev: UdevEvent, lines: readonly string[]): void {
     const p = parsePropertyLine(line);
     if (p === null) continue;
     if ('invalid' in p) {
-      ev.ruleLog('debug', `Failed to parse key and value from '${p.invalid}', ignoring: Invalid argument`);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to parse key and value from '${p.invalid}', ignoring: Invalid argument`);
       continue;
     }
     ev.dev.addProperty(p.key, p.value);
@@ -389,14 +402,14 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Running PROGRAM '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Running PROGRAM '${r.value}'`, dev);
       const out = spawn(ev, r.value);
       if (out.kind === 'error') {
         ev.ruleLog('warning', `Failed to execute "${r.value}": ${strerrorName(out.errno)}`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       if (out.exitCode !== 0) {
-        ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error)`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error)`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       let result = out.stdout;
@@ -421,12 +434,12 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Importing properties from '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Importing properties from '${r.value}'`, dev);
       const data = ev.ctx.fs.readFile(r.value);
       if (typeof data !== 'string') {
         if (data.errno === 'ENOENT') return t.op === Op.NOMATCH ? PASS : FAIL;
         if (data.errno === 'EISDIR') {
-          ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: Is a directory`, dev);
+          if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: Is a directory`, dev);
           return t.op === Op.NOMATCH ? PASS : FAIL;
         }
         ev.ruleLog('error', `Failed to open '${r.value}': ${strerrorName(data.errno)}`, dev);
@@ -438,7 +451,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         const l = readLine(data, pos, 1024 * 1024);
         if (l === undefined) break;
         if (l === 'ENOBUFS') {
-          ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: No buffer space available`, dev);
+          if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to read '${r.value}', ignoring: No buffer space available`, dev);
           return t.op === Op.NOMATCH ? PASS : FAIL;
         }
         lines.push(l.text);
@@ -457,14 +470,14 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Importing properties from results of '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Importing properties from results of '${r.value}'`, dev);
       const out = spawn(ev, r.value);
       if (out.kind === 'error') {
         ev.ruleLog('warning', `Failed to execute '${r.value}', ignoring: ${strerrorName(out.errno)}`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       if (out.exitCode !== 0) {
-        ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error), ignoring`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `Command "${r.value}" returned ${out.exitCode} (error), ignoring`, dev);
         return t.op === Op.NOMATCH ? PASS : FAIL;
       }
       let stdout = out.stdout;
@@ -479,7 +492,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       const b = builtins[id];
       if (b.runOnce) {
         if (ev.builtinRun & mask) {
-          ev.ruleLog('debug', `Skipping builtin '${b.name}' in IMPORT key`, dev);
+          if (ev.ctx.sink.debug) ev.ruleLog('debug', `Skipping builtin '${b.name}' in IMPORT key`, dev);
           return t.op === (ev.builtinRet & mask ? Op.NOMATCH : Op.MATCH) ? PASS : FAIL;
         }
         ev.builtinRun |= mask;
@@ -493,10 +506,10 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         );
         return FAIL;
       }
-      ev.ruleLog('debug', `Importing properties from results of builtin command '${r.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `Importing properties from results of builtin command '${r.value}'`, dev);
       const err = runBuiltin(id, dev, r.value, ev.builtinHost());
       if (err !== undefined) {
-        ev.ruleLog('debug', `Failed to run builtin '${r.value}': ${strerrorName(err)}`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `Failed to run builtin '${r.value}': ${strerrorName(err)}`, dev);
         ev.builtinRet |= mask;
       }
       return t.op === (err === undefined ? Op.MATCH : Op.NOMATCH) ? PASS : FAIL;
@@ -589,7 +602,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       else {
         if (owner) ev.uid = id;
         else ev.gid = id;
-        ev.ruleLog('debug', `${owner ? 'OWNER' : 'GROUP'} ${r.value}(${id})`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `${owner ? 'OWNER' : 'GROUP'} ${r.value}(${id})`, dev);
       }
       return PASS;
     }
@@ -605,7 +618,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       if (m === undefined) ev.ruleLog('error', `Failed to parse mode '${r.value}', ignoring: ${modeErrno(r.value)}`, dev);
       else {
         ev.mode = m;
-        ev.ruleLog('debug', `MODE ${formatOctalAlt(m)}`, dev);
+        if (ev.ctx.sink.debug) ev.ruleLog('debug', `MODE ${formatOctalAlt(m)}`, dev);
       }
       return PASS;
     }
@@ -619,7 +632,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       ev.uid = t.num;
-      ev.ruleLog('debug', `OWNER ${t.num}`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `OWNER ${t.num}`, dev);
       return PASS;
     case TokenType.A_GROUP_ID:
       if (ev.groupFinal) return PASS;
@@ -630,13 +643,13 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       ev.gid = t.num;
-      ev.ruleLog('debug', `GROUP ${t.num}`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `GROUP ${t.num}`, dev);
       return PASS;
     case TokenType.A_MODE_ID:
       if (ev.modeFinal) return PASS;
       if (t.op === Op.ASSIGN_FINAL) ev.modeFinal = true;
       ev.mode = t.num;
-      ev.ruleLog('debug', `MODE ${formatOctalAlt(t.num)}`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `MODE ${formatOctalAlt(t.num)}`, dev);
       return PASS;
     case TokenType.A_TAG: {
       const r = fmt(ev, t.valueFormat!, UDEV_PATH_SIZE);
@@ -677,7 +690,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
       const label = r.value.length > 0 ? r.value : t.value;
       if (t.op === Op.ASSIGN) ev.seclabels.length = 0;
       ev.seclabels.push([t.attr!, label]);
-      ev.ruleLog('debug', `SECLABEL{${t.attr}}='${label}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `SECLABEL{${t.attr}}='${label}'`, dev);
       return PASS;
     }
     case TokenType.A_ENV:
@@ -706,7 +719,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         name = rep.value;
       }
       ev.name = name;
-      ev.ruleLog('debug', `NAME '${name}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `NAME '${name}'`, dev);
       return PASS;
     }
     case TokenType.A_DEVLINK:
@@ -733,7 +746,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       const key = sysctlNormalize(k.value);
-      ev.ruleLog('debug', `SYSCTL '${key}' writing '${v.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `SYSCTL '${key}' writing '${v.value}'`, dev);
       const err = sysctlWrite(ev, key, v.value);
       if (err) ev.ruleLog('error', `Failed to write SYSCTL{${key}}='${v.value}', ignoring: ${strerrorName(err)}`, dev);
       return PASS;
@@ -749,7 +762,7 @@ function applyToken(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
         return PASS;
       }
       ev.runList.push({ cmd: r.value, builtin: t.type === TokenType.A_RUN_BUILTIN ? (t.num as never) : undefined });
-      ev.ruleLog('debug', `RUN '${t.value}'`, dev);
+      if (ev.ctx.sink.debug) ev.ruleLog('debug', `RUN '${t.value}'`, dev);
       return PASS;
     }
     default: {
@@ -805,7 +818,8 @@ function applyEnv(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
   if (ev.esc === Escape.REPLACE) {
     const rep = replaceChars(value, undefined);
     if (rep.count > 0)
-      ev.ruleLog('debug', `Replaced ${rep.count} slash(es) from result of ENV{${name}}${t.op === Op.ADD ? '+' : ''}="${t.value}"`, dev);
+      if (ev.ctx.sink.debug)
+        ev.ruleLog('debug', `Replaced ${rep.count} slash(es) from result of ENV{${name}}${t.op === Op.ADD ? '+' : ''}="${t.value}"`, dev);
     value = rep.value;
   }
   dev.addProperty(name, head + value);
@@ -849,7 +863,7 @@ function applyDevlink(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult
     const filename = '/dev/' + word;
     if (filename.length >= UDEV_PATH_SIZE) continue;
     dev.addDevlink(filename);
-    ev.ruleLog('debug', `LINK '${word}'`, dev);
+    if (ev.ctx.sink.debug) ev.ruleLog('debug', `LINK '${word}'`, dev);
   }
   return PASS;
 }
@@ -879,7 +893,7 @@ function applyAttr(ev: UdevEvent, t: RuleToken, dev: UdevDevice): TokenResult {
     );
     return PASS;
   }
-  ev.ruleLog('debug', `ATTR '${path}' writing '${v.value}'`, dev);
+  if (ev.ctx.sink.debug) ev.ruleLog('debug', `ATTR '${path}' writing '${v.value}'`, dev);
   const err = writeVerified(ev, path, v.value, v.value);
   if (err) ev.ruleLog('error', `Failed to write ATTR{${path}}, ignoring: ${strerrorName(err)}`, dev);
   return PASS;
@@ -1018,23 +1032,34 @@ function quickToken(t: RuleToken, dev: UdevDevice): typeof PASS | typeof FAIL | 
 }
 
 /**
- * udev_rule_apply_line_to_event(): returns FATAL, or the next line index — past the lines
- * `runs` says must fail the same way when the first token fails (see runs.ts).
+ * udev_rule_apply_line_to_event() for a line past the pre-filter, from token `k` on (1 when the
+ * first token is known to pass): returns -1 (fatal), or the next line index. With `tab` (the
+ * fast path), past the lines the line table says must fail the same way when the first token
+ * fails (runs.ts), and the first token's outcome is remembered under `key` (first-token.ts).
  */
-function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, explain: ExplainSink | undefined, runs: LineRuns | undefined): number {
+function applyLine(
+  ev: UdevEvent,
+  line: RuleLine,
+  index: number,
+  explain: ExplainSink | undefined,
+  tab: Int32Array | undefined,
+  key: number,
+  memo: FirstTokenMemo | undefined,
+  k: number,
+  keys?: Int32Array,
+): number {
   const dev = ev.dev;
-  if ((line.flags & mask) === 0) {
-    if (explain) explain.skipped(line);
-    return index + 1;
-  }
   const tokens = line.tokens;
-  let k = 0;
-  rulesWork.lines++;
-  if (runs !== undefined && tokens.length > 0) {
-    rulesWork.tokens++;
+  const b = index * LINE_SLOTS;
+  // Where the keys of the line's leading event-device match tokens are (their outcomes are remembered).
+  const keysLen = keys !== undefined ? tab![b + LineSlot.KEYS_LEN]! : 0;
+  const keysAt = keys !== undefined ? tab![b + LineSlot.KEYS_AT]! : 0;
+  if (k === 0 && tab !== undefined && tokens.length > 0) {
     const q = quickToken(tokens[0]!, dev);
-    if (q === FAIL) return runs.same[index]!;
-    if (q === FAIL_ABSENT) return Math.max(runs.same[index]!, runs.absent[index]!);
+    if (q !== UNHANDLED) rulesWork.tokens++;
+    if (key >= 0 && q !== UNHANDLED) memo!.set(key >> 1, q === PASS ? Memo.PASS : q === FAIL ? Memo.FAIL : Memo.FAIL_ABSENT);
+    if (q === FAIL) return tab[b + LineSlot.SAME_END]!;
+    if (q === FAIL_ABSENT) return tab[b + LineSlot.ABSENT_END]!;
     if (q === PASS) k = 1;
   }
   ev.esc = Escape.UNSET;
@@ -1046,11 +1071,12 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
       if (parentsDone) continue;
       const r = applyParentTokens(ev, tokens, k, explain, line);
       if (r === FATAL) return -1;
+      if (k === 0 && key >= 0) memo!.set(key >> 1, r === FAIL_FIRST ? Memo.FAIL : r === FAIL_ABSENT ? Memo.FAIL_ABSENT : Memo.EVALUATE);
       if (r === FAIL) return index + 1;
       // The line's first token failed on the device and every ancestor: so do the same
       // tokens leading the next lines (the values compared do not change between them).
-      if (r === FAIL_FIRST) return k === 0 && runs ? runs.same[index]! : index + 1;
-      if (r === FAIL_ABSENT) return k === 0 && runs ? Math.max(runs.same[index]!, runs.absent[index]!) : index + 1;
+      if (r === FAIL_FIRST) return k === 0 && tab ? tab[b + LineSlot.SAME_END]! : index + 1;
+      if (r === FAIL_ABSENT) return k === 0 && tab ? tab[b + LineSlot.ABSENT_END]! : index + 1;
       parentsDone = true;
       continue;
     }
@@ -1058,6 +1084,7 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
     rulesWork.tokens++;
     const r = applyToken(ev, t, dev);
     if (r === FATAL) return -1;
+    if (k < keysLen) memo!.set(keys![keysAt + k]!, r === PASS ? Memo.PASS : Memo.FAIL);
     if (r === FAIL) {
       if (explain) explain.failed(line, t, ev.lastValue, dev.sysname);
       return index + 1;
@@ -1066,6 +1093,68 @@ function applyLine(ev: UdevEvent, line: RuleLine, index: number, mask: number, e
   }
   if (explain) explain.matched(line, line.gotoLine);
   return line.gotoLine ? line.gotoIndex : index + 1;
+}
+
+/**
+ * The lines of all files through the line table: the pre-filter and remembered first tokens
+ * are decided from the table's numbers, only the other lines are read and evaluated. -1: fatal.
+ */
+function applyTable(ev: UdevEvent, files: readonly RuleFile[], mask: number): number {
+  const table = lineTable(files);
+  const memo = acquireMemo(table, ev.dev);
+  const unfiltered = unfilteredLines(table, files, mask);
+  try {
+    for (let f = 0; f < files.length; f++) {
+      const lines = files[f]!.lines;
+      const tab = table.files[f]!;
+      const keys = table.keys[f]!;
+      // For each line, the first line from it on that passes the pre-filter (n: none).
+      const pass = unfiltered[f]!;
+      const n = lines.length;
+      for (let i = n > 0 ? pass[0]! : 0; i < n; i = i < n ? pass[i]! : i) {
+        const b = i * LINE_SLOTS;
+        rulesWork.lines++;
+        const key = tab[b + LineSlot.KEY]!;
+        let k = 0;
+        if (key >= 0) {
+          const m = memo.get(key >> 1);
+          if (m === Memo.FAIL || m === Memo.FAIL_ABSENT) {
+            // A parent group that fails resets the selected parent.
+            if (key & 1) ev.devParent = undefined;
+            i = tab[b + (m === Memo.FAIL ? LineSlot.SAME_END : LineSlot.ABSENT_END)]!;
+            continue;
+          }
+          if (m === Memo.PASS) {
+            // The line's next remembered tokens, in order while they pass: a failed one fails
+            // the line (none of them has a side effect, and those before it passed); when all
+            // its tokens passed, the line jumps without being read.
+            k = 1;
+            const len = tab[b + LineSlot.KEYS_LEN]!;
+            const at = tab[b + LineSlot.KEYS_AT]!;
+            let mk: Memo = Memo.PASS;
+            while (k < len && (mk = memo.get(keys[at + k]!)) === Memo.PASS) k++;
+            if (mk === Memo.FAIL || mk === Memo.FAIL_ABSENT) {
+              i++;
+              continue;
+            }
+            if (k === len) {
+              const passNext = tab[b + LineSlot.PASS_NEXT]!;
+              if (passNext >= 0) {
+                i = passNext;
+                continue;
+              }
+            }
+          }
+        }
+        const next = applyLine(ev, lines[i]!, i, undefined, tab, key, memo, k, keys);
+        if (next < 0) return -1;
+        i = next;
+      }
+    }
+  } finally {
+    memo.busy = false;
+  }
+  return 0;
 }
 
 /**
@@ -1081,17 +1170,24 @@ export function applyRules(rules: CompiledRules, ev: UdevEvent, explain?: Explai
     if (dev.devnum) mask |= LineFlag.HAS_DEVLINK;
     if (dev.ifindex !== undefined) mask |= LineFlag.HAS_NAME;
   }
-  // Explain mode reports every line, so it steps over none.
-  const runsOf = explain ? undefined : fileRuns(files);
-  for (let f = 0; f < files.length; f++) {
-    const lines = files[f]!.lines;
-    const runs = runsOf?.[f];
-    for (let i = 0; i < lines.length;) {
-      const next = applyLine(ev, lines[i]!, i, mask, explain, runs);
-      if (next < 0) return 'fatal';
-      i = next;
+  if (explain) {
+    // Explain mode reports every line, so it steps over none and remembers no outcome.
+    for (const file of files) {
+      const lines = file.lines;
+      for (let i = 0; i < lines.length;) {
+        const line = lines[i]!;
+        if ((line.flags & mask) === 0) {
+          explain.skipped(line);
+          i++;
+          continue;
+        }
+        rulesWork.lines++;
+        const next = applyLine(ev, line, i, explain, undefined, -1, undefined, 0);
+        if (next < 0) return 'fatal';
+        i = next;
+      }
     }
-  }
+  } else if (applyTable(ev, files, mask) < 0) return 'fatal';
   ev.currentLine = undefined;
   return 'ok';
 }

@@ -72,6 +72,8 @@ export interface CompiledFormat {
   readonly plain: boolean;
   /** The text of a plain format (`%%`, `$$` already collapsed). */
   readonly plainText: string;
+  /** A plain format's untruncated result, made once (results are read-only). */
+  plainResult?: Formatted;
 }
 
 type Scan =
@@ -274,37 +276,44 @@ function trimTrailingWhitespace(s: string): string {
   return e === s.length ? s : s.slice(0, e);
 }
 
-/** The text of one substitution, or 'EINVAL' for a malformed one (missing argument, bad index). */
-function substitute(env: FormatEnv, kind: SubstKind, attr: string): { text: string; truncated: boolean } | 'EINVAL' {
+/** Set by substitute() when the text it returned was cut to its buffer (an attribute over 511 bytes). */
+let substTruncated = false;
+
+/**
+ * The text of one substitution, or undefined for a malformed one (missing argument, bad
+ * index); `substTruncated` tells whether it was cut (no result object per substitution).
+ */
+function substitute(env: FormatEnv, kind: SubstKind, attr: string): string | undefined {
+  substTruncated = false;
   const dev = env.dev;
   switch (kind) {
     case SubstKind.DEVPATH:
-      return { text: dev.devpath, truncated: false };
+      return dev.devpath;
     case SubstKind.KERNEL:
-      return { text: dev.sysname, truncated: false };
+      return dev.sysname;
     case SubstKind.KERNEL_NUMBER:
-      return { text: dev.sysnum ?? '', truncated: false };
+      return dev.sysnum ?? '';
     case SubstKind.ID:
-      return { text: env.devParent ? env.devParent.sysname : '', truncated: false };
+      return env.devParent ? env.devParent.sysname : '';
     case SubstKind.DRIVER:
-      return { text: env.devParent ? (env.devParent.driver ?? '') : '', truncated: false };
+      return env.devParent ? (env.devParent.driver ?? '') : '';
     case SubstKind.MAJOR:
     case SubstKind.MINOR: {
       const dn = dev.getDevnum();
-      return { text: String(dn ? (kind === SubstKind.MAJOR ? dn.major : dn.minor) : 0), truncated: false };
+      return String(dn ? (kind === SubstKind.MAJOR ? dn.major : dn.minor) : 0);
     }
     case SubstKind.RESULT: {
       const res = env.programResult;
-      if (res === undefined) return { text: '', truncated: false };
+      if (res === undefined) return '';
       let index = 0;
       let plus = false;
       if (attr.length > 0) {
         const r = parseResultIndex(attr);
-        if (!r) return 'EINVAL';
+        if (!r) return undefined;
         index = r.index;
         plus = r.plus;
       }
-      if (index === 0) return { text: res, truncated: false };
+      if (index === 0) return res;
       let p = 0;
       while (p < res.length && WS.includes(res[p]!)) p++;
       let i = 1;
@@ -313,19 +322,19 @@ function substitute(env: FormatEnv, kind: SubstKind, attr: string): { text: stri
         while (p < res.length && WS.includes(res[p]!)) p++;
         if (p >= res.length) break;
       }
-      if (i !== index) return { text: '', truncated: false };
-      if (plus) return { text: res.slice(p), truncated: false };
+      if (i !== index) return '';
+      if (plus) return res.slice(p);
       let e = p;
       while (e < res.length && !WS.includes(res[e]!)) e++;
-      return { text: res.slice(p, e), truncated: false };
+      return res.slice(p, e);
     }
     case SubstKind.ATTR: {
-      if (attr.length === 0) return 'EINVAL';
+      if (attr.length === 0) return undefined;
       let val = env.resolveSubsysValue(attr);
       let truncated = false;
       if (val === undefined) val = dev.sysattr(attr);
       if (val === undefined && env.devParent && env.devParent !== dev) val = env.devParent.sysattr(attr);
-      if (val === undefined) return { text: '', truncated: false };
+      if (val === undefined) return '';
       // vbuf is UDEV_NAME_SIZE bytes: strscpy truncates to 511.
       if (val.length >= 512) {
         val = val.slice(0, 511);
@@ -333,33 +342,34 @@ function substitute(env: FormatEnv, kind: SubstKind, attr: string): { text: stri
       }
       val = trimTrailingWhitespace(val);
       val = replaceChars(val, UDEV_ALLOWED_CHARS_INPUT).value;
-      return { text: val, truncated };
+      substTruncated = truncated;
+      return val;
     }
     case SubstKind.PARENT: {
       const parent = dev.parent;
       const dn = parent?.getDevname();
-      return { text: dn === undefined ? '' : dn.slice(5), truncated: false };
+      return dn === undefined ? '' : dn.slice(5);
     }
     case SubstKind.DEVNODE:
-      return { text: dev.getDevname() ?? '', truncated: false };
+      return dev.getDevname() ?? '';
     case SubstKind.NAME: {
-      if (env.name !== undefined) return { text: env.name, truncated: false };
+      if (env.name !== undefined) return env.name;
       const dn = dev.getDevname();
-      if (dn !== undefined) return { text: dn.slice(5), truncated: false };
-      return { text: dev.sysname, truncated: false };
+      if (dn !== undefined) return dn.slice(5);
+      return dev.sysname;
     }
     case SubstKind.LINKS: {
       let out = '';
       for (const l of dev.getDevlinks()) out += (out ? ' ' : '') + l.slice(5);
-      return { text: out, truncated: false };
+      return out;
     }
     case SubstKind.ROOT:
-      return { text: '/dev', truncated: false };
+      return '/dev';
     case SubstKind.SYS:
-      return { text: '/sys', truncated: false };
+      return '/sys';
     case SubstKind.ENV: {
-      if (attr.length === 0) return 'EINVAL';
-      return { text: dev.getProperty(attr) ?? '', truncated: false };
+      if (attr.length === 0) return undefined;
+      return dev.getProperty(attr) ?? '';
     }
     default: {
       const never: never = kind;
@@ -376,7 +386,7 @@ function substitute(env: FormatEnv, kind: SubstKind, attr: string): { text: stri
 export function applyFormat(env: FormatEnv, fmt: CompiledFormat, size: number, replaceWs: boolean): Formatted {
   if (fmt.plain) {
     const s = fmt.plainText;
-    if (s.length <= size - 1) return { value: s, truncated: false };
+    if (s.length <= size - 1) return (fmt.plainResult ??= { value: s, truncated: false });
     return { value: s.slice(0, Math.max(0, size - 1)), truncated: true };
   }
   let out = '';
@@ -399,13 +409,12 @@ export function applyFormat(env: FormatEnv, fmt: CompiledFormat, size: number, r
       env.warn(`Invalid format string, ignoring: ${fmt.source}`);
       break;
     }
-    const r = substitute(env, part.kind, part.attr);
-    if (r === 'EINVAL') {
+    let text = substitute(env, part.kind, part.attr);
+    if (text === undefined) {
       env.warn(`Failed to substitute variable '$${kindName(part.kind)}' or apply format '%${kindChar(part.kind)}', ignoring: Invalid argument`);
       break;
     }
-    let text = r.text;
-    if (r.truncated) truncated = true;
+    if (substTruncated) truncated = true;
     if (text.length >= left) {
       text = text.slice(0, Math.max(0, left - 1));
       truncated = true;
