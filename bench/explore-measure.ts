@@ -53,12 +53,13 @@ function prefixSeconds(loaded: LoadedScenario, runs: number): number {
   return cpuSeconds() - c0;
 }
 
-export function measureExplorer(file = DOE_SCENARIO, schedules = 200): ExplorerThroughput {
+/** `snapshot`: campaigns restore a snapshot taken before the block where they can (CampaignOptions.snapshot). */
+export function measureExplorer(file = DOE_SCENARIO, schedules = 200, snapshot = true): ExplorerThroughput {
   const loaded = loadExploreScenario(file);
-  explore(loaded, { schedules: 20, seed: 1_000_000, stopAtFirst: false });
+  explore(loaded, { schedules: 20, seed: 1_000_000, stopAtFirst: false, snapshot });
   const c0 = cpuSeconds();
   const t0 = performance.now();
-  const r = explore(loaded, { schedules, seed: 1, stopAtFirst: false });
+  const r = explore(loaded, { schedules, seed: 1, stopAtFirst: false, snapshot });
   const cpu = cpuSeconds() - c0;
   const wall = (performance.now() - t0) / 1000;
   const prefix = prefixSeconds(loaded, Math.max(10, Math.floor(schedules / 4))) / Math.max(10, Math.floor(schedules / 4));

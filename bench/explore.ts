@@ -2,7 +2,8 @@
  * Benchmark: race-explorer throughput, schedules per second on one core, on the DOE hand-off
  * scenario (see explore-measure.ts for what is measured and how).
  *
- * usage: npx tsx bench/explore.ts [--schedules N] [--file F] [--json]
+ * usage: npx tsx bench/explore.ts [--schedules N] [--file F] [--no-snapshot] [--json]
+ *   --no-snapshot: every schedule builds and boots its machine (no snapshot/restore)
  *   --json: one line per figure, {"figure":"explorer.schedules_per_second","value":N,"unit":…}
  */
 import { DOE_SCENARIO, measureExplorer } from './explore-measure.js';
@@ -10,7 +11,7 @@ import { DOE_SCENARIO, measureExplorer } from './explore-measure.js';
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const file = opt('--file', DOE_SCENARIO);
-const r = measureExplorer(file, Number(opt('--schedules', '200')));
+const r = measureExplorer(file, Number(opt('--schedules', '200')), !args.includes('--no-snapshot'));
 const round = (x: number) => Math.round(x * 10) / 10;
 if (args.includes('--json')) {
   console.log(JSON.stringify({ figure: 'explorer.schedules_per_second', value: round(r.perCpuSecond), unit: 'schedules/s (one core, CPU time)' }));

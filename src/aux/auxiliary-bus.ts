@@ -220,6 +220,14 @@ export class AuxiliaryBus {
     this.buses.driverUnregister(drv);
     adrv.driver = undefined;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#idas];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** auxiliary_uevent: only MODALIAS=auxiliary:<match name>. */

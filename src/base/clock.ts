@@ -33,4 +33,12 @@ export class SimulatedClock implements IClock {
   increment(ms: number): void {
     this.set(this.#now + Math.max(0, ms));
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#now];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#now = v[0] as never;
+  }
 }

@@ -59,6 +59,14 @@ export class Emitter<T> implements IDisposable {
     this.#disposed = true;
     this.#ee.removeAllListeners();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ee, this.#disposed];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#disposed = v[1] as never;
+  }
 }
 
 /** Event combinators. */

@@ -37,4 +37,12 @@ export class IdAllocator {
   has(id: number): boolean {
     return this.#used.has(id);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#used, this.#hint];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#hint = v[1] as never;
+  }
 }

@@ -18,4 +18,5 @@ export { type FlatPairs, flattenPairs, pairsOfFlat, flatValue, flatKeys } from '
 export { internString } from './intern.js';
 export { isPlainAbsolute, normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';
+export { type Snapshottable, type SnapshotToken, opaque, opaqueClass, sideTable, takeSnapshot, restoreSnapshot } from './snapshot.js';
 export { IServiceRegistry, type ServiceRegistry } from './service-registry.js';

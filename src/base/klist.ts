@@ -97,4 +97,13 @@ export class KList<T> implements ReadonlyKList<T> {
     for (const item of this) out.push(fn(item));
     return out;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#nodes, this.#head, this.#tail];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#head = v[1] as never;
+    this.#tail = v[2] as never;
+  }
 }

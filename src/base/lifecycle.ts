@@ -10,15 +10,17 @@ export interface IDisposable {
 }
 
 export function toDisposable(fn: () => void): IDisposable {
-  let done = false;
-  return {
-    dispose() {
-      if (!done) {
-        done = true;
+  // `done` is a field, not a closure variable, so a machine snapshot restores it (docs/snapshot.md).
+  const d = {
+    done: false,
+    dispose(): void {
+      if (!d.done) {
+        d.done = true;
         fn();
       }
     },
   };
+  return d;
 }
 
 /** Holds disposables and disposes them in reverse order of addition. */
@@ -62,6 +64,15 @@ export class DisposableStore implements IDisposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.clear();
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#items, this.#disposed];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#items = v[0] as never;
+    this.#disposed = v[1] as never;
   }
 }
 

@@ -44,4 +44,12 @@ export class LogService implements ILogService {
   #trim(): void {
     if (this.#records.length > LOG_KEEP) this.#records.splice(0, this.#records.length - LOG_KEEP);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#records];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -40,4 +40,12 @@ export class NumberMinHeap {
     }
     return top;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#a];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -41,16 +41,16 @@ export interface QueueOptions {
   readonly key?: string;
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for reproducible shuffles. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * mulberry32: a tiny seeded PRNG, enough for reproducible shuffles. Its state lives in `s`, not
+ * in a closure, so a machine snapshot (docs/snapshot.md) captures and restores it.
+ */
+function mulberry32Next(s: { a: number }): number {
+  s.a = (s.a + 0x6d2b79f5) >>> 0;
+  let t = s.a;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 export interface IScheduler {
@@ -73,7 +73,7 @@ export class Scheduler implements IScheduler {
   #nextId = 1;
   #running = false;
   #policy: ChoicePolicy = { kind: 'in-order' };
-  #random: () => number = mulberry32(0);
+  #random = { a: 0 };
   /** Safety valve: a settle that runs this many tasks is a livelock in the model. */
   static readonly MAX_TASKS_PER_SETTLE = 1_000_000;
 
@@ -83,7 +83,7 @@ export class Scheduler implements IScheduler {
 
   setPolicy(policy: ChoicePolicy): void {
     this.#policy = policy;
-    if (policy.kind === 'random') this.#random = mulberry32(policy.seed);
+    if (policy.kind === 'random') this.#random = { a: policy.seed >>> 0 };
   }
 
   /** Record a task; it runs at the next settle (or when its delay has passed). */
@@ -112,6 +112,11 @@ export class Scheduler implements IScheduler {
 
   get pending(): number {
     return this.#live().length + this.#timers.live().length;
+  }
+
+  /** Every pending task, ready ones first then timers by deadline (a snapshot checks what is in flight). */
+  get pendingTasks(): readonly ReadyTask[] {
+    return [...this.#live(), ...this.#timers.live()];
   }
 
   /** Ready tasks (due now), for explorers. */
@@ -150,7 +155,7 @@ export class Scheduler implements IScheduler {
     let index = 0;
     switch (this.#policy.kind) {
       case 'random':
-        index = Math.floor(this.#random() * this.#ready.length);
+        index = Math.floor(mulberry32Next(this.#random) * this.#ready.length);
         break;
       case 'hook':
         index = this.#policy.choose(this.#ready);
@@ -265,5 +270,19 @@ export class Scheduler implements IScheduler {
     }
     this.clock.set(target);
     return n;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ready, this.#head, this.#timers, this.#nextId, this.#running, this.#policy, this.#random];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#ready = v[0] as never;
+    this.#head = v[1] as never;
+    this.#timers = v[2] as never;
+    this.#nextId = v[3] as never;
+    this.#running = v[4] as never;
+    this.#policy = v[5] as never;
+    this.#random = v[6] as never;
   }
 }

@@ -90,4 +90,13 @@ export class TimerQueue<T extends TimerEntry> {
       i = m;
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#a, this.#cancelled];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#a = v[0] as never;
+    this.#cancelled = v[1] as never;
+  }
 }

@@ -274,6 +274,14 @@ export class BusRegistry {
       },
     );
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#buses, this.#classes, this.#busAttrs, this.#driverUevent, this.#driverBindAttrs, this.#deviceUevent];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** `driver_override` (0644): "(null)\n" when unset; never unbinds, never probes. */

@@ -152,6 +152,14 @@ export class CharDevRegistry {
   get all(): readonly CharDev[] {
     return this.#cdevs;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#cdevs, this.#regions, this.#anon];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 function* range(from: number, downTo: number): Generator<number> {

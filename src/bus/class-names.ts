@@ -47,4 +47,12 @@ export class ClassNameNumbers {
       if (n < hint) this.#hints.set(key, n);
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#hints];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -278,6 +278,14 @@ export class DeviceCore implements LinkCore {
       dev.release?.(dev);
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#byPath, this.#kobjChildren, this.#seq, this.#nextSeq];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#nextSeq = v[3] as never;
+  }
 }
 
 function removeItem<T>(list: T[] | undefined, item: T): void {

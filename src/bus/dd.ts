@@ -383,6 +383,17 @@ export class DeferredProbe {
   get timeoutExpired(): boolean {
     return this.#timeoutExpired;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#pending, this.#active, this.#triggerCount, this.#work, this.#timeoutExpired, this.#timeoutWork];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#triggerCount = v[2] as never;
+    this.#work = v[3] as never;
+    this.#timeoutExpired = v[4] as never;
+    this.#timeoutWork = v[5] as never;
+  }
 }
 
 function removeItem<T>(list: T[], item: T): void {

@@ -95,6 +95,14 @@ export class Device {
   get children(): readonly Device[] {
     return this.p.children;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#path];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#path = v[0] as never;
+  }
 }
 
 /**

@@ -249,6 +249,14 @@ export class Devtmpfs {
   nodes(): DevNode[] {
     return this.#nodeEntries().map(([p]) => this.lookup(p)!);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#nodes, this.#byPath, this.#pathOf, this.#nodeDirs, this.#links, this.#linkDirs, this.#dirs];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 function parentOf(path: string): string {

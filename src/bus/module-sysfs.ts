@@ -99,4 +99,12 @@ export class ModuleSysfs {
     }
     return b.build();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#attrs, this.#paramAttrs];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

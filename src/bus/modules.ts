@@ -336,6 +336,15 @@ export class ModuleLoader {
     this.services.unload(loaded.info.bindings);
     this.uevent.send({ devpath: `/module/${n}`, subsystem: 'module' }, 'remove');
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#available, this.#loaded, this.#params, this.#config, this.#kernelBlacklist];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#config = v[3] as never;
+    this.#kernelBlacklist = v[4] as never;
+  }
 }
 
 /** Compiled alias patterns: the set is the modules' aliases and modprobe.d's, so it stays small. */

@@ -56,4 +56,12 @@ export class BusNotifier {
   notify(event: BusNotifierEvent, dev: Device): void {
     this.#emitters[event].fire(dev);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#emitters];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

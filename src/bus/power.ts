@@ -12,7 +12,7 @@
  * (asynchronously, on the scheduler); `on` resumes it and keeps it active.
  */
 import { inject, injectable, type ServiceIdentifier } from 'inversify';
-import { IClock, type IDisposable, IScheduler, kerr } from '../base/index.js';
+import { IClock, type IDisposable, IScheduler, kerr, sideTable } from '../base/index.js';
 import { type AnyAttribute, type AttributeGroup, attrRO, sysfsStreq } from './attribute.js';
 import type { Device } from './device.js';
 import { BusNotifier, IBusNotifier } from './notifier.js';
@@ -49,7 +49,7 @@ export interface DevicePmInfo {
   accountingTimestamp: number;
 }
 
-const pmInfo = new WeakMap<Device, DevicePmInfo>();
+const pmInfo = sideTable(new WeakMap<Device, DevicePmInfo>());
 
 /** dev->power, created with pm_runtime_init's defaults on first use. */
 export function devicePm(dev: Device): DevicePmInfo {
@@ -327,5 +327,13 @@ export class DevicePower {
       { name: 'power', attrs: runtime, isVisible: (d, a) => (pmOf(d).noCallbacks ? 0 : a.mode) },
       { name: 'power', attrs: wakeup, isVisible: (d, a) => (pmOf(d).canWakeup ? a.mode : 0) },
     ];
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#pending, this.#groups];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
   }
 }

@@ -61,6 +61,13 @@ export class DevicePrivate {
   sysfsLinkTable(): Map<string, () => string> {
     return (this.#sysfsLinks ??= new Map());
   }
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#sysfsLinks];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#sysfsLinks = v[0] as never;
+  }
 }
 
 /** The sysfs links of every device that has none. */

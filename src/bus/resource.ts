@@ -82,4 +82,12 @@ export class ResourceTree {
   get claims(): readonly Resource[] {
     return [...this.#claims];
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#claims, this.#sorted];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -769,6 +769,14 @@ export class Sysfs {
       return b.map;
     });
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#providers, this.#kernelDirs, this.#seqnumAttr];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** The `dev` attribute of a device with a devt: "MAJOR:MINOR\n". */

@@ -59,4 +59,12 @@ export class Taint {
       .map((f) => f.char)
       .join('');
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#mask];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#mask = v[0] as never;
+  }
 }

@@ -61,4 +61,12 @@ export class UeventEnv {
     }
     return out;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#entries, this.#buflen];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#buflen = v[1] as never;
+  }
 }

@@ -196,6 +196,14 @@ export class KobjectUevent implements IKobjectUevent {
     // the arguments fit their own environment but not the event's.
     this.#send(kobj, word, extra);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#log, this.#onDidSend, this.#seqnum];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#seqnum = v[2] as never;
+  }
 }
 
 function stripOne(s: string): string {

@@ -19,6 +19,8 @@ import {
   kerr,
   type ILogService as LogServiceApi,
   type IDisposable,
+  type Snapshottable,
+  type SnapshotToken,
 } from '../base/index.js';
 import {
   type BusRegistry,
@@ -60,6 +62,7 @@ import {
 import { IPresetHost } from '../drivers/index.js';
 import { IPciOptions } from '../pci/index.js';
 import { IProcessTable, IVfs, type ProcessTable, type Vfs } from '../userspace/index.js';
+import { checkQuiescent, restoreContainer, snapshotContainer } from './machine-snapshot.js';
 import { ServiceGraph } from './service-graph.js';
 import { IMachineOptions, type MachineOptions, type ResolvedMachineOptions, resolveMachineOptions } from './machine-options.js';
 
@@ -77,7 +80,7 @@ export interface IBootDaemon extends IDisposable {
 }
 export const IBootDaemon: ServiceIdentifier<IBootDaemon> = Symbol.for('IBootDaemon');
 
-export class Machine implements IDisposable {
+export class Machine implements IDisposable, Snapshottable {
   readonly options: ResolvedMachineOptions;
   /** The machine's deterministic scheduler (also bound as IScheduler). */
   readonly scheduler: Scheduler;
@@ -268,6 +271,29 @@ export class Machine implements IDisposable {
     if (this.#released) return;
     this.#released = true;
     this.#services.clear();
+  }
+
+  /**
+   * Records the machine's whole state (and that of `roots`, objects outside the machine that the
+   * caller wants rolled back with it) for `restore` (docs/snapshot.md). Take it at a quiescent
+   * point: between steps, not inside a task.
+   * @throws {DriverModelError} EBUSY while a task whose state lives in a closure is pending (a DOE exchange).
+   */
+  snapshot(roots: readonly unknown[] = []): SnapshotToken {
+    checkQuiescent(this.scheduler);
+    return snapshotContainer(this.#services.builtContainer, [this, ...roots]);
+  }
+
+  /** Puts the state `token` recorded back into the same objects; any number of times. */
+  restore(token: SnapshotToken): void {
+    restoreContainer(token);
+  }
+
+  snapshotFields(): readonly unknown[] {
+    return [this.#services, this.#booted, this.#disposed, this.#released];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    [, this.#booted, this.#disposed, this.#released] = v as [unknown, boolean, boolean, boolean];
   }
 
   /**

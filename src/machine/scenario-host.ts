@@ -182,6 +182,14 @@ class MachineScenario implements ScenarioMachine {
   dispose(): void {
     this.machine.dispose();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#firstEvent];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /**

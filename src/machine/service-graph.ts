@@ -119,6 +119,11 @@ export class ServiceGraph implements ServiceRegistry {
     return this.#container;
   }
 
+  /** The container if it has been made (a snapshot records its bindings then; docs/snapshot.md). */
+  get builtContainer(): Container | undefined {
+    return this.#container;
+  }
+
   /** Records `modules`' bindings, in order; builds nothing. */
   load(...modules: readonly ContainerModule[]): void {
     for (const module of modules) {
@@ -272,6 +277,14 @@ export class ServiceGraph implements ServiceRegistry {
       unbind: unsupported('unbind'),
       unbindAsync: unsupported('unbindAsync'),
     };
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#container, this.#entries, this.#byModule, this.#building];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#container = v[0] as never;
   }
 }
 

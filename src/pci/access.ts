@@ -120,4 +120,12 @@ export class PciConfigWriter {
     });
     return requested;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#warnedExclusiveWrite];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#warnedExclusiveWrite = v[0] as never;
+  }
 }

@@ -20,6 +20,7 @@
  * from the mailbox's auxiliary device — the kernel mailbox goes with it). doe_user's mailbox is
  * the user's, not the PCI core's: it adds nothing here.
  */
+import { sideTable } from '../base/index.js';
 import { type Attribute, type AttributeGroup, type Device, attrRO } from '../bus/index.js';
 import type { PciDevice } from './device.js';
 import type { PciDoeProtocol } from './hw.js';
@@ -99,9 +100,17 @@ export class PciDoeSysfs {
     if (visible && at < 0) this.pdev.groups.push(this.#group);
     if (!visible && at >= 0) this.pdev.groups.splice(at, 1);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#cached, this.#owned, this.#group, this.#attrsByName];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
-const sysfsOf = new WeakMap<PciDevice, PciDoeSysfs>();
+const sysfsOf = sideTable(new WeakMap<PciDevice, PciDoeSysfs>());
 
 /** The function's doe_features state (created on first use). */
 export function pciDoeSysfs(pdev: PciDevice): PciDoeSysfs {

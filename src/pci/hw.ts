@@ -96,6 +96,14 @@ export class PciLink {
   get size(): number {
     return this.#slots.size;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#slots];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** A bridge function that knows its link (switch ports and root ports built for a fleet). */

@@ -184,4 +184,12 @@ export class IommuCore {
     }
     return b.build();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ida, this.#groups, this.#byDevice];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

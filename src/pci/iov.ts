@@ -14,7 +14,7 @@
  * Not modelled: VFs beyond the PF's bus (r ≥ 256 → virtual buses), dep_link, VF Migration,
  * `sriov_vf_msix_count`, the 100 ms / 1 s settle sleeps (no virtual time passes).
  */
-import { type ILogService, kerr } from '../base/index.js';
+import { type ILogService, kerr, sideTable } from '../base/index.js';
 import {
   type Attribute,
   type AttributeGroup,
@@ -73,8 +73,8 @@ export class PciSriov {
 }
 
 /** The state SR-IOV keeps on a pci_dev: the PF's capability, a VF's index. */
-const sriovOf = new WeakMap<PciDevice, PciSriov>();
-const vfIndexOf = new WeakMap<PciDevice, number>();
+const sriovOf = sideTable(new WeakMap<PciDevice, PciSriov>());
+const vfIndexOf = sideTable(new WeakMap<PciDevice, number>());
 
 /** dev_is_pf. */
 export function pciSriov(pdev: PciDevice): PciSriov | undefined {

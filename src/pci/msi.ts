@@ -66,4 +66,12 @@ export class PciMsi {
     this.#groups.delete(pdev);
     for (const irq of irqs) this.#freed.push(irq);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#freed, this.#high, this.#groups];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#high = v[1] as never;
+  }
 }

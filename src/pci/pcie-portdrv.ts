@@ -165,6 +165,14 @@ export class PciePortDriver {
     this.#children.delete(pdev);
     this.pci.disableDevice(pdev);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#services, this.#children, this.#serviceDrivers];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** The PCIe capability's port type, or undefined for a conventional function. */

@@ -853,4 +853,13 @@ export class PciCore {
   resetFunction(pdev: PciDevice): void {
     pciResetFunction(pdev, this.log);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#msi, this.#intx, this.#hardware, this.#hosts, this.#buses, this.#initialized, this.#mmioNext, this.#claims, this.#configWriter];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#initialized = v[5] as never;
+    this.#mmioNext = v[6] as never;
+  }
 }

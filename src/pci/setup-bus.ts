@@ -159,6 +159,14 @@ export class WindowAllocator {
     const i = this.#used.findIndex((u) => u.start > start);
     this.#used.splice(i < 0 ? this.#used.length : i, 0, { start, end });
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#used];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** The sizing view of a function found by the scan (its BARs, SR-IOV BARs and the bus below). */

@@ -98,4 +98,12 @@ export class UdevDatabase {
   tagged(tag: string): ReadonlySet<string> {
     return this.#tags.get(tag) ?? new Set();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#entries, this.#links, this.#tags];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -758,4 +758,56 @@ export class UdevDevice {
     this.addPropertyInternal('INTERFACE', name);
     return true;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [
+      this.#syspath,
+      this.#devpath,
+      this.#sysname,
+      this.#sysnum,
+      this.#subsystemSet,
+      this.#subsystem,
+      this.#driverSubsystem,
+      this.#driverSet,
+      this.#driver,
+      this.#parentSet,
+      this.#parent,
+      this.#deviceId,
+      this.#propertiesDb,
+      this.#allTags,
+      this.#currentTags,
+      this.#devlinks,
+      this.#ueventLoaded,
+      this.#dbLoaded,
+      this.#propertyTagsOutdated,
+      this.#propertyDevlinksOutdated,
+      this.#sysattrCache,
+      this.#cloneUeventPending,
+    ];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#syspath = v[0] as never;
+    this.#devpath = v[1] as never;
+    this.#sysname = v[2] as never;
+    this.#sysnum = v[3] as never;
+    this.#subsystemSet = v[4] as never;
+    this.#subsystem = v[5] as never;
+    this.#driverSubsystem = v[6] as never;
+    this.#driverSet = v[7] as never;
+    this.#driver = v[8] as never;
+    this.#parentSet = v[9] as never;
+    this.#parent = v[10] as never;
+    this.#deviceId = v[11] as never;
+    this.#propertiesDb = v[12] as never;
+    this.#allTags = v[13] as never;
+    this.#currentTags = v[14] as never;
+    this.#devlinks = v[15] as never;
+    this.#ueventLoaded = v[16] as never;
+    this.#dbLoaded = v[17] as never;
+    this.#propertyTagsOutdated = v[18] as never;
+    this.#propertyDevlinksOutdated = v[19] as never;
+    this.#sysattrCache = v[20] as never;
+    this.#cloneUeventPending = v[21] as never;
+  }
 }

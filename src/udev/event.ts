@@ -125,6 +125,14 @@ export class UdevEvent implements FormatEnv {
   get nodeContext(): NodeContext {
     return { devfs: this.ctx.devfs, db: this.ctx.db, sink: this.ctx.sink };
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#builtinHost];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#builtinHost = v[0] as never;
+  }
 }
 
 /** The context's builtin hooks, the kernel command line, and logging about the event's device. */

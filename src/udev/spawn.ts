@@ -65,6 +65,14 @@ export class ProgramRegistry {
     for (const [p, h] of this.#handlers) r.register(p, h);
     return r;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#handlers];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /**

@@ -63,4 +63,12 @@ export class AddressSpace implements UserMemory {
     const { m, off } = this.#find(addr, data.length);
     m.bytes.set(data, off);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#maps, this.#next];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#next = v[1] as never;
+  }
 }

@@ -53,4 +53,12 @@ export class ProcessTable {
     }
     return out;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#byName, this.#nextPid];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#nextPid = v[1] as never;
+  }
 }

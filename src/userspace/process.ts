@@ -182,6 +182,14 @@ export class Process implements Opener {
       this.close(fd);
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#fds];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

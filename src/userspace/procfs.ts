@@ -101,4 +101,12 @@ export class Procfs {
   setSysctl(key: string, value: string): void {
     this.#sysctl.set(key.replace(/\./g, '/'), value);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#sysctl];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

@@ -90,4 +90,12 @@ export class MiscCore {
     this.#byDevice.delete(r.device);
     r.cdev.dispose();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#byDevice, this.#registered, this.#initialized];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#initialized = v[2] as never;
+  }
 }

@@ -66,4 +66,12 @@ export class OpenFiles {
   checkLive(): void {
     if (this.#revoked) throw kerr('ENODEV', `${this.options.label()}: device is gone`);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#files, this.#revoked];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#revoked = v[1] as never;
+  }
 }

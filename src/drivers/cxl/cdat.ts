@@ -6,7 +6,7 @@
  * A bad checksum only warns. The table is kept per function (WeakMap keyed by the machine's own
  * PciDevice object, so machines never share it).
  */
-import type { ErrnoName, ILogService } from '../../base/index.js';
+import { type ErrnoName, type ILogService, sideTable } from '../../base/index.js';
 import type { PciDevice } from '../../pci/index.js';
 import { CXL_DOE_PROTOCOL_TABLE_ACCESS, PCI_VENDOR_ID_CXL, type PciDoeMb, errnoNumber } from '../doe/doe.js';
 
@@ -20,7 +20,7 @@ const CDAT_ENTRY_HEADER_SIZE = 4;
 export type CdatReadResult =
   { readonly ok: true; readonly table: Uint8Array; readonly checksumOk: boolean } | { readonly ok: false; readonly errno: ErrnoName };
 
-const cdatByDevice = new WeakMap<PciDevice, CdatReadResult>();
+const cdatByDevice = sideTable(new WeakMap<PciDevice, CdatReadResult>());
 
 /** What the kernel last read as `pdev`'s CDAT (undefined until a read finished). */
 export function cxlCdatOf(pdev: PciDevice): CdatReadResult | undefined {

@@ -294,6 +294,17 @@ export class CxlCoreModule implements ModuleEntry {
     send.retval = reply.rc;
     copyToUser(caller.mem, s, encodeCxlSendCommand(send));
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ida, this.#byMinor, this.#major, this.#region, this.#rawWarned, this.#live, this.#fops];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#major = v[2] as never;
+    this.#region = v[3] as never;
+    this.#rawWarned = v[4] as never;
+    this.#live = v[5] as never;
+  }
 }
 
 export const cxlCoreModuleInfo = defineModule(

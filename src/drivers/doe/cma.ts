@@ -6,7 +6,7 @@
  * says so in dmesg).
  */
 import type { ServiceIdentifier } from 'inversify';
-import type { ErrnoName } from '../../base/index.js';
+import { type ErrnoName, sideTable } from '../../base/index.js';
 import type { PciDoeMb } from './doe.js';
 
 export const IKernelCma: ServiceIdentifier<KernelCma> = Symbol.for('IKernelCma');
@@ -18,7 +18,7 @@ export interface KernelCma {
   authenticate(mb: PciDoeMb, done: (result: CmaResult) => void): void;
 }
 
-const cmaByDevice = new WeakMap<object, CmaResult>();
+const cmaByDevice = sideTable(new WeakMap<object, CmaResult>());
 
 /** Record the kernel's authentication result of a PCI function (its `authenticated` state). */
 export function recordCmaResult(pdev: object, result: CmaResult): void {

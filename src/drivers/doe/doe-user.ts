@@ -308,6 +308,15 @@ export class DoeUserModule extends AuxiliaryDriverModule {
       }
     },
   };
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#major, this.#cdev, this.#minors, this.#byMinor, this.#fops];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#major = v[0] as never;
+    this.#cdev = v[1] as never;
+  }
 }
 
 export const doeUserModuleInfo = defineModule(

@@ -430,6 +430,19 @@ export class PciDoeMb {
   #err(message: string, _rate?: 'ratelimited'): void {
     this.#log.log('error', 'kernel', `pci ${this.pdev.name}: ${message}`);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#dead, this.#cancel, this.#ready, this.#readyWaiters, this.#queue, this.#current, this.#sleeping, this.#scheduler, this.#log];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#dead = v[0] as never;
+    this.#cancel = v[1] as never;
+    this.#ready = v[2] as never;
+    this.#readyWaiters = v[3] as never;
+    this.#current = v[5] as never;
+    this.#sleeping = v[6] as never;
+  }
 }
 
 /** The errno number for messages ("failed to cache features : -5"). */

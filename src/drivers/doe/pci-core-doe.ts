@@ -102,4 +102,12 @@ export class PciCoreDoe {
   dispose(): void {
     for (const s of this.#subscriptions.splice(0)) s.dispose();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#mbs, this.#subscriptions];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }

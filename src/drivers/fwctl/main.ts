@@ -380,6 +380,18 @@ export class FwctlCore implements ModuleEntry {
     cmd.outLen = r.outLen;
     this.#respond(caller, ubuf, userSize, encodeFwctlRpc(cmd));
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ida, this.#byMinor, this.#major, this.#region, this.#tainted, this.#liveDevices, this.#liveUctxs, this.#ioctlOps, this.#fops];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#major = v[2] as never;
+    this.#region = v[3] as never;
+    this.#tainted = v[4] as never;
+    this.#liveDevices = v[5] as never;
+    this.#liveUctxs = v[6] as never;
+  }
 }
 
 export const fwctlModuleInfo = defineModule(

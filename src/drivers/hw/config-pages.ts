@@ -122,6 +122,15 @@ export class ConfigPages {
     return this.#pages.filter((p) => p !== undefined).length;
   }
 
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#pages, this.#owned];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#pages = v[0] as never;
+    this.#owned = v[1] as never;
+  }
+
   /** Pages this table alone holds. */
   get ownedPages(): number {
     let n = 0;

@@ -162,6 +162,16 @@ export class ConfigSpace {
     if (this.#powerOn) this.#bytes.restore(this.#powerOn);
     for (const b of this.#blocks) b.reset();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#wmask, this.#w1c, this.#blocks, this.#powerOn, this.#lastCap, this.#lastExtCap, this.#bytes];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#powerOn = v[3] as never;
+    this.#lastCap = v[4] as never;
+    this.#lastExtCap = v[5] as never;
+  }
 }
 
 export interface SimulatedPciFunctionOptions {
@@ -222,6 +232,14 @@ export class SimulatedPciFunction implements PciFunctionHw {
 
   disconnect(): void {
     this.#disconnected = true;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#disconnected];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#disconnected = v[0] as never;
   }
 }
 

@@ -264,6 +264,14 @@ export class CxlMailboxDevice {
         return fail('INPUT');
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#transfer];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#transfer = v[0] as never;
+  }
 }
 
 function ok(out: Uint8Array): CxlMailboxReply {

@@ -333,4 +333,42 @@ export class DoeMailboxRegisters implements RegisterBlock {
     this.#read = [];
     this.#readIndex = 0;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [
+      this.#timing,
+      this.#interrupt,
+      this.#scheduler,
+      this.#onInterrupt,
+      this.#responders,
+      this.#discovery,
+      this.#customDiscovery,
+      this.#intEnable,
+      this.#intStatus,
+      this.#error,
+      this.#ready,
+      this.#busy,
+      this.#write,
+      this.#overlong,
+      this.#read,
+      this.#readIndex,
+      this.#task,
+    ];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#timing = v[0] as never;
+    this.#responders = v[4] as never;
+    this.#discovery = v[5] as never;
+    this.#intEnable = v[7] as never;
+    this.#intStatus = v[8] as never;
+    this.#error = v[9] as never;
+    this.#ready = v[10] as never;
+    this.#busy = v[11] as never;
+    this.#write = v[12] as never;
+    this.#overlong = v[13] as never;
+    this.#read = v[14] as never;
+    this.#readIndex = v[15] as never;
+    this.#task = v[16] as never;
+  }
 }

@@ -8,7 +8,7 @@
  *
  * One firmware per hardware function (kept beside it, not in config space): `mlx5FirmwareOf`.
  */
-import { IdAllocator } from '../../base/index.js';
+import { IdAllocator, sideTable } from '../../base/index.js';
 
 /** Command status codes (MLX5_CMD_STAT_*). */
 export const mlx5CmdStatus = { OK: 0x0, INT_ERR: 0x1, BAD_OP: 0x2, BAD_PARAM: 0x3, BAD_SYS_STATE: 0x4, BAD_RES: 0x5 } as const;
@@ -101,9 +101,17 @@ export class Mlx5Firmware {
     v.setUint16(2, uid);
     return this.exec(input, 16)[0]!;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#uids, this.#live];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
-const firmwares = new WeakMap<object, Mlx5Firmware>();
+const firmwares = sideTable(new WeakMap<object, Mlx5Firmware>());
 
 /** The firmware of a ConnectX hardware function (made on first use). */
 export function mlx5FirmwareOf(hw: object, implemented: ReadonlySet<number>): Mlx5Firmware {

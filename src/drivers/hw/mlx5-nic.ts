@@ -67,6 +67,14 @@ class Mlx5NicFunction extends SimulatedPciFunction {
     super.disconnect();
     for (const vf of this.#vfs.values()) vf.disconnect();
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  override snapshotFields(): readonly unknown[] {
+    return [this.#vfs];
+  }
+  override restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 export function createMlx5Nic(options: Mlx5NicOptions = {}): SimulatedPciFunction {

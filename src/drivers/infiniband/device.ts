@@ -210,6 +210,14 @@ export class IbCore implements ModuleEntry {
     if (i === undefined) throw kerr('ENFILE', `${pattern}: no free name`);
     return pattern.replace('%d', String(i));
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#clients];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 export const ibCoreModuleInfo = defineModule({ name: IB_CORE_MODNAME, description: 'core kernel InfiniBand API' }, IbCore);

@@ -148,6 +148,14 @@ export class UverbsModule implements ModuleEntry, IbClient {
       throw kerr('EOPNOTSUPP', `uverbs: command ${cmd} not modelled`);
     },
   };
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ida, this.#byIb, this.#byMinor, this.#cdev, this.#fops];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#cdev = v[3] as never;
+  }
 }
 
 export const ibUverbsModuleInfo = defineModule(

@@ -140,6 +140,14 @@ export class Mlx5CoreModule implements ModuleEntry {
     this.pci.releaseRegions(pdev);
     this.pci.disableDevice(pdev);
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#adevIda];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 export const mlx5CoreModuleInfo = defineModule(

@@ -150,6 +150,15 @@ export class NetCore {
     validName(name);
     return name;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#nextIfindex, this.#byIfindex, this.#initialized];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#nextIfindex = v[0] as never;
+    this.#initialized = v[2] as never;
+  }
 }
 
 /** dev_valid_name. @throws {DriverModelError} EINVAL. */

@@ -23,7 +23,7 @@
  *   (DQL_MAX_LIMIT), limit_min 0644, stall_thrs 0644, stall_cnt 0444, stall_max 0644; their
  *   stores take a number or "max" (bql_set: above DQL_MAX_LIMIT EINVAL) with no capability check.
  */
-import { kerr } from '../../base/index.js';
+import { kerr, sideTable } from '../../base/index.js';
 import { type Attribute, type AttributeAccessor, type AttributeGroup, type Device, type IKobjectUevent, attrRO, attrRW } from '../../bus/index.js';
 import type { NetDevice } from './netdevice.js';
 
@@ -57,7 +57,7 @@ export interface NetQueues {
   readonly cpus: number;
 }
 
-const queuesOf = new WeakMap<Device, NetQueues>();
+const queuesOf = sideTable(new WeakMap<Device, NetQueues>());
 
 /** The queue state of a registered interface. */
 export function netQueues(dev: Device): NetQueues | undefined {

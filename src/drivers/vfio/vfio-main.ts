@@ -307,6 +307,15 @@ export class VfioCore implements ModuleEntry {
     anon.file.privateData = vdev;
     return anon;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#groups, this.#byMinor, this.#minors, this.#major, this.#cdev, this.#misc, this.#containerFops, this.#groupFops];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#major = v[3] as never;
+    this.#cdev = v[4] as never;
+  }
 }
 
 function containerOf(file: CharDevFile): VfioContainer | undefined {

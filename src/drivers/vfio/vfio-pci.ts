@@ -112,6 +112,14 @@ export class VfioPciModule implements ModuleEntry {
       this.log.log('warning', 'kernel', `vfio-pci ${name}: No device request channel registered, blocked until released by user`);
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ops];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** vfio_pci_core: the library vfio-pci and its variant drivers build on (nothing of its own here). */

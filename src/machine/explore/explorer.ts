@@ -14,7 +14,7 @@
  *
  * Browser-safe: no node:* imports (the CLI adds threads, TTY and files).
  */
-import { DriverModelError } from '../../base/index.js';
+import { DriverModelError, type SnapshotToken } from '../../base/index.js';
 import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, judge, perform, summarize } from '../../scenario/index.js';
 import type { Machine } from '../machine.js';
 import { machineScenarioHost } from '../scenario-host.js';
@@ -78,6 +78,79 @@ export interface RunScheduleOptions {
    * scheduler panel steps through a replay with it.
    */
   readonly observe?: (machine: Machine, entry: TimelineEntry | undefined, inStep: string | undefined) => void;
+  /**
+   * Run from this base (see `prepareBase`) instead of a fresh machine: its machine is restored to
+   * the snapshot taken before the first block and the run starts there. Not with `timeline`
+   * (the timeline would lack the steps before the block).
+   */
+  readonly base?: ScheduleBase;
+  /** Called with the machine once the run is over, before it is disposed (tests compare machines). */
+  readonly end?: (machine: Machine) => void;
+}
+
+/** What a run has built when it reaches its first `concurrent:` block. */
+interface RunState {
+  readonly sm: ScenarioMachine & { readonly machine: Machine };
+  readonly fds: Map<string, FdSlot>;
+  readonly fdPaths: Map<string, string>;
+  readonly memo: InvariantMemo;
+}
+
+/**
+ * A machine booted and run up to the first `concurrent:` block of a scenario, with a snapshot
+ * taken there (docs/snapshot.md): each schedule restores it instead of building the machine,
+ * booting it and running the steps before the block again. `dispose` when the campaign is over.
+ */
+export interface ScheduleBase {
+  readonly loaded: LoadedScenario;
+  /** Index in `steps` of the first block. */
+  readonly start: number;
+  readonly state: RunState;
+  readonly token: SnapshotToken;
+  dispose(): void;
+}
+
+/**
+ * The base of `loaded`'s schedules, or undefined when there is none to take: no block, an
+ * invariant already broken before the block, or the machine not quiescent there (a DOE exchange
+ * in flight keeps its progress in closures, which no snapshot can copy: `Machine.snapshot`
+ * refuses with EBUSY). Then each schedule runs on a fresh machine, as before.
+ */
+export function prepareBase(loaded: LoadedScenario): ScheduleBase | undefined {
+  let base: ScheduleBase | undefined;
+  runOne(
+    loaded,
+    {},
+    {
+      atFirstBlock: (start, state) => {
+        try {
+          const token = state.sm.machine.snapshot([state.sm, state.fds, state.fdPaths, state.memo]);
+          base = {
+            loaded,
+            start,
+            state,
+            token,
+            dispose: () => {
+              try {
+                state.sm.dispose?.();
+              } catch {
+                // a machine that fails to dispose has nothing more to report
+              }
+            },
+          };
+        } catch (e) {
+          if (!DriverModelError.is(e, 'EBUSY')) throw e;
+        }
+        return base !== undefined;
+      },
+    },
+  );
+  return base;
+}
+
+/** Internal: `prepareBase`'s hook, called before the first block; returning true keeps the machine and stops the run. */
+interface PrepareOptions {
+  readonly atFirstBlock?: (start: number, state: RunState) => boolean;
 }
 
 type Option = { readonly kind: 'lane'; readonly lane: number } | { readonly kind: 'tick' } | { readonly kind: 'task'; readonly index: number };
@@ -114,17 +187,31 @@ export function randomChooser(seed: number): Chooser {
   return (width) => Math.floor(r() * width);
 }
 
-/** Runs one schedule of `loaded` on a fresh machine. Throws DriverModelError for a bad scenario. */
+/**
+ * Runs one schedule of `loaded` on a fresh machine, or from `options.base` (the same run: the
+ * snapshot property test checks it). Throws DriverModelError for a bad scenario.
+ */
 export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions = {}): ScheduleResult {
+  return runOne(loaded, options, {});
+}
+
+function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBlock }: PrepareOptions): ScheduleResult {
   const prefix = options.prefix ?? [];
   const choose = options.choose ?? (() => 0);
-  const host = machineScenarioHost();
-  const sm = host.createMachine(loaded.machineOptions) as ScenarioMachine & { readonly machine: Machine };
+  const base = options.base?.loaded === loaded && options.timeline !== true ? options.base : undefined;
+  let state: RunState;
+  if (base) {
+    base.state.sm.machine.restore(base.token);
+    state = base.state;
+  } else {
+    const sm = machineScenarioHost().createMachine(loaded.machineOptions) as RunState['sm'];
+    for (const [name, spec] of loaded.processes) sm.addProcess(name, spec);
+    state = { sm, fds: new Map(), fdPaths: new Map(), memo: newMemo() };
+  }
+  const { sm, fds, fdPaths, memo } = state;
   const m = sm.machine;
-  for (const [name, spec] of loaded.processes) sm.addProcess(name, spec);
-  const fds = new Map<string, FdSlot>();
-  const fdPaths = new Map<string, string>();
-  const memo: InvariantMemo = newMemo();
+  /** The machine outlives the run (a base's, or the one `atFirstBlock` kept). */
+  let keep = base !== undefined;
   const timeline: TimelineEntry[] = [];
   const schedule: number[] = [];
   const widths: number[] = [];
@@ -270,8 +357,14 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
   };
 
   try {
-    for (const step of loaded.scenario.steps) {
+    const steps = loaded.scenario.steps;
+    for (let si = base ? base.start : 0; si < steps.length; si++) {
+      const step = steps[si]!;
       if (step.verb === 'check') continue;
+      if (step.verb === 'concurrent' && blockIndex === -1 && atFirstBlock?.(si, state)) {
+        keep = true;
+        break;
+      }
       if (step.verb !== 'concurrent') {
         runStep(step, 'step', undefined);
         if (step.settle) m.settle();
@@ -340,10 +433,13 @@ export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions 
     }
   } finally {
     if (record) options.observe?.(m, undefined, undefined);
-    try {
-      sm.dispose?.();
-    } catch {
-      // disposing a machine stopped mid-task: nothing more to report
+    options.end?.(m);
+    if (!keep) {
+      try {
+        sm.dispose?.();
+      } catch {
+        // disposing a machine stopped mid-task: nothing more to report
+      }
     }
   }
   while (schedule.length > 0 && schedule[schedule.length - 1] === 0) schedule.pop();
@@ -376,9 +472,10 @@ export function formatTimeline(t: readonly TimelineEntry[]): string {
 export function shrink(loaded: LoadedScenario, schedule: readonly number[], invariant: string, budget = 200): ScheduleResult {
   let best = [...schedule];
   let runs = 0;
+  const base = prepareBase(loaded);
   const violates = (s: number[]): ScheduleResult | undefined => {
     runs++;
-    const r = runSchedule(loaded, { prefix: s });
+    const r = runSchedule(loaded, { prefix: s, ...(base ? { base } : {}) });
     return r.violation?.invariant === invariant ? r : undefined;
   };
   let improved = true;
@@ -402,6 +499,7 @@ export function shrink(loaded: LoadedScenario, schedule: readonly number[], inva
       }
     }
   }
+  base?.dispose();
   return runSchedule(loaded, { prefix: best, timeline: true });
 }
 
@@ -419,6 +517,11 @@ export interface CampaignOptions {
   /** Stop at the first violation (default true). */
   readonly stopAtFirst?: boolean;
   readonly onProgress?: (done: number, total: number | undefined) => void;
+  /**
+   * Run schedules from a snapshot taken before the first block when the machine is quiescent
+   * there (default true; see prepareBase). The results are the same either way.
+   */
+  readonly snapshot?: boolean;
 }
 
 export interface CampaignResult {
@@ -444,14 +547,18 @@ export function explore(loaded: LoadedScenario, o: CampaignOptions): CampaignRes
   const E = Error as { stackTraceLimit?: number };
   const limit = E.stackTraceLimit;
   E.stackTraceLimit = 0;
+  // Boot and the steps before the first block run once; each schedule restores their snapshot.
+  const base = o.snapshot === false ? undefined : prepareBase(loaded);
   try {
-    return exploreCampaign(loaded, o);
+    return exploreCampaign(loaded, o, base);
   } finally {
+    base?.dispose();
     E.stackTraceLimit = limit;
   }
 }
 
-function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignResult {
+function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions, base: ScheduleBase | undefined): CampaignResult {
+  const from = base ? { base } : {};
   const stopAtFirst = o.stopAtFirst ?? true;
   const [shardI, shardN] = o.shard ?? [0, 1];
   let schedules = 0;
@@ -462,7 +569,7 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignRe
     for (let k = 0; k < o.schedules; k++) {
       const seed = o.seed + k;
       if (k % shardN !== shardI) continue;
-      const r = runSchedule(loaded, { choose: randomChooser(seed) });
+      const r = runSchedule(loaded, { choose: randomChooser(seed), ...from });
       schedules++;
       o.onProgress?.(schedules, o.schedules);
       if (r.violation) {
@@ -485,7 +592,7 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions): CampaignRe
       complete = false;
       break;
     }
-    const r = runSchedule(loaded, { prefix, ...(seen ? { seen } : {}), ...(search ? { sleepSets: { search, depth } } : {}) });
+    const r = runSchedule(loaded, { prefix, ...from, ...(seen ? { seen } : {}), ...(search ? { sleepSets: { search, depth } } : {}) });
     // A run belongs to the subtree of the first choice it made (the first run's is 0).
     const first = r.schedule[0] ?? 0;
     if (first % shardN === shardI) {

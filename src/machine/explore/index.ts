@@ -5,6 +5,8 @@ export {
   type ScheduleResult,
   type Chooser,
   type RunScheduleOptions,
+  type ScheduleBase,
+  prepareBase,
   type CampaignOptions,
   type CampaignResult,
   concurrentBlock,

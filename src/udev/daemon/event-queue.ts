@@ -140,6 +140,14 @@ class KeyIndex<E extends { readonly seqnum: number }> {
     for (let i = lo - 1; i >= list.head; i--) if (this.isLive(items[i]!)) return items[i];
     return undefined;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#lists];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** Which conflicting event a scan of the indexes picks. */
@@ -188,6 +196,14 @@ class SeqnumHeap<E extends { readonly seqnum: number }> {
       a[i] = last;
     }
     return top;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#a];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
   }
 }
 
@@ -359,5 +375,26 @@ export class UdevEventQueue<T> {
       look(this.#byAncestor, event.devpathOld);
     }
     return found;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [
+      this.#events,
+      this.#ancestors,
+      this.#isLive,
+      this.#byId,
+      this.#byDevnode,
+      this.#byPath,
+      this.#byOldPath,
+      this.#byAncestor,
+      this.#byOldAncestor,
+      this.#ready,
+      this.#waiting,
+      this.#running,
+    ];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
   }
 }

@@ -84,4 +84,12 @@ export class EventTraceLog {
   all(): readonly EventTrace[] {
     return [...this.#byDevpath.values()];
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#byDevpath, this.#maxDevices, this.#onDidRecord];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#maxDevices = v[1] as never;
+  }
 }

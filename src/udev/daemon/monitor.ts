@@ -182,4 +182,12 @@ export class MonitorLog {
   select(groups: readonly MonitorGroup[], filter: MonitorFilter = {}): MonitorMessage[] {
     return this.messages.filter((m) => groups.includes(m.group) && monitorPassesFilter(m, filter));
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#decoded, this.#raw, this.#groups, this.#usecs, this.#seqnums];
+  }
+  restoreFields(_v: readonly unknown[]): void {
+    // Every field is a readonly array: the walk restores their contents in place.
+  }
 }

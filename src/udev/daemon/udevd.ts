@@ -477,4 +477,29 @@ export class UdevDaemon {
       }
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [
+      this.#host,
+      this.#options,
+      this.#fs,
+      this.#sink,
+      this.#ctx,
+      this.#queue,
+      this.#inbox,
+      this.#inboxScheduled,
+      this.#rules,
+      this.#started,
+      this.#childrenMax,
+      this.#onDidBroadcast,
+      this.#onWorkerStep,
+    ];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#options = v[1] as never;
+    this.#inboxScheduled = v[7] as never;
+    this.#rules = v[8] as never;
+    this.#started = v[9] as never;
+  }
 }

@@ -116,6 +116,14 @@ export class ValueOutcomes {
     }
     return a;
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#byKind];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
 }
 
 /** The device values the shared outcomes are looked up by (the event device). */
@@ -193,5 +201,14 @@ export class FirstTokenMemo {
     const kind = this.kinds[key]! as KeyKind;
     if (kind !== KeyKind.EVENT) (this.#shared[kind] ?? this.#sharedOf(kind))[key] = m;
     else this.#slots[key] = (this.#epoch << 3) | m;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#slots, this.#epoch, this.#shared, this.#dev];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#epoch = v[1] as never;
+    this.#dev = v[3] as never;
   }
 }

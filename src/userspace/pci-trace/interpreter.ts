@@ -410,6 +410,15 @@ export class PciTraceInterpreter {
       handle = next;
     }
   }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#config, this.#polls];
+  }
+  restoreFields(v: readonly unknown[]): void {
+    this.#config = v[0] as never;
+    this.#polls = v[1] as never;
+  }
 }
 
 /** Run `program` and collect its records. */
