@@ -18,7 +18,8 @@
  * ENV{} is left out: the rules change properties. Identical means the same key, attribute,
  * operator and pattern; keys are numbered once per compiled rule set.
  */
-import { type RuleToken, SubstType, TokenType } from './token.js';
+import { type RuleToken, TokenType } from './token.js';
+import { tokenIdentity } from './token-identity.js';
 
 /** What the memo knows about a key in the current event. */
 export const Memo = {
@@ -34,27 +35,26 @@ export const Memo = {
 } as const;
 export type Memo = (typeof Memo)[keyof typeof Memo];
 
+/**
+ * The token types whose outcome is fixed for the event (see above). M_ENV is left out on
+ * purpose: the rules change properties (runs.ts keeps it, since its runs end at assignments).
+ */
+const MEMO_TYPES: ReadonlySet<TokenType> = new Set<TokenType>([
+  TokenType.M_ACTION,
+  TokenType.M_DEVPATH,
+  TokenType.M_KERNEL,
+  TokenType.M_SUBSYSTEM,
+  TokenType.M_DRIVER,
+  TokenType.M_ATTR,
+  TokenType.M_PARENTS_KERNEL,
+  TokenType.M_PARENTS_SUBSYSTEM,
+  TokenType.M_PARENTS_DRIVER,
+  TokenType.M_PARENTS_ATTR,
+]);
+
 /** The memo key of a first token, or undefined when its outcome may change during the event. */
 export function firstTokenKey(t: RuleToken | undefined): string | undefined {
-  if (t === undefined) return undefined;
-  switch (t.type) {
-    case TokenType.M_ACTION:
-    case TokenType.M_DEVPATH:
-    case TokenType.M_KERNEL:
-    case TokenType.M_SUBSYSTEM:
-    case TokenType.M_DRIVER:
-    case TokenType.M_PARENTS_KERNEL:
-    case TokenType.M_PARENTS_SUBSYSTEM:
-    case TokenType.M_PARENTS_DRIVER:
-      break;
-    case TokenType.M_ATTR:
-    case TokenType.M_PARENTS_ATTR:
-      if (t.attrSubst !== SubstType.PLAIN) return undefined;
-      break;
-    default:
-      return undefined;
-  }
-  return `${t.type}\0${t.attr ?? ''}\0${t.op}\0${t.matchType}\0${t.removeTrailingWhitespace ? 1 : 0}\0${t.alternatives.join('\0')}`;
+  return tokenIdentity(t, MEMO_TYPES);
 }
 
 /**

@@ -17,6 +17,7 @@
  * Computed once per compiled file and kept beside it.
  */
 import { MatchType, Op, type RuleFile, type RuleLine, type RuleToken, SubstType, TokenType } from './token.js';
+import { tokenIdentity } from './token-identity.js';
 
 export interface LineRuns {
   /** For each line: the index after the run of lines whose first token equals this one's. */
@@ -52,28 +53,28 @@ function runEnds(lines: readonly RuleLine[], key: (t: RuleToken | undefined) => 
   return out;
 }
 
+/**
+ * The token types whose value stays the same until a line's assignments run. Unlike the
+ * first-token memo (first-token.ts), M_ENV is included: a run of skipped lines runs no
+ * assignment, so no property changes inside it.
+ */
+const SAME_TYPES: ReadonlySet<TokenType> = new Set<TokenType>([
+  TokenType.M_ACTION,
+  TokenType.M_DEVPATH,
+  TokenType.M_KERNEL,
+  TokenType.M_SUBSYSTEM,
+  TokenType.M_DRIVER,
+  TokenType.M_ENV,
+  TokenType.M_ATTR,
+  TokenType.M_PARENTS_KERNEL,
+  TokenType.M_PARENTS_SUBSYSTEM,
+  TokenType.M_PARENTS_DRIVER,
+  TokenType.M_PARENTS_ATTR,
+]);
+
 /** The first tokens whose value stays the same until a line's assignments run. */
 function sameKey(t: RuleToken | undefined): string | undefined {
-  if (t === undefined) return undefined;
-  switch (t.type) {
-    case TokenType.M_ACTION:
-    case TokenType.M_DEVPATH:
-    case TokenType.M_KERNEL:
-    case TokenType.M_SUBSYSTEM:
-    case TokenType.M_DRIVER:
-    case TokenType.M_ENV:
-    case TokenType.M_PARENTS_KERNEL:
-    case TokenType.M_PARENTS_SUBSYSTEM:
-    case TokenType.M_PARENTS_DRIVER:
-      break;
-    case TokenType.M_ATTR:
-    case TokenType.M_PARENTS_ATTR:
-      if (t.attrSubst !== SubstType.PLAIN) return undefined;
-      break;
-    default:
-      return undefined;
-  }
-  return `${t.type}\0${t.attr ?? ''}\0${t.op}\0${t.matchType}\0${t.removeTrailingWhitespace ? 1 : 0}\0${t.alternatives.join('\0')}`;
+  return tokenIdentity(t, SAME_TYPES);
 }
 
 /** First tokens that fail when their property or attribute is absent. */
