@@ -1,5 +1,6 @@
 /**
- * Benchmark: `add` events of a PCI netdev (a ConnectX port, eth0 below 0000:03:00.0) through
+ * Benchmark: `add` events of a PCI netdev (a ConnectX port, eth0 below 0000:03:00.0; described in
+ * test/support/rules-harness.ts, which the rules tests share) through
  * Debian's full rules set (/usr/lib/udev/rules.d), in-process, rules compiled once, as udevd
  * runs them (sealed uevent device, rules, node/links, database). Prints events per CPU second.
  *
@@ -7,62 +8,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  compileRules,
-  type DiagnosticSink,
-  executeRules,
-  loadDeviceDesc,
-  SysfsAccess,
-  type UdevContext,
-  UdevDevice,
-  UdevEvent,
-  defaultPrograms,
-} from '../src/udev/index.js';
-import { debianPasswd } from '../src/base/index.js';
+import { compileRules, executeRules, UdevDevice, UdevEvent } from '../src/udev/index.js';
+import { benchNetdevDesc, eth0AddUevent, rulesContext } from '../test/support/rules-harness.js';
 
 const args = process.argv.slice(2);
 const rulesDir = args.includes('--rules') ? args[args.indexOf('--rules') + 1]! : '/usr/lib/udev/rules.d';
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 3;
-
-const desc = `
-P: /devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0
-E: INTERFACE=eth0
-E: IFINDEX=4
-E: SUBSYSTEM=net
-A: address=b8:ce:f6:01:02:03\\n
-A: addr_assign_type=0\\n
-A: type=1\\n
-A: ifindex=4\\n
-A: iflink=4\\n
-A: dev_port=0\\n
-A: phys_port_name=p0\\n
-A: operstate=down\\n
-A: mtu=1500\\n
-A: name_assign_type=1\\n
-
-P: /devices/pci0000:00/0000:00:02.0/0000:03:00.0
-E: DRIVER=mlx5_core
-E: PCI_CLASS=20000
-E: PCI_ID=15B3:101D
-E: PCI_SUBSYS_ID=15B3:0016
-E: PCI_SLOT_NAME=0000:03:00.0
-E: MODALIAS=pci:v000015B3d0000101Dsv000015B3sd00000016bc02sc00i00
-E: SUBSYSTEM=pci
-A: vendor=0x15b3\\n
-A: device=0x101d\\n
-A: class=0x020000\\n
-A: numa_node=0\\n
-H: config=b3151d10060410000000020000008000
-
-P: /devices/pci0000:00/0000:00:02.0
-E: DRIVER=pcieport
-E: PCI_CLASS=60400
-E: SUBSYSTEM=pci
-A: vendor=0x8086\\n
-A: device=0x1901\\n
-
-P: /devices/pci0000:00
-`;
 
 const files = readdirSync(rulesDir)
   .filter((f) => f.endsWith('.rules'))
@@ -72,28 +23,8 @@ const rules = compileRules(files);
 const compileMs = performance.now() - t0;
 const lines = rules.files.reduce((n, f) => n + f.lines.length, 0);
 
-const env = loadDeviceDesc(desc);
-const quiet: DiagnosticSink = { debug: false, emit: () => undefined };
-const ctx: UdevContext = {
-  fs: new SysfsAccess(env.sysfs),
-  devfs: env.devfs,
-  db: env.database,
-  passwd: debianPasswd(),
-  programs: defaultPrograms(),
-  sink: quiet,
-  cmdline: '',
-  constants: { arch: 'x86-64', virt: 'none' },
-  now: () => 1,
-  builtinHost: {},
-};
-const ueventEnv: Array<[string, string]> = [
-  ['ACTION', 'add'],
-  ['DEVPATH', '/devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0'],
-  ['SUBSYSTEM', 'net'],
-  ['INTERFACE', 'eth0'],
-  ['IFINDEX', '4'],
-  ['SEQNUM', '1000'],
-];
+const ctx = rulesContext(benchNetdevDesc);
+const ueventEnv = eth0AddUevent(1000);
 
 function oneEvent(): UdevEvent {
   const dev = UdevDevice.fromUevent(ctx.fs, ctx.db, ueventEnv);

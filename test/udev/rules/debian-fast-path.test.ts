@@ -10,19 +10,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { debianPasswd } from '../../../src/base/index.js';
-import {
-  compileRules,
-  defaultPrograms,
-  type DeviceAction,
-  executeRules,
-  loadDeviceDesc,
-  rulesWork,
-  SysfsAccess,
-  type UdevContext,
-  UdevDevice,
-  UdevEvent,
-} from '../../../src/udev/index.js';
+import { compileRules, type DeviceAction, executeRules, rulesWork, UdevDevice, UdevEvent } from '../../../src/udev/index.js';
+import { benchNetdevDesc, quietExplain, rulesContext } from '../../support/rules-harness.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/udev-rules/bookworm');
 const ruleFiles = readdirSync(fixtures)
@@ -34,13 +23,6 @@ const casesDir = join(import.meta.dirname, '../../conformance/udev/cases-real');
 const cases = readdirSync(casesDir)
   .filter((d) => existsSync(join(casesDir, d, 'device.desc')))
   .sort();
-
-const quietExplain: NonNullable<Parameters<typeof executeRules>[2]> = {
-  skipped: () => undefined,
-  failed: () => undefined,
-  passed: () => undefined,
-  matched: () => undefined,
-};
 
 /** The events of a case: its `events` file, else `add` of the first device. */
 function eventsOf(dir: string, desc: string): Array<{ action: DeviceAction; devpath: string }> {
@@ -55,19 +37,7 @@ function eventsOf(dir: string, desc: string): Array<{ action: DeviceAction; devp
 
 /** The case's events on a fresh environment, one after the other; what each left behind and the work. */
 function runCase(desc: string, events: ReadonlyArray<{ action: DeviceAction; devpath: string }>, explain: boolean, compiled = rules) {
-  const env = loadDeviceDesc(desc);
-  const ctx: UdevContext = {
-    fs: new SysfsAccess(env.sysfs),
-    devfs: env.devfs,
-    db: env.database,
-    passwd: debianPasswd(),
-    programs: defaultPrograms(),
-    sink: { debug: false, emit: () => undefined },
-    cmdline: '',
-    constants: { arch: 'x86-64', virt: 'none' },
-    now: () => 1,
-    builtinHost: {},
-  };
+  const ctx = rulesContext(desc);
   const tokens0 = rulesWork.tokens;
   const lines0 = rulesWork.lines;
   const outcomes = events.map(({ action, devpath }) => {
@@ -110,8 +80,7 @@ describe("the fast path on Debian's full rules set", () => {
   });
 
   it('counts the work of the bench netdev add event: lines and tokens evaluated, first and repeated', () => {
-    const bench = readFileSync(join(import.meta.dirname, '../../../bench/udev-events.ts'), 'utf8');
-    const text = /const desc = `([\s\S]*?)`;/.exec(bench)![1]!.replaceAll('\\\\n', '\\n');
+    const text = benchNetdevDesc;
     const events = [{ action: 'add' as const, devpath: '/devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0' }];
     const fresh = compileRules(ruleFiles);
     const first = runCase(text, events, false, fresh);

@@ -8,18 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { debianPasswd } from '../../../src/base/index.js';
-import {
-  compileRules,
-  defaultPrograms,
-  executeRules,
-  loadDeviceDesc,
-  rulesWork,
-  SysfsAccess,
-  type UdevContext,
-  UdevDevice,
-  UdevEvent,
-} from '../../../src/udev/index.js';
+import { compileRules, executeRules, rulesWork, UdevDevice, UdevEvent } from '../../../src/udev/index.js';
+import { eth0AddUevent, quietExplain, rulesContext } from '../../support/rules-harness.js';
 
 const desc = `
 P: /devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0
@@ -41,37 +31,7 @@ A: vendor=0x8086\\n
 P: /devices/pci0000:00
 `;
 
-const uevent: Array<[string, string]> = [
-  ['ACTION', 'add'],
-  ['DEVPATH', '/devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0'],
-  ['SUBSYSTEM', 'net'],
-  ['INTERFACE', 'eth0'],
-  ['IFINDEX', '4'],
-  ['SEQNUM', '1'],
-];
-
-const quietExplain: NonNullable<Parameters<typeof executeRules>[2]> = {
-  skipped: () => undefined,
-  failed: () => undefined,
-  passed: () => undefined,
-  matched: () => undefined,
-};
-
-function context(): UdevContext {
-  const env = loadDeviceDesc(desc);
-  return {
-    fs: new SysfsAccess(env.sysfs),
-    devfs: env.devfs,
-    db: env.database,
-    passwd: debianPasswd(),
-    programs: defaultPrograms(),
-    sink: { debug: false, emit: () => undefined },
-    cmdline: '',
-    constants: { arch: 'x86-64', virt: 'none' },
-    now: () => 1,
-    builtinHost: {},
-  };
-}
+const uevent = eth0AddUevent();
 
 /** The PCI function's bind event: other values for every kept outcome (action, subsystem, driver, name, path). */
 const pciBind: Array<[string, string]> = [
@@ -87,7 +47,7 @@ const pciBind: Array<[string, string]> = [
  * event with `pciFirst`); the last outcome and the work of all.
  */
 function run(text: string, explain = false, events = 1, pciFirst = false) {
-  const ctx = context();
+  const ctx = rulesContext(desc);
   const rules = compileRules([{ name: '50-t.rules', text }]);
   const lines0 = rulesWork.lines;
   const tokens0 = rulesWork.tokens;

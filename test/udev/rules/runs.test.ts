@@ -6,18 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { debianPasswd } from '../../../src/base/index.js';
-import {
-  compileRules,
-  defaultPrograms,
-  executeRules,
-  loadDeviceDesc,
-  rulesWork,
-  SysfsAccess,
-  type UdevContext,
-  UdevDevice,
-  UdevEvent,
-} from '../../../src/udev/index.js';
+import { compileRules, executeRules, rulesWork, UdevDevice, UdevEvent } from '../../../src/udev/index.js';
+import { eth0AddUevent, quietExplain, rulesContext } from '../../support/rules-harness.js';
 
 const desc = `
 P: /devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0
@@ -38,37 +28,11 @@ E: SUBSYSTEM=pci
 P: /devices/pci0000:00
 `;
 
-const uevent: Array<[string, string]> = [
-  ['ACTION', 'add'],
-  ['DEVPATH', '/devices/pci0000:00/0000:00:02.0/0000:03:00.0/net/eth0'],
-  ['SUBSYSTEM', 'net'],
-  ['INTERFACE', 'eth0'],
-  ['IFINDEX', '4'],
-  ['SEQNUM', '1'],
-];
-
-const quietExplain: NonNullable<Parameters<typeof executeRules>[2]> = {
-  skipped: () => undefined,
-  failed: () => undefined,
-  passed: () => undefined,
-  matched: () => undefined,
-};
+const uevent = eth0AddUevent();
 
 /** Run `text` on eth0's add event; the resulting properties, tags and the work counted. */
 function run(text: string, explain = false) {
-  const env = loadDeviceDesc(desc);
-  const ctx: UdevContext = {
-    fs: new SysfsAccess(env.sysfs),
-    devfs: env.devfs,
-    db: env.database,
-    passwd: debianPasswd(),
-    programs: defaultPrograms(),
-    sink: { debug: false, emit: () => undefined },
-    cmdline: '',
-    constants: { arch: 'x86-64', virt: 'none' },
-    now: () => 1,
-    builtinHost: {},
-  };
+  const ctx = rulesContext(desc);
   const rules = compileRules([{ name: '50-t.rules', text }]);
   const dev = UdevDevice.fromUevent(ctx.fs, ctx.db, uevent);
   if (typeof dev === 'string') throw new Error(dev);
