@@ -26,28 +26,45 @@ function scanBlocker(live: readonly QueuedEvent<null>[], e: QueuedEventKey): num
   return live.find((x) => x.seqnum < e.seqnum && eventsConflict(e, x))?.seqnum;
 }
 
+type Step = { op: 'insert'; k: Omit<QueuedEventKey, 'seqnum'> } | { op: 'remove'; i: number } | { op: 'start' };
+
+/**
+ * Run `steps` on a queue and on `live`, the model (every inserted, not removed event in SEQNUM
+ * order); a start must start the earliest queued event the scan finds unblocked. `check` runs
+ * after every step with the SEQNUM last given out.
+ */
+function runSteps(steps: readonly Step[], check: (q: UdevEventQueue<null>, live: readonly QueuedEvent<null>[], seqnum: number) => void) {
+  const q = new UdevEventQueue<null>();
+  const live: QueuedEvent<null>[] = [];
+  let seqnum = 0;
+  for (const step of steps) {
+    if (step.op === 'insert') live.push(q.insert({ seqnum: ++seqnum, ...step.k }, null));
+    else if (step.op === 'remove' && live.length > 0) q.remove(live.splice(step.i % live.length, 1)[0]!);
+    else if (step.op === 'start') {
+      const expected = live.find((e) => e.state === 'queued' && scanBlocker(live, e) === undefined);
+      expect(q.startNext()?.seqnum).toBe(expected?.seqnum);
+    }
+    check(q, live, seqnum);
+  }
+  return { q, live };
+}
+
+/** The queue says `e` is blocked exactly when the scan finds an earlier conflicting event, and names the earliest. */
+function expectBlocker(q: UdevEventQueue<null>, live: readonly QueuedEvent<null>[], e: QueuedEvent<null>): void {
+  const blocker = scanBlocker(live, e);
+  expect(q.isBlocked(e)).toBe(blocker !== undefined);
+  expect(e.blockerSeqnum).toBe(blocker ?? e.seqnum);
+}
+
 describe('UdevEventQueue (indexed) against the scan', () => {
   it('blocks, remembers the earliest blocker and starts in SEQNUM order as the scan would', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { maxLength: 40 }), (steps) => {
-        const q = new UdevEventQueue<null>();
-        const live: QueuedEvent<null>[] = [];
-        let seqnum = 0;
-        for (const step of steps) {
-          if (step.op === 'insert') live.push(q.insert({ seqnum: ++seqnum, ...step.k }, null));
-          else if (step.op === 'remove' && live.length > 0) q.remove(live.splice(step.i % live.length, 1)[0]!);
-          else if (step.op === 'start') {
-            const expected = live.find((e) => e.state === 'queued' && scanBlocker(live, e) === undefined);
-            expect(q.startNext()?.seqnum).toBe(expected?.seqnum);
-          }
-          for (const e of live) {
-            const blocker = scanBlocker(live, e);
-            expect(q.isBlocked(e)).toBe(blocker !== undefined);
-            expect(e.blockerSeqnum).toBe(blocker ?? e.seqnum);
-          }
+        runSteps(steps, (q, live) => {
+          for (const e of live) expectBlocker(q, live, e);
           expect(q.running).toBe(live.filter((e) => e.state === 'running').length);
           expect(q.events.map((e) => e.seqnum)).toEqual(live.map((e) => e.seqnum));
-        }
+        });
       }),
       { numRuns: 300 },
     );
@@ -68,24 +85,10 @@ describe('UdevEventQueue (indexed) against the scan', () => {
     );
     fc.assert(
       fc.property(fc.array(manyStep, { minLength: 100, maxLength: 400 }), fc.nat(), (steps, pick) => {
-        const q = new UdevEventQueue<null>();
-        const live: QueuedEvent<null>[] = [];
-        let seqnum = 0;
-        for (const step of steps) {
-          if (step.op === 'insert') live.push(q.insert({ seqnum: ++seqnum, ...step.k }, null));
-          else if (step.op === 'remove' && live.length > 0) q.remove(live.splice(step.i % live.length, 1)[0]!);
-          else if (step.op === 'start') {
-            const expected = live.find((e) => e.state === 'queued' && scanBlocker(live, e) === undefined);
-            expect(q.startNext()?.seqnum).toBe(expected?.seqnum);
-          }
+        const { q, live } = runSteps(steps, (q, live, seqnum) => {
           // A few live events per step (all of them would make the run quadratic).
-          for (let k = 0; k < Math.min(3, live.length); k++) {
-            const e = live[(pick + k * 7 + seqnum) % live.length]!;
-            const blocker = scanBlocker(live, e);
-            expect(q.isBlocked(e)).toBe(blocker !== undefined);
-            expect(e.blockerSeqnum).toBe(blocker ?? e.seqnum);
-          }
-        }
+          for (let k = 0; k < Math.min(3, live.length); k++) expectBlocker(q, live, live[(pick + k * 7 + seqnum) % live.length]!);
+        });
         expect(q.events.map((e) => e.seqnum)).toEqual(live.map((e) => e.seqnum));
       }),
       { numRuns: 60 },
