@@ -6,6 +6,7 @@
  * usage: node --import tsx bench/machine-build.ts [--count N] [--json]
  */
 import { createMachine } from '../src/machine/index.js';
+import { weakRefsMadeBy } from '../test/support/weak-refs.js';
 
 const args = process.argv.slice(2);
 const count = args.includes('--count') ? Number(args[args.indexOf('--count') + 1]) : 200;
@@ -17,31 +18,28 @@ function cpuMicros(run: () => void): number {
   return c.user + c.system;
 }
 
-const RealWeakRef = globalThis.WeakRef;
-let weakRefs = 0;
-globalThis.WeakRef = class<T extends WeakKey> extends RealWeakRef<T> {
-  constructor(target: T) {
-    super(target);
-    weakRefs++;
-  }
-} as WeakRefConstructor;
-
-// Warm-up: module-level caches, the JIT.
-for (let i = 0; i < 20; i++) createMachine({ autoload: true }).release();
-const w0 = weakRefs;
-const create = cpuMicros(() => {
-  for (let i = 0; i < count; i++) createMachine({ autoload: true }).release();
+// Warm-up: module-level caches, the JIT (WeakRefs counted, as in the runs measured).
+weakRefsMadeBy(() => {
+  for (let i = 0; i < 20; i++) createMachine({ autoload: true }).release();
 });
-const weakRefsPerCreate = (weakRefs - w0) / count;
-const w1 = weakRefs;
-const cycle = cpuMicros(() => {
-  for (let i = 0; i < count; i++) {
-    const m = createMachine({ autoload: true });
-    m.boot();
-    m.release();
-  }
-});
-const weakRefsPerCycle = (weakRefs - w1) / count;
+let create = 0;
+const weakRefsPerCreate =
+  weakRefsMadeBy(() => {
+    create = cpuMicros(() => {
+      for (let i = 0; i < count; i++) createMachine({ autoload: true }).release();
+    });
+  }) / count;
+let cycle = 0;
+const weakRefsPerCycle =
+  weakRefsMadeBy(() => {
+    cycle = cpuMicros(() => {
+      for (let i = 0; i < count; i++) {
+        const m = createMachine({ autoload: true });
+        m.boot();
+        m.release();
+      }
+    });
+  }) / count;
 
 const figures = [
   { figure: 'machine.create_cpu_us', value: Math.round(create / count), unit: 'µs (CPU) per createMachine' },

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IPresetHost } from '../../src/drivers/index.js';
 import { createMachine, type Machine } from '../../src/machine/index.js';
+import { weakRefsMadeBy } from '../support/weak-refs.js';
 
 /**
  * ECMAScript keeps the target of every WeakRef made during a job alive until the job ends
@@ -9,29 +10,8 @@ import { createMachine, type Machine } from '../../src/machine/index.js';
  * yielded. A machine now resolves its services through its ServiceGraph, which binds them as
  * constants: these tests count the WeakRefs machines make, over a life that loads and unloads
  * kernel modules and opens files, and require that the count does not grow with the number of
- * machines.
+ * machines (weakRefsMadeBy restores WeakRef when its run ends, also on a throw).
  */
-const RealWeakRef = globalThis.WeakRef;
-afterEach(() => {
-  globalThis.WeakRef = RealWeakRef;
-});
-
-/** WeakRefs constructed while `run` runs. */
-function weakRefsMadeBy(run: () => void): number {
-  let count = 0;
-  globalThis.WeakRef = class<T extends WeakKey> extends RealWeakRef<T> {
-    constructor(target: T) {
-      super(target);
-      count++;
-    }
-  } as WeakRefConstructor;
-  try {
-    run();
-  } finally {
-    globalThis.WeakRef = RealWeakRef;
-  }
-  return count;
-}
 
 /** A machine's life: boot with autoload (udev loads the drivers), hotplug, a module unloaded and loaded again, a process reading sysfs. */
 function life(): Machine {
