@@ -14,7 +14,10 @@ describe('normalizeAbsolute', () => {
   });
 });
 
-/** The component-array normalisation, without the plain-path shortcut. */
+/**
+ * The component-array normalisation, without the plain-path shortcut: the reference the property
+ * below compares normalizeAbsolute() with, so it repeats src/base/path.ts on purpose.
+ */
 function normalizeByComponents(path: string): string {
   const out: string[] = [];
   for (const part of path.split('/')) {
