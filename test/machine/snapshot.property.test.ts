@@ -127,8 +127,12 @@ const NEVER_QUIESCENT = new Set([
   'udev-rules',
 ]);
 
-/** Explore examples whose first block starts while a DOE exchange is in flight: the explorer runs them on fresh machines. */
-const BLOCK_IN_FLIGHT = new Set(['doe-aux-exclusive', 'doe-pci-core-shared', 'two-blocks']);
+/**
+ * Explore examples whose first block starts while a DOE exchange is in flight: the explorer runs
+ * them on fresh machines. (The DOE hand-off twins advance 200 ms first, past the boot's last
+ * exchange, so their campaigns run from a snapshot.)
+ */
+const BLOCK_IN_FLIGHT = new Set(['two-blocks']);
 
 const base = (file: string) => file.replace(/^.*\//, '').replace(/\.yaml$/, '');
 
