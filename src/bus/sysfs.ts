@@ -608,8 +608,14 @@ export class Sysfs {
   /**
    * One name in a device's directory, as the listing would shadow it: glue dir, then child
    * device (unless the caller knows `${devpath}/${name}` is no devpath), then attribute or link.
+   * An attribute comes back as a DeviceFileNode, which an open file asks whether it is active.
    */
   #deviceEntry(dev: Device, devpath: string, path: string, name: string, maybeDevice: boolean): SysfsNode | undefined {
+    const found = this.#deviceEntryNode(dev, devpath, path, name, maybeDevice);
+    return found instanceof FileNode ? new DeviceFileNode(found, dev, this) : found;
+  }
+
+  #deviceEntryNode(dev: Device, devpath: string, path: string, name: string, maybeDevice: boolean): SysfsNode | undefined {
     const c = this.core.kobjectChildren(dev);
     if (c) {
       if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
@@ -620,28 +626,18 @@ export class Sysfs {
     }
     const f = new SysfsEntryFinder(path, name);
     this.#deviceOwnEntries(dev, f);
-    const found = resolve(f.found);
-    return found instanceof FileNode ? new DeviceFileNode(found, dev, this) : found;
+    return resolve(f.found);
   }
 
   /**
    * Whether `dev`'s directory is in sysfs and `name` in it is the attribute `attr` of `obj`: the
    * answer a walk to `/sys<devpath>/<name>` would give (the device at its devpath, its ancestors
-   * in sysfs, no child device or glue directory shadowing the name, the same entry), without
-   * the walk.
+   * in sysfs, the same entry under the same shadowing), without the walk.
    */
   deviceEntryIs(dev: Device, name: string, attr: AnyAttribute<unknown>, obj: unknown): boolean {
     if (this.core.findByPath(dev.devpath) !== dev) return false;
     for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return false;
-    const c = this.core.kobjectChildren(dev);
-    if (c) {
-      if (c.glue.has(name)) return false;
-      const child = this.core.findByPath(`${dev.devpath}/${name}`);
-      if (child && c.direct.has(child)) return false;
-    }
-    const f = new SysfsEntryFinder('', name);
-    this.#deviceOwnEntries(dev, f);
-    const e = f.found;
+    const e = this.#deviceEntryNode(dev, dev.devpath, '', name, true);
     return e instanceof FileNode && e.attr === attr && e.obj === obj;
   }
 
