@@ -57,7 +57,6 @@ export { Lockdown, ILockdown, type LockdownReason } from './lockdown.js';
 export {
   ModuleLoader,
   IModuleLoader,
-  IKernelContainer,
   type KernelModuleInfo,
   type ModuleEntry,
   type ModuleCaller,

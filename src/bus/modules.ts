@@ -6,7 +6,7 @@
  * from the modules' declared aliases (their drivers' id tables), and loading by MODALIAS matches
  * those patterns, as kmod's `modprobe <modalias>` does.
  */
-import { type Container, ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
+import { ContainerModule, inject, injectable, type ServiceIdentifier } from 'inversify';
 import { DriverModelError, ILogService, IServiceRegistry, type ServiceRegistry, kerr } from '../base/index.js';
 import { CharDevRegistry, ICharDevRegistry } from './char-dev.js';
 import { type ModprobeConfig, emptyModprobeConfig, underscores } from './modprobe-config.js';
@@ -64,8 +64,6 @@ export function moduleName(name: string): string {
 }
 
 export const IModuleLoader: ServiceIdentifier<ModuleLoader> = Symbol.for('IModuleLoader');
-/** The machine's inversify container (kernel modules are loaded into it through IServiceRegistry). */
-export const IKernelContainer: ServiceIdentifier<Container> = Symbol.for('IKernelContainer');
 
 interface Loaded {
   readonly info: KernelModuleInfo;

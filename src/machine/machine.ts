@@ -40,7 +40,6 @@ import {
   IDeviceLinks,
   IDevtmpfs,
   IDriverBinder,
-  IKernelContainer,
   IKobjectUevent,
   ILockdown,
   IModuleLoader,
@@ -105,7 +104,6 @@ export class Machine implements IDisposable, Snapshottable {
       bind(IClock).toConstantValue(clock);
       bind(IScheduler).toConstantValue(scheduler);
       bind(ILogService).toConstantValue(new LogService(() => clock.now()));
-      bind(IKernelContainer).toResolvedValue(() => services.container);
       bind(IMachineOptions).toConstantValue(this.options);
       bind(IBootParams).toConstantValue({ cmdline: this.options.cmdline, lockdown: this.options.lockdown });
       bind(IPciOptions).toConstantValue({ doe: this.options.doe });

@@ -129,7 +129,7 @@ describe('mlx5_fwctl RPCs through /dev/fwctl/fwctl0', () => {
 
 /** The model's object counts a held fwctl file could leak. */
 function counts(m: Machine) {
-  const core = m.container.isBound(IFwctlCore) ? m.get<FwctlCore>(IFwctlCore).live : undefined;
+  const core = m.isBound(IFwctlCore) ? m.get<FwctlCore>(IFwctlCore).live : undefined;
   return {
     fwctl: core,
     uids: firmware(m).liveUids,

@@ -16,7 +16,7 @@ function counts(m: Machine) {
   return {
     devices: [...m.core.devices].length,
     openFiles: m.cdevs.all.reduce((n, c) => n + c.openFiles.size, 0),
-    fwctl: m.container.isBound(IFwctlCore) ? m.get<FwctlCore>(IFwctlCore).live : undefined,
+    fwctl: m.isBound(IFwctlCore) ? m.get<FwctlCore>(IFwctlCore).live : undefined,
   };
 }
 
