@@ -276,9 +276,13 @@ export class SysfsEntryFinder implements EntrySink {
 
   groups<O>(groups: readonly AttributeGroup<O>[], obj: O): this {
     const name = this.name;
-    for (const group of groups) {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
       if (group.name === undefined || group.name === '') {
-        for (const attr of attrsNamed(group.attrs, name) ?? []) {
+        const attrs = attrsNamed(group.attrs, name);
+        if (attrs === undefined) continue;
+        for (let i = 0; i < attrs.length; i++) {
+          const attr = attrs[i]!;
           const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
           if (mode) this.file(attr, obj, mode);
         }
@@ -551,17 +555,17 @@ export class Sysfs {
       // dpm_sysfs_add (device_add, after the attributes): power/ unless PM is not required.
       b.groups(this.power.groups(dev), dev);
       if (dev.class) {
-        b.link('subsystem', `/sys/class/${dev.class.name}`);
-        if (dev.parent) b.link('device', `/sys${dev.parent.devpath}`);
+        if (b.wants('subsystem')) b.link('subsystem', `/sys/class/${dev.class.name}`);
+        if (dev.parent && b.wants('device')) b.link('device', `/sys${dev.parent.devpath}`);
       }
     }
     // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
     if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
     if (dev.bus && dev.p.busAdded) {
       b.groups(dev.bus.devGroups, dev);
-      b.link('subsystem', `/sys/bus/${dev.bus.name}`);
+      if (b.wants('subsystem')) b.link('subsystem', `/sys/bus/${dev.bus.name}`);
     }
-    if (dev.driver && dev.p.driverLinked) {
+    if (dev.driver && dev.p.driverLinked && b.wants('driver')) {
       b.link('driver', `/sys/bus/${dev.driver.bus.name}/drivers/${dev.driver.name}`);
     }
     if (dev.driver && dev.p.driverGroupsAdded) b.groups(dev.driver.devGroups, dev);
@@ -620,8 +624,10 @@ export class Sysfs {
     if (c) {
       if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
       if (maybeDevice) {
-        const child = this.core.findByPath(`${devpath}/${name}`);
-        if (child && c.direct.has(child)) return this.deviceDir(child);
+        // A direct kobject child's devpath is `${devpath}/${its name}` (devicePath): asking the
+        // children by name finds what findByPath(`${devpath}/${name}`) would, without the string.
+        const child = c.directByName.get(name);
+        if (child) return this.deviceDir(child);
       }
     }
     const f = new SysfsEntryFinder(path, name);

@@ -89,6 +89,19 @@ describe('an open sysfs attribute holds its node (kernfs_get_active)', () => {
     expect(errnoOf(() => root.pread(fd, 16, 0))).toBe('ENODEV');
   });
 
+  it('should follow a child device renamed onto and off the attribute name (the children by name)', () => {
+    const { machine, make, root } = counterMachine();
+    const parent = make('zz0');
+    const kid = new Device({ name: 'kid', parent });
+    machine.core.add(kid);
+    const fd = root.open('/sys/devices/zz0/counter');
+    expect(text(root.pread(fd, 16, 0))).toBe('1\n');
+    machine.core.rename(kid, 'counter');
+    expect(errnoOf(() => root.pread(fd, 16, 0))).toBe('ENODEV');
+    machine.core.rename(kid, 'other');
+    expect(text(root.pread(fd, 16, 0))).toBe('2\n');
+  });
+
   it('should keep an open attribute of a renamed device active (device_rename moves the node)', () => {
     const { machine, toy } = createToyMachine();
     const net = new DeviceClass({ name: 'net' });
