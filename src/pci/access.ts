@@ -7,7 +7,7 @@
 import { type ILogService, kerr } from '../base/index.js';
 import type { ServiceIdentifier } from 'inversify';
 import { type AttributeAccessor, type Lockdown, type Taint } from '../bus/index.js';
-import type { PciDevice } from './device.js';
+import type { PciConfigClaim, PciDevice } from './device.js';
 import type { PciAccessWidth } from './hw.js';
 import { PCI_DOE_CAP_SIZEOF, pciHeaderType } from './regs.js';
 
@@ -25,36 +25,36 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
 
+/**
+ * The width of the next access of the kernel's split of a config access at `off` with `left`
+ * bytes to go (`left` > 0): a byte to reach even, a word to reach dword, dwords, then a word and
+ * a byte. Stepping by it yields forEachAlignedAccess's sequence, with no callback per access.
+ */
+export function nextAlignedWidth(off: number, left: number): PciAccessWidth {
+  if (off & 1) return 1;
+  if (off & 2 && left > 2) return 2;
+  if (left > 3) return 4;
+  return left >= 2 ? 2 : 1;
+}
+
 /** The kernel's split of a config access: a byte to reach even, a word to reach dword, dwords, then a word and a byte. */
 export function forEachAlignedAccess(offset: number, size: number, access: (off: number, width: PciAccessWidth) => void): void {
-  let off = offset;
-  let left = size;
-  if (off & 1 && left > 0) {
-    access(off, 1);
-    off += 1;
-    left -= 1;
+  for (let off = offset, left = size; left > 0;) {
+    const width = nextAlignedWidth(off, left);
+    access(off, width);
+    off += width;
+    left -= width;
   }
-  if (off & 3 && left > 2) {
-    access(off, 2);
-    off += 2;
-    left -= 2;
-  }
-  while (left > 3) {
-    access(off, 4);
-    off += 4;
-    left -= 4;
-  }
-  if (left >= 2) {
-    access(off, 2);
-    off += 2;
-    left -= 2;
-  }
-  if (left > 0) access(off, 1);
 }
 
 /** True when [offset, offset+length) touches a DOE capability of the function. */
 export function pciTouchesDoe(pdev: PciDevice, offset: number, length: number): boolean {
-  return pdev.doeMailboxes.some((mb) => mb.offset < offset + length && offset < mb.offset + PCI_DOE_CAP_SIZEOF);
+  const mailboxes = pdev.doeMailboxes;
+  for (let i = 0; i < mailboxes.length; i++) {
+    const mb = mailboxes[i]!;
+    if (mb.offset < offset + length && offset < mb.offset + PCI_DOE_CAP_SIZEOF) return true;
+  }
+  return false;
 }
 
 /**
@@ -66,10 +66,13 @@ export function pciUserReadConfig(pdev: PciDevice, offset: number, length: numbe
   if (offset > size) return new Uint8Array(0);
   size = offset + length > size ? size - offset : length;
   const out = new Uint8Array(size);
-  forEachAlignedAccess(offset, size, (off, width) => {
+  for (let off = offset, left = size; left > 0;) {
+    const width = nextAlignedWidth(off, left);
     const v = pdev.configRead(off, width);
     for (let b = 0; b < width; b++) out[off - offset + b] = (v >>> (8 * b)) & 0xff;
-  });
+    off += width;
+    left -= width;
+  }
   return out;
 }
 
@@ -93,16 +96,23 @@ export class PciConfigWriter {
   write(policy: PciDoePolicy, pdev: PciDevice, offset: number, data: Uint8Array, writer: AttributeAccessor): number {
     this.lockdown.check('PCI_ACCESS', writer.comm);
     const requested = data.length;
-    const hits = pdev.exclusiveConfig.filter((c) => c.offset < offset + requested && offset < c.offset + c.size);
+    // The claimed ranges the write overlaps (in claim order), and the first of them over a DOE capability.
+    let hits = 0;
+    let doeClaim: PciConfigClaim | undefined;
+    for (let i = 0; i < pdev.exclusiveConfig.length; i++) {
+      const c = pdev.exclusiveConfig[i]!;
+      if (!(c.offset < offset + requested && offset < c.offset + c.size)) continue;
+      hits++;
+      if (policy === 'aux-exclusive' && doeClaim === undefined && pciTouchesDoe(pdev, c.offset, c.size)) doeClaim = c;
+    }
     if (policy === 'aux-exclusive') {
-      const doeClaim = hits.find((c) => pciTouchesDoe(pdev, c.offset, c.size));
       if (doeClaim) {
         throw kerr('EPERM', `${writer.comm}: ${pdev.name}: config offset 0x${hex(offset, 3)} is a DOE mailbox held by ${doeClaim.owner}`, {
           device: pdev.name,
         });
       }
     }
-    if (hits.length > 0) {
+    if (hits > 0) {
       if (!this.#warnedExclusiveWrite) {
         this.#warnedExclusiveWrite = true;
         this.log.log('warning', 'kernel', `pci ${pdev.name}: ${writer.comm}: Unexpected write to kernel-exclusive config offset ${hex(offset, 0)}`);
@@ -113,11 +123,14 @@ export class PciConfigWriter {
       this.log.log('warning', 'kernel', `pci ${pdev.name}: ${writer.comm}: write to DOE mailbox at config offset ${hex(offset, 0)} from userspace`);
       this.taint.add('USER');
     }
-    forEachAlignedAccess(offset, requested, (off, width) => {
+    for (let off = offset, left = requested; left > 0;) {
+      const width = nextAlignedWidth(off, left);
       let v = 0;
       for (let b = 0; b < width; b++) v |= data[off - offset + b]! << (8 * b);
       pdev.configWrite(off, width, v >>> 0);
-    });
+      off += width;
+      left -= width;
+    }
     return requested;
   }
 

@@ -128,7 +128,12 @@ export class ConfigSpace {
   }
 
   #block(offset: number): RegisterBlock | undefined {
-    return this.#blocks.find((b) => offset >= b.start && offset < b.start + b.size);
+    const blocks = this.#blocks;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      if (offset >= b.start && offset < b.start + b.size) return b;
+    }
+    return undefined;
   }
 
   read(offset: number, width: PciAccessWidth): number {
