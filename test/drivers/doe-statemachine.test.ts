@@ -30,6 +30,14 @@ describe('mailbox creation (pci_doe_create_mb)', () => {
     expect(b.mb.workqueueName).toBe('pci 0000:0d:00.0 DOE [100]');
   });
 
+  it('should name its work after the function as it is named when the work is queued', () => {
+    const b = bench({ timing: timed(2) });
+    (b.mb.pdev as { name: string }).name = '0000:0e:00.0';
+    expect(b.mb.workqueueName).toBe('pci 0000:0e:00.0 DOE [100]');
+    b.submit(tableTask);
+    expect(b.scheduler.pendingTasks.map((t) => t.name)).toEqual(['pci 0000:0e:00.0 DOE [100] work']);
+  });
+
   it('should fail creation, logging the errno, when the mailbox never answers Discovery', () => {
     const b = bench({ timing: timed('never') });
     expect(b.mb.dead).toBe(true);

@@ -97,6 +97,8 @@ export class PciDoeMb {
   #current: DoeTask | undefined;
   /** The sleep in progress (`pci_doe_wait`), woken early by cancel. */
   #sleeping: { timer: IDisposable; cont: Cont } | undefined;
+  /** workqueueName and the function name it was made from (remade if the function were renamed). */
+  #wq: { readonly of: string; readonly name: string } | undefined;
   readonly #scheduler: IScheduler;
   readonly #log: ILogService;
   /** Work items run so far (for tests counting work, never time). */
@@ -111,7 +113,9 @@ export class PciDoeMb {
 
   /** The ordered workqueue's name, `pci 0000:0d:00.0 DOE [190]`. */
   get workqueueName(): string {
-    return `pci ${this.pdev.name} DOE [${hex(this.capOffset)}]`;
+    const of = this.pdev.name;
+    if (this.#wq?.of !== of) this.#wq = { of, name: `pci ${of} DOE [${hex(this.capOffset)}]` };
+    return this.#wq.name;
   }
 
   get dead(): boolean {
@@ -140,7 +144,9 @@ export class PciDoeMb {
   /** Discovery 0001:00 is always supported (`pci_doe_supports_feat`). */
   supports(vendor: number, type: number): boolean {
     if (vendor === PCI_VENDOR_ID_PCI_SIG && type === PCI_DOE_FEATURE_DISCOVERY) return true;
-    return this.features.some((f) => f.vendor === vendor && f.type === type);
+    const features = this.features;
+    for (let i = 0; i < features.length; i++) if (features[i]!.vendor === vendor && features[i]!.type === type) return true;
+    return false;
   }
 
   /**
@@ -238,7 +244,7 @@ export class PciDoeMb {
   }
 
   #enqueue(spec: DoeTaskSpec, done: (result: DoeResult) => void): DoeTask {
-    const task: DoeTask = { ...spec, done, orphaned: false };
+    const task: DoeTask = { vendor: spec.vendor, type: spec.type, request: spec.request, responseSize: spec.responseSize, done, orphaned: false };
     this.#queue.push(task);
     this.#kick();
     return task;
@@ -249,7 +255,8 @@ export class PciDoeMb {
     if (this.#current || this.#queue.length === 0) return;
     const task = this.#queue.shift()!;
     this.#current = task;
-    this.#scheduler.queue(`${this.workqueueName} work`, () => this.#statemachine(task), { key: this.workqueueName });
+    const wq = this.workqueueName;
+    this.#scheduler.queue(`${wq} work`, () => this.#statemachine(task), { key: wq });
   }
 
   /**
@@ -286,47 +293,52 @@ export class PciDoeMb {
     if (task.orphaned) return this.#complete(task, { ok: false, errno: 'EINTR' });
     this.#sendReq(task, (err) => {
       if (err) return this.#failTask(task, err);
-      const deadline = this.#now() + PCI_DOE_TIMEOUT_MS;
-      const poll = (): void => {
-        const status = this.#status();
-        if (status & pciDoeStatus.ERROR) return this.#failTask(task, 'EIO');
-        if (!(status & pciDoeStatus.DATA_OBJECT_READY)) {
-          if (this.#now() > deadline) return this.#failTask(task, 'EIO');
-          return this.#wait(PCI_DOE_POLL_INTERVAL_MS, (e) => (e ? this.#failTask(task, e) : poll()));
-        }
-        const r = this.#recvResp(task);
-        if (typeof r === 'string') return this.#failTask(task, r);
-        this.#complete(task, r);
-      };
-      poll();
+      this.#pollResponse(task, this.#now() + PCI_DOE_TIMEOUT_MS);
     });
+  }
+
+  /** doe_statemachine_work after Go: poll Status every interval until Data Object Ready, Error or `deadline`. */
+  #pollResponse(task: DoeTask, deadline: number): void {
+    const status = this.#status();
+    if (status & pciDoeStatus.ERROR) return this.#failTask(task, 'EIO');
+    if (!(status & pciDoeStatus.DATA_OBJECT_READY)) {
+      if (this.#now() > deadline) return this.#failTask(task, 'EIO');
+      return this.#wait(PCI_DOE_POLL_INTERVAL_MS, (e) => (e ? this.#failTask(task, e) : this.#pollResponse(task, deadline)));
+    }
+    const r = this.#recvResp(task);
+    if (typeof r === 'string') return this.#failTask(task, r);
+    this.#complete(task, r);
   }
 
   /** pci_doe_send_req: the Busy wait, the Error check, the object, Go. */
   #sendReq(task: DoeTask, done: Cont): void {
-    const deadline = this.#now() + PCI_DOE_TIMEOUT_MS;
-    const spin = (): void => {
-      const status = this.#status();
-      if (status & pciDoeStatus.BUSY) {
-        if (this.#now() <= deadline) return this.#wait(PCI_DOE_BUSY_SPIN_MS, (e) => (e ? done(e) : spin()));
-        this.#err(`[${hex(this.capOffset)}] busy detected; another entity is sending conflicting requests`);
-        return done('EBUSY');
-      }
-      if (status & pciDoeStatus.ERROR) return done('EIO');
-      const payloadDw = Math.ceil(task.request.length / 4);
-      let length = 2 + payloadDw;
-      if (length > PCI_DOE_MAX_LENGTH) return done('EIO');
-      if (length === PCI_DOE_MAX_LENGTH) length = 0;
-      this.#write(pciDoeRegs.WRITE, (task.vendor & 0xffff) | ((task.type & 0xff) << 16));
-      this.#write(pciDoeRegs.WRITE, length);
-      const padded = new Uint8Array(payloadDw * 4);
-      padded.set(task.request);
-      const view = new DataView(padded.buffer);
-      for (let i = 0; i < payloadDw; i++) this.#write(pciDoeRegs.WRITE, view.getUint32(4 * i, true));
-      this.#write(pciDoeRegs.CTRL, pciDoeCtrl.GO);
-      done();
-    };
-    spin();
+    this.#sendReqAfterBusy(task, this.#now() + PCI_DOE_TIMEOUT_MS, done);
+  }
+
+  /** pci_doe_send_req from its Busy wait on: spin until Busy clears or `deadline` passes, then send. */
+  #sendReqAfterBusy(task: DoeTask, deadline: number, done: Cont): void {
+    const status = this.#status();
+    if (status & pciDoeStatus.BUSY) {
+      if (this.#now() <= deadline) return this.#wait(PCI_DOE_BUSY_SPIN_MS, (e) => (e ? done(e) : this.#sendReqAfterBusy(task, deadline, done)));
+      this.#err(`[${hex(this.capOffset)}] busy detected; another entity is sending conflicting requests`);
+      return done('EBUSY');
+    }
+    if (status & pciDoeStatus.ERROR) return done('EIO');
+    const request = task.request;
+    const payloadDw = Math.ceil(request.length / 4);
+    let length = 2 + payloadDw;
+    if (length > PCI_DOE_MAX_LENGTH) return done('EIO');
+    if (length === PCI_DOE_MAX_LENGTH) length = 0;
+    this.#write(pciDoeRegs.WRITE, (task.vendor & 0xffff) | ((task.type & 0xff) << 16));
+    this.#write(pciDoeRegs.WRITE, length);
+    // The payload as little-endian dwords, the last one zero-padded.
+    for (let i = 0; i < payloadDw; i++) {
+      const at = 4 * i;
+      const dw = (request[at] ?? 0) | ((request[at + 1] ?? 0) << 8) | ((request[at + 2] ?? 0) << 16) | ((request[at + 3] ?? 0) << 24);
+      this.#write(pciDoeRegs.WRITE, dw >>> 0);
+    }
+    this.#write(pciDoeRegs.CTRL, pciDoeCtrl.GO);
+    done();
   }
 
   /** pci_doe_recv_resp: the result, or the errno the task fails with (then Aborted). */
@@ -378,37 +390,41 @@ export class PciDoeMb {
   /** pci_doe_abort. */
   #abort(done: Cont): void {
     this.#write(pciDoeRegs.CTRL, pciDoeCtrl.ABORT);
-    const deadline = this.#now() + PCI_DOE_TIMEOUT_MS;
-    const loop = (): void => {
-      this.#wait(PCI_DOE_POLL_INTERVAL_MS, (e) => {
-        if (e) return done(e);
-        const status = this.#status();
-        if (!(status & (pciDoeStatus.ERROR | pciDoeStatus.BUSY))) return done();
-        if (this.#now() > deadline) {
-          this.#err(`[${hex(this.capOffset)}] ABORT timed out`);
-          return done('EIO');
-        }
-        loop();
-      });
-    };
-    loop();
+    this.#abortWait(this.#now() + PCI_DOE_TIMEOUT_MS, done);
+  }
+
+  /** pci_doe_abort's loop: sleep a poll interval, done once Error and Busy are clear; EIO after `deadline`. */
+  #abortWait(deadline: number, done: Cont): void {
+    this.#wait(PCI_DOE_POLL_INTERVAL_MS, (e) => {
+      if (e) return done(e);
+      const status = this.#status();
+      if (!(status & (pciDoeStatus.ERROR | pciDoeStatus.BUSY))) return done();
+      if (this.#now() > deadline) {
+        this.#err(`[${hex(this.capOffset)}] ABORT timed out`);
+        return done('EIO');
+      }
+      this.#abortWait(deadline, done);
+    });
   }
 
   /** pci_doe_wait: sleep `ms`; EIO at once (or on wake) once cancelled. */
   #wait(ms: number, cont: Cont): void {
+    const wq = this.workqueueName;
     if (this.#cancel) {
-      this.#scheduler.queue(`${this.workqueueName} wake`, () => cont('EIO'), { key: this.workqueueName });
+      this.#scheduler.queue(`${wq} wake`, () => cont('EIO'), { key: wq });
       return;
     }
-    const timer = this.#scheduler.queue(
-      `${this.workqueueName} poll`,
-      () => {
-        this.#sleeping = undefined;
-        cont(this.#cancel ? 'EIO' : undefined);
-      },
-      { delay: ms, key: this.workqueueName },
-    );
-    this.#sleeping = { timer, cont };
+    this.#sleeping = {
+      timer: this.#scheduler.queue(
+        `${wq} poll`,
+        () => {
+          this.#sleeping = undefined;
+          cont(this.#cancel ? 'EIO' : undefined);
+        },
+        { delay: ms, key: wq },
+      ),
+      cont,
+    };
   }
 
   #now(): number {
@@ -433,7 +449,18 @@ export class PciDoeMb {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#dead, this.#cancel, this.#ready, this.#readyWaiters, this.#queue, this.#current, this.#sleeping, this.#scheduler, this.#log];
+    return [
+      this.#dead,
+      this.#cancel,
+      this.#ready,
+      this.#readyWaiters,
+      this.#queue,
+      this.#current,
+      this.#sleeping,
+      this.#scheduler,
+      this.#log,
+      this.#wq,
+    ];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#dead = v[0] as never;
@@ -442,6 +469,7 @@ export class PciDoeMb {
     this.#readyWaiters = v[3] as never;
     this.#current = v[5] as never;
     this.#sleeping = v[6] as never;
+    this.#wq = v[9] as never;
   }
 }
 

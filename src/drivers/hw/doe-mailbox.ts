@@ -87,6 +87,7 @@ export function silentResponder(protocol: DoeProtocolId): DoeProtocolResponder {
 }
 
 const CAP_INT_SUP = 0x1;
+const DISCOVERY_DW0 = doeHeaderDw0(doeProtocols.DISCOVERY);
 const CAP_INT_MSG_NUM_SHIFT = 1;
 const CAP_INT_MSG_NUM_MASK = 0x7ff;
 
@@ -112,9 +113,12 @@ export class DoeMailboxRegisters implements RegisterBlock {
   #read: number[] = [];
   #readIndex = 0;
   #task: IDisposable | undefined;
+  /** The scheduler key of this mailbox's own timers, `doe-hw:<cap offset in hex>`. */
+  readonly #taskKey: string;
 
   constructor(options: DoeMailboxOptions) {
     this.capOffset = options.capOffset;
+    this.#taskKey = `doe-hw:${options.capOffset.toString(16)}`;
     this.start = options.capOffset + pciDoeRegs.CAP;
     this.#timing = options.timing ?? immediateDoeTiming;
     this.#interrupt = options.interrupt;
@@ -246,13 +250,16 @@ export class DoeMailboxRegisters implements RegisterBlock {
         this.#busy = false;
         this.#complete(responder, req, true);
       },
-      { delay, key: `doe-hw:${this.capOffset.toString(16)}` },
+      { delay, key: this.#taskKey },
     );
   }
 
   #responderFor(dw0: number): DoeProtocolResponder | undefined {
-    if (dw0 >>> 0 === doeHeaderDw0(doeProtocols.DISCOVERY)) return this.#discovery;
-    return this.#responders.find((r) => doeHeaderDw0(r) === dw0 >>> 0);
+    const header = dw0 >>> 0;
+    if (header === DISCOVERY_DW0) return this.#discovery;
+    const responders = this.#responders;
+    for (let i = 0; i < responders.length; i++) if (doeHeaderDw0(responders[i]!) === header) return responders[i];
+    return undefined;
   }
 
   /** The responder's answer becomes the read mailbox; a dropped request leaves only Busy cleared. */
@@ -308,7 +315,7 @@ export class DoeMailboxRegisters implements RegisterBlock {
         this.#busy = false;
         this.#raise();
       },
-      { delay, key: `doe-hw:${this.capOffset.toString(16)}` },
+      { delay, key: this.#taskKey },
     );
   }
 
@@ -354,6 +361,7 @@ export class DoeMailboxRegisters implements RegisterBlock {
       this.#read,
       this.#readIndex,
       this.#task,
+      this.#taskKey,
     ];
   }
   restoreFields(v: readonly unknown[]): void {
