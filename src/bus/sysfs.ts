@@ -553,7 +553,8 @@ export class Sysfs {
       if (dev.type?.groups) b.groups(dev.type.groups, dev);
       b.groups(dev.groups, dev);
       // dpm_sysfs_add (device_add, after the attributes): power/ unless PM is not required.
-      b.groups(this.power.groups(dev), dev);
+      // Every group it adds is the `power` directory, so no other name needs them.
+      if (b.wants('power')) b.groups(this.power.groups(dev), dev);
       if (dev.class) {
         if (b.wants('subsystem')) b.link('subsystem', `/sys/class/${dev.class.name}`);
         if (dev.parent && b.wants('device')) b.link('device', `/sys${dev.parent.devpath}`);
@@ -641,9 +642,10 @@ export class Sysfs {
    * in sysfs, the same entry under the same shadowing), without the walk.
    */
   deviceEntryIs(dev: Device, name: string, attr: AnyAttribute<unknown>, obj: unknown): boolean {
-    if (this.core.findByPath(dev.devpath) !== dev) return false;
+    const devpath = dev.devpath;
+    if (this.core.findByPath(devpath) !== dev) return false;
     for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return false;
-    const e = this.#deviceEntryNode(dev, dev.devpath, '', name, true);
+    const e = this.#deviceEntryNode(dev, devpath, '', name, true);
     return e instanceof FileNode && e.attr === attr && e.obj === obj;
   }
 

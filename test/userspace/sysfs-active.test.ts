@@ -102,6 +102,17 @@ describe('an open sysfs attribute holds its node (kernfs_get_active)', () => {
     expect(text(root.pread(fd, 16, 0))).toBe('2\n');
   });
 
+  it('should find every group dpm_sysfs_add makes under power/ only (the lookup of another name skips them)', async () => {
+    const { IDevicePower } = await import('../../src/bus/index.js');
+    const { machine, make, root } = counterMachine();
+    const dev = make('zz0');
+    const groups = machine.get(IDevicePower).groups(dev);
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.map((g) => g.name)).toEqual(groups.map(() => 'power'));
+    expect(root.readdir('/sys/devices/zz0')).toContain('power');
+    expect(root.stat('/sys/devices/zz0/power').type).toBe('dir');
+  });
+
   it('should keep an open attribute of a renamed device active (device_rename moves the node)', () => {
     const { machine, toy } = createToyMachine();
     const net = new DeviceClass({ name: 'net' });
