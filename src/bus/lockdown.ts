@@ -17,6 +17,11 @@ export type LockdownReason = keyof typeof lockdownReasons;
 
 export const ILockdown: ServiceIdentifier<Lockdown> = Symbol.for('ILockdown');
 
+/** A level's place in lockdownLevels (none < integrity < confidentiality). */
+function lockdownRank(level: LockdownLevel): number {
+  return lockdownLevels.indexOf(level);
+}
+
 @injectable()
 export class Lockdown {
   level: LockdownLevel;
@@ -27,8 +32,7 @@ export class Lockdown {
 
   isLockedDown(reason: LockdownReason): boolean {
     const need = lockdownReasons[reason].level;
-    const rank = (l: LockdownLevel) => lockdownLevels.indexOf(l);
-    return rank(this.level) >= rank(need) && this.level !== 'none';
+    return lockdownRank(this.level) >= lockdownRank(need) && this.level !== 'none';
   }
 
   /** security_locked_down: throws EPERM ("Lockdown: <comm>: <reason> is restricted"). */
