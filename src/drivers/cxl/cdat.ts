@@ -69,7 +69,9 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
         room -= entry.length;
         if (next !== CDAT_LAST_ENTRY) return readEntry(next);
         const bytes = concat(table);
-        const checksumOk = bytes.reduce((a, b) => (a + b) & 0xff, 0) === 0;
+        let sum = 0;
+        for (let i = 0; i < bytes.length; i++) sum = (sum + bytes[i]!) & 0xff;
+        const checksumOk = sum === 0;
         if (!checksumOk) log.log('warning', 'kernel', `${who}: Bad CDAT checksum`);
         finish({ ok: true, table: bytes, checksumOk });
       });

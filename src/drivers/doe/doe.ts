@@ -72,6 +72,17 @@ export interface DoeTaskHandle {
 
 type Cont = (err?: ErrnoName) => void;
 
+/** A submitter's handle: `abort` runs what the mailbox said stopping means for this task. */
+class TaskHandle implements DoeTaskHandle {
+  /** Set by an abort before the task was queued (the EINVAL answer is then not delivered). */
+  aborted = false;
+  constructor(private readonly onAbort: () => void) {}
+
+  abort(): void {
+    this.onAbort();
+  }
+}
+
 /** Where the mailbox lives and what it uses: the function, the capability, the scheduler, dmesg. */
 export interface PciDoeMbDeps {
   readonly pdev: PciDevice;
@@ -210,12 +221,12 @@ export class PciDoeMb {
    */
   submit(spec: DoeTaskSpec, done: (result: DoeResult) => void): DoeTaskHandle {
     if (!this.supports(spec.vendor, spec.type)) {
-      let dropped = false;
-      this.#scheduler.queue(`${this.workqueueName} einval`, () => dropped || done({ ok: false, errno: 'EINVAL' }));
-      return { abort: () => void (dropped = true) };
+      const handle = new TaskHandle(() => void (handle.aborted = true));
+      this.#scheduler.queue(`${this.workqueueName} einval`, () => handle.aborted || done({ ok: false, errno: 'EINVAL' }));
+      return handle;
     }
     const task = this.#enqueue(spec, done);
-    return { abort: () => this.#abortTask(task) };
+    return new TaskHandle(() => this.#abortTask(task));
   }
 
   /** The task leaves the queue, or, running, wakes from its sleep with EIO and so Aborts. */
