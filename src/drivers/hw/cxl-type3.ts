@@ -61,7 +61,13 @@ const RESPONSE_MS: readonly [DoeProtocolId, number][] = [
 
 /** The cxl-type3 device's timing: a response after RESPONSE_MS, an Abort after 1 ms. */
 export const cxlType3DoeTiming: DoeMailboxTiming = {
-  response: (p) => RESPONSE_MS.find(([q]) => q.vendor === p.vendor && q.type === p.type)?.[1] ?? 10,
+  response: (p) => {
+    for (let i = 0; i < RESPONSE_MS.length; i++) {
+      const [q, ms] = RESPONSE_MS[i]!;
+      if (q.vendor === p.vendor && q.type === p.type) return ms;
+    }
+    return 10;
+  },
   abort: 1,
 };
 
