@@ -544,6 +544,12 @@ export class Sysfs {
 
   /** A device's attributes and links (everything in its directory but child devices and glue). */
   #deviceOwnEntries(dev: Device, b: EntrySink): void {
+    this.#deviceAddEntries(dev, b);
+    this.#deviceBusEntries(dev, b);
+  }
+
+  /** What device_add puts in the directory: the attributes, power/, the class links, other subsystems' links. */
+  #deviceAddEntries(dev: Device, b: EntrySink): void {
     if (dev.p.attrsAdded) {
       // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
       // removes them before bus_remove_device unbinds the driver (reference §1.3 step 5).
@@ -562,6 +568,13 @@ export class Sysfs {
     }
     // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
     if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
+  }
+
+  /**
+   * What bus_add_device, driver binding and device links put in the directory, offered after
+   * every entry of #deviceAddEntries (so an entry here shadows one of the same name there).
+   */
+  #deviceBusEntries(dev: Device, b: EntrySink): void {
     if (dev.bus && dev.p.busAdded) {
       b.groups(dev.bus.devGroups, dev);
       if (b.wants('subsystem')) b.link('subsystem', `/sys/bus/${dev.bus.name}`);
@@ -645,7 +658,15 @@ export class Sysfs {
     const devpath = dev.devpath;
     if (this.core.findByPath(devpath) !== dev) return false;
     for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return false;
-    const e = this.#deviceEntryNode(dev, devpath, '', name, true);
+    // #deviceEntryNode's order, with the later half asked first: an entry of that name there is
+    // the one the directory shows (a file, a link, or a directory whatever it merges with), and
+    // only without one does the earlier half decide.
+    const c = this.core.kobjectChildren(dev);
+    if (c && (c.glue.has(name) || c.directByName.has(name))) return false;
+    const f = new SysfsEntryFinder('', name);
+    this.#deviceBusEntries(dev, f);
+    if (f.found === undefined) this.#deviceAddEntries(dev, f);
+    const e = f.found;
     return e instanceof FileNode && e.attr === attr && e.obj === obj;
   }
 
