@@ -43,7 +43,11 @@ import { BugIndicatingError } from './errors.js';
 export interface Snapshottable {
   /** The values of this class's own mutable private fields, in a fixed order (not its base's); no side effects. */
   snapshotFields(): readonly unknown[];
-  /** Assigns back the fields `snapshotFields` listed (those never reassigned may be skipped). */
+  /**
+   * Assigns back the fields `snapshotFields` listed (those never reassigned may be skipped).
+   * Declared without a parameter (`restoreFields(): void`), it says no field is reassigned:
+   * restore then never calls it (the walk still restores the fields' contents in place).
+   */
   restoreFields(values: readonly unknown[]): void;
 }
 
@@ -389,7 +393,8 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
           const s = p as Snapshottable;
           const values = s.snapshotFields.call(v);
           values.forEach(push);
-          privates.push(new PrivateRec(v, s, [...values]));
+          // A `restoreFields` that declares no parameter has nothing to assign back.
+          if (s.restoreFields.length > 0) privates.push(new PrivateRec(v, s, [...values]));
         }
       }
     }
@@ -431,6 +436,51 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
 export function hiddenKeyChanges(token: SnapshotToken): object[] {
   if (!(token instanceof Token)) throw new BugIndicatingError('hiddenKeyChanges: not a snapshot token');
   return token.objectRecs.filter((r) => Reflect.ownKeys(r.o).length - Object.keys(r.o).length !== r.hidden).map((r) => r.o);
+}
+
+/** How far the objects `token` recorded are from it now, counted the obvious way (for tests). */
+export interface SnapshotDiff {
+  /** Records whose contents differ (a side table counts as one). */
+  readonly records: number;
+  /** An upper bound of the writes restoring them takes: recorded plus current size of each. */
+  readonly slots: number;
+}
+
+/** Compares every record of `token` with its object, without writing (for tests of restore's work). */
+export function snapshotDiff(token: SnapshotToken): SnapshotDiff {
+  if (!(token instanceof Token)) throw new BugIndicatingError('snapshotDiff: not a snapshot token');
+  let records = 0;
+  let slots = 0;
+  const count = (differ: boolean, size: number): void => {
+    if (!differ) return;
+    records++;
+    slots += size;
+  };
+  const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((v, i) => !differs(v, b[i]));
+  for (const r of token.objectRecs) {
+    const keys = [...r.keys, ...r.hiddenKeys];
+    const values = [...r.values, ...r.hiddenValues];
+    const writable = Reflect.ownKeys(r.o).filter((k) => Object.getOwnPropertyDescriptor(r.o, k)?.writable === true);
+    const differ = writable.length !== keys.length || keys.some((k, i) => !hasOwn.call(r.o, k) || differs(r.o[k], values[i]));
+    count(differ, keys.length + writable.length);
+  }
+  for (const r of token.arrays) count(!sameList(r.o, r.values) || r.values.some((_, i) => i in r.o !== i in r.values), 1 + r.values.length);
+  for (const r of token.maps) count(!sameList([...r.o].flat(), r.values), r.values.length / 2 + r.o.size);
+  for (const r of token.sets) count(!sameList([...r.o], r.values), r.values.length + r.o.size);
+  for (const r of token.buffers)
+    count(
+      r.view.some((b, i) => b !== r.bytes[i]),
+      1,
+    );
+  for (const r of token.privates) count(!sameList(r.proto.snapshotFields.call(r.o), r.values), 1);
+  for (const r of token.tables) {
+    const table = r.table;
+    const wrong = token.instances.filter((key) =>
+      r.entries.has(key) ? !table.has(key) || (table instanceof WeakMap && differs(table.get(key), r.entries.get(key))) : table.has(key),
+    ).length;
+    count(wrong > 0, wrong);
+  }
+  return { records, slots };
 }
 
 /** Puts every object a snapshot recorded back to its recorded contents (any number of times). */
@@ -480,11 +530,26 @@ function restoreObject(r: ObjectRec): void {
           writes++;
         }
     }
+    // A key deleted since came back last: put the enumerable keys back in their recorded order.
+    if (r.exact && !inOrder(o, keys))
+      for (const key of keys) {
+        const v = o[key];
+        Reflect.deleteProperty(o, key);
+        o[key] = v;
+        writes++;
+      }
   }
   if (writes > 0) {
     stats.changed++;
     stats.writes += writes;
   }
+}
+
+/** Whether `for…in` visits exactly `keys`, in order. */
+function inOrder(o: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in o) if (i === keys.length || k !== keys[i++]) return false;
+  return i === keys.length;
 }
 
 /** Puts back `keys`' values where they differ (a property deleted since is added back); returns the writes. */
@@ -512,8 +577,13 @@ function restoreArray(r: ArrayRec): void {
   }
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (differs(o[i], v) || (v === undefined && !(i in o))) {
+    if (differs(o[i], v)) {
       o[i] = v;
+      writes++;
+    } else if (v === undefined && i in o !== i in values) {
+      // A hole (as `new Array(n)` leaves) and an undefined element are told apart.
+      if (i in values) o[i] = v;
+      else delete o[i];
       writes++;
     }
   }

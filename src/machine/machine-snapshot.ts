@@ -7,7 +7,17 @@
  * afresh when next asked for, as on a machine that never ran past the snapshot.
  */
 import type { Container } from 'inversify';
-import { type Scheduler, type SnapshotToken, kerr, opaque, restoreSnapshot, takeSnapshot } from '../base/index.js';
+import {
+  type Scheduler,
+  type SnapshotDiff,
+  type SnapshotToken,
+  hiddenKeyChanges,
+  kerr,
+  opaque,
+  restoreSnapshot,
+  snapshotDiff,
+  takeSnapshot,
+} from '../base/index.js';
 
 /**
  * Tasks that may be pending when a snapshot is taken: each one's closure holds only `this` and
@@ -150,4 +160,16 @@ function restoreBindings(token: MachineToken, context: BindingContext): void {
     const b = bindings[i]!;
     if (b.cache !== caches[i]) b.cache = caches[i];
   }
+}
+
+/** `snapshotDiff` of a machine token's graph (for tests of restore's work). */
+export function machineSnapshotDiff(token: SnapshotToken): SnapshotDiff {
+  if (!(token instanceof MachineToken)) throw new TypeError('machineSnapshotDiff: not a machine snapshot');
+  return snapshotDiff(token.graph);
+}
+
+/** `hiddenKeyChanges` of a machine token's graph: objects a restore would not fully reset (for tests). */
+export function machineHiddenKeyChanges(token: SnapshotToken): object[] {
+  if (!(token instanceof MachineToken)) throw new TypeError('machineHiddenKeyChanges: not a machine snapshot');
+  return hiddenKeyChanges(token.graph);
 }
