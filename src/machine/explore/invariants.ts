@@ -11,9 +11,37 @@ import { IPciCoreDoe, type PciCoreDoe } from '../../drivers/index.js';
 import { PciDevice } from '../../pci/index.js';
 import type { Machine } from '../machine.js';
 
+/** What the invariants read of a machine (the explorer hands them its services, resolved once a run). */
+export type InvariantMachine = Pick<Machine, 'processes' | 'uevent' | 'core' | 'vfs'>;
+
+/**
+ * A machine's services as the invariants read them, each looked up once (on first use, as the
+ * checks would) rather than at every check. For one run: a service keeps its identity within it.
+ */
+export class InvariantView implements InvariantMachine {
+  // Per run, never in a machine's snapshot graph: plain fields (no Snapshottable needed).
+  private processesOnce: Machine['processes'] | undefined;
+  private ueventOnce: Machine['uevent'] | undefined;
+  private coreOnce: Machine['core'] | undefined;
+  private vfsOnce: Machine['vfs'] | undefined;
+  constructor(private readonly machine: Machine) {}
+  get processes(): Machine['processes'] {
+    return (this.processesOnce ??= this.machine.processes);
+  }
+  get uevent(): Machine['uevent'] {
+    return (this.ueventOnce ??= this.machine.uevent);
+  }
+  get core(): Machine['core'] {
+    return (this.coreOnce ??= this.machine.core);
+  }
+  get vfs(): Machine['vfs'] {
+    return (this.vfsOnce ??= this.machine.vfs);
+  }
+}
+
 export interface Invariant {
   readonly name: string;
-  readonly check: (machine: Machine, seen: InvariantMemo) => string | undefined;
+  readonly check: (machine: InvariantMachine, seen: InvariantMemo) => string | undefined;
 }
 
 /** What an invariant remembers between checks of one schedule (cheap incremental scans). */
@@ -34,11 +62,13 @@ export const TASK_INVARIANTS: readonly Invariant[] = [
     // most one owning process at a time; /dev/vfio/vfio (a new container per open) is exempt.
     name: 'one-owner-per-mailbox-and-vfio-group',
     check: (m) => {
-      const owners = new Map<string, string>();
+      // Made at the first exclusive file: most checks meet none.
+      let owners: Map<string, string> | undefined;
       for (const p of m.processes.all) {
-        for (const [, f] of p.openFiles) {
+        for (const f of p.openFiles.values()) {
           const exclusive = f.path.startsWith('/dev/doe/') || (f.path.startsWith('/dev/vfio/') && f.path !== '/dev/vfio/vfio');
           if (!exclusive) continue;
+          owners ??= new Map();
           const other = owners.get(f.path);
           if (other !== undefined && other !== p.name) return `${f.path} is held by both ${other} and ${p.name}`;
           owners.set(f.path, p.name);
