@@ -19,7 +19,7 @@ import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, judg
 import type { Machine } from '../machine.js';
 import { machineScenarioHost } from '../scenario-host.js';
 import { type FdOrigins, type Footprint, GLOBAL, fdOrigins, stepFootprint } from './footprint.js';
-import { DOE_REFUSALS, InvariantView, type InvariantMemo, REVOKED_ERRNOS, TASK_INVARIANTS, kernelDoeBusy, newMemo } from './invariants.js';
+import { DOE_REFUSALS, InvariantView, type InvariantMemo, REVOKED_ERRNOS, checkTaskInvariants, kernelDoeBusy, newMemo } from './invariants.js';
 import { SleepSetSearch } from './sleep-sets.js';
 
 /** One line of the timeline: what ran, at which virtual time, and whether it was a choice. */
@@ -253,10 +253,8 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
   const view = new InvariantView(m);
   const checkAll = (): void => {
     if (checked) return;
-    for (const inv of TASK_INVARIANTS) {
-      const msg = inv.check(view, memo);
-      if (msg !== undefined) fail(inv.name, msg);
-    }
+    const broken = checkTaskInvariants(view, memo);
+    if (broken) fail(broken.name, broken.message);
     checked = true;
   };
   /** The ready tasks the hook was offered at the choice point in progress. */
