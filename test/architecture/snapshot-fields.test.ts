@@ -18,6 +18,7 @@ const EXEMPT: Readonly<Record<string, string>> = {
   HwdbBin: 'a parsed hwdb.bin, immutable (its string cache is pure)',
   PureMemo: 'process-wide memo of pure computations, shared by every machine',
   SleepSetSearch: "the explorer's own search state, outside any machine",
+  ScheduleTrie: "the explorer's record of the schedules a campaign ran, outside any machine",
   PasswdDatabase: 'built once per process (debianPasswd) and never changed',
   MemorySysfs: 'a sysfs tree of a device description, outside any machine',
   MemoryDevFs: 'a /dev of a device description, outside any machine',
