@@ -276,13 +276,11 @@ export class SysfsEntryFinder implements EntrySink {
 
   groups<O>(groups: readonly AttributeGroup<O>[], obj: O): this {
     const name = this.name;
-    for (let g = 0; g < groups.length; g++) {
-      const group = groups[g]!;
+    for (const group of groups) {
       if (group.name === undefined || group.name === '') {
-        const attrs = attrsNamed(group.attrs, name);
-        if (attrs === undefined) continue;
-        for (let i = 0; i < attrs.length; i++) {
-          const attr = attrs[i]!;
+        const named = attrsNamed(group.attrs, name);
+        if (named === undefined) continue;
+        for (const attr of named) {
           const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
           if (mode) this.file(attr, obj, mode);
         }
@@ -548,7 +546,7 @@ export class Sysfs {
     this.#deviceBusEntries(dev, b);
   }
 
-  /** What device_add puts in the directory: the attributes, power/, the class links, other subsystems' links. */
+  /** What device_add puts in the directory: the attributes, power/, the class links. */
   #deviceAddEntries(dev: Device, b: EntrySink): void {
     if (dev.p.attrsAdded) {
       // The `uevent` file (and the bus's driver_override) go with the attributes: device_del
@@ -566,15 +564,18 @@ export class Sysfs {
         if (dev.parent && b.wants('device')) b.link('device', `/sys${dev.parent.devpath}`);
       }
     }
-    // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
-    if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
   }
 
   /**
-   * What bus_add_device, driver binding and device links put in the directory, offered after
-   * every entry of #deviceAddEntries (so an entry here shadows one of the same name there).
+   * The links other subsystems made, then what bus_add_device, driver binding and device links
+   * put in the directory: offered after every entry of #deviceAddEntries (so an entry here
+   * shadows one of the same name there).
    */
   #deviceBusEntries(dev: Device, b: EntrySink): void {
+    // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
+    if (dev.p.state === 'added' && dev.p.sysfsLinks.size > 0) {
+      for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
+    }
     if (dev.bus && dev.p.busAdded) {
       b.groups(dev.bus.devGroups, dev);
       if (b.wants('subsystem')) b.link('subsystem', `/sys/bus/${dev.bus.name}`);
