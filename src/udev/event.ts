@@ -122,8 +122,9 @@ export class UdevEvent implements FormatEnv {
     return (this.#builtinHost ??= new EventBuiltinHost(this));
   }
 
+  /** The context's /dev, database and sink (the context is one). */
   get nodeContext(): NodeContext {
-    return { devfs: this.ctx.devfs, db: this.ctx.db, sink: this.ctx.sink };
+    return this.ctx;
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */

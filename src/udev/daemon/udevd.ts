@@ -386,7 +386,12 @@ export class UdevDaemon {
       return;
     }
     dev.setUsecInitialized(this.#host.nowUsec());
-    const devpathOld = msg.env.find(([k]) => k === 'DEVPATH_OLD')?.[1];
+    let devpathOld: string | undefined;
+    for (const pair of msg.env)
+      if (pair[0] === 'DEVPATH_OLD') {
+        devpathOld = pair[1];
+        break;
+      }
     this.#queue.insert(
       { seqnum: msg.seqnum, devpath: dev.devpath, devpathOld, id: dev.deviceId, devnode: dev.devname },
       { dev, env: msg.env, event: undefined, result: undefined, trace: undefined },
@@ -407,7 +412,7 @@ export class UdevDaemon {
 
   /** Worker, first half: udev_event_execute_rules(). */
   #workerRules(ev: QueuedEvent<Work>): void {
-    this.#onWorkerStep.fire({ phase: 'rules', seqnum: ev.seqnum, devpath: ev.devpath });
+    if (this.#onWorkerStep.hasListeners) this.#onWorkerStep.fire({ phase: 'rules', seqnum: ev.seqnum, devpath: ev.devpath });
     const work = ev.payload;
     work.event = new UdevEvent(this.#ctx, work.dev);
     // The trace is recorded by the run itself (the explain sink), not by running the rules again.
@@ -418,7 +423,7 @@ export class UdevDaemon {
 
   /** Worker, second half: udev_event_execute_run(), the broadcast, and on_worker() in the manager. */
   #workerRun(ev: QueuedEvent<Work>): void {
-    this.#onWorkerStep.fire({ phase: 'run', seqnum: ev.seqnum, devpath: ev.devpath });
+    if (this.#onWorkerStep.hasListeners) this.#onWorkerStep.fire({ phase: 'run', seqnum: ev.seqnum, devpath: ev.devpath });
     const work = ev.payload;
     const event = work.event!;
     const dev = work.dev;
@@ -447,35 +452,41 @@ export class UdevDaemon {
       this.traces.record({ seqnum: ev.seqnum, action: processed.action, devpath: processed.devpath, result, entries: work.trace.entries });
     this.#onDidBroadcast.fire(processed);
     this.#queue.remove(ev);
-    this.#onWorkerStep.fire({ phase: 'done', seqnum: ev.seqnum, devpath: ev.devpath });
+    if (this.#onWorkerStep.hasListeners) this.#onWorkerStep.fire({ phase: 'done', seqnum: ev.seqnum, devpath: ev.devpath });
     this.#startQueue();
   }
 
   /** module_load_and_warn(ctx, module, verbose=false): every outcome is logged at debug level. */
   #loadModule(kmod: KmodHost, module: string): void {
-    const debug = (m: string) => {
-      if (this.#sink.debug) this.#sink.emit(plainDiagnostic('debug', m));
-    };
-    debug(`Loading module: ${module}`);
+    // Messages are built only when debug messages are kept.
+    const debug = this.#sink.debug;
+    if (debug) this.#debug(`Loading module: ${module}`);
     const names = kmod.lookup(module);
     if (names.length === 0) {
-      debug(`Failed to find module '${module}'`);
+      if (debug) this.#debug(`Failed to find module '${module}'`);
       return;
     }
     for (const name of names) {
       if (kmod.isLoaded(name)) {
-        debug(`Module '${name}' is already loaded`);
+        if (debug) this.#debug(`Module '${name}' is already loaded`);
         continue;
       }
       try {
         const r = kmod.insert(name);
-        debug(r === 'blacklisted' ? `Module '${name}' is deny-listed (by kmod)` : `Inserted module '${name}'`);
+        if (debug) this.#debug(r === 'blacklisted' ? `Module '${name}' is deny-listed (by kmod)` : `Inserted module '${name}'`);
       } catch (e) {
         if (!DriverModelError.is(e)) throw e;
         // EPERM from the kernel: module_blacklist= on its command line.
-        debug(e.errno === 'EPERM' ? `Module '${name}' is deny-listed (by kernel)` : `Failed to insert module '${name}': ${strerrorName(e.errno)}`);
+        if (debug)
+          this.#debug(
+            e.errno === 'EPERM' ? `Module '${name}' is deny-listed (by kernel)` : `Failed to insert module '${name}': ${strerrorName(e.errno)}`,
+          );
       }
     }
+  }
+
+  #debug(message: string): void {
+    this.#sink.emit(plainDiagnostic('debug', message));
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
