@@ -354,6 +354,13 @@ export class UdevEventQueue<T> {
   readonly #indexAbove: number;
   /** Present while the queue is long (from growing past indexAbove until it empties). */
   #indexes: QueueIndexes<T> | undefined;
+  /** While short: the events in SEQNUM order (empty while indexed). */
+  readonly #order: QueuedEvent<T>[] = [];
+  /**
+   * While short: every queued event in #order before this position is blocked. Starting an
+   * event or inserting one unblocks nothing; removing one can unblock only later events.
+   */
+  #cursor = 0;
 
   /** `indexAbove`: the longest queue answered by a scan (DEFAULT_INDEX_ABOVE). */
   constructor(options: { readonly indexAbove?: number } = {}) {
@@ -404,9 +411,11 @@ export class UdevEventQueue<T> {
       // Every event joins the indexes in SEQNUM order, then every queued one is classified.
       const built = new QueueIndexes<T>(this.#isLive);
       this.#indexes = built;
+      this.#order.length = 0;
+      this.#cursor = 0;
       for (const e of this.#events.values()) built.add(e);
       for (const e of this.#events.values()) if (e.state === 'queued') this.#classify(built, e);
-    }
+    } else this.#order.push(event);
     return event;
   }
 
@@ -417,7 +426,13 @@ export class UdevEventQueue<T> {
     this.#events.delete(event.seqnum);
     this.#running.delete(event);
     const indexes = this.#indexes;
-    if (!indexes) return;
+    if (!indexes) {
+      const order = this.#order;
+      const i = order.indexOf(event);
+      order.splice(i, 1);
+      if (i < this.#cursor) this.#cursor = i;
+      return;
+    }
     if (this.#events.size === 0) {
       // Nothing is left to index or wait: the next queue starts short again.
       this.#indexes = undefined;
@@ -454,7 +469,15 @@ export class UdevEventQueue<T> {
         return this.#start(e);
       }
     }
-    for (const e of this.#events.values()) if (e.state === 'queued' && !this.isBlocked(e)) return this.#start(e);
+    const order = this.#order;
+    for (let i = this.#cursor; i < order.length; i++) {
+      const e = order[i]!;
+      if (e.state === 'queued' && !this.isBlocked(e)) {
+        this.#cursor = i + 1;
+        return this.#start(e);
+      }
+    }
+    this.#cursor = order.length;
     return undefined;
   }
 
@@ -485,7 +508,7 @@ export class UdevEventQueue<T> {
   /** event_is_blocked()'s scan: the earliest earlier event that conflicts with `event`. */
   #scanEarliest(event: QueuedEvent<T>): QueuedEvent<T> | undefined {
     const seqnum = event.seqnum;
-    for (const e of this.#events.values()) {
+    for (const e of this.#order) {
       if (e.seqnum >= seqnum) return undefined;
       if (eventsConflict(event, e)) return e;
     }
@@ -494,9 +517,10 @@ export class UdevEventQueue<T> {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#events, this.#isLive, this.#running, this.#indexAbove, this.#indexes];
+    return [this.#events, this.#isLive, this.#running, this.#indexAbove, this.#indexes, this.#order, this.#cursor];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#indexes = v[4] as never;
+    this.#cursor = v[6] as never;
   }
 }
