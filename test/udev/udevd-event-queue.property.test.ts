@@ -7,7 +7,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INDEX_ABOVE, type QueuedEvent, type QueuedEventKey, UdevEventQueue, eventsConflict } from '../../src/udev/daemon/event-queue.js';
+import {
+  DEFAULT_INDEX_ABOVE,
+  type QueuedEvent,
+  type QueuedEventKey,
+  UdevEventQueue,
+  devpathConflict,
+  eventsConflict,
+} from '../../src/udev/daemon/event-queue.js';
 
 const path = fc.array(fc.constantFrom('a', 'b', 'ab'), { minLength: 1, maxLength: 3 }).map((p) => `/devices/${p.join('/')}`);
 const keyArb = fc.record({
@@ -107,6 +114,19 @@ describe('UdevEventQueue (scanning and indexed) against the scan', () => {
         expect(q.events.map((e) => e.seqnum)).toEqual(live.map((e) => e.seqnum));
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('devpathConflict', () => {
+  it('is true exactly for equal paths and a path below the other at a `/`', () => {
+    const segment = fc.constantFrom('a', 'ab', 'b', '0000:0d:00.0', 'fwctl', 'fwctl0');
+    const devpath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((p) => `/devices/${p.join('/')}`);
+    fc.assert(
+      fc.property(devpath, devpath, (a, b) => {
+        expect(devpathConflict(a, b)).toBe(a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`));
+      }),
+      { numRuns: 500 },
     );
   });
 });

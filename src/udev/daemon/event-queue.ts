@@ -37,10 +37,8 @@ export interface QueuedEvent<T> extends QueuedEventKey {
  */
 export function devpathConflict(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
-  if (a.length === b.length) return true;
-  return a.length > n ? a.charCodeAt(n) === 47 : b.charCodeAt(n) === 47;
+  if (a.length === b.length) return a === b;
+  return a.length > b.length ? a.charCodeAt(b.length) === 47 && a.startsWith(b) : b.charCodeAt(a.length) === 47 && b.startsWith(a);
 }
 
 /** Does `earlier` keep `event` from starting? (one iteration of event_is_blocked's scan) */
