@@ -247,9 +247,14 @@ export class UdevDevice {
    * object is sealed: it never reads its uevent file or database.
    */
   static fromUevent(fs: SysfsAccess, db: UdevDatabase | undefined, env: ReadonlyArray<readonly [string, string]>): UdevDevice | FsError {
-    const devpathEntry = env.find(([k]) => k === 'DEVPATH');
-    if (!devpathEntry) return 'EINVAL';
-    const raw = '/sys' + devpathEntry[1];
+    let devpath: string | undefined;
+    for (const pair of env)
+      if (pair[0] === 'DEVPATH') {
+        devpath = pair[1];
+        break;
+      }
+    if (devpath === undefined) return 'EINVAL';
+    const raw = '/sys' + devpath;
     const dev = new UdevDevice(fs, db, raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
     let major: string | undefined;
     let minor: string | undefined;

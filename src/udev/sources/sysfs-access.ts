@@ -4,7 +4,7 @@
  * instead of exceptions on the hot path. Everything the udev engine reads or writes on a
  * filesystem goes through one `SysfsAccess`.
  */
-import { DriverModelError, type ErrnoName } from '../../base/index.js';
+import { DriverModelError, type ErrnoName, isPlainAbsolute } from '../../base/index.js';
 import { arrayToBytes, bytesToArray } from '../bytes.js';
 import type { SysfsSource, SysfsStat } from './sysfs-source.js';
 
@@ -24,7 +24,8 @@ const MAX_SYMLINKS = 40;
  * be resolved lexically when symlinks are involved).
  */
 export function simplifyPath(p: string): string {
-  if (p.length === 0) return p;
+  // An absolute path without empty, `.` or `..` components is its own simplification.
+  if (p.length === 0 || isPlainAbsolute(p)) return p;
   const abs = p.charCodeAt(0) === 47;
   const out: string[] = [];
   for (const part of p.split('/')) {
