@@ -133,6 +133,9 @@ function parseUeventFile(text: string): ReadonlyArray<readonly [string, string]>
   return pairs;
 }
 
+/** The empty set the read-only views of a device's tags and links give when it has none. */
+const noStrings: ReadonlySet<string> = new Set();
+
 /** A device: what one sd_device object knows. */
 export class UdevDevice {
   #syspath: string;
@@ -183,6 +186,16 @@ export class UdevDevice {
 
   get devlinks(): Set<string> {
     return (this.#devlinks ??= new Set());
+  }
+
+  /** allTags for reading: a device without tags makes no set for it. */
+  get allTagsRead(): ReadonlySet<string> {
+    return this.#allTags ?? noStrings;
+  }
+
+  /** devlinks for reading: a device without links makes no set for it. */
+  get devlinksRead(): ReadonlySet<string> {
+    return this.#devlinks ?? noStrings;
   }
 
   devlinkPriority = 0;
@@ -595,7 +608,7 @@ export class UdevDevice {
   /** Devlinks, loading the database first (FOREACH_DEVICE_DEVLINK). */
   getDevlinks(): ReadonlySet<string> {
     if (!this.#dbLoaded && !this.sealed) this.readDb(false);
-    return this.devlinks;
+    return this.devlinksRead;
   }
 
   setUsecInitialized(usec: number): void {
@@ -686,7 +699,13 @@ export class UdevDevice {
 
   /** device_has_info(): anything worth a database entry. */
   hasInfo(): boolean {
-    return this.devlinks.size > 0 || this.devlinkPriority !== 0 || this.propertiesDb.size > 0 || this.allTags.size > 0 || this.currentTags.size > 0;
+    return (
+      (this.#devlinks?.size ?? 0) > 0 ||
+      this.devlinkPriority !== 0 ||
+      (this.#propertiesDb?.size ?? 0) > 0 ||
+      (this.#allTags?.size ?? 0) > 0 ||
+      (this.#currentTags?.size ?? 0) > 0
+    );
   }
 
   /**

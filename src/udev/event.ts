@@ -215,8 +215,8 @@ function updateDevnode(event: UdevEvent): void {
 function tagIndex(event: UdevEvent, dev: UdevDevice, old: UdevDevice | undefined, add: boolean): void {
   const id = dev.deviceId;
   if (id === undefined) return;
-  if (add && old) for (const t of old.allTags) if (!dev.allTags.has(t)) event.ctx.db.updateTagIndex(t, id, false);
-  for (const t of dev.allTags) event.ctx.db.updateTagIndex(t, id, add);
+  if (add && old) for (const t of old.allTagsRead) if (!dev.allTagsRead.has(t)) event.ctx.db.updateTagIndex(t, id, false);
+  for (const t of dev.allTagsRead) event.ctx.db.updateTagIndex(t, id, add);
 }
 
 /** The outcome of executing the rules for one event. */
@@ -248,7 +248,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
   }
   const clone = dev.cloneWithDb();
   event.devDbClone = clone;
-  for (const t of clone.allTags) dev.addTag(t, false);
+  for (const t of clone.allTagsRead) dev.addTag(t, false);
   if (dev.action === 'move') dev.addProperty('ID_RENAMING', undefined);
   if (applyRules(rules, event, explain) === 'fatal') {
     event.errno ??= 'EINVAL';

@@ -108,12 +108,12 @@ function devnumPath(dev: UdevDevice): string | undefined {
 /** udev_node_update(): drop links the device no longer claims, (re)create its links and /dev/char. */
 export function nodeUpdate(ctx: NodeContext, dev: UdevDevice, devOld: UdevDevice): void {
   for (const link of devOld.getDevlinks()) {
-    if (dev.devlinks.has(link)) continue;
+    if (dev.devlinksRead.has(link)) continue;
     if (ctx.sink.debug) log(ctx, dev, 'debug', `Removing/updating old device symlink '${link}', which is no longer belonging to this device.`);
     const r = linkUpdate(ctx, dev, link, false);
     if (r) log(ctx, dev, 'warning', `Failed to remove/update device symlink '${link}', ignoring: ${strerrorName(r)}`);
   }
-  for (const link of dev.devlinks) {
+  for (const link of dev.devlinksRead) {
     const r = linkUpdate(ctx, dev, link, true);
     if (r) log(ctx, dev, 'warning', `Failed to create/update device symlink '${link}', ignoring: ${strerrorName(r)}`);
   }
