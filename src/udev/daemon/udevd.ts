@@ -223,12 +223,24 @@ function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdData
  */
 function broadcastMessage(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): string[] {
   const out: string[] = ['UDEV_DATABASE_VERSION', '1'];
+  // Properties mostly follow the kernel's order: the pair after the last one found is tried
+  // first. (Which equal string is kept changes no content.)
+  let next = 0;
   props.forEach((value, key) => {
     let shared = value;
-    for (const pair of kernel) {
-      if (pair[0] !== key) continue;
+    let pair = kernel[next];
+    if (pair === undefined || pair[0] !== key) {
+      pair = undefined;
+      for (let i = 0; i < kernel.length; i++)
+        if (kernel[i]![0] === key) {
+          pair = kernel[i];
+          next = i;
+          break;
+        }
+    }
+    if (pair !== undefined) {
+      next++;
       if (pair[1] === value) shared = pair[1];
-      break;
     }
     out.push(key, shared);
   });

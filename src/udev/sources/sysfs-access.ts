@@ -63,10 +63,22 @@ export function joinPath(dir: string, rel: string): string {
   return dir.endsWith('/') ? dir + rel : dir + '/' + rel;
 }
 
+/** The non-empty '/'-separated components of a path, in order. */
+function components(p: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== 47) continue;
+    if (i > start) out.push(p.slice(start, i));
+    start = i + 1;
+  }
+  return out;
+}
+
 /** Relative path from directory `fromDir` to `to` (both absolute, simplified). */
 export function relativePath(fromDir: string, to: string): string {
-  const a = fromDir.split('/').filter((x) => x.length > 0);
-  const b = to.split('/').filter((x) => x.length > 0);
+  const a = components(fromDir);
+  const b = components(to);
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const up = a.length - i;
