@@ -503,10 +503,19 @@ export class UdevEventQueue<T> {
     return false;
   }
 
-  /** event_is_blocked()'s scan: the earliest earlier event that conflicts with `event`. */
+  /**
+   * event_is_blocked()'s scan: the earliest earlier event that conflicts with `event`. It starts
+   * after the blocker last found (blockerSeqnum): that one was the earliest, the events before
+   * it did not conflict and none can join before it, so a new blocker can only come later.
+   */
   #scanEarliest(event: QueuedEvent<T>): QueuedEvent<T> | undefined {
     const seqnum = event.seqnum;
-    for (const e of this.#order) {
+    const after = event.blockerSeqnum;
+    const order = this.#order;
+    let i = 0;
+    while (i < order.length && order[i]!.seqnum <= after) i++;
+    for (; i < order.length; i++) {
+      const e = order[i]!;
       if (e.seqnum >= seqnum) return undefined;
       if (eventsConflict(event, e)) return e;
     }
