@@ -18,7 +18,7 @@ const machine = createMachine({ presets: ['cxl-type3'], doe: 'pci-core-shared' }
 machine.boot();
 machine.advance(200);
 const captured: ReceivedUevent[] = [];
-const listener = machine.uevent.onDidSend((ev) => captured.push({ seqnum: ev.seqnum, env: ev.env }));
+const listener = machine.uevent.onDidSend((ev) => captured.push({ seqnum: ev.seqnum, vars: ev.vars }));
 const root = machine.processes.root;
 for (const [file, value] of [
   ['/sys/bus/pci/drivers/cxl_pci/unbind', '0000:0d:00.0'],
@@ -52,7 +52,7 @@ daemon.start();
 
 let seqnum = 1;
 function round(): void {
-  for (const ev of captured) daemon.receive({ seqnum: seqnum++, env: ev.env });
+  for (const ev of captured) daemon.receive({ seqnum: seqnum++, vars: ev.vars });
   for (let i = 0; i < tasks.length; i++) tasks[i]!();
   tasks.length = 0;
   // The daemon keeps every broadcast for the machine's life; the bench does not.
@@ -61,7 +61,7 @@ function round(): void {
 
 for (let i = 0; i < 500; i++) round();
 const sample = captured.map((e) => {
-  const get = (k: string) => e.env.find(([key]) => key === k)?.[1];
+  const get = (k: string) => e.vars[e.vars.indexOf(k) + 1];
   return `${get('ACTION')} ${get('DEVPATH')}`;
 });
 let n = 0;

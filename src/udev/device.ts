@@ -4,6 +4,7 @@
  * database), tags and current tags, devlinks, the per-object attribute cache, the lazily found
  * parent, and reading/writing the device's udev database entry. All strings are byte strings.
  */
+import { type FlatPairs, flatValue, flattenPairs } from '../base/index.js';
 import { canonicalString } from './bytes.js';
 import type { DbEntry, UdevDatabase } from './database.js';
 import { baseName, dirName, type FsError, isNormalizedPath, joinPath, simplifyPath, type SysfsAccess } from './sources/sysfs-access.js';
@@ -260,18 +261,20 @@ export class UdevDevice {
    * object is sealed: it never reads its uevent file or database.
    */
   static fromUevent(fs: SysfsAccess, db: UdevDatabase | undefined, env: ReadonlyArray<readonly [string, string]>): UdevDevice | FsError {
-    let devpath: string | undefined;
-    for (const pair of env)
-      if (pair[0] === 'DEVPATH') {
-        devpath = pair[1];
-        break;
-      }
+    return UdevDevice.fromUeventVars(fs, db, flattenPairs(env));
+  }
+
+  /** fromUevent() of the message flat, `[key, value, …]` in message order (as the kernel's log keeps it). */
+  static fromUeventVars(fs: SysfsAccess, db: UdevDatabase | undefined, vars: FlatPairs): UdevDevice | FsError {
+    const devpath = flatValue(vars, 'DEVPATH');
     if (devpath === undefined) return 'EINVAL';
     const raw = '/sys' + devpath;
     const dev = new UdevDevice(fs, db, raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
     let major: string | undefined;
     let minor: string | undefined;
-    for (const [k, v] of env) {
+    for (let i = 0; i < vars.length; i += 2) {
+      const k = vars[i]!;
+      const v = vars[i + 1]!;
       switch (k) {
         case 'DEVPATH':
           break;

@@ -14,6 +14,7 @@ import {
   type ErrnoName,
   type Event,
   type FlatPairs,
+  flatValue,
   type PasswdDatabase,
   debianPasswd,
   kerr,
@@ -66,7 +67,8 @@ export function udevRulesFiles(rules: readonly { readonly name: string; readonly
 /** One kernel uevent as udevd reads it from netlink: SEQNUM and the variables in message order. */
 export interface ReceivedUevent {
   readonly seqnum: number;
-  readonly env: ReadonlyArray<readonly [string, string]>;
+  /** The variables flat, `[key, value, …]` (the kernel's log keeps them so: udevd shares its strings). */
+  readonly vars: FlatPairs;
 }
 
 /** What kmod (the `kmod` builtin's library) sees of the kernel's modules. */
@@ -185,8 +187,8 @@ export interface WorkerStep {
 
 interface Work {
   readonly dev: UdevDevice;
-  /** The kernel's message (kept by its sender): the broadcast shares its unchanged pairs. */
-  readonly env: ReadonlyArray<readonly [string, string]>;
+  /** The kernel's message, flat (kept by its sender): the broadcast shares its unchanged values. */
+  readonly vars: FlatPairs;
   event: UdevEvent | undefined;
   result: ExecuteResult | undefined;
   /** The rules trace being recorded for this event (when traces are kept). */
@@ -221,26 +223,23 @@ function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdData
  * equal to the kernel message's value for that key is the kernel's string (kept by the kernel's
  * log anyway), not the device's copy.
  */
-function broadcastMessage(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): string[] {
+function broadcastMessage(props: ReadonlyMap<string, string>, kernel: FlatPairs): string[] {
   const out: string[] = ['UDEV_DATABASE_VERSION', '1'];
-  // Properties mostly follow the kernel's order: the pair after the last one found is tried
+  // Properties mostly follow the kernel's order: the variable after the last one found is tried
   // first. (Which equal string is kept changes no content.)
   let next = 0;
   props.forEach((value, key) => {
-    let shared = value;
-    let pair = kernel[next];
-    if (pair === undefined || pair[0] !== key) {
-      pair = undefined;
-      for (let i = 0; i < kernel.length; i++)
-        if (kernel[i]![0] === key) {
-          pair = kernel[i];
-          next = i;
+    let at = next < kernel.length && kernel[next] === key ? next : -1;
+    if (at < 0)
+      for (let i = 0; i < kernel.length; i += 2)
+        if (kernel[i] === key) {
+          at = i;
           break;
         }
-    }
-    if (pair !== undefined) {
-      next++;
-      if (pair[1] === value) shared = pair[1];
+    let shared = value;
+    if (at >= 0) {
+      next = at + 2;
+      if (kernel[at + 1] === value) shared = kernel[at + 1]!;
     }
     out.push(key, shared);
   });
@@ -392,21 +391,16 @@ export class UdevDaemon {
 
   /** device_new_from_nulstr() + device_ensure_usec_initialized() + event_queue_insert(). */
   #insert(msg: ReceivedUevent): void {
-    const dev = UdevDevice.fromUevent(this.#fs, this.db, msg.env);
+    const dev = UdevDevice.fromUeventVars(this.#fs, this.db, msg.vars);
     if (typeof dev === 'string') {
       this.#sink.emit(plainDiagnostic('error', `Failed to insert device into event queue: ${strerrorName(dev)}`));
       return;
     }
     dev.setUsecInitialized(this.#host.nowUsec());
-    let devpathOld: string | undefined;
-    for (const pair of msg.env)
-      if (pair[0] === 'DEVPATH_OLD') {
-        devpathOld = pair[1];
-        break;
-      }
+    const devpathOld = flatValue(msg.vars, 'DEVPATH_OLD');
     this.#queue.insert(
       { seqnum: msg.seqnum, devpath: dev.devpath, devpathOld, id: dev.deviceId, devnode: dev.devname },
-      { dev, env: msg.env, event: undefined, result: undefined, trace: undefined },
+      { dev, vars: msg.vars, event: undefined, result: undefined, trace: undefined },
     );
   }
 
@@ -454,7 +448,7 @@ export class UdevDaemon {
       dev.devpath,
       dev.subsystem,
       dev.getDevtype(),
-      broadcastMessage(dev.allProperties(), work.env),
+      broadcastMessage(dev.allProperties(), work.vars),
       event.runList.length === 0 ? noRun : event.runList.map((r) => r.cmd),
       result,
       this.#host.nowUsec(),
