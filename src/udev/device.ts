@@ -46,8 +46,28 @@ function internPath(p: string): string {
     internedPaths.clear();
     childPaths.clear();
     pathNames.clear();
+    ueventSyspaths.clear();
   }
   internedPaths.set(p, p);
+  return p;
+}
+
+/**
+ * The interned syspath of a uevent's DEVPATH (`/sys` + DEVPATH, simplified), by the DEVPATH
+ * string: the kernel sends the same string object for a device's every event, whose hash the
+ * engine keeps, where `/sys` + DEVPATH would be a new string to hash each time. Cleared with
+ * the interned paths.
+ */
+const ueventSyspaths = new Map<string, string>();
+
+function ueventSyspath(devpath: string): string {
+  let p = ueventSyspaths.get(devpath);
+  if (p === undefined) {
+    const raw = '/sys' + devpath;
+    p = internPath(raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
+    if (ueventSyspaths.size > PATH_CACHE_MAX) ueventSyspaths.clear();
+    ueventSyspaths.set(devpath, p);
+  }
   return p;
 }
 
@@ -268,8 +288,7 @@ export class UdevDevice {
   static fromUeventVars(fs: SysfsAccess, db: UdevDatabase | undefined, vars: FlatPairs): UdevDevice | FsError {
     const devpath = flatValue(vars, 'DEVPATH');
     if (devpath === undefined) return 'EINVAL';
-    const raw = '/sys' + devpath;
-    const dev = new UdevDevice(fs, db, raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
+    const dev = new UdevDevice(fs, db, ueventSyspath(devpath));
     let major: string | undefined;
     let minor: string | undefined;
     for (let i = 0; i < vars.length; i += 2) {
