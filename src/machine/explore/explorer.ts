@@ -20,6 +20,7 @@ import type { Machine } from '../machine.js';
 import { machineScenarioHost } from '../scenario-host.js';
 import { type FdOrigins, type Footprint, GLOBAL, fdOrigins, stepFootprint } from './footprint.js';
 import { DOE_REFUSALS, InvariantView, type InvariantMemo, REVOKED_ERRNOS, checkTaskInvariants, kernelDoeBusy, newMemo } from './invariants.js';
+import { type RunOutcome, ScheduleTrie } from './schedule-trie.js';
 import { SleepSetSearch } from './sleep-sets.js';
 
 /** One line of the timeline: what ran, at which virtual time, and whether it was a choice. */
@@ -570,6 +571,11 @@ export interface CampaignResult {
   /** Exhaustive mode: the whole bounded tree was covered. */
   readonly complete: boolean;
   /**
+   * Random mode: schedules actually run; the others repeated the choices of one already run and
+   * share its result (schedule-trie.ts). Exhaustive mode: undefined (every schedule is run).
+   */
+  readonly runs?: number;
+  /**
    * Exhaustive mode: runs counted per first choice (the DFS explores first choice 0's subtree,
    * then 1's, …), so shards' counts add up to a whole campaign's (see mergeCampaigns).
    */
@@ -602,10 +608,22 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions, base: Sched
   let pruned = 0;
   let found: CampaignResult['found'];
   if (!o.exhaustive) {
+    // A seed whose choices repeat a run already made is that run (schedule-trie.ts).
+    const trie = new ScheduleTrie();
+    let runs = 0;
     for (let k = 0; k < o.schedules; k++) {
       const seed = o.seed + k;
       if (k % shardN !== shardI) continue;
-      const r = runSchedule(loaded, { choose: randomChooser(seed), ...from });
+      const choose = randomChooser(seed);
+      const walk = trie.walk(choose);
+      let r: RunOutcome;
+      if (walk.kind === 'known') r = walk.outcome;
+      else {
+        const run = runSchedule(loaded, { prefix: walk.prefix, choose, ...from });
+        trie.record(run.widths, run);
+        runs++;
+        r = run;
+      }
       schedules++;
       o.onProgress?.(schedules, o.schedules);
       if (r.violation) {
@@ -614,7 +632,7 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions, base: Sched
         if (stopAtFirst) break;
       }
     }
-    return { schedules, violations, found, pruned, complete: false };
+    return { schedules, violations, found, pruned, complete: false, runs };
   }
   // Stateless DFS over choice prefixes up to `depth`, with sleep sets and state hashing.
   const depth = o.exhaustive.depth;
@@ -678,7 +696,10 @@ export function mergeCampaigns(parts: readonly CampaignResult[], stopAtFirst: bo
   const key = (f: NonNullable<CampaignResult['found']>) => (exhaustive ? (f.schedule[0] ?? 0) : (f.seed ?? 0));
   const found = founds.sort((a, b) => key(a) - key(b))[0];
   const base = { pruned: sum((p) => p.pruned), complete: parts.every((p) => p.complete) };
-  if (!stopAtFirst || !found) return { schedules: sum((p) => p.schedules), violations: sum((p) => p.violations), found, ...base };
+  if (!stopAtFirst || !found) {
+    const runs = exhaustive ? {} : { runs: sum((p) => p.runs ?? p.schedules) };
+    return { schedules: sum((p) => p.schedules), violations: sum((p) => p.violations), found, ...base, ...runs };
+  }
   if (!exhaustive) return { schedules: seedsUpTo(found.seed ?? 0), violations: 1, found, ...base, complete: false };
   const upTo = key(found);
   const schedules = sum((p) => (p.perFirstChoice ?? []).slice(0, upTo + 1).reduce((a, n) => a + n, 0));

@@ -24,3 +24,4 @@ export {
 export { TASK_INVARIANTS, type Invariant, type BrokenInvariant, checkTaskInvariants, kernelDoeBusy } from './invariants.js';
 export { type Footprint, conflicts, stepFootprint, fdOrigins } from './footprint.js';
 export { SleepSetSearch } from './sleep-sets.js';
+export { ScheduleTrie, type RunOutcome, type TrieWalk } from './schedule-trie.js';
