@@ -10,9 +10,25 @@
  * share of a schedule's CPU time spent building and booting the machine and running the steps
  * before the first `concurrent:` block — the most a snapshot of the machine taken there could save.
  */
-import { readFileSync } from 'node:fs';
-import { explore, machineScenarioHost } from '../src/machine/index.js';
-import { type LoadedScenario, type ScenarioMachine, loadScenario, perform } from '../src/scenario/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import type * as MachineModule from '../src/machine/index.js';
+import type { LoadedScenario, ScenarioMachine } from '../src/scenario/index.js';
+import type * as ScenarioModule from '../src/scenario/index.js';
+
+/**
+ * The explorer measured is the shipped build (dist/, compiled by tsc: what `auxbus explore` runs;
+ * the bench scripts build first). tsx and vitest compile with esbuild, which turns the `#private`
+ * fields of decorated (`@injectable`) classes into WeakMap look-ups: the same code from src/ runs
+ * ~10% slower. Without dist/ the bench falls back to src/ and says so.
+ */
+const fromDist = existsSync(new URL('../dist/machine/index.js', import.meta.url));
+if (!fromDist) process.stderr.write('bench: no dist/ (run `npm run build`): measuring src/ through tsx\n');
+/** The machine module of the build measured (benches that load scenarios here use it too). */
+export const machineImpl = (await import(fromDist ? '../dist/machine/index.js' : '../src/machine/index.js')) as typeof MachineModule;
+const { explore, machineScenarioHost } = machineImpl;
+const { loadScenario, perform } = (await import(fromDist ? '../dist/scenario/index.js' : '../src/scenario/index.js')) as typeof ScenarioModule;
+/** Which build the figures are of. */
+export const MEASURED_BUILD = fromDist ? 'dist' : 'src';
 
 export interface ExplorerThroughput {
   /** Seeds of the campaign. */

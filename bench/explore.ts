@@ -6,7 +6,7 @@
  *   --no-snapshot: every schedule builds and boots its machine (no snapshot/restore)
  *   --json: one line per figure, {"figure":"explorer.schedules_per_second","value":N,"unit":…}
  */
-import { DOE_SCENARIO, measureExplorer } from './explore-measure.js';
+import { DOE_SCENARIO, MEASURED_BUILD, measureExplorer } from './explore-measure.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
@@ -28,8 +28,8 @@ if (args.includes('--json')) {
   );
 } else {
   console.log(
-    `${file}: ${r.schedules} seeds, ${r.runs} schedules run (${r.violating} seeds violating): ${round(r.perCpuSecond)} schedules run/s on one core (CPU time), ` +
+    `${file} (${MEASURED_BUILD}/): ${r.schedules} seeds, ${r.runs} schedules run (${r.violating} seeds violating): ${round(r.perCpuSecond)} schedules run/s on one core (CPU time), ` +
       `${round(r.seedsPerCpuSecond)} seeds/s, ` +
-      `${round(r.perWallSecond)}/s wall; ${Math.round(r.prefixShare * 100)}% of a schedule is building, booting and the steps before the block`,
+      `${round(r.perWallSecond)}/s wall; building, booting and running a fresh machine up to the block costs ${Math.round(r.prefixShare * 100) / 100}× a schedule from the snapshot`,
   );
 }

@@ -7,8 +7,9 @@
  *
  * usage: nice -n 19 npx tsx bench/snapshot-restore.ts [scenario.yaml] [N]
  */
-import { prepareBase, randomChooser, runSchedule } from '../src/machine/index.js';
-import { DOE_SCENARIO, loadExploreScenario } from './explore-measure.js';
+import { DOE_SCENARIO, loadExploreScenario, machineImpl } from './explore-measure.js';
+
+const { prepareBase, randomChooser, runSchedule } = machineImpl;
 
 const file = process.argv[2] ?? DOE_SCENARIO;
 const n = Number(process.argv[3] ?? 400);

@@ -5,7 +5,7 @@
  * Nodes are keyed by device, so their existence follows the object model.
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
-import { DriverModelError, kerr, normalizeAbsolute } from '../base/index.js';
+import { kerr, normalizeAbsolute } from '../base/index.js';
 import { type Device, type DevT, deviceDevnodeInfo } from './device.js';
 import { deviceDevnodeName } from './uevent.js';
 
@@ -197,12 +197,18 @@ export class Devtmpfs {
 
   /** rmdir(2) of a userspace directory: ENOTEMPTY while anything lives below it. */
   rmdir(path: string): void {
-    const norm = normalizeAbsolute(path);
-    if (!this.#dirs.has(norm)) throw kerr('ENOENT', path);
+    const failed = this.#rmdir(normalizeAbsolute(path));
+    if (failed !== undefined) throw kerr(failed, path);
+  }
+
+  /** rmdir(2) of a normalized path: the errno it fails with, undefined once removed. */
+  #rmdir(norm: string): 'ENOENT' | 'ENOTEMPTY' | undefined {
+    if (!this.#dirs.has(norm)) return 'ENOENT';
     const prefix = `${norm}/`;
     const busy = this.#nodeDirs.has(norm) || this.#linkDirs.has(norm) || [...this.#dirs].some((p) => p.startsWith(prefix));
-    if (busy) throw kerr('ENOTEMPTY', path);
+    if (busy) return 'ENOTEMPTY';
     this.#dirs.delete(norm);
+    return undefined;
   }
 
   /**
@@ -222,13 +228,9 @@ export class Devtmpfs {
   /** rmdir_parents: drop the directories above `path` that became empty, up to /dev. */
   rmdirParents(path: string): void {
     let dir = path.split('/').slice(0, -1).join('/');
+    // The walk stops at the first directory rmdir refuses (ENOENT, ENOTEMPTY), without an error object.
     while (dir !== '/dev' && dir.startsWith('/dev/')) {
-      try {
-        this.rmdir(dir);
-      } catch (e) {
-        if (DriverModelError.is(e)) break;
-        throw e;
-      }
+      if (this.#rmdir(normalizeAbsolute(dir)) !== undefined) break;
       dir = dir.split('/').slice(0, -1).join('/');
     }
   }

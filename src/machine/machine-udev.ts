@@ -68,7 +68,7 @@ export class MachineUdev extends Disposable implements IBootDaemon {
     this._register(
       this.machine.uevent.onDidSend((ev) => {
         this.monitor.receive('kernel', clock.nowUsec(), ev.seqnum, ev.vars);
-        this.daemon.receive({ seqnum: ev.seqnum, env: ev.env });
+        this.daemon.receive({ seqnum: ev.seqnum, vars: ev.vars });
       }),
     );
     this._register(this.daemon.onDidBroadcast((p) => this.monitor.receive('udev', p.usec, p.seqnum, p.message)));

@@ -4,6 +4,7 @@
  * database), tags and current tags, devlinks, the per-object attribute cache, the lazily found
  * parent, and reading/writing the device's udev database entry. All strings are byte strings.
  */
+import { type FlatPairs, flatValue, flattenPairs } from '../base/index.js';
 import { canonicalString } from './bytes.js';
 import type { DbEntry, UdevDatabase } from './database.js';
 import { baseName, dirName, type FsError, isNormalizedPath, joinPath, simplifyPath, type SysfsAccess } from './sources/sysfs-access.js';
@@ -45,8 +46,28 @@ function internPath(p: string): string {
     internedPaths.clear();
     childPaths.clear();
     pathNames.clear();
+    ueventSyspaths.clear();
   }
   internedPaths.set(p, p);
+  return p;
+}
+
+/**
+ * The interned syspath of a uevent's DEVPATH (`/sys` + DEVPATH, simplified), by the DEVPATH
+ * string: the kernel sends the same string object for a device's every event, whose hash the
+ * engine keeps, where `/sys` + DEVPATH would be a new string to hash each time. Cleared with
+ * the interned paths.
+ */
+const ueventSyspaths = new Map<string, string>();
+
+function ueventSyspath(devpath: string): string {
+  let p = ueventSyspaths.get(devpath);
+  if (p === undefined) {
+    const raw = '/sys' + devpath;
+    p = internPath(raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
+    if (ueventSyspaths.size > PATH_CACHE_MAX) ueventSyspaths.clear();
+    ueventSyspaths.set(devpath, p);
+  }
   return p;
 }
 
@@ -133,6 +154,9 @@ function parseUeventFile(text: string): ReadonlyArray<readonly [string, string]>
   return pairs;
 }
 
+/** The empty set the read-only views of a device's tags and links give when it has none. */
+const noStrings: ReadonlySet<string> = new Set();
+
 /** A device: what one sd_device object knows. */
 export class UdevDevice {
   #syspath: string;
@@ -183,6 +207,16 @@ export class UdevDevice {
 
   get devlinks(): Set<string> {
     return (this.#devlinks ??= new Set());
+  }
+
+  /** allTags for reading: a device without tags makes no set for it. */
+  get allTagsRead(): ReadonlySet<string> {
+    return this.#allTags ?? noStrings;
+  }
+
+  /** devlinks for reading: a device without links makes no set for it. */
+  get devlinksRead(): ReadonlySet<string> {
+    return this.#devlinks ?? noStrings;
   }
 
   devlinkPriority = 0;
@@ -247,13 +281,19 @@ export class UdevDevice {
    * object is sealed: it never reads its uevent file or database.
    */
   static fromUevent(fs: SysfsAccess, db: UdevDatabase | undefined, env: ReadonlyArray<readonly [string, string]>): UdevDevice | FsError {
-    const devpathEntry = env.find(([k]) => k === 'DEVPATH');
-    if (!devpathEntry) return 'EINVAL';
-    const raw = '/sys' + devpathEntry[1];
-    const dev = new UdevDevice(fs, db, raw.includes('//') || raw.includes('/./') || raw.endsWith('/') ? simplifyPath(raw) : raw);
+    return UdevDevice.fromUeventVars(fs, db, flattenPairs(env));
+  }
+
+  /** fromUevent() of the message flat, `[key, value, …]` in message order (as the kernel's log keeps it). */
+  static fromUeventVars(fs: SysfsAccess, db: UdevDatabase | undefined, vars: FlatPairs): UdevDevice | FsError {
+    const devpath = flatValue(vars, 'DEVPATH');
+    if (devpath === undefined) return 'EINVAL';
+    const dev = new UdevDevice(fs, db, ueventSyspath(devpath));
     let major: string | undefined;
     let minor: string | undefined;
-    for (const [k, v] of env) {
+    for (let i = 0; i < vars.length; i += 2) {
+      const k = vars[i]!;
+      const v = vars[i + 1]!;
       switch (k) {
         case 'DEVPATH':
           break;
@@ -590,7 +630,7 @@ export class UdevDevice {
   /** Devlinks, loading the database first (FOREACH_DEVICE_DEVLINK). */
   getDevlinks(): ReadonlySet<string> {
     if (!this.#dbLoaded && !this.sealed) this.readDb(false);
-    return this.devlinks;
+    return this.devlinksRead;
   }
 
   setUsecInitialized(usec: number): void {
@@ -681,7 +721,13 @@ export class UdevDevice {
 
   /** device_has_info(): anything worth a database entry. */
   hasInfo(): boolean {
-    return this.devlinks.size > 0 || this.devlinkPriority !== 0 || this.propertiesDb.size > 0 || this.allTags.size > 0 || this.currentTags.size > 0;
+    return (
+      (this.#devlinks?.size ?? 0) > 0 ||
+      this.devlinkPriority !== 0 ||
+      (this.#propertiesDb?.size ?? 0) > 0 ||
+      (this.#allTags?.size ?? 0) > 0 ||
+      (this.#currentTags?.size ?? 0) > 0
+    );
   }
 
   /**

@@ -122,8 +122,9 @@ export class UdevEvent implements FormatEnv {
     return (this.#builtinHost ??= new EventBuiltinHost(this));
   }
 
+  /** The context's /dev, database and sink (the context is one). */
   get nodeContext(): NodeContext {
-    return { devfs: this.ctx.devfs, db: this.ctx.db, sink: this.ctx.sink };
+    return this.ctx;
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
@@ -214,8 +215,8 @@ function updateDevnode(event: UdevEvent): void {
 function tagIndex(event: UdevEvent, dev: UdevDevice, old: UdevDevice | undefined, add: boolean): void {
   const id = dev.deviceId;
   if (id === undefined) return;
-  if (add && old) for (const t of old.allTags) if (!dev.allTags.has(t)) event.ctx.db.updateTagIndex(t, id, false);
-  for (const t of dev.allTags) event.ctx.db.updateTagIndex(t, id, add);
+  if (add && old) for (const t of old.allTagsRead) if (!dev.allTagsRead.has(t)) event.ctx.db.updateTagIndex(t, id, false);
+  for (const t of dev.allTagsRead) event.ctx.db.updateTagIndex(t, id, add);
 }
 
 /** The outcome of executing the rules for one event. */
@@ -247,7 +248,7 @@ export function executeRules(event: UdevEvent, rules: CompiledRules, explain?: E
   }
   const clone = dev.cloneWithDb();
   event.devDbClone = clone;
-  for (const t of clone.allTags) dev.addTag(t, false);
+  for (const t of clone.allTagsRead) dev.addTag(t, false);
   if (dev.action === 'move') dev.addProperty('ID_RENAMING', undefined);
   if (applyRules(rules, event, explain) === 'fatal') {
     event.errno ??= 'EINVAL';

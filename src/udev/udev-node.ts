@@ -50,7 +50,7 @@ function nodeSymlink(ctx: NodeContext, dev: UdevDevice, devnode: string, slink: 
     log(ctx, dev, 'debug', `Failed to create symlink '${slink}' to '${devnode}': ${strerrorName(errno)}`);
     return errno;
   }
-  log(ctx, dev, 'debug', `Successfully created symlink '${slink}' to '${devnode}'`);
+  if (ctx.sink.debug) log(ctx, dev, 'debug', `Successfully created symlink '${slink}' to '${devnode}'`);
   return undefined;
 }
 
@@ -89,7 +89,7 @@ function linkUpdate(ctx: NodeContext, dev: UdevDevice, slink: string, add: boole
     priority = claim.priority;
   }
   if (devnode !== undefined) return nodeSymlink(ctx, dev, devnode, slink);
-  log(ctx, dev, 'debug', `No reference left for '${slink}', removing`);
+  if (ctx.sink.debug) log(ctx, dev, 'debug', `No reference left for '${slink}', removing`);
   try {
     ctx.devfs.unlink(simplifyPath(slink));
   } catch (e) {
@@ -108,12 +108,12 @@ function devnumPath(dev: UdevDevice): string | undefined {
 /** udev_node_update(): drop links the device no longer claims, (re)create its links and /dev/char. */
 export function nodeUpdate(ctx: NodeContext, dev: UdevDevice, devOld: UdevDevice): void {
   for (const link of devOld.getDevlinks()) {
-    if (dev.devlinks.has(link)) continue;
-    log(ctx, dev, 'debug', `Removing/updating old device symlink '${link}', which is no longer belonging to this device.`);
+    if (dev.devlinksRead.has(link)) continue;
+    if (ctx.sink.debug) log(ctx, dev, 'debug', `Removing/updating old device symlink '${link}', which is no longer belonging to this device.`);
     const r = linkUpdate(ctx, dev, link, false);
     if (r) log(ctx, dev, 'warning', `Failed to remove/update device symlink '${link}', ignoring: ${strerrorName(r)}`);
   }
-  for (const link of dev.devlinks) {
+  for (const link of dev.devlinksRead) {
     const r = linkUpdate(ctx, dev, link, true);
     if (r) log(ctx, dev, 'warning', `Failed to create/update device symlink '${link}', ignoring: ${strerrorName(r)}`);
   }
@@ -140,6 +140,11 @@ export function nodeRemove(ctx: NodeContext, dev: UdevDevice): void {
   }
 }
 
+/** The node and its owner and mode as udev_node_apply_permissions() logs them. */
+function permDesc(devname: string, uid: number, gid: number, mode: number): string {
+  return `${devname}, uid=${uid}, gid=${gid}, mode=0${mode.toString(8)}`;
+}
+
 /**
  * udev_node_apply_permissions(): set mode/owner/group of the node when they differ. `mode`,
  * `uid`, `gid` undefined mean "not set by rules"; GROUP (gid > 0) without MODE gives 0660.
@@ -164,15 +169,22 @@ export function applyPermissions(
   const applyMode = mode !== undefined && (st.mode & 0o777) !== (mode & 0o777);
   const applyUid = uid !== undefined && st.uid !== uid;
   const applyGid = gid !== undefined && st.gid !== gid;
-  const shownMode = ((mode ?? st.mode) & 0o777).toString(8);
-  const desc = `${devname}, uid=${uid ?? st.uid}, gid=${gid ?? st.gid}, mode=0${shownMode}`;
+  // The message's values as found, before any change; its text is made only when it is logged.
+  const shownUid = uid ?? st.uid;
+  const shownGid = gid ?? st.gid;
+  const shownMode = (mode ?? st.mode) & 0o777;
   if (applyMode || applyUid || applyGid) {
-    log(ctx, dev, 'debug', `Setting permissions ${desc}`);
+    if (ctx.sink.debug) log(ctx, dev, 'debug', `Setting permissions ${permDesc(devname, shownUid, shownGid, shownMode)}`);
     try {
       ctx.devfs.chmodChown(devname, mode === undefined ? undefined : mode & 0o7777, applyUid ? uid : undefined, applyGid ? gid : undefined);
     } catch (e) {
       const errno = errnoOf(e);
-      log(ctx, dev, errno === 'ENOENT' ? 'debug' : 'error', `Failed to set owner/mode of ${desc}: ${strerrorName(errno)}`);
+      log(
+        ctx,
+        dev,
+        errno === 'ENOENT' ? 'debug' : 'error',
+        `Failed to set owner/mode of ${permDesc(devname, shownUid, shownGid, shownMode)}: ${strerrorName(errno)}`,
+      );
     }
-  } else if (applyMac) log(ctx, dev, 'debug', `Preserve permissions ${desc}`);
+  } else if (applyMac && ctx.sink.debug) log(ctx, dev, 'debug', `Preserve permissions ${permDesc(devname, shownUid, shownGid, shownMode)}`);
 }

@@ -37,10 +37,8 @@ export interface QueuedEvent<T> extends QueuedEventKey {
  */
 export function devpathConflict(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
-  if (a.length === b.length) return true;
-  return a.length > n ? a.charCodeAt(n) === 47 : b.charCodeAt(n) === 47;
+  if (a.length === b.length) return a === b;
+  return a.length > b.length ? a.charCodeAt(b.length) === 47 && a.startsWith(b) : b.charCodeAt(a.length) === 47 && b.startsWith(a);
 }
 
 /** Does `earlier` keep `event` from starting? (one iteration of event_is_blocked's scan) */
@@ -207,36 +205,165 @@ class SeqnumHeap<E extends { readonly seqnum: number }> {
   }
 }
 
+/** Queues at most this long answer by scanning (see UdevEventQueue). */
+export const DEFAULT_INDEX_ABOVE = 32;
+
+/**
+ * The indexed form of a long queue: every conflict event_is_blocked() looks for is found through
+ * an index (device id, device node, devpath and each of its ancestors, DEVPATH_OLD) instead of a
+ * scan of the earlier events, and an event blocked by another waits on that blocker's list until
+ * it leaves: the work per event does not grow with the length of the queue. It holds exactly the
+ * queue's events; `isLive` tells it which of those it met are still there.
+ */
+class QueueIndexes<T> {
+  /** The proper ancestors of each event's devpath and DEVPATH_OLD, computed once at add. */
+  readonly #ancestors = new Map<number, { readonly path: readonly string[]; readonly old: readonly string[] | undefined }>();
+  readonly #byId: KeyIndex<QueuedEvent<T>>;
+  readonly #byDevnode: KeyIndex<QueuedEvent<T>>;
+  /** Events by their devpath. */
+  readonly #byPath: KeyIndex<QueuedEvent<T>>;
+  /** Events by their DEVPATH_OLD. */
+  readonly #byOldPath: KeyIndex<QueuedEvent<T>>;
+  /** Events by each proper ancestor of their devpath. */
+  readonly #byAncestor: KeyIndex<QueuedEvent<T>>;
+  /** Events by each proper ancestor of their DEVPATH_OLD. */
+  readonly #byOldAncestor: KeyIndex<QueuedEvent<T>>;
+  /** Queued events not blocked when last checked, to start in SEQNUM order. */
+  readonly ready = new SeqnumHeap<QueuedEvent<T>>();
+  /** Queued events waiting for the blocker (by its SEQNUM) to leave the queue. */
+  readonly #waiting = new Map<number, QueuedEvent<T>[]>();
+
+  constructor(isLive: (e: QueuedEvent<T>) => boolean) {
+    this.#byId = new KeyIndex(isLive);
+    this.#byDevnode = new KeyIndex(isLive);
+    this.#byPath = new KeyIndex(isLive);
+    this.#byOldPath = new KeyIndex(isLive);
+    this.#byAncestor = new KeyIndex(isLive);
+    this.#byOldAncestor = new KeyIndex(isLive);
+  }
+
+  /** A new event (the latest by SEQNUM) joins the indexes; it is not classified here. */
+  add(event: QueuedEvent<T>): void {
+    const anc = { path: ancestors(event.devpath), old: event.devpathOld === undefined ? undefined : ancestors(event.devpathOld) };
+    this.#ancestors.set(event.seqnum, anc);
+    this.#byId.add(event.id, event);
+    this.#byDevnode.add(event.devnode, event);
+    this.#byPath.add(event.devpath, event);
+    this.#byOldPath.add(event.devpathOld, event);
+    for (const a of anc.path) this.#byAncestor.add(a, event);
+    if (anc.old) for (const a of anc.old) this.#byOldAncestor.add(a, event);
+  }
+
+  /**
+   * `event` has left the queue (isLive(event) is already false): out of the indexes, and the
+   * events waiting on it are handed to `reclassify`.
+   */
+  delete(event: QueuedEvent<T>, reclassify: (w: QueuedEvent<T>) => void): void {
+    const anc = this.#ancestors.get(event.seqnum)!;
+    this.#ancestors.delete(event.seqnum);
+    this.#byId.delete(event.id);
+    this.#byDevnode.delete(event.devnode);
+    this.#byPath.delete(event.devpath);
+    this.#byOldPath.delete(event.devpathOld);
+    for (const a of anc.path) this.#byAncestor.delete(a);
+    if (anc.old) for (const a of anc.old) this.#byOldAncestor.delete(a);
+    const waiters = this.#waiting.get(event.seqnum);
+    if (waiters) {
+      this.#waiting.delete(event.seqnum);
+      for (const w of waiters) reclassify(w);
+    }
+  }
+
+  /** `event` waits for the event `on` (by SEQNUM) to leave. */
+  wait(event: QueuedEvent<T>, on: number): void {
+    const list = this.#waiting.get(on);
+    if (list) list.push(event);
+    else this.#waiting.set(on, [event]);
+  }
+
+  /**
+   * The earliest, or the latest, earlier event in the queue that conflicts with `event`
+   * (eventsConflict), found through the indexes.
+   */
+  conflicting(event: QueuedEvent<T>, pick: Pick): QueuedEvent<T> | undefined {
+    const anc = this.#ancestors.get(event.seqnum) ?? {
+      path: ancestors(event.devpath),
+      old: event.devpathOld === undefined ? undefined : ancestors(event.devpathOld),
+    };
+    const seqnum = event.seqnum;
+    const earliest = pick === 'earliest';
+    let found: QueuedEvent<T> | undefined;
+    found = better(found, look(this.#byId, event.id, seqnum, earliest), earliest);
+    found = better(found, look(this.#byDevnode, event.devnode, seqnum, earliest), earliest);
+    // devpath_conflict(event.devpath, e.devpath): equal, e above it, or e below it.
+    found = better(found, look(this.#byPath, event.devpath, seqnum, earliest), earliest);
+    for (const a of anc.path) found = better(found, look(this.#byPath, a, seqnum, earliest), earliest);
+    found = better(found, look(this.#byAncestor, event.devpath, seqnum, earliest), earliest);
+    // devpath_conflict(event.devpath, e.devpath_old)
+    found = better(found, look(this.#byOldPath, event.devpath, seqnum, earliest), earliest);
+    for (const a of anc.path) found = better(found, look(this.#byOldPath, a, seqnum, earliest), earliest);
+    found = better(found, look(this.#byOldAncestor, event.devpath, seqnum, earliest), earliest);
+    // devpath_conflict(event.devpath_old, e.devpath)
+    if (event.devpathOld !== undefined) {
+      found = better(found, look(this.#byPath, event.devpathOld, seqnum, earliest), earliest);
+      for (const a of anc.old!) found = better(found, look(this.#byPath, a, seqnum, earliest), earliest);
+      found = better(found, look(this.#byAncestor, event.devpathOld, seqnum, earliest), earliest);
+    }
+    return found;
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#ancestors, this.#byId, this.#byDevnode, this.#byPath, this.#byOldPath, this.#byAncestor, this.#byOldAncestor, this.#waiting];
+  }
+  restoreFields(): void {
+    // Every field is readonly: its contents are restored where they live.
+  }
+}
+
+/** The earliest (or latest) event under `key` in `index` with a SEQNUM below `seqnum`. */
+function look<E extends { readonly seqnum: number }>(index: KeyIndex<E>, key: string | undefined, seqnum: number, earliest: boolean): E | undefined {
+  const e = earliest ? index.first(key) : index.lastBefore(key, seqnum);
+  return e && e.seqnum < seqnum ? e : undefined;
+}
+
+/** Of two candidates, the earlier (or the later). */
+function better<E extends { readonly seqnum: number }>(found: E | undefined, e: E | undefined, earliest: boolean): E | undefined {
+  if (!e) return found;
+  if (!found) return e;
+  return (earliest ? e.seqnum < found.seqnum : e.seqnum > found.seqnum) ? e : found;
+}
+
 /**
  * The queue. Events stay in arrival order; `insert` appends, `remove` drops a finished event.
  * Contract: events are inserted in increasing SEQNUM order (the kernel's netlink order).
  *
- * Every conflict event_is_blocked() looks for is found through an index (device id, device
- * node, devpath and each of its ancestors, DEVPATH_OLD) instead of a scan of the earlier events,
- * and an event blocked by another waits on that blocker's list until it leaves: the work per
- * event does not grow with the length of the queue. The answers are those of the scan.
+ * A queue of at most `indexAbove` events answers as event_is_blocked() does, by scanning the
+ * earlier events (a machine's own hotplug keeps a handful queued: the indexes would cost more
+ * than the scan). Once it grows past that it builds QueueIndexes over every event it holds and
+ * keeps them until it is empty again, so the work per event stays bounded however long the
+ * queue gets (coldplug of thousands of functions). Both forms give the same answers.
  */
 export class UdevEventQueue<T> {
   /** Every event by SEQNUM, in arrival order. */
   readonly #events = new Map<number, QueuedEvent<T>>();
-  /** The proper ancestors of each event's devpath and DEVPATH_OLD, computed once at insert. */
-  readonly #ancestors = new Map<number, { readonly path: readonly string[]; readonly old: readonly string[] | undefined }>();
   readonly #isLive = (e: QueuedEvent<T>): boolean => this.#events.get(e.seqnum) === e;
-  readonly #byId = new KeyIndex<QueuedEvent<T>>(this.#isLive);
-  readonly #byDevnode = new KeyIndex<QueuedEvent<T>>(this.#isLive);
-  /** Events by their devpath. */
-  readonly #byPath = new KeyIndex<QueuedEvent<T>>(this.#isLive);
-  /** Events by their DEVPATH_OLD. */
-  readonly #byOldPath = new KeyIndex<QueuedEvent<T>>(this.#isLive);
-  /** Events by each proper ancestor of their devpath. */
-  readonly #byAncestor = new KeyIndex<QueuedEvent<T>>(this.#isLive);
-  /** Events by each proper ancestor of their DEVPATH_OLD. */
-  readonly #byOldAncestor = new KeyIndex<QueuedEvent<T>>(this.#isLive);
-  /** Queued events not blocked when last checked, to start in SEQNUM order. */
-  readonly #ready = new SeqnumHeap<QueuedEvent<T>>();
-  /** Queued events waiting for the blocker (by its SEQNUM) to leave the queue. */
-  readonly #waiting = new Map<number, QueuedEvent<T>[]>();
   readonly #running = new Set<QueuedEvent<T>>();
+  readonly #indexAbove: number;
+  /** Present while the queue is long (from growing past indexAbove until it empties). */
+  #indexes: QueueIndexes<T> | undefined;
+  /** While short: the events in SEQNUM order (empty while indexed). */
+  readonly #order: QueuedEvent<T>[] = [];
+  /**
+   * While short: every queued event in #order before this position is blocked. Starting an
+   * event or inserting one unblocks nothing; removing one can unblock only later events.
+   */
+  #cursor = 0;
+
+  /** `indexAbove`: the longest queue answered by a scan (DEFAULT_INDEX_ABOVE). */
+  constructor(options: { readonly indexAbove?: number } = {}) {
+    this.#indexAbove = options.indexAbove ?? DEFAULT_INDEX_ABOVE;
+  }
 
   /** The queue, oldest first (a copy). */
   get events(): readonly QueuedEvent<T>[] {
@@ -256,41 +383,62 @@ export class UdevEventQueue<T> {
     return this.#running.size;
   }
 
+  /** True while the queue answers through its indexes (it grew past indexAbove and is not yet empty). */
+  get indexed(): boolean {
+    return this.#indexes !== undefined;
+  }
+
   /** event_queue_insert(): append a queued event. */
   insert(key: QueuedEventKey, payload: T): QueuedEvent<T> {
-    const event: QueuedEvent<T> = { ...key, state: 'queued', blockerSeqnum: 0, payload };
-    const anc = { path: ancestors(event.devpath), old: event.devpathOld === undefined ? undefined : ancestors(event.devpathOld) };
+    const event: QueuedEvent<T> = {
+      seqnum: key.seqnum,
+      devpath: key.devpath,
+      devpathOld: key.devpathOld,
+      id: key.id,
+      devnode: key.devnode,
+      state: 'queued',
+      blockerSeqnum: 0,
+      payload,
+    };
     this.#events.set(event.seqnum, event);
-    this.#ancestors.set(event.seqnum, anc);
-    this.#byId.add(event.id, event);
-    this.#byDevnode.add(event.devnode, event);
-    this.#byPath.add(event.devpath, event);
-    this.#byOldPath.add(event.devpathOld, event);
-    for (const a of anc.path) this.#byAncestor.add(a, event);
-    if (anc.old) for (const a of anc.old) this.#byOldAncestor.add(a, event);
-    this.#classify(event);
+    const indexes = this.#indexes;
+    if (indexes) {
+      indexes.add(event);
+      this.#classify(indexes, event);
+    } else if (this.#events.size > this.#indexAbove) {
+      // Every event joins the indexes in SEQNUM order, then every queued one is classified.
+      const built = new QueueIndexes<T>(this.#isLive);
+      this.#indexes = built;
+      this.#order.length = 0;
+      this.#cursor = 0;
+      for (const e of this.#events.values()) built.add(e);
+      for (const e of this.#events.values()) if (e.state === 'queued') this.#classify(built, e);
+    } else this.#order.push(event);
     return event;
   }
 
   /** event_free(): the event finished (or was dropped); the events it blocked are checked again. */
   remove(event: QueuedEvent<T>): void {
     if (this.#events.get(event.seqnum) !== event) return;
-    const anc = this.#ancestors.get(event.seqnum)!;
     // Out of #events first: the indexes skip the events isLive() denies.
     this.#events.delete(event.seqnum);
-    this.#ancestors.delete(event.seqnum);
     this.#running.delete(event);
-    this.#byId.delete(event.id);
-    this.#byDevnode.delete(event.devnode);
-    this.#byPath.delete(event.devpath);
-    this.#byOldPath.delete(event.devpathOld);
-    for (const a of anc.path) this.#byAncestor.delete(a);
-    if (anc.old) for (const a of anc.old) this.#byOldAncestor.delete(a);
-    const waiters = this.#waiting.get(event.seqnum);
-    if (waiters) {
-      this.#waiting.delete(event.seqnum);
-      for (const w of waiters) if (this.#events.get(w.seqnum) === w && w.state === 'queued') this.#classify(w);
+    const indexes = this.#indexes;
+    if (!indexes) {
+      const order = this.#order;
+      const i = order.indexOf(event);
+      order.splice(i, 1);
+      if (i < this.#cursor) this.#cursor = i;
+      return;
     }
+    if (this.#events.size === 0) {
+      // Nothing is left to index or wait: the next queue starts short again.
+      this.#indexes = undefined;
+      return;
+    }
+    indexes.delete(event, (w) => {
+      if (this.#events.get(w.seqnum) === w && w.state === 'queued') this.#classify(indexes, w);
+    });
   }
 
   /**
@@ -300,13 +448,9 @@ export class UdevEventQueue<T> {
    * (every NIC's `rx-0` queue shares the id `+queues:rx-0`) is not checked again whenever its
    * head leaves — waiting on the earliest made that quadratic.
    */
-  #classify(event: QueuedEvent<T>): void {
-    if (this.isBlocked(event)) {
-      const on = this.#conflicting(event, 'latest')!.seqnum;
-      const list = this.#waiting.get(on);
-      if (list) list.push(event);
-      else this.#waiting.set(on, [event]);
-    } else this.#ready.push(event);
+  #classify(indexes: QueueIndexes<T>, event: QueuedEvent<T>): void {
+    if (this.isBlocked(event)) indexes.wait(event, indexes.conflicting(event, 'latest')!.seqnum);
+    else indexes.ready.push(event);
   }
 
   /**
@@ -314,14 +458,31 @@ export class UdevEventQueue<T> {
    * running; undefined when there is none.
    */
   startNext(): QueuedEvent<T> | undefined {
-    for (;;) {
-      const e = this.#ready.pop();
-      if (!e) return undefined;
-      if (this.#events.get(e.seqnum) !== e || e.state !== 'queued') continue;
-      e.state = 'running';
-      this.#running.add(e);
-      return e;
+    const indexes = this.#indexes;
+    if (indexes) {
+      for (;;) {
+        const e = indexes.ready.pop();
+        if (!e) return undefined;
+        if (this.#events.get(e.seqnum) !== e || e.state !== 'queued') continue;
+        return this.#start(e);
+      }
     }
+    const order = this.#order;
+    for (let i = this.#cursor; i < order.length; i++) {
+      const e = order[i]!;
+      if (e.state === 'queued' && !this.isBlocked(e)) {
+        this.#cursor = i + 1;
+        return this.#start(e);
+      }
+    }
+    this.#cursor = order.length;
+    return undefined;
+  }
+
+  #start(e: QueuedEvent<T>): QueuedEvent<T> {
+    e.state = 'running';
+    this.#running.add(e);
+    return e;
   }
 
   /**
@@ -333,7 +494,7 @@ export class UdevEventQueue<T> {
     if (event.blockerSeqnum === event.seqnum) return false;
     const known = this.#events.get(event.blockerSeqnum);
     if (known) return true;
-    const blocker = this.#conflicting(event, 'earliest');
+    const blocker = this.#indexes ? this.#indexes.conflicting(event, 'earliest') : this.#scanEarliest(event);
     if (blocker) {
       event.blockerSeqnum = blocker.seqnum;
       return true;
@@ -343,58 +504,30 @@ export class UdevEventQueue<T> {
   }
 
   /**
-   * The earliest, or the latest, earlier event in the queue that conflicts with `event`
-   * (eventsConflict), found through the indexes.
+   * event_is_blocked()'s scan: the earliest earlier event that conflicts with `event`. It starts
+   * after the blocker last found (blockerSeqnum): that one was the earliest, the events before
+   * it did not conflict and none can join before it, so a new blocker can only come later.
    */
-  #conflicting(event: QueuedEvent<T>, pick: Pick): QueuedEvent<T> | undefined {
-    const anc = this.#ancestors.get(event.seqnum) ?? {
-      path: ancestors(event.devpath),
-      old: event.devpathOld === undefined ? undefined : ancestors(event.devpathOld),
-    };
+  #scanEarliest(event: QueuedEvent<T>): QueuedEvent<T> | undefined {
     const seqnum = event.seqnum;
-    let found: QueuedEvent<T> | undefined;
-    const look = (index: KeyIndex<QueuedEvent<T>>, key: string | undefined) => {
-      const e = pick === 'earliest' ? index.first(key) : index.lastBefore(key, seqnum);
-      if (!e || e.seqnum >= seqnum) return;
-      if (!found || (pick === 'earliest' ? e.seqnum < found.seqnum : e.seqnum > found.seqnum)) found = e;
-    };
-    look(this.#byId, event.id);
-    look(this.#byDevnode, event.devnode);
-    // devpath_conflict(event.devpath, e.devpath): equal, e above it, or e below it.
-    look(this.#byPath, event.devpath);
-    for (const a of anc.path) look(this.#byPath, a);
-    look(this.#byAncestor, event.devpath);
-    // devpath_conflict(event.devpath, e.devpath_old)
-    look(this.#byOldPath, event.devpath);
-    for (const a of anc.path) look(this.#byOldPath, a);
-    look(this.#byOldAncestor, event.devpath);
-    // devpath_conflict(event.devpath_old, e.devpath)
-    if (event.devpathOld !== undefined) {
-      look(this.#byPath, event.devpathOld);
-      for (const a of anc.old!) look(this.#byPath, a);
-      look(this.#byAncestor, event.devpathOld);
+    const after = event.blockerSeqnum;
+    const order = this.#order;
+    let i = 0;
+    while (i < order.length && order[i]!.seqnum <= after) i++;
+    for (; i < order.length; i++) {
+      const e = order[i]!;
+      if (e.seqnum >= seqnum) return undefined;
+      if (eventsConflict(event, e)) return e;
     }
-    return found;
+    return undefined;
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [
-      this.#events,
-      this.#ancestors,
-      this.#isLive,
-      this.#byId,
-      this.#byDevnode,
-      this.#byPath,
-      this.#byOldPath,
-      this.#byAncestor,
-      this.#byOldAncestor,
-      this.#ready,
-      this.#waiting,
-      this.#running,
-    ];
+    return [this.#events, this.#isLive, this.#running, this.#indexAbove, this.#indexes, this.#order, this.#cursor];
   }
-  restoreFields(): void {
-    // Every field is readonly: its contents are restored where they live.
+  restoreFields(v: readonly unknown[]): void {
+    this.#indexes = v[4] as never;
+    this.#cursor = v[6] as never;
   }
 }

@@ -14,6 +14,7 @@ import {
   type ErrnoName,
   type Event,
   type FlatPairs,
+  flatValue,
   type PasswdDatabase,
   debianPasswd,
   kerr,
@@ -66,7 +67,8 @@ export function udevRulesFiles(rules: readonly { readonly name: string; readonly
 /** One kernel uevent as udevd reads it from netlink: SEQNUM and the variables in message order. */
 export interface ReceivedUevent {
   readonly seqnum: number;
-  readonly env: ReadonlyArray<readonly [string, string]>;
+  /** The variables flat, `[key, value, …]` (the kernel's log keeps them so: udevd shares its strings). */
+  readonly vars: FlatPairs;
 }
 
 /** What kmod (the `kmod` builtin's library) sees of the kernel's modules. */
@@ -185,8 +187,8 @@ export interface WorkerStep {
 
 interface Work {
   readonly dev: UdevDevice;
-  /** The kernel's message (kept by its sender): the broadcast shares its unchanged pairs. */
-  readonly env: ReadonlyArray<readonly [string, string]>;
+  /** The kernel's message, flat (kept by its sender): the broadcast shares its unchanged values. */
+  readonly vars: FlatPairs;
   event: UdevEvent | undefined;
   result: ExecuteResult | undefined;
   /** The rules trace being recorded for this event (when traces are kept). */
@@ -221,14 +223,23 @@ function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdData
  * equal to the kernel message's value for that key is the kernel's string (kept by the kernel's
  * log anyway), not the device's copy.
  */
-function broadcastMessage(props: ReadonlyMap<string, string>, kernel: ReadonlyArray<readonly [string, string]>): string[] {
+function broadcastMessage(props: ReadonlyMap<string, string>, kernel: FlatPairs): string[] {
   const out: string[] = ['UDEV_DATABASE_VERSION', '1'];
+  // Properties mostly follow the kernel's order: the variable after the last one found is tried
+  // first. (Which equal string is kept changes no content.)
+  let next = 0;
   props.forEach((value, key) => {
+    let at = next < kernel.length && kernel[next] === key ? next : -1;
+    if (at < 0)
+      for (let i = 0; i < kernel.length; i += 2)
+        if (kernel[i] === key) {
+          at = i;
+          break;
+        }
     let shared = value;
-    for (const pair of kernel) {
-      if (pair[0] !== key) continue;
-      if (pair[1] === value) shared = pair[1];
-      break;
+    if (at >= 0) {
+      next = at + 2;
+      if (kernel[at + 1] === value) shared = kernel[at + 1]!;
     }
     out.push(key, shared);
   });
@@ -380,16 +391,16 @@ export class UdevDaemon {
 
   /** device_new_from_nulstr() + device_ensure_usec_initialized() + event_queue_insert(). */
   #insert(msg: ReceivedUevent): void {
-    const dev = UdevDevice.fromUevent(this.#fs, this.db, msg.env);
+    const dev = UdevDevice.fromUeventVars(this.#fs, this.db, msg.vars);
     if (typeof dev === 'string') {
       this.#sink.emit(plainDiagnostic('error', `Failed to insert device into event queue: ${strerrorName(dev)}`));
       return;
     }
     dev.setUsecInitialized(this.#host.nowUsec());
-    const devpathOld = msg.env.find(([k]) => k === 'DEVPATH_OLD')?.[1];
+    const devpathOld = flatValue(msg.vars, 'DEVPATH_OLD');
     this.#queue.insert(
       { seqnum: msg.seqnum, devpath: dev.devpath, devpathOld, id: dev.deviceId, devnode: dev.devname },
-      { dev, env: msg.env, event: undefined, result: undefined, trace: undefined },
+      { dev, vars: msg.vars, event: undefined, result: undefined, trace: undefined },
     );
   }
 
@@ -407,7 +418,7 @@ export class UdevDaemon {
 
   /** Worker, first half: udev_event_execute_rules(). */
   #workerRules(ev: QueuedEvent<Work>): void {
-    this.#onWorkerStep.fire({ phase: 'rules', seqnum: ev.seqnum, devpath: ev.devpath });
+    if (this.#onWorkerStep.hasListeners) this.#onWorkerStep.fire({ phase: 'rules', seqnum: ev.seqnum, devpath: ev.devpath });
     const work = ev.payload;
     work.event = new UdevEvent(this.#ctx, work.dev);
     // The trace is recorded by the run itself (the explain sink), not by running the rules again.
@@ -418,7 +429,7 @@ export class UdevDaemon {
 
   /** Worker, second half: udev_event_execute_run(), the broadcast, and on_worker() in the manager. */
   #workerRun(ev: QueuedEvent<Work>): void {
-    this.#onWorkerStep.fire({ phase: 'run', seqnum: ev.seqnum, devpath: ev.devpath });
+    if (this.#onWorkerStep.hasListeners) this.#onWorkerStep.fire({ phase: 'run', seqnum: ev.seqnum, devpath: ev.devpath });
     const work = ev.payload;
     const event = work.event!;
     const dev = work.dev;
@@ -437,7 +448,7 @@ export class UdevDaemon {
       dev.devpath,
       dev.subsystem,
       dev.getDevtype(),
-      broadcastMessage(dev.allProperties(), work.env),
+      broadcastMessage(dev.allProperties(), work.vars),
       event.runList.length === 0 ? noRun : event.runList.map((r) => r.cmd),
       result,
       this.#host.nowUsec(),
@@ -447,35 +458,41 @@ export class UdevDaemon {
       this.traces.record({ seqnum: ev.seqnum, action: processed.action, devpath: processed.devpath, result, entries: work.trace.entries });
     this.#onDidBroadcast.fire(processed);
     this.#queue.remove(ev);
-    this.#onWorkerStep.fire({ phase: 'done', seqnum: ev.seqnum, devpath: ev.devpath });
+    if (this.#onWorkerStep.hasListeners) this.#onWorkerStep.fire({ phase: 'done', seqnum: ev.seqnum, devpath: ev.devpath });
     this.#startQueue();
   }
 
   /** module_load_and_warn(ctx, module, verbose=false): every outcome is logged at debug level. */
   #loadModule(kmod: KmodHost, module: string): void {
-    const debug = (m: string) => {
-      if (this.#sink.debug) this.#sink.emit(plainDiagnostic('debug', m));
-    };
-    debug(`Loading module: ${module}`);
+    // Messages are built only when debug messages are kept.
+    const debug = this.#sink.debug;
+    if (debug) this.#debug(`Loading module: ${module}`);
     const names = kmod.lookup(module);
     if (names.length === 0) {
-      debug(`Failed to find module '${module}'`);
+      if (debug) this.#debug(`Failed to find module '${module}'`);
       return;
     }
     for (const name of names) {
       if (kmod.isLoaded(name)) {
-        debug(`Module '${name}' is already loaded`);
+        if (debug) this.#debug(`Module '${name}' is already loaded`);
         continue;
       }
       try {
         const r = kmod.insert(name);
-        debug(r === 'blacklisted' ? `Module '${name}' is deny-listed (by kmod)` : `Inserted module '${name}'`);
+        if (debug) this.#debug(r === 'blacklisted' ? `Module '${name}' is deny-listed (by kmod)` : `Inserted module '${name}'`);
       } catch (e) {
         if (!DriverModelError.is(e)) throw e;
         // EPERM from the kernel: module_blacklist= on its command line.
-        debug(e.errno === 'EPERM' ? `Module '${name}' is deny-listed (by kernel)` : `Failed to insert module '${name}': ${strerrorName(e.errno)}`);
+        if (debug)
+          this.#debug(
+            e.errno === 'EPERM' ? `Module '${name}' is deny-listed (by kernel)` : `Failed to insert module '${name}': ${strerrorName(e.errno)}`,
+          );
       }
     }
+  }
+
+  #debug(message: string): void {
+    this.#sink.emit(plainDiagnostic('debug', message));
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */

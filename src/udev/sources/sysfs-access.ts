@@ -4,7 +4,7 @@
  * instead of exceptions on the hot path. Everything the udev engine reads or writes on a
  * filesystem goes through one `SysfsAccess`.
  */
-import { DriverModelError, type ErrnoName } from '../../base/index.js';
+import { DriverModelError, type ErrnoName, isPlainAbsolute } from '../../base/index.js';
 import { arrayToBytes, bytesToArray } from '../bytes.js';
 import type { SysfsSource, SysfsStat } from './sysfs-source.js';
 
@@ -24,7 +24,8 @@ const MAX_SYMLINKS = 40;
  * be resolved lexically when symlinks are involved).
  */
 export function simplifyPath(p: string): string {
-  if (p.length === 0) return p;
+  // An absolute path without empty, `.` or `..` components is its own simplification.
+  if (p.length === 0 || isPlainAbsolute(p)) return p;
   const abs = p.charCodeAt(0) === 47;
   const out: string[] = [];
   for (const part of p.split('/')) {
@@ -62,10 +63,22 @@ export function joinPath(dir: string, rel: string): string {
   return dir.endsWith('/') ? dir + rel : dir + '/' + rel;
 }
 
+/** The non-empty '/'-separated components of a path, in order. */
+function components(p: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== 47) continue;
+    if (i > start) out.push(p.slice(start, i));
+    start = i + 1;
+  }
+  return out;
+}
+
 /** Relative path from directory `fromDir` to `to` (both absolute, simplified). */
 export function relativePath(fromDir: string, to: string): string {
-  const a = fromDir.split('/').filter((x) => x.length > 0);
-  const b = to.split('/').filter((x) => x.length > 0);
+  const a = components(fromDir);
+  const b = components(to);
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const up = a.length - i;
