@@ -108,17 +108,42 @@ class DeviceFileNode extends FileNode {
 
 /**
  * A directory whose entries `make` computes on each call. `lookup`, when given, answers a single
- * name without building the whole map (the big directories: a lookup costs the same whatever
- * the number of devices).
+ * name without building the whole map, and must answer as the map would (what
+ * `sysfsListedChild` gives: test/bus/sysfs-lookup.test.ts checks every directory).
  */
+class DirNode implements SysfsDir {
+  readonly kind = 'dir';
+  constructor(
+    readonly path: string,
+    readonly mode: number,
+    private readonly make: () => Map<string, Entry>,
+    private readonly lookup: ((name: string) => SysfsNode | undefined) | undefined,
+  ) {}
+
+  entries(): string[] {
+    return [...this.make().keys()].sort();
+  }
+
+  child(name: string): SysfsNode | undefined {
+    return this.lookup ? this.lookup(name) : resolve(this.make().get(name));
+  }
+
+  /** The entry `name` as the directory's map holds it. */
+  listedChild(name: string): SysfsNode | undefined {
+    return resolve(this.make().get(name));
+  }
+}
+
 function dir(path: string, make: () => Map<string, Entry>, mode = 0o755, lookup?: (name: string) => SysfsNode | undefined): SysfsDir {
-  return {
-    kind: 'dir',
-    path,
-    mode,
-    entries: () => [...make().keys()].sort(),
-    child: lookup ?? ((name) => resolve(make().get(name))),
-  };
+  return new DirNode(path, mode, make, lookup);
+}
+
+/**
+ * For tests: the entry `name` of a directory as its full listing holds it, bypassing a
+ * single-name lookup; undefined for a directory not built here.
+ */
+export function sysfsListedChild(d: SysfsDir, name: string): SysfsNode | undefined {
+  return d instanceof DirNode ? d.listedChild(name) : d.child(name);
 }
 
 function join(parent: string, name: string): string {
@@ -324,16 +349,42 @@ export class Sysfs {
   }
 
   root(): SysfsDir {
-    return dir('/sys', () => {
-      const b = new SysfsDirBuilder('/sys');
-      b.dir('devices', (p) => this.#devicesDir(p));
-      b.dir('bus', (p) => this.#busRootDir(p));
-      b.dir('class', (p) => this.#classRootDir(p));
-      b.dir('dev', (p) => this.#devDir(p));
-      b.dir('kernel', (p) => this.#kernelDir(p));
-      for (const [name, provider] of this.#providers) if (name !== 'kernel') b.dir(name, provider);
-      return b.map;
-    });
+    return dir(
+      '/sys',
+      () => {
+        const b = new SysfsDirBuilder('/sys');
+        b.dir('devices', (p) => this.#devicesDir(p));
+        b.dir('bus', (p) => this.#busRootDir(p));
+        b.dir('class', (p) => this.#classRootDir(p));
+        b.dir('dev', (p) => this.#devDir(p));
+        b.dir('kernel', (p) => this.#kernelDir(p));
+        for (const [name, provider] of this.#providers) if (name !== 'kernel') b.dir(name, provider);
+        return b.map;
+      },
+      0o755,
+      (name) => this.#rootEntry(name),
+    );
+  }
+
+  /** One name in /sys as the map above shadows it: a provider's directory over the built-in ones. */
+  #rootEntry(name: string): SysfsNode | undefined {
+    const path = join('/sys', name);
+    const provider = name === 'kernel' ? undefined : this.#providers.get(name);
+    if (provider) return provider(path);
+    switch (name) {
+      case 'devices':
+        return this.#devicesDir(path);
+      case 'bus':
+        return this.#busRootDir(path);
+      case 'class':
+        return this.#classRootDir(path);
+      case 'dev':
+        return this.#devDir(path);
+      case 'kernel':
+        return this.#kernelDir(path);
+      default:
+        return undefined;
+    }
   }
 
   /**
@@ -644,42 +695,78 @@ export class Sysfs {
   // --- /sys/bus ---------------------------------------------------------------------------
 
   #busRootDir(path: string): SysfsDir {
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
-      for (const bus of this.buses.buses) b.dir(bus.name, (p) => this.#busDir(bus, p));
-      return b.map;
-    });
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        for (const bus of this.buses.buses) b.dir(bus.name, (p) => this.#busDir(bus, p));
+        return b.map;
+      },
+      0o755,
+      // Registered buses are keyed by their (immutable) names.
+      (name) => {
+        const bus = this.buses.bus(name);
+        return bus ? this.#busDir(bus, join(path, name)) : undefined;
+      },
+    );
   }
 
   #busDir(bus: BusType, path: string): SysfsDir {
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
+    const own = <B extends EntrySink>(b: B): B => {
       for (const attr of this.buses.busAttributes()) b.file(attr, bus);
       b.groups(bus.busGroups, bus);
-      b.dir('devices', (dp) =>
-        dir(
-          dp,
-          () => {
-            const db = new SysfsDirBuilder(dp);
-            for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
-            return db.map;
-          },
-          0o755,
-          (name) => {
-            const dev = bus.p.byName.get(name);
-            return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
-          },
-        ),
-      );
-      b.dir('drivers', (dp) =>
-        dir(dp, () => {
-          const db = new SysfsDirBuilder(dp);
-          for (const drv of bus.p.drivers) db.dir(drv.name, (p) => this.driverDir(drv, p));
-          return db.map;
-        }),
-      );
-      return b.map;
-    });
+      return b;
+    };
+    return dir(
+      path,
+      () => {
+        const b = own(new SysfsDirBuilder(path));
+        b.dir('devices', (dp) => this.#busDevicesDir(bus, dp));
+        b.dir('drivers', (dp) => this.#busDriversDir(bus, dp));
+        return b.map;
+      },
+      0o755,
+      // `devices` and `drivers` come last in the map above, so they shadow the attributes.
+      (name) => {
+        if (name === 'devices') return this.#busDevicesDir(bus, join(path, name));
+        if (name === 'drivers') return this.#busDriversDir(bus, join(path, name));
+        return resolve(own(new SysfsEntryFinder(path, name)).found);
+      },
+    );
+  }
+
+  #busDevicesDir(bus: BusType, dp: string): SysfsDir {
+    return dir(
+      dp,
+      () => {
+        const db = new SysfsDirBuilder(dp);
+        for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
+        return db.map;
+      },
+      0o755,
+      (name) => {
+        const dev = bus.p.byName.get(name);
+        return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
+      },
+    );
+  }
+
+  #busDriversDir(bus: BusType, dp: string): SysfsDir {
+    return dir(
+      dp,
+      () => {
+        const db = new SysfsDirBuilder(dp);
+        for (const drv of bus.p.drivers) db.dir(drv.name, (p) => this.driverDir(drv, p));
+        return db.map;
+      },
+      0o755,
+      // The last driver of that name, as the map keeps it (driver_register refuses duplicates).
+      (name) => {
+        const drivers = bus.p.drivers;
+        for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]!.name === name) return this.driverDir(drivers[i]!, join(dp, name));
+        return undefined;
+      },
+    );
   }
 
   driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
