@@ -172,8 +172,29 @@ export function uuidBytes(uuid: string): Uint8Array {
 
 /** The printed form (lowercase, 8-4-4-4-12) of the first 16 bytes of `b` (which has at least 16). */
 export function uuidString(b: Uint8Array): string {
-  const h = (i: number): string => HEX2[b[i]!]!;
-  return h(0) + h(1) + h(2) + h(3) + '-' + h(4) + h(5) + '-' + h(6) + h(7) + '-' + h(8) + h(9) + '-' + h(10) + h(11) + h(12) + h(13) + h(14) + h(15);
+  const x = HEX2;
+  return (
+    x[b[0]!]! +
+    x[b[1]!]! +
+    x[b[2]!]! +
+    x[b[3]!]! +
+    '-' +
+    x[b[4]!]! +
+    x[b[5]!]! +
+    '-' +
+    x[b[6]!]! +
+    x[b[7]!]! +
+    '-' +
+    x[b[8]!]! +
+    x[b[9]!]! +
+    '-' +
+    x[b[10]!]! +
+    x[b[11]!]! +
+    x[b[12]!]! +
+    x[b[13]!]! +
+    x[b[14]!]! +
+    x[b[15]!]!
+  );
 }
 
 /** Whether the first 16 bytes of `b` are the UUID `uuid` (uuidString(b) === uuid, without the string). */
