@@ -418,10 +418,13 @@ export class Sysfs {
       node = notDevice ? deviceDirPlaceholder : this.deviceDir(start.dev);
       queue = start.rest;
     } else {
-      const parts = splitPath(path);
-      if (parts[0] !== 'sys') return 'ENOENT';
-      queue = parts.slice(1);
-      node = this.#deviceShortcut(queue) ?? this.root();
+      if (path.startsWith('/sys/') && isPlainAbsolute(path)) queue = path.slice(5).split('/');
+      else {
+        const parts = splitPath(path);
+        if (parts[0] !== 'sys') return 'ENOENT';
+        queue = parts.slice(1);
+      }
+      node = this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
     }
     let depth = 0;
     while (queue.length > 0) {
@@ -446,7 +449,7 @@ export class Sysfs {
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
         if (++depth > 40) return 'ELOOP';
         queue.unshift(...splitPath(next.target).slice(1));
-        node = this.#deviceShortcut(queue) ?? this.root();
+        node = this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
         continue;
       }
       node = next;
@@ -472,6 +475,29 @@ export class Sysfs {
       return this.deviceDir(dev);
     }
     return undefined;
+  }
+
+  /**
+   * A walk from /sys down `bus/<bus>/drivers/<driver>` (the `bind`/`unbind` files, a `driver`
+   * link's target) reaches that driver's directory through directories that are never links:
+   * start there, taking the four names off `queue`. Undefined — the walk starts at /sys and
+   * answers as it always did — when a provider shadows /sys/bus, a name is `.` or `..`, or the
+   * bus or the driver is not registered.
+   */
+  #driverShortcut(queue: string[]): SysfsDir | undefined {
+    if (queue.length < 4 || queue[0] !== 'bus' || queue[2] !== 'drivers' || this.#providers.has('bus')) return undefined;
+    const busName = queue[1]!;
+    const drvName = queue[3]!;
+    if (busName === '.' || busName === '..' || drvName === '.' || drvName === '..') return undefined;
+    const bus = this.buses.bus(busName);
+    if (!bus) return undefined;
+    // The last driver of that name, as #busDriversDir answers.
+    const drivers = bus.p.drivers;
+    let drv: DeviceDriver | undefined;
+    for (let i = drivers.length - 1; i >= 0 && !drv; i--) if (drivers[i]!.name === drvName) drv = drivers[i];
+    if (!drv) return undefined;
+    queue.splice(0, 4);
+    return this.driverDir(drv, `/sys/bus/${busName}/drivers/${drvName}`);
   }
 
   /**
@@ -770,17 +796,11 @@ export class Sysfs {
   }
 
   driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
-    const own = <B extends EntrySink>(b: B): B => {
-      for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
-      b.groups(drv.bus.drvGroups, drv);
-      b.groups(drv.groups, drv);
-      if (drv.module) b.link('module', `/sys/module/${drv.module}`);
-      return b;
-    };
     return dir(
       path,
       () => {
-        const b = own(new SysfsDirBuilder(path));
+        const b = new SysfsDirBuilder(path);
+        this.#driverOwnEntries(drv, b);
         for (const dev of drv.bus.p.devices) {
           if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
         }
@@ -791,9 +811,19 @@ export class Sysfs {
         // The device links come after the attributes in the map above, so they shadow them.
         const dev = drv.bus.p.byName.get(name);
         if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
-        return resolve(own(new SysfsEntryFinder(path, name)).found);
+        const f = new SysfsEntryFinder(path, name);
+        this.#driverOwnEntries(drv, f);
+        return resolve(f.found);
       },
     );
+  }
+
+  /** A driver's attributes, groups and module link (its directory but the device links). */
+  #driverOwnEntries(drv: DeviceDriver, b: EntrySink): void {
+    for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
+    b.groups(drv.bus.drvGroups, drv);
+    b.groups(drv.groups, drv);
+    if (drv.module && b.wants('module')) b.link('module', `/sys/module/${drv.module}`);
   }
 
   // --- /sys/class, /sys/dev, /sys/kernel --------------------------------------------------

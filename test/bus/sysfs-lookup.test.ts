@@ -6,7 +6,7 @@
  * driver unbound and a module loaded so that bus, driver, class and module directories differ.
  */
 import { describe, expect, it } from 'vitest';
-import { type SysfsDir, type SysfsNode, sysfsListedChild } from '../../src/bus/index.js';
+import { SysfsDirBuilder, type SysfsDir, type SysfsNode, sysfsListedChild } from '../../src/bus/index.js';
 import { createMachine } from '../../src/machine/index.js';
 
 function same(path: string, got: SysfsNode | undefined, want: SysfsNode | undefined): void {
@@ -48,5 +48,38 @@ describe('sysfs: single-name lookups against the listing', () => {
     };
     visit(m.sysfs.root(), 0);
     expect(dirs).toBeGreaterThan(150);
+  });
+
+  it('walks /sys/bus/<bus>/drivers/<driver>/… and driver links as the general walk does (the driver shortcut)', () => {
+    const m = createMachine({ presets: { 'cxl-type3': 2, 'mlx5-nic': 1 } });
+    m.boot();
+    m.settle();
+    const paths: string[] = [];
+    for (const bus of m.sysfs.lookup('/sys/bus').kind === 'dir' ? (m.sysfs.lookup('/sys/bus') as SysfsDir).entries() : []) {
+      const drivers = m.sysfs.tryLookup(`/sys/bus/${bus}/drivers`);
+      if (drivers?.kind !== 'dir') continue;
+      for (const drv of [...drivers.entries(), 'no-such-driver']) {
+        const dp = `/sys/bus/${bus}/drivers/${drv}`;
+        paths.push(dp, `${dp}/bind`, `${dp}/module`, `${dp}/no-such-file`, `${dp}/bind/x`);
+        const d = m.sysfs.tryLookup(dp);
+        if (d?.kind === 'dir') for (const name of d.entries()) paths.push(`${dp}/${name}`, `${dp}/${name}/driver`, `${dp}/${name}/driver/uevent`);
+      }
+    }
+    expect(paths.length).toBeGreaterThan(100);
+    // The same place spelled so that no shortcut applies: a `.` right below /sys.
+    const general = (p: string) => p.replace('/sys/', '/sys/./');
+    const check = () => {
+      for (const p of paths) {
+        for (const noFollow of [false, true]) {
+          const got = m.sysfs.tryLookup(p, noFollow);
+          same(`${p} (noFollow ${noFollow})`, got, m.sysfs.tryLookup(general(p), noFollow));
+        }
+      }
+    };
+    check();
+    // A provider that shadows /sys/bus: the shortcut must step aside.
+    m.sysfs.registerRoot('bus', (path) => new SysfsDirBuilder(path).build());
+    expect(m.sysfs.tryLookup('/sys/bus/pci/drivers/cxl_pci/bind')).toBeUndefined();
+    check();
   });
 });
