@@ -303,7 +303,9 @@ export class SysfsEntryFinder implements EntrySink {
     const name = this.name;
     for (const group of groups) {
       if (group.name === undefined || group.name === '') {
-        for (const attr of attrsNamed(group.attrs, name) ?? []) {
+        const named = attrsNamed(group.attrs, name);
+        if (named === undefined) continue;
+        for (const attr of named) {
           const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
           if (mode) this.file(attr, obj, mode);
         }
@@ -633,7 +635,9 @@ export class Sysfs {
       }
     }
     // sysfs_create_link of other subsystems (physfn, virtfnN, iommu_group).
-    if (dev.p.state === 'added') for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
+    if (dev.p.state === 'added' && dev.p.sysfsLinks.size > 0) {
+      for (const [name, target] of dev.p.sysfsLinks) if (b.wants(name)) b.link(name, target());
+    }
     if (dev.bus && dev.p.busAdded) {
       b.groups(dev.bus.devGroups, dev);
       b.link('subsystem', `/sys/bus/${dev.bus.name}`);
