@@ -17,11 +17,19 @@ if (args.includes('--json')) {
   console.log(JSON.stringify({ figure: 'explorer.schedules_per_second', value: round(r.perCpuSecond), unit: 'schedules/s (one core, CPU time)' }));
   console.log(JSON.stringify({ figure: 'explorer.schedules_per_second_wall', value: round(r.perWallSecond), unit: 'schedules/s (wall)' }));
   console.log(
+    JSON.stringify({
+      figure: 'explorer.campaign_seeds_per_second',
+      value: round(r.seedsPerCpuSecond),
+      unit: 'seeds/s (one core, CPU time; repeats included)',
+    }),
+  );
+  console.log(
     JSON.stringify({ figure: 'explorer.prefix_share', value: Math.round(r.prefixShare * 100) / 100, unit: 'of a schedule before the block' }),
   );
 } else {
   console.log(
-    `${file}: ${r.schedules} schedules (${r.violating} violating): ${round(r.perCpuSecond)} schedules/s on one core (CPU time), ` +
+    `${file}: ${r.schedules} seeds, ${r.runs} schedules run (${r.violating} seeds violating): ${round(r.perCpuSecond)} schedules run/s on one core (CPU time), ` +
+      `${round(r.seedsPerCpuSecond)} seeds/s, ` +
       `${round(r.perWallSecond)}/s wall; ${Math.round(r.prefixShare * 100)}% of a schedule is building, booting and the steps before the block`,
   );
 }

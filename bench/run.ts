@@ -295,6 +295,7 @@ if (want('explorer')) {
   const r = measureExplorer();
   report('explorer.schedules_per_second', r.perCpuSecond, 'schedules/s (one core, CPU time)');
   report('explorer.schedules_per_second_wall', r.perWallSecond, 'schedules/s (wall)');
+  report('explorer.campaign_seeds_per_second', r.seedsPerCpuSecond, 'seeds/s (one core, CPU time; repeats included)');
   report('explorer.prefix_share', r.prefixShare, 'of a schedule before the block');
 }
 

@@ -18,5 +18,18 @@ export { type FlatPairs, flattenPairs, pairsOfFlat, flatValue, flatKeys } from '
 export { internString } from './intern.js';
 export { isPlainAbsolute, normalizeAbsolute, pathBasename, pathDirname } from './path.js';
 export { type Initcall, IInitcall, type ServiceGetter } from './initcall.js';
-export { type Snapshottable, type SnapshotToken, opaque, opaqueClass, sideTable, takeSnapshot, restoreSnapshot } from './snapshot.js';
+export {
+  type Snapshottable,
+  type SnapshotToken,
+  type SnapshotStats,
+  type SnapshotDiff,
+  opaque,
+  opaqueClass,
+  sideTable,
+  takeSnapshot,
+  restoreSnapshot,
+  snapshotStats,
+  snapshotDiff,
+  hiddenKeyChanges,
+} from './snapshot.js';
 export { IServiceRegistry, type ServiceRegistry } from './service-registry.js';

@@ -9,7 +9,7 @@
  */
 import type { ServiceIdentifier } from 'inversify';
 import { BugIndicatingError } from './errors.js';
-import { type IDisposable, toDisposable } from './lifecycle.js';
+import type { IDisposable } from './lifecycle.js';
 import { SimulatedClock } from './clock.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -29,10 +29,27 @@ export type ChoicePolicy =
   | { readonly kind: 'random'; readonly seed: number }
   | { readonly kind: 'hook'; readonly choose: (ready: readonly ReadyTask[]) => number };
 
-interface Task extends ReadyTask {
-  readonly due: number;
-  readonly run: () => void;
-  cancelled: boolean;
+/**
+ * A queued task; it is also the handle `queue()` returns (disposing it cancels the task), so a
+ * queue allocates one object. A cancelled timer tells its queue (TimerQueue.noteCancelled).
+ */
+class Task implements ReadyTask, IDisposable {
+  cancelled = false;
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly key: string | undefined,
+    readonly due: number,
+    readonly run: () => void,
+    /** The queue of a timer (queued with a delay); undefined for a task ready at once. */
+    readonly timers: TimerQueue<Task> | undefined,
+  ) {}
+
+  dispose(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.timers?.noteCancelled();
+  }
 }
 
 export interface QueueOptions {
@@ -87,27 +104,14 @@ export class Scheduler implements IScheduler {
   }
 
   /** Record a task; it runs at the next settle (or when its delay has passed). */
-  queue(name: string, run: () => void, options: QueueOptions = {}): IDisposable {
-    const delay = options.delay ?? 0;
-    const task: Task = {
-      id: this.#nextId++,
-      name,
-      key: options.key,
-      due: this.clock.now() + delay,
-      run,
-      cancelled: false,
-    };
-    if (delay > 0) {
-      // Timers fire by (due, id): equal deadlines in queue order.
-      this.#timers.push(task);
-    } else {
-      this.#ready.push(task);
-    }
-    return toDisposable(() => {
-      if (task.cancelled) return;
-      task.cancelled = true;
-      if (delay > 0) this.#timers.noteCancelled();
-    });
+  queue(name: string, run: () => void, options?: QueueOptions): IDisposable {
+    const delay = options?.delay ?? 0;
+    const timer = delay > 0;
+    const task = new Task(this.#nextId++, name, options?.key, this.clock.now() + delay, run, timer ? this.#timers : undefined);
+    // Timers fire by (due, id): equal deadlines in queue order.
+    if (timer) this.#timers.push(task);
+    else this.#ready.push(task);
+    return task;
   }
 
   get pending(): number {
@@ -119,9 +123,16 @@ export class Scheduler implements IScheduler {
     return [...this.#live(), ...this.#timers.live()];
   }
 
-  /** Ready tasks (due now), for explorers. */
+  /** Ready tasks (due now), for explorers: a copy. */
   get ready(): readonly ReadyTask[] {
     return this.#live();
+  }
+
+  /** How many tasks are ready (`ready.length`, without copying them). */
+  get readyCount(): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#ready.length; i++) if (!this.#ready[i]!.cancelled) n++;
+    return n;
   }
 
   /** The ready tasks not cancelled, in queue order. */
@@ -149,18 +160,22 @@ export class Scheduler implements IScheduler {
       }
       return task;
     }
-    this.#ready = this.#live();
+    // The live tasks, compacted to the front of the same array (a policy sees them from 0).
+    const ready = this.#ready;
+    let live = 0;
+    for (let i = this.#head; i < ready.length; i++) if (!ready[i]!.cancelled) ready[live++] = ready[i]!;
+    ready.length = live;
     this.#head = 0;
-    if (this.#ready.length === 0) return undefined;
+    if (live === 0) return undefined;
     let index = 0;
     switch (this.#policy.kind) {
       case 'random':
-        index = Math.floor(mulberry32Next(this.#random) * this.#ready.length);
+        index = Math.floor(mulberry32Next(this.#random) * live);
         break;
       case 'hook':
-        index = this.#policy.choose(this.#ready);
-        if (!Number.isInteger(index) || index < 0 || index >= this.#ready.length) {
-          throw new BugIndicatingError(`scheduler: policy chose ${index} of ${this.#ready.length} ready tasks`);
+        index = this.#policy.choose(ready);
+        if (!Number.isInteger(index) || index < 0 || index >= ready.length) {
+          throw new BugIndicatingError(`scheduler: policy chose ${index} of ${ready.length} ready tasks`);
         }
         break;
       default: {
@@ -168,7 +183,14 @@ export class Scheduler implements IScheduler {
         throw new BugIndicatingError(`scheduler: unknown policy ${String(never)}`);
       }
     }
-    return this.#ready.splice(index, 1)[0];
+    const task = ready[index]!;
+    // Taking the first leaves it behind the head; any other closes the gap.
+    if (index === 0) this.#head = 1;
+    else {
+      for (let i = index + 1; i < ready.length; i++) ready[i - 1] = ready[i]!;
+      ready.length--;
+    }
+    return task;
   }
 
   /** The deadline of the earliest pending timer, if any. */

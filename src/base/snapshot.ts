@@ -10,10 +10,23 @@
  * unreachable because the collections that held them are restored. A token can be restored any
  * number of times.
  *
+ * Restore compares before it writes and allocates nothing per object: an object, array, Map,
+ * Set, buffer, class or side-table entry that still holds its recorded contents is left alone
+ * (`snapshotStats` counts what was written). Two checks stand in for listing everything, each
+ * with an exact slow path behind it:
+ * - an object's enumerable keys are visited with `for…in` and must be the recorded ones in the
+ *   recorded order; otherwise every recorded key is put back and the writable keys added since
+ *   are deleted. A non-enumerable or symbol-keyed property added after a snapshot therefore
+ *   survives a restore: the machine never adds one (`hiddenKeyChanges` lets a test check that);
+ * - side tables journal the keys, among the instances the snapshot walked, set or deleted since
+ *   the table was last synchronised with a token (taken or restored): restoring that token
+ *   visits only the journal; restoring another checks every walked instance.
+ *
  * What the walk cannot see, a class must show:
  * - native `#private` fields: the class implements `Snapshottable` (`snapshotFields` returns the
  *   values of its mutable private fields, `restoreFields` assigns the reassignable ones back);
- *   the walk calls each prototype's own pair, so a subclass lists only its own fields;
+ *   the walk calls each prototype's own pair, so a subclass lists only its own fields. Restore
+ *   calls `snapshotFields` to compare and `restoreFields` only when a value differs;
  * - WeakMap side tables: the walk treats every WeakMap and WeakSet it meets, and those a module
  *   declares with `sideTable()`, as tables keyed by the class instances the walk visits;
  * - state captured by closures only (a `let` inside a factory): not seen. Keep such state in
@@ -27,15 +40,41 @@ import { BugIndicatingError } from './errors.js';
 
 /** A class whose `#private` fields hold mutable state. */
 export interface Snapshottable {
-  /** The values of this class's own mutable private fields, in a fixed order (not its base's). */
+  /** The values of this class's own mutable private fields, in a fixed order (not its base's); no side effects. */
   snapshotFields(): readonly unknown[];
-  /** Assigns back the fields `snapshotFields` listed (those never reassigned may be skipped). */
+  /**
+   * Assigns back the fields `snapshotFields` listed (those never reassigned may be skipped).
+   * Declared without a parameter (`restoreFields(): void`), it says no field is reassigned:
+   * restore then never calls it (the walk still restores the fields' contents in place).
+   */
   restoreFields(values: readonly unknown[]): void;
 }
 
 /** An opaque snapshot of a machine: pass it back to `restore`. */
 export interface SnapshotToken {
   readonly objects: number;
+}
+
+/** Cumulative counts of what restores did, process-wide (tests take differences, as `memoStats`). */
+export interface SnapshotStats {
+  readonly restores: number;
+  /**
+   * Slots written back: object properties (set or deleted), array lengths and elements, Map/Set
+   * entries set, added or deleted (a rebuild counts the entries cleared and re-added), buffers
+   * copied, `restoreFields` calls, side-table entries set or deleted.
+   */
+  readonly writes: number;
+  /** Records whose contents differed from the snapshot, each counted once per restore. */
+  readonly changed: number;
+  /** Records that took a slow path: objects with keys added, Maps/Sets rebuilt, tables checked against every instance. */
+  readonly slow: number;
+}
+
+const stats = { restores: 0, writes: 0, changed: 0, slow: 0 };
+
+/** What every restore so far wrote (a copy). */
+export function snapshotStats(): SnapshotStats {
+  return { ...stats };
 }
 
 const opaqueObjects = new WeakSet<object>();
@@ -62,43 +101,192 @@ export function sideTable<T extends WeakMap<object, unknown> | WeakSet<object>>(
   return table;
 }
 
-const enum Kind {
-  Object,
-  Array,
-  Map,
-  Set,
-  Buffer,
-  Private,
+type Table = WeakMap<object, unknown> | WeakSet<object>;
+
+/**
+ * The keys a table had set or deleted since it was last synchronised with a token (the token
+ * last taken or restored over it), among the instances that token walked: restoring that token
+ * looks at these keys only. The journal holds the token weakly and notes only keys the token
+ * holds anyway, so it keeps nothing alive: once the token is collected it forgets its keys.
+ */
+class Journal {
+  readonly keys = new Set<object>();
+  /** Not machine state (the snapshot module's own bookkeeping), so a plain field. */
+  private synced: WeakRef<Token> | undefined;
+  /** Whether the keys are those changed since `token` was taken or restored. */
+  isSyncedWith(token: Token): boolean {
+    return this.synced?.deref() === token;
+  }
+  sync(token: Token): void {
+    if (this.keys.size > 0) this.keys.clear();
+    if (this.synced?.deref() !== token) {
+      this.synced = new WeakRef(token);
+      forgetWhenCollected.register(token, this);
+    }
+  }
+  /** Forgets the keys once the token they were noted for is gone. */
+  forgetIfOrphaned(): void {
+    if (this.synced === undefined || this.synced.deref() !== undefined) return;
+    this.keys.clear();
+    this.synced = undefined;
+  }
+  note(key: object): void {
+    const token = this.synced?.deref();
+    if (token === undefined) this.forgetIfOrphaned();
+    else if (token.instanceSet.has(key)) this.keys.add(key);
+  }
 }
 
-type Rec =
-  | {
-      readonly k: Kind.Object;
-      readonly o: Record<PropertyKey, unknown>;
-      readonly keys: readonly PropertyKey[];
-      readonly values: readonly unknown[];
-      readonly n: number;
-    }
-  | { readonly k: Kind.Array; readonly o: unknown[]; readonly values: readonly unknown[] }
-  | { readonly k: Kind.Map; readonly o: Map<unknown, unknown>; readonly values: readonly unknown[] }
-  | { readonly k: Kind.Set; readonly o: Set<unknown>; readonly values: readonly unknown[] }
-  | { readonly k: Kind.Buffer; readonly o: ArrayBuffer; readonly bytes: Uint8Array }
-  | { readonly k: Kind.Private; readonly o: object; readonly proto: Snapshottable; readonly values: readonly unknown[] };
+/** A collected token's journals forget their keys (which were its machine's objects). */
+const forgetWhenCollected = new FinalizationRegistry<Journal>((journal) => journal.forgetIfOrphaned());
 
-interface TableRec {
-  readonly table: WeakMap<object, unknown> | WeakSet<object>;
-  readonly entries: readonly (readonly [object, unknown])[];
+const journals = new WeakMap<Table, Journal>();
+const weakMapSet = WeakMap.prototype.set;
+const weakMapDelete = WeakMap.prototype.delete;
+const weakSetAdd = WeakSet.prototype.add;
+const weakSetDelete = WeakSet.prototype.delete;
+
+/**
+ * The journal of `table`, installed on first use: the table's own `set`/`add` and `delete`
+ * note the key, then do what WeakMap's/WeakSet's do. Every change the machine makes to a table
+ * goes through these methods, which is what makes visiting only the journal exact.
+ */
+function journalOf(table: Table): Journal {
+  let j = journals.get(table);
+  if (j !== undefined) return j;
+  const journal = new Journal();
+  j = journal;
+  journals.set(table, journal);
+  const hidden = (value: unknown): PropertyDescriptor => ({ value, writable: true, configurable: true, enumerable: false });
+  if (table instanceof WeakMap) {
+    Object.defineProperty(
+      table,
+      'set',
+      hidden(function (this: WeakMap<object, unknown>, key: object, value: unknown) {
+        journal.note(key);
+        return weakMapSet.call(this, key, value);
+      }),
+    );
+    Object.defineProperty(
+      table,
+      'delete',
+      hidden(function (this: WeakMap<object, unknown>, key: object) {
+        journal.note(key);
+        return weakMapDelete.call(this, key);
+      }),
+    );
+  } else {
+    Object.defineProperty(
+      table,
+      'add',
+      hidden(function (this: WeakSet<object>, key: object) {
+        journal.note(key);
+        return weakSetAdd.call(this, key);
+      }),
+    );
+    Object.defineProperty(
+      table,
+      'delete',
+      hidden(function (this: WeakSet<object>, key: object) {
+        journal.note(key);
+        return weakSetDelete.call(this, key);
+      }),
+    );
+  }
+  return j;
+}
+
+/** Differs as SameValue does (NaN equals NaN, 0 differs from -0), at the cost of `!==`. */
+function differs(a: unknown, b: unknown): boolean {
+  if (a !== b) return a === a || b === b;
+  return a === 0 && 1 / (a as number) !== 1 / (b as number);
+}
+
+/**
+ * An object's writable own data properties: `keys` in `for…in` order (its enumerable string
+ * keys), then `hiddenKeys` (non-enumerable or symbol-keyed), with their values.
+ */
+class ObjectRec {
+  constructor(
+    readonly o: Record<PropertyKey, unknown>,
+    readonly keys: readonly string[],
+    readonly values: readonly unknown[],
+    readonly hiddenKeys: readonly PropertyKey[],
+    readonly hiddenValues: readonly unknown[],
+    /**
+     * `for…in` visited exactly `keys` at snapshot (nothing inherited, read-only or an accessor):
+     * then the same visit finding the same keys proves no enumerable key was added or deleted.
+     */
+    readonly exact: boolean,
+    /** `Object.keys(o).length` at snapshot. */
+    readonly enumerable: number,
+    /** How many own keys were non-enumerable or symbols at snapshot. */
+    readonly hidden: number,
+  ) {}
+}
+
+class ArrayRec {
+  constructor(
+    readonly o: unknown[],
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+/** A Map (`values` = key, value, key, value…) or a Set (`values` = its elements), in order. */
+class CollectionRec<C extends Map<unknown, unknown> | Set<unknown>> {
+  constructor(
+    readonly o: C,
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+class BufferRec {
+  readonly bytes: Uint8Array;
+  readonly view: Uint8Array;
+  /** Word views of `bytes` and of the buffer, when its length allows: the comparison reads words. */
+  readonly saved32: Int32Array | undefined;
+  readonly now32: Int32Array | undefined;
+  constructor(readonly o: ArrayBuffer) {
+    this.bytes = new Uint8Array(o.slice(0));
+    this.view = new Uint8Array(o);
+    const words = o.byteLength % 4 === 0;
+    this.saved32 = words ? new Int32Array(this.bytes.buffer) : undefined;
+    this.now32 = words ? new Int32Array(o) : undefined;
+  }
+}
+
+class PrivateRec {
+  constructor(
+    readonly o: object,
+    readonly proto: Snapshottable,
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+class TableRec {
+  constructor(
+    readonly table: Table,
+    readonly journal: Journal,
+    /** Key → value (true for a WeakSet) of the entries keyed by walked instances. */
+    readonly entries: ReadonlyMap<object, unknown>,
+  ) {}
 }
 
 class Token implements SnapshotToken {
+  tables: readonly TableRec[] = [];
   constructor(
-    readonly recs: readonly Rec[],
-    readonly tables: readonly TableRec[],
+    readonly objectRecs: readonly ObjectRec[],
+    readonly arrays: readonly ArrayRec[],
+    readonly maps: readonly CollectionRec<Map<unknown, unknown>>[],
+    readonly sets: readonly CollectionRec<Set<unknown>>[],
+    readonly buffers: readonly BufferRec[],
+    readonly privates: readonly PrivateRec[],
     /** The class instances walked: candidate keys of side tables. */
     readonly instances: readonly object[],
+    readonly instanceSet: ReadonlySet<object>,
   ) {}
   get objects(): number {
-    return this.recs.length;
+    return this.objectRecs.length + this.arrays.length + this.maps.length + this.sets.length + this.buffers.length + this.privates.length;
   }
 }
 
@@ -111,9 +299,14 @@ function tag(v: object): string {
 /** Walks the graph from `roots` and records every mutable object's contents. */
 export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
   const seen = new Set<object>();
-  const recs: Rec[] = [];
+  const objectRecs: ObjectRec[] = [];
+  const arrays: ArrayRec[] = [];
+  const maps: CollectionRec<Map<unknown, unknown>>[] = [];
+  const sets: CollectionRec<Set<unknown>>[] = [];
+  const buffers: BufferRec[] = [];
+  const privates: PrivateRec[] = [];
   const instances: object[] = [];
-  const tables = new Set<WeakMap<object, unknown> | WeakSet<object>>(moduleTables);
+  const tables = new Set<Table>(moduleTables);
   const stack: unknown[] = [...roots];
   const push = (v: unknown): void => {
     if ((typeof v === 'object' && v !== null) || typeof v === 'function') stack.push(v);
@@ -127,7 +320,7 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
       const proto = Object.getPrototypeOf(v) as object | null;
       if (proto !== null && opaquePrototypes.has(proto)) continue;
       if (Array.isArray(v)) {
-        if (!Object.isFrozen(v)) recs.push({ k: Kind.Array, o: v, values: v.slice() });
+        if (!Object.isFrozen(v)) arrays.push(new ArrayRec(v, v.slice()));
         for (const e of v) push(e);
         continue;
       }
@@ -138,17 +331,17 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
           push(key);
           push(value);
         }
-        recs.push({ k: Kind.Map, o: v, values });
+        maps.push(new CollectionRec(v, values));
         continue;
       }
       if (v instanceof Set) {
         const values = [...v];
         values.forEach(push);
-        recs.push({ k: Kind.Set, o: v, values });
+        sets.push(new CollectionRec(v, values));
         continue;
       }
       if (v instanceof ArrayBuffer) {
-        recs.push({ k: Kind.Buffer, o: v, bytes: new Uint8Array(v.slice(0)) });
+        buffers.push(new BufferRec(v));
         continue;
       }
       if (ArrayBuffer.isView(v)) {
@@ -167,18 +360,40 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
       if (proto !== Object.prototype && proto !== null) instances.push(v);
       // Own data properties (public fields of class instances, plain objects).
       if (!Object.isFrozen(v)) {
-        const keys: PropertyKey[] = [];
+        const keys: string[] = [];
         const values: unknown[] = [];
+        const hiddenKeys: PropertyKey[] = [];
+        const hiddenValues: unknown[] = [];
         const own = Reflect.ownKeys(v);
+        const enumerableOwn = new Set(Object.keys(v));
         for (const key of own) {
           const d = Object.getOwnPropertyDescriptor(v, key)!;
           if (!('value' in d)) continue;
           push(d.value);
           if (d.writable !== true) continue;
-          keys.push(key);
-          values.push(d.value);
+          if (typeof key === 'string' && enumerableOwn.has(key)) {
+            keys.push(key);
+            values.push(d.value);
+          } else {
+            hiddenKeys.push(key);
+            hiddenValues.push(d.value);
+          }
         }
-        recs.push({ k: Kind.Object, o: v as Record<PropertyKey, unknown>, keys, values, n: own.length });
+        const visited: string[] = [];
+        for (const key in v) visited.push(key);
+        const exact = visited.length === keys.length && visited.every((k, i) => k === keys[i]);
+        objectRecs.push(
+          new ObjectRec(
+            v as Record<PropertyKey, unknown>,
+            keys,
+            values,
+            hiddenKeys,
+            hiddenValues,
+            exact,
+            enumerableOwn.size,
+            own.length - enumerableOwn.size,
+          ),
+        );
       } else {
         for (const key of Reflect.ownKeys(v)) push((v as Record<PropertyKey, unknown>)[key]);
       }
@@ -188,78 +403,375 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
           const s = p as Snapshottable;
           const values = s.snapshotFields.call(v);
           values.forEach(push);
-          recs.push({ k: Kind.Private, o: v, proto: s, values: [...values] });
+          // A `restoreFields` that declares no parameter has nothing to assign back.
+          if (s.restoreFields.length > 0) privates.push(new PrivateRec(v, s, [...values]));
         }
       }
     }
   };
   drain();
   // Side tables: entries keyed by walked instances; their values are part of the state too.
-  const tableRecs: TableRec[] = [];
-  const done = new Set<WeakMap<object, unknown> | WeakSet<object>>();
+  let entriesOf = new Map<Table, Map<object, unknown>>();
   for (;;) {
-    const pending = [...tables].filter((t) => !done.has(t));
+    const pending = [...tables].filter((t) => !entriesOf.has(t));
     if (pending.length === 0) break;
     for (const table of pending) {
-      done.add(table);
-      const entries: (readonly [object, unknown])[] = [];
+      const entries = new Map<object, unknown>();
       for (const key of instances) {
         if (!table.has(key)) continue;
         const value = table instanceof WeakMap ? table.get(key) : true;
-        entries.push([key, value]);
+        entries.set(key, value);
         push(value);
       }
-      tableRecs.push({ table, entries });
+      entriesOf.set(table, entries);
     }
     const before = instances.length;
     drain();
     // New instances reached through table values: look them up in every table again.
-    if (instances.length !== before) {
-      done.clear();
-      tableRecs.splice(0);
-    }
+    if (instances.length !== before) entriesOf = new Map();
   }
-  return new Token(recs, tableRecs, instances);
+  const token = new Token(objectRecs, arrays, maps, sets, buffers, privates, instances, new Set(instances));
+  token.tables = [...entriesOf].map(([table, entries]) => {
+    const journal = journalOf(table);
+    journal.sync(token);
+    return new TableRec(table, journal, entries);
+  });
+  return token;
+}
+
+/**
+ * The walked objects that gained or lost a non-enumerable or symbol-keyed own property since
+ * `token` was taken: a restore would not see such a change (module comment). For tests.
+ */
+export function hiddenKeyChanges(token: SnapshotToken): object[] {
+  if (!(token instanceof Token)) throw new BugIndicatingError('hiddenKeyChanges: not a snapshot token');
+  return token.objectRecs.filter((r) => Reflect.ownKeys(r.o).length - Object.keys(r.o).length !== r.hidden).map((r) => r.o);
+}
+
+/** How far the objects `token` recorded are from it now, counted the obvious way (for tests). */
+export interface SnapshotDiff {
+  /** Records whose contents differ (a side table counts as one). */
+  readonly records: number;
+  /** An upper bound of the writes restoring them takes: recorded plus current size of each. */
+  readonly slots: number;
+}
+
+/** Compares every record of `token` with its object, without writing (for tests of restore's work). */
+export function snapshotDiff(token: SnapshotToken): SnapshotDiff {
+  if (!(token instanceof Token)) throw new BugIndicatingError('snapshotDiff: not a snapshot token');
+  let records = 0;
+  let slots = 0;
+  const count = (differ: boolean, size: number): void => {
+    if (!differ) return;
+    records++;
+    slots += size;
+  };
+  const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((v, i) => !differs(v, b[i]));
+  for (const r of token.objectRecs) {
+    const keys = [...r.keys, ...r.hiddenKeys];
+    const values = [...r.values, ...r.hiddenValues];
+    const writable = Reflect.ownKeys(r.o).filter((k) => Object.getOwnPropertyDescriptor(r.o, k)?.writable === true);
+    const differ = writable.length !== keys.length || keys.some((k, i) => !hasOwn.call(r.o, k) || differs(r.o[k], values[i]));
+    count(differ, keys.length + writable.length);
+  }
+  for (const r of token.arrays) count(!sameList(r.o, r.values) || r.values.some((_, i) => i in r.o !== i in r.values), 1 + r.values.length);
+  for (const r of token.maps) count(!sameList([...r.o].flat(), r.values), r.values.length / 2 + r.o.size);
+  for (const r of token.sets) count(!sameList([...r.o], r.values), r.values.length + r.o.size);
+  for (const r of token.buffers)
+    count(
+      r.view.some((b, i) => b !== r.bytes[i]),
+      1,
+    );
+  for (const r of token.privates) count(!sameList(r.proto.snapshotFields.call(r.o), r.values), 1);
+  for (const r of token.tables) {
+    const table = r.table;
+    const wrong = token.instances.filter((key) =>
+      r.entries.has(key) ? !table.has(key) || (table instanceof WeakMap && differs(table.get(key), r.entries.get(key))) : table.has(key),
+    ).length;
+    count(wrong > 0, wrong);
+  }
+  return { records, slots };
 }
 
 /** Puts every object a snapshot recorded back to its recorded contents (any number of times). */
 export function restoreSnapshot(token: SnapshotToken): void {
   if (!(token instanceof Token)) throw new BugIndicatingError('restore: not a snapshot token');
-  for (const r of token.recs) {
-    switch (r.k) {
-      case Kind.Object: {
-        const o = r.o;
-        const now = Reflect.ownKeys(o);
-        // A property added since the snapshot goes (one it had is put back below).
-        if (now.length !== r.n)
-          for (const key of now)
-            if (!r.keys.includes(key) && Object.getOwnPropertyDescriptor(o, key)?.writable === true) Reflect.deleteProperty(o, key);
-        for (let i = 0; i < r.keys.length; i++) o[r.keys[i]!] = r.values[i];
+  stats.restores++;
+  for (const r of token.objectRecs) restoreObject(r);
+  for (const r of token.arrays) restoreArray(r);
+  for (const r of token.maps) restoreMap(r);
+  for (const r of token.sets) restoreSet(r);
+  for (const r of token.buffers) restoreBuffer(r);
+  for (const r of token.privates) restorePrivate(r);
+  for (const r of token.tables) restoreTable(r, token);
+}
+
+function restoreObject(r: ObjectRec): void {
+  const { o, keys, values } = r;
+  let writes = 0;
+  let same = r.exact;
+  if (same) {
+    // The keyed access of a `for…in` key is a field load (no lookup): the cheap common case.
+    let i = 0;
+    const n = keys.length;
+    for (const k in o) {
+      if (i === n || k !== keys[i]) {
+        same = false;
         break;
       }
-      case Kind.Array:
-        r.o.length = r.values.length;
-        for (let i = 0; i < r.values.length; i++) r.o[i] = r.values[i];
-        break;
-      case Kind.Map:
-        r.o.clear();
-        for (let i = 0; i < r.values.length; i += 2) r.o.set(r.values[i], r.values[i + 1]);
-        break;
-      case Kind.Set:
-        r.o.clear();
-        for (const v of r.values) r.o.add(v);
-        break;
-      case Kind.Buffer:
-        new Uint8Array(r.o).set(r.bytes);
-        break;
-      case Kind.Private:
-        r.proto.restoreFields.call(r.o, r.values);
-        break;
+      const v = values[i++];
+      if (differs(o[k], v)) {
+        o[k] = v;
+        writes++;
+      }
+    }
+    if (i !== n) same = false;
+  }
+  if (same) writes += restoreKeys(o, r.hiddenKeys, r.hiddenValues);
+  else {
+    // A key was added, deleted or reordered, or `for…in` sees more than own fields: every
+    // recorded key goes back, then keys added since go.
+    writes += restoreKeys(o, keys, values) + restoreKeys(o, r.hiddenKeys, r.hiddenValues);
+    if (Object.keys(o).length !== r.enumerable) {
+      stats.slow++;
+      for (const key of Reflect.ownKeys(o))
+        if (!keys.includes(key as string) && !r.hiddenKeys.includes(key) && Object.getOwnPropertyDescriptor(o, key)?.writable === true) {
+          Reflect.deleteProperty(o, key);
+          writes++;
+        }
+    }
+    // A key deleted since came back last: put the enumerable keys back in their recorded order.
+    if (r.exact && !inOrder(o, keys))
+      for (const key of keys) {
+        const v = o[key];
+        Reflect.deleteProperty(o, key);
+        o[key] = v;
+        writes++;
+      }
+  }
+  if (writes > 0) {
+    stats.changed++;
+    stats.writes += writes;
+  }
+}
+
+/** Whether `for…in` visits exactly `keys`, in order. */
+function inOrder(o: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in o) if (i === keys.length || k !== keys[i++]) return false;
+  return i === keys.length;
+}
+
+/** Puts back `keys`' values where they differ (a property deleted since is added back); returns the writes. */
+function restoreKeys(o: Record<PropertyKey, unknown>, keys: readonly PropertyKey[], values: readonly unknown[]): number {
+  let writes = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = values[i];
+    // An own property deleted since reads as undefined: `hasOwn` tells it from an undefined value.
+    if (differs(o[k], v) || (v === undefined && !hasOwn.call(o, k))) {
+      o[k] = v;
+      writes++;
     }
   }
-  for (const { table, entries } of token.tables) {
-    for (const key of token.instances) table.delete(key);
-    if (table instanceof WeakMap) for (const [key, value] of entries) table.set(key, value);
-    else for (const [key] of entries) table.add(key);
+  return writes;
+}
+
+function restoreArray(r: ArrayRec): void {
+  const { o, values } = r;
+  const n = values.length;
+  let writes = 0;
+  if (o.length !== n) {
+    o.length = n;
+    writes++;
   }
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (differs(o[i], v)) {
+      o[i] = v;
+      writes++;
+    } else if (v === undefined && i in o !== i in values) {
+      // A hole (as `new Array(n)` leaves) and an undefined element are told apart.
+      if (i in values) o[i] = v;
+      else delete o[i];
+      writes++;
+    }
+  }
+  if (writes > 0) {
+    stats.changed++;
+    stats.writes += writes;
+  }
+}
+
+// The comparison pass over a Map or Set (`forEach`, which allocates nothing per entry): its state.
+const NONE: readonly unknown[] = [];
+let cmpValues = NONE;
+let cmpIndex = 0;
+let cmpEnd = 0;
+let cmpStride = 1;
+/** 0: the same so far; 1: a Map value differs; 2: a key differs at its position (rebuild). */
+let cmpState = 0;
+let cmpCollection: Map<unknown, unknown> | Set<unknown> | undefined;
+let cmpDeleted = 0;
+
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/**
+ * One entry of the collection, in iteration order, against the recorded one at its position.
+ * An entry past the recorded ones follows a prefix equal to the recorded keys: it was added
+ * since, and goes (deleting the current entry is safe during `forEach`).
+ */
+function compareEntry(value: unknown, key: unknown): void {
+  if (cmpState === 2) return;
+  const i = cmpIndex;
+  cmpIndex = i + cmpStride;
+  if (i >= cmpEnd) {
+    cmpCollection!.delete(key);
+    cmpDeleted++;
+    return;
+  }
+  if (!sameKey(key, cmpValues[i])) cmpState = 2;
+  else if (cmpStride === 2 && differs(value, cmpValues[i + 1])) cmpState = 1;
+}
+
+/** Compares `o` with `values` (deleting entries appended since); returns 0, 1 or 2 as `cmpState`. */
+function compareCollection(o: Map<unknown, unknown> | Set<unknown>, values: readonly unknown[], stride: number): number {
+  cmpValues = values;
+  cmpIndex = 0;
+  cmpEnd = values.length;
+  cmpStride = stride;
+  cmpState = 0;
+  cmpCollection = o;
+  cmpDeleted = 0;
+  o.forEach(compareEntry);
+  cmpValues = NONE;
+  cmpCollection = undefined;
+  return cmpState;
+}
+
+function restoreMap(r: CollectionRec<Map<unknown, unknown>>): void {
+  const { o, values } = r;
+  const state = compareCollection(o, values, 2);
+  let writes = cmpDeleted;
+  if (state === 2) {
+    stats.slow++;
+    writes += o.size;
+    o.clear();
+    for (let i = 0; i < values.length; i += 2) o.set(values[i], values[i + 1]);
+    writes += values.length / 2;
+  } else {
+    // The current keys are a prefix of the recorded ones: fix values in place, append the rest.
+    const present = o.size * 2;
+    if (state === 1)
+      for (let i = 0; i < present; i += 2)
+        if (differs(o.get(values[i]), values[i + 1])) {
+          o.set(values[i], values[i + 1]);
+          writes++;
+        }
+    for (let i = present; i < values.length; i += 2) {
+      o.set(values[i], values[i + 1]);
+      writes++;
+    }
+  }
+  if (writes > 0) {
+    stats.changed++;
+    stats.writes += writes;
+  }
+}
+
+function restoreSet(r: CollectionRec<Set<unknown>>): void {
+  const { o, values } = r;
+  const state = compareCollection(o, values, 1);
+  let writes = cmpDeleted;
+  if (state === 2) {
+    stats.slow++;
+    writes += o.size;
+    o.clear();
+    for (const v of values) o.add(v);
+    writes += values.length;
+  } else {
+    for (let i = o.size; i < values.length; i++) {
+      o.add(values[i]);
+      writes++;
+    }
+  }
+  if (writes > 0) {
+    stats.changed++;
+    stats.writes += writes;
+  }
+}
+
+function restoreBuffer(r: BufferRec): void {
+  let same = true;
+  const now = r.now32;
+  const saved = r.saved32;
+  if (now !== undefined && saved !== undefined) {
+    for (let i = 0; i < now.length; i++)
+      if (now[i] !== saved[i]) {
+        same = false;
+        break;
+      }
+  } else {
+    const view = r.view;
+    const bytes = r.bytes;
+    for (let i = 0; i < view.length; i++)
+      if (view[i] !== bytes[i]) {
+        same = false;
+        break;
+      }
+  }
+  if (same) return;
+  r.view.set(r.bytes);
+  stats.changed++;
+  stats.writes++;
+}
+
+function restorePrivate(r: PrivateRec): void {
+  const now = r.proto.snapshotFields.call(r.o);
+  const values = r.values;
+  for (let i = 0; i < values.length; i++)
+    if (differs(now[i], values[i])) {
+      r.proto.restoreFields.call(r.o, values);
+      stats.changed++;
+      stats.writes++;
+      return;
+    }
+}
+
+function restoreTable(r: TableRec, token: Token): void {
+  const { table, journal, entries } = r;
+  let writes = 0;
+  if (journal.isSyncedWith(token)) {
+    // Keys of objects the snapshot did not walk (another machine's, or created since and
+    // unreachable once restored) are not in the journal: left alone.
+    if (journal.keys.size > 0) for (const key of journal.keys) writes += restoreEntry(table, entries, key);
+  } else {
+    stats.slow++;
+    for (const key of token.instances) writes += restoreEntry(table, entries, key);
+  }
+  journal.sync(token);
+  if (writes > 0) {
+    stats.changed++;
+    stats.writes += writes;
+  }
+}
+
+/** Puts `key`'s entry in `table` back as `entries` has it (or deletes it); returns the writes. */
+function restoreEntry(table: Table, entries: ReadonlyMap<object, unknown>, key: object): number {
+  if (entries.has(key)) {
+    const value = entries.get(key);
+    if (table instanceof WeakMap) {
+      if (table.has(key) && !differs(table.get(key), value)) return 0;
+      weakMapSet.call(table, key, value);
+      return 1;
+    }
+    if (table.has(key)) return 0;
+    weakSetAdd.call(table, key);
+    return 1;
+  }
+  if (!table.has(key)) return 0;
+  (table instanceof WeakMap ? weakMapDelete : weakSetDelete).call(table, key);
+  return 1;
 }

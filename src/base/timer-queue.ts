@@ -72,7 +72,9 @@ export class TimerQueue<T extends TimerEntry> {
     while (i > 0) {
       const up = (i - 1) >> 1;
       if (!before(a[i]!, a[up]!)) break;
-      [a[up], a[i]] = [a[i]!, a[up]!];
+      const t = a[i]!;
+      a[i] = a[up]!;
+      a[up] = t;
       i = up;
     }
   }
@@ -86,7 +88,9 @@ export class TimerQueue<T extends TimerEntry> {
       if (l < a.length && before(a[l]!, a[m]!)) m = l;
       if (r < a.length && before(a[r]!, a[m]!)) m = r;
       if (m === i) return;
-      [a[m], a[i]] = [a[i]!, a[m]!];
+      const t = a[i]!;
+      a[i] = a[m]!;
+      a[m] = t;
       i = m;
     }
   }

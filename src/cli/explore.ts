@@ -4,6 +4,8 @@
  * (docs/explorer.md) over the scenario's `concurrent:` blocks. On a violation: the shortest schedule found (shrunk), its timeline and the
  * command that replays it. Exit 1 when a violation was found, 0 when none, 2 on bad input.
  * `--json`: one JSON line per violation, then the summary {schedules, violations, shortest}.
+ * Random mode runs each distinct schedule once (a seed repeating one is answered from it); the
+ * text report says how many ran (each worker of `--jobs` keeps its own record of them).
  * A progress bar on stderr when it is a TTY without NO_COLOR.
  */
 import { readFileSync } from 'node:fs';
@@ -199,10 +201,17 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
     } else if (!o.json) {
       io.stdout(
-        `no violation in ${result.schedules} schedule${result.schedules === 1 ? '' : 's'}${o.exhaustive ? ` (exhaustive to depth ${depth}${result.complete ? ', complete' : ', cap reached'}, ${result.pruned} pruned)` : ''}\n`,
+        `no violation in ${result.schedules} schedule${result.schedules === 1 ? '' : 's'}${o.exhaustive ? ` (exhaustive to depth ${depth}${result.complete ? ', complete' : ', cap reached'}, ${result.pruned} pruned)` : repeated(result)}\n`,
       );
     }
     if (o.json) io.stdout(`${JSON.stringify({ schedules: result.schedules, violations: result.violations, shortest })}\n`);
     return result.found ? ExitStatus.FAILED : ExitStatus.OK;
   });
+}
+
+/** Random mode: how many seeds repeated a schedule already run (and were answered from it). */
+function repeated(result: { readonly schedules: number; readonly runs?: number }): string {
+  if (result.runs === undefined || result.runs >= result.schedules) return '';
+  const n = result.schedules - result.runs;
+  return ` (${result.runs} run; ${n} repeated a schedule already run)`;
 }

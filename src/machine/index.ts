@@ -11,6 +11,8 @@ export { createMachine } from './container.js';
 export { ServiceGraph } from './service-graph.js';
 export { type MachineOptions, type ResolvedMachineOptions, IMachineOptions, resolveMachineOptions } from './machine-options.js';
 export { machineScenarioHost, machineOfScenario } from './scenario-host.js';
+/** How far a machine is from a snapshot, and what a restore would not reset (tests of restore's work). */
+export { machineSnapshotDiff, machineHiddenKeyChanges } from './machine-snapshot.js';
 // What the CLI and the test kit need of the layers below, re-exported so they import the machine only.
 /** Who owns a device (DESIGN.md §3): the drivers layer answers. */
 export { ownerName } from '../drivers/index.js';

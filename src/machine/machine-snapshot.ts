@@ -7,7 +7,17 @@
  * afresh when next asked for, as on a machine that never ran past the snapshot.
  */
 import type { Container } from 'inversify';
-import { type Scheduler, type SnapshotToken, kerr, opaque, restoreSnapshot, takeSnapshot } from '../base/index.js';
+import {
+  type Scheduler,
+  type SnapshotDiff,
+  type SnapshotToken,
+  hiddenKeyChanges,
+  kerr,
+  opaque,
+  restoreSnapshot,
+  snapshotDiff,
+  takeSnapshot,
+} from '../base/index.js';
 
 /**
  * Tasks that may be pending when a snapshot is taken: each one's closure holds only `this` and
@@ -80,6 +90,11 @@ class MachineToken implements SnapshotToken {
     readonly context: BindingContext | undefined,
     readonly graph: SnapshotToken,
     readonly bindings: readonly SnapshotBinding[],
+    /**
+     * Each binding's cache object as it was (inversify replaces a binding's cache object when it
+     * resolves or unbinds, never changes one in place: `cacheResolvedValue`), so restore puts the
+     * same object back and compares by identity.
+     */
     readonly caches: readonly (SnapshotBinding['cache'] | undefined)[],
   ) {}
   get objects(): number {
@@ -96,7 +111,7 @@ export function snapshotContainer(container: Container | undefined, roots: reado
   if (container) opaque(container);
   const context = container ? contextOf(container) : undefined;
   const bindings = context ? bindingsOf(context) : [];
-  const caches = bindings.map((b) => (b.cache ? { ...b.cache } : undefined));
+  const caches = bindings.map((b) => b.cache);
   const values = caches.flatMap((c) => (c?.isRight ? [c.value] : []));
   return new MachineToken(context, takeSnapshot([...roots, ...values]), bindings, caches);
 }
@@ -108,25 +123,53 @@ export function restoreContainer(token: SnapshotToken): void {
   restoreSnapshot(token.graph);
 }
 
-function restoreBindings(token: MachineToken, context: BindingContext): void {
+/** Whether the container holds exactly `token`'s bindings, in order (no modprobe or rmmod since). */
+function sameBindings(token: MachineToken, context: BindingContext): boolean {
   const service = context.bindingService;
-  const now = bindingsOf(context);
-  const want = new Set(token.bindings);
-  let changed = false;
-  for (const b of now) {
-    if (want.has(b)) continue;
-    service.removeById(b.id);
-    changed = true;
+  const want = token.bindings;
+  let i = 0;
+  for (const id of service.getNonParentBoundServices()) {
+    const bs = service.getNonParentBindings(id);
+    if (bs === undefined) continue;
+    for (const b of bs) if (want[i++] !== b) return false;
   }
-  const present = new Set(now);
-  for (const b of token.bindings) {
-    if (present.has(b)) continue;
-    service.set(b);
-    changed = true;
+  return i === want.length;
+}
+
+function restoreBindings(token: MachineToken, context: BindingContext): void {
+  if (!sameBindings(token, context)) {
+    const service = context.bindingService;
+    const now = bindingsOf(context);
+    const want = new Set(token.bindings);
+    let changed = false;
+    for (const b of now) {
+      if (want.has(b)) continue;
+      service.removeById(b.id);
+      changed = true;
+    }
+    const present = new Set(now);
+    for (const b of token.bindings) {
+      if (present.has(b)) continue;
+      service.set(b);
+      changed = true;
+    }
+    if (changed) context.planResultCacheService.clearCache();
   }
-  if (changed) context.planResultCacheService.clearCache();
-  token.bindings.forEach((b, i) => {
-    const c = token.caches[i];
-    if (b.cache !== undefined || c !== undefined) b.cache = c ? { ...c } : c;
-  });
+  const { bindings, caches } = token;
+  for (let i = 0; i < bindings.length; i++) {
+    const b = bindings[i]!;
+    if (b.cache !== caches[i]) b.cache = caches[i];
+  }
+}
+
+/** `snapshotDiff` of a machine token's graph (for tests of restore's work). */
+export function machineSnapshotDiff(token: SnapshotToken): SnapshotDiff {
+  if (!(token instanceof MachineToken)) throw new TypeError('machineSnapshotDiff: not a machine snapshot');
+  return snapshotDiff(token.graph);
+}
+
+/** `hiddenKeyChanges` of a machine token's graph: objects a restore would not fully reset (for tests). */
+export function machineHiddenKeyChanges(token: SnapshotToken): object[] {
+  if (!(token instanceof MachineToken)) throw new TypeError('machineHiddenKeyChanges: not a machine snapshot');
+  return hiddenKeyChanges(token.graph);
 }

@@ -14,12 +14,13 @@
  *
  * Browser-safe: no node:* imports (the CLI adds threads, TTY and files).
  */
-import { DriverModelError, type SnapshotToken } from '../../base/index.js';
+import { DriverModelError, type ReadyTask, type SnapshotToken } from '../../base/index.js';
 import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, judge, perform, summarize } from '../../scenario/index.js';
 import type { Machine } from '../machine.js';
 import { machineScenarioHost } from '../scenario-host.js';
-import { type Footprint, GLOBAL, fdOrigins, stepFootprint } from './footprint.js';
-import { DOE_REFUSALS, type InvariantMemo, REVOKED_ERRNOS, TASK_INVARIANTS, kernelDoeBusy, newMemo } from './invariants.js';
+import { type FdOrigins, type Footprint, GLOBAL, fdOrigins, stepFootprint } from './footprint.js';
+import { DOE_REFUSALS, InvariantView, type InvariantMemo, REVOKED_ERRNOS, checkTaskInvariants, kernelDoeBusy, newMemo } from './invariants.js';
+import { type RunOutcome, ScheduleTrie } from './schedule-trie.js';
 import { SleepSetSearch } from './sleep-sets.js';
 
 /** One line of the timeline: what ran, at which virtual time, and whether it was a choice. */
@@ -107,6 +108,8 @@ export interface ScheduleBase {
   readonly start: number;
   readonly state: RunState;
   readonly token: SnapshotToken;
+  /** Where the scenario's fd names were opened (footprints for sleep sets), made once. */
+  readonly origins: () => FdOrigins;
   dispose(): void;
 }
 
@@ -125,11 +128,13 @@ export function prepareBase(loaded: LoadedScenario): ScheduleBase | undefined {
       atFirstBlock: (start, state) => {
         try {
           const token = state.sm.machine.snapshot([state.sm, state.fds, state.fdPaths, state.memo]);
+          let origins: FdOrigins | undefined;
           base = {
             loaded,
             start,
             state,
             token,
+            origins: () => (origins ??= fdOrigins(loaded.scenario.steps)),
             dispose: () => {
               try {
                 state.sm.dispose?.();
@@ -152,8 +157,6 @@ export function prepareBase(loaded: LoadedScenario): ScheduleBase | undefined {
 interface PrepareOptions {
   readonly atFirstBlock?: (start: number, state: RunState) => boolean;
 }
-
-type Option = { readonly kind: 'lane'; readonly lane: number } | { readonly kind: 'tick' } | { readonly kind: 'task'; readonly index: number };
 
 class Stop extends Error {}
 
@@ -222,7 +225,8 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
   let forced: number | undefined;
   let lanePos: number[] = [];
   let blockIndex = -1;
-  const origins = fdOrigins(loaded.scenario.steps);
+  let origins: FdOrigins | undefined;
+  const originsOf = (): FdOrigins => (origins ??= base ? base.origins() : fdOrigins(loaded.scenario.steps));
   const por = options.sleepSets;
   por?.search.begin();
   /** While a lane's raw DOE exchange runs: notes whether the kernel's mailbox is busy meanwhile. */
@@ -230,8 +234,16 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
   const record = options.timeline === true;
   /** The actor of the lane step in progress, for `observe`. */
   let inStep: string | undefined;
+  /**
+   * Whether the invariants held at the last check and nothing has run on the machine since: a
+   * task, a step, the clock step or an observer may change what they read, so each clears it;
+   * listing options and reading state do not. A check on an unchanged machine is skipped (the
+   * checks are functions of the machine and of the memo, which only records what they saw).
+   */
+  let checked = false;
   const note = (entry: TimelineEntry): void => {
     timeline.push(entry);
+    checked = false;
     options.observe?.(m, entry, inStep);
   };
 
@@ -239,23 +251,54 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
     violation = { invariant, message };
     throw new Stop();
   };
+  const view = new InvariantView(m);
   const checkAll = (): void => {
-    for (const inv of TASK_INVARIANTS) {
-      const msg = inv.check(m, memo);
-      if (msg !== undefined) fail(inv.name, msg);
+    if (checked) return;
+    const broken = checkTaskInvariants(view, memo);
+    if (broken) fail(broken.name, broken.message);
+    checked = true;
+  };
+  /** The ready tasks the hook was offered at the choice point in progress. */
+  let hookReady: readonly ReadyTask[] = [];
+  /** The lanes with steps left at the block's choice point in progress (the first `lanesLeft`). */
+  const laneOf: number[] = [];
+  let lanesLeft = 0;
+  /** The current block while one runs. */
+  let block: Block | undefined;
+  /** Option `o` of a block's choice point: a lane (below `lanesLeft`), a ready task, then the clock step. */
+  const blockKey = (o: number, ready: readonly ReadyTask[]): string => {
+    if (o < lanesLeft) return `b${blockIndex}.l${laneOf[o]}.${lanePos[laneOf[o]!]}`;
+    return o - lanesLeft < ready.length ? `t${ready[o - lanesLeft]!.id}` : 'tick';
+  };
+  const keysAt = (nested: boolean, width: number): string[] => {
+    const out: string[] = [];
+    if (nested) for (const t of hookReady) out.push(`t${t.id}`);
+    else {
+      const ready = m.scheduler.ready;
+      for (let o = 0; o < width; o++) out.push(blockKey(o, ready));
     }
+    return out;
+  };
+  const footprintsAt = (nested: boolean, width: number): Footprint[] => {
+    const out: Footprint[] = [];
+    for (let o = 0; o < width; o++) {
+      const lane = !nested && o < lanesLeft ? laneOf[o]! : -1;
+      out.push(lane >= 0 ? stepFootprint(block!.lanes[lane]![lanePos[lane]!]!, originsOf()) : GLOBAL);
+    }
+    return out;
   };
   /**
-   * A choice among `width` options (named by `keys`, touching `footprints`, for sleep sets);
-   * returns the pick (0 when there is only one).
+   * A choice among `width` options — the hook's ready tasks (`nested`) or the block's options —
+   * named and footprinted on demand (for sleep sets and state hashing); returns the pick (0 when
+   * there is only one).
    */
-  const pick = (width: number, fingerprint: () => string, keys: () => string[], footprints: () => Footprint[]): number => {
+  const pick = (width: number, nested: boolean): number => {
     if (!exploring) return 0;
     const point = widths.length;
     const tracking = por !== undefined && point < por.depth;
     if (width <= 1) {
       // No choice, but the option runs: it may wake sleeping options, or be asleep itself.
-      if (tracking && !por.search.forced(keys()[0]!, footprints()[0]!)) {
+      if (tracking && !por.search.forced(keysAt(nested, width)[0]!, footprintsAt(nested, width)[0]!)) {
         pruned = true;
         throw new Stop();
       }
@@ -264,7 +307,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
     let reduced: number | undefined;
     if (tracking && point < prefix.length) por.search.replay(point);
     else if (tracking) {
-      reduced = por.search.enter(point, keys(), footprints());
+      reduced = por.search.enter(point, keysAt(nested, width), footprintsAt(nested, width));
       if (reduced === undefined) {
         // Every option is asleep: each continuation reorders one already explored.
         pruned = true;
@@ -273,7 +316,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
     }
     if (options.seen && point >= prefix.length) {
       // With sleep sets the same state is only the same search node under the same sleep set.
-      const fp = `${fingerprint()}|${por ? por.search.sleepingAt(point) : ''}`;
+      const fp = `${stateKey(nested ? 'nested' : 'block')}|${por ? por.search.sleepingAt(point) : ''}`;
       if (options.seen.has(fp)) {
         por?.search.drop(point);
         pruned = true;
@@ -301,12 +344,9 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
         i = forced;
         forced = undefined;
       } else {
-        i = pick(
-          ready.length,
-          () => stateKey('nested'),
-          () => ready.map((t) => `t${t.id}`),
-          () => ready.map(() => GLOBAL),
-        );
+        hookReady = ready;
+        i = pick(ready.length, true);
+        hookReady = [];
       }
       if (record && exploring)
         note({
@@ -315,6 +355,8 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
           what: ready[i]!.name,
           ...(exploring && ready.length > 1 ? { choice: schedule.length - 1 } : {}),
         });
+      // Task `i` runs now.
+      checked = false;
       return i;
     },
   });
@@ -330,6 +372,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
     if (record) note({ t: m.clock.now(), actor: `${actor} (${proc})`, what: summarize(step), ...(choice !== undefined ? { choice } : {}) });
     watching = watch;
     inStep = actor;
+    checked = false;
     const outcome = perform(sm, step, fds);
     inStep = undefined;
     watching = undefined;
@@ -374,33 +417,26 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
       blockIndex++;
       const label = (l: number) => (blockIndex === 0 ? `lane ${l + 1}` : `b${blockIndex + 1} lane ${l + 1}`);
       exploring = true;
+      block = step;
       lanePos = step.lanes.map(() => 0);
       for (;;) {
         watching?.();
-        const opts: Option[] = [];
-        step.lanes.forEach((lane, l) => {
-          if (lanePos[l]! < lane.length) opts.push({ kind: 'lane', lane: l });
-        });
-        if (opts.length === 0) break;
-        const ready = m.scheduler.ready;
-        ready.forEach((_, index) => opts.push({ kind: 'task', index }));
-        if (ready.length === 0 && m.scheduler.nextDue !== undefined) opts.push({ kind: 'tick' });
-        const c = pick(
-          opts.length,
-          () => stateKey('block'),
-          () =>
-            opts.map((o) =>
-              o.kind === 'lane' ? `b${blockIndex}.l${o.lane}.${lanePos[o.lane]}` : o.kind === 'task' ? `t${ready[o.index]!.id}` : 'tick',
-            ),
-          () => opts.map((o) => (o.kind === 'lane' ? stepFootprint(step.lanes[o.lane]![lanePos[o.lane]!]!, origins) : GLOBAL)),
-        );
-        const choice = opts.length > 1 ? schedule.length - 1 : undefined;
-        const o = opts[c]!;
-        if (o.kind === 'lane') {
-          const s = step.lanes[o.lane]![lanePos[o.lane]!]!;
-          lanePos[o.lane]!++;
-          runStep(s, label(o.lane), choice);
-        } else if (o.kind === 'tick') {
+        // The options, in order: each lane with steps left, each ready task, the clock step
+        // when no task is ready and a timer is pending.
+        lanesLeft = 0;
+        for (let l = 0; l < step.lanes.length; l++) if (lanePos[l]! < step.lanes[l]!.length) laneOf[lanesLeft++] = l;
+        if (lanesLeft === 0) break;
+        const readyN = m.scheduler.readyCount;
+        const width = lanesLeft + readyN + (readyN === 0 && m.scheduler.nextDue !== undefined ? 1 : 0);
+        const c = pick(width, false);
+        const choice = width > 1 ? schedule.length - 1 : undefined;
+        if (c < lanesLeft) {
+          const l = laneOf[c]!;
+          const s = step.lanes[l]![lanePos[l]!]!;
+          lanePos[l]!++;
+          runStep(s, label(l), choice);
+        } else if (c === lanesLeft + readyN) {
+          checked = false;
           m.scheduler.tick();
           if (record)
             note({
@@ -410,7 +446,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
               ...(choice !== undefined ? { choice } : {}),
             });
         } else {
-          forced = o.index;
+          forced = c - lanesLeft;
           if (record && choice !== undefined) {
             // The hook records the task; mark it as this choice.
             m.scheduler.runOne();
@@ -421,6 +457,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
         }
       }
       exploring = false;
+      block = undefined;
       por?.search.wake();
       if (step.settle) m.settle();
       checkAll();
@@ -534,6 +571,11 @@ export interface CampaignResult {
   /** Exhaustive mode: the whole bounded tree was covered. */
   readonly complete: boolean;
   /**
+   * Random mode: schedules actually run; the others repeated the choices of one already run and
+   * share its result (schedule-trie.ts). Exhaustive mode: undefined (every schedule is run).
+   */
+  readonly runs?: number;
+  /**
    * Exhaustive mode: runs counted per first choice (the DFS explores first choice 0's subtree,
    * then 1's, …), so shards' counts add up to a whole campaign's (see mergeCampaigns).
    */
@@ -566,10 +608,22 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions, base: Sched
   let pruned = 0;
   let found: CampaignResult['found'];
   if (!o.exhaustive) {
+    // A seed whose choices repeat a run already made is that run (schedule-trie.ts).
+    const trie = new ScheduleTrie();
+    let runs = 0;
     for (let k = 0; k < o.schedules; k++) {
       const seed = o.seed + k;
       if (k % shardN !== shardI) continue;
-      const r = runSchedule(loaded, { choose: randomChooser(seed), ...from });
+      const choose = randomChooser(seed);
+      const walk = trie.walk(choose);
+      let r: RunOutcome;
+      if (walk.kind === 'known') r = walk.outcome;
+      else {
+        const run = runSchedule(loaded, { prefix: walk.prefix, choose, ...from });
+        trie.record(run.widths, run);
+        runs++;
+        r = run;
+      }
       schedules++;
       o.onProgress?.(schedules, o.schedules);
       if (r.violation) {
@@ -578,7 +632,7 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions, base: Sched
         if (stopAtFirst) break;
       }
     }
-    return { schedules, violations, found, pruned, complete: false };
+    return { schedules, violations, found, pruned, complete: false, runs };
   }
   // Stateless DFS over choice prefixes up to `depth`, with sleep sets and state hashing.
   const depth = o.exhaustive.depth;
@@ -642,7 +696,10 @@ export function mergeCampaigns(parts: readonly CampaignResult[], stopAtFirst: bo
   const key = (f: NonNullable<CampaignResult['found']>) => (exhaustive ? (f.schedule[0] ?? 0) : (f.seed ?? 0));
   const found = founds.sort((a, b) => key(a) - key(b))[0];
   const base = { pruned: sum((p) => p.pruned), complete: parts.every((p) => p.complete) };
-  if (!stopAtFirst || !found) return { schedules: sum((p) => p.schedules), violations: sum((p) => p.violations), found, ...base };
+  if (!stopAtFirst || !found) {
+    const runs = exhaustive ? {} : { runs: sum((p) => p.runs ?? p.schedules) };
+    return { schedules: sum((p) => p.schedules), violations: sum((p) => p.violations), found, ...base, ...runs };
+  }
   if (!exhaustive) return { schedules: seedsUpTo(found.seed ?? 0), violations: 1, found, ...base, complete: false };
   const upTo = key(found);
   const schedules = sum((p) => (p.perFirstChoice ?? []).slice(0, upTo + 1).reduce((a, n) => a + n, 0));

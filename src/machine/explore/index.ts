@@ -21,6 +21,7 @@ export {
   explore,
   mergeCampaigns,
 } from './explorer.js';
-export { TASK_INVARIANTS, type Invariant, kernelDoeBusy } from './invariants.js';
+export { TASK_INVARIANTS, type Invariant, type BrokenInvariant, checkTaskInvariants, kernelDoeBusy } from './invariants.js';
 export { type Footprint, conflicts, stepFootprint, fdOrigins } from './footprint.js';
 export { SleepSetSearch } from './sleep-sets.js';
+export { ScheduleTrie, type RunOutcome, type TrieWalk } from './schedule-trie.js';

@@ -187,7 +187,7 @@ export class MonitorLog {
   snapshotFields(): readonly unknown[] {
     return [this.#decoded, this.#raw, this.#groups, this.#usecs, this.#seqnums];
   }
-  restoreFields(_v: readonly unknown[]): void {
+  restoreFields(): void {
     // Every field is a readonly array: the walk restores their contents in place.
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * The work a machine restore does (docs/snapshot.md, issue #11), counted rather than timed: on
+ * the explorer's base of the DOE hand-off race, restoring an unchanged machine writes nothing,
+ * restoring after a schedule writes exactly the records that changed (bounded by their sizes)
+ * and leaves nothing to write for the next restore, and no run adds an own property a restore
+ * cannot see (non-enumerable or symbol-keyed).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { snapshotStats } from '../../src/base/index.js';
+import {
+  machineHiddenKeyChanges,
+  machineScenarioHost,
+  machineSnapshotDiff,
+  prepareBase,
+  randomChooser,
+  runSchedule,
+} from '../../src/machine/index.js';
+import { type LoadedScenario, loadScenario } from '../../src/scenario/index.js';
+
+function load(file: string): LoadedScenario {
+  const r = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  return r.loaded;
+}
+
+describe('machine restore: work', () => {
+  for (const file of ['examples/explore/doe-pci-core-shared.yaml', 'examples/explore/unbind-vs-open.yaml']) {
+    it(`should write nothing unchanged and only what changed after a schedule (${file})`, () => {
+      const loaded = load(file);
+      const base = prepareBase(loaded)!;
+      expect(base).toBeDefined();
+      const { machine } = base.state.sm;
+      const restore = (): { writes: number; changed: number } => {
+        const before = snapshotStats();
+        machine.restore(base.token);
+        const after = snapshotStats();
+        return { writes: after.writes - before.writes, changed: after.changed - before.changed };
+      };
+      try {
+        expect(machineSnapshotDiff(base.token)).toEqual({ records: 0, slots: 0 });
+        expect(restore()).toEqual({ writes: 0, changed: 0 });
+        for (let seed = 1; seed <= 4; seed++) {
+          runSchedule(loaded, { base, choose: randomChooser(seed) });
+          expect(machineHiddenKeyChanges(base.token)).toEqual([]);
+          const diff = machineSnapshotDiff(base.token);
+          expect(diff.records).toBeGreaterThan(0);
+          const done = restore();
+          expect(done.changed).toBe(diff.records);
+          expect(done.writes).toBeGreaterThanOrEqual(diff.records);
+          expect(done.writes).toBeLessThanOrEqual(diff.slots);
+          expect(machineSnapshotDiff(base.token)).toEqual({ records: 0, slots: 0 });
+          expect(restore()).toEqual({ writes: 0, changed: 0 });
+        }
+      } finally {
+        base.dispose();
+      }
+    });
+  }
+});
