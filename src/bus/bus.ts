@@ -61,6 +61,8 @@ export class BusRegistry {
     @inject(ILogService) private readonly log: ILogService,
   ) {
     [this.#driverUevent, this.#driverBindAttrs] = this.#makeDriverAttributes();
+    this.#driverUeventOnly = Object.freeze([this.#driverUevent]);
+    this.#driverAllAttrs = Object.freeze([this.#driverUevent, ...this.#driverBindAttrs]);
     this.#deviceUevent = this.#makeDeviceUevent();
     // devlink_class_init (a postcore initcall): /sys/class/devlink exists from boot.
     this.classRegister(links.devlinkClass);
@@ -186,6 +188,9 @@ export class BusRegistry {
   readonly #busAttrs: Attribute<BusType>[] = this.#makeBusAttributes();
   readonly #driverUevent: Attribute<DeviceDriver>;
   readonly #driverBindAttrs: Attribute<DeviceDriver>[];
+  /** What driverAttributes hands out, made once (frozen: callers share them). */
+  readonly #driverUeventOnly: readonly Attribute<DeviceDriver>[];
+  readonly #driverAllAttrs: readonly Attribute<DeviceDriver>[];
   readonly #deviceUevent: Attribute<Device>;
 
   /** /sys/bus/<bus>/drivers_probe, drivers_autoprobe, uevent. */
@@ -218,7 +223,7 @@ export class BusRegistry {
 
   /** /sys/bus/<bus>/drivers/<drv>/{bind,unbind,uevent}; bind/unbind absent with suppress_bind_attrs. */
   driverAttributes(drv: DeviceDriver): readonly Attribute<DeviceDriver>[] {
-    return drv.suppressBindAttrs ? [this.#driverUevent] : [this.#driverUevent, ...this.#driverBindAttrs];
+    return drv.suppressBindAttrs ? this.#driverUeventOnly : this.#driverAllAttrs;
   }
 
   #makeDriverAttributes(): [Attribute<DeviceDriver>, Attribute<DeviceDriver>[]] {
@@ -277,7 +282,16 @@ export class BusRegistry {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#buses, this.#classes, this.#busAttrs, this.#driverUevent, this.#driverBindAttrs, this.#deviceUevent];
+    return [
+      this.#buses,
+      this.#classes,
+      this.#busAttrs,
+      this.#driverUevent,
+      this.#driverBindAttrs,
+      this.#driverUeventOnly,
+      this.#driverAllAttrs,
+      this.#deviceUevent,
+    ];
   }
   restoreFields(): void {
     // Every field is readonly: its contents are restored where they live.

@@ -98,7 +98,8 @@ export class DeviceCore implements LinkCore {
 
   #kobjAdd(dev: Device, devpath: string): void {
     this.#byPath.set(devpath, dev);
-    this.#seq.set(dev, this.#nextSeq++);
+    this.#seq.set(dev, this.#nextSeq);
+    this.#nextSeq += 1;
     let c = this.#kobjChildren.get(dev.parent);
     if (!c) this.#kobjChildren.set(dev.parent, (c = { direct: new Set(), directByName: new Map(), glue: new Map() }));
     if (dev.class && dev.class !== dev.parent?.class) {
@@ -247,7 +248,8 @@ export class DeviceCore implements LinkCore {
     }
     for (const [, d] of moved) {
       this.#byPath.set(d.devpath, d);
-      this.#seq.set(d, this.#nextSeq++);
+      this.#seq.set(d, this.#nextSeq);
+      this.#nextSeq += 1;
     }
     if (dev.devt) this.devtmpfs.renameNode(dev);
     for (const owner of [dev.class?.p, dev.p.busAdded ? dev.bus?.p : undefined]) {

@@ -95,7 +95,17 @@ export { busModule } from './module.js';
 export { BusNotifier, IBusNotifier, busNotifierEvents, type BusNotifierEvent } from './notifier.js';
 export { ResourceTree, IResourceTree, type Resource } from './resource.js';
 export { sysfsCreateLink, sysfsRemoveLink, sysfsHasLink } from './sysfs-link.js';
-export { Sysfs, ISysfs, SysfsDirBuilder, type SysfsNode, type SysfsDir, type SysfsFile, type SysfsLink, relativeTarget } from './sysfs.js';
+export {
+  Sysfs,
+  ISysfs,
+  SysfsDirBuilder,
+  sysfsListedChild,
+  type SysfsNode,
+  type SysfsDir,
+  type SysfsFile,
+  type SysfsLink,
+  relativeTarget,
+} from './sysfs.js';
 export { type BootParams, IBootParams } from './boot-params.js';
 export { lockdownLevels, type LockdownLevel } from './names.js';
 export { IUdevNetifRenamer } from './netif-rename.js';

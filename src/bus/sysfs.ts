@@ -108,17 +108,42 @@ class DeviceFileNode extends FileNode {
 
 /**
  * A directory whose entries `make` computes on each call. `lookup`, when given, answers a single
- * name without building the whole map (the big directories: a lookup costs the same whatever
- * the number of devices).
+ * name without building the whole map, and must answer as the map would (what
+ * `sysfsListedChild` gives: test/bus/sysfs-lookup.test.ts checks every directory).
  */
+class DirNode implements SysfsDir {
+  readonly kind = 'dir';
+  constructor(
+    readonly path: string,
+    readonly mode: number,
+    private readonly make: () => Map<string, Entry>,
+    private readonly lookup: ((name: string) => SysfsNode | undefined) | undefined,
+  ) {}
+
+  entries(): string[] {
+    return [...this.make().keys()].sort();
+  }
+
+  child(name: string): SysfsNode | undefined {
+    return this.lookup ? this.lookup(name) : resolve(this.make().get(name));
+  }
+
+  /** The entry `name` as the directory's map holds it. */
+  listedChild(name: string): SysfsNode | undefined {
+    return resolve(this.make().get(name));
+  }
+}
+
 function dir(path: string, make: () => Map<string, Entry>, mode = 0o755, lookup?: (name: string) => SysfsNode | undefined): SysfsDir {
-  return {
-    kind: 'dir',
-    path,
-    mode,
-    entries: () => [...make().keys()].sort(),
-    child: lookup ?? ((name) => resolve(make().get(name))),
-  };
+  return new DirNode(path, mode, make, lookup);
+}
+
+/**
+ * For tests: the entry `name` of a directory as its full listing holds it, bypassing a
+ * single-name lookup; undefined for a directory not built here.
+ */
+export function sysfsListedChild(d: SysfsDir, name: string): SysfsNode | undefined {
+  return d instanceof DirNode ? d.listedChild(name) : d.child(name);
 }
 
 function join(parent: string, name: string): string {
@@ -326,16 +351,42 @@ export class Sysfs {
   }
 
   root(): SysfsDir {
-    return dir('/sys', () => {
-      const b = new SysfsDirBuilder('/sys');
-      b.dir('devices', (p) => this.#devicesDir(p));
-      b.dir('bus', (p) => this.#busRootDir(p));
-      b.dir('class', (p) => this.#classRootDir(p));
-      b.dir('dev', (p) => this.#devDir(p));
-      b.dir('kernel', (p) => this.#kernelDir(p));
-      for (const [name, provider] of this.#providers) if (name !== 'kernel') b.dir(name, provider);
-      return b.map;
-    });
+    return dir(
+      '/sys',
+      () => {
+        const b = new SysfsDirBuilder('/sys');
+        b.dir('devices', (p) => this.#devicesDir(p));
+        b.dir('bus', (p) => this.#busRootDir(p));
+        b.dir('class', (p) => this.#classRootDir(p));
+        b.dir('dev', (p) => this.#devDir(p));
+        b.dir('kernel', (p) => this.#kernelDir(p));
+        for (const [name, provider] of this.#providers) if (name !== 'kernel') b.dir(name, provider);
+        return b.map;
+      },
+      0o755,
+      (name) => this.#rootEntry(name),
+    );
+  }
+
+  /** One name in /sys as the map above shadows it: a provider's directory over the built-in ones. */
+  #rootEntry(name: string): SysfsNode | undefined {
+    const path = join('/sys', name);
+    const provider = name === 'kernel' ? undefined : this.#providers.get(name);
+    if (provider) return provider(path);
+    switch (name) {
+      case 'devices':
+        return this.#devicesDir(path);
+      case 'bus':
+        return this.#busRootDir(path);
+      case 'class':
+        return this.#classRootDir(path);
+      case 'dev':
+        return this.#devDir(path);
+      case 'kernel':
+        return this.#kernelDir(path);
+      default:
+        return undefined;
+    }
   }
 
   /**
@@ -369,10 +420,13 @@ export class Sysfs {
       node = notDevice ? deviceDirPlaceholder : this.deviceDir(start.dev);
       queue = start.rest;
     } else {
-      const parts = splitPath(path);
-      if (parts[0] !== 'sys') return 'ENOENT';
-      queue = parts.slice(1);
-      node = this.#deviceShortcut(queue) ?? this.root();
+      if (path.startsWith('/sys/') && isPlainAbsolute(path)) queue = path.slice(5).split('/');
+      else {
+        const parts = splitPath(path);
+        if (parts[0] !== 'sys') return 'ENOENT';
+        queue = parts.slice(1);
+      }
+      node = this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
     }
     let depth = 0;
     while (queue.length > 0) {
@@ -397,7 +451,7 @@ export class Sysfs {
       if (next.kind === 'link' && (queue.length > 0 || !noFollow)) {
         if (++depth > 40) return 'ELOOP';
         queue.unshift(...splitPath(next.target).slice(1));
-        node = this.#deviceShortcut(queue) ?? this.root();
+        node = this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
         continue;
       }
       node = next;
@@ -423,6 +477,29 @@ export class Sysfs {
       return this.deviceDir(dev);
     }
     return undefined;
+  }
+
+  /**
+   * A walk from /sys down `bus/<bus>/drivers/<driver>` (the `bind`/`unbind` files, a `driver`
+   * link's target) reaches that driver's directory through directories that are never links:
+   * start there, taking the four names off `queue`. Undefined — the walk starts at /sys and
+   * answers as it always did — when a provider shadows /sys/bus, a name is `.` or `..`, or the
+   * bus or the driver is not registered.
+   */
+  #driverShortcut(queue: string[]): SysfsDir | undefined {
+    if (queue.length < 4 || queue[0] !== 'bus' || queue[2] !== 'drivers' || this.#providers.has('bus')) return undefined;
+    const busName = queue[1]!;
+    const drvName = queue[3]!;
+    if (busName === '.' || busName === '..' || drvName === '.' || drvName === '..') return undefined;
+    const bus = this.buses.bus(busName);
+    if (!bus) return undefined;
+    // The last driver of that name, as #busDriversDir answers.
+    const drivers = bus.p.drivers;
+    let drv: DeviceDriver | undefined;
+    for (let i = drivers.length - 1; i >= 0 && !drv; i--) if (drivers[i]!.name === drvName) drv = drivers[i];
+    if (!drv) return undefined;
+    queue.splice(0, 4);
+    return this.driverDir(drv, `/sys/bus/${busName}/drivers/${drvName}`);
   }
 
   /**
@@ -674,56 +751,86 @@ export class Sysfs {
   // --- /sys/bus ---------------------------------------------------------------------------
 
   #busRootDir(path: string): SysfsDir {
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
-      for (const bus of this.buses.buses) b.dir(bus.name, (p) => this.#busDir(bus, p));
-      return b.map;
-    });
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        for (const bus of this.buses.buses) b.dir(bus.name, (p) => this.#busDir(bus, p));
+        return b.map;
+      },
+      0o755,
+      // Registered buses are keyed by their (immutable) names.
+      (name) => {
+        const bus = this.buses.bus(name);
+        return bus ? this.#busDir(bus, join(path, name)) : undefined;
+      },
+    );
   }
 
   #busDir(bus: BusType, path: string): SysfsDir {
-    return dir(path, () => {
-      const b = new SysfsDirBuilder(path);
+    const own = <B extends EntrySink>(b: B): B => {
       for (const attr of this.buses.busAttributes()) b.file(attr, bus);
       b.groups(bus.busGroups, bus);
-      b.dir('devices', (dp) =>
-        dir(
-          dp,
-          () => {
-            const db = new SysfsDirBuilder(dp);
-            for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
-            return db.map;
-          },
-          0o755,
-          (name) => {
-            const dev = bus.p.byName.get(name);
-            return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
-          },
-        ),
-      );
-      b.dir('drivers', (dp) =>
-        dir(dp, () => {
-          const db = new SysfsDirBuilder(dp);
-          for (const drv of bus.p.drivers) db.dir(drv.name, (p) => this.driverDir(drv, p));
-          return db.map;
-        }),
-      );
-      return b.map;
-    });
-  }
-
-  driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
-    const own = <B extends EntrySink>(b: B): B => {
-      for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
-      b.groups(drv.bus.drvGroups, drv);
-      b.groups(drv.groups, drv);
-      if (drv.module) b.link('module', `/sys/module/${drv.module}`);
       return b;
     };
     return dir(
       path,
       () => {
         const b = own(new SysfsDirBuilder(path));
+        b.dir('devices', (dp) => this.#busDevicesDir(bus, dp));
+        b.dir('drivers', (dp) => this.#busDriversDir(bus, dp));
+        return b.map;
+      },
+      0o755,
+      // `devices` and `drivers` come last in the map above, so they shadow the attributes.
+      (name) => {
+        if (name === 'devices') return this.#busDevicesDir(bus, join(path, name));
+        if (name === 'drivers') return this.#busDriversDir(bus, join(path, name));
+        return resolve(own(new SysfsEntryFinder(path, name)).found);
+      },
+    );
+  }
+
+  #busDevicesDir(bus: BusType, dp: string): SysfsDir {
+    return dir(
+      dp,
+      () => {
+        const db = new SysfsDirBuilder(dp);
+        for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
+        return db.map;
+      },
+      0o755,
+      (name) => {
+        const dev = bus.p.byName.get(name);
+        return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
+      },
+    );
+  }
+
+  #busDriversDir(bus: BusType, dp: string): SysfsDir {
+    return dir(
+      dp,
+      () => {
+        const db = new SysfsDirBuilder(dp);
+        for (const drv of bus.p.drivers) db.dir(drv.name, (p) => this.driverDir(drv, p));
+        return db.map;
+      },
+      0o755,
+      // The last driver of that name, as the map keeps it (driver_register refuses duplicates).
+      (name) => {
+        const drivers = bus.p.drivers;
+        for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]!.name === name) return this.driverDir(drivers[i]!, join(dp, name));
+        return undefined;
+      },
+    );
+  }
+
+  driverDir(drv: DeviceDriver, path = `/sys/bus/${drv.bus.name}/drivers/${drv.name}`): SysfsDir {
+    return dir(
+      path,
+      () => {
+        const b = new SysfsDirBuilder(path);
+        this.#driverOwnEntries(drv, b);
         for (const dev of drv.bus.p.devices) {
           if (dev.driver === drv && dev.p.driverLinked) b.link(dev.name, `/sys${dev.devpath}`);
         }
@@ -734,9 +841,19 @@ export class Sysfs {
         // The device links come after the attributes in the map above, so they shadow them.
         const dev = drv.bus.p.byName.get(name);
         if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
-        return resolve(own(new SysfsEntryFinder(path, name)).found);
+        const f = new SysfsEntryFinder(path, name);
+        this.#driverOwnEntries(drv, f);
+        return resolve(f.found);
       },
     );
+  }
+
+  /** A driver's attributes, groups and module link (its directory but the device links). */
+  #driverOwnEntries(drv: DeviceDriver, b: EntrySink): void {
+    for (const attr of this.buses.driverAttributes(drv)) b.file(attr, drv);
+    b.groups(drv.bus.drvGroups, drv);
+    b.groups(drv.groups, drv);
+    if (drv.module && b.wants('module')) b.link('module', `/sys/module/${drv.module}`);
   }
 
   // --- /sys/class, /sys/dev, /sys/kernel --------------------------------------------------

@@ -12,7 +12,8 @@ export const UEVENT_NUM_ENVP = 64;
 export const UEVENT_BUFFER_SIZE = 2048;
 
 export class UeventEnv {
-  readonly #entries: [string, string][] = [];
+  /** The variables in order, flat: `[key, value, key, value, …]`. */
+  readonly #vars: string[] = [];
   #buflen = 0;
 
   /**
@@ -21,30 +22,36 @@ export class UeventEnv {
    * keys") or when "KEY=VALUE" and its NUL do not fit the buffer ("buffer size too small").
    */
   add(key: string, value: string): void {
-    if (this.#entries.length >= UEVENT_NUM_ENVP) throw kerr('ENOMEM', 'add_uevent_var: too many keys');
+    if (this.#vars.length >= 2 * UEVENT_NUM_ENVP) throw kerr('ENOMEM', 'add_uevent_var: too many keys');
     const len = key.length + 1 + value.length;
     if (len >= UEVENT_BUFFER_SIZE - this.#buflen) throw kerr('ENOMEM', 'add_uevent_var: buffer size too small');
     this.#buflen += len + 1;
-    this.#entries.push([key, value]);
+    this.#vars.push(key, value);
   }
 
   /** Drop every variable named `key` (zap_modalias_env), giving back its buffer space. */
   delete(key: string): void {
-    for (let i = this.#entries.length - 1; i >= 0; i--) {
-      const [k, v] = this.#entries[i]!;
-      if (k !== key) continue;
-      this.#buflen -= k.length + v.length + 2;
-      this.#entries.splice(i, 1);
+    const vars = this.#vars;
+    for (let i = vars.length - 2; i >= 0; i -= 2) {
+      if (vars[i] !== key) continue;
+      this.#buflen -= key.length + vars[i + 1]!.length + 2;
+      vars.splice(i, 2);
     }
   }
 
   /** The first value of `key`. */
   get(key: string): string | undefined {
-    return this.#entries.find(([k]) => k === key)?.[1];
+    const vars = this.#vars;
+    for (let i = 0; i < vars.length; i += 2) if (vars[i] === key) return vars[i + 1];
+    return undefined;
   }
 
+  /** The variables as KEY/value pairs, in order (a new array). */
   entries(): readonly (readonly [string, string])[] {
-    return this.#entries;
+    const vars = this.#vars;
+    const out: [string, string][] = [];
+    for (let i = 0; i < vars.length; i += 2) out.push([vars[i]!, vars[i + 1]!]);
+    return out;
   }
 
   /**
@@ -53,18 +60,20 @@ export class UeventEnv {
    * (internString): the same MODALIAS or PCI_ID made by every event's fill is kept once.
    */
   flat(): string[] {
-    const out = new Array<string>(this.#entries.length * 2);
-    for (let i = 0; i < this.#entries.length; i++) {
-      const [k, v] = this.#entries[i]!;
-      out[2 * i] = k;
-      out[2 * i + 1] = k === 'DEVPATH' || k === 'SEQNUM' ? v : internString(v);
+    const vars = this.#vars;
+    const out = new Array<string>(vars.length);
+    for (let i = 0; i < vars.length; i += 2) {
+      const k = vars[i]!;
+      const v = vars[i + 1]!;
+      out[i] = k;
+      out[i + 1] = k === 'DEVPATH' || k === 'SEQNUM' ? v : internString(v);
     }
     return out;
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#entries, this.#buflen];
+    return [this.#vars, this.#buflen];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#buflen = v[1] as never;

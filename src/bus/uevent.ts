@@ -145,9 +145,9 @@ export class KobjectUevent implements IKobjectUevent {
     return this.#seqnum;
   }
 
-  send(kobj: Kobject, action: UeventAction, extra: readonly (readonly [string, string])[] = []): Uevent | undefined {
+  send(kobj: Kobject, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined {
     try {
-      return this.#send(kobj, action, extra);
+      return this.#send(kobj.devpath, kobj.subsystem, action, extra, kobj, undefined);
     } catch (e) {
       // add_uevent_var's ENOMEM: kobject_uevent_env gives up and nothing is broadcast.
       if (DriverModelError.is(e) && e.errno === 'ENOMEM') return undefined;
@@ -155,31 +155,49 @@ export class KobjectUevent implements IKobjectUevent {
     }
   }
 
-  /** kobject_uevent_env; throws ENOMEM when the environment overflows (add_uevent_var). */
-  #send(kobj: Kobject, action: UeventAction, extra: readonly (readonly [string, string])[]): Uevent | undefined {
-    if (kobj.subsystem === undefined) return undefined;
+  /**
+   * kobject_uevent_env; throws ENOMEM when the environment overflows (add_uevent_var). The
+   * object's own variables come from `kobj.fill`, or from dev_uevent when `dev` is given (a
+   * device's event: no Kobject made for it).
+   */
+  #send(
+    devpath: string,
+    subsystem: string | undefined,
+    action: UeventAction,
+    extra: readonly (readonly [string, string])[] | undefined,
+    kobj: Kobject | undefined,
+    dev: Device | undefined,
+  ): Uevent | undefined {
+    if (subsystem === undefined) return undefined;
     const env = new UeventEnv();
     env.add('ACTION', action);
-    env.add('DEVPATH', kobj.devpath);
-    env.add('SUBSYSTEM', kobj.subsystem);
-    for (const [k, v] of extra) env.add(k, v);
-    kobj.fill?.(env);
+    env.add('DEVPATH', devpath);
+    env.add('SUBSYSTEM', subsystem);
+    if (extra) for (const [k, v] of extra) env.add(k, v);
+    if (dev) fillDeviceUevent(dev, env);
+    else kobj?.fill?.(env);
     // zap_modalias_env: an unbind event carries no MODALIAS (v4.15+), so udev rules that load
     // modules on any event with a MODALIAS do not fire on unbind.
     if (action === 'unbind') env.delete('MODALIAS');
     // The sequence number is taken before SEQNUM is added: an event that overflows right there
     // leaves a gap in the numbering, as in the kernel.
-    const seqnum = ++this.#seqnum;
+    const seqnum = (this.#seqnum += 1);
     env.add('SEQNUM', String(seqnum));
-    const event: Uevent = new LoggedUevent(seqnum, action, kobj.devpath, kobj.subsystem, env.flat());
+    const event: Uevent = new LoggedUevent(seqnum, action, devpath, subsystem, env.flat());
     this.#log.push(event);
     this.#onDidSend.fire(event);
     return event;
   }
 
+  /** kobject_uevent of a device (deviceKobject(dev)), unless its uevents are suppressed. */
   sendDevice(dev: Device, action: UeventAction, extra?: readonly (readonly [string, string])[]): Uevent | undefined {
     if (dev.p.ueventSuppress) return undefined;
-    return this.send(deviceKobject(dev), action, extra);
+    try {
+      return this.#send(dev.devpath, dev.bus?.name ?? dev.class?.name, action, extra, undefined, dev);
+    } catch (e) {
+      if (DriverModelError.is(e) && e.errno === 'ENOMEM') return undefined;
+      throw e;
+    }
   }
 
   synthesize(kobj: Kobject, buf: string): void {
@@ -194,7 +212,7 @@ export class KobjectUevent implements IKobjectUevent {
     const extra = space < 0 ? [['SYNTH_UUID', '0'] as [string, string]] : synthArgs(buf.slice(space + 1));
     // kobject_synth_uevent returns kobject_uevent_env's error: the write fails with ENOMEM when
     // the arguments fit their own environment but not the event's.
-    this.#send(kobj, word, extra);
+    this.#send(kobj.devpath, kobj.subsystem, word, extra, kobj, undefined);
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */

@@ -179,7 +179,7 @@ export class Vfs {
           // the file is first read; later reads continue in that buffer until EOF. A read at
           // another position than where the last one ended (lseek, pread) traverses anew.
           if (!f.seq || f.seq.readPos !== f.pos) {
-            f.seq = { buf: new TextEncoder().encode(attr.show!(f.obj).slice(0, PAGE_SIZE)), readPos: f.pos };
+            f.seq = { buf: utf8Encoder.encode(attr.show!(f.obj).slice(0, PAGE_SIZE)), readPos: f.pos };
           }
           data = f.seq.buf.slice(f.pos, f.pos + length);
           f.seq.readPos = f.pos + data.length;
@@ -188,7 +188,7 @@ export class Vfs {
         return data;
       }
       case 'proc': {
-        const text = new TextEncoder().encode(f.proc.read());
+        const text = utf8Encoder.encode(f.proc.read());
         const data = text.slice(f.pos, f.pos + length);
         f.pos += data.length;
         return data;
@@ -235,7 +235,7 @@ export class Vfs {
         // the store consumed. sysfs_kf_write: a 0-byte write does nothing.
         const chunk = data.length > PAGE_SIZE ? data.subarray(0, PAGE_SIZE) : data;
         if (chunk.length === 0) return 0;
-        const text = new TextDecoder('latin1').decode(chunk);
+        const text = latin1Decoder.decode(chunk);
         const n = attr.store!(f.obj, text, accessor(who));
         return Math.min(n, chunk.length);
       }
@@ -377,7 +377,7 @@ export class Vfs {
     checkPermission(who.cred, { mode: node.mode, uid: 0, gid: 0 }, MAY_READ, path);
     if (!(node.mode & 0o444) || !node.attr.show) throw kerr('EACCES', `${path}: Permission denied`);
     const text = node.attr.show(node.obj).slice(0, PAGE_SIZE);
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return latin1Decoder.decode(new TextEncoder().encode(text));
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return latin1Decoder.decode(utf8Encoder.encode(text));
     return text;
   }
 
@@ -391,6 +391,8 @@ const linkStat: StatResult = { type: 'link', mode: 0o777, uid: 0, gid: 0 };
 
 /** How Process.readFile decodes what read(2) returned. */
 const latin1Decoder = new TextDecoder('latin1');
+/** Stateless: one encoder serves every call. */
+const utf8Encoder = new TextEncoder();
 
 /** What an attribute's show/store/read/write sees of the caller; one per opener, made once. */
 const accessors = new WeakMap<Opener, { readonly hasCapability: (cap: string) => boolean; readonly comm: string }>();

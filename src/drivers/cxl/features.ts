@@ -44,6 +44,9 @@ import {
   cxlOpcodes as OP,
   cxlRc,
   cxlSetFeatFlags,
+  cxlLe16,
+  cxlPutLe16,
+  cxlPutLe32,
   decodeFeatEntry,
   encodeFeatEntry,
   fwctlDeviceTypes,
@@ -92,7 +95,7 @@ export function cxlSetFeatureScope(effects: number): number | undefined {
 /** get_supported_features: the count, then the entries in batches that fit the payload. */
 function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user: number } | undefined {
   const countIn = new Uint8Array(CXL_GET_SUP_FEATS_IN_SIZE);
-  new DataView(countIn.buffer).setUint32(0, CXL_GET_SUP_FEATS_OUT_HDR, true);
+  cxlPutLe32(countIn, 0, CXL_GET_SUP_FEATS_OUT_HDR);
   const first = cxlInternalSendCmd(mbox, {
     opcode: OP.GET_SUPPORTED_FEATURES,
     payloadIn: countIn,
@@ -100,7 +103,7 @@ function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user
     minOut: CXL_GET_SUP_FEATS_OUT_HDR,
   });
   if (first.errno !== 0) return undefined;
-  const count = new DataView(first.payloadOut.buffer, first.payloadOut.byteOffset).getUint16(2, true);
+  const count = cxlLe16(first.payloadOut, 2);
   if (count <= 0) return undefined;
   const maxFeats = Math.floor((mbox.payloadSize - CXL_GET_SUP_FEATS_OUT_HDR) / CXL_FEAT_ENTRY_SIZE);
   const entries: CxlFeatEntry[] = [];
@@ -112,9 +115,8 @@ function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user
     remain -= copy;
     const allocSize = CXL_GET_SUP_FEATS_OUT_HDR + copy * CXL_FEAT_ENTRY_SIZE;
     const input = new Uint8Array(CXL_GET_SUP_FEATS_IN_SIZE);
-    const v = new DataView(input.buffer);
-    v.setUint32(0, allocSize, true);
-    v.setUint16(4, start, true);
+    cxlPutLe32(input, 0, allocSize);
+    cxlPutLe16(input, 4, start);
     const r = cxlInternalSendCmd(mbox, {
       opcode: OP.GET_SUPPORTED_FEATURES,
       payloadIn: input,
@@ -124,7 +126,7 @@ function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user
     if (r.errno !== 0 || r.sizeOut <= CXL_GET_SUP_FEATS_OUT_HDR) return undefined;
     const retrieved = r.sizeOut - CXL_GET_SUP_FEATS_OUT_HDR;
     if (retrieved % CXL_FEAT_ENTRY_SIZE) return undefined;
-    const num = new DataView(r.payloadOut.buffer, r.payloadOut.byteOffset).getUint16(0, true);
+    const num = cxlLe16(r.payloadOut, 0);
     if (num * CXL_FEAT_ENTRY_SIZE !== retrieved) return undefined;
     for (let i = 0; i < num; i++) {
       const at = CXL_GET_SUP_FEATS_OUT_HDR + i * CXL_FEAT_ENTRY_SIZE;

@@ -14,8 +14,12 @@ import {
   CXL_LOG_ENTRY_SIZE,
   CXL_VENDOR_DEBUG_UUID,
   cxlOpcodes as OP,
+  cxlLe16,
+  cxlLe32,
+  cxlPutLe32,
   cxlReturnCodes,
   uuidBytes,
+  uuidEquals,
   uuidString,
 } from '../../protocols/index.js';
 import type { CxlMailboxDevice } from '../hw/cxl-mailbox.js';
@@ -112,20 +116,20 @@ export const CXL_MEM_COMMAND_ID_RAW = 2;
 export const CXL_MEM_COMMAND_ID_MAX = 25;
 
 /**
- * cxl_xfer_log: read `size` bytes of the log `uuid` with Get Log, min(remaining, payload) at a
- * time; a chunk answered short ends the read (the log is what arrived so far).
+ * cxl_xfer_log: read `size` bytes of the log `uuid` (its 16 bytes, as Get Supported Logs gave
+ * them) with Get Log, min(remaining, payload) at a time; a chunk answered short ends the read
+ * (the log is what arrived so far).
  */
-function cxlXferLog(mbox: CxlMailbox, uuid: string, size: number): Uint8Array {
+function cxlXferLog(mbox: CxlMailbox, uuid: Uint8Array, size: number): Uint8Array {
   const chunks: Uint8Array[] = [];
   let offset = 0;
   let remaining = size;
   while (remaining > 0) {
     const xfer = Math.min(remaining, mbox.payloadSize);
     const input = new Uint8Array(0x18);
-    input.set(uuidBytes(uuid));
-    const v = new DataView(input.buffer);
-    v.setUint32(16, offset, true);
-    v.setUint32(20, xfer, true);
+    input.set(uuid.subarray(0, 16));
+    cxlPutLe32(input, 16, offset);
+    cxlPutLe32(input, 20, xfer);
     const r = cxlInternalSendCmd(mbox, { opcode: OP.GET_LOG, payloadIn: input, sizeOut: xfer, minOut: 0 });
     // A short chunk: take what came and stop (mainline trims the log size to it).
     if (r.errno === 'EIO') {
@@ -137,7 +141,10 @@ function cxlXferLog(mbox: CxlMailbox, uuid: string, size: number): Uint8Array {
     offset += xfer;
     remaining -= xfer;
   }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  if (chunks.length === 1) return chunks[0]!;
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
@@ -146,21 +153,30 @@ function cxlXferLog(mbox: CxlMailbox, uuid: string, size: number): Uint8Array {
   return out;
 }
 
+/** The opcodes of the driver's command table, and those it enables whatever the CEL says. */
+const MEM_COMMAND_OPCODES: ReadonlySet<number> = new Set(cxlMemCommands.map((c) => c.opcode));
+const FORCE_ENABLED_OPCODES: readonly number[] = Object.freeze(
+  cxlMemCommands.filter((c) => 'forceEnable' in c && c.forceEnable).map((c) => c.opcode),
+);
+/** The CEL's UUID as a Get Supported Logs entry carries it; only compared against. */
+const CEL_UUID_BYTES = uuidBytes(CXL_CEL_UUID);
+
 /**
  * cxl_walk_cel: every opcode of the command table becomes enabled; Features: both read
  * commands → RO, and Set Feature as well → RW.
  */
 function cxlWalkCel(mbox: CxlMailbox, cel: Uint8Array): void {
-  const v = new DataView(cel.buffer, cel.byteOffset, cel.byteLength);
-  const feature = new Set<number>();
+  let getSupported = false;
+  let getFeature = false;
+  let setFeature = false;
   for (let i = 0; i + CXL_CEL_ENTRY_SIZE <= cel.length; i += CXL_CEL_ENTRY_SIZE) {
-    const opcode = v.getUint16(i, true);
-    if (cxlMemCommands.some((c) => c.opcode === opcode)) mbox.enabledCmds.add(opcode);
-    if (opcode === OP.GET_SUPPORTED_FEATURES || opcode === OP.GET_FEATURE || opcode === OP.SET_FEATURE) feature.add(opcode);
+    const opcode = cxlLe16(cel, i);
+    if (MEM_COMMAND_OPCODES.has(opcode)) mbox.enabledCmds.add(opcode);
+    if (opcode === OP.GET_SUPPORTED_FEATURES) getSupported = true;
+    else if (opcode === OP.GET_FEATURE) getFeature = true;
+    else if (opcode === OP.SET_FEATURE) setFeature = true;
   }
-  if (feature.has(OP.GET_SUPPORTED_FEATURES) && feature.has(OP.GET_FEATURE)) {
-    mbox.featCap = feature.has(OP.SET_FEATURE) ? CXL_FEATURES_RW : CXL_FEATURES_RO;
-  }
+  if (getSupported && getFeature) mbox.featCap = setFeature ? CXL_FEATURES_RW : CXL_FEATURES_RO;
 }
 
 /**
@@ -170,16 +186,15 @@ function cxlWalkCel(mbox: CxlMailbox, cel: Uint8Array): void {
 export function cxlEnumerateCmds(mbox: CxlMailbox): void {
   const r = cxlInternalSendCmd(mbox, { opcode: OP.GET_SUPPORTED_LOGS, payloadIn: new Uint8Array(0), sizeOut: mbox.payloadSize, minOut: 2 });
   if (r.errno !== 0) throw kerr(r.errno, `cxl: Get Supported Logs failed (rc ${r.returnCode})`);
-  const v = new DataView(r.payloadOut.buffer, r.payloadOut.byteOffset, r.payloadOut.byteLength);
-  const entries = v.getUint16(0, true);
+  const out = r.payloadOut;
+  const entries = cxlLe16(out, 0);
   for (let i = 0; i < entries; i++) {
     const at = 8 + i * CXL_LOG_ENTRY_SIZE;
-    if (at + CXL_LOG_ENTRY_SIZE > r.payloadOut.length) break;
-    const uuid = uuidString(r.payloadOut.subarray(at, at + 16));
-    if (uuid !== CXL_CEL_UUID) continue;
-    const size = v.getUint32(at + 16, true);
-    cxlWalkCel(mbox, cxlXferLog(mbox, uuid, size));
-    for (const c of cxlMemCommands) if ('forceEnable' in c && c.forceEnable) mbox.enabledCmds.add(c.opcode);
+    if (at + CXL_LOG_ENTRY_SIZE > out.length) break;
+    const uuid = out.subarray(at, at + 16);
+    if (!uuidEquals(uuid, CEL_UUID_BYTES)) continue;
+    cxlWalkCel(mbox, cxlXferLog(mbox, uuid, cxlLe32(out, at + 16)));
+    for (const opcode of FORCE_ENABLED_OPCODES) mbox.enabledCmds.add(opcode);
     return;
   }
   throw kerr('ENOENT', 'cxl: no Command Effects Log');

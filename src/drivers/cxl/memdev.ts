@@ -173,9 +173,9 @@ export class CxlCoreModule implements ModuleEntry {
     device.driverData = cxlmd;
     device.release = () => {
       this.#ida.free(id);
-      this.#live--;
+      this.#live -= 1;
     };
-    this.#live++;
+    this.#live += 1;
     this.#byMinor.set(id, cxlmd);
     try {
       this.core.add(device);

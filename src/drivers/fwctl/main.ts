@@ -202,9 +202,9 @@ export class FwctlCore implements ModuleEntry {
     device.release = () => {
       this.#ida.free(minor);
       fwctl.released = true;
-      this.#liveDevices--;
+      this.#liveDevices -= 1;
     };
-    this.#liveDevices++;
+    this.#liveDevices += 1;
     return fwctl;
   }
 
@@ -273,7 +273,7 @@ export class FwctlCore implements ModuleEntry {
       fwctl.files.attach(file);
       fwctl.uctxs.push(uctx);
       this.core.get(fwctl.device);
-      this.#liveUctxs++;
+      this.#liveUctxs += 1;
       file.privateData = uctx;
     },
     /** fwctl_fops_release: detach (if still registered), free, drop the device reference. */
@@ -288,7 +288,7 @@ export class FwctlCore implements ModuleEntry {
         fwctl.ops.closeUctx(uctx);
       }
       file.privateData = undefined;
-      this.#liveUctxs--;
+      this.#liveUctxs -= 1;
       this.core.put(fwctl.device);
     },
     /**

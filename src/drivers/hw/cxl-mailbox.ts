@@ -23,10 +23,18 @@ import {
   cxlOpcodes as OP,
   cxlRc,
   cxlSetFeatFlags,
+  cxlLe16,
+  cxlLe32,
+  cxlPutLe16,
+  cxlPutLe32,
   encodeFeatEntry,
   uuidBytes,
+  uuidEquals,
   uuidString,
 } from '../../protocols/index.js';
+
+/** The CEL's UUID as the Get Supported Logs entry and a Get Log input carry it; never handed out. */
+const CEL_UUID_BYTES = uuidBytes(CXL_CEL_UUID);
 
 export interface CxlMailboxReply {
   /** The return code (Status register bits 47:32). */
@@ -138,58 +146,55 @@ export class CxlMailboxDevice {
     this.cel = options.cel ?? cxlType3Cel;
   }
 
+  /** The Command Effects Log as the device returns it: one 4-byte entry per command, a fresh copy. */
   get celBytes(): Uint8Array {
-    const b = new Uint8Array(this.cel.length * CXL_CEL_ENTRY_SIZE);
-    const v = new DataView(b.buffer);
-    this.cel.forEach((e, i) => {
-      v.setUint16(i * 4, e.opcode, true);
-      v.setUint16(i * 4 + 2, e.effects, true);
-    });
+    const cel = this.cel;
+    const b = new Uint8Array(cel.length * CXL_CEL_ENTRY_SIZE);
+    for (let i = 0; i < cel.length; i++) {
+      cxlPutLe16(b, i * CXL_CEL_ENTRY_SIZE, cel[i]!.opcode);
+      cxlPutLe16(b, i * CXL_CEL_ENTRY_SIZE + 2, cel[i]!.effects);
+    }
     return b;
   }
 
   /** One command: the doorbell rang with `opcode` and `input` in the payload registers. */
   exec(opcode: number, input: Uint8Array): CxlMailboxReply {
     const r = this.#run(opcode, input);
-    const flags = opcode === OP.SET_FEATURE && input.length >= 20 ? new DataView(input.buffer, input.byteOffset).getUint32(16, true) : undefined;
+    const flags = opcode === OP.SET_FEATURE && input.length >= 20 ? cxlLe32(input, 16) : undefined;
     this.log.push(flags === undefined ? { opcode, rc: r.rc } : { opcode, rc: r.rc, flags });
     return r;
   }
 
   #run(opcode: number, input: Uint8Array): CxlMailboxReply {
     if (input.length > this.payloadSize) return fail('PAYLOADLEN');
-    if (!this.cel.some((c) => c.opcode === opcode)) return fail('UNSUPPORTED');
-    const v = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    if (!this.#supports(opcode)) return fail('UNSUPPORTED');
     switch (opcode) {
       case OP.GET_SUPPORTED_LOGS: {
         const out = new Uint8Array(8 + CXL_LOG_ENTRY_SIZE);
-        const o = new DataView(out.buffer);
-        o.setUint16(0, 1, true);
-        out.set(uuidBytes(CXL_CEL_UUID), 8);
-        o.setUint32(8 + 16, this.celBytes.length, true);
+        cxlPutLe16(out, 0, 1);
+        out.set(CEL_UUID_BYTES, 8);
+        cxlPutLe32(out, 8 + 16, this.cel.length * CXL_CEL_ENTRY_SIZE);
         return ok(out);
       }
       case OP.GET_LOG: {
         if (input.length !== 0x18) return fail('INPUT');
-        const uuid = uuidString(input.subarray(0, 16));
-        const offset = v.getUint32(16, true);
-        const length = v.getUint32(20, true);
-        if (uuid !== CXL_CEL_UUID) return fail('UNSUPPORTED');
+        const offset = cxlLe32(input, 16);
+        const length = cxlLe32(input, 20);
+        if (!uuidEquals(input, CEL_UUID_BYTES)) return fail('UNSUPPORTED');
         const log = this.celBytes;
         if (length > this.payloadSize || offset > log.length) return fail('INPUT');
-        return ok(log.slice(offset, offset + length));
+        return ok(offset === 0 && length >= log.length ? log : log.slice(offset, offset + length));
       }
       case OP.GET_SUPPORTED_FEATURES: {
         if (input.length !== CXL_GET_SUP_FEATS_IN_SIZE) return fail('INPUT');
-        const count = v.getUint32(0, true);
-        const start = v.getUint16(4, true);
+        const count = cxlLe32(input, 0);
+        const start = cxlLe16(input, 4);
         if (count < CXL_GET_SUP_FEATS_OUT_HDR || start > this.features.length) return fail('INPUT');
         const room = Math.floor((Math.min(count, this.payloadSize) - CXL_GET_SUP_FEATS_OUT_HDR) / CXL_FEAT_ENTRY_SIZE);
         const n = Math.max(0, Math.min(room, this.features.length - start));
         const out = new Uint8Array(CXL_GET_SUP_FEATS_OUT_HDR + n * CXL_FEAT_ENTRY_SIZE);
-        const o = new DataView(out.buffer);
-        o.setUint16(0, n, true);
-        o.setUint16(2, this.features.length, true);
+        cxlPutLe16(out, 0, n);
+        cxlPutLe16(out, 2, this.features.length);
         for (let i = 0; i < n; i++) out.set(encodeFeatEntry(this.features[start + i]!.entry), CXL_GET_SUP_FEATS_OUT_HDR + i * CXL_FEAT_ENTRY_SIZE);
         return ok(out);
       }
@@ -197,8 +202,8 @@ export class CxlMailboxDevice {
         if (input.length !== CXL_GET_FEAT_IN_SIZE) return fail('INPUT');
         const f = this.#feature(input);
         if (!f) return fail('UNSUPPORTED');
-        const offset = v.getUint16(16, true);
-        const count = v.getUint16(18, true);
+        const offset = cxlLe16(input, 16);
+        const count = cxlLe16(input, 18);
         const selection = input[20]!;
         let data: Uint8Array;
         if (selection === cxlGetFeatSelection.CURRENT) data = f.current;
@@ -209,12 +214,19 @@ export class CxlMailboxDevice {
         return ok(data.slice(offset, Math.min(data.length, offset + count)));
       }
       case OP.SET_FEATURE:
-        return this.#setFeature(input, v);
+        return this.#setFeature(input);
       case OP.IDENTIFY:
         return ok(new Uint8Array(IDENTIFY_SIZE));
       default:
         return fail('UNSUPPORTED');
     }
+  }
+
+  /** Whether the CEL lists `opcode` (what the device implements). */
+  #supports(opcode: number): boolean {
+    const cel = this.cel;
+    for (let i = 0; i < cel.length; i++) if (cel[i]!.opcode === opcode) return true;
+    return false;
   }
 
   #feature(input: Uint8Array): CxlDeviceFeature | undefined {
@@ -223,12 +235,12 @@ export class CxlMailboxDevice {
   }
 
   /** Set Feature: full transfer, or initiate/continue/finish (abort drops a transfer). */
-  #setFeature(input: Uint8Array, v: DataView): CxlMailboxReply {
+  #setFeature(input: Uint8Array): CxlMailboxReply {
     if (input.length < CXL_SET_FEAT_HDR_SIZE) return fail('INPUT');
     const f = this.#feature(input);
     if (!f || !(f.entry.flags & F.CHANGEABLE) || f.entry.setSize === 0) return fail('UNSUPPORTED');
-    const flags = v.getUint32(16, true);
-    const offset = v.getUint16(20, true);
+    const flags = cxlLe32(input, 16);
+    const offset = cxlLe16(input, 20);
     if (input[22] !== f.entry.setVersion) return fail('FEATUREVERSION');
     const data = [...input.subarray(CXL_SET_FEAT_HDR_SIZE)];
     const action = flags & cxlSetFeatFlags.TRANSFER_MASK;

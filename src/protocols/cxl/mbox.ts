@@ -146,14 +146,80 @@ export const cxlKernelExclusiveFeatures = {
   RANK_SPARING: '34dbaff5-0552-4281-8f76-da0b5e7a76a7',
 } as const;
 
+/** Two lowercase hex digits per byte value, for uuidString. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * The 16 bytes of a UUID in its text form (32 hex digits, '-' anywhere between them, as every
+ * UUID this model writes is: uuid_t byte order as printed). A digit that is not hex reads as 0.
+ */
 export function uuidBytes(uuid: string): Uint8Array {
-  const hex = uuid.replace(/-/g, '');
-  return Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+  const out = new Uint8Array(16);
+  let b = 0;
+  let hi = -1;
+  for (let i = 0; i < uuid.length && b < 16; i++) {
+    const c = uuid.charCodeAt(i);
+    if (c === 0x2d) continue;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x61 + 10 : 0;
+    if (hi < 0) hi = d;
+    else {
+      out[b++] = (hi << 4) | d;
+      hi = -1;
+    }
+  }
+  return out;
 }
 
+/** The printed form (lowercase, 8-4-4-4-12) of the first 16 bytes of `b` (which has at least 16). */
 export function uuidString(b: Uint8Array): string {
-  const h = [...b.subarray(0, 16)].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const x = HEX2;
+  return (
+    x[b[0]!]! +
+    x[b[1]!]! +
+    x[b[2]!]! +
+    x[b[3]!]! +
+    '-' +
+    x[b[4]!]! +
+    x[b[5]!]! +
+    '-' +
+    x[b[6]!]! +
+    x[b[7]!]! +
+    '-' +
+    x[b[8]!]! +
+    x[b[9]!]! +
+    '-' +
+    x[b[10]!]! +
+    x[b[11]!]! +
+    x[b[12]!]! +
+    x[b[13]!]! +
+    x[b[14]!]! +
+    x[b[15]!]!
+  );
+}
+
+/** Whether the first 16 bytes of `b` are the UUID `uuid` (uuidString(b) === uuid, without the string). */
+export function uuidEquals(b: Uint8Array, uuid: Uint8Array): boolean {
+  if (b.length < 16) return false;
+  for (let i = 0; i < 16; i++) if (b[i] !== uuid[i]) return false;
+  return true;
+}
+
+/** Little-endian field readers and writers over byte arrays (no DataView, no ArrayBuffer). */
+export function cxlLe16(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+export function cxlLe32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+export function cxlPutLe16(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+}
+export function cxlPutLe32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
 }
 
 /** CEL entry: opcode u16 @0, effect u16 @2. */
@@ -193,29 +259,28 @@ export const CXL_FEAT_ENTRY_SIZE = 48;
 
 export function encodeFeatEntry(e: CxlFeatEntry): Uint8Array {
   const b = new Uint8Array(CXL_FEAT_ENTRY_SIZE);
-  const v = new DataView(b.buffer);
   b.set(uuidBytes(e.uuid), 0);
-  v.setUint16(16, e.id, true);
-  v.setUint16(18, e.getSize, true);
-  v.setUint16(20, e.setSize, true);
-  v.setUint32(22, e.flags >>> 0, true);
+  cxlPutLe16(b, 16, e.id);
+  cxlPutLe16(b, 18, e.getSize);
+  cxlPutLe16(b, 20, e.setSize);
+  cxlPutLe32(b, 22, e.flags >>> 0);
   b[26] = e.getVersion;
   b[27] = e.setVersion;
-  v.setUint16(28, e.effects, true);
+  cxlPutLe16(b, 28, e.effects);
   return b;
 }
 
 export function decodeFeatEntry(b: Uint8Array): CxlFeatEntry {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 30) throw new RangeError(`decodeFeatEntry: ${b.length} bytes`);
   return {
-    uuid: uuidString(b.subarray(0, 16)),
-    id: v.getUint16(16, true),
-    getSize: v.getUint16(18, true),
-    setSize: v.getUint16(20, true),
-    flags: v.getUint32(22, true),
+    uuid: uuidString(b),
+    id: cxlLe16(b, 16),
+    getSize: cxlLe16(b, 18),
+    setSize: cxlLe16(b, 20),
+    flags: cxlLe32(b, 22),
     getVersion: b[26]!,
     setVersion: b[27]!,
-    effects: v.getUint16(28, true),
+    effects: cxlLe16(b, 28),
   };
 }
 
