@@ -61,6 +61,7 @@ export function complianceResponder(device: ComplianceDevice): DoeProtocolRespon
   return {
     vendor: doeProtocols.CXL_COMPLIANCE.vendor,
     type: doeProtocols.CXL_COMPLIANCE.type,
+    state: device,
     respond: (payload) => complianceRespond(device, payload),
   };
 }

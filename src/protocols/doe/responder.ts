@@ -15,4 +15,11 @@ export interface DoeProtocolResponder {
   /** Data object type within the vendor's space. */
   readonly type: number;
   respond(payload: Uint8Array): Uint8Array | undefined;
+  /**
+   * The mutable state `respond` works on when it keeps some (an SPDM engine: its random stream,
+   * transcript and sessions; a compliance device: the injections in effect), as a property so a
+   * machine snapshot walks and restores it (docs/snapshot.md: state held only by a closure is
+   * not seen, and a restored machine would answer from the state its last run left).
+   */
+  readonly state?: object;
 }

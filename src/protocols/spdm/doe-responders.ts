@@ -13,7 +13,7 @@ export const DOE_TYPE_SECURED_SPDM = 0x02;
 
 export function spdmDoeResponders(engine: SpdmResponder): [DoeProtocolResponder, DoeProtocolResponder] {
   return [
-    { vendor: PCI_SIG_VENDOR, type: DOE_TYPE_SPDM, respond: (payload) => engine.respond(payload) },
-    { vendor: PCI_SIG_VENDOR, type: DOE_TYPE_SECURED_SPDM, respond: (payload) => engine.respondSecured(payload) },
+    { vendor: PCI_SIG_VENDOR, type: DOE_TYPE_SPDM, state: engine, respond: (payload) => engine.respond(payload) },
+    { vendor: PCI_SIG_VENDOR, type: DOE_TYPE_SECURED_SPDM, state: engine, respond: (payload) => engine.respondSecured(payload) },
   ];
 }
