@@ -77,7 +77,7 @@ function prefixSeconds(loaded: LoadedScenario, runs: number): number {
 }
 
 /** `snapshot`: campaigns restore a snapshot taken before the block where they can (CampaignOptions.snapshot). */
-export function measureExplorer(file = DOE_SCENARIO, schedules = 200, snapshot = true): ExplorerThroughput {
+export function measureExplorer(file = DOE_SCENARIO, schedules = 1000, snapshot = true): ExplorerThroughput {
   const loaded = loadExploreScenario(file);
   explore(loaded, { schedules: 20, seed: 1_000_000, stopAtFirst: false, snapshot });
   const c0 = cpuSeconds();

@@ -11,7 +11,7 @@ import { DOE_SCENARIO, MEASURED_BUILD, measureExplorer } from './explore-measure
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const file = opt('--file', DOE_SCENARIO);
-const r = measureExplorer(file, Number(opt('--schedules', '200')), !args.includes('--no-snapshot'));
+const r = measureExplorer(file, Number(opt('--schedules', '1000')), !args.includes('--no-snapshot'));
 const round = (x: number) => Math.round(x * 10) / 10;
 if (args.includes('--json')) {
   console.log(JSON.stringify({ figure: 'explorer.schedules_per_second', value: round(r.perCpuSecond), unit: 'schedules/s (one core, CPU time)' }));
