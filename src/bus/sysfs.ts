@@ -138,6 +138,23 @@ function dir(path: string, make: () => Map<string, Entry>, mode = 0o755, lookup?
   return new DirNode(path, mode, make, lookup);
 }
 
+/** A bus's `devices/` or a class's directory: a link per device, in registration order, to its /sys path. */
+function deviceLinksDir(path: string, devices: Iterable<Device>, byName: ReadonlyMap<string, Device>): SysfsDir {
+  return dir(
+    path,
+    () => {
+      const b = new SysfsDirBuilder(path);
+      for (const dev of devices) b.link(dev.name, `/sys${dev.devpath}`);
+      return b.map;
+    },
+    0o755,
+    (name) => {
+      const dev = byName.get(name);
+      return dev ? new LinkNode(path, name, `/sys${dev.devpath}`) : undefined;
+    },
+  );
+}
+
 /**
  * For tests: the entry `name` of a directory as its full listing holds it, bypassing a
  * single-name lookup; undefined for a directory not built here.
@@ -792,19 +809,7 @@ export class Sysfs {
   }
 
   #busDevicesDir(bus: BusType, dp: string): SysfsDir {
-    return dir(
-      dp,
-      () => {
-        const db = new SysfsDirBuilder(dp);
-        for (const dev of bus.p.devices) db.link(dev.name, `/sys${dev.devpath}`);
-        return db.map;
-      },
-      0o755,
-      (name) => {
-        const dev = bus.p.byName.get(name);
-        return dev ? new LinkNode(dp, name, `/sys${dev.devpath}`) : undefined;
-      },
-    );
+    return deviceLinksDir(dp, bus.p.devices, bus.p.byName);
   }
 
   #busDriversDir(bus: BusType, dp: string): SysfsDir {
@@ -862,21 +867,7 @@ export class Sysfs {
     return dir(path, () => {
       const b = new SysfsDirBuilder(path);
       for (const cls of this.buses.classes) {
-        b.dir(cls.name, (cp) =>
-          dir(
-            cp,
-            () => {
-              const cb = new SysfsDirBuilder(cp);
-              for (const dev of cls.p.devices) cb.link(dev.name, `/sys${dev.devpath}`);
-              return cb.map;
-            },
-            0o755,
-            (name) => {
-              const dev = cls.p.byName.get(name);
-              return dev ? new LinkNode(cp, name, `/sys${dev.devpath}`) : undefined;
-            },
-          ),
-        );
+        b.dir(cls.name, (cp) => deviceLinksDir(cp, cls.p.devices, cls.p.byName));
       }
       return b.map;
     });
