@@ -5,18 +5,13 @@
  * require the run to report it at the very next check: no later task may be chosen (the hook
  * checks first), from a snapshot base (campaigns) and on a fresh machine with a timeline (replays).
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ChoicePolicy, Scheduler } from '../../src/base/index.js';
-import { type Machine, machineScenarioHost, prepareBase, runSchedule } from '../../src/machine/index.js';
-import { type LoadedScenario, loadScenario } from '../../src/scenario/index.js';
+import { type Machine, prepareBase, runSchedule } from '../../src/machine/index.js';
 import { Process } from '../../src/userspace/index.js';
+import { loadScenarioFile } from '../support/load-scenario.js';
 
-function load(file: string): LoadedScenario {
-  const r = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
-  return r.loaded;
-}
+const load = loadScenarioFile;
 
 const exclusive = load('examples/explore/doe-aux-exclusive.yaml');
 const planted = /^uevent add \/devices\/planted has SEQNUM 0 after \d+$/;

@@ -4,7 +4,6 @@
  * same budget, the two classic driver-core races are found or ruled out, state hashing prunes,
  * shards partition a campaign, and a `concurrent:` block loads, validates and runs.
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,12 +21,9 @@ import {
   shrink,
 } from '../../src/machine/index.js';
 import { type LoadedScenario, loadScenario, runScenarioText } from '../../src/scenario/index.js';
+import { loadScenarioFile } from '../support/load-scenario.js';
 
-function load(file: string): LoadedScenario {
-  const r = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
-  return r.loaded;
-}
+const load = loadScenarioFile;
 
 const shared = load('examples/explore/doe-pci-core-shared.yaml');
 const exclusive = load('examples/explore/doe-aux-exclusive.yaml');

@@ -3,17 +3,12 @@
  * repeat a run already made gets that run's result. The campaign's counts and first violation must
  * be those of running every seed.
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Chooser, ScheduleTrie, explore, machineScenarioHost, prepareBase, randomChooser, runSchedule } from '../../src/machine/index.js';
-import { type LoadedScenario, loadScenario } from '../../src/scenario/index.js';
+import { type Chooser, ScheduleTrie, explore, prepareBase, randomChooser, runSchedule } from '../../src/machine/index.js';
+import { loadScenarioFile } from '../support/load-scenario.js';
 
-function load(file: string): LoadedScenario {
-  const r = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
-  return r.loaded;
-}
+const load = loadScenarioFile;
 
 /**
  * A deterministic stand-in for a run: a tree whose widths and ends are a function of the choices

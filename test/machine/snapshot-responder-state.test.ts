@@ -4,13 +4,12 @@
  * `state`, so a machine snapshot restores it: a run from a snapshot answers as a fresh machine
  * would, not from the state the previous run left.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { restoreSnapshot, takeSnapshot } from '../../src/base/index.js';
 import { cxlType3SpdmResponders } from '../../src/drivers/hw/cxl-spdm.js';
-import { machineScenarioHost, prepareBase, randomChooser, runSchedule } from '../../src/machine/index.js';
+import { prepareBase, randomChooser, runSchedule } from '../../src/machine/index.js';
 import { complianceResponder, crypto, decodeComplianceResponse, encodeComplianceRequest, type3ComplianceDevice } from '../../src/protocols/index.js';
-import { loadScenario } from '../../src/scenario/index.js';
+import { loadScenarioFile } from '../support/load-scenario.js';
 
 describe('DOE responder state under snapshot/restore', () => {
   it('restores the compliance injections in effect', () => {
@@ -37,14 +36,12 @@ describe('DOE responder state under snapshot/restore', () => {
   });
 
   it('makes a schedule run from a snapshot sign what the same schedule signed before (no new signature)', () => {
-    const file = 'examples/explore/doe-aux-exclusive.yaml';
-    const loaded = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
-    if (!loaded.ok) throw new Error('scenario');
-    const base = prepareBase(loaded.loaded)!;
+    const loaded = loadScenarioFile('examples/explore/doe-aux-exclusive.yaml');
+    const base = prepareBase(loaded)!;
     try {
-      runSchedule(loaded.loaded, { base, choose: randomChooser(3) });
+      runSchedule(loaded, { base, choose: randomChooser(3) });
       const signed = crypto.memoStats('ecdsa-sign').misses;
-      for (let i = 0; i < 3; i++) runSchedule(loaded.loaded, { base, choose: randomChooser(3) });
+      for (let i = 0; i < 3; i++) runSchedule(loaded, { base, choose: randomChooser(3) });
       // The device's CHALLENGE_AUTH signs a transcript holding its nonce: the same nonce each time.
       expect(crypto.memoStats('ecdsa-sign').misses).toBe(signed);
     } finally {

@@ -5,24 +5,12 @@
  * and leaves nothing to write for the next restore, and no run adds an own property a restore
  * cannot see (non-enumerable or symbol-keyed).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { snapshotStats } from '../../src/base/index.js';
-import {
-  machineHiddenKeyChanges,
-  machineScenarioHost,
-  machineSnapshotDiff,
-  prepareBase,
-  randomChooser,
-  runSchedule,
-} from '../../src/machine/index.js';
-import { type LoadedScenario, loadScenario } from '../../src/scenario/index.js';
+import { machineHiddenKeyChanges, machineSnapshotDiff, prepareBase, randomChooser, runSchedule } from '../../src/machine/index.js';
+import { loadScenarioFile } from '../support/load-scenario.js';
 
-function load(file: string): LoadedScenario {
-  const r = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost());
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
-  return r.loaded;
-}
+const load = loadScenarioFile;
 
 describe('machine restore: work', () => {
   for (const file of ['examples/explore/doe-pci-core-shared.yaml', 'examples/explore/unbind-vs-open.yaml']) {

@@ -6,7 +6,7 @@
  * that follows a run that changed lots of state (hotplug, unbind, rmmod, open files). A service
  * that forgets a field shows up here as a difference.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DriverModelError } from '../../src/base/index.js';
 import fc from 'fast-check';
@@ -20,16 +20,13 @@ import {
   randomChooser,
   runSchedule,
 } from '../../src/machine/index.js';
-import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, loadScenario, perform } from '../../src/scenario/index.js';
+import { type FdSlot, type LoadedScenario, type ScenarioMachine, type Step, perform } from '../../src/scenario/index.js';
 import { machineState } from '../support/machine-state.js';
+import { loadScenarioFile } from '../support/load-scenario.js';
 
 type Sm = ScenarioMachine & { readonly machine: Machine };
 
-function load(file: string): LoadedScenario {
-  const r = loadScenario(readFileSync(file, 'utf8'), file, machineScenarioHost(), { baseDir: 'examples/scenarios' });
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
-  return r.loaded;
-}
+const load = (file: string): LoadedScenario => loadScenarioFile(file, { baseDir: 'examples/scenarios' });
 
 function build(loaded: LoadedScenario): Sm {
   const sm = machineScenarioHost().createMachine(loaded.machineOptions) as Sm;
