@@ -156,6 +156,16 @@ function deviceLinksDir(path: string, devices: Iterable<Device>, byName: Readonl
 }
 
 /**
+ * The driver a bus's `drivers/` directory shows under `name`: the last registered of that name,
+ * as its map keeps it (driver_register refuses duplicates, so there is at most one).
+ */
+function lastDriverNamed(bus: BusType, name: string): DeviceDriver | undefined {
+  const drivers = bus.p.drivers;
+  for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]!.name === name) return drivers[i];
+  return undefined;
+}
+
+/**
  * For tests: the entry `name` of a directory as its full listing holds it, bypassing a
  * single-name lookup; undefined for a directory not built here.
  */
@@ -510,10 +520,7 @@ export class Sysfs {
     if (busName === '.' || busName === '..' || drvName === '.' || drvName === '..') return undefined;
     const bus = this.buses.bus(busName);
     if (!bus) return undefined;
-    // The last driver of that name, as #busDriversDir answers.
-    const drivers = bus.p.drivers;
-    let drv: DeviceDriver | undefined;
-    for (let i = drivers.length - 1; i >= 0 && !drv; i--) if (drivers[i]!.name === drvName) drv = drivers[i];
+    const drv = lastDriverNamed(bus, drvName);
     if (!drv) return undefined;
     queue.splice(0, 4);
     return this.driverDir(drv, `/sys/bus/${busName}/drivers/${drvName}`);
@@ -821,11 +828,9 @@ export class Sysfs {
         return db.map;
       },
       0o755,
-      // The last driver of that name, as the map keeps it (driver_register refuses duplicates).
       (name) => {
-        const drivers = bus.p.drivers;
-        for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]!.name === name) return this.driverDir(drivers[i]!, join(dp, name));
-        return undefined;
+        const drv = lastDriverNamed(bus, name);
+        return drv ? this.driverDir(drv, join(dp, name)) : undefined;
       },
     );
   }

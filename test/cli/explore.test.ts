@@ -57,6 +57,17 @@ describe('auxbus explore', () => {
     expect(io.out).toBe('no violation in 2 schedules\n');
   });
 
+  it('should say how many schedules ran when seeds repeat one, and report as if every seed ran', async () => {
+    const r = await explore(EXCLUSIVE, '--schedules', '40');
+    expect(r.status).toBe(0);
+    const m = /^no violation in 40 schedules \((\d+) run; (\d+) repeated a schedule already run\)\n$/.exec(r.out);
+    expect(m).not.toBeNull();
+    expect(Number(m![1]) + Number(m![2])).toBe(40);
+    expect(Number(m![2])).toBeGreaterThan(0);
+    // The JSON summary counts seeds, as before the repeats were answered from the runs.
+    expect(JSON.parse((await explore(EXCLUSIVE, '--schedules', '40', '--json')).out)).toEqual({ schedules: 40, violations: 0, shortest: null });
+  });
+
   const summary = async (...argv: string[]) => {
     const r = await explore(...argv, '--json');
     return JSON.parse(r.out.trim().split('\n').at(-1)!) as { schedules: number; violations: number; shortest: string | null };
