@@ -6,8 +6,9 @@
  * counted only in the campaign's rate of seeds.
  *
  * Two figures, from one process: the *cold* rate of its first 1,000-seed campaign, and the
- * *steady-state* rate once V8 has warmed up — the median of three campaigns of the same seeds run
- * after five others. V8 takes a few thousand schedules to settle (its optimising compiler works
+ * *steady-state* rate once V8 has warmed up — the median of three campaigns run after five
+ * others. Every campaign has seeds of its own (no campaign repeats another's schedules, so no
+ * process-wide memo can answer one from an earlier campaign). V8 takes a few thousand schedules to settle (its optimising compiler works
  * from the type feedback of code run often enough), so a campaign of 1,000 seeds in a fresh
  * process spends most of its time warming up, while a long campaign (the stress budgets, a CI
  * shard of 100,000 seeds) runs at the steady rate. The curve of every campaign's rate is returned
@@ -46,7 +47,7 @@ export interface ExplorerThroughput {
   readonly violating: number;
   /**
    * Schedules run per CPU second once V8 has warmed up: the median of the measured campaigns
-   * (`STEADY_CAMPAIGNS`), each the same seeds as the cold one, after `WARM_UP_CAMPAIGNS` others.
+   * (`STEADY_CAMPAIGNS`), run after `WARM_UP_CAMPAIGNS` others.
    */
   readonly perCpuSecond: number;
   /** The same campaigns per wall second (the CPU figure also counts V8's GC and compiler threads). */
@@ -99,8 +100,8 @@ export const STEADY_CAMPAIGNS = 3;
 
 /**
  * `snapshot`: campaigns restore a snapshot taken before the block where they can
- * (CampaignOptions.snapshot). The cold campaign and the measured ones run the same seeds from 1;
- * the warm-up campaigns run other seed ranges. `onCampaign` sees each campaign's rate as it ends.
+ * (CampaignOptions.snapshot). The cold campaign runs seeds from 1, campaign k (from 0) seeds from
+ * k·1,000,000 + 1. `onCampaign` sees each campaign's rate as it ends.
  */
 export function measureExplorer(
   file = DOE_SCENARIO,
@@ -126,9 +127,9 @@ export function measureExplorer(
   };
   const cold = campaign(1);
   note(cold.rate);
-  for (let i = 0; i < WARM_UP_CAMPAIGNS; i++) note(campaign((i + 2) * 1_000_000 + 1).rate);
-  const measured = Array.from({ length: STEADY_CAMPAIGNS }, () => {
-    const c = campaign(1);
+  for (let i = 0; i < WARM_UP_CAMPAIGNS; i++) note(campaign((i + 1) * 1_000_000 + 1).rate);
+  const measured = Array.from({ length: STEADY_CAMPAIGNS }, (_, i) => {
+    const c = campaign((WARM_UP_CAMPAIGNS + i + 1) * 1_000_000 + 1);
     note(c.rate);
     return c;
   }).sort((a, b) => a.rate - b.rate);
