@@ -25,11 +25,12 @@ export interface HashAlgorithm {
 
 /**
  * Digests of inputs this long or longer are memoised across machines (memo.ts): every booted
- * machine's CMA authentication hashes the same certificate chains and transcripts, and turning
- * the input into a memo key costs a small fraction of hashing it. Shorter inputs (the DRBG's
- * blocks, HMAC pads) are hashed each time.
+ * machine's CMA authentication hashes the same certificates, chains and transcripts, and the
+ * memo's lookup (a fingerprint and a comparison, a word at a time) costs a small fraction of
+ * hashing the same bytes — from two SHA-384 blocks up (a 148-byte signing prefix || digest, a
+ * ~450-byte root certificate). Shorter inputs (the DRBG's blocks, HMAC pads) are hashed each time.
  */
-export const DIGEST_MEMO_MIN_BYTES = 512;
+export const DIGEST_MEMO_MIN_BYTES = 128;
 
 function make(name: HashName, fn: typeof sha256): HashAlgorithm {
   const memo = bytesMemo(`${name}-digest`, 512);

@@ -6,8 +6,10 @@
  * signatures and verifications. Results are copied out, so no caller can alter a cached value.
  * Cleared wholesale when full.
  *
- * The key is the inputs themselves, each as a length-prefixed one-byte string (a byte per
- * character): unambiguous, and built with one native call per 8 KiB rather than per byte.
+ * The key is the inputs themselves, kept as copies: a lookup fingerprints the parts (their kinds,
+ * lengths and contents, a word at a time) into a 32-bit bucket number and compares the parts with
+ * each entry of that bucket byte for byte, so two keys are the same entry exactly when their
+ * parts are equal, and no input is ever copied into a string.
  */
 const MAX_ENTRIES = 4096;
 
@@ -20,8 +22,16 @@ export function memoStats(name: string): { readonly hits: number; readonly misse
   return { hits: m?.hits ?? 0, misses: m?.misses ?? 0 };
 }
 
+/** A remembered value under its key; entries whose keys share a fingerprint are chained. */
+interface Entry<T> {
+  readonly key: readonly (Uint8Array | string)[];
+  readonly value: T;
+  readonly next: Entry<T> | undefined;
+}
+
 export class PureMemo<T> {
-  readonly #map = new Map<string, T>();
+  readonly #map = new Map<number, Entry<T>>();
+  #entries = 0;
   /** Lookups answered from the memo, and computed (for tests counting work, never time). */
   hits = 0;
   misses = 0;
@@ -35,29 +45,73 @@ export class PureMemo<T> {
 
   /** The cached value for `parts`, computing it with `compute` the first time. */
   get(parts: readonly (Uint8Array | string)[], compute: () => T): T {
-    let key = '';
-    for (const p of parts) key += typeof p === 'string' ? `s${p.length}:${p}` : `b${p.length}:${byteString(p)}`;
-    const hit = this.#map.get(key);
-    if (hit !== undefined) {
-      this.hits++;
-      return this.copy(hit);
+    const fp = fingerprint(parts);
+    const head = this.#map.get(fp);
+    for (let e = head; e !== undefined; e = e.next) {
+      if (sameParts(e.key, parts)) {
+        this.hits++;
+        return this.copy(e.value);
+      }
     }
     this.misses++;
     const value = compute();
-    if (this.#map.size >= this.maxEntries) this.#map.clear();
-    this.#map.set(key, this.copy(value));
+    if (this.#entries >= this.maxEntries) {
+      this.#map.clear();
+      this.#entries = 0;
+    }
+    const key = parts.map((p) => (typeof p === 'string' ? p : p.slice()));
+    this.#map.set(fp, { key, value: this.copy(value), next: this.#map.get(fp) });
+    this.#entries++;
     return value;
   }
 }
 
-const CHUNK = 8192;
+/** FNV-1a's prime: the mixing step of the fingerprint. */
+const PRIME = 0x01000193;
 
-/** The bytes as a string of char codes 0–255, one per byte. */
-export function byteString(b: Uint8Array): string {
-  if (b.length <= CHUNK) return String.fromCharCode.apply(null, b as unknown as number[]);
-  let s = '';
-  for (let i = 0; i < b.length; i += CHUNK) s += String.fromCharCode.apply(null, b.subarray(i, i + CHUNK) as unknown as number[]);
-  return s;
+/** A 32-bit fingerprint of the parts: each part's kind and length, then its bytes (words) or characters. */
+export function fingerprint(parts: readonly (Uint8Array | string)[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      h = Math.imul(h ^ 0x73, PRIME);
+      h = Math.imul(h ^ p.length, PRIME);
+      for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), PRIME);
+      continue;
+    }
+    const n = p.length;
+    h = Math.imul(h ^ 0x62, PRIME);
+    h = Math.imul(h ^ n, PRIME);
+    const words = n >>> 2;
+    const v = new DataView(p.buffer, p.byteOffset, n);
+    for (let i = 0; i < words; i++) h = Math.imul(h ^ v.getInt32(i << 2, true), PRIME);
+    for (let i = words << 2; i < n; i++) h = Math.imul(h ^ p[i]!, PRIME);
+  }
+  return h;
+}
+
+/** Whether two keys have the same parts: the same kinds, lengths and contents, in order. */
+function sameParts(a: readonly (Uint8Array | string)[], b: readonly (Uint8Array | string)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (typeof x === 'string' || typeof y === 'string') {
+      if (x !== y) return false;
+    } else if (!sameBytes(x, y)) return false;
+  }
+  return true;
+}
+
+function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
+  const n = x.length;
+  if (n !== y.length) return false;
+  const words = n >>> 2;
+  const vx = new DataView(x.buffer, x.byteOffset, n);
+  const vy = new DataView(y.buffer, y.byteOffset, n);
+  for (let i = 0; i < words; i++) if (vx.getInt32(i << 2, true) !== vy.getInt32(i << 2, true)) return false;
+  for (let i = words << 2; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 export const bytesMemo = (name: string, maxEntries?: number): PureMemo<Uint8Array> => new PureMemo(name, (b) => b.slice(), maxEntries);

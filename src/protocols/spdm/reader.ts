@@ -67,44 +67,79 @@ export class Reader {
   }
 }
 
+/** Byte strings at least this long are kept by reference until `finish`, shorter ones copied at once. */
+const CHUNK_MIN = 16;
+
+/**
+ * Builds a message: scalars and short byte strings are collected as numbers, longer byte strings
+ * kept by reference, and `finish` allocates the message once and copies everything in order.
+ * Contract: a byte string given to `bytes` must not change before `finish`.
+ */
 export class Writer {
-  private readonly parts: number[] = [];
+  /** Complete pieces in order: runs of scalar bytes, and byte strings. */
+  private readonly pieces: (number[] | Uint8Array)[] = [];
+  /** The current run of scalar bytes (not yet in `pieces`). */
+  private run: number[] = [];
+  private n = 0;
 
   u8(v: number): this {
-    this.parts.push(v & 0xff);
+    this.run.push(v & 0xff);
+    this.n += 1;
     return this;
   }
 
   u16(v: number): this {
-    this.parts.push(v & 0xff, (v >>> 8) & 0xff);
+    this.run.push(v & 0xff, (v >>> 8) & 0xff);
+    this.n += 2;
     return this;
   }
 
   u24(v: number): this {
-    this.parts.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff);
+    this.run.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff);
+    this.n += 3;
     return this;
   }
 
   u32(v: number): this {
-    this.parts.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+    this.run.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+    this.n += 4;
     return this;
   }
 
   bytes(b: Uint8Array): this {
-    for (const x of b) this.parts.push(x);
+    if (b.length < CHUNK_MIN) {
+      for (let i = 0; i < b.length; i++) this.run.push(b[i]!);
+    } else {
+      if (this.run.length > 0) {
+        this.pieces.push(this.run);
+        this.run = [];
+      }
+      this.pieces.push(b);
+    }
+    this.n += b.length;
     return this;
   }
 
   zeros(n: number): this {
-    for (let i = 0; i < n; i++) this.parts.push(0);
+    for (let i = 0; i < n; i++) this.run.push(0);
+    this.n += Math.max(n, 0);
     return this;
   }
 
   get length(): number {
-    return this.parts.length;
+    return this.n;
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.parts);
+    const out = new Uint8Array(this.n);
+    let o = 0;
+    for (const p of this.pieces) {
+      if (p instanceof Uint8Array) out.set(p, o);
+      else for (let i = 0; i < p.length; i++) out[o + i] = p[i]!;
+      o += p.length;
+    }
+    const run = this.run;
+    for (let i = 0; i < run.length; i++) out[o + i] = run[i]!;
+    return out;
   }
 }

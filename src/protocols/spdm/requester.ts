@@ -199,6 +199,8 @@ export class SpdmRequester {
   private authenticated = false;
   private chains = new Map<number, Uint8Array>();
   private digests = new Map<number, Uint8Array>();
+  /** Hash(chain) of a slot's chain in `chains`, with the chain and hash it was computed from. */
+  private chainDigests = new Map<number, { readonly chain: Uint8Array; readonly hash: HashAlgorithm; readonly digest: Uint8Array }>();
   private leafKey: EcPublicKey | undefined;
   private session: ReqSession | undefined;
   private nextReqSessionId = 0xffff;
@@ -314,6 +316,7 @@ export class SpdmRequester {
     this.authenticated = false;
     this.session = undefined;
     this.chains.clear();
+    this.chainDigests.clear();
     this.digests.clear();
     this.algs = undefined;
     this.hash = undefined;
@@ -479,13 +482,26 @@ export class SpdmRequester {
     const chain = concatBytes(...parts);
     const parsed = parseCertChain(hash, chain);
     const digest = this.digests.get(slot);
-    if (digest && !bytesEqual(hash.digest(chain), digest)) {
+    const chainDigest = hash.digest(chain);
+    this.chainDigests.set(slot, { chain, hash, digest: chainDigest });
+    if (digest && !bytesEqual(chainDigest, digest)) {
       throw kerr('EKEYREJECTED', `SPDM certificate chain of slot ${slot} does not match its DIGESTS digest (tampered certificate chain)`);
     }
     const certs = verifyCertificateChain(parsed.certs, this.trust);
     this.chains.set(slot, chain);
     this.leafKey = certs[certs.length - 1]!.publicKey;
     return certs;
+  }
+
+  /** Hash(chain of `slot`) under `hash`, computed once per chain and hash; undefined without a chain. */
+  private chainDigest(slot: number, hash: HashAlgorithm): Uint8Array | undefined {
+    const chain = this.chains.get(slot);
+    if (!chain) return undefined;
+    const c = this.chainDigests.get(slot);
+    if (c !== undefined && c.chain === chain && c.hash === hash) return c.digest;
+    const digest = hash.digest(chain);
+    this.chainDigests.set(slot, { chain, hash, digest });
+    return digest;
   }
 
   private verify(what: string, context: string, transcript: Uint8Array, signature: Uint8Array): void {
@@ -513,7 +529,7 @@ export class SpdmRequester {
     const rsp = yield* this.send(req, SpdmResponse.CHALLENGE_AUTH);
     const c = decodeChallengeAuth(rsp, hash.size, signatureSize(this.algs!.baseAsymSel), measSummary !== MeasSummary.NONE);
     if (c.slot !== slot) throw kerr('EPROTO', `SPDM CHALLENGE_AUTH: slot ${c.slot} answered for slot ${slot}`);
-    if (!bytesEqual(c.certChainHash, hash.digest(chain)))
+    if (!bytesEqual(c.certChainHash, this.chainDigest(slot, hash)!))
       throw kerr('EKEYREJECTED', 'SPDM CHALLENGE_AUTH: CertChainHash is not the hash of the certificate chain');
     const m1 = concatBytes(this.messageA, this.messageB, req, rsp.subarray(0, c.signedSize));
     this.verify('CHALLENGE_AUTH', SigningContext.CHALLENGE_AUTH, m1, c.signature);
@@ -568,8 +584,7 @@ export class SpdmRequester {
     const n = this.negotiated();
     if (!n.dhe || !n.aead) throw kerr('EPROTONOSUPPORT', 'SPDM KEY_EXCHANGE: no DHE group or AEAD negotiated (responder lacks KEY_EX_CAP?)');
     if (n.aead !== Aead.AES_256_GCM) throw kerr('EPROTO', `SPDM KEY_EXCHANGE: AEAD 0x${n.aead.toString(16)} not implemented`);
-    const chain = this.chains.get(slot);
-    const ct = chain ? hash.digest(chain) : this.digests.get(slot);
+    const ct = this.chainDigest(slot, hash) ?? this.digests.get(slot);
     if (!ct) throw kerr('ENOKEY', `SPDM KEY_EXCHANGE: no certificate chain for slot ${slot}`);
     this.resetFor(SpdmRequest.KEY_EXCHANGE);
     const dheKey = generatePrivateKey(curveForDhe(n.dhe), this.random);

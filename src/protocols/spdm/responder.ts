@@ -193,6 +193,13 @@ export class SpdmResponder {
   readonly flags: number;
   private readonly dataTransferSize: number;
   private readonly measurements: readonly MeasurementBlock[];
+  /**
+   * Slot 0's chain in the SPDM format and its digest, under the hash they were built with: the
+   * certificates never change, so the chain depends on the negotiated hash alone and is built
+   * once per hash rather than on every GET_DIGESTS, GET_CERTIFICATE, CHALLENGE and KEY_EXCHANGE.
+   * Machine state like the rest of the engine (a snapshot restores it with the responder).
+   */
+  private slot0: { readonly hash: HashAlgorithm; readonly chain: Uint8Array; readonly digest: Uint8Array } | undefined = undefined;
   /** Counts of what happened, for tests and the CLI (never wall time). */
   readonly stats = { requests: 0, errors: 0, sessionsOpened: 0, sessionsEnded: 0 };
 
@@ -453,13 +460,19 @@ export class SpdmResponder {
 
   // ------------------------------------------------------------ authentication
 
-  private chain(): Uint8Array {
-    return buildCertChain(this.neg!.hash, this.config.certificates);
+  /** Slot 0's chain and digest under the negotiated hash (never modified: callers copy from them). */
+  private slot0Chain(): { readonly chain: Uint8Array; readonly digest: Uint8Array } {
+    const hash = this.neg!.hash;
+    const c = this.slot0;
+    if (c !== undefined && c.hash === hash) return c;
+    const chain = buildCertChain(hash, this.config.certificates);
+    this.slot0 = { hash, chain, digest: hash.digest(chain) };
+    return this.slot0;
   }
 
   private getDigests(req: Uint8Array): Uint8Array {
     if (!(this.flags & CapFlag.CERT)) fail(SpdmErrorCode.UnsupportedRequest, req[1]);
-    const rsp = encodeDigests(this.version, 0x01, [this.neg!.hash.digest(this.chain())]);
+    const rsp = encodeDigests(this.version, 0x01, [this.slot0Chain().digest]);
     this.messageB = concatBytes(this.messageB, req.subarray(0, 4), rsp);
     return rsp;
   }
@@ -468,7 +481,7 @@ export class SpdmResponder {
     if (!(this.flags & CapFlag.CERT)) fail(SpdmErrorCode.UnsupportedRequest, req[1]);
     const g = parse(() => decodeGetCertificate(req));
     if (g.slot !== 0) fail(SpdmErrorCode.InvalidRequest);
-    const chain = this.chain();
+    const chain = this.slot0Chain().chain;
     if (g.offset >= chain.length) fail(SpdmErrorCode.InvalidRequest);
     const maxPortion = this.dataTransferSize - 8;
     const n = Math.min(g.length, chain.length - g.offset, maxPortion);
@@ -495,7 +508,7 @@ export class SpdmResponder {
       version: this.version,
       slot: 0,
       slotMask: 0x01,
-      certChainHash: hash.digest(this.chain()),
+      certChainHash: this.slot0Chain().digest,
       nonce: this.config.random.bytes(32),
       measSummaryHash: this.measurementSummaryHash(c.measSummaryType),
       opaque: new Uint8Array(0),
@@ -586,7 +599,7 @@ export class SpdmResponder {
       measSummaryHash: this.measurementSummaryHash(k.measSummaryType),
       opaque: selected === undefined ? new Uint8Array(0) : encodeVersionSelection(neg.otherParams, selected),
     });
-    const ct = hash.digest(this.chain());
+    const ct = this.slot0Chain().digest;
     const base = concatBytes(this.messageA, ct, req.subarray(0, k.size), unsigned);
     const sig = this.config.signer.sign(signedDigest(hash, this.version, SigningContext.KEY_EXCHANGE_RSP, base));
     const th1 = concatBytes(base, sig);
