@@ -16,6 +16,8 @@ export interface HashAlgorithm {
   /** Digest length in bytes (H in DSP0274). */
   readonly size: number;
   digest(data: Uint8Array): Uint8Array;
+  /** digest(concatenation of `parts`), without building the concatenation. */
+  digestParts(parts: readonly Uint8Array[]): Uint8Array;
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** HKDF-Extract(salt, ikm) (RFC 5869 §2.2). */
   hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array;
@@ -32,12 +34,26 @@ export interface HashAlgorithm {
  */
 export const DIGEST_MEMO_MIN_BYTES = 128;
 
+/** The digest of the parts' concatenation, fed to the hash one part at a time. */
+function streamDigest(fn: typeof sha256, parts: readonly Uint8Array[]): Uint8Array {
+  const h = fn.create();
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
 function make(name: HashName, fn: typeof sha256): HashAlgorithm {
   const memo = bytesMemo(`${name}-digest`, 512);
   return {
     name,
     size: fn.outputLen,
     digest: (d) => (d.length >= DIGEST_MEMO_MIN_BYTES ? memo.get([d], () => fn(d)) : fn(d)),
+    // The memo keys by the parts as given: the same parts are the same bytes, so the same digest
+    // (the same bytes split differently are a separate entry holding the same digest).
+    digestParts: (parts) => {
+      let n = 0;
+      for (const p of parts) n += p.length;
+      return n >= DIGEST_MEMO_MIN_BYTES ? memo.get(parts, () => streamDigest(fn, parts)) : streamDigest(fn, parts);
+    },
     hmac: (k, d) => hmac(fn, k, d),
     hkdfExtract: (salt, ikm) => extract(fn, ikm, salt),
     hkdfExpand: (prk, info, length) => expand(fn, prk, info, length),

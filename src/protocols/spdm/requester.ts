@@ -504,7 +504,7 @@ export class SpdmRequester {
     return digest;
   }
 
-  private verify(what: string, context: string, transcript: Uint8Array, signature: Uint8Array): void {
+  private verify(what: string, context: string, transcript: Uint8Array | readonly Uint8Array[], signature: Uint8Array): void {
     const hash = this.need(this.hash, 'algorithms');
     const key = this.leafKey;
     if (!key) throw kerr('ENOKEY', `SPDM ${what}: no verified leaf certificate to check the signature with`);
@@ -531,7 +531,7 @@ export class SpdmRequester {
     if (c.slot !== slot) throw kerr('EPROTO', `SPDM CHALLENGE_AUTH: slot ${c.slot} answered for slot ${slot}`);
     if (!bytesEqual(c.certChainHash, this.chainDigest(slot, hash)!))
       throw kerr('EKEYREJECTED', 'SPDM CHALLENGE_AUTH: CertChainHash is not the hash of the certificate chain');
-    const m1 = concatBytes(this.messageA, this.messageB, req, rsp.subarray(0, c.signedSize));
+    const m1 = [this.messageA, this.messageB, req, rsp.subarray(0, c.signedSize)];
     this.verify('CHALLENGE_AUTH', SigningContext.CHALLENGE_AUTH, m1, c.signature);
     this.messageB = new Uint8Array(0);
     this.authenticated = true;

@@ -513,7 +513,7 @@ export class SpdmResponder {
       measSummaryHash: this.measurementSummaryHash(c.measSummaryType),
       opaque: new Uint8Array(0),
     });
-    const m1 = concatBytes(this.messageA, this.messageB, this.messageC, req.subarray(0, c.size), unsigned);
+    const m1 = [this.messageA, this.messageB, this.messageC, req.subarray(0, c.size), unsigned];
     const sig = this.config.signer.sign(signedDigest(hash, this.version, SigningContext.CHALLENGE_AUTH, m1));
     this.messageB = new Uint8Array(0);
     this.messageC = new Uint8Array(0);

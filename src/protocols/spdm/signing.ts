@@ -5,7 +5,7 @@
  * the prefix being "dmtf-spdm-v1.X.*" four times (64 bytes), zero padding, then the signing
  * context, 100 bytes in all.
  */
-import { ascii, concatBytes, type HashAlgorithm } from '../crypto/index.js';
+import { ascii, type HashAlgorithm } from '../crypto/index.js';
 import { SpdmVersion } from './constants.js';
 
 export const SigningContext = {
@@ -16,17 +16,34 @@ export const SigningContext = {
 
 /** The 100-byte combined prefix for `version` (1.2+) and `context`. */
 export function combinedPrefix(version: number, context: string): Uint8Array {
-  const out = new Uint8Array(100);
+  return combinedPrefixShared(version, context).slice();
+}
+
+/**
+ * The prefixes by version and context, built once per process: a pure function of immutable
+ * values. Shared, so never handed out (combinedPrefix copies) and only ever read.
+ */
+const prefixes = new Map<string, Uint8Array>();
+
+function combinedPrefixShared(version: number, context: string): Uint8Array {
+  const key = `${version} ${context}`;
+  let out = prefixes.get(key);
+  if (out !== undefined) return out;
+  out = new Uint8Array(100);
   const block = ascii(`dmtf-spdm-v${version >> 4}.${version & 0xf}.*`);
   for (let i = 0; i < 4; i++) out.set(block, 16 * i);
   const ctx = ascii(context);
   out.set(ctx, 100 - ctx.length);
+  prefixes.set(key, out);
   return out;
 }
 
-/** The digest an ECDSA signature is made over, for a transcript. */
-export function signedDigest(hash: HashAlgorithm, version: number, context: string, transcript: Uint8Array): Uint8Array {
-  const th = hash.digest(transcript);
+/**
+ * The digest an ECDSA signature is made over, for a transcript: its bytes, or its parts in order
+ * (hashed as their concatenation, which is never built).
+ */
+export function signedDigest(hash: HashAlgorithm, version: number, context: string, transcript: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const th = transcript instanceof Uint8Array ? hash.digest(transcript) : hash.digestParts(transcript);
   if (version < SpdmVersion.V12) return th;
-  return hash.digest(concatBytes(combinedPrefix(version, context), th));
+  return hash.digestParts([combinedPrefixShared(version, context), th]);
 }
