@@ -29,7 +29,18 @@ export function cxlCdatOf(pdev: PciDevice): CdatReadResult | undefined {
 
 /** CDAT_DOE_REQ(handle): Read Entry (code 0), table type 0 (CDAT), entry handle in bits 31:16. */
 export function cdatDoeRequest(handle: number): Uint8Array {
-  return new Uint8Array([0, 0, handle & 0xff, (handle >>> 8) & 0xff]);
+  const req = new Uint8Array(4);
+  req[2] = handle;
+  req[3] = handle >>> 8;
+  return req;
+}
+
+/** Little-endian u16/u32 at `at` (read off the bytes: a DataView would move them off the heap first). */
+function le16(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+function le32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** read_cdat_data over `mb`; the result is stored for `cxlCdatOf` and passed to `done`. */
@@ -47,7 +58,7 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
   mb.submit({ vendor: PCI_VENDOR_ID_CXL, type: CXL_DOE_PROTOCOL_TABLE_ACCESS, request: cdatDoeRequest(0), responseSize: 8 }, (r) => {
     if (!r.ok) return fail(r.errno, true);
     if (r.received < 8) return fail('EIO', false);
-    const cdatLength = new DataView(r.response.buffer, r.response.byteOffset).getUint32(4, true);
+    const cdatLength = le32(r.response, 4);
     log.log('debug', 'kernel', `${who}: CDAT length ${cdatLength}`);
     const table: Uint8Array[] = [];
     let room = cdatLength + 4;
@@ -55,15 +66,14 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
       mb.submit({ vendor: PCI_VENDOR_ID_CXL, type: CXL_DOE_PROTOCOL_TABLE_ACCESS, request: cdatDoeRequest(handle), responseSize: room }, (e) => {
         if (!e.ok) return fail(e.errno, true);
         const data = e.response;
-        const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-        const entryLength = e.received >= 4 + CDAT_ENTRY_HEADER_SIZE ? view.getUint16(4 + 2, true) : -1;
+        const entryLength = e.received >= 4 + CDAT_ENTRY_HEADER_SIZE ? le16(data, 4 + 2) : -1;
         if (
           (handle === 0 && e.received !== 4 + CDAT_HEADER_SIZE) ||
           (handle > 0 && (e.received < 4 + CDAT_ENTRY_HEADER_SIZE || e.received !== 4 + entryLength))
         ) {
           return fail('EIO', false);
         }
-        const next = view.getUint32(0, true) >>> 16;
+        const next = le16(data, 2);
         const entry = data.slice(4, e.received);
         table.push(entry);
         room -= entry.length;
