@@ -74,7 +74,7 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
           return fail('EIO', false);
         }
         const next = le16(data, 2);
-        const entry = data.slice(4, e.received);
+        const entry = copyBytes(data, 4, e.received);
         table.push(entry);
         room -= entry.length;
         if (next !== CDAT_LAST_ENTRY) return readEntry(next);
@@ -90,11 +90,24 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
   });
 }
 
+/**
+ * The bytes of `b` from `start` to `end`, copied one by one: entries are a few dozen bytes, for
+ * which `slice` and `set` cost more than the copy (each a call into the runtime).
+ */
+function copyBytes(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = b[i]!;
+  return out;
+}
+
 function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) total += parts[i]!.length;
+  const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    for (let j = 0; j < p.length; j++) out[at + j] = p[j]!;
     at += p.length;
   }
   return out;
