@@ -60,7 +60,7 @@ export interface KernelModuleInfo {
 
 /** Normalise a module name as modprobe does ('-' and '_' are the same). */
 export function moduleName(name: string): string {
-  return name.replace(/-/g, '_');
+  return name.includes('-') ? name.replace(/-/g, '_') : name;
 }
 
 /** Lookups ModuleLoader keeps (a working set: the modaliases of a machine's devices); cleared as a whole past it. */
