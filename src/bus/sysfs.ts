@@ -447,6 +447,9 @@ export class Sysfs {
       node = notDevice ? deviceDirPlaceholder : this.deviceDir(start.dev);
       queue = start.rest;
     } else {
+      const entry = this.#driverEntryShortcut(path);
+      // A link the walk would follow is left to it (queue-driven, with its ELOOP count).
+      if (entry !== undefined && (entry === 'ENOENT' || entry.kind !== 'link' || noFollow)) return entry;
       if (path.startsWith('/sys/') && isPlainAbsolute(path)) queue = path.slice(5).split('/');
       else {
         const parts = splitPath(path);
@@ -524,6 +527,27 @@ export class Sysfs {
     if (!drv) return undefined;
     queue.splice(0, 4);
     return this.driverDir(drv, `/sys/bus/${busName}/drivers/${drvName}`);
+  }
+
+  /**
+   * The walk of a plain `/sys/bus/<bus>/drivers/<driver>/<name>` (a driver's `bind`, `unbind`,
+   * `new_id`…) read off the string: #driverShortcut's directory asked for `name` without the
+   * component array, the directory node or its closures. Undefined when the path is not of that
+   * form or #driverShortcut would not apply (the walk then answers); 'ENOENT' for a name the
+   * driver's directory does not hold, as the walk's step would find.
+   */
+  #driverEntryShortcut(path: string): SysfsNode | 'ENOENT' | undefined {
+    if (!path.startsWith('/sys/bus/') || !isPlainAbsolute(path) || this.#providers.has('bus')) return undefined;
+    const busEnd = path.indexOf('/', 9);
+    if (busEnd < 0 || !path.startsWith('/drivers/', busEnd)) return undefined;
+    const drvStart = busEnd + 9;
+    const drvEnd = path.indexOf('/', drvStart);
+    if (drvEnd < 0 || path.indexOf('/', drvEnd + 1) >= 0) return undefined;
+    const bus = this.buses.bus(path.slice(9, busEnd));
+    if (!bus) return undefined;
+    const drv = lastDriverNamed(bus, path.slice(drvStart, drvEnd));
+    if (!drv) return undefined;
+    return this.#driverEntry(drv, path.slice(0, drvEnd), path.slice(drvEnd + 1)) ?? 'ENOENT';
   }
 
   /**
@@ -847,15 +871,18 @@ export class Sysfs {
         return b.map;
       },
       0o755,
-      (name) => {
-        // The device links come after the attributes in the map above, so they shadow them.
-        const dev = drv.bus.p.byName.get(name);
-        if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
-        const f = new SysfsEntryFinder(path, name);
-        this.#driverOwnEntries(drv, f);
-        return resolve(f.found);
-      },
+      (name) => this.#driverEntry(drv, path, name),
     );
+  }
+
+  /** One name in the driver directory at `path`, as its listing shadows it. */
+  #driverEntry(drv: DeviceDriver, path: string, name: string): SysfsNode | undefined {
+    // The device links come after the attributes in the map above, so they shadow them.
+    const dev = drv.bus.p.byName.get(name);
+    if (dev && dev.driver === drv && dev.p.driverLinked) return new LinkNode(path, name, `/sys${dev.devpath}`);
+    const f = new SysfsEntryFinder(path, name);
+    this.#driverOwnEntries(drv, f);
+    return resolve(f.found);
   }
 
   /** A driver's attributes, groups and module link (its directory but the device links). */
