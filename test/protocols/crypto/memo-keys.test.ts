@@ -86,7 +86,7 @@ describe('crypto memo keys', () => {
     // One byte off anywhere (first word, last word, tail) is another key.
     for (const i of [0, 3, 100, 199, 202]) {
       const other = bytes.slice();
-      other[i] ^= 1;
+      other[i] = other[i]! ^ 1;
       expect(m.get([at(other, i % 4), 'x'])).toBe(describeKey([other, 'x']));
     }
     expect(m.computed()).toBe(6);
