@@ -20,7 +20,7 @@ export class SeededRandom implements RandomSource {
   private readonly seed: Uint8Array;
 
   constructor(seed: Uint8Array) {
-    this.seed = Uint8Array.from(seed);
+    this.seed = seed.slice();
   }
 
   static fromString(seed: string): SeededRandom {

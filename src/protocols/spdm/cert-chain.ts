@@ -31,11 +31,12 @@ export function parseCertChain(hash: HashAlgorithm, chain: Uint8Array): ParsedCe
   const rootHash = chain.slice(4, 4 + hash.size);
   let certs: Uint8Array[];
   try {
-    certs = splitConcatenated(chain.subarray(4 + hash.size));
+    // One copy of the certificates for the caller (each a view of its own range of it).
+    certs = splitConcatenated(chain.slice(4 + hash.size));
   } catch (e) {
     throw kerr('EPROTO', `certificate chain: ${(e as Error).message}`);
   }
   if (certs.length === 0) throw kerr('EPROTO', 'certificate chain holds no certificate');
   if (!bytesEqual(hash.digest(certs[0]!), rootHash)) throw kerr('EPROTO', 'certificate chain RootHash is not the hash of its root certificate');
-  return { rootHash, certs: certs.map((c) => Uint8Array.from(c)) };
+  return { rootHash, certs };
 }
