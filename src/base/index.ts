@@ -26,6 +26,7 @@ export {
   opaque,
   opaqueClass,
   sideTable,
+  nextSnapshotStamp,
   takeSnapshot,
   restoreSnapshot,
   snapshotStats,

@@ -99,7 +99,7 @@ describe('snapshot: restore in place', () => {
   it('should write nothing when nothing changed', () => {
     const g = graph();
     const token = takeSnapshot([g]);
-    expect(snapshotDiff(token)).toEqual({ records: 0, slots: 0 });
+    expect(snapshotDiff(token)).toEqual({ records: 0, slots: 0, staleStamped: 0 });
     expect(restore(token)).toEqual({ writes: 0, changed: 0 });
   });
 

@@ -7,7 +7,7 @@
  * groups, then the bus's groups and links, then the driver's groups).
  */
 import { describe, expect, it } from 'vitest';
-import { type AnyAttribute, type AttributeGroup, type Device, type Sysfs, attrRO } from '../../src/bus/index.js';
+import { type AnyAttribute, type Device, type Sysfs, attrRO } from '../../src/bus/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { bootMachine } from '../support/pci-machine.js';
 import { createToyMachine } from '../support/toy-bus.js';
@@ -51,13 +51,11 @@ describe('deviceEntryIs answers as the walk does', () => {
   });
 
   it('when the bus, a named bus group or the driver shadows a device attribute of the same name', () => {
-    const { machine, toy } = createToyMachine();
     const mine = (name: string): AnyAttribute<Device> => attrRO(name, () => 'device\n');
     const busFile = attrRO<Device>('shadowed', () => 'bus\n');
     const driverFile = attrRO<Device>('late', () => 'driver\n');
-    (toy.bus.devGroups as AttributeGroup<Device>[]).push({ attrs: [busFile] }, { name: 'merged', attrs: [attrRO('inner', () => '\n')] });
-    const drv = toy.register('alpha', { prefix: 'a' });
-    (drv.devGroups as AttributeGroup<Device>[]).push({ attrs: [driverFile] });
+    const { machine, toy } = createToyMachine({}, [{ attrs: [busFile] }, { name: 'merged', attrs: [attrRO('inner', () => '\n')] }]);
+    const drv = toy.register('alpha', { prefix: 'a', devGroups: [{ attrs: [driverFile] }] });
     const dev = toy.create('a0');
     dev.groups.push({ attrs: [mine('shadowed'), mine('merged'), mine('late'), mine('kept')] });
     machine.core.add(dev);

@@ -26,18 +26,20 @@ describe('machine restore: work', () => {
         return { writes: after.writes - before.writes, changed: after.changed - before.changed };
       };
       try {
-        expect(machineSnapshotDiff(base.token)).toEqual({ records: 0, slots: 0 });
+        expect(machineSnapshotDiff(base.token)).toEqual({ records: 0, slots: 0, staleStamped: 0 });
         expect(restore()).toEqual({ writes: 0, changed: 0 });
         for (let seed = 1; seed <= 4; seed++) {
           runSchedule(loaded, { base, choose: randomChooser(seed) });
           expect(machineHiddenKeyChanges(base.token)).toEqual([]);
           const diff = machineSnapshotDiff(base.token);
           expect(diff.records).toBeGreaterThan(0);
+          // What a stamp lets restore skip is unchanged indeed.
+          expect(diff.staleStamped).toBe(0);
           const done = restore();
           expect(done.changed).toBe(diff.records);
           expect(done.writes).toBeGreaterThanOrEqual(diff.records);
           expect(done.writes).toBeLessThanOrEqual(diff.slots);
-          expect(machineSnapshotDiff(base.token)).toEqual({ records: 0, slots: 0 });
+          expect(machineSnapshotDiff(base.token)).toEqual({ records: 0, slots: 0, staleStamped: 0 });
           expect(restore()).toEqual({ writes: 0, changed: 0 });
         }
       } finally {

@@ -9,6 +9,7 @@
  * page whose control registers were set) and shares the rest (issue #12, heap per device).
  * What a read returns is unchanged: the same bytes at every offset.
  */
+import { opaque } from '../../base/index.js';
 
 /** Bytes per page: the conventional configuration space (header and capability list) is page 0. */
 export const CONFIG_PAGE_SIZE = 256;
@@ -47,7 +48,8 @@ function sharedPage(page: Uint8Array): Uint8Array {
     bucket = undefined;
   }
   if (bucket === undefined) pool.set(h, (bucket = []));
-  bucket.push(page);
+  // Never written from here on: a snapshot keeps it by identity (docs/snapshot.md).
+  bucket.push(opaque(page));
   pooled++;
   return page;
 }

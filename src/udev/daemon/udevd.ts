@@ -18,6 +18,7 @@ import {
   type PasswdDatabase,
   debianPasswd,
   kerr,
+  opaqueClass,
   pairsOfFlat,
 } from '../../base/index.js';
 import { UdevDatabase } from '../database.js';
@@ -165,7 +166,10 @@ class BroadcastUevent implements ProcessedUevent {
     readonly run: readonly string[],
     readonly result: 'ok' | ErrnoName,
     readonly usec: number,
-  ) {}
+  ) {
+    // Shared with the monitor, read only: frozen, so a snapshot need not record it.
+    Object.freeze(message);
+  }
 
   get properties(): ReadonlyArray<readonly [string, string]> {
     return pairsOfFlat(this.message);
@@ -177,6 +181,10 @@ class BroadcastUevent implements ProcessedUevent {
     return { seqnum, action, devpath, subsystem, devtype, properties, run, result, usec };
   }
 }
+
+// A processed event never changes (readonly fields, a frozen message, a RUN list no one else
+// holds): a snapshot keeps it by identity.
+opaqueClass(BroadcastUevent);
 
 /** A worker's progress, for tests and explorers: `rules` starts an event, `done` ends it. */
 export interface WorkerStep {
