@@ -27,6 +27,7 @@ export {
   opaqueClass,
   sideTable,
   nextSnapshotStamp,
+  ownableClassOf,
   takeSnapshot,
   restoreSnapshot,
   snapshotStats,

@@ -51,9 +51,9 @@ export interface Snapshottable {
   /**
    * Optional write tracking. The stamp of this class's private state: it must change (to a
    * `nextSnapshotStamp()`) on every change of a field `snapshotFields` lists or of an object
-   * those fields *own* — an array, Map, Set, plain object or buffer reached from them through
-   * such objects only (not through a class instance) — and be one of the listed fields, put
-   * back by `restoreFields`. A restore that finds the stamp it recorded skips the class's record
+   * those fields *own* — an array, Map, Set, plain object, buffer or instance of a class
+   * declared `ownableClassOf`, reached from them through such objects only and from nothing
+   * else — and be one of the listed fields, put back by `restoreFields`. A restore that finds the stamp it recorded skips the class's record
    * and those of the objects it owns. The walk checks ownership: an object also reached from
    * anywhere else, or owned by two classes, makes the class's records ordinary ones again.
    */
@@ -427,18 +427,28 @@ function tag(v: object): string {
   return Object.prototype.toString.call(v);
 }
 
-/** Whether `v` can be owned by a stamped class: a container or plain object, not frozen. */
+/**
+ * Whether `v` can be owned by a stamped class: a mutable array, Map, Set, buffer or plain
+ * object, or an instance of a class declared with `ownableClassOf` (the ordinary walk runs
+ * first, so an object an ordinary one refers to is never owned).
+ */
 function ownable(v: object, proto: object | null): boolean {
   if (Object.isFrozen(v) || opaqueObjects.has(v)) return false;
-  return (
-    proto === Object.prototype ||
-    proto === null ||
-    Array.isArray(v) ||
-    v instanceof Map ||
-    v instanceof Set ||
-    v instanceof ArrayBuffer ||
-    ArrayBuffer.isView(v)
-  );
+  if (proto === Object.prototype || proto === null || Array.isArray(v) || v instanceof Map || v instanceof Set) return true;
+  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return true;
+  return ownablePrototypes.has(proto);
+}
+
+const ownablePrototypes = new WeakSet<object>();
+
+/**
+ * Declares the class of `sample` (its prototype) plain data that a stamped class may own: its
+ * instances have no private state, and each changes only through the methods of the stamped
+ * class that holds it (a library's internal records, as eventemitter3's listener table).
+ */
+export function ownableClassOf(sample: object): void {
+  const proto = Object.getPrototypeOf(sample) as object | null;
+  if (proto !== null && proto !== Object.prototype) ownablePrototypes.add(proto);
 }
 
 /**
