@@ -18,6 +18,7 @@ import {
   type PasswdDatabase,
   debianPasswd,
   kerr,
+  opaque,
   opaqueClass,
   pairsOfFlat,
 } from '../../base/index.js';
@@ -216,11 +217,12 @@ function defaultPasswd(): PasswdDatabase {
  */
 const compiledRules = new Map<string, { readonly passwd: PasswdDatabase; readonly rules: CompiledRules }>();
 function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdDatabase): CompiledRules {
-  if (files.some((f) => typeof f.text !== 'string')) return compileRules(files, { passwd });
+  // Never changed after compileRules(): a snapshot keeps them by identity (docs/snapshot.md).
+  if (files.some((f) => typeof f.text !== 'string')) return opaque(compileRules(files, { passwd }));
   const key = files.map((f) => `${f.name}\0${f.text as string}`).join('\0\0');
   const known = compiledRules.get(key);
   if (known !== undefined && known.passwd === passwd) return known.rules;
-  const rules = compileRules(files, { passwd });
+  const rules = opaque(compileRules(files, { passwd }));
   if (compiledRules.size >= 16) compiledRules.clear();
   compiledRules.set(key, { passwd, rules });
   return rules;
