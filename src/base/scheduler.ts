@@ -162,9 +162,17 @@ export class Scheduler implements IScheduler {
     }
     // The live tasks, compacted to the front of the same array (a policy sees them from 0).
     const ready = this.#ready;
+    const n = ready.length;
     let live = 0;
-    for (let i = this.#head; i < ready.length; i++) if (!ready[i]!.cancelled) ready[live++] = ready[i]!;
-    ready.length = live;
+    for (let i = this.#head; i < n; i++) {
+      const t = ready[i]!;
+      if (t.cancelled) continue;
+      if (live !== i) ready[live] = t;
+      live++;
+    }
+    // Storing an array's length is a call into the engine even when it changes nothing, and most
+    // picks (a settle that finds nothing ready) have nothing to drop: store it only when it moves.
+    if (live !== n) ready.length = live;
     this.#head = 0;
     if (live === 0) return undefined;
     let index = 0;

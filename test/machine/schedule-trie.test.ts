@@ -71,6 +71,21 @@ describe('ScheduleTrie', () => {
     // The truncated run is not an end: a walk down it runs again, from where the tree stops.
     expect(trie.walk(() => 1)).toEqual({ kind: 'run', prefix: [1, 1, 1] });
   });
+
+  it('keeps a run’s schedule and violation, not the result it was given', () => {
+    const trie = new ScheduleTrie();
+    const violation = { invariant: 'x', message: 'm' };
+    const run = { schedule: [1, 0, 1], violation, widths: [2, 2, 2], timeline: [{ t: 0, actor: 'kernel', what: 'w' }] };
+    trie.record(run.widths, run);
+    run.schedule.push(1);
+    const walk = trie.walk((w, p) => [1, 0, 1][p]! % w);
+    expect(walk.kind).toBe('known');
+    if (walk.kind !== 'known') return;
+    expect(walk.outcome).not.toBe(run);
+    expect(Object.keys(walk.outcome).sort()).toEqual(['schedule', 'violation']);
+    expect(walk.outcome.schedule).toEqual([1, 0, 1]);
+    expect(walk.outcome.violation).toBe(violation);
+  });
 });
 
 describe('a random campaign with repeated schedules', () => {

@@ -22,12 +22,13 @@ export interface RunOutcome {
 interface TrieNode {
   /** Options at this choice point (0 until a run has met it). */
   width: number;
-  children: (TrieNode | undefined)[];
+  /** By choice; made when the first run goes on below this point (a run's last node has none). */
+  children: (TrieNode | undefined)[] | undefined;
   /** A run ended here (after the choices on the way down). */
   end: RunOutcome | undefined;
 }
 
-const node = (): TrieNode => ({ width: 0, children: [], end: undefined });
+const node = (): TrieNode => ({ width: 0, children: undefined, end: undefined });
 
 /** Where a seed's walk ended: a run already made, or the prefix to run from. */
 export type TrieWalk = { readonly kind: 'known'; readonly outcome: RunOutcome } | { readonly kind: 'run'; readonly prefix: readonly number[] };
@@ -55,28 +56,31 @@ export class ScheduleTrie {
       if (n.width === 0) return { kind: 'run', prefix };
       const c = Math.min(Math.max(0, choose(n.width, prefix.length)), n.width - 1);
       prefix.push(c);
-      n = n.children[c];
+      n = n.children?.[c];
       if (!n) return { kind: 'run', prefix };
     }
   }
 
   /**
    * Records a finished run: `widths[i]` options at its i-th choice point, `schedule` its choices
-   * (trailing zeros dropped).
+   * (trailing zeros dropped). Keeps only the outcome's `schedule` and `violation`, not the object
+   * passed (a run's whole result — timeline, widths, fingerprints — would live as long as the
+   * campaign).
    */
   record(widths: readonly number[], outcome: RunOutcome): void {
     let n = this.#root;
     for (let i = 0; i < widths.length; i++) {
       n.width = widths[i]!;
       const c = outcome.schedule[i] ?? 0;
-      let next = n.children[c];
+      const children = (n.children ??= []);
+      let next = children[c];
       if (!next) {
         if (this.#nodes >= this.maxNodes) return;
-        next = n.children[c] = node();
+        next = children[c] = node();
         this.#nodes++;
       }
       n = next;
     }
-    n.end = outcome;
+    n.end = { schedule: outcome.schedule.slice(), violation: outcome.violation };
   }
 }
