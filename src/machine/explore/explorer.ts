@@ -422,7 +422,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
       }
       // A block: every one is explored, in order; choice points are numbered across blocks.
       blockIndex++;
-      const label = (l: number) => (blockIndex === 0 ? `lane ${l + 1}` : `b${blockIndex + 1} lane ${l + 1}`);
+      const labels = step.lanes.map((_, l) => (blockIndex === 0 ? `lane ${l + 1}` : `b${blockIndex + 1} lane ${l + 1}`));
       exploring = true;
       block = step;
       lanePos = step.lanes.map(() => 0);
@@ -441,7 +441,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
           const l = laneOf[c]!;
           const s = step.lanes[l]![lanePos[l]!]!;
           lanePos[l]!++;
-          runStep(s, label(l), choice);
+          runStep(s, labels[l]!, choice);
         } else if (c === lanesLeft + readyN) {
           checked = false;
           m.scheduler.tick();
