@@ -498,6 +498,7 @@ export class Sysfs {
   /** lookup() without the exception: the node, or the errno the walk stopped with. */
   #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
     this.walks++;
+    let linksFollowed = 0;
     let node: SysfsNode;
     let queue: string[];
     const start = this.#plainDeviceShortcut(path);
@@ -515,9 +516,12 @@ export class Sysfs {
         if (parts[0] !== 'sys') return 'ENOENT';
         queue = parts.slice(1);
       }
-      node = this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
+      const device = this.#busDeviceShortcut(queue);
+      // The shortcut followed the device's link in `devices/`: one link on the way (ELOOP counts it).
+      if (device) linksFollowed = 1;
+      node = device ?? this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
     }
-    let depth = 0;
+    let depth = linksFollowed;
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (node.kind !== 'dir') return 'ENOTDIR';
@@ -586,6 +590,29 @@ export class Sysfs {
     if (!drv) return undefined;
     queue.splice(0, 4);
     return this.driverDir(drv, `/sys/bus/${busName}/drivers/${drvName}`);
+  }
+
+  /**
+   * A walk from /sys down `bus/<bus>/devices/<name>/<entry>` — a tool opening a function's
+   * `config` file — follows the device's link in `devices/` (`/sys<devpath>`, deviceLinksDir) and
+   * then starts where #deviceShortcut would on the target plus `<entry>`: the direct child device
+   * `<entry>` when there is one (a direct kobject child's devpath is `${devpath}/${name}`), else
+   * the device's directory with `<entry>` left to look up. Returns that directory, taking the
+   * names it consumed off `queue`. Undefined — the general walk then answers — for any other
+   * shape (`.`/`..`, more names below `<entry>`), when a provider shadows /sys/bus, the bus or
+   * the device is not registered, or an ancestor is gone.
+   */
+  #busDeviceShortcut(queue: string[]): SysfsDir | undefined {
+    if (queue.length !== 5 || queue[0] !== 'bus' || queue[2] !== 'devices' || this.#providers.has('bus')) return undefined;
+    const entry = queue[4]!;
+    if (entry === '.' || entry === '..') return undefined;
+    const dev = this.buses.bus(queue[1]!)?.p.byName.get(queue[3]!);
+    if (!dev || this.core.findByPath(dev.devpath) !== dev) return undefined;
+    const child = this.core.kobjectChildren(dev)?.directByName.get(entry);
+    const found = child ?? dev;
+    for (let a = found.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+    queue.splice(0, child ? 5 : 4);
+    return this.deviceDir(found);
   }
 
   /**
