@@ -149,7 +149,9 @@ export class Scheduler implements IScheduler {
       const ready = this.#ready;
       while (this.#head < ready.length && ready[this.#head]!.cancelled) this.#head++;
       if (this.#head === ready.length) {
-        ready.length = 0;
+        // Nothing ready (a sleeping process's advance, most often): writing `length` is a call
+        // into the runtime even when it does not change, so an empty list is left alone.
+        if (ready.length !== 0) ready.length = 0;
         this.#head = 0;
         return undefined;
       }
@@ -164,7 +166,7 @@ export class Scheduler implements IScheduler {
     const ready = this.#ready;
     let live = 0;
     for (let i = this.#head; i < ready.length; i++) if (!ready[i]!.cancelled) ready[live++] = ready[i]!;
-    ready.length = live;
+    if (ready.length !== live) ready.length = live;
     this.#head = 0;
     if (live === 0) return undefined;
     let index = 0;
