@@ -20,8 +20,8 @@
  *              retained per machine, after a first loop of 1,000 (reported apart)
  *
  *   explorer   the race explorer on the DOE hand-off scenario: schedules per CPU second (one
- *              core), per wall second, and the share of a schedule spent before the block
- *              (bench/explore-measure.ts)
+ *              core) in steady state and in a fresh process's first campaign, per wall second,
+ *              and the share of a schedule spent before the block (bench/explore-measure.ts)
  *
  * Run with `node --expose-gc` (the npm script does) so heap figures are taken after a full
  * collection.
@@ -293,9 +293,10 @@ if (want('churn')) {
 
 if (want('explorer')) {
   const r = measureExplorer();
-  report('explorer.schedules_per_second', r.perCpuSecond, 'schedules/s (one core, CPU time)');
-  report('explorer.schedules_per_second_wall', r.perWallSecond, 'schedules/s (wall)');
-  report('explorer.campaign_seeds_per_second', r.seedsPerCpuSecond, 'seeds/s (one core, CPU time; repeats included)');
+  report('explorer.schedules_per_second', r.perCpuSecond, 'schedules/s (one core, CPU time, steady state)');
+  report('explorer.schedules_per_second_wall', r.perWallSecond, 'schedules/s (wall, steady state)');
+  report('explorer.schedules_per_second_cold', r.coldPerCpuSecond, 'schedules/s (one core, CPU time, first campaign of a fresh process)');
+  report('explorer.campaign_seeds_per_second', r.seedsPerCpuSecond, 'seeds/s (one core, CPU time, steady state; repeats included)');
   report('explorer.prefix_share', r.prefixShare, 'of a schedule before the block');
 }
 
