@@ -12,7 +12,7 @@
  * A process does not block in this model: waiting is `Sleeper.sleep(ms)`, which the machine
  * implements by advancing virtual time (the kernel's work runs meanwhile).
  */
-import { kerr } from '../base/index.js';
+import { kerr, kerrExpected } from '../base/index.js';
 import {
   type DoeProtocolId,
   decodeDiscoveryResponse,
@@ -164,7 +164,7 @@ export class RawConfigDoeTransport implements DoeTransport {
       if (status & STATUS_DOR) break;
       if (waited >= DOE_CLIENT_TIMEOUT_MS) {
         this.#abort();
-        throw kerr('ETIMEDOUT', `${this.bdf}: DOE mailbox ${this.mailbox}: no response within 1 s`);
+        throw kerrExpected('ETIMEDOUT', `${this.bdf}: DOE mailbox ${this.mailbox}: no response within 1 s`);
       }
       this.sleeper.sleep(DOE_CLIENT_POLL_MS);
     }
