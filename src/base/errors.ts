@@ -59,14 +59,18 @@ export function kerr(errno: ErrnoName, message?: string, options?: DriverModelEr
  * at a bug. Its `stack` is the name and message alone; everything else is `kerr`'s.
  */
 export function kerrExpected(errno: ErrnoName, message?: string, options?: DriverModelErrorOptions): DriverModelError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  const limit = v8Error.stackTraceLimit;
+  if (limit === undefined) return new DriverModelError(errno, message, options);
+  v8Error.stackTraceLimit = 0;
   try {
     return new DriverModelError(errno, message, options);
   } finally {
-    Error.stackTraceLimit = limit;
+    v8Error.stackTraceLimit = limit;
   }
 }
+
+/** `Error` with V8's frame limit for stacks (absent in other engines, where nothing is changed). */
+const v8Error = Error as ErrorConstructor & { stackTraceLimit?: number };
 
 /** Misuse of the API by its caller: a bug in the caller, never an expected outcome. */
 export class BugIndicatingError extends Error {
