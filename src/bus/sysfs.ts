@@ -117,15 +117,14 @@ class DeviceFileNode extends FileNode {
     readonly dev: Device,
     /** The group the attribute was made from; undefined for the core files (`uevent`, `dev`). */
     readonly group: AttributeGroup<unknown> | undefined,
+    /** The group list the directory took `group` from (a driver's or bus's dev_groups, or another). */
+    groupList: object | undefined,
     private readonly core: DeviceCore,
   ) {
     super(file.dirPath, file.attr, file.mode, file.obj);
     const p = dev.p;
-    // The directory's shadowing order (#deviceOwnEntries): driver groups, then bus groups, then
-    // the device's own; a group listed in several is the latest that offered the file.
-    const g = group as AttributeGroup<Device> | undefined;
-    if (g && dev.driver && p.driverGroupsAdded && dev.driver.devGroups.includes(g)) this.#section = 'driver';
-    else if (g && dev.bus && p.busAdded && dev.bus.devGroups.includes(g)) this.#section = 'bus';
+    if (groupList !== undefined && groupList === dev.driver?.devGroups) this.#section = 'driver';
+    else if (groupList !== undefined && groupList === dev.bus?.devGroups) this.#section = 'bus';
     else this.#section = 'attrs';
     this.#created = p.driverGroupsCreated;
   }
@@ -353,8 +352,9 @@ function attrsNamed<O>(attrs: readonly AnyAttribute<O>[], name: string): readonl
 export class SysfsEntryFinder implements EntrySink {
   /** The last entry offered under `name` (the one the map would hold). */
   found: Entry | undefined;
-  /** The group `found` came from, when it is a file made from an unnamed group. */
+  /** The group `found` came from, when it is a file made from an unnamed group, and the list holding it. */
   foundGroup: AttributeGroup<unknown> | undefined;
+  foundIn: object | undefined;
   constructor(
     readonly path: string,
     readonly name: string,
@@ -368,6 +368,7 @@ export class SysfsEntryFinder implements EntrySink {
     if (attr.name === this.name) {
       this.found = new FileNode(this.path, attr as AnyAttribute<unknown>, mode, obj);
       this.foundGroup = undefined;
+      this.foundIn = undefined;
     }
     return this;
   }
@@ -396,6 +397,7 @@ export class SysfsEntryFinder implements EntrySink {
           if (mode) {
             this.file(attr, obj, mode);
             this.foundGroup = group as AttributeGroup<unknown>;
+            this.foundIn = groups;
           }
         }
         continue;
@@ -833,7 +835,7 @@ export class Sysfs {
     const f = new SysfsEntryFinder(path, name);
     this.#deviceOwnEntries(dev, f);
     const found = resolve(f.found);
-    return found instanceof FileNode ? new DeviceFileNode(found, dev, f.foundGroup, this.core) : found;
+    return found instanceof FileNode ? new DeviceFileNode(found, dev, f.foundGroup, f.foundIn, this.core) : found;
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------
