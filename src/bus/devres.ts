@@ -46,7 +46,9 @@ function releaseNodes(nodes: readonly { release: () => void }[]): void {
 export function devresReleaseAll(dev: Device): number {
   const nodes = dev.p.devres.splice(0);
   releaseNodes(nodes);
-  return nodes.filter((n) => n.group === undefined).length;
+  let released = 0;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i]!.group === undefined) released++;
+  return released;
 }
 
 /** Names of the live devres nodes, oldest first (for invariants and debugging). */

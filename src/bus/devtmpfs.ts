@@ -5,7 +5,7 @@
  * Nodes are keyed by device, so their existence follows the object model.
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
-import { kerr, normalizeAbsolute } from '../base/index.js';
+import { isPlainAbsolute, kerr, normalizeAbsolute } from '../base/index.js';
 import { type Device, type DevT, deviceDevnodeInfo } from './device.js';
 import { deviceDevnodeName } from './uevent.js';
 
@@ -13,6 +13,18 @@ export type DevNode =
   | { readonly kind: 'chr'; readonly path: string; readonly devt: DevT; mode: number; uid: number; gid: number; readonly device: Device }
   | { readonly kind: 'dir'; readonly path: string; readonly mode: number }
   | { readonly kind: 'link'; readonly path: string; readonly target: string };
+
+/**
+ * lstat(2) of a /dev path as plain data (the shape udev's DevFs answers): a node's numbers, mode
+ * and owner, a symlink's target, or a directory.
+ */
+export type DevStat =
+  | { readonly type: 'char'; readonly major: number; readonly minor: number; readonly mode: number; readonly uid: number; readonly gid: number }
+  | { readonly type: 'link'; readonly target: string }
+  | { readonly type: 'dir' };
+
+/** Every directory's DevStat (it carries nothing else). */
+const DIR_STAT: DevStat = Object.freeze({ type: 'dir' });
 
 interface NodeState {
   mode: number;
@@ -132,6 +144,44 @@ export class Devtmpfs {
     return undefined;
   }
 
+  /**
+   * What `lookup` would find at `path`, as plain data: no node object (whose accessors cost a
+   * closure each) for the callers that only read it.
+   */
+  stat(path: string): DevStat | undefined {
+    const norm = normalizeAbsolute(path);
+    if (norm === '/dev') return DIR_STAT;
+    const dev = this.#byPath.get(norm);
+    const st = dev && this.#nodes.get(dev);
+    if (dev && st) return { type: 'char', major: dev.devt!.major, minor: dev.devt!.minor, mode: st.mode, uid: st.uid, gid: st.gid };
+    const link = this.#links.get(norm);
+    if (link !== undefined) return { type: 'link', target: link };
+    return this.#isDir(norm) ? DIR_STAT : undefined;
+  }
+
+  /** The kind of what `lookup` would find at a normalized path, undefined for nothing. */
+  #kindAt(norm: string): DevNode['kind'] | undefined {
+    if (norm === '/dev') return 'dir';
+    const dev = this.#byPath.get(norm);
+    if (dev && this.#nodes.has(dev)) return 'chr';
+    if (this.#links.has(norm)) return 'link';
+    return this.#isDir(norm) ? 'dir' : undefined;
+  }
+
+  /**
+   * chmod(2) and chown(2) of the device node at `path` (no symlink following, as udev's
+   * fchmod/fchown on the node it opened): undefined leaves a value as it is.
+   * @throws {DriverModelError} ENOENT when no device node is there.
+   */
+  setNodeAttrs(path: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {
+    const dev = this.#byPath.get(normalizeAbsolute(path));
+    const st = dev && this.#nodes.get(dev);
+    if (!st) throw kerr('ENOENT', `${path}: No such file or directory`);
+    if (mode !== undefined) st.mode = mode & 0o7777;
+    if (uid !== undefined) st.uid = uid;
+    if (gid !== undefined) st.gid = gid;
+  }
+
   #isDir(path: string): boolean {
     return this.#dirs.has(path) || this.#nodeDirs.has(path) || this.#linkDirs.has(path);
   }
@@ -186,7 +236,7 @@ export class Devtmpfs {
   /** symlink(2) by userspace; EEXIST if the path is taken. */
   symlink(target: string, path: string): void {
     const norm = normalizeAbsolute(path);
-    if (this.lookup(norm)) throw kerr('EEXIST', path);
+    if (this.#kindAt(norm) !== undefined) throw kerr('EEXIST', path);
     this.#links.set(norm, target);
     this.#countLink(norm, 1);
   }
@@ -204,9 +254,9 @@ export class Devtmpfs {
   /** rmdir(2) of a normalized path: the errno it fails with, undefined once removed. */
   #rmdir(norm: string): 'ENOENT' | 'ENOTEMPTY' | undefined {
     if (!this.#dirs.has(norm)) return 'ENOENT';
+    if (this.#nodeDirs.has(norm) || this.#linkDirs.has(norm)) return 'ENOTEMPTY';
     const prefix = `${norm}/`;
-    const busy = this.#nodeDirs.has(norm) || this.#linkDirs.has(norm) || [...this.#dirs].some((p) => p.startsWith(prefix));
-    if (busy) return 'ENOTEMPTY';
+    for (const p of this.#dirs) if (p.startsWith(prefix)) return 'ENOTEMPTY';
     this.#dirs.delete(norm);
     return undefined;
   }
@@ -216,22 +266,35 @@ export class Devtmpfs {
    * @throws {DriverModelError} ENOTDIR when a component exists and is not a directory.
    */
   mkdirParents(path: string): void {
-    const parts = path.split('/').filter(Boolean);
-    for (let i = 2; i < parts.length; i++) {
-      const dir = `/${parts.slice(0, i).join('/')}`;
-      const node = this.lookup(dir);
-      if (!node) this.mkdir(dir);
-      else if (node.kind !== 'dir') throw kerr('ENOTDIR', `${dir}: Not a directory`);
+    if (!isPlainAbsolute(path)) {
+      const parts = path.split('/').filter(Boolean);
+      for (let i = 2; i < parts.length; i++) {
+        const dir = `/${parts.slice(0, i).join('/')}`;
+        this.#mkdirOne(dir, normalizeAbsolute(dir));
+      }
+      return;
     }
+    // A plain path's directories are its prefixes ending before each '/' past the second (plain too).
+    for (let i = path.indexOf('/', path.indexOf('/', 1) + 1); i > 0; i = path.indexOf('/', i + 1)) {
+      const dir = path.slice(0, i);
+      this.#mkdirOne(dir, dir);
+    }
+  }
+
+  /** One step of mkdirParents: `dir` (`norm` normalized) is made unless it is a directory already. */
+  #mkdirOne(dir: string, norm: string): void {
+    const kind = this.#kindAt(norm);
+    if (kind === undefined) this.#dirs.add(norm);
+    else if (kind !== 'dir') throw kerr('ENOTDIR', `${dir}: Not a directory`);
   }
 
   /** rmdir_parents: drop the directories above `path` that became empty, up to /dev. */
   rmdirParents(path: string): void {
-    let dir = path.split('/').slice(0, -1).join('/');
+    let dir = withoutLast(path);
     // The walk stops at the first directory rmdir refuses (ENOENT, ENOTEMPTY), without an error object.
     while (dir !== '/dev' && dir.startsWith('/dev/')) {
       if (this.#rmdir(normalizeAbsolute(dir)) !== undefined) break;
-      dir = dir.split('/').slice(0, -1).join('/');
+      dir = withoutLast(dir);
     }
   }
 
@@ -262,5 +325,11 @@ export class Devtmpfs {
 }
 
 function parentOf(path: string): string {
-  return path.split('/').slice(0, -1).join('/') || '/';
+  return withoutLast(path) || '/';
+}
+
+/** The path without its last '/' and what follows (`split('/').slice(0, -1).join('/')`, without the arrays). */
+function withoutLast(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
 }

@@ -60,8 +60,11 @@ export interface KernelModuleInfo {
 
 /** Normalise a module name as modprobe does ('-' and '_' are the same). */
 export function moduleName(name: string): string {
-  return name.replace(/-/g, '_');
+  return name.includes('-') ? name.replace(/-/g, '_') : name;
 }
+
+/** Lookups ModuleLoader keeps (a working set: the modaliases of a machine's devices); cleared as a whole past it. */
+const LOOKUPS_MAX = 1024;
 
 export const IModuleLoader: ServiceIdentifier<ModuleLoader> = Symbol.for('IModuleLoader');
 
@@ -79,6 +82,12 @@ export class ModuleLoader {
   #config: ModprobeConfig = emptyModprobeConfig();
   /** module_blacklist= of the kernel command line (early_mod_check). */
   #kernelBlacklist = new Set<string>();
+  /**
+   * What `lookup` answered, by the name or modalias asked: a function of the modules on disk
+   * and the modprobe.d aliases only, so `install` and `configure` empty it. Machine state,
+   * restored with the machine (udevd asks for the same few modaliases on every `add`).
+   */
+  readonly #lookups = new Map<string, ModuleLookup>();
 
   constructor(
     @inject(IServiceRegistry) private readonly services: ServiceRegistry,
@@ -93,6 +102,7 @@ export class ModuleLoader {
    */
   configure(config: ModprobeConfig, cmdline: string): void {
     this.#config = config;
+    this.#lookups.clear();
     for (const e of config.errors) this.log.log('error', 'user', `modprobe: ERROR: ${e}`);
     this.#kernelBlacklist = new Set();
     for (const word of cmdline.split(/\s+/)) {
@@ -121,6 +131,7 @@ export class ModuleLoader {
       Object.freeze(info.params);
     }
     this.#available.set(moduleName(info.name), Object.freeze(info));
+    this.#lookups.clear();
   }
 
   get available(): readonly KernelModuleInfo[] {
@@ -174,6 +185,16 @@ export class ModuleLoader {
    * (fnmatch), then real module names (modules.dep), then modules.alias patterns.
    */
   lookup(nameOrAlias: string): ModuleLookup {
+    const known = this.#lookups.get(nameOrAlias);
+    if (known !== undefined) return known;
+    const found = this.#lookupUncached(nameOrAlias);
+    Object.freeze(found.names);
+    if (this.#lookups.size >= LOOKUPS_MAX) this.#lookups.clear();
+    this.#lookups.set(nameOrAlias, Object.freeze(found));
+    return found;
+  }
+
+  #lookupUncached(nameOrAlias: string): ModuleLookup {
     const n = underscores(nameOrAlias) ?? nameOrAlias;
     const fromConfig = this.#config.aliases.filter(([pattern]) => aliasMatch(pattern, n)).map(([, mod]) => mod);
     if (fromConfig.length > 0) return { names: [...new Set(fromConfig)], viaAlias: true };
@@ -345,7 +366,7 @@ export class ModuleLoader {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#available, this.#loaded, this.#params, this.#config, this.#kernelBlacklist];
+    return [this.#available, this.#loaded, this.#params, this.#config, this.#kernelBlacklist, this.#lookups];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#config = v[3] as never;

@@ -20,10 +20,14 @@ export const IMachineUdev: ServiceIdentifier<MachineUdev> = Symbol.for('IMachine
  * module_load_and_warn asks, so a blacklisted module is never loaded by udev.
  */
 function machineKmod(machine: Machine): KmodHost {
+  // The machine's one ModuleLoader, found on first use (a service is built once per machine and
+  // restored in place, so the reference never changes): not a graph lookup per call.
+  let loader: Machine['modules'] | undefined;
+  const modules = () => (loader ??= machine.modules);
   return {
-    lookup: (nameOrAlias) => machine.modules.lookup(nameOrAlias).names,
-    isLoaded: (name) => machine.modules.isLoaded(name),
-    insert: (name) => machine.modules.modprobe(name, { blacklist: 'all' }),
+    lookup: (nameOrAlias) => modules().lookup(nameOrAlias).names,
+    isLoaded: (name) => modules().isLoaded(name),
+    insert: (name) => modules().modprobe(name, { blacklist: 'all' }),
   };
 }
 

@@ -69,43 +69,25 @@ export class MachineDevFs implements DevFs {
   constructor(private readonly devtmpfs: Devtmpfs) {}
 
   lstat(path: string): DevEntry | undefined {
-    const node = this.devtmpfs.lookup(path);
-    if (!node) return undefined;
-    switch (node.kind) {
-      case 'chr':
-        return { type: 'char', major: node.devt.major, minor: node.devt.minor, mode: node.mode, uid: node.uid, gid: node.gid };
-      case 'link':
-        return { type: 'link', target: node.target };
-      case 'dir':
-        return { type: 'dir' };
-      default: {
-        const never: never = node;
-        throw kerr('EINVAL', String(never));
-      }
-    }
+    return this.devtmpfs.stat(path);
   }
 
   symlink(target: string, path: string): void {
-    const existing = this.devtmpfs.lookup(path);
-    if (existing && existing.kind !== 'link') throw kerr('EEXIST', `${path}: File exists`);
+    const existing = this.devtmpfs.stat(path);
+    if (existing && existing.type !== 'link') throw kerr('EEXIST', `${path}: File exists`);
     this.devtmpfs.mkdirParents(path);
     if (existing) this.devtmpfs.unlink(path);
     this.devtmpfs.symlink(target, path);
   }
 
   unlink(path: string): void {
-    const node = this.devtmpfs.lookup(path);
-    if (!node || node.kind !== 'link') return;
+    if (this.devtmpfs.stat(path)?.type !== 'link') return;
     this.devtmpfs.unlink(path);
     this.devtmpfs.rmdirParents(path);
   }
 
   chmodChown(path: string, mode: number | undefined, uid: number | undefined, gid: number | undefined): void {
-    const node = this.devtmpfs.lookup(path);
-    if (!node || node.kind !== 'chr') throw kerr('ENOENT', `${path}: No such file or directory`);
-    if (mode !== undefined) node.mode = mode & 0o7777;
-    if (uid !== undefined) node.uid = uid;
-    if (gid !== undefined) node.gid = gid;
+    this.devtmpfs.setNodeAttrs(path, mode, uid, gid);
   }
 
   list(): ReadonlyArray<readonly [string, DevEntry]> {

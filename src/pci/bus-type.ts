@@ -183,14 +183,61 @@ function pciDeviceRemove(host: PciBusHost, dev: Device): void {
   host.afterRemove?.(dev, pdrv);
 }
 
+/** The texts pci_uevent prints for a function, with the ids they were printed from. */
+interface PciUeventTexts {
+  readonly vendor: number;
+  readonly device: number;
+  readonly subsystemVendor: number;
+  readonly subsystemDevice: number;
+  readonly classCode: number;
+  readonly pciClass: string;
+  readonly pciId: string;
+  readonly subsysId: string;
+  readonly modalias: string;
+}
+
+/**
+ * The texts last printed for each function. The five ids are their only input and are compared
+ * on every use, so an entry is never stale (a snapshot restore or a changed id prints again):
+ * not machine state, never walked by snapshots.
+ */
+const ueventTexts = new WeakMap<PciDevice, PciUeventTexts>();
+
+function pciUeventTexts(dev: PciDevice): PciUeventTexts {
+  const known = ueventTexts.get(dev);
+  if (
+    known !== undefined &&
+    known.vendor === dev.vendor &&
+    known.device === dev.device &&
+    known.subsystemVendor === dev.subsystemVendor &&
+    known.subsystemDevice === dev.subsystemDevice &&
+    known.classCode === dev.classCode
+  )
+    return known;
+  const texts: PciUeventTexts = {
+    vendor: dev.vendor,
+    device: dev.device,
+    subsystemVendor: dev.subsystemVendor,
+    subsystemDevice: dev.subsystemDevice,
+    classCode: dev.classCode,
+    pciClass: hexUpper(dev.classCode, 4),
+    pciId: `${hexUpper(dev.vendor, 4)}:${hexUpper(dev.device, 4)}`,
+    subsysId: `${hexUpper(dev.subsystemVendor, 4)}:${hexUpper(dev.subsystemDevice, 4)}`,
+    modalias: pciModalias(dev),
+  };
+  ueventTexts.set(dev, texts);
+  return texts;
+}
+
 /** pci_uevent: PCI_CLASS, PCI_ID, PCI_SUBSYS_ID, PCI_SLOT_NAME, MODALIAS, in that order. */
 export function pciUevent(dev: Device, env: UeventEnv): void {
   if (!(dev instanceof PciDevice)) return;
-  env.add('PCI_CLASS', hexUpper(dev.classCode, 4));
-  env.add('PCI_ID', `${hexUpper(dev.vendor, 4)}:${hexUpper(dev.device, 4)}`);
-  env.add('PCI_SUBSYS_ID', `${hexUpper(dev.subsystemVendor, 4)}:${hexUpper(dev.subsystemDevice, 4)}`);
+  const t = pciUeventTexts(dev);
+  env.add('PCI_CLASS', t.pciClass);
+  env.add('PCI_ID', t.pciId);
+  env.add('PCI_SUBSYS_ID', t.subsysId);
   env.add('PCI_SLOT_NAME', dev.name);
-  env.add('MODALIAS', pciModalias(dev));
+  env.add('MODALIAS', t.modalias);
 }
 
 /** The `pci` bus type of one machine (the generic driver_override flag set, as the 2026 series does). */

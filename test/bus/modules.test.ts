@@ -3,7 +3,7 @@
  * lockdown (§6.3).
  */
 import { describe, expect, it } from 'vitest';
-import { taintFlags } from '../../src/bus/index.js';
+import { parseModprobeConfig, taintFlags } from '../../src/bus/index.js';
 import { createToyMachine, errnoOf, toyModule } from '../support/toy-bus.js';
 
 function fixture() {
@@ -76,6 +76,22 @@ describe('ModuleLoader.modprobe', () => {
     expect(machine.processes.root.readFile('/proc/modules')).toBe(
       'toy_ext 16384 0 - Live 0x0000000000000000\ntoy_core 16384 1 toy_ext, Live 0x0000000000000000\n',
     );
+  });
+});
+
+describe('ModuleLoader.lookup (kept per name or modalias)', () => {
+  it('should answer again after a module is installed or modprobe.d changes, and as of a restored snapshot', () => {
+    const { machine, m } = fixture();
+    expect(m.lookup('toy:x1')).toEqual({ names: [], viaAlias: true });
+    // A module on disk whose alias matches: the kept answer is dropped with the install.
+    m.install({ ...toyModule('toy_alias', []), aliases: ['toy:x*'] });
+    expect(m.lookup('toy:x1').names).toEqual(['toy_alias']);
+    const token = machine.snapshot();
+    // modprobe.d aliases come first: the kept answer is dropped with the configuration.
+    m.configure(parseModprobeConfig([{ name: 'a.conf', text: 'alias toy:x1 toy_core\n' }], ''), '');
+    expect(m.lookup('toy:x1')).toEqual({ names: ['toy_core'], viaAlias: true });
+    machine.restore(token);
+    expect(m.lookup('toy:x1').names).toEqual(['toy_alias']);
   });
 });
 

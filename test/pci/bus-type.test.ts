@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IPciCore, type PciCore, type PciDeviceId, PciDriver, pciDevice, pciDeviceIdAny } from '../../src/pci/index.js';
+import { UeventEnv } from '../../src/bus/index.js';
+import { IPciCore, type PciCore, type PciDeviceId, PciDriver, pciDevice, pciDeviceIdAny, pciUevent } from '../../src/pci/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { CXL, NIC, bootMachine, errnoOf } from '../support/pci-machine.js';
 
@@ -138,5 +139,29 @@ describe('/sys/bus/pci/rescan', () => {
     expect(pciOf(m).findDevice(NIC)).toBeUndefined();
     m.processes.root.writeFile('/sys/bus/pci/rescan', '1');
     expect(pciOf(m).findDevice(NIC)).toBeDefined();
+  });
+});
+
+describe('pci_uevent', () => {
+  const env = (pdev: Parameters<typeof pciUevent>[0]) => {
+    const e = new UeventEnv();
+    pciUevent(pdev, e);
+    return Object.fromEntries(e.entries());
+  };
+
+  it('should print the ids a function has now, after printing them once (the texts are kept per function)', () => {
+    const m = bootMachine({ presets: ['cxl-type3'] });
+    const pdev = pciOf(m).findDevice(CXL)!;
+    const first = env(pdev);
+    expect(first).toMatchObject({ PCI_CLASS: '50210', PCI_ID: '8086:0D93', PCI_SLOT_NAME: CXL });
+    expect(env(pdev)).toEqual(first);
+    // An id that changes (a quirk rewriting the class, say) is printed anew.
+    pdev.classCode = 0x0c0330;
+    pdev.subsystemDevice = 0xbeef;
+    expect(env(pdev)).toMatchObject({
+      PCI_CLASS: 'C0330',
+      PCI_SUBSYS_ID: expect.stringMatching(/:BEEF$/),
+      MODALIAS: expect.stringMatching(/sd0000BEEFbc0Csc03i30$/),
+    });
   });
 });

@@ -14,10 +14,14 @@ import {
   cxlPutLe16,
   cxlPutLe32,
   decodeFeatEntry,
+  decodeFeatEntryAt,
   encodeFeatEntry,
+  encodeFeatEntryInto,
   uuidBytes,
   uuidEquals,
+  uuidEqualsAt,
   uuidString,
+  uuidStringAt,
 } from '../../src/protocols/index.js';
 
 const uuid16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -92,6 +96,47 @@ describe('struct cxl_feat_entry', () => {
         v.setUint16(28, eff, true);
         expect([...b]).toEqual([...ref]);
         expect(decodeFeatEntry(b)).toEqual(e);
+      }),
+    );
+  });
+});
+
+describe('the offset forms and the printed-UUID memo', () => {
+  it('should read a UUID and an entry at any offset as the subarray would, whatever was printed before', () => {
+    fc.assert(
+      fc.property(fc.array(uuid16, { minLength: 1, maxLength: 6 }), fc.nat(40), (uuids, pad) => {
+        // Every UUID is printed twice (the second time from the memo) at an odd offset of a
+        // larger buffer, and both prints are the definition's.
+        for (const id of uuids) {
+          const buf = new Uint8Array(pad + 16 + 3);
+          buf.set(id, pad);
+          expect(uuidStringAt(buf, pad)).toBe(printed(id));
+          expect(uuidStringAt(buf, pad)).toBe(printed(id));
+          expect(uuidEqualsAt(buf, pad, id)).toBe(true);
+          expect(uuidEqualsAt(buf, pad + 1, id)).toBe(uuidEquals(buf.subarray(pad + 1), id));
+        }
+      }),
+    );
+  });
+
+  it('should give the same string object for the same bytes, and another text for other bytes', () => {
+    const a = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
+    const b = a.slice();
+    b[15] = b[15]! ^ 1;
+    const first = uuidString(a);
+    expect(uuidString(a.slice())).toBe(first);
+    expect(uuidString(b)).toBe(printed(b));
+    expect(uuidString(b)).not.toBe(first);
+  });
+
+  it('should encode into and decode from an offset as the standalone entry', () => {
+    fc.assert(
+      fc.property(uuid16, u16, u32, fc.nat(64), (id16, id, flags, at) => {
+        const e = { uuid: uuidString(id16), id, getSize: id ^ 1, setSize: id >> 1, flags, getVersion: 1, setVersion: 2, effects: id };
+        const out = new Uint8Array(at + CXL_FEAT_ENTRY_SIZE);
+        encodeFeatEntryInto(out, at, e);
+        expect([...out.subarray(at)]).toEqual([...encodeFeatEntry(e)]);
+        expect(decodeFeatEntryAt(out, at)).toEqual(decodeFeatEntry(out.subarray(at)));
       }),
     );
   });

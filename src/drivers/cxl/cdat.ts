@@ -29,7 +29,18 @@ export function cxlCdatOf(pdev: PciDevice): CdatReadResult | undefined {
 
 /** CDAT_DOE_REQ(handle): Read Entry (code 0), table type 0 (CDAT), entry handle in bits 31:16. */
 export function cdatDoeRequest(handle: number): Uint8Array {
-  return new Uint8Array([0, 0, handle & 0xff, (handle >>> 8) & 0xff]);
+  const req = new Uint8Array(4);
+  req[2] = handle;
+  req[3] = handle >>> 8;
+  return req;
+}
+
+/** Little-endian u16/u32 at `at` (read off the bytes: a DataView would move them off the heap first). */
+function le16(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+function le32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** read_cdat_data over `mb`; the result is stored for `cxlCdatOf` and passed to `done`. */
@@ -47,7 +58,7 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
   mb.submit({ vendor: PCI_VENDOR_ID_CXL, type: CXL_DOE_PROTOCOL_TABLE_ACCESS, request: cdatDoeRequest(0), responseSize: 8 }, (r) => {
     if (!r.ok) return fail(r.errno, true);
     if (r.received < 8) return fail('EIO', false);
-    const cdatLength = new DataView(r.response.buffer, r.response.byteOffset).getUint32(4, true);
+    const cdatLength = le32(r.response, 4);
     log.log('debug', 'kernel', `${who}: CDAT length ${cdatLength}`);
     const table: Uint8Array[] = [];
     let room = cdatLength + 4;
@@ -55,16 +66,15 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
       mb.submit({ vendor: PCI_VENDOR_ID_CXL, type: CXL_DOE_PROTOCOL_TABLE_ACCESS, request: cdatDoeRequest(handle), responseSize: room }, (e) => {
         if (!e.ok) return fail(e.errno, true);
         const data = e.response;
-        const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-        const entryLength = e.received >= 4 + CDAT_ENTRY_HEADER_SIZE ? view.getUint16(4 + 2, true) : -1;
+        const entryLength = e.received >= 4 + CDAT_ENTRY_HEADER_SIZE ? le16(data, 4 + 2) : -1;
         if (
           (handle === 0 && e.received !== 4 + CDAT_HEADER_SIZE) ||
           (handle > 0 && (e.received < 4 + CDAT_ENTRY_HEADER_SIZE || e.received !== 4 + entryLength))
         ) {
           return fail('EIO', false);
         }
-        const next = view.getUint32(0, true) >>> 16;
-        const entry = data.slice(4, e.received);
+        const next = le16(data, 2);
+        const entry = copyBytes(data, 4, e.received);
         table.push(entry);
         room -= entry.length;
         if (next !== CDAT_LAST_ENTRY) return readEntry(next);
@@ -80,11 +90,24 @@ export function readCdatData(mb: PciDoeMb, log: ILogService, who: string, done?:
   });
 }
 
+/**
+ * The bytes of `b` from `start` to `end`, copied one by one: entries are a few dozen bytes, for
+ * which `slice` and `set` cost more than the copy (each a call into the runtime).
+ */
+function copyBytes(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = b[i]!;
+  return out;
+}
+
 function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) total += parts[i]!.length;
+  const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    for (let j = 0; j < p.length; j++) out[at + j] = p[j]!;
     at += p.length;
   }
   return out;

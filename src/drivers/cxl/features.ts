@@ -47,7 +47,7 @@ import {
   cxlLe16,
   cxlPutLe16,
   cxlPutLe32,
-  decodeFeatEntry,
+  decodeFeatEntryAt,
   encodeFeatEntry,
   fwctlDeviceTypes,
   uuidString,
@@ -130,7 +130,7 @@ function getSupportedFeatures(mbox: CxlMailbox): { entries: CxlFeatEntry[]; user
     if (num * CXL_FEAT_ENTRY_SIZE !== retrieved) return undefined;
     for (let i = 0; i < num; i++) {
       const at = CXL_GET_SUP_FEATS_OUT_HDR + i * CXL_FEAT_ENTRY_SIZE;
-      const e = decodeFeatEntry(r.payloadOut.subarray(at, at + CXL_FEAT_ENTRY_SIZE));
+      const e = decodeFeatEntryAt(r.payloadOut, at);
       entries.push(e);
       if (!isCxlFeatureExclusive(e.uuid)) user++;
     }

@@ -19,7 +19,7 @@ import {
   cxlPutLe32,
   cxlReturnCodes,
   uuidBytes,
-  uuidEquals,
+  uuidEqualsAt,
   uuidString,
 } from '../../protocols/index.js';
 import type { CxlMailboxDevice } from '../hw/cxl-mailbox.js';
@@ -116,18 +116,18 @@ export const CXL_MEM_COMMAND_ID_RAW = 2;
 export const CXL_MEM_COMMAND_ID_MAX = 25;
 
 /**
- * cxl_xfer_log: read `size` bytes of the log `uuid` (its 16 bytes, as Get Supported Logs gave
- * them) with Get Log, min(remaining, payload) at a time; a chunk answered short ends the read
+ * cxl_xfer_log: read `size` bytes of the log whose UUID is the 16 bytes of `uuid` at `uuidAt` (as
+ * Get Supported Logs gave them) with Get Log, min(remaining, payload) at a time; a chunk answered short ends the read
  * (the log is what arrived so far).
  */
-function cxlXferLog(mbox: CxlMailbox, uuid: Uint8Array, size: number): Uint8Array {
+function cxlXferLog(mbox: CxlMailbox, uuid: Uint8Array, uuidAt: number, size: number): Uint8Array {
   const chunks: Uint8Array[] = [];
   let offset = 0;
   let remaining = size;
   while (remaining > 0) {
     const xfer = Math.min(remaining, mbox.payloadSize);
     const input = new Uint8Array(0x18);
-    input.set(uuid.subarray(0, 16));
+    for (let i = 0; i < 16; i++) input[i] = uuid[uuidAt + i]!;
     cxlPutLe32(input, 16, offset);
     cxlPutLe32(input, 20, xfer);
     const r = cxlInternalSendCmd(mbox, { opcode: OP.GET_LOG, payloadIn: input, sizeOut: xfer, minOut: 0 });
@@ -191,9 +191,8 @@ export function cxlEnumerateCmds(mbox: CxlMailbox): void {
   for (let i = 0; i < entries; i++) {
     const at = 8 + i * CXL_LOG_ENTRY_SIZE;
     if (at + CXL_LOG_ENTRY_SIZE > out.length) break;
-    const uuid = out.subarray(at, at + 16);
-    if (!uuidEquals(uuid, CEL_UUID_BYTES)) continue;
-    cxlWalkCel(mbox, cxlXferLog(mbox, uuid, cxlLe32(out, at + 16)));
+    if (!uuidEqualsAt(out, at, CEL_UUID_BYTES)) continue;
+    cxlWalkCel(mbox, cxlXferLog(mbox, out, at, cxlLe32(out, at + 16)));
     for (const opcode of FORCE_ENABLED_OPCODES) mbox.enabledCmds.add(opcode);
     return;
   }

@@ -201,11 +201,14 @@ export class PciDoeMb {
   #cacheFeatures(index: number, slot: number, done: Cont): void {
     const capVersion = (this.pdev.configRead(this.capOffset, 4) >>> 16) & 0xf;
     const version = capVersion >= 2 ? 2 : 0;
-    const request = new Uint8Array([index & 0xff, version, 0, 0]);
+    const request = new Uint8Array(4);
+    request[0] = index;
+    request[1] = version;
     this.#enqueue({ vendor: PCI_VENDOR_ID_PCI_SIG, type: PCI_DOE_FEATURE_DISCOVERY, request, responseSize: 4 }, (r) => {
       if (!r.ok) return done(r.errno);
       if (r.received !== 4) return done('EIO');
-      const dw = new DataView(r.response.buffer, r.response.byteOffset).getUint32(0, true);
+      const b = r.response;
+      const dw = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
       if (slot >= 256) return done('EBUSY');
       this.features.push({ vendor: dw & 0xffff, type: (dw >>> 16) & 0xff });
       const next = dw >>> 24;
@@ -372,13 +375,18 @@ export class PciDoeMb {
     if (length < 2) return 'EIO';
     length -= 2;
     const received = Math.min(task.responseSize, length * 4);
-    const response = new Uint8Array(Math.ceil(received / 4) * 4);
-    const view = new DataView(response.buffer);
+    // Exactly `received` bytes, filled byte by byte: no DataView, buffer or subarray (each of
+    // those makes V8 move a small typed array's bytes off the heap first).
+    const response = new Uint8Array(received);
     const whole = Math.floor(received / 4);
     let payloadLength = Math.min(length, whole);
     for (let i = 0; i < payloadLength; i++) {
       val = this.#read(pciDoeRegs.READ);
-      view.setUint32(4 * i, val, true);
+      const at = 4 * i;
+      response[at] = val;
+      response[at + 1] = val >>> 8;
+      response[at + 2] = val >>> 16;
+      response[at + 3] = val >>> 24;
       // Prior to the last ack, ensure Data Object Ready.
       if (i === payloadLength - 1 && !(this.#status() & pciDoeStatus.DATA_OBJECT_READY)) return 'EIO';
       this.#write(pciDoeRegs.READ, 0);
@@ -395,7 +403,7 @@ export class PciDoeMb {
       this.#write(pciDoeRegs.READ, 0);
     }
     if (this.#status() & pciDoeStatus.ERROR) return 'EIO';
-    return { ok: true, received, response: response.subarray(0, received) };
+    return { ok: true, received, response };
   }
 
   /** pci_doe_abort. */

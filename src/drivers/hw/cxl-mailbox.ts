@@ -27,7 +27,7 @@ import {
   cxlLe32,
   cxlPutLe16,
   cxlPutLe32,
-  encodeFeatEntry,
+  encodeFeatEntryInto,
   uuidBytes,
   uuidEquals,
   uuidString,
@@ -195,7 +195,7 @@ export class CxlMailboxDevice {
         const out = new Uint8Array(CXL_GET_SUP_FEATS_OUT_HDR + n * CXL_FEAT_ENTRY_SIZE);
         cxlPutLe16(out, 0, n);
         cxlPutLe16(out, 2, this.features.length);
-        for (let i = 0; i < n; i++) out.set(encodeFeatEntry(this.features[start + i]!.entry), CXL_GET_SUP_FEATS_OUT_HDR + i * CXL_FEAT_ENTRY_SIZE);
+        for (let i = 0; i < n; i++) encodeFeatEntryInto(out, CXL_GET_SUP_FEATS_OUT_HDR + i * CXL_FEAT_ENTRY_SIZE, this.features[start + i]!.entry);
         return ok(out);
       }
       case OP.GET_FEATURE: {

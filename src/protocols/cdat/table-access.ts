@@ -45,9 +45,15 @@ export function decodeTableAccessRequest(payload: Uint8Array): TableAccessReques
 }
 
 export function encodeTableAccessResponse(rsp: TableAccessResponse): Uint8Array {
-  const out = new Uint8Array(4 + rsp.entry.length);
-  out.set(dword(rsp.responseCode, rsp.tableType, rsp.next), 0);
-  out.set(rsp.entry, 4);
+  const entry = rsp.entry;
+  const out = new Uint8Array(4 + entry.length);
+  // The header dword and the entry, byte by byte (no intermediate array; `set` of a few dozen
+  // bytes costs more than the copy).
+  out[0] = rsp.responseCode;
+  out[1] = rsp.tableType;
+  out[2] = rsp.next;
+  out[3] = rsp.next >>> 8;
+  for (let i = 0; i < entry.length; i++) out[4 + i] = entry[i]!;
   return out;
 }
 

@@ -22,6 +22,28 @@ export type CurveName = 'P-256' | 'P-384';
 
 const curves = { 'P-256': p256, 'P-384': p384 } as const;
 
+/**
+ * The generator's precomputed window, per curve. noble builds an 8-bit window table for G on the
+ * first product by G (P-384: 49 windows × 128 points, ~6,300 point additions in cold code, 40% of
+ * a fresh process's first DOE-race schedule), which pays for itself only after ~60 products by G
+ * (each costs about 2 × windows additions: 49 at 8 bits, 97 at 4). With curve operations memoised
+ * per process, a process computes few (the DOE race: 9, all at boot). So G starts with a 4-bit
+ * table (~800 additions) and a curve moves to the 8-bit table once it has computed
+ * BASE_WINDOW_UPGRADE products by G. The window only changes how k·G is summed, never its value:
+ * keys and RFC 6979 signatures are the same bytes either way.
+ */
+const SMALL_BASE_WINDOW = 4;
+const LARGE_BASE_WINDOW = 8;
+/** Products by G (memo misses: key derivation, signing, verification) before the 8-bit table. */
+const BASE_WINDOW_UPGRADE = 64;
+const baseProducts: Record<CurveName, number> = { 'P-256': 0, 'P-384': 0 };
+for (const c of Object.values(curves)) c.Point.BASE.precompute(SMALL_BASE_WINDOW);
+
+/** Counts one product by `curve`'s G about to be computed; the last small-window one upgrades G's table. */
+function baseProduct(curve: CurveName): void {
+  if (++baseProducts[curve] === BASE_WINDOW_UPGRADE) curves[curve].Point.BASE.precompute(LARGE_BASE_WINDOW);
+}
+
 /** Size in bytes of one coordinate / scalar. */
 export function curveSize(c: CurveName): number {
   return c === 'P-256' ? 32 : 48;
@@ -39,7 +61,13 @@ export interface EcPublicKey {
 }
 
 export function publicKeyOf(key: EcPrivateKey): EcPublicKey {
-  return { curve: key.curve, point: pointMemo.get([key.curve, key.d], () => curves[key.curve].getPublicKey(key.d, false)) };
+  return {
+    curve: key.curve,
+    point: pointMemo.get([key.curve, key.d], () => {
+      baseProduct(key.curve);
+      return curves[key.curve].getPublicKey(key.d, false);
+    }),
+  };
 }
 
 /** A private key drawn from `random` (hash-to-field over 1.5x the order's size, FIPS 186-5 A.2.1 style). */
@@ -51,13 +79,17 @@ export function generatePrivateKey(curve: CurveName, random: RandomSource): EcPr
 
 /** ECDSA over a precomputed digest; returns raw r||s. */
 export function ecdsaSignDigest(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
-  return signMemo.get([key.curve, key.d, digest], () => curves[key.curve].sign(digest, key.d, { prehash: false, lowS: false }).toCompactRawBytes());
+  return signMemo.get([key.curve, key.d, digest], () => {
+    baseProduct(key.curve);
+    return curves[key.curve].sign(digest, key.d, { prehash: false, lowS: false }).toCompactRawBytes();
+  });
 }
 
 /** Verify raw r||s over a digest. False (never a throw) on any malformed input. */
 export function ecdsaVerifyDigest(pub: EcPublicKey, digest: Uint8Array, rs: Uint8Array): boolean {
   if (rs.length !== 2 * curveSize(pub.curve)) return false;
   return verifyMemo.get([pub.curve, 'raw', pub.point, digest, rs], () => {
+    baseProduct(pub.curve);
     try {
       return curves[pub.curve].verify(rs, digest, pub.point, { prehash: false, lowS: false, format: 'compact' });
     } catch {
@@ -69,6 +101,7 @@ export function ecdsaVerifyDigest(pub: EcPublicKey, digest: Uint8Array, rs: Uint
 /** Verify a DER ECDSA-Sig-Value over a digest (X.509). False on any malformed input. */
 export function ecdsaVerifyDigestDer(pub: EcPublicKey, digest: Uint8Array, der: Uint8Array): boolean {
   return verifyMemo.get([pub.curve, 'der', pub.point, digest, der], () => {
+    baseProduct(pub.curve);
     try {
       return curves[pub.curve].verify(der, digest, pub.point, { prehash: false, lowS: false, format: 'der' });
     } catch {

@@ -172,35 +172,69 @@ export function uuidBytes(uuid: string): Uint8Array {
 
 /** The printed form (lowercase, 8-4-4-4-12) of the first 16 bytes of `b` (which has at least 16). */
 export function uuidString(b: Uint8Array): string {
+  return uuidStringAt(b, 0);
+}
+
+/**
+ * UUID strings already printed, by a hash of their 16 bytes: a UUID read again (every Get
+ * Supported Features lists the same few) is the string printed the first time, whose hash a
+ * Set or Map lookup already knows. Process-wide and pure (the text is a function of the bytes,
+ * and strings are immutable); bounded, cleared as a whole.
+ */
+const UUID_STRINGS_MAX = 1024;
+const uuidStrings = new Map<number, { readonly bytes: Uint8Array; readonly text: string }[]>();
+let uuidStringCount = 0;
+
+/** uuidString of the 16 bytes of `b` from `at` (no subarray). */
+export function uuidStringAt(b: Uint8Array, at: number): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 16; i++) h = Math.imul(h ^ b[at + i]!, 0x01000193);
+  const bucket = uuidStrings.get(h);
+  if (bucket !== undefined) {
+    for (const e of bucket) if (uuidEqualsAt(b, at, e.bytes)) return e.text;
+  }
   const x = HEX2;
-  return (
-    x[b[0]!]! +
-    x[b[1]!]! +
-    x[b[2]!]! +
-    x[b[3]!]! +
+  const text =
+    x[b[at]!]! +
+    x[b[at + 1]!]! +
+    x[b[at + 2]!]! +
+    x[b[at + 3]!]! +
     '-' +
-    x[b[4]!]! +
-    x[b[5]!]! +
+    x[b[at + 4]!]! +
+    x[b[at + 5]!]! +
     '-' +
-    x[b[6]!]! +
-    x[b[7]!]! +
+    x[b[at + 6]!]! +
+    x[b[at + 7]!]! +
     '-' +
-    x[b[8]!]! +
-    x[b[9]!]! +
+    x[b[at + 8]!]! +
+    x[b[at + 9]!]! +
     '-' +
-    x[b[10]!]! +
-    x[b[11]!]! +
-    x[b[12]!]! +
-    x[b[13]!]! +
-    x[b[14]!]! +
-    x[b[15]!]!
-  );
+    x[b[at + 10]!]! +
+    x[b[at + 11]!]! +
+    x[b[at + 12]!]! +
+    x[b[at + 13]!]! +
+    x[b[at + 14]!]! +
+    x[b[at + 15]!]!;
+  if (uuidStringCount >= UUID_STRINGS_MAX) {
+    uuidStrings.clear();
+    uuidStringCount = 0;
+  }
+  const entry = { bytes: b.slice(at, at + 16), text };
+  if (bucket !== undefined && uuidStrings.has(h)) bucket.push(entry);
+  else uuidStrings.set(h, [entry]);
+  uuidStringCount++;
+  return text;
 }
 
 /** Whether the first 16 bytes of `b` are the UUID `uuid` (uuidString(b) === uuid, without the string). */
 export function uuidEquals(b: Uint8Array, uuid: Uint8Array): boolean {
-  if (b.length < 16) return false;
-  for (let i = 0; i < 16; i++) if (b[i] !== uuid[i]) return false;
+  return uuidEqualsAt(b, 0, uuid);
+}
+
+/** Whether the 16 bytes of `b` from `at` are the UUID `uuid` (false when fewer than 16 remain). */
+export function uuidEqualsAt(b: Uint8Array, at: number, uuid: Uint8Array): boolean {
+  if (b.length - at < 16) return false;
+  for (let i = 0; i < 16; i++) if (b[at + i] !== uuid[i]) return false;
   return true;
 }
 
@@ -259,28 +293,50 @@ export const CXL_FEAT_ENTRY_SIZE = 48;
 
 export function encodeFeatEntry(e: CxlFeatEntry): Uint8Array {
   const b = new Uint8Array(CXL_FEAT_ENTRY_SIZE);
-  b.set(uuidBytes(e.uuid), 0);
-  cxlPutLe16(b, 16, e.id);
-  cxlPutLe16(b, 18, e.getSize);
-  cxlPutLe16(b, 20, e.setSize);
-  cxlPutLe32(b, 22, e.flags >>> 0);
-  b[26] = e.getVersion;
-  b[27] = e.setVersion;
-  cxlPutLe16(b, 28, e.effects);
+  encodeFeatEntryInto(b, 0, e);
   return b;
 }
 
+/**
+ * The UUID bytes of a feature entry's text, by the text (process-wide and pure: a function of
+ * an immutable string; bounded, cleared as a whole). Only read from: copied into entries.
+ */
+const featUuidBytes = new Map<string, Uint8Array>();
+
+/** encodeFeatEntry written into `out` at `at` (which has CXL_FEAT_ENTRY_SIZE bytes there, zero). */
+export function encodeFeatEntryInto(out: Uint8Array, at: number, e: CxlFeatEntry): void {
+  let uuid = featUuidBytes.get(e.uuid);
+  if (uuid === undefined) {
+    if (featUuidBytes.size >= UUID_STRINGS_MAX) featUuidBytes.clear();
+    uuid = uuidBytes(e.uuid);
+    featUuidBytes.set(e.uuid, uuid);
+  }
+  out.set(uuid, at);
+  cxlPutLe16(out, at + 16, e.id);
+  cxlPutLe16(out, at + 18, e.getSize);
+  cxlPutLe16(out, at + 20, e.setSize);
+  cxlPutLe32(out, at + 22, e.flags >>> 0);
+  out[at + 26] = e.getVersion;
+  out[at + 27] = e.setVersion;
+  cxlPutLe16(out, at + 28, e.effects);
+}
+
 export function decodeFeatEntry(b: Uint8Array): CxlFeatEntry {
-  if (b.length < 30) throw new RangeError(`decodeFeatEntry: ${b.length} bytes`);
+  return decodeFeatEntryAt(b, 0);
+}
+
+/** decodeFeatEntry of the entry at `at` in `b` (no subarray). */
+export function decodeFeatEntryAt(b: Uint8Array, at: number): CxlFeatEntry {
+  if (b.length - at < 30) throw new RangeError(`decodeFeatEntry: ${b.length - at} bytes`);
   return {
-    uuid: uuidString(b),
-    id: cxlLe16(b, 16),
-    getSize: cxlLe16(b, 18),
-    setSize: cxlLe16(b, 20),
-    flags: cxlLe32(b, 22),
-    getVersion: b[26]!,
-    setVersion: b[27]!,
-    effects: cxlLe16(b, 28),
+    uuid: uuidStringAt(b, at),
+    id: cxlLe16(b, at + 16),
+    getSize: cxlLe16(b, at + 18),
+    setSize: cxlLe16(b, at + 20),
+    flags: cxlLe32(b, at + 22),
+    getVersion: b[at + 26]!,
+    setVersion: b[at + 27]!,
+    effects: cxlLe16(b, at + 28),
   };
 }
 
