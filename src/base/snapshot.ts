@@ -950,6 +950,29 @@ function compareEntry(value: unknown, key: unknown): void {
   else if (cmpStride === 2 && differs(value, cmpValues[i + 1])) cmpState = 1;
 }
 
+/** The truncation pass of a rebuild: entries from position `cmpEnd` on go. */
+function truncateEntry(_value: unknown, key: unknown): void {
+  if (cmpIndex++ >= cmpEnd) cmpCollection!.delete(key);
+}
+
+/**
+ * The rebuild of a collection whose key at `first` (a position in `values`, counted in entries
+ * times the stride) differs: the entries before it hold the recorded keys in order and stay (a
+ * Map's values are fixed by the caller); every entry from there on is deleted and the recorded
+ * ones appended. Never `clear()`: V8 keeps a cleared or shrunk table of an old-generation Map or
+ * Set alive with the entries it held until the next full collection, so a collection cleared
+ * once per schedule promotes everything it ever held (docs/snapshot.md).
+ */
+function rebuildFrom(o: Map<unknown, unknown> | Set<unknown>, first: number, stride: number): number {
+  const before = o.size;
+  cmpCollection = o;
+  cmpIndex = 0;
+  cmpEnd = first / stride;
+  o.forEach(truncateEntry);
+  cmpCollection = undefined;
+  return before - o.size;
+}
+
 /** Compares `o` with `values` (deleting entries appended since); returns 0, 1 or 2 as `cmpState`. */
 function compareCollection(o: Map<unknown, unknown> | Set<unknown>, values: readonly unknown[], stride: number): number {
   cmpValues = values;
@@ -971,10 +994,15 @@ function restoreMap(r: CollectionRec<Map<unknown, unknown>>): void {
   let writes = cmpDeleted;
   if (state === 2) {
     stats.slow++;
-    writes += o.size;
-    o.clear();
-    for (let i = 0; i < values.length; i += 2) o.set(values[i], values[i + 1]);
-    writes += values.length / 2;
+    const first = cmpIndex - 2;
+    writes += rebuildFrom(o, first, 2);
+    for (let i = 0; i < first; i += 2)
+      if (differs(o.get(values[i]), values[i + 1])) {
+        o.set(values[i], values[i + 1]);
+        writes++;
+      }
+    for (let i = first; i < values.length; i += 2) o.set(values[i], values[i + 1]);
+    writes += (values.length - first) / 2;
   } else {
     // The current keys are a prefix of the recorded ones: fix values in place, append the rest.
     const present = o.size * 2;
@@ -1001,10 +1029,10 @@ function restoreSet(r: CollectionRec<Set<unknown>>): void {
   let writes = cmpDeleted;
   if (state === 2) {
     stats.slow++;
-    writes += o.size;
-    o.clear();
-    for (const v of values) o.add(v);
-    writes += values.length;
+    const first = cmpIndex - 1;
+    writes += rebuildFrom(o, first, 1);
+    for (let i = first; i < values.length; i++) o.add(values[i]);
+    writes += values.length - first;
   } else {
     for (let i = o.size; i < values.length; i++) {
       o.add(values[i]);
