@@ -51,6 +51,26 @@ export function kerr(errno: ErrnoName, message?: string, options?: DriverModelEr
   return new DriverModelError(errno, message, options);
 }
 
+/**
+ * `kerr` for the errno a simulated process expects as the end of what it does — a DOE tool's
+ * ETIMEDOUT after a second of polls, once per exchange — made without capturing the JavaScript
+ * stack: V8 walks up to `Error.stackTraceLimit` frames at every Error construction (3–5 µs, a
+ * sixth of a DOE tool's whole exchange), and the stack of such an error never points at a bug. Its `stack` is the name and message alone; everything else is `kerr`'s.
+ */
+export function kerrExpected(errno: ErrnoName, message?: string, options?: DriverModelErrorOptions): DriverModelError {
+  const limit = v8Error.stackTraceLimit;
+  if (limit === undefined) return new DriverModelError(errno, message, options);
+  v8Error.stackTraceLimit = 0;
+  try {
+    return new DriverModelError(errno, message, options);
+  } finally {
+    v8Error.stackTraceLimit = limit;
+  }
+}
+
+/** `Error` with V8's frame limit for stacks (absent in other engines, where nothing is changed). */
+const v8Error = Error as ErrorConstructor & { stackTraceLimit?: number };
+
 /** Misuse of the API by its caller: a bug in the caller, never an expected outcome. */
 export class BugIndicatingError extends Error {
   constructor(message: string) {

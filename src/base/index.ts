@@ -4,7 +4,7 @@
  * the log, passwd, path normalisation. Imports nothing from other src folders.
  */
 export { Errno, type ErrnoName, errnoName, isErrnoName, strerror } from './errno.js';
-export { DriverModelError, type DriverModelErrorOptions, BugIndicatingError, kerr } from './errors.js';
+export { DriverModelError, type DriverModelErrorOptions, BugIndicatingError, kerr, kerrExpected } from './errors.js';
 export { Emitter, Event, setUnexpectedErrorHandler } from './event.js';
 export { type IDisposable, toDisposable, DisposableStore, Disposable } from './lifecycle.js';
 export { IClock, SimulatedClock } from './clock.js';
@@ -26,6 +26,8 @@ export {
   opaque,
   opaqueClass,
   sideTable,
+  nextSnapshotStamp,
+  ownableClassOf,
   takeSnapshot,
   restoreSnapshot,
   snapshotStats,

@@ -70,6 +70,15 @@ function mulberry32Next(s: { a: number }): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
+/**
+ * Shortens `a` to `n` elements by popping. Not by storing `a.length`: in V8 that is a call into
+ * the runtime even when nothing changes, and storing 0 drops the backing store, so the next push
+ * allocates a new one (a ready list empties and refills at nearly every settle).
+ */
+function dropAfter(a: unknown[], n: number): void {
+  while (a.length > n) a.pop();
+}
+
 export interface IScheduler {
   readonly clock: SimulatedClock;
   queue(name: string, run: () => void, options?: QueueOptions): IDisposable;
@@ -149,7 +158,7 @@ export class Scheduler implements IScheduler {
       const ready = this.#ready;
       while (this.#head < ready.length && ready[this.#head]!.cancelled) this.#head++;
       if (this.#head === ready.length) {
-        ready.length = 0;
+        dropAfter(ready, 0);
         this.#head = 0;
         return undefined;
       }
@@ -162,9 +171,15 @@ export class Scheduler implements IScheduler {
     }
     // The live tasks, compacted to the front of the same array (a policy sees them from 0).
     const ready = this.#ready;
+    const n = ready.length;
     let live = 0;
-    for (let i = this.#head; i < ready.length; i++) if (!ready[i]!.cancelled) ready[live++] = ready[i]!;
-    ready.length = live;
+    for (let i = this.#head; i < n; i++) {
+      const t = ready[i]!;
+      if (t.cancelled) continue;
+      if (live !== i) ready[live] = t;
+      live++;
+    }
+    dropAfter(ready, live);
     this.#head = 0;
     if (live === 0) return undefined;
     let index = 0;
@@ -188,7 +203,7 @@ export class Scheduler implements IScheduler {
     if (index === 0) this.#head = 1;
     else {
       for (let i = index + 1; i < ready.length; i++) ready[i - 1] = ready[i]!;
-      ready.length--;
+      ready.pop();
     }
     return task;
   }

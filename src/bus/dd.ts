@@ -186,6 +186,7 @@ export class DriverBinder {
       return ret;
     }
     dev.p.driverGroupsAdded = true;
+    dev.p.driverGroupsCreated++;
     this.#driverBound(dev);
     this.log.log('debug', 'kernel', `bus: '${dev.bus?.name}': really_probe: bound device ${dev.name} to driver ${drv.name}`);
     return 0;

@@ -31,6 +31,11 @@ export class DevicePrivate {
   driverLinked = false;
   /** Driver dev_groups created after a successful probe. */
   driverGroupsAdded = false;
+  /**
+   * How many times driver dev_groups were created on this device: an open file of one creation
+   * stays removed after a rebind makes the same names again (kernfs: new nodes, sysfs.ts).
+   */
+  driverGroupsCreated = 0;
   /** driver_bound done: on the driver's device list. */
   bound = false;
   /** PCI's match_driver: false during scan, set by pci_bus_add_device. */

@@ -87,22 +87,75 @@ class LinkNode implements SysfsLink {
 }
 
 /**
- * A device's attribute file: it stays active while the device's directory is in sysfs and
- * still holds this attribute of this object under its name — what kernfs_remove deactivating
- * the node amounts to here, where nodes are computed. Like a kernfs node it follows its device
- * through a rename (device_rename moves the node; an open file keeps working).
+ * Which creation made a device attribute file, each undone as one removal: device_add_attrs and
+ * the device's own groups (`attrs`, until device_del), bus_add_device's bus groups (`bus`, until
+ * bus_remove_device), the bound driver's dev_groups (`driver`, created by really_probe after a
+ * successful probe, removed by __device_release_driver).
+ */
+type DeviceFileSection = 'attrs' | 'bus' | 'driver';
+
+/**
+ * A device's attribute file as an open file holds it (`of->kn`). kernfs (fs/kernfs/dir.c):
+ * kernfs_get_active() answers from the node alone — it fails once __kernfs_remove() has biased
+ * the node's active count (KN_DEACTIVATED_BIAS) with every node below the removed one and
+ * drained it — and a file created again under the same name is a new node (kernfs_new_node), so
+ * the old open file never comes back. Here the marks are the device's own: its directory
+ * (`p.state`, and every ancestor's: removing a directory removes everything below it), and the
+ * flag of the creation that made the file; the driver's groups, which come and go with each
+ * bind, also carry the creation count they were opened under. No path, devpath or directory is
+ * computed. Two answers stay computed, as the model computes its directories: the file's group
+ * turning invisible, and a child device or class directory of the same name shadowing it. Like
+ * a kernfs node it follows its device through a rename (device_rename moves the node).
  */
 class DeviceFileNode extends FileNode {
+  readonly #section: DeviceFileSection;
+  /** `dev.p.driverGroupsCreated` when the file was found (the `driver` section's creation). */
+  readonly #created: number;
+
   constructor(
     file: FileNode,
     readonly dev: Device,
-    private readonly sysfs: Sysfs,
+    /** The group the attribute was made from; undefined for the core files (`uevent`, `dev`). */
+    readonly group: AttributeGroup<unknown> | undefined,
+    /** The group list the directory took `group` from (a driver's or bus's dev_groups, or another). */
+    groupList: object | undefined,
+    private readonly core: DeviceCore,
   ) {
     super(file.dirPath, file.attr, file.mode, file.obj);
+    const p = dev.p;
+    if (groupList !== undefined && groupList === dev.driver?.devGroups) this.#section = 'driver';
+    else if (groupList !== undefined && groupList === dev.bus?.devGroups) this.#section = 'bus';
+    else this.#section = 'attrs';
+    this.#created = p.driverGroupsCreated;
   }
 
   active(): boolean {
-    return this.sysfs.deviceEntryIs(this.dev, this.attr.name, this.attr, this.obj);
+    const dev = this.dev;
+    const p = dev.p;
+    switch (this.#section) {
+      case 'attrs':
+        if (!p.attrsAdded) return false;
+        break;
+      case 'bus':
+        if (!p.busAdded) return false;
+        break;
+      case 'driver':
+        if (!p.driverGroupsAdded || p.driverGroupsCreated !== this.#created) return false;
+        break;
+    }
+    for (let d: Device | undefined = dev; d; d = d.parent) if (d.p.state !== 'added') return false;
+    const group = this.group;
+    if (group?.isVisible && !group.isVisible(this.obj, this.attr)) return false;
+    const c = this.core.kobjectChildren(dev);
+    return !c || !(c.glue.has(this.attr.name) || c.directByName.has(this.attr.name));
+  }
+
+  /** Snapshot (docs/snapshot.md): the private state, restored in place. */
+  snapshotFields(): readonly unknown[] {
+    return [this.#section, this.#created];
+  }
+  restoreFields(): void {
+    // Every field is readonly.
   }
 }
 
@@ -299,6 +352,9 @@ function attrsNamed<O>(attrs: readonly AnyAttribute<O>[], name: string): readonl
 export class SysfsEntryFinder implements EntrySink {
   /** The last entry offered under `name` (the one the map would hold). */
   found: Entry | undefined;
+  /** The group `found` came from, when it is a file made from an unnamed group, and the list holding it. */
+  foundGroup: AttributeGroup<unknown> | undefined;
+  foundIn: object | undefined;
   constructor(
     readonly path: string,
     readonly name: string,
@@ -309,7 +365,11 @@ export class SysfsEntryFinder implements EntrySink {
   }
 
   file<O>(attr: AnyAttribute<O>, obj: O, mode = attr.mode): this {
-    if (attr.name === this.name) this.found = new FileNode(this.path, attr as AnyAttribute<unknown>, mode, obj);
+    if (attr.name === this.name) {
+      this.found = new FileNode(this.path, attr as AnyAttribute<unknown>, mode, obj);
+      this.foundGroup = undefined;
+      this.foundIn = undefined;
+    }
     return this;
   }
 
@@ -334,7 +394,11 @@ export class SysfsEntryFinder implements EntrySink {
         if (named === undefined) continue;
         for (const attr of named) {
           const mode = group.isVisible ? group.isVisible(obj, attr) : attr.mode;
-          if (mode) this.file(attr, obj, mode);
+          if (mode) {
+            this.file(attr, obj, mode);
+            this.foundGroup = group as AttributeGroup<unknown>;
+            this.foundIn = groups;
+          }
         }
         continue;
       }
@@ -436,6 +500,7 @@ export class Sysfs {
   /** lookup() without the exception: the node, or the errno the walk stopped with. */
   #walk(path: string, noFollow: boolean): SysfsNode | 'ENOENT' | 'ENOTDIR' | 'ELOOP' {
     this.walks++;
+    let linksFollowed = 0;
     let node: SysfsNode;
     let queue: string[];
     const start = this.#plainDeviceShortcut(path);
@@ -456,9 +521,12 @@ export class Sysfs {
         if (parts[0] !== 'sys') return 'ENOENT';
         queue = parts.slice(1);
       }
-      node = this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
+      const device = this.#busDeviceShortcut(queue);
+      // The shortcut followed the device's link in `devices/`: one link on the way (ELOOP counts it).
+      if (device) linksFollowed = 1;
+      node = device ?? this.#deviceShortcut(queue) ?? this.#driverShortcut(queue) ?? this.root();
     }
-    let depth = 0;
+    let depth = linksFollowed;
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (node.kind !== 'dir') return 'ENOTDIR';
@@ -548,6 +616,29 @@ export class Sysfs {
     const drv = lastDriverNamed(bus, path.slice(drvStart, drvEnd));
     if (!drv) return undefined;
     return this.#driverEntry(drv, path.slice(0, drvEnd), path.slice(drvEnd + 1)) ?? 'ENOENT';
+  }
+
+  /**
+   * A walk from /sys down `bus/<bus>/devices/<name>/<entry>` — a tool opening a function's
+   * `config` file — follows the device's link in `devices/` (`/sys<devpath>`, deviceLinksDir) and
+   * then starts where #deviceShortcut would on the target plus `<entry>`: the direct child device
+   * `<entry>` when there is one (a direct kobject child's devpath is `${devpath}/${name}`), else
+   * the device's directory with `<entry>` left to look up. Returns that directory, taking the
+   * names it consumed off `queue`. Undefined — the general walk then answers — for any other
+   * shape (`.`/`..`, more names below `<entry>`), when a provider shadows /sys/bus, the bus or
+   * the device is not registered, or an ancestor is gone.
+   */
+  #busDeviceShortcut(queue: string[]): SysfsDir | undefined {
+    if (queue.length !== 5 || queue[0] !== 'bus' || queue[2] !== 'devices' || this.#providers.has('bus')) return undefined;
+    const entry = queue[4]!;
+    if (entry === '.' || entry === '..') return undefined;
+    const dev = this.buses.bus(queue[1]!)?.p.byName.get(queue[3]!);
+    if (!dev || this.core.findByPath(dev.devpath) !== dev) return undefined;
+    const child = this.core.kobjectChildren(dev)?.directByName.get(entry);
+    const found = child ?? dev;
+    for (let a = found.parent; a; a = a.parent) if (a.p.state !== 'added') return undefined;
+    queue.splice(0, child ? 5 : 4);
+    return this.deviceDir(found);
   }
 
   /**
@@ -755,11 +846,6 @@ export class Sysfs {
    * An attribute comes back as a DeviceFileNode, which an open file asks whether it is active.
    */
   #deviceEntry(dev: Device, devpath: string, path: string, name: string, maybeDevice: boolean): SysfsNode | undefined {
-    const found = this.#deviceEntryNode(dev, devpath, path, name, maybeDevice);
-    return found instanceof FileNode ? new DeviceFileNode(found, dev, this) : found;
-  }
-
-  #deviceEntryNode(dev: Device, devpath: string, path: string, name: string, maybeDevice: boolean): SysfsNode | undefined {
     const c = this.core.kobjectChildren(dev);
     if (c) {
       if (c.glue.has(name)) return this.#glueDir(dev, name, join(path, name));
@@ -772,28 +858,8 @@ export class Sysfs {
     }
     const f = new SysfsEntryFinder(path, name);
     this.#deviceOwnEntries(dev, f);
-    return resolve(f.found);
-  }
-
-  /**
-   * Whether `dev`'s directory is in sysfs and `name` in it is the attribute `attr` of `obj`: the
-   * answer a walk to `/sys<devpath>/<name>` would give (the device at its devpath, its ancestors
-   * in sysfs, the same entry under the same shadowing), without the walk.
-   */
-  deviceEntryIs(dev: Device, name: string, attr: AnyAttribute<unknown>, obj: unknown): boolean {
-    const devpath = dev.devpath;
-    if (this.core.findByPath(devpath) !== dev) return false;
-    for (let a = dev.parent; a; a = a.parent) if (a.p.state !== 'added') return false;
-    // #deviceEntryNode's order, with the later half asked first: an entry of that name there is
-    // the one the directory shows (a file, a link, or a directory whatever it merges with), and
-    // only without one does the earlier half decide.
-    const c = this.core.kobjectChildren(dev);
-    if (c && (c.glue.has(name) || c.directByName.has(name))) return false;
-    const f = new SysfsEntryFinder('', name);
-    this.#deviceBusEntries(dev, f);
-    if (f.found === undefined) this.#deviceAddEntries(dev, f);
-    const e = f.found;
-    return e instanceof FileNode && e.attr === attr && e.obj === obj;
+    const found = resolve(f.found);
+    return found instanceof FileNode ? new DeviceFileNode(found, dev, f.foundGroup, f.foundIn, this.core) : found;
   }
 
   // --- /sys/bus ---------------------------------------------------------------------------

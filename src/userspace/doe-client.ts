@@ -12,7 +12,7 @@
  * A process does not block in this model: waiting is `Sleeper.sleep(ms)`, which the machine
  * implements by advancing virtual time (the kernel's work runs meanwhile).
  */
-import { kerr } from '../base/index.js';
+import { kerr, kerrExpected } from '../base/index.js';
 import {
   type DoeProtocolId,
   decodeDiscoveryResponse,
@@ -54,10 +54,6 @@ function u32le(bytes: Uint8Array, at = 0): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
-function le32(v: number): Uint8Array {
-  return new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]);
-}
-
 /** Over an fd open on a /dev/doe node. */
 export class DevDoeTransport implements DoeTransport {
   constructor(
@@ -88,6 +84,11 @@ export class DevDoeTransport implements DoeTransport {
 export class RawConfigDoeTransport implements DoeTransport {
   readonly fd: number;
   readonly capOffset: number;
+  /**
+   * The tool's dword for pwrite(2), as a C tool passes `&value`: write(2) consumes the bytes
+   * before it returns (the config write copies them into the registers), so one serves every write.
+   */
+  private readonly dword = new Uint8Array(4);
 
   /** @throws {DriverModelError} from open(2); ENODEV without that many DOE capabilities. */
   constructor(
@@ -125,7 +126,12 @@ export class RawConfigDoeTransport implements DoeTransport {
   }
 
   #write(reg: number, value: number): void {
-    this.proc.pwrite(this.fd, le32(value >>> 0), this.capOffset + reg);
+    const b = this.dword;
+    b[0] = value & 0xff;
+    b[1] = (value >>> 8) & 0xff;
+    b[2] = (value >>> 16) & 0xff;
+    b[3] = (value >>> 24) & 0xff;
+    this.proc.pwrite(this.fd, b, this.capOffset + reg);
   }
 
   #status(): number {
@@ -158,7 +164,7 @@ export class RawConfigDoeTransport implements DoeTransport {
       if (status & STATUS_DOR) break;
       if (waited >= DOE_CLIENT_TIMEOUT_MS) {
         this.#abort();
-        throw kerr('ETIMEDOUT', `${this.bdf}: DOE mailbox ${this.mailbox}: no response within 1 s`);
+        throw kerrExpected('ETIMEDOUT', `${this.bdf}: DOE mailbox ${this.mailbox}: no response within 1 s`);
       }
       this.sleeper.sleep(DOE_CLIENT_POLL_MS);
     }

@@ -45,6 +45,11 @@ export class ProcessTable {
     return [...this.#byName.values()];
   }
 
+  /** The processes in spawn order, without copying them (the explorer's checks walk them after every task). */
+  values(): IterableIterator<Process> {
+    return this.#byName.values();
+  }
+
   /** Processes with a file open at `path` (as opened), like `lsof PATH`. */
   holders(path: string): { process: Process; fd: number }[] {
     const out: { process: Process; fd: number }[] = [];

@@ -161,7 +161,7 @@ export class Vfs {
 
   /** read(2) at the file position; `length` defaults to "everything". */
   read(f: OpenFileDescription, length: number, who: Opener): Uint8Array {
-    if (!f.mode.includes('r')) throw kerr('EBADF', `${f.path}: not open for reading`);
+    if (f.mode === 'w') throw kerr('EBADF', `${f.path}: not open for reading`);
     switch (f.kind) {
       case 'dir':
         throw kerr('EISDIR', `${f.path}: Is a directory`);
@@ -208,7 +208,7 @@ export class Vfs {
 
   /** write(2). sysfs text attributes: cut to PAGE_SIZE, 0-byte writes do nothing. */
   write(f: OpenFileDescription, data: Uint8Array, who: Opener): number {
-    if (!f.mode.includes('w')) throw kerr('EBADF', `${f.path}: not open for writing`);
+    if (f.mode === 'r') throw kerr('EBADF', `${f.path}: not open for writing`);
     switch (f.kind) {
       case 'dir':
         throw kerr('EISDIR', `${f.path}: Is a directory`);

@@ -82,4 +82,38 @@ describe('sysfs: single-name lookups against the listing', () => {
     expect(m.sysfs.tryLookup('/sys/bus/pci/drivers/cxl_pci/bind')).toBeUndefined();
     check();
   });
+  it('walks /sys/bus/<bus>/devices/<device>/<entry> as the general walk does (the bus device shortcut)', () => {
+    const m = createMachine({ presets: { 'cxl-type3': 2, 'mlx5-nic': 1 } });
+    m.boot();
+    m.settle();
+    m.processes.get('root').writeFile('/sys/bus/pci/drivers/cxl_pci/unbind', '0000:03:00.1');
+    m.settle();
+    const paths: string[] = [];
+    for (const bus of (m.sysfs.lookup('/sys/bus') as SysfsDir).entries()) {
+      const devices = m.sysfs.tryLookup(`/sys/bus/${bus}/devices`);
+      if (devices?.kind !== 'dir') continue;
+      for (const dev of [...devices.entries(), 'no-such-device']) {
+        const dp = `/sys/bus/${bus}/devices/${dev}`;
+        paths.push(dp, `${dp}/no-such-file`, `${dp}/uevent/x`, `${dp}/.`, `${dp}/..`);
+        const d = m.sysfs.tryLookup(dp);
+        if (d?.kind === 'dir') for (const name of d.entries()) paths.push(`${dp}/${name}`, `${dp}/${name}/uevent`);
+      }
+    }
+    expect(paths.length).toBeGreaterThan(500);
+    // The same place spelled so that no shortcut applies: a `.` right below /sys.
+    const general = (p: string) => p.replace('/sys/', '/sys/./');
+    const check = () => {
+      for (const p of paths) {
+        for (const noFollow of [false, true]) {
+          const got = m.sysfs.tryLookup(p, noFollow);
+          same(`${p} (noFollow ${noFollow})`, got, m.sysfs.tryLookup(general(p), noFollow));
+        }
+      }
+    };
+    check();
+    // A provider that shadows /sys/bus: the shortcut must step aside.
+    m.sysfs.registerRoot('bus', (path) => new SysfsDirBuilder(path).build());
+    expect(m.sysfs.tryLookup('/sys/bus/pci/devices/0000:0d:00.0/config')).toBeUndefined();
+    check();
+  });
 });

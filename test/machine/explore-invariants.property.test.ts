@@ -46,7 +46,7 @@ function build(spec: Spec) {
     link: d.link,
   }));
   const fake = {
-    processes: { all: [...byName.values()] },
+    processes: { all: [...byName.values()], values: () => byName.values() },
     uevent: { log: spec.seqnums.map((seqnum, i) => ({ seqnum, action: 'add', devpath: `/devices/e${i}` })) },
     core: { devices },
     // The driver link: as the model says unless the spec disagrees.

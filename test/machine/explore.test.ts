@@ -107,10 +107,10 @@ describe('explorer: classic driver-core races', () => {
 
 describe('explorer: invariants', () => {
   const owners = TASK_INVARIANTS.find((i) => i.name === 'one-owner-per-mailbox-and-vfio-group')!;
-  const holding = (...files: [string, string][]) =>
-    ({
-      processes: { all: files.map(([name, path]) => ({ name, openFiles: new Map([[3, { path }]]) })) },
-    }) as unknown as Machine;
+  const holding = (...files: [string, string][]) => {
+    const all = files.map(([name, path]) => ({ name, openFiles: new Map([[3, { path }]]) }));
+    return { processes: { all, values: () => all.values() } } as unknown as Machine;
+  };
   it.each([
     [
       [

@@ -71,6 +71,55 @@ describe('ScheduleTrie', () => {
     // The truncated run is not an end: a walk down it runs again, from where the tree stops.
     expect(trie.walk(() => 1)).toEqual({ kind: 'run', prefix: [1, 1, 1] });
   });
+
+  it('grows its node and child-slot arrays past their first sizes and still answers every run', () => {
+    // Runs of six points of four options each: run k chooses k's base-4 digits.
+    const digits = (k: number) => Array.from({ length: 6 }, (_, i) => Math.floor(k / 4 ** (5 - i)) % 4);
+    const widths = [4, 4, 4, 4, 4, 4];
+    const trie = new ScheduleTrie();
+    for (let k = 0; k < 3000; k += 2)
+      trie.record(widths, { schedule: digits(k), violation: k % 7 === 0 ? { invariant: 'i', message: `${k}` } : undefined });
+    expect(trie.size).toBeGreaterThan(2048);
+    for (let k = 0; k < 3000; k++) {
+      const d = digits(k);
+      const walk = trie.walk((_w, p) => d[p]!);
+      if (k % 2 === 1) {
+        // Never recorded: its last point has no child for it.
+        expect(walk).toEqual({ kind: 'run', prefix: d });
+        continue;
+      }
+      expect(walk.kind).toBe('known');
+      if (walk.kind !== 'known') continue;
+      expect(walk.outcome.schedule).toEqual(d);
+      expect(walk.outcome.violation?.message).toBe(k % 7 === 0 ? `${k}` : undefined);
+    }
+  });
+
+  it('keeps the children of a point whose width grew between two records', () => {
+    const trie = new ScheduleTrie();
+    trie.record([2], { schedule: [1], violation: undefined });
+    trie.record([3, 2], { schedule: [2, 1], violation: undefined });
+    const at = (choices: number[]) => trie.walk((_w, p) => choices[p] ?? 0);
+    expect(at([1])).toEqual({ kind: 'known', outcome: { schedule: [1], violation: undefined } });
+    expect(at([2, 1])).toEqual({ kind: 'known', outcome: { schedule: [2, 1], violation: undefined } });
+    expect(at([0])).toEqual({ kind: 'run', prefix: [0] });
+    expect(trie.size).toBe(4);
+  });
+
+  it('keeps a run’s schedule and violation, not the result it was given', () => {
+    const trie = new ScheduleTrie();
+    const violation = { invariant: 'x', message: 'm' };
+    const run = { schedule: [1, 0, 1], violation, widths: [2, 2, 2], timeline: [{ t: 0, actor: 'kernel', what: 'w' }] };
+    trie.record(run.widths, run);
+    run.schedule.push(1);
+    const walk = trie.walk((w, p) => [1, 0, 1][p]! % w);
+    expect(walk.kind).toBe('known');
+    if (walk.kind !== 'known') return;
+    expect(walk.outcome).not.toBe(run);
+    expect(Object.keys(walk.outcome).sort()).toEqual(['schedule', 'violation']);
+    expect(walk.outcome.schedule).toEqual([1, 0, 1]);
+    expect(walk.outcome.violation).toBe(violation);
+  });
 });
 
 describe('a random campaign with repeated schedules', () => {

@@ -159,6 +159,11 @@ interface PrepareOptions {
 }
 
 class Stop extends Error {}
+/**
+ * What a run throws to unwind to its end (a broken invariant, a pruned state): one instance for
+ * every run, since the reason is in the run's own variables and a stack would be thrown away.
+ */
+const STOP = new Stop('explorer: run stopped');
 
 type Block = Step & { readonly verb: 'concurrent' };
 
@@ -195,8 +200,10 @@ export function randomChooser(seed: number): Chooser {
  * snapshot property test checks it). Throws DriverModelError for a bad scenario.
  */
 export function runSchedule(loaded: LoadedScenario, options: RunScheduleOptions = {}): ScheduleResult {
-  return runOne(loaded, options, {});
+  return runOne(loaded, options, NO_PREPARE);
 }
+
+const NO_PREPARE: PrepareOptions = {};
 
 function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBlock }: PrepareOptions): ScheduleResult {
   const prefix = options.prefix ?? [];
@@ -249,7 +256,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
 
   const fail = (invariant: string, message: string): never => {
     violation = { invariant, message };
-    throw new Stop();
+    throw STOP;
   };
   const view = new InvariantView(m);
   const checkAll = (): void => {
@@ -300,7 +307,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
       // No choice, but the option runs: it may wake sleeping options, or be asleep itself.
       if (tracking && !por.search.forced(keysAt(nested, width)[0]!, footprintsAt(nested, width)[0]!)) {
         pruned = true;
-        throw new Stop();
+        throw STOP;
       }
       return 0;
     }
@@ -311,7 +318,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
       if (reduced === undefined) {
         // Every option is asleep: each continuation reorders one already explored.
         pruned = true;
-        throw new Stop();
+        throw STOP;
       }
     }
     if (options.seen && point >= prefix.length) {
@@ -320,7 +327,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
       if (options.seen.has(fp)) {
         por?.search.drop(point);
         pruned = true;
-        throw new Stop();
+        throw STOP;
       }
       options.seen.add(fp);
       fingerprints.push(fp);
@@ -377,7 +384,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
     inStep = undefined;
     watching = undefined;
     // An invariant that failed inside the step (a task it waited for) stopped it: report that.
-    if (violation || pruned) throw new Stop();
+    if (violation || pruned) throw STOP;
     if (userDoe) watch!();
     if (step.verb === 'open' && outcome.kind === 'done') fdPaths.set(step.fd, step.path);
     if (outcome.kind === 'bug') fail('no-internal-error', `${summarize(step)}: internal error: ${outcome.message}`);
@@ -415,7 +422,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
       }
       // A block: every one is explored, in order; choice points are numbered across blocks.
       blockIndex++;
-      const label = (l: number) => (blockIndex === 0 ? `lane ${l + 1}` : `b${blockIndex + 1} lane ${l + 1}`);
+      const labels = step.lanes.map((_, l) => (blockIndex === 0 ? `lane ${l + 1}` : `b${blockIndex + 1} lane ${l + 1}`));
       exploring = true;
       block = step;
       lanePos = step.lanes.map(() => 0);
@@ -434,7 +441,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
           const l = laneOf[c]!;
           const s = step.lanes[l]![lanePos[l]!]!;
           lanePos[l]!++;
-          runStep(s, label(l), choice);
+          runStep(s, labels[l]!, choice);
         } else if (c === lanesLeft + readyN) {
           checked = false;
           m.scheduler.tick();
@@ -464,7 +471,7 @@ function runOne(loaded: LoadedScenario, options: RunScheduleOptions, { atFirstBl
     }
     checkAll();
   } catch (e) {
-    if (!(e instanceof Stop)) {
+    if (e !== STOP) {
       if (DriverModelError.is(e)) violation = { invariant: 'no-internal-error', message: `${e.errno}: ${e.message}` };
       else violation = { invariant: 'no-internal-error', message: e instanceof Error ? e.message : String(e) };
     }
@@ -619,7 +626,7 @@ function exploreCampaign(loaded: LoadedScenario, o: CampaignOptions, base: Sched
       let r: RunOutcome;
       if (walk.kind === 'known') r = walk.outcome;
       else {
-        const run = runSchedule(loaded, { prefix: walk.prefix, choose, ...from });
+        const run = runOne(loaded, base ? { prefix: walk.prefix, choose, base } : { prefix: walk.prefix, choose }, NO_PREPARE);
         trie.record(run.widths, run);
         runs++;
         r = run;

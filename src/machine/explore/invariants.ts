@@ -84,7 +84,7 @@ export const TASK_INVARIANTS: readonly Invariant[] = [
     check: (m) => {
       // Made at the first exclusive file: most checks meet none.
       let owners: Map<string, string> | undefined;
-      for (const p of m.processes.all) {
+      for (const p of m.processes.values()) {
         for (const f of p.openFiles.values()) {
           const exclusive = f.path.startsWith('/dev/doe/') || (f.path.startsWith('/dev/vfio/') && f.path !== '/dev/vfio/vfio');
           if (!exclusive) continue;
