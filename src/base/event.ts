@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { IDisposable } from './lifecycle.js';
+import { nextSnapshotStamp, ownableClassOf } from './snapshot.js';
 
 /** Subscribe a listener; the returned disposable unsubscribes. */
 export type Event<T> = (listener: (e: T) => void) => IDisposable;
@@ -25,9 +26,22 @@ export function setUnexpectedErrorHandler(handler: (e: unknown) => void): (e: un
 
 const FIRE = 'fire';
 
+// eventemitter3's emitter, its table of events and its listener records hold only listeners, and
+// an Emitter alone changes them: it owns them (its snapshot stamp covers them).
+{
+  const probe = new EventEmitter();
+  probe.on(FIRE, () => {});
+  ownableClassOf(probe);
+  const events = (probe as unknown as { _events: Record<string, object> })._events;
+  ownableClassOf(events);
+  ownableClassOf(events[FIRE]!);
+}
+
 export class Emitter<T> implements IDisposable {
   readonly #ee = new EventEmitter();
   #disposed = false;
+  /** Taken anew on every change of the listeners or of `#disposed` (Snapshottable.snapshotStamp). */
+  #stamp = nextSnapshotStamp();
 
   /** The event consumers subscribe to. */
   readonly event: Event<T> = (listener) => {
@@ -39,9 +53,11 @@ export class Emitter<T> implements IDisposable {
         unexpectedErrorHandler(err);
       }
     };
+    this.#stamp = nextSnapshotStamp();
     this.#ee.on(FIRE, wrapped);
     return {
       dispose: () => {
+        this.#stamp = nextSnapshotStamp();
         this.#ee.off(FIRE, wrapped);
       },
     };
@@ -56,16 +72,22 @@ export class Emitter<T> implements IDisposable {
   }
 
   dispose(): void {
+    this.#stamp = nextSnapshotStamp();
     this.#disposed = true;
     this.#ee.removeAllListeners();
   }
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#ee, this.#disposed];
+    return [this.#ee, this.#disposed, this.#stamp];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#disposed = v[1] as never;
+    this.#stamp = v[2] as never;
+  }
+  /** The emitter (its listener records) is this class's own: `fire` changes none of it (listeners are added with `on`, never `once`). */
+  snapshotStamp(): number {
+    return this.#stamp;
   }
 }
 

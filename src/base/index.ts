@@ -26,6 +26,8 @@ export {
   opaque,
   opaqueClass,
   sideTable,
+  nextSnapshotStamp,
+  ownableClassOf,
   takeSnapshot,
   restoreSnapshot,
   snapshotStats,

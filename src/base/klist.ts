@@ -3,6 +3,7 @@
  * klist: a device on its bus, driver or class list). Iteration is in insertion order; removing
  * an item during iteration is safe (the iterator steps past it), as klist_next allows.
  */
+import { nextSnapshotStamp } from './snapshot.js';
 
 interface Node<T> {
   readonly item: T;
@@ -28,6 +29,8 @@ export class KList<T> implements ReadonlyKList<T> {
   readonly #nodes = new Map<T, Node<T>>();
   #head: Node<T> | undefined;
   #tail: Node<T> | undefined;
+  /** Taken anew on every push and removal: the nodes and their links change only then (snapshotStamp). */
+  #stamp = nextSnapshotStamp();
 
   get length(): number {
     return this.#nodes.size;
@@ -40,6 +43,7 @@ export class KList<T> implements ReadonlyKList<T> {
   /** Append `item` (klist_add_tail); an item already on the list stays where it is. */
   push(item: T): void {
     if (this.#nodes.has(item)) return;
+    this.#stamp = nextSnapshotStamp();
     const node: Node<T> = { item, prev: this.#tail, next: undefined, removed: false };
     if (this.#tail) this.#tail.next = node;
     else this.#head = node;
@@ -51,6 +55,7 @@ export class KList<T> implements ReadonlyKList<T> {
   remove(item: T): boolean {
     const node = this.#nodes.get(item);
     if (!node) return false;
+    this.#stamp = nextSnapshotStamp();
     this.#nodes.delete(item);
     node.removed = true;
     if (node.prev) node.prev.next = node.next;
@@ -100,10 +105,15 @@ export class KList<T> implements ReadonlyKList<T> {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#nodes, this.#head, this.#tail];
+    return [this.#nodes, this.#head, this.#tail, this.#stamp];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#head = v[1] as never;
     this.#tail = v[2] as never;
+    this.#stamp = v[3] as never;
+  }
+  /** The nodes (the Map, each node) are this list's own, changed only by `push` and `remove`. */
+  snapshotStamp(): number {
+    return this.#stamp;
   }
 }

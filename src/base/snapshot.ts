@@ -48,6 +48,24 @@ export interface Snapshottable {
    * restore then never calls it (the walk still restores the fields' contents in place).
    */
   restoreFields(values: readonly unknown[]): void;
+  /**
+   * Optional write tracking. The stamp of this class's private state: it must change (to a
+   * `nextSnapshotStamp()`) on every change of a field `snapshotFields` lists or of an object
+   * those fields *own* — an array, Map, Set, plain object, buffer or instance of a class
+   * declared `ownableClassOf`, reached from them through such objects only and from nothing
+   * else — and be one of the listed fields, put back by `restoreFields`. A restore that finds the stamp it recorded skips the class's record
+   * and those of the objects it owns. The walk checks ownership: an object also reached from
+   * anywhere else, or owned by two classes, makes the class's records ordinary ones again.
+   */
+  snapshotStamp?(): number;
+}
+
+/** The last stamp handed out (process-wide: a stamp names one state of one object). */
+let lastStamp = 0;
+
+/** A fresh stamp, for a class with `snapshotStamp` to take on each change of its state. */
+export function nextSnapshotStamp(): number {
+  return ++lastStamp;
 }
 
 /** An opaque snapshot of a machine: pass it back to `restore`. */
@@ -68,9 +86,11 @@ export interface SnapshotStats {
   readonly changed: number;
   /** Records that took a slow path: objects with keys added, Maps/Sets rebuilt, tables checked against every instance. */
   readonly slow: number;
+  /** Records skipped because their class's stamp was the recorded one (`Snapshottable.snapshotStamp`). */
+  readonly stamped: number;
 }
 
-const stats = { restores: 0, writes: 0, changed: 0, slow: 0 };
+const stats = { restores: 0, writes: 0, changed: 0, slow: 0, stamped: 0 };
 
 /** What every restore so far wrote (a copy). */
 export function snapshotStats(): SnapshotStats {
@@ -272,21 +292,132 @@ class TableRec {
   ) {}
 }
 
+/** The records of one part of a snapshot, by kind. */
+class RecordSet {
+  readonly objectRecs: ObjectRec[] = [];
+  readonly arrays: ArrayRec[] = [];
+  readonly maps: CollectionRec<Map<unknown, unknown>>[] = [];
+  readonly sets: CollectionRec<Set<unknown>>[] = [];
+  readonly buffers: BufferRec[] = [];
+  readonly privates: PrivateRec[] = [];
+
+  get size(): number {
+    return this.objectRecs.length + this.arrays.length + this.maps.length + this.sets.length + this.buffers.length + this.privates.length;
+  }
+
+  addAll(other: RecordSet): void {
+    this.objectRecs.push(...other.objectRecs);
+    this.arrays.push(...other.arrays);
+    this.maps.push(...other.maps);
+    this.sets.push(...other.sets);
+    this.buffers.push(...other.buffers);
+    this.privates.push(...other.privates);
+  }
+}
+
+type Stamped = Snapshottable & { snapshotStamp(): number };
+
+/**
+ * A class instance with write tracking (`snapshotStamp`) and the records of what it owns: while
+ * its stamp is the recorded one, none of them can differ from its recording.
+ */
+class StampedGroup {
+  readonly recs = new RecordSet();
+  /** Reached from elsewhere too, or owned by two classes: its records are ordinary ones. */
+  shared = false;
+  constructor(
+    readonly o: object,
+    readonly proto: Stamped,
+    readonly stamp: number,
+    /** The owner's field values, still to walk as owned. */
+    readonly stack: unknown[],
+  ) {}
+}
+
+/**
+ * The records restore walks on every restore, laid out flat (one array per kind, the records'
+ * slots side by side) so that a restore is a few monomorphic loops over contiguous memory
+ * instead of one call per record: `…Start[r]` to `…Start[r + 1]` are record r's slots.
+ */
+class FlatRecords {
+  /** Objects whose `for…in` visits exactly their own writable keys and which have no hidden key. */
+  readonly objs: Record<string, unknown>[] = [];
+  readonly objRecs: ObjectRec[] = [];
+  readonly objStart: Int32Array;
+  readonly objKeys: string[] = [];
+  readonly objVals: unknown[] = [];
+  /** Arrays recorded without holes. */
+  readonly arrs: unknown[][] = [];
+  readonly arrStart: Int32Array;
+  readonly arrVals: unknown[] = [];
+  /** The other objects and arrays, restored one by one. */
+  readonly otherObjs: ObjectRec[] = [];
+  readonly otherArrs: ArrayRec[] = [];
+
+  constructor(objectRecs: readonly ObjectRec[], arrays: readonly ArrayRec[]) {
+    const objStart = [0];
+    for (const r of objectRecs) {
+      if (!r.exact || r.hidden !== 0) {
+        this.otherObjs.push(r);
+        continue;
+      }
+      this.objs.push(r.o as Record<string, unknown>);
+      this.objRecs.push(r);
+      for (let i = 0; i < r.keys.length; i++) {
+        this.objKeys.push(r.keys[i]!);
+        this.objVals.push(r.values[i]);
+      }
+      objStart.push(this.objKeys.length);
+    }
+    this.objStart = Int32Array.from(objStart);
+    const arrStart = [0];
+    for (const r of arrays) {
+      let holes = false;
+      for (let i = 0; i < r.values.length; i++) if (!(i in r.values)) holes = true;
+      if (holes) {
+        this.otherArrs.push(r);
+        continue;
+      }
+      this.arrs.push(r.o);
+      for (const v of r.values) this.arrVals.push(v);
+      arrStart.push(this.arrVals.length);
+    }
+    this.arrStart = Int32Array.from(arrStart);
+  }
+}
+
 class Token implements SnapshotToken {
   tables: readonly TableRec[] = [];
+  /** The records compared on every restore (objects and arrays laid out flat). */
+  readonly flat: FlatRecords;
+  readonly maps: readonly CollectionRec<Map<unknown, unknown>>[];
+  readonly sets: readonly CollectionRec<Set<unknown>>[];
+  readonly buffers: readonly BufferRec[];
+  readonly privates: readonly PrivateRec[];
   constructor(
-    readonly objectRecs: readonly ObjectRec[],
-    readonly arrays: readonly ArrayRec[],
-    readonly maps: readonly CollectionRec<Map<unknown, unknown>>[],
-    readonly sets: readonly CollectionRec<Set<unknown>>[],
-    readonly buffers: readonly BufferRec[],
-    readonly privates: readonly PrivateRec[],
+    /** Every record outside the groups. */
+    readonly ordinary: RecordSet,
+    /** The stamped classes and what they own. */
+    readonly groups: readonly StampedGroup[],
     /** The class instances walked: candidate keys of side tables. */
     readonly instances: readonly object[],
     readonly instanceSet: ReadonlySet<object>,
-  ) {}
+  ) {
+    this.flat = new FlatRecords(ordinary.objectRecs, ordinary.arrays);
+    this.maps = ordinary.maps;
+    this.sets = ordinary.sets;
+    this.buffers = ordinary.buffers;
+    this.privates = ordinary.privates;
+  }
+  /** Every record set: the ordinary one, then each group's. */
+  get recordSets(): RecordSet[] {
+    return [this.ordinary, ...this.groups.map((g) => g.recs)];
+  }
+  get objectRecs(): ObjectRec[] {
+    return this.recordSets.flatMap((r) => r.objectRecs);
+  }
   get objects(): number {
-    return this.objectRecs.length + this.arrays.length + this.maps.length + this.sets.length + this.buffers.length + this.privates.length;
+    return this.recordSets.reduce((n, r) => n + r.size, 0);
   }
 }
 
@@ -296,31 +427,71 @@ function tag(v: object): string {
   return Object.prototype.toString.call(v);
 }
 
-/** Walks the graph from `roots` and records every mutable object's contents. */
+/**
+ * Whether `v` can be owned by a stamped class: a mutable array, Map, Set, buffer or plain
+ * object, or an instance of a class declared with `ownableClassOf` (the ordinary walk runs
+ * first, so an object an ordinary one refers to is never owned).
+ */
+function ownable(v: object, proto: object | null): boolean {
+  if (Object.isFrozen(v) || opaqueObjects.has(v)) return false;
+  if (proto === Object.prototype || proto === null || Array.isArray(v) || v instanceof Map || v instanceof Set) return true;
+  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return true;
+  return ownablePrototypes.has(proto);
+}
+
+const ownablePrototypes = new WeakSet<object>();
+
+/**
+ * Declares the class of `sample` (its prototype) plain data that a stamped class may own: its
+ * instances have no private state, and each changes only through the methods of the stamped
+ * class that holds it (a library's internal records, as eventemitter3's listener table).
+ */
+export function ownableClassOf(sample: object): void {
+  const proto = Object.getPrototypeOf(sample) as object | null;
+  if (proto !== null && proto !== Object.prototype) ownablePrototypes.add(proto);
+}
+
+/**
+ * Walks the graph from `roots` and records every mutable object's contents. The objects a
+ * stamped class owns are recorded in its group; the walk from the other objects is the
+ * ordinary one, and an object it reaches that a group had taken makes that group ordinary.
+ */
 export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
-  const seen = new Set<object>();
-  const objectRecs: ObjectRec[] = [];
-  const arrays: ArrayRec[] = [];
-  const maps: CollectionRec<Map<unknown, unknown>>[] = [];
-  const sets: CollectionRec<Set<unknown>>[] = [];
-  const buffers: BufferRec[] = [];
-  const privates: PrivateRec[] = [];
+  /** Every object met: null if ordinary, else the group that owns it. */
+  const seen = new Map<object, StampedGroup | null>();
+  const ordinary = new RecordSet();
+  const groups: StampedGroup[] = [];
   const instances: object[] = [];
   const tables = new Set<Table>(moduleTables);
   const stack: unknown[] = [...roots];
-  const push = (v: unknown): void => {
-    if ((typeof v === 'object' && v !== null) || typeof v === 'function') stack.push(v);
-  };
-  const drain = (): void => {
-    while (stack.length > 0) {
-      const v = stack.pop();
-      if (typeof v !== 'object' || v === null || seen.has(v)) continue;
-      seen.add(v);
-      if (opaqueObjects.has(v)) continue;
+  const walk = (from: unknown[], owner: StampedGroup | null): void => {
+    const push = (v: unknown): void => {
+      if ((typeof v === 'object' && v !== null) || typeof v === 'function') from.push(v);
+    };
+    while (from.length > 0) {
+      const v = from.pop();
+      if (typeof v !== 'object' || v === null) continue;
+      const met = seen.get(v);
+      if (met !== undefined) {
+        // Met twice: an owned object is owned no more (an ordinary object stays ordinary).
+        if (met !== null && met !== owner) {
+          met.shared = true;
+          if (owner !== null) owner.shared = true;
+        }
+        continue;
+      }
       const proto = Object.getPrototypeOf(v) as object | null;
+      if (owner !== null && !ownable(v, proto)) {
+        // A class instance (or frozen or opaque data) is never owned: the ordinary walk takes it.
+        stack.push(v);
+        continue;
+      }
+      seen.set(v, owner);
+      const recs = owner === null ? ordinary : owner.recs;
+      if (opaqueObjects.has(v)) continue;
       if (proto !== null && opaquePrototypes.has(proto)) continue;
       if (Array.isArray(v)) {
-        if (!Object.isFrozen(v)) arrays.push(new ArrayRec(v, v.slice()));
+        if (!Object.isFrozen(v)) recs.arrays.push(new ArrayRec(v, v.slice()));
         for (const e of v) push(e);
         continue;
       }
@@ -331,17 +502,17 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
           push(key);
           push(value);
         }
-        maps.push(new CollectionRec(v, values));
+        recs.maps.push(new CollectionRec(v, values));
         continue;
       }
       if (v instanceof Set) {
         const values = [...v];
         values.forEach(push);
-        sets.push(new CollectionRec(v, values));
+        recs.sets.push(new CollectionRec(v, values));
         continue;
       }
       if (v instanceof ArrayBuffer) {
-        buffers.push(new BufferRec(v));
+        recs.buffers.push(new BufferRec(v));
         continue;
       }
       if (ArrayBuffer.isView(v)) {
@@ -382,7 +553,7 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
         const visited: string[] = [];
         for (const key in v) visited.push(key);
         const exact = visited.length === keys.length && visited.every((k, i) => k === keys[i]);
-        objectRecs.push(
+        recs.objectRecs.push(
           new ObjectRec(
             v as Record<PropertyKey, unknown>,
             keys,
@@ -400,13 +571,34 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
       // Private fields, each prototype level its own.
       for (let p = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
         if (hasOwn.call(p, 'snapshotFields') && hasOwn.call(p, 'restoreFields')) {
-          const s = p as Snapshottable;
-          const values = s.snapshotFields.call(v);
+          const sp = p as Snapshottable;
+          const values = sp.snapshotFields.call(v);
+          const record = new PrivateRec(v, sp, [...values]);
+          if (hasOwn.call(p, 'snapshotStamp')) {
+            if (sp.restoreFields.length === 0) throw new BugIndicatingError('snapshot: a stamped class must put its stamp back in restoreFields');
+            const group = new StampedGroup(v, sp as Stamped, (sp as Stamped).snapshotStamp.call(v), [...values]);
+            group.recs.privates.push(record);
+            groups.push(group);
+            continue;
+          }
           values.forEach(push);
           // A `restoreFields` that declares no parameter has nothing to assign back.
-          if (s.restoreFields.length > 0) privates.push(new PrivateRec(v, s, [...values]));
+          if (sp.restoreFields.length > 0) recs.privates.push(record);
         }
       }
+    }
+  };
+  /** Walks until nothing is left: the ordinary walk, then what each group owns (which may hand class instances back). */
+  const drain = (): void => {
+    for (;;) {
+      walk(stack, null);
+      let more = false;
+      for (const g of groups)
+        if (g.stack.length > 0) {
+          walk(g.stack, g);
+          more = true;
+        }
+      if (!more && stack.length === 0) return;
     }
   };
   drain();
@@ -421,7 +613,7 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
         if (!table.has(key)) continue;
         const value = table instanceof WeakMap ? table.get(key) : true;
         entries.set(key, value);
-        push(value);
+        if ((typeof value === 'object' && value !== null) || typeof value === 'function') stack.push(value);
       }
       entriesOf.set(table, entries);
     }
@@ -430,7 +622,13 @@ export function takeSnapshot(roots: readonly unknown[]): SnapshotToken {
     // New instances reached through table values: look them up in every table again.
     if (instances.length !== before) entriesOf = new Map();
   }
-  const token = new Token(objectRecs, arrays, maps, sets, buffers, privates, instances, new Set(instances));
+  // A group whose objects are reached from elsewhere is recorded as ordinary objects are.
+  const kept: StampedGroup[] = [];
+  for (const g of groups) {
+    if (g.shared) ordinary.addAll(g.recs);
+    else kept.push(g);
+  }
+  const token = new Token(ordinary, kept, instances, new Set(instances));
   token.tables = [...entriesOf].map(([table, entries]) => {
     const journal = journalOf(table);
     journal.sync(token);
@@ -454,11 +652,40 @@ export interface SnapshotDiff {
   readonly records: number;
   /** An upper bound of the writes restoring them takes: recorded plus current size of each. */
   readonly slots: number;
+  /**
+   * Records that differ although their class's stamp is the recorded one: a restore would skip
+   * them wrongly (a class that changed what it owns without taking a new stamp). Always 0.
+   */
+  readonly staleStamped: number;
 }
 
 /** Compares every record of `token` with its object, without writing (for tests of restore's work). */
 export function snapshotDiff(token: SnapshotToken): SnapshotDiff {
   if (!(token instanceof Token)) throw new BugIndicatingError('snapshotDiff: not a snapshot token');
+  let records = 0;
+  let slots = 0;
+  let staleStamped = 0;
+  for (const set of token.recordSets) {
+    const d = diffRecords(set);
+    records += d.records;
+    slots += d.slots;
+  }
+  for (const g of token.groups) if (g.proto.snapshotStamp.call(g.o) === g.stamp) staleStamped += diffRecords(g.recs).records;
+  for (const r of token.tables) {
+    const table = r.table;
+    const wrong = token.instances.filter((key) =>
+      r.entries.has(key) ? !table.has(key) || (table instanceof WeakMap && differs(table.get(key), r.entries.get(key))) : table.has(key),
+    ).length;
+    if (wrong > 0) {
+      records++;
+      slots += wrong;
+    }
+  }
+  return { records, slots, staleStamped };
+}
+
+/** The records of `set` that differ from their objects, and the bound of their writes. */
+function diffRecords(set: RecordSet): { records: number; slots: number } {
   let records = 0;
   let slots = 0;
   const count = (differ: boolean, size: number): void => {
@@ -467,29 +694,22 @@ export function snapshotDiff(token: SnapshotToken): SnapshotDiff {
     slots += size;
   };
   const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((v, i) => !differs(v, b[i]));
-  for (const r of token.objectRecs) {
+  for (const r of set.objectRecs) {
     const keys = [...r.keys, ...r.hiddenKeys];
     const values = [...r.values, ...r.hiddenValues];
     const writable = Reflect.ownKeys(r.o).filter((k) => Object.getOwnPropertyDescriptor(r.o, k)?.writable === true);
     const differ = writable.length !== keys.length || keys.some((k, i) => !hasOwn.call(r.o, k) || differs(r.o[k], values[i]));
     count(differ, keys.length + writable.length);
   }
-  for (const r of token.arrays) count(!sameList(r.o, r.values) || r.values.some((_, i) => i in r.o !== i in r.values), 1 + r.values.length);
-  for (const r of token.maps) count(!sameList([...r.o].flat(), r.values), r.values.length / 2 + r.o.size);
-  for (const r of token.sets) count(!sameList([...r.o], r.values), r.values.length + r.o.size);
-  for (const r of token.buffers)
+  for (const r of set.arrays) count(!sameList(r.o, r.values) || r.values.some((_, i) => i in r.o !== i in r.values), 1 + r.values.length);
+  for (const r of set.maps) count(!sameList([...r.o].flat(), r.values), r.values.length / 2 + r.o.size);
+  for (const r of set.sets) count(!sameList([...r.o], r.values), r.values.length + r.o.size);
+  for (const r of set.buffers)
     count(
       r.view.some((b, i) => b !== r.bytes[i]),
       1,
     );
-  for (const r of token.privates) count(!sameList(r.proto.snapshotFields.call(r.o), r.values), 1);
-  for (const r of token.tables) {
-    const table = r.table;
-    const wrong = token.instances.filter((key) =>
-      r.entries.has(key) ? !table.has(key) || (table instanceof WeakMap && differs(table.get(key), r.entries.get(key))) : table.has(key),
-    ).length;
-    count(wrong > 0, wrong);
-  }
+  for (const r of set.privates) count(!sameList(r.proto.snapshotFields.call(r.o), r.values), 1);
   return { records, slots };
 }
 
@@ -497,16 +717,113 @@ export function snapshotDiff(token: SnapshotToken): SnapshotDiff {
 export function restoreSnapshot(token: SnapshotToken): void {
   if (!(token instanceof Token)) throw new BugIndicatingError('restore: not a snapshot token');
   stats.restores++;
-  for (const r of token.objectRecs) restoreObject(r);
-  for (const r of token.arrays) restoreArray(r);
+  const flat = token.flat;
+  restoreFlatObjects(flat);
+  for (const r of flat.otherObjs) countWrites(restoreObject(r));
+  restoreFlatArrays(flat);
+  for (const r of flat.otherArrs) restoreArray(r);
   for (const r of token.maps) restoreMap(r);
   for (const r of token.sets) restoreSet(r);
   for (const r of token.buffers) restoreBuffer(r);
   for (const r of token.privates) restorePrivate(r);
+  for (const g of token.groups) {
+    // The recorded stamp proves that nothing the class owns changed (Snapshottable.snapshotStamp).
+    if (g.proto.snapshotStamp.call(g.o) === g.stamp) stats.stamped += g.recs.size;
+    else restoreRecords(g.recs);
+  }
   for (const r of token.tables) restoreTable(r, token);
 }
 
-function restoreObject(r: ObjectRec): void {
+/** Restores every record of `set`, one by one. */
+function restoreRecords(set: RecordSet): void {
+  for (const r of set.objectRecs) countWrites(restoreObject(r));
+  for (const r of set.arrays) restoreArray(r);
+  for (const r of set.maps) restoreMap(r);
+  for (const r of set.sets) restoreSet(r);
+  for (const r of set.buffers) restoreBuffer(r);
+  for (const r of set.privates) restorePrivate(r);
+}
+
+/** Counts one changed record that took `writes` writes (none: unchanged). */
+function countWrites(writes: number): void {
+  if (writes > 0) {
+    stats.changed++;
+    stats.writes += writes;
+  }
+}
+
+/**
+ * The objects of the flat layout: `for…in` must visit the recorded keys in the recorded order
+ * (the keyed access of a `for…in` key is a field load), each value is compared and written only
+ * if it differs. Any other visit takes the one-by-one path of `restoreObject`.
+ */
+function restoreFlatObjects(flat: FlatRecords): void {
+  const { objs, objStart, objKeys, objVals } = flat;
+  let changed = 0;
+  let writes = 0;
+  for (let r = 0; r < objs.length; r++) {
+    const o = objs[r]!;
+    let j = objStart[r]!;
+    const end = objStart[r + 1]!;
+    let w = 0;
+    let same = true;
+    for (const k in o) {
+      if (j === end || k !== objKeys[j]) {
+        same = false;
+        break;
+      }
+      const v = objVals[j++];
+      if (differs(o[k], v)) {
+        o[k] = v;
+        w++;
+      }
+    }
+    if (!same || j !== end) w += restoreObject(flat.objRecs[r]!);
+    if (w > 0) {
+      changed++;
+      writes += w;
+    }
+  }
+  stats.changed += changed;
+  stats.writes += writes;
+}
+
+/** The arrays of the flat layout (recorded without holes): length, then each element. */
+function restoreFlatArrays(flat: FlatRecords): void {
+  const { arrs, arrStart, arrVals } = flat;
+  let changed = 0;
+  let writes = 0;
+  for (let r = 0; r < arrs.length; r++) {
+    const a = arrs[r]!;
+    const s = arrStart[r]!;
+    const n = arrStart[r + 1]! - s;
+    let w = 0;
+    if (a.length !== n) {
+      a.length = n;
+      w++;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = arrVals[s + i];
+      if (differs(a[i], v)) {
+        a[i] = v;
+        w++;
+      } else if (v === undefined && !(i in a)) {
+        // A hole where an undefined element was recorded.
+        a[i] = v;
+        w++;
+      }
+    }
+    if (w > 0) {
+      changed++;
+      writes += w;
+    }
+  }
+  stats.changed += changed;
+  stats.writes += writes;
+}
+
+/** Restores one object record; returns the writes (the caller counts them). */
+function restoreObject(r: ObjectRec): number {
   const { o, keys, values } = r;
   let writes = 0;
   let same = r.exact;
@@ -549,10 +866,7 @@ function restoreObject(r: ObjectRec): void {
         writes++;
       }
   }
-  if (writes > 0) {
-    stats.changed++;
-    stats.writes += writes;
-  }
+  return writes;
 }
 
 /** Whether `for…in` visits exactly `keys`, in order. */
@@ -636,6 +950,29 @@ function compareEntry(value: unknown, key: unknown): void {
   else if (cmpStride === 2 && differs(value, cmpValues[i + 1])) cmpState = 1;
 }
 
+/** The truncation pass of a rebuild: entries from position `cmpEnd` on go. */
+function truncateEntry(_value: unknown, key: unknown): void {
+  if (cmpIndex++ >= cmpEnd) cmpCollection!.delete(key);
+}
+
+/**
+ * The rebuild of a collection whose key at `first` (a position in `values`, counted in entries
+ * times the stride) differs: the entries before it hold the recorded keys in order and stay (a
+ * Map's values are fixed by the caller); every entry from there on is deleted and the recorded
+ * ones appended. Never `clear()`: V8 keeps a cleared or shrunk table of an old-generation Map or
+ * Set alive with the entries it held until the next full collection, so a collection cleared
+ * once per schedule promotes everything it ever held (docs/snapshot.md).
+ */
+function rebuildFrom(o: Map<unknown, unknown> | Set<unknown>, first: number, stride: number): number {
+  const before = o.size;
+  cmpCollection = o;
+  cmpIndex = 0;
+  cmpEnd = first / stride;
+  o.forEach(truncateEntry);
+  cmpCollection = undefined;
+  return before - o.size;
+}
+
 /** Compares `o` with `values` (deleting entries appended since); returns 0, 1 or 2 as `cmpState`. */
 function compareCollection(o: Map<unknown, unknown> | Set<unknown>, values: readonly unknown[], stride: number): number {
   cmpValues = values;
@@ -657,10 +994,15 @@ function restoreMap(r: CollectionRec<Map<unknown, unknown>>): void {
   let writes = cmpDeleted;
   if (state === 2) {
     stats.slow++;
-    writes += o.size;
-    o.clear();
-    for (let i = 0; i < values.length; i += 2) o.set(values[i], values[i + 1]);
-    writes += values.length / 2;
+    const first = cmpIndex - 2;
+    writes += rebuildFrom(o, first, 2);
+    for (let i = 0; i < first; i += 2)
+      if (differs(o.get(values[i]), values[i + 1])) {
+        o.set(values[i], values[i + 1]);
+        writes++;
+      }
+    for (let i = first; i < values.length; i += 2) o.set(values[i], values[i + 1]);
+    writes += (values.length - first) / 2;
   } else {
     // The current keys are a prefix of the recorded ones: fix values in place, append the rest.
     const present = o.size * 2;
@@ -687,10 +1029,10 @@ function restoreSet(r: CollectionRec<Set<unknown>>): void {
   let writes = cmpDeleted;
   if (state === 2) {
     stats.slow++;
-    writes += o.size;
-    o.clear();
-    for (const v of values) o.add(v);
-    writes += values.length;
+    const first = cmpIndex - 1;
+    writes += rebuildFrom(o, first, 1);
+    for (let i = first; i < values.length; i++) o.add(values[i]);
+    writes += values.length - first;
   } else {
     for (let i = o.size; i < values.length; i++) {
       o.add(values[i]);

@@ -50,14 +50,31 @@ export function isBinAttribute<O>(a: AnyAttribute<O>): a is BinAttribute<O> {
   return (a as BinAttribute<O>).binary === true;
 }
 
-/** Read-only 0444 attribute shorthand (DEVICE_ATTR_RO). */
+/**
+ * The attribute groups of a bus, class or driver: declarations, never changed once the object
+ * holding them is made. They are frozen here (the array, each group, its `attrs` and each
+ * attribute), so a machine snapshot neither records nor compares them (docs/snapshot.md).
+ */
+export function frozenGroups<O>(groups: readonly AttributeGroup<O>[] | undefined): readonly AttributeGroup<O>[] {
+  if (groups === undefined) return noGroups as readonly AttributeGroup<O>[];
+  for (const g of groups) {
+    for (const a of g.attrs) Object.freeze(a);
+    Object.freeze(g.attrs);
+    Object.freeze(g);
+  }
+  return Object.freeze(groups);
+}
+
+const noGroups: readonly AttributeGroup<unknown>[] = Object.freeze([]);
+
+/** Read-only 0444 attribute shorthand (DEVICE_ATTR_RO). The attribute is frozen, as the others: a declaration. */
 export function attrRO<O>(name: string, show: (obj: O) => string, mode = 0o444): Attribute<O> {
-  return { name, mode, show };
+  return Object.freeze({ name, mode, show });
 }
 
 /** Write-only 0200 attribute shorthand (DEVICE_ATTR_WO). */
 export function attrWO<O>(name: string, store: (obj: O, buf: string, writer?: AttributeAccessor) => number, mode = 0o200): Attribute<O> {
-  return { name, mode, store };
+  return Object.freeze({ name, mode, store });
 }
 
 /** Read-write 0644 attribute shorthand (DEVICE_ATTR_RW). */
@@ -67,7 +84,7 @@ export function attrRW<O>(
   store: (obj: O, buf: string, writer?: AttributeAccessor) => number,
   mode = 0o644,
 ): Attribute<O> {
-  return { name, mode, show, store };
+  return Object.freeze({ name, mode, show, store });
 }
 
 /** sysfs_streq: equal, allowing one trailing newline on either side. */

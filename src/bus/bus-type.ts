@@ -3,7 +3,7 @@
  * attribute groups. Per-bus lists (devices in klist order, drivers in registration order) and
  * `drivers_autoprobe` live in `p`.
  */
-import type { AttributeGroup } from './attribute.js';
+import { type AttributeGroup, frozenGroups } from './attribute.js';
 import type { ReadonlyKList } from '../base/index.js';
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver.js';
@@ -50,9 +50,9 @@ export class BusType {
     this.remove = options.remove;
     this.shutdown = options.shutdown;
     this.uevent = options.uevent;
-    this.devGroups = options.devGroups ?? [];
-    this.drvGroups = options.drvGroups ?? [];
-    this.busGroups = options.busGroups ?? [];
+    this.devGroups = frozenGroups(options.devGroups);
+    this.drvGroups = frozenGroups(options.drvGroups);
+    this.busGroups = frozenGroups(options.busGroups);
     this.driverOverride = options.driverOverride ?? false;
   }
 

@@ -2,7 +2,7 @@
  * struct class: class devices (net, infiniband, fwctl, doe, devlink) get /sys/class/<name>/
  * links, a `subsystem` link to the class, and, with a devt, a node named by `devnode()`.
  */
-import type { AttributeGroup } from './attribute.js';
+import { type AttributeGroup, frozenGroups } from './attribute.js';
 import type { ReadonlyKList } from '../base/index.js';
 import type { Device } from './device.js';
 import type { UeventEnv } from './uevent-env.js';
@@ -36,7 +36,7 @@ export class DeviceClass {
     this.name = options.name;
     this.devnode = options.devnode;
     this.devUevent = options.devUevent;
-    this.devGroups = options.devGroups ?? [];
+    this.devGroups = frozenGroups(options.devGroups);
   }
 
   get devices(): ReadonlyKList<Device> {

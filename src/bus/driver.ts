@@ -3,7 +3,7 @@
  * Bus-specific drivers (PciDriver, AuxiliaryDriver) wrap one of these; the bus's probe() calls
  * into them. Registration goes through BusRegistry.driverRegister().
  */
-import type { AttributeGroup } from './attribute.js';
+import { type AttributeGroup, frozenGroups } from './attribute.js';
 import type { BusType } from './bus-type.js';
 import type { ReadonlyKList } from '../base/index.js';
 import type { Device } from './device.js';
@@ -50,8 +50,8 @@ export class DeviceDriver {
     this.remove = options.remove;
     this.shutdown = options.shutdown;
     this.suppressBindAttrs = options.suppressBindAttrs ?? false;
-    this.groups = options.groups ?? [];
-    this.devGroups = options.devGroups ?? [];
+    this.groups = frozenGroups(options.groups);
+    this.devGroups = frozenGroups(options.devGroups);
   }
 
   /** Devices bound to this driver, in bind order. */

@@ -122,7 +122,15 @@ export class ModuleLoader {
 
   /** Install a module "on disk" (/lib/modules); it is not loaded. */
   install(info: KernelModuleInfo): void {
-    this.#available.set(moduleName(info.name), info);
+    // What is on disk never changes (the built-in table is shared by every machine): frozen, so a
+    // snapshot neither records nor compares it (docs/snapshot.md).
+    if (info.depends) Object.freeze(info.depends);
+    if (info.aliases) Object.freeze(info.aliases);
+    if (info.params) {
+      for (const p of info.params) Object.freeze(p);
+      Object.freeze(info.params);
+    }
+    this.#available.set(moduleName(info.name), Object.freeze(info));
     this.#lookups.clear();
   }
 

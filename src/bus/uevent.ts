@@ -5,7 +5,7 @@
  * writes (`echo "add UUID K=V" > uevent`).
  */
 import { injectable, type ServiceIdentifier } from 'inversify';
-import { DriverModelError, Emitter, type Event, type FlatPairs, flatKeys, flatValue, kerr, pairsOfFlat } from '../base/index.js';
+import { DriverModelError, Emitter, type Event, type FlatPairs, flatKeys, flatValue, kerr, opaqueClass, pairsOfFlat } from '../base/index.js';
 import { type Device, deviceDevnodeInfo } from './device.js';
 import { UeventEnv } from './uevent-env.js';
 
@@ -43,7 +43,10 @@ class LoggedUevent implements Uevent {
     readonly devpath: string,
     readonly subsystem: string,
     readonly vars: FlatPairs,
-  ) {}
+  ) {
+    // Shared with udevd and the monitor, read only: frozen, so a snapshot need not record it.
+    Object.freeze(vars);
+  }
 
   get env(): readonly (readonly [string, string])[] {
     return pairsOfFlat(this.vars);
@@ -54,6 +57,9 @@ class LoggedUevent implements Uevent {
     return { seqnum: this.seqnum, action: this.action, devpath: this.devpath, subsystem: this.subsystem, env: this.env };
   }
 }
+
+// A logged event never changes (readonly fields, frozen variables): a snapshot keeps it by identity.
+opaqueClass(LoggedUevent);
 
 /** The value of variable `key` of a uevent, or undefined when the event does not carry it. */
 export function ueventVar(ev: Uevent, key: string): string | undefined {

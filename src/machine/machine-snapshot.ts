@@ -6,18 +6,23 @@
  * put back on restore, so a service first resolved after the snapshot is forgotten and built
  * afresh when next asked for, as on a machine that never ran past the snapshot.
  */
-import type { Container } from 'inversify';
+import { type Container, ContainerModule } from 'inversify';
 import {
+  BugIndicatingError,
   type Scheduler,
   type SnapshotDiff,
   type SnapshotToken,
   hiddenKeyChanges,
   kerr,
   opaque,
+  opaqueClass,
   restoreSnapshot,
   snapshotDiff,
   takeSnapshot,
 } from '../base/index.js';
+
+// A module definition holds only its load function: nothing to record.
+opaqueClass(ContainerModule);
 
 /**
  * Tasks that may be pending when a snapshot is taken: each one's closure holds only `this` and
@@ -85,9 +90,54 @@ function bindingsOf(context: BindingContext): SnapshotBinding[] {
   return out;
 }
 
+type BindingService = BindingContext['bindingService'];
+
+/** Every method of inversify's `BindingService` that changes its bindings. */
+const BINDING_MUTATORS = ['set', 'removeById', 'removeAllByModuleId', 'removeAllByServiceId'] as const;
+
+/** The stamp of a binding service: a fresh number after each change of its bindings. */
+interface BindingStamp {
+  value: number;
+}
+
+const bindingStamps = new WeakMap<BindingService, BindingStamp>();
+/** The last stamp handed out, process-wide: a stamp names one state of one binding service. */
+let lastStamp = 0;
+
+/**
+ * The stamp of `service`, installed on first use: the service's own mutators (an instance's
+ * own properties shadow its class's methods) take a fresh stamp, then do what they did. The
+ * bindings change only through them (they are the only writers of `BindingService`'s private
+ * maps), so an equal stamp proves equal bindings.
+ */
+function bindingStampOf(service: BindingService): BindingStamp {
+  let stamp = bindingStamps.get(service);
+  if (stamp !== undefined) return stamp;
+  const s: BindingStamp = { value: ++lastStamp };
+  stamp = s;
+  for (const name of BINDING_MUTATORS) {
+    const method = (service as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
+    if (typeof method !== 'function') throw new BugIndicatingError(`snapshot: inversify's binding service has no ${name}()`);
+    Object.defineProperty(service, name, {
+      value: function (this: unknown, ...args: unknown[]): unknown {
+        s.value = ++lastStamp;
+        return method.apply(this, args);
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  bindingStamps.set(service, stamp);
+  return stamp;
+}
+
 class MachineToken implements SnapshotToken {
   constructor(
     readonly context: BindingContext | undefined,
+    /** The binding service the bindings were recorded from, and its stamp then. */
+    readonly service: BindingService | undefined,
+    readonly stamp: number,
     readonly graph: SnapshotToken,
     readonly bindings: readonly SnapshotBinding[],
     /**
@@ -113,7 +163,9 @@ export function snapshotContainer(container: Container | undefined, roots: reado
   const bindings = context ? bindingsOf(context) : [];
   const caches = bindings.map((b) => b.cache);
   const values = caches.flatMap((c) => (c?.isRight ? [c.value] : []));
-  return new MachineToken(context, takeSnapshot([...roots, ...values]), bindings, caches);
+  const service = context?.bindingService;
+  const stamp = service ? bindingStampOf(service).value : 0;
+  return new MachineToken(context, service, stamp, takeSnapshot([...roots, ...values]), bindings, caches);
 }
 
 /** Puts the state `token` recorded back, in place: the bindings, their resolved values, the graph. */
@@ -137,8 +189,10 @@ function sameBindings(token: MachineToken, context: BindingContext): boolean {
 }
 
 function restoreBindings(token: MachineToken, context: BindingContext): void {
-  if (!sameBindings(token, context)) {
-    const service = context.bindingService;
+  // An unchanged stamp proves the bindings are the recorded ones (no modprobe or rmmod since).
+  const service = context.bindingService;
+  const stamp = service === token.service ? bindingStampOf(service) : undefined;
+  if (stamp?.value !== token.stamp && !sameBindings(token, context)) {
     const now = bindingsOf(context);
     const want = new Set(token.bindings);
     let changed = false;
@@ -155,6 +209,8 @@ function restoreBindings(token: MachineToken, context: BindingContext): void {
     }
     if (changed) context.planResultCacheService.clearCache();
   }
+  // The bindings are the recorded ones again: so is the stamp.
+  if (stamp !== undefined) stamp.value = token.stamp;
   const { bindings, caches } = token;
   for (let i = 0; i < bindings.length; i++) {
     const b = bindings[i]!;

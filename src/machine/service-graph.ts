@@ -44,7 +44,7 @@ import {
   type Newable,
   type ServiceIdentifier,
 } from 'inversify';
-import { BugIndicatingError, type ServiceRegistry } from '../base/index.js';
+import { BugIndicatingError, type ServiceRegistry, nextSnapshotStamp } from '../base/index.js';
 
 /** One constructor or resolved-value argument: the service it takes, and whether it may be absent. */
 interface Dependency {
@@ -109,10 +109,17 @@ export class ServiceGraph implements ServiceRegistry {
   readonly #byModule = new Map<ContainerModule, Entry[]>();
   /** Entries being built, outermost first: the chain a dependency cycle is reported with. */
   readonly #building: Entry[] = [];
+  /**
+   * Taken anew before every change of the container field, the two maps, their arrays, the
+   * entries and `#building` (snapshotStamp): `container` when it makes the container, `load`,
+   * `unload`, `clear`, `#record` and `#ensure` when it builds.
+   */
+  #stamp = nextSnapshotStamp();
 
   /** The inversify container holding every service (made on first access, see above). */
   get container(): Container {
     if (this.#container === undefined) {
+      this.#stamp = nextSnapshotStamp();
       this.#container = new Container({ defaultScope: 'Singleton' });
       for (const entries of this.#entries.values()) for (const entry of entries) this.#mirror(entry);
     }
@@ -128,6 +135,7 @@ export class ServiceGraph implements ServiceRegistry {
   load(...modules: readonly ContainerModule[]): void {
     for (const module of modules) {
       if (this.#byModule.has(module)) throw new BugIndicatingError(`container module ${module.id} is already loaded`);
+      this.#stamp = nextSnapshotStamp();
       const entries: Entry[] = [];
       this.#byModule.set(module, entries);
       const result = module.load(this.#loadOptions(entries));
@@ -139,6 +147,7 @@ export class ServiceGraph implements ServiceRegistry {
   unload(module: ContainerModule): void {
     const entries = this.#byModule.get(module);
     if (entries === undefined) return;
+    this.#stamp = nextSnapshotStamp();
     this.#byModule.delete(module);
     for (const entry of entries) {
       this.#container?.unbind(entry.binding ?? entry.id);
@@ -150,6 +159,7 @@ export class ServiceGraph implements ServiceRegistry {
 
   /** Forgets every recipe and unbinds everything in the container, whoever bound it: nothing resolves afterwards. */
   clear(): void {
+    this.#stamp = nextSnapshotStamp();
     this.#entries.clear();
     this.#byModule.clear();
     this.#container?.unbindAll();
@@ -202,6 +212,7 @@ export class ServiceGraph implements ServiceRegistry {
       const chain = [...this.#building.slice(this.#building.indexOf(entry)), entry].map((e) => name(e.id));
       throw new BugIndicatingError(`circular dependency: ${chain.join(' -> ')}`);
     }
+    this.#stamp = nextSnapshotStamp();
     const container = this.#container;
     if (container !== undefined) {
       container.unbind(entry.binding!);
@@ -220,12 +231,15 @@ export class ServiceGraph implements ServiceRegistry {
           ? new recipe.type(...dependenciesOf(recipe.type).map((d) => this.#resolve(d)))
           : recipe.factory(...recipe.deps.map((d) => this.#resolve(d)));
     } catch (e) {
+      this.#stamp = nextSnapshotStamp();
       entry.state = 'pending';
       if (this.#container !== undefined) this.#mirror(entry);
       throw e;
     } finally {
       this.#building.pop();
     }
+    // Building ran other code (constructors that build their dependencies): a stamp of its own.
+    this.#stamp = nextSnapshotStamp();
     entry.state = 'built';
     if (this.#container !== undefined) this.#mirror(entry);
   }
@@ -253,7 +267,10 @@ export class ServiceGraph implements ServiceRegistry {
   }
 
   #record(entries: Entry[], id: ServiceIdentifier, recipe: Recipe): void {
-    const entry: Entry = { id, recipe, state: recipe.kind === 'constant' ? 'built' : 'pending' };
+    // A recipe never changes once recorded: frozen, so a machine snapshot neither records nor
+    // compares it (docs/snapshot.md).
+    this.#stamp = nextSnapshotStamp();
+    const entry: Entry = { id, recipe: Object.freeze(recipe), state: recipe.kind === 'constant' ? 'built' : 'pending' };
     entries.push(entry);
     const list = this.#entries.get(id);
     if (list === undefined) this.#entries.set(id, [entry]);
@@ -281,10 +298,14 @@ export class ServiceGraph implements ServiceRegistry {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#container, this.#entries, this.#byModule, this.#building];
+    return [this.#container, this.#entries, this.#byModule, this.#building, this.#stamp];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#container = v[0] as never;
+    this.#stamp = v[4] as never;
+  }
+  snapshotStamp(): number {
+    return this.#stamp;
   }
 }
 
@@ -336,9 +357,9 @@ class BindSyntax {
     const deps = injects.map((d, i): Dependency => {
       if (typeof d !== 'symbol' && typeof d !== 'string' && typeof d !== 'function')
         throw new BugIndicatingError(`bind(${name(this.id)}).toResolvedValue(): argument ${i} must be a service identifier`);
-      return { id: d as ServiceIdentifier, optional: false };
+      return Object.freeze({ id: d as ServiceIdentifier, optional: false });
     });
-    this.record(this.id, { kind: 'resolved', factory: factory as (...args: unknown[]) => unknown, deps });
+    this.record(this.id, { kind: 'resolved', factory: factory as (...args: unknown[]) => unknown, deps: Object.freeze(deps) });
     return new ScopeSyntax();
   }
 

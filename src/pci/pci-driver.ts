@@ -104,7 +104,11 @@ export class PciDriver {
 
   constructor(options: PciDriverOptions) {
     this.name = options.name;
-    this.idTable = options.idTable ?? [];
+    // A driver's ID table is a declaration (MODULE_DEVICE_TABLE), shared by every machine:
+    // frozen, so a snapshot neither records nor compares it (docs/snapshot.md).
+    const idTable = options.idTable ?? [];
+    for (const id of idTable) Object.freeze(id);
+    this.idTable = Object.freeze(idTable);
     this.probe = options.probe;
     this.remove = options.remove;
     this.resetPrepare = options.resetPrepare;

@@ -99,7 +99,7 @@ describe('snapshot: restore in place', () => {
   it('should write nothing when nothing changed', () => {
     const g = graph();
     const token = takeSnapshot([g]);
-    expect(snapshotDiff(token)).toEqual({ records: 0, slots: 0 });
+    expect(snapshotDiff(token)).toEqual({ records: 0, slots: 0, staleStamped: 0 });
     expect(restore(token)).toEqual({ writes: 0, changed: 0 });
   });
 
@@ -156,6 +156,52 @@ describe('snapshot: restore in place', () => {
     restoreSnapshot(token);
     expect([...m.keys()]).toEqual(['a', 'b', 'c']);
     expect([...s]).toEqual([1, 2, 3]);
+  });
+
+  it('should rebuild a reordered Map or Set from its first differing key, never clearing it (property)', () => {
+    // A cleared or shrunk table of an old-generation Map/Set keeps what it held alive until the
+    // next full collection (docs/snapshot.md): restore deletes from the first differing key on.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 9 }), value: fc.integer({ min: 0, max: 3 }) }),
+      fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 9 }) }),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 9 })), fc.array(op, { maxLength: 12 }), (keys, ops) => {
+        const m = new Map(keys.map((k) => [k, k % 3] as const));
+        const s = new Set(keys);
+        const token = takeSnapshot([m, s]);
+        for (const o of ops)
+          if (o.kind === 'set') {
+            m.set(o.key, o.value);
+            s.add(o.key);
+          } else {
+            m.delete(o.key);
+            s.delete(o.key);
+          }
+        const clears = { map: 0, set: 0 };
+        const mapClear = Map.prototype.clear;
+        const setClear = Set.prototype.clear;
+        Map.prototype.clear = function (this: Map<unknown, unknown>) {
+          if (this === m) clears.map++;
+          mapClear.call(this);
+        };
+        Set.prototype.clear = function (this: Set<unknown>) {
+          if (this === s) clears.set++;
+          setClear.call(this);
+        };
+        try {
+          restoreSnapshot(token);
+        } finally {
+          Map.prototype.clear = mapClear;
+          Set.prototype.clear = setClear;
+        }
+        expect(clears).toEqual({ map: 0, set: 0 });
+        expect([...m]).toEqual(keys.map((k) => [k, k % 3]));
+        expect([...s]).toEqual(keys);
+        expect(restore(token).writes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('should tell 0 from -0, a hole from undefined, and keep NaN unchanged', () => {

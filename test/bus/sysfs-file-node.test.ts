@@ -8,7 +8,7 @@
  * unbind and a bind, and for the shadowing orders of a device's directory.
  */
 import { describe, expect, it } from 'vitest';
-import { type AnyAttribute, type AttributeGroup, type Device, type SysfsFile, attrRO } from '../../src/bus/index.js';
+import { type AnyAttribute, type Device, type SysfsFile, attrRO } from '../../src/bus/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { bootMachine } from '../support/pci-machine.js';
 import { createToyMachine, errnoOf } from '../support/toy-bus.js';
@@ -58,13 +58,12 @@ describe('an open device attribute node answers as the walk does, removal being 
   });
 
   it('when the bus, a named bus group or the driver shadows a device attribute of the same name', () => {
-    const { machine, toy } = createToyMachine();
     const mine = (name: string): AnyAttribute<Device> => attrRO(name, () => 'device\n');
     const busFile = attrRO<Device>('shadowed', () => 'bus\n');
     const driverFile = attrRO<Device>('late', () => 'driver\n');
-    (toy.bus.devGroups as AttributeGroup<Device>[]).push({ attrs: [busFile] }, { name: 'merged', attrs: [attrRO('inner', () => '\n')] });
-    const drv = toy.register('alpha', { prefix: 'a' });
-    (drv.devGroups as AttributeGroup<Device>[]).push({ attrs: [driverFile] });
+    // Attribute groups are frozen once their bus or driver is made: they are given at construction.
+    const { machine, toy } = createToyMachine({}, [{ attrs: [busFile] }, { name: 'merged', attrs: [attrRO('inner', () => '\n')] }]);
+    const drv = toy.register('alpha', { prefix: 'a', devGroups: [{ attrs: [driverFile] }] });
     const dev = toy.create('a0');
     dev.groups.push({ attrs: [mine('shadowed'), mine('merged'), mine('late'), mine('kept')] });
     machine.core.add(dev);
@@ -88,8 +87,7 @@ describe('an open device attribute node answers as the walk does, removal being 
   it('should not revive an open file of the driver groups when a rebind makes the same file again', () => {
     const { machine, toy } = createToyMachine();
     const driverFile = attrRO<Device>('state', () => 'driver\n');
-    const drv = toy.register('alpha', { prefix: 'a' });
-    (drv.devGroups as AttributeGroup<Device>[]).push({ attrs: [driverFile] });
+    const drv = toy.register('alpha', { prefix: 'a', devGroups: [{ attrs: [driverFile] }] });
     const dev = toy.add('a0');
     expect(dev.driver).toBe(drv);
     const root = machine.processes.root;

@@ -9,6 +9,7 @@
 import { inject, injectable } from 'inversify';
 import { DriverModelError, Errno, type ErrnoName, type IDisposable, kerr } from '../../src/base/index.js';
 import {
+  type AttributeGroup,
   BusType,
   Device,
   DeviceDriver,
@@ -47,6 +48,8 @@ export interface ToyDriverSpec {
   onRemove?: (dev: Device) => void;
   module?: string;
   suppressBindAttrs?: boolean;
+  /** dev_groups: files added to each bound device (frozen once the driver is made). */
+  devGroups?: readonly AttributeGroup<Device>[];
 }
 
 /** Identifier of the ToyBus in its machine's container (for toy module entry points). */
@@ -64,9 +67,12 @@ export class ToyBus {
   constructor(
     readonly machine: Machine,
     readonly name = 'toy',
+    /** The bus's dev_groups (frozen once the bus is made). */
+    devGroups?: readonly AttributeGroup<Device>[],
   ) {
     this.bus = new BusType({
       name,
+      devGroups,
       driverOverride: true,
       match: (dev, drv) => this.#match(dev, drv),
       uevent: (dev, env) => env.add('MODALIAS', `${name}:${dev.name}`),
@@ -121,6 +127,7 @@ export class ToyBus {
       bus: this.bus,
       module: spec.module,
       suppressBindAttrs: spec.suppressBindAttrs,
+      devGroups: spec.devGroups,
       probe: (dev) => this.#probe(drv, dev),
       remove: (dev) => {
         this.log.push(`remove ${name} ${dev.name}`);
@@ -202,10 +209,10 @@ export class ToyBus {
  * A machine with no preset hardware and no module autoload, its init work settled (so the
  * scheduler is idle), plus a registered toy bus. The machine is not booted: no udevd.
  */
-export function createToyMachine(options: MachineOptions = {}): { machine: Machine; toy: ToyBus } {
+export function createToyMachine(options: MachineOptions = {}, busDevGroups?: readonly AttributeGroup<Device>[]): { machine: Machine; toy: ToyBus } {
   const machine = createMachine({ presets: [], autoload: false, ...options });
   machine.settle();
-  const toy = new ToyBus(machine);
+  const toy = new ToyBus(machine, 'toy', busDevGroups);
   return { machine, toy };
 }
 

@@ -9,6 +9,7 @@
  * page whose control registers were set) and shares the rest (issue #12, heap per device).
  * What a read returns is unchanged: the same bytes at every offset.
  */
+import { nextSnapshotStamp, opaque } from '../../base/index.js';
 
 /** Bytes per page: the conventional configuration space (header and capability list) is page 0. */
 export const CONFIG_PAGE_SIZE = 256;
@@ -47,7 +48,8 @@ function sharedPage(page: Uint8Array): Uint8Array {
     bucket = undefined;
   }
   if (bucket === undefined) pool.set(h, (bucket = []));
-  bucket.push(page);
+  // Never written from here on: a snapshot keeps it by identity (docs/snapshot.md).
+  bucket.push(opaque(page));
   pooled++;
   return page;
 }
@@ -69,6 +71,11 @@ export class ConfigPages {
   #pages: (Uint8Array | undefined)[];
   /** Bit i: page i belongs to this table alone and may be written in place. */
   #owned = 0;
+  /**
+   * Taken anew on every change of the page list, `#owned` or an owned page's bytes (`set`,
+   * `seal`, `restore`: Snapshottable.snapshotStamp). Shared pages are never written.
+   */
+  #stamp = nextSnapshotStamp();
 
   constructor(readonly size: number) {
     this.#pages = new Array<Uint8Array | undefined>(Math.ceil(size / CONFIG_PAGE_SIZE)).fill(undefined);
@@ -81,6 +88,7 @@ export class ConfigPages {
   }
 
   set(offset: number, value: number): void {
+    this.#stamp = nextSnapshotStamp();
     const i = offset >> PAGE_SHIFT;
     let page = this.#pages[i];
     if (page !== undefined && this.#owned & (1 << i)) {
@@ -98,6 +106,7 @@ export class ConfigPages {
 
   /** Share every page through the pool; later writes copy. */
   seal(): void {
+    this.#stamp = nextSnapshotStamp();
     for (let i = 0; i < this.#pages.length; i++) {
       const page = this.#pages[i];
       if (page !== undefined) this.#pages[i] = sharedPage(page);
@@ -113,6 +122,7 @@ export class ConfigPages {
 
   /** Back to `image` (its pages shared until written). */
   restore(image: ConfigPagesImage): void {
+    this.#stamp = nextSnapshotStamp();
     this.#pages = image.slice();
     this.#owned = 0;
   }
@@ -124,11 +134,15 @@ export class ConfigPages {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#pages, this.#owned];
+    return [this.#pages, this.#owned, this.#stamp];
   }
   restoreFields(v: readonly unknown[]): void {
     this.#pages = v[0] as never;
     this.#owned = v[1] as never;
+    this.#stamp = v[2] as never;
+  }
+  snapshotStamp(): number {
+    return this.#stamp;
   }
 
   /** Pages this table alone holds. */

@@ -119,14 +119,14 @@ export function cxlType3Features(): CxlDeviceFeature[] {
 }
 
 /** The commands the preset supports, as its CEL lists them (spec effect-bit numbering). */
-export const cxlType3Cel: readonly CxlCelEntry[] = [
-  { opcode: OP.GET_SUPPORTED_LOGS, effects: 0 },
-  { opcode: OP.GET_LOG, effects: 0 },
-  { opcode: OP.GET_SUPPORTED_FEATURES, effects: 0 },
-  { opcode: OP.GET_FEATURE, effects: 0 },
-  { opcode: OP.SET_FEATURE, effects: E.CONFIG_CHANGE_IMMEDIATE | E.POLICY_CHANGE_IMMEDIATE | E.CONFIG_CHANGE_COLD_RESET },
-  { opcode: OP.IDENTIFY, effects: 0 },
-];
+export const cxlType3Cel: readonly CxlCelEntry[] = Object.freeze([
+  Object.freeze({ opcode: OP.GET_SUPPORTED_LOGS, effects: 0 }),
+  Object.freeze({ opcode: OP.GET_LOG, effects: 0 }),
+  Object.freeze({ opcode: OP.GET_SUPPORTED_FEATURES, effects: 0 }),
+  Object.freeze({ opcode: OP.GET_FEATURE, effects: 0 }),
+  Object.freeze({ opcode: OP.SET_FEATURE, effects: E.CONFIG_CHANGE_IMMEDIATE | E.POLICY_CHANGE_IMMEDIATE | E.CONFIG_CHANGE_COLD_RESET }),
+  Object.freeze({ opcode: OP.IDENTIFY, effects: 0 }),
+]);
 
 /** Identify Memory Device output size. */
 const IDENTIFY_SIZE = 0x43;

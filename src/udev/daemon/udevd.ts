@@ -18,6 +18,8 @@ import {
   type PasswdDatabase,
   debianPasswd,
   kerr,
+  opaque,
+  opaqueClass,
   pairsOfFlat,
 } from '../../base/index.js';
 import { UdevDatabase } from '../database.js';
@@ -165,7 +167,10 @@ class BroadcastUevent implements ProcessedUevent {
     readonly run: readonly string[],
     readonly result: 'ok' | ErrnoName,
     readonly usec: number,
-  ) {}
+  ) {
+    // Shared with the monitor, read only: frozen, so a snapshot need not record it.
+    Object.freeze(message);
+  }
 
   get properties(): ReadonlyArray<readonly [string, string]> {
     return pairsOfFlat(this.message);
@@ -177,6 +182,10 @@ class BroadcastUevent implements ProcessedUevent {
     return { seqnum, action, devpath, subsystem, devtype, properties, run, result, usec };
   }
 }
+
+// A processed event never changes (readonly fields, a frozen message, a RUN list no one else
+// holds): a snapshot keeps it by identity.
+opaqueClass(BroadcastUevent);
 
 /** A worker's progress, for tests and explorers: `rules` starts an event, `done` ends it. */
 export interface WorkerStep {
@@ -208,11 +217,12 @@ function defaultPasswd(): PasswdDatabase {
  */
 const compiledRules = new Map<string, { readonly passwd: PasswdDatabase; readonly rules: CompiledRules }>();
 function compileRulesShared(files: readonly RulesFileInput[], passwd: PasswdDatabase): CompiledRules {
-  if (files.some((f) => typeof f.text !== 'string')) return compileRules(files, { passwd });
+  // Never changed after compileRules(): a snapshot keeps them by identity (docs/snapshot.md).
+  if (files.some((f) => typeof f.text !== 'string')) return opaque(compileRules(files, { passwd }));
   const key = files.map((f) => `${f.name}\0${f.text as string}`).join('\0\0');
   const known = compiledRules.get(key);
   if (known !== undefined && known.passwd === passwd) return known.rules;
-  const rules = compileRules(files, { passwd });
+  const rules = opaque(compileRules(files, { passwd }));
   if (compiledRules.size >= 16) compiledRules.clear();
   compiledRules.set(key, { passwd, rules });
   return rules;
