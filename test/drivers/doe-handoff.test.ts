@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AuxiliaryBus, IAuxiliaryBus } from '../../src/aux/index.js';
+import { DriverModelError } from '../../src/base/index.js';
 import type { Machine } from '../../src/machine/index.js';
 import { DOE_IOC, IPciCoreDoe, cxlCdatOf, doeMailboxOwner, ownerOf, pciCmaResultOf, pciDoeBindingOf } from '../../src/drivers/index.js';
 import { IPciCore, type PciDevice } from '../../src/pci/index.js';
@@ -141,6 +142,16 @@ describe('aux-exclusive: doe_user and /dev/doe', () => {
     const fd = tool.open(NODE, 'rw');
     expect(tool.write(fd, capabilityObject())).toBe(12);
     expect(errnoOf(() => tool.read(fd, 4096))).toBe('EAGAIN'); // the device answers in virtual time
+    // Each poll's EAGAIN is expected: it carries no JavaScript stack (kerrExpected).
+    let poll: unknown;
+    try {
+      tool.read(fd, 4096);
+    } catch (e) {
+      poll = e;
+    }
+    expect(poll).toBeInstanceOf(DriverModelError);
+    expect((poll as DriverModelError).errno).toBe('EAGAIN');
+    expect((poll as DriverModelError).stack).not.toMatch(/\n\s+at /);
     expect(errnoOf(() => tool.write(fd, capabilityObject()))).toBe('EBUSY'); // one exchange at a time
     m.advance(50);
     const rsp = parseResponseObject(tool.read(fd, 4096));

@@ -88,3 +88,32 @@ describe('UdevEventQueue.isBlocked', () => {
     expect(q.isBlocked(b)).toBe(false);
   });
 });
+
+describe('UdevEventQueue storage', () => {
+  /** The Maps and Sets among the queue's private fields (one level deep). */
+  function collections(q: UdevEventQueue<null>): number {
+    return q.snapshotFields().filter((f) => f instanceof Map || f instanceof Set).length;
+  }
+
+  it('a short queue that fills and empties holds its events in arrays, not in a long-lived Map or Set', () => {
+    // A Map or Set that grows and empties every hotplug keeps its dropped hash tables, and every
+    // entry they held, alive until the next full GC (docs/performance.md).
+    const q = new UdevEventQueue<null>({ indexAbove: 4 });
+    for (let round = 0; round < 3; round++) {
+      const events = [1, 2, 3].map((i) => q.insert(key(round * 10 + i, `/devices/d${i}`), null));
+      expect(q.startNext()).toBe(events[0]);
+      expect(q.running).toBe(1);
+      expect(collections(q)).toBe(0);
+      for (const e of events) q.remove(e);
+      expect(q.running).toBe(0);
+      expect(q.isEmpty).toBe(true);
+    }
+    // A long queue keeps its SEQNUM map and indexes only until it is empty again.
+    const long = [1, 2, 3, 4, 5].map((i) => q.insert(key(100 + i, `/devices/d${i}`), null));
+    expect(q.indexed).toBe(true);
+    expect(collections(q)).toBe(1);
+    for (const e of long) q.remove(e);
+    expect(q.indexed).toBe(false);
+    expect(collections(q)).toBe(0);
+  });
+});

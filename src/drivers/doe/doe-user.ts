@@ -30,6 +30,7 @@ import {
   type ILogService as LogService,
   type IScheduler as Scheduler,
   kerr,
+  kerrExpected,
 } from '../../base/index.js';
 import {
   AuxiliaryDriverModule,
@@ -144,7 +145,9 @@ export class DoeUserDevice implements UserspaceHandle {
   takeResult(): DoeResultArg {
     const ex = this.exchange;
     if (!ex) throw kerr('EINVAL', `doe_user: ${this.adev.name}: no exchange submitted`);
-    if (!ex.result) throw kerr('EAGAIN', `doe_user: ${this.adev.name}: exchange in progress`);
+    // EAGAIN is the expected answer to every poll while the exchange runs (the client reads until
+    // it stops): no JavaScript stack is captured for it, and none is ever shown for an errno.
+    if (!ex.result) throw kerrExpected('EAGAIN', `doe_user: ${this.adev.name}: exchange in progress`);
     this.exchange = undefined;
     if (!ex.result.ok) throw kerr(ex.result.errno, `doe_user: ${this.adev.name}: exchange failed`);
     return { vendor: ex.vendor, type: ex.type, payload: ex.result.response };

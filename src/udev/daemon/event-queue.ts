@@ -345,10 +345,18 @@ function better<E extends { readonly seqnum: number }>(found: E | undefined, e: 
  * queue gets (coldplug of thousands of functions). Both forms give the same answers.
  */
 export class UdevEventQueue<T> {
-  /** Every event by SEQNUM, in arrival order. */
-  readonly #events = new Map<number, QueuedEvent<T>>();
-  readonly #isLive = (e: QueuedEvent<T>): boolean => this.#events.get(e.seqnum) === e;
-  readonly #running = new Set<QueuedEvent<T>>();
+  /**
+   * While long (indexed): every event by SEQNUM, in arrival order; undefined while short, when
+   * #order holds them. A queue fills and empties with every hotplug: its events live in an array
+   * that keeps its storage, not in a long-lived Map, whose dropped hash tables (V8 replaces a
+   * table when it grows, shrinks or is cleared) keep every entry they held alive until the next
+   * full GC.
+   */
+  #long: Map<number, QueuedEvent<T>> | undefined;
+  /** Called by the indexes only, which exist exactly while #long does. */
+  readonly #isLive = (e: QueuedEvent<T>): boolean => this.#long!.get(e.seqnum) === e;
+  /** The events a worker is processing, in no particular order. */
+  readonly #running: QueuedEvent<T>[] = [];
   readonly #indexAbove: number;
   /** Present while the queue is long (from growing past indexAbove until it empties). */
   #indexes: QueueIndexes<T> | undefined;
@@ -367,20 +375,20 @@ export class UdevEventQueue<T> {
 
   /** The queue, oldest first (a copy). */
   get events(): readonly QueuedEvent<T>[] {
-    return [...this.#events.values()];
+    return this.#long ? [...this.#long.values()] : this.#order.slice();
   }
 
   get length(): number {
-    return this.#events.size;
+    return this.#long ? this.#long.size : this.#order.length;
   }
 
   get isEmpty(): boolean {
-    return this.#events.size === 0;
+    return this.length === 0;
   }
 
   /** Number of events a worker is processing. */
   get running(): number {
-    return this.#running.size;
+    return this.#running.length;
   }
 
   /** True while the queue answers through its indexes (it grew past indexAbove and is not yet empty). */
@@ -400,45 +408,63 @@ export class UdevEventQueue<T> {
       blockerSeqnum: 0,
       payload,
     };
-    this.#events.set(event.seqnum, event);
     const indexes = this.#indexes;
+    const order = this.#order;
     if (indexes) {
+      this.#long!.set(event.seqnum, event);
       indexes.add(event);
       this.#classify(indexes, event);
-    } else if (this.#events.size > this.#indexAbove) {
+    } else if (order.length + 1 > this.#indexAbove) {
       // Every event joins the indexes in SEQNUM order, then every queued one is classified.
+      const long = new Map<number, QueuedEvent<T>>();
+      for (const e of order) long.set(e.seqnum, e);
+      long.set(event.seqnum, event);
       const built = new QueueIndexes<T>(this.#isLive);
+      this.#long = long;
       this.#indexes = built;
-      this.#order.length = 0;
+      order.length = 0;
       this.#cursor = 0;
-      for (const e of this.#events.values()) built.add(e);
-      for (const e of this.#events.values()) if (e.state === 'queued') this.#classify(built, e);
-    } else this.#order.push(event);
+      for (const e of long.values()) built.add(e);
+      for (const e of long.values()) if (e.state === 'queued') this.#classify(built, e);
+    } else order.push(event);
     return event;
   }
 
   /** event_free(): the event finished (or was dropped); the events it blocked are checked again. */
   remove(event: QueuedEvent<T>): void {
-    if (this.#events.get(event.seqnum) !== event) return;
-    // Out of #events first: the indexes skip the events isLive() denies.
-    this.#events.delete(event.seqnum);
-    this.#running.delete(event);
-    const indexes = this.#indexes;
-    if (!indexes) {
+    const long = this.#long;
+    if (!long) {
       const order = this.#order;
       const i = order.indexOf(event);
+      if (i < 0) return;
       order.splice(i, 1);
+      this.#dropRunning(event);
       if (i < this.#cursor) this.#cursor = i;
       return;
     }
-    if (this.#events.size === 0) {
+    if (long.get(event.seqnum) !== event) return;
+    // Out of the queue first: the indexes skip the events isLive() denies.
+    long.delete(event.seqnum);
+    this.#dropRunning(event);
+    const indexes = this.#indexes!;
+    if (long.size === 0) {
       // Nothing is left to index or wait: the next queue starts short again.
       this.#indexes = undefined;
+      this.#long = undefined;
       return;
     }
     indexes.delete(event, (w) => {
-      if (this.#events.get(w.seqnum) === w && w.state === 'queued') this.#classify(indexes, w);
+      if (long.get(w.seqnum) === w && w.state === 'queued') this.#classify(indexes, w);
     });
+  }
+
+  #dropRunning(event: QueuedEvent<T>): void {
+    const running = this.#running;
+    const j = running.indexOf(event);
+    if (j < 0) return;
+    // Order does not matter: the last one takes its place.
+    const last = running.pop()!;
+    if (j < running.length) running[j] = last;
   }
 
   /**
@@ -463,7 +489,7 @@ export class UdevEventQueue<T> {
       for (;;) {
         const e = indexes.ready.pop();
         if (!e) return undefined;
-        if (this.#events.get(e.seqnum) !== e || e.state !== 'queued') continue;
+        if (this.#long!.get(e.seqnum) !== e || e.state !== 'queued') continue;
         return this.#start(e);
       }
     }
@@ -481,7 +507,7 @@ export class UdevEventQueue<T> {
 
   #start(e: QueuedEvent<T>): QueuedEvent<T> {
     e.state = 'running';
-    this.#running.add(e);
+    this.#running.push(e);
     return e;
   }
 
@@ -492,8 +518,7 @@ export class UdevEventQueue<T> {
    */
   isBlocked(event: QueuedEvent<T>): boolean {
     if (event.blockerSeqnum === event.seqnum) return false;
-    const known = this.#events.get(event.blockerSeqnum);
-    if (known) return true;
+    if (this.#holds(event.blockerSeqnum)) return true;
     const blocker = this.#indexes ? this.#indexes.conflicting(event, 'earliest') : this.#scanEarliest(event);
     if (blocker) {
       event.blockerSeqnum = blocker.seqnum;
@@ -501,6 +526,21 @@ export class UdevEventQueue<T> {
     }
     event.blockerSeqnum = event.seqnum;
     return false;
+  }
+
+  /** Is the event with this SEQNUM in the queue? */
+  #holds(seqnum: number): boolean {
+    if (this.#long) return this.#long.has(seqnum);
+    // #order is in SEQNUM order.
+    const order = this.#order;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order[mid]!.seqnum < seqnum) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < order.length && order[lo]!.seqnum === seqnum;
   }
 
   /**
@@ -524,9 +564,10 @@ export class UdevEventQueue<T> {
 
   /** Snapshot (docs/snapshot.md): the private state, restored in place. */
   snapshotFields(): readonly unknown[] {
-    return [this.#events, this.#isLive, this.#running, this.#indexAbove, this.#indexes, this.#order, this.#cursor];
+    return [this.#long, this.#isLive, this.#running, this.#indexAbove, this.#indexes, this.#order, this.#cursor];
   }
   restoreFields(v: readonly unknown[]): void {
+    this.#long = v[0] as never;
     this.#indexes = v[4] as never;
     this.#cursor = v[6] as never;
   }
