@@ -29,6 +29,25 @@ function same(path: string, got: SysfsNode | undefined, want: SysfsNode | undefi
   }
 }
 
+/**
+ * Every path of `paths` answers, with and without following a final link, what the general walk
+ * answers for the same place spelled so that no shortcut applies (a `.` right below /sys) — once
+ * as booted, and again once a provider shadows /sys/bus (the shortcuts must step aside: `shadowed`
+ * is then gone).
+ */
+function expectShortcutsAgreeWithWalk(m: ReturnType<typeof createMachine>, paths: readonly string[], shadowed: string): void {
+  const general = (p: string) => p.replace('/sys/', '/sys/./');
+  const check = () => {
+    for (const p of paths)
+      for (const noFollow of [false, true])
+        same(`${p} (noFollow ${noFollow})`, m.sysfs.tryLookup(p, noFollow), m.sysfs.tryLookup(general(p), noFollow));
+  };
+  check();
+  m.sysfs.registerRoot('bus', (path) => new SysfsDirBuilder(path).build());
+  expect(m.sysfs.tryLookup(shadowed)).toBeUndefined();
+  check();
+}
+
 describe('sysfs: single-name lookups against the listing', () => {
   it('answers every name of every directory as the listing does, and nothing for an unlisted name', () => {
     const m = createMachine({ presets: { 'cxl-type3': 2, 'mlx5-nic': 1 } });
@@ -66,21 +85,7 @@ describe('sysfs: single-name lookups against the listing', () => {
       }
     }
     expect(paths.length).toBeGreaterThan(100);
-    // The same place spelled so that no shortcut applies: a `.` right below /sys.
-    const general = (p: string) => p.replace('/sys/', '/sys/./');
-    const check = () => {
-      for (const p of paths) {
-        for (const noFollow of [false, true]) {
-          const got = m.sysfs.tryLookup(p, noFollow);
-          same(`${p} (noFollow ${noFollow})`, got, m.sysfs.tryLookup(general(p), noFollow));
-        }
-      }
-    };
-    check();
-    // A provider that shadows /sys/bus: the shortcut must step aside.
-    m.sysfs.registerRoot('bus', (path) => new SysfsDirBuilder(path).build());
-    expect(m.sysfs.tryLookup('/sys/bus/pci/drivers/cxl_pci/bind')).toBeUndefined();
-    check();
+    expectShortcutsAgreeWithWalk(m, paths, '/sys/bus/pci/drivers/cxl_pci/bind');
   });
   it('walks /sys/bus/<bus>/devices/<device>/<entry> as the general walk does (the bus device shortcut)', () => {
     const m = createMachine({ presets: { 'cxl-type3': 2, 'mlx5-nic': 1 } });
@@ -100,20 +105,6 @@ describe('sysfs: single-name lookups against the listing', () => {
       }
     }
     expect(paths.length).toBeGreaterThan(500);
-    // The same place spelled so that no shortcut applies: a `.` right below /sys.
-    const general = (p: string) => p.replace('/sys/', '/sys/./');
-    const check = () => {
-      for (const p of paths) {
-        for (const noFollow of [false, true]) {
-          const got = m.sysfs.tryLookup(p, noFollow);
-          same(`${p} (noFollow ${noFollow})`, got, m.sysfs.tryLookup(general(p), noFollow));
-        }
-      }
-    };
-    check();
-    // A provider that shadows /sys/bus: the shortcut must step aside.
-    m.sysfs.registerRoot('bus', (path) => new SysfsDirBuilder(path).build());
-    expect(m.sysfs.tryLookup('/sys/bus/pci/devices/0000:0d:00.0/config')).toBeUndefined();
-    check();
+    expectShortcutsAgreeWithWalk(m, paths, '/sys/bus/pci/devices/0000:0d:00.0/config');
   });
 });
